@@ -1,0 +1,199 @@
+// /api/v1/extensions, /extensions/{ext}, .../buttons, .../registration
+
+#include <Poco/JSON/Array.h>
+
+#include "provisioner/admin/api_request.h"
+#include "provisioner/core/mac_address.h"
+#include "provisioner/model/json_codec.h"
+
+namespace prov::admin {
+
+namespace {
+
+json::Masking maskingFor(const Actor& a) {
+    return a.role == Role::kAdmin ? json::Masking::kNone : json::Masking::kSecrets;
+}
+
+std::string queryValue(const ApiRequest& r, const char* key) {
+    auto it = r.query.find(key);
+    return it == r.query.end() ? "" : it->second;
+}
+
+// PUT replaces every editable field; the secret is kept unless one is sent,
+// so a full update never breaks a phone's registration by accident.
+void resetEditable(Extension& e) {
+    Extension blank;
+    blank.id = e.id;
+    blank.extension = e.extension;
+    blank.secret = e.secret;
+    blank.agent = e.agent;
+    blank.status = e.status;
+    blank.status_changed_at = e.status_changed_at;
+    blank.ip = e.ip;
+    blank.port = e.port;
+    blank.created_at = e.created_at;
+    blank.updated_at = e.updated_at;
+    blank.version = e.version;
+    e = blank;
+}
+
+ApiResult createExtension(Inventory& inv, const ApiRequest& r) {
+    if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "create extensions");
+    auto body = bodyObject(r);
+    if (!body) return body.error();
+    Extension e;
+    FieldErrors errors;
+    std::optional<int64_t> version;
+    json::applyExtension(*body.value(), e, errors, version);
+    if (version) errors["version"] = "is set by the server";
+    if (!body.value()->has("extension")) errors["extension"] = "is required";
+    if (!body.value()->has("callerid_name") && !errors.count("callerid_name"))
+        errors["callerid_name"] = "is required";
+    if (!errors.empty()) {
+        // Report the value rules too, so the caller sees every bad field at once.
+        FieldErrors more;
+        validateExtension(e, more);
+        errors.merge(more);
+        return Error::invalid("some fields are not valid", errors);
+    }
+    auto created = inv.createExtension(e, r.actor);
+    if (!created) return created.error();
+    ApiResponse resp = ok(json::toJson(created.value(), json::Masking::kNone), 201);
+    resp.headers["Location"] = "/api/v1/extensions/" + created.value().extension;
+    return resp;
+}
+
+ApiResult listExtensions(Inventory& inv, const ApiRequest& r) {
+    auto page = readPage(r);
+    if (!page) return page.error();
+    ExtensionFilter f;
+    f.q = queryValue(r, "q");
+    f.phone_group = queryValue(r, "phone_group");
+    if (const std::string t = queryValue(r, "device_type"); !t.empty()) {
+        f.device_type = parseDeviceType(t);
+        if (!f.device_type)
+            return Error::invalid("bad filter", {{"device_type", "must be SIP, IAX2, DAHDI, VIRTUAL or SIP-VIRTUAL"}});
+    }
+    if (const std::string mac = queryValue(r, "mac"); !mac.empty()) {
+        auto m = MacAddress::parse(mac);
+        if (!m) return Error::invalid("bad filter", {{"mac", "must be a MAC address"}});
+        f.mac = m->canonical();
+    }
+    auto l = inv.listExtensions(f, page.value());
+    if (!l) return l.error();
+    auto o = json::newObject();
+    Poco::JSON::Array::Ptr items = new Poco::JSON::Array();
+    for (const Extension& e : l.value().items) items->add(json::toJson(e, maskingFor(r.actor)));
+    o->set("items", items);
+    o->set("total", l.value().total);
+    o->set("limit", page.value().limit);
+    o->set("offset", page.value().offset);
+    return ok(o);
+}
+
+ApiResult oneExtension(Inventory& inv, const ApiRequest& r, const std::string& ext) {
+    if (r.method == "GET") {
+        auto e = inv.getExtension(ext);
+        if (!e) return e.error();
+        return ok(json::toJson(e.value(), maskingFor(r.actor)));
+    }
+    if (r.method == "PUT" || r.method == "PATCH") {
+        if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "change extensions");
+        auto body = bodyObject(r);
+        if (!body) return body.error();
+        const bool replace = r.method == "PUT";
+        const auto obj = body.value();
+        auto edited = inv.editExtension(
+            ext,
+            [&](Extension& e, FieldErrors& errors, std::optional<int64_t>& version) {
+                if (replace) resetEditable(e);
+                json::applyExtension(*obj, e, errors, version);
+                if (replace && !obj->has("callerid_name") && !errors.count("callerid_name"))
+                    errors["callerid_name"] = "is required";
+            },
+            r.actor);
+        if (!edited) return edited.error();
+        return ok(json::toJson(edited.value(), json::Masking::kNone));
+    }
+    if (r.method == "DELETE") {
+        if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "delete extensions");
+        auto st = inv.deleteExtension(ext, wantsForce(r), r.actor);
+        if (!st) return st.error();
+        return ok(Poco::Dynamic::Var(), 204);
+    }
+    return methodNotAllowed("GET, PUT, PATCH, DELETE");
+}
+
+ApiResult buttons(Inventory& inv, const ApiRequest& r, const std::string& ext) {
+    if (r.method == "GET") {
+        auto b = inv.getButtons(ext);
+        if (!b) return b.error();
+        return ok(json::toJson(b.value()));
+    }
+    if (r.method == "PUT") {
+        if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "change buttons");
+        if (!r.has_body || r.body.type() != typeid(Poco::JSON::Array::Ptr))
+            return Error{Code::kInvalidArgument, "invalid_json",
+                         "the body must be a JSON array of {index, type, value, label, line}", {}, {}};
+        FieldErrors errors;
+        auto list = json::readButtons(*r.body.extract<Poco::JSON::Array::Ptr>(), errors);
+        if (!errors.empty()) return Error::invalid("some buttons are not valid", errors);
+        auto b = inv.setButtons(ext, std::move(list), r.actor);
+        if (!b) return b.error();
+        return ok(json::toJson(b.value()));
+    }
+    return methodNotAllowed("GET, PUT");
+}
+
+ApiResult registration(Inventory& inv, const ApiRequest& r, const std::string& ext) {
+    if (r.method != "PUT") return methodNotAllowed("PUT");
+    if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "set registration status");
+    auto body = bodyObject(r);
+    if (!body) return body.error();
+    const auto& o = *body.value();
+    Registration reg;
+    FieldErrors errors;
+    for (const auto& [key, value] : o) {
+        if (key == "status" || key == "ip" || key == "agent") {
+            if (value.isEmpty()) continue;
+            if (!value.isString()) {
+                errors[key] = "must be a string";
+                continue;
+            }
+            (key == "status" ? reg.status : key == "ip" ? reg.ip : reg.agent) = value.extract<std::string>();
+        } else if (key == "port") {
+            if (value.isEmpty()) continue;
+            if (!value.isInteger() || value.isBoolean()) {
+                errors[key] = "must be an integer";
+            } else {
+                const int64_t p = value.convert<int64_t>();
+                reg.port = p < 0 || p > 65535 ? -1 : static_cast<int>(p);
+            }
+        } else {
+            errors[key] = "is not a known field (status, ip, port, agent)";
+        }
+    }
+    if (!o.has("status")) errors["status"] = "is required";
+    if (!errors.empty()) return Error::invalid("some fields are not valid", errors);
+    auto e = inv.setRegistration(ext, reg, r.actor);
+    if (!e) return e.error();
+    return ok(json::toJson(e.value(), json::Masking::kNone));
+}
+
+}  // namespace
+
+ApiResult extensionRoutes(Inventory& inv, const ApiRequest& r) {
+    const auto& s = r.segments;
+    if (s.size() == 1) {
+        if (r.method == "GET") return listExtensions(inv, r);
+        if (r.method == "POST") return createExtension(inv, r);
+        return methodNotAllowed("GET, POST");
+    }
+    const std::string& ext = s[1];
+    if (s.size() == 2) return oneExtension(inv, r, ext);
+    if (s.size() == 3 && s[2] == "buttons") return buttons(inv, r, ext);
+    if (s.size() == 3 && s[2] == "registration") return registration(inv, r, ext);
+    return Error::notFound("no such path");
+}
+
+}  // namespace prov::admin

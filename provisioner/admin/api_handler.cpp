@@ -1,0 +1,178 @@
+#include "provisioner/admin/api_handler.h"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+
+#include <chrono>
+#include <sstream>
+
+#include "provisioner/admin/status_mapping.h"
+#include "provisioner/core/text.h"
+
+namespace prov::admin {
+
+namespace {
+
+using Poco::Net::HTTPResponse;
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+Error tooLarge(size_t limit) {
+    return Error{Code::kTooLarge, "body_too_large",
+                 "the request body is over the limit of " + std::to_string(limit) + " bytes", {}, {}};
+}
+
+// Reads at most `limit` bytes of body; a longer body is an error.
+Result<std::string> readBody(HTTPServerRequest& request, size_t limit) {
+    if (request.hasContentLength() && request.getContentLength64() > static_cast<int64_t>(limit))
+        return tooLarge(limit);
+    std::string body;
+    std::istream& in = request.stream();
+    char buf[16384];
+    while (in) {
+        in.read(buf, sizeof buf);
+        body.append(buf, static_cast<size_t>(in.gcount()));
+        if (body.size() > limit) return tooLarge(limit);
+    }
+    return body;
+}
+
+Result<Poco::Dynamic::Var> parseJson(const std::string& body) {
+    if (!text::isValidUtf8(body))
+        return Error{Code::kInvalidArgument, "invalid_json", "the body is not valid UTF-8", {}, {}};
+    try {
+        Poco::JSON::Parser parser;
+        return parser.parse(body);
+    } catch (const Poco::Exception& e) {
+        return Error{Code::kInvalidArgument, "invalid_json", "the body is not valid JSON: " + e.message(), {}, {}};
+    }
+}
+
+class ApiHandler final : public Poco::Net::HTTPRequestHandler {
+public:
+    ApiHandler(Inventory& inventory, ApiLimits limits, Poco::Logger& log)
+        : inventory_(inventory), limits_(limits), log_(log) {}
+
+    void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
+        const auto start = std::chrono::steady_clock::now();
+        std::string actor = "-";
+        ApiResult result = handle(request, actor);
+        int status = 0;
+        if (result) {
+            status = result.value().status;
+            send(response, result.value());
+        } else {
+            const Error& e = result.error();
+            status = httpStatus(e.code);
+            if (e.code == Code::kInternal) log_.error("admin API: %s", e.message);
+            ApiResponse r{status, errorBody(e), {}};
+            if (e.code == Code::kUnauthenticated) r.headers["WWW-Authenticate"] = "Bearer";
+            if (e.reason == "method_not_allowed") r.headers["Allow"] = e.details.empty() ? "" : e.details[0];
+            // A body we did not read would be taken for the next request.
+            if (!body_read_ && (request.hasContentLength() || request.getChunkedTransferEncoding()))
+                response.setKeepAlive(false);
+            send(response, r);
+        }
+        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - start).count();
+        // The path is safe to log (no secrets travel in it); bodies never are.
+        log_.information("admin %s %s %d %s %dus", request.getMethod(), Poco::URI(request.getURI()).getPath(),
+                         status, actor, static_cast<int>(us));
+    }
+
+private:
+    ApiResult handle(HTTPServerRequest& request, std::string& actor_name) {
+        Poco::URI uri;
+        try {
+            uri = Poco::URI(request.getURI());
+        } catch (const Poco::Exception&) {
+            return Error::invalid("the request URI is malformed");
+        }
+        std::vector<std::string> segments;
+        uri.getPathSegments(segments);
+        if (segments.size() < 2 || segments[0] != "api" || segments[1] != "v1")
+            return Error::notFound("no such path: " + uri.getPath());
+        segments.erase(segments.begin(), segments.begin() + 2);
+
+        ApiRequest req;
+        req.method = request.getMethod();
+        req.segments = std::move(segments);
+        try {
+            for (auto& [k, v] : uri.getQueryParameters()) req.query[k] = v;
+        } catch (const Poco::Exception&) {
+            return Error::invalid("the query string is malformed");
+        }
+
+        auto auth = authenticate(request);
+        if (!auth) return auth.error();
+        req.actor = auth.value();
+        actor_name = req.actor.name;
+
+        auto body = readBody(request, limits_.max_body_bytes);
+        if (!body) return body.error();
+        body_read_ = true;
+        if (!body.value().empty()) {
+            auto parsed = parseJson(body.value());
+            if (!parsed) return parsed.error();
+            req.body = parsed.value();
+            req.has_body = true;
+        }
+        try {
+            return route(inventory_, req);
+        } catch (const Poco::Exception& e) {
+            return Error::internal(e.displayText());
+        } catch (const std::exception& e) {
+            return Error::internal(e.what());
+        }
+    }
+
+    Result<Actor> authenticate(const HTTPServerRequest& request) {
+        const std::string header = request.get("Authorization", "");
+        static const std::string kBearer = "Bearer ";
+        if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0) {
+            return Error{Code::kUnauthenticated, "unauthenticated",
+                         "send an API token as 'Authorization: Bearer <token>' "
+                         "(create one with 'provisioner token create --role admin')", {}, {}};
+        }
+        auto token = inventory_.authenticate(header.substr(kBearer.size()));
+        if (!token) return token.error();
+        if (!token.value())
+            return Error{Code::kUnauthenticated, "unauthenticated", "the API token is not valid", {}, {}};
+        const ApiToken& t = *token.value();
+        return Actor{"token:" + std::to_string(t.id) + (t.name.empty() ? "" : " " + t.name) + " (" +
+                         std::string(toString(t.role)) + ")",
+                     t.role};
+    }
+
+    void send(HTTPServerResponse& response, const ApiResponse& r) {
+        response.setStatus(static_cast<HTTPResponse::HTTPStatus>(r.status));
+        for (const auto& [k, v] : r.headers) response.set(k, v);
+        response.set("Cache-Control", "no-store");
+        if (r.body.isEmpty()) {
+            response.setContentLength(0);
+            response.send();
+            return;
+        }
+        std::string out = json::stringify(r.body);
+        out.push_back('\n');
+        response.setContentType("application/json; charset=utf-8");
+        response.setContentLength(static_cast<std::streamsize>(out.size()));
+        response.send() << out;
+    }
+
+    Inventory& inventory_;
+    ApiLimits limits_;
+    Poco::Logger& log_;
+    bool body_read_ = false;
+};
+
+}  // namespace
+
+Poco::Net::HTTPRequestHandler* ApiHandlerFactory::createRequestHandler(const HTTPServerRequest&) {
+    return new ApiHandler(inventory_, limits_, log_);
+}
+
+}  // namespace prov::admin

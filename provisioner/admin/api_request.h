@@ -1,0 +1,54 @@
+#pragma once
+
+// What an admin API route sees and returns: no Poco Net types, so routes can
+// be driven directly from tests.
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Object.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "provisioner/core/result.h"
+#include "provisioner/inventory/inventory.h"
+
+namespace prov::admin {
+
+struct ApiRequest {
+    std::string method;
+    std::vector<std::string> segments;  // path below /api/v1, decoded
+    std::map<std::string, std::string> query;
+    Poco::Dynamic::Var body;  // parsed JSON, empty when there was no body
+    bool has_body = false;
+    Actor actor;
+};
+
+struct ApiResponse {
+    int status = 200;
+    Poco::Dynamic::Var body;  // JSON object or array; empty for 204
+    std::map<std::string, std::string> headers;
+};
+
+using ApiResult = Result<ApiResponse>;
+
+struct ApiLimits {
+    size_t max_body_bytes = 1 << 20;
+};
+
+// Dispatches one request to its route. Errors carry the code the caller maps.
+ApiResult route(Inventory& inventory, const ApiRequest& request);
+
+// Helpers shared by the route files.
+ApiResponse ok(Poco::Dynamic::Var body, int status = 200);
+Error forbidden(const Actor& actor, const std::string& what);
+Result<Page> readPage(const ApiRequest& request);
+Result<Poco::JSON::Object::Ptr> bodyObject(const ApiRequest& request);
+bool wantsForce(const ApiRequest& request);
+Error methodNotAllowed(const std::string& allow);
+
+ApiResult extensionRoutes(Inventory& inventory, const ApiRequest& request);
+ApiResult deviceRoutes(Inventory& inventory, const ApiRequest& request);
+
+}  // namespace prov::admin

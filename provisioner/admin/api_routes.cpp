@@ -1,0 +1,162 @@
+// Routing and the small routes: settings, licence, events, audit.
+
+#include <Poco/JSON/Array.h>
+
+#include "provisioner/admin/api_request.h"
+#include "provisioner/core/mac_address.h"
+#include "provisioner/core/text.h"
+#include "provisioner/core/time_format.h"
+#include "provisioner/model/json_codec.h"
+
+namespace prov::admin {
+
+ApiResponse ok(Poco::Dynamic::Var body, int status) { return ApiResponse{status, std::move(body), {}}; }
+
+Error forbidden(const Actor& actor, const std::string& what) {
+    return Error{Code::kPermissionDenied, "forbidden",
+                 "the " + std::string(toString(actor.role)) + " role cannot " + what, {}, {}};
+}
+
+Result<Page> readPage(const ApiRequest& request) {
+    Page page;
+    FieldErrors errors;
+    auto read = [&](const char* key, int64_t min, int64_t max, int64_t& out) {
+        auto it = request.query.find(key);
+        if (it == request.query.end()) return;
+        if (!text::isDigits(it->second) || it->second.size() > 9 || std::stoll(it->second) < min ||
+            std::stoll(it->second) > max) {
+            errors[key] = "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
+        } else {
+            out = std::stoll(it->second);
+        }
+    };
+    read("limit", 1, 1000, page.limit);
+    read("offset", 0, 1'000'000'000, page.offset);
+    if (!errors.empty()) return Error::invalid("bad paging", errors);
+    return page;
+}
+
+Result<Poco::JSON::Object::Ptr> bodyObject(const ApiRequest& request) {
+    if (!request.has_body || request.body.type() != typeid(Poco::JSON::Object::Ptr))
+        return Error{Code::kInvalidArgument, "invalid_json", "the body must be a JSON object", {}, {}};
+    return request.body.extract<Poco::JSON::Object::Ptr>();
+}
+
+bool wantsForce(const ApiRequest& request) {
+    auto it = request.query.find("force");
+    return it != request.query.end() && (it->second == "true" || it->second == "1");
+}
+
+Error methodNotAllowed(const std::string& allow) {
+    return Error{Code::kMethodNotAllowed, "method_not_allowed", "method not allowed; use " + allow, {}, {allow}};
+}
+
+namespace {
+
+template <typename T>
+json::ObjectPtr listing(const Listing<T>& l, Page page, const std::function<json::ObjectPtr(const T&)>& f) {
+    auto o = json::newObject();
+    Poco::JSON::Array::Ptr items = new Poco::JSON::Array();
+    for (const T& item : l.items) items->add(f(item));
+    o->set("items", items);
+    o->set("total", l.total);
+    o->set("limit", page.limit);
+    o->set("offset", page.offset);
+    return o;
+}
+
+Result<int64_t> readSince(const ApiRequest& request) {
+    auto it = request.query.find("since");
+    if (it == request.query.end()) return int64_t{0};
+    auto t = parseUtc(it->second);
+    if (!t) return Error::invalid("bad filter", {{"since", "must be a time such as 2026-11-27T10:00:00Z"}});
+    return *t;
+}
+
+std::string queryValue(const ApiRequest& r, const char* key) {
+    auto it = r.query.find(key);
+    return it == r.query.end() ? "" : it->second;
+}
+
+ApiResult settingsRoute(Inventory& inv, const ApiRequest& r) {
+    if (r.method == "GET") {
+        auto s = inv.getSettings("");
+        if (!s) return s.error();
+        const auto mask = r.actor.role == Role::kAdmin ? json::Masking::kNone : json::Masking::kSecrets;
+        return ok(json::settingsToJson(s.value(), mask));
+    }
+    if (r.method == "PUT") {
+        if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "change settings");
+        auto body = bodyObject(r);
+        if (!body) return body.error();
+        FieldErrors errors;
+        SettingsMap values = json::readSettings(*body.value(), errors);
+        if (!errors.empty()) return Error::invalid("some settings are not valid", errors);
+        auto s = inv.putSettings("", values, r.actor);
+        if (!s) return s.error();
+        return ok(json::settingsToJson(s.value(), json::Masking::kNone));
+    }
+    return methodNotAllowed("GET, PUT");
+}
+
+ApiResult licenceRoute(Inventory& inv, const ApiRequest& r) {
+    if (r.method != "GET") return methodNotAllowed("GET");
+    auto l = inv.licence();
+    if (!l) return l.error();
+    auto o = json::newObject();
+    o->set("extensions_allowed", l.value().allowed);
+    o->set("extensions_used", l.value().used);
+    return ok(o);
+}
+
+ApiResult eventsRoute(Inventory& inv, const ApiRequest& r) {
+    if (r.method != "GET") return methodNotAllowed("GET");
+    auto page = readPage(r);
+    if (!page) return page.error();
+    auto since = readSince(r);
+    if (!since) return since.error();
+    EventFilter f;
+    f.since = since.value();
+    f.outcome = queryValue(r, "outcome");
+    if (!f.outcome.empty() && f.outcome != "served" && f.outcome != "not_found" && f.outcome != "denied" &&
+        f.outcome != "error")
+        return Error::invalid("bad filter", {{"outcome", "must be served, not_found, denied or error"}});
+    if (const std::string mac = queryValue(r, "mac"); !mac.empty()) {
+        auto m = MacAddress::parse(mac);
+        if (!m) return Error::invalid("bad filter", {{"mac", "must be a MAC address"}});
+        f.mac = m->canonical();
+    }
+    auto l = inv.listEvents(f, page.value());
+    if (!l) return l.error();
+    return ok(listing<Event>(l.value(), page.value(), [](const Event& e) { return json::toJson(e); }));
+}
+
+ApiResult auditRoute(Inventory& inv, const ApiRequest& r) {
+    if (r.method != "GET") return methodNotAllowed("GET");
+    if (r.actor.role == Role::kInstaller) return forbidden(r.actor, "read the audit log");
+    auto page = readPage(r);
+    if (!page) return page.error();
+    auto since = readSince(r);
+    if (!since) return since.error();
+    AuditFilter f{queryValue(r, "entity"), queryValue(r, "entity_id"), since.value()};
+    auto l = inv.listAudit(f, page.value());
+    if (!l) return l.error();
+    return ok(listing<AuditEntry>(l.value(), page.value(), [](const AuditEntry& a) { return json::toJson(a); }));
+}
+
+}  // namespace
+
+ApiResult route(Inventory& inventory, const ApiRequest& r) {
+    if (r.segments.empty()) return Error::notFound("no such path");
+    const std::string& head = r.segments[0];
+    const size_t n = r.segments.size();
+    if (head == "extensions") return extensionRoutes(inventory, r);
+    if (head == "devices") return deviceRoutes(inventory, r);
+    if (head == "settings" && n == 1) return settingsRoute(inventory, r);
+    if (head == "license" && n == 1) return licenceRoute(inventory, r);
+    if (head == "events" && n == 1) return eventsRoute(inventory, r);
+    if (head == "audit" && n == 1) return auditRoute(inventory, r);
+    return Error::notFound("no such path");
+}
+
+}  // namespace prov::admin

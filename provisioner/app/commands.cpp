@@ -1,0 +1,150 @@
+#include "provisioner/app/commands.h"
+
+#include <iostream>
+
+#include "provisioner/app/services.h"
+
+namespace prov::app {
+
+std::string usage() {
+    return "usage: provisioner COMMAND [-c FILE] [-D key=value]...\n"
+           "commands:\n"
+           "  serve                                 run the provisioning server\n"
+           "  migrate                               apply pending store migrations\n"
+           "  token create --role ROLE [--name N]   print a new API token (admin, installer, viewer)\n"
+           "  backup FILE                           write a consistent copy of the store to FILE\n";
+}
+
+bool parseCommandLine(int argc, char** argv, CommandLine& out, std::string& error) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto next = [&](std::string& value) {
+            if (i + 1 >= argc) {
+                error = a + " needs a value";
+                return false;
+            }
+            value = argv[++i];
+            return true;
+        };
+        if (a == "-c" || a == "--config") {
+            if (!next(out.sources.file)) return false;
+        } else if (a == "-D" || a == "--define" || (a.rfind("-D", 0) == 0 && a.size() > 2)) {
+            std::string kv = a.size() > 2 && a[1] == 'D' ? a.substr(2) : "";
+            if (kv.empty() && !next(kv)) return false;
+            const size_t eq = kv.find('=');
+            if (eq == std::string::npos || eq == 0) {
+                error = "-D takes key=value (got '" + kv + "')";
+                return false;
+            }
+            out.sources.defines.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+        } else if (a == "-h" || a == "--help") {
+            out.words = {"help"};
+            return true;
+        } else if (a.rfind("--", 0) == 0 && a.size() > 2) {
+            std::string value;
+            const size_t eq = a.find('=');
+            if (eq != std::string::npos) {
+                out.flags[a.substr(2, eq - 2)] = a.substr(eq + 1);
+            } else {
+                if (!next(value)) return false;
+                out.flags[a.substr(2)] = value;
+            }
+        } else if (!a.empty() && a[0] == '-') {
+            error = "unknown option " + a;
+            return false;
+        } else {
+            out.words.push_back(a);
+        }
+    }
+    if (out.words.empty()) {
+        error = "no command given";
+        return false;
+    }
+    return true;
+}
+
+namespace {
+
+int fail(const std::string& line, int code = 1) {
+    std::cerr << "provisioner: " << line << "\n";
+    return code;
+}
+
+bool checkFlags(const CommandLine& cl, std::initializer_list<const char*> allowed, std::string& error) {
+    for (const auto& [k, v] : cl.flags) {
+        (void)v;
+        bool ok = false;
+        for (const char* a : allowed) ok = ok || k == a;
+        if (!ok) {
+            error = "unknown option --" + k + " for " + cl.words[0];
+            return false;
+        }
+    }
+    return true;
+}
+
+int runMigrate(const ServerConfig& config) {
+    MigrationReport report;
+    auto s = openServices(config, Migrate::kYes, &report);
+    if (!s) return fail(s.error().message);
+    if (report.applied.empty()) {
+        std::cout << "store " << config.store_path << " is up to date at schema version "
+                  << report.to_version << "\n";
+    } else {
+        std::cout << "store " << config.store_path << ": schema version " << report.from_version << " -> "
+                  << report.to_version << "\n";
+        for (const auto& m : report.applied) std::cout << "  applied " << m << "\n";
+    }
+    return 0;
+}
+
+int runToken(const CommandLine& cl, const ServerConfig& config) {
+    if (cl.words.size() != 2 || cl.words[1] != "create") return fail("usage: token create --role ROLE", kExitUsage);
+    auto role_it = cl.flags.find("role");
+    if (role_it == cl.flags.end()) return fail("token create needs --role admin|installer|viewer", kExitUsage);
+    auto role = parseRole(role_it->second);
+    if (!role) return fail("--role must be admin, installer or viewer (got '" + role_it->second + "')", kExitUsage);
+    auto name_it = cl.flags.find("name");
+    const std::string name = name_it == cl.flags.end() ? "" : name_it->second;
+    auto s = openServices(config, Migrate::kYes);
+    if (!s) return fail(s.error().message);
+    auto token = s.value()->inventory->createToken(*role, name);
+    if (!token) return fail(token.error().message);
+    std::cout << token.value() << "\n";
+    return 0;
+}
+
+int runBackup(const CommandLine& cl, const ServerConfig& config) {
+    if (cl.words.size() != 2) return fail("usage: backup FILE", kExitUsage);
+    auto s = openServices(config, Migrate::kNo);
+    if (!s) return fail(s.error().message);
+    if (auto st = s.value()->store->backup(cl.words[1]); !st) return fail(st.error().message);
+    std::cout << "backup of " << config.store_path << " written to " << cl.words[1] << "\n";
+    return 0;
+}
+
+}  // namespace
+
+int runCommand(const CommandLine& cl) {
+    const std::string& cmd = cl.words[0];
+    if (cmd == "help") {
+        std::cout << usage();
+        return 0;
+    }
+    std::string error;
+    const bool flags_ok = cmd == "token" ? checkFlags(cl, {"role", "name"}, error) : checkFlags(cl, {}, error);
+    if (!flags_ok) return fail(error, kExitUsage);
+    auto config = loadConfig(cl.sources);
+    if (!config) return fail(config.error().message, kExitConfig);
+    if (cmd == "serve") {
+        if (cl.words.size() != 1) return fail("serve takes no arguments", kExitUsage);
+        return runServe(config.value());
+    }
+    if (cmd == "migrate") return runMigrate(config.value());
+    if (cmd == "token") return runToken(cl, config.value());
+    if (cmd == "backup") return runBackup(cl, config.value());
+    std::cerr << "provisioner: unknown command '" << cmd << "'\n" << usage();
+    return kExitUsage;
+}
+
+}  // namespace prov::app

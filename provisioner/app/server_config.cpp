@@ -1,0 +1,111 @@
+#include "provisioner/app/server_config.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Exception.h>
+#include <Poco/File.h>
+#include <Poco/Net/IPAddress.h>
+#include <Poco/Path.h>
+#include <Poco/Util/IniFileConfiguration.h>
+#include <Poco/Util/MapConfiguration.h>
+#include <Poco/Util/PropertyFileConfiguration.h>
+
+#include <set>
+
+#include "provisioner/core/text.h"
+
+namespace prov::app {
+
+namespace {
+
+using Poco::AutoPtr;
+using Poco::Util::AbstractConfiguration;
+
+const std::set<std::string>& knownKeys() {
+    static const std::set<std::string> kKeys = {
+        "store.path",   "templates.dir", "firmware.dir",       "certs.dir",
+        "http.port",    "https.port",    "tftp.port",          "admin.port",
+        "admin.bind",   "license.extensions", "status.unknown_after", "ports.file",
+        "log.level",
+    };
+    return kKeys;
+}
+
+void collectKeys(const AbstractConfiguration& c, const std::string& prefix, std::vector<std::string>& out) {
+    AbstractConfiguration::Keys keys;
+    c.keys(prefix, keys);
+    if (keys.empty() && !prefix.empty()) out.push_back(prefix);
+    for (const auto& k : keys) collectKeys(c, prefix.empty() ? k : prefix + "." + k, out);
+}
+
+Result<int64_t> integer(const AbstractConfiguration& c, const std::string& key, int64_t def, int64_t min,
+                        int64_t max) {
+    if (!c.has(key)) return def;
+    const std::string v = c.getString(key);
+    if (!text::isDigits(v) || v.size() > 12 || std::stoll(v) < min || std::stoll(v) > max) {
+        return Error::invalid("config: " + key + " must be an integer from " + std::to_string(min) + " to " +
+                              std::to_string(max) + " (got '" + v + "')");
+    }
+    return std::stoll(v);
+}
+
+}  // namespace
+
+Result<ServerConfig> loadConfig(const ConfigSources& sources) {
+    AutoPtr<Poco::Util::LayeredConfiguration> layered = new Poco::Util::LayeredConfiguration();
+    AutoPtr<Poco::Util::MapConfiguration> defines = new Poco::Util::MapConfiguration();
+    for (const auto& [k, v] : sources.defines) defines->setString(k, v);
+    layered->add(defines, 0);
+    if (!sources.file.empty()) {
+        if (!Poco::File(sources.file).exists())
+            return Error::invalid("config: cannot read " + sources.file + ": no such file");
+        try {
+            const std::string ext = Poco::Path(sources.file).getExtension();
+            if (ext == "ini") {
+                layered->add(AutoPtr<AbstractConfiguration>(new Poco::Util::IniFileConfiguration(sources.file)), 10);
+            } else {
+                layered->add(AutoPtr<AbstractConfiguration>(new Poco::Util::PropertyFileConfiguration(sources.file)), 10);
+            }
+        } catch (const Poco::Exception& e) {
+            return Error::invalid("config: cannot read " + sources.file + ": " + e.displayText());
+        }
+    }
+    std::vector<std::string> keys;
+    collectKeys(*layered, "", keys);
+    for (const auto& k : keys) {
+        if (!knownKeys().count(k)) return Error::invalid("config: unknown key '" + k + "'");
+    }
+
+    ServerConfig cfg;
+    const auto& c = *layered;
+    cfg.store_path = c.getString("store.path", cfg.store_path);
+    cfg.templates_dir = c.getString("templates.dir", cfg.templates_dir);
+    cfg.firmware_dir = c.getString("firmware.dir", cfg.firmware_dir);
+    cfg.certs_dir = c.getString("certs.dir", cfg.certs_dir);
+    cfg.ports_file = c.getString("ports.file", cfg.ports_file);
+    cfg.admin_bind = c.getString("admin.bind", cfg.admin_bind);
+    cfg.log_level = c.getString("log.level", cfg.log_level);
+    for (auto [key, field] : {std::pair{"http.port", &cfg.http_port}, {"https.port", &cfg.https_port},
+                              {"tftp.port", &cfg.tftp_port}, {"admin.port", &cfg.admin_port}}) {
+        auto v = integer(c, key, *field, 0, 65535);
+        if (!v) return v.error();
+        *field = static_cast<int>(v.value());
+    }
+    auto lic = integer(c, "license.extensions", cfg.license_extensions, 0, 10'000'000);
+    if (!lic) return lic.error();
+    cfg.license_extensions = lic.value();
+    auto unk = integer(c, "status.unknown_after", cfg.status_unknown_after, 1, 86400 * 365);
+    if (!unk) return unk.error();
+    cfg.status_unknown_after = unk.value();
+
+    Poco::Net::IPAddress addr;
+    if (!Poco::Net::IPAddress::tryParse(cfg.admin_bind, addr))
+        return Error::invalid("config: admin.bind must be an IP address (got '" + cfg.admin_bind + "')");
+    if (cfg.store_path.empty()) return Error::invalid("config: store.path must not be empty");
+    static const std::set<std::string> kLevels = {"fatal", "critical", "error", "warning",
+                                                  "notice", "information", "debug", "trace"};
+    if (!kLevels.count(cfg.log_level))
+        return Error::invalid("config: log.level must be one of error, warning, notice, information, debug");
+    return cfg;
+}
+
+}  // namespace prov::app

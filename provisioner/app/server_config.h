@@ -1,0 +1,42 @@
+#pragma once
+
+// Every configuration key, read and validated once at start into an immutable
+// struct. Nothing below app/ reads configuration keys.
+
+#include <Poco/Util/LayeredConfiguration.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "provisioner/core/result.h"
+
+namespace prov::app {
+
+struct ServerConfig {
+    std::string store_path = "var/provisioner.db";
+    std::string templates_dir = "vendor-templates";
+    std::string firmware_dir = "firmware";
+    std::string certs_dir = "certs";
+    int http_port = 8080;
+    int https_port = 8443;
+    int tftp_port = 6969;
+    int admin_port = 9090;
+    std::string admin_bind = "127.0.0.1";
+    int64_t license_extensions = 100;
+    int64_t status_unknown_after = 300;
+    std::string ports_file;
+    std::string log_level = "information";
+};
+
+// Command-line sources of configuration: -c FILE and -D key=value.
+struct ConfigSources {
+    std::string file;
+    std::vector<std::pair<std::string, std::string>> defines;
+};
+
+// Layers -D over the file over the defaults. A bad value is an error whose
+// message is the one line to print.
+Result<ServerConfig> loadConfig(const ConfigSources& sources);
+
+}  // namespace prov::app

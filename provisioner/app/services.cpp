@@ -1,0 +1,48 @@
+#include "provisioner/app/services.h"
+
+#include <Poco/File.h>
+#include <Poco/Path.h>
+
+namespace prov::app {
+
+Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Migrate migrate,
+                                               MigrationReport* report) {
+    auto s = std::make_unique<Services>();
+    s->config = config;
+    if (config.store_path != ":memory:") {
+        const Poco::Path parent = Poco::Path(config.store_path).parent();
+        try {
+            if (!parent.toString().empty()) Poco::File(parent).createDirectories();
+        } catch (const Poco::Exception& e) {
+            return Error::invalid("store: cannot create " + parent.toString() + ": " + e.displayText());
+        }
+    }
+    auto store = SqliteStore::open(config.store_path, s->clock);
+    if (!store) return store.error();
+    s->store = std::move(store).value();
+    if (migrate == Migrate::kYes) {
+        auto r = s->store->migrate();
+        if (!r) return r.error();
+        if (report) *report = r.value();
+    } else {
+        auto v = s->store->schemaVersion();
+        if (!v) return v.error();
+        if (v.value() < SqliteStore::latestVersion())
+            return Error::invalid("store at " + config.store_path + " is at schema version " +
+                                  std::to_string(v.value()) + "; run 'provisioner migrate' first");
+    }
+    auto catalog = VendorCatalog::load(config.templates_dir);
+    if (!catalog) return catalog.error();
+    s->catalog = std::make_unique<VendorCatalog>(std::move(catalog).value());
+    try {
+        s->random = std::make_unique<tls::CtrDrbgRandom>();
+    } catch (const std::exception& e) {
+        return Error::internal(e.what());
+    }
+    s->inventory = std::make_unique<Inventory>(
+        *s->store, *s->random, s->hasher, s->clock, *s->catalog,
+        InventoryOptions{config.license_extensions, config.status_unknown_after});
+    return s;
+}
+
+}  // namespace prov::app

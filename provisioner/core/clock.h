@@ -1,0 +1,43 @@
+#pragma once
+
+// Time as a dependency: logic asks a Clock, tests pass a FakeClock.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+namespace prov {
+
+class Clock {
+public:
+    virtual ~Clock() = default;
+    // Wall-clock time in seconds since the Unix epoch.
+    virtual int64_t nowSeconds() const = 0;
+    // Monotonic time in microseconds, for durations only.
+    virtual int64_t monotonicMicros() const = 0;
+};
+
+class SystemClock final : public Clock {
+public:
+    int64_t nowSeconds() const override {
+        using namespace std::chrono;
+        return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+    }
+    int64_t monotonicMicros() const override {
+        using namespace std::chrono;
+        return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+    }
+};
+
+class FakeClock final : public Clock {
+public:
+    explicit FakeClock(int64_t now = 1'700'000'000) : now_(now) {}
+    int64_t nowSeconds() const override { return now_.load(); }
+    int64_t monotonicMicros() const override { return now_.load() * 1'000'000; }
+    void advance(int64_t seconds) { now_ += seconds; }
+
+private:
+    std::atomic<int64_t> now_;
+};
+
+}  // namespace prov

@@ -1,0 +1,32 @@
+#pragma once
+
+// Checks on untrusted text. All functions are pure and total.
+
+#include <string_view>
+
+namespace prov::text {
+
+// True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points
+// past U+10FFFF).
+bool isValidUtf8(std::string_view s);
+
+// True when `s` is valid UTF-8 with no control characters (C0, DEL, C1).
+bool isPrintable(std::string_view s);
+
+// Number of code points in valid UTF-8 `s`.
+size_t codePoints(std::string_view s);
+
+bool isAsciiAlnum(std::string_view s);
+bool isDigits(std::string_view s);
+
+// A number a PBX can dial: an optional leading '+', then digits, '*' and '#'.
+bool isDialable(std::string_view s);
+
+// A plausible e-mail address: one '@', a non-empty local part of printable
+// ASCII without spaces, a domain of dot-separated labels.
+bool isEmail(std::string_view s);
+
+// A host name (RFC 1123 labels) or an IPv4 / bracket-free IPv6 literal.
+bool isHost(std::string_view s);
+
+}  // namespace prov::text

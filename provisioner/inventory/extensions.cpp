@@ -1,0 +1,315 @@
+// Extension rules: uniqueness, device binding and slots, licences, delete
+// references, registration status. See inventory.h.
+
+#include <arpa/inet.h>
+
+#include "provisioner/core/mac_address.h"
+#include "provisioner/inventory/inventory.h"
+#include "provisioner/model/json_codec.h"
+
+namespace prov {
+
+namespace {
+
+Error invalidFields(FieldErrors errors) {
+    return Error::invalid("some fields are not valid", std::move(errors));
+}
+
+std::string macText(const std::string& mac) {
+    auto m = MacAddress::parse(mac);
+    return m ? m->colons() : mac;
+}
+
+bool isIp(const std::string& ip) {
+    unsigned char buf[16];
+    return inet_pton(AF_INET, ip.c_str(), buf) == 1 || inet_pton(AF_INET6, ip.c_str(), buf) == 1;
+}
+
+}  // namespace
+
+Extension Inventory::effective(Extension e) const {
+    if (e.status == RegStatus::kUnreachable && e.status_changed_at &&
+        clock_.nowSeconds() - e.status_changed_at > options_.unknown_after_seconds)
+        e.status = RegStatus::kUnknown;
+    return e;
+}
+
+std::string Inventory::auditJson(const Extension& e, const Extension* other) const {
+    auto obj = json::toJson(e, json::Masking::kSecrets);
+    if (other && other->secret != e.secret) obj->set("secret", std::string(json::kMask) + " (changed)");
+    if (other && other->voicemail_pin != e.voicemail_pin && !e.voicemail_pin.empty())
+        obj->set("voicemail_pin", std::string(json::kMask) + " (changed)");
+    return json::stringify(obj);
+}
+
+Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors) {
+    auto found = tx.getDevice(e.mac);
+    if (!found) return found.error();
+    Device device;
+    if (found.value()) {
+        device = *found.value();
+        const bool make_changed = !e.phone_make.empty() && e.phone_make != device.make;
+        const bool model_changed = !e.phone_model.empty() && e.phone_model != device.model;
+        const bool unclaimed = device.state == DeviceState::kNew || device.state == DeviceState::kUnassigned;
+        if (make_changed) device.make = e.phone_make;
+        if (model_changed) device.model = e.phone_model;
+        if (unclaimed) device.state = DeviceState::kStaged;
+        if (make_changed || model_changed || unclaimed) {
+            if (auto st = tx.updateDevice(device); !st) return st;
+        }
+    } else {
+        device.mac = e.mac;
+        device.make = e.phone_make;
+        device.model = e.phone_model;
+        device.state = DeviceState::kStaged;
+        if (auto st = tx.insertDevice(device); !st) return st;
+    }
+    e.phone_make = device.make;
+    e.phone_model = device.model;
+
+    auto bound = tx.extensionsOnDevice(e.mac);
+    if (!bound) return bound.error();
+    std::vector<const Extension*> others;
+    for (const Extension& o : bound.value()) {
+        if (o.id != e.id) others.push_back(&o);
+    }
+    const auto model = models_.findModel(device.make, device.model);
+    if (e.phone_reg == 0) {
+        int slot = 1;
+        for (bool taken = true; taken; ++slot) {
+            taken = false;
+            for (const Extension* o : others) taken = taken || o->phone_reg == slot;
+            if (!taken) break;
+        }
+        e.phone_reg = slot;
+        if (model && slot > model->lines) {
+            errors["mac"] = "every line of this " + model->vendor_name + " " + model->model + " (" +
+                            std::to_string(model->lines) + ") is taken";
+        }
+    } else if (model && e.phone_reg > model->lines) {
+        errors["phone_reg"] = "must be 1 to " + std::to_string(model->lines) + ": a " +
+                              model->vendor_name + " " + model->model + " has " +
+                              std::to_string(model->lines) + " lines";
+    }
+    for (const Extension* o : others) {
+        if (o->phone_reg == e.phone_reg && !errors.count("phone_reg") && !errors.count("mac")) {
+            return Error{Code::kAlreadyExists, "duplicate",
+                         "line " + std::to_string(e.phone_reg) + " of " + macText(e.mac) +
+                             " is taken by extension " + o->extension,
+                         {{"phone_reg", "is taken on this device by extension " + o->extension}}, {}};
+        }
+    }
+    if (e.device_type == DeviceType::kSipVirtual) {
+        bool has_primary = false;
+        for (const Extension* o : others) has_primary = has_primary || o->device_type != DeviceType::kSipVirtual;
+        if (!has_primary)
+            errors["device_type"] = "SIP-VIRTUAL is an extra extension on a device that already has one; "
+                                    "bind a SIP extension to " + macText(e.mac) + " first";
+    }
+    return okStatus();
+}
+
+Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::optional<Extension>& before) {
+    FieldErrors errors;
+    validateExtension(e, errors);
+    if (before && e.extension != before->extension)
+        errors["extension"] = "cannot be renamed; create the new extension and delete this one";
+    if (!errors.empty()) return invalidFields(errors);
+
+    if (!before) {
+        auto existing = tx.getExtension(e.extension);
+        if (!existing) return existing.error();
+        if (existing.value())
+            return Error{Code::kAlreadyExists, "duplicate", "extension " + e.extension + " already exists",
+                         {{"extension", "is already taken"}}, {}};
+    }
+    if (!e.mac.empty()) {
+        if (auto st = bindDevice(tx, e, errors); !st) return st;
+        if (!errors.empty()) return invalidFields(errors);
+    } else {
+        e.phone_make.clear();
+        e.phone_model.clear();
+    }
+    if (usesLicence(e.device_type) && (!before || !usesLicence(before->device_type))) {
+        auto used = tx.countLicensed();
+        if (!used) return used.error();
+        if (used.value() >= options_.licence_limit) {
+            return Error::conflict("license_limit_reached",
+                                   "the licence allows " + std::to_string(options_.licence_limit) +
+                                       " extensions and " + std::to_string(used.value()) +
+                                       " are in use; VIRTUAL and SIP-VIRTUAL extensions need none");
+        }
+    }
+    if (e.secret.empty()) e.secret = random_.alnum(kGeneratedSecretLength);
+    return okStatus();
+}
+
+Result<Extension> Inventory::createExtension(Extension e, const Actor& actor) {
+    Status st = store_.write([&](StoreTx& tx) -> Status {
+        if (auto rules = checkExtensionRules(tx, e, std::nullopt); !rules) return rules;
+        if (auto ins = tx.insertExtension(e); !ins) return ins;
+        return audit(tx, actor, "create", "extension", e.extension, "", auditJson(e, nullptr));
+    });
+    if (!st) return st.error();
+    return effective(e);
+}
+
+Result<Extension> Inventory::getExtension(const std::string& extension) {
+    std::optional<Extension> found;
+    Status st = store_.read([&](StoreTx& tx) -> Status {
+        auto e = tx.getExtension(extension);
+        if (!e) return e.error();
+        found = e.value();
+        return okStatus();
+    });
+    if (!st) return st.error();
+    if (!found) return Error::notFound("no extension " + extension);
+    return effective(*found);
+}
+
+Result<Listing<Extension>> Inventory::listExtensions(const ExtensionFilter& filter, Page page) {
+    Listing<Extension> out;
+    Status st = store_.read([&](StoreTx& tx) -> Status {
+        auto l = tx.listExtensions(filter, page);
+        if (!l) return l.error();
+        out = std::move(l).value();
+        return okStatus();
+    });
+    if (!st) return st.error();
+    for (auto& e : out.items) e = effective(e);
+    return out;
+}
+
+Result<Extension> Inventory::editExtension(const std::string& extension, const ExtensionEdit& edit,
+                                           const Actor& actor) {
+    Extension next;
+    Status st = store_.write([&](StoreTx& tx) -> Status {
+        auto cur = tx.getExtension(extension);
+        if (!cur) return cur.error();
+        if (!cur.value()) return Error::notFound("no extension " + extension);
+        const Extension before = *cur.value();
+        next = before;
+        FieldErrors errors;
+        std::optional<int64_t> version;
+        edit(next, errors, version);
+        if (!errors.empty()) {
+            // Report the value rules too, so the caller sees every bad field at once.
+            FieldErrors more;
+            validateExtension(next, more);
+            errors.merge(more);
+            return invalidFields(errors);
+        }
+        if (version && *version != before.version) {
+            return Error::conflict("version_conflict",
+                                   "extension " + extension + " is at version " +
+                                       std::to_string(before.version) + ", not " +
+                                       std::to_string(*version) + ": reload it and apply your change again");
+        }
+        next.id = before.id;
+        next.version = before.version;
+        // Moving to another phone without naming a line takes its first free line.
+        if (next.mac != before.mac && next.phone_reg == before.phone_reg) next.phone_reg = 0;
+        if (next.mac.empty() && next.device_type != DeviceType::kVirtual) next.phone_reg = 0;
+        if (auto rules = checkExtensionRules(tx, next, before); !rules) return rules;
+        if (auto up = tx.updateExtension(next); !up) return up;
+        return audit(tx, actor, "update", "extension", extension, auditJson(before, nullptr),
+                     auditJson(next, &before));
+    });
+    if (!st) return st.error();
+    return effective(next);
+}
+
+Status Inventory::deleteExtension(const std::string& extension, bool force, const Actor& actor) {
+    return store_.write([&](StoreTx& tx) -> Status {
+        auto cur = tx.getExtension(extension);
+        if (!cur) return cur.error();
+        if (!cur.value()) return Error::notFound("no extension " + extension);
+        const Extension& e = *cur.value();
+        std::vector<std::string> refs;
+        if (!e.call_forward.empty()) refs.push_back("call forward is set to " + e.call_forward);
+        if (e.voicemail_enabled) refs.push_back("voicemail is enabled");
+        auto forwarders = tx.forwardersTo(extension);
+        if (!forwarders) return forwarders.error();
+        for (const auto& f : forwarders.value()) refs.push_back("extension " + f + " forwards to it");
+        auto watchers = tx.blfWatchersOf(extension);
+        if (!watchers) return watchers.error();
+        for (const auto& w : watchers.value()) refs.push_back("extension " + w + " watches it with a BLF button");
+        if (!e.phone_group.empty()) refs.push_back("member of phone group " + e.phone_group);
+        if (!e.mac.empty())
+            refs.push_back("bound to phone " + macText(e.mac) + " line " + std::to_string(e.phone_reg));
+        if (!refs.empty() && !force) {
+            return Error{Code::kConflict, "extension_in_use",
+                         "extension " + extension + " is still in use; delete with ?force=true to confirm",
+                         {}, refs};
+        }
+        if (auto del = tx.deleteExtension(e.id); !del) return del;
+        return audit(tx, actor, force ? "delete_forced" : "delete", "extension", extension,
+                     auditJson(e, nullptr), "");
+    });
+}
+
+Result<Extension> Inventory::setRegistration(const std::string& extension, const Registration& reg,
+                                             const Actor& actor) {
+    FieldErrors errors;
+    auto status = parseRegStatus(reg.status);
+    if (!status) errors["status"] = "must be one of OK, UNREACHABLE, UNKNOWN, UNMONITORED or empty";
+    if (!reg.ip.empty() && !isIp(reg.ip)) errors["ip"] = "must be an IPv4 or IPv6 address";
+    if (reg.port < 0 || reg.port > 65535) errors["port"] = "must be 1 to 65535";
+    checkText("agent", reg.agent, kMaxNameLength, false, errors);
+    if (!errors.empty()) return invalidFields(errors);
+    Extension next;
+    Status st = store_.write([&](StoreTx& tx) -> Status {
+        auto cur = tx.getExtension(extension);
+        if (!cur) return cur.error();
+        if (!cur.value()) return Error::notFound("no extension " + extension);
+        const Extension before = *cur.value();
+        next = before;
+        if (*status != before.status || !before.status_changed_at) next.status_changed_at = clock_.nowSeconds();
+        next.status = *status;
+        next.ip = reg.ip;
+        next.port = reg.port;
+        next.agent = reg.agent;
+        if (auto up = tx.updateRegistration(next); !up) return up;
+        return audit(tx, actor, "update", "registration", extension, auditJson(before, nullptr),
+                     auditJson(next, &before));
+    });
+    if (!st) return st.error();
+    return effective(next);
+}
+
+Result<std::vector<Button>> Inventory::getButtons(const std::string& extension) {
+    std::vector<Button> out;
+    Status st = store_.read([&](StoreTx& tx) -> Status {
+        auto cur = tx.getExtension(extension);
+        if (!cur) return cur.error();
+        if (!cur.value()) return Error::notFound("no extension " + extension);
+        auto b = tx.getButtons(cur.value()->id);
+        if (!b) return b.error();
+        out = std::move(b).value();
+        return okStatus();
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+Result<std::vector<Button>> Inventory::setButtons(const std::string& extension,
+                                                  std::vector<Button> buttons, const Actor& actor) {
+    FieldErrors errors;
+    validateButtons(buttons, errors);
+    if (!errors.empty()) return invalidFields(errors);
+    std::sort(buttons.begin(), buttons.end(), [](const Button& a, const Button& b) { return a.index < b.index; });
+    Status st = store_.write([&](StoreTx& tx) -> Status {
+        auto cur = tx.getExtension(extension);
+        if (!cur) return cur.error();
+        if (!cur.value()) return Error::notFound("no extension " + extension);
+        auto before = tx.getButtons(cur.value()->id);
+        if (!before) return before.error();
+        if (auto put = tx.replaceButtons(cur.value()->id, buttons); !put) return put;
+        return audit(tx, actor, "update", "buttons", extension,
+                     json::stringify(json::toJson(before.value())), json::stringify(json::toJson(buttons)));
+    });
+    if (!st) return st.error();
+    return buttons;
+}
+
+}  // namespace prov

@@ -1,0 +1,51 @@
+#pragma once
+
+// JSON <-> records, with strict types: a string field sent as a number is an
+// error naming the field, never a coercion. Output keeps a stable key order.
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "provisioner/model/records.h"
+#include "provisioner/model/settings.h"
+#include "provisioner/model/validation.h"
+
+namespace prov::json {
+
+using ObjectPtr = Poco::JSON::Object::Ptr;
+using ArrayPtr = Poco::JSON::Array::Ptr;
+
+inline constexpr const char* kMask = "********";
+
+enum class Masking { kNone, kSecrets };
+
+ObjectPtr newObject();
+std::string stringify(const Poco::Dynamic::Var& value);
+
+ObjectPtr toJson(const Extension& e, Masking masking);
+ObjectPtr toJson(const Device& d);
+ObjectPtr toJson(const Button& b);
+ArrayPtr toJson(const std::vector<Button>& buttons);
+ObjectPtr toJson(const AuditEntry& a);
+ObjectPtr toJson(const Event& e);
+ObjectPtr settingsToJson(const SettingsMap& settings, Masking masking);
+
+enum class ApplyMode { kReplace, kPatch };
+
+// Copies the fields present in `obj` onto `target`. Unknown, read-only and
+// wrongly typed fields are reported in `errors`; "version" is returned in
+// `version` when present. With kReplace the caller starts from a fresh record.
+void applyExtension(const Poco::JSON::Object& obj, Extension& target, FieldErrors& errors,
+                    std::optional<int64_t>& version);
+void applyDevice(const Poco::JSON::Object& obj, Device& target, FieldErrors& errors,
+                 std::optional<int64_t>& version);
+std::vector<Button> readButtons(const Poco::JSON::Array& arr, FieldErrors& errors);
+// Reads {"key": value, ...}; integer settings may be sent as JSON integers,
+// every other value as a string; null resets a key to its default.
+SettingsMap readSettings(const Poco::JSON::Object& obj, FieldErrors& errors);
+
+}  // namespace prov::json

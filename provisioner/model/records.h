@@ -1,0 +1,141 @@
+#pragma once
+
+// The plain records of the extension store (design.md, "The extension store").
+// No behaviour beyond naming: rules live in validation.* and inventory/.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace prov {
+
+enum class DeviceType { kSip, kIax2, kDahdi, kVirtual, kSipVirtual };
+std::optional<DeviceType> parseDeviceType(std::string_view s);
+std::string_view toString(DeviceType t);
+// VIRTUAL and SIP-VIRTUAL use no licence; every other type counts.
+bool usesLicence(DeviceType t);
+// Only extensions that register from a phone may be bound to a MAC.
+bool mayHaveDevice(DeviceType t);
+
+enum class RegStatus { kBlank, kOk, kUnreachable, kUnknown, kUnmonitored };
+std::optional<RegStatus> parseRegStatus(std::string_view s);
+std::string_view toString(RegStatus s);
+
+enum class Role { kAdmin, kInstaller, kViewer };
+std::optional<Role> parseRole(std::string_view s);
+std::string_view toString(Role r);
+
+struct Extension {
+    int64_t id = 0;
+    std::string extension;
+    DeviceType device_type = DeviceType::kSip;
+    std::string callerid_name;
+    std::string user;
+    bool voicemail_enabled = false;
+    std::string voicemail_pin;
+    std::string voicemail_email;
+    std::string did;
+    std::string twinning_number;
+    std::string external_callerid;
+    std::string call_forward;
+    std::string class_of_service;
+    std::string phone_group;
+    std::string secret;
+    std::string mac;  // canonical, or empty when unbound
+    int phone_reg = 0;  // registration slot on the device; 0 when unbound
+    // Shown and accepted on the extension, stored on its device.
+    std::string phone_make;
+    std::string phone_model;
+    // Read-only: set by the PBX through PUT .../registration.
+    std::string agent;
+    RegStatus status = RegStatus::kBlank;
+    int64_t status_changed_at = 0;
+    std::string ip;
+    int port = 0;
+    int64_t created_at = 0;
+    int64_t updated_at = 0;
+    int64_t version = 0;
+};
+
+struct Button {
+    int index = 0;       // 1-based key position on the phone
+    std::string type;    // line, blf, speed_dial, park, voicemail, dnd, transfer, ...
+    std::string value;   // extension, number or park slot, depending on type
+    std::string label;
+    int line = 1;        // which line (registration) the key acts on
+};
+bool isButtonType(std::string_view s);
+std::string_view buttonTypeList();
+
+enum class DeviceState { kNew, kUnassigned, kStaged, kProvisioned, kApplied, kStale };
+std::optional<DeviceState> parseDeviceState(std::string_view s);
+std::string_view toString(DeviceState s);
+
+struct Device {
+    std::string mac;  // canonical
+    std::string make;
+    std::string model;
+    std::string serial;
+    std::string label;  // site or location
+    DeviceState state = DeviceState::kNew;
+    int64_t last_seen_at = 0;
+    std::string last_seen_ip;
+    std::string last_seen_ua;
+    std::string last_firmware;
+    std::string last_file;
+    std::string last_hash;
+    int64_t created_at = 0;
+    int64_t updated_at = 0;
+    int64_t version = 0;
+};
+
+struct ApiToken {
+    int64_t id = 0;
+    std::string name;
+    Role role = Role::kViewer;
+    std::string hash;  // SHA-256 of the token; the token itself is never stored
+    int64_t created_at = 0;
+};
+
+struct AuditEntry {
+    int64_t id = 0;
+    int64_t at = 0;
+    std::string actor;      // "token:3 (admin)", "cli"
+    std::string action;     // create, update, delete, ...
+    std::string entity;     // extension, device, settings, buttons, registration
+    std::string entity_id;
+    std::string before;     // JSON, secrets redacted; empty for a create
+    std::string after;      // JSON, secrets redacted; empty for a delete
+};
+
+struct Event {
+    int64_t id = 0;
+    int64_t at = 0;
+    std::string mac;
+    std::string peer_ip;
+    std::string protocol;  // http, https, tftp
+    std::string path;
+    std::string user_agent;
+    std::string vendor;
+    std::string model;
+    std::string firmware;
+    std::string outcome;   // served, not_found, denied, error
+    int64_t bytes = 0;
+    int64_t duration_us = 0;
+    std::string config_hash;
+};
+
+struct Page {
+    int64_t limit = 100;
+    int64_t offset = 0;
+};
+
+template <typename T>
+struct Listing {
+    std::vector<T> items;
+    int64_t total = 0;
+};
+
+}  // namespace prov

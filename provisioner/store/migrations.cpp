@@ -1,0 +1,138 @@
+#include "provisioner/store/migrations.h"
+
+namespace prov::sqlite {
+
+namespace {
+
+constexpr std::string_view kInitial = R"SQL(
+CREATE TABLE devices (
+    mac            TEXT PRIMARY KEY CHECK (length(mac) = 12 AND mac NOT GLOB '*[^0-9a-f]*'),
+    make           TEXT NOT NULL DEFAULT '',
+    model          TEXT NOT NULL DEFAULT '',
+    serial         TEXT NOT NULL DEFAULT '',
+    label          TEXT NOT NULL DEFAULT '',
+    state          TEXT NOT NULL DEFAULT 'new'
+                   CHECK (state IN ('new','unassigned','staged','provisioned','applied','stale')),
+    last_seen_at   INTEGER,
+    last_seen_ip   TEXT NOT NULL DEFAULT '',
+    last_seen_ua   TEXT NOT NULL DEFAULT '',
+    last_firmware  TEXT NOT NULL DEFAULT '',
+    last_file      TEXT NOT NULL DEFAULT '',
+    last_hash      TEXT NOT NULL DEFAULT '',
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    version        INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX devices_state ON devices(state);
+CREATE INDEX devices_label ON devices(label);
+
+CREATE TABLE extensions (
+    id                 INTEGER PRIMARY KEY,
+    extension          TEXT NOT NULL UNIQUE,
+    device_type        TEXT NOT NULL
+                       CHECK (device_type IN ('SIP','IAX2','DAHDI','VIRTUAL','SIP-VIRTUAL')),
+    callerid_name      TEXT NOT NULL,
+    user               TEXT NOT NULL DEFAULT '',
+    voicemail_enabled  INTEGER NOT NULL DEFAULT 0,
+    voicemail_pin      TEXT NOT NULL DEFAULT '',
+    voicemail_email    TEXT NOT NULL DEFAULT '',
+    did                TEXT NOT NULL DEFAULT '',
+    twinning_number    TEXT NOT NULL DEFAULT '',
+    external_callerid  TEXT NOT NULL DEFAULT '',
+    call_forward       TEXT NOT NULL DEFAULT '',
+    class_of_service   TEXT NOT NULL DEFAULT '',
+    phone_group        TEXT NOT NULL DEFAULT '',
+    secret             TEXT NOT NULL,
+    mac                TEXT REFERENCES devices(mac),
+    phone_reg          INTEGER,
+    agent              TEXT NOT NULL DEFAULT '',
+    status             TEXT NOT NULL DEFAULT ''
+                       CHECK (status IN ('','OK','UNREACHABLE','UNKNOWN','UNMONITORED')),
+    status_changed_at  INTEGER,
+    ip                 TEXT NOT NULL DEFAULT '',
+    port               INTEGER,
+    created_at         INTEGER NOT NULL,
+    updated_at         INTEGER NOT NULL,
+    version            INTEGER NOT NULL DEFAULT 1,
+    CHECK ((mac IS NULL) = (phone_reg IS NULL)),
+    CHECK (device_type <> 'VIRTUAL' OR mac IS NULL),
+    UNIQUE (mac, phone_reg)
+);
+CREATE INDEX extensions_call_forward ON extensions(call_forward) WHERE call_forward <> '';
+
+CREATE TABLE buttons (
+    extension_id  INTEGER NOT NULL REFERENCES extensions(id) ON DELETE CASCADE,
+    idx           INTEGER NOT NULL,
+    type          TEXT NOT NULL,
+    value         TEXT NOT NULL DEFAULT '',
+    label         TEXT NOT NULL DEFAULT '',
+    line          INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (extension_id, idx)
+);
+CREATE INDEX buttons_blf ON buttons(value) WHERE type = 'blf';
+
+CREATE TABLE settings (
+    scope  TEXT NOT NULL,   -- '' for the global defaults, else a device MAC
+    key    TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+
+CREATE TABLE events (
+    id           INTEGER PRIMARY KEY,
+    at           INTEGER NOT NULL,
+    mac          TEXT NOT NULL DEFAULT '',
+    peer_ip      TEXT NOT NULL DEFAULT '',
+    protocol     TEXT NOT NULL,
+    path         TEXT NOT NULL DEFAULT '',
+    user_agent   TEXT NOT NULL DEFAULT '',
+    vendor       TEXT NOT NULL DEFAULT '',
+    model        TEXT NOT NULL DEFAULT '',
+    firmware     TEXT NOT NULL DEFAULT '',
+    outcome      TEXT NOT NULL CHECK (outcome IN ('served','not_found','denied','error')),
+    bytes        INTEGER NOT NULL DEFAULT 0,
+    duration_us  INTEGER NOT NULL DEFAULT 0,
+    config_hash  TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX events_mac_at ON events(mac, at);
+CREATE INDEX events_at ON events(at);
+
+CREATE TABLE users (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    role        TEXT NOT NULL CHECK (role IN ('admin','installer','viewer')),
+    created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE api_tokens (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL DEFAULT '',
+    role        TEXT NOT NULL CHECK (role IN ('admin','installer','viewer')),
+    token_hash  TEXT NOT NULL UNIQUE,
+    user_id     INTEGER REFERENCES users(id),
+    created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE audit (
+    id         INTEGER PRIMARY KEY,
+    at         INTEGER NOT NULL,
+    actor      TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    entity     TEXT NOT NULL,
+    entity_id  TEXT NOT NULL,
+    before     TEXT,
+    after      TEXT
+);
+CREATE INDEX audit_entity ON audit(entity, entity_id);
+)SQL";
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+    static const std::vector<Migration> kMigrations = {
+        {1, "initial schema", kInitial},
+    };
+    return kMigrations;
+}
+
+}  // namespace prov::sqlite

@@ -1,0 +1,200 @@
+#include "provisioner/store/sqlite_store.h"
+
+#include <cstdio>
+
+#include "provisioner/store/migrations.h"
+#include "provisioner/store/sqlite_tx.h"
+
+namespace prov {
+
+// A pooled connection, returned to the pool when the lease ends.
+class SqliteStore::Lease {
+public:
+    Lease(SqliteStore* store, std::unique_ptr<sqlite::Connection> conn)
+        : store_(store), conn_(std::move(conn)) {}
+    Lease(Lease&& other) noexcept = default;
+    ~Lease() {
+        if (conn_) store_->release(std::move(conn_));
+    }
+    sqlite::Connection& operator*() { return *conn_; }
+    sqlite::Connection* operator->() { return conn_.get(); }
+
+private:
+    SqliteStore* store_;
+    std::unique_ptr<sqlite::Connection> conn_;
+};
+
+SqliteStore::SqliteStore(std::string path, const Clock& clock, size_t max_connections)
+    : path_(std::move(path)), clock_(clock), max_connections_(max_connections) {}
+
+SqliteStore::~SqliteStore() = default;
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, const Clock& clock) {
+    // An in-memory database exists once per connection, so it gets exactly one.
+    const size_t max = path == ":memory:" ? 1 : 16;
+    std::unique_ptr<SqliteStore> store(new SqliteStore(path, clock, max));
+    auto version = store->schemaVersion();
+    if (!version) return version.error();
+    if (version.value() > latestVersion()) {
+        return Error{Code::kUnavailable, "schema_too_new",
+                     "the store at " + path + " has schema version " +
+                         std::to_string(version.value()) + " but this provisioner knows up to " +
+                         std::to_string(latestVersion()) + "; upgrade the provisioner",
+                     {}, {}};
+    }
+    return store;
+}
+
+int SqliteStore::latestVersion() { return sqlite::migrations().back().version; }
+
+Result<std::unique_ptr<sqlite::Connection>> SqliteStore::connect() {
+    auto conn = sqlite::Connection::open(path_);
+    if (!conn) return conn.error();
+    auto& c = *conn.value();
+    // WAL lets phones' reads run beside admin writes; NORMAL sync is durable
+    // across application crashes, and the WAL is checkpointed by SQLite.
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                               "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY"}) {
+        if (auto st = c.exec(pragma); !st) {
+            return Error{Code::kUnavailable, "store_unavailable",
+                         "cannot use the store at " + path_ + ": " + st.error().message, {}, {}};
+        }
+    }
+    return conn;
+}
+
+Result<SqliteStore::Lease> SqliteStore::acquire() {
+    std::unique_lock lock(mutex_);
+    available_.wait(lock, [&] { return !idle_.empty() || open_connections_ < max_connections_; });
+    if (!idle_.empty()) {
+        auto conn = std::move(idle_.back());
+        idle_.pop_back();
+        return Lease(this, std::move(conn));
+    }
+    ++open_connections_;
+    lock.unlock();
+    auto conn = connect();
+    if (!conn) {
+        std::lock_guard relock(mutex_);
+        --open_connections_;
+        available_.notify_one();
+        return conn.error();
+    }
+    return Lease(this, std::move(conn).value());
+}
+
+void SqliteStore::release(std::unique_ptr<sqlite::Connection> conn) {
+    std::lock_guard lock(mutex_);
+    idle_.push_back(std::move(conn));
+    available_.notify_one();
+}
+
+Status SqliteStore::run(const Work& work, const char* begin) {
+    auto lease = acquire();
+    if (!lease) return lease.error();
+    auto& conn = *lease.value();
+    if (auto st = conn.exec(begin); !st) {
+        return Error{Code::kUnavailable, "store_busy", "the store is busy; try again", {}, {}};
+    }
+    sqlite::SqliteTx tx(conn, clock_);
+    Status result = okStatus();
+    try {
+        result = work(tx);
+    } catch (...) {
+        (void)conn.exec("ROLLBACK");
+        throw;
+    }
+    if (!result) {
+        (void)conn.exec("ROLLBACK");
+        return result;
+    }
+    if (auto st = conn.exec("COMMIT"); !st) {
+        (void)conn.exec("ROLLBACK");
+        return st;
+    }
+    return result;
+}
+
+Status SqliteStore::read(const Work& work) { return run(work, "BEGIN DEFERRED"); }
+Status SqliteStore::write(const Work& work) { return run(work, "BEGIN IMMEDIATE"); }
+
+Result<int> SqliteStore::schemaVersion() {
+    auto lease = acquire();
+    if (!lease) return lease.error();
+    auto& conn = *lease.value();
+    if (auto st = conn.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                            " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                            " applied_at INTEGER NOT NULL)");
+        !st)
+        return st.error();
+    sqlite::Stmt q(conn, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (!q.step()) return Error::internal("store: cannot read the schema version: " + conn.lastError());
+    return static_cast<int>(q.integer(0));
+}
+
+Result<MigrationReport> SqliteStore::migrate() {
+    auto from = schemaVersion();
+    if (!from) return from.error();
+    MigrationReport report{from.value(), from.value(), {}};
+    auto lease = acquire();
+    if (!lease) return lease.error();
+    auto& conn = *lease.value();
+    if (auto st = conn.exec("BEGIN IMMEDIATE"); !st) return st.error();
+    for (const auto& m : sqlite::migrations()) {
+        if (m.version <= report.to_version) continue;
+        if (auto st = conn.exec(std::string(m.sql)); !st) {
+            (void)conn.exec("ROLLBACK");
+            return Error::internal("migration " + std::to_string(m.version) + " failed: " +
+                                   st.error().message);
+        }
+        sqlite::Stmt ins(conn, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?,?,?)");
+        ins.bind(1, static_cast<int64_t>(m.version)).bind(2, m.name).bind(3, clock_.nowSeconds());
+        ins.step();
+        if (ins.failed()) {
+            (void)conn.exec("ROLLBACK");
+            return Error::internal("cannot record migration: " + conn.lastError());
+        }
+        report.to_version = m.version;
+        report.applied.push_back(std::to_string(m.version) + " " + std::string(m.name));
+    }
+    if (auto st = conn.exec("COMMIT"); !st) return st.error();
+    return report;
+}
+
+Status SqliteStore::backup(const std::string& destination) {
+    const std::string temp = destination + ".partial";
+    std::remove(temp.c_str());
+    auto dest = sqlite::Connection::open(temp);
+    if (!dest) return dest.error();
+    auto lease = acquire();
+    if (!lease) return lease.error();
+    sqlite3_backup* b = sqlite3_backup_init(dest.value()->handle(), "main", (*lease.value()).handle(), "main");
+    if (!b) return Error::internal("backup: " + dest.value()->lastError());
+    // One step copies every page inside a single read transaction, so the
+    // copy is the database as it was at one moment, writers or not.
+    const int rc = sqlite3_backup_step(b, -1);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) {
+        std::remove(temp.c_str());
+        return Error::internal(std::string("backup failed: ") + sqlite3_errstr(rc));
+    }
+    (void)dest.value()->exec("PRAGMA journal_mode=DELETE");
+    dest.value().reset();
+    if (std::rename(temp.c_str(), destination.c_str()) != 0)
+        return Error::internal("backup: cannot move the copy to " + destination);
+    return okStatus();
+}
+
+Result<std::string> SqliteStore::integrityCheck() {
+    auto lease = acquire();
+    if (!lease) return lease.error();
+    sqlite::Stmt q(*lease.value(), std::string("PRAGMA integrity_check"));
+    std::string out;
+    while (q.step()) {
+        if (!out.empty()) out += "\n";
+        out += q.text(0);
+    }
+    return out;
+}
+
+}  // namespace prov

@@ -1,0 +1,62 @@
+#pragma once
+
+// The embedded extension store: one SQLite file in WAL mode with foreign keys
+// on. Readers run concurrently on pooled connections; writers take the write
+// lock up front (BEGIN IMMEDIATE) so a unit of work never fails half way on a
+// lock upgrade.
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "provisioner/core/clock.h"
+#include "provisioner/store/sqlite_connection.h"
+#include "provisioner/store/store.h"
+
+namespace prov {
+
+struct MigrationReport {
+    int from_version = 0;
+    int to_version = 0;
+    std::vector<std::string> applied;  // "1 initial schema"
+};
+
+class SqliteStore final : public Store {
+public:
+    // Opens the store at `path` (":memory:" for tests) and checks that its
+    // schema is not newer than this build. Does not migrate.
+    static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, const Clock& clock);
+    ~SqliteStore() override;
+
+    Status read(const Work& work) override;
+    Status write(const Work& work) override;
+
+    Result<MigrationReport> migrate();
+    Result<int> schemaVersion();
+    static int latestVersion();
+    // An online backup into `destination`, consistent with one moment even
+    // while writers run; written to a temporary file and renamed into place.
+    Status backup(const std::string& destination);
+    // "ok", or the problems PRAGMA integrity_check found.
+    Result<std::string> integrityCheck();
+
+private:
+    SqliteStore(std::string path, const Clock& clock, size_t max_connections);
+    class Lease;
+    Result<std::unique_ptr<sqlite::Connection>> connect();
+    Result<Lease> acquire();
+    void release(std::unique_ptr<sqlite::Connection> conn);
+    Status run(const Work& work, const char* begin);
+
+    std::string path_;
+    const Clock& clock_;
+    size_t max_connections_;
+    size_t open_connections_ = 0;
+    std::mutex mutex_;
+    std::condition_variable available_;
+    std::vector<std::unique_ptr<sqlite::Connection>> idle_;
+};
+
+}  // namespace prov

@@ -1,0 +1,53 @@
+#pragma once
+
+#include "provisioner/core/clock.h"
+#include "provisioner/store/sqlite_connection.h"
+#include "provisioner/store/store.h"
+
+namespace prov::sqlite {
+
+// StoreTx over one connection inside an open transaction.
+class SqliteTx final : public StoreTx {
+public:
+    SqliteTx(Connection& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
+
+    Result<std::optional<Extension>> getExtension(const std::string& extension) override;
+    Result<Listing<Extension>> listExtensions(const ExtensionFilter& filter, Page page) override;
+    Status insertExtension(Extension& e) override;
+    Status updateExtension(Extension& e) override;
+    Status updateRegistration(const Extension& e) override;
+    Status deleteExtension(int64_t id) override;
+    Result<int64_t> countLicensed() override;
+    Result<std::vector<Extension>> extensionsOnDevice(const std::string& mac) override;
+    Result<std::vector<std::string>> forwardersTo(const std::string& extension) override;
+    Result<std::vector<std::string>> blfWatchersOf(const std::string& extension) override;
+
+    Result<std::vector<Button>> getButtons(int64_t extension_id) override;
+    Status replaceButtons(int64_t extension_id, const std::vector<Button>& buttons) override;
+
+    Result<std::optional<Device>> getDevice(const std::string& mac) override;
+    Result<Listing<Device>> listDevices(const DeviceFilter& filter, Page page) override;
+    Status insertDevice(Device& d) override;
+    Status updateDevice(Device& d) override;
+    Status deleteDevice(const std::string& mac) override;
+
+    Result<SettingsMap> getSettings(const std::string& scope) override;
+    Status putSettings(const std::string& scope, const SettingsMap& values) override;
+
+    Status insertToken(ApiToken& token) override;
+    Result<std::optional<ApiToken>> findToken(const std::string& hash) override;
+    Result<int64_t> countTokens() override;
+
+    Status insertAudit(AuditEntry& entry) override;
+    Result<Listing<AuditEntry>> listAudit(const AuditFilter& filter, Page page) override;
+
+    Status insertEvents(const std::vector<Event>& events) override;
+    Result<Listing<Event>> listEvents(const EventFilter& filter, Page page) override;
+
+private:
+    Error failure(const std::string& what) const;
+    Connection& conn_;
+    const Clock& clock_;
+};
+
+}  // namespace prov::sqlite

@@ -1,0 +1,105 @@
+#pragma once
+
+// The extension store as an interface (design.md). Rules live above it
+// (inventory/); a Store only keeps records and runs each unit of work in one
+// transaction, so that a refused request stores nothing.
+//
+//   store.write([&](StoreTx& tx) -> Status {
+//       auto n = tx.countLicensed();
+//       if (!n) return n.error();
+//       ...
+//       return tx.insertExtension(ext);
+//   });
+//
+// An error returned from the function rolls the whole unit back.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "provisioner/core/result.h"
+#include "provisioner/model/records.h"
+#include "provisioner/model/settings.h"
+
+namespace prov {
+
+struct ExtensionFilter {
+    std::string q;  // prefix of the extension or of the caller ID name
+    std::optional<DeviceType> device_type;
+    std::string mac;
+    std::string phone_group;
+};
+
+struct DeviceFilter {
+    std::optional<DeviceState> state;
+    std::string make;
+    std::string model;
+    std::string label;
+};
+
+struct EventFilter {
+    std::string mac;
+    std::string outcome;
+    int64_t since = 0;
+};
+
+struct AuditFilter {
+    std::string entity;
+    std::string entity_id;
+    int64_t since = 0;
+};
+
+class StoreTx {
+public:
+    virtual ~StoreTx() = default;
+
+    virtual Result<std::optional<Extension>> getExtension(const std::string& extension) = 0;
+    virtual Result<Listing<Extension>> listExtensions(const ExtensionFilter& filter, Page page) = 0;
+    // Sets id, version 1 and the timestamps on `e`.
+    virtual Status insertExtension(Extension& e) = 0;
+    // Writes every editable field and bumps the version on `e`.
+    virtual Status updateExtension(Extension& e) = 0;
+    virtual Status updateRegistration(const Extension& e) = 0;
+    virtual Status deleteExtension(int64_t id) = 0;
+    virtual Result<int64_t> countLicensed() = 0;
+    // Extensions bound to `mac`, in phone_reg order.
+    virtual Result<std::vector<Extension>> extensionsOnDevice(const std::string& mac) = 0;
+    virtual Result<std::vector<std::string>> forwardersTo(const std::string& extension) = 0;
+    virtual Result<std::vector<std::string>> blfWatchersOf(const std::string& extension) = 0;
+
+    virtual Result<std::vector<Button>> getButtons(int64_t extension_id) = 0;
+    virtual Status replaceButtons(int64_t extension_id, const std::vector<Button>& buttons) = 0;
+
+    virtual Result<std::optional<Device>> getDevice(const std::string& mac) = 0;
+    virtual Result<Listing<Device>> listDevices(const DeviceFilter& filter, Page page) = 0;
+    virtual Status insertDevice(Device& d) = 0;
+    virtual Status updateDevice(Device& d) = 0;
+    virtual Status deleteDevice(const std::string& mac) = 0;
+
+    // Only the keys stored for `scope` ("" is global, else a MAC).
+    virtual Result<SettingsMap> getSettings(const std::string& scope) = 0;
+    virtual Status putSettings(const std::string& scope, const SettingsMap& values) = 0;
+
+    virtual Status insertToken(ApiToken& token) = 0;
+    virtual Result<std::optional<ApiToken>> findToken(const std::string& hash) = 0;
+    virtual Result<int64_t> countTokens() = 0;
+
+    virtual Status insertAudit(AuditEntry& entry) = 0;
+    virtual Result<Listing<AuditEntry>> listAudit(const AuditFilter& filter, Page page) = 0;
+
+    virtual Status insertEvents(const std::vector<Event>& events) = 0;
+    virtual Result<Listing<Event>> listEvents(const EventFilter& filter, Page page) = 0;
+};
+
+class Store {
+public:
+    using Work = std::function<Status(StoreTx&)>;
+    virtual ~Store() = default;
+    // A consistent snapshot for reading.
+    virtual Status read(const Work& work) = 0;
+    // One write transaction; rolled back when `work` returns an error.
+    virtual Status write(const Work& work) = 0;
+};
+
+}  // namespace prov

@@ -1,0 +1,74 @@
+#include "provisioner/tls/crypto.h"
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/sha256.h>
+
+#include <stdexcept>
+
+namespace prov::tls {
+
+struct CtrDrbgRandom::State {
+    mbedtls_entropy_context entropy;
+    mbedtls_ctr_drbg_context drbg;
+};
+
+CtrDrbgRandom::CtrDrbgRandom() : state_(std::make_unique<State>()) {
+    mbedtls_entropy_init(&state_->entropy);
+    mbedtls_ctr_drbg_init(&state_->drbg);
+    static const unsigned char kPersonalization[] = "provisioner-ctr-drbg";
+    if (mbedtls_ctr_drbg_seed(&state_->drbg, mbedtls_entropy_func, &state_->entropy,
+                              kPersonalization, sizeof kPersonalization - 1) != 0) {
+        // Without entropy no secret we hand out would be safe: stop here.
+        throw std::runtime_error("cannot seed the random generator from the platform entropy");
+    }
+    mbedtls_ctr_drbg_set_prediction_resistance(&state_->drbg, MBEDTLS_CTR_DRBG_PR_OFF);
+}
+
+CtrDrbgRandom::~CtrDrbgRandom() {
+    mbedtls_ctr_drbg_free(&state_->drbg);
+    mbedtls_entropy_free(&state_->entropy);
+}
+
+void CtrDrbgRandom::bytes(unsigned char* out, size_t length) {
+    std::lock_guard lock(mutex_);
+    while (length > 0) {
+        const size_t chunk = length < MBEDTLS_CTR_DRBG_MAX_REQUEST ? length : MBEDTLS_CTR_DRBG_MAX_REQUEST;
+        if (mbedtls_ctr_drbg_random(&state_->drbg, out, chunk) != 0)
+            throw std::runtime_error("random generator failed");
+        out += chunk;
+        length -= chunk;
+    }
+}
+
+std::string CtrDrbgRandom::alnum(size_t length) {
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    constexpr unsigned kSize = sizeof kAlphabet - 1;    // 62
+    constexpr unsigned kLimit = 256 - (256 % kSize);    // 248: rejection keeps it uniform
+    std::string out;
+    out.reserve(length);
+    unsigned char buf[64];
+    while (out.size() < length) {
+        bytes(buf, sizeof buf);
+        for (unsigned char b : buf) {
+            if (b < kLimit && out.size() < length) out.push_back(kAlphabet[b % kSize]);
+        }
+    }
+    return out;
+}
+
+std::string Sha256Hasher::sha256Hex(const std::string& data) const {
+    unsigned char digest[32];
+    mbedtls_sha256_ret(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, 0);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(64);
+    for (unsigned char b : digest) {
+        out.push_back(kHex[b >> 4]);
+        out.push_back(kHex[b & 15]);
+    }
+    return out;
+}
+
+}  // namespace prov::tls

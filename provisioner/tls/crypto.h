@@ -1,0 +1,36 @@
+#pragma once
+
+// mbedTLS-backed randomness and hashing. The only place above which nothing
+// needs to know mbedTLS exists.
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "provisioner/core/random_source.h"
+
+namespace prov::tls {
+
+// CTR_DRBG seeded from the platform entropy source. Thread-safe.
+class CtrDrbgRandom final : public RandomSource {
+public:
+    CtrDrbgRandom();
+    ~CtrDrbgRandom() override;
+    CtrDrbgRandom(const CtrDrbgRandom&) = delete;
+    CtrDrbgRandom& operator=(const CtrDrbgRandom&) = delete;
+
+    std::string alnum(size_t length) override;
+    void bytes(unsigned char* out, size_t length);
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+    std::mutex mutex_;
+};
+
+class Sha256Hasher final : public Hasher {
+public:
+    std::string sha256Hex(const std::string& data) const override;
+};
+
+}  // namespace prov::tls
