@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Shared helpers for integration tests: start the real binary on port 0 in a
+# scratch directory, talk to it with curl, assert on status codes and JSON.
+#
+#   source "$(dirname "$0")/lib.sh"
+#   start_server                 # sets ADMIN_PORT, TOKEN, WORK, SERVER_PID
+#   api POST /extensions '{"extension":"1001","callerid_name":"A"}'
+#   expect_status 201
+#   expect_json '.extension' '1001'
+#   finish                       # prints the summary, exits non-zero on failure
+#
+# Needs PROVISIONER_BIN and TEMPLATES_DIR (CTest sets both).
+
+set -u
+: "${PROVISIONER_BIN:?set PROVISIONER_BIN to the provisioner binary}"
+: "${TEMPLATES_DIR:?set TEMPLATES_DIR to vendor-templates/}"
+
+PASS=0
+FAIL=0
+STATUS=""
+BODY=""
+WORK="$(mktemp -d /tmp/prov-it.XXXXXX)"
+# Where start_server keeps its store, ports file and logs. Defaults to WORK;
+# use_fresh_store switches it to a new subdirectory for a second server.
+DATA="$WORK"
+SERVER_PID=""
+TOKEN="${TOKEN-}"
+
+cleanup() {
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null
+        wait "$SERVER_PID" 2>/dev/null
+    fi
+    if [[ $FAIL -eq 0 ]]; then rm -rf "$WORK"; else echo "kept $WORK for inspection" >&2; fi
+}
+trap cleanup EXIT
+
+# start_server [extra -D key=value ...]: starts serve on port 0 and waits
+# (at most 10 s) for the ports file. Extra arguments are passed through.
+start_server() {
+    rm -f "$DATA/ports.json"
+    "$PROVISIONER_BIN" serve -D store.path="$DATA/store.db" -D templates.dir="$TEMPLATES_DIR" \
+        -D admin.port=0 -D http.port=0 -D https.port=0 -D tftp.port=0 \
+        -D ports.file="$DATA/ports.json" "$@" >"$DATA/stdout" 2>"$DATA/stderr" &
+    SERVER_PID=$!
+    for _ in $(seq 1 100); do
+        [[ -s "$DATA/ports.json" ]] && break
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            echo "server exited early:" >&2; cat "$DATA/stderr" >&2; exit 1
+        fi
+        sleep 0.1
+    done
+    [[ -s "$DATA/ports.json" ]] || { echo "server did not write its ports file" >&2; exit 1; }
+    ADMIN_PORT=$(jq -r .admin "$DATA/ports.json")
+    HTTP_PORT=$(jq -r '.http // empty' "$DATA/ports.json")
+    local t
+    t=$(sed -n 's/^admin token: //p' "$DATA/stdout" | head -1)
+    if [[ -n "$t" ]]; then TOKEN="$t"; fi
+}
+
+# use_fresh_store NAME: the next start_server uses an empty store in
+# $WORK/NAME (and keeps its ports file and logs there). Stop the running
+# server first; TOKEN is cleared, the new server prints a new one.
+use_fresh_store() {
+    DATA="$WORK/$1"
+    mkdir -p "$DATA"
+    TOKEN=""
+}
+
+stop_server() {
+    if [[ -n "$SERVER_PID" ]]; then
+        kill "$SERVER_PID" 2>/dev/null
+        wait "$SERVER_PID" 2>/dev/null
+        SERVER_PID=""
+    fi
+}
+
+# api METHOD PATH [BODY] [TOKEN]: calls /api/v1$PATH; sets STATUS and BODY.
+api() {
+    local method=$1 path=$2 body=${3-} token=${4-$TOKEN}
+    local args=(-s --max-time 20 -o "$WORK/body" -w '%{http_code}' -X "$method")
+    [[ -n "$token" ]] && args+=(-H "Authorization: Bearer $token")
+    [[ -n "$body" ]] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+    : >"$WORK/body"  # a failed call must not leave the previous body behind
+    STATUS=$(curl "${args[@]}" "http://127.0.0.1:$ADMIN_PORT/api/v1$path")
+    BODY=$(cat "$WORK/body")
+}
+
+# api_file METHOD PATH FILE: like api, with the body read from FILE.
+api_file() {
+    local method=$1 path=$2 file=$3
+    : >"$WORK/body"
+    STATUS=$(curl -s --max-time 20 -o "$WORK/body" -w '%{http_code}' -X "$method" -H "Authorization: Bearer $TOKEN" \
+        -H 'Content-Type: application/json' --data-binary "@$file" "http://127.0.0.1:$ADMIN_PORT/api/v1$path")
+    BODY=$(cat "$WORK/body")
+}
+
+ok() { PASS=$((PASS + 1)); }
+bad() { FAIL=$((FAIL + 1)); echo "FAIL: $*" >&2; echo "      status=$STATUS body=$BODY" >&2; }
+
+expect_status() {
+    if [[ "$STATUS" == "$1" ]]; then ok; else bad "${2:-expected status $1}"; fi
+}
+
+# expect_json JQ_EXPR EXPECTED [MESSAGE]: compares `jq -r EXPR` of BODY.
+expect_json() {
+    local got
+    got=$(jq -r "$1" <<<"$BODY" 2>/dev/null)
+    if [[ "$got" == "$2" ]]; then ok; else bad "${3:-$1 should be '$2', got '$got'}"; fi
+}
+
+expect_true() {
+    if "$@"; then ok; else bad "expected true: $*"; fi
+}
+
+# A fingerprint of everything stored, to show a refused request stored nothing.
+store_fingerprint() {
+    sqlite3 "$DATA/store.db" "SELECT * FROM extensions; SELECT * FROM devices; SELECT * FROM buttons;
+        SELECT * FROM settings; SELECT * FROM audit;" | sha256sum | cut -d' ' -f1
+}
+
+finish() {
+    echo "$(basename "$0"): $PASS passed, $FAIL failed"
+    [[ $FAIL -eq 0 ]]
+    exit $?
+}

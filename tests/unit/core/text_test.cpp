@@ -1,0 +1,60 @@
+#include <catch2/catch.hpp>
+
+#include "provisioner/core/text.h"
+
+using namespace prov::text;
+
+TEST_CASE("UTF-8 validation") {
+    CHECK(isValidUtf8(""));
+    CHECK(isValidUtf8("plain"));
+    CHECK(isValidUtf8("Zoë Ångström 日本 😀"));
+    CHECK_FALSE(isValidUtf8("\xC0\xAF"));              // overlong '/'
+    CHECK_FALSE(isValidUtf8("\xE0\x80\xAF"));          // overlong
+    CHECK_FALSE(isValidUtf8("\xED\xA0\x80"));          // surrogate
+    CHECK_FALSE(isValidUtf8("\xF4\x90\x80\x80"));      // past U+10FFFF
+    CHECK_FALSE(isValidUtf8("abc\xE2\x82"));           // truncated
+    CHECK_FALSE(isValidUtf8("\xFF"));
+    CHECK_FALSE(isValidUtf8("\x80"));                  // lone continuation
+}
+
+TEST_CASE("printable text refuses control characters") {
+    CHECK(isPrintable("R&D <Sales> \"Q\" = 1"));
+    CHECK(isPrintable("Zoë"));
+    CHECK_FALSE(isPrintable("line\nbreak"));
+    CHECK_FALSE(isPrintable("tab\there"));
+    CHECK_FALSE(isPrintable(std::string_view("nul\0", 4)));
+    CHECK_FALSE(isPrintable("del\x7F"));
+    CHECK_FALSE(isPrintable("c1\xC2\x85"));           // NEL
+    CHECK_FALSE(isPrintable("sep\xE2\x80\xA8"));      // U+2028
+    CHECK_FALSE(isPrintable("\xFF"));
+    CHECK(codePoints("Zoë") == 3);
+}
+
+TEST_CASE("dialable numbers, e-mail addresses, hosts") {
+    CHECK(isDialable("+4930123456"));
+    CHECK(isDialable("*97"));
+    CHECK(isDialable("#21#"));
+    CHECK_FALSE(isDialable(""));
+    CHECK_FALSE(isDialable("+"));
+    CHECK_FALSE(isDialable("12+3"));
+    CHECK_FALSE(isDialable("12 34"));
+    CHECK_FALSE(isDialable("12a"));
+
+    CHECK(isEmail("alice@example.com"));
+    CHECK(isEmail("a.b+c@mail.example.co.uk"));
+    CHECK_FALSE(isEmail("alice"));
+    CHECK_FALSE(isEmail("alice@"));
+    CHECK_FALSE(isEmail("@example.com"));
+    CHECK_FALSE(isEmail("alice@localhost"));
+    CHECK_FALSE(isEmail("a lice@example.com"));
+    CHECK_FALSE(isEmail("a@b@example.com"));
+    CHECK_FALSE(isEmail("alice@-example.com"));
+
+    CHECK(isHost("pbx.example.net"));
+    CHECK(isHost("10.0.0.1"));
+    CHECK(isHost("fe80::1"));
+    CHECK_FALSE(isHost(""));
+    CHECK_FALSE(isHost("pbx..example"));
+    CHECK_FALSE(isHost("pbx example"));
+    CHECK_FALSE(isHost("pbx.example.net/x"));
+}

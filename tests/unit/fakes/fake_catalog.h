@@ -1,0 +1,31 @@
+#pragma once
+
+#include "provisioner/core/random_source.h"
+#include "provisioner/render/vendor_catalog.h"
+
+namespace prov::testing {
+
+// A model table with one known phone: Yealink T31 (2 lines).
+class FakeCatalog final : public ModelCatalog {
+public:
+    std::optional<ModelInfo> findModel(const std::string& make, const std::string& model) const override {
+        if ((make == "Yealink" || make == "yealink") && (model == "T31" || model == "t31"))
+            return ModelInfo{"yealink", "Yealink", "T31", 2, 2};
+        return std::nullopt;
+    }
+};
+
+// Deterministic "randomness" for tests that need to predict a secret.
+class CountingRandom final : public RandomSource {
+public:
+    std::string alnum(size_t length) override {
+        std::string s = "gen" + std::to_string(++n_);
+        s.resize(length, 'x');
+        return s;
+    }
+
+private:
+    int n_ = 0;
+};
+
+}  // namespace prov::testing

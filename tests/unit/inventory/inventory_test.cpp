@@ -1,0 +1,196 @@
+#include <catch2/catch.hpp>
+
+#include "fakes/fake_catalog.h"
+#include "provisioner/inventory/inventory.h"
+#include "provisioner/store/sqlite_store.h"
+#include "provisioner/tls/crypto.h"
+
+using namespace prov;
+
+namespace {
+
+struct Fixture {
+    FakeClock clock;
+    std::unique_ptr<SqliteStore> store;
+    tls::CtrDrbgRandom random;
+    tls::Sha256Hasher hasher;
+    testing::FakeCatalog catalog;
+    std::unique_ptr<Inventory> inv;
+    Actor admin{"test", Role::kAdmin};
+
+    explicit Fixture(int64_t licence = 10) {
+        store = std::move(SqliteStore::open(":memory:", clock)).value();
+        REQUIRE(store->migrate());
+        inv = std::make_unique<Inventory>(*store, random, hasher, clock, catalog, InventoryOptions{licence, 60});
+    }
+
+    Result<Extension> create(const std::string& number, DeviceType type = DeviceType::kSip,
+                             const std::string& mac = "", int reg = 0) {
+        Extension e;
+        e.extension = number;
+        e.callerid_name = "User " + number;
+        e.device_type = type;
+        e.mac = mac;
+        e.phone_reg = reg;
+        return inv->createExtension(e, admin);
+    }
+
+    int64_t auditCount() { return inv->listAudit({}, {}).value().total; }
+};
+
+const std::string kMac = "0015654aa937";
+
+}  // namespace
+
+TEST_CASE("a created extension gets a strong secret and an audit entry") {
+    Fixture f;
+    auto a = f.create("1001");
+    auto b = f.create("1002");
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK(a.value().secret.size() >= 20);
+    CHECK(a.value().secret != b.value().secret);
+    auto audit = f.inv->listAudit({}, {}).value();
+    REQUIRE(audit.total == 2);
+    CHECK(audit.items[0].after.find(b.value().secret) == std::string::npos);
+    CHECK(audit.items[0].actor == "test");
+}
+
+TEST_CASE("licences: only non-virtual types count, and the limit names N") {
+    Fixture f(2);
+    REQUIRE(f.create("1001"));
+    REQUIRE(f.create("1002", DeviceType::kIax2));
+    auto over = f.create("1003", DeviceType::kDahdi);
+    REQUIRE_FALSE(over);
+    CHECK(over.error().reason == "license_limit_reached");
+    CHECK(over.error().message.find("allows 2") != std::string::npos);
+    CHECK(f.create("1004", DeviceType::kVirtual));
+    CHECK(f.inv->licence().value().used == 2);
+
+    // Turning a VIRTUAL extension into a licensed one needs a free licence.
+    auto edit = f.inv->editExtension(
+        "1004", [](Extension& e, FieldErrors&, std::optional<int64_t>&) { e.device_type = DeviceType::kSip; },
+        f.admin);
+    REQUIRE_FALSE(edit);
+    CHECK(edit.error().reason == "license_limit_reached");
+}
+
+TEST_CASE("devices: slots, model line counts, SIP-VIRTUAL") {
+    Fixture f;
+    SECTION("binding creates the device and takes the first free line") {
+        auto a = f.create("1001", DeviceType::kSip, kMac);
+        REQUIRE(a);
+        CHECK(a.value().phone_reg == 1);
+        auto b = f.create("1002", DeviceType::kSipVirtual, kMac);
+        REQUIRE(b);
+        CHECK(b.value().phone_reg == 2);
+        CHECK(f.inv->getDevice(kMac).value().state == DeviceState::kStaged);
+    }
+    SECTION("a taken line is a duplicate") {
+        REQUIRE(f.create("1001", DeviceType::kSip, kMac, 1));
+        auto dup = f.create("1002", DeviceType::kSip, kMac, 1);
+        REQUIRE_FALSE(dup);
+        CHECK(dup.error().reason == "duplicate");
+        CHECK(dup.error().fields.count("phone_reg"));
+    }
+    SECTION("a line past the model's count is refused") {
+        Extension e;
+        e.extension = "1001";
+        e.callerid_name = "A";
+        e.mac = kMac;
+        e.phone_make = "Yealink";
+        e.phone_model = "T31";
+        e.phone_reg = 3;
+        auto r = f.inv->createExtension(e, f.admin);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().fields.at("phone_reg").find("2 lines") != std::string::npos);
+        CHECK_FALSE(f.inv->getDevice(kMac));  // the device made for it was rolled back
+    }
+    SECTION("SIP-VIRTUAL needs a device that already has an extension") {
+        auto r = f.create("1001", DeviceType::kSipVirtual, kMac);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().fields.count("device_type"));
+    }
+}
+
+TEST_CASE("delete lists every reference unless forced") {
+    Fixture f;
+    REQUIRE(f.create("1001", DeviceType::kSip, kMac));
+    REQUIRE(f.create("1002"));
+    REQUIRE(f.inv->editExtension(
+        "1001",
+        [](Extension& e, FieldErrors&, std::optional<int64_t>&) {
+            e.call_forward = "1002";
+            e.voicemail_enabled = true;
+            e.voicemail_pin = "1234";
+            e.phone_group = "sales";
+        },
+        f.admin));
+    REQUIRE(f.create("1003"));
+    REQUIRE(f.inv->editExtension(
+        "1003", [](Extension& e, FieldErrors&, std::optional<int64_t>&) { e.call_forward = "1001"; }, f.admin));
+    REQUIRE(f.inv->setButtons("1002", {{1, "blf", "1001", "Alice", 1}}, f.admin));
+
+    const int64_t audits = f.auditCount();
+    Status refused = f.inv->deleteExtension("1001", false, f.admin);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().reason == "extension_in_use");
+    const auto& refs = refused.error().details;
+    CHECK(refs.size() == 6);
+    auto has = [&](const std::string& s) {
+        for (const auto& r : refs) {
+            if (r.find(s) != std::string::npos) return true;
+        }
+        return false;
+    };
+    CHECK(has("call forward"));
+    CHECK(has("voicemail"));
+    CHECK(has("1003 forwards"));
+    CHECK(has("1002 watches"));
+    CHECK(has("phone group sales"));
+    CHECK(has("00:15:65:4a:a9:37"));
+    CHECK(f.auditCount() == audits);  // nothing stored
+    REQUIRE(f.inv->deleteExtension("1001", true, f.admin));
+    CHECK_FALSE(f.inv->getExtension("1001"));
+}
+
+TEST_CASE("a stale version is a conflict, and nothing changes") {
+    Fixture f;
+    REQUIRE(f.create("1001"));
+    auto edit = f.inv->editExtension(
+        "1001",
+        [](Extension& e, FieldErrors&, std::optional<int64_t>& v) {
+            e.callerid_name = "Changed";
+            v = 7;
+        },
+        f.admin);
+    REQUIRE_FALSE(edit);
+    CHECK(edit.error().reason == "version_conflict");
+    CHECK(f.inv->getExtension("1001").value().callerid_name == "User 1001");
+}
+
+TEST_CASE("UNREACHABLE that lasts past unknown_after reads UNKNOWN") {
+    Fixture f;
+    REQUIRE(f.create("1001"));
+    auto r = f.inv->setRegistration("1001", {"UNREACHABLE", "10.0.0.5", 5060, "pbx"}, f.admin);
+    REQUIRE(r);
+    CHECK(r.value().status == RegStatus::kUnreachable);
+    f.clock.advance(61);
+    CHECK(f.inv->getExtension("1001").value().status == RegStatus::kUnknown);
+    auto bad = f.inv->setRegistration("1001", {"MAYBE", "999.1.1.1", 70000, ""}, f.admin);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().fields.size() == 3);
+}
+
+TEST_CASE("tokens are stored hashed and authenticate") {
+    Fixture f;
+    auto t = f.inv->createToken(Role::kViewer, "wallboard");
+    REQUIRE(t);
+    CHECK(t.value().rfind("prov_", 0) == 0);
+    auto found = f.inv->authenticate(t.value());
+    REQUIRE(found);
+    REQUIRE(found.value());
+    CHECK(found.value()->role == Role::kViewer);
+    CHECK(found.value()->hash != t.value());
+    CHECK_FALSE(f.inv->authenticate(t.value() + "x").value());
+}

@@ -1,0 +1,178 @@
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <unistd.h>
+
+#include "provisioner/store/sqlite_store.h"
+
+using namespace prov;
+
+namespace {
+
+std::unique_ptr<SqliteStore> openMigrated(const std::string& path, const Clock& clock) {
+    auto s = SqliteStore::open(path, clock);
+    REQUIRE(s);
+    REQUIRE(s.value()->migrate());
+    return std::move(s).value();
+}
+
+Extension ext(const std::string& number) {
+    Extension e;
+    e.extension = number;
+    e.callerid_name = "Name " + number;
+    e.secret = "secret-" + number;
+    return e;
+}
+
+}  // namespace
+
+TEST_CASE("migrations apply once and record their version") {
+    FakeClock clock;
+    auto s = SqliteStore::open(":memory:", clock);
+    REQUIRE(s);
+    auto& store = *s.value();
+    CHECK(store.schemaVersion().value() == 0);
+    auto first = store.migrate();
+    REQUIRE(first);
+    CHECK(first.value().applied.size() == 1);
+    CHECK(first.value().to_version == SqliteStore::latestVersion());
+    auto again = store.migrate();
+    REQUIRE(again);
+    CHECK(again.value().applied.empty());
+}
+
+TEST_CASE("a failed unit of work stores nothing") {
+    FakeClock clock;
+    auto store = openMigrated(":memory:", clock);
+    Status st = store->write([](StoreTx& tx) -> Status {
+        Extension e = ext("1001");
+        if (auto r = tx.insertExtension(e); !r) return r;
+        return Error::invalid("changed my mind");
+    });
+    CHECK_FALSE(st);
+    store->read([](StoreTx& tx) -> Status {
+        CHECK_FALSE(tx.getExtension("1001").value());
+        return okStatus();
+    }).value();
+}
+
+TEST_CASE("extensions round-trip with their device and buttons") {
+    FakeClock clock;
+    auto store = openMigrated(":memory:", clock);
+    Status st = store->write([](StoreTx& tx) -> Status {
+        Device d;
+        d.mac = "0015654aa937";
+        d.make = "Yealink";
+        d.model = "T31";
+        if (auto r = tx.insertDevice(d); !r) return r;
+        Extension e = ext("1001");
+        e.mac = d.mac;
+        e.phone_reg = 1;
+        e.voicemail_enabled = true;
+        e.voicemail_pin = "1234";
+        if (auto r = tx.insertExtension(e); !r) return r;
+        return tx.replaceButtons(e.id, {{2, "blf", "1002", "Bob", 1}, {1, "line", "", "", 1}});
+    });
+    REQUIRE(st);
+    store->read([](StoreTx& tx) -> Status {
+        auto e = tx.getExtension("1001").value();
+        REQUIRE(e);
+        CHECK(e->phone_make == "Yealink");
+        CHECK(e->phone_model == "T31");
+        CHECK(e->voicemail_enabled);
+        CHECK(e->version == 1);
+        auto buttons = tx.getButtons(e->id).value();
+        REQUIRE(buttons.size() == 2);
+        CHECK(buttons[0].index == 1);
+        CHECK(buttons[1].value == "1002");
+        CHECK(tx.blfWatchersOf("1002").value() == std::vector<std::string>{"1001"});
+        CHECK(tx.extensionsOnDevice("0015654aa937").value().size() == 1);
+        return okStatus();
+    }).value();
+}
+
+TEST_CASE("the schema enforces uniqueness and optimistic versions") {
+    FakeClock clock;
+    auto store = openMigrated(":memory:", clock);
+    REQUIRE(store->write([](StoreTx& tx) {
+        Extension e = ext("1001");
+        return tx.insertExtension(e);
+    }));
+    Status dup = store->write([](StoreTx& tx) {
+        Extension e = ext("1001");
+        return tx.insertExtension(e);
+    });
+    REQUIRE_FALSE(dup);
+    CHECK(dup.error().code == Code::kAlreadyExists);
+
+    Status stale = store->write([](StoreTx& tx) -> Status {
+        Extension e = *tx.getExtension("1001").value();
+        e.version = 7;
+        return tx.updateExtension(e);
+    });
+    REQUIRE_FALSE(stale);
+    CHECK(stale.error().reason == "version_conflict");
+}
+
+TEST_CASE("licensed extensions are counted by type") {
+    FakeClock clock;
+    auto store = openMigrated(":memory:", clock);
+    REQUIRE(store->write([](StoreTx& tx) -> Status {
+        for (auto [n, t] : {std::pair{"1", DeviceType::kSip}, {"2", DeviceType::kIax2}, {"3", DeviceType::kVirtual},
+                            {"4", DeviceType::kDahdi}}) {
+            Extension e = ext(n);
+            e.device_type = t;
+            if (auto r = tx.insertExtension(e); !r) return r;
+        }
+        CHECK(tx.countLicensed().value() == 3);
+        return okStatus();
+    }));
+}
+
+TEST_CASE("backup writes a consistent copy") {
+    FakeClock clock;
+    char dir[] = "/tmp/prov-store-test.XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    const std::string db = std::string(dir) + "/s.db";
+    const std::string copy = std::string(dir) + "/copy.db";
+    {
+        auto store = openMigrated(db, clock);
+        REQUIRE(store->write([](StoreTx& tx) {
+            Extension e = ext("1001");
+            return tx.insertExtension(e);
+        }));
+        REQUIRE(store->backup(copy));
+    }
+    auto restored = SqliteStore::open(copy, clock);
+    REQUIRE(restored);
+    CHECK(restored.value()->integrityCheck().value() == "ok");
+    restored.value()->read([](StoreTx& tx) -> Status {
+        CHECK(tx.getExtension("1001").value());
+        return okStatus();
+    }).value();
+    for (const char* f : {"/s.db", "/s.db-wal", "/s.db-shm", "/copy.db"}) std::remove((std::string(dir) + f).c_str());
+    rmdir(dir);
+}
+
+TEST_CASE("a store from a newer provisioner is refused") {
+    FakeClock clock;
+    char dir[] = "/tmp/prov-store-test.XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    const std::string db = std::string(dir) + "/s.db";
+    {
+        auto store = openMigrated(db, clock);
+        REQUIRE(store->write([](StoreTx&) { return okStatus(); }));
+    }
+    {
+        sqlite3* raw = nullptr;
+        REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(raw, "INSERT INTO schema_migrations VALUES (999, 'future', 0)", nullptr, nullptr,
+                             nullptr) == SQLITE_OK);
+        sqlite3_close(raw);
+    }
+    auto again = SqliteStore::open(db, clock);
+    REQUIRE_FALSE(again);
+    CHECK(again.error().message.find("999") != std::string::npos);
+    for (const char* f : {"/s.db", "/s.db-wal", "/s.db-shm"}) std::remove((std::string(dir) + f).c_str());
+    rmdir(dir);
+}
