@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# One command to a running server: installs what is missing, builds, and
+# starts `provisioner serve` on the embedded SQLite store (var/provisioner.db)
+# with the developer ports (HTTP 8080, HTTPS 8443, TFTP 6969, admin 9090).
+# On the first start it prints an admin API token; keep it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deploy/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
+cmake --build build -j2 --target provisioner
+exec build/bin/provisioner serve -c deploy/provisioner.dev.ini "$@"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# One command to run every test: installs what is missing, builds with
+# -Wall -Wextra -Werror, runs the unit and integration tests, then builds
+# again with AddressSanitizer + UndefinedBehaviorSanitizer and runs them all
+# under it. Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deploy/install-deps.sh --test
+
+run_suite() {
+    local dir=$1; shift
+    cmake -S . -B "$dir" -DPROVISIONER_WERROR=ON "$@" >/dev/null
+    cmake --build "$dir" -j2
+    (cd "$dir" && ctest --output-on-failure -j2 --timeout 900)
+}
+
+echo "== build and test (warnings are errors)"
+run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== build and test under ASan + UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DPROVISIONER_SANITIZE=ON
+echo "== all tests passed"
