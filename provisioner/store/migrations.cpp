@@ -58,6 +58,19 @@ CREATE TABLE extensions (
     CHECK (device_type <> 'VIRTUAL' OR mac IS NULL),
     UNIQUE (mac, phone_reg)
 );
+-- Licensed extensions, kept by triggers so the licence check is O(1) at any size.
+CREATE TABLE licence_usage (id INTEGER PRIMARY KEY CHECK (id = 1), used INTEGER NOT NULL);
+INSERT INTO licence_usage (id, used) VALUES (1, 0);
+CREATE TRIGGER licence_on_insert AFTER INSERT ON extensions
+    WHEN NEW.device_type NOT IN ('VIRTUAL','SIP-VIRTUAL')
+    BEGIN UPDATE licence_usage SET used = used + 1 WHERE id = 1; END;
+CREATE TRIGGER licence_on_delete AFTER DELETE ON extensions
+    WHEN OLD.device_type NOT IN ('VIRTUAL','SIP-VIRTUAL')
+    BEGIN UPDATE licence_usage SET used = used - 1 WHERE id = 1; END;
+CREATE TRIGGER licence_on_update AFTER UPDATE OF device_type ON extensions
+    BEGIN UPDATE licence_usage SET used = used
+        + (NEW.device_type NOT IN ('VIRTUAL','SIP-VIRTUAL'))
+        - (OLD.device_type NOT IN ('VIRTUAL','SIP-VIRTUAL')) WHERE id = 1; END;
 CREATE INDEX extensions_call_forward ON extensions(call_forward) WHERE call_forward <> '';
 
 CREATE TABLE buttons (

@@ -31,6 +31,15 @@ Status Connection::exec(const std::string& sql) {
     return okStatus();
 }
 
+Status Connection::execCached(const char* sql) {
+    sqlite3_stmt* stmt = cached(sql);
+    if (!stmt) return Error::internal("store: " + lastError());
+    const int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Error::internal("store: " + lastError());
+    return okStatus();
+}
+
 sqlite3_stmt* Connection::cached(const char* sql) {
     auto it = cache_.find(sql);
     if (it != cache_.end()) return it->second;

@@ -27,6 +27,9 @@ public:
     sqlite3* handle() { return db_; }
     // Runs one or more statements without results.
     Status exec(const std::string& sql);
+    // Runs one cached statement without results (BEGIN, COMMIT, ROLLBACK):
+    // skips parsing on the hot path. `sql` must be a string literal.
+    Status execCached(const char* sql);
     // The cached statement for `sql`, reset and unbound. `sql` must be a
     // string literal (it is cached by address).
     sqlite3_stmt* cached(const char* sql);

@@ -93,7 +93,7 @@ Status SqliteStore::run(const Work& work, const char* begin) {
     auto lease = acquire();
     if (!lease) return lease.error();
     auto& conn = *lease.value();
-    if (auto st = conn.exec(begin); !st) {
+    if (auto st = conn.execCached(begin); !st) {
         return Error{Code::kUnavailable, "store_busy", "the store is busy; try again", {}, {}};
     }
     sqlite::SqliteTx tx(conn, clock_);
@@ -101,15 +101,15 @@ Status SqliteStore::run(const Work& work, const char* begin) {
     try {
         result = work(tx);
     } catch (...) {
-        (void)conn.exec("ROLLBACK");
+        (void)conn.execCached("ROLLBACK");
         throw;
     }
     if (!result) {
-        (void)conn.exec("ROLLBACK");
+        (void)conn.execCached("ROLLBACK");
         return result;
     }
-    if (auto st = conn.exec("COMMIT"); !st) {
-        (void)conn.exec("ROLLBACK");
+    if (auto st = conn.execCached("COMMIT"); !st) {
+        (void)conn.execCached("ROLLBACK");
         return st;
     }
     return result;

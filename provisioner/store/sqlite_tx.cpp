@@ -236,7 +236,7 @@ Status SqliteTx::deleteExtension(int64_t id) {
 }
 
 Result<int64_t> SqliteTx::countLicensed() {
-    Stmt s(conn_, "SELECT COUNT(*) FROM extensions WHERE device_type NOT IN ('VIRTUAL','SIP-VIRTUAL')");
+    Stmt s(conn_, "SELECT used FROM licence_usage WHERE id = 1");
     if (!s.step()) return failure("count licences");
     return s.integer(0);
 }
