@@ -91,9 +91,57 @@ ApiResult oneDevice(Inventory& inv, const ApiRequest& r, const std::string& mac)
     return methodNotAllowed("GET, PUT, PATCH, DELETE");
 }
 
+// Per-device overrides of the provisioning settings: GET shows the overrides
+// and the effective values; PUT sets keys, and null removes an override.
+ApiResult deviceSettings(Inventory& inv, const ApiRequest& r, const std::string& mac) {
+    const auto mask = r.actor.role == Role::kAdmin ? json::Masking::kNone : json::Masking::kSecrets;
+    auto show = [&]() -> ApiResult {
+        auto overrides = inv.getSettings(mac);
+        if (!overrides) return overrides.error();
+        auto global = inv.getSettings("");
+        if (!global) return global.error();
+        SettingsMap effective = global.value();
+        for (auto& [k, v] : overrides.value()) effective[k] = v;
+        auto o = json::newObject();
+        auto ov = json::settingsToJson(overrides.value(), mask);
+        // settingsToJson fills every key; keep only the overridden ones.
+        auto only = json::newObject();
+        for (const auto& [k, v] : overrides.value()) {
+            (void)v;
+            only->set(k, ov->get(k));
+        }
+        o->set("overrides", only);
+        o->set("effective", json::settingsToJson(effective, mask));
+        return ok(o);
+    };
+    if (r.method == "GET") return show();
+    if (r.method == "PUT") {
+        if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "change settings");
+        auto body = bodyObject(r);
+        if (!body) return body.error();
+        FieldErrors errors;
+        Poco::JSON::Object present(Poco::JSON_PRESERVE_KEY_ORDER);
+        std::vector<std::string> removals;
+        for (const auto& [k, v] : *body.value()) {
+            if (v.isEmpty() && findSetting(k)) {
+                removals.push_back(k);
+            } else {
+                present.set(k, v);
+            }
+        }
+        SettingsMap values = json::readSettings(present, errors);
+        if (!errors.empty()) return Error::invalid("some settings are not valid", errors);
+        auto st = inv.putSettings(mac, values, r.actor, removals);
+        if (!st) return st.error();
+        return show();
+    }
+    return methodNotAllowed("GET, PUT");
+}
+
 }  // namespace
 
-ApiResult deviceRoutes(Inventory& inv, const ApiRequest& r) {
+ApiResult deviceRoutes(ApiContext& ctx, const ApiRequest& r) {
+    Inventory& inv = ctx.inventory;
     const auto& s = r.segments;
     if (s.size() == 1) {
         if (r.method == "GET") return listDevices(inv, r);
@@ -103,6 +151,16 @@ ApiResult deviceRoutes(Inventory& inv, const ApiRequest& r) {
     auto mac = MacAddress::parse(s[1]);
     if (!mac) return Error::notFound("'" + s[1] + "' is not a MAC address");
     if (s.size() == 2) return oneDevice(inv, r, mac->canonical());
+    if (s.size() == 3 && s[2] == "settings") return deviceSettings(inv, r, mac->canonical());
+    if (s.size() == 4 && s[2] == "preview") {
+        if (r.method != "GET") return methodNotAllowed("GET");
+        if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "preview configs (they carry secrets)");
+        auto device = inv.getDevice(mac->canonical());
+        if (!device) return device.error();
+        auto bytes = ctx.preview(mac->canonical(), s[3]);
+        if (!bytes) return bytes.error();
+        return ok(Poco::Dynamic::Var(bytes.value()));
+    }
     return Error::notFound("no such path");
 }
 

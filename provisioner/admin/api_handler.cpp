@@ -30,6 +30,8 @@ Result<std::string> readBody(HTTPServerRequest& request, size_t limit) {
     if (request.hasContentLength() && request.getContentLength64() > static_cast<int64_t>(limit))
         return tooLarge(limit);
     std::string body;
+    // RFC 9112 6.3: a request with neither Content-Length nor chunked coding has no body.
+    if (!request.hasContentLength() && !request.getChunkedTransferEncoding()) return body;
     std::istream& in = request.stream();
     char buf[16384];
     while (in) {
@@ -53,8 +55,8 @@ Result<Poco::Dynamic::Var> parseJson(const std::string& body) {
 
 class ApiHandler final : public Poco::Net::HTTPRequestHandler {
 public:
-    ApiHandler(Inventory& inventory, ApiLimits limits, Poco::Logger& log)
-        : inventory_(inventory), limits_(limits), log_(log) {}
+    ApiHandler(ApiContext& context, ApiLimits limits, Poco::Logger& log)
+        : context_(context), inventory_(context.inventory), limits_(limits), log_(log) {}
 
     void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
         const auto start = std::chrono::steady_clock::now();
@@ -121,7 +123,7 @@ private:
             req.has_body = true;
         }
         try {
-            return route(inventory_, req);
+            return route(context_, req);
         } catch (const Poco::Exception& e) {
             return Error::internal(e.displayText());
         } catch (const std::exception& e) {
@@ -148,9 +150,16 @@ private:
     }
 
     void send(HTTPServerResponse& response, const ApiResponse& r) {
-        response.setStatus(static_cast<HTTPResponse::HTTPStatus>(r.status));
+        response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(r.status));
         for (const auto& [k, v] : r.headers) response.set(k, v);
         response.set("Cache-Control", "no-store");
+        if (r.body.type() == typeid(std::string)) {  // raw bytes (preview)
+            const std::string& raw = r.body.extract<std::string>();
+            response.setContentType("application/octet-stream");
+            response.setContentLength(static_cast<std::streamsize>(raw.size()));
+            response.send().write(raw.data(), static_cast<std::streamsize>(raw.size()));
+            return;
+        }
         if (r.body.isEmpty()) {
             response.setContentLength(0);
             response.send();
@@ -163,6 +172,7 @@ private:
         response.send() << out;
     }
 
+    ApiContext& context_;
     Inventory& inventory_;
     ApiLimits limits_;
     Poco::Logger& log_;
@@ -172,7 +182,7 @@ private:
 }  // namespace
 
 Poco::Net::HTTPRequestHandler* ApiHandlerFactory::createRequestHandler(const HTTPServerRequest&) {
-    return new ApiHandler(inventory_, limits_, log_);
+    return new ApiHandler(context_, limits_, log_);
 }
 
 }  // namespace prov::admin

@@ -15,12 +15,12 @@ namespace prov::admin {
 
 class ApiHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 public:
-    ApiHandlerFactory(Inventory& inventory, ApiLimits limits, Poco::Logger& log)
-        : inventory_(inventory), limits_(limits), log_(log) {}
+    ApiHandlerFactory(Inventory& inventory, PreviewFn preview, ApiLimits limits, Poco::Logger& log)
+        : context_{inventory, std::move(preview)}, limits_(limits), log_(log) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
 
 private:
-    Inventory& inventory_;
+    ApiContext context_;
     ApiLimits limits_;
     Poco::Logger& log_;
 };

@@ -6,6 +6,7 @@
 #include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Object.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -33,12 +34,20 @@ struct ApiResponse {
 
 using ApiResult = Result<ApiResponse>;
 
+// Renders the exact bytes a phone would get (the provisioning pipeline).
+using PreviewFn = std::function<Result<std::string>(const std::string& mac, const std::string& file)>;
+
+struct ApiContext {
+    Inventory& inventory;
+    PreviewFn preview;
+};
+
 struct ApiLimits {
     size_t max_body_bytes = 1 << 20;
 };
 
 // Dispatches one request to its route. Errors carry the code the caller maps.
-ApiResult route(Inventory& inventory, const ApiRequest& request);
+ApiResult route(ApiContext& context, const ApiRequest& request);
 
 // Helpers shared by the route files.
 ApiResponse ok(Poco::Dynamic::Var body, int status = 200);
@@ -49,6 +58,6 @@ bool wantsForce(const ApiRequest& request);
 Error methodNotAllowed(const std::string& allow);
 
 ApiResult extensionRoutes(Inventory& inventory, const ApiRequest& request);
-ApiResult deviceRoutes(Inventory& inventory, const ApiRequest& request);
+ApiResult deviceRoutes(ApiContext& context, const ApiRequest& request);
 
 }  // namespace prov::admin

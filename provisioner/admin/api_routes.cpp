@@ -146,12 +146,13 @@ ApiResult auditRoute(Inventory& inv, const ApiRequest& r) {
 
 }  // namespace
 
-ApiResult route(Inventory& inventory, const ApiRequest& r) {
+ApiResult route(ApiContext& context, const ApiRequest& r) {
+    Inventory& inventory = context.inventory;
     if (r.segments.empty()) return Error::notFound("no such path");
     const std::string& head = r.segments[0];
     const size_t n = r.segments.size();
     if (head == "extensions") return extensionRoutes(inventory, r);
-    if (head == "devices") return deviceRoutes(inventory, r);
+    if (head == "devices") return deviceRoutes(context, r);
     if (head == "settings" && n == 1) return settingsRoute(inventory, r);
     if (head == "license" && n == 1) return licenceRoute(inventory, r);
     if (head == "events" && n == 1) return eventsRoute(inventory, r);

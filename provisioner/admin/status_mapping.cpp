@@ -29,7 +29,7 @@ json::ObjectPtr errorBody(const Error& error) {
         for (const auto& [k, v] : error.fields) fields->set(k, v);
         inner->set("fields", fields);
     }
-    if (!error.details.empty()) {
+    if (!error.details.empty() && error.code != Code::kMethodNotAllowed) {
         Poco::JSON::Array::Ptr refs = new Poco::JSON::Array();
         for (const auto& d : error.details) refs->add(d);
         inner->set("references", refs);

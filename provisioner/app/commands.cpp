@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "provisioner/app/services.h"
+#include "provisioner/core/mac_address.h"
 
 namespace prov::app {
 
@@ -12,7 +13,8 @@ std::string usage() {
            "  serve                                 run the provisioning server\n"
            "  migrate                               apply pending store migrations\n"
            "  token create --role ROLE [--name N]   print a new API token (admin, installer, viewer)\n"
-           "  backup FILE                           write a consistent copy of the store to FILE\n";
+           "  backup FILE                           write a consistent copy of the store to FILE\n"
+           "  render MAC FILE [--user-agent UA]     print exactly the bytes a phone would get\n";
 }
 
 bool parseCommandLine(int argc, char** argv, CommandLine& out, std::string& error) {
@@ -123,6 +125,21 @@ int runBackup(const CommandLine& cl, const ServerConfig& config) {
     return 0;
 }
 
+int runRender(const CommandLine& cl, const ServerConfig& config) {
+    if (cl.words.size() != 3) return fail("usage: render MAC FILE", kExitUsage);
+    auto mac = MacAddress::parse(cl.words[1]);
+    if (!mac) return fail("'" + cl.words[1] + "' is not a MAC address", kExitUsage);
+    auto s = openServices(config, Migrate::kNo);
+    if (!s) return fail(s.error().message);
+    auto ua = cl.flags.find("user-agent");
+    auto bytes = s.value()->provisioning->preview(mac->canonical(), cl.words[2],
+                                                  ua == cl.flags.end() ? "" : ua->second);
+    if (!bytes) return fail(bytes.error().message);
+    std::cout.write(bytes.value().data(), static_cast<std::streamsize>(bytes.value().size()));
+    std::cout.flush();
+    return 0;
+}
+
 }  // namespace
 
 int runCommand(const CommandLine& cl) {
@@ -132,7 +149,9 @@ int runCommand(const CommandLine& cl) {
         return 0;
     }
     std::string error;
-    const bool flags_ok = cmd == "token" ? checkFlags(cl, {"role", "name"}, error) : checkFlags(cl, {}, error);
+    const bool flags_ok = cmd == "token"    ? checkFlags(cl, {"role", "name"}, error)
+                          : cmd == "render" ? checkFlags(cl, {"user-agent"}, error)
+                                            : checkFlags(cl, {}, error);
     if (!flags_ok) return fail(error, kExitUsage);
     auto config = loadConfig(cl.sources);
     if (!config) return fail(config.error().message, kExitConfig);
@@ -143,6 +162,7 @@ int runCommand(const CommandLine& cl) {
     if (cmd == "migrate") return runMigrate(config.value());
     if (cmd == "token") return runToken(cl, config.value());
     if (cmd == "backup") return runBackup(cl, config.value());
+    if (cmd == "render") return runRender(cl, config.value());
     std::cerr << "provisioner: unknown command '" << cmd << "'\n" << usage();
     return kExitUsage;
 }

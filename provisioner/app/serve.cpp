@@ -3,6 +3,7 @@
 
 #include <Poco/AutoPtr.h>
 #include <Poco/ConsoleChannel.h>
+#include <Poco/DirectoryIterator.h>
 #include <Poco/File.h>
 #include <Poco/FormattingChannel.h>
 #include <Poco/Logger.h>
@@ -10,12 +11,14 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/PatternFormatter.h>
+#include <Poco/ThreadPool.h>
 #include <signal.h>
 
 #include <fstream>
 #include <iostream>
 
 #include "provisioner/admin/api_handler.h"
+#include "provisioner/http/phone_handler.h"
 #include "provisioner/app/commands.h"
 #include "provisioner/app/services.h"
 
@@ -44,6 +47,58 @@ bool writePortsFile(const std::string& path, const std::vector<std::pair<std::st
         if (!out) return false;
     }
     return std::rename(temp.c_str(), path.c_str()) == 0;
+}
+
+std::unique_ptr<Poco::Net::HTTPServer> listen(Poco::Net::HTTPRequestHandlerFactory* factory, Poco::ThreadPool& pool,
+                                              const std::string& bind, int port, int queued, int& bound_port) {
+    Poco::Net::ServerSocket socket;
+    socket.bind(Poco::Net::SocketAddress(bind, static_cast<Poco::UInt16>(port)), true);
+    socket.listen(256);
+    Poco::AutoPtr<Poco::Net::HTTPServerParams> params = new Poco::Net::HTTPServerParams();
+    params->setMaxThreads(pool.capacity());
+    params->setMaxQueued(queued);
+    // Phones fetch a few files and go: a short keep-alive frees threads for
+    // the next phone in a boot storm.
+    params->setKeepAliveTimeout(Poco::Timespan(2, 0));
+    params->setMaxKeepAliveRequests(100);
+    params->setTimeout(Poco::Timespan(10, 0));
+    auto server = std::make_unique<Poco::Net::HTTPServer>(factory, pool, socket, params);
+    server->start();
+    bound_port = socket.address().port();
+    return server;
+}
+
+// A signature of every file under `dir` (names, sizes, times), so a change to
+// any template or vendor.json is noticed.
+std::string folderSignature(const std::string& dir) {
+    std::string sig;
+    try {
+        std::vector<std::string> stack{dir};
+        while (!stack.empty()) {
+            const std::string d = stack.back();
+            stack.pop_back();
+            for (Poco::DirectoryIterator it(d), end; it != end; ++it) {
+                if (it->isDirectory()) {
+                    stack.push_back(it->path());
+                } else {
+                    sig += it->path() + ":" + std::to_string(it->getSize()) + ":" +
+                           std::to_string(it->getLastModified().epochMicroseconds()) + ";";
+                }
+            }
+        }
+    } catch (const Poco::Exception&) {
+    }
+    return sig;
+}
+
+void reloadTemplates(Services& s, Poco::Logger& log) {
+    auto bundle = loadBundle(s.config.templates_dir);
+    if (!bundle) {
+        log.error("templates not reloaded, the previous ones stay in use: %s", bundle.error().message);
+        return;
+    }
+    s.bundles->replace(bundle.value());
+    log.notice("templates reloaded from %s", s.config.templates_dir);
 }
 
 }  // namespace
@@ -86,25 +141,36 @@ int runServe(const ServerConfig& config) {
     }
 
     std::vector<std::pair<std::string, int>> ports;
+    std::unique_ptr<Poco::Net::HTTPServer> http;
     std::unique_ptr<Poco::Net::HTTPServer> admin;
+    // One thread pool for phones, one for the admin API, so an admin burst
+    // never takes threads from booting phones and the other way round.
+    Poco::ThreadPool phone_pool(2, 64);
+    Poco::ThreadPool admin_pool(1, 8);
+    int port = 0;
     try {
-        Poco::Net::ServerSocket socket;
-        socket.bind(Poco::Net::SocketAddress(config.admin_bind, static_cast<Poco::UInt16>(config.admin_port)), true);
-        socket.listen(64);
-        Poco::AutoPtr<Poco::Net::HTTPServerParams> params = new Poco::Net::HTTPServerParams();
-        params->setMaxThreads(8);
-        params->setMaxQueued(64);
-        params->setKeepAliveTimeout(Poco::Timespan(5, 0));
-        params->setTimeout(Poco::Timespan(15, 0));
-        admin = std::make_unique<Poco::Net::HTTPServer>(
-            new admin::ApiHandlerFactory(*s.inventory, admin::ApiLimits{}, Poco::Logger::get("admin")), socket,
-            params);
-        admin->start();
-        ports.emplace_back("admin", socket.address().port());
-        log.information("admin API listening on %s", socket.address().toString());
+        http = listen(new http::PhoneHandlerFactory(*s.provisioning, Protocol::kHttp,
+                                                    http::PhoneLimits{static_cast<size_t>(config.uploads_max_bytes)}),
+                      phone_pool, config.http_bind, config.http_port, 256, port);
+        ports.emplace_back("http", port);
+        log.information("phones: HTTP on %s:%d", config.http_bind, port);
+    } catch (const Poco::Exception& e) {
+        std::cerr << "provisioner: cannot listen for phones on " << config.http_bind << ":" << config.http_port
+                  << " (http.port): " << e.displayText() << "\n";
+        return 1;
+    }
+    try {
+        admin::PreviewFn preview = [&s](const std::string& mac, const std::string& file) {
+            return s.provisioning->preview(mac, file);
+        };
+        admin = listen(new admin::ApiHandlerFactory(*s.inventory, preview, admin::ApiLimits{},
+                                                    Poco::Logger::get("admin")),
+                       admin_pool, config.admin_bind, config.admin_port, 64, port);
+        ports.emplace_back("admin", port);
+        log.information("admin API on %s:%d", config.admin_bind, port);
     } catch (const Poco::Exception& e) {
         std::cerr << "provisioner: cannot listen for the admin API on " << config.admin_bind << ":"
-                  << config.admin_port << ": " << e.displayText() << "\n";
+                  << config.admin_port << " (admin.port): " << e.displayText() << "\n";
         return 1;
     }
 
@@ -114,17 +180,35 @@ int runServe(const ServerConfig& config) {
     }
     log.notice("provisioner ready (store %s)", config.store_path);
 
+    // Watch vendor-templates/ for changes; SIGHUP reloads at once.
+    std::string signature = folderSignature(config.templates_dir);
     for (;;) {
         int sig = 0;
-        sigwait(&signals, &sig);
+        if (config.templates_poll_seconds > 0) {
+            timespec wait{static_cast<time_t>(config.templates_poll_seconds), 0};
+            sig = sigtimedwait(&signals, nullptr, &wait);
+            if (sig < 0) {
+                const std::string now = folderSignature(config.templates_dir);
+                if (now != signature) {
+                    signature = now;
+                    reloadTemplates(s, log);
+                }
+                continue;
+            }
+        } else {
+            sigwait(&signals, &sig);
+        }
         if (sig == SIGHUP) {
-            log.information("SIGHUP: nothing to reload yet");
+            signature = folderSignature(config.templates_dir);
+            reloadTemplates(s, log);
             continue;
         }
         log.notice("signal %d: stopping", sig);
         break;
     }
+    http->stopAll(true);
     admin->stopAll(true);
+    s.events->flush();
     return 0;
 }
 

@@ -25,7 +25,8 @@ const std::set<std::string>& knownKeys() {
         "store.path",   "templates.dir", "firmware.dir",       "certs.dir",
         "http.port",    "https.port",    "tftp.port",          "admin.port",
         "admin.bind",   "license.extensions", "status.unknown_after", "ports.file",
-        "log.level",
+        "log.level", "http.bind", "provisioning.allow_networks", "uploads.dir", "uploads.max_bytes",
+        "templates.poll_seconds",
     };
     return kKeys;
 }
@@ -84,6 +85,15 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
     cfg.ports_file = c.getString("ports.file", cfg.ports_file);
     cfg.admin_bind = c.getString("admin.bind", cfg.admin_bind);
     cfg.log_level = c.getString("log.level", cfg.log_level);
+    cfg.http_bind = c.getString("http.bind", cfg.http_bind);
+    cfg.allow_networks = c.getString("provisioning.allow_networks", "");
+    cfg.uploads_dir = c.getString("uploads.dir", cfg.uploads_dir);
+    auto upl = integer(c, "uploads.max_bytes", cfg.uploads_max_bytes, 0, 64 << 20);
+    if (!upl) return upl.error();
+    cfg.uploads_max_bytes = upl.value();
+    auto poll = integer(c, "templates.poll_seconds", cfg.templates_poll_seconds, 0, 3600);
+    if (!poll) return poll.error();
+    cfg.templates_poll_seconds = poll.value();
     for (auto [key, field] : {std::pair{"http.port", &cfg.http_port}, {"https.port", &cfg.https_port},
                               {"tftp.port", &cfg.tftp_port}, {"admin.port", &cfg.admin_port}}) {
         auto v = integer(c, key, *field, 0, 65535);
@@ -100,6 +110,8 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
     Poco::Net::IPAddress addr;
     if (!Poco::Net::IPAddress::tryParse(cfg.admin_bind, addr))
         return Error::invalid("config: admin.bind must be an IP address (got '" + cfg.admin_bind + "')");
+    if (!Poco::Net::IPAddress::tryParse(cfg.http_bind, addr))
+        return Error::invalid("config: http.bind must be an IP address (got '" + cfg.http_bind + "')");
     if (cfg.store_path.empty()) return Error::invalid("config: store.path must not be empty");
     static const std::set<std::string> kLevels = {"fatal", "critical", "error", "warning",
                                                   "notice", "information", "debug", "trace"};

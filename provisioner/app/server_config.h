@@ -27,6 +27,11 @@ struct ServerConfig {
     int64_t status_unknown_after = 300;
     std::string ports_file;
     std::string log_level = "information";
+    std::string http_bind = "0.0.0.0";
+    std::string allow_networks;  // provisioning.allow_networks; empty = the default list
+    std::string uploads_dir = "var/uploads";
+    int64_t uploads_max_bytes = 1 << 20;
+    int64_t templates_poll_seconds = 2;
 };
 
 // Command-line sources of configuration: -c FILE and -D key=value.

@@ -31,17 +31,25 @@ Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Migra
             return Error::invalid("store at " + config.store_path + " is at schema version " +
                                   std::to_string(v.value()) + "; run 'provisioner migrate' first");
     }
-    auto catalog = VendorCatalog::load(config.templates_dir);
-    if (!catalog) return catalog.error();
-    s->catalog = std::make_unique<VendorCatalog>(std::move(catalog).value());
+    auto bundle = loadBundle(config.templates_dir);
+    if (!bundle) return bundle.error();
+    s->bundles = std::make_unique<BundleSource>(bundle.value());
+    auto policy = AccessPolicy::parse(config.allow_networks.empty() ? AccessPolicy::defaultNetworks()
+                                                                    : config.allow_networks);
+    if (!policy) return Error::invalid("config: provisioning.allow_networks: " + policy.error().message);
+    s->policy = std::make_unique<AccessPolicy>(std::move(policy).value());
     try {
         s->random = std::make_unique<tls::CtrDrbgRandom>();
     } catch (const std::exception& e) {
         return Error::internal(e.what());
     }
     s->inventory = std::make_unique<Inventory>(
-        *s->store, *s->random, s->hasher, s->clock, *s->catalog,
+        *s->store, *s->random, s->hasher, s->clock, *s->bundles,
         InventoryOptions{config.license_extensions, config.status_unknown_after});
+    s->events = std::make_unique<EventRecorder>(*s->store);
+    s->provisioning = std::make_unique<ProvisioningService>(
+        *s->store, *s->bundles, *s->policy, *s->events, s->hasher, s->clock,
+        ServiceOptions{config.firmware_dir, config.uploads_dir, static_cast<size_t>(config.uploads_max_bytes)});
     return s;
 }
 

@@ -7,7 +7,10 @@
 #include "provisioner/app/server_config.h"
 #include "provisioner/core/clock.h"
 #include "provisioner/inventory/inventory.h"
-#include "provisioner/render/vendor_catalog.h"
+#include "provisioner/policy/access_policy.h"
+#include "provisioner/render/bundle.h"
+#include "provisioner/service/event_recorder.h"
+#include "provisioner/service/provisioning_service.h"
 #include "provisioner/store/sqlite_store.h"
 #include "provisioner/tls/crypto.h"
 
@@ -17,16 +20,24 @@ struct Services {
     ServerConfig config;
     SystemClock clock;
     std::unique_ptr<SqliteStore> store;
-    std::unique_ptr<VendorCatalog> catalog;
+    std::unique_ptr<BundleSource> bundles;
     std::unique_ptr<tls::CtrDrbgRandom> random;
     tls::Sha256Hasher hasher;
     std::unique_ptr<Inventory> inventory;
+    std::unique_ptr<AccessPolicy> policy;
+    std::unique_ptr<EventRecorder> events;
+    std::unique_ptr<ProvisioningService> provisioning;
+
+    ~Services() {
+        provisioning.reset();
+        events.reset();  // flushes queued events before the store closes
+    }
 };
 
 enum class Migrate { kYes, kNo };
 
 // Opens the store (creating its folder), optionally migrates it, loads the
-// vendor catalog and wires the inventory. A failure is one line to print.
+// vendor templates and wires everything. A failure is one line to print.
 Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Migrate migrate,
                                                MigrationReport* report = nullptr);
 

@@ -42,20 +42,44 @@ std::string Inventory::auditJson(const Extension& e, const Extension* other) con
     return json::stringify(obj);
 }
 
-Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors) {
+Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor) {
     auto found = tx.getDevice(e.mac);
     if (!found) return found.error();
+    auto bound = tx.extensionsOnDevice(e.mac);
+    if (!bound) return bound.error();
+    std::vector<const Extension*> others;
+    for (const Extension& o : bound.value()) {
+        if (o.id != e.id) others.push_back(&o);
+    }
     Device device;
     if (found.value()) {
         device = *found.value();
+        const Device before = device;
         const bool make_changed = !e.phone_make.empty() && e.phone_make != device.make;
         const bool model_changed = !e.phone_model.empty() && e.phone_model != device.model;
         const bool unclaimed = device.state == DeviceState::kNew || device.state == DeviceState::kUnassigned;
         if (make_changed) device.make = e.phone_make;
         if (model_changed) device.model = e.phone_model;
         if (unclaimed) device.state = DeviceState::kStaged;
+        // A new model must still hold the lines already on the phone.
+        if (make_changed || model_changed) {
+            if (auto m = models_.findModel(device.make, device.model)) {
+                for (const Extension* o : others) {
+                    if (o->phone_reg > m->lines) {
+                        errors[model_changed ? "phone_model" : "phone_make"] =
+                            "a " + m->vendor_name + " " + m->model + " has " + std::to_string(m->lines) +
+                            " lines but extension " + o->extension + " is on line " + std::to_string(o->phone_reg);
+                        return okStatus();
+                    }
+                }
+            }
+        }
         if (make_changed || model_changed || unclaimed) {
             if (auto st = tx.updateDevice(device); !st) return st;
+            if (auto a = audit(tx, actor, "update", "device", device.mac, json::stringify(json::toJson(before)),
+                               json::stringify(json::toJson(device)));
+                !a)
+                return a;
         }
     } else {
         device.mac = e.mac;
@@ -63,16 +87,11 @@ Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors) {
         device.model = e.phone_model;
         device.state = DeviceState::kStaged;
         if (auto st = tx.insertDevice(device); !st) return st;
+        if (auto a = audit(tx, actor, "create", "device", device.mac, "", json::stringify(json::toJson(device))); !a)
+            return a;
     }
     e.phone_make = device.make;
     e.phone_model = device.model;
-
-    auto bound = tx.extensionsOnDevice(e.mac);
-    if (!bound) return bound.error();
-    std::vector<const Extension*> others;
-    for (const Extension& o : bound.value()) {
-        if (o.id != e.id) others.push_back(&o);
-    }
     const auto model = models_.findModel(device.make, device.model);
     if (e.phone_reg == 0) {
         int slot = 1;
@@ -109,7 +128,8 @@ Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors) {
     return okStatus();
 }
 
-Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::optional<Extension>& before) {
+Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::optional<Extension>& before,
+                                      const Actor& actor) {
     FieldErrors errors;
     validateExtension(e, errors);
     if (before && e.extension != before->extension)
@@ -124,11 +144,32 @@ Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::opti
                          {{"extension", "is already taken"}}, {}};
     }
     if (!e.mac.empty()) {
-        if (auto st = bindDevice(tx, e, errors); !st) return st;
+        if (auto st = bindDevice(tx, e, errors, actor); !st) return st;
         if (!errors.empty()) return invalidFields(errors);
     } else {
         e.phone_make.clear();
         e.phone_model.clear();
+    }
+    // Moving the last primary extension off a phone would strand its SIP-VIRTUAL ones.
+    if (before && !before->mac.empty() && before->device_type != DeviceType::kSipVirtual &&
+        (e.mac != before->mac || e.device_type == DeviceType::kSipVirtual)) {
+        auto left = tx.extensionsOnDevice(before->mac);
+        if (!left) return left.error();
+        bool primary_left = false;
+        std::string stranded;
+        for (const Extension& o : left.value()) {
+            if (o.id == e.id) continue;
+            if (o.device_type == DeviceType::kSipVirtual) {
+                stranded = o.extension;
+            } else {
+                primary_left = true;
+            }
+        }
+        if (!stranded.empty() && !primary_left) {
+            return invalidFields({{e.mac != before->mac ? "mac" : "device_type",
+                                   "SIP-VIRTUAL extension " + stranded + " would be left alone on " +
+                                       macText(before->mac) + "; move or delete it first"}});
+        }
     }
     if (usesLicence(e.device_type) && (!before || !usesLicence(before->device_type))) {
         auto used = tx.countLicensed();
@@ -146,7 +187,7 @@ Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::opti
 
 Result<Extension> Inventory::createExtension(Extension e, const Actor& actor) {
     Status st = store_.write([&](StoreTx& tx) -> Status {
-        if (auto rules = checkExtensionRules(tx, e, std::nullopt); !rules) return rules;
+        if (auto rules = checkExtensionRules(tx, e, std::nullopt, actor); !rules) return rules;
         if (auto ins = tx.insertExtension(e); !ins) return ins;
         return audit(tx, actor, "create", "extension", e.extension, "", auditJson(e, nullptr));
     });
@@ -210,7 +251,7 @@ Result<Extension> Inventory::editExtension(const std::string& extension, const E
         // Moving to another phone without naming a line takes its first free line.
         if (next.mac != before.mac && next.phone_reg == before.phone_reg) next.phone_reg = 0;
         if (next.mac.empty() && next.device_type != DeviceType::kVirtual) next.phone_reg = 0;
-        if (auto rules = checkExtensionRules(tx, next, before); !rules) return rules;
+        if (auto rules = checkExtensionRules(tx, next, before, actor); !rules) return rules;
         if (auto up = tx.updateExtension(next); !up) return up;
         return audit(tx, actor, "update", "extension", extension, auditJson(before, nullptr),
                      auditJson(next, &before));

@@ -32,7 +32,7 @@ Result<SettingsMap> Inventory::getSettings(const std::string& scope) {
 }
 
 Result<SettingsMap> Inventory::putSettings(const std::string& scope, const SettingsMap& values,
-                                           const Actor& actor) {
+                                           const Actor& actor, const std::vector<std::string>& removals) {
     FieldErrors errors;
     for (const auto& [k, v] : values) {
         if (auto problem = checkSetting(k, v)) errors[k] = *problem;
@@ -48,6 +48,9 @@ Result<SettingsMap> Inventory::putSettings(const std::string& scope, const Setti
         auto before = tx.getSettings(scope);
         if (!before) return before.error();
         if (auto put = tx.putSettings(scope, values); !put) return put;
+        for (const auto& key : removals) {
+            if (auto del = tx.deleteSetting(scope, key); !del) return del;
+        }
         auto after = tx.getSettings(scope);
         if (!after) return after.error();
         result = scope.empty() ? defaultSettings() : SettingsMap{};

@@ -15,7 +15,7 @@
 #include "provisioner/model/records.h"
 #include "provisioner/model/settings.h"
 #include "provisioner/model/validation.h"
-#include "provisioner/render/vendor_catalog.h"
+#include "provisioner/catalog/vendor_catalog.h"
 #include "provisioner/store/store.h"
 
 namespace prov {
@@ -75,8 +75,8 @@ public:
 
     // Settings: scope "" is global, a canonical MAC is that device's overrides.
     Result<SettingsMap> getSettings(const std::string& scope);
-    Result<SettingsMap> putSettings(const std::string& scope, const SettingsMap& values,
-                                    const Actor& actor);
+    Result<SettingsMap> putSettings(const std::string& scope, const SettingsMap& values, const Actor& actor,
+                                    const std::vector<std::string>& removals = {});
 
     Result<LicenceUsage> licence();
 
@@ -92,8 +92,9 @@ public:
     Extension effective(Extension e) const;
 
 private:
-    Status checkExtensionRules(StoreTx& tx, Extension& e, const std::optional<Extension>& before);
-    Status bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors);
+    Status checkExtensionRules(StoreTx& tx, Extension& e, const std::optional<Extension>& before,
+                               const Actor& actor);
+    Status bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor);
     Status audit(StoreTx& tx, const Actor& actor, const char* action, const char* entity,
                  const std::string& id, const std::string& before, const std::string& after);
     std::string auditJson(const Extension& e, const Extension* other) const;

@@ -153,7 +153,7 @@ Result<Listing<Extension>> SqliteTx::listExtensions(const ExtensionFilter& f, Pa
     Where w;
     if (!f.q.empty()) {
         w.add("(e.extension LIKE ? ESCAPE '\\' OR e.callerid_name LIKE ? ESCAPE '\\')", "");
-        std::string pattern;
+        std::string pattern = "%";
         for (char c : f.q) {
             if (c == '%' || c == '_' || c == '\\') pattern.push_back('\\');
             pattern.push_back(c);
@@ -375,6 +375,30 @@ Status SqliteTx::deleteDevice(const std::string& mac) {
     s.bind(1, mac);
     s.step();
     if (s.failed()) return failure("delete device");
+    return okStatus();
+}
+
+Status SqliteTx::touchDevice(const std::string& mac, int64_t at, const std::string& ip, const std::string& ua,
+                             const std::string& firmware, const std::string& file, const std::string& hash,
+                             bool served) {
+    Stmt s(conn_,
+           "UPDATE devices SET last_seen_at=?, last_seen_ip=?, last_seen_ua=?,"
+           " last_firmware=CASE WHEN ?='' THEN last_firmware ELSE ? END,"
+           " last_file=CASE WHEN ? THEN ? ELSE last_file END,"
+           " last_hash=CASE WHEN ? THEN ? ELSE last_hash END WHERE mac=?");
+    s.bind(1, at).bind(2, ip).bind(3, ua).bind(4, firmware).bind(5, firmware);
+    s.bind(6, static_cast<int64_t>(served)).bind(7, file).bind(8, static_cast<int64_t>(served)).bind(9, hash);
+    s.bind(10, mac);
+    s.step();
+    if (s.failed()) return failure("touch device");
+    return okStatus();
+}
+
+Status SqliteTx::deleteSetting(const std::string& scope, const std::string& key) {
+    Stmt s(conn_, "DELETE FROM settings WHERE scope = ? AND key = ?");
+    s.bind(1, scope).bind(2, key);
+    s.step();
+    if (s.failed()) return failure("settings");
     return okStatus();
 }
 

@@ -30,9 +30,13 @@ public:
     Status insertDevice(Device& d) override;
     Status updateDevice(Device& d) override;
     Status deleteDevice(const std::string& mac) override;
+    Status touchDevice(const std::string& mac, int64_t at, const std::string& ip, const std::string& ua,
+                       const std::string& firmware, const std::string& file, const std::string& hash,
+                       bool served) override;
 
     Result<SettingsMap> getSettings(const std::string& scope) override;
     Status putSettings(const std::string& scope, const SettingsMap& values) override;
+    Status deleteSetting(const std::string& scope, const std::string& key) override;
 
     Status insertToken(ApiToken& token) override;
     Result<std::optional<ApiToken>> findToken(const std::string& hash) override;

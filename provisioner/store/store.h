@@ -76,10 +76,16 @@ public:
     virtual Status insertDevice(Device& d) = 0;
     virtual Status updateDevice(Device& d) = 0;
     virtual Status deleteDevice(const std::string& mac) = 0;
+    // Records a fetch on a known device (no version bump: not an admin edit).
+    // last_file/last_hash change only when `served`.
+    virtual Status touchDevice(const std::string& mac, int64_t at, const std::string& ip, const std::string& ua,
+                               const std::string& firmware, const std::string& file, const std::string& hash,
+                               bool served) = 0;
 
     // Only the keys stored for `scope` ("" is global, else a MAC).
     virtual Result<SettingsMap> getSettings(const std::string& scope) = 0;
     virtual Status putSettings(const std::string& scope, const SettingsMap& values) = 0;
+    virtual Status deleteSetting(const std::string& scope, const std::string& key) = 0;
 
     virtual Status insertToken(ApiToken& token) = 0;
     virtual Result<std::optional<ApiToken>> findToken(const std::string& hash) = 0;

@@ -55,7 +55,9 @@ judge() {
     mapfile -t got < <(jq -r --arg f "$field" '(.error.code // "<none>"),
         ($f == "-" or ((.error.fields // {}) | has($f)))' <<<"$BODY" 2>/dev/null)
     [[ "${got[0]-}" == "$code" ]] && ok || bad "$what: expected .error.code '$code', got '${got[0]-}'"
-    [[ "${got[1]-}" == true ]] && ok || bad "$what: .error.fields should name '$field'"
+    if [[ "${got[1]-}" == true ]]; then ok
+    elif [[ "$field" == - ]]; then bad "$what: the answer is not JSON"
+    else bad "$what: .error.fields should name '$field'"; fi
     if [[ "$(store_fingerprint)" == "$before" ]]; then ok; else bad "$what: the store changed although the request was refused"; fi
 }
 
@@ -67,6 +69,8 @@ refused() {
     local before
     before=$(store_fingerprint)
     api "$@"
+    # A create that should have been refused but was not still counts as one.
+    [[ "$1 $2 $STATUS" == "POST /extensions 201" ]] && CREATED=$((CREATED + 1))
     judge "$status" "$code" "$field" "$before" "$1 $2 ${3-} ${4:+(token ${4:0:9}…)}"
 }
 
@@ -79,13 +83,41 @@ refused_file() {
     judge "$status" "$code" "$field" "$before" "$1 $2 <file $(basename "$3")>"
 }
 
+# refused_curl STATUS CODE WHAT CURL_ARGS...: like refused, for requests the
+# api helper cannot make (raw headers, no body at all). The answer must come
+# within 3 s: a server waiting for a body that never comes fails here.
+refused_curl() {
+    local status=$1 code=$2 what=$3; shift 3
+    local before
+    before=$(store_fingerprint)
+    : >"$WORK/body"
+    STATUS=$(curl -s --max-time 3 -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$@")
+    BODY=$(cat "$WORK/body")
+    judge "$status" "$code" - "$before" "$what"
+}
+
+# parallel_posts N TEMPLATE: N concurrent POST /extensions, the body TEMPLATE
+# with @i replaced by 1..N; prints the sorted status codes on one line.
+parallel_posts() {
+    local n=$1 tpl=$2 i pids=()
+    for ((i = 1; i <= n; i++)); do
+        curl -s --max-time 20 -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $TOKEN" \
+            -H 'Content-Type: application/json' --data-binary "${tpl//@i/$i}" \
+            "http://127.0.0.1:$ADMIN_PORT/api/v1/extensions" >"$WORK/parallel.$i" &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    cat "$WORK"/parallel.* | sort | tr '\n' ' ' | sed 's/ $//'
+    rm -f "$WORK"/parallel.*
+}
+
 # create_ext JSON: POST /extensions must answer 201; remembers the secret.
 create_ext() {
     api POST /extensions "$1"
     expect_status 201 "create $1 should answer 201"
     if [[ "$STATUS" == 201 ]]; then
         CREATED=$((CREATED + 1))
-        SECRETS+=("$(jq -r .secret <<<"$BODY")")
+        [[ "$BODY" =~ \"secret\":\"([^\"]*)\" ]] && SECRETS+=("${BASH_REMATCH[1]}")
     fi
 }
 
@@ -109,6 +141,13 @@ test_crud() {
     expect_status 200 "GET an extension"
     expect_each .callerid_name "Alice Smith" .did +15551234567 .voicemail_email alice@example.com \
         .user alice .secret "$secret"
+
+    local location
+    location=$(curl -s --max-time 10 -o /dev/null -D - -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+        --data-binary '{"extension":"1002","callerid_name":"Located"}' "http://127.0.0.1:$ADMIN_PORT/api/v1/extensions" |
+        tr -d '\r' | sed -n 's/^Location: //ip')
+    [[ "$location" == /api/v1/extensions/1002 ]] && ok || bad "201 should carry Location: /api/v1/extensions/1002, got '$location'"
+    CREATED=$((CREATED + 1))
 
     api GET /extensions/9999
     expect_status 404 "GET of a missing extension"
@@ -184,6 +223,11 @@ test_listing() {
     refused 400 invalid_input offset GET '/extensions?offset=-1'
     refused 400 invalid_input device_type GET '/extensions?device_type=sip'
     refused 400 invalid_input mac GET '/extensions?mac=nothere'
+    refused 400 invalid_input outcome GET '/events?outcome=maybe'
+    refused 400 invalid_input since GET '/events?since=yesterday'
+    refused 400 invalid_input mac GET '/events?mac=zz'
+    refused 400 invalid_input since GET '/audit?since=yesterday'
+    refused 400 invalid_input state GET '/devices?state=bogus'
 }
 
 # extension: required, unique, 1-32 ASCII letters/digits.
@@ -323,6 +367,15 @@ test_mac_and_slots() {
     expect_each .phone_reg 5
     refused 409 duplicate phone_reg PATCH /extensions/1311 '{"phone_reg":1}'
 
+    refused 400 invalid_input phone_reg PATCH /extensions/1301 '{"phone_reg":17}'
+
+    # A phone's model must hold every line bound to it, whichever route
+    # changes it: PATCH /devices refuses (test_devices), so must an extension.
+    create_ext '{"extension":"1341","callerid_name":"Model a","mac":"00:15:65:00:13:40","phone_make":"Yealink","phone_model":"T46U"}'
+    create_ext '{"extension":"1342","callerid_name":"Model b","mac":"00:15:65:00:13:40","phone_reg":10}'
+    refused 400 invalid_input phone_model PATCH /extensions/1341 '{"phone_model":"T31"}'
+    refused 400 invalid_input phone_model POST /extensions '{"extension":"1343","callerid_name":"Model c","mac":"00:15:65:00:13:40","phone_reg":2,"phone_model":"T31"}'
+
     # SIP-VIRTUAL is an extra extension on a device that already has a SIP one.
     refused 400 invalid_input mac POST /extensions '{"extension":"1320","callerid_name":"SV","device_type":"SIP-VIRTUAL"}'
     refused 400 invalid_input device_type POST /extensions '{"extension":"1320","callerid_name":"SV","device_type":"SIP-VIRTUAL","mac":"00:15:65:00:13:20"}'
@@ -364,7 +417,12 @@ test_bad_bodies() {
     refused 400 invalid_json - POST /extensions '[{"extension":"1501","callerid_name":"X"}]'
     refused 400 invalid_json - POST /extensions '"1501"'
     refused 400 invalid_json - POST /extensions 'null'
-    refused 400 invalid_json - POST /extensions ''
+    local url="http://127.0.0.1:$ADMIN_PORT/api/v1"
+    refused_curl 400 invalid_json "POST, Content-Length: 0" -X POST --data-binary '' "$url/extensions"
+    # HTTP/1.1 (RFC 9112 6.3): no Content-Length and no Transfer-Encoding
+    # means no body; the answer must not wait for one.
+    refused_curl 400 invalid_json "POST without any body" -X POST "$url/extensions"
+    refused_curl 400 invalid_json "PATCH without any body" -X PATCH "$url/extensions/1401"
     refused 400 invalid_json - PATCH /extensions/1401 '[]'
 
     printf '{"extension":"1501","callerid_name":"Bad \xff\xfe bytes"}' >"$WORK/bad-utf8.json"
@@ -376,6 +434,15 @@ test_bad_bodies() {
 
     { printf '{"extension":"1501","callerid_name":"'; head -c 1100000 /dev/zero | tr '\0' a; printf '"}'; } >"$WORK/big.json"
     refused_file 413 body_too_large - POST /extensions "$WORK/big.json"
+    refused_curl 413 body_too_large "chunked body over 1 MiB" -X POST -H 'Content-Type: application/json' \
+        -H 'Transfer-Encoding: chunked' --data-binary "@$WORK/big.json" "$url/extensions"
+    # Exactly 1 MiB is still within the limit.
+    local head='{"extension":"1502","callerid_name":"One MiB"}'
+    { printf '%s' "$head"; printf '%*s' $((1048576 - ${#head})) ''; } >"$WORK/mib.json"
+    [[ $(stat -c %s "$WORK/mib.json") == 1048576 ]] || bad "test bug: mib.json is not 1 MiB"
+    api_file POST /extensions "$WORK/mib.json"
+    expect_status 201 "a body of exactly 1 MiB is accepted"
+    [[ "$STATUS" == 201 ]] && CREATED=$((CREATED + 1)) && SECRETS+=("$(jq -r .secret <<<"$BODY")")
     { printf '%*s' 300000 '' | tr ' ' '['; printf '%*s' 300000 '' | tr ' ' ']'; } >"$WORK/deep.json"
     refused_file 400 invalid_json - PUT /extensions/1401/buttons "$WORK/deep.json"
 
@@ -427,7 +494,8 @@ test_buttons() {
     refused 400 invalid_input 'buttons[0]' PUT $p '[1]'
     refused 400 invalid_input 'buttons[0].label' PUT $p '[{"index":1,"type":"line","label":"a\u0000b"}]'
     refused 400 invalid_json - PUT $p '{"index":1,"type":"line"}'
-    refused 400 invalid_json - PUT $p ''
+    refused_curl 400 invalid_json "PUT buttons, Content-Length: 0" -X PUT --data-binary '' \
+        "http://127.0.0.1:$ADMIN_PORT/api/v1$p"
     refused 404 not_found - PUT /extensions/9999/buttons '[{"index":1,"type":"line"}]'
 }
 
@@ -604,7 +672,7 @@ test_http_basics() {
     expect_json .error.code not_found "a 404 outside /api/v1 is JSON too"
 
     refused 405 method_not_allowed - DELETE /extensions
-    refused 405 method_not_allowed - POST /license
+    refused 405 method_not_allowed - POST /license '{}'
     refused 405 method_not_allowed - PATCH /settings '{"sip_port":5060}'
     refused 405 method_not_allowed - GET /extensions/1401/registration
     local allow
@@ -697,6 +765,21 @@ test_roles() {
     expect_each .phone_admin_password "$MASK"
 }
 
+# Concurrent writers: the rules hold under races, and nothing answers 500.
+test_concurrency() {
+    local codes
+    codes=$(parallel_posts 8 '{"extension":"610@i","callerid_name":"Parallel @i","mac":"00:15:65:00:61:00"}')
+    [[ "$codes" == "201 201 201 201 201 201 201 201" ]] && ok || bad "8 parallel creates on one phone: got $codes"
+    CREATED=$((CREATED + $(grep -o 201 <<<"$codes" | wc -l)))
+    local lines
+    lines=$(sqlite3 "$DATA/store.db" "SELECT count(DISTINCT phone_reg) || '/' || count(*) || '/' || max(phone_reg) FROM extensions WHERE mac = '001565006100'")
+    [[ "$lines" == 8/8/8 ]] && ok || bad "parallel creates should take lines 1-8 once each (distinct/count/max), got $lines"
+
+    codes=$(parallel_posts 6 '{"extension":"6200","callerid_name":"Same @i"}')
+    [[ "$codes" == "201 409 409 409 409 409" ]] && ok || bad "6 parallel creates of one extension: got $codes"
+    CREATED=$((CREATED + $(grep -o 201 <<<"$codes" | wc -l)))
+}
+
 # Audit: every change with actor, action, entity, before/after; secrets redacted.
 test_audit() {
     api GET '/audit?entity=extension&entity_id=1001&limit=1000'
@@ -733,7 +816,11 @@ test_audit() {
         'any(.items[]; .entity=="device" and .entity_id=="001565cc0003" and .action=="create" and (.actor | test("installer")))' \
             "the installer's change names the installer" \
         "[.items[] | select(.entity==\"extension\" and .action==\"create\")] | length == $CREATED" \
-            "every extension create is audited ($CREATED)"
+            "every extension create is audited ($CREATED)" \
+        'any(.items[]; .entity=="device" and .entity_id=="0015654aa937" and .action=="create")' \
+            "a device created by binding an extension to a new MAC is audited as a device" \
+        'any(.items[]; .entity=="device" and .entity_id=="001565aabb01" and .before.state=="new" and .after.state=="staged")' \
+            "a device staged by binding an extension to it is audited as a device update"
 }
 
 # No secret ever reaches the log or the audit trail.
@@ -792,6 +879,15 @@ test_licence() {
     api GET /license
     expect_each .extensions_used 2
 
+    # Racing for the last licence: exactly one wins.
+    api DELETE /extensions/2004
+    expect_status 204 "free one licence"
+    local codes
+    codes=$(parallel_posts 5 '{"extension":"210@i","callerid_name":"Race @i"}')
+    [[ "$codes" == "201 409 409 409 409" ]] && ok || bad "5 parallel creates for 1 free licence: got $codes"
+    api GET /license
+    expect_each .extensions_allowed 2 .extensions_used 2
+
     local s leaks=0
     for s in "${SECRETS[@]}"; do
         if grep -qF -- "$s" "$DATA/stderr"; then bad "secret $s appears in the licence server's log"; leaks=1; fi
@@ -820,6 +916,7 @@ test_delete_references
 test_devices
 test_http_basics
 test_roles
+test_concurrency
 test_audit
 test_secrets_not_leaked
 test_licence

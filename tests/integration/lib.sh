@@ -3,7 +3,7 @@
 # scratch directory, talk to it with curl, assert on status codes and JSON.
 #
 #   source "$(dirname "$0")/lib.sh"
-#   start_server                 # sets ADMIN_PORT, TOKEN, WORK, SERVER_PID
+#   start_server                 # sets ADMIN_PORT, TOKEN, SERVER_PID; store in $DATA (= $WORK)
 #   api POST /extensions '{"extension":"1001","callerid_name":"A"}'
 #   expect_status 201
 #   expect_json '.extension' '1001'
@@ -96,7 +96,12 @@ api_file() {
 }
 
 ok() { PASS=$((PASS + 1)); }
-bad() { FAIL=$((FAIL + 1)); echo "FAIL: $*" >&2; echo "      status=$STATUS body=$BODY" >&2; }
+bad() {
+    FAIL=$((FAIL + 1))
+    echo "FAIL: $*" >&2
+    if [[ ${#BODY} -le 2000 ]]; then echo "      status=$STATUS body=$BODY" >&2
+    else echo "      status=$STATUS body=${BODY:0:2000}... (${#BODY} characters)" >&2; fi
+}
 
 expect_status() {
     if [[ "$STATUS" == "$1" ]]; then ok; else bad "${2:-expected status $1}"; fi

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "provisioner/core/random_source.h"
-#include "provisioner/render/vendor_catalog.h"
+#include "provisioner/catalog/vendor_catalog.h"
 
 namespace prov::testing {
 

@@ -1,0 +1,220 @@
+#include "provisioner/catalog/vendor_catalog.h"
+
+#include <Poco/DirectoryIterator.h>
+#include <Poco/File.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Path.h>
+#include <Poco/RegularExpression.h>
+#include <Poco/String.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace prov {
+
+namespace {
+
+using Poco::JSON::Object;
+
+std::string upper(std::string s) { return Poco::toUpper(s); }
+
+std::map<std::string, std::string> stringMap(const Object::Ptr& obj, const std::string& what) {
+    std::map<std::string, std::string> out;
+    if (!obj) return out;
+    for (const auto& [k, v] : *obj) {
+        if (!v.isString()) throw Poco::DataFormatException(what + "." + k + " must be a string");
+        out[k] = v.extract<std::string>();
+    }
+    return out;
+}
+
+OutputFormat parseFormat(const std::string& s, const std::string& where) {
+    if (s == "kv") return OutputFormat::kKv;
+    if (s == "xml") return OutputFormat::kXml;
+    throw Poco::DataFormatException(where + ": format must be kv or xml");
+}
+
+void checkKeys(const Object& obj, const std::set<std::string>& allowed, const std::string& where) {
+    for (const auto& [k, v] : obj) {
+        (void)v;
+        if (!allowed.count(k)) throw Poco::DataFormatException(where + ": unknown key \"" + k + "\"");
+    }
+}
+
+std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::string& dir, const Object& root) {
+    checkKeys(root, {"name", "format", "content_type", "mac_case", "user_agents", "files", "transports",
+                     "button_types", "line_params", "key_params", "models"},
+              "vendor.json");
+    auto v = std::make_unique<VendorSpec>();
+    v->id = folder;
+    v->dir = dir;
+    v->name = root.optValue<std::string>("name", folder);
+    const OutputFormat default_format = parseFormat(root.optValue<std::string>("format", "kv"), "vendor.json");
+    const std::string default_type = root.optValue<std::string>("content_type", "text/plain");
+    const std::string mac_case = root.optValue<std::string>("mac_case", "lower");
+    if (mac_case != "lower" && mac_case != "upper")
+        throw Poco::DataFormatException("mac_case must be lower or upper");
+    v->mac_upper = mac_case == "upper";
+
+    if (auto uas = root.getArray("user_agents")) {
+        for (size_t i = 0; i < uas->size(); ++i) {
+            auto u = uas->getObject(static_cast<unsigned>(i));
+            if (!u) throw Poco::DataFormatException("user_agents[" + std::to_string(i) + "] must be an object");
+            checkKeys(*u, {"regex", "model", "firmware", "mac"}, "user_agents[" + std::to_string(i) + "]");
+            UaPattern p;
+            p.regex = std::make_shared<Poco::RegularExpression>(u->getValue<std::string>("regex"));
+            p.model = u->optValue<int>("model", 0);
+            p.firmware = u->optValue<int>("firmware", 0);
+            p.mac = u->optValue<int>("mac", 0);
+            v->user_agents.push_back(std::move(p));
+        }
+    }
+    v->transports = stringMap(root.getObject("transports"), "transports");
+    v->button_types = stringMap(root.getObject("button_types"), "button_types");
+    if (auto lp = root.getArray("line_params")) {
+        for (size_t i = 0; i < lp->size(); ++i)
+            v->line_params.push_back(stringMap(lp->getObject(static_cast<unsigned>(i)), "line_params"));
+    }
+    if (auto kp = root.getObject("key_params")) {
+        for (const auto& [k, val] : *kp) {
+            (void)val;
+            auto arr = kp->getArray(k);
+            if (!arr || arr->size() != 2) throw Poco::DataFormatException("key_params." + k + " must be [base, step]");
+            v->key_params[k] = {arr->getElement<int>(0), arr->getElement<int>(1)};
+        }
+    }
+    auto models = root.getObject("models");
+    if (!models) throw Poco::DataFormatException("\"models\" is missing");
+    for (const auto& [name, value] : *models) {
+        (void)value;
+        auto m = models->getObject(name);
+        if (!m) throw Poco::DataFormatException("model " + name + " is not an object");
+        ModelInfo info{v->id, v->name, name, m->optValue<int>("lines", 0), m->optValue<int>("keys", 0)};
+        if (info.lines < 1) throw Poco::DataFormatException("model " + name + " needs \"lines\" >= 1");
+        v->models[upper(name)] = info;
+    }
+    if (auto files = root.getArray("files")) {
+        for (size_t i = 0; i < files->size(); ++i) {
+            const std::string where = "files[" + std::to_string(i) + "]";
+            auto f = files->getObject(static_cast<unsigned>(i));
+            if (!f) throw Poco::DataFormatException(where + " must be an object");
+            checkKeys(*f, {"path", "template", "kind", "secrets", "format", "content_type"}, where);
+            auto pattern = PathPattern::compile(f->getValue<std::string>("path"));
+            if (!pattern) throw Poco::DataFormatException(where + ": " + pattern.error().message);
+            FileRoute r{pattern.value(), f->optValue<std::string>("template", ""), FileKind::kCommon, false,
+                        default_format, f->optValue<std::string>("content_type", default_type)};
+            const std::string kind = f->optValue<std::string>("kind", "common");
+            if (kind == "common") {
+                r.kind = FileKind::kCommon;
+            } else if (kind == "device") {
+                r.kind = FileKind::kDevice;
+                r.secrets = f->optValue<bool>("secrets", true);
+            } else if (kind == "upload") {
+                r.kind = FileKind::kUpload;
+            } else {
+                throw Poco::DataFormatException(where + ": kind must be common, device or upload");
+            }
+            if (f->has("format")) r.format = parseFormat(f->getValue<std::string>("format"), where);
+            if ((r.kind == FileKind::kDevice || r.kind == FileKind::kUpload) && !r.pattern.hasMac())
+                throw Poco::DataFormatException(where + ": a " + kind + " file needs {mac} in its path");
+            if (r.kind != FileKind::kUpload && r.template_name.empty())
+                throw Poco::DataFormatException(where + ": template is missing");
+            if (r.template_name.find('/') != std::string::npos || r.template_name.find("..") != std::string::npos)
+                throw Poco::DataFormatException(where + ": template must be a file in the vendor folder");
+            v->files.push_back(std::move(r));
+        }
+    }
+    return v;
+}
+
+}  // namespace
+
+bool VendorSpec::isModel(std::string_view model) const { return models.count(upper(std::string(model))) > 0; }
+
+Result<VendorCatalog> VendorCatalog::load(const std::string& dir) {
+    VendorCatalog catalog;
+    Poco::File root(dir);
+    if (!root.exists() || !root.isDirectory()) return Error::invalid("templates.dir " + dir + " is not a directory");
+    std::vector<std::string> folders;
+    for (Poco::DirectoryIterator it(dir), end; it != end; ++it) {
+        if (it->isDirectory()) folders.push_back(it.name());
+    }
+    std::sort(folders.begin(), folders.end());
+    for (const std::string& folder : folders) {
+        const std::string vendor_dir = Poco::Path(dir).append(folder).toString();
+        const std::string file = Poco::Path(vendor_dir).append("vendor.json").toString();
+        if (!Poco::File(file).exists()) continue;
+        std::ifstream in(file);
+        std::stringstream text;
+        text << in.rdbuf();
+        try {
+            Poco::JSON::Parser parser;
+            auto obj = parser.parse(text.str()).extract<Object::Ptr>();
+            catalog.vendors_.push_back(parseVendor(folder, vendor_dir, *obj));
+        } catch (const Poco::Exception& e) {
+            return Error::invalid(file + ": " + e.displayText());
+        } catch (const std::exception& e) {
+            return Error::invalid(file + ": " + e.what());
+        }
+    }
+    return catalog;
+}
+
+const VendorSpec* VendorCatalog::findVendor(const std::string& make) const {
+    for (const auto& v : vendors_) {
+        if (Poco::icompare(v->id, make) == 0 || Poco::icompare(v->name, make) == 0) return v.get();
+    }
+    return nullptr;
+}
+
+std::optional<ModelInfo> VendorCatalog::findModel(const std::string& make, const std::string& model) const {
+    const VendorSpec* v = findVendor(make);
+    if (!v) return std::nullopt;
+    auto it = v->models.find(upper(model));
+    if (it == v->models.end()) return std::nullopt;
+    return it->second;
+}
+
+std::optional<UaMatch> VendorCatalog::identifyUserAgent(const std::string& ua) const {
+    if (ua.empty() || ua.size() > 512) return std::nullopt;
+    for (const auto& v : vendors_) {
+        for (const UaPattern& p : v->user_agents) {
+            Poco::RegularExpression::MatchVec groups;
+            try {
+                if (p.regex->match(ua, 0, groups) == 0) continue;
+            } catch (const Poco::Exception&) {
+                continue;
+            }
+            auto group = [&](int i) -> std::string {
+                if (i <= 0 || static_cast<size_t>(i) >= groups.size() ||
+                    groups[static_cast<size_t>(i)].offset == std::string::npos)
+                    return "";
+                return ua.substr(groups[static_cast<size_t>(i)].offset, groups[static_cast<size_t>(i)].length);
+            };
+            return UaMatch{v.get(), group(p.model), group(p.firmware), group(p.mac)};
+        }
+    }
+    return std::nullopt;
+}
+
+std::vector<RouteMatch> VendorCatalog::matchFile(const std::string& file) const {
+    std::vector<RouteMatch> out;
+    for (const auto& v : vendors_) {
+        const VendorSpec* spec = v.get();
+        for (const FileRoute& r : spec->files) {
+            auto caps = r.pattern.match(file, [spec](std::string_view m) { return spec->isModel(m); });
+            if (caps) {
+                out.push_back(RouteMatch{spec, &r, *caps});
+                break;  // first match wins within a vendor
+            }
+        }
+    }
+    std::stable_sort(out.begin(), out.end(), [](const RouteMatch& a, const RouteMatch& b) {
+        return a.route->pattern.literalLength() > b.route->pattern.literalLength();
+    });
+    return out;
+}
+
+}  // namespace prov

@@ -1,0 +1,98 @@
+#pragma once
+
+// The vendors and models described as data in vendor-templates/<vendor>/vendor.json
+// (schema: vendor-templates/README.md). Loaded whole at start and on reload;
+// immutable afterwards, so readers share it without locks.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "provisioner/catalog/path_pattern.h"
+#include "provisioner/core/result.h"
+
+namespace Poco {
+class RegularExpression;
+}
+
+namespace prov {
+
+struct ModelInfo {
+    std::string vendor;       // folder name, e.g. "yealink"
+    std::string vendor_name;  // display name, e.g. "Yealink"
+    std::string model;        // e.g. "T46U"
+    int lines = 0;            // SIP accounts the phone registers
+    int keys = 0;             // programmable line keys
+};
+
+class ModelCatalog {
+public:
+    virtual ~ModelCatalog() = default;
+    // Case-insensitive on both; `make` matches the vendor id or display name.
+    virtual std::optional<ModelInfo> findModel(const std::string& make, const std::string& model) const = 0;
+};
+
+enum class FileKind { kCommon, kDevice, kUpload };
+enum class OutputFormat { kKv, kXml };
+
+struct FileRoute {
+    PathPattern pattern;
+    std::string template_name;  // file in the vendor folder; empty for uploads
+    FileKind kind = FileKind::kCommon;
+    bool secrets = false;
+    OutputFormat format = OutputFormat::kKv;
+    std::string content_type;
+};
+
+struct UaPattern {
+    std::shared_ptr<Poco::RegularExpression> regex;
+    int model = 0, firmware = 0, mac = 0;
+};
+
+struct VendorSpec {
+    std::string id;
+    std::string name;
+    std::string dir;  // the vendor folder
+    bool mac_upper = false;
+    std::vector<UaPattern> user_agents;
+    std::vector<FileRoute> files;
+    std::map<std::string, std::string> transports;
+    std::map<std::string, std::string> button_types;
+    std::vector<std::map<std::string, std::string>> line_params;
+    std::map<std::string, std::pair<int, int>> key_params;  // name -> (base, step)
+    std::map<std::string, ModelInfo> models;                 // key: uppercase model
+    bool isModel(std::string_view model) const;
+};
+
+struct UaMatch {
+    const VendorSpec* vendor = nullptr;
+    std::string model;
+    std::string firmware;
+    std::string mac;  // as sent; empty when the UA carries none
+};
+
+struct RouteMatch {
+    const VendorSpec* vendor = nullptr;
+    const FileRoute* route = nullptr;
+    PathCaptures captures;
+};
+
+class VendorCatalog final : public ModelCatalog {
+public:
+    // Reads every <dir>/*/vendor.json. A malformed file is an error naming it.
+    static Result<VendorCatalog> load(const std::string& dir);
+
+    std::optional<ModelInfo> findModel(const std::string& make, const std::string& model) const override;
+    const VendorSpec* findVendor(const std::string& make) const;
+    std::optional<UaMatch> identifyUserAgent(const std::string& user_agent) const;
+    // Every route whose pattern matches `file`, most specific first.
+    std::vector<RouteMatch> matchFile(const std::string& file) const;
+    const std::vector<std::unique_ptr<VendorSpec>>& vendors() const { return vendors_; }
+
+private:
+    std::vector<std::unique_ptr<VendorSpec>> vendors_;
+};
+
+}  // namespace prov

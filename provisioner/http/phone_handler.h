@@ -1,0 +1,34 @@
+#pragma once
+
+// The phones' HTTP front end: turns a Poco request into a FetchRequest for
+// the pipeline and its FetchResponse back into HTTP. GET, HEAD, and PUT for
+// the uploads some phones make.
+
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+
+#include "provisioner/service/provisioning_service.h"
+
+namespace prov::http {
+
+struct PhoneLimits {
+    size_t max_upload_bytes = 1 << 20;
+};
+
+class PhoneHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    PhoneHandlerFactory(ProvisioningService& service, Protocol protocol, PhoneLimits limits)
+        : service_(service), protocol_(protocol), limits_(limits) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
+
+private:
+    ProvisioningService& service_;
+    Protocol protocol_;
+    PhoneLimits limits_;
+};
+
+// The file name asked for in a raw request target ("/0015654aa937.cfg?x=1"),
+// or "" when the target is not one plain file at the root: encoded slashes,
+// backslashes and NULs, "..", and anything in a folder are refused here.
+std::string fileFromTarget(const std::string& target);
+
+}  // namespace prov::http

@@ -1,0 +1,52 @@
+#pragma once
+
+// What every front end turns a phone's request into, and what it gets back.
+// Plain data: no protocol types cross this line.
+
+#include <cstdint>
+#include <string>
+
+namespace prov {
+
+enum class Protocol { kHttp, kHttps, kTftp };
+enum class Method { kGet, kHead, kPut };
+
+struct FetchRequest {
+    Protocol protocol = Protocol::kHttp;
+    Method method = Method::kGet;
+    std::string file;        // requested file name, decoded, without the leading '/'
+    std::string user_agent;  // empty over TFTP
+    std::string peer_ip;
+    std::string if_none_match;
+    std::string body;        // PUT uploads only
+};
+
+enum class Outcome {
+    kServed,
+    kNotModified,
+    kStored,            // an upload was accepted
+    kNotFound,
+    kDenied,
+    kBadRequest,
+    kTooLarge,
+    kMethodNotAllowed,
+    kError,
+};
+
+struct FetchResponse {
+    Outcome outcome = Outcome::kNotFound;
+    std::string body;          // rendered bytes
+    std::string file_path;     // or a static file to stream
+    int64_t file_size = 0;
+    std::string content_type;
+    std::string etag;          // quoted, as sent in the header
+    std::string reason;        // for the log line; never shown to the phone
+};
+
+std::string_view toString(Protocol p);
+
+// True when `file` is a plain file name a phone may ask for: printable ASCII,
+// no '/', '\\', NUL or control characters, no leading '.', at most 255 bytes.
+bool isSafeFileName(const std::string& file);
+
+}  // namespace prov

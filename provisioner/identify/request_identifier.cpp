@@ -1,0 +1,63 @@
+#include "provisioner/identify/request_identifier.h"
+
+#include <Poco/String.h>
+
+#include "provisioner/core/mac_address.h"
+
+namespace prov {
+
+namespace {
+
+const RouteMatch* choose(const std::vector<RouteMatch>& matches, const std::optional<UaMatch>& ua,
+                         const MakeLookup& make_of) {
+    if (matches.empty()) return nullptr;
+    if (ua) {
+        for (const RouteMatch& m : matches) {
+            if (m.vendor == ua->vendor) return &m;
+        }
+        return nullptr;  // the phone said who it is, and that vendor has no such file
+    }
+    if (matches.size() == 1) return &matches[0];
+    // Several vendors use this name (<mac>.cfg): the store's make decides.
+    for (const RouteMatch& m : matches) {
+        if (m.captures.mac.empty()) continue;
+        auto mac = MacAddress::parse(m.captures.mac);
+        const std::string make = mac ? make_of(mac->canonical()) : "";
+        if (make.empty()) break;
+        for (const RouteMatch& cand : matches) {
+            if (Poco::icompare(cand.vendor->id, make) == 0 || Poco::icompare(cand.vendor->name, make) == 0)
+                return &cand;
+        }
+        break;
+    }
+    return &matches[0];  // the most specific name
+}
+
+}  // namespace
+
+Result<DeviceIdentity> identify(const VendorCatalog& catalog, const FetchRequest& request,
+                                const MakeLookup& make_of) {
+    const std::optional<UaMatch> ua = catalog.identifyUserAgent(request.user_agent);
+    const std::vector<RouteMatch> matches = catalog.matchFile(request.file);
+    const RouteMatch* m = choose(matches, ua, make_of);
+    if (!m) return Error::notFound("no vendor serves " + request.file);
+
+    DeviceIdentity id;
+    id.vendor = m->vendor;
+    id.route = m->route;
+    id.captures = m->captures;
+    id.file = request.file;
+    if (!m->captures.mac.empty()) id.mac = MacAddress::parse(m->captures.mac)->canonical();
+    id.model = ua && !ua->model.empty() ? ua->model : m->captures.model;
+    id.firmware = ua ? ua->firmware : "";
+    if (ua && !ua->mac.empty() && !id.mac.empty()) {
+        auto ua_mac = MacAddress::parse(ua->mac);
+        if (!ua_mac || ua_mac->canonical() != id.mac) {
+            return Error{Code::kPermissionDenied, "mac_mismatch",
+                         "User-Agent MAC " + ua->mac + " is not the MAC in " + request.file, {}, {}};
+        }
+    }
+    return id;
+}
+
+}  // namespace prov

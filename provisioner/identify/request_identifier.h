@@ -1,0 +1,36 @@
+#pragma once
+
+// FetchRequest -> DeviceIdentity: which vendor, model, firmware and MAC is
+// asking, and which of the vendor's files it wants. The vendor comes from the
+// User-Agent; without one (TFTP, Polycom's shared names) from the device's
+// make in the store, else from the file name alone.
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "provisioner/catalog/vendor_catalog.h"
+#include "provisioner/core/result.h"
+#include "provisioner/identify/fetch_request.h"
+
+namespace prov {
+
+struct DeviceIdentity {
+    const VendorSpec* vendor = nullptr;
+    const FileRoute* route = nullptr;
+    PathCaptures captures;
+    std::string mac;       // canonical, from the path; empty for common files
+    std::string model;     // from the User-Agent or the path
+    std::string firmware;  // from the User-Agent
+    std::string file;
+};
+
+// Looks up the make recorded for a canonical MAC ("" when unknown).
+using MakeLookup = std::function<std::string(const std::string& mac)>;
+
+// NotFound when no vendor serves `file`; PermissionDenied when the
+// User-Agent's MAC is not the one in the path.
+Result<DeviceIdentity> identify(const VendorCatalog& catalog, const FetchRequest& request,
+                                const MakeLookup& make_of);
+
+}  // namespace prov

@@ -1,0 +1,42 @@
+#pragma once
+
+// The vendor catalog and its compiled templates, swapped whole on reload so a
+// request always renders with one consistent pair.
+
+#include <memory>
+#include <mutex>
+
+#include "provisioner/catalog/vendor_catalog.h"
+#include "provisioner/render/template_set.h"
+
+namespace prov {
+
+struct Bundle {
+    VendorCatalog catalog;
+    std::shared_ptr<const TemplateSet> templates;
+};
+
+// Loads catalog and templates from `dir`; any error leaves nothing half-loaded.
+Result<std::shared_ptr<const Bundle>> loadBundle(const std::string& dir);
+
+class BundleSource final : public ModelCatalog {
+public:
+    explicit BundleSource(std::shared_ptr<const Bundle> initial) : current_(std::move(initial)) {}
+    std::shared_ptr<const Bundle> current() const {
+        std::lock_guard lock(mutex_);
+        return current_;
+    }
+    void replace(std::shared_ptr<const Bundle> next) {
+        std::lock_guard lock(mutex_);
+        current_ = std::move(next);
+    }
+    std::optional<ModelInfo> findModel(const std::string& make, const std::string& model) const override {
+        return current()->catalog.findModel(make, model);
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const Bundle> current_;
+};
+
+}  // namespace prov

@@ -1,0 +1,44 @@
+#include "provisioner/render/escape.h"
+
+#include <cstdint>
+
+namespace prov {
+
+std::string escapeKv(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (char c : value) {
+        const auto u = static_cast<uint8_t>(c);
+        out.push_back(u < 0x20 || u == 0x7F ? ' ' : c);
+    }
+    return out;
+}
+
+std::string escapeXml(std::string_view value) {
+    std::string out;
+    out.reserve(value.size() + 16);
+    for (char c : value) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&apos;"; break;
+            default:
+                // XML 1.0 allows TAB, LF, CR below 0x20; in an attribute they
+                // would be normalised to spaces, so write spaces outright.
+                if (static_cast<uint8_t>(c) < 0x20 || c == 0x7F) {
+                    out.push_back(' ');
+                } else {
+                    out.push_back(c);
+                }
+        }
+    }
+    return out;
+}
+
+std::string escapeFor(OutputFormat format, std::string_view value) {
+    return format == OutputFormat::kXml ? escapeXml(value) : escapeKv(value);
+}
+
+}  // namespace prov

@@ -1,0 +1,20 @@
+#pragma once
+
+// Escaping per output format. Every value a template prints goes through one
+// of these, so no value (a caller ID "R&D <Sales>", a label with a newline)
+// can break a file or inject a key.
+
+#include <string>
+#include <string_view>
+
+#include "provisioner/catalog/vendor_catalog.h"
+
+namespace prov {
+
+// key = value files: control characters (CR, LF, TAB, ...) become spaces.
+std::string escapeKv(std::string_view value);
+// XML text and attributes: & < > " ' as entities; characters XML 1.0 forbids dropped.
+std::string escapeXml(std::string_view value);
+std::string escapeFor(OutputFormat format, std::string_view value);
+
+}  // namespace prov

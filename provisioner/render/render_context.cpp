@@ -1,0 +1,154 @@
+#include "provisioner/render/render_context.h"
+
+#include "provisioner/core/mac_address.h"
+#include "provisioner/render/timezone.h"
+
+namespace prov {
+
+namespace {
+
+using kainjow::mustache::data;
+
+std::string setting(const SettingsMap& s, const char* key) {
+    auto it = s.find(key);
+    return it == s.end() ? "" : it->second;
+}
+
+data flag(bool b) { return b ? data(data::type::bool_true) : data(data::type::bool_false); }
+
+std::string leadingNumber(const std::string& firmware) {
+    size_t n = 0;
+    while (n < firmware.size() && std::isdigit(static_cast<unsigned char>(firmware[n]))) ++n;
+    std::string digits = firmware.substr(0, n);
+    while (digits.size() > 1 && digits[0] == '0') digits.erase(0, 1);
+    return digits;
+}
+
+std::string mapped(const std::map<std::string, std::string>& m, const std::string& key) {
+    auto it = m.find(key);
+    return it == m.end() ? "" : it->second;
+}
+
+void addSettings(data& ctx, const RenderInput& in) {
+    const SettingsMap& s = in.settings;
+    const std::string transport = setting(s, "sip_transport");
+    ctx.set("sip_server", setting(s, "sip_server"));
+    ctx.set("sip_port", setting(s, "sip_port"));
+    ctx.set("sip_transport", transport);
+    ctx.set("transport_code", mapped(in.vendor->transports, transport));
+    ctx.set("voicemail_number", setting(s, "voicemail_number"));
+    ctx.set("ntp_server", setting(s, "ntp_server"));
+    const std::string tz = setting(s, "timezone");
+    ctx.set("timezone", tz);
+    const int offset = utcOffsetMinutes(tz).value_or(0);
+    ctx.set("tz_offset", formatOffsetShort(offset));
+    ctx.set("tz_offset_seconds", std::to_string(offset * 60));
+    ctx.set("tz_offset_minutes", std::to_string(offset));
+    ctx.set("tz_gmt", formatOffsetGmt(offset));
+    std::string url = setting(s, "provisioning_url");
+    if (!url.empty() && url.back() != '/') url.push_back('/');
+    ctx.set("provisioning_url", url);
+    ctx.set("has_provisioning_url", flag(!url.empty()));
+    const std::string resync = setting(s, "resync_interval");
+    const long seconds = resync.empty() ? 0 : std::stol(resync);
+    ctx.set("resync_interval", std::to_string(seconds));
+    ctx.set("resync_minutes", std::to_string((seconds + 59) / 60));
+    ctx.set("has_resync", flag(seconds > 0));
+    ctx.set("dial_plan", setting(s, "dial_plan"));
+    ctx.set("has_dial_plan", flag(!setting(s, "dial_plan").empty()));
+}
+
+data lineData(const RenderInput& in, const Extension& e, size_t i) {
+    const SettingsMap& s = in.settings;
+    data l;
+    l.set("number", std::to_string(e.phone_reg));
+    l.set("index0", std::to_string(e.phone_reg - 1));
+    l.set("extension", e.extension);
+    l.set("user", e.extension);
+    l.set("auth_user", e.extension);
+    l.set("password", e.secret);
+    l.set("display_name", e.callerid_name);
+    l.set("label", e.extension);
+    l.set("external_callerid", e.external_callerid);
+    l.set("has_external_callerid", flag(!e.external_callerid.empty()));
+    l.set("voicemail_number", setting(s, "voicemail_number"));
+    l.set("sip_server", setting(s, "sip_server"));
+    l.set("sip_port", setting(s, "sip_port"));
+    l.set("transport_code", mapped(in.vendor->transports, setting(s, "sip_transport")));
+    l.set("first", flag(i == 0));
+    data p;
+    const size_t slot = static_cast<size_t>(e.phone_reg - 1);
+    if (slot < in.vendor->line_params.size()) {
+        for (const auto& [k, v] : in.vendor->line_params[slot]) p.set(k, v);
+    }
+    l.set("p", p);
+    return l;
+}
+
+data keyData(const RenderInput& in, const Button& b, int type_index) {
+    data k;
+    k.set("index", std::to_string(b.index));
+    k.set("index0", std::to_string(b.index - 1));
+    k.set("type", b.type);
+    k.set("code", mapped(in.vendor->button_types, b.type));
+    k.set("value", b.value);
+    k.set("label", b.label.empty() ? b.value : b.label);
+    k.set("line", std::to_string(b.line));
+    k.set("type_index", std::to_string(type_index));
+    const bool known = b.type == "line" || b.type == "blf" || b.type == "speed_dial" || b.type == "park" ||
+                       b.type == "voicemail" || b.type == "dnd" || b.type == "transfer";
+    for (const char* t : {"line", "blf", "speed_dial", "park", "voicemail", "dnd", "transfer"})
+        k.set(std::string("is_") + t, flag(b.type == t));
+    k.set("is_other", flag(!known));
+    data p;
+    for (const auto& [name, series] : in.vendor->key_params)
+        p.set(name, "P" + std::to_string(series.first + series.second * (b.index - 1)));
+    k.set("p", p);
+    return k;
+}
+
+}  // namespace
+
+data buildContext(const RenderInput& in) {
+    data ctx;
+    ctx.set("vendor", in.vendor->id);
+    ctx.set("vendor_name", in.vendor->name);
+    ctx.set("file", in.file);
+    ctx.set("model", in.model);
+    ctx.set("firmware", in.firmware);
+    const std::string family = leadingNumber(in.firmware);
+    ctx.set("firmware_family", family);
+    ctx.set("firmware_family12", family.empty() ? "" : std::string(12 - std::min<size_t>(12, family.size()), '0') + family);
+    ctx.set("num", in.captures.num);
+    addSettings(ctx, in);
+    if (!in.profile) return ctx;
+
+    const auto mac = MacAddress::parse(in.mac);
+    ctx.set("mac", mac ? (in.vendor->mac_upper ? mac->upper() : mac->canonical()) : "");
+    ctx.set("mac_lower", mac ? mac->canonical() : "");
+    ctx.set("mac_upper", mac ? mac->upper() : "");
+    ctx.set("mac_colons", mac ? mac->colons() : "");
+    const std::string admin = setting(in.settings, "phone_admin_password");
+    ctx.set("phone_admin_password", admin);
+    ctx.set("has_admin_password", flag(!admin.empty()));
+
+    data lines(data::type::list);
+    for (size_t i = 0; i < in.profile->lines.size(); ++i) lines.push_back(lineData(in, in.profile->lines[i], i));
+    ctx.set("lines", lines);
+    ctx.set("has_lines", flag(!in.profile->lines.empty()));
+    ctx.set("line_count", std::to_string(in.profile->lines.size()));
+
+    data keys(data::type::list);
+    std::map<std::string, int> per_type;
+    bool any = false;
+    for (const Button& b : in.profile->keys) {
+        if (!in.vendor->button_types.count(b.type)) continue;  // the vendor has no such key
+        keys.push_back(keyData(in, b, ++per_type[b.type]));
+        any = true;
+    }
+    ctx.set("keys", keys);
+    ctx.set("has_keys", flag(any));
+    return ctx;
+}
+
+}  // namespace prov

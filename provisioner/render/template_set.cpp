@@ -1,0 +1,82 @@
+#include "provisioner/render/template_set.h"
+
+#include <Poco/Path.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "provisioner/render/escape.h"
+#include "provisioner/render/render_context.h"
+#include "provisioner/render/xml_check.h"
+
+namespace prov {
+
+struct TemplateSet::Compiled {
+    explicit Compiled(const std::string& text) : tmpl(text) {}
+    kainjow::mustache::mustache tmpl;
+};
+
+TemplateSet::~TemplateSet() = default;
+
+Result<std::shared_ptr<const TemplateSet>> TemplateSet::load(const VendorCatalog& catalog) {
+    std::shared_ptr<TemplateSet> set(new TemplateSet());
+    for (const auto& v : catalog.vendors()) {
+        for (const FileRoute& r : v->files) {
+            if (r.template_name.empty()) continue;
+            const std::string key = v->id + "/" + r.template_name;
+            if (set->templates_.count(key)) continue;
+            const std::string path = Poco::Path(v->dir).append(r.template_name).toString();
+            std::ifstream in(path, std::ios::binary);
+            if (!in) return Error::invalid("template " + path + " cannot be read");
+            std::stringstream text;
+            text << in.rdbuf();
+            const std::string body = text.str();
+            // Unescaped output would let a value break the file: refuse it.
+            if (body.find("{{{") != std::string::npos || body.find("{{&") != std::string::npos)
+                return Error::invalid("template " + path + " uses unescaped output ({{{ or {{&)");
+            auto compiled = std::make_unique<Compiled>(body);
+            compiled->tmpl.set_custom_escape(
+                [format = r.format](const std::string& s) { return escapeFor(format, s); });
+            if (!compiled->tmpl.is_valid())
+                return Error::invalid("template " + path + ": " + compiled->tmpl.error_message());
+            set->templates_[key] = std::move(compiled);
+        }
+    }
+    return std::shared_ptr<const TemplateSet>(set);
+}
+
+Result<std::string> TemplateSet::render(const RenderInput& in) const {
+    auto it = templates_.find(in.vendor->id + "/" + in.route->template_name);
+    if (it == templates_.end()) return Error::internal("no template " + in.route->template_name);
+    // Escaping differs per format, and two routes may share a template with
+    // different formats, so the escape is fixed at load time per template.
+    kainjow::mustache::data ctx = buildContext(in);
+    std::string out = it->second->tmpl.render(ctx);
+    if (!it->second->tmpl.is_valid())
+        return Error::internal("template " + in.route->template_name + ": " + it->second->tmpl.error_message());
+    if (in.route->format == OutputFormat::kXml) {
+        if (auto st = checkXml(out); !st) {
+            return Error::internal(in.vendor->id + "/" + in.route->template_name + ": " + st.error().message);
+        }
+    }
+    return out;
+}
+
+}  // namespace prov
+
+#include "provisioner/render/bundle.h"
+
+namespace prov {
+
+Result<std::shared_ptr<const Bundle>> loadBundle(const std::string& dir) {
+    auto catalog = VendorCatalog::load(dir);
+    if (!catalog) return catalog.error();
+    auto templates = TemplateSet::load(catalog.value());
+    if (!templates) return templates.error();
+    auto bundle = std::make_shared<Bundle>();
+    bundle->catalog = std::move(catalog).value();
+    bundle->templates = templates.value();
+    return std::shared_ptr<const Bundle>(bundle);
+}
+
+}  // namespace prov

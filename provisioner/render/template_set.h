@@ -1,0 +1,43 @@
+#pragma once
+
+// Compiled templates for every route of a catalog, and rendering with the
+// format's escaping. Loaded whole (a template that fails to compile fails the
+// load, naming it) and immutable afterwards.
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "provisioner/catalog/vendor_catalog.h"
+#include "provisioner/core/result.h"
+#include "provisioner/model/profile.h"
+
+namespace prov {
+
+struct RenderInput {
+    const VendorSpec* vendor = nullptr;
+    const FileRoute* route = nullptr;
+    PathCaptures captures;
+    std::string file;
+    std::string model;
+    std::string firmware;
+    std::string mac;                        // canonical; empty for common files
+    const DeviceProfile* profile = nullptr;  // device files only
+    SettingsMap settings;                   // merged settings
+};
+
+class TemplateSet {
+public:
+    static Result<std::shared_ptr<const TemplateSet>> load(const VendorCatalog& catalog);
+    ~TemplateSet();
+
+    // The bytes for `input`; XML output is checked well-formed.
+    Result<std::string> render(const RenderInput& input) const;
+
+private:
+    TemplateSet() = default;
+    struct Compiled;
+    std::map<std::string, std::unique_ptr<Compiled>> templates_;  // "vendor/template"
+};
+
+}  // namespace prov

@@ -1,0 +1,56 @@
+#pragma once
+
+// The provisioning pipeline shared by every front end:
+//   identify -> authorize -> resolve -> render -> record
+// It never throws on a phone's input; every outcome is a FetchResponse and an
+// event.
+
+#include <string>
+
+#include "provisioner/core/clock.h"
+#include "provisioner/core/random_source.h"
+#include "provisioner/identify/fetch_request.h"
+#include "provisioner/identify/request_identifier.h"
+#include "provisioner/policy/access_policy.h"
+#include "provisioner/render/bundle.h"
+#include "provisioner/resolve/device_resolver.h"
+#include "provisioner/service/event_recorder.h"
+
+namespace prov {
+
+struct ServiceOptions {
+    std::string firmware_dir = "firmware";
+    std::string uploads_dir = "var/uploads";
+    size_t max_upload_bytes = 1 << 20;
+};
+
+class ProvisioningService {
+public:
+    ProvisioningService(Store& store, const BundleSource& bundles, const AccessPolicy& policy, EventSink& events,
+                        const Hasher& hasher, const Clock& clock, ServiceOptions options);
+
+    FetchResponse fetch(const FetchRequest& request);
+
+    // Exactly the bytes the phone with `mac` would get for `file`, as if it
+    // asked from an allowed network with no User-Agent; nothing is recorded.
+    Result<std::string> preview(const std::string& mac, const std::string& file, const std::string& user_agent = "");
+
+private:
+    struct Rendered;
+    Result<FetchResponse> handle(const FetchRequest& request, Event& event);
+    Result<FetchResponse> renderFile(const DeviceIdentity& id, const FetchRequest& request, Event& event,
+                                     bool enforce_policy);
+    Result<FetchResponse> staticFile(const FetchRequest& request);
+    Result<FetchResponse> upload(const DeviceIdentity& id, const FetchRequest& request);
+
+    Store& store_;
+    const BundleSource& bundles_;
+    const AccessPolicy& policy_;
+    EventSink& events_;
+    const Hasher& hasher_;
+    const Clock& clock_;
+    ServiceOptions options_;
+    DeviceResolver resolver_;
+};
+
+}  // namespace prov
