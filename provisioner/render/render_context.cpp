@@ -45,6 +45,8 @@ void addSettings(data& ctx, const RenderInput& in) {
     ctx.set("tz_offset_seconds", std::to_string(offset * 60));
     ctx.set("tz_offset_minutes", std::to_string(offset));
     ctx.set("tz_gmt", formatOffsetGmt(offset));
+    ctx.set("tz_posix", formatOffsetPosix(offset));
+    ctx.set("tz_offset_quarter_hours", std::to_string(offset / 15));
     std::string url = setting(s, "provisioning_url");
     if (!url.empty() && url.back() != '/') url.push_back('/');
     ctx.set("provisioning_url", url);
@@ -94,6 +96,7 @@ data keyData(const RenderInput& in, const Button& b, int type_index) {
     k.set("value", b.value);
     k.set("label", b.label.empty() ? b.value : b.label);
     k.set("line", std::to_string(b.line));
+    k.set("line0", std::to_string(b.line - 1));
     k.set("type_index", std::to_string(type_index));
     const bool known = b.type == "line" || b.type == "blf" || b.type == "speed_dial" || b.type == "park" ||
                        b.type == "voicemail" || b.type == "dnd" || b.type == "transfer";
@@ -116,9 +119,15 @@ data buildContext(const RenderInput& in) {
     ctx.set("file", in.file);
     ctx.set("model", in.model);
     ctx.set("firmware", in.firmware);
+    // Mustache treats "" as true, so an unknown family is `false` for sections.
     const std::string family = leadingNumber(in.firmware);
-    ctx.set("firmware_family", family);
-    ctx.set("firmware_family12", family.empty() ? "" : std::string(12 - std::min<size_t>(12, family.size()), '0') + family);
+    if (family.empty()) {
+        ctx.set("firmware_family", flag(false));
+        ctx.set("firmware_family12", flag(false));
+    } else {
+        ctx.set("firmware_family", family);
+        ctx.set("firmware_family12", std::string(12 - std::min<size_t>(12, family.size()), '0') + family);
+    }
     ctx.set("num", in.captures.num);
     addSettings(ctx, in);
     if (!in.profile) return ctx;

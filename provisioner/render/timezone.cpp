@@ -82,4 +82,18 @@ std::string formatOffsetGmt(int minutes) {
     return buf;
 }
 
+std::string formatOffsetPosix(int minutes) {
+    const int a = minutes < 0 ? -minutes : minutes;
+    char name[16];
+    char rule[16];
+    if (a % 60) {
+        std::snprintf(name, sizeof name, "<%c%02d%02d>", minutes < 0 ? '-' : '+', a / 60, a % 60);
+        std::snprintf(rule, sizeof rule, "%s%d:%02d", minutes > 0 ? "-" : "", a / 60, a % 60);
+    } else {
+        std::snprintf(name, sizeof name, "<%c%02d>", minutes < 0 ? '-' : '+', a / 60);
+        std::snprintf(rule, sizeof rule, "%s%d", minutes > 0 ? "-" : "", a / 60);
+    }
+    return std::string(name) + rule;
+}
+
 }  // namespace prov

@@ -14,5 +14,7 @@ std::optional<int> utcOffsetMinutes(const std::string& timezone);
 std::string formatOffsetShort(int minutes);
 // 60 -> "GMT+01:00"
 std::string formatOffsetGmt(int minutes);
+// POSIX TZ, whose sign is inverted: 60 -> "<+01>-1", -330 -> "<-0530>5:30"
+std::string formatOffsetPosix(int minutes);
 
 }  // namespace prov
