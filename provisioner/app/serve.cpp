@@ -14,6 +14,7 @@
 #include <Poco/ThreadPool.h>
 #include <signal.h>
 
+#include <atomic>
 #include <fstream>
 #include <iostream>
 
@@ -68,6 +69,25 @@ std::unique_ptr<Poco::Net::HTTPServer> listen(Poco::Net::HTTPRequestHandlerFacto
     return server;
 }
 
+// Reads Poco's own counters for the phone server (see http::LoadGauge).
+class ServerGauge final : public http::LoadGauge {
+public:
+    ServerGauge(int overload_queue) : overload_queue_(overload_queue) {}
+    void attach(const Poco::Net::TCPServer* server) { server_ = server; }
+    bool shedKeepAlive() const override {
+        const Poco::Net::TCPServer* s = server_.load();
+        return s && s->currentThreads() * 4 >= s->maxThreads() * 3;
+    }
+    bool overloaded() const override {
+        const Poco::Net::TCPServer* s = server_.load();
+        return s && s->queuedConnections() > overload_queue_;
+    }
+
+private:
+    std::atomic<const Poco::Net::TCPServer*> server_{nullptr};
+    int overload_queue_;
+};
+
 // A signature of every file under `dir` (names, sizes, times), so a change to
 // any template or vendor.json is noticed.
 std::string folderSignature(const std::string& dir) {
@@ -98,6 +118,7 @@ void reloadTemplates(Services& s, Poco::Logger& log) {
         return;
     }
     s.bundles->replace(bundle.value());
+    s.generation.bump();
     log.notice("templates reloaded from %s", s.config.templates_dir);
 }
 
@@ -145,13 +166,16 @@ int runServe(const ServerConfig& config) {
     std::unique_ptr<Poco::Net::HTTPServer> admin;
     // One thread pool for phones, one for the admin API, so an admin burst
     // never takes threads from booting phones and the other way round.
-    Poco::ThreadPool phone_pool(2, 64);
+    Poco::ThreadPool phone_pool(2, static_cast<int>(config.http_max_threads));
+    ServerGauge gauge(static_cast<int>(config.http_overload_queue));
     Poco::ThreadPool admin_pool(1, 8);
     int port = 0;
     try {
         http = listen(new http::PhoneHandlerFactory(*s.provisioning, Protocol::kHttp,
-                                                    http::PhoneLimits{static_cast<size_t>(config.uploads_max_bytes)}),
-                      phone_pool, config.http_bind, config.http_port, 256, port);
+                                                    http::PhoneLimits{static_cast<size_t>(config.uploads_max_bytes)},
+                                                    &gauge),
+                      phone_pool, config.http_bind, config.http_port, 1024, port);
+        gauge.attach(http.get());
         ports.emplace_back("http", port);
         log.information("phones: HTTP on %s:%d", config.http_bind, port);
     } catch (const Poco::Exception& e) {
@@ -180,23 +204,33 @@ int runServe(const ServerConfig& config) {
     }
     log.notice("provisioner ready (store %s)", config.store_path);
 
-    // Watch vendor-templates/ for changes; SIGHUP reloads at once.
+    // Once a second: notice config changes made by other processes (the CLI),
+    // and every templates.poll_seconds a change under vendor-templates/.
+    // SIGHUP reloads the templates at once.
     std::string signature = folderSignature(config.templates_dir);
+    int64_t store_generation = -1;
+    int64_t ticks = 0;
     for (;;) {
         int sig = 0;
-        if (config.templates_poll_seconds > 0) {
-            timespec wait{static_cast<time_t>(config.templates_poll_seconds), 0};
-            sig = sigtimedwait(&signals, nullptr, &wait);
-            if (sig < 0) {
+        timespec wait{1, 0};
+        sig = sigtimedwait(&signals, nullptr, &wait);
+        if (sig < 0) {
+            (void)s.store->read([&](StoreTx& tx) -> Status {
+                auto g = tx.configGeneration();
+                if (g && g.value() != store_generation) {
+                    if (store_generation >= 0) s.generation.bump();
+                    store_generation = g.value();
+                }
+                return okStatus();
+            });
+            if (config.templates_poll_seconds > 0 && ++ticks % config.templates_poll_seconds == 0) {
                 const std::string now = folderSignature(config.templates_dir);
                 if (now != signature) {
                     signature = now;
                     reloadTemplates(s, log);
                 }
-                continue;
             }
-        } else {
-            sigwait(&signals, &sig);
+            continue;
         }
         if (sig == SIGHUP) {
             signature = folderSignature(config.templates_dir);

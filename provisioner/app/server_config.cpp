@@ -26,7 +26,7 @@ const std::set<std::string>& knownKeys() {
         "http.port",    "https.port",    "tftp.port",          "admin.port",
         "admin.bind",   "license.extensions", "status.unknown_after", "ports.file",
         "log.level", "http.bind", "provisioning.allow_networks", "uploads.dir", "uploads.max_bytes",
-        "templates.poll_seconds",
+        "templates.poll_seconds", "http.max_threads", "http.overload_queue",
     };
     return kKeys;
 }
@@ -94,6 +94,12 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
     auto poll = integer(c, "templates.poll_seconds", cfg.templates_poll_seconds, 0, 3600);
     if (!poll) return poll.error();
     cfg.templates_poll_seconds = poll.value();
+    auto threads = integer(c, "http.max_threads", cfg.http_max_threads, 2, 4096);
+    if (!threads) return threads.error();
+    cfg.http_max_threads = threads.value();
+    auto oq = integer(c, "http.overload_queue", cfg.http_overload_queue, 0, 100000);
+    if (!oq) return oq.error();
+    cfg.http_overload_queue = oq.value();
     for (auto [key, field] : {std::pair{"http.port", &cfg.http_port}, {"https.port", &cfg.https_port},
                               {"tftp.port", &cfg.tftp_port}, {"admin.port", &cfg.admin_port}}) {
         auto v = integer(c, key, *field, 0, 65535);

@@ -32,6 +32,8 @@ struct ServerConfig {
     std::string uploads_dir = "var/uploads";
     int64_t uploads_max_bytes = 1 << 20;
     int64_t templates_poll_seconds = 2;
+    int64_t http_max_threads = 256;
+    int64_t http_overload_queue = 128;
 };
 
 // Command-line sources of configuration: -c FILE and -D key=value.

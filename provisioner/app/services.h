@@ -26,6 +26,7 @@ struct Services {
     std::unique_ptr<Inventory> inventory;
     std::unique_ptr<AccessPolicy> policy;
     std::unique_ptr<EventRecorder> events;
+    ConfigGeneration generation;
     std::unique_ptr<ProvisioningService> provisioning;
 
     ~Services() {

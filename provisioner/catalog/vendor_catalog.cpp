@@ -8,6 +8,7 @@
 #include <Poco/String.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -131,7 +132,12 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
 
 }  // namespace
 
-bool VendorSpec::isModel(std::string_view model) const { return models.count(upper(std::string(model))) > 0; }
+bool VendorSpec::isModel(std::string_view model) const {
+    char buf[64];
+    if (model.size() >= sizeof buf) return false;
+    for (size_t i = 0; i < model.size(); ++i) buf[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(model[i])));
+    return models.count(std::string(buf, model.size())) > 0;
+}
 
 Result<VendorCatalog> VendorCatalog::load(const std::string& dir) {
     VendorCatalog catalog;

@@ -16,12 +16,26 @@ using Poco::Net::HTTPRequest;
 using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
 
+class OverloadHandler final : public Poco::Net::HTTPRequestHandler {
+public:
+    void handleRequest(HTTPServerRequest&, HTTPServerResponse& response) override {
+        static const std::string kBody = "Service Unavailable\n";
+        response.setKeepAlive(false);
+        response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE);
+        response.set("Retry-After", "5");
+        response.setContentType("text/plain");
+        response.setContentLength(static_cast<std::streamsize>(kBody.size()));
+        response.send() << kBody;
+    }
+};
+
 class PhoneHandler final : public Poco::Net::HTTPRequestHandler {
 public:
-    PhoneHandler(ProvisioningService& service, Protocol protocol, PhoneLimits limits)
-        : service_(service), protocol_(protocol), limits_(limits) {}
+    PhoneHandler(ProvisioningService& service, Protocol protocol, PhoneLimits limits, const LoadGauge* gauge)
+        : service_(service), protocol_(protocol), limits_(limits), gauge_(gauge) {}
 
     void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
+        if (gauge_ && gauge_->shedKeepAlive()) response.setKeepAlive(false);
         FetchRequest fetch;
         fetch.protocol = protocol_;
         fetch.peer_ip = request.clientAddress().host().toString();
@@ -110,6 +124,7 @@ private:
     ProvisioningService& service_;
     Protocol protocol_;
     PhoneLimits limits_;
+    const LoadGauge* gauge_;
 };
 
 }  // namespace
@@ -133,7 +148,8 @@ std::string fileFromTarget(const std::string& target) {
 }
 
 Poco::Net::HTTPRequestHandler* PhoneHandlerFactory::createRequestHandler(const HTTPServerRequest&) {
-    return new PhoneHandler(service_, protocol_, limits_);
+    if (gauge_ && gauge_->overloaded()) return new OverloadHandler();
+    return new PhoneHandler(service_, protocol_, limits_, gauge_);
 }
 
 }  // namespace prov::http

@@ -14,16 +14,29 @@ struct PhoneLimits {
     size_t max_upload_bytes = 1 << 20;
 };
 
+// How busy the server is, read by the handlers: Poco runs one thread per
+// connection, so when threads run short idle keep-alive connections are
+// closed after their answer, and when connections queue up new ones get
+// 503 with Retry-After instead of waiting.
+class LoadGauge {
+public:
+    virtual ~LoadGauge() = default;
+    virtual bool shedKeepAlive() const = 0;
+    virtual bool overloaded() const = 0;
+};
+
 class PhoneHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 public:
-    PhoneHandlerFactory(ProvisioningService& service, Protocol protocol, PhoneLimits limits)
-        : service_(service), protocol_(protocol), limits_(limits) {}
+    PhoneHandlerFactory(ProvisioningService& service, Protocol protocol, PhoneLimits limits,
+                        const LoadGauge* gauge = nullptr)
+        : service_(service), protocol_(protocol), limits_(limits), gauge_(gauge) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
 
 private:
     ProvisioningService& service_;
     Protocol protocol_;
     PhoneLimits limits_;
+    const LoadGauge* gauge_;
 };
 
 // The file name asked for in a raw request target ("/0015654aa937.cfg?x=1"),

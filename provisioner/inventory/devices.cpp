@@ -16,7 +16,7 @@ Result<Device> Inventory::createDevice(Device d, const Actor& actor) {
     FieldErrors errors;
     validateDevice(d, errors);
     if (!errors.empty()) return Error::invalid("some fields are not valid", errors);
-    Status st = store_.write([&](StoreTx& tx) -> Status {
+    Status st = writeTx([&](StoreTx& tx) -> Status {
         auto existing = tx.getDevice(d.mac);
         if (!existing) return existing.error();
         if (existing.value())
@@ -57,7 +57,7 @@ Result<Listing<Device>> Inventory::listDevices(const DeviceFilter& filter, Page 
 
 Result<Device> Inventory::editDevice(const std::string& mac, const DeviceEdit& edit, const Actor& actor) {
     Device next;
-    Status st = store_.write([&](StoreTx& tx) -> Status {
+    Status st = writeTx([&](StoreTx& tx) -> Status {
         auto cur = tx.getDevice(mac);
         if (!cur) return cur.error();
         if (!cur.value()) return Error::notFound("no device with MAC " + MacAddress::parse(mac)->colons());
@@ -96,7 +96,7 @@ Result<Device> Inventory::editDevice(const std::string& mac, const DeviceEdit& e
 }
 
 Status Inventory::deleteDevice(const std::string& mac, bool force, const Actor& actor) {
-    return store_.write([&](StoreTx& tx) -> Status {
+    return writeTx([&](StoreTx& tx) -> Status {
         auto cur = tx.getDevice(mac);
         if (!cur) return cur.error();
         if (!cur.value()) return Error::notFound("no device with MAC " + MacAddress::parse(mac)->colons());

@@ -186,7 +186,7 @@ Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::opti
 }
 
 Result<Extension> Inventory::createExtension(Extension e, const Actor& actor) {
-    Status st = store_.write([&](StoreTx& tx) -> Status {
+    Status st = writeTx([&](StoreTx& tx) -> Status {
         if (auto rules = checkExtensionRules(tx, e, std::nullopt, actor); !rules) return rules;
         if (auto ins = tx.insertExtension(e); !ins) return ins;
         return audit(tx, actor, "create", "extension", e.extension, "", auditJson(e, nullptr));
@@ -224,7 +224,7 @@ Result<Listing<Extension>> Inventory::listExtensions(const ExtensionFilter& filt
 Result<Extension> Inventory::editExtension(const std::string& extension, const ExtensionEdit& edit,
                                            const Actor& actor) {
     Extension next;
-    Status st = store_.write([&](StoreTx& tx) -> Status {
+    Status st = writeTx([&](StoreTx& tx) -> Status {
         auto cur = tx.getExtension(extension);
         if (!cur) return cur.error();
         if (!cur.value()) return Error::notFound("no extension " + extension);
@@ -261,7 +261,7 @@ Result<Extension> Inventory::editExtension(const std::string& extension, const E
 }
 
 Status Inventory::deleteExtension(const std::string& extension, bool force, const Actor& actor) {
-    return store_.write([&](StoreTx& tx) -> Status {
+    return writeTx([&](StoreTx& tx) -> Status {
         auto cur = tx.getExtension(extension);
         if (!cur) return cur.error();
         if (!cur.value()) return Error::notFound("no extension " + extension);
@@ -299,7 +299,7 @@ Result<Extension> Inventory::setRegistration(const std::string& extension, const
     checkText("agent", reg.agent, kMaxNameLength, false, errors);
     if (!errors.empty()) return invalidFields(errors);
     Extension next;
-    Status st = store_.write([&](StoreTx& tx) -> Status {
+    Status st = writeTx([&](StoreTx& tx) -> Status {
         auto cur = tx.getExtension(extension);
         if (!cur) return cur.error();
         if (!cur.value()) return Error::notFound("no extension " + extension);
@@ -339,7 +339,7 @@ Result<std::vector<Button>> Inventory::setButtons(const std::string& extension,
     validateButtons(buttons, errors);
     if (!errors.empty()) return invalidFields(errors);
     std::sort(buttons.begin(), buttons.end(), [](const Button& a, const Button& b) { return a.index < b.index; });
-    Status st = store_.write([&](StoreTx& tx) -> Status {
+    Status st = writeTx([&](StoreTx& tx) -> Status {
         auto cur = tx.getExtension(extension);
         if (!cur) return cur.error();
         if (!cur.value()) return Error::notFound("no extension " + extension);

@@ -8,6 +8,12 @@ Inventory::Inventory(Store& store, RandomSource& random, const Hasher& hasher, c
                      const ModelCatalog& models, InventoryOptions options)
     : store_(store), random_(random), clock_(clock), models_(models), hasher_(hasher), options_(options) {}
 
+Status Inventory::writeTx(const Store::Work& work) {
+    Status st = store_.write(work);
+    if (st && on_change_) on_change_();
+    return st;
+}
+
 Status Inventory::audit(StoreTx& tx, const Actor& actor, const char* action, const char* entity,
                         const std::string& id, const std::string& before, const std::string& after) {
     AuditEntry entry{0, 0, actor.name, action, entity, id, before, after};
@@ -39,7 +45,7 @@ Result<SettingsMap> Inventory::putSettings(const std::string& scope, const Setti
     }
     if (!errors.empty()) return Error::invalid("some settings are not valid", errors);
     SettingsMap result;
-    Status st = store_.write([&](StoreTx& tx) -> Status {
+    Status st = writeTx([&](StoreTx& tx) -> Status {
         if (!scope.empty()) {
             auto d = tx.getDevice(scope);
             if (!d) return d.error();
@@ -80,7 +86,7 @@ Result<LicenceUsage> Inventory::licence() {
 Result<std::string> Inventory::createToken(Role role, const std::string& name) {
     const std::string token = "prov_" + random_.alnum(40);
     ApiToken record{0, name, role, hasher_.sha256Hex(token), 0};
-    Status st = store_.write([&](StoreTx& tx) { return tx.insertToken(record); });
+    Status st = writeTx([&](StoreTx& tx) { return tx.insertToken(record); });
     if (!st) return st.error();
     return token;
 }

@@ -52,6 +52,8 @@ public:
     Inventory(Store& store, RandomSource& random, const Hasher& hasher, const Clock& clock,
               const ModelCatalog& models, InventoryOptions options);
     const InventoryOptions& options() const { return options_; }
+    // Called after every committed change (rendered configs may be stale).
+    void setChangeListener(std::function<void()> listener) { on_change_ = std::move(listener); }
 
     // Extensions. The Extension passed to create is fully built by the caller.
     Result<Extension> createExtension(Extension e, const Actor& actor);
@@ -105,6 +107,8 @@ private:
     const ModelCatalog& models_;
     const Hasher& hasher_;
     InventoryOptions options_;
+    std::function<void()> on_change_;
+    Status writeTx(const Store::Work& work);
 };
 
 }  // namespace prov

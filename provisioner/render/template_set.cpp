@@ -23,7 +23,9 @@ Result<std::shared_ptr<const TemplateSet>> TemplateSet::load(const VendorCatalog
     for (const auto& v : catalog.vendors()) {
         for (const FileRoute& r : v->files) {
             if (r.template_name.empty()) continue;
-            const std::string key = v->id + "/" + r.template_name;
+            // Escaping is fixed when a template compiles, so one template used
+            // by routes of two formats is compiled once per format.
+            const std::string key = v->id + "/" + r.template_name + (r.format == OutputFormat::kXml ? "#xml" : "#kv");
             if (set->templates_.count(key)) continue;
             const std::string path = Poco::Path(v->dir).append(r.template_name).toString();
             std::ifstream in(path, std::ios::binary);
@@ -31,9 +33,15 @@ Result<std::shared_ptr<const TemplateSet>> TemplateSet::load(const VendorCatalog
             std::stringstream text;
             text << in.rdbuf();
             const std::string body = text.str();
-            // Unescaped output would let a value break the file: refuse it.
-            if (body.find("{{{") != std::string::npos || body.find("{{&") != std::string::npos)
-                return Error::invalid("template " + path + " uses unescaped output ({{{ or {{&)");
+            // Unescaped output would let a value break the file: refuse it,
+            // and refuse delimiter changes that could hide it.
+            for (size_t i = body.find("{{"); i != std::string::npos; i = body.find("{{", i + 2)) {
+                size_t j = i + 2;
+                while (j < body.size() && (body[j] == ' ' || body[j] == '\t')) ++j;
+                if (j < body.size() && (body[j] == '{' || body[j] == '&' || body[j] == '='))
+                    return Error::invalid("template " + path +
+                                          " uses unescaped output or changes delimiters ({{{, {{& or {{=)");
+            }
             auto compiled = std::make_unique<Compiled>(body);
             compiled->tmpl.set_custom_escape(
                 [format = r.format](const std::string& s) { return escapeFor(format, s); });
@@ -46,10 +54,9 @@ Result<std::shared_ptr<const TemplateSet>> TemplateSet::load(const VendorCatalog
 }
 
 Result<std::string> TemplateSet::render(const RenderInput& in) const {
-    auto it = templates_.find(in.vendor->id + "/" + in.route->template_name);
+    auto it = templates_.find(in.vendor->id + "/" + in.route->template_name +
+                              (in.route->format == OutputFormat::kXml ? "#xml" : "#kv"));
     if (it == templates_.end()) return Error::internal("no template " + in.route->template_name);
-    // Escaping differs per format, and two routes may share a template with
-    // different formats, so the escape is fixed at load time per template.
     kainjow::mustache::data ctx = buildContext(in);
     std::string out = it->second->tmpl.render(ctx);
     if (!it->second->tmpl.is_valid())

@@ -36,7 +36,8 @@ std::optional<int> ianaOffset(const std::string& name) {
     struct stat st{};
     if (name == "UTC" || name == "GMT") {
         result = 0;
-    } else if (name.find("..") == std::string::npos && stat(("/usr/share/zoneinfo/" + name).c_str(), &st) == 0) {
+    } else if (!name.empty() && name[0] != '/' && name.find("..") == std::string::npos &&
+               stat(("/usr/share/zoneinfo/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
         const char* old = std::getenv("TZ");
         const std::string saved = old ? old : "";
         setenv("TZ", name.c_str(), 1);

@@ -2,14 +2,61 @@
 
 #include <tinyxml2.h>
 
+#include <cctype>
+#include <cstring>
+#include <utility>
+
 namespace prov {
+
+namespace {
+
+// tinyxml2 passes a bare '&' and unknown entities through as text; a phone's
+// parser may not, so every '&' must start one of XML's five entities or a
+// character reference.
+bool ampersandsAreEntities(const std::string& doc) {
+    static const char* kEntities[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
+    for (size_t i = 0; i < doc.size(); ++i) {
+        // CDATA sections and comments hold raw text.
+        for (auto [open, close] : {std::pair{"<![CDATA[", "]]>"}, std::pair{"<!--", "-->"}}) {
+            if (doc.compare(i, std::strlen(open), open) == 0) {
+                const size_t end = doc.find(close, i);
+                if (end == std::string::npos) return false;
+                i = end + std::strlen(close);
+            }
+        }
+        if (i >= doc.size() || doc[i] != '&') continue;
+        bool ok = false;
+        for (const char* e : kEntities) ok = ok || doc.compare(i, std::strlen(e), e) == 0;
+        if (!ok && doc.compare(i, 2, "&#") == 0) {
+            size_t j = i + 2;
+            const bool hex = j < doc.size() && doc[j] == 'x';
+            if (hex) ++j;
+            const size_t start = j;
+            while (j < doc.size() && (hex ? std::isxdigit(static_cast<unsigned char>(doc[j]))
+                                          : std::isdigit(static_cast<unsigned char>(doc[j]))))
+                ++j;
+            ok = j > start && j < doc.size() && doc[j] == ';';
+        }
+        if (!ok) return false;
+    }
+    return true;
+}
+
+}  // namespace
 
 Status checkXml(const std::string& document) {
     tinyxml2::XMLDocument doc;
     if (doc.Parse(document.data(), document.size()) != tinyxml2::XML_SUCCESS) {
         return Error::internal(std::string("rendered XML is not well-formed: ") + doc.ErrorStr());
     }
-    if (!doc.RootElement()) return Error::internal("rendered XML has no root element");
+    int roots = 0;
+    for (auto* e = doc.FirstChildElement(); e; e = e->NextSiblingElement()) ++roots;
+    if (roots != 1) {
+        return Error::internal("rendered XML is not well-formed: it has " + std::to_string(roots) +
+                               " root elements");
+    }
+    if (!ampersandsAreEntities(document))
+        return Error::internal("rendered XML is not well-formed: an '&' starts no entity");
     return okStatus();
 }
 

@@ -2,6 +2,8 @@
 
 #include <Poco/Logger.h>
 
+#include <unordered_map>
+
 namespace prov {
 
 EventRecorder::EventRecorder(Store& store, size_t max_queue, size_t batch)
@@ -39,8 +41,14 @@ void EventRecorder::flush() {
 Status EventRecorder::store(const std::vector<Event>& batch) {
     return store_.write([&](StoreTx& tx) -> Status {
         if (auto st = tx.insertEvents(batch); !st) return st;
+        // One last-seen update per device per batch: the latest fetch wins,
+        // and the last served one sets the file and hash.
+        std::unordered_map<std::string, const Event*> latest;
         for (const Event& e : batch) {
-            if (e.mac.empty()) continue;
+            if (!e.mac.empty()) latest[e.mac] = &e;
+        }
+        for (const Event& e : batch) {
+            if (e.mac.empty() || latest[e.mac] != &e) continue;
             const bool served = e.outcome == "served";
             if (auto st = tx.touchDevice(e.mac, e.at, e.peer_ip, e.user_agent, e.firmware, e.path, e.config_hash,
                                          served && !e.config_hash.empty());

@@ -54,9 +54,9 @@ std::optional<std::string> insideRoot(const std::string& root, const std::string
 
 ProvisioningService::ProvisioningService(Store& store, const BundleSource& bundles, const AccessPolicy& policy,
                                          EventSink& events, const Hasher& hasher, const Clock& clock,
-                                         ServiceOptions options)
+                                         const ConfigGeneration& generation, ServiceOptions options)
     : store_(store), bundles_(bundles), policy_(policy), events_(events), hasher_(hasher), clock_(clock),
-      options_(std::move(options)), resolver_(store) {}
+      generation_(generation), options_(std::move(options)), resolver_(store) {}
 
 FetchResponse ProvisioningService::fetch(const FetchRequest& request) {
     const int64_t start = clock_.monotonicMicros();
@@ -129,6 +129,45 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
 
 Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, const FetchRequest& request,
                                                       Event& event, bool enforce_policy) {
+    const bool device_file = id.route->kind == FileKind::kDevice;
+    // Unknown and denied MACs both get the same answer after the same store
+    // read, so neither the bytes nor the time tell a MAC sweep which exist.
+    if (device_file && enforce_policy && id.route->secrets && !policy_.allowsSecrets(request.peer_ip)) {
+        auto resolved = resolver_.resolve(id.mac);
+        if (!resolved) return resolved.error();
+        if (!resolved.value()) return notFound("MAC " + id.mac + " is not in the store");
+        return denied("secrets are not served to " + request.peer_ip + " (provisioning.allow_networks)");
+    }
+    const uint64_t generation = generation_.current();
+    const std::string key = id.vendor->id + "|" + id.route->pattern.text() + "|" + id.file + "|" + id.mac + "|" +
+                            id.model + "|" + id.firmware;
+    std::shared_ptr<const CachedFile> file = cache_.get(key, generation);
+    if (!file) {
+        auto rendered = render(id);
+        if (!rendered) return rendered.error();
+        if (!rendered.value()) return notFound("MAC " + id.mac + " is not in the store");
+        auto fresh = std::make_shared<CachedFile>();
+        fresh->body = std::move(*rendered.value());
+        fresh->hash = hasher_.sha256Hex(fresh->body);
+        fresh->etag = "\"" + fresh->hash.substr(0, 32) + "\"";
+        fresh->generation = generation;
+        file = fresh;
+        cache_.put(key, file);
+    }
+    FetchResponse r;
+    r.outcome = Outcome::kServed;
+    r.etag = file->etag;
+    r.content_type = id.route->content_type;
+    event.config_hash = file->hash;
+    if (!request.if_none_match.empty() && request.if_none_match == r.etag) {
+        r.outcome = Outcome::kNotModified;
+        return r;
+    }
+    r.body = file->body;
+    return r;
+}
+
+Result<std::optional<std::string>> ProvisioningService::render(const DeviceIdentity& id) {
     const auto bundle = bundles_.current();
     RenderInput in;
     in.vendor = id.vendor;
@@ -141,13 +180,7 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
     if (id.route->kind == FileKind::kDevice) {
         auto resolved = resolver_.resolve(id.mac);
         if (!resolved) return resolved.error();
-        // Unknown and denied get the same answer, after the same store read.
-        if (!resolved.value()) {
-            event.mac = id.mac;
-            return notFound("MAC " + id.mac + " is not in the store");
-        }
-        if (enforce_policy && id.route->secrets && !policy_.allowsSecrets(request.peer_ip))
-            return denied("secrets are not served to " + request.peer_ip + " (provisioning.allow_networks)");
+        if (!resolved.value()) return std::optional<std::string>();
         profile = std::move(resolved).value();
         in.mac = id.mac;
         if (in.model.empty()) in.model = profile->device.model;
@@ -161,18 +194,7 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
     }
     auto bytes = bundle->templates->render(in);
     if (!bytes) return bytes.error();
-    FetchResponse r;
-    r.outcome = Outcome::kServed;
-    const std::string hash = hasher_.sha256Hex(bytes.value());
-    r.etag = "\"" + hash.substr(0, 32) + "\"";
-    r.content_type = id.route->content_type;
-    event.config_hash = hash;
-    if (!request.if_none_match.empty() && request.if_none_match == r.etag) {
-        r.outcome = Outcome::kNotModified;
-        return r;
-    }
-    r.body = std::move(bytes).value();
-    return r;
+    return std::optional<std::string>(std::move(bytes).value());
 }
 
 Result<FetchResponse> ProvisioningService::staticFile(const FetchRequest& request) {

@@ -15,6 +15,7 @@
 #include "provisioner/render/bundle.h"
 #include "provisioner/resolve/device_resolver.h"
 #include "provisioner/service/event_recorder.h"
+#include "provisioner/service/render_cache.h"
 
 namespace prov {
 
@@ -27,7 +28,8 @@ struct ServiceOptions {
 class ProvisioningService {
 public:
     ProvisioningService(Store& store, const BundleSource& bundles, const AccessPolicy& policy, EventSink& events,
-                        const Hasher& hasher, const Clock& clock, ServiceOptions options);
+                        const Hasher& hasher, const Clock& clock, const ConfigGeneration& generation,
+                        ServiceOptions options);
 
     FetchResponse fetch(const FetchRequest& request);
 
@@ -40,6 +42,8 @@ private:
     Result<FetchResponse> handle(const FetchRequest& request, Event& event);
     Result<FetchResponse> renderFile(const DeviceIdentity& id, const FetchRequest& request, Event& event,
                                      bool enforce_policy);
+    // The bytes of a served file; nullopt when the device is unknown.
+    Result<std::optional<std::string>> render(const DeviceIdentity& id);
     Result<FetchResponse> staticFile(const FetchRequest& request);
     Result<FetchResponse> upload(const DeviceIdentity& id, const FetchRequest& request);
 
@@ -49,8 +53,10 @@ private:
     EventSink& events_;
     const Hasher& hasher_;
     const Clock& clock_;
+    const ConfigGeneration& generation_;
     ServiceOptions options_;
     DeviceResolver resolver_;
+    RenderCache cache_;
 };
 
 }  // namespace prov

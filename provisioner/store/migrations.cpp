@@ -139,11 +139,34 @@ CREATE TABLE audit (
 CREATE INDEX audit_entity ON audit(entity, entity_id);
 )SQL";
 
+// A counter that moves whenever anything a phone's config is rendered from
+// changes, in this process or another (the CLI), so rendered files can be
+// cached and dropped exactly when they go stale. Last-seen updates and
+// events do not move it.
+constexpr std::string_view kConfigGeneration = R"SQL(
+CREATE TABLE config_generation (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+INSERT INTO config_generation (id, value) VALUES (1, 0);
+CREATE TRIGGER gen_ext_ins AFTER INSERT ON extensions BEGIN UPDATE config_generation SET value = value + 1; END;
+CREATE TRIGGER gen_ext_upd AFTER UPDATE ON extensions BEGIN UPDATE config_generation SET value = value + 1; END;
+CREATE TRIGGER gen_ext_del AFTER DELETE ON extensions BEGIN UPDATE config_generation SET value = value + 1; END;
+CREATE TRIGGER gen_dev_ins AFTER INSERT ON devices BEGIN UPDATE config_generation SET value = value + 1; END;
+CREATE TRIGGER gen_dev_upd AFTER UPDATE OF make, model, serial, label, state, last_firmware ON devices
+    BEGIN UPDATE config_generation SET value = value + 1; END;
+CREATE TRIGGER gen_dev_del AFTER DELETE ON devices BEGIN UPDATE config_generation SET value = value + 1; END;
+CREATE TRIGGER gen_btn_ins AFTER INSERT ON buttons BEGIN UPDATE config_generation SET value = value + 1; END;
+CREATE TRIGGER gen_btn_upd AFTER UPDATE ON buttons BEGIN UPDATE config_generation SET value = value + 1; END;
+CREATE TRIGGER gen_btn_del AFTER DELETE ON buttons BEGIN UPDATE config_generation SET value = value + 1; END;
+CREATE TRIGGER gen_set_ins AFTER INSERT ON settings BEGIN UPDATE config_generation SET value = value + 1; END;
+CREATE TRIGGER gen_set_upd AFTER UPDATE ON settings BEGIN UPDATE config_generation SET value = value + 1; END;
+CREATE TRIGGER gen_set_del AFTER DELETE ON settings BEGIN UPDATE config_generation SET value = value + 1; END;
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> kMigrations = {
         {1, "initial schema", kInitial},
+        {2, "config generation counter", kConfigGeneration},
     };
     return kMigrations;
 }

@@ -483,6 +483,12 @@ Result<Listing<AuditEntry>> SqliteTx::listAudit(const AuditFilter& f, Page page)
     return out;
 }
 
+Result<int64_t> SqliteTx::configGeneration() {
+    Stmt s(conn_, "SELECT value FROM config_generation WHERE id = 1");
+    if (!s.step()) return failure("config generation");
+    return s.integer(0);
+}
+
 Status SqliteTx::insertEvents(const std::vector<Event>& events) {
     for (const Event& e : events) {
         Stmt s(conn_,

@@ -45,6 +45,7 @@ public:
     Status insertAudit(AuditEntry& entry) override;
     Result<Listing<AuditEntry>> listAudit(const AuditFilter& filter, Page page) override;
 
+    Result<int64_t> configGeneration() override;
     Status insertEvents(const std::vector<Event>& events) override;
     Result<Listing<Event>> listEvents(const EventFilter& filter, Page page) override;
 

@@ -94,6 +94,9 @@ public:
     virtual Status insertAudit(AuditEntry& entry) = 0;
     virtual Result<Listing<AuditEntry>> listAudit(const AuditFilter& filter, Page page) = 0;
 
+    // Moves whenever config data changes (see migration 2).
+    virtual Result<int64_t> configGeneration() = 0;
+
     virtual Status insertEvents(const std::vector<Event>& events) = 0;
     virtual Result<Listing<Event>> listEvents(const EventFilter& filter, Page page) = 0;
 };

@@ -1,0 +1,346 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "provisioner/catalog/vendor_catalog.h"
+#include "provisioner/core/mac_address.h"
+#include "temp_dir.h"
+
+using namespace prov;
+using prov::testing::TempDir;
+
+namespace {
+
+const VendorCatalog& realCatalog() {
+    static const VendorCatalog catalog = [] {
+        auto c = VendorCatalog::load(TEMPLATES_DIR);
+        if (!c) FAIL("vendor-templates does not load: " << c.error().message);
+        return std::move(c).value();
+    }();
+    return catalog;
+}
+
+std::vector<std::string> splitTabs(const std::string& line) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (true) {
+        const size_t tab = line.find('\t', start);
+        out.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+        if (tab == std::string::npos) break;
+        start = tab + 1;
+    }
+    return out;
+}
+
+// A valid vendor, the base every "bad file" case changes in one place.
+const char* kGoodVendor = R"({
+  "name": "Acme",
+  "format": "kv",
+  "user_agents": [{"regex": "^Acme ([A-Z0-9]+) ([0-9.]+)$", "model": 1, "firmware": 2}],
+  "files": [
+    {"path": "{mac}.acme", "template": "mac.mustache", "kind": "device"},
+    {"path": "acme.cfg", "template": "common.mustache"}
+  ],
+  "models": {"A1": {"lines": 1, "keys": 2}}
+})";
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+    const size_t at = text.find(from);
+    if (at == std::string::npos) throw std::logic_error("test bug: no " + from);
+    return text.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("the shipped vendor-templates load") {
+    const VendorCatalog& c = realCatalog();
+    std::vector<std::string> ids;
+    for (const auto& v : c.vendors()) ids.push_back(v->id);
+    CHECK(ids == std::vector<std::string>{"cisco", "fanvil", "grandstream", "polycom", "snom", "yealink"});
+
+    REQUIRE(c.findVendor("yealink"));
+    CHECK(c.findVendor("Yealink") == c.findVendor("yealink"));
+    CHECK(c.findVendor("YEALINK") == c.findVendor("yealink"));
+    CHECK(c.findVendor("Acme") == nullptr);
+    CHECK(c.findVendor("snom")->mac_upper);
+    CHECK_FALSE(c.findVendor("yealink")->mac_upper);
+
+    auto t46u = c.findModel("Yealink", "t46u");
+    REQUIRE(t46u);
+    CHECK(t46u->vendor == "yealink");
+    CHECK(t46u->vendor_name == "Yealink");
+    CHECK(t46u->model == "T46U");
+    CHECK(t46u->lines == 16);
+    CHECK(t46u->keys == 27);
+    CHECK_FALSE(c.findModel("yealink", "T99"));
+    CHECK_FALSE(c.findModel("snom", "T46U"));  // another vendor's model
+    CHECK_FALSE(c.findModel("Acme", "T46U"));
+}
+
+TEST_CASE("a templates dir that does not exist is refused") {
+    auto c = VendorCatalog::load("/nonexistent/prov-templates");
+    REQUIRE_FALSE(c);
+    CHECK_THAT(c.error().message, Catch::Contains("/nonexistent/prov-templates"));
+}
+
+TEST_CASE("the base of the bad-file cases is itself good") {
+    TempDir dir;
+    dir.write("acme/vendor.json", kGoodVendor);
+    auto c = VendorCatalog::load(dir.path());
+    REQUIRE(c);
+    REQUIRE(c.value().vendors().size() == 1);
+    const VendorSpec& v = *c.value().vendors()[0];
+    CHECK(v.id == "acme");
+    CHECK(v.name == "Acme");
+    CHECK(v.files.size() == 2);
+    CHECK(v.files[0].kind == FileKind::kDevice);
+    CHECK(v.files[0].secrets);  // device files carry secrets unless told otherwise
+    CHECK(v.files[1].kind == FileKind::kCommon);
+    CHECK_FALSE(v.files[1].secrets);
+    CHECK(v.files[1].content_type == "text/plain");
+    auto ua = c.value().identifyUserAgent("Acme A1 1.2.3");
+    REQUIRE(ua);
+    CHECK(ua->model == "A1");
+    CHECK(ua->firmware == "1.2.3");
+    CHECK(ua->mac.empty());
+}
+
+TEST_CASE("a malformed vendor.json is refused with a message naming the file") {
+    struct Case {
+        const char* name;
+        std::string json;
+        const char* message_part;
+    };
+    const Case cases[] = {
+        {"unknown top-level key", replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "colour": "red",)"),
+         "unknown key \"colour\""},
+        {"unknown key in a file route",
+         replaced(kGoodVendor, R"("kind": "device"})", R"("kind": "device", "secret": false})"),
+         "unknown key \"secret\""},
+        {"unknown key in a user agent", replaced(kGoodVendor, R"("firmware": 2})", R"("firmware": 2, "mac_group": 3})"),
+         "unknown key \"mac_group\""},
+        {"device file without {mac}", replaced(kGoodVendor, R"("path": "{mac}.acme")", R"("path": "device.acme")"),
+         "needs {mac}"},
+        {"upload without {mac}",
+         replaced(kGoodVendor, R"({"path": "acme.cfg", "template": "common.mustache"})",
+                  R"({"path": "log.txt", "kind": "upload"})"),
+         "needs {mac}"},
+        {"model without lines", replaced(kGoodVendor, R"({"lines": 1, "keys": 2})", R"({"keys": 2})"),
+         "model A1 needs \"lines\""},
+        {"model with zero lines", replaced(kGoodVendor, R"({"lines": 1, "keys": 2})", R"({"lines": 0})"),
+         "model A1 needs \"lines\""},
+        {"no models", replaced(kGoodVendor, ",\n  \"models\": {\"A1\": {\"lines\": 1, \"keys\": 2}}", ""), "\"models\" is missing"},
+        {"bad regex", replaced(kGoodVendor, R"("regex": "^Acme ([A-Z0-9]+) ([0-9.]+)$")", R"("regex": "^Acme ([A-Z")"),
+         "regular expression"},
+        {"template in a sub-folder", replaced(kGoodVendor, R"("template": "mac.mustache")", R"("template": "sub/mac.mustache")"),
+         "template must be a file in the vendor folder"},
+        {"template outside the vendor folder",
+         replaced(kGoodVendor, R"("template": "mac.mustache")", R"("template": "../yealink/mac.cfg.mustache")"),
+         "template must be a file in the vendor folder"},
+        {"template missing", replaced(kGoodVendor, R"(, "template": "common.mustache")", ""), "template is missing"},
+        {"path in a folder", replaced(kGoodVendor, R"("path": "acme.cfg")", R"("path": "sub/acme.cfg")"),
+         "may only name a file"},
+        {"unknown placeholder", replaced(kGoodVendor, R"("path": "acme.cfg")", R"("path": "{serial}.cfg")"),
+         "unknown placeholder"},
+        {"unknown kind", replaced(kGoodVendor, R"("kind": "device")", R"("kind": "private")"),
+         "kind must be common, device or upload"},
+        {"unknown format", replaced(kGoodVendor, R"("format": "kv")", R"("format": "yaml")"), "format must be kv or xml"},
+        {"bad mac_case", replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "mac_case": "mixed",)"),
+         "mac_case must be lower or upper"},
+        {"not JSON", "{\"name\": \"Acme\",", "JSON"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.name);
+        TempDir dir;
+        dir.write("aaa-good/vendor.json", kGoodVendor);  // a good vendor does not hide a bad one
+        const std::string file = dir.write("acme/vendor.json", c.json);
+        auto loaded = VendorCatalog::load(dir.path());
+        REQUIRE_FALSE(loaded);
+        CHECK(loaded.error().code == Code::kInvalidArgument);
+        CHECK_THAT(loaded.error().message, Catch::Contains(file));
+        CHECK_THAT(loaded.error().message, Catch::Contains(c.message_part));
+    }
+}
+
+TEST_CASE("a folder without vendor.json is not a vendor") {
+    TempDir dir;
+    dir.write("acme/vendor.json", kGoodVendor);
+    dir.write("notes/readme.txt", "not a vendor");
+    dir.write("README.md", "top-level file");
+    auto c = VendorCatalog::load(dir.path());
+    REQUIRE(c);
+    REQUIRE(c.value().vendors().size() == 1);
+    CHECK(c.value().vendors()[0]->id == "acme");
+}
+
+TEST_CASE("every User-Agent in tests/data/user_agents.tsv is identified exactly") {
+    const VendorCatalog& catalog = realCatalog();
+    std::ifstream in(USER_AGENTS_TSV);
+    REQUIRE(in);
+    std::string line;
+    int rows = 0;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        const auto f = splitTabs(line);
+        INFO(line);
+        REQUIRE(f.size() == 5);
+        const std::string &vendor = f[0], &model = f[1], &firmware = f[2], &mac = f[3], &ua = f[4];
+        ++rows;
+        auto m = catalog.identifyUserAgent(ua);
+        REQUIRE(m);
+        REQUIRE(m->vendor);
+        CHECK(m->vendor->id == vendor);
+        CHECK(m->model == model);
+        CHECK(m->firmware == firmware);
+        if (mac.empty()) {
+            CHECK(m->mac.empty());
+        } else {
+            auto parsed = MacAddress::parse(m->mac);
+            REQUIRE(parsed);
+            CHECK(parsed->canonical() == mac);
+        }
+        // The model a phone reports is one its vendor's table knows.
+        CHECK(catalog.findModel(vendor, model));
+    }
+    CHECK(rows >= 16);
+}
+
+TEST_CASE("User-Agents that are no phone match no vendor") {
+    const VendorCatalog& catalog = realCatalog();
+    const std::string valid = "Yealink SIP-T46G 28.72.0.1 00:15:65:4a:a9:37";
+    const std::string uas[] = {
+        "curl/8.0",
+        "",
+        std::string(600, 'A'),
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36",
+        "Yealink SIP-T46G",                             // truncated
+        "Yealink SIP-T46G 28.72.0.1 00:15:65:4a:a9",    // short MAC
+        "x" + valid,                                    // anchored at the start
+        valid + " extra",                               // and at the end
+        "Fanvil X5U-V2 2.12.16.17 0c383e557eb",
+        "Grandstream Model HW GXP2135 SW 1.0.7.97 DevId zz0b828aa872",
+    };
+    for (const std::string& ua : uas) {
+        INFO("UA: " << ua.substr(0, 80) << " (" << ua.size() << " bytes)");
+        CHECK_FALSE(catalog.identifyUserAgent(ua));
+    }
+}
+
+TEST_CASE("User-Agents longer than 512 bytes are not looked at") {
+    const VendorCatalog& catalog = realCatalog();
+    // A Yealink UA padded in its firmware field, which the regex accepts at any length.
+    auto padded = [](size_t total) {
+        const std::string head = "Yealink SIP-T46G 28.", tail = " 00:15:65:4a:a9:37";
+        return head + std::string(total - head.size() - tail.size(), '1') + tail;
+    };
+    REQUIRE(padded(512).size() == 512);
+    auto at_limit = catalog.identifyUserAgent(padded(512));
+    REQUIRE(at_limit);
+    CHECK(at_limit->vendor->id == "yealink");
+    CHECK_FALSE(catalog.identifyUserAgent(padded(513)));
+    CHECK_FALSE(catalog.identifyUserAgent(padded(600)));
+}
+
+TEST_CASE("matchFile: every vendor's files go to that vendor's route") {
+    const VendorCatalog& catalog = realCatalog();
+    struct Case {
+        const char* file;
+        const char* vendor;
+        const char* template_name;  // "" for uploads
+        FileKind kind;
+        const char* mac = "";
+        const char* model = "";
+        const char* num = "";
+    };
+    const Case cases[] = {
+        {"y000000000000.boot", "yealink", "common.boot.mustache", FileKind::kCommon},
+        {"Y000000000000.BOOT", "yealink", "common.boot.mustache", FileKind::kCommon},
+        {"0015654aa937.boot", "yealink", "mac.boot.mustache", FileKind::kDevice, "0015654aa937"},
+        {"y000000000028.cfg", "yealink", "common.cfg.mustache", FileKind::kCommon, "", "", "000000000028"},
+        {"0004f2abcdef-settings.cfg", "polycom", "settings.mustache", FileKind::kDevice, "0004f2abcdef"},
+        {"0004f2abcdef-directory.xml", "polycom", "directory.mustache", FileKind::kDevice, "0004f2abcdef"},
+        {"0004f2abcdef-phone.cfg", "polycom", "", FileKind::kUpload, "0004f2abcdef"},
+        {"0004F2ABCDEF-app.log", "polycom", "", FileKind::kUpload, "0004F2ABCDEF"},
+        {"0002fdff2103.xml", "cisco", "mac.xml.mustache", FileKind::kDevice, "0002fdff2103"},
+        {"SPA508G.xml", "cisco", "common.xml.mustache", FileKind::kCommon, "", "SPA508G"},
+        {"spa508g.xml", "cisco", "common.xml.mustache", FileKind::kCommon, "", "spa508g"},
+        {"7841-3PCC.xml", "cisco", "common.xml.mustache", FileKind::kCommon, "", "7841"},
+        {"SPA942.cfg", "cisco", "common.xml.mustache", FileKind::kCommon, "", "SPA942"},
+        {"cfg000b828aa872.xml", "grandstream", "mac.xml.mustache", FileKind::kDevice, "000b828aa872"},
+        {"cfgGXP2135.xml", "grandstream", "common.xml.mustache", FileKind::kCommon, "", "GXP2135"},
+        {"cfg.xml", "grandstream", "common.xml.mustache", FileKind::kCommon},
+        {"snomD345-000413A11FA7.htm", "snom", "mac.htm.mustache", FileKind::kDevice, "000413A11FA7", "D345"},
+        {"snomD345.htm", "snom", "model.htm.mustache", FileKind::kCommon, "", "D345"},
+        {"F0V00X600000.cfg", "fanvil", "common.cfg.mustache", FileKind::kCommon},
+        {"f0X4hw1.100.cfg", "fanvil", "common.cfg.mustache", FileKind::kCommon},
+    };
+    for (const Case& c : cases) {
+        INFO(c.file);
+        const auto matches = catalog.matchFile(c.file);
+        REQUIRE(matches.size() == 1);
+        const RouteMatch& m = matches[0];
+        CHECK(m.vendor->id == c.vendor);
+        CHECK(m.route->template_name == c.template_name);
+        CHECK(m.route->kind == c.kind);
+        CHECK(m.captures.mac == c.mac);
+        CHECK(m.captures.model == c.model);
+        CHECK(m.captures.num == c.num);
+    }
+}
+
+TEST_CASE("matchFile: {mac}.cfg is served by several vendors") {
+    const VendorCatalog& catalog = realCatalog();
+    const auto matches = catalog.matchFile("0015654aa937.cfg");
+    std::vector<std::string> vendors;
+    for (const RouteMatch& m : matches) {
+        vendors.push_back(m.vendor->id);
+        CHECK(m.route->kind == FileKind::kDevice);
+        CHECK(m.captures.mac == "0015654aa937");
+        CHECK(m.route->pattern.text() == "{mac}.cfg");
+    }
+    std::sort(vendors.begin(), vendors.end());
+    CHECK(vendors == std::vector<std::string>{"fanvil", "polycom", "yealink"});
+
+    // Polycom's secrets flag on its master file is off; Yealink's is on.
+    for (const RouteMatch& m : matches) {
+        INFO(m.vendor->id);
+        if (m.vendor->id == "polycom") CHECK_FALSE(m.route->secrets);
+        if (m.vendor->id == "yealink") CHECK(m.route->secrets);
+    }
+}
+
+TEST_CASE("matchFile: the most specific name comes first") {
+    const VendorCatalog& catalog = realCatalog();
+    // Polycom's literal 000000000000.cfg beats everyone's {mac}.cfg.
+    const auto matches = catalog.matchFile("000000000000.cfg");
+    REQUIRE(matches.size() == 3);
+    CHECK(matches[0].vendor->id == "polycom");
+    CHECK(matches[0].route->kind == FileKind::kCommon);
+    CHECK(matches[0].route->template_name == "master.common.cfg.mustache");
+    for (size_t i = 1; i < matches.size(); ++i) {
+        CHECK(matches[i].route->kind == FileKind::kDevice);
+        CHECK(matches[i].route->pattern.literalLength() <= matches[0].route->pattern.literalLength());
+    }
+}
+
+TEST_CASE("matchFile: names no vendor serves") {
+    const VendorCatalog& catalog = realCatalog();
+    const char* files[] = {"foo.cfg",
+                           "0015654aa93.cfg",
+                           "0015654aa9377.cfg",
+                           "x0015654aa937.cfg",
+                           "0015654aa937.cfg.bak",
+                           "snomD999-000413A11FA7.htm",
+                           "vendor.json",
+                           "mac.cfg.mustache",
+                           "",
+                           "../yealink/vendor.json"};
+    for (const char* f : files) {
+        INFO(f);
+        CHECK(catalog.matchFile(f).empty());
+    }
+}

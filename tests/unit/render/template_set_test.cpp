@@ -1,0 +1,186 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "provisioner/render/template_set.h"
+#include "temp_dir.h"
+
+using namespace prov;
+using prov::testing::TempDir;
+
+namespace {
+
+// A one-vendor templates dir: acme, with a kv route acme.cfg and an xml route
+// acme.xml, each rendering the named template files.
+struct Acme {
+    TempDir dir;
+
+    explicit Acme(const std::string& cfg_template = "k = {{sip_server}}\n",
+                  const std::string& xml_template = "<cfg server=\"{{sip_server}}\">{{dial_plan}}</cfg>") {
+        dir.write("acme/vendor.json", R"({
+  "name": "Acme",
+  "format": "kv",
+  "files": [
+    {"path": "acme.cfg", "template": "common.mustache"},
+    {"path": "acme.xml", "template": "common.xml.mustache", "format": "xml", "content_type": "text/xml"}
+  ],
+  "models": {"A1": {"lines": 1}}
+})");
+        dir.write("acme/common.mustache", cfg_template);
+        dir.write("acme/common.xml.mustache", xml_template);
+    }
+    std::string file(const std::string& name) const { return dir.path() + "/acme/" + name; }
+};
+
+VendorCatalog loadCatalog(const TempDir& dir) {
+    auto c = VendorCatalog::load(dir.path());
+    if (!c) FAIL("catalog does not load: " << c.error().message);
+    return std::move(c).value();
+}
+
+RenderInput inputFor(const VendorCatalog& catalog, const std::string& file, SettingsMap settings) {
+    auto matches = catalog.matchFile(file);
+    if (matches.size() != 1) FAIL("test bug: " << file << " matches " << matches.size() << " routes");
+    RenderInput in;
+    in.vendor = matches[0].vendor;
+    in.route = matches[0].route;
+    in.captures = matches[0].captures;
+    in.file = file;
+    in.settings = std::move(settings);
+    return in;
+}
+
+}  // namespace
+
+TEST_CASE("templates render with their route's escaping") {
+    Acme acme;
+    const VendorCatalog catalog = loadCatalog(acme.dir);
+    auto set = TemplateSet::load(catalog);
+    REQUIRE(set);
+    const SettingsMap settings = {{"sip_server", R"(R&D <Sales> "Q")"}, {"dial_plan", "a\nb & 'c'"}};
+
+    auto kv = set.value()->render(inputFor(catalog, "acme.cfg", settings));
+    REQUIRE(kv);
+    CHECK(kv.value() == "k = R&D <Sales> \"Q\"\n");
+
+    auto xml = set.value()->render(inputFor(catalog, "acme.xml", settings));
+    REQUIRE(xml);
+    CHECK(xml.value() == "<cfg server=\"R&amp;D &lt;Sales&gt; &quot;Q&quot;\">a b &amp; &apos;c&apos;</cfg>");
+
+    auto kv_newline = set.value()->render(inputFor(catalog, "acme.cfg", {{"sip_server", "x\nadmin = 1"}}));
+    REQUIRE(kv_newline);
+    CHECK(kv_newline.value() == "k = x admin = 1\n");
+}
+
+TEST_CASE("TemplateSet::load refuses unescaped output, naming the file") {
+    struct Case {
+        const char* name;
+        const char* xml_template;
+    };
+    const Case cases[] = {
+        {"triple braces", "<cfg>{{{sip_server}}}</cfg>"},
+        {"ampersand", "<cfg>{{&sip_server}}</cfg>"},
+        {"ampersand after a space", "<cfg>{{ &sip_server}}</cfg>"},
+        {"ampersand under other delimiters", "{{=<% %>=}}<cfg><%&sip_server%></cfg>"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.name << ": " << c.xml_template);
+        Acme acme("k = 1\n", c.xml_template);
+        auto set = TemplateSet::load(loadCatalog(acme.dir));
+        CHECK_FALSE(set);
+        if (set) continue;
+        CHECK(set.error().code == Code::kInvalidArgument);
+        CHECK_THAT(set.error().message, Catch::Contains(acme.file("common.xml.mustache")));
+        CHECK_THAT(set.error().message, Catch::Contains("unescaped"));
+    }
+}
+
+TEST_CASE("TemplateSet::load refuses templates that do not compile, naming the file") {
+    const char* bad[] = {
+        "<cfg>{{#has_dial_plan}}x</cfg>",                 // unclosed section
+        "<cfg>{{/has_dial_plan}}</cfg>",                  // unopened section
+        "<cfg>{{#a}}{{/b}}</cfg>",                        // mismatched section
+        "<cfg>{{sip_server</cfg>",                        // unclosed tag
+    };
+    for (const char* t : bad) {
+        INFO(t);
+        Acme acme("k = 1\n", t);
+        auto set = TemplateSet::load(loadCatalog(acme.dir));
+        CHECK_FALSE(set);
+        if (set) continue;
+        CHECK(set.error().code == Code::kInvalidArgument);
+        CHECK_THAT(set.error().message, Catch::Contains(acme.file("common.xml.mustache")));
+    }
+}
+
+TEST_CASE("TemplateSet::load refuses a missing template file, naming it") {
+    Acme acme;
+    const std::string missing = acme.file("common.mustache");
+    std::remove(missing.c_str());
+    auto set = TemplateSet::load(loadCatalog(acme.dir));
+    REQUIRE_FALSE(set);
+    CHECK_THAT(set.error().message, Catch::Contains(missing));
+}
+
+TEST_CASE("an XML route whose output is malformed is an error, not a file") {
+    // Well-formed only when the section is rendered.
+    Acme acme("k = 1\n", "<cfg>{{#has_dial_plan}}</cfg>{{/has_dial_plan}}");
+    const VendorCatalog catalog = loadCatalog(acme.dir);
+    auto set = TemplateSet::load(catalog);
+    REQUIRE(set);
+
+    auto good = set.value()->render(inputFor(catalog, "acme.xml", {{"dial_plan", "x"}}));
+    REQUIRE(good);
+    CHECK(good.value() == "<cfg></cfg>");
+
+    auto broken = set.value()->render(inputFor(catalog, "acme.xml", {}));
+    REQUIRE_FALSE(broken);
+    CHECK(broken.error().code == Code::kInternal);
+    CHECK_THAT(broken.error().message, Catch::Contains("acme/common.xml.mustache"));
+    CHECK_THAT(broken.error().message, Catch::Contains("not well-formed"));
+}
+
+TEST_CASE("a kv route is not XML-checked") {
+    Acme acme("<not xml = {{sip_server}}\n");
+    const VendorCatalog catalog = loadCatalog(acme.dir);
+    auto set = TemplateSet::load(catalog);
+    REQUIRE(set);
+    auto out = set.value()->render(inputFor(catalog, "acme.cfg", {{"sip_server", "pbx"}}));
+    REQUIRE(out);
+    CHECK(out.value() == "<not xml = pbx\n");
+}
+
+TEST_CASE("one template shared by a kv and an xml route escapes per route") {
+    // template_set.cpp: "two routes may share a template with different
+    // formats". The xml route must get XML escaping whichever route comes first.
+    TempDir dir;
+    dir.write("acme/vendor.json", R"({
+  "name": "Acme",
+  "format": "kv",
+  "files": [
+    {"path": "shared.cfg", "template": "shared.mustache"},
+    {"path": "shared.xml", "template": "shared.mustache", "format": "xml"}
+  ],
+  "models": {"A1": {"lines": 1}}
+})");
+    dir.write("acme/shared.mustache", "<v>{{sip_server}}</v>");
+    const VendorCatalog catalog = loadCatalog(dir);
+    auto set = TemplateSet::load(catalog);
+    REQUIRE(set);
+    const SettingsMap settings = {{"sip_server", "R&D"}};
+
+    auto kv = set.value()->render(inputFor(catalog, "shared.cfg", settings));
+    REQUIRE(kv);
+    CHECK(kv.value() == "<v>R&D</v>");
+
+    auto xml = set.value()->render(inputFor(catalog, "shared.xml", settings));
+    REQUIRE(xml);
+    CHECK(xml.value() == "<v>R&amp;D</v>");
+}
+
+TEST_CASE("the shipped vendor-templates compile") {
+    auto catalog = VendorCatalog::load(TEMPLATES_DIR);
+    REQUIRE(catalog);
+    auto set = TemplateSet::load(catalog.value());
+    if (!set) FAIL(set.error().message);
+}
