@@ -13,6 +13,7 @@
 #include <Poco/PatternFormatter.h>
 #include <Poco/ThreadPool.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <fstream>
@@ -20,6 +21,7 @@
 
 #include "provisioner/admin/api_handler.h"
 #include "provisioner/http/phone_handler.h"
+#include "provisioner/tftp/server.h"
 #include "provisioner/app/commands.h"
 #include "provisioner/app/services.h"
 
@@ -136,6 +138,13 @@ int runServe(const ServerConfig& config) {
     signal(SIGPIPE, SIG_IGN);
 
     Poco::Logger& log = setupLogging(config.log_level);
+    // One socket per TFTP transfer and one per HTTP connection: lift the
+    // descriptor limit to what the system allows.
+    rlimit files{};
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
     MigrationReport report;
     auto opened = openServices(config, Migrate::kYes, &report);
     if (!opened) {
@@ -183,6 +192,19 @@ int runServe(const ServerConfig& config) {
                   << " (http.port): " << e.displayText() << "\n";
         return 1;
     }
+    tftp::ServerOptions tftp_options;
+    tftp_options.bind = config.tftp_bind;
+    tftp_options.port = config.tftp_port;
+    tftp_options.loops = static_cast<int>(config.tftp_loops);
+    tftp_options.max_transfers = static_cast<int>(config.tftp_max_transfers);
+    tftp_options.max_per_source = static_cast<int>(config.tftp_max_per_source);
+    tftp::Server tftp_server(*s.provisioning, s.clock, tftp_options);
+    if (auto st = tftp_server.start(); !st) {
+        std::cerr << "provisioner: " << st.error().message << " (tftp.port)\n";
+        return 1;
+    }
+    ports.emplace_back("tftp", tftp_server.port());
+    log.information("phones: TFTP on %s:%d", config.tftp_bind, tftp_server.port());
     try {
         admin::PreviewFn preview = [&s](const std::string& mac, const std::string& file) {
             return s.provisioning->preview(mac, file);
@@ -240,6 +262,7 @@ int runServe(const ServerConfig& config) {
         log.notice("signal %d: stopping", sig);
         break;
     }
+    tftp_server.stop();
     http->stopAll(true);
     admin->stopAll(true);
     s.events->flush();

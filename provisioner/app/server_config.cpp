@@ -10,6 +10,7 @@
 #include <Poco/Util/PropertyFileConfiguration.h>
 
 #include <set>
+#include <tuple>
 
 #include "provisioner/core/text.h"
 
@@ -26,7 +27,8 @@ const std::set<std::string>& knownKeys() {
         "http.port",    "https.port",    "tftp.port",          "admin.port",
         "admin.bind",   "license.extensions", "status.unknown_after", "ports.file",
         "log.level", "http.bind", "provisioning.allow_networks", "uploads.dir", "uploads.max_bytes",
-        "templates.poll_seconds", "http.max_threads", "http.overload_queue",
+        "templates.poll_seconds", "http.max_threads", "http.overload_queue", "tftp.bind", "tftp.loops",
+        "tftp.max_transfers", "tftp.max_per_source",
     };
     return kKeys;
 }
@@ -100,6 +102,14 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
     auto oq = integer(c, "http.overload_queue", cfg.http_overload_queue, 0, 100000);
     if (!oq) return oq.error();
     cfg.http_overload_queue = oq.value();
+    cfg.tftp_bind = c.getString("tftp.bind", cfg.tftp_bind);
+    for (auto [key, field, min, max] : {std::tuple{"tftp.loops", &cfg.tftp_loops, 1, 64},
+                                        {"tftp.max_transfers", &cfg.tftp_max_transfers, 1, 1000000},
+                                        {"tftp.max_per_source", &cfg.tftp_max_per_source, 1, 1000000}}) {
+        auto v = integer(c, key, *field, min, max);
+        if (!v) return v.error();
+        *field = v.value();
+    }
     for (auto [key, field] : {std::pair{"http.port", &cfg.http_port}, {"https.port", &cfg.https_port},
                               {"tftp.port", &cfg.tftp_port}, {"admin.port", &cfg.admin_port}}) {
         auto v = integer(c, key, *field, 0, 65535);
@@ -118,6 +128,8 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
         return Error::invalid("config: admin.bind must be an IP address (got '" + cfg.admin_bind + "')");
     if (!Poco::Net::IPAddress::tryParse(cfg.http_bind, addr))
         return Error::invalid("config: http.bind must be an IP address (got '" + cfg.http_bind + "')");
+    if (!Poco::Net::IPAddress::tryParse(cfg.tftp_bind, addr))
+        return Error::invalid("config: tftp.bind must be an IP address (got '" + cfg.tftp_bind + "')");
     if (cfg.store_path.empty()) return Error::invalid("config: store.path must not be empty");
     static const std::set<std::string> kLevels = {"fatal", "critical", "error", "warning",
                                                   "notice", "information", "debug", "trace"};

@@ -34,6 +34,10 @@ struct ServerConfig {
     int64_t templates_poll_seconds = 2;
     int64_t http_max_threads = 256;
     int64_t http_overload_queue = 128;
+    std::string tftp_bind = "0.0.0.0";
+    int64_t tftp_loops = 2;
+    int64_t tftp_max_transfers = 4096;
+    int64_t tftp_max_per_source = 512;
 };
 
 // Command-line sources of configuration: -c FILE and -D key=value.

@@ -19,6 +19,8 @@ struct FetchRequest {
     std::string peer_ip;
     std::string if_none_match;
     std::string body;        // PUT uploads only
+    // TFTP records its event when the transfer ends, not when it starts.
+    bool record_now = true;
 };
 
 enum class Outcome {

@@ -58,7 +58,7 @@ ProvisioningService::ProvisioningService(Store& store, const BundleSource& bundl
     : store_(store), bundles_(bundles), policy_(policy), events_(events), hasher_(hasher), clock_(clock),
       generation_(generation), options_(std::move(options)), resolver_(store) {}
 
-FetchResponse ProvisioningService::fetch(const FetchRequest& request) {
+FetchResponse ProvisioningService::fetch(const FetchRequest& request, Event* deferred) {
     const int64_t start = clock_.monotonicMicros();
     Event event;
     event.at = clock_.nowSeconds();
@@ -85,7 +85,11 @@ FetchResponse ProvisioningService::fetch(const FetchRequest& request) {
                       ? static_cast<int64_t>(response.file_path.empty() ? response.body.size() : response.file_size)
                       : 0;
     event.duration_us = clock_.monotonicMicros() - start;
-    events_.record(std::move(event));
+    if (!request.record_now && deferred) {
+        *deferred = std::move(event);
+    } else {
+        events_.record(std::move(event));
+    }
     return response;
 }
 

@@ -31,7 +31,10 @@ public:
                         const Hasher& hasher, const Clock& clock, const ConfigGeneration& generation,
                         ServiceOptions options);
 
-    FetchResponse fetch(const FetchRequest& request);
+    // With request.record_now false the event is returned in `event` for the
+    // front end to complete (bytes, duration, outcome) and pass to record().
+    FetchResponse fetch(const FetchRequest& request, Event* event = nullptr);
+    void record(Event event) { events_.record(std::move(event)); }
 
     // Exactly the bytes the phone with `mac` would get for `file`, as if it
     // asked from an allowed network with no User-Agent; nothing is recorded.
