@@ -17,7 +17,15 @@ std::string escapeKv(std::string_view value) {
 std::string escapeXml(std::string_view value) {
     std::string out;
     out.reserve(value.size() + 16);
-    for (char c : value) {
+    for (size_t i = 0; i < value.size(); ++i) {
+        const char c = value[i];
+        // U+FFFE and U+FFFF are not XML characters either.
+        if (static_cast<uint8_t>(c) == 0xEF && value.substr(i, 2) == "\xEF\xBF" && i + 2 < value.size() &&
+            (static_cast<uint8_t>(value[i + 2]) == 0xBE || static_cast<uint8_t>(value[i + 2]) == 0xBF)) {
+            out.push_back(' ');
+            i += 2;
+            continue;
+        }
         switch (c) {
             case '&': out += "&amp;"; break;
             case '<': out += "&lt;"; break;

@@ -13,7 +13,8 @@ namespace prov {
 
 // key = value files: control characters (CR, LF, TAB, ...) become spaces.
 std::string escapeKv(std::string_view value);
-// XML text and attributes: & < > " ' as entities; characters XML 1.0 forbids dropped.
+// XML text and attributes: & < > " ' as entities; control characters and the
+// other characters XML 1.0 forbids become spaces.
 std::string escapeXml(std::string_view value);
 std::string escapeFor(OutputFormat format, std::string_view value);
 

@@ -2,6 +2,7 @@
 
 #include <Poco/Path.h>
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -37,7 +38,7 @@ Result<std::shared_ptr<const TemplateSet>> TemplateSet::load(const VendorCatalog
             // and refuse delimiter changes that could hide it.
             for (size_t i = body.find("{{"); i != std::string::npos; i = body.find("{{", i + 2)) {
                 size_t j = i + 2;
-                while (j < body.size() && (body[j] == ' ' || body[j] == '\t')) ++j;
+                while (j < body.size() && std::isspace(static_cast<unsigned char>(body[j]))) ++j;
                 if (j < body.size() && (body[j] == '{' || body[j] == '&' || body[j] == '='))
                     return Error::invalid("template " + path +
                                           " uses unescaped output or changes delimiters ({{{, {{& or {{=)");

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <map>
 #include <mutex>
@@ -24,6 +25,16 @@ std::optional<int> parseOffset(const std::string& tz) {
     return std::nullopt;
 }
 
+// Zone files start with the TZif magic; zone.tab, leapseconds and the like do not.
+bool isZoneFile(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return false;
+    char magic[4] = {0};
+    const size_t n = std::fread(magic, 1, 4, f);
+    std::fclose(f);
+    return n == 4 && std::memcmp(magic, "TZif", 4) == 0;
+}
+
 // IANA names go through the C library, which reads the zone from TZ: that is
 // process state, so it is switched under a lock and the answer cached.
 std::optional<int> ianaOffset(const std::string& name) {
@@ -37,7 +48,8 @@ std::optional<int> ianaOffset(const std::string& name) {
     if (name == "UTC" || name == "GMT") {
         result = 0;
     } else if (!name.empty() && name[0] != '/' && name.find("..") == std::string::npos &&
-               stat(("/usr/share/zoneinfo/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+               stat(("/usr/share/zoneinfo/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+               isZoneFile("/usr/share/zoneinfo/" + name)) {
         const char* old = std::getenv("TZ");
         const std::string saved = old ? old : "";
         setenv("TZ", name.c_str(), 1);

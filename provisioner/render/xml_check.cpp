@@ -16,15 +16,18 @@ namespace {
 bool ampersandsAreEntities(const std::string& doc) {
     static const char* kEntities[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
     for (size_t i = 0; i < doc.size(); ++i) {
-        // CDATA sections and comments hold raw text.
+        // CDATA sections and comments hold raw text: skip each whole.
+        bool skipped = false;
         for (auto [open, close] : {std::pair{"<![CDATA[", "]]>"}, std::pair{"<!--", "-->"}}) {
             if (doc.compare(i, std::strlen(open), open) == 0) {
-                const size_t end = doc.find(close, i);
+                const size_t end = doc.find(close, i + std::strlen(open));
                 if (end == std::string::npos) return false;
-                i = end + std::strlen(close);
+                i = end + std::strlen(close) - 1;  // the loop steps past the close
+                skipped = true;
+                break;
             }
         }
-        if (i >= doc.size() || doc[i] != '&') continue;
+        if (skipped || doc[i] != '&') continue;
         bool ok = false;
         for (const char* e : kEntities) ok = ok || doc.compare(i, std::strlen(e), e) == 0;
         if (!ok && doc.compare(i, 2, "&#") == 0) {
@@ -51,6 +54,9 @@ Status checkXml(const std::string& document) {
     }
     int roots = 0;
     for (auto* e = doc.FirstChildElement(); e; e = e->NextSiblingElement()) ++roots;
+    for (auto* n = doc.FirstChild(); n; n = n->NextSibling()) {
+        if (n->ToText()) return Error::internal("rendered XML is not well-formed: text outside the root element");
+    }
     if (roots != 1) {
         return Error::internal("rendered XML is not well-formed: it has " + std::to_string(roots) +
                                " root elements");

@@ -90,6 +90,10 @@ TEST_CASE("checkXml accepts well-formed documents") {
         "<a><![CDATA[<not markup> & ]]></a>",
         "<!-- c --><flat-profile><SIP_Port_1_>5060</SIP_Port_1_></flat-profile>",
         "<a>Zoë 日本</a>",
+        "<a>&#38;&#x26;</a>",
+        "<a><![CDATA[a]]><![CDATA[&]]></a>",  // two CDATA sections in a row
+        "<a><!-- x --><![CDATA[&]]></a>",    // a comment, then CDATA
+        "<a><!-- & --></a>",
     };
     for (const char* doc : good) {
         INFO(doc);
@@ -112,6 +116,11 @@ TEST_CASE("checkXml refuses broken documents with a reason") {
         "<a/><b/>",              // two root elements
         "<a>&undefined;</a>",    // an entity XML does not define
         "<a b='1' b='2'/>",      // an attribute twice
+        "<a/>junk",              // text after the root
+        "junk<a/>",              // text before the root
+        "<a>&#;</a>",
+        "<a>&#xZZ;</a>",
+        "<a b=\"R&D\"/>",
     };
     for (const char* doc : bad) {
         INFO(doc);

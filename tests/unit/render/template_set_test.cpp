@@ -82,6 +82,10 @@ TEST_CASE("TemplateSet::load refuses unescaped output, naming the file") {
         {"ampersand", "<cfg>{{&sip_server}}</cfg>"},
         {"ampersand after a space", "<cfg>{{ &sip_server}}</cfg>"},
         {"ampersand under other delimiters", "{{=<% %>=}}<cfg><%&sip_server%></cfg>"},
+        {"ampersand after a tab", "<cfg>{{\t&sip_server}}</cfg>"},
+        {"ampersand after a newline", "<cfg>{{\n&sip_server}}</cfg>"},  // mustache trims any isspace()
+        {"ampersand after CR LF", "<cfg>{{\r\n&sip_server}}</cfg>"},
+        {"delimiter change after a newline", "{{\n=<% %>=}}<cfg><%&sip_server%></cfg>"},
     };
     for (const Case& c : cases) {
         INFO(c.name << ": " << c.xml_template);

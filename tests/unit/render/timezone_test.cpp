@@ -54,6 +54,10 @@ TEST_CASE("utcOffsetMinutes: unknown names and malformed offsets") {
         "../../../etc/passwd",
         "Europe/../../../../etc/passwd",
         "Europe",  // a folder of the zone database, not a zone
+        "posix",
+        "leapseconds",  // a text file of the zone database, not a zone
+        "zone.tab",
+        "/etc/localtime",
         "",
     };
     for (const char* tz : bad) {

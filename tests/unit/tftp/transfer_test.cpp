@@ -1,0 +1,197 @@
+#include <catch2/catch.hpp>
+
+#include "provisioner/tftp/transfer.h"
+
+using namespace prov::tftp;
+
+namespace {
+
+constexpr int64_t kSecond = 1'000'000;
+
+std::string content(size_t n) {
+    std::string s(n, '\0');
+    for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + i % 26);
+    return s;
+}
+
+Negotiated plain(uint32_t blksize = 512, uint16_t window = 1, bool oack = false) {
+    Negotiated n;
+    n.blksize = blksize;
+    n.windowsize = window;
+    n.timeout_us = kSecond;
+    if (oack) n.oack["blksize"] = std::to_string(blksize);
+    return n;
+}
+
+// Block number and payload of a DATA datagram.
+std::pair<uint16_t, std::string> dataOf(const std::string& d) {
+    auto r = parse(d);
+    REQUIRE(r.packet);
+    const auto& p = std::get<Data>(*r.packet);
+    return {p.block, std::string(p.payload)};
+}
+
+}  // namespace
+
+TEST_CASE("negotiation: ranges, tsize, unknown options") {
+    Limits limits;
+    auto ok = negotiate({{"blksize", "1428"}, {"tsize", "0"}, {"timeout", "3"}, {"windowsize", "8"}, {"colour", "red"}},
+                        4096, limits);
+    REQUIRE(ok);
+    CHECK(ok.value().blksize == 1428);
+    CHECK(ok.value().windowsize == 8);
+    CHECK(ok.value().timeout_us == 3 * kSecond);
+    CHECK(ok.value().oack.at("tsize") == "4096");
+    CHECK_FALSE(ok.value().oack.count("colour"));
+    for (auto [k, v] : {std::pair{"blksize", "7"}, {"blksize", "65465"}, {"timeout", "0"}, {"timeout", "256"},
+                        {"windowsize", "0"}, {"blksize", "x"}, {"tsize", "-1"}}) {
+        INFO(k << "=" << v);
+        CHECK_FALSE(negotiate({{k, v}}, 10, limits));
+    }
+    CHECK(negotiate({{"blksize", "8"}}, 10, limits));
+    CHECK(negotiate({{"blksize", "65464"}}, 10, limits));
+    CHECK(negotiate({{"windowsize", "1000"}}, 10, limits).value().windowsize == limits.max_windowsize);
+    CHECK(negotiate({}, 10, limits).value().oack.empty());
+}
+
+TEST_CASE("a transfer sends each block once per ACK and ends on the short block") {
+    const std::string file = content(1024);  // exactly two blocks: a third, empty one ends it
+    Transfer t(std::make_unique<MemorySource>(file), plain(), Limits{});
+    std::vector<std::string> out;
+    t.start(0, out);
+    REQUIRE(out.size() == 1);
+    CHECK(dataOf(out[0]).first == 1);
+    std::string got = dataOf(out[0]).second;
+    for (uint16_t b = 1; b <= 2; ++b) {
+        out.clear();
+        t.onAck(b, 10, out);
+        REQUIRE(out.size() == 1);
+        CHECK(dataOf(out[0]).first == b + 1);
+        got += dataOf(out[0]).second;
+    }
+    CHECK(dataOf(out[0]).second.empty());
+    out.clear();
+    t.onAck(3, 20, out);
+    CHECK(out.empty());
+    CHECK(t.state() == Transfer::State::kDone);
+    CHECK(got == file);
+    CHECK(t.bytesAcked() == 1024);
+}
+
+TEST_CASE("duplicate ACKs do not double the traffic (Sorcerer's Apprentice)") {
+    Transfer t(std::make_unique<MemorySource>(content(5000)), plain(), Limits{});
+    std::vector<std::string> out;
+    t.start(0, out);
+    out.clear();
+    t.onAck(1, 1, out);
+    CHECK(out.size() == 1);  // block 2
+    out.clear();
+    t.onAck(1, 2, out);  // the same ACK again
+    t.onAck(1, 3, out);
+    t.onAck(0, 3, out);
+    t.onAck(77, 3, out);  // not in flight
+    CHECK(out.empty());
+    CHECK(t.datagramsSent() == 2);
+}
+
+TEST_CASE("retransmission backs off and gives up after the cap") {
+    Limits limits;
+    limits.max_retries = 3;
+    Transfer t(std::make_unique<MemorySource>(content(2000)), plain(), limits);
+    std::vector<std::string> out;
+    t.start(0, out);
+    out.clear();
+    t.onAck(1, 0, out);  // verified: the normal retry cap applies
+    CHECK(t.deadline() == 1 * kSecond);
+    out.clear();
+    t.onTimer(kSecond - 1, out);  // not yet
+    CHECK(out.empty());
+    int64_t now = kSecond;
+    std::vector<int64_t> gaps;
+    for (int i = 0; i < 3; ++i) {
+        out.clear();
+        t.onTimer(now, out);
+        REQUIRE(out.size() == 1);
+        CHECK(dataOf(out[0]).first == 2);  // the same block again
+        gaps.push_back(t.deadline() - now);
+        now = t.deadline();
+    }
+    CHECK(gaps == std::vector<int64_t>{2 * kSecond, 4 * kSecond, 8 * kSecond});
+    out.clear();
+    t.onTimer(now, out);
+    CHECK(out.empty());
+    CHECK(t.state() == Transfer::State::kFailed);
+}
+
+TEST_CASE("an unverified peer gets one small packet and few retries") {
+    Limits limits;
+    limits.max_retries_unverified = 3;
+    Transfer t(std::make_unique<MemorySource>(content(100000)), plain(512, 16), limits);
+    std::vector<std::string> out;
+    t.start(0, out);
+    int64_t now = 0;
+    for (int i = 0; i < 10 && t.state() == Transfer::State::kRunning; ++i) {
+        now = t.deadline();
+        t.onTimer(now, out);
+    }
+    CHECK(t.state() == Transfer::State::kFailed);
+    CHECK(out.size() == 4);  // 1 + 3 retries, despite a window of 16
+    for (const auto& d : out) CHECK(d.size() <= 516);
+}
+
+TEST_CASE("OACK first, then windows; an ACK inside a window restarts after it") {
+    const std::string file = content(10 * 100 + 50);  // 11 blocks of 100
+    Negotiated n = plain(100, 4, true);
+    Transfer t(std::make_unique<MemorySource>(file), n, Limits{});
+    std::vector<std::string> out;
+    t.start(0, out);
+    REQUIRE(out.size() == 1);
+    CHECK(parse(out[0]).problem == "OACK is sent by servers only");
+    out.clear();
+    t.onAck(0, 1, out);
+    REQUIRE(out.size() == 4);
+    CHECK(dataOf(out[0]).first == 1);
+    CHECK(dataOf(out[3]).first == 4);
+    out.clear();
+    t.onAck(2, 2, out);  // blocks 3 and 4 were lost
+    REQUIRE(out.size() == 4);
+    CHECK(dataOf(out[0]).first == 3);
+    CHECK(dataOf(out[3]).first == 6);
+    out.clear();
+    t.onTimer(t.deadline(), out);  // silence: the whole window again
+    REQUIRE(out.size() == 4);
+    CHECK(dataOf(out[0]).first == 3);
+    out.clear();
+    t.onAck(6, 3, out);
+    t.onAck(10, 4, out);
+    out.clear();
+    t.onAck(11, 5, out);
+    CHECK(t.state() == Transfer::State::kDone);
+}
+
+TEST_CASE("block numbers roll over past 65535") {
+    const uint32_t blk = 8;
+    const size_t blocks = 65536 + 10;
+    const std::string file = content(blk * blocks);
+    Transfer t(std::make_unique<MemorySource>(file), plain(blk), Limits{});
+    std::vector<std::string> out;
+    t.start(0, out);
+    std::string got;
+    uint16_t expect = 1;
+    for (size_t i = 0; i < blocks + 1; ++i) {
+        REQUIRE(out.size() == 1);
+        auto [block, payload] = dataOf(out[0]);
+        REQUIRE(block == expect);
+        got += payload;
+        out.clear();
+        t.onAck(block, 0, out);
+        expect = static_cast<uint16_t>(expect + 1);
+    }
+    CHECK(t.state() == Transfer::State::kDone);
+    CHECK(got == file);
+}
+
+TEST_CASE("netascii turns LF into CR LF and CR into CR NUL") {
+    CHECK(toNetascii("a\nb\rc") == std::string("a\r\nb\r\0c", 7));
+    CHECK(toNetascii("") == "");
+}
