@@ -53,6 +53,11 @@ PIDS+=($!)
 sleep 0.5
 cmp <(curl -sf "http://127.0.0.1:$NGINX_PORT/0015654aa937.cfg") "$WORK/www/0015654aa937.cfg"
 
+FLOOR_PORT=$(python3 -c "import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])")
+build/bin/poco_floor "$FLOOR_PORT" "$WORK/www/0015654aa937.cfg" &
+PIDS+=($!)
+sleep 0.3
+
 rate() {  # rate URL [wrk args]: requests/s
     local url=$1; shift
     wrk -t2 -c50 -d"${SECS}s" -H "User-Agent: $UA" "$@" "$url" | awk '/Requests\/sec/ {print $2}'
@@ -62,7 +67,9 @@ for mode in keepalive close; do
     [[ $mode == close ]] && args=(-H "Connection: close")
     p=$(rate "http://127.0.0.1:$HTTP/0015654aa937.cfg" "${args[@]}")
     n=$(rate "http://127.0.0.1:$NGINX_PORT/0015654aa937.cfg" "${args[@]}")
-    printf "%-10s provisioner %8.0f/s   nginx %8.0f/s   ratio %.2f\n" "$mode" "$p" "$n" "$(echo "$p / $n" | bc -l)"
+    f=$(rate "http://127.0.0.1:$FLOOR_PORT/0015654aa937.cfg" "${args[@]}")
+    printf "%-10s provisioner %8.0f/s   nginx %8.0f/s   ratio %.2f   (Poco HTTPServer doing nothing: %8.0f/s, %.2f of nginx)\n" \
+        "$mode" "$p" "$n" "$(echo "$p / $n" | bc -l)" "$f" "$(echo "$f / $n" | bc -l)"
 done
 
 # Boot-storm hold: 200 idle keep-alive connections open, then one new fetch.

@@ -8,7 +8,11 @@
 //             [--count TOTAL | --seconds S] [--blksize B] [--windowsize W]
 //             [--tsize] [--timeout-ms T] [--retries R] [--opt-timeout S]
 //             [--mode octet|netascii] [--verify LOCAL_FILE] [--output FILE]
-//             [--deadline-s D] [--json]
+//             [--deadline-s D] [--sources N [--source-base 127.1.0.1]] [--json]
+//
+// --sources N binds transfer k to source address base+(k mod N), so a run on
+// loopback looks like N phones rather than one host (127.0.0.0/8 is all
+// loopback); without it the kernel picks the source address.
 //
 // Exit status: 0 when every transfer completed (and matched --verify and
 // tsize), 1 when any failed, 2 on bad usage or a local error.
@@ -91,6 +95,8 @@ struct Options {
     double deadlineS = 300;
     std::string verify;
     std::string output;
+    int sources = 0;
+    std::string sourceBase = "127.1.0.1";
     bool json = false;
 };
 
@@ -101,7 +107,7 @@ struct Options {
                  "                 [--count TOTAL | --seconds S] [--blksize B] [--windowsize W]\n"
                  "                 [--tsize] [--timeout-ms T] [--retries R] [--opt-timeout S]\n"
                  "                 [--mode octet|netascii] [--verify LOCAL_FILE] [--output FILE]\n"
-                 "                 [--deadline-s D] [--json]\n");
+                 "                 [--deadline-s D] [--sources N [--source-base ADDR]] [--json]\n");
     std::exit(2);
 }
 
@@ -157,6 +163,8 @@ Options parseArgs(int argc, char** argv) {
         else if (a == "--deadline-s") o.deadlineS = parseDouble(val(), "--deadline-s");
         else if (a == "--verify") o.verify = val();
         else if (a == "--output") o.output = val();
+        else if (a == "--sources") o.sources = int(parseLong(val(), "--sources", 1, 1 << 20));
+        else if (a == "--source-base") o.sourceBase = val();
         else if (a == "--json") o.json = true;
         else if (a == "--help" || a == "-h") usage(nullptr);
         else usage(("unknown option " + a).c_str());
@@ -222,7 +230,10 @@ struct Transfer {
 struct Stats {
     long launched = 0, ok = 0, failed = 0;
     std::uint64_t bytes = 0;
-    std::uint64_t timeouts = 0, gapAcks = 0, duplicates = 0, strayTid = 0, oackWithoutTsize = 0;
+    std::uint64_t timeouts = 0, gapAcks = 0, duplicates = 0, outOfOrder = 0, strayTid = 0,
+                  oackWithoutTsize = 0;
+    std::size_t lastBlksize = 0;  // as negotiated by the last transfer that got data
+    std::uint64_t lastWindow = 0;
     std::vector<double> latMs;
     std::map<std::string, long> reasons;
 };
@@ -236,6 +247,7 @@ public:
 private:
     Options o_;
     sockaddr_in server_{};
+    std::uint32_t sourceBase_ = 0;  // host order, --sources
     std::vector<std::uint8_t> rrq_;
     std::vector<std::uint8_t> expect_;  // --verify contents
     bool haveExpect_ = false;
@@ -341,6 +353,18 @@ bool Load::launch(Nanos now) {
         std::fprintf(stderr, "tftp_load: socket: %s\n", std::strerror(errno));
         return false;
     }
+    if (o_.sources) {
+        sockaddr_in src{};
+        src.sin_family = AF_INET;
+        src.sin_addr.s_addr = htonl(sourceBase_ + std::uint32_t(st_.launched % o_.sources));
+        if (bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) < 0) {
+            char a[INET_ADDRSTRLEN] = "?";
+            inet_ntop(AF_INET, &src.sin_addr, a, sizeof a);
+            std::fprintf(stderr, "tftp_load: bind %s: %s\n", a, std::strerror(errno));
+            close(fd);
+            return false;
+        }
+    }
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u32 = std::uint32_t(slot);
@@ -402,6 +426,8 @@ void Load::finish(int slot, Nanos now) {
     }
     ++st_.ok;
     st_.bytes += t.bytes;
+    st_.lastBlksize = t.blksize;
+    st_.lastWindow = t.window;
     st_.latMs.push_back(double(now - t.started) / 1e6);
     release(slot);
 }
@@ -535,6 +561,8 @@ void Load::onData(Transfer& t, const std::uint8_t* p, std::size_t n, Nanos now, 
             t.lastGapAck = t.blocks;
             ++st_.gapAcks;
             sendAck(t, t.blocks);
+        } else {
+            ++st_.outOfOrder;
         }
         return;
     }
@@ -644,16 +672,21 @@ void Load::report(double elapsedS) {
             "{\"ok\":%ld,\"failed\":%ld,\"seconds\":%.3f,\"transfers_per_s\":%.1f,"
             "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f,\"mb_per_s\":%.2f,"
             "\"bytes\":%" PRIu64 ",\"timeouts\":%" PRIu64 ",\"gap_acks\":%" PRIu64
-            ",\"duplicates\":%" PRIu64 ",\"stray_tid\":%" PRIu64 ",\"no_tsize\":%" PRIu64 "}\n",
+            ",\"out_of_order\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"stray_tid\":%" PRIu64
+            ",\"no_tsize\":%" PRIu64 ",\"blksize\":%zu,\"windowsize\":%" PRIu64 "}\n",
             st_.ok, st_.failed, elapsedS, tps, p50, p99, mx, mean, mbps, st_.bytes, st_.timeouts,
-            st_.gapAcks, st_.duplicates, st_.strayTid, st_.oackWithoutTsize);
+            st_.gapAcks, st_.outOfOrder, st_.duplicates, st_.strayTid, st_.oackWithoutTsize,
+            st_.lastBlksize, st_.lastWindow);
     } else {
         std::printf("transfers: %ld ok, %ld failed in %.3f s\n", st_.ok, st_.failed, elapsedS);
         std::printf("rate:      %.1f transfers/s, %.2f MB/s (%" PRIu64 " bytes)\n", tps, mbps, st_.bytes);
         std::printf("latency:   p50 %.3f ms, p99 %.3f ms, max %.3f ms, mean %.3f ms\n", p50, p99, mx, mean);
         std::printf("recovery:  %" PRIu64 " timeouts, %" PRIu64 " gap ACKs, %" PRIu64
-                    " duplicates dropped, %" PRIu64 " stray TIDs\n",
-                    st_.timeouts, st_.gapAcks, st_.duplicates, st_.strayTid);
+                    " out-of-order and %" PRIu64 " duplicate blocks dropped, %" PRIu64 " stray TIDs\n",
+                    st_.timeouts, st_.gapAcks, st_.outOfOrder, st_.duplicates, st_.strayTid);
+        if (st_.ok)
+            std::printf("options:   blksize %zu, windowsize %" PRIu64 " (last transfer)\n",
+                        st_.lastBlksize, st_.lastWindow);
         if (st_.oackWithoutTsize)
             std::printf("note:      %" PRIu64 " transfers got no tsize back\n", st_.oackWithoutTsize);
     }
@@ -667,6 +700,14 @@ void Load::report(double elapsedS) {
 
 int Load::run() {
     if (!resolve()) return 2;
+    if (o_.sources) {
+        in_addr a{};
+        if (inet_pton(AF_INET, o_.sourceBase.c_str(), &a) != 1) {
+            std::fprintf(stderr, "tftp_load: bad --source-base %s\n", o_.sourceBase.c_str());
+            return 2;
+        }
+        sourceBase_ = ntohl(a.s_addr);
+    }
     buildRrq();
     if (rrq_.size() > 512) {
         std::fprintf(stderr, "tftp_load: RRQ longer than 512 bytes\n");
