@@ -139,7 +139,7 @@ TEST_CASE("an unverified peer gets one small packet and few retries") {
     for (const auto& d : out) CHECK(d.size() <= 516);
 }
 
-TEST_CASE("OACK first, then windows; an ACK inside a window restarts after it") {
+TEST_CASE("OACK first, then windows, and an ACK inside a window restarts after it") {
     const std::string file = content(10 * 100 + 50);  // 11 blocks of 100
     Negotiated n = plain(100, 4, true);
     Transfer t(std::make_unique<MemorySource>(file), n, Limits{});
