@@ -13,15 +13,22 @@
 #include <Poco/PatternFormatter.h>
 #include <Poco/ThreadPool.h>
 #include <signal.h>
+#include <ifaddrs.h>
+#include <netdb.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <fstream>
 #include <iostream>
 
 #include "provisioner/admin/api_handler.h"
 #include "provisioner/http/phone_handler.h"
+#include "provisioner/https/tls_socket.h"
 #include "provisioner/tftp/server.h"
+#include "provisioner/tls/certificate.h"
 #include "provisioner/app/commands.h"
 #include "provisioner/app/services.h"
 
@@ -89,6 +96,53 @@ private:
     std::atomic<const Poco::Net::TCPServer*> server_{nullptr};
     int overload_queue_;
 };
+
+// tls.server_names, or the host name and every address of this machine.
+std::vector<std::string> serverNames(const ServerConfig& config) {
+    if (!config.tls_server_names.empty()) return config.tls_server_names;
+    std::vector<std::string> names;
+    char host[256] = {0};
+    if (gethostname(host, sizeof host - 1) == 0 && host[0]) names.emplace_back(host);
+    names.emplace_back("localhost");
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) == 0) {
+        for (ifaddrs* i = list; i; i = i->ifa_next) {
+            if (!i->ifa_addr || (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6)) continue;
+            char buf[NI_MAXHOST];
+            const socklen_t len = i->ifa_addr->sa_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+            if (getnameinfo(i->ifa_addr, len, buf, sizeof buf, nullptr, 0, NI_NUMERICHOST) != 0) continue;
+            std::string a = buf;
+            if (a.find('%') != std::string::npos) continue;  // link-local with a scope
+            if (std::find(names.begin(), names.end(), a) == names.end()) names.push_back(a);
+        }
+        freeifaddrs(list);
+    }
+    return names;
+}
+
+class TlsContexts {
+public:
+    std::shared_ptr<tls::TlsServerContext> current() {
+        std::lock_guard lock(mutex_);
+        return current_;
+    }
+    void replace(std::shared_ptr<tls::TlsServerContext> next) {
+        std::lock_guard lock(mutex_);
+        current_ = std::move(next);
+    }
+
+private:
+    std::mutex mutex_;
+    std::shared_ptr<tls::TlsServerContext> current_;
+};
+
+Result<std::shared_ptr<tls::TlsServerContext>> loadTls(const ServerConfig& config, Poco::Logger& log) {
+    auto files = tls::ensureServerCertificate(config.certs_dir, serverNames(config));
+    if (!files) return files.error();
+    if (files.value().generated)
+        log.notice("generated a self-signed ECDSA P-256 certificate in %s", files.value().cert_path);
+    return tls::TlsServerContext::create({files.value().cert_path, files.value().key_path, config.tls_legacy_phones, 5000});
+}
 
 // A signature of every file under `dir` (names, sizes, times), so a change to
 // any template or vendor.json is noticed.
@@ -192,6 +246,39 @@ int runServe(const ServerConfig& config) {
                   << " (http.port): " << e.displayText() << "\n";
         return 1;
     }
+    TlsContexts tls_contexts;
+    {
+        auto ctx = loadTls(config, log);
+        if (!ctx) {
+            std::cerr << "provisioner: " << ctx.error().message << " (certs.dir)\n";
+            return 1;
+        }
+        tls_contexts.replace(ctx.value());
+    }
+    std::unique_ptr<Poco::Net::HTTPServer> https_server;
+    Poco::ThreadPool https_pool(2, static_cast<int>(config.http_max_threads));
+    try {
+        https::TlsServerSocket socket([&tls_contexts] { return tls_contexts.current(); });
+        socket.bind(Poco::Net::SocketAddress(config.https_bind, static_cast<Poco::UInt16>(config.https_port)), true);
+        socket.listen(256);
+        Poco::AutoPtr<Poco::Net::HTTPServerParams> params = new Poco::Net::HTTPServerParams();
+        params->setMaxThreads(https_pool.capacity());
+        params->setMaxQueued(1024);
+        params->setKeepAliveTimeout(Poco::Timespan(2, 0));
+        params->setMaxKeepAliveRequests(100);
+        params->setTimeout(Poco::Timespan(10, 0));
+        https_server = std::make_unique<Poco::Net::HTTPServer>(
+            new http::PhoneHandlerFactory(*s.provisioning, Protocol::kHttps,
+                                          http::PhoneLimits{static_cast<size_t>(config.uploads_max_bytes)}),
+            https_pool, socket, params);
+        https_server->start();
+        ports.emplace_back("https", socket.address().port());
+        log.information("phones: HTTPS on %s", socket.address().toString());
+    } catch (const Poco::Exception& e) {
+        std::cerr << "provisioner: cannot listen for phones on " << config.https_bind << ":" << config.https_port
+                  << " (https.port): " << e.displayText() << "\n";
+        return 1;
+    }
     tftp::ServerOptions tftp_options;
     tftp_options.bind = config.tftp_bind;
     tftp_options.port = config.tftp_port;
@@ -257,12 +344,21 @@ int runServe(const ServerConfig& config) {
         if (sig == SIGHUP) {
             signature = folderSignature(config.templates_dir);
             reloadTemplates(s, log);
+            // New connections take the reloaded certificate; open ones keep theirs.
+            auto ctx = loadTls(config, log);
+            if (ctx) {
+                tls_contexts.replace(ctx.value());
+                log.notice("TLS certificate reloaded");
+            } else {
+                log.error("TLS certificate not reloaded, the previous one stays in use: %s", ctx.error().message);
+            }
             continue;
         }
         log.notice("signal %d: stopping", sig);
         break;
     }
     tftp_server.stop();
+    https_server->stopAll(true);
     http->stopAll(true);
     admin->stopAll(true);
     s.events->flush();

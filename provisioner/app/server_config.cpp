@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "provisioner/core/text.h"
+#include <vector>
 
 namespace prov::app {
 
@@ -28,7 +29,7 @@ const std::set<std::string>& knownKeys() {
         "admin.bind",   "license.extensions", "status.unknown_after", "ports.file",
         "log.level", "http.bind", "provisioning.allow_networks", "uploads.dir", "uploads.max_bytes",
         "templates.poll_seconds", "http.max_threads", "http.overload_queue", "tftp.bind", "tftp.loops",
-        "tftp.max_transfers", "tftp.max_per_source",
+        "tftp.max_transfers", "tftp.max_per_source", "https.bind", "tls.server_names", "tls.legacy_phones",
     };
     return kKeys;
 }
@@ -103,6 +104,29 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
     if (!oq) return oq.error();
     cfg.http_overload_queue = oq.value();
     cfg.tftp_bind = c.getString("tftp.bind", cfg.tftp_bind);
+    cfg.https_bind = c.getString("https.bind", cfg.https_bind);
+    {
+        const std::string names = c.getString("tls.server_names", "");
+        size_t start = 0;
+        while (start < names.size()) {
+            size_t comma = names.find(',', start);
+            if (comma == std::string::npos) comma = names.size();
+            std::string n = names.substr(start, comma - start);
+            n.erase(0, n.find_first_not_of(" \t"));
+            n.erase(n.find_last_not_of(" \t") + 1);
+            if (!n.empty()) {
+                if (!text::isHost(n)) return Error::invalid("config: tls.server_names: '" + n + "' is not a host name or address");
+                cfg.tls_server_names.push_back(n);
+            }
+            start = comma + 1;
+        }
+    }
+    {
+        const std::string legacy = c.getString("tls.legacy_phones", "false");
+        if (legacy != "true" && legacy != "false")
+            return Error::invalid("config: tls.legacy_phones must be true or false (got '" + legacy + "')");
+        cfg.tls_legacy_phones = legacy == "true";
+    }
     for (auto [key, field, min, max] : {std::tuple{"tftp.loops", &cfg.tftp_loops, 1, 64},
                                         {"tftp.max_transfers", &cfg.tftp_max_transfers, 1, 1000000},
                                         {"tftp.max_per_source", &cfg.tftp_max_per_source, 1, 1000000}}) {
@@ -130,6 +154,8 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
         return Error::invalid("config: http.bind must be an IP address (got '" + cfg.http_bind + "')");
     if (!Poco::Net::IPAddress::tryParse(cfg.tftp_bind, addr))
         return Error::invalid("config: tftp.bind must be an IP address (got '" + cfg.tftp_bind + "')");
+    if (!Poco::Net::IPAddress::tryParse(cfg.https_bind, addr))
+        return Error::invalid("config: https.bind must be an IP address (got '" + cfg.https_bind + "')");
     if (cfg.store_path.empty()) return Error::invalid("config: store.path must not be empty");
     static const std::set<std::string> kLevels = {"fatal", "critical", "error", "warning",
                                                   "notice", "information", "debug", "trace"};

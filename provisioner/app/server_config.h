@@ -35,6 +35,9 @@ struct ServerConfig {
     int64_t http_max_threads = 256;
     int64_t http_overload_queue = 128;
     std::string tftp_bind = "0.0.0.0";
+    std::string https_bind = "0.0.0.0";
+    std::vector<std::string> tls_server_names;  // empty: host name and local addresses
+    bool tls_legacy_phones = false;
     int64_t tftp_loops = 2;
     int64_t tftp_max_transfers = 4096;
     int64_t tftp_max_per_source = 512;

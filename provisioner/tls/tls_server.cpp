@@ -1,0 +1,229 @@
+#include "provisioner/tls/tls_server.h"
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/ssl_cache.h>
+#include <mbedtls/ssl_ciphersuites.h>
+#include <mbedtls/ssl_ticket.h>
+#include <mbedtls/x509_crt.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <chrono>
+#include <vector>
+
+namespace prov::tls {
+
+namespace {
+
+std::string mbedError(int rc) {
+    char buf[160];
+    mbedtls_strerror(rc, buf, sizeof buf);
+    return buf;
+}
+
+int64_t nowMs() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+// Modern phones: forward secrecy and AEAD only.
+const int kModernSuites[] = {
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    0,
+};
+
+// tls.legacy_phones adds what older desk phones still need: CBC suites and
+// plain RSA key exchange (still TLS 1.2).
+const int kLegacySuites[] = {
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+    MBEDTLS_TLS_RSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_RSA_WITH_AES_128_CBC_SHA256,
+    MBEDTLS_TLS_RSA_WITH_AES_128_CBC_SHA,
+    0,
+};
+
+// P-256 and X25519 only: the default list makes every handshake try more.
+const mbedtls_ecp_group_id kCurves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_NONE};
+
+}  // namespace
+
+struct TlsServerContext::State {
+    mbedtls_entropy_context entropy;
+    mbedtls_ctr_drbg_context drbg;
+    mbedtls_x509_crt chain;
+    mbedtls_pk_context key;
+    mbedtls_ssl_ticket_context tickets;
+    mbedtls_ssl_cache_context cache;
+    mbedtls_ssl_config conf;
+    State() {
+        mbedtls_entropy_init(&entropy);
+        mbedtls_ctr_drbg_init(&drbg);
+        mbedtls_x509_crt_init(&chain);
+        mbedtls_pk_init(&key);
+        mbedtls_ssl_ticket_init(&tickets);
+        mbedtls_ssl_cache_init(&cache);
+        mbedtls_ssl_config_init(&conf);
+    }
+    ~State() {
+        mbedtls_ssl_config_free(&conf);
+        mbedtls_ssl_cache_free(&cache);
+        mbedtls_ssl_ticket_free(&tickets);
+        mbedtls_pk_free(&key);
+        mbedtls_x509_crt_free(&chain);
+        mbedtls_ctr_drbg_free(&drbg);
+        mbedtls_entropy_free(&entropy);
+    }
+};
+
+TlsServerContext::TlsServerContext() : state_(std::make_unique<State>()) {}
+TlsServerContext::~TlsServerContext() = default;
+
+Result<std::shared_ptr<TlsServerContext>> TlsServerContext::create(const TlsOptions& options) {
+    std::shared_ptr<TlsServerContext> ctx(new TlsServerContext());
+    ctx->handshake_timeout_ms_ = options.handshake_timeout_ms;
+    State& s = *ctx->state_;
+    int rc = mbedtls_ctr_drbg_seed(&s.drbg, mbedtls_entropy_func, &s.entropy,
+                                   reinterpret_cast<const unsigned char*>("provisioner-tls"), 15);
+    if (rc) return Error::internal("tls: cannot seed the random generator: " + mbedError(rc));
+    if ((rc = mbedtls_x509_crt_parse_file(&s.chain, options.cert_path.c_str())))
+        return Error::invalid("tls: cannot read the certificate " + options.cert_path + ": " + mbedError(rc));
+    if ((rc = mbedtls_pk_parse_keyfile(&s.key, options.key_path.c_str(), nullptr)))
+        return Error::invalid("tls: cannot read the key " + options.key_path + ": " + mbedError(rc));
+    if ((rc = mbedtls_ssl_config_defaults(&s.conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                          MBEDTLS_SSL_PRESET_DEFAULT)))
+        return Error::internal("tls: " + mbedError(rc));
+    mbedtls_ssl_conf_rng(&s.conf, mbedtls_ctr_drbg_random, &s.drbg);
+    mbedtls_ssl_conf_min_version(&s.conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+    mbedtls_ssl_conf_max_version(&s.conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+    mbedtls_ssl_conf_ciphersuites(&s.conf, options.legacy_phones ? kLegacySuites : kModernSuites);
+    mbedtls_ssl_conf_curves(&s.conf, kCurves);
+    mbedtls_ssl_conf_authmode(&s.conf, MBEDTLS_SSL_VERIFY_NONE);
+    if ((rc = mbedtls_ssl_conf_own_cert(&s.conf, &s.chain, &s.key)))
+        return Error::invalid("tls: the key does not match the certificate: " + mbedError(rc));
+    // Tickets: AES-256-GCM keys that rotate every lifetime (the module keeps
+    // the previous key for tickets still out there); the cache serves phones
+    // that resume by session ID.
+    if ((rc = mbedtls_ssl_ticket_setup(&s.tickets, mbedtls_ctr_drbg_random, &s.drbg, MBEDTLS_CIPHER_AES_256_GCM,
+                                       86400)))
+        return Error::internal("tls: session tickets: " + mbedError(rc));
+    mbedtls_ssl_conf_session_tickets_cb(&s.conf, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse, &s.tickets);
+    mbedtls_ssl_cache_set_timeout(&s.cache, 86400);
+    mbedtls_ssl_cache_set_max_entries(&s.cache, 20000);
+    mbedtls_ssl_conf_session_cache(&s.conf, &s.cache, mbedtls_ssl_cache_get, mbedtls_ssl_cache_set);
+    return ctx;
+}
+
+struct TlsConnection::Ssl {
+    mbedtls_ssl_context ssl;
+    Ssl() { mbedtls_ssl_init(&ssl); }
+    ~Ssl() { mbedtls_ssl_free(&ssl); }
+};
+
+TlsConnection::TlsConnection(std::shared_ptr<TlsServerContext> context, int fd)
+    : context_(std::move(context)), fd_(fd), ssl_(std::make_unique<Ssl>()) {
+    mbedtls_ssl_setup(&ssl_->ssl, &context_->state_->conf);
+    mbedtls_ssl_set_bio(&ssl_->ssl, this, &TlsConnection::sendCallback, &TlsConnection::recvCallback, nullptr);
+}
+
+TlsConnection::~TlsConnection() = default;
+
+int TlsConnection::sendCallback(void* self, const unsigned char* buf, size_t len) {
+    auto* c = static_cast<TlsConnection*>(self);
+    for (;;) {
+        const ssize_t n = ::send(c->fd_, buf, len, MSG_NOSIGNAL);
+        if (n >= 0) return static_cast<int>(n);
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return MBEDTLS_ERR_SSL_TIMEOUT;
+        return MBEDTLS_ERR_NET_SEND_FAILED;
+    }
+}
+
+int TlsConnection::recvCallback(void* self, unsigned char* buf, size_t len) {
+    auto* c = static_cast<TlsConnection*>(self);
+    if (c->deadline_ms_) {
+        // During the handshake a silent or dripping client gets only so long.
+        const int64_t left = c->deadline_ms_ - nowMs();
+        if (left <= 0) return MBEDTLS_ERR_SSL_TIMEOUT;
+        pollfd p{c->fd_, POLLIN, 0};
+        const int r = ::poll(&p, 1, static_cast<int>(left));
+        if (r == 0) return MBEDTLS_ERR_SSL_TIMEOUT;
+    }
+    for (;;) {
+        const ssize_t n = ::recv(c->fd_, buf, len, 0);
+        if (n >= 0) return static_cast<int>(n);
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return MBEDTLS_ERR_SSL_TIMEOUT;
+        return MBEDTLS_ERR_NET_RECV_FAILED;
+    }
+}
+
+Status TlsConnection::handshake() {
+    if (handshake_done_) return okStatus();
+    deadline_ms_ = nowMs() + context_->handshakeTimeoutMs();
+    int rc = 0;
+    while ((rc = mbedtls_ssl_handshake(&ssl_->ssl)) != 0) {
+        if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
+        deadline_ms_ = 0;
+        return Error::invalid(rc == MBEDTLS_ERR_SSL_TIMEOUT ? "handshake timed out" : "handshake failed: " + mbedError(rc));
+    }
+    deadline_ms_ = 0;
+    handshake_done_ = true;
+    return okStatus();
+}
+
+int TlsConnection::read(void* buffer, int length) {
+    for (;;) {
+        const int rc = mbedtls_ssl_read(&ssl_->ssl, static_cast<unsigned char*>(buffer), static_cast<size_t>(length));
+        if (rc >= 0) return rc;
+        if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
+        if (rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || rc == MBEDTLS_ERR_SSL_CONN_EOF) return 0;
+        if (rc == MBEDTLS_ERR_SSL_TIMEOUT) return kTimeout;
+        return kError;
+    }
+}
+
+int TlsConnection::write(const void* buffer, int length) {
+    const auto* p = static_cast<const unsigned char*>(buffer);
+    int done = 0;
+    while (done < length) {
+        const int rc = mbedtls_ssl_write(&ssl_->ssl, p + done, static_cast<size_t>(length - done));
+        if (rc > 0) {
+            done += rc;
+            continue;
+        }
+        if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
+        return rc == MBEDTLS_ERR_SSL_TIMEOUT ? kTimeout : kError;
+    }
+    return done;
+}
+
+size_t TlsConnection::pending() const { return mbedtls_ssl_get_bytes_avail(&ssl_->ssl); }
+
+void TlsConnection::closeNotify() {
+    if (handshake_done_) (void)mbedtls_ssl_close_notify(&ssl_->ssl);
+}
+
+std::string TlsConnection::cipherSuite() const { return mbedtls_ssl_get_ciphersuite(&ssl_->ssl); }
+std::string TlsConnection::version() const { return mbedtls_ssl_get_version(&ssl_->ssl); }
+
+}  // namespace prov::tls

@@ -1,0 +1,76 @@
+#pragma once
+
+// TLS for the phones' HTTPS front end, on mbedTLS. A TlsServerContext is the
+// policy (TLS 1.2 only; ECDHE with AES-GCM or ChaCha20-Poly1305; no RSA key
+// exchange and no CBC unless legacy_phones; curves P-256 and X25519), the
+// certificate, session tickets with rotating keys and a session cache. A
+// TlsConnection runs one connection over a connected socket.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "provisioner/core/result.h"
+
+namespace prov::tls {
+
+struct TlsOptions {
+    std::string cert_path;  // PEM chain, leaf first
+    std::string key_path;   // PEM key
+    bool legacy_phones = false;
+    int handshake_timeout_ms = 5000;
+};
+
+class TlsServerContext {
+public:
+    static Result<std::shared_ptr<TlsServerContext>> create(const TlsOptions& options);
+    ~TlsServerContext();
+    TlsServerContext(const TlsServerContext&) = delete;
+    TlsServerContext& operator=(const TlsServerContext&) = delete;
+    int handshakeTimeoutMs() const { return handshake_timeout_ms_; }
+
+private:
+    TlsServerContext();
+    friend class TlsConnection;
+    struct State;
+    std::unique_ptr<State> state_;
+    int handshake_timeout_ms_ = 5000;
+};
+
+class TlsConnection {
+public:
+    static constexpr int kTimeout = -2;
+    static constexpr int kError = -1;
+
+    // Takes no ownership of `fd`; it must outlive the connection.
+    TlsConnection(std::shared_ptr<TlsServerContext> context, int fd);
+    ~TlsConnection();
+    TlsConnection(const TlsConnection&) = delete;
+    TlsConnection& operator=(const TlsConnection&) = delete;
+
+    // Runs the handshake once, within the context's handshake timeout.
+    Status handshake();
+    bool handshakeDone() const { return handshake_done_; }
+    // Bytes read (>0), 0 at the end of the stream, kTimeout or kError.
+    int read(void* buffer, int length);
+    // Bytes written (all of them), kTimeout or kError.
+    int write(const void* buffer, int length);
+    // Decrypted bytes waiting to be read.
+    size_t pending() const;
+    void closeNotify();
+    std::string cipherSuite() const;
+    std::string version() const;
+
+private:
+    static int sendCallback(void* self, const unsigned char* buf, size_t len);
+    static int recvCallback(void* self, unsigned char* buf, size_t len);
+
+    std::shared_ptr<TlsServerContext> context_;
+    int fd_;
+    struct Ssl;
+    std::unique_ptr<Ssl> ssl_;
+    bool handshake_done_ = false;
+    int64_t deadline_ms_ = 0;  // during the handshake only
+};
+
+}  // namespace prov::tls
