@@ -224,6 +224,15 @@ int runServe(const ServerConfig& config) {
         log.notice("first start: an admin API token was printed on standard output; it is not shown again");
     }
 
+    TlsContexts tls_contexts;
+    {
+        auto ctx = loadTls(config, log);
+        if (!ctx) {
+            std::cerr << "provisioner: " << ctx.error().message << " (certs.dir)\n";
+            return 1;
+        }
+        tls_contexts.replace(ctx.value());
+    }
     std::vector<std::pair<std::string, int>> ports;
     std::unique_ptr<Poco::Net::HTTPServer> http;
     std::unique_ptr<Poco::Net::HTTPServer> admin;
@@ -245,15 +254,6 @@ int runServe(const ServerConfig& config) {
         std::cerr << "provisioner: cannot listen for phones on " << config.http_bind << ":" << config.http_port
                   << " (http.port): " << e.displayText() << "\n";
         return 1;
-    }
-    TlsContexts tls_contexts;
-    {
-        auto ctx = loadTls(config, log);
-        if (!ctx) {
-            std::cerr << "provisioner: " << ctx.error().message << " (certs.dir)\n";
-            return 1;
-        }
-        tls_contexts.replace(ctx.value());
     }
     std::unique_ptr<Poco::Net::HTTPServer> https_server;
     Poco::ThreadPool https_pool(2, static_cast<int>(config.http_max_threads));

@@ -109,6 +109,9 @@ Result<std::shared_ptr<TlsServerContext>> TlsServerContext::create(const TlsOpti
         return Error::invalid("tls: cannot read the certificate " + options.cert_path + ": " + mbedError(rc));
     if ((rc = mbedtls_pk_parse_keyfile(&s.key, options.key_path.c_str(), nullptr)))
         return Error::invalid("tls: cannot read the key " + options.key_path + ": " + mbedError(rc));
+    if ((rc = mbedtls_pk_check_pair(&s.chain.pk, &s.key)))
+        return Error::invalid("tls: the key " + options.key_path + " does not match the certificate " +
+                              options.cert_path);
     if ((rc = mbedtls_ssl_config_defaults(&s.conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
                                           MBEDTLS_SSL_PRESET_DEFAULT)))
         return Error::internal("tls: " + mbedError(rc));
