@@ -81,6 +81,7 @@ Result<Negotiated> negotiate(const std::map<std::string, std::string>& options, 
             if (t < 1 || t > 255)
                 return Error::invalid("timeout must be 1 to 255 seconds (RFC 2349), not " + value.substr(0, 16));
             n.timeout_us = t * 1'000'000;
+            n.explicit_timeout = true;
             n.oack["timeout"] = std::to_string(t);
         } else if (name == "tsize") {
             if (number(value, 999'999'999) < 0) return Error::invalid("tsize must be a number (RFC 2349)");
@@ -122,6 +123,18 @@ bool Transfer::sendBlock(uint64_t block, std::vector<std::string>& out) {
     return true;
 }
 
+int64_t Transfer::baseTimeout() const {
+    if (neg_.explicit_timeout || srtt_us_ == 0) return neg_.timeout_us;
+    return std::clamp<int64_t>(3 * srtt_us_, limits_.min_timeout_us, neg_.timeout_us);
+}
+
+void Transfer::sampleRtt(int64_t now_us) {
+    // Karn: a window that was sent again says nothing about the round trip.
+    if (retries_ != 0 || window_sent_us_ == 0) return;
+    const int64_t sample = std::max<int64_t>(1, now_us - window_sent_us_);
+    srtt_us_ = srtt_us_ == 0 ? sample : (7 * srtt_us_ + sample) / 8;
+}
+
 void Transfer::sendWindow(int64_t now_us, std::vector<std::string>& out) {
     // An unverified peer gets one packet at a time; a verified one a window.
     const uint64_t window = verified_ ? neg_.windowsize : 1;
@@ -129,6 +142,7 @@ void Transfer::sendWindow(int64_t now_us, std::vector<std::string>& out) {
         if (!sendBlock(b, out)) return;
     }
     next_ = std::min(base_ + window, last_block_ + 1);
+    if (retries_ == 0) window_sent_us_ = now_us;
     arm(now_us);
 }
 
@@ -136,6 +150,7 @@ void Transfer::start(int64_t now_us, std::vector<std::string>& out) {
     if (oack_pending_) {
         out.push_back(encodeOack(neg_.oack));
         ++datagrams_sent_;
+        window_sent_us_ = now_us;
         arm(now_us);
         return;
     }
@@ -146,10 +161,11 @@ void Transfer::onAck(uint16_t block, int64_t now_us, std::vector<std::string>& o
     if (state_ != State::kRunning) return;
     if (oack_pending_) {
         if (block != 0) return;
+        sampleRtt(now_us);
         oack_pending_ = false;
         verified_ = true;
         retries_ = 0;
-        timeout_us_ = neg_.timeout_us;
+        timeout_us_ = baseTimeout();
         sendWindow(now_us, out);
         return;
     }
@@ -167,8 +183,9 @@ void Transfer::onAck(uint16_t block, int64_t now_us, std::vector<std::string>& o
     if (acked == 0) return;
     verified_ = true;
     base_ = acked + 1;
+    sampleRtt(now_us);
     retries_ = 0;
-    timeout_us_ = neg_.timeout_us;
+    timeout_us_ = baseTimeout();
     if (acked == last_block_) {
         state_ = State::kDone;
         return;

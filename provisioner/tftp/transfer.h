@@ -57,6 +57,9 @@ struct Limits {
     uint16_t max_windowsize = 64;
     int64_t default_timeout_us = 1'000'000;
     int64_t max_timeout_us = 8'000'000;
+    // Without a timeout option the retransmit timer follows the measured
+    // round trip (3 x smoothed RTT), never below this.
+    int64_t min_timeout_us = 100'000;
     int max_retries = 5;
     // Until the peer has ACKed once it has not shown that it asked: send one
     // packet and retry it at most this often (no reflection amplifier).
@@ -67,6 +70,7 @@ struct Negotiated {
     uint32_t blksize = 512;
     uint16_t windowsize = 1;
     int64_t timeout_us = 1'000'000;
+    bool explicit_timeout = false;  // the client asked for one (RFC 2349): keep it
     std::map<std::string, std::string> oack;  // empty: no OACK, start with DATA 1
 };
 
@@ -110,7 +114,11 @@ private:
     int retries_ = 0;
     int64_t timeout_us_;
     int64_t deadline_ = 0;
+    int64_t window_sent_us_ = 0;  // when the current window first went out
+    int64_t srtt_us_ = 0;         // smoothed round trip, 0 until measured
     uint64_t datagrams_sent_ = 0;
+    int64_t baseTimeout() const;
+    void sampleRtt(int64_t now_us);
     State state_ = State::kRunning;
     std::string failure_;
     std::string scratch_;

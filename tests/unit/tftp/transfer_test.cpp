@@ -195,3 +195,27 @@ TEST_CASE("netascii turns LF into CR LF and CR into CR NUL") {
     CHECK(toNetascii("a\nb\rc") == std::string("a\r\nb\r\0c", 7));
     CHECK(toNetascii("") == "");
 }
+
+TEST_CASE("without a timeout option the retransmit timer follows the round trip") {
+    Limits limits;
+    Transfer t(std::make_unique<MemorySource>(content(512 * 20)), plain(), limits);
+    std::vector<std::string> out;
+    int64_t now = 0;
+    t.start(now, out);
+    CHECK(t.deadline() == kSecond);  // nothing measured yet
+    for (uint16_t b = 1; b <= 10; ++b) {
+        now += 2000;  // a 2 ms round trip
+        out.clear();
+        t.onAck(b, now, out);
+    }
+    CHECK(t.deadline() - now == limits.min_timeout_us);  // 3 x 2 ms is under the floor
+
+    Negotiated n = plain();
+    n.explicit_timeout = true;
+    n.timeout_us = 3 * kSecond;
+    Transfer fixed(std::make_unique<MemorySource>(content(512 * 20)), n, limits);
+    fixed.start(0, out);
+    out.clear();
+    fixed.onAck(1, 2000, out);
+    CHECK(fixed.deadline() - 2000 == 3 * kSecond);  // the client's choice stands
+}
