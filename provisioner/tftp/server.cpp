@@ -126,6 +126,7 @@ private:
         std::unique_ptr<Transfer> transfer;
         Event event;
         int64_t started_us = 0;
+        int64_t queued_deadline = 0;  // the deadline this session has in timers_, 0 if none
     };
 
     void watch(int fd) {
@@ -165,9 +166,15 @@ private:
             const auto [deadline, fd] = timers_.top();
             timers_.pop();
             auto it = sessions_.find(fd);
-            if (it == sessions_.end()) continue;
+            if (it == sessions_.end() || it->second.queued_deadline != deadline) continue;  // stale
+            it->second.queued_deadline = 0;
             Transfer& t = *it->second.transfer;
-            if (t.deadline() != deadline) continue;  // re-armed since: a newer entry exists
+            // Every ACK moves the deadline on without touching the heap; the
+            // entry is moved when it comes due.
+            if (t.deadline() > now) {
+                schedule(fd, it->second);
+                continue;
+            }
             out.clear();
             t.onTimer(now, out);
             flush(fd, it->second, out);
@@ -179,10 +186,15 @@ private:
         for (const auto& d : out) sendTo(fd, d, s.peer);
         const Transfer& t = *s.transfer;
         if (t.state() == Transfer::State::kRunning) {
-            timers_.emplace(t.deadline(), fd);
+            if (s.queued_deadline == 0 || t.deadline() < s.queued_deadline) schedule(fd, s);
             return;
         }
         finish(fd, t.state() == Transfer::State::kDone ? "" : t.failure());
+    }
+
+    void schedule(int fd, Session& s) {
+        s.queued_deadline = s.transfer->deadline();
+        timers_.emplace(s.queued_deadline, fd);
     }
 
     void finish(int fd, const std::string& failure) {
