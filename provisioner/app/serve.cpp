@@ -8,6 +8,7 @@
 #include <Poco/FormattingChannel.h>
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/PatternFormatter.h>
@@ -141,7 +142,11 @@ Result<std::shared_ptr<tls::TlsServerContext>> loadTls(const ServerConfig& confi
     if (!files) return files.error();
     if (files.value().generated)
         log.notice("generated a self-signed ECDSA P-256 certificate in %s", files.value().cert_path);
-    return tls::TlsServerContext::create({files.value().cert_path, files.value().key_path, config.tls_legacy_phones, 5000});
+    const tls::ClientCertMode mode = config.https_client_cert == "none"       ? tls::ClientCertMode::kNone
+                                     : config.https_client_cert == "required" ? tls::ClientCertMode::kRequired
+                                                                              : tls::ClientCertMode::kOptional;
+    return tls::TlsServerContext::create({files.value().cert_path, files.value().key_path, config.tls_legacy_phones,
+                                          5000, config.certs_dir + "/vendor-ca", mode});
 }
 
 // A signature of every file under `dir` (names, sizes, times), so a change to
@@ -268,8 +273,18 @@ int runServe(const ServerConfig& config) {
         params->setMaxKeepAliveRequests(100);
         params->setTimeout(Poco::Timespan(10, 0));
         https_server = std::make_unique<Poco::Net::HTTPServer>(
-            new http::PhoneHandlerFactory(*s.provisioning, Protocol::kHttps,
-                                          http::PhoneLimits{static_cast<size_t>(config.uploads_max_bytes)}),
+            new http::PhoneHandlerFactory(
+                *s.provisioning, Protocol::kHttps, http::PhoneLimits{static_cast<size_t>(config.uploads_max_bytes)},
+                nullptr,
+                [](Poco::Net::HTTPServerRequest& request, FetchRequest& fetch) {
+                    auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(request);
+                    if (auto* tls = dynamic_cast<https::TlsStreamSocketImpl*>(impl.socket().impl())) {
+                        const tls::PeerIdentity& peer = tls->peer();
+                        fetch.client_cert = peer.verified;
+                        fetch.cert_mac = peer.mac;
+                        fetch.cert_vendor = peer.vendor;
+                    }
+                }),
             https_pool, socket, params);
         https_server->start();
         ports.emplace_back("https", socket.address().port());

@@ -30,6 +30,7 @@ const std::set<std::string>& knownKeys() {
         "log.level", "http.bind", "provisioning.allow_networks", "uploads.dir", "uploads.max_bytes",
         "templates.poll_seconds", "http.max_threads", "http.overload_queue", "tftp.bind", "tftp.loops",
         "tftp.max_transfers", "tftp.max_per_source", "https.bind", "tls.server_names", "tls.legacy_phones",
+        "https.client_cert", "policy.secrets_require_client_cert",
     };
     return kKeys;
 }
@@ -126,6 +127,15 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
         if (legacy != "true" && legacy != "false")
             return Error::invalid("config: tls.legacy_phones must be true or false (got '" + legacy + "')");
         cfg.tls_legacy_phones = legacy == "true";
+        cfg.https_client_cert = c.getString("https.client_cert", cfg.https_client_cert);
+        if (cfg.https_client_cert != "none" && cfg.https_client_cert != "optional" && cfg.https_client_cert != "required")
+            return Error::invalid("config: https.client_cert must be none, optional or required (got '" +
+                                  cfg.https_client_cert + "')");
+        const std::string require = c.getString("policy.secrets_require_client_cert", "false");
+        if (require != "true" && require != "false")
+            return Error::invalid("config: policy.secrets_require_client_cert must be true or false (got '" +
+                                  require + "')");
+        cfg.secrets_require_client_cert = require == "true";
     }
     for (auto [key, field, min, max] : {std::tuple{"tftp.loops", &cfg.tftp_loops, 1, 64},
                                         {"tftp.max_transfers", &cfg.tftp_max_transfers, 1, 1000000},

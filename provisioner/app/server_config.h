@@ -38,6 +38,8 @@ struct ServerConfig {
     std::string https_bind = "0.0.0.0";
     std::vector<std::string> tls_server_names;  // empty: host name and local addresses
     bool tls_legacy_phones = false;
+    std::string https_client_cert = "optional";  // none | optional | required
+    bool secrets_require_client_cert = false;
     int64_t tftp_loops = 2;
     int64_t tftp_max_transfers = 4096;
     int64_t tftp_max_per_source = 512;

@@ -50,7 +50,8 @@ Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Migra
     s->events = std::make_unique<EventRecorder>(*s->store);
     s->provisioning = std::make_unique<ProvisioningService>(
         *s->store, *s->bundles, *s->policy, *s->events, s->hasher, s->clock, s->generation,
-        ServiceOptions{config.firmware_dir, config.uploads_dir, static_cast<size_t>(config.uploads_max_bytes)});
+        ServiceOptions{config.secrets_require_client_cert, config.firmware_dir, config.uploads_dir,
+                       static_cast<size_t>(config.uploads_max_bytes)});
     return s;
 }
 

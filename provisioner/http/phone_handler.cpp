@@ -31,8 +31,9 @@ public:
 
 class PhoneHandler final : public Poco::Net::HTTPRequestHandler {
 public:
-    PhoneHandler(ProvisioningService& service, Protocol protocol, PhoneLimits limits, const LoadGauge* gauge)
-        : service_(service), protocol_(protocol), limits_(limits), gauge_(gauge) {}
+    PhoneHandler(ProvisioningService& service, Protocol protocol, PhoneLimits limits, const LoadGauge* gauge,
+                 const PeerIdentityFn& identity)
+        : service_(service), protocol_(protocol), limits_(limits), gauge_(gauge), identity_(identity) {}
 
     void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
         if (gauge_ && gauge_->shedKeepAlive()) response.setKeepAlive(false);
@@ -41,6 +42,7 @@ public:
         fetch.peer_ip = request.clientAddress().host().toString();
         fetch.user_agent = request.get("User-Agent", "");
         fetch.if_none_match = request.get("If-None-Match", "");
+        if (identity_) identity_(request, fetch);
         const std::string& method = request.getMethod();
         if (method == HTTPRequest::HTTP_GET) {
             fetch.method = Method::kGet;
@@ -125,6 +127,7 @@ private:
     Protocol protocol_;
     PhoneLimits limits_;
     const LoadGauge* gauge_;
+    const PeerIdentityFn& identity_;
 };
 
 }  // namespace
@@ -149,7 +152,7 @@ std::string fileFromTarget(const std::string& target) {
 
 Poco::Net::HTTPRequestHandler* PhoneHandlerFactory::createRequestHandler(const HTTPServerRequest&) {
     if (gauge_ && gauge_->overloaded()) return new OverloadHandler();
-    return new PhoneHandler(service_, protocol_, limits_, gauge_);
+    return new PhoneHandler(service_, protocol_, limits_, gauge_, identity_);
 }
 
 }  // namespace prov::http

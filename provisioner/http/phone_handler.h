@@ -6,6 +6,8 @@
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
+#include <functional>
+
 #include "provisioner/service/provisioning_service.h"
 
 namespace prov::http {
@@ -25,11 +27,14 @@ public:
     virtual bool overloaded() const = 0;
 };
 
+// Fills in what the connection proved (HTTPS client certificates).
+using PeerIdentityFn = std::function<void(Poco::Net::HTTPServerRequest&, FetchRequest&)>;
+
 class PhoneHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 public:
     PhoneHandlerFactory(ProvisioningService& service, Protocol protocol, PhoneLimits limits,
-                        const LoadGauge* gauge = nullptr)
-        : service_(service), protocol_(protocol), limits_(limits), gauge_(gauge) {}
+                        const LoadGauge* gauge = nullptr, PeerIdentityFn identity = nullptr)
+        : service_(service), protocol_(protocol), limits_(limits), gauge_(gauge), identity_(std::move(identity)) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
 
 private:
@@ -37,6 +42,7 @@ private:
     Protocol protocol_;
     PhoneLimits limits_;
     const LoadGauge* gauge_;
+    PeerIdentityFn identity_;
 };
 
 // The file name asked for in a raw request target ("/0015654aa937.cfg?x=1"),

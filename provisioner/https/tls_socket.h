@@ -31,6 +31,8 @@ public:
     void close() override;
     void shutdown() override;
     bool secure() const override { return true; }
+    // Valid after the handshake (the first read).
+    const tls::PeerIdentity& peer() const { return conn_->peer(); }
 
 private:
     ~TlsStreamSocketImpl() override;

@@ -21,6 +21,10 @@ struct FetchRequest {
     std::string body;        // PUT uploads only
     // TFTP records its event when the transfer ends, not when it starts.
     bool record_now = true;
+    // HTTPS: the MAC a verified factory certificate proved (canonical), and its vendor.
+    std::string cert_mac;
+    std::string cert_vendor;
+    bool client_cert = false;
 };
 
 enum class Outcome {
@@ -29,6 +33,7 @@ enum class Outcome {
     kStored,            // an upload was accepted
     kNotFound,
     kDenied,
+    kForbidden,         // a proven phone asked for another phone's file
     kBadRequest,
     kTooLarge,
     kMethodNotAllowed,

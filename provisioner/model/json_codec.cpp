@@ -203,6 +203,7 @@ ObjectPtr toJson(const Event& e) {
     o->set("bytes", e.bytes);
     o->set("duration_us", e.duration_us);
     o->set("config_hash", e.config_hash);
+    o->set("auth", e.auth);
     return o;
 }
 

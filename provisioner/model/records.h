@@ -125,6 +125,7 @@ struct Event {
     int64_t bytes = 0;
     int64_t duration_us = 0;
     std::string config_hash;
+    std::string auth;  // how the fetch was authorised: network, client_cert, none
 };
 
 struct Page {

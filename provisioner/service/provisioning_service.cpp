@@ -34,7 +34,8 @@ std::string outcomeName(Outcome o) {
         case Outcome::kNotModified:
         case Outcome::kStored: return "served";
         case Outcome::kNotFound: return "not_found";
-        case Outcome::kDenied: return "denied";
+        case Outcome::kDenied:
+        case Outcome::kForbidden: return "denied";
         default: return "error";
     }
 }
@@ -76,7 +77,8 @@ FetchResponse ProvisioningService::fetch(const FetchRequest& request, Event* def
         Poco::Logger::get("provisioning")
             .error("%s %s from %s: %s", event.protocol, event.path, request.peer_ip, result.error().message);
     }
-    if (response.outcome == Outcome::kDenied || response.outcome == Outcome::kNotFound) {
+    if (response.outcome == Outcome::kDenied || response.outcome == Outcome::kNotFound ||
+        response.outcome == Outcome::kForbidden) {
         Poco::Logger::get("provisioning")
             .information("%s %s from %s refused: %s", event.protocol, event.path, request.peer_ip, response.reason);
     }
@@ -115,6 +117,14 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
     }
     const DeviceIdentity& ident = id.value();
     event.mac = ident.mac;
+    event.auth = request.client_cert ? "client_cert" : "none";
+    // A phone that proved its MAC may fetch only its own files.
+    if (request.client_cert && !request.cert_mac.empty() && !ident.mac.empty() && ident.mac != request.cert_mac) {
+        FetchResponse r;
+        r.outcome = Outcome::kForbidden;
+        r.reason = "certificate for " + request.cert_mac + " asked for " + ident.mac + "'s file";
+        return r;
+    }
     event.vendor = ident.vendor->id;
     event.model = ident.model;
     event.firmware = ident.firmware;
@@ -134,13 +144,20 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
 Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, const FetchRequest& request,
                                                       Event& event, bool enforce_policy) {
     const bool device_file = id.route->kind == FileKind::kDevice;
+    // Secrets go to a phone that proved this MAC with its certificate, or,
+    // unless policy.secrets_require_client_cert, to an allowed network.
+    const bool proven = request.client_cert && !request.cert_mac.empty() && request.cert_mac == id.mac;
+    const bool by_network = !options_.secrets_require_client_cert && policy_.allowsSecrets(request.peer_ip);
+    if (device_file && id.route->secrets && enforce_policy) event.auth = proven ? "client_cert" : by_network ? "network" : "none";
     // Unknown and denied MACs both get the same answer after the same store
     // read, so neither the bytes nor the time tell a MAC sweep which exist.
-    if (device_file && enforce_policy && id.route->secrets && !policy_.allowsSecrets(request.peer_ip)) {
+    if (device_file && enforce_policy && id.route->secrets && !proven && !by_network) {
         auto resolved = resolver_.resolve(id.mac);
         if (!resolved) return resolved.error();
         if (!resolved.value()) return notFound("MAC " + id.mac + " is not in the store");
-        return denied("secrets are not served to " + request.peer_ip + " (provisioning.allow_networks)");
+        return denied(options_.secrets_require_client_cert
+                          ? "secrets need a client certificate for this MAC (policy.secrets_require_client_cert)"
+                          : "secrets are not served to " + request.peer_ip + " (provisioning.allow_networks)");
     }
     const uint64_t generation = generation_.current();
     const std::string key = id.vendor->id + "|" + id.route->pattern.text() + "|" + id.file + "|" + id.mac + "|" +

@@ -20,6 +20,8 @@
 namespace prov {
 
 struct ServiceOptions {
+    // Secrets only to phones whose factory certificate proved their MAC.
+    bool secrets_require_client_cert = false;
     std::string firmware_dir = "firmware";
     std::string uploads_dir = "var/uploads";
     size_t max_upload_bytes = 1 << 20;

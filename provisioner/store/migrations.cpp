@@ -151,6 +151,8 @@ CREATE TRIGGER gen_ext_upd AFTER UPDATE ON extensions BEGIN UPDATE config_genera
 CREATE TRIGGER gen_ext_del AFTER DELETE ON extensions BEGIN UPDATE config_generation SET value = value + 1; END;
 CREATE TRIGGER gen_dev_ins AFTER INSERT ON devices BEGIN UPDATE config_generation SET value = value + 1; END;
 CREATE TRIGGER gen_dev_upd AFTER UPDATE OF make, model, serial, label, state, last_firmware ON devices
+    WHEN OLD.make IS NOT NEW.make OR OLD.model IS NOT NEW.model OR OLD.serial IS NOT NEW.serial
+      OR OLD.label IS NOT NEW.label OR OLD.state IS NOT NEW.state OR OLD.last_firmware IS NOT NEW.last_firmware
     BEGIN UPDATE config_generation SET value = value + 1; END;
 CREATE TRIGGER gen_dev_del AFTER DELETE ON devices BEGIN UPDATE config_generation SET value = value + 1; END;
 CREATE TRIGGER gen_btn_ins AFTER INSERT ON buttons BEGIN UPDATE config_generation SET value = value + 1; END;
@@ -161,12 +163,17 @@ CREATE TRIGGER gen_set_upd AFTER UPDATE ON settings BEGIN UPDATE config_generati
 CREATE TRIGGER gen_set_del AFTER DELETE ON settings BEGIN UPDATE config_generation SET value = value + 1; END;
 )SQL";
 
+constexpr std::string_view kEventAuth = R"SQL(
+ALTER TABLE events ADD COLUMN auth TEXT NOT NULL DEFAULT '';
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> kMigrations = {
         {1, "initial schema", kInitial},
         {2, "config generation counter", kConfigGeneration},
+        {3, "how each fetch was authorised", kEventAuth},
     };
     return kMigrations;
 }

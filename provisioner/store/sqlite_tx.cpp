@@ -493,10 +493,10 @@ Status SqliteTx::insertEvents(const std::vector<Event>& events) {
     for (const Event& e : events) {
         Stmt s(conn_,
                "INSERT INTO events (at, mac, peer_ip, protocol, path, user_agent, vendor, model,"
-               " firmware, outcome, bytes, duration_us, config_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+               " firmware, outcome, bytes, duration_us, config_hash, auth) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         s.bind(1, e.at).bind(2, e.mac).bind(3, e.peer_ip).bind(4, e.protocol).bind(5, e.path);
         s.bind(6, e.user_agent).bind(7, e.vendor).bind(8, e.model).bind(9, e.firmware);
-        s.bind(10, e.outcome).bind(11, e.bytes).bind(12, e.duration_us).bind(13, e.config_hash);
+        s.bind(10, e.outcome).bind(11, e.bytes).bind(12, e.duration_us).bind(13, e.config_hash).bind(14, e.auth);
         s.step();
         if (s.failed()) return failure("event");
     }
@@ -513,7 +513,7 @@ Result<Listing<Event>> SqliteTx::listEvents(const EventFilter& f, Page page) {
     if (!total) return total.error();
     out.total = total.value();
     Stmt s(conn_, "SELECT id, at, mac, peer_ip, protocol, path, user_agent, vendor, model, firmware,"
-                  " outcome, bytes, duration_us, config_hash FROM events" + w.sql +
+                  " outcome, bytes, duration_us, config_hash, auth FROM events" + w.sql +
                   " ORDER BY id DESC" + pageClause(page));
     w.bind(s);
     while (s.step()) {
@@ -533,6 +533,7 @@ Result<Listing<Event>> SqliteTx::listEvents(const EventFilter& f, Page page) {
         e.bytes = s.integer(c++);
         e.duration_us = s.integer(c++);
         e.config_hash = s.text(c++);
+        e.auth = s.text(c++);
         out.items.push_back(std::move(e));
     }
     if (s.failed()) return failure("events");

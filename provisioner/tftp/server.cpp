@@ -307,6 +307,9 @@ private:
         FetchResponse r = server_.service_.fetch(fetch, &event);
         auto fail = [&](ErrorCode code, const std::string& message) {
             event.bytes = 0;
+            // A refusal after the pipeline said yes (netascii limit, a file
+            // gone, no socket) is not a served file.
+            if (event.outcome == "served") event.outcome = code == ErrorCode::kFileNotFound ? "not_found" : "error";
             server_.service_.record(std::move(event));
             releaseSource(peer_ip);
             sendTo(listen_fd_, encodeError(code, message), from);
@@ -345,7 +348,6 @@ private:
         }
         auto negotiated = negotiate(req.options, source->size(), server_.options_.limits);
         if (!negotiated) {
-            event.outcome = "error";
             fail(ErrorCode::kOptionRefused, negotiated.error().message);
             return;
         }

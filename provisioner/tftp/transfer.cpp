@@ -130,7 +130,7 @@ int64_t Transfer::baseTimeout() const {
 
 void Transfer::sampleRtt(int64_t now_us) {
     // Karn: a window that was sent again says nothing about the round trip.
-    if (retries_ != 0 || window_sent_us_ == 0) return;
+    if (retries_ != 0 || window_sent_us_ < 0) return;
     const int64_t sample = std::max<int64_t>(1, now_us - window_sent_us_);
     srtt_us_ = srtt_us_ == 0 ? sample : (7 * srtt_us_ + sample) / 8;
 }
@@ -147,6 +147,7 @@ void Transfer::sendWindow(int64_t now_us, std::vector<std::string>& out) {
 }
 
 void Transfer::start(int64_t now_us, std::vector<std::string>& out) {
+    last_progress_us_ = now_us;
     if (oack_pending_) {
         out.push_back(encodeOack(neg_.oack));
         ++datagrams_sent_;
@@ -164,6 +165,7 @@ void Transfer::onAck(uint16_t block, int64_t now_us, std::vector<std::string>& o
         sampleRtt(now_us);
         oack_pending_ = false;
         verified_ = true;
+        last_progress_us_ = now_us;
         retries_ = 0;
         timeout_us_ = baseTimeout();
         sendWindow(now_us, out);
@@ -182,6 +184,7 @@ void Transfer::onAck(uint16_t block, int64_t now_us, std::vector<std::string>& o
     }
     if (acked == 0) return;
     verified_ = true;
+    last_progress_us_ = now_us;
     base_ = acked + 1;
     sampleRtt(now_us);
     retries_ = 0;
@@ -198,7 +201,8 @@ void Transfer::onAck(uint16_t block, int64_t now_us, std::vector<std::string>& o
 void Transfer::onTimer(int64_t now_us, std::vector<std::string>& out) {
     if (state_ != State::kRunning || now_us < deadline_) return;
     const int cap = verified_ ? limits_.max_retries : limits_.max_retries_unverified;
-    if (++retries_ > cap) {
+    const bool patient = verified_ && now_us - last_progress_us_ < limits_.give_up_after_us;
+    if (++retries_ > cap && !patient) {
         state_ = State::kFailed;
         failure_ = "no answer after " + std::to_string(cap) + " retransmissions";
         return;

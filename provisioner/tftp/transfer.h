@@ -61,6 +61,9 @@ struct Limits {
     // round trip (3 x smoothed RTT), never below this.
     int64_t min_timeout_us = 100'000;
     int max_retries = 5;
+    // A peer that has ACKed is given at least this long of silence before
+    // the transfer is dropped (a phone may pause while it writes flash).
+    int64_t give_up_after_us = 20'000'000;
     // Until the peer has ACKed once it has not shown that it asked: send one
     // packet and retry it at most this often (no reflection amplifier).
     int max_retries_unverified = 3;
@@ -114,7 +117,8 @@ private:
     int retries_ = 0;
     int64_t timeout_us_;
     int64_t deadline_ = 0;
-    int64_t window_sent_us_ = 0;  // when the current window first went out
+    int64_t window_sent_us_ = -1;  // when the current window first went out; -1: never
+    int64_t last_progress_us_ = 0;  // start, or the last ACK that moved the window
     int64_t srtt_us_ = 0;         // smoothed round trip, 0 until measured
     uint64_t datagrams_sent_ = 0;
     int64_t baseTimeout() const;

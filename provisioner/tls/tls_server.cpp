@@ -10,12 +10,18 @@
 #include <mbedtls/ssl_ciphersuites.h>
 #include <mbedtls/ssl_ticket.h>
 #include <mbedtls/x509_crt.h>
+#include <dirent.h>
+#include <mbedtls/oid.h>
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <vector>
+
+#include "provisioner/core/mac_address.h"
 
 namespace prov::tls {
 
@@ -67,7 +73,16 @@ const mbedtls_ecp_group_id kCurves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP
 
 }  // namespace
 
+struct VendorCa {
+    std::string vendor;
+    mbedtls_x509_crt chain;
+    VendorCa() { mbedtls_x509_crt_init(&chain); }
+    ~VendorCa() { mbedtls_x509_crt_free(&chain); }
+};
+
 struct TlsServerContext::State {
+    std::vector<std::unique_ptr<VendorCa>> vendor_cas;
+    mbedtls_x509_crt all_cas;
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
     mbedtls_x509_crt chain;
@@ -76,6 +91,7 @@ struct TlsServerContext::State {
     mbedtls_ssl_cache_context cache;
     mbedtls_ssl_config conf;
     State() {
+        mbedtls_x509_crt_init(&all_cas);
         mbedtls_entropy_init(&entropy);
         mbedtls_ctr_drbg_init(&drbg);
         mbedtls_x509_crt_init(&chain);
@@ -92,8 +108,62 @@ struct TlsServerContext::State {
         mbedtls_x509_crt_free(&chain);
         mbedtls_ctr_drbg_free(&drbg);
         mbedtls_entropy_free(&entropy);
+        mbedtls_x509_crt_free(&all_cas);
     }
 };
+
+size_t TlsServerContext::vendorCaCount() const { return state_->vendor_cas.size(); }
+
+namespace {
+
+// Reads <dir>/<vendor>/*.pem; a file that does not parse is an error naming it.
+Status loadVendorCas(const std::string& dir, std::vector<std::unique_ptr<VendorCa>>& out, mbedtls_x509_crt& all) {
+    DIR* d = opendir(dir.c_str());
+    if (!d) return okStatus();  // no vendor CAs: no client certificates can be verified
+    std::vector<std::string> vendors;
+    while (dirent* e = readdir(d)) {
+        if (e->d_name[0] != '.') vendors.emplace_back(e->d_name);
+    }
+    closedir(d);
+    std::sort(vendors.begin(), vendors.end());
+    for (const std::string& v : vendors) {
+        const std::string vdir = dir + "/" + v;
+        DIR* vd = opendir(vdir.c_str());
+        if (!vd) continue;
+        auto ca = std::make_unique<VendorCa>();
+        ca->vendor = v;
+        while (dirent* e = readdir(vd)) {
+            const std::string name = e->d_name;
+            if (name.size() < 5 || name.compare(name.size() - 4, 4, ".pem") != 0) continue;
+            const std::string path = vdir + "/" + name;
+            int rc = mbedtls_x509_crt_parse_file(&ca->chain, path.c_str());
+            if (rc == 0) rc = mbedtls_x509_crt_parse_file(&all, path.c_str());
+            if (rc != 0) {
+                closedir(vd);
+                return Error::invalid("tls: vendor CA " + path + ": " + mbedError(rc));
+            }
+        }
+        closedir(vd);
+        if (ca->chain.version != 0) out.push_back(std::move(ca));
+    }
+    return okStatus();
+}
+
+// The MAC a factory certificate names: Cisco puts it in the subject's ST
+// field; Polycom and most others make it the CN.
+std::string macFromSubject(const mbedtls_x509_crt& crt, const std::string& vendor) {
+    const bool cisco = vendor == "cisco";
+    for (const mbedtls_x509_name* n = &crt.subject; n; n = n->next) {
+        const bool is_cn = MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0;
+        const bool is_st = MBEDTLS_OID_CMP(MBEDTLS_OID_AT_STATE, &n->oid) == 0;
+        if (!(cisco ? is_st : is_cn)) continue;
+        const std::string value(reinterpret_cast<const char*>(n->val.p), n->val.len);
+        if (auto mac = MacAddress::parse(value)) return mac->canonical();
+    }
+    return "";
+}
+
+}  // namespace
 
 TlsServerContext::TlsServerContext() : state_(std::make_unique<State>()) {}
 TlsServerContext::~TlsServerContext() = default;
@@ -120,7 +190,18 @@ Result<std::shared_ptr<TlsServerContext>> TlsServerContext::create(const TlsOpti
     mbedtls_ssl_conf_max_version(&s.conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_ciphersuites(&s.conf, options.legacy_phones ? kLegacySuites : kModernSuites);
     mbedtls_ssl_conf_curves(&s.conf, kCurves);
-    mbedtls_ssl_conf_authmode(&s.conf, MBEDTLS_SSL_VERIFY_NONE);
+    if (auto st = loadVendorCas(options.vendor_ca_dir, s.vendor_cas, s.all_cas); !st) return st.error();
+    if (options.client_cert == ClientCertMode::kNone || s.vendor_cas.empty()) {
+        if (options.client_cert == ClientCertMode::kRequired)
+            return Error::invalid("tls: https.client_cert=required but " + options.vendor_ca_dir +
+                                  " holds no vendor CA (<vendor>/*.pem)");
+        mbedtls_ssl_conf_authmode(&s.conf, MBEDTLS_SSL_VERIFY_NONE);
+    } else {
+        mbedtls_ssl_conf_ca_chain(&s.conf, &s.all_cas, nullptr);
+        mbedtls_ssl_conf_authmode(&s.conf, options.client_cert == ClientCertMode::kRequired
+                                               ? MBEDTLS_SSL_VERIFY_REQUIRED
+                                               : MBEDTLS_SSL_VERIFY_OPTIONAL);
+    }
     if ((rc = mbedtls_ssl_conf_own_cert(&s.conf, &s.chain, &s.key)))
         return Error::invalid("tls: the key does not match the certificate: " + mbedError(rc));
     // Tickets: AES-256-GCM keys that rotate every lifetime (the module keeps
@@ -190,8 +271,34 @@ Status TlsConnection::handshake() {
         return Error::invalid(rc == MBEDTLS_ERR_SSL_TIMEOUT ? "handshake timed out" : "handshake failed: " + mbedError(rc));
     }
     deadline_ms_ = 0;
+    if (auto st = checkPeer(); !st) return st;
     handshake_done_ = true;
     return okStatus();
+}
+
+Status TlsConnection::checkPeer() {
+    const mbedtls_x509_crt* peer = mbedtls_ssl_get_peer_cert(&ssl_->ssl);
+    if (!peer) return okStatus();  // no certificate: the request stands on its network alone
+    // With an optional certificate mbedTLS finishes the handshake whatever
+    // the verification said; a certificate that was sent must be good.
+    if (mbedtls_ssl_get_verify_result(&ssl_->ssl) != 0) {
+        char why[256];
+        mbedtls_x509_crt_verify_info(why, sizeof why, "", mbedtls_ssl_get_verify_result(&ssl_->ssl));
+        return Error::invalid(std::string("client certificate refused: ") + why);
+    }
+    // Which vendor's CA signed it decides where the MAC is read from.
+    for (const auto& ca : context_->state_->vendor_cas) {
+        uint32_t flags = 0;
+        if (mbedtls_x509_crt_verify(const_cast<mbedtls_x509_crt*>(peer), &ca->chain, nullptr, nullptr, &flags,
+                                    nullptr, nullptr) == 0 &&
+            flags == 0) {
+            peer_.verified = true;
+            peer_.vendor = ca->vendor;
+            peer_.mac = macFromSubject(*peer, ca->vendor);
+            return okStatus();
+        }
+    }
+    return Error::invalid("client certificate refused: it chains to no vendor CA");
 }
 
 int TlsConnection::read(void* buffer, int length) {

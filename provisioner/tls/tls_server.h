@@ -14,11 +14,26 @@
 
 namespace prov::tls {
 
+enum class ClientCertMode { kNone, kOptional, kRequired };
+
 struct TlsOptions {
     std::string cert_path;  // PEM chain, leaf first
     std::string key_path;   // PEM key
     bool legacy_phones = false;
     int handshake_timeout_ms = 5000;
+    // Phones' factory certificates: <vendor_ca_dir>/<vendor>/*.pem are the
+    // CAs of each vendor.
+    std::string vendor_ca_dir;
+    ClientCertMode client_cert = ClientCertMode::kOptional;
+};
+
+// What a client certificate proved. A certificate that does not chain to
+// its vendor's CA, or is expired or not yet valid, fails the handshake, so a
+// connection only ever carries a verified identity or none.
+struct PeerIdentity {
+    bool verified = false;
+    std::string vendor;  // vendor-ca folder whose CA signed it
+    std::string mac;     // canonical; empty when the subject names none
 };
 
 class TlsServerContext {
@@ -28,6 +43,7 @@ public:
     TlsServerContext(const TlsServerContext&) = delete;
     TlsServerContext& operator=(const TlsServerContext&) = delete;
     int handshakeTimeoutMs() const { return handshake_timeout_ms_; }
+    size_t vendorCaCount() const;
 
 private:
     TlsServerContext();
@@ -60,6 +76,7 @@ public:
     void closeNotify();
     std::string cipherSuite() const;
     std::string version() const;
+    const PeerIdentity& peer() const { return peer_; }
 
 private:
     static int sendCallback(void* self, const unsigned char* buf, size_t len);
@@ -70,6 +87,8 @@ private:
     struct Ssl;
     std::unique_ptr<Ssl> ssl_;
     bool handshake_done_ = false;
+    PeerIdentity peer_;
+    Status checkPeer();
     int64_t deadline_ms_ = 0;  // during the handshake only
 };
 

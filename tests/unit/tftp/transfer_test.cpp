@@ -97,7 +97,10 @@ TEST_CASE("duplicate ACKs do not double the traffic (Sorcerer's Apprentice)") {
 TEST_CASE("retransmission backs off and gives up after the cap") {
     Limits limits;
     limits.max_retries = 3;
-    Transfer t(std::make_unique<MemorySource>(content(2000)), plain(), limits);
+    limits.give_up_after_us = 0;  // the count alone decides here
+    Negotiated n = plain();
+    n.explicit_timeout = true;  // a fixed 1 s base, as if the client asked for it
+    Transfer t(std::make_unique<MemorySource>(content(2000)), n, limits);
     std::vector<std::string> out;
     t.start(0, out);
     out.clear();
@@ -218,4 +221,24 @@ TEST_CASE("without a timeout option the retransmit timer follows the round trip"
     out.clear();
     fixed.onAck(1, 2000, out);
     CHECK(fixed.deadline() - 2000 == 3 * kSecond);  // the client's choice stands
+}
+
+TEST_CASE("a peer that has ACKed gets at least give_up_after of silence") {
+    Limits limits;  // 5 retries, 20 s
+    Transfer t(std::make_unique<MemorySource>(content(512 * 50)), plain(), limits);
+    std::vector<std::string> out;
+    t.start(0, out);
+    t.onAck(1, 2000, out);  // verified, fast round trip: the timer starts at 100 ms
+    int64_t now = 2000;
+    int sends = 0;
+    while (t.state() == Transfer::State::kRunning && sends < 100) {
+        now = t.deadline();
+        out.clear();
+        t.onTimer(now, out);
+        sends += static_cast<int>(out.size());
+    }
+    CHECK(t.state() == Transfer::State::kFailed);
+    CHECK(now - 2000 >= limits.give_up_after_us);  // not dropped after 6 s of backoff
+    CHECK(now - 2000 < limits.give_up_after_us + 2 * limits.max_timeout_us);
+    CHECK(sends > limits.max_retries);
 }
