@@ -32,6 +32,27 @@ Result<std::unique_ptr<FileSource>> FileSource::open(const std::string& path) {
 FileSource::~FileSource() { ::close(fd_); }
 
 bool FileSource::read(uint64_t offset, size_t len, std::string& out) {
+    constexpr size_t kAhead = 256 * 1024;
+    if (offset >= ahead_offset_ && offset + len <= ahead_offset_ + ahead_.size()) {
+        out.assign(ahead_, offset - ahead_offset_, len);
+        return true;
+    }
+    if (len < kAhead) {
+        // Refill the read-ahead window from `offset`, then serve from it.
+        ahead_.resize(kAhead);
+        size_t got = 0;
+        while (got < kAhead) {
+            const ssize_t n = ::pread(fd_, ahead_.data() + got, kAhead - got, static_cast<off_t>(offset + got));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return false;
+            if (n == 0) break;
+            got += static_cast<size_t>(n);
+        }
+        ahead_.resize(got);
+        ahead_offset_ = offset;
+        out.assign(ahead_, 0, std::min(len, got));
+        return true;
+    }
     out.resize(len);
     size_t got = 0;
     while (got < len) {

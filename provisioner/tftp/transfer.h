@@ -47,6 +47,9 @@ private:
     FileSource(int fd, uint64_t size) : fd_(fd), size_(size) {}
     int fd_;
     uint64_t size_;
+    // Blocks are read in order: one pread fills many of them.
+    std::string ahead_;
+    uint64_t ahead_offset_ = 0;
 };
 
 // netascii: LF -> CR LF, CR -> CR NUL (RFC 764, as RFC 1350 asks).
