@@ -25,6 +25,14 @@ bool isIp(const std::string& ip) {
     return inet_pton(AF_INET, ip.c_str(), buf) == 1 || inet_pton(AF_INET6, ip.c_str(), buf) == 1;
 }
 
+// The extension named `extension`, or NotFound.
+Result<Extension> existing(StoreTx& tx, const std::string& extension) {
+    auto cur = tx.getExtension(extension);
+    if (!cur) return cur.error();
+    if (!cur.value()) return Error::notFound("no extension " + extension);
+    return *cur.value();
+}
+
 }  // namespace
 
 Extension Inventory::effective(Extension e) const {
@@ -225,10 +233,9 @@ Result<Extension> Inventory::editExtension(const std::string& extension, const E
                                            const Actor& actor) {
     Extension next;
     Status st = writeTx([&](StoreTx& tx) -> Status {
-        auto cur = tx.getExtension(extension);
+        auto cur = existing(tx, extension);
         if (!cur) return cur.error();
-        if (!cur.value()) return Error::notFound("no extension " + extension);
-        const Extension before = *cur.value();
+        const Extension before = cur.value();
         next = before;
         FieldErrors errors;
         std::optional<int64_t> version;
@@ -262,10 +269,9 @@ Result<Extension> Inventory::editExtension(const std::string& extension, const E
 
 Status Inventory::deleteExtension(const std::string& extension, bool force, const Actor& actor) {
     return writeTx([&](StoreTx& tx) -> Status {
-        auto cur = tx.getExtension(extension);
+        auto cur = existing(tx, extension);
         if (!cur) return cur.error();
-        if (!cur.value()) return Error::notFound("no extension " + extension);
-        const Extension& e = *cur.value();
+        const Extension& e = cur.value();
         std::vector<std::string> refs;
         if (!e.call_forward.empty()) refs.push_back("call forward is set to " + e.call_forward);
         if (e.voicemail_enabled) refs.push_back("voicemail is enabled");
@@ -300,10 +306,9 @@ Result<Extension> Inventory::setRegistration(const std::string& extension, const
     if (!errors.empty()) return invalidFields(errors);
     Extension next;
     Status st = writeTx([&](StoreTx& tx) -> Status {
-        auto cur = tx.getExtension(extension);
+        auto cur = existing(tx, extension);
         if (!cur) return cur.error();
-        if (!cur.value()) return Error::notFound("no extension " + extension);
-        const Extension before = *cur.value();
+        const Extension before = cur.value();
         next = before;
         if (*status != before.status || !before.status_changed_at) next.status_changed_at = clock_.nowSeconds();
         next.status = *status;
@@ -321,10 +326,9 @@ Result<Extension> Inventory::setRegistration(const std::string& extension, const
 Result<std::vector<Button>> Inventory::getButtons(const std::string& extension) {
     std::vector<Button> out;
     Status st = store_.read([&](StoreTx& tx) -> Status {
-        auto cur = tx.getExtension(extension);
+        auto cur = existing(tx, extension);
         if (!cur) return cur.error();
-        if (!cur.value()) return Error::notFound("no extension " + extension);
-        auto b = tx.getButtons(cur.value()->id);
+        auto b = tx.getButtons(cur.value().id);
         if (!b) return b.error();
         out = std::move(b).value();
         return okStatus();
@@ -340,12 +344,11 @@ Result<std::vector<Button>> Inventory::setButtons(const std::string& extension,
     if (!errors.empty()) return invalidFields(errors);
     std::sort(buttons.begin(), buttons.end(), [](const Button& a, const Button& b) { return a.index < b.index; });
     Status st = writeTx([&](StoreTx& tx) -> Status {
-        auto cur = tx.getExtension(extension);
+        auto cur = existing(tx, extension);
         if (!cur) return cur.error();
-        if (!cur.value()) return Error::notFound("no extension " + extension);
-        auto before = tx.getButtons(cur.value()->id);
+        auto before = tx.getButtons(cur.value().id);
         if (!before) return before.error();
-        if (auto put = tx.replaceButtons(cur.value()->id, buttons); !put) return put;
+        if (auto put = tx.replaceButtons(cur.value().id, buttons); !put) return put;
         return audit(tx, actor, "update", "buttons", extension,
                      json::stringify(json::toJson(before.value())), json::stringify(json::toJson(buttons)));
     });

@@ -31,6 +31,25 @@ Result<std::unique_ptr<FileSource>> FileSource::open(const std::string& path) {
 
 FileSource::~FileSource() { ::close(fd_); }
 
+namespace {
+
+// Reads up to `len` bytes at `offset` into `out` (resized to what was read).
+bool preadAll(int fd, uint64_t offset, size_t len, std::string& out) {
+    out.resize(len);
+    size_t got = 0;
+    while (got < len) {
+        const ssize_t n = ::pread(fd, out.data() + got, len - got, static_cast<off_t>(offset + got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return false;
+        if (n == 0) break;
+        got += static_cast<size_t>(n);
+    }
+    out.resize(got);
+    return true;
+}
+
+}  // namespace
+
 bool FileSource::read(uint64_t offset, size_t len, std::string& out) {
     constexpr size_t kAhead = 256 * 1024;
     if (offset >= ahead_offset_ && offset + len <= ahead_offset_ + ahead_.size()) {
@@ -39,31 +58,12 @@ bool FileSource::read(uint64_t offset, size_t len, std::string& out) {
     }
     if (len < kAhead) {
         // Refill the read-ahead window from `offset`, then serve from it.
-        ahead_.resize(kAhead);
-        size_t got = 0;
-        while (got < kAhead) {
-            const ssize_t n = ::pread(fd_, ahead_.data() + got, kAhead - got, static_cast<off_t>(offset + got));
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) return false;
-            if (n == 0) break;
-            got += static_cast<size_t>(n);
-        }
-        ahead_.resize(got);
+        if (!preadAll(fd_, offset, kAhead, ahead_)) return false;
         ahead_offset_ = offset;
-        out.assign(ahead_, 0, std::min(len, got));
+        out.assign(ahead_, 0, std::min(len, ahead_.size()));
         return true;
     }
-    out.resize(len);
-    size_t got = 0;
-    while (got < len) {
-        const ssize_t n = ::pread(fd_, out.data() + got, len - got, static_cast<off_t>(offset + got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return false;
-        if (n == 0) break;
-        got += static_cast<size_t>(n);
-    }
-    out.resize(got);
-    return true;
+    return preadAll(fd_, offset, len, out);
 }
 
 std::string toNetascii(std::string_view octets) {

@@ -1,4 +1,5 @@
 #include "provisioner/tls/certificate.h"
+#include "provisioner/tls/mbed_error.h"
 
 #include <arpa/inet.h>
 #include <mbedtls/asn1write.h>
@@ -19,12 +20,6 @@
 namespace prov::tls {
 
 namespace {
-
-std::string mbedError(int rc) {
-    char buf[160];
-    mbedtls_strerror(rc, buf, sizeof buf);
-    return buf;
-}
 
 bool exists(const std::string& p) {
     struct stat st{};

@@ -1,4 +1,5 @@
 #include "provisioner/tls/tls_server.h"
+#include "provisioner/tls/mbed_error.h"
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
@@ -26,12 +27,6 @@
 namespace prov::tls {
 
 namespace {
-
-std::string mbedError(int rc) {
-    char buf[160];
-    mbedtls_strerror(rc, buf, sizeof buf);
-    return buf;
-}
 
 int64_t nowMs() {
     using namespace std::chrono;
