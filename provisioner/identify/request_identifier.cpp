@@ -9,7 +9,8 @@ namespace prov {
 namespace {
 
 const RouteMatch* choose(const std::vector<RouteMatch>& matches, const std::optional<UaMatch>& ua,
-                         const MakeLookup& make_of) {
+                         const MakeLookup& make_of, bool& guessed) {
+    guessed = false;
     if (matches.empty()) return nullptr;
     if (ua) {
         for (const RouteMatch& m : matches) {
@@ -30,6 +31,7 @@ const RouteMatch* choose(const std::vector<RouteMatch>& matches, const std::opti
         }
         break;
     }
+    guessed = true;
     return &matches[0];  // the most specific name
 }
 
@@ -39,7 +41,8 @@ Result<DeviceIdentity> identify(const VendorCatalog& catalog, const FetchRequest
                                 const MakeLookup& make_of) {
     const std::optional<UaMatch> ua = catalog.identifyUserAgent(request.user_agent);
     const std::vector<RouteMatch> matches = catalog.matchFile(request.file);
-    const RouteMatch* m = choose(matches, ua, make_of);
+    bool guessed = false;
+    const RouteMatch* m = choose(matches, ua, make_of, guessed);
     if (!m) return Error::notFound("no vendor serves " + request.file);
 
     DeviceIdentity id;
@@ -47,6 +50,7 @@ Result<DeviceIdentity> identify(const VendorCatalog& catalog, const FetchRequest
     id.route = m->route;
     id.captures = m->captures;
     id.file = request.file;
+    id.vendor_guessed = guessed;
     if (!m->captures.mac.empty()) id.mac = MacAddress::parse(m->captures.mac)->canonical();
     id.model = ua && !ua->model.empty() ? ua->model : m->captures.model;
     id.firmware = ua ? ua->firmware : "";

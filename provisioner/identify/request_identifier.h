@@ -23,6 +23,9 @@ struct DeviceIdentity {
     std::string model;     // from the User-Agent or the path
     std::string firmware;  // from the User-Agent
     std::string file;
+    // Several vendors use this name and neither the User-Agent nor the store
+    // said which: the route is the most specific match, the vendor a guess.
+    bool vendor_guessed = false;
 };
 
 // Looks up the make recorded for a canonical MAC ("" when unknown).

@@ -125,7 +125,7 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
         r.reason = "certificate for " + request.cert_mac + " asked for " + ident.mac + "'s file";
         return r;
     }
-    event.vendor = ident.vendor->id;
+    event.vendor = ident.vendor_guessed ? "" : ident.vendor->id;
     event.model = ident.model;
     event.firmware = ident.firmware;
     if (ident.route->kind == FileKind::kUpload) {
