@@ -238,14 +238,16 @@ int runServe(const ServerConfig& config) {
         }
         tls_contexts.replace(ctx.value());
     }
+    // One thread pool per front end, so an admin burst never takes threads
+    // from booting phones and the other way round. Declared before the
+    // servers so that they outlive them on every way out of this function.
+    Poco::ThreadPool phone_pool(2, static_cast<int>(config.http_max_threads));
+    Poco::ThreadPool https_pool(2, static_cast<int>(config.http_max_threads));
+    Poco::ThreadPool admin_pool(1, 8);
     std::vector<std::pair<std::string, int>> ports;
+    ServerGauge gauge(static_cast<int>(config.http_overload_queue));
     std::unique_ptr<Poco::Net::HTTPServer> http;
     std::unique_ptr<Poco::Net::HTTPServer> admin;
-    // One thread pool for phones, one for the admin API, so an admin burst
-    // never takes threads from booting phones and the other way round.
-    Poco::ThreadPool phone_pool(2, static_cast<int>(config.http_max_threads));
-    ServerGauge gauge(static_cast<int>(config.http_overload_queue));
-    Poco::ThreadPool admin_pool(1, 8);
     int port = 0;
     try {
         http = listen(new http::PhoneHandlerFactory(*s.provisioning, Protocol::kHttp,
@@ -261,7 +263,6 @@ int runServe(const ServerConfig& config) {
         return 1;
     }
     std::unique_ptr<Poco::Net::HTTPServer> https_server;
-    Poco::ThreadPool https_pool(2, static_cast<int>(config.http_max_threads));
     try {
         https::TlsServerSocket socket([&tls_contexts] { return tls_contexts.current(); });
         socket.bind(Poco::Net::SocketAddress(config.https_bind, static_cast<Poco::UInt16>(config.https_port)), true);
