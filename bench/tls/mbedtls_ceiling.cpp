@@ -14,10 +14,15 @@
 //
 //   mbedtls_ceiling CERT KEY [FULL [RESUMED]]     (defaults 400 and 4000)
 //
-// A last line, for information, repeats the full handshakes with the server's
-// curve preference turned round (X25519 first): the policy prefers P-256.
-// (A client cannot simply offer X25519 alone: in TLS 1.2 its curve list also
-// bounds the ECDSA certificate, which is P-256.)
+// Then, for information: the full handshakes again with the server's curve
+// preference turned round (X25519 first; the policy prefers P-256, and a
+// client cannot simply offer X25519 alone: in TLS 1.2 its curve list also
+// bounds the ECDSA certificate, which is P-256); and clients without session
+// tickets, which resume by session ID from the server's cache: RESUMED/4 such
+// resumptions with one session cached, as many with the cache full (20000
+// entries, the server's limit) and the offered session last in it, and FULL/4
+// full handshakes into the full cache. The last line, CEILING ..., is for
+// bench/tls/run.sh.
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
@@ -52,6 +57,8 @@ const int kServerSuites[] = {
 };
 const mbedtls_ecp_group_id kServerCurves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_CURVE25519,
                                               MBEDTLS_ECP_DP_NONE};
+
+const int kCacheEntries = 20000;  // as tls_server.cpp
 
 const int kClientSuites[] = {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0};
 // What OpenSSL 3 offers first: X25519, then P-256.
@@ -137,6 +144,14 @@ int countingTicketParse(void* p_ticket, mbedtls_ssl_session* session, unsigned c
     return rc;
 }
 
+int g_cache_hits = 0;  // sessions the server found in its cache: resumptions by session ID
+
+int countingCacheGet(void* data, mbedtls_ssl_session* session) {
+    const int rc = mbedtls_ssl_cache_get(data, session);
+    if (rc == 0) ++g_cache_hits;
+    return rc;
+}
+
 struct Rng {
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
@@ -186,8 +201,8 @@ struct Server {
             die("session tickets", rc);
         mbedtls_ssl_conf_session_tickets_cb(&conf, mbedtls_ssl_ticket_write, countingTicketParse, &tickets);
         mbedtls_ssl_cache_set_timeout(&cache, 86400);
-        mbedtls_ssl_cache_set_max_entries(&cache, 20000);
-        mbedtls_ssl_conf_session_cache(&conf, &cache, mbedtls_ssl_cache_get, mbedtls_ssl_cache_set);
+        mbedtls_ssl_cache_set_max_entries(&cache, kCacheEntries);
+        mbedtls_ssl_conf_session_cache(&conf, &cache, countingCacheGet, mbedtls_ssl_cache_set);
     }
     ~Server() {
         mbedtls_ssl_config_free(&conf);
@@ -201,7 +216,7 @@ struct Server {
 struct Client {
     Rng rng{"mbedtls-ceiling-client"};
     mbedtls_ssl_config conf;
-    explicit Client(const mbedtls_ecp_group_id* curves) {
+    explicit Client(const mbedtls_ecp_group_id* curves, bool tickets = true) {
         mbedtls_ssl_config_init(&conf);
         int rc;
         if ((rc = mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
@@ -213,7 +228,8 @@ struct Client {
         mbedtls_ssl_conf_ciphersuites(&conf, kClientSuites);
         mbedtls_ssl_conf_curves(&conf, curves);
         mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_NONE);  // s_time does not verify either
-        mbedtls_ssl_conf_session_tickets(&conf, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+        mbedtls_ssl_conf_session_tickets(&conf, tickets ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
+                                                        : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
     }
     ~Client() { mbedtls_ssl_config_free(&conf); }
 };
@@ -300,6 +316,33 @@ void report(const char* label, const Totals& t) {
                 t.suite.c_str(), t.curve.c_str());
 }
 
+// Fills `cache` with n sessions that no client will offer, as n phones that
+// resumed by session ID would have left there.
+void fillCache(mbedtls_ssl_cache_context* cache, int n, int ciphersuite) {
+    mbedtls_ssl_session s;
+    mbedtls_ssl_session_init(&s);
+    s.start = mbedtls_time(nullptr);
+    s.ciphersuite = ciphersuite;
+    s.id_len = 32;
+    for (int i = 0; i < n; ++i) {
+        std::memset(s.id, 0x5a, sizeof s.id);
+        std::memcpy(s.id, &i, sizeof i);
+        if (mbedtls_ssl_cache_set(cache, &s) != 0) die("cache set", 0);
+    }
+    mbedtls_ssl_session_free(&s);
+}
+
+// n handshakes resumed by `session`'s ID; every one must hit the cache.
+Totals resumeById(Server& srv, Client& cli, int n, const mbedtls_ssl_session* session) {
+    g_cache_hits = 0;
+    Totals t = run(srv, cli, n, session);
+    if (g_cache_hits != n) {
+        std::fprintf(stderr, "mbedtls_ceiling: only %d of %d handshakes resumed by session ID\n", g_cache_hits, n);
+        std::exit(1);
+    }
+    return t;
+}
+
 int positive(const char* s, const char* what) {
     char* end = nullptr;
     const long v = std::strtol(s, &end, 10);
@@ -342,15 +385,45 @@ int main(int argc, char** argv) {
     Server x25519_first(argv[1], argv[2], kServerCurvesX25519First);
     const Totals fx = run(x25519_first, cli, full / 2 > 0 ? full / 2 : 1, nullptr);
 
+    // Clients without tickets resume by session ID, from the server's cache
+    // (max 20000 entries, as tls_server.cpp sets). mbedTLS 2.28 keeps it as a
+    // list that each look-up and each insertion walks: first with one session
+    // cached, then with the cache full and the offered session the last one.
+    Client no_tickets(kClientCurves, false);
+    const int by_id = resumed / 4 > 0 ? resumed / 4 : 1;
+    Server small_cache(argv[1], argv[2]);
+    mbedtls_ssl_session id1, id2;
+    mbedtls_ssl_session_init(&id1);
+    mbedtls_ssl_session_init(&id2);
+    handshake(small_cache, no_tickets, nullptr, &id1, warm);
+    if (id1.id_len == 0) die("the server gave no session ID", 0);
+    const Totals ri1 = resumeById(small_cache, no_tickets, by_id, &id1);
+    Server full_cache(argv[1], argv[2]);
+    const double fill0 = now();
+    fillCache(&full_cache.cache, kCacheEntries - 1, id1.ciphersuite);
+    const double fill_s = now() - fill0;
+    handshake(full_cache, no_tickets, nullptr, &id2, warm);  // the last entry
+    const Totals riN = resumeById(full_cache, no_tickets, by_id, &id2);
+    // Full handshakes into the full cache: each replaces the oldest entry.
+    const Totals fN = run(full_cache, no_tickets, full / 4 > 0 ? full / 4 : 1, nullptr);
+
     std::printf("mbedTLS %s, one thread, in-memory transport, %s, server curve preference P-256\n",
                 MBEDTLS_VERSION_STRING, f.suite.c_str());
     report("full (P-256)", f);
     report("resumed (ticket)", r);
     report("full (X25519 first, info)", fx);
+    report("resumed (ID, 1 cached)", ri1);
+    report("resumed (ID, last of 20000)", riN);
+    report("full (no ticket, 20000 c.)", fN);
+    std::printf("(filling the cache with %d sessions took %.2f s)\n", kCacheEntries - 1, fill_s);
     // Machine-readable summary for bench/tls/run.sh: server-side rates per core.
     std::printf("CEILING full_per_core=%.1f resumed_per_core=%.1f full_loop=%.1f resumed_loop=%.1f"
-                " full_x25519_per_core=%.1f\n",
-                f.n / f.serverCpu(), r.n / r.serverCpu(), f.n / f.wall, r.n / r.wall, fx.n / fx.serverCpu());
+                " full_x25519_per_core=%.1f resumed_id_per_core=%.1f resumed_id_full_cache_per_core=%.1f"
+                " full_no_ticket_full_cache_per_core=%.1f\n",
+                f.n / f.serverCpu(), r.n / r.serverCpu(), f.n / f.wall, r.n / r.wall, fx.n / fx.serverCpu(),
+                ri1.n / ri1.serverCpu(), riN.n / riN.serverCpu(), fN.n / fN.serverCpu());
+    mbedtls_ssl_session_free(&id2);
+    mbedtls_ssl_session_free(&id1);
     mbedtls_ssl_session_free(&saved);
     return 0;
 }

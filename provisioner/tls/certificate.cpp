@@ -115,8 +115,10 @@ Status generateSelfSigned(const std::vector<std::string>& names, int days, const
     if ((rc = mbedtls_x509write_crt_set_subject_name(&crt, subject.c_str())) ||
         (rc = mbedtls_x509write_crt_set_issuer_name(&crt, subject.c_str())) ||
         (rc = mbedtls_x509write_crt_set_serial(&crt, &serial)) ||
-        (rc = mbedtls_x509write_crt_set_validity(&crt, utcStamp(now - 3600).c_str(),
-                                                 utcStamp(now + static_cast<std::time_t>(days) * 86400).c_str())) ||
+        // `days` counted from notBefore (an hour back, for phones whose clock lags).
+        (rc = mbedtls_x509write_crt_set_validity(
+             &crt, utcStamp(now - 3600).c_str(),
+             utcStamp(now - 3600 + static_cast<std::time_t>(days) * 86400).c_str())) ||
         (rc = mbedtls_x509write_crt_set_basic_constraints(&crt, 0, -1)) ||
         (rc = mbedtls_x509write_crt_set_key_usage(&crt, MBEDTLS_X509_KU_DIGITAL_SIGNATURE)) ||
         (rc = mbedtls_x509write_crt_set_subject_key_identifier(&crt)))
