@@ -283,7 +283,6 @@ int runServe(const ServerConfig& config) {
                         const tls::PeerIdentity& peer = tls->peer();
                         fetch.client_cert = peer.verified;
                         fetch.cert_mac = peer.mac;
-                        fetch.cert_vendor = peer.vendor;
                     }
                 }),
             https_pool, socket, params);

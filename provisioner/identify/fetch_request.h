@@ -21,9 +21,8 @@ struct FetchRequest {
     std::string body;        // PUT uploads only
     // TFTP records its event when the transfer ends, not when it starts.
     bool record_now = true;
-    // HTTPS: the MAC a verified factory certificate proved (canonical), and its vendor.
+    // HTTPS: the MAC a verified factory certificate proved (canonical).
     std::string cert_mac;
-    std::string cert_vendor;
     bool client_cert = false;
 };
 

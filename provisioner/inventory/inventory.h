@@ -51,7 +51,6 @@ public:
 
     Inventory(Store& store, RandomSource& random, const Hasher& hasher, const Clock& clock,
               const ModelCatalog& models, InventoryOptions options);
-    const InventoryOptions& options() const { return options_; }
     // Called after every committed change (rendered configs may be stale).
     void setChangeListener(std::function<void()> listener) { on_change_ = std::move(listener); }
 

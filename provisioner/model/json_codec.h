@@ -34,11 +34,9 @@ ObjectPtr toJson(const AuditEntry& a);
 ObjectPtr toJson(const Event& e);
 ObjectPtr settingsToJson(const SettingsMap& settings, Masking masking);
 
-enum class ApplyMode { kReplace, kPatch };
-
 // Copies the fields present in `obj` onto `target`. Unknown, read-only and
 // wrongly typed fields are reported in `errors`; "version" is returned in
-// `version` when present. With kReplace the caller starts from a fresh record.
+// `version` when present. For a full replace the caller starts from a fresh record.
 void applyExtension(const Poco::JSON::Object& obj, Extension& target, FieldErrors& errors,
                     std::optional<int64_t>& version);
 void applyDevice(const Poco::JSON::Object& obj, Device& target, FieldErrors& errors,

@@ -107,8 +107,6 @@ struct TlsServerContext::State {
     }
 };
 
-size_t TlsServerContext::vendorCaCount() const { return state_->vendor_cas.size(); }
-
 namespace {
 
 // Reads <dir>/<vendor>/*.pem; a file that does not parse is an error naming it.
@@ -328,7 +326,5 @@ void TlsConnection::closeNotify() {
     if (handshake_done_) (void)mbedtls_ssl_close_notify(&ssl_->ssl);
 }
 
-std::string TlsConnection::cipherSuite() const { return mbedtls_ssl_get_ciphersuite(&ssl_->ssl); }
-std::string TlsConnection::version() const { return mbedtls_ssl_get_version(&ssl_->ssl); }
 
 }  // namespace prov::tls

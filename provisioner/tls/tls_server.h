@@ -43,7 +43,6 @@ public:
     TlsServerContext(const TlsServerContext&) = delete;
     TlsServerContext& operator=(const TlsServerContext&) = delete;
     int handshakeTimeoutMs() const { return handshake_timeout_ms_; }
-    size_t vendorCaCount() const;
 
 private:
     TlsServerContext();
@@ -74,8 +73,6 @@ public:
     // Decrypted bytes waiting to be read.
     size_t pending() const;
     void closeNotify();
-    std::string cipherSuite() const;
-    std::string version() const;
     const PeerIdentity& peer() const { return peer_; }
 
 private:
