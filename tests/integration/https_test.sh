@@ -16,19 +16,8 @@ openssl x509 -in "$CERT" -noout -text >"$WORK/cert.txt"
 grep -q "ASN1 OID: prime256v1" "$WORK/cert.txt" && ok || bad "not a P-256 key"
 grep -q "DNS:prov.test, IP Address:127.0.0.1" "$WORK/cert.txt" && ok || bad "SANs: $(grep -A1 'Alternative' "$WORK/cert.txt")"
 
-api PUT /settings '{"sip_server":"pbx.example.net","sip_port":5061,"sip_transport":"tls",
-    "voicemail_number":"*97","ntp_server":"pool.ntp.org","timezone":"+1",
-    "phone_admin_password":"Adm1nPw","provisioning_url":"https://prov.example.net/",
-    "resync_interval":86400,"dial_plan":"[2-9]xxx|*xx"}'
-api POST /extensions '{"extension":"1001","callerid_name":"R&D <Sales> \"Q\" = 1","mac":"00:15:65:4a:a9:37",
-    "phone_make":"Yealink","phone_model":"T46U","secret":"Secret1001","external_callerid":"+49301001"}'
-api POST /extensions '{"extension":"1002","callerid_name":"Bob'"'"'s desk","device_type":"SIP-VIRTUAL",
-    "mac":"00:15:65:4a:a9:37","secret":"Secret1002"}'
-api PUT /extensions/1001/buttons '[{"index":1,"type":"line","line":1},
-    {"index":2,"type":"blf","value":"1002","label":"Bob & Co","line":1},
-    {"index":3,"type":"speed_dial","value":"*97","label":"Voicemail","line":1},
-    {"index":4,"type":"park","value":"701","label":"Park 1","line":2}]'
-expect_status 200
+golden_settings
+add_phone yealink 00:15:65:4a:a9:37 Yealink T46U 10
 
 # The same pipeline as HTTP, with the certificate verified by name.
 UA="Yealink SIP-T46U 108.86.0.90 00:15:65:4a:a9:37"

@@ -39,32 +39,6 @@ golden() {
     if cmp -s "$WORK/got" "$want"; then ok; else bad "$1/$2 differs from its golden file"; diff "$want" "$WORK/got" | head -20 >&2; fi
 }
 
-setup_store() {
-    api PUT /settings '{"sip_server":"pbx.example.net","sip_port":5061,"sip_transport":"tls",
-        "voicemail_number":"*97","ntp_server":"pool.ntp.org","timezone":"+1",
-        "phone_admin_password":"Adm1nPw","provisioning_url":"https://prov.example.net/",
-        "resync_interval":86400,"dial_plan":"[2-9]xxx|*xx"}'
-    expect_status 200 "settings"
-}
-
-# add_phone VENDOR MAC MAKE MODEL BASE: two lines (BASE01 SIP, BASE02 SIP-VIRTUAL)
-# and a line, BLF, speed dial and park button on the first.
-add_phone() {
-    local mac=$2 make=$3 model=$4 base=$5
-    api POST /extensions "{\"extension\":\"${base}01\",\"callerid_name\":\"R&D <Sales> \\\"Q\\\" = 1\",
-        \"mac\":\"$mac\",\"phone_make\":\"$make\",\"phone_model\":\"$model\",\"secret\":\"Secret${base}01\",
-        \"external_callerid\":\"+4930${base}01\"}"
-    expect_status 201 "$1 first line"
-    api POST /extensions "{\"extension\":\"${base}02\",\"callerid_name\":\"Bob's desk\",\"device_type\":\"SIP-VIRTUAL\",
-        \"mac\":\"$mac\",\"secret\":\"Secret${base}02\"}"
-    expect_status 201 "$1 second line"
-    api PUT "/extensions/${base}01/buttons" "[{\"index\":1,\"type\":\"line\",\"line\":1},
-        {\"index\":2,\"type\":\"blf\",\"value\":\"${base}02\",\"label\":\"Bob & Co\",\"line\":1},
-        {\"index\":3,\"type\":\"speed_dial\",\"value\":\"*97\",\"label\":\"Voicemail\",\"line\":1},
-        {\"index\":4,\"type\":\"park\",\"value\":\"701\",\"label\":\"Park 1\",\"line\":2}]"
-    expect_status 200 "$1 buttons"
-}
-
 YEALINK_UA="Yealink SIP-T46U 108.86.0.90 00:15:65:4a:a9:37"
 POLYCOM_UA="FileTransport PolycomVVX-VVX_400-UA/4.1.4.7430 Type/Application"
 CISCO_UA="Cisco-CP-8841-3PCC/12.0.1 (00562b043615)"
@@ -72,13 +46,7 @@ GS_UA="Grandstream Model HW GXP2135 SW 1.0.7.97 DevId 000b828aa872"
 SNOM_UA="Mozilla/4.0 (compatible; snomD785-SIP 10.1.33.33 2010.12-00004-g9ba52f5 000413922D24 SXM:0 UXM:0)"
 FANVIL_UA="Fanvil X5U-V2 2.12.16.17 0c383e557eb1"
 
-setup_store
-add_phone yealink 00:15:65:4a:a9:37 Yealink T46U 10
-add_phone polycom 00:04:f2:aa:bb:01 Polycom VVX_400 20
-add_phone cisco 00:56:2b:04:36:15 Cisco 8841 30
-add_phone grandstream 00:0b:82:8a:a8:72 Grandstream GXP2135 40
-add_phone snom 00:04:13:92:2d:24 Snom D785 50
-add_phone fanvil 0c:38:3e:55:7e:b1 Fanvil X5U-V2 60
+golden_store
 
 # boot VENDOR UA FILE...: each file is served, well formed, and as golden.
 boot() {

@@ -478,33 +478,7 @@ NOACK_STARTED=$SECONDS
 # 1. Configs by file name, no User-Agent: the store as provisioning_http_test.sh
 # sets it up, so the bytes equal the golden files.
 section "1. configs by name"
-api PUT /settings '{"sip_server":"pbx.example.net","sip_port":5061,"sip_transport":"tls",
-    "voicemail_number":"*97","ntp_server":"pool.ntp.org","timezone":"+1",
-    "phone_admin_password":"Adm1nPw","provisioning_url":"https://prov.example.net/",
-    "resync_interval":86400,"dial_plan":"[2-9]xxx|*xx"}'
-expect_status 200 "settings"
-
-add_phone() {
-    local mac=$2 make=$3 model=$4 base=$5
-    api POST /extensions "{\"extension\":\"${base}01\",\"callerid_name\":\"R&D <Sales> \\\"Q\\\" = 1\",
-        \"mac\":\"$mac\",\"phone_make\":\"$make\",\"phone_model\":\"$model\",\"secret\":\"Secret${base}01\",
-        \"external_callerid\":\"+4930${base}01\"}"
-    expect_status 201 "$1 first line"
-    api POST /extensions "{\"extension\":\"${base}02\",\"callerid_name\":\"Bob's desk\",\"device_type\":\"SIP-VIRTUAL\",
-        \"mac\":\"$mac\",\"secret\":\"Secret${base}02\"}"
-    expect_status 201 "$1 second line"
-    api PUT "/extensions/${base}01/buttons" "[{\"index\":1,\"type\":\"line\",\"line\":1},
-        {\"index\":2,\"type\":\"blf\",\"value\":\"${base}02\",\"label\":\"Bob & Co\",\"line\":1},
-        {\"index\":3,\"type\":\"speed_dial\",\"value\":\"*97\",\"label\":\"Voicemail\",\"line\":1},
-        {\"index\":4,\"type\":\"park\",\"value\":\"701\",\"label\":\"Park 1\",\"line\":2}]"
-    expect_status 200 "$1 buttons"
-}
-add_phone yealink 00:15:65:4a:a9:37 Yealink T46U 10
-add_phone polycom 00:04:f2:aa:bb:01 Polycom VVX_400 20
-add_phone cisco 00:56:2b:04:36:15 Cisco 8841 30
-add_phone grandstream 00:0b:82:8a:a8:72 Grandstream GXP2135 40
-add_phone snom 00:04:13:92:2d:24 Snom D785 50
-add_phone fanvil 0c:38:3e:55:7e:b1 Fanvil X5U-V2 60
+golden_store
 
 # tftp_get CLIENT FILE OUT [MODE]: fetches with one of the three clients;
 # sets CLIENT_RC and CLIENT_ERR (what the client printed).
