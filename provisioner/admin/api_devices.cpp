@@ -42,6 +42,7 @@ ApiResult listDevices(Inventory& inv, const ApiRequest& r) {
     f.make = queryValue(r, "make");
     f.model = queryValue(r, "model");
     f.label = queryValue(r, "label");
+    if (f.label.empty()) f.label = queryValue(r, "site");
     if (const std::string s = queryValue(r, "state"); !s.empty()) {
         f.state = parseDeviceState(s);
         if (!f.state)

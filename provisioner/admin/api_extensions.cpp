@@ -2,6 +2,8 @@
 
 #include <Poco/JSON/Array.h>
 
+#include <set>
+
 #include "provisioner/admin/api_request.h"
 #include "provisioner/core/mac_address.h"
 #include "provisioner/model/json_codec.h"
@@ -98,8 +100,21 @@ ApiResult oneExtension(Inventory& inv, const ApiRequest& r, const std::string& e
         return ok(json::toJson(e.value(), maskingFor(r.actor)));
     }
     if (r.method == "PUT" || r.method == "PATCH") {
-        if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "change extensions");
         auto body = bodyObject(r);
+        if (r.actor.role == Role::kInstaller && r.method == "PATCH" && body) {
+            // An installer binds extensions to the phones they unbox, and nothing more.
+            static const std::set<std::string> kBinding = {"mac", "phone_reg", "phone_make", "phone_model",
+                                                           "version"};
+            std::vector<std::string> names;
+            body.value()->getNames(names);
+            for (const auto& n : names) {
+                if (!kBinding.count(n))
+                    return forbidden(r.actor, "change " + n + " (an installer may set mac, phone_reg, "
+                                                             "phone_make and phone_model: bind phones)");
+            }
+        } else if (r.actor.role != Role::kAdmin) {
+            return forbidden(r.actor, "change extensions");
+        }
         if (!body) return body.error();
         const bool replace = r.method == "PUT";
         const auto obj = body.value();
@@ -113,7 +128,7 @@ ApiResult oneExtension(Inventory& inv, const ApiRequest& r, const std::string& e
             },
             r.actor);
         if (!edited) return edited.error();
-        return ok(json::toJson(edited.value(), json::Masking::kNone));
+        return ok(json::toJson(edited.value(), maskingFor(r.actor)));
     }
     if (r.method == "DELETE") {
         if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "delete extensions");

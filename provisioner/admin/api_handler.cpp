@@ -113,10 +113,14 @@ private:
         req.actor = auth.value();
         actor_name = req.actor.name;
 
-        auto body = readBody(request, limits_.max_body_bytes);
+        // An inventory CSV is the one body that is not JSON, and may be large.
+        const bool csv = req.segments.size() == 1 && req.segments[0] == "imports";
+        auto body = readBody(request, csv ? limits_.max_import_bytes : limits_.max_body_bytes);
         if (!body) return body.error();
         body_read_ = true;
-        if (!body.value().empty()) {
+        if (csv) {
+            req.raw_body = std::move(body).value();
+        } else if (!body.value().empty()) {
             auto parsed = parseJson(body.value());
             if (!parsed) return parsed.error();
             req.body = parsed.value();
@@ -155,7 +159,8 @@ private:
         response.set("Cache-Control", "no-store");
         if (r.body.type() == typeid(std::string)) {  // raw bytes (preview)
             const std::string& raw = r.body.extract<std::string>();
-            response.setContentType("application/octet-stream");
+            auto type = r.headers.find("Content-Type");
+            response.setContentType(type == r.headers.end() ? "application/octet-stream" : type->second);
             response.setContentLength(static_cast<std::streamsize>(raw.size()));
             response.send().write(raw.data(), static_cast<std::streamsize>(raw.size()));
             return;

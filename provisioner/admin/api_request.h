@@ -23,6 +23,7 @@ struct ApiRequest {
     std::map<std::string, std::string> query;
     Poco::Dynamic::Var body;  // parsed JSON, empty when there was no body
     bool has_body = false;
+    std::string raw_body;  // the bytes, for the routes that take CSV (imports)
     Actor actor;
 };
 
@@ -44,6 +45,7 @@ struct ApiContext {
 
 struct ApiLimits {
     size_t max_body_bytes = 1 << 20;
+    size_t max_import_bytes = 256 << 20;  // POST /imports
 };
 
 // Dispatches one request to its route. Errors carry the code the caller maps.
@@ -59,5 +61,7 @@ Error methodNotAllowed(const std::string& allow);
 
 ApiResult extensionRoutes(Inventory& inventory, const ApiRequest& request);
 ApiResult deviceRoutes(ApiContext& context, const ApiRequest& request);
+// imports, exports, staging
+ApiResult bulkRoutes(ApiContext& context, const ApiRequest& request);
 
 }  // namespace prov::admin

@@ -157,6 +157,7 @@ ApiResult route(ApiContext& context, const ApiRequest& r) {
     if (head == "license" && n == 1) return licenceRoute(inventory, r);
     if (head == "events" && n == 1) return eventsRoute(inventory, r);
     if (head == "audit" && n == 1) return auditRoute(inventory, r);
+    if (head == "imports" || head == "exports" || head == "staging") return bulkRoutes(context, r);
     return Error::notFound("no such path");
 }
 

@@ -5,7 +5,9 @@
 //   provisioner migrate [-c FILE] [-D key=value]...
 //   provisioner token create --role admin|installer|viewer [--name NAME] [-c FILE] [-D k=v]...
 //   provisioner backup FILE [-c FILE] [-D key=value]...
-// Exit codes: 0 done, 2 usage, 78 configuration, 1 anything else.
+//   provisioner import FILE [--dry-run] / export FILE [--secrets]
+//   provisioner staging [--site NAME] [--once] [--interval SECONDS]
+// Exit codes: 0 done, 2 usage, 65 a refused input file, 78 configuration, 1 anything else.
 
 #include <map>
 #include <string>
@@ -16,6 +18,7 @@
 namespace prov::app {
 
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitData = 65;  // EX_DATAERR: the input file is refused
 inline constexpr int kExitConfig = 78;
 
 struct CommandLine {
@@ -29,6 +32,7 @@ bool parseCommandLine(int argc, char** argv, CommandLine& out, std::string& erro
 
 int runCommand(const CommandLine& cl);
 int runServe(const ServerConfig& config);
+int runStaging(const CommandLine& cl, const ServerConfig& config);
 
 std::string usage();
 

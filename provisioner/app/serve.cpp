@@ -311,7 +311,7 @@ int runServe(const ServerConfig& config) {
         admin::PreviewFn preview = [&s](const std::string& mac, const std::string& file) {
             return s.provisioning->preview(mac, file);
         };
-        admin = listen(new admin::ApiHandlerFactory(*s.inventory, preview, admin::ApiLimits{},
+        admin = listen(new admin::ApiHandlerFactory(*s.inventory, preview, admin::ApiLimits{1 << 20, static_cast<size_t>(config.admin_max_import_bytes)},
                                                     Poco::Logger::get("admin")),
                        admin_pool, config.admin_bind, config.admin_port, 64, port);
         ports.emplace_back("admin", port);
@@ -334,6 +334,10 @@ int runServe(const ServerConfig& config) {
     std::string signature = folderSignature(config.templates_dir);
     int64_t store_generation = -1;
     int64_t ticks = 0;
+    // events.keep_days: pruned at start and hourly, a few thousand rows a
+    // second so the event writer is never held up for long.
+    bool prune_pending = config.events_keep_days > 0;
+    int64_t pruned = 0;
     for (;;) {
         int sig = 0;
         timespec wait{1, 0};
@@ -347,6 +351,22 @@ int runServe(const ServerConfig& config) {
                 }
                 return okStatus();
             });
+            if (config.events_keep_days > 0 && ticks % 3600 == 0) prune_pending = true;
+            if (prune_pending) {
+                constexpr int64_t kChunk = 5000;
+                auto n = s.inventory->pruneEvents(config.events_keep_days, kChunk);
+                if (!n) {
+                    log.error("cannot prune events: %s", n.error().message);
+                    prune_pending = false;
+                } else {
+                    pruned += n.value();
+                    if (n.value() < kChunk) {
+                        prune_pending = false;
+                        if (pruned) log.information("pruned %Ld events older than %Ld days", pruned, config.events_keep_days);
+                        pruned = 0;
+                    }
+                }
+            }
             if (config.templates_poll_seconds > 0 && ++ticks % config.templates_poll_seconds == 0) {
                 const std::string now = folderSignature(config.templates_dir);
                 if (now != signature) {

@@ -30,7 +30,8 @@ const std::set<std::string>& knownKeys() {
         "log.level", "http.bind", "provisioning.allow_networks", "uploads.dir", "uploads.max_bytes",
         "templates.poll_seconds", "http.max_threads", "http.overload_queue", "tftp.bind", "tftp.loops",
         "tftp.max_transfers", "tftp.max_per_source", "https.bind", "tls.server_names", "tls.legacy_phones",
-        "https.client_cert", "policy.secrets_require_client_cert",
+        "https.client_cert", "policy.secrets_require_client_cert", "events.keep_days", "devices.max_unassigned",
+        "admin.max_import_bytes",
     };
     return kKeys;
 }
@@ -156,6 +157,15 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
     auto unk = integer(c, "status.unknown_after", cfg.status_unknown_after, 1, 86400 * 365);
     if (!unk) return unk.error();
     cfg.status_unknown_after = unk.value();
+    auto keep = integer(c, "events.keep_days", cfg.events_keep_days, 0, 36500);
+    if (!keep) return keep.error();
+    cfg.events_keep_days = keep.value();
+    auto unassigned = integer(c, "devices.max_unassigned", cfg.devices_max_unassigned, 0, 10'000'000);
+    if (!unassigned) return unassigned.error();
+    cfg.devices_max_unassigned = unassigned.value();
+    auto import_max = integer(c, "admin.max_import_bytes", cfg.admin_max_import_bytes, 1024, int64_t{1} << 32);
+    if (!import_max) return import_max.error();
+    cfg.admin_max_import_bytes = import_max.value();
 
     Poco::Net::IPAddress addr;
     if (!Poco::Net::IPAddress::tryParse(cfg.admin_bind, addr))

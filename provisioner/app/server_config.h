@@ -43,6 +43,9 @@ struct ServerConfig {
     int64_t tftp_loops = 2;
     int64_t tftp_max_transfers = 4096;
     int64_t tftp_max_per_source = 512;
+    int64_t events_keep_days = 90;          // 0 keeps events for ever
+    int64_t devices_max_unassigned = 10000;  // phones not in the store that are recorded
+    int64_t admin_max_import_bytes = 256 << 20;  // POST /api/v1/imports body
 };
 
 // Command-line sources of configuration: -c FILE and -D key=value.

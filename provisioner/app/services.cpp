@@ -47,7 +47,9 @@ Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Migra
         *s->store, *s->random, s->hasher, s->clock, *s->bundles,
         InventoryOptions{config.license_extensions, config.status_unknown_after});
     s->inventory->setChangeListener([gen = &s->generation] { gen->bump(); });
-    s->events = std::make_unique<EventRecorder>(*s->store);
+    EventRecorderOptions events;
+    events.max_unassigned = static_cast<size_t>(config.devices_max_unassigned);
+    s->events = std::make_unique<EventRecorder>(*s->store, events);
     s->provisioning = std::make_unique<ProvisioningService>(
         *s->store, *s->bundles, *s->policy, *s->events, s->hasher, s->clock, s->generation,
         ServiceOptions{config.secrets_require_client_cert, config.firmware_dir, config.uploads_dir,

@@ -175,12 +175,36 @@ const VendorSpec* VendorCatalog::findVendor(const std::string& make) const {
     return nullptr;
 }
 
+std::string VendorCatalog::findMake(const std::string& make) const {
+    const VendorSpec* v = findVendor(make);
+    return v ? v->name : std::string();
+}
+
+std::vector<std::string> VendorCatalog::makes() const {
+    std::vector<std::string> out;
+    for (const auto& v : vendors_) out.push_back(v->name);
+    return out;
+}
+
 std::optional<ModelInfo> VendorCatalog::findModel(const std::string& make, const std::string& model) const {
     const VendorSpec* v = findVendor(make);
     if (!v) return std::nullopt;
     auto it = v->models.find(upper(model));
-    if (it == v->models.end()) return std::nullopt;
-    return it->second;
+    if (it != v->models.end()) return it->second;
+    // Spreadsheets spell models loosely: "VVX 411", "VVX411" and "vvx-411" are VVX_411.
+    auto squash = [](const std::string& s) {
+        std::string out;
+        for (char c : s) {
+            if (std::isalnum(static_cast<unsigned char>(c))) out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+        }
+        return out;
+    };
+    const std::string want = squash(model);
+    if (want.empty()) return std::nullopt;
+    for (const auto& [name, info] : v->models) {
+        if (squash(name) == want) return info;
+    }
+    return std::nullopt;
 }
 
 std::optional<UaMatch> VendorCatalog::identifyUserAgent(const std::string& ua) const {

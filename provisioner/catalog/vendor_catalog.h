@@ -32,6 +32,10 @@ public:
     virtual ~ModelCatalog() = default;
     // Case-insensitive on both; `make` matches the vendor id or display name.
     virtual std::optional<ModelInfo> findModel(const std::string& make, const std::string& model) const = 0;
+    // The display name of the vendor `make` names (id or name, any case), or "".
+    virtual std::string findMake(const std::string& make) const = 0;
+    // Every vendor's display name, for messages.
+    virtual std::vector<std::string> makes() const = 0;
 };
 
 enum class FileKind { kCommon, kDevice, kUpload };
@@ -85,6 +89,8 @@ public:
     static Result<VendorCatalog> load(const std::string& dir);
 
     std::optional<ModelInfo> findModel(const std::string& make, const std::string& model) const override;
+    std::string findMake(const std::string& make) const override;
+    std::vector<std::string> makes() const override;
     const VendorSpec* findVendor(const std::string& make) const;
     std::optional<UaMatch> identifyUserAgent(const std::string& user_agent) const;
     // Every route whose pattern matches `file`, most specific first.

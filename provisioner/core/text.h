@@ -2,6 +2,7 @@
 
 // Checks on untrusted text. All functions are pure and total.
 
+#include <string>
 #include <string_view>
 
 namespace prov::text {
@@ -28,5 +29,11 @@ bool isEmail(std::string_view s);
 
 // A host name (RFC 1123 labels) or an IPv4 / bracket-free IPv6 literal.
 bool isHost(std::string_view s);
+
+// Without leading and trailing spaces and tabs.
+std::string trim(std::string_view s);
+// ASCII letters only; other bytes are kept.
+std::string toLower(std::string_view s);
+std::string toUpper(std::string_view s);
 
 }  // namespace prov::text

@@ -89,10 +89,35 @@ Result<Device> Inventory::editDevice(const std::string& mac, const DeviceEdit& e
             }
         }
         if (auto up = tx.updateDevice(next); !up) return up;
+        if (next.make != before.make || next.model != before.model || next.serial != before.serial ||
+            next.label != before.label) {
+            if (auto stale = configChanged(tx, mac); !stale) return stale;
+        }
         return audit(tx, actor, "update", "device", mac, deviceJson(before), deviceJson(next));
     });
     if (!st) return st.error();
     return next;
+}
+
+Result<std::vector<StagingEntry>> Inventory::staging(const std::string& site) {
+    std::vector<StagingEntry> out;
+    Status st = store_.read([&](StoreTx& tx) -> Status {
+        DeviceFilter f;
+        f.label = site;
+        auto l = tx.listDevices(f, Page{int64_t{1} << 40, 0});
+        if (!l) return l.error();
+        for (Device& d : l.value().items) {
+            StagingEntry entry;
+            auto lines = tx.extensionsOnDevice(d.mac);
+            if (!lines) return lines.error();
+            for (const Extension& e : lines.value()) entry.extensions.push_back(e.extension);
+            entry.device = std::move(d);
+            out.push_back(std::move(entry));
+        }
+        return okStatus();
+    });
+    if (!st) return st.error();
+    return out;
 }
 
 Status Inventory::deleteDevice(const std::string& mac, bool force, const Actor& actor) {

@@ -197,6 +197,7 @@ Result<Extension> Inventory::createExtension(Extension e, const Actor& actor) {
     Status st = writeTx([&](StoreTx& tx) -> Status {
         if (auto rules = checkExtensionRules(tx, e, std::nullopt, actor); !rules) return rules;
         if (auto ins = tx.insertExtension(e); !ins) return ins;
+        if (auto stale = configChanged(tx, e.mac); !stale) return stale;
         return audit(tx, actor, "create", "extension", e.extension, "", auditJson(e, nullptr));
     });
     if (!st) return st.error();
@@ -260,6 +261,8 @@ Result<Extension> Inventory::editExtension(const std::string& extension, const E
         if (next.mac.empty() && next.device_type != DeviceType::kVirtual) next.phone_reg = 0;
         if (auto rules = checkExtensionRules(tx, next, before, actor); !rules) return rules;
         if (auto up = tx.updateExtension(next); !up) return up;
+        if (auto stale = configChanged(tx, before.mac); !stale) return stale;
+        if (auto stale = configChanged(tx, next.mac); !stale) return stale;
         return audit(tx, actor, "update", "extension", extension, auditJson(before, nullptr),
                      auditJson(next, &before));
     });
@@ -290,6 +293,7 @@ Status Inventory::deleteExtension(const std::string& extension, bool force, cons
                          {}, refs};
         }
         if (auto del = tx.deleteExtension(e.id); !del) return del;
+        if (auto stale = configChanged(tx, e.mac); !stale) return stale;
         return audit(tx, actor, force ? "delete_forced" : "delete", "extension", extension,
                      auditJson(e, nullptr), "");
     });
@@ -349,6 +353,7 @@ Result<std::vector<Button>> Inventory::setButtons(const std::string& extension,
         auto before = tx.getButtons(cur.value().id);
         if (!before) return before.error();
         if (auto put = tx.replaceButtons(cur.value().id, buttons); !put) return put;
+        if (auto stale = configChanged(tx, cur.value().mac); !stale) return stale;
         return audit(tx, actor, "update", "buttons", extension,
                      json::stringify(json::toJson(before.value())), json::stringify(json::toJson(buttons)));
     });

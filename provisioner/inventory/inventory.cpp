@@ -14,6 +14,10 @@ Status Inventory::writeTx(const Store::Work& work) {
     return st;
 }
 
+Status Inventory::configChanged(StoreTx& tx, const std::string& mac) {
+    return mac.empty() ? okStatus() : tx.markStale(mac);
+}
+
 Status Inventory::audit(StoreTx& tx, const Actor& actor, const char* action, const char* entity,
                         const std::string& id, const std::string& before, const std::string& after) {
     AuditEntry entry{0, 0, actor.name, action, entity, id, before, after};
@@ -54,6 +58,8 @@ Result<SettingsMap> Inventory::putSettings(const std::string& scope, const Setti
         auto before = tx.getSettings(scope);
         if (!before) return before.error();
         if (auto put = tx.putSettings(scope, values); !put) return put;
+        // Global settings reach every phone: "" marks them all.
+        if (auto stale = tx.markStale(scope); !stale) return stale;
         for (const auto& key : removals) {
             if (auto del = tx.deleteSetting(scope, key); !del) return del;
         }
@@ -138,6 +144,20 @@ Result<Listing<Event>> Inventory::listEvents(const EventFilter& filter, Page pag
     });
     if (!st) return st.error();
     return out;
+}
+
+Result<int64_t> Inventory::pruneEvents(int64_t keep_days, int64_t limit) {
+    int64_t pruned = 0;
+    const int64_t before = clock_.nowSeconds() - keep_days * 86400;
+    // Not writeTx: events are not config, nothing to invalidate.
+    Status st = store_.write([&](StoreTx& tx) -> Status {
+        auto n = tx.pruneEvents(before, limit);
+        if (!n) return n.error();
+        pruned = n.value();
+        return okStatus();
+    });
+    if (!st) return st.error();
+    return pruned;
 }
 
 }  // namespace prov

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "provisioner/core/clock.h"
@@ -35,6 +36,44 @@ struct Registration {
     std::string ip;
     int port = 0;
     std::string agent;
+};
+
+// Inventory CSV (docs/inventory-csv.md):
+// one row per extension, or per device that carries none. See bulk.cpp.
+struct ImportProblem {
+    size_t line = 0;     // line of the file where the row starts (the header is line 1)
+    std::string column;  // the header name, or "" for the row as a whole
+    std::string reason;
+};
+
+struct ImportOptions {
+    bool dry_run = false;
+    // Called now and then with a phase ("checking", "writing") and rows done of total.
+    std::function<void(const char* phase, size_t done, size_t total)> progress;
+};
+
+struct ImportCounts {
+    size_t created = 0;
+    size_t changed = 0;
+    size_t unchanged = 0;
+};
+
+struct ImportReport {
+    bool dry_run = false;
+    size_t rows = 0;
+    ImportCounts extensions;
+    ImportCounts devices;
+    // What was (or would be) created and changed, the first kMaxListed of each.
+    std::vector<std::string> created;
+    std::vector<std::string> changed;
+    // Non-empty: nothing was stored.
+    std::vector<ImportProblem> problems;
+    static constexpr size_t kMaxListed = 1000;
+};
+
+struct StagingEntry {
+    Device device;
+    std::vector<std::string> extensions;  // in line order
 };
 
 struct LicenceUsage {
@@ -73,6 +112,8 @@ public:
     Result<Listing<Device>> listDevices(const DeviceFilter& filter, Page page);
     Result<Device> editDevice(const std::string& mac, const DeviceEdit& edit, const Actor& actor);
     Status deleteDevice(const std::string& mac, bool force, const Actor& actor);
+    // Every device of a site (label; "" for every device) with its extensions, by MAC.
+    Result<std::vector<StagingEntry>> staging(const std::string& site);
 
     // Settings: scope "" is global, a canonical MAC is that device's overrides.
     Result<SettingsMap> getSettings(const std::string& scope);
@@ -81,6 +122,14 @@ public:
 
     Result<LicenceUsage> licence();
 
+    // All or nothing, in one transaction. An error is the file's shape (one
+    // line: binary, wrong columns); problems with rows are in the report.
+    Result<ImportReport> importCsv(std::string_view bytes, const ImportOptions& options, const Actor& actor);
+    // The same format: devices by MAC with their extensions by line, then
+    // extensions on no device. Unassigned devices (seen, never added) are not
+    // inventory and are left out; SIP secrets only when asked for.
+    Result<std::string> exportCsv(bool with_secrets);
+
     // Tokens: the plain token is returned once and only its hash is kept.
     Result<std::string> createToken(Role role, const std::string& name);
     Result<std::optional<ApiToken>> authenticate(const std::string& token);
@@ -88,6 +137,8 @@ public:
 
     Result<Listing<AuditEntry>> listAudit(const AuditFilter& filter, Page page);
     Result<Listing<Event>> listEvents(const EventFilter& filter, Page page);
+    // Deletes up to `limit` events older than `keep_days` days; returns how many.
+    Result<int64_t> pruneEvents(int64_t keep_days, int64_t limit);
 
     // What a reader sees: UNREACHABLE for longer than unknown_after reads UNKNOWN.
     Extension effective(Extension e) const;
@@ -96,6 +147,9 @@ private:
     Status checkExtensionRules(StoreTx& tx, Extension& e, const std::optional<Extension>& before,
                                const Actor& actor);
     Status bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor);
+    // The config of the device with `mac` changed: provisioned/applied -> stale.
+    // No-op for "" (an extension on no device).
+    static Status configChanged(StoreTx& tx, const std::string& mac);
     Status audit(StoreTx& tx, const Actor& actor, const char* action, const char* entity,
                  const std::string& id, const std::string& before, const std::string& after);
     std::string auditJson(const Extension& e, const Extension* other) const;

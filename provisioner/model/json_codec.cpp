@@ -144,6 +144,7 @@ ObjectPtr toJson(const Device& d) {
     o->set("serial", d.serial);
     o->set("label", d.label);
     o->set("state", std::string(toString(d.state)));
+    o->set("first_seen_at", timeOrNull(d.first_seen_at));
     o->set("last_seen_at", timeOrNull(d.last_seen_at));
     o->set("last_seen_ip", d.last_seen_ip);
     o->set("last_seen_ua", d.last_seen_ua);
@@ -279,7 +280,7 @@ void applyExtension(const Object& obj, Extension& e, FieldErrors& errors,
 void applyDevice(const Object& obj, Device& d, FieldErrors& errors, std::optional<int64_t>& version) {
     const std::string seen = "is read-only: recorded when the phone fetches its config";
     const std::map<std::string, std::string> read_only = {
-        {"last_seen_at", seen}, {"last_seen_ip", seen}, {"last_seen_ua", seen},
+        {"last_seen_at", seen}, {"last_seen_ip", seen}, {"last_seen_ua", seen}, {"first_seen_at", seen},
         {"last_firmware", seen}, {"last_file", seen},  {"last_hash", seen},
         {"created_at", "is read-only: the server sets it"},
         {"updated_at", "is read-only: the server sets it"},

@@ -80,6 +80,7 @@ struct Device {
     std::string serial;
     std::string label;  // site or location
     DeviceState state = DeviceState::kNew;
+    int64_t first_seen_at = 0;  // the first fetch from this MAC
     int64_t last_seen_at = 0;
     std::string last_seen_ip;
     std::string last_seen_ua;
@@ -126,6 +127,9 @@ struct Event {
     int64_t duration_us = 0;
     std::string config_hash;
     std::string auth;  // how the fetch was authorised: network, client_cert, none
+    // Not stored: what the event writer needs to advance the staging state.
+    bool device_config = false;  // the file is the device's own config (a {mac} route)
+    bool not_modified = false;   // answered 304: the phone already had these bytes
 };
 
 struct Page {

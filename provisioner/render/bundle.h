@@ -33,6 +33,8 @@ public:
     std::optional<ModelInfo> findModel(const std::string& make, const std::string& model) const override {
         return current()->catalog.findModel(make, model);
     }
+    std::string findMake(const std::string& make) const override { return current()->catalog.findMake(make); }
+    std::vector<std::string> makes() const override { return current()->catalog.makes(); }
 
 private:
     mutable std::mutex mutex_;

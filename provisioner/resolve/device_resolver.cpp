@@ -10,7 +10,8 @@ Result<std::optional<DeviceProfile>> DeviceResolver::resolve(const std::string& 
     Status st = store_.read([&](StoreTx& tx) -> Status {
         auto device = tx.getDevice(mac);
         if (!device) return device.error();
-        if (!device.value()) return okStatus();
+        // A phone seen but never added (unassigned) has nothing to be given yet.
+        if (!device.value() || device.value()->state == DeviceState::kUnassigned) return okStatus();
         DeviceProfile p;
         p.device = *device.value();
         auto lines = tx.extensionsOnDevice(mac);

@@ -6,8 +6,8 @@
 
 namespace prov {
 
-EventRecorder::EventRecorder(Store& store, size_t max_queue, size_t batch)
-    : store_(store), max_queue_(max_queue), batch_(batch), writer_([this] { run(); }) {}
+EventRecorder::EventRecorder(Store& store, EventRecorderOptions options)
+    : store_(store), options_(options), writer_([this] { run(); }) {}
 
 EventRecorder::~EventRecorder() {
     {
@@ -21,7 +21,7 @@ EventRecorder::~EventRecorder() {
 void EventRecorder::record(Event event) {
     {
         std::lock_guard lock(mutex_);
-        if (queue_.size() >= max_queue_) {
+        if (queue_.size() >= options_.max_queue) {
             ++dropped_;  // the store is far behind: keep serving phones
             return;
         }
@@ -47,16 +47,80 @@ Status EventRecorder::store(const std::vector<Event>& batch) {
         for (const Event& e : batch) {
             if (!e.mac.empty()) latest[e.mac] = &e;
         }
+        std::optional<int64_t> room;  // unassigned devices that may still be added, counted once per batch
         for (const Event& e : batch) {
             if (e.mac.empty() || latest[e.mac] != &e) continue;
             const bool served = e.outcome == "served";
-            if (auto st = tx.touchDevice(e.mac, e.at, e.peer_ip, e.user_agent, e.firmware, e.path, e.config_hash,
-                                         served && !e.config_hash.empty());
-                !st)
-                return st;
+            auto found = tx.touchDevice(e.mac, e.at, e.peer_ip, e.user_agent, e.firmware, e.path, e.config_hash,
+                                        served && !e.config_hash.empty());
+            if (!found) return found.error();
+            if (!found.value()) {
+                if (auto st = discover(tx, e, room); !st) return st;
+            }
+        }
+        // Staging: each delivery of a device's own config, in order.
+        for (const Event& e : batch) {
+            if (!e.device_config || e.outcome != "served" || e.config_hash.empty() || e.mac.empty()) continue;
+            if (auto st = advance(tx, e); !st) return st;
         }
         return okStatus();
     });
+}
+
+Status EventRecorder::discover(StoreTx& tx, const Event& e, std::optional<int64_t>& room) {
+    if (!room) {
+        DeviceFilter unassigned;
+        unassigned.state = DeviceState::kUnassigned;
+        auto count = tx.listDevices(unassigned, Page{0, 0});
+        if (!count) return count.error();
+        room = static_cast<int64_t>(options_.max_unassigned) - count.value().total;
+    }
+    if (*room <= 0) {
+        if (!full_logged_) {
+            full_logged_ = true;
+            Poco::Logger::get("events").warning(
+                "%z unassigned devices are recorded (devices.max_unassigned): phones not in the store are not "
+                "added until some are claimed or deleted",
+                options_.max_unassigned);
+        }
+        return okStatus();
+    }
+    --*room;
+    full_logged_ = false;
+    Device d;
+    d.mac = e.mac;
+    d.make = e.vendor;
+    d.model = e.model;
+    d.state = DeviceState::kUnassigned;
+    if (auto st = tx.insertDevice(d); !st) return st;
+    auto touched = tx.touchDevice(e.mac, e.at, e.peer_ip, e.user_agent, e.firmware, e.path, "", false);
+    if (!touched) return touched.error();
+    return okStatus();
+}
+
+Status EventRecorder::advance(StoreTx& tx, const Event& e) {
+    auto device = tx.getDevice(e.mac);
+    if (!device) return device.error();
+    if (!device.value() || device.value()->state == DeviceState::kUnassigned) return okStatus();
+    auto before = tx.servedHash(e.mac, e.path);
+    if (!before) return before.error();
+    // The phone already had these bytes: it answered our ETag, or it came back
+    // and got the same config as last time.
+    const bool matched = e.not_modified || (before.value() && *before.value() == e.config_hash);
+    const DeviceState now = device.value()->state;
+    DeviceState next = now;
+    switch (now) {
+        case DeviceState::kNew:
+        case DeviceState::kStaged: next = DeviceState::kProvisioned; break;
+        case DeviceState::kProvisioned:
+        case DeviceState::kApplied:
+        case DeviceState::kStale: next = matched ? DeviceState::kApplied : DeviceState::kProvisioned; break;
+        case DeviceState::kUnassigned: break;
+    }
+    if (next != now) {
+        if (auto st = tx.setDeviceState(e.mac, next); !st) return st;
+    }
+    return tx.putServedHash(e.mac, e.path, e.config_hash, e.at);
 }
 
 void EventRecorder::run() {
@@ -65,7 +129,7 @@ void EventRecorder::run() {
         wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
         if (queue_.empty() && stopping_) break;
         std::vector<Event> batch;
-        while (!queue_.empty() && batch.size() < batch_) {
+        while (!queue_.empty() && batch.size() < options_.batch) {
             batch.push_back(std::move(queue_.front()));
             queue_.pop_front();
         }

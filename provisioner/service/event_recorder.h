@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "provisioner/model/records.h"
@@ -21,9 +22,25 @@ public:
     virtual void record(Event event) = 0;
 };
 
+struct EventRecorderOptions {
+    size_t max_queue = 100000;
+    size_t batch = 512;
+    // Phones not in the store are recorded as `unassigned` devices up to this
+    // many, so that a sweep of made-up MACs cannot fill the store.
+    size_t max_unassigned = 10000;
+};
+
+// Besides storing events, the writer keeps the devices' side of them:
+//  - a fetch naming a MAC the store does not have adds an `unassigned` device
+//    (vendor, model, firmware, address, first and last seen);
+//  - each delivery of a device's own config moves its staging state:
+//    new/staged -> provisioned; provisioned/applied/stale -> applied when the
+//    phone already had those bytes (304, or the same hash as last time for that
+//    file), else provisioned. Inventory marks `stale` when an edit changes a
+//    device's inputs.
 class EventRecorder final : public EventSink {
 public:
-    explicit EventRecorder(Store& store, size_t max_queue = 100000, size_t batch = 512);
+    explicit EventRecorder(Store& store, EventRecorderOptions options = {});
     ~EventRecorder() override;  // flushes what is queued
 
     void record(Event event) override;
@@ -34,10 +51,12 @@ public:
 private:
     void run();
     Status store(const std::vector<Event>& batch);
+    Status discover(StoreTx& tx, const Event& e, std::optional<int64_t>& room);
+    Status advance(StoreTx& tx, const Event& e);
 
     Store& store_;
-    size_t max_queue_;
-    size_t batch_;
+    EventRecorderOptions options_;
+    bool full_logged_ = false;  // warned that max_unassigned is reached
     std::mutex mutex_;
     std::condition_variable wake_;
     std::condition_variable drained_;

@@ -83,6 +83,7 @@ FetchResponse ProvisioningService::fetch(const FetchRequest& request, Event* def
             .information("%s %s from %s refused: %s", event.protocol, event.path, request.peer_ip, response.reason);
     }
     event.outcome = outcomeName(response.outcome);
+    event.not_modified = response.outcome == Outcome::kNotModified;
     event.bytes = response.outcome == Outcome::kServed
                       ? static_cast<int64_t>(response.file_path.empty() ? response.body.size() : response.file_size)
                       : 0;
@@ -180,6 +181,7 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
     r.etag = file->etag;
     r.content_type = id.route->content_type;
     event.config_hash = file->hash;
+    event.device_config = device_file;
     if (!request.if_none_match.empty() && request.if_none_match == r.etag) {
         r.outcome = Outcome::kNotModified;
         return r;

@@ -167,6 +167,30 @@ constexpr std::string_view kEventAuth = R"SQL(
 ALTER TABLE events ADD COLUMN auth TEXT NOT NULL DEFAULT '';
 )SQL";
 
+// Staging: when a device was first seen, and which config bytes (by hash)
+// each of its files last carried, so a later fetch can tell "applied". The
+// staging state and discovered (unassigned) phones change nothing a config is
+// rendered from, so they no longer move the config generation.
+constexpr std::string_view kStaging = R"SQL(
+ALTER TABLE devices ADD COLUMN first_seen_at INTEGER;
+UPDATE devices SET first_seen_at = last_seen_at;
+CREATE TABLE served_configs (
+    mac   TEXT NOT NULL REFERENCES devices(mac) ON DELETE CASCADE,
+    file  TEXT NOT NULL,
+    hash  TEXT NOT NULL,
+    at    INTEGER NOT NULL,
+    PRIMARY KEY (mac, file)
+);
+DROP TRIGGER gen_dev_ins;
+CREATE TRIGGER gen_dev_ins AFTER INSERT ON devices WHEN NEW.state <> 'unassigned'
+    BEGIN UPDATE config_generation SET value = value + 1; END;
+DROP TRIGGER gen_dev_upd;
+CREATE TRIGGER gen_dev_upd AFTER UPDATE OF make, model, serial, label, last_firmware ON devices
+    WHEN OLD.make IS NOT NEW.make OR OLD.model IS NOT NEW.model OR OLD.serial IS NOT NEW.serial
+      OR OLD.label IS NOT NEW.label OR OLD.last_firmware IS NOT NEW.last_firmware
+    BEGIN UPDATE config_generation SET value = value + 1; END;
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -174,6 +198,7 @@ const std::vector<Migration>& migrations() {
         {1, "initial schema", kInitial},
         {2, "config generation counter", kConfigGeneration},
         {3, "how each fetch was authorised", kEventAuth},
+        {4, "staging: first seen, configs served", kStaging},
     };
     return kMigrations;
 }

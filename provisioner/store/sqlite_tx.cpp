@@ -73,7 +73,7 @@ int bindEditable(Stmt& s, const Extension& e) {
 
 constexpr const char* kDeviceColumns =
     "mac, make, model, serial, label, state, last_seen_at, last_seen_ip, last_seen_ua,"
-    " last_firmware, last_file, last_hash, created_at, updated_at, version FROM devices";
+    " last_firmware, last_file, last_hash, created_at, updated_at, version, first_seen_at FROM devices";
 
 Device readDevice(const Stmt& s) {
     Device d;
@@ -93,6 +93,7 @@ Device readDevice(const Stmt& s) {
     d.created_at = s.integer(c++);
     d.updated_at = s.integer(c++);
     d.version = s.integer(c++);
+    d.first_seen_at = s.integer(c++);
     return d;
 }
 
@@ -378,11 +379,11 @@ Status SqliteTx::deleteDevice(const std::string& mac) {
     return okStatus();
 }
 
-Status SqliteTx::touchDevice(const std::string& mac, int64_t at, const std::string& ip, const std::string& ua,
-                             const std::string& firmware, const std::string& file, const std::string& hash,
-                             bool served) {
+Result<bool> SqliteTx::touchDevice(const std::string& mac, int64_t at, const std::string& ip,
+                                   const std::string& ua, const std::string& firmware, const std::string& file,
+                                   const std::string& hash, bool served) {
     Stmt s(conn_,
-           "UPDATE devices SET last_seen_at=?, last_seen_ip=?, last_seen_ua=?,"
+           "UPDATE devices SET last_seen_at=?1, first_seen_at=COALESCE(first_seen_at, ?1), last_seen_ip=?, last_seen_ua=?,"
            " last_firmware=CASE WHEN ?='' THEN last_firmware ELSE ? END,"
            " last_file=CASE WHEN ? THEN ? ELSE last_file END,"
            " last_hash=CASE WHEN ? THEN ? ELSE last_hash END WHERE mac=?");
@@ -391,7 +392,49 @@ Status SqliteTx::touchDevice(const std::string& mac, int64_t at, const std::stri
     s.bind(10, mac);
     s.step();
     if (s.failed()) return failure("touch device");
+    return sqlite3_changes(conn_.handle()) == 1;
+}
+
+Status SqliteTx::setDeviceState(const std::string& mac, DeviceState state) {
+    Stmt s(conn_, "UPDATE devices SET state = ? WHERE mac = ?");
+    s.bind(1, toString(state)).bind(2, mac);
+    s.step();
+    if (s.failed()) return failure("device state");
     return okStatus();
+}
+
+Status SqliteTx::markStale(const std::string& mac) {
+    Stmt s(conn_, "UPDATE devices SET state = 'stale' WHERE state IN ('provisioned','applied') AND (?1 = '' OR mac = ?1)");
+    s.bind(1, mac);
+    s.step();
+    if (s.failed()) return failure("mark stale");
+    return okStatus();
+}
+
+Result<std::optional<std::string>> SqliteTx::servedHash(const std::string& mac, const std::string& file) {
+    Stmt s(conn_, "SELECT hash FROM served_configs WHERE mac = ? AND file = ?");
+    s.bind(1, mac).bind(2, file);
+    if (s.step()) return std::optional<std::string>(s.text(0));
+    if (s.failed()) return failure("served config");
+    return std::optional<std::string>();
+}
+
+Status SqliteTx::putServedHash(const std::string& mac, const std::string& file, const std::string& hash, int64_t at) {
+    Stmt s(conn_,
+           "INSERT INTO served_configs (mac, file, hash, at) VALUES (?,?,?,?)"
+           " ON CONFLICT (mac, file) DO UPDATE SET hash = excluded.hash, at = excluded.at");
+    s.bind(1, mac).bind(2, file).bind(3, hash).bind(4, at);
+    s.step();
+    if (s.failed()) return failure("served config");
+    return okStatus();
+}
+
+Result<int64_t> SqliteTx::pruneEvents(int64_t before, int64_t limit) {
+    Stmt s(conn_, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < ? ORDER BY at LIMIT ?)");
+    s.bind(1, before).bind(2, limit);
+    s.step();
+    if (s.failed()) return failure("prune events");
+    return static_cast<int64_t>(sqlite3_changes(conn_.handle()));
 }
 
 Status SqliteTx::deleteSetting(const std::string& scope, const std::string& key) {

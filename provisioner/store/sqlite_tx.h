@@ -30,7 +30,7 @@ public:
     Status insertDevice(Device& d) override;
     Status updateDevice(Device& d) override;
     Status deleteDevice(const std::string& mac) override;
-    Status touchDevice(const std::string& mac, int64_t at, const std::string& ip, const std::string& ua,
+    Result<bool> touchDevice(const std::string& mac, int64_t at, const std::string& ip, const std::string& ua,
                        const std::string& firmware, const std::string& file, const std::string& hash,
                        bool served) override;
 
@@ -48,6 +48,12 @@ public:
     Result<int64_t> configGeneration() override;
     Status insertEvents(const std::vector<Event>& events) override;
     Result<Listing<Event>> listEvents(const EventFilter& filter, Page page) override;
+    Result<int64_t> pruneEvents(int64_t before, int64_t limit) override;
+    Status setDeviceState(const std::string& mac, DeviceState state) override;
+    Status markStale(const std::string& mac) override;
+    Result<std::optional<std::string>> servedHash(const std::string& mac, const std::string& file) override;
+    Status putServedHash(const std::string& mac, const std::string& file, const std::string& hash,
+                         int64_t at) override;
 
 private:
     Error failure(const std::string& what) const;

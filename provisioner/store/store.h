@@ -77,10 +77,19 @@ public:
     virtual Status updateDevice(Device& d) = 0;
     virtual Status deleteDevice(const std::string& mac) = 0;
     // Records a fetch on a known device (no version bump: not an admin edit).
-    // last_file/last_hash change only when `served`.
-    virtual Status touchDevice(const std::string& mac, int64_t at, const std::string& ip, const std::string& ua,
-                               const std::string& firmware, const std::string& file, const std::string& hash,
-                               bool served) = 0;
+    // last_file/last_hash change only when `served`; first_seen_at is set
+    // once. False when no device has this MAC.
+    virtual Result<bool> touchDevice(const std::string& mac, int64_t at, const std::string& ip,
+                                     const std::string& ua, const std::string& firmware, const std::string& file,
+                                     const std::string& hash, bool served) = 0;
+    // Staging (no version bump either: the phone moves these, not an admin).
+    virtual Status setDeviceState(const std::string& mac, DeviceState state) = 0;
+    // provisioned/applied -> stale for `mac`, or for every device when it is "".
+    virtual Status markStale(const std::string& mac) = 0;
+    // The hash of the config last served to `mac` as `file`, if any.
+    virtual Result<std::optional<std::string>> servedHash(const std::string& mac, const std::string& file) = 0;
+    virtual Status putServedHash(const std::string& mac, const std::string& file, const std::string& hash,
+                                 int64_t at) = 0;
 
     // Only the keys stored for `scope` ("" is global, else a MAC).
     virtual Result<SettingsMap> getSettings(const std::string& scope) = 0;
@@ -99,6 +108,8 @@ public:
 
     virtual Status insertEvents(const std::vector<Event>& events) = 0;
     virtual Result<Listing<Event>> listEvents(const EventFilter& filter, Page page) = 0;
+    // Deletes up to `limit` events older than `before`; returns how many.
+    virtual Result<int64_t> pruneEvents(int64_t before, int64_t limit) = 0;
 };
 
 class Store {

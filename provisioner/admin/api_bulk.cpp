@@ -1,0 +1,152 @@
+// /api/v1/imports, /exports (inventory CSV, docs/inventory-csv.md) and
+// /staging (what an installer watches while phones come up).
+
+#include <Poco/JSON/Array.h>
+
+#include <set>
+
+#include "provisioner/admin/api_request.h"
+#include "provisioner/core/mac_address.h"
+#include "provisioner/core/time_format.h"
+#include "provisioner/model/json_codec.h"
+
+namespace prov::admin {
+
+namespace {
+
+std::string queryValue(const ApiRequest& r, const char* key) {
+    auto it = r.query.find(key);
+    return it == r.query.end() ? "" : it->second;
+}
+
+Result<bool> flag(const ApiRequest& r, const char* key) {
+    const std::string v = queryValue(r, key);
+    if (v.empty() || v == "false" || v == "0") return false;
+    if (v == "true" || v == "1") return true;
+    return Error::invalid("bad query", {{key, "must be true or false"}});
+}
+
+json::ObjectPtr countsJson(const ImportCounts& c) {
+    auto o = json::newObject();
+    o->set("created", static_cast<int64_t>(c.created));
+    o->set("changed", static_cast<int64_t>(c.changed));
+    o->set("unchanged", static_cast<int64_t>(c.unchanged));
+    return o;
+}
+
+Poco::JSON::Array::Ptr strings(const std::vector<std::string>& v) {
+    Poco::JSON::Array::Ptr a = new Poco::JSON::Array();
+    for (const auto& s : v) a->add(s);
+    return a;
+}
+
+ApiResult imports(Inventory& inv, const ApiRequest& r) {
+    if (r.method != "POST") return methodNotAllowed("POST");
+    if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "import inventories");
+    auto dry = flag(r, "dry_run");
+    if (!dry) return dry.error();
+    ImportOptions options;
+    options.dry_run = dry.value();
+    auto report = inv.importCsv(r.raw_body, options, r.actor);
+    if (!report) return report.error();
+    const ImportReport& rep = report.value();
+    if (!rep.problems.empty()) {
+        std::set<size_t> lines;
+        Poco::JSON::Array::Ptr rows = new Poco::JSON::Array();
+        for (const ImportProblem& p : rep.problems) {
+            auto o = json::newObject();
+            o->set("line", static_cast<int64_t>(p.line));
+            o->set("column", p.column);
+            o->set("reason", p.reason);
+            rows->add(o);
+            lines.insert(p.line);
+        }
+        auto err = json::newObject();
+        err->set("code", std::string("invalid_import"));
+        err->set("message", std::to_string(rep.problems.size()) + " problem(s) in " + std::to_string(lines.size()) +
+                                " row(s); nothing was imported");
+        err->set("problems", rows);
+        auto body = json::newObject();
+        body->set("error", err);
+        return ok(body, 400);
+    }
+    auto o = json::newObject();
+    o->set("dry_run", rep.dry_run);
+    o->set("rows", static_cast<int64_t>(rep.rows));
+    o->set("extensions", countsJson(rep.extensions));
+    o->set("devices", countsJson(rep.devices));
+    o->set("created", strings(rep.created));
+    o->set("changed", strings(rep.changed));
+    const bool nothing = rep.extensions.created + rep.extensions.changed + rep.devices.created + rep.devices.changed == 0;
+    o->set("message", nothing ? "nothing to change: every row already matches the store"
+                              : rep.dry_run ? "dry run: nothing was stored" : "imported");
+    return ok(o);
+}
+
+ApiResult exports(Inventory& inv, const ApiRequest& r) {
+    if (r.method != "GET") return methodNotAllowed("GET");
+    // Voicemail PINs (and, when asked, SIP secrets) are in the file.
+    if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "export the inventory (it carries voicemail PINs)");
+    auto secrets = flag(r, "secrets");
+    if (!secrets) return secrets.error();
+    auto bytes = inv.exportCsv(secrets.value());
+    if (!bytes) return bytes.error();
+    ApiResponse resp = ok(Poco::Dynamic::Var(std::move(bytes).value()));
+    resp.headers["Content-Type"] = "text/csv; charset=utf-8";
+    resp.headers["Content-Disposition"] = "attachment; filename=\"inventory.csv\"";
+    return resp;
+}
+
+ApiResult staging(Inventory& inv, const ApiRequest& r) {
+    if (r.method != "GET") return methodNotAllowed("GET");
+    const std::string site = queryValue(r, "site");
+    std::optional<DeviceState> only;
+    if (const std::string s = queryValue(r, "state"); !s.empty()) {
+        only = parseDeviceState(s);
+        if (!only)
+            return Error::invalid("bad filter",
+                                  {{"state", "must be new, unassigned, staged, provisioned, applied or stale"}});
+    }
+    auto list = inv.staging(site);
+    if (!list) return list.error();
+    std::map<std::string, int64_t> counts;
+    for (const char* s : {"unassigned", "new", "staged", "provisioned", "applied", "stale"}) counts[s] = 0;
+    Poco::JSON::Array::Ptr items = new Poco::JSON::Array();
+    for (const StagingEntry& e : list.value()) {
+        const Device& d = e.device;
+        ++counts[std::string(toString(d.state))];
+        if (only && d.state != *only) continue;
+        auto o = json::newObject();
+        o->set("mac", MacAddress::parse(d.mac)->colons());
+        o->set("state", std::string(toString(d.state)));
+        o->set("make", d.make);
+        o->set("model", d.model);
+        o->set("label", d.label);
+        o->set("firmware", d.last_firmware);
+        o->set("extensions", strings(e.extensions));
+        o->set("first_seen_at", d.first_seen_at ? Poco::Dynamic::Var(formatUtc(d.first_seen_at)) : Poco::Dynamic::Var());
+        o->set("last_seen_at", d.last_seen_at ? Poco::Dynamic::Var(formatUtc(d.last_seen_at)) : Poco::Dynamic::Var());
+        o->set("last_seen_ip", d.last_seen_ip);
+        o->set("last_file", d.last_file);
+        items->add(o);
+    }
+    auto c = json::newObject();
+    for (const auto& [k, v] : counts) c->set(k, v);
+    auto o = json::newObject();
+    o->set("site", site);
+    o->set("counts", c);
+    o->set("items", items);
+    return ok(o);
+}
+
+}  // namespace
+
+ApiResult bulkRoutes(ApiContext& context, const ApiRequest& r) {
+    const std::string& head = r.segments[0];
+    if (r.segments.size() != 1) return Error::notFound("no such path");
+    if (head == "imports") return imports(context.inventory, r);
+    if (head == "exports") return exports(context.inventory, r);
+    return staging(context.inventory, r);
+}
+
+}  // namespace prov::admin
