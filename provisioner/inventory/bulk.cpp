@@ -231,6 +231,7 @@ Result<ImportReport> Inventory::importCsv(std::string_view bytes, const ImportOp
     std::unordered_map<std::string, size_t> ext_lines;        // extension -> line
     std::map<std::pair<std::string, int>, size_t> slot_lines;  // (mac, phone_reg) -> line
     std::unordered_map<std::string, size_t> device_index;      // mac -> index in devices
+    std::set<std::string> macs_with_lines;                     // devices that get an extension
     std::vector<DeviceRow> devices;
     const size_t total = table.records.size() - 1;
     for (size_t r = 1; r < table.records.size(); ++r) {
@@ -305,6 +306,7 @@ Result<ImportReport> Inventory::importCsv(std::string_view bytes, const ImportOp
             if (!row.buttons) fail(kButtons, why);
         }
         // Device fields: checked here, and the same on every row of a MAC.
+        if (!row.mac.empty() && !ext.empty()) macs_with_lines.insert(row.mac);
         if (!row.mac.empty()) {
             DeviceRow d;
             d.line = rec.line;
@@ -373,9 +375,9 @@ Result<ImportReport> Inventory::importCsv(std::string_view bytes, const ImportOp
             if (d.values[kSerial]) next.serial = *d.values[kSerial];
             if (d.values[kLabel]) next.label = *d.values[kLabel];
             if (!cur.value()) {
+                // Born staged when a line is bound to it below (as bindDevice would make it).
+                if (macs_with_lines.count(d.mac)) next.state = DeviceState::kStaged;
                 if (auto ins = tx.insertDevice(next); !ins) return ins;
-                if (auto a = audit(tx, actor, "import", "device", d.mac, "", json::stringify(json::toJson(next))); !a)
-                    return a;
                 ++report.devices.created;
                 listed(report.created, "device " + macText(d.mac));
                 continue;
@@ -464,10 +466,13 @@ Result<ImportReport> Inventory::importCsv(std::string_view bytes, const ImportOp
             } else if (auto ins = tx.insertExtension(next); !ins) {
                 return ins;
             }
-            if (auto a = audit(tx, actor, "import", "extension", ext, before ? auditJson(*before, nullptr) : "",
-                               auditJson(next, before ? &*before : nullptr));
-                !a)
-                return a;
+            // Changes are audited one by one; creations in the import's summary.
+            if (before) {
+                if (auto a = audit(tx, actor, "import", "extension", ext, auditJson(*before, nullptr),
+                                   auditJson(next, &*before));
+                    !a)
+                    return a;
+            }
             if (row.buttons && buttons_differ) {
                 if (auto put = tx.replaceButtons(next.id, *row.buttons); !put) return put;
             }
@@ -485,7 +490,22 @@ Result<ImportReport> Inventory::importCsv(std::string_view bytes, const ImportOp
             rolled_back_on_purpose = true;
             return Error{Code::kConflict, "rolled_back", "", {}, {}};
         }
-        return okStatus();
+        auto summary = json::newObject();
+        summary->set("rows", static_cast<int64_t>(report.rows));
+        auto counts = [](const ImportCounts& c) {
+            auto o = json::newObject();
+            o->set("created", static_cast<int64_t>(c.created));
+            o->set("changed", static_cast<int64_t>(c.changed));
+            o->set("unchanged", static_cast<int64_t>(c.unchanged));
+            return o;
+        };
+        summary->set("extensions", counts(report.extensions));
+        summary->set("devices", counts(report.devices));
+        Poco::JSON::Array::Ptr created = new Poco::JSON::Array();
+        for (const auto& c : report.created) created->add(c);
+        summary->set("created", created);
+        return audit(tx, actor, "import", "inventory", std::to_string(report.rows) + " rows", "",
+                     json::stringify(summary));
     });
     if (!st && !rolled_back_on_purpose) return st.error();
     std::stable_sort(report.problems.begin(), report.problems.end(),

@@ -404,7 +404,14 @@ Status SqliteTx::setDeviceState(const std::string& mac, DeviceState state) {
 }
 
 Status SqliteTx::markStale(const std::string& mac) {
-    Stmt s(conn_, "UPDATE devices SET state = 'stale' WHERE state IN ('provisioned','applied') AND (?1 = '' OR mac = ?1)");
+    // Two statements: one with "mac = ?" alone uses the primary key.
+    if (mac.empty()) {
+        Stmt all(conn_, "UPDATE devices SET state = 'stale' WHERE state IN ('provisioned','applied')");
+        all.step();
+        if (all.failed()) return failure("mark stale");
+        return okStatus();
+    }
+    Stmt s(conn_, "UPDATE devices SET state = 'stale' WHERE mac = ? AND state IN ('provisioned','applied')");
     s.bind(1, mac);
     s.step();
     if (s.failed()) return failure("mark stale");
