@@ -490,6 +490,8 @@ Result<ImportReport> Inventory::importCsv(std::string_view bytes, const ImportOp
             rolled_back_on_purpose = true;
             return Error{Code::kConflict, "rolled_back", "", {}, {}};
         }
+        if (report.extensions.created + report.extensions.changed + report.devices.created + report.devices.changed == 0)
+            return okStatus();  // nothing changed: nothing to audit either
         auto summary = json::newObject();
         summary->set("rows", static_cast<int64_t>(report.rows));
         auto counts = [](const ImportCounts& c) {

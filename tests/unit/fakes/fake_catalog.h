@@ -13,6 +13,10 @@ public:
             return ModelInfo{"yealink", "Yealink", "T31", 2, 2};
         return std::nullopt;
     }
+    std::string findMake(const std::string& make) const override {
+        return make == "Yealink" || make == "yealink" ? "Yealink" : "";
+    }
+    std::vector<std::string> makes() const override { return {"Yealink"}; }
 };
 
 // Deterministic "randomness" for tests that need to predict a secret.
