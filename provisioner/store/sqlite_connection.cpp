@@ -3,6 +3,14 @@
 namespace prov::sqlite {
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& path) {
+    // Before the library initialises: no global memory statistics, so no
+    // global mutex around every allocation (each connection is one thread's
+    // at a time, see SqliteStore). Refused harmlessly once initialised.
+    static const bool configured = [] {
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        return true;
+    }();
+    (void)configured;
     sqlite3* db = nullptr;
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
