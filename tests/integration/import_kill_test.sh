@@ -55,9 +55,13 @@ for pct in 5 25 50 75 90; do
     fi
 done
 
-# And a whole run stores everything, once.
-timeout 300 "$PROVISIONER_BIN" import "$WORK/big.csv" "${ARGS[@]}" >/dev/null
+# And a whole run stores everything, once; on a terminal (script(1) gives it
+# a pty) it draws a progress bar through both phases.
+timeout 300 script -qec "'$PROVISIONER_BIN' import '$WORK/big.csv' ${ARGS[*]}" /dev/null >"$WORK/tty" 2>&1
 expect_true test $? = 0
+expect_true grep -q 'checking \[#' "$WORK/tty"
+expect_true grep -q 'writing  \[#' "$WORK/tty"
+expect_true grep -q "imported $(python3 -c "print(f'{$ROWS:,}')") rows" "$WORK/tty"
 expect_true test "$(sqlite3 "$DB" 'SELECT count(*) FROM extensions')" = $((ROWS + 1))
 expect_true test "$(sqlite3 "$DB" 'PRAGMA integrity_check')" = ok
 

@@ -137,6 +137,13 @@ OUT=$(timeout 20 "$PROVISIONER_BIN" staging --site "HQ floor 2" --once \
     -D store.path="$DATA/store.db" -D templates.dir="$TEMPLATES_DIR")
 expect_true grep -q '^site HQ floor 2: 2 devices, 1 new, 1 stale$' <<<"$OUT"
 expect_true grep -Eq "^$MAC +stale +yealink T46U +108.86.0.90 +201 +[0-9]+s ago +127.0.0.1$" <<<"$OUT"
+# On a terminal it redraws until interrupted (script(1) gives it a pty).
+timeout 20 script -qec "timeout -s INT 3.5 '$PROVISIONER_BIN' staging --site 'HQ floor 2' --interval 1 \
+    -D store.path='$DATA/store.db' -D templates.dir='$TEMPLATES_DIR'" /dev/null >"$WORK/live" 2>&1
+FRAMES=$(grep -o $'\e\[2J' "$WORK/live" | wc -l)
+expect_true test "$FRAMES" -ge 3
+expect_true grep -q "Ctrl-C to stop" "$WORK/live"
+expect_true grep -q "$MAC" "$WORK/live"
 OUT=$(timeout 20 "$PROVISIONER_BIN" staging --interval 0 --once -D store.path="$DATA/store.db" 2>&1)
 expect_true test $? -ne 0
 stop_server
