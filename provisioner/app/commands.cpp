@@ -21,7 +21,7 @@ std::string usage() {
            "  token create --role ROLE [--name N]   print a new API token (admin, installer, viewer)\n"
            "  backup FILE                           write a consistent copy of the store to FILE\n"
            "  render MAC FILE [--user-agent UA]     print exactly the bytes a phone would get\n"
-           "  import FILE [--dry-run]               load a device inventory CSV, all or nothing ('-': stdin)\n"
+           "  import FILE [--dry-run] [--progress]  load a device inventory CSV, all or nothing ('-': stdin)\n"
            "  export FILE [--secrets]               write the inventory as CSV ('-': stdout)\n"
            "  staging [--site NAME] [--once]        the devices of a site and how far each has come, live\n";
 }
@@ -51,7 +51,7 @@ bool parseCommandLine(int argc, char** argv, CommandLine& out, std::string& erro
         } else if (a == "-h" || a == "--help") {
             out.words = {"help"};
             return true;
-        } else if (a == "--dry-run" || a == "--secrets" || a == "--once") {
+        } else if (a == "--dry-run" || a == "--secrets" || a == "--once" || a == "--progress") {
             out.flags[a.substr(2)] = "true";
         } else if (a.rfind("--", 0) == 0 && a.size() > 2) {
             std::string value;
@@ -181,13 +181,16 @@ int runImport(const CommandLine& cl, const ServerConfig& config) {
     if (!s) return fail(s.error().message);
     ImportOptions options;
     options.dry_run = cl.flags.count("dry-run") > 0;
+    // A bar redrawn in place on a terminal; with --progress, also a line per
+    // step into a file or pipe.
     const bool tty = isatty(STDERR_FILENO) != 0;
-    if (tty) {
-        options.progress = [](const char* phase, size_t done, size_t total) {
+    if (tty || cl.flags.count("progress")) {
+        options.progress = [tty](const char* phase, size_t done, size_t total) {
             const size_t width = 30;
             const size_t filled = total ? done * width / total : width;
-            std::fprintf(stderr, "\r%-8s [%s%s] %s/%s rows ", phase, std::string(filled, '#').c_str(),
-                         std::string(width - filled, '.').c_str(), thousands(done).c_str(), thousands(total).c_str());
+            std::fprintf(stderr, "%s%-8s [%s%s] %s/%s rows%s", tty ? "\r" : "", phase,
+                         std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
+                         thousands(done).c_str(), thousands(total).c_str(), tty ? " " : "\n");
             std::fflush(stderr);
         };
     }
@@ -261,7 +264,7 @@ int runCommand(const CommandLine& cl) {
     std::string error;
     const bool flags_ok = cmd == "token"    ? checkFlags(cl, {"role", "name"}, error)
                           : cmd == "render" ? checkFlags(cl, {"user-agent"}, error)
-                          : cmd == "import" ? checkFlags(cl, {"dry-run"}, error)
+                          : cmd == "import" ? checkFlags(cl, {"dry-run", "progress"}, error)
                           : cmd == "export" ? checkFlags(cl, {"secrets"}, error)
                           : cmd == "staging" ? checkFlags(cl, {"site", "once", "interval"}, error)
                                             : checkFlags(cl, {}, error);
