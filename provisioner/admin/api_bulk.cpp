@@ -107,8 +107,15 @@ ApiResult staging(Inventory& inv, const ApiRequest& r) {
             return Error::invalid("bad filter",
                                   {{"state", "must be new, unassigned, staged, provisioned, applied or stale"}});
     }
+    Page page{1000, 0};
+    if (r.query.count("limit") || r.query.count("offset")) {
+        auto p = readPage(r);
+        if (!p) return p.error();
+        page = p.value();
+    }
     auto list = inv.staging(site);
     if (!list) return list.error();
+    int64_t matched = 0;
     std::map<std::string, int64_t> counts;
     for (const char* s : {"unassigned", "new", "staged", "provisioned", "applied", "stale"}) counts[s] = 0;
     Poco::JSON::Array::Ptr items = new Poco::JSON::Array();
@@ -116,6 +123,7 @@ ApiResult staging(Inventory& inv, const ApiRequest& r) {
         const Device& d = e.device;
         ++counts[std::string(toString(d.state))];
         if (only && d.state != *only) continue;
+        if (matched++ < page.offset || matched > page.offset + page.limit) continue;
         auto o = json::newObject();
         o->set("mac", MacAddress::parse(d.mac)->colons());
         o->set("state", std::string(toString(d.state)));
@@ -136,6 +144,9 @@ ApiResult staging(Inventory& inv, const ApiRequest& r) {
     o->set("site", site);
     o->set("counts", c);
     o->set("items", items);
+    o->set("total", matched);
+    o->set("limit", page.limit);
+    o->set("offset", page.offset);
     return ok(o);
 }
 

@@ -45,7 +45,7 @@ struct ApiContext {
 
 struct ApiLimits {
     size_t max_body_bytes = 1 << 20;
-    size_t max_import_bytes = 256 << 20;  // POST /imports
+    size_t max_import_bytes = 64 << 20;  // POST /imports
 };
 
 // Dispatches one request to its route. Errors carry the code the caller maps.

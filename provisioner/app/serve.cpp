@@ -26,6 +26,7 @@
 #include <iostream>
 
 #include "provisioner/admin/api_handler.h"
+#include "provisioner/http/loop_server.h"
 #include "provisioner/http/phone_handler.h"
 #include "provisioner/https/tls_socket.h"
 #include "provisioner/tftp/server.h"
@@ -247,9 +248,25 @@ int runServe(const ServerConfig& config) {
     std::vector<std::pair<std::string, int>> ports;
     ServerGauge gauge(static_cast<int>(config.http_overload_queue));
     std::unique_ptr<Poco::Net::HTTPServer> http;
+    std::unique_ptr<http::LoopServer> http_loops;
     std::unique_ptr<Poco::Net::HTTPServer> admin;
     int port = 0;
-    try {
+    if (config.http_engine == "loop") {
+        http::LoopOptions o;
+        o.bind = config.http_bind;
+        o.port = static_cast<int>(config.http_port);
+        o.loops = static_cast<int>(config.http_loops);
+        o.max_connections = static_cast<int>(config.http_max_connections);
+        o.max_upload_bytes = static_cast<size_t>(config.uploads_max_bytes);
+        http_loops = std::make_unique<http::LoopServer>(*s.provisioning, o);
+        if (auto st = http_loops->start(); !st) {
+            std::cerr << "provisioner: " << st.error().message << " (http.port)\n";
+            return 1;
+        }
+        ports.emplace_back("http", http_loops->port());
+        log.information("phones: HTTP on %s:%d (%Ld event loops)", config.http_bind, http_loops->port(),
+                        config.http_loops);
+    } else try {
         http = listen(new http::PhoneHandlerFactory(*s.provisioning, Protocol::kHttp,
                                                     http::PhoneLimits{static_cast<size_t>(config.uploads_max_bytes)},
                                                     &gauge),
@@ -394,7 +411,8 @@ int runServe(const ServerConfig& config) {
     }
     tftp_server.stop();
     https_server->stopAll(true);
-    http->stopAll(true);
+    if (http) http->stopAll(true);
+    if (http_loops) http_loops->stop();
     admin->stopAll(true);
     s.events->flush();
     return 0;

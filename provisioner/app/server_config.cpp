@@ -31,7 +31,7 @@ const std::set<std::string>& knownKeys() {
         "templates.poll_seconds", "http.max_threads", "http.overload_queue", "tftp.bind", "tftp.loops",
         "tftp.max_transfers", "tftp.max_per_source", "https.bind", "tls.server_names", "tls.legacy_phones",
         "https.client_cert", "policy.secrets_require_client_cert", "events.keep_days", "devices.max_unassigned",
-        "admin.max_import_bytes",
+        "admin.max_import_bytes", "http.engine", "http.loops", "http.max_connections",
     };
     return kKeys;
 }
@@ -157,6 +157,15 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
     auto unk = integer(c, "status.unknown_after", cfg.status_unknown_after, 1, 86400 * 365);
     if (!unk) return unk.error();
     cfg.status_unknown_after = unk.value();
+    cfg.http_engine = c.getString("http.engine", cfg.http_engine);
+    if (cfg.http_engine != "loop" && cfg.http_engine != "threads")
+        return Error::invalid("config: http.engine must be loop or threads (got '" + cfg.http_engine + "')");
+    auto hloops = integer(c, "http.loops", cfg.http_loops, 1, 64);
+    if (!hloops) return hloops.error();
+    cfg.http_loops = hloops.value();
+    auto hconns = integer(c, "http.max_connections", cfg.http_max_connections, 1, 1'000'000);
+    if (!hconns) return hconns.error();
+    cfg.http_max_connections = hconns.value();
     auto keep = integer(c, "events.keep_days", cfg.events_keep_days, 0, 36500);
     if (!keep) return keep.error();
     cfg.events_keep_days = keep.value();

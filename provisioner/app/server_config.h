@@ -32,6 +32,9 @@ struct ServerConfig {
     std::string uploads_dir = "var/uploads";
     int64_t uploads_max_bytes = 1 << 20;
     int64_t templates_poll_seconds = 2;
+    std::string http_engine = "loop";  // loop (event loops) | threads (Poco, a thread per connection)
+    int64_t http_loops = 2;
+    int64_t http_max_connections = 20000;
     int64_t http_max_threads = 256;
     int64_t http_overload_queue = 128;
     std::string tftp_bind = "0.0.0.0";
@@ -45,7 +48,7 @@ struct ServerConfig {
     int64_t tftp_max_per_source = 512;
     int64_t events_keep_days = 90;          // 0 keeps events for ever
     int64_t devices_max_unassigned = 10000;  // phones not in the store that are recorded
-    int64_t admin_max_import_bytes = 256 << 20;  // POST /api/v1/imports body
+    int64_t admin_max_import_bytes = 64 << 20;  // POST /api/v1/imports body
 };
 
 // Command-line sources of configuration: -c FILE and -D key=value.

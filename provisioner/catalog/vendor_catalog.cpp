@@ -209,6 +209,18 @@ std::optional<ModelInfo> VendorCatalog::findModel(const std::string& make, const
 
 std::optional<UaMatch> VendorCatalog::identifyUserAgent(const std::string& ua) const {
     if (ua.empty() || ua.size() > 512) return std::nullopt;
+    {
+        std::lock_guard lock(memo_->mutex);
+        if (auto it = memo_->user_agents.find(ua); it != memo_->user_agents.end()) return it->second;
+    }
+    auto found = identifyUncached(ua);
+    std::lock_guard lock(memo_->mutex);
+    if (memo_->user_agents.size() >= Memo::kMax) memo_->user_agents.clear();
+    memo_->user_agents.emplace(ua, found);
+    return found;
+}
+
+std::optional<UaMatch> VendorCatalog::identifyUncached(const std::string& ua) const {
     for (const auto& v : vendors_) {
         for (const UaPattern& p : v->user_agents) {
             Poco::RegularExpression::MatchVec groups;
@@ -230,6 +242,18 @@ std::optional<UaMatch> VendorCatalog::identifyUserAgent(const std::string& ua) c
 }
 
 std::vector<RouteMatch> VendorCatalog::matchFile(const std::string& file) const {
+    {
+        std::lock_guard lock(memo_->mutex);
+        if (auto it = memo_->files.find(file); it != memo_->files.end()) return it->second;
+    }
+    auto found = matchUncached(file);
+    std::lock_guard lock(memo_->mutex);
+    if (memo_->files.size() >= Memo::kMax) memo_->files.clear();
+    memo_->files.emplace(file, found);
+    return found;
+}
+
+std::vector<RouteMatch> VendorCatalog::matchUncached(const std::string& file) const {
     std::vector<RouteMatch> out;
     for (const auto& v : vendors_) {
         const VendorSpec* spec = v.get();

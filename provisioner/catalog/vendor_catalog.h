@@ -6,8 +6,10 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "provisioner/catalog/path_pattern.h"
@@ -98,7 +100,19 @@ public:
     const std::vector<std::unique_ptr<VendorSpec>>& vendors() const { return vendors_; }
 
 private:
+    std::optional<UaMatch> identifyUncached(const std::string& user_agent) const;
+    std::vector<RouteMatch> matchUncached(const std::string& file) const;
+
     std::vector<std::unique_ptr<VendorSpec>> vendors_;
+    // Phones of a site send the same few names and User-Agents over and over:
+    // both answers are remembered (bounded; emptied when full).
+    struct Memo {
+        static constexpr size_t kMax = 4096;
+        std::mutex mutex;
+        std::unordered_map<std::string, std::optional<UaMatch>> user_agents;
+        std::unordered_map<std::string, std::vector<RouteMatch>> files;
+    };
+    std::unique_ptr<Memo> memo_ = std::make_unique<Memo>();
 };
 
 }  // namespace prov

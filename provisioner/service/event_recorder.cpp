@@ -2,6 +2,7 @@
 
 #include <Poco/Logger.h>
 
+#include <map>
 #include <unordered_map>
 
 namespace prov {
@@ -27,6 +28,9 @@ void EventRecorder::record(Event event) {
         }
         queue_.push_back(std::move(event));
         ++queued_total_;
+        // The writer sleeps until the first event and then gathers a batch:
+        // wake it only for those two, not for every fetch of a boot storm.
+        if (queue_.size() != 1 && queue_.size() != options_.batch) return;
     }
     wake_.notify_one();
 }
@@ -34,6 +38,7 @@ void EventRecorder::record(Event event) {
 void EventRecorder::flush() {
     std::unique_lock lock(mutex_);
     const uint64_t target = queued_total_;
+    ++flushes_wanted_;
     wake_.notify_one();
     drained_.wait(lock, [&] { return stored_total_ >= target || stopping_; });
 }
@@ -58,10 +63,16 @@ Status EventRecorder::store(const std::vector<Event>& batch) {
                 if (auto st = discover(tx, e, room); !st) return st;
             }
         }
-        // Staging: each delivery of a device's own config, in order.
+        // Staging: the deliveries of each device's own config files, taken
+        // together per (device, file) so a phone that fetches the same file
+        // a hundred times in a batch costs one read and one write.
+        std::map<std::pair<std::string, std::string>, std::vector<const Event*>> deliveries;
         for (const Event& e : batch) {
             if (!e.device_config || e.outcome != "served" || e.config_hash.empty() || e.mac.empty()) continue;
-            if (auto st = advance(tx, e); !st) return st;
+            deliveries[{e.mac, e.path}].push_back(&e);
+        }
+        for (const auto& [key, events] : deliveries) {
+            if (auto st = advance(tx, events); !st) return st;
         }
         return okStatus();
     });
@@ -98,29 +109,35 @@ Status EventRecorder::discover(StoreTx& tx, const Event& e, std::optional<int64_
     return okStatus();
 }
 
-Status EventRecorder::advance(StoreTx& tx, const Event& e) {
-    auto device = tx.getDevice(e.mac);
+Status EventRecorder::advance(StoreTx& tx, const std::vector<const Event*>& events) {
+    const Event& first = *events.front();
+    auto device = tx.getDevice(first.mac);
     if (!device) return device.error();
     if (!device.value() || device.value()->state == DeviceState::kUnassigned) return okStatus();
-    auto before = tx.servedHash(e.mac, e.path);
-    if (!before) return before.error();
-    // The phone already had these bytes: it answered our ETag, or it came back
-    // and got the same config as last time.
-    const bool matched = e.not_modified || (before.value() && *before.value() == e.config_hash);
-    const DeviceState now = device.value()->state;
-    DeviceState next = now;
-    switch (now) {
-        case DeviceState::kNew:
-        case DeviceState::kStaged: next = DeviceState::kProvisioned; break;
-        case DeviceState::kProvisioned:
-        case DeviceState::kApplied:
-        case DeviceState::kStale: next = matched ? DeviceState::kApplied : DeviceState::kProvisioned; break;
-        case DeviceState::kUnassigned: break;
+    auto stored = tx.servedHash(first.mac, first.path);
+    if (!stored) return stored.error();
+    std::optional<std::string> last = stored.value();
+    DeviceState state = device.value()->state;
+    const DeviceState before = state;
+    for (const Event* e : events) {
+        // The phone already had these bytes: it answered our ETag, or it came
+        // back and got the same config as last time.
+        const bool matched = e->not_modified || (last && *last == e->config_hash);
+        switch (state) {
+            case DeviceState::kNew:
+            case DeviceState::kStaged: state = DeviceState::kProvisioned; break;
+            case DeviceState::kProvisioned:
+            case DeviceState::kApplied:
+            case DeviceState::kStale: state = matched ? DeviceState::kApplied : DeviceState::kProvisioned; break;
+            case DeviceState::kUnassigned: break;
+        }
+        last = e->config_hash;
     }
-    if (next != now) {
-        if (auto st = tx.setDeviceState(e.mac, next); !st) return st;
+    if (state != before) {
+        if (auto st = tx.setDeviceState(first.mac, state); !st) return st;
     }
-    return tx.putServedHash(e.mac, e.path, e.config_hash, e.at);
+    if (stored.value() == last) return okStatus();
+    return tx.putServedHash(first.mac, first.path, *last, events.back()->at);
 }
 
 void EventRecorder::run() {
@@ -128,6 +145,10 @@ void EventRecorder::run() {
     for (;;) {
         wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
         if (queue_.empty() && stopping_) break;
+        // Gather for a moment: one transaction for many fetches, not one each.
+        wake_.wait_for(lock, options_.gather, [&] {
+            return stopping_ || flushes_wanted_ > 0 || queue_.size() >= options_.batch;
+        });
         std::vector<Event> batch;
         while (!queue_.empty() && batch.size() < options_.batch) {
             batch.push_back(std::move(queue_.front()));
@@ -138,6 +159,7 @@ void EventRecorder::run() {
         if (!st) Poco::Logger::get("events").error("cannot store %z events: %s", batch.size(), st.error().message);
         lock.lock();
         stored_total_ += batch.size();
+        if (queue_.empty()) flushes_wanted_ = 0;
         drained_.notify_all();
     }
 }

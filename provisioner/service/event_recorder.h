@@ -4,12 +4,14 @@
 // a bounded queue; one writer thread stores them in batches, one transaction
 // per batch, and updates each device's last-seen fields.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "provisioner/model/records.h"
 #include "provisioner/store/store.h"
@@ -25,6 +27,8 @@ public:
 struct EventRecorderOptions {
     size_t max_queue = 100000;
     size_t batch = 512;
+    // How long the writer waits for a batch to fill after the first event.
+    std::chrono::milliseconds gather{50};
     // Phones not in the store are recorded as `unassigned` devices up to this
     // many, so that a sweep of made-up MACs cannot fill the store.
     size_t max_unassigned = 10000;
@@ -52,7 +56,7 @@ private:
     void run();
     Status store(const std::vector<Event>& batch);
     Status discover(StoreTx& tx, const Event& e, std::optional<int64_t>& room);
-    Status advance(StoreTx& tx, const Event& e);
+    Status advance(StoreTx& tx, const std::vector<const Event*>& events);
 
     Store& store_;
     EventRecorderOptions options_;
@@ -65,6 +69,7 @@ private:
     uint64_t stored_total_ = 0;
     uint64_t dropped_ = 0;
     bool stopping_ = false;
+    uint64_t flushes_wanted_ = 0;  // flush() is waiting: write without gathering
     std::thread writer_;
 };
 

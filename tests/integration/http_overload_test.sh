@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# The phone port under more connections than threads (issue 3's boot storm):
-# with every thread held by a phone that never finishes its request, new
-# connections queue; once more than http.overload_queue wait, the ones taken
-# from the queue are answered 503 with Retry-After instead of being served
-# late, and the rest are served. Keep-alive is dropped while threads run short.
+# The phone port past its limits (issue 3's boot storm).
+# 1. http.engine=threads (Poco, a thread per connection): with every thread
+#    held by a phone that never finishes its request, new connections queue;
+#    once more than http.overload_queue wait, the ones taken from the queue
+#    are answered 503 with Retry-After instead of being served late, and the
+#    rest are served. Keep-alive is dropped while threads run short.
+# 2. http.engine=loop (the default): idle and stalled connections cost no
+#    thread, so others are served at once; past http.max_connections a new
+#    connection gets 503 with Retry-After and is closed.
 
 source "$(dirname "$0")/lib.sh"
 
-start_server -D http.max_threads=2 -D http.overload_queue=1
+start_server -D http.engine=threads -D http.max_threads=2 -D http.overload_queue=1
 
 python3 - "$HTTP_PORT" >"$WORK/result" <<'PY'
 import socket, sys, time
@@ -60,5 +64,45 @@ expect_true test "$(grep -c '^HTTP/1.1 200 OK||Connection: Keep-Alive$' "$WORK/r
 # The server is fine afterwards.
 STATUS=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/y000000000000.boot")
 expect_status 200 "a fetch after the storm"
+stop_server
+
+use_fresh_store loop
+start_server -D http.max_connections=4 -D http.loops=1
+python3 - "$HTTP_PORT" >"$WORK/loop-result" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+# Three phones that stall mid-request: with event loops they hold no thread.
+stalled = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
+for s in stalled:
+    s.sendall(b"GET /y000000000000.boot HTTP/1.1\r\nHost: x\r\n")
+time.sleep(0.3)
+def fetch():
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    t0 = time.time()
+    s.sendall(b"GET /y000000000000.boot HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.split(b"\r\n")[0].decode(), (time.time() - t0) * 1000, data
+# The fourth connection is within the limit: served at once.
+status, ms, _ = fetch()
+print(f"fourth|{status}|{ms:.1f}")
+# With a fifth held open, the next one is past http.max_connections.
+extra = socket.create_connection(("127.0.0.1", port), timeout=10)
+time.sleep(0.3)
+status, ms, data = fetch()
+retry = b"Retry-After: 5" in data
+print(f"past|{status}|{retry}")
+PY
+cat "$WORK/loop-result" >&2
+expect_true grep -q '^fourth|HTTP/1.1 200 OK|' "$WORK/loop-result"
+FOURTH_MS=$(sed -n 's/^fourth|[^|]*|//p' "$WORK/loop-result")
+expect_true awk -v ms="$FOURTH_MS" 'BEGIN { exit !(ms < 100) }'
+expect_true grep -q '^past|HTTP/1.1 503 Service Unavailable|True$' "$WORK/loop-result"
+STATUS=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/y000000000000.boot")
+expect_status 200 "a fetch once the stalled phones are gone"
 
 finish

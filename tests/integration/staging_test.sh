@@ -108,6 +108,21 @@ fetch 0015654aa937.cfg -H "If-None-Match: $ETAG"
 expect_status 304
 wait_state "$MAC" applied
 
+# 4b. A change from another process (the CLI) reaches the running server's
+#     cache within its 1 s poll: the next fetch carries it.
+printf 'extension,callerid_name\r\n201,Imported Name\r\n' >"$WORK/rename.csv"
+timeout 20 "$PROVISIONER_BIN" import "$WORK/rename.csv" -D store.path="$DATA/store.db" \
+    -D templates.dir="$TEMPLATES_DIR" >"$WORK/import.out" 2>&1
+expect_true grep -q "1 changed" "$WORK/import.out"
+wait_state "$MAC" stale
+for _ in $(seq 1 30); do
+    fetch 0015654aa937.cfg
+    grep -q 'Imported Name' "$WORK/got" && break
+    sleep 0.1
+done
+expect_true grep -q 'account.1.display_name = Imported Name' "$WORK/got"
+wait_state "$MAC" provisioned
+
 # 5. The staging list an installer reads, by site.
 api PATCH "/devices/$MAC" '{"label":"HQ floor 2"}' "$INSTALLER"
 expect_status 200
@@ -126,6 +141,10 @@ expect_json ".items[] | select(.mac==\"$MAC\") | .last_file" 0015654aa937.cfg
 expect_json ".items[] | select(.mac==\"$MAC\") | .state" stale
 api GET "/staging?site=HQ%20floor%202&state=new" "" "$VIEWER"
 expect_json '.items | map(.mac) | join(",")' 00:15:65:00:00:02
+api GET "/staging?site=HQ%20floor%202&limit=1&offset=1" "" "$INSTALLER"
+expect_json '.items | length' 1 "a page of one"
+expect_json .total 2
+expect_json .counts.new 1 "counts cover the whole site, not the page"
 api GET "/staging?state=bogus"
 expect_status 400
 expect_json '.error.fields.state' "must be new, unassigned, staged, provisioned, applied or stale"

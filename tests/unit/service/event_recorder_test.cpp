@@ -2,8 +2,13 @@
 // unassigned devices, and deliveries move the staging state.
 
 #include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <thread>
 
 #include "fakes/fake_catalog.h"
+#include "temp_dir.h"
 #include "provisioner/inventory/inventory.h"
 #include "provisioner/resolve/device_resolver.h"
 #include "provisioner/service/event_recorder.h"
@@ -140,4 +145,45 @@ TEST_CASE("events older than events.keep_days are pruned, newer ones kept") {
     auto left = f.inv->listEvents({}, {}).value();
     REQUIRE(left.total == 1);
     CHECK(left.items[0].path == "b.cfg");
+}
+
+TEST_CASE("when the store is held up, events past max_queue are dropped and counted, phones keep being served") {
+    testing::TempDir dir;
+    FakeClock clock;
+    const std::string path = dir.path() + "/store.db";
+    auto store = std::move(SqliteStore::open(path, clock)).value();
+    REQUIRE(store->migrate());
+    // Another process holds the write lock (as a long CLI import would).
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    {
+        EventRecorderOptions o;
+        o.max_queue = 3;
+        EventRecorder events(*store, o);
+        auto event = [&](int i) {
+            Event e;
+            e.at = clock.nowSeconds();
+            e.protocol = "http";
+            e.path = "f" + std::to_string(i);
+            e.outcome = "not_found";
+            return e;
+        };
+        events.record(event(0));
+        // The writer takes the first one and waits for the lock.
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        for (int i = 1; i <= 5; ++i) events.record(event(i));  // 3 queue, 2 are dropped
+        CHECK(events.dropped() == 2);
+        REQUIRE(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr) == SQLITE_OK);
+        events.flush();
+    }
+    sqlite3_close(other);
+    Listing<Event> stored;
+    REQUIRE(store->read([&](StoreTx& tx) -> Status {
+        auto l = tx.listEvents({}, Page{100, 0});
+        if (!l) return l.error();
+        stored = l.value();
+        return okStatus();
+    }));
+    CHECK(stored.total == 4);
 }

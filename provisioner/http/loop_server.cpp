@@ -1,0 +1,517 @@
+#include "provisioner/http/loop_server.h"
+
+#include <Poco/Logger.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <thread>
+#include <unordered_map>
+
+#include "provisioner/http/phone_handler.h"
+#include "provisioner/http/request_head.h"
+#include "provisioner/http/status_mapping.h"
+
+namespace prov::http {
+
+namespace {
+
+union SockAddr {
+    sockaddr sa;
+    sockaddr_in v4;
+    sockaddr_in6 v6;
+};
+
+int64_t nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string hostOf(const SockAddr& a) {
+    char buf[INET6_ADDRSTRLEN] = {0};
+    if (a.sa.sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &a.v6.sin6_addr, buf, sizeof buf);
+        std::string s = buf;
+        if (s.rfind("::ffff:", 0) == 0 && s.find('.') != std::string::npos) s = s.substr(7);
+        return s;
+    }
+    inet_ntop(AF_INET, &a.v4.sin_addr, buf, sizeof buf);
+    return buf;
+}
+
+Result<int> listenSocket(const std::string& bind, int port) {
+    SockAddr a{};
+    socklen_t len = 0;
+    if (inet_pton(AF_INET, bind.c_str(), &a.v4.sin_addr) == 1) {
+        a.v4.sin_family = AF_INET;
+        a.v4.sin_port = htons(static_cast<uint16_t>(port));
+        len = sizeof a.v4;
+    } else if (inet_pton(AF_INET6, bind.c_str(), &a.v6.sin6_addr) == 1) {
+        a.v6.sin6_family = AF_INET6;
+        a.v6.sin6_port = htons(static_cast<uint16_t>(port));
+        len = sizeof a.v6;
+    } else {
+        return Error::invalid("http: '" + bind + "' is not an IP address");
+    }
+    const int fd = ::socket(a.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Error::internal(std::string("http: socket: ") + std::strerror(errno));
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (::bind(fd, &a.sa, len) != 0 || ::listen(fd, 1024) != 0) {
+        const std::string why = std::strerror(errno);
+        ::close(fd);
+        return Error{Code::kUnavailable, "bind", "http: cannot listen on " + bind + ":" + std::to_string(port) + ": " + why,
+                     {}, {}};
+    }
+    return fd;
+}
+
+int boundPort(int fd) {
+    SockAddr a{};
+    socklen_t len = sizeof a;
+    getsockname(fd, &a.sa, &len);
+    return ntohs(a.sa.sa_family == AF_INET6 ? a.v6.sin6_port : a.v4.sin_port);
+}
+
+// "Date: ..." for this second, as Poco writes it (RFC 1123).
+const std::string& dateHeader() {
+    thread_local time_t cached = 0;
+    thread_local std::string line;
+    const time_t now = ::time(nullptr);
+    if (now != cached) {
+        cached = now;
+        tm t{};
+        gmtime_r(&now, &t);
+        char buf[64];
+        strftime(buf, sizeof buf, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &t);
+        line = buf;
+    }
+    return line;
+}
+
+}  // namespace
+
+class LoopServer::Loop {
+public:
+    Loop(LoopServer& server, int listen_fd) : server_(server), listen_fd_(listen_fd) {}
+    ~Loop() {
+        stop();
+        for (auto& [fd, c] : conns_) closeFiles(c);
+        for (auto& [fd, c] : conns_) ::close(fd);
+        if (listen_fd_ >= 0) ::close(listen_fd_);
+        if (epoll_fd_ >= 0) ::close(epoll_fd_);
+        if (wake_fd_ >= 0) ::close(wake_fd_);
+    }
+
+    Status start() {
+        epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+        wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (epoll_fd_ < 0 || wake_fd_ < 0) return Error::internal("http: epoll/eventfd failed");
+        watch(listen_fd_, EPOLLIN, EPOLL_CTL_ADD);
+        watch(wake_fd_, EPOLLIN, EPOLL_CTL_ADD);
+        thread_ = std::thread([this] { run(); });
+        return okStatus();
+    }
+
+    void stop() {
+        if (!thread_.joinable()) return;
+        stopping_ = true;
+        const uint64_t one = 1;
+        (void)!::write(wake_fd_, &one, sizeof one);
+        thread_.join();
+    }
+
+private:
+    enum class Phase { kHead, kBody, kDone };
+
+    struct Conn {
+        std::string peer_ip;
+        std::string in;
+        std::string out;
+        size_t out_off = 0;
+        int file_fd = -1;
+        off_t file_off = 0;
+        size_t file_left = 0;
+        Phase phase = Phase::kHead;
+        RequestHead head;
+        bool keep_alive = true;
+        bool close_after = false;  // once everything queued is written
+        int requests = 0;
+        int64_t deadline = 0;
+        bool writing = false;  // waiting for EPOLLOUT
+        bool over_limit = false;
+    };
+
+    void watch(int fd, uint32_t events, int op) {
+        epoll_event ev{};
+        ev.events = events;
+        ev.data.fd = fd;
+        epoll_ctl(epoll_fd_, op, fd, &ev);
+    }
+
+    void run() {
+        epoll_event events[256];
+        int64_t next_sweep = nowMs() + 250;
+        while (!stopping_) {
+            const int n = epoll_wait(epoll_fd_, events, 256, 250);
+            for (int i = 0; i < n; ++i) {
+                const int fd = events[i].data.fd;
+                if (fd == wake_fd_) continue;
+                if (fd == listen_fd_) {
+                    acceptAll();
+                    continue;
+                }
+                auto it = conns_.find(fd);
+                if (it == conns_.end()) continue;
+                if (events[i].events & (EPOLLERR | EPOLLHUP) && !(events[i].events & EPOLLIN)) {
+                    closeConn(fd);
+                    continue;
+                }
+                if (events[i].events & EPOLLOUT) {
+                    if (!flush(fd, it->second)) continue;
+                }
+                if (events[i].events & EPOLLIN) onReadable(fd, it->second);
+            }
+            const int64_t now = nowMs();
+            if (now >= next_sweep) {
+                next_sweep = now + 250;
+                sweep(now);
+            }
+        }
+    }
+
+    void acceptAll() {
+        for (;;) {
+            SockAddr peer{};
+            socklen_t len = sizeof peer;
+            const int fd = ::accept4(listen_fd_, &peer.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (fd < 0) return;  // EAGAIN, or a connection that went away
+            const int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            const int open = server_.connections_.fetch_add(1);
+            if (open >= 2 * server_.options_.max_connections) {
+                ::close(fd);  // far past the limit: not even an answer
+                server_.connections_.fetch_sub(1);
+                continue;
+            }
+            Conn& c = conns_[fd];
+            // Past the limit: its request is read and answered 503 with
+            // Retry-After (a short answer phones retry after, never a hang).
+            c.over_limit = open >= server_.options_.max_connections;
+            c.peer_ip = hostOf(peer);
+            c.deadline = nowMs() + server_.options_.request_ms;
+            watch(fd, EPOLLIN, EPOLL_CTL_ADD);
+        }
+    }
+
+    void closeFiles(Conn& c) {
+        if (c.file_fd >= 0) ::close(c.file_fd);
+        c.file_fd = -1;
+    }
+
+    void closeConn(int fd) {
+        auto it = conns_.find(fd);
+        if (it == conns_.end()) return;
+        closeFiles(it->second);
+        conns_.erase(it);
+        ::close(fd);
+        server_.connections_.fetch_sub(1);
+    }
+
+    void sweep(int64_t now) {
+        std::vector<int> expired;
+        for (auto& [fd, c] : conns_) {
+            if (now >= c.deadline) expired.push_back(fd);
+        }
+        for (int fd : expired) closeConn(fd);
+    }
+
+    void onReadable(int fd, Conn& c) {
+        char buf[65536];
+        for (int reads = 0; reads < 4; ++reads) {
+            const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n > 0) {
+                c.in.append(buf, static_cast<size_t>(n));
+                if (static_cast<size_t>(n) < sizeof buf) break;
+                continue;
+            }
+            if (n == 0 && !c.in.empty()) {
+                // The phone sent its request and shut its side: answer, then close.
+                c.keep_alive = false;
+                process(fd, c);
+                auto it = conns_.find(fd);
+                if (it != conns_.end()) {
+                    if (it->second.out.empty() && !it->second.file_left) {
+                        closeConn(fd);
+                    } else {
+                        it->second.close_after = true;
+                    }
+                }
+                return;
+            }
+            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+                closeConn(fd);
+                return;
+            }
+            break;
+        }
+        process(fd, c);
+    }
+
+    // Handles every complete request buffered, in order, while nothing is
+    // waiting to be written.
+    void process(int fd, Conn& c) {
+        const LoopOptions& o = server_.options_;
+        // A file being streamed goes out before the next answer's headers.
+        while (!c.writing && !c.close_after && c.file_left == 0 && !c.in.empty()) {
+            if (c.phase == Phase::kHead) {
+                const HeadResult r = parseHead(c.in, o.max_head_bytes, c.head);
+                if (r == HeadResult::kIncomplete) break;
+                if (r != HeadResult::kComplete) {
+                    const Poco::Net::HTTPResponse::HTTPStatus status =
+                        r == HeadResult::kTooLarge  ? Poco::Net::HTTPResponse::HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE
+                        : r == HeadResult::kVersion ? Poco::Net::HTTPResponse::HTTP_VERSION_NOT_SUPPORTED
+                        : r == HeadResult::kNotImplemented ? Poco::Net::HTTPResponse::HTTP_NOT_IMPLEMENTED
+                                                           : Poco::Net::HTTPResponse::HTTP_BAD_REQUEST;
+                    c.keep_alive = false;
+                    c.in.clear();
+                    respondPlain(c, status, Poco::Net::HTTPResponse::getReasonForStatus(status) + "\n", "");
+                    break;
+                }
+                c.in.erase(0, c.head.size);
+                c.keep_alive = c.head.minor == 1 ? !c.head.connection_close : c.head.connection_keep_alive;
+                if (c.over_limit) {
+                    c.keep_alive = false;
+                    c.in.clear();
+                    respondPlain(c, Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "Service Unavailable\n",
+                                 "Retry-After: 5\r\n");
+                    break;
+                }
+                if (c.head.method != "GET" && c.head.method != "HEAD" && c.head.method != "PUT") {
+                    c.keep_alive = false;
+                    respondOutcome(c, Outcome::kMethodNotAllowed, "Allow: GET, HEAD, PUT\r\n");
+                    break;
+                }
+                if (c.head.method == "PUT") {
+                    if (c.head.content_length && *c.head.content_length > o.max_upload_bytes) {
+                        c.keep_alive = false;  // the body is never read
+                        respondOutcome(c, Outcome::kTooLarge, "");
+                        break;
+                    }
+                    if (c.head.expect_continue) c.out += "HTTP/1.1 100 Continue\r\n\r\n";
+                    c.phase = Phase::kBody;
+                    continue;
+                }
+                dispatch(c, "");
+                continue;
+            }
+            // PUT body: Content-Length, chunked, or none.
+            std::string body;
+            if (c.head.chunked) {
+                size_t used = 0;
+                const HeadResult r = decodeChunked(c.in, o.max_upload_bytes, body, used);
+                if (r == HeadResult::kIncomplete) break;
+                if (r != HeadResult::kComplete) {
+                    c.keep_alive = false;
+                    c.in.clear();
+                    respondOutcome(c, r == HeadResult::kTooLarge ? Outcome::kTooLarge : Outcome::kBadRequest, "");
+                    break;
+                }
+                c.in.erase(0, used);
+            } else {
+                const size_t need = static_cast<size_t>(c.head.content_length.value_or(0));
+                if (c.in.size() < need) break;
+                body = c.in.substr(0, need);
+                c.in.erase(0, need);
+            }
+            dispatch(c, std::move(body));
+        }
+        if (!c.out.empty() || c.file_left) {
+            flush(fd, c);
+            return;
+        }
+        if (c.close_after) {
+            closeConn(fd);
+            return;
+        }
+        // Waiting for (more of) a request: an idle keep-alive connection gets
+        // the short timeout, a request in progress the long one.
+        const bool idle = c.in.empty() && c.phase == Phase::kHead;
+        c.deadline = nowMs() + (idle && c.requests ? o.keep_alive_ms : o.request_ms);
+    }
+
+    void dispatch(Conn& c, std::string body) {
+        FetchRequest fetch;
+        fetch.protocol = Protocol::kHttp;
+        fetch.peer_ip = c.peer_ip;
+        fetch.user_agent = c.head.user_agent;
+        fetch.if_none_match = c.head.if_none_match;
+        fetch.method = c.head.method == "GET" ? Method::kGet : c.head.method == "HEAD" ? Method::kHead : Method::kPut;
+        fetch.file = fileFromTarget(c.head.target);
+        fetch.body = std::move(body);
+        c.phase = Phase::kHead;
+        FetchResponse r = server_.service_.fetch(fetch);
+        if (r.outcome != Outcome::kServed && r.outcome != Outcome::kNotModified) {
+            respondOutcome(c, r.outcome, "");
+            return;
+        }
+        const bool head_only = fetch.method == Method::kHead;
+        std::string extra;
+        if (!r.etag.empty()) extra += "ETag: " + r.etag + "\r\n";
+        extra += "Cache-Control: no-cache\r\n";
+        if (r.outcome == Outcome::kNotModified) {
+            startResponse(c, Poco::Net::HTTPResponse::HTTP_NOT_MODIFIED, extra, "", 0);
+            return;
+        }
+        if (!r.file_path.empty()) {
+            const int ffd = ::open(r.file_path.c_str(), O_RDONLY | O_CLOEXEC);
+            if (ffd < 0) {
+                respondOutcome(c, Outcome::kNotFound, "");
+                return;
+            }
+            startResponse(c, Poco::Net::HTTPResponse::HTTP_OK, extra, r.content_type, static_cast<size_t>(r.file_size));
+            if (head_only || r.file_size == 0) {
+                ::close(ffd);
+            } else {
+                c.file_fd = ffd;
+                c.file_off = 0;
+                c.file_left = static_cast<size_t>(r.file_size);
+            }
+            return;
+        }
+        startResponse(c, Poco::Net::HTTPResponse::HTTP_OK, extra, r.content_type, r.body.size());
+        if (!head_only) c.out += r.body;
+    }
+
+    // Status line and headers, in the order the Poco front end writes them.
+    void startResponse(Conn& c, Poco::Net::HTTPResponse::HTTPStatus status, const std::string& extra,
+                       const std::string& content_type, size_t length) {
+        ++c.requests;
+        if (c.requests >= server_.options_.max_requests) c.keep_alive = false;
+        c.out += c.head.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ";
+        c.out += std::to_string(static_cast<int>(status));
+        c.out += ' ';
+        c.out += Poco::Net::HTTPResponse::getReasonForStatus(status);
+        c.out += "\r\n";
+        c.out += dateHeader();
+        c.out += c.keep_alive ? "Connection: Keep-Alive\r\n" : "Connection: Close\r\n";
+        c.out += extra;
+        if (!content_type.empty()) c.out += "Content-Type: " + content_type + "\r\n";
+        c.out += "Content-Length: " + std::to_string(length) + "\r\n\r\n";
+        if (!c.keep_alive) c.close_after = true;
+    }
+
+    void respondPlain(Conn& c, Poco::Net::HTTPResponse::HTTPStatus status, const std::string& body,
+                      const std::string& extra) {
+        startResponse(c, status, extra, body.empty() ? "" : "text/plain", body.size());
+        if (c.head.method != "HEAD") c.out += body;
+    }
+
+    void respondOutcome(Conn& c, Outcome outcome, const std::string& extra) {
+        c.phase = Phase::kHead;
+        respondPlain(c, httpStatus(outcome), refusalBody(outcome), extra);
+    }
+
+    // Writes what is queued; false when the connection was closed.
+    bool flush(int fd, Conn& c) {
+        while (c.out_off < c.out.size()) {
+            const ssize_t n = ::send(fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
+            if (n > 0) {
+                c.out_off += static_cast<size_t>(n);
+                continue;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return waitWritable(fd, c);
+            closeConn(fd);
+            return false;
+        }
+        c.out.clear();
+        c.out_off = 0;
+        while (c.file_left) {
+            const ssize_t n = ::sendfile(fd, c.file_fd, &c.file_off, std::min<size_t>(c.file_left, 1 << 20));
+            if (n > 0) {
+                c.file_left -= static_cast<size_t>(n);
+                continue;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return waitWritable(fd, c);
+            closeConn(fd);  // the file shrank or the peer went away
+            return false;
+        }
+        closeFiles(c);
+        if (c.writing) {
+            c.writing = false;
+            watch(fd, EPOLLIN, EPOLL_CTL_MOD);
+        }
+        if (c.close_after) {
+            closeConn(fd);
+            return false;
+        }
+        // Pipelined requests read while writing.
+        if (!c.in.empty()) {
+            process(fd, c);
+            return conns_.count(fd) > 0;
+        }
+        c.deadline = nowMs() + server_.options_.keep_alive_ms;
+        return true;
+    }
+
+    bool waitWritable(int fd, Conn& c) {
+        c.deadline = nowMs() + server_.options_.request_ms;  // progress resets the clock
+        if (!c.writing) {
+            c.writing = true;
+            watch(fd, EPOLLOUT, EPOLL_CTL_MOD);  // stop reading until this is out
+        }
+        return true;
+    }
+
+    LoopServer& server_;
+    int listen_fd_;
+    int epoll_fd_ = -1;
+    int wake_fd_ = -1;
+    std::atomic<bool> stopping_{false};
+    std::thread thread_;
+    std::unordered_map<int, Conn> conns_;
+};
+
+LoopServer::LoopServer(ProvisioningService& service, LoopOptions options)
+    : service_(service), options_(std::move(options)) {}
+
+LoopServer::~LoopServer() { stop(); }
+
+Status LoopServer::start() {
+    int port = options_.port;
+    std::vector<int> fds;
+    for (int i = 0; i < std::max(1, options_.loops); ++i) {
+        auto fd = listenSocket(options_.bind, port);
+        if (!fd) {
+            for (int f : fds) ::close(f);
+            return fd.error();
+        }
+        fds.push_back(fd.value());
+        port = boundPort(fd.value());  // the others share the first one's port
+    }
+    port_ = port;
+    for (int fd : fds) {
+        loops_.push_back(std::make_unique<Loop>(*this, fd));
+        if (auto st = loops_.back()->start(); !st) return st;
+    }
+    return okStatus();
+}
+
+void LoopServer::stop() {
+    for (auto& l : loops_) l->stop();
+    loops_.clear();
+}
+
+}  // namespace prov::http

@@ -1,0 +1,57 @@
+#pragma once
+
+// The phones' HTTP front end on event loops: a few threads, each with its own
+// epoll set and listening socket on the shared port (SO_REUSEPORT spreads new
+// connections over them), no thread per connection. A boot storm of idle
+// keep-alive connections costs memory, not threads, and a fetch costs one
+// read and one write. Requests go to the same pipeline as the other front
+// ends; the answers are those of the Poco front end (phone_handler.h, still
+// used for HTTPS and with http.engine=threads), header for header.
+//
+// Chosen over Poco's HTTPServer for plain HTTP because thread-per-connection
+// caps this port at about half of nginx on 2 cores (bench/http).
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "provisioner/core/result.h"
+#include "provisioner/service/provisioning_service.h"
+
+namespace prov::http {
+
+struct LoopOptions {
+    std::string bind = "0.0.0.0";
+    int port = 8080;
+    int loops = 2;
+    int max_connections = 20000;  // open at once, all loops; past it: 503 and close
+    size_t max_head_bytes = 8192;
+    size_t max_upload_bytes = 1 << 20;
+    int keep_alive_ms = 2000;   // idle between requests
+    int request_ms = 10000;     // to receive a whole request, and to make progress writing
+    int max_requests = 1000;    // per connection
+};
+
+class LoopServer {
+public:
+    LoopServer(ProvisioningService& service, LoopOptions options);
+    ~LoopServer();
+    LoopServer(const LoopServer&) = delete;
+    LoopServer& operator=(const LoopServer&) = delete;
+
+    // Binds every loop's socket and starts the threads; port() is then bound.
+    Status start();
+    void stop();
+    int port() const { return port_; }
+
+private:
+    class Loop;
+    ProvisioningService& service_;
+    LoopOptions options_;
+    int port_ = 0;
+    std::atomic<int> connections_{0};
+    std::vector<std::unique_ptr<Loop>> loops_;
+};
+
+}  // namespace prov::http

@@ -1,0 +1,45 @@
+#pragma once
+
+// The head of an HTTP/1.x request, parsed from the bytes read so far, for the
+// event-loop front end (loop_server.h). Only what a phone's fetch needs is
+// kept; every other header is skipped. Pure and total: any byte sequence
+// gives one of the results below, never an exception.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace prov::http {
+
+struct RequestHead {
+    std::string method;
+    std::string target;
+    int minor = 1;  // HTTP/1.<minor>
+    std::string user_agent;
+    std::string if_none_match;
+    bool connection_close = false;
+    bool connection_keep_alive = false;
+    bool chunked = false;
+    bool expect_continue = false;
+    std::optional<uint64_t> content_length;
+    size_t size = 0;  // bytes of the head, blank line included
+};
+
+enum class HeadResult {
+    kIncomplete,  // read more
+    kComplete,
+    kBad,         // 400
+    kTooLarge,    // 431: no end of head within the limit
+    kVersion,     // 505: not HTTP/1.0 or 1.1
+    kNotImplemented,  // 501: a transfer coding other than chunked
+};
+
+HeadResult parseHead(std::string_view bytes, size_t max_size, RequestHead& out);
+
+// A chunked body (RFC 9112 7.1) at the start of `bytes`: kComplete with the
+// decoded body and the bytes it took, kIncomplete, kBad, or kTooLarge past
+// `max_body`. Trailers are skipped.
+HeadResult decodeChunked(std::string_view bytes, size_t max_body, std::string& body, size_t& used);
+
+}  // namespace prov::http
