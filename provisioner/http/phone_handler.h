@@ -1,12 +1,11 @@
 #pragma once
 
-// The phones' HTTP front end: turns a Poco request into a FetchRequest for
-// the pipeline and its FetchResponse back into HTTP. GET, HEAD, and PUT for
-// the uploads some phones make.
-//
-// FIXME(#3): Poco runs a thread per connection; on 2 cores that caps this
-// front end at about 0.5x nginx (bench/http), short of the 0.8x target. An
-// event loop like tftp/server.cpp's would lift it.
+// The phones' front end on Poco's HTTPServer: turns a Poco request into a
+// FetchRequest for the pipeline and its FetchResponse back into HTTP. GET,
+// HEAD, and PUT for the uploads some phones make. Serves HTTPS, and plain
+// HTTP with http.engine=threads; plain HTTP otherwise runs on event loops
+// (loop_server.h), which answer the same bytes. Poco runs a thread per
+// connection: on 2 cores that caps a port at about 0.6x nginx (bench/http).
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
