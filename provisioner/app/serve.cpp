@@ -280,7 +280,24 @@ int runServe(const ServerConfig& config) {
         return 1;
     }
     std::unique_ptr<Poco::Net::HTTPServer> https_server;
-    try {
+    std::unique_ptr<http::LoopServer> https_loops;
+    if (config.http_engine == "loop") {
+        http::LoopOptions o;
+        o.bind = config.https_bind;
+        o.port = static_cast<int>(config.https_port);
+        o.loops = static_cast<int>(config.http_loops);
+        o.max_connections = static_cast<int>(config.http_max_connections);
+        o.max_upload_bytes = static_cast<size_t>(config.uploads_max_bytes);
+        o.tls = [&tls_contexts] { return tls_contexts.current(); };
+        https_loops = std::make_unique<http::LoopServer>(*s.provisioning, o);
+        if (auto st = https_loops->start(); !st) {
+            std::cerr << "provisioner: " << st.error().message << " (https.port)\n";
+            return 1;
+        }
+        ports.emplace_back("https", https_loops->port());
+        log.information("phones: HTTPS on %s:%d (%Ld event loops)", config.https_bind, https_loops->port(),
+                        config.http_loops);
+    } else try {
         https::TlsServerSocket socket([&tls_contexts] { return tls_contexts.current(); });
         socket.bind(Poco::Net::SocketAddress(config.https_bind, static_cast<Poco::UInt16>(config.https_port)), true);
         socket.listen(256);
@@ -410,7 +427,8 @@ int runServe(const ServerConfig& config) {
         break;
     }
     tftp_server.stop();
-    https_server->stopAll(true);
+    if (https_server) https_server->stopAll(true);
+    if (https_loops) https_loops->stop();
     if (http) http->stopAll(true);
     if (http_loops) http_loops->stop();
     admin->stopAll(true);

@@ -105,7 +105,11 @@ const std::string& dateHeader() {
 
 class LoopServer::Loop {
 public:
-    Loop(LoopServer& server, int listen_fd) : server_(server), listen_fd_(listen_fd) {}
+    Loop(LoopServer& server, int listen_fd) : server_(server), listen_fd_(listen_fd) {
+        if (server_.options_.tls) {
+            if (auto ctx = server_.options_.tls()) tls_handshake_ms_ = ctx->handshakeTimeoutMs();
+        }
+    }
     ~Loop() {
         stop();
         for (auto& [fd, c] : conns_) closeFiles(c);
@@ -152,7 +156,38 @@ private:
         int64_t deadline = 0;
         bool writing = false;  // waiting for EPOLLOUT
         bool over_limit = false;
+        // HTTPS: the session, and whether the handshake is still running.
+        std::unique_ptr<tls::TlsConnection> tls;
+        bool handshaking = false;
+        std::string file_chunk;  // a piece of a file on its way through TLS
+        size_t chunk_off = 0;
     };
+
+    // The connection's bytes in and out: the socket, or TLS over it.
+    // >0 bytes, 0 end of stream, kAgainRead / kAgainWrite, kFailed.
+    static constexpr int kAgainRead = -2;
+    static constexpr int kAgainWrite = -3;
+    static constexpr int kFailed = -1;
+    static ssize_t recvSome(int fd, Conn& c, char* buf, size_t len) {
+        if (c.tls) {
+            const int n = c.tls->readSome(buf, static_cast<int>(std::min<size_t>(len, 1 << 30)));
+            if (n >= 0) return n;
+            return n == tls::TlsConnection::kWantRead ? kAgainRead : n == tls::TlsConnection::kWantWrite ? kAgainWrite : kFailed;
+        }
+        const ssize_t n = ::recv(fd, buf, len, 0);
+        if (n >= 0) return n;
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? kAgainRead : kFailed;
+    }
+    static ssize_t sendSome(int fd, Conn& c, const char* buf, size_t len) {
+        if (c.tls) {
+            const int n = c.tls->writeSome(buf, static_cast<int>(std::min<size_t>(len, 1 << 20)));
+            if (n > 0) return n;
+            return n == tls::TlsConnection::kWantRead ? kAgainRead : n == tls::TlsConnection::kWantWrite ? kAgainWrite : kFailed;
+        }
+        const ssize_t n = ::send(fd, buf, len, MSG_NOSIGNAL);
+        if (n >= 0) return n;
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? kAgainWrite : kFailed;
+    }
 
     void watch(int fd, uint32_t events, int op) {
         epoll_event ev{};
@@ -179,8 +214,13 @@ private:
                     closeConn(fd);
                     continue;
                 }
-                if (events[i].events & EPOLLOUT) {
+                if (it->second.handshaking) {
+                    handshake(fd, it->second);
+                    continue;
+                }
+                if (events[i].events & EPOLLOUT || (it->second.writing && events[i].events & EPOLLIN)) {
                     if (!flush(fd, it->second)) continue;
+                    if (it->second.writing) continue;
                 }
                 if (events[i].events & EPOLLIN) onReadable(fd, it->second);
             }
@@ -210,6 +250,12 @@ private:
             // Past the limit: its request is read and answered 503 with
             // Retry-After (a short answer phones retry after, never a hang).
             c.over_limit = open >= server_.options_.max_connections;
+            if (server_.options_.tls) {
+                c.tls = std::make_unique<tls::TlsConnection>(server_.options_.tls(), fd);
+                c.tls->setNonBlocking();
+                c.handshaking = true;
+                c.deadline = nowMs() + tls_handshake_ms_;
+            }
             c.peer_ip = hostOf(peer);
             c.deadline = nowMs() + server_.options_.request_ms;
             watch(fd, EPOLLIN, EPOLL_CTL_ADD);
@@ -238,15 +284,36 @@ private:
         for (int fd : expired) closeConn(fd);
     }
 
+    void handshake(int fd, Conn& c) {
+        const int rc = c.tls->handshakeStep();
+        if (rc == tls::TlsConnection::kWantRead || rc == tls::TlsConnection::kWantWrite) {
+            watch(fd, rc == tls::TlsConnection::kWantRead ? EPOLLIN : EPOLLOUT, EPOLL_CTL_MOD);
+            return;
+        }
+        if (rc != 0) {
+            Poco::Logger::get("https").information("TLS from %s refused: %s", c.peer_ip, c.tls->lastError());
+            closeConn(fd);
+            return;
+        }
+        c.handshaking = false;
+        c.deadline = nowMs() + server_.options_.request_ms;
+        watch(fd, EPOLLIN, EPOLL_CTL_MOD);
+        // The first request may already sit decrypted-to-be in the record buffer.
+        onReadable(fd, c);
+    }
+
     void onReadable(int fd, Conn& c) {
         char buf[65536];
-        for (int reads = 0; reads < 4; ++reads) {
-            const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        // TLS may hold decrypted bytes the socket no longer signals: read
+        // until the transport says it needs the socket again.
+        for (int reads = 0; reads < (c.tls ? 64 : 4); ++reads) {
+            const ssize_t n = recvSome(fd, c, buf, sizeof buf);
             if (n > 0) {
                 c.in.append(buf, static_cast<size_t>(n));
-                if (static_cast<size_t>(n) < sizeof buf) break;
+                if (!c.tls && static_cast<size_t>(n) < sizeof buf) break;
                 continue;
             }
+            if (n == kAgainRead || n == kAgainWrite) break;
             if (n == 0 && !c.in.empty()) {
                 // The phone sent its request and shut its side: answer, then close.
                 c.keep_alive = false;
@@ -261,11 +328,8 @@ private:
                 }
                 return;
             }
-            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-                closeConn(fd);
-                return;
-            }
-            break;
+            closeConn(fd);  // end of stream, or a broken one
+            return;
         }
         process(fd, c);
     }
@@ -338,7 +402,7 @@ private:
             }
             dispatch(c, std::move(body));
         }
-        if (!c.out.empty() || c.file_left) {
+        if (!c.out.empty() || c.file_left || c.chunk_off < c.file_chunk.size()) {
             flush(fd, c);
             return;
         }
@@ -354,7 +418,11 @@ private:
 
     void dispatch(Conn& c, std::string body) {
         FetchRequest fetch;
-        fetch.protocol = Protocol::kHttp;
+        fetch.protocol = c.tls ? Protocol::kHttps : Protocol::kHttp;
+        if (c.tls) {
+            fetch.client_cert = c.tls->peer().verified;
+            fetch.cert_mac = c.tls->peer().mac;
+        }
         fetch.peer_ip = c.peer_ip;
         fetch.user_agent = c.head.user_agent;
         fetch.if_none_match = c.head.if_none_match;
@@ -427,24 +495,49 @@ private:
     // Writes what is queued; false when the connection was closed.
     bool flush(int fd, Conn& c) {
         while (c.out_off < c.out.size()) {
-            const ssize_t n = ::send(fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
+            const ssize_t n = sendSome(fd, c, c.out.data() + c.out_off, c.out.size() - c.out_off);
             if (n > 0) {
                 c.out_off += static_cast<size_t>(n);
                 continue;
             }
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return waitWritable(fd, c);
+            if (n == kAgainRead || n == kAgainWrite) return waitWritable(fd, c, n == kAgainRead);
             closeConn(fd);
             return false;
         }
         c.out.clear();
         c.out_off = 0;
+        while (c.tls && (c.file_left || c.chunk_off < c.file_chunk.size())) {
+            // No sendfile through TLS: a piece at a time.
+            if (c.chunk_off == c.file_chunk.size()) {
+                c.file_chunk.resize(std::min<size_t>(c.file_left, 64 * 1024));
+                const ssize_t got = ::pread(c.file_fd, c.file_chunk.data(), c.file_chunk.size(), c.file_off);
+                if (got <= 0) {
+                    closeConn(fd);  // the file shrank
+                    return false;
+                }
+                c.file_chunk.resize(static_cast<size_t>(got));
+                c.chunk_off = 0;
+                c.file_off += got;
+                c.file_left -= static_cast<size_t>(got);
+            }
+            const ssize_t n = sendSome(fd, c, c.file_chunk.data() + c.chunk_off, c.file_chunk.size() - c.chunk_off);
+            if (n > 0) {
+                c.chunk_off += static_cast<size_t>(n);
+                continue;
+            }
+            if (n == kAgainRead || n == kAgainWrite) return waitWritable(fd, c, n == kAgainRead);
+            closeConn(fd);
+            return false;
+        }
+        c.file_chunk.clear();
+        c.chunk_off = 0;
         while (c.file_left) {
             const ssize_t n = ::sendfile(fd, c.file_fd, &c.file_off, std::min<size_t>(c.file_left, 1 << 20));
             if (n > 0) {
                 c.file_left -= static_cast<size_t>(n);
                 continue;
             }
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return waitWritable(fd, c);
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return waitWritable(fd, c, false);
             closeConn(fd);  // the file shrank or the peer went away
             return false;
         }
@@ -453,7 +546,13 @@ private:
             c.writing = false;
             watch(fd, EPOLLIN, EPOLL_CTL_MOD);
         }
+        // TLS may have decrypted more requests than the socket will signal.
+        if (c.tls && c.tls->pending() && !c.close_after) {
+            onReadable(fd, c);
+            return conns_.count(fd) > 0;
+        }
         if (c.close_after) {
+            if (c.tls) c.tls->closeNotify();
             closeConn(fd);
             return false;
         }
@@ -466,16 +565,17 @@ private:
         return true;
     }
 
-    bool waitWritable(int fd, Conn& c) {
+    // Output is pending: wait for the socket (writable, or for TLS now and
+    // then readable) and stop taking requests until it is out.
+    bool waitWritable(int fd, Conn& c, bool for_read) {
         c.deadline = nowMs() + server_.options_.request_ms;  // progress resets the clock
-        if (!c.writing) {
-            c.writing = true;
-            watch(fd, EPOLLOUT, EPOLL_CTL_MOD);  // stop reading until this is out
-        }
+        c.writing = true;
+        watch(fd, for_read ? EPOLLIN : EPOLLOUT, EPOLL_CTL_MOD);
         return true;
     }
 
     LoopServer& server_;
+    int tls_handshake_ms_ = 5000;
     int listen_fd_;
     int epoll_fd_ = -1;
     int wake_fd_ = -1;

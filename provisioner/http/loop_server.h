@@ -12,12 +12,14 @@
 // caps this port at about half of nginx on 2 cores (bench/http).
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "provisioner/core/result.h"
 #include "provisioner/service/provisioning_service.h"
+#include "provisioner/tls/tls_server.h"
 
 namespace prov::http {
 
@@ -31,6 +33,11 @@ struct LoopOptions {
     int keep_alive_ms = 2000;   // idle between requests
     int request_ms = 10000;     // to receive a whole request, and to make progress writing
     int max_requests = 1000;    // per connection
+    // HTTPS when set: the TLS context for each new connection (it changes
+    // when the certificate is reloaded; open connections keep theirs). The
+    // handshake runs on the loop, within the context's handshake timeout,
+    // and a verified client certificate's MAC goes with every request.
+    std::function<std::shared_ptr<tls::TlsServerContext>()> tls;
 };
 
 class LoopServer {

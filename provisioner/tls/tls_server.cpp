@@ -230,14 +230,15 @@ int TlsConnection::sendCallback(void* self, const unsigned char* buf, size_t len
         const ssize_t n = ::send(c->fd_, buf, len, MSG_NOSIGNAL);
         if (n >= 0) return static_cast<int>(n);
         if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return MBEDTLS_ERR_SSL_TIMEOUT;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return c->nonblocking_ ? MBEDTLS_ERR_SSL_WANT_WRITE : MBEDTLS_ERR_SSL_TIMEOUT;
         return MBEDTLS_ERR_NET_SEND_FAILED;
     }
 }
 
 int TlsConnection::recvCallback(void* self, unsigned char* buf, size_t len) {
     auto* c = static_cast<TlsConnection*>(self);
-    if (c->deadline_ms_) {
+    if (c->deadline_ms_ && !c->nonblocking_) {
         // During the handshake a silent or dripping client gets only so long.
         const int64_t left = c->deadline_ms_ - nowMs();
         if (left <= 0) return MBEDTLS_ERR_SSL_TIMEOUT;
@@ -249,7 +250,8 @@ int TlsConnection::recvCallback(void* self, unsigned char* buf, size_t len) {
         const ssize_t n = ::recv(c->fd_, buf, len, 0);
         if (n >= 0) return static_cast<int>(n);
         if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return MBEDTLS_ERR_SSL_TIMEOUT;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return c->nonblocking_ ? MBEDTLS_ERR_SSL_WANT_READ : MBEDTLS_ERR_SSL_TIMEOUT;
         return MBEDTLS_ERR_NET_RECV_FAILED;
     }
 }
@@ -318,6 +320,40 @@ int TlsConnection::write(const void* buffer, int length) {
         return rc == MBEDTLS_ERR_SSL_TIMEOUT ? kTimeout : kError;
     }
     return done;
+}
+
+int TlsConnection::handshakeStep() {
+    if (handshake_done_) return 0;
+    const int rc = mbedtls_ssl_handshake(&ssl_->ssl);
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ) return kWantRead;
+    if (rc == MBEDTLS_ERR_SSL_WANT_WRITE) return kWantWrite;
+    if (rc != 0) {
+        last_error_ = "handshake failed: " + mbedError(rc);
+        return kError;
+    }
+    if (auto st = checkPeer(); !st) {
+        last_error_ = st.error().message;
+        return kError;
+    }
+    handshake_done_ = true;
+    return 0;
+}
+
+int TlsConnection::readSome(void* buffer, int length) {
+    const int rc = mbedtls_ssl_read(&ssl_->ssl, static_cast<unsigned char*>(buffer), static_cast<size_t>(length));
+    if (rc >= 0) return rc;
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ) return kWantRead;
+    if (rc == MBEDTLS_ERR_SSL_WANT_WRITE) return kWantWrite;
+    if (rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || rc == MBEDTLS_ERR_SSL_CONN_EOF) return 0;
+    return kError;
+}
+
+int TlsConnection::writeSome(const void* buffer, int length) {
+    const int rc = mbedtls_ssl_write(&ssl_->ssl, static_cast<const unsigned char*>(buffer), static_cast<size_t>(length));
+    if (rc > 0) return rc;
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ) return kWantRead;
+    if (rc == MBEDTLS_ERR_SSL_WANT_WRITE) return kWantWrite;
+    return kError;
 }
 
 size_t TlsConnection::pending() const { return mbedtls_ssl_get_bytes_avail(&ssl_->ssl); }

@@ -75,6 +75,21 @@ public:
     void closeNotify();
     const PeerIdentity& peer() const { return peer_; }
 
+    // Non-blocking use, for event loops: with a non-blocking socket these
+    // never wait; kWantRead / kWantWrite say what the socket must become
+    // before the same call is made again (with the same bytes, for writes).
+    static constexpr int kWantRead = -3;
+    static constexpr int kWantWrite = -4;
+    void setNonBlocking() { nonblocking_ = true; }
+    // 0 when the handshake (and the client certificate check) is done.
+    int handshakeStep();
+    // Bytes read (>0), 0 at the end of the stream, kWantRead/kWantWrite, kError.
+    int readSome(void* buffer, int length);
+    // Bytes written (>0), kWantRead/kWantWrite, kError.
+    int writeSome(const void* buffer, int length);
+    // Why the last call failed (the handshake's reason), for the log.
+    const std::string& lastError() const { return last_error_; }
+
 private:
     static int sendCallback(void* self, const unsigned char* buf, size_t len);
     static int recvCallback(void* self, unsigned char* buf, size_t len);
@@ -87,6 +102,8 @@ private:
     PeerIdentity peer_;
     Status checkPeer();
     int64_t deadline_ms_ = 0;  // during the handshake only
+    bool nonblocking_ = false;
+    std::string last_error_;
 };
 
 }  // namespace prov::tls

@@ -58,8 +58,9 @@ N200=$(grep -c '^HTTP/1.1 200 OK|' "$WORK/result")
 expect_true test "$N503" -ge 1
 expect_true test "$N200" -ge 1
 expect_true test $((N503 + N200)) = 5
-# While both threads were busy, keep-alive was shed: served answers close.
-expect_true test "$(grep -c '^HTTP/1.1 200 OK||Connection: Keep-Alive$' "$WORK/result")" = 0
+# While both threads were busy, keep-alive was shed: the first answers served
+# close their connection (later ones may keep it once the stalled phones time out).
+expect_true test "$(grep -c '^HTTP/1.1 200 OK||Connection: Close$' "$WORK/result")" -ge 1
 
 # The server is fine afterwards.
 STATUS=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/y000000000000.boot")
