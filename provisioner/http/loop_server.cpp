@@ -200,7 +200,7 @@ private:
         epoll_event events[256];
         int64_t next_sweep = nowMs() + 250;
         while (!stopping_) {
-            const int n = epoll_wait(epoll_fd_, events, 256, 250);
+            const int n = epoll_wait(epoll_fd_, events, 256, ready_.empty() ? 250 : 0);
             for (int i = 0; i < n; ++i) {
                 const int fd = events[i].data.fd;
                 if (fd == wake_fd_) continue;
@@ -223,6 +223,13 @@ private:
                     if (it->second.writing) continue;
                 }
                 if (events[i].events & EPOLLIN) onReadable(fd, it->second);
+            }
+            // Connections with TLS records read but not yet handled.
+            std::vector<int> ready;
+            ready.swap(ready_);
+            for (int fd : ready) {
+                auto it = conns_.find(fd);
+                if (it != conns_.end() && !it->second.writing && !it->second.handshaking) onReadable(fd, it->second);
             }
             const int64_t now = nowMs();
             if (now >= next_sweep) {
@@ -250,14 +257,14 @@ private:
             // Past the limit: its request is read and answered 503 with
             // Retry-After (a short answer phones retry after, never a hang).
             c.over_limit = open >= server_.options_.max_connections;
+            c.peer_ip = hostOf(peer);
+            c.deadline = nowMs() + server_.options_.request_ms;
             if (server_.options_.tls) {
                 c.tls = std::make_unique<tls::TlsConnection>(server_.options_.tls(), fd);
                 c.tls->setNonBlocking();
                 c.handshaking = true;
                 c.deadline = nowMs() + tls_handshake_ms_;
             }
-            c.peer_ip = hostOf(peer);
-            c.deadline = nowMs() + server_.options_.request_ms;
             watch(fd, EPOLLIN, EPOLL_CTL_ADD);
         }
     }
@@ -304,9 +311,8 @@ private:
 
     void onReadable(int fd, Conn& c) {
         char buf[65536];
-        // TLS may hold decrypted bytes the socket no longer signals: read
-        // until the transport says it needs the socket again.
-        for (int reads = 0; reads < (c.tls ? 64 : 4); ++reads) {
+        // Up to 256 KiB per wake-up, so one busy phone cannot hold the loop.
+        for (int reads = 0; reads < 4; ++reads) {
             const ssize_t n = recvSome(fd, c, buf, sizeof buf);
             if (n > 0) {
                 c.in.append(buf, static_cast<size_t>(n));
@@ -332,6 +338,12 @@ private:
             return;
         }
         process(fd, c);
+        // TLS may hold records it read from the socket, which epoll will not
+        // signal again: come back to them on the next turn of the loop.
+        auto it = conns_.find(fd);
+        if (it != conns_.end() && it->second.tls && !it->second.writing && !it->second.close_after &&
+            it->second.tls->buffered())
+            ready_.push_back(fd);
     }
 
     // Handles every complete request buffered, in order, while nothing is
@@ -546,11 +558,8 @@ private:
             c.writing = false;
             watch(fd, EPOLLIN, EPOLL_CTL_MOD);
         }
-        // TLS may have decrypted more requests than the socket will signal.
-        if (c.tls && c.tls->pending() && !c.close_after) {
-            onReadable(fd, c);
-            return conns_.count(fd) > 0;
-        }
+        // TLS may have read more requests than the socket will signal.
+        if (c.tls && c.tls->buffered() && !c.close_after) ready_.push_back(fd);
         if (c.close_after) {
             if (c.tls) c.tls->closeNotify();
             closeConn(fd);
@@ -582,6 +591,7 @@ private:
     std::atomic<bool> stopping_{false};
     std::thread thread_;
     std::unordered_map<int, Conn> conns_;
+    std::vector<int> ready_;  // TLS connections with buffered records
 };
 
 LoopServer::LoopServer(ProvisioningService& service, LoopOptions options)

@@ -356,6 +356,10 @@ int TlsConnection::writeSome(const void* buffer, int length) {
     return kError;
 }
 
+bool TlsConnection::buffered() const {
+    return mbedtls_ssl_get_bytes_avail(&ssl_->ssl) > 0 || mbedtls_ssl_check_pending(&ssl_->ssl) != 0;
+}
+
 size_t TlsConnection::pending() const { return mbedtls_ssl_get_bytes_avail(&ssl_->ssl); }
 
 void TlsConnection::closeNotify() {

@@ -87,6 +87,9 @@ public:
     int readSome(void* buffer, int length);
     // Bytes written (>0), kWantRead/kWantWrite, kError.
     int writeSome(const void* buffer, int length);
+    // Bytes already read from the socket and not yet returned by readSome:
+    // epoll will not signal them again.
+    bool buffered() const;
     // Why the last call failed (the handshake's reason), for the log.
     const std::string& lastError() const { return last_error_; }
 
