@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/tls: TLS handshakes per second on the provisioner's HTTPS front end
-# (Poco HTTPServer over mbedTLS 2.28) and on nginx (OpenSSL 3) serving the same
+# (event loops over non-blocking mbedTLS 2.28) and on nginx (OpenSSL 3) serving the same
 # certificate and key with the same suite, the in-process ceiling of mbedTLS
 # itself (build/bin/mbedtls_ceiling, bench/tls/mbedtls_ceiling.cpp), and the
 # latency of plain HTTP fetches while the HTTPS port is flooded with full
@@ -20,6 +20,8 @@
 # (e) FETCHES curl fetches of http://…/y000000000000.boot to the provisioner's
 #     plain HTTP port, idle and then during CLIENTS parallel s_time -new
 #     against its HTTPS port: p50, p99, max (target: p99 and max < 200 ms)
+# (f) build/bin/tls_load: resumed and full handshakes with LOAD_CONCURRENCY
+#     (32) connections in flight, on each server
 # Every server listens on 127.0.0.1 only; every run is bounded by -time,
 # a count and timeout. Installs nginx-light, openssl, curl and jq with
 # apt-get when missing. Takes about 2 minutes with the defaults.
@@ -322,6 +324,28 @@ printf "    the flood: %d x s_time -new, %d full handshakes in %d s (%.0f/s); pr
     "$(awk -v c=$((F_C1 - F_C0)) -v k="$CLK" -v w="$F_WALL" 'BEGIN { print c / k / w }')"
 printf "    info: new HTTPS fetch during the flood: %d fetches, %d failed, p50 %s ms, max %s ms\n" "$HN" "$HF" "$HP50" "$HMAX"
 echo "machine: load average $(cut -d' ' -f1-3 /proc/loadavg) after the runs"
+
+# --- (f) many handshakes at once: build/bin/tls_load (mbedTLS client, epoll,
+# LOAD_CONCURRENCY connections in flight), as a boot storm makes them ----------
+LOAD_SECS=$(( SECS > 10 ? 10 : SECS ))
+echo
+echo "(f) tls_load, ${LOAD_CONCURRENCY:-32} connections in flight, ${LOAD_SECS} s each (one client process)"
+printf "    %-12s %-8s %10s %18s %12s %12s\n" server mode "per second" "per server CPU-s" "server cores" "client cores"
+for srv in "${SERVERS[@]}"; do
+    for mode in resume new; do
+        # shellcheck disable=SC2086
+        c0=$(cpu_ticks ${SRV_PIDS[$srv]})
+        line=$(timeout $((LOAD_SECS + 30)) "$BIN/tls_load" 127.0.0.1 "${PORT[$srv]}" "$mode" "$LOAD_SECS" \
+            "${LOAD_CONCURRENCY:-32}" || true)
+        # shellcheck disable=SC2086
+        c1=$(cpu_ticks ${SRV_PIDS[$srv]})
+        read -r n secs resumed failed ccpu < <(awk '{print $2, $4, $8, $10, $12}' <<<"$line")
+        [[ ${n:-0} -gt 0 && ${failed:-1} == 0 ]] || { echo "    $srv $mode: tls_load failed: $line"; continue; }
+        [[ $mode == new || $resumed == "$n" ]] || echo "    $srv: only $resumed of $n resumed"
+        awk -v n="$n" -v s="$secs" -v c=$((c1 - c0)) -v k="$CLK" -v cc="$ccpu" -v srv="$srv" -v m="$mode" \
+            'BEGIN { printf "    %-12s %-8s %10.0f %18.0f %12.2f %12.2f\n", srv, m, n / s, n / (c / k), c / k / s, cc / s }'
+    done
+done
 
 ok=1
 if ((FF > 0)) || [[ $FN == 0 ]] || awk -v a="$FP99" -v b="$FMAX" 'BEGIN { exit !(a >= 200 || b >= 200) }'; then
