@@ -161,6 +161,11 @@ private:
         bool handshaking = false;
         std::string file_chunk;  // a piece of a file on its way through TLS
         size_t chunk_off = 0;
+        std::string body;        // an upload's body so far
+        size_t chunk_used = 0;   // chunked: bytes of c.in decoded into body
+        int64_t request_deadline = 0;  // set at a request's first byte
+        bool peer_eof = false;   // the phone shut its side
+        bool lingering = false;  // answered and shut: draining its input before the close
     };
 
     // The connection's bytes in and out: the socket, or TLS over it.
@@ -214,6 +219,10 @@ private:
                     closeConn(fd);
                     continue;
                 }
+                if (it->second.lingering) {
+                    drain(fd);
+                    continue;
+                }
                 if (it->second.handshaking) {
                     handshake(fd, it->second);
                     continue;
@@ -229,7 +238,8 @@ private:
             ready.swap(ready_);
             for (int fd : ready) {
                 auto it = conns_.find(fd);
-                if (it != conns_.end() && !it->second.writing && !it->second.handshaking) onReadable(fd, it->second);
+                if (it != conns_.end() && !it->second.writing && !it->second.handshaking && !it->second.lingering)
+                    onReadable(fd, it->second);
             }
             const int64_t now = nowMs();
             if (now >= next_sweep) {
@@ -244,7 +254,15 @@ private:
             SockAddr peer{};
             socklen_t len = sizeof peer;
             const int fd = ::accept4(listen_fd_, &peer.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-            if (fd < 0) return;  // EAGAIN, or a connection that went away
+            if (fd < 0) {
+                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                    // Out of descriptors: stop listening until the next sweep
+                    // rather than spin on a socket that stays readable.
+                    listening_ = false;
+                    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+                }
+                return;  // EAGAIN, or a connection that went away
+            }
             const int one = 1;
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             const int open = server_.connections_.fetch_add(1);
@@ -283,7 +301,39 @@ private:
         server_.connections_.fetch_sub(1);
     }
 
+    // The last answer is out: close, but first let the phone's unread input
+    // drain (up to a second), so the close is a FIN and not a reset that
+    // could destroy the answer before the phone reads it.
+    void finishConn(int fd, Conn& c) {
+        if (c.tls) c.tls->closeNotify();
+        if (c.peer_eof || c.lingering) {
+            closeConn(fd);
+            return;
+        }
+        ::shutdown(fd, SHUT_WR);
+        c.lingering = true;
+        c.writing = false;
+        c.in.clear();
+        c.deadline = nowMs() + 1000;
+        watch(fd, EPOLLIN, EPOLL_CTL_MOD);
+    }
+
+    void drain(int fd) {
+        char buf[16384];
+        for (int i = 0; i < 16; ++i) {
+            const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n > 0) continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+            break;  // the phone closed too (or the socket broke)
+        }
+        closeConn(fd);
+    }
+
     void sweep(int64_t now) {
+        if (!listening_) {
+            listening_ = true;  // out of descriptors a moment ago: try again
+            watch(listen_fd_, EPOLLIN, EPOLL_CTL_ADD);
+        }
         std::vector<int> expired;
         for (auto& [fd, c] : conns_) {
             if (now >= c.deadline) expired.push_back(fd);
@@ -321,17 +371,10 @@ private:
             }
             if (n == kAgainRead || n == kAgainWrite) break;
             if (n == 0 && !c.in.empty()) {
-                // The phone sent its request and shut its side: answer, then close.
-                c.keep_alive = false;
+                // The phone sent its requests and shut its side: answer every
+                // complete one, then close.
+                c.peer_eof = true;
                 process(fd, c);
-                auto it = conns_.find(fd);
-                if (it != conns_.end()) {
-                    if (it->second.out.empty() && !it->second.file_left) {
-                        closeConn(fd);
-                    } else {
-                        it->second.close_after = true;
-                    }
-                }
                 return;
             }
             closeConn(fd);  // end of stream, or a broken one
@@ -348,10 +391,14 @@ private:
 
     // Handles every complete request buffered, in order, while nothing is
     // waiting to be written.
+    // Handles the complete requests buffered, in order, while nothing is
+    // waiting to be written and the answers queued stay small.
     void process(int fd, Conn& c) {
         const LoopOptions& o = server_.options_;
+        constexpr size_t kMaxQueued = 256 * 1024;
         // A file being streamed goes out before the next answer's headers.
-        while (!c.writing && !c.close_after && c.file_left == 0 && !c.in.empty()) {
+        while (!c.writing && !c.close_after && c.file_left == 0 && c.out.size() < kMaxQueued &&
+               (!c.in.empty() || c.phase == Phase::kBody)) {
             if (c.phase == Phase::kHead) {
                 const HeadResult r = parseHead(c.in, o.max_head_bytes, c.head);
                 if (r == HeadResult::kIncomplete) break;
@@ -380,24 +427,37 @@ private:
                     respondOutcome(c, Outcome::kMethodNotAllowed, "Allow: GET, HEAD, PUT\r\n");
                     break;
                 }
-                if (c.head.method == "PUT") {
-                    if (c.head.content_length && *c.head.content_length > o.max_upload_bytes) {
-                        c.keep_alive = false;  // the body is never read
-                        respondOutcome(c, Outcome::kTooLarge, "");
+                const bool has_body = c.head.chunked || c.head.content_length.value_or(0) > 0;
+                if (c.head.method != "PUT") {
+                    // A fetch carries no body; one that does would be read as
+                    // the next request (request smuggling): refuse and close.
+                    if (has_body) {
+                        c.keep_alive = false;
+                        c.in.clear();
+                        respondOutcome(c, Outcome::kBadRequest, "");
                         break;
                     }
-                    if (c.head.expect_continue) c.out += "HTTP/1.1 100 Continue\r\n\r\n";
-                    c.phase = Phase::kBody;
+                    dispatch(c, "");
                     continue;
                 }
-                dispatch(c, "");
+                if (c.head.content_length && *c.head.content_length > o.max_upload_bytes) {
+                    c.keep_alive = false;  // the body is never read
+                    c.in.clear();
+                    respondOutcome(c, Outcome::kTooLarge, "");
+                    break;
+                }
+                if (c.head.expect_continue && has_body) c.out += "HTTP/1.1 100 Continue\r\n\r\n";
+                c.phase = Phase::kBody;
+                c.body.clear();
+                c.chunk_used = 0;
                 continue;
             }
             // PUT body: Content-Length, chunked, or none.
-            std::string body;
             if (c.head.chunked) {
-                size_t used = 0;
-                const HeadResult r = decodeChunked(c.in, o.max_upload_bytes, body, used);
+                const HeadResult r = decodeChunked(c.in, o.max_upload_bytes, c.body, c.chunk_used);
+                // What is decoded leaves the buffer, so each byte is looked at once.
+                c.in.erase(0, c.chunk_used);
+                c.chunk_used = 0;
                 if (r == HeadResult::kIncomplete) break;
                 if (r != HeadResult::kComplete) {
                     c.keep_alive = false;
@@ -405,27 +465,35 @@ private:
                     respondOutcome(c, r == HeadResult::kTooLarge ? Outcome::kTooLarge : Outcome::kBadRequest, "");
                     break;
                 }
-                c.in.erase(0, used);
             } else {
                 const size_t need = static_cast<size_t>(c.head.content_length.value_or(0));
                 if (c.in.size() < need) break;
-                body = c.in.substr(0, need);
+                c.body = c.in.substr(0, need);
                 c.in.erase(0, need);
             }
-            dispatch(c, std::move(body));
+            dispatch(c, std::move(c.body));
+            c.body.clear();
         }
         if (!c.out.empty() || c.file_left || c.chunk_off < c.file_chunk.size()) {
             flush(fd, c);
             return;
         }
-        if (c.close_after) {
-            closeConn(fd);
+        if (c.close_after || c.peer_eof) {
+            // Done, or the phone shut its side and nothing complete is left.
+            finishConn(fd, c);
             return;
         }
         // Waiting for (more of) a request: an idle keep-alive connection gets
-        // the short timeout, a request in progress the long one.
+        // the short timeout; a request gets request_ms from its first byte,
+        // however slowly the rest trickles in.
         const bool idle = c.in.empty() && c.phase == Phase::kHead;
-        c.deadline = nowMs() + (idle && c.requests ? o.keep_alive_ms : o.request_ms);
+        if (idle) {
+            c.request_deadline = 0;
+            c.deadline = nowMs() + (c.requests ? o.keep_alive_ms : o.request_ms);
+        } else {
+            if (!c.request_deadline) c.request_deadline = nowMs() + o.request_ms;
+            c.deadline = c.request_deadline;
+        }
     }
 
     void dispatch(Conn& c, std::string body) {
@@ -442,6 +510,7 @@ private:
         fetch.file = fileFromTarget(c.head.target);
         fetch.body = std::move(body);
         c.phase = Phase::kHead;
+        c.request_deadline = 0;
         FetchResponse r = server_.service_.fetch(fetch);
         if (r.outcome != Outcome::kServed && r.outcome != Outcome::kNotModified) {
             respondOutcome(c, r.outcome, "");
@@ -561,12 +630,11 @@ private:
         // TLS may have read more requests than the socket will signal.
         if (c.tls && c.tls->buffered() && !c.close_after) ready_.push_back(fd);
         if (c.close_after) {
-            if (c.tls) c.tls->closeNotify();
-            closeConn(fd);
+            finishConn(fd, c);
             return false;
         }
         // Pipelined requests read while writing.
-        if (!c.in.empty()) {
+        if (!c.in.empty() || c.peer_eof) {
             process(fd, c);
             return conns_.count(fd) > 0;
         }
@@ -592,6 +660,7 @@ private:
     std::thread thread_;
     std::unordered_map<int, Conn> conns_;
     std::vector<int> ready_;  // TLS connections with buffered records
+    bool listening_ = true;
 };
 
 LoopServer::LoopServer(ProvisioningService& service, LoopOptions options)

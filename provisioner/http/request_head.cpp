@@ -137,12 +137,17 @@ HeadResult parseHead(std::string_view bytes, size_t max_size, RequestHead& out) 
 }
 
 HeadResult decodeChunked(std::string_view bytes, size_t max_body, std::string& body, size_t& used) {
-    body.clear();
-    size_t pos = 0;
+    // Resumes at `used`: the chunks before it are already in `body`.
+    constexpr size_t kMaxLine = 256;  // a size line with its extensions
+    size_t pos = used;
     for (;;) {
         const size_t eol = bytes.find("\r\n", pos);
-        if (eol == std::string_view::npos) return bytes.size() - pos > 64 ? HeadResult::kBad : HeadResult::kIncomplete;
+        if (eol == std::string_view::npos) return bytes.size() - pos > kMaxLine ? HeadResult::kBad : HeadResult::kIncomplete;
+        if (eol - pos > kMaxLine) return HeadResult::kBad;
         std::string_view size_line = bytes.substr(pos, eol - pos);
+        for (unsigned char ch : size_line) {
+            if (ch < 0x20 && ch != '\t') return HeadResult::kBad;  // bare LF or controls in an extension
+        }
         if (const size_t semi = size_line.find(';'); semi != std::string_view::npos) size_line = size_line.substr(0, semi);
         size_line = trim(size_line);
         if (size_line.empty() || size_line.size() > 8) return HeadResult::kBad;
@@ -152,25 +157,30 @@ HeadResult decodeChunked(std::string_view bytes, size_t max_body, std::string& b
             if (d < 0) return HeadResult::kBad;
             n = n * 16 + static_cast<uint64_t>(d);
         }
-        pos = eol + 2;
         if (n == 0) {
-            // Trailers, then the blank line.
+            // Trailers (skipped, at most kMaxTrailers bytes), then the blank line.
+            constexpr size_t kMaxTrailers = 8192;
+            size_t t_pos = eol + 2;
             for (;;) {
-                const size_t t = bytes.find("\r\n", pos);
-                if (t == std::string_view::npos) return HeadResult::kIncomplete;
-                const bool blank = t == pos;
-                pos = t + 2;
+                const size_t t = bytes.find("\r\n", t_pos);
+                if (t == std::string_view::npos)
+                    return bytes.size() - (eol + 2) > kMaxTrailers ? HeadResult::kBad : HeadResult::kIncomplete;
+                if (t + 2 - (eol + 2) > kMaxTrailers) return HeadResult::kBad;
+                const bool blank = t == t_pos;
+                t_pos = t + 2;
                 if (blank) {
-                    used = pos;
+                    used = t_pos;
                     return HeadResult::kComplete;
                 }
             }
         }
         if (body.size() + n > max_body) return HeadResult::kTooLarge;
-        if (bytes.size() < pos + n + 2) return HeadResult::kIncomplete;
-        if (bytes.substr(pos + n, 2) != "\r\n") return HeadResult::kBad;
-        body.append(bytes.substr(pos, n));
-        pos += n + 2;
+        const size_t data = eol + 2;
+        if (bytes.size() < data + n + 2) return HeadResult::kIncomplete;
+        if (bytes.substr(data + n, 2) != "\r\n") return HeadResult::kBad;
+        body.append(bytes.substr(data, n));
+        pos = data + n + 2;
+        used = pos;
     }
 }
 

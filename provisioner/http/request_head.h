@@ -37,9 +37,13 @@ enum class HeadResult {
 
 HeadResult parseHead(std::string_view bytes, size_t max_size, RequestHead& out);
 
-// A chunked body (RFC 9112 7.1) at the start of `bytes`: kComplete with the
-// decoded body and the bytes it took, kIncomplete, kBad, or kTooLarge past
-// `max_body`. Trailers are skipped.
+// A chunked body (RFC 9112 7.1) at the start of `bytes`, decoded a call at a
+// time as bytes arrive: start with an empty `body` and `used` 0 and pass both
+// back unchanged; each call appends the whole chunks it finds and moves
+// `used` past them. kComplete when the last chunk and the trailers (skipped,
+// at most 8 KiB) are in, `used` then being the bytes the body took;
+// kIncomplete; kBad (a size line over 256 bytes, controls in it, bad
+// framing); kTooLarge past `max_body`.
 HeadResult decodeChunked(std::string_view bytes, size_t max_body, std::string& body, size_t& used);
 
 }  // namespace prov::http

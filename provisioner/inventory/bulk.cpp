@@ -486,6 +486,26 @@ Result<ImportReport> Inventory::importCsv(std::string_view bytes, const ImportOp
                 listed(report.created, "extension " + ext);
             }
         }
+        // Every phone must still hold the lines bound to it, also when the
+        // file changed its model and moved none of its extensions.
+        for (const DeviceRow& d : devices) {
+            if (!d.values[kModel] && !d.values[kMake]) continue;
+            auto dev = tx.getDevice(d.mac);
+            if (!dev) return dev.error();
+            if (!dev.value()) continue;
+            const auto model = models_.findModel(dev.value()->make, dev.value()->model);
+            if (!model) continue;
+            auto bound = tx.extensionsOnDevice(d.mac);
+            if (!bound) return bound.error();
+            for (const Extension& e : bound.value()) {
+                if (e.phone_reg > model->lines) {
+                    problem(d.line, "model",
+                            "a " + model->vendor_name + " " + model->model + " has " + std::to_string(model->lines) +
+                                " lines but extension " + e.extension + " is on line " + std::to_string(e.phone_reg));
+                    break;
+                }
+            }
+        }
         if (!report.problems.empty() || options.dry_run) {
             rolled_back_on_purpose = true;
             return Error{Code::kConflict, "rolled_back", "", {}, {}};

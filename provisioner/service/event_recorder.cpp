@@ -126,9 +126,12 @@ Status EventRecorder::advance(StoreTx& tx, const std::vector<const Event*>& even
         switch (state) {
             case DeviceState::kNew:
             case DeviceState::kStaged: state = DeviceState::kProvisioned; break;
+            // A stale device's delivery only makes it provisioned: the event
+            // may have been queued before the edit, so "the same bytes as
+            // last time" says nothing about the new config yet.
+            case DeviceState::kStale: state = DeviceState::kProvisioned; break;
             case DeviceState::kProvisioned:
-            case DeviceState::kApplied:
-            case DeviceState::kStale: state = matched ? DeviceState::kApplied : DeviceState::kProvisioned; break;
+            case DeviceState::kApplied: state = matched ? DeviceState::kApplied : DeviceState::kProvisioned; break;
             case DeviceState::kUnassigned: break;
         }
         last = e->config_hash;
@@ -156,6 +159,15 @@ void EventRecorder::run() {
         }
         lock.unlock();
         Status st = store(batch);
+        // A store held by another writer (a long CLI import) is waited out:
+        // the batch goes back to the front of the queue and is tried again.
+        for (int attempt = 1; !st && st.error().code == Code::kUnavailable && attempt <= 60; ++attempt) {
+            Poco::Logger::get("events").warning("store busy, %z events wait (attempt %d)", batch.size(), attempt);
+            std::unique_lock pause(mutex_);
+            if (wake_.wait_for(pause, std::chrono::milliseconds(500), [&] { return stopping_; })) break;
+            pause.unlock();
+            st = store(batch);
+        }
         if (!st) Poco::Logger::get("events").error("cannot store %z events: %s", batch.size(), st.error().message);
         lock.lock();
         stored_total_ += batch.size();

@@ -107,6 +107,11 @@ check("100 continue", st == "HTTP/1.1 100 Continue")
 s.sendall(body)
 st, h, b, _ = read_response(s, rest)
 check("upload after continue", st == "HTTP/1.1 204 No Content")
+# An empty upload is answered at once.
+s.sendall(b"PUT /0004f2aabb01-phone.cfg HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+t0 = time.time()
+st, h, b, rest = read_response(s, rest)
+check("empty upload answered at once", st == "HTTP/1.1 204 No Content" and time.time() - t0 < 2)
 # Too large, announced: refused before the body, and closed.
 s.sendall(b"PUT /0004f2aabb01-boot.log HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 99999999\r\n\r\n")
 st, h, b, _ = read_response(s)
@@ -129,6 +134,9 @@ cases = [
     (b"DELETE /y000000000000.boot HTTP/1.1\r\n\r\n", "405"),
     (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(256)) + b"\r\n\r\n", "400"),
     (b"PUT /0004f2aabb01-app.log HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "400"),
+    # A body on a fetch would be read as the next request (smuggling).
+    (b"GET /y000000000000.boot HTTP/1.1\r\nContent-Length: 45\r\n\r\nGET /0004f2aabb01.cfg HTTP/1.1\r\nHost: x\r\n\r\n", "400"),
+    (b"GET /y000000000000.boot HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "400"),
 ]
 for raw, code in cases:
     s = conn()
@@ -141,7 +149,7 @@ for raw, code in cases:
     s.close()
 PY
 cat "$WORK/result" >&2
-expect_true test "$(grep -c '^ok ' "$WORK/result")" = 22
+expect_true test "$(grep -c '^ok ' "$WORK/result")" = 25
 expect_true test "$(grep -c '^FAIL' "$WORK/result")" = 0
 expect_true test "$(cat "$WORK/uploads/0004f2aabb01/0004f2aabb01-app.log")" = "hello, world"
 expect_true test "$(wc -c <"$WORK/uploads/0004f2aabb01/0004f2aabb01-boot.log")" = 1400

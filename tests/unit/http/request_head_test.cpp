@@ -64,16 +64,47 @@ TEST_CASE("request head: upload framing") {
     CHECK(h.chunked);
 }
 
+namespace {
+HeadResult chunked(std::string_view bytes, size_t max, std::string& body, size_t& used) {
+    body.clear();
+    used = 0;
+    return decodeChunked(bytes, max, body, used);
+}
+}  // namespace
+
 TEST_CASE("chunked bodies") {
     std::string body;
     size_t used = 0;
     const std::string msg = "4\r\nWiki\r\n5;ext=1\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nTrailer: x\r\n\r\nNEXT";
-    REQUIRE(decodeChunked(msg, 1024, body, used) == HeadResult::kComplete);
+    REQUIRE(chunked(msg, 1024, body, used) == HeadResult::kComplete);
     CHECK(body == "Wikipedia in\r\n\r\nchunks.");
     CHECK(msg.substr(used) == "NEXT");
-    for (size_t i = 0; i < msg.size() - 4; ++i) CHECK(decodeChunked(msg.substr(0, i), 1024, body, used) == HeadResult::kIncomplete);
-    CHECK(decodeChunked(msg, 10, body, used) == HeadResult::kTooLarge);
-    CHECK(decodeChunked("zz\r\n", 1024, body, used) == HeadResult::kBad);
-    CHECK(decodeChunked("3\r\nabcX\r\n", 1024, body, used) == HeadResult::kBad);
-    CHECK(decodeChunked("123456789\r\n", 1u << 30, body, used) == HeadResult::kBad);
+    for (size_t i = 0; i < msg.size() - 4; ++i) CHECK(chunked(msg.substr(0, i), 1024, body, used) == HeadResult::kIncomplete);
+    CHECK(chunked(msg, 10, body, used) == HeadResult::kTooLarge);
+    CHECK(chunked("zz\r\n", 1024, body, used) == HeadResult::kBad);
+    CHECK(chunked("3\r\nabcX\r\n", 1024, body, used) == HeadResult::kBad);
+    CHECK(chunked("123456789\r\n", 1u << 30, body, used) == HeadResult::kBad);
+    // Bounded: long extensions, controls in them, endless trailers.
+    CHECK(chunked("1;" + std::string(300, 'x') + "\r\na\r\n", 1024, body, used) == HeadResult::kBad);
+    CHECK(chunked("1;" + std::string(300, 'x'), 1024, body, used) == HeadResult::kBad);
+    CHECK(chunked("1;a\nb\r\na\r\n", 1024, body, used) == HeadResult::kBad);
+    CHECK(chunked("0\r\n" + std::string(9000, 'x'), 1024, body, used) == HeadResult::kBad);
+}
+
+TEST_CASE("chunked bodies decode a piece at a time, each byte looked at once") {
+    std::string wire;
+    for (int i = 0; i < 2000; ++i) wire += "1\r\nx\r\n";
+    wire += "0\r\n\r\n";
+    std::string body;
+    size_t used = 0;
+    HeadResult r = HeadResult::kIncomplete;
+    for (size_t end = 1; end <= wire.size() && r == HeadResult::kIncomplete; end += 7) {
+        const size_t before = used;
+        r = decodeChunked(std::string_view(wire).substr(0, std::min(end, wire.size())), 1 << 20, body, used);
+        CHECK(used >= before);  // resumed, never rescanned from the start
+    }
+    if (r == HeadResult::kIncomplete) r = decodeChunked(wire, 1 << 20, body, used);
+    REQUIRE(r == HeadResult::kComplete);
+    CHECK(body == std::string(2000, 'x'));
+    CHECK(used == wire.size());
 }

@@ -179,3 +179,15 @@ TEST_CASE("export: import into an empty store and export again gives the same by
     c.import(with.value());
     CHECK(c.inv->getExtension("201").value().secret == a.inv->getExtension("201").value().secret);
 }
+
+TEST_CASE("import: a device row that changes the model must still hold the lines bound to it") {
+    Fixture f;
+    // A phone of no known model carries three lines...
+    auto first = f.import("mac,extension,callerid_name,phone_reg\n"
+                          "00:15:65:00:00:09,301,A,1\n00:15:65:00:00:09,302,B,2\n00:15:65:00:00:09,303,C,3\n");
+    REQUIRE(first.problems.empty());
+    // ...and a file that only says it is a T31 (2 lines) is refused at the model.
+    auto bad = f.import("mac,make,model\n00:15:65:00:00:09,Yealink,T31\n");
+    CHECK(hasProblem(bad, 2, "model"));
+    CHECK(f.inv->getDevice("001565000009").value().model.empty());
+}
