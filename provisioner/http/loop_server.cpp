@@ -166,6 +166,7 @@ private:
         int64_t request_deadline = 0;  // set at a request's first byte
         bool peer_eof = false;   // the phone shut its side
         bool lingering = false;  // answered and shut: draining its input before the close
+        int last_status = 0;
     };
 
     // The connection's bytes in and out: the socket, or TLS over it.
@@ -306,7 +307,9 @@ private:
     // could destroy the answer before the phone reads it.
     void finishConn(int fd, Conn& c) {
         if (c.tls) c.tls->closeNotify();
-        if (c.peer_eof || c.lingering) {
+        // A phone that had its answer to a complete request has nothing
+        // unread: only refusals (the body or the rest left unread) linger.
+        if (c.peer_eof || c.lingering || (c.in.empty() && c.last_status < 400)) {
             closeConn(fd);
             return;
         }
@@ -548,6 +551,7 @@ private:
     void startResponse(Conn& c, Poco::Net::HTTPResponse::HTTPStatus status, const std::string& extra,
                        const std::string& content_type, size_t length) {
         ++c.requests;
+        c.last_status = static_cast<int>(status);
         if (c.requests >= server_.options_.max_requests) c.keep_alive = false;
         c.out += c.head.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ";
         c.out += std::to_string(static_cast<int>(status));
