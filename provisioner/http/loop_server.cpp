@@ -492,6 +492,9 @@ private:
         const bool idle = c.in.empty() && c.phase == Phase::kHead;
         if (idle) {
             c.request_deadline = 0;
+            // An upload's megabyte is not kept for an idle connection.
+            if (c.in.capacity() > 65536) std::string().swap(c.in);
+            if (c.out.capacity() > 65536) std::string().swap(c.out);
             c.deadline = nowMs() + (c.requests ? o.keep_alive_ms : o.request_ms);
         } else {
             if (!c.request_deadline) c.request_deadline = nowMs() + o.request_ms;

@@ -4,6 +4,7 @@
 // a bounded queue; one writer thread stores them in batches, one transaction
 // per batch, and updates each device's last-seen fields.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -50,7 +51,7 @@ public:
     void record(Event event) override;
     // Blocks until every event recorded so far is stored (tests, shutdown).
     void flush();
-    uint64_t dropped() const { return dropped_; }
+    uint64_t dropped() const { return dropped_.load(); }
 
 private:
     void run();
@@ -67,7 +68,7 @@ private:
     std::deque<Event> queue_;
     uint64_t queued_total_ = 0;
     uint64_t stored_total_ = 0;
-    uint64_t dropped_ = 0;
+    std::atomic<uint64_t> dropped_{0};
     bool stopping_ = false;
     uint64_t flushes_wanted_ = 0;  // flush() is waiting: write without gathering
     std::thread writer_;
