@@ -12,6 +12,7 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/PatternFormatter.h>
+#include <Poco/String.h>
 #include <Poco/ThreadPool.h>
 #include <signal.h>
 #include <ifaddrs.h>
@@ -23,6 +24,7 @@
 #include <atomic>
 #include <mutex>
 #include <fstream>
+#include <functional>
 #include <iostream>
 
 #include "provisioner/admin/api_handler.h"
@@ -98,6 +100,30 @@ private:
     std::atomic<const Poco::Net::TCPServer*> server_{nullptr};
     int overload_queue_;
 };
+
+// The phones' HTTP (or, with `tls`, HTTPS) port on event loops; null, with
+// one line printed, when it cannot listen.
+std::unique_ptr<http::LoopServer> startLoops(Services& s, const ServerConfig& config, const std::string& name,
+                                             const std::string& bind, int64_t port,
+                                             std::function<std::shared_ptr<tls::TlsServerContext>()> tls,
+                                             std::vector<std::pair<std::string, int>>& ports) {
+    http::LoopOptions o;
+    o.bind = bind;
+    o.port = static_cast<int>(port);
+    o.loops = static_cast<int>(config.http_loops);
+    o.max_connections = static_cast<int>(config.http_max_connections);
+    o.max_upload_bytes = static_cast<size_t>(config.uploads_max_bytes);
+    o.tls = std::move(tls);
+    auto server = std::make_unique<http::LoopServer>(*s.provisioning, o);
+    if (auto st = server->start(); !st) {
+        std::cerr << "provisioner: " << st.error().message << " (" << name << ".port)\n";
+        return nullptr;
+    }
+    ports.emplace_back(name, server->port());
+    Poco::Logger::get("provisioner").information("phones: %s on %s:%d (%Ld event loops)", Poco::toUpper(name), bind,
+                                                 server->port(), config.http_loops);
+    return server;
+}
 
 // tls.server_names, or the host name and every address of this machine.
 std::vector<std::string> serverNames(const ServerConfig& config) {
@@ -252,20 +278,8 @@ int runServe(const ServerConfig& config) {
     std::unique_ptr<Poco::Net::HTTPServer> admin;
     int port = 0;
     if (config.http_engine == "loop") {
-        http::LoopOptions o;
-        o.bind = config.http_bind;
-        o.port = static_cast<int>(config.http_port);
-        o.loops = static_cast<int>(config.http_loops);
-        o.max_connections = static_cast<int>(config.http_max_connections);
-        o.max_upload_bytes = static_cast<size_t>(config.uploads_max_bytes);
-        http_loops = std::make_unique<http::LoopServer>(*s.provisioning, o);
-        if (auto st = http_loops->start(); !st) {
-            std::cerr << "provisioner: " << st.error().message << " (http.port)\n";
-            return 1;
-        }
-        ports.emplace_back("http", http_loops->port());
-        log.information("phones: HTTP on %s:%d (%Ld event loops)", config.http_bind, http_loops->port(),
-                        config.http_loops);
+        http_loops = startLoops(s, config, "http", config.http_bind, config.http_port, nullptr, ports);
+        if (!http_loops) return 1;
     } else try {
         http = listen(new http::PhoneHandlerFactory(*s.provisioning, Protocol::kHttp,
                                                     http::PhoneLimits{static_cast<size_t>(config.uploads_max_bytes)},
@@ -282,21 +296,9 @@ int runServe(const ServerConfig& config) {
     std::unique_ptr<Poco::Net::HTTPServer> https_server;
     std::unique_ptr<http::LoopServer> https_loops;
     if (config.http_engine == "loop") {
-        http::LoopOptions o;
-        o.bind = config.https_bind;
-        o.port = static_cast<int>(config.https_port);
-        o.loops = static_cast<int>(config.http_loops);
-        o.max_connections = static_cast<int>(config.http_max_connections);
-        o.max_upload_bytes = static_cast<size_t>(config.uploads_max_bytes);
-        o.tls = [&tls_contexts] { return tls_contexts.current(); };
-        https_loops = std::make_unique<http::LoopServer>(*s.provisioning, o);
-        if (auto st = https_loops->start(); !st) {
-            std::cerr << "provisioner: " << st.error().message << " (https.port)\n";
-            return 1;
-        }
-        ports.emplace_back("https", https_loops->port());
-        log.information("phones: HTTPS on %s:%d (%Ld event loops)", config.https_bind, https_loops->port(),
-                        config.http_loops);
+        https_loops = startLoops(s, config, "https", config.https_bind, config.https_port,
+                                 [&tls_contexts] { return tls_contexts.current(); }, ports);
+        if (!https_loops) return 1;
     } else try {
         https::TlsServerSocket socket([&tls_contexts] { return tls_contexts.current(); });
         socket.bind(Poco::Net::SocketAddress(config.https_bind, static_cast<Poco::UInt16>(config.https_port)), true);

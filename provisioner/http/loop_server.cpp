@@ -19,6 +19,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "provisioner/core/sockets.h"
 #include "provisioner/http/phone_handler.h"
 #include "provisioner/http/request_head.h"
 #include "provisioner/http/status_mapping.h"
@@ -27,63 +28,14 @@ namespace prov::http {
 
 namespace {
 
-union SockAddr {
-    sockaddr sa;
-    sockaddr_in v4;
-    sockaddr_in6 v6;
-};
-
 int64_t nowMs() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
 }
 
-std::string hostOf(const SockAddr& a) {
-    char buf[INET6_ADDRSTRLEN] = {0};
-    if (a.sa.sa_family == AF_INET6) {
-        inet_ntop(AF_INET6, &a.v6.sin6_addr, buf, sizeof buf);
-        std::string s = buf;
-        if (s.rfind("::ffff:", 0) == 0 && s.find('.') != std::string::npos) s = s.substr(7);
-        return s;
-    }
-    inet_ntop(AF_INET, &a.v4.sin_addr, buf, sizeof buf);
-    return buf;
-}
-
-Result<int> listenSocket(const std::string& bind, int port) {
-    SockAddr a{};
-    socklen_t len = 0;
-    if (inet_pton(AF_INET, bind.c_str(), &a.v4.sin_addr) == 1) {
-        a.v4.sin_family = AF_INET;
-        a.v4.sin_port = htons(static_cast<uint16_t>(port));
-        len = sizeof a.v4;
-    } else if (inet_pton(AF_INET6, bind.c_str(), &a.v6.sin6_addr) == 1) {
-        a.v6.sin6_family = AF_INET6;
-        a.v6.sin6_port = htons(static_cast<uint16_t>(port));
-        len = sizeof a.v6;
-    } else {
-        return Error::invalid("http: '" + bind + "' is not an IP address");
-    }
-    const int fd = ::socket(a.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return Error::internal(std::string("http: socket: ") + std::strerror(errno));
-    const int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    if (::bind(fd, &a.sa, len) != 0 || ::listen(fd, 1024) != 0) {
-        const std::string why = std::strerror(errno);
-        ::close(fd);
-        return Error{Code::kUnavailable, "bind", "http: cannot listen on " + bind + ":" + std::to_string(port) + ": " + why,
-                     {}, {}};
-    }
-    return fd;
-}
-
-int boundPort(int fd) {
-    SockAddr a{};
-    socklen_t len = sizeof a;
-    getsockname(fd, &a.sa, &len);
-    return ntohs(a.sa.sa_family == AF_INET6 ? a.v6.sin6_port : a.v4.sin_port);
-}
+using net::boundPort;
+using net::hostOf;
+using net::SockAddr;
 
 // "Date: ..." for this second, as Poco writes it (RFC 1123).
 const std::string& dateHeader() {
@@ -676,19 +628,10 @@ LoopServer::LoopServer(ProvisioningService& service, LoopOptions options)
 LoopServer::~LoopServer() { stop(); }
 
 Status LoopServer::start() {
-    int port = options_.port;
-    std::vector<int> fds;
-    for (int i = 0; i < std::max(1, options_.loops); ++i) {
-        auto fd = listenSocket(options_.bind, port);
-        if (!fd) {
-            for (int f : fds) ::close(f);
-            return fd.error();
-        }
-        fds.push_back(fd.value());
-        port = boundPort(fd.value());  // the others share the first one's port
-    }
-    port_ = port;
-    for (int fd : fds) {
+    auto fds = net::bindShared("http", options_.bind, options_.port, SOCK_STREAM, options_.loops);
+    if (!fds) return fds.error();
+    port_ = boundPort(fds.value().front());
+    for (int fd : fds.value()) {
         loops_.push_back(std::make_unique<Loop>(*this, fd));
         if (auto st = loops_.back()->start(); !st) return st;
     }

@@ -15,30 +15,18 @@
 #include <queue>
 #include <unordered_map>
 
+#include "provisioner/core/sockets.h"
+
 namespace prov::tftp {
 
 namespace {
 
 Poco::Logger& log() { return Poco::Logger::get("tftp"); }
 
-union SockAddr {
-    sockaddr sa;
-    sockaddr_in v4;
-    sockaddr_in6 v6;
-    sockaddr_storage storage;
-};
-
-std::string hostOf(const SockAddr& a) {
-    char buf[INET6_ADDRSTRLEN] = {0};
-    if (a.sa.sa_family == AF_INET6) {
-        inet_ntop(AF_INET6, &a.v6.sin6_addr, buf, sizeof buf);
-        std::string s = buf;
-        if (s.rfind("::ffff:", 0) == 0 && s.find('.') != std::string::npos) s = s.substr(7);
-        return s;
-    }
-    inet_ntop(AF_INET, &a.v4.sin_addr, buf, sizeof buf);
-    return buf;
-}
+using net::addrLen;
+using net::boundPort;
+using net::hostOf;
+using net::SockAddr;
 
 bool sameAddress(const SockAddr& a, const SockAddr& b) {
     if (a.sa.sa_family != b.sa.sa_family) return false;
@@ -47,43 +35,15 @@ bool sameAddress(const SockAddr& a, const SockAddr& b) {
     return a.v6.sin6_port == b.v6.sin6_port && std::memcmp(&a.v6.sin6_addr, &b.v6.sin6_addr, 16) == 0;
 }
 
-// A UDP socket bound to `bind`:`port` (0: any free port).
+// A UDP socket bound to `bind`:`port` (0: any free port), with room to send
+// a window of blocks at once.
 Result<int> udpSocket(const std::string& bind, int port, bool reuseport) {
-    SockAddr a{};
-    socklen_t len = 0;
-    if (inet_pton(AF_INET, bind.c_str(), &a.v4.sin_addr) == 1) {
-        a.v4.sin_family = AF_INET;
-        a.v4.sin_port = htons(static_cast<uint16_t>(port));
-        len = sizeof a.v4;
-    } else if (inet_pton(AF_INET6, bind.c_str(), &a.v6.sin6_addr) == 1) {
-        a.v6.sin6_family = AF_INET6;
-        a.v6.sin6_port = htons(static_cast<uint16_t>(port));
-        len = sizeof a.v6;
-    } else {
-        return Error::invalid("tftp: '" + bind + "' is not an IP address");
-    }
-    const int fd = ::socket(a.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return Error::internal(std::string("tftp: socket: ") + std::strerror(errno));
-    const int one = 1;
-    if (reuseport) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    auto fd = net::bindSocket("tftp", bind, port, SOCK_DGRAM, reuseport);
+    if (!fd) return fd;
     const int sndbuf = 4 << 20;
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-    if (::bind(fd, &a.sa, len) != 0) {
-        const std::string why = std::strerror(errno);
-        ::close(fd);
-        return Error{Code::kUnavailable, "bind", "tftp: cannot bind " + bind + ":" + std::to_string(port) + ": " + why, {}, {}};
-    }
+    setsockopt(fd.value(), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     return fd;
 }
-
-int boundPort(int fd) {
-    SockAddr a{};
-    socklen_t len = sizeof a;
-    getsockname(fd, &a.sa, &len);
-    return ntohs(a.sa.sa_family == AF_INET6 ? a.v6.sin6_port : a.v4.sin_port);
-}
-
-socklen_t addrLen(const SockAddr& a) { return a.sa.sa_family == AF_INET6 ? sizeof a.v6 : sizeof a.v4; }
 
 void sendTo(int fd, const std::string& bytes, const SockAddr& to) {
     // A full send buffer drops the datagram; the retransmit timer covers it.
@@ -427,19 +387,12 @@ Server::Server(ProvisioningService& service, const Clock& clock, ServerOptions o
 Server::~Server() { stop(); }
 
 Status Server::start() {
-    int port = options_.port;
-    std::vector<int> fds;
-    for (int i = 0; i < std::max(1, options_.loops); ++i) {
-        auto fd = udpSocket(options_.bind, port, true);
-        if (!fd) {
-            for (int f : fds) ::close(f);
-            return fd.error();
-        }
-        fds.push_back(fd.value());
-        port = boundPort(fd.value());  // the others share the first one's port
-    }
-    port_ = port;
-    for (int fd : fds) {
+    auto fds = net::bindShared("tftp", options_.bind, options_.port, SOCK_DGRAM, options_.loops);
+    if (!fds) return fds.error();
+    port_ = boundPort(fds.value().front());
+    for (int fd : fds.value()) {
+        const int sndbuf = 4 << 20;
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
         loops_.push_back(std::make_unique<Loop>(*this, fd));
         if (auto st = loops_.back()->start(); !st) return st;
     }

@@ -6,30 +6,6 @@
 
 source "$(dirname "$0")/lib.sh"
 
-OUT=""
-ERR=""
-RC=0
-
-# run ARGS...: runs the binary (at most 20 s); sets OUT, ERR and RC.
-run() {
-    timeout 20 "$PROVISIONER_BIN" "$@" >"$WORK/cli.out" 2>"$WORK/cli.err"
-    RC=$?
-    OUT=$(cat "$WORK/cli.out")
-    ERR=$(cat "$WORK/cli.err")
-}
-
-# store_args DIR: the -D options that point the CLI at DIR/store.db.
-store_args() { echo "-D store.path=$1/store.db -D templates.dir=$TEMPLATES_DIR"; }
-
-expect_rc() {
-    if [[ "$RC" == "$1" ]]; then ok; else bad "$2: expected exit $1, got $RC (stdout '$OUT', stderr '$ERR')"; fi
-}
-
-# expect_one_line TEXT WHAT: TEXT is exactly one non-empty line.
-expect_one_line() {
-    if [[ -n "$1" && $(wc -l <<<"$1") == 1 ]]; then ok; else bad "$2: expected exactly one line, got '$1'"; fi
-}
-
 # count_extensions DB: the number of rows in DB's extensions table.
 count_extensions() { sqlite3 "$1" 'SELECT count(*) FROM extensions'; }
 

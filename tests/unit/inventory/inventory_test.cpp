@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "fakes/fake_catalog.h"
+#include "fakes/inventory_fixture.h"
 #include "provisioner/inventory/inventory.h"
 #include "provisioner/store/sqlite_store.h"
 #include "provisioner/tls/crypto.h"
@@ -9,20 +9,8 @@ using namespace prov;
 
 namespace {
 
-struct Fixture {
-    FakeClock clock;
-    std::unique_ptr<SqliteStore> store;
-    tls::CtrDrbgRandom random;
-    tls::Sha256Hasher hasher;
-    testing::FakeCatalog catalog;
-    std::unique_ptr<Inventory> inv;
-    Actor admin{"test", Role::kAdmin};
-
-    explicit Fixture(int64_t licence = 10) {
-        store = std::move(SqliteStore::open(":memory:", clock)).value();
-        REQUIRE(store->migrate());
-        inv = std::make_unique<Inventory>(*store, random, hasher, clock, catalog, InventoryOptions{licence, 60});
-    }
+struct Fixture : testing::InventoryFixture {
+    using InventoryFixture::InventoryFixture;
 
     Result<Extension> create(const std::string& number, DeviceType type = DeviceType::kSip,
                              const std::string& mac = "", int reg = 0) {

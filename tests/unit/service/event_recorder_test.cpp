@@ -7,7 +7,7 @@
 #include <chrono>
 #include <thread>
 
-#include "fakes/fake_catalog.h"
+#include "fakes/inventory_fixture.h"
 #include "temp_dir.h"
 #include "provisioner/inventory/inventory.h"
 #include "provisioner/resolve/device_resolver.h"
@@ -19,20 +19,10 @@ using namespace prov;
 
 namespace {
 
-struct Fixture {
-    FakeClock clock;
-    std::unique_ptr<SqliteStore> store;
-    tls::CtrDrbgRandom random;
-    tls::Sha256Hasher hasher;
-    testing::FakeCatalog catalog;
-    std::unique_ptr<Inventory> inv;
+struct Fixture : testing::InventoryFixture {
     std::unique_ptr<EventRecorder> events;
-    Actor admin{"test", Role::kAdmin};
 
     explicit Fixture(size_t max_unassigned = 100) {
-        store = std::move(SqliteStore::open(":memory:", clock)).value();
-        REQUIRE(store->migrate());
-        inv = std::make_unique<Inventory>(*store, random, hasher, clock, catalog, InventoryOptions{10, 60});
         EventRecorderOptions o;
         o.max_unassigned = max_unassigned;
         events = std::make_unique<EventRecorder>(*store, o);

@@ -1,0 +1,72 @@
+#include "provisioner/core/sockets.h"
+
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace prov::net {
+
+std::string hostOf(const SockAddr& a) {
+    char buf[INET6_ADDRSTRLEN] = {0};
+    if (a.sa.sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &a.v6.sin6_addr, buf, sizeof buf);
+        std::string s = buf;
+        if (s.rfind("::ffff:", 0) == 0 && s.find('.') != std::string::npos) s = s.substr(7);
+        return s;
+    }
+    inet_ntop(AF_INET, &a.v4.sin_addr, buf, sizeof buf);
+    return buf;
+}
+
+socklen_t addrLen(const SockAddr& a) { return a.sa.sa_family == AF_INET6 ? sizeof a.v6 : sizeof a.v4; }
+
+int boundPort(int fd) {
+    SockAddr a{};
+    socklen_t len = sizeof a;
+    getsockname(fd, &a.sa, &len);
+    return ntohs(a.sa.sa_family == AF_INET6 ? a.v6.sin6_port : a.v4.sin_port);
+}
+
+Result<int> bindSocket(const std::string& what, const std::string& bind, int port, int type, bool reuseport) {
+    SockAddr a{};
+    if (inet_pton(AF_INET, bind.c_str(), &a.v4.sin_addr) == 1) {
+        a.v4.sin_family = AF_INET;
+        a.v4.sin_port = htons(static_cast<uint16_t>(port));
+    } else if (inet_pton(AF_INET6, bind.c_str(), &a.v6.sin6_addr) == 1) {
+        a.v6.sin6_family = AF_INET6;
+        a.v6.sin6_port = htons(static_cast<uint16_t>(port));
+    } else {
+        return Error::invalid(what + ": '" + bind + "' is not an IP address");
+    }
+    const int fd = ::socket(a.sa.sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Error::internal(what + ": socket: " + std::strerror(errno));
+    const int one = 1;
+    if (type == SOCK_STREAM) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (reuseport) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (::bind(fd, &a.sa, addrLen(a)) != 0 || (type == SOCK_STREAM && ::listen(fd, 1024) != 0)) {
+        const std::string why = std::strerror(errno);
+        ::close(fd);
+        return Error{Code::kUnavailable, "bind", what + ": cannot bind " + bind + ":" + std::to_string(port) + ": " + why,
+                     {}, {}};
+    }
+    return fd;
+}
+
+Result<std::vector<int>> bindShared(const std::string& what, const std::string& bind, int port, int type, int count) {
+    std::vector<int> fds;
+    for (int i = 0; i < std::max(1, count); ++i) {
+        auto fd = bindSocket(what, bind, port, type, true);
+        if (!fd) {
+            for (int f : fds) ::close(f);
+            return fd.error();
+        }
+        fds.push_back(fd.value());
+        port = boundPort(fd.value());  // the others share the first one's port
+    }
+    return fds;
+}
+
+}  // namespace prov::net

@@ -1,0 +1,32 @@
+#pragma once
+
+// An Inventory over a fresh in-memory store with the fake model table
+// (Yealink T31, 2 lines), a fake clock and real crypto, for the tests of
+// inventory/ and of what sits on it.
+
+#include <memory>
+
+#include "fakes/fake_catalog.h"
+#include "provisioner/inventory/inventory.h"
+#include "provisioner/store/sqlite_store.h"
+#include "provisioner/tls/crypto.h"
+
+namespace prov::testing {
+
+struct InventoryFixture {
+    FakeClock clock;
+    std::unique_ptr<SqliteStore> store;
+    tls::CtrDrbgRandom random;
+    tls::Sha256Hasher hasher;
+    FakeCatalog catalog;
+    std::unique_ptr<Inventory> inv;
+    Actor admin{"test", Role::kAdmin};
+
+    explicit InventoryFixture(int64_t licence = 10) {
+        store = std::move(SqliteStore::open(":memory:", clock)).value();
+        if (!store->migrate()) throw std::runtime_error("migrate failed");
+        inv = std::make_unique<Inventory>(*store, random, hasher, clock, catalog, InventoryOptions{licence, 60});
+    }
+};
+
+}  // namespace prov::testing
