@@ -43,20 +43,9 @@
 #include <string>
 #include <vector>
 
-namespace {
+#include "provisioner/tls/tls_server.h"  // the server's suites and curves
 
-// As tls_server.cpp's kModernSuites and kCurves.
-const int kServerSuites[] = {
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    0,
-};
-const mbedtls_ecp_group_id kServerCurves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_CURVE25519,
-                                              MBEDTLS_ECP_DP_NONE};
+namespace {
 
 const int kCacheEntries = 20000;  // as tls_server.cpp
 
@@ -175,7 +164,7 @@ struct Server {
     mbedtls_ssl_ticket_context tickets;
     mbedtls_ssl_cache_context cache;
     mbedtls_ssl_config conf;
-    Server(const char* cert_path, const char* key_path, const mbedtls_ecp_group_id* curves = kServerCurves) {
+    Server(const char* cert_path, const char* key_path, const mbedtls_ecp_group_id* curves = prov::tls::serverCurves()) {
         mbedtls_x509_crt_init(&chain);
         mbedtls_pk_init(&key);
         mbedtls_ssl_ticket_init(&tickets);
@@ -191,7 +180,7 @@ struct Server {
         mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &rng.drbg);
         mbedtls_ssl_conf_min_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
         mbedtls_ssl_conf_max_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-        mbedtls_ssl_conf_ciphersuites(&conf, kServerSuites);
+        mbedtls_ssl_conf_ciphersuites(&conf, prov::tls::serverCiphersuites(false));
         mbedtls_ssl_conf_curves(&conf, curves);
         // No vendor CA in a fresh certs.dir: the server asks for no certificate.
         mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_NONE);

@@ -68,6 +68,9 @@ const mbedtls_ecp_group_id kCurves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP
 
 }  // namespace
 
+const int* serverCiphersuites(bool legacy_phones) { return legacy_phones ? kLegacySuites : kModernSuites; }
+const mbedtls_ecp_group_id* serverCurves() { return kCurves; }
+
 struct VendorCa {
     std::string vendor;
     mbedtls_x509_crt chain;
@@ -181,8 +184,8 @@ Result<std::shared_ptr<TlsServerContext>> TlsServerContext::create(const TlsOpti
     mbedtls_ssl_conf_rng(&s.conf, mbedtls_ctr_drbg_random, &s.drbg);
     mbedtls_ssl_conf_min_version(&s.conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_max_version(&s.conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-    mbedtls_ssl_conf_ciphersuites(&s.conf, options.legacy_phones ? kLegacySuites : kModernSuites);
-    mbedtls_ssl_conf_curves(&s.conf, kCurves);
+    mbedtls_ssl_conf_ciphersuites(&s.conf, serverCiphersuites(options.legacy_phones));
+    mbedtls_ssl_conf_curves(&s.conf, serverCurves());
     if (auto st = loadVendorCas(options.vendor_ca_dir, s.vendor_cas, s.all_cas); !st) return st.error();
     if (options.client_cert == ClientCertMode::kNone || s.vendor_cas.empty()) {
         if (options.client_cert == ClientCertMode::kRequired)

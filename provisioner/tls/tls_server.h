@@ -10,11 +10,18 @@
 #include <memory>
 #include <string>
 
+#include <mbedtls/ecp.h>
+
 #include "provisioner/core/result.h"
 
 namespace prov::tls {
 
 enum class ClientCertMode { kNone, kOptional, kRequired };
+
+// The policy's suites and curves, zero-terminated as mbedTLS takes them
+// (bench/tls/mbedtls_ceiling configures its in-process server with these too).
+const int* serverCiphersuites(bool legacy_phones);
+const mbedtls_ecp_group_id* serverCurves();
 
 struct TlsOptions {
     std::string cert_path;  // PEM chain, leaf first
