@@ -90,7 +90,7 @@ public:
     }
 
 private:
-    enum class Phase { kHead, kBody, kDone };
+    enum class Phase { kHead, kBody };
 
     struct Conn {
         std::string peer_ip;
