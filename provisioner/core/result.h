@@ -7,6 +7,11 @@
 //   Result<Extension> r = service.get("1001");
 //   if (!r) return r.error();
 //   use(r.value());
+//
+// or, the same in one line (SerenityOS's TRY):
+//
+//   Extension e = TRY(service.get("1001"));
+//   TRY(tx.putExtension(e));   // a Status: returns its error, if any
 
 #include <map>
 #include <string>
@@ -73,3 +78,14 @@ using Status = Result<Unit>;
 inline Status okStatus() { return Unit{}; }
 
 }  // namespace prov
+
+// TRY(expr): `expr` is a Result; on an error the enclosing function (or
+// lambda) returns that error, else the expression is the value, moved out.
+// The enclosing function must return a Result or an Error. A GNU statement
+// expression, which g++ and clang both take.
+#define TRY(expr)                                                        \
+    ({                                                                   \
+        auto _prov_try_ = (expr);                                        \
+        if (!_prov_try_) return std::move(_prov_try_.error());           \
+        std::move(_prov_try_).value();                                   \
+    })
