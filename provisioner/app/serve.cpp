@@ -8,7 +8,6 @@
 #include <Poco/FormattingChannel.h>
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/PatternFormatter.h>
@@ -29,8 +28,7 @@
 
 #include "provisioner/admin/api_handler.h"
 #include "provisioner/http/loop_server.h"
-#include "provisioner/http/phone_handler.h"
-#include "provisioner/https/tls_socket.h"
+#include "provisioner/admin/tls_socket.h"
 #include "provisioner/tftp/server.h"
 #include "provisioner/tls/certificate.h"
 #include "provisioner/app/commands.h"
@@ -63,16 +61,16 @@ bool writePortsFile(const std::string& path, const std::vector<std::pair<std::st
     return std::rename(temp.c_str(), path.c_str()) == 0;
 }
 
-std::unique_ptr<Poco::Net::HTTPServer> listen(Poco::Net::HTTPRequestHandlerFactory* factory, Poco::ThreadPool& pool,
-                                              const std::string& bind, int port, int queued, int& bound_port) {
-    Poco::Net::ServerSocket socket;
+// The admin API on Poco's HTTPServer, over TLS when `tls` is set.
+std::unique_ptr<Poco::Net::HTTPServer> listenAdmin(Poco::Net::HTTPRequestHandlerFactory* factory,
+                                                   Poco::ThreadPool& pool, const std::string& bind, int port,
+                                                   admin::TlsContextSource tls, int& bound_port) {
+    Poco::Net::ServerSocket socket = tls ? admin::TlsServerSocket(std::move(tls)) : Poco::Net::ServerSocket();
     socket.bind(Poco::Net::SocketAddress(bind, static_cast<Poco::UInt16>(port)), true);
     socket.listen(256);
     Poco::AutoPtr<Poco::Net::HTTPServerParams> params = new Poco::Net::HTTPServerParams();
     params->setMaxThreads(pool.capacity());
-    params->setMaxQueued(queued);
-    // Phones fetch a few files and go: a short keep-alive frees threads for
-    // the next phone in a boot storm.
+    params->setMaxQueued(64);
     params->setKeepAliveTimeout(Poco::Timespan(2, 0));
     params->setMaxKeepAliveRequests(100);
     params->setTimeout(Poco::Timespan(10, 0));
@@ -81,25 +79,6 @@ std::unique_ptr<Poco::Net::HTTPServer> listen(Poco::Net::HTTPRequestHandlerFacto
     bound_port = socket.address().port();
     return server;
 }
-
-// Reads Poco's own counters for the phone server (see http::LoadGauge).
-class ServerGauge final : public http::LoadGauge {
-public:
-    ServerGauge(int overload_queue) : overload_queue_(overload_queue) {}
-    void attach(const Poco::Net::TCPServer* server) { server_ = server; }
-    bool shedKeepAlive() const override {
-        const Poco::Net::TCPServer* s = server_.load();
-        return s && s->currentThreads() * 4 >= s->maxThreads() * 3;
-    }
-    bool overloaded() const override {
-        const Poco::Net::TCPServer* s = server_.load();
-        return s && s->queuedConnections() > overload_queue_;
-    }
-
-private:
-    std::atomic<const Poco::Net::TCPServer*> server_{nullptr};
-    int overload_queue_;
-};
 
 // The phones' HTTP (or, with `tls`, HTTPS) port on event loops; null, with
 // one line printed, when it cannot listen.
@@ -265,71 +244,17 @@ int runServe(const ServerConfig& config) {
         }
         tls_contexts.replace(ctx.value());
     }
-    // One thread pool per front end, so an admin burst never takes threads
-    // from booting phones and the other way round. Declared before the
-    // servers so that they outlive them on every way out of this function.
-    Poco::ThreadPool phone_pool(2, static_cast<int>(config.http_max_threads));
-    Poco::ThreadPool https_pool(2, static_cast<int>(config.http_max_threads));
+    // The admin API's threads. Declared before the servers so that they
+    // outlive them on every way out of this function.
     Poco::ThreadPool admin_pool(1, 8);
     std::vector<std::pair<std::string, int>> ports;
-    ServerGauge gauge(static_cast<int>(config.http_overload_queue));
-    std::unique_ptr<Poco::Net::HTTPServer> http;
-    std::unique_ptr<http::LoopServer> http_loops;
     std::unique_ptr<Poco::Net::HTTPServer> admin;
     int port = 0;
-    if (config.http_engine == "loop") {
-        http_loops = startLoops(s, config, "http", config.http_bind, config.http_port, nullptr, ports);
-        if (!http_loops) return 1;
-    } else try {
-        http = listen(new http::PhoneHandlerFactory(*s.provisioning, Protocol::kHttp,
-                                                    http::PhoneLimits{static_cast<size_t>(config.uploads_max_bytes)},
-                                                    &gauge),
-                      phone_pool, config.http_bind, config.http_port, 1024, port);
-        gauge.attach(http.get());
-        ports.emplace_back("http", port);
-        log.information("phones: HTTP on %s:%d", config.http_bind, port);
-    } catch (const Poco::Exception& e) {
-        std::cerr << "provisioner: cannot listen for phones on " << config.http_bind << ":" << config.http_port
-                  << " (http.port): " << e.displayText() << "\n";
-        return 1;
-    }
-    std::unique_ptr<Poco::Net::HTTPServer> https_server;
-    std::unique_ptr<http::LoopServer> https_loops;
-    if (config.http_engine == "loop") {
-        https_loops = startLoops(s, config, "https", config.https_bind, config.https_port,
-                                 [&tls_contexts] { return tls_contexts.current(); }, ports);
-        if (!https_loops) return 1;
-    } else try {
-        https::TlsServerSocket socket([&tls_contexts] { return tls_contexts.current(); });
-        socket.bind(Poco::Net::SocketAddress(config.https_bind, static_cast<Poco::UInt16>(config.https_port)), true);
-        socket.listen(256);
-        Poco::AutoPtr<Poco::Net::HTTPServerParams> params = new Poco::Net::HTTPServerParams();
-        params->setMaxThreads(https_pool.capacity());
-        params->setMaxQueued(1024);
-        params->setKeepAliveTimeout(Poco::Timespan(2, 0));
-        params->setMaxKeepAliveRequests(100);
-        params->setTimeout(Poco::Timespan(10, 0));
-        https_server = std::make_unique<Poco::Net::HTTPServer>(
-            new http::PhoneHandlerFactory(
-                *s.provisioning, Protocol::kHttps, http::PhoneLimits{static_cast<size_t>(config.uploads_max_bytes)},
-                nullptr,
-                [](Poco::Net::HTTPServerRequest& request, FetchRequest& fetch) {
-                    auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(request);
-                    if (auto* tls = dynamic_cast<https::TlsStreamSocketImpl*>(impl.socket().impl())) {
-                        const tls::PeerIdentity& peer = tls->peer();
-                        fetch.client_cert = peer.verified;
-                        fetch.cert_mac = peer.mac;
-                    }
-                }),
-            https_pool, socket, params);
-        https_server->start();
-        ports.emplace_back("https", socket.address().port());
-        log.information("phones: HTTPS on %s", socket.address().toString());
-    } catch (const Poco::Exception& e) {
-        std::cerr << "provisioner: cannot listen for phones on " << config.https_bind << ":" << config.https_port
-                  << " (https.port): " << e.displayText() << "\n";
-        return 1;
-    }
+    auto http_loops = startLoops(s, config, "http", config.http_bind, config.http_port, nullptr, ports);
+    if (!http_loops) return 1;
+    auto https_loops = startLoops(s, config, "https", config.https_bind, config.https_port,
+                                  [&tls_contexts] { return tls_contexts.current(); }, ports);
+    if (!https_loops) return 1;
     tftp::ServerOptions tftp_options;
     tftp_options.bind = config.tftp_bind;
     tftp_options.port = config.tftp_port;
@@ -347,11 +272,15 @@ int runServe(const ServerConfig& config) {
         admin::PreviewFn preview = [&s](const std::string& mac, const std::string& file) {
             return s.provisioning->preview(mac, file);
         };
-        admin = listen(new admin::ApiHandlerFactory(*s.inventory, preview, admin::ApiLimits{1 << 20, static_cast<size_t>(config.admin_max_import_bytes)},
-                                                    Poco::Logger::get("admin")),
-                       admin_pool, config.admin_bind, config.admin_port, 64, port);
+        admin::TlsContextSource admin_tls;
+        if (config.admin_tls) admin_tls = [&tls_contexts] { return tls_contexts.current(); };
+        admin = listenAdmin(new admin::ApiHandlerFactory(*s.inventory, preview,
+                                                         admin::ApiLimits{1 << 20, static_cast<size_t>(config.admin_max_import_bytes)},
+                                                         Poco::Logger::get("admin")),
+                            admin_pool, config.admin_bind, config.admin_port, std::move(admin_tls), port);
         ports.emplace_back("admin", port);
-        log.information("admin API on %s:%d", config.admin_bind, port);
+        log.information("admin API on %s:%d%s", config.admin_bind, port,
+                        std::string(config.admin_tls ? " (HTTPS)" : ""));
     } catch (const Poco::Exception& e) {
         std::cerr << "provisioner: cannot listen for the admin API on " << config.admin_bind << ":"
                   << config.admin_port << " (admin.port): " << e.displayText() << "\n";
@@ -429,10 +358,8 @@ int runServe(const ServerConfig& config) {
         break;
     }
     tftp_server.stop();
-    if (https_server) https_server->stopAll(true);
-    if (https_loops) https_loops->stop();
-    if (http) http->stopAll(true);
-    if (http_loops) http_loops->stop();
+    https_loops->stop();
+    http_loops->stop();
     admin->stopAll(true);
     s.events->flush();
     return 0;

@@ -28,10 +28,10 @@ const std::set<std::string>& knownKeys() {
         "http.port",    "https.port",    "tftp.port",          "admin.port",
         "admin.bind",   "license.extensions", "status.unknown_after", "ports.file",
         "log.level", "http.bind", "provisioning.allow_networks", "uploads.dir", "uploads.max_bytes",
-        "templates.poll_seconds", "http.max_threads", "http.overload_queue", "tftp.bind", "tftp.loops",
+        "templates.poll_seconds", "tftp.bind", "tftp.loops",
         "tftp.max_transfers", "tftp.max_per_source", "https.bind", "tls.server_names", "tls.legacy_phones",
         "https.client_cert", "policy.secrets_require_client_cert", "events.keep_days", "devices.max_unassigned",
-        "admin.max_import_bytes", "http.engine", "http.loops", "http.max_connections",
+        "admin.max_import_bytes", "admin.tls", "http.loops", "http.max_connections",
     };
     return kKeys;
 }
@@ -78,6 +78,10 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
     std::vector<std::string> keys;
     collectKeys(*layered, "", keys);
     for (const auto& k : keys) {
+        if (k == "http.engine" || k == "http.max_threads" || k == "http.overload_queue")
+            return Error::invalid("config: " + k +
+                                  " was removed: phones' HTTP and HTTPS always run on the event loops "
+                                  "(http.loops, http.max_connections)");
         if (!knownKeys().count(k)) return Error::invalid("config: unknown key '" + k + "'");
     }
 
@@ -99,12 +103,6 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
     auto poll = integer(c, "templates.poll_seconds", cfg.templates_poll_seconds, 0, 3600);
     if (!poll) return poll.error();
     cfg.templates_poll_seconds = poll.value();
-    auto threads = integer(c, "http.max_threads", cfg.http_max_threads, 2, 4096);
-    if (!threads) return threads.error();
-    cfg.http_max_threads = threads.value();
-    auto oq = integer(c, "http.overload_queue", cfg.http_overload_queue, 0, 100000);
-    if (!oq) return oq.error();
-    cfg.http_overload_queue = oq.value();
     cfg.tftp_bind = c.getString("tftp.bind", cfg.tftp_bind);
     cfg.https_bind = c.getString("https.bind", cfg.https_bind);
     {
@@ -157,9 +155,12 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
     auto unk = integer(c, "status.unknown_after", cfg.status_unknown_after, 1, 86400 * 365);
     if (!unk) return unk.error();
     cfg.status_unknown_after = unk.value();
-    cfg.http_engine = c.getString("http.engine", cfg.http_engine);
-    if (cfg.http_engine != "loop" && cfg.http_engine != "threads")
-        return Error::invalid("config: http.engine must be loop or threads (got '" + cfg.http_engine + "')");
+    {
+        const std::string admin_tls = c.getString("admin.tls", "false");
+        if (admin_tls != "true" && admin_tls != "false")
+            return Error::invalid("config: admin.tls must be true or false (got '" + admin_tls + "')");
+        cfg.admin_tls = admin_tls == "true";
+    }
     auto hloops = integer(c, "http.loops", cfg.http_loops, 1, 64);
     if (!hloops) return hloops.error();
     cfg.http_loops = hloops.value();

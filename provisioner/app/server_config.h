@@ -23,6 +23,7 @@ struct ServerConfig {
     int tftp_port = 6969;
     int admin_port = 9090;
     std::string admin_bind = "127.0.0.1";
+    bool admin_tls = false;  // the admin API over HTTPS, with the phones' server certificate
     int64_t license_extensions = 100;
     int64_t status_unknown_after = 300;
     std::string ports_file;
@@ -32,11 +33,8 @@ struct ServerConfig {
     std::string uploads_dir = "var/uploads";
     int64_t uploads_max_bytes = 1 << 20;
     int64_t templates_poll_seconds = 2;
-    std::string http_engine = "loop";  // loop (event loops) | threads (Poco, a thread per connection)
     int64_t http_loops = 2;
     int64_t http_max_connections = 20000;
-    int64_t http_max_threads = 256;
-    int64_t http_overload_queue = 128;
     std::string tftp_bind = "0.0.0.0";
     std::string https_bind = "0.0.0.0";
     std::vector<std::string> tls_server_names;  // empty: host name and local addresses

@@ -20,7 +20,6 @@
 #include <unordered_map>
 
 #include "provisioner/core/sockets.h"
-#include "provisioner/http/phone_handler.h"
 #include "provisioner/http/request_head.h"
 #include "provisioner/http/status_mapping.h"
 
@@ -232,7 +231,6 @@ private:
             c.deadline = nowMs() + server_.options_.request_ms;
             if (server_.options_.tls) {
                 c.tls = std::make_unique<tls::TlsConnection>(server_.options_.tls(), fd);
-                c.tls->setNonBlocking();
                 c.handshaking = true;
                 c.deadline = nowMs() + tls_handshake_ms_;
             }

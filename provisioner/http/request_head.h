@@ -46,4 +46,9 @@ HeadResult parseHead(std::string_view bytes, size_t max_size, RequestHead& out);
 // framing); kTooLarge past `max_body`.
 HeadResult decodeChunked(std::string_view bytes, size_t max_body, std::string& body, size_t& used);
 
+// The file name asked for in a raw request target ("/0015654aa937.cfg?x=1"),
+// or "" when the target is not one plain file at the root: encoded slashes,
+// backslashes and NULs, "..", and anything in a folder are refused here.
+std::string fileFromTarget(const std::string& target);
+
 }  // namespace prov::http

@@ -13,13 +13,11 @@
 #include <mbedtls/x509_crt.h>
 #include <dirent.h>
 #include <mbedtls/oid.h>
-#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <chrono>
 #include <vector>
 
 #include "provisioner/core/mac_address.h"
@@ -27,11 +25,6 @@
 namespace prov::tls {
 
 namespace {
-
-int64_t nowMs() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 // Modern phones: forward secrecy and AEAD only.
 const int kModernSuites[] = {
@@ -234,44 +227,21 @@ int TlsConnection::sendCallback(void* self, const unsigned char* buf, size_t len
         if (n >= 0) return static_cast<int>(n);
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return c->nonblocking_ ? MBEDTLS_ERR_SSL_WANT_WRITE : MBEDTLS_ERR_SSL_TIMEOUT;
+            return MBEDTLS_ERR_SSL_WANT_WRITE;
         return MBEDTLS_ERR_NET_SEND_FAILED;
     }
 }
 
 int TlsConnection::recvCallback(void* self, unsigned char* buf, size_t len) {
     auto* c = static_cast<TlsConnection*>(self);
-    if (c->deadline_ms_ && !c->nonblocking_) {
-        // During the handshake a silent or dripping client gets only so long.
-        const int64_t left = c->deadline_ms_ - nowMs();
-        if (left <= 0) return MBEDTLS_ERR_SSL_TIMEOUT;
-        pollfd p{c->fd_, POLLIN, 0};
-        const int r = ::poll(&p, 1, static_cast<int>(left));
-        if (r == 0) return MBEDTLS_ERR_SSL_TIMEOUT;
-    }
     for (;;) {
         const ssize_t n = ::recv(c->fd_, buf, len, 0);
         if (n >= 0) return static_cast<int>(n);
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return c->nonblocking_ ? MBEDTLS_ERR_SSL_WANT_READ : MBEDTLS_ERR_SSL_TIMEOUT;
+            return MBEDTLS_ERR_SSL_WANT_READ;
         return MBEDTLS_ERR_NET_RECV_FAILED;
     }
-}
-
-Status TlsConnection::handshake() {
-    if (handshake_done_) return okStatus();
-    deadline_ms_ = nowMs() + context_->handshakeTimeoutMs();
-    int rc = 0;
-    while ((rc = mbedtls_ssl_handshake(&ssl_->ssl)) != 0) {
-        if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
-        deadline_ms_ = 0;
-        return Error::invalid(rc == MBEDTLS_ERR_SSL_TIMEOUT ? "handshake timed out" : "handshake failed: " + mbedError(rc));
-    }
-    deadline_ms_ = 0;
-    if (auto st = checkPeer(); !st) return st;
-    handshake_done_ = true;
-    return okStatus();
 }
 
 Status TlsConnection::checkPeer() {
@@ -297,32 +267,6 @@ Status TlsConnection::checkPeer() {
         }
     }
     return Error::invalid("client certificate refused: it chains to no vendor CA");
-}
-
-int TlsConnection::read(void* buffer, int length) {
-    for (;;) {
-        const int rc = mbedtls_ssl_read(&ssl_->ssl, static_cast<unsigned char*>(buffer), static_cast<size_t>(length));
-        if (rc >= 0) return rc;
-        if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
-        if (rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || rc == MBEDTLS_ERR_SSL_CONN_EOF) return 0;
-        if (rc == MBEDTLS_ERR_SSL_TIMEOUT) return kTimeout;
-        return kError;
-    }
-}
-
-int TlsConnection::write(const void* buffer, int length) {
-    const auto* p = static_cast<const unsigned char*>(buffer);
-    int done = 0;
-    while (done < length) {
-        const int rc = mbedtls_ssl_write(&ssl_->ssl, p + done, static_cast<size_t>(length - done));
-        if (rc > 0) {
-            done += rc;
-            continue;
-        }
-        if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
-        return rc == MBEDTLS_ERR_SSL_TIMEOUT ? kTimeout : kError;
-    }
-    return done;
 }
 
 int TlsConnection::handshakeStep() {
@@ -363,7 +307,6 @@ bool TlsConnection::buffered() const {
     return mbedtls_ssl_get_bytes_avail(&ssl_->ssl) > 0 || mbedtls_ssl_check_pending(&ssl_->ssl) != 0;
 }
 
-size_t TlsConnection::pending() const { return mbedtls_ssl_get_bytes_avail(&ssl_->ssl); }
 
 void TlsConnection::closeNotify() {
     if (handshake_done_) (void)mbedtls_ssl_close_notify(&ssl_->ssl);

@@ -59,10 +59,14 @@ private:
     int handshake_timeout_ms_ = 5000;
 };
 
+// One TLS connection over a connected non-blocking socket, for event loops:
+// no call ever waits; kWantRead / kWantWrite say what the socket must become
+// before the same call is made again (with the same bytes, for writes).
 class TlsConnection {
 public:
-    static constexpr int kTimeout = -2;
     static constexpr int kError = -1;
+    static constexpr int kWantRead = -3;
+    static constexpr int kWantWrite = -4;
 
     // Takes no ownership of `fd`; it must outlive the connection.
     TlsConnection(std::shared_ptr<TlsServerContext> context, int fd);
@@ -70,26 +74,10 @@ public:
     TlsConnection(const TlsConnection&) = delete;
     TlsConnection& operator=(const TlsConnection&) = delete;
 
-    // Runs the handshake once, within the context's handshake timeout.
-    Status handshake();
-    bool handshakeDone() const { return handshake_done_; }
-    // Bytes read (>0), 0 at the end of the stream, kTimeout or kError.
-    int read(void* buffer, int length);
-    // Bytes written (all of them), kTimeout or kError.
-    int write(const void* buffer, int length);
-    // Decrypted bytes waiting to be read.
-    size_t pending() const;
-    void closeNotify();
-    const PeerIdentity& peer() const { return peer_; }
-
-    // Non-blocking use, for event loops: with a non-blocking socket these
-    // never wait; kWantRead / kWantWrite say what the socket must become
-    // before the same call is made again (with the same bytes, for writes).
-    static constexpr int kWantRead = -3;
-    static constexpr int kWantWrite = -4;
-    void setNonBlocking() { nonblocking_ = true; }
-    // 0 when the handshake (and the client certificate check) is done.
+    // 0 when the handshake (and the client certificate check) is done. The
+    // caller bounds it in time (the context's handshakeTimeoutMs()).
     int handshakeStep();
+    bool handshakeDone() const { return handshake_done_; }
     // Bytes read (>0), 0 at the end of the stream, kWantRead/kWantWrite, kError.
     int readSome(void* buffer, int length);
     // Bytes written (>0), kWantRead/kWantWrite, kError.
@@ -97,6 +85,8 @@ public:
     // Bytes already read from the socket and not yet returned by readSome:
     // epoll will not signal them again.
     bool buffered() const;
+    void closeNotify();
+    const PeerIdentity& peer() const { return peer_; }
     // Why the last call failed (the handshake's reason), for the log.
     const std::string& lastError() const { return last_error_; }
 
@@ -111,8 +101,6 @@ private:
     bool handshake_done_ = false;
     PeerIdentity peer_;
     Status checkPeer();
-    int64_t deadline_ms_ = 0;  // during the handshake only
-    bool nonblocking_ = false;
     std::string last_error_;
 };
 

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "provisioner/http/phone_handler.h"
+#include "provisioner/http/request_head.h"
 
 using prov::http::fileFromTarget;
 

@@ -1,10 +1,11 @@
 #pragma once
 
-// Poco's HTTPServer over TLS done by mbedTLS (tls/): a server socket whose
-// accepted connections read and write through a tls::TlsConnection. The
-// handshake runs on the connection's own worker thread at its first read or
-// write, never on the accepting thread, and is bounded by the handshake
-// timeout, so a silent client holds one thread for a few seconds at most.
+// The admin API's port over TLS (admin.tls): Poco's HTTPServer reads and
+// writes through a tls::TlsConnection instead of the plain socket. Phones
+// never come here (their HTTPS runs on the event loops, http/); this adapter
+// serves the admin API and the portal alone. The connection is non-blocking
+// underneath; each call waits with poll(), within the handshake timeout or
+// the socket's receive timeout, on the connection's own worker thread.
 
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/ServerSocketImpl.h>
@@ -15,11 +16,11 @@
 
 #include "provisioner/tls/tls_server.h"
 
-namespace prov::https {
+namespace prov::admin {
 
 // The context for new connections; swapped on SIGHUP (certificate reload)
 // while established connections keep the one they started with.
-using ContextSource = std::function<std::shared_ptr<tls::TlsServerContext>()>;
+using TlsContextSource = std::function<std::shared_ptr<tls::TlsServerContext>()>;
 
 class TlsStreamSocketImpl final : public Poco::Net::StreamSocketImpl {
 public:
@@ -31,30 +32,33 @@ public:
     void close() override;
     void shutdown() override;
     bool secure() const override { return true; }
-    // Valid after the handshake (the first read).
-    const tls::PeerIdentity& peer() const { return conn_->peer(); }
 
 private:
     ~TlsStreamSocketImpl() override;
     bool ensureHandshake();
+    // Waits until the socket is as `want` (kWantRead or kWantWrite) asks;
+    // false once `deadline_ms` (steady clock) has passed.
+    bool waitFor(int want, int64_t deadline_ms);
+    int64_t ioDeadline();
     std::unique_ptr<tls::TlsConnection> conn_;
+    int handshake_ms_;
     bool failed_ = false;
 };
 
 class TlsServerSocketImpl final : public Poco::Net::ServerSocketImpl {
 public:
-    explicit TlsServerSocketImpl(ContextSource contexts) : contexts_(std::move(contexts)) {}
+    explicit TlsServerSocketImpl(TlsContextSource contexts) : contexts_(std::move(contexts)) {}
     Poco::Net::SocketImpl* acceptConnection(Poco::Net::SocketAddress& client) override;
     bool secure() const override { return true; }
 
 private:
-    ContextSource contexts_;
+    TlsContextSource contexts_;
 };
 
 class TlsServerSocket final : public Poco::Net::ServerSocket {
 public:
-    explicit TlsServerSocket(ContextSource contexts)
+    explicit TlsServerSocket(TlsContextSource contexts)
         : Poco::Net::ServerSocket(new TlsServerSocketImpl(std::move(contexts)), true) {}
 };
 
-}  // namespace prov::https
+}  // namespace prov::admin
