@@ -93,7 +93,7 @@ std::unique_ptr<http::LoopServer> startLoops(Services& s, const ServerConfig& co
     o.max_connections = static_cast<int>(config.http_max_connections);
     o.max_upload_bytes = static_cast<size_t>(config.uploads_max_bytes);
     o.tls = std::move(tls);
-    auto server = std::make_unique<http::LoopServer>(*s.provisioning, o);
+    auto server = std::make_unique<http::LoopServer>(*s.provisioning, s.clock, o);
     if (auto st = server->start(); !st) {
         std::cerr << "provisioner: " << st.error().message << " (" << name << ".port)\n";
         return nullptr;

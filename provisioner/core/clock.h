@@ -31,13 +31,14 @@ public:
 
 class FakeClock final : public Clock {
 public:
-    explicit FakeClock(int64_t now = 1'700'000'000) : now_(now) {}
-    int64_t nowSeconds() const override { return now_.load(); }
-    int64_t monotonicMicros() const override { return now_.load() * 1'000'000; }
-    void advance(int64_t seconds) { now_ += seconds; }
+    explicit FakeClock(int64_t now = 1'700'000'000) : micros_(now * 1'000'000) {}
+    int64_t nowSeconds() const override { return micros_.load() / 1'000'000; }
+    int64_t monotonicMicros() const override { return micros_.load(); }
+    void advance(int64_t seconds) { micros_ += seconds * 1'000'000; }
+    void advanceMicros(int64_t micros) { micros_ += micros; }
 
 private:
-    std::atomic<int64_t> now_;
+    std::atomic<int64_t> micros_;
 };
 
 }  // namespace prov

@@ -1,15 +1,15 @@
 #pragma once
 
-// The phones' HTTP front end on event loops: a few threads, each with its own
-// epoll set and listening socket on the shared port (SO_REUSEPORT spreads new
-// connections over them), no thread per connection. A boot storm of idle
-// keep-alive connections costs memory, not threads, and a fetch costs one
-// read and one write. Requests go to the same pipeline as the other front
-// ends; the answers are those of the Poco front end (phone_handler.h, still
-// used for HTTPS and with http.engine=threads), header for header.
+// The phones' HTTP and HTTPS ports: a few event loops (core/event_loop.h),
+// each with its own listening socket on the shared port (SO_REUSEPORT
+// spreads new connections over them), no thread per connection. A boot
+// storm of idle keep-alive connections costs memory, not threads, and a
+// fetch costs one read and one write. This file accepts and hands sockets
+// to their Connection (connection.h), which speaks HTTP/1.1 over the
+// Transport chosen here once (transport.h): plain, or TLS when `tls` is set.
 //
-// Chosen over Poco's HTTPServer for plain HTTP because thread-per-connection
-// caps this port at about half of nginx on 2 cores (bench/http).
+// Chosen over Poco's HTTPServer because thread-per-connection caps a port
+// at about 0.6x nginx on 2 cores (bench/http).
 
 #include <atomic>
 #include <functional>
@@ -17,7 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "provisioner/core/clock.h"
 #include "provisioner/core/result.h"
+#include "provisioner/http/connection.h"
 #include "provisioner/service/provisioning_service.h"
 #include "provisioner/tls/tls_server.h"
 
@@ -42,7 +44,7 @@ struct LoopOptions {
 
 class LoopServer {
 public:
-    LoopServer(ProvisioningService& service, LoopOptions options);
+    LoopServer(ProvisioningService& service, const Clock& clock, LoopOptions options);
     ~LoopServer();
     LoopServer(const LoopServer&) = delete;
     LoopServer& operator=(const LoopServer&) = delete;
@@ -55,7 +57,9 @@ public:
 private:
     class Loop;
     ProvisioningService& service_;
+    const Clock& clock_;
     LoopOptions options_;
+    ConnectionLimits limits_;
     int port_ = 0;
     std::atomic<int> connections_{0};
     std::vector<std::unique_ptr<Loop>> loops_;

@@ -1,0 +1,329 @@
+#include "provisioner/http/connection.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace prov::http {
+
+Connection::Connection(std::unique_ptr<Transport> transport, std::string peer_ip, Fetcher& fetcher,
+                       const ConnectionLimits& limits, int64_t now_us, bool over_limit)
+    : transport_(std::move(transport)), peer_ip_(std::move(peer_ip)), fetcher_(fetcher), limits_(limits),
+      over_limit_(over_limit) {
+    deadline_ = now_us + (transport_->protocol() == Protocol::kHttps ? limits_.handshake_us : limits_.request_us);
+}
+
+Connection::~Connection() { closeFile(); }
+
+void Connection::drive(int64_t now_us, const std::string& date_line) {
+    now_ = now_us;
+    date_line_ = &date_line;
+    again_ = false;
+    drained_ = false;  // woken: the socket may have something
+    int reads = 0;
+    for (;;) {
+        switch (phase_) {
+            case Phase::kHandshake:
+                if (!handshake()) return;
+                break;
+            case Phase::kHead:
+            case Phase::kBody:
+                if (takeRequest()) break;
+                // Nothing complete is buffered: answers go out before waiting.
+                if (!out_.empty()) {
+                    resume_ = phase_;
+                    phase_ = Phase::kWrite;
+                    break;
+                }
+                if (peer_eof_) {
+                    finish();  // the phone shut its side and nothing complete is left
+                    break;
+                }
+                if (!readMore(reads)) return;
+                break;
+            case Phase::kWrite:
+                if (!flush()) return;
+                break;
+            case Phase::kLinger:
+                drain();
+                return;
+            case Phase::kClosed:
+                return;
+        }
+    }
+}
+
+void Connection::close() {
+    phase_ = Phase::kClosed;
+    closeFile();
+}
+
+bool Connection::handshake() {
+    const Io io = transport_->handshake();
+    if (io.status == IoStatus::kDone) {
+        phase_ = Phase::kHead;
+        deadline_ = now_ + limits_.request_us;
+        return true;
+    }
+    if (io.status == IoStatus::kWantRead || io.status == IoStatus::kWantWrite) {
+        wait_ = io.status == IoStatus::kWantRead ? Wait::kRead : Wait::kWrite;
+        return false;  // within the handshake deadline set at accept
+    }
+    handshake_failure_ = transport_->failure();
+    close();
+    return false;
+}
+
+// One step on what is buffered: true when it moved (an answer queued, a
+// head taken, a phase changed), false when more bytes are needed.
+bool Connection::takeRequest() { return phase_ == Phase::kHead ? takeHead() : takeBody(); }
+
+bool Connection::takeHead() {
+    if (in_.empty()) return false;
+    const HeadResult r = parseHead(in_, limits_.max_head_bytes, head_);
+    if (r == HeadResult::kIncomplete) return false;
+    if (r != HeadResult::kComplete) {
+        in_.clear();
+        queue(headRefusal(r, head_), -1);
+        return true;
+    }
+    in_.erase(0, head_.size);
+    keep_alive_ = wantsKeepAlive(head_);
+    if (over_limit_) {
+        in_.clear();
+        queue(overloaded(head_), -1);
+        return true;
+    }
+    if (!isPhoneMethod(head_.method)) {
+        queue(refusal(Outcome::kMethodNotAllowed, head_, true, "Allow: GET, HEAD, PUT\r\n"), -1);
+        return true;
+    }
+    const bool has_body = head_.chunked || head_.content_length.value_or(0) > 0;
+    if (head_.method != "PUT") {
+        // A fetch carries no body; one that does would be read as the next
+        // request (request smuggling): refuse and close.
+        if (has_body) {
+            in_.clear();
+            queue(refusal(Outcome::kBadRequest, head_, true), -1);
+            return true;
+        }
+        answer("");
+        return true;
+    }
+    if (head_.content_length && *head_.content_length > limits_.max_upload_bytes) {
+        in_.clear();  // the body is never read
+        queue(refusal(Outcome::kTooLarge, head_, true), -1);
+        return true;
+    }
+    if (head_.expect_continue && has_body) out_ += "HTTP/1.1 100 Continue\r\n\r\n";
+    phase_ = Phase::kBody;
+    body_.clear();
+    chunk_used_ = 0;
+    return true;
+}
+
+bool Connection::takeBody() {
+    if (head_.chunked) {
+        const HeadResult r = decodeChunked(in_, limits_.max_upload_bytes, body_, chunk_used_);
+        // What is decoded leaves the buffer, so each byte is looked at once.
+        in_.erase(0, chunk_used_);
+        chunk_used_ = 0;
+        if (r == HeadResult::kIncomplete) return false;
+        if (r != HeadResult::kComplete) {
+            in_.clear();
+            phase_ = Phase::kHead;
+            queue(refusal(r == HeadResult::kTooLarge ? Outcome::kTooLarge : Outcome::kBadRequest, head_, true), -1);
+            return true;
+        }
+    } else {
+        const size_t need = static_cast<size_t>(head_.content_length.value_or(0));
+        if (in_.size() < need) return false;
+        body_ = in_.substr(0, need);
+        in_.erase(0, need);
+    }
+    phase_ = Phase::kHead;
+    answer(std::move(body_));
+    body_.clear();
+    return true;
+}
+
+void Connection::answer(std::string body) {
+    const FetchRequest fetch = toFetchRequest(head_, std::move(body), peer_ip_, transport_->protocol(), transport_->peer());
+    const FetchResponse response = fetcher_.fetch(fetch);
+    Reply reply = replyTo(response, head_);
+    int file = -1;
+    if (!reply.file_path.empty()) {
+        file = ::open(reply.file_path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (file < 0) reply = refusal(Outcome::kNotFound, head_, false);
+    }
+    queue(reply, file);
+}
+
+// The reply's head and body go on the output; its file (open at `file_fd`)
+// follows them.
+void Connection::queue(const Reply& reply, int file_fd) {
+    ++requests_;
+    last_status_ = reply.status;
+    request_deadline_ = 0;
+    if (reply.closes || requests_ >= limits_.max_requests) keep_alive_ = false;
+    out_ += formatHead(reply, head_.minor, keep_alive_, *date_line_);
+    out_ += reply.body;
+    if (file_fd >= 0) {
+        file_fd_ = file_fd;
+        file_off_ = 0;
+        file_left_ = static_cast<size_t>(reply.length);
+    }
+    if (!keep_alive_) close_after_ = true;
+    // A file, the last answer, or a full queue: write before taking more.
+    if (file_fd_ >= 0 || close_after_ || out_.size() >= limits_.max_queued) {
+        resume_ = phase_ == Phase::kBody ? Phase::kBody : Phase::kHead;
+        phase_ = Phase::kWrite;
+    }
+}
+
+bool Connection::readMore(int& reads) {
+    // Up to 256 KiB per turn, so one busy phone cannot hold the loop.
+    if (reads >= 4) {
+        again_ = true;
+        return false;
+    }
+    if (drained_) {
+        waitFor(Wait::kRead);
+        return false;
+    }
+    char buf[65536];
+    const Io io = transport_->read(buf, sizeof buf);
+    ++reads;
+    switch (io.status) {
+        case IoStatus::kDone:
+            in_.append(buf, io.bytes);
+            drained_ = io.drained;
+            return true;
+        case IoStatus::kWantRead:
+        case IoStatus::kWantWrite:
+            waitFor(io.status == IoStatus::kWantRead ? Wait::kRead : Wait::kWrite);
+            return false;
+        case IoStatus::kEnd:
+            // Requests sent before the phone shut its side are answered.
+            if (in_.empty()) {
+                close();
+                return false;
+            }
+            peer_eof_ = true;
+            return true;
+        case IoStatus::kFailed:
+            close();
+            return false;
+    }
+    return false;
+}
+
+bool Connection::flush() {
+    while (out_off_ < out_.size()) {
+        const Io io = transport_->write(out_.data() + out_off_, out_.size() - out_off_);
+        if (io.status == IoStatus::kDone) {
+            out_off_ += io.bytes;
+            continue;
+        }
+        if (io.status == IoStatus::kFailed) {
+            close();
+            return false;
+        }
+        waitFor(io.status == IoStatus::kWantRead ? Wait::kRead : Wait::kWrite);
+        return false;
+    }
+    out_.clear();
+    out_off_ = 0;
+    while (file_left_ > 0) {
+        const Io io = transport_->sendFile(file_fd_, file_off_, file_left_);
+        if (io.status == IoStatus::kDone) {
+            file_left_ -= io.bytes;
+            continue;
+        }
+        if (io.status == IoStatus::kFailed) {
+            close();  // the file shrank, or the phone went away
+            return false;
+        }
+        waitFor(io.status == IoStatus::kWantRead ? Wait::kRead : Wait::kWrite);
+        return false;
+    }
+    closeFile();
+    if (close_after_) {
+        finish();
+        return true;
+    }
+    phase_ = resume_;
+    return true;
+}
+
+// The last answer is out: close, but first let the phone's unread input
+// drain (up to linger_us), so the close is a FIN and not a reset that could
+// destroy the answer before the phone reads it. A phone that had its answer
+// to a complete request has nothing unread: only refusals linger.
+void Connection::finish() {
+    transport_->closeNotify();
+    if (peer_eof_ || (in_.empty() && last_status_ < 400)) {
+        close();
+        return;
+    }
+    ::shutdown(fd(), SHUT_WR);
+    in_.clear();
+    phase_ = Phase::kLinger;
+    waitFor(Wait::kRead);
+}
+
+void Connection::drain() {
+    char buf[16384];
+    for (int i = 0; i < 16; ++i) {
+        const ssize_t n = ::recv(fd(), buf, sizeof buf, 0);
+        if (n > 0) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+        break;  // the phone closed too (or the socket broke)
+    }
+    close();
+}
+
+// Waiting: for what, and until when.
+void Connection::waitFor(Wait wait) {
+    wait_ = wait;
+    switch (phase_) {
+        case Phase::kHead:
+            if (in_.empty()) {
+                // Idle between requests: the short keep-alive timeout (the
+                // first request gets the whole request time); an upload's
+                // megabyte is not kept for an idle connection.
+                request_deadline_ = 0;
+                if (in_.capacity() > 65536) std::string().swap(in_);
+                if (out_.capacity() > 65536) std::string().swap(out_);
+                if (body_.capacity() > 65536) std::string().swap(body_);
+                deadline_ = now_ + (requests_ ? limits_.keep_alive_us : limits_.request_us);
+                return;
+            }
+            [[fallthrough]];
+        case Phase::kBody:
+            // A request gets request_us from its first byte, however slowly
+            // the rest trickles in.
+            if (!request_deadline_) request_deadline_ = now_ + limits_.request_us;
+            deadline_ = request_deadline_;
+            return;
+        case Phase::kWrite:
+            deadline_ = now_ + limits_.request_us;  // progress resets the clock
+            return;
+        case Phase::kLinger:
+            deadline_ = now_ + limits_.linger_us;
+            return;
+        case Phase::kHandshake:
+        case Phase::kClosed:
+            return;
+    }
+}
+
+void Connection::closeFile() {
+    if (file_fd_ >= 0) ::close(file_fd_);
+    file_fd_ = -1;
+    file_left_ = 0;
+}
+
+}  // namespace prov::http
