@@ -1,8 +1,9 @@
 #pragma once
 
-// The TFTP front end: a few event-loop threads (epoll, no thread per
-// transfer), each with the listening socket (SO_REUSEPORT spreads requests
-// over them) and one UDP socket per transfer, as RFC 1350's TIDs ask. Every
+// The TFTP front end: a few event loops (core/event_loop.h, the same loop
+// and timers as the HTTP port; no thread per transfer), each with the
+// listening socket (SO_REUSEPORT spreads requests over them) and one UDP
+// socket per transfer, as RFC 1350's TIDs ask. Every
 // RRQ goes through the same provisioning pipeline as HTTP; static files are
 // streamed from firmware.dir.
 
@@ -15,6 +16,7 @@
 #include "provisioner/core/clock.h"
 #include "provisioner/core/result.h"
 #include "provisioner/service/provisioning_service.h"
+#include "provisioner/tftp/source_slots.h"
 #include "provisioner/tftp/transfer.h"
 
 namespace prov::tftp {
@@ -45,7 +47,7 @@ private:
     const Clock& clock_;
     ServerOptions options_;
     int port_ = 0;
-    std::atomic<int> in_flight_{0};
+    SourceSlots slots_;
     std::vector<std::unique_ptr<Loop>> loops_;
 };
 
