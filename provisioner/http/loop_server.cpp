@@ -15,7 +15,7 @@
 
 namespace prov::http {
 
-class LoopServer::Loop final : public net::LoopHandler, public Fetcher {
+class LoopServer::Loop final : public net::LoopHandler {
 public:
     Loop(LoopServer& server, int listen_fd) : server_(server), listen_fd_(listen_fd), loop_(server.clock_) {}
     ~Loop() override {
@@ -61,8 +61,6 @@ public:
         if (it != conns_.end()) drive(fd, it->second);
     }
 
-    FetchResponse fetch(const FetchRequest& request) override { return server_.service_.fetch(request); }
-
 private:
     struct Entry {
         std::unique_ptr<Connection> conn;
@@ -96,7 +94,7 @@ private:
             const bool over_limit = open >= server_.options_.max_connections;
             auto transport = server_.options_.tls ? tlsTransport(fd, server_.options_.tls()) : plainTransport(fd);
             Entry& e = conns_[fd];
-            e.conn = std::make_unique<Connection>(std::move(transport), net::hostOf(peer), *this, server_.limits_,
+            e.conn = std::make_unique<Connection>(std::move(transport), net::hostOf(peer), server_.fetcher_, server_.limits_,
                                                   loop_.now(), over_limit);
             e.events = EPOLLIN;
             loop_.add(fd, EPOLLIN);
@@ -156,7 +154,17 @@ private:
 };
 
 LoopServer::LoopServer(ProvisioningService& service, const Clock& clock, LoopOptions options)
-    : service_(service), clock_(clock), options_(std::move(options)) {
+    : owned_fetcher_(std::make_unique<PipelineFetcher>(service)), fetcher_(*owned_fetcher_), clock_(clock),
+      options_(std::move(options)) {
+    setLimits();
+}
+
+LoopServer::LoopServer(Fetcher& fetcher, const Clock& clock, LoopOptions options)
+    : fetcher_(fetcher), clock_(clock), options_(std::move(options)) {
+    setLimits();
+}
+
+void LoopServer::setLimits() {
     limits_.max_head_bytes = options_.max_head_bytes;
     limits_.max_upload_bytes = options_.max_upload_bytes;
     limits_.keep_alive_us = int64_t{options_.keep_alive_ms} * 1000;

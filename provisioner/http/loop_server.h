@@ -42,8 +42,23 @@ struct LoopOptions {
     std::function<std::shared_ptr<tls::TlsServerContext>()> tls;
 };
 
+// The provisioning pipeline as the phones' HTTP(S) connections use it: the
+// answer, and the fetch recorded.
+class PipelineFetcher final : public Fetcher {
+public:
+    explicit PipelineFetcher(ProvisioningService& service) : service_(service) {}
+    FetchResponse fetch(const FetchRequest& request) override { return service_.fetch(request); }
+
+private:
+    ProvisioningService& service_;
+};
+
 class LoopServer {
 public:
+    // Every request goes to `fetcher` (PipelineFetcher: the provisioning
+    // pipeline), from the loops' threads at once.
+    LoopServer(Fetcher& fetcher, const Clock& clock, LoopOptions options);
+    // The same, through the provisioning pipeline (a PipelineFetcher of its own).
     LoopServer(ProvisioningService& service, const Clock& clock, LoopOptions options);
     ~LoopServer();
     LoopServer(const LoopServer&) = delete;
@@ -56,7 +71,9 @@ public:
 
 private:
     class Loop;
-    ProvisioningService& service_;
+    void setLimits();
+    std::unique_ptr<Fetcher> owned_fetcher_;
+    Fetcher& fetcher_;
     const Clock& clock_;
     LoopOptions options_;
     ConnectionLimits limits_;
