@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${1:-10}
-BIN=build/bin/provisioner
+BIN=${BENCH_BIN_DIR:-build/bin}/provisioner
 WORK=$(mktemp -d /tmp/prov-bench-http.XXXXXX)
 chmod 755 "$WORK"  # nginx workers run unprivileged
 PIDS=()
@@ -54,7 +54,7 @@ sleep 0.5
 cmp <(curl -sf "http://127.0.0.1:$NGINX_PORT/0015654aa937.cfg") "$WORK/www/0015654aa937.cfg"
 
 FLOOR_PORT=$(python3 -c "import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])")
-build/bin/poco_floor "$FLOOR_PORT" "$WORK/www/0015654aa937.cfg" &
+"${BENCH_BIN_DIR:-build/bin}/poco_floor" "$FLOOR_PORT" "$WORK/www/0015654aa937.cfg" &
 PIDS+=($!)
 sleep 0.3
 

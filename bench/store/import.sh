@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROWS=${1:-100000}
-BIN=build/bin/provisioner
+BIN=${BENCH_BIN_DIR:-build/bin}/provisioner
 WORK=$(mktemp -d /tmp/prov-bench-import.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-100000}
-BIN=build/bin
+BIN=${BENCH_BIN_DIR:-build/bin}
 WORK=$(mktemp -d /tmp/prov-bench-store.XXXXXX)
 trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 PID=

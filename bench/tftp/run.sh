@@ -24,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${1:-5}
 RUNS=${RUNS:-5}
-BIN=build/bin
+BIN=${BENCH_BIN_DIR:-build/bin}
 LOAD=$BIN/tftp_load
 [[ $(id -u) == 0 ]] || { echo "run as root (network namespaces, apt-get)" >&2; exit 1; }
 [[ -x $BIN/provisioner ]] || { echo "build first: cmake --build build" >&2; exit 1; }

@@ -35,7 +35,7 @@ CEIL_FULL=${CEIL_FULL:-600}
 CEIL_RESUMED=${CEIL_RESUMED:-20000}
 CIPHER=ECDHE-ECDSA-AES128-GCM-SHA256
 BOOT=y000000000000.boot
-BIN=build/bin
+BIN=${BENCH_BIN_DIR:-build/bin}
 [[ -x $BIN/provisioner ]] || { echo "build first: cmake --build build" >&2; exit 1; }
 [[ -x $BIN/mbedtls_ceiling ]] || cmake --build build --target mbedtls_ceiling -j1 >/dev/null
 

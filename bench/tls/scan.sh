@@ -31,7 +31,7 @@
 # and cert_revocation: no CRL or OCSP URI), which scan 2 checks with a CA.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BIN=build/bin
+BIN=${BENCH_BIN_DIR:-build/bin}
 BOOT=y000000000000.boot
 TESTSSL_TIMEOUT=${TESTSSL_TIMEOUT:-300}
 
