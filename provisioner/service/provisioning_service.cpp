@@ -99,7 +99,7 @@ FetchResponse ProvisioningService::fetch(const FetchRequest& request, Event* def
 Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, Event& event) {
     if (!isSafeFileName(request.file)) return notFound("not a file name a phone may ask for");
     const auto bundle = bundles_.current();
-    auto id = identify(bundle->catalog, request, [&](const std::string& mac) {
+    auto id = identify(bundle->catalog, request.file, request.user_agent, [&](const std::string& mac) {
         std::string make;
         (void)store_.read([&](StoreTx& tx) -> Status {
             auto d = tx.getDevice(mac);
@@ -272,7 +272,7 @@ Result<std::string> ProvisioningService::preview(const std::string& mac, const s
     FetchRequest request;
     request.file = file;
     request.user_agent = user_agent;
-    auto id = identify(bundle->catalog, request, [&](const std::string& m) {
+    auto id = identify(bundle->catalog, request.file, request.user_agent, [&](const std::string& m) {
         std::string make;
         (void)store_.read([&](StoreTx& tx) -> Status {
             auto d = tx.getDevice(m);

@@ -9,7 +9,7 @@
 
 #include "provisioner/core/clock.h"
 #include "provisioner/core/random_source.h"
-#include "provisioner/identify/fetch_request.h"
+#include "provisioner/fetch/fetch.h"
 #include "provisioner/identify/request_identifier.h"
 #include "provisioner/policy/access_policy.h"
 #include "provisioner/render/bundle.h"
