@@ -23,8 +23,6 @@ struct FetchRequest {
     std::string peer_ip;
     std::string if_none_match;
     std::string body;        // PUT uploads only
-    // TFTP records its event when the transfer ends, not when it starts.
-    bool record_now = true;
     // HTTPS: a verified factory certificate, and the MAC it proved (canonical;
     // empty when its subject names none).
     bool client_cert = false;

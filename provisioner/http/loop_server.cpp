@@ -469,7 +469,8 @@ private:
         fetch.body = std::move(body);
         c.phase = Phase::kHead;
         c.request_deadline = 0;
-        FetchResponse r = server_.service_.fetch(fetch);
+        auto [r, event] = server_.service_.fetch(fetch);
+        server_.service_.record(std::move(event));
         if (r.outcome != Outcome::kServed && r.outcome != Outcome::kNotModified) {
             respondOutcome(c, r.outcome, "");
             return;

@@ -62,7 +62,8 @@ public:
                 return;
             }
         }
-        FetchResponse r = service_.fetch(fetch);
+        auto [r, event] = service_.fetch(fetch);
+        service_.record(std::move(event));
         if (r.outcome == Outcome::kServed || r.outcome == Outcome::kNotModified) {
             serve(request, response, r);
         } else {

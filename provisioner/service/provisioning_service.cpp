@@ -59,16 +59,17 @@ ProvisioningService::ProvisioningService(Store& store, const BundleSource& bundl
     : store_(store), bundles_(bundles), policy_(policy), events_(events), hasher_(hasher), clock_(clock),
       generation_(generation), options_(std::move(options)), resolver_(store) {}
 
-FetchResponse ProvisioningService::fetch(const FetchRequest& request, Event* deferred) {
+Fetched ProvisioningService::fetch(const FetchRequest& request) {
     const int64_t start = clock_.monotonicMicros();
-    Event event;
+    Fetched f;
+    Event& event = f.event;
     event.at = clock_.nowSeconds();
     event.peer_ip = request.peer_ip;
     event.protocol = std::string(toString(request.protocol));
     event.path = request.file.substr(0, 255);
     event.user_agent = request.user_agent.substr(0, 255);
     auto result = handle(request, event);
-    FetchResponse response;
+    FetchResponse& response = f.response;
     if (result) {
         response = std::move(result).value();
     } else {
@@ -88,12 +89,7 @@ FetchResponse ProvisioningService::fetch(const FetchRequest& request, Event* def
                       ? static_cast<int64_t>(response.file_path.empty() ? response.body.size() : response.file_size)
                       : 0;
     event.duration_us = clock_.monotonicMicros() - start;
-    if (!request.record_now && deferred) {
-        *deferred = std::move(event);
-    } else {
-        events_.record(std::move(event));
-    }
-    return response;
+    return f;
 }
 
 Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, Event& event) {

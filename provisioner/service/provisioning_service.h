@@ -27,15 +27,26 @@ struct ServiceOptions {
     size_t max_upload_bytes = 1 << 20;
 };
 
+// What fetch() answers: the response for the phone, and the event that
+// records the fetch (see ProvisioningService::fetch).
+struct Fetched {
+    FetchResponse response;
+    Event event;
+};
+
 class ProvisioningService {
 public:
     ProvisioningService(Store& store, const BundleSource& bundles, const AccessPolicy& policy, EventSink& events,
                         const Hasher& hasher, const Clock& clock, const ConfigGeneration& generation,
                         ServiceOptions options);
 
-    // With request.record_now false the event is returned in `event` for the
-    // front end to complete (bytes, duration, outcome) and pass to record().
-    FetchResponse fetch(const FetchRequest& request, Event* event = nullptr);
+    // Runs the pipeline; records nothing. The event says what the pipeline
+    // did, with the bytes it answered and the time it took; the front end
+    // completes it with what only the transport knows (the bytes actually
+    // sent, the whole duration, a transfer that failed) and passes it to
+    // record(), once, whatever the outcome.
+    Fetched fetch(const FetchRequest& request);
+    // Queues the event for the writer thread; never blocks.
     void record(Event event) { events_.record(std::move(event)); }
 
     // Exactly the bytes the phone with `mac` would get for `file`, as if it
