@@ -34,10 +34,11 @@ Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Migra
     auto bundle = loadBundle(config.templates_dir);
     if (!bundle) return bundle.error();
     s->bundles = std::make_unique<BundleSource>(bundle.value());
-    auto policy = AccessPolicy::parse(config.allow_networks.empty() ? AccessPolicy::defaultNetworks()
-                                                                    : config.allow_networks);
-    if (!policy) return Error::invalid("config: provisioning.allow_networks: " + policy.error().message);
-    s->policy = std::make_unique<AccessPolicy>(std::move(policy).value());
+    auto networks = policy::NetworkList::parse(config.allow_networks.empty() ? policy::NetworkList::defaultNetworks()
+                                                                             : config.allow_networks);
+    if (!networks) return Error::invalid("config: provisioning.allow_networks: " + networks.error().message);
+    s->policy = std::make_unique<policy::Config>(
+        policy::Config{std::move(networks).value(), config.secrets_require_client_cert});
     try {
         s->random = std::make_unique<tls::CtrDrbgRandom>();
     } catch (const std::exception& e) {
@@ -52,7 +53,7 @@ Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Migra
     s->events = std::make_unique<EventRecorder>(*s->store, events);
     s->provisioning = std::make_unique<ProvisioningService>(
         *s->store, *s->bundles, *s->policy, *s->events, s->hasher, s->clock, s->generation,
-        ServiceOptions{config.secrets_require_client_cert, config.firmware_dir, config.uploads_dir,
+        ServiceOptions{config.firmware_dir, config.uploads_dir,
                        static_cast<size_t>(config.uploads_max_bytes)});
     return s;
 }

@@ -24,7 +24,7 @@ struct Services {
     std::unique_ptr<tls::CtrDrbgRandom> random;
     tls::Sha256Hasher hasher;
     std::unique_ptr<Inventory> inventory;
-    std::unique_ptr<AccessPolicy> policy;
+    std::unique_ptr<policy::Config> policy;
     std::unique_ptr<EventRecorder> events;
     ConfigGeneration generation;
     std::unique_ptr<ProvisioningService> provisioning;

@@ -20,8 +20,6 @@
 namespace prov {
 
 struct ServiceOptions {
-    // Secrets only to phones whose factory certificate proved their MAC.
-    bool secrets_require_client_cert = false;
     std::string firmware_dir = "firmware";
     std::string uploads_dir = "var/uploads";
     size_t max_upload_bytes = 1 << 20;
@@ -36,7 +34,7 @@ struct Fetched {
 
 class ProvisioningService {
 public:
-    ProvisioningService(Store& store, const BundleSource& bundles, const AccessPolicy& policy, EventSink& events,
+    ProvisioningService(Store& store, const BundleSource& bundles, const policy::Config& policy, EventSink& events,
                         const Hasher& hasher, const Clock& clock, const ConfigGeneration& generation,
                         ServiceOptions options);
 
@@ -54,10 +52,12 @@ public:
     Result<std::string> preview(const std::string& mac, const std::string& file, const std::string& user_agent = "");
 
 private:
-    struct Rendered;
     Result<FetchResponse> handle(const FetchRequest& request, Event& event);
-    Result<FetchResponse> renderFile(const DeviceIdentity& id, const FetchRequest& request, Event& event,
-                                     bool enforce_policy);
+    // The identity's vendor and route point into `bundle`: keep it while they are used.
+    Result<DeviceIdentity> identifyFile(const Bundle& bundle, const std::string& file, const std::string& user_agent);
+    // A denied device file: answered as an unknown MAC is, after the same store read.
+    Result<FetchResponse> refuse(const DeviceIdentity& id, std::string reason);
+    Result<FetchResponse> renderFile(const DeviceIdentity& id, const std::string& if_none_match, Event& event);
     // The bytes of a served file; nullopt when the device is unknown.
     Result<std::optional<std::string>> render(const DeviceIdentity& id);
     Result<FetchResponse> staticFile(const FetchRequest& request);
@@ -65,7 +65,7 @@ private:
 
     Store& store_;
     const BundleSource& bundles_;
-    const AccessPolicy& policy_;
+    const policy::Config& policy_;
     EventSink& events_;
     const Hasher& hasher_;
     const Clock& clock_;
