@@ -47,12 +47,14 @@ Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Migra
     s->inventory = std::make_unique<Inventory>(
         *s->store, *s->random, s->hasher, s->clock, *s->bundles,
         InventoryOptions{config.license_extensions, config.status_unknown_after});
-    s->inventory->setChangeListener([gen = &s->generation] { gen->bump(); });
+    s->generation = std::make_unique<ConfigGeneration>(*s->store, *s->bundles);
+    s->generation->refresh();
+    s->inventory->setChangeListener([gen = s->generation.get()] { gen->refresh(); });
     EventRecorderOptions events;
     events.max_unassigned = static_cast<size_t>(config.devices_max_unassigned);
     s->events = std::make_unique<EventRecorder>(*s->store, events);
     s->provisioning = std::make_unique<ProvisioningService>(
-        *s->store, *s->bundles, *s->policy, *s->events, s->hasher, s->clock, s->generation,
+        *s->store, *s->bundles, *s->policy, *s->events, s->hasher, s->clock, *s->generation,
         ServiceOptions{config.firmware_dir, config.uploads_dir,
                        static_cast<size_t>(config.uploads_max_bytes)});
     return s;
