@@ -17,23 +17,17 @@ Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Migra
             return Error::invalid("store: cannot create " + parent.toString() + ": " + e.displayText());
         }
     }
-    auto store = SqliteStore::open(config.store_path, s->clock);
-    if (!store) return store.error();
-    s->store = std::move(store).value();
+    s->store = TRY(SqliteStore::open(config.store_path, s->clock));
     if (migrate == Migrate::kYes) {
-        auto r = s->store->migrate();
-        if (!r) return r.error();
-        if (report) *report = r.value();
+        const MigrationReport done = TRY(s->store->migrate());
+        if (report) *report = done;
     } else {
-        auto v = s->store->schemaVersion();
-        if (!v) return v.error();
-        if (v.value() < SqliteStore::latestVersion())
+        const int version = TRY(s->store->schemaVersion());
+        if (version < SqliteStore::latestVersion())
             return Error::invalid("store at " + config.store_path + " is at schema version " +
-                                  std::to_string(v.value()) + "; run 'provisioner migrate' first");
+                                  std::to_string(version) + "; run 'provisioner migrate' first");
     }
-    auto bundle = loadBundle(config.templates_dir);
-    if (!bundle) return bundle.error();
-    s->bundles = std::make_unique<BundleSource>(bundle.value());
+    s->bundles = std::make_unique<BundleSource>(TRY(loadBundle(config.templates_dir)));
     auto networks = policy::NetworkList::parse(config.allow_networks.empty() ? policy::NetworkList::defaultNetworks()
                                                                              : config.allow_networks);
     if (!networks) return Error::invalid("config: provisioning.allow_networks: " + networks.error().message);
