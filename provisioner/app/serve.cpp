@@ -185,7 +185,7 @@ void reloadTemplates(Services& s, Poco::Logger& log) {
         return;
     }
     s.bundles->replace(bundle.value());
-    s.generation.bump();
+    s.generation->refresh();
     log.notice("templates reloaded from %s", s.config.templates_dir);
 }
 
@@ -297,7 +297,6 @@ int runServe(const ServerConfig& config) {
     // and every templates.poll_seconds a change under vendor-templates/.
     // SIGHUP reloads the templates at once.
     std::string signature = folderSignature(config.templates_dir);
-    int64_t store_generation = -1;
     int64_t ticks = 0;
     // events.keep_days: pruned at start and hourly, a few thousand rows a
     // second so the event writer is never held up for long.
@@ -308,14 +307,7 @@ int runServe(const ServerConfig& config) {
         timespec wait{1, 0};
         sig = sigtimedwait(&signals, nullptr, &wait);
         if (sig < 0) {
-            (void)s.store->read([&](StoreTx& tx) -> Status {
-                auto g = tx.configGeneration();
-                if (g && g.value() != store_generation) {
-                    if (store_generation >= 0) s.generation.bump();
-                    store_generation = g.value();
-                }
-                return okStatus();
-            });
+            s.generation->refresh();
             if (config.events_keep_days > 0 && ticks % 3600 == 0) prune_pending = true;
             if (prune_pending) {
                 constexpr int64_t kChunk = 5000;

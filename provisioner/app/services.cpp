@@ -17,27 +17,22 @@ Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Migra
             return Error::invalid("store: cannot create " + parent.toString() + ": " + e.displayText());
         }
     }
-    auto store = SqliteStore::open(config.store_path, s->clock);
-    if (!store) return store.error();
-    s->store = std::move(store).value();
+    s->store = TRY(SqliteStore::open(config.store_path, s->clock));
     if (migrate == Migrate::kYes) {
-        auto r = s->store->migrate();
-        if (!r) return r.error();
-        if (report) *report = r.value();
+        const MigrationReport done = TRY(s->store->migrate());
+        if (report) *report = done;
     } else {
-        auto v = s->store->schemaVersion();
-        if (!v) return v.error();
-        if (v.value() < SqliteStore::latestVersion())
+        const int version = TRY(s->store->schemaVersion());
+        if (version < SqliteStore::latestVersion())
             return Error::invalid("store at " + config.store_path + " is at schema version " +
-                                  std::to_string(v.value()) + "; run 'provisioner migrate' first");
+                                  std::to_string(version) + "; run 'provisioner migrate' first");
     }
-    auto bundle = loadBundle(config.templates_dir);
-    if (!bundle) return bundle.error();
-    s->bundles = std::make_unique<BundleSource>(bundle.value());
-    auto policy = AccessPolicy::parse(config.allow_networks.empty() ? AccessPolicy::defaultNetworks()
-                                                                    : config.allow_networks);
-    if (!policy) return Error::invalid("config: provisioning.allow_networks: " + policy.error().message);
-    s->policy = std::make_unique<AccessPolicy>(std::move(policy).value());
+    s->bundles = std::make_unique<BundleSource>(TRY(loadBundle(config.templates_dir)));
+    auto networks = policy::NetworkList::parse(config.allow_networks.empty() ? policy::NetworkList::defaultNetworks()
+                                                                             : config.allow_networks);
+    if (!networks) return Error::invalid("config: provisioning.allow_networks: " + networks.error().message);
+    s->policy = std::make_unique<policy::Config>(
+        policy::Config{std::move(networks).value(), config.secrets_require_client_cert});
     try {
         s->random = std::make_unique<tls::CtrDrbgRandom>();
     } catch (const std::exception& e) {
@@ -46,13 +41,15 @@ Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Migra
     s->inventory = std::make_unique<Inventory>(
         *s->store, *s->random, s->hasher, s->clock, *s->bundles,
         InventoryOptions{config.license_extensions, config.status_unknown_after});
-    s->inventory->setChangeListener([gen = &s->generation] { gen->bump(); });
+    s->generation = std::make_unique<ConfigGeneration>(*s->store, *s->bundles);
+    s->generation->refresh();
+    s->inventory->setChangeListener([gen = s->generation.get()] { gen->refresh(); });
     EventRecorderOptions events;
     events.max_unassigned = static_cast<size_t>(config.devices_max_unassigned);
     s->events = std::make_unique<EventRecorder>(*s->store, events);
     s->provisioning = std::make_unique<ProvisioningService>(
-        *s->store, *s->bundles, *s->policy, *s->events, s->hasher, s->clock, s->generation,
-        ServiceOptions{config.secrets_require_client_cert, config.firmware_dir, config.uploads_dir,
+        *s->store, *s->bundles, *s->policy, *s->events, s->hasher, s->clock, *s->generation,
+        ServiceOptions{config.firmware_dir, config.uploads_dir,
                        static_cast<size_t>(config.uploads_max_bytes)});
     return s;
 }

@@ -24,9 +24,9 @@ struct Services {
     std::unique_ptr<tls::CtrDrbgRandom> random;
     tls::Sha256Hasher hasher;
     std::unique_ptr<Inventory> inventory;
-    std::unique_ptr<AccessPolicy> policy;
+    std::unique_ptr<policy::Config> policy;
     std::unique_ptr<EventRecorder> events;
-    ConfigGeneration generation;
+    std::unique_ptr<ConfigGeneration> generation;  // of the render cache; see render_cache.h
     std::unique_ptr<ProvisioningService> provisioning;
 
     ~Services() {

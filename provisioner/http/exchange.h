@@ -12,7 +12,7 @@
 
 #include "provisioner/http/request_head.h"
 #include "provisioner/http/transport.h"
-#include "provisioner/identify/fetch_request.h"
+#include "provisioner/fetch/fetch.h"
 
 namespace prov::http {
 

@@ -47,7 +47,11 @@ struct LoopOptions {
 class PipelineFetcher final : public Fetcher {
 public:
     explicit PipelineFetcher(ProvisioningService& service) : service_(service) {}
-    FetchResponse fetch(const FetchRequest& request) override { return service_.fetch(request); }
+    FetchResponse fetch(const FetchRequest& request) override {
+        Fetched fetched = service_.fetch(request);
+        service_.record(std::move(fetched.event));
+        return std::move(fetched.response);
+    }
 
 private:
     ProvisioningService& service_;

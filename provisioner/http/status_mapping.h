@@ -5,7 +5,7 @@
 
 #include <Poco/Net/HTTPResponse.h>
 
-#include "provisioner/identify/fetch_request.h"
+#include "provisioner/fetch/fetch.h"
 
 namespace prov::http {
 

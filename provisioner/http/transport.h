@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "provisioner/identify/fetch_request.h"
+#include "provisioner/fetch/fetch.h"
 #include "provisioner/tls/tls_server.h"
 
 namespace prov::http {

@@ -37,19 +37,19 @@ const RouteMatch* choose(const std::vector<RouteMatch>& matches, const std::opti
 
 }  // namespace
 
-Result<DeviceIdentity> identify(const VendorCatalog& catalog, const FetchRequest& request,
-                                const MakeLookup& make_of) {
-    const std::optional<UaMatch> ua = catalog.identifyUserAgent(request.user_agent);
-    const std::vector<RouteMatch> matches = catalog.matchFile(request.file);
+Result<DeviceIdentity> identify(const VendorCatalog& catalog, const std::string& file,
+                                const std::string& user_agent, const MakeLookup& make_of) {
+    const std::optional<UaMatch> ua = catalog.identifyUserAgent(user_agent);
+    const std::vector<RouteMatch> matches = catalog.matchFile(file);
     bool guessed = false;
     const RouteMatch* m = choose(matches, ua, make_of, guessed);
-    if (!m) return Error::notFound("no vendor serves " + request.file);
+    if (!m) return Error::notFound("no vendor serves " + file);
 
     DeviceIdentity id;
     id.vendor = m->vendor;
     id.route = m->route;
     id.captures = m->captures;
-    id.file = request.file;
+    id.file = file;
     id.vendor_guessed = guessed;
     if (!m->captures.mac.empty()) id.mac = MacAddress::parse(m->captures.mac)->canonical();
     id.model = ua && !ua->model.empty() ? ua->model : m->captures.model;
@@ -58,7 +58,7 @@ Result<DeviceIdentity> identify(const VendorCatalog& catalog, const FetchRequest
         auto ua_mac = MacAddress::parse(ua->mac);
         if (!ua_mac || ua_mac->canonical() != id.mac) {
             return Error{Code::kPermissionDenied, "mac_mismatch",
-                         "User-Agent MAC " + ua->mac + " is not the MAC in " + request.file, {}, {}};
+                         "User-Agent MAC " + ua->mac + " is not the MAC in " + file, {}, {}};
         }
     }
     return id;

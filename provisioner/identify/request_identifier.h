@@ -1,7 +1,7 @@
 #pragma once
 
-// FetchRequest -> DeviceIdentity: which vendor, model, firmware and MAC is
-// asking, and which of the vendor's files it wants. The vendor comes from the
+// (file name, User-Agent) -> DeviceIdentity: which vendor, model, firmware and
+// MAC is asking, and which of the vendor's files it wants. The vendor comes from the
 // User-Agent; without one (TFTP, Polycom's shared names) from the device's
 // make in the store, else from the file name alone.
 
@@ -11,7 +11,6 @@
 
 #include "provisioner/catalog/vendor_catalog.h"
 #include "provisioner/core/result.h"
-#include "provisioner/identify/fetch_request.h"
 
 namespace prov {
 
@@ -31,9 +30,10 @@ struct DeviceIdentity {
 // Looks up the make recorded for a canonical MAC ("" when unknown).
 using MakeLookup = std::function<std::string(const std::string& mac)>;
 
-// NotFound when no vendor serves `file`; PermissionDenied when the
-// User-Agent's MAC is not the one in the path.
-Result<DeviceIdentity> identify(const VendorCatalog& catalog, const FetchRequest& request,
-                                const MakeLookup& make_of);
+// `file` is the name asked for, without a leading '/'; `user_agent` is empty
+// where the protocol has none (TFTP). NotFound when no vendor serves `file`;
+// PermissionDenied when the User-Agent's MAC is not the one in the path.
+Result<DeviceIdentity> identify(const VendorCatalog& catalog, const std::string& file,
+                                const std::string& user_agent, const MakeLookup& make_of);
 
 }  // namespace prov

@@ -5,6 +5,7 @@
 
 #include "provisioner/core/mac_address.h"
 #include "provisioner/inventory/inventory.h"
+#include "provisioner/inventory/staging.h"
 #include "provisioner/model/json_codec.h"
 
 namespace prov {
@@ -65,10 +66,10 @@ Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, con
         const Device before = device;
         const bool make_changed = !e.phone_make.empty() && e.phone_make != device.make;
         const bool model_changed = !e.phone_model.empty() && e.phone_model != device.model;
-        const bool unclaimed = device.state == DeviceState::kNew || device.state == DeviceState::kUnassigned;
+        device.state = staging::next(device.state, staging::Input::kClaimed);
+        const bool claimed = device.state != before.state;
         if (make_changed) device.make = e.phone_make;
         if (model_changed) device.model = e.phone_model;
-        if (unclaimed) device.state = DeviceState::kStaged;
         // A new model must still hold the lines already on the phone.
         if (make_changed || model_changed) {
             if (auto m = models_.findModel(device.make, device.model)) {
@@ -82,7 +83,7 @@ Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, con
                 }
             }
         }
-        if (make_changed || model_changed || unclaimed) {
+        if (make_changed || model_changed || claimed) {
             if (auto st = tx.updateDevice(device); !st) return st;
             if (auto a = audit(tx, actor, "update", "device", device.mac, json::stringify(json::toJson(before)),
                                json::stringify(json::toJson(device)));
@@ -93,7 +94,7 @@ Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, con
         device.mac = e.mac;
         device.make = e.phone_make;
         device.model = e.phone_model;
-        device.state = DeviceState::kStaged;
+        device.state = staging::next(DeviceState::kNew, staging::Input::kClaimed);
         if (auto st = tx.insertDevice(device); !st) return st;
         if (auto a = audit(tx, actor, "create", "device", device.mac, "", json::stringify(json::toJson(device))); !a)
             return a;

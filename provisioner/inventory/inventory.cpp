@@ -58,7 +58,8 @@ Result<SettingsMap> Inventory::putSettings(const std::string& scope, const Setti
         auto before = tx.getSettings(scope);
         if (!before) return before.error();
         if (auto put = tx.putSettings(scope, values); !put) return put;
-        // Global settings reach every phone: "" marks them all.
+        // Global settings reach every phone: "" marks them all (staging::next
+        // with kConfigEdited, applied by the store to every device at once).
         if (auto stale = tx.markStale(scope); !stale) return stale;
         for (const auto& key : removals) {
             if (auto del = tx.deleteSetting(scope, key); !del) return del;

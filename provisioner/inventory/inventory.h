@@ -147,8 +147,10 @@ private:
     Status checkExtensionRules(StoreTx& tx, Extension& e, const std::optional<Extension>& before,
                                const Actor& actor);
     Status bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor);
-    // The config of the device with `mac` changed: provisioned/applied -> stale.
-    // No-op for "" (an extension on no device).
+    // The config of the device with `mac` changed: staging::next(state,
+    // kConfigEdited), applied by the store in one statement (StoreTx::markStale;
+    // tests/unit/inventory/staging_test.cpp holds it to that function). No-op
+    // for "" (an extension on no device).
     static Status configChanged(StoreTx& tx, const std::string& mac);
     Status audit(StoreTx& tx, const Actor& actor, const char* action, const char* entity,
                  const std::string& id, const std::string& before, const std::string& after);

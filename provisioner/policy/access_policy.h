@@ -1,31 +1,83 @@
 #pragma once
 
-// Who may fetch files that carry secrets. Today: source networks
-// (provisioning.allow_networks); device proofs come with HTTPS.
+// Who may fetch what: every access decision on a phone's fetch, in one pure
+// function. It takes what it decides on as plain values (the peer, the file
+// asked for, the proofs the request carried) and reads no store, clock or
+// socket, so the service gathers the inputs and the rules stay here, tested
+// as a table (tests/unit/policy/authorize_test.cpp).
+//
+//   policy::Decision d = policy::authorize(config, {.peer_ip = "10.0.0.5",
+//                                                   .kind = policy::FileKind::kDevice,
+//                                                   .mac = "0015654aa937", .secrets = true});
+//   // d.verdict == Verdict::kAllow, d.auth == AuthMethod::kNetwork
+//
+// The rules, in order:
+//  1. A phone that proved its MAC (a verified client certificate) fetches only
+//     its own files: a file of another MAC is forbidden.
+//  2. A file without secrets (common files, uploads, device files whose route
+//     carries none) is allowed to anyone.
+//  3. A device file with secrets is allowed to a proof of its MAC, in the order
+//     of design.md: a client certificate for that MAC, then (unless
+//     secrets_require_client_cert) a peer on an allowed network. Nothing else
+//     is denied.
+// FIXME(device credentials issue): per-device digest credentials and open staging windows are
+// proofs tried between the certificate and the network; they join Request's
+// proofs and AuthMethod as kDigest and kStagingWindow.
 
-#include <array>
-#include <cstdint>
 #include <string>
-#include <vector>
+#include <string_view>
 
-#include "provisioner/core/result.h"
+#include "provisioner/policy/network_list.h"
 
-namespace prov {
+namespace prov::policy {
 
-class AccessPolicy {
-public:
-    // "127.0.0.0/8, 10.0.0.0/8, ::1/128"; an address without /len is one host.
-    static Result<AccessPolicy> parse(const std::string& networks);
-    static std::string defaultNetworks();
-
-    bool allowsSecrets(const std::string& peer_ip) const;
-
-private:
-    struct Network {
-        std::array<uint8_t, 16> addr{};  // IPv4 stored as IPv4-mapped IPv6
-        int prefix = 0;                  // over the 128 bits
-    };
-    std::vector<Network> networks_;
+// The options an admin sets; read once at start.
+struct Config {
+    NetworkList allow_networks;                // provisioning.allow_networks
+    bool secrets_require_client_cert = false;  // policy.secrets_require_client_cert
 };
 
-}  // namespace prov
+// What a file is, as far as access goes (a vendor route's kind).
+enum class FileKind {
+    kCommon,  // the same bytes for every phone of a vendor or model
+    kDevice,  // rendered for the one device whose MAC is in its name
+    kUpload,  // written by the phone (logs, contacts), never served
+};
+
+struct Request {
+    std::string_view peer_ip;
+    // The file asked for.
+    FileKind kind = FileKind::kCommon;
+    std::string_view mac;  // canonical MAC in its name; empty for common files
+    bool secrets = false;  // its route carries SIP secrets
+    // Proofs the request carried. A verified client certificate, and the MAC
+    // it proved (canonical; empty when its subject names none).
+    bool client_cert = false;
+    std::string_view cert_mac;
+};
+
+enum class Verdict {
+    kAllow,
+    // Not allowed, answered exactly as an unknown file is (the not-found
+    // equivalent): a sweep learns nothing from it. The event says "denied".
+    kDeny,
+    // A phone that proved who it is asked for another phone's file; it may
+    // be told so (HTTP 403).
+    kForbidden,
+};
+
+// How the request was authorised; for a refusal, the proof it carried.
+enum class AuthMethod { kNone, kNetwork, kClientCert };
+
+struct Decision {
+    Verdict verdict = Verdict::kDeny;
+    AuthMethod auth = AuthMethod::kNone;
+    std::string reason;  // why not, for the log line; never shown to the phone
+};
+
+Decision authorize(const Config& config, const Request& request);
+
+// "none", "network", "client_cert": the events' auth column.
+std::string_view toString(AuthMethod auth);
+
+}  // namespace prov::policy

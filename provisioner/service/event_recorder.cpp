@@ -2,6 +2,8 @@
 
 #include <Poco/Logger.h>
 
+#include "provisioner/inventory/staging.h"
+
 #include <map>
 #include <unordered_map>
 
@@ -45,7 +47,7 @@ void EventRecorder::flush() {
 
 Status EventRecorder::store(const std::vector<Event>& batch) {
     return store_.write([&](StoreTx& tx) -> Status {
-        if (auto st = tx.insertEvents(batch); !st) return st;
+        TRY(tx.insertEvents(batch));
         // One last-seen update per device per batch: the latest fetch wins,
         // and the last served one sets the file and hash.
         std::unordered_map<std::string, const Event*> latest;
@@ -56,12 +58,9 @@ Status EventRecorder::store(const std::vector<Event>& batch) {
         for (const Event& e : batch) {
             if (e.mac.empty() || latest[e.mac] != &e) continue;
             const bool served = e.outcome == "served";
-            auto found = tx.touchDevice(e.mac, e.at, e.peer_ip, e.user_agent, e.firmware, e.path, e.config_hash,
-                                        served && !e.config_hash.empty());
-            if (!found) return found.error();
-            if (!found.value()) {
-                if (auto st = discover(tx, e, room); !st) return st;
-            }
+            const bool found = TRY(tx.touchDevice(e.mac, e.at, e.peer_ip, e.user_agent, e.firmware, e.path,
+                                                  e.config_hash, served && !e.config_hash.empty()));
+            if (!found) TRY(discover(tx, e, room));
         }
         // Staging: the deliveries of each device's own config files, taken
         // together per (device, file) so a phone that fetches the same file
@@ -72,7 +71,7 @@ Status EventRecorder::store(const std::vector<Event>& batch) {
             deliveries[{e.mac, e.path}].push_back(&e);
         }
         for (const auto& [key, events] : deliveries) {
-            if (auto st = advance(tx, events); !st) return st;
+            TRY(advance(tx, events));
         }
         return okStatus();
     });
@@ -82,9 +81,7 @@ Status EventRecorder::discover(StoreTx& tx, const Event& e, std::optional<int64_
     if (!room) {
         DeviceFilter unassigned;
         unassigned.state = DeviceState::kUnassigned;
-        auto count = tx.listDevices(unassigned, Page{0, 0});
-        if (!count) return count.error();
-        room = static_cast<int64_t>(options_.max_unassigned) - count.value().total;
+        room = static_cast<int64_t>(options_.max_unassigned) - TRY(tx.listDevices(unassigned, Page{0, 0})).total;
     }
     if (*room <= 0) {
         if (!full_logged_) {
@@ -103,43 +100,27 @@ Status EventRecorder::discover(StoreTx& tx, const Event& e, std::optional<int64_
     d.make = e.vendor;
     d.model = e.model;
     d.state = DeviceState::kUnassigned;
-    if (auto st = tx.insertDevice(d); !st) return st;
-    auto touched = tx.touchDevice(e.mac, e.at, e.peer_ip, e.user_agent, e.firmware, e.path, "", false);
-    if (!touched) return touched.error();
+    TRY(tx.insertDevice(d));
+    TRY(tx.touchDevice(e.mac, e.at, e.peer_ip, e.user_agent, e.firmware, e.path, "", false));
     return okStatus();
 }
 
 Status EventRecorder::advance(StoreTx& tx, const std::vector<const Event*>& events) {
     const Event& first = *events.front();
-    auto device = tx.getDevice(first.mac);
-    if (!device) return device.error();
-    if (!device.value() || device.value()->state == DeviceState::kUnassigned) return okStatus();
-    auto stored = tx.servedHash(first.mac, first.path);
-    if (!stored) return stored.error();
-    std::optional<std::string> last = stored.value();
-    DeviceState state = device.value()->state;
-    const DeviceState before = state;
+    const std::optional<Device> device = TRY(tx.getDevice(first.mac));
+    if (!device || device->state == DeviceState::kUnassigned) return okStatus();
+    const std::optional<std::string> stored = TRY(tx.servedHash(first.mac, first.path));
+    std::optional<std::string> last = stored;
+    DeviceState state = device->state;
     for (const Event* e : events) {
         // The phone already had these bytes: it answered our ETag, or it came
         // back and got the same config as last time.
-        const bool matched = e->not_modified || (last && *last == e->config_hash);
-        switch (state) {
-            case DeviceState::kNew:
-            case DeviceState::kStaged: state = DeviceState::kProvisioned; break;
-            // A stale device's delivery only makes it provisioned: the event
-            // may have been queued before the edit, so "the same bytes as
-            // last time" says nothing about the new config yet.
-            case DeviceState::kStale: state = DeviceState::kProvisioned; break;
-            case DeviceState::kProvisioned:
-            case DeviceState::kApplied: state = matched ? DeviceState::kApplied : DeviceState::kProvisioned; break;
-            case DeviceState::kUnassigned: break;
-        }
+        const bool had = e->not_modified || (last && *last == e->config_hash);
+        state = staging::next(state, had ? staging::Input::kRedelivered : staging::Input::kDelivered);
         last = e->config_hash;
     }
-    if (state != before) {
-        if (auto st = tx.setDeviceState(first.mac, state); !st) return st;
-    }
-    if (stored.value() == last) return okStatus();
+    if (state != device->state) TRY(tx.setDeviceState(first.mac, state));
+    if (stored == last) return okStatus();
     return tx.putServedHash(first.mac, first.path, *last, events.back()->at);
 }
 

@@ -38,11 +38,10 @@ struct EventRecorderOptions {
 // Besides storing events, the writer keeps the devices' side of them:
 //  - a fetch naming a MAC the store does not have adds an `unassigned` device
 //    (vendor, model, firmware, address, first and last seen);
-//  - each delivery of a device's own config moves its staging state:
-//    new/staged -> provisioned; provisioned/applied/stale -> applied when the
-//    phone already had those bytes (304, or the same hash as last time for that
-//    file), else provisioned. Inventory marks `stale` when an edit changes a
-//    device's inputs.
+//  - each delivery of a device's own config moves its staging state by
+//    staging::next (inventory/staging.h), as kRedelivered when the phone
+//    already had those bytes (304, or the same hash as last time for that
+//    file), else as kDelivered.
 class EventRecorder final : public EventSink {
 public:
     explicit EventRecorder(Store& store, EventRecorderOptions options = {});

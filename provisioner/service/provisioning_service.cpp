@@ -8,23 +8,38 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "provisioner/core/mac_address.h"
-
 namespace prov {
 
 namespace {
 
-FetchResponse notFound(std::string reason) {
+FetchResponse answer(Outcome outcome, std::string reason) {
     FetchResponse r;
-    r.outcome = Outcome::kNotFound;
+    r.outcome = outcome;
     r.reason = std::move(reason);
     return r;
 }
 
-FetchResponse denied(std::string reason) {
-    FetchResponse r;
-    r.outcome = Outcome::kDenied;
-    r.reason = std::move(reason);
+FetchResponse notFound(std::string reason) { return answer(Outcome::kNotFound, std::move(reason)); }
+FetchResponse denied(std::string reason) { return answer(Outcome::kDenied, std::move(reason)); }
+
+policy::FileKind accessKind(FileKind kind) {
+    switch (kind) {
+        case FileKind::kCommon: return policy::FileKind::kCommon;
+        case FileKind::kDevice: return policy::FileKind::kDevice;
+        case FileKind::kUpload: return policy::FileKind::kUpload;
+    }
+    return policy::FileKind::kCommon;
+}
+
+// What policy decides on, taken from the identity and the request.
+policy::Request accessRequest(const DeviceIdentity& id, const FetchRequest& request) {
+    policy::Request r;
+    r.peer_ip = request.peer_ip;
+    r.kind = accessKind(id.route->kind);
+    r.mac = id.mac;
+    r.secrets = id.route->secrets;
+    r.client_cert = request.client_cert;
+    r.cert_mac = request.cert_mac;
     return r;
 }
 
@@ -53,22 +68,23 @@ std::optional<std::string> insideRoot(const std::string& root, const std::string
 
 }  // namespace
 
-ProvisioningService::ProvisioningService(Store& store, const BundleSource& bundles, const AccessPolicy& policy,
+ProvisioningService::ProvisioningService(Store& store, const BundleSource& bundles, const policy::Config& policy,
                                          EventSink& events, const Hasher& hasher, const Clock& clock,
                                          const ConfigGeneration& generation, ServiceOptions options)
     : store_(store), bundles_(bundles), policy_(policy), events_(events), hasher_(hasher), clock_(clock),
       generation_(generation), options_(std::move(options)), resolver_(store) {}
 
-FetchResponse ProvisioningService::fetch(const FetchRequest& request, Event* deferred) {
+Fetched ProvisioningService::fetch(const FetchRequest& request) {
     const int64_t start = clock_.monotonicMicros();
-    Event event;
+    Fetched f;
+    Event& event = f.event;
     event.at = clock_.nowSeconds();
     event.peer_ip = request.peer_ip;
     event.protocol = std::string(toString(request.protocol));
     event.path = request.file.substr(0, 255);
     event.user_agent = request.user_agent.substr(0, 255);
     auto result = handle(request, event);
-    FetchResponse response;
+    FetchResponse& response = f.response;
     if (result) {
         response = std::move(result).value();
     } else {
@@ -88,26 +104,13 @@ FetchResponse ProvisioningService::fetch(const FetchRequest& request, Event* def
                       ? static_cast<int64_t>(response.file_path.empty() ? response.body.size() : response.file_size)
                       : 0;
     event.duration_us = clock_.monotonicMicros() - start;
-    if (!request.record_now && deferred) {
-        *deferred = std::move(event);
-    } else {
-        events_.record(std::move(event));
-    }
-    return response;
+    return f;
 }
 
 Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, Event& event) {
     if (!isSafeFileName(request.file)) return notFound("not a file name a phone may ask for");
-    const auto bundle = bundles_.current();
-    auto id = identify(bundle->catalog, request, [&](const std::string& mac) {
-        std::string make;
-        (void)store_.read([&](StoreTx& tx) -> Status {
-            auto d = tx.getDevice(mac);
-            if (d && d.value()) make = d.value()->make;
-            return okStatus();
-        });
-        return make;
-    });
+    const auto bundle = bundles_.current();  // keeps the identity's vendor and route alive
+    auto id = identifyFile(*bundle, request.file, request.user_agent);
     if (!id) {
         if (id.error().code == Code::kPermissionDenied) {
             event.mac.clear();
@@ -118,14 +121,9 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
     }
     const DeviceIdentity& ident = id.value();
     event.mac = ident.mac;
-    event.auth = request.client_cert ? "client_cert" : "none";
-    // A phone that proved its MAC may fetch only its own files.
-    if (request.client_cert && !request.cert_mac.empty() && !ident.mac.empty() && ident.mac != request.cert_mac) {
-        FetchResponse r;
-        r.outcome = Outcome::kForbidden;
-        r.reason = "certificate for " + request.cert_mac + " asked for " + ident.mac + "'s file";
-        return r;
-    }
+    const policy::Decision decision = policy::authorize(policy_, accessRequest(ident, request));
+    event.auth = std::string(policy::toString(decision.auth));
+    if (decision.verdict == policy::Verdict::kForbidden) return answer(Outcome::kForbidden, decision.reason);
     event.vendor = ident.vendor_guessed ? "" : ident.vendor->id;
     event.model = ident.model;
     event.firmware = ident.firmware;
@@ -133,43 +131,43 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
         if (request.method != Method::kPut) return notFound("uploads are written by the phone, never served");
         return upload(ident, request);
     }
-    if (request.method == Method::kPut) {
-        FetchResponse r;
-        r.outcome = Outcome::kMethodNotAllowed;
-        r.reason = "PUT of a served file";
-        return r;
-    }
-    return renderFile(ident, request, event, true);
+    if (request.method == Method::kPut) return answer(Outcome::kMethodNotAllowed, "PUT of a served file");
+    if (decision.verdict == policy::Verdict::kDeny) return refuse(ident, decision.reason);
+    return renderFile(ident, request.if_none_match, event);
 }
 
-Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, const FetchRequest& request,
-                                                      Event& event, bool enforce_policy) {
-    const bool device_file = id.route->kind == FileKind::kDevice;
-    // Secrets go to a phone that proved this MAC with its certificate, or,
-    // unless policy.secrets_require_client_cert, to an allowed network.
-    const bool proven = request.client_cert && !request.cert_mac.empty() && request.cert_mac == id.mac;
-    const bool by_network = !options_.secrets_require_client_cert && policy_.allowsSecrets(request.peer_ip);
-    if (device_file && id.route->secrets && enforce_policy) event.auth = proven ? "client_cert" : by_network ? "network" : "none";
+Result<DeviceIdentity> ProvisioningService::identifyFile(const Bundle& bundle, const std::string& file,
+                                                         const std::string& user_agent) {
+    return identify(bundle.catalog, file, user_agent, [&](const std::string& mac) {
+        std::string make;
+        (void)store_.read([&](StoreTx& tx) -> Status {
+            const std::optional<Device> d = TRY(tx.getDevice(mac));
+            if (d) make = d->make;
+            return okStatus();
+        });
+        return make;
+    });
+}
+
+Result<FetchResponse> ProvisioningService::refuse(const DeviceIdentity& id, std::string reason) {
     // Unknown and denied MACs both get the same answer after the same store
     // read, so neither the bytes nor the time tell a MAC sweep which exist.
-    if (device_file && enforce_policy && id.route->secrets && !proven && !by_network) {
-        auto resolved = resolver_.resolve(id.mac);
-        if (!resolved) return resolved.error();
-        if (!resolved.value()) return notFound("MAC " + id.mac + " is not in the store");
-        return denied(options_.secrets_require_client_cert
-                          ? "secrets need a client certificate for this MAC (policy.secrets_require_client_cert)"
-                          : "secrets are not served to " + request.peer_ip + " (provisioning.allow_networks)");
-    }
+    const std::optional<DeviceProfile> known = TRY(resolver_.resolve(id.mac));
+    if (!known) return notFound("MAC " + id.mac + " is not in the store");
+    return denied(std::move(reason));
+}
+
+Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, const std::string& if_none_match,
+                                                      Event& event) {
     const uint64_t generation = generation_.current();
     const std::string key = id.vendor->id + "|" + id.route->pattern.text() + "|" + id.file + "|" + id.mac + "|" +
                             id.model + "|" + id.firmware;
     std::shared_ptr<const CachedFile> file = cache_.get(key, generation);
     if (!file) {
-        auto rendered = render(id);
-        if (!rendered) return rendered.error();
-        if (!rendered.value()) return notFound("MAC " + id.mac + " is not in the store");
+        std::optional<std::string> rendered = TRY(render(id));
+        if (!rendered) return notFound("MAC " + id.mac + " is not in the store");
         auto fresh = std::make_shared<CachedFile>();
-        fresh->body = std::move(*rendered.value());
+        fresh->body = std::move(*rendered);
         fresh->hash = hasher_.sha256Hex(fresh->body);
         fresh->etag = "\"" + fresh->hash.substr(0, 32) + "\"";
         fresh->generation = generation;
@@ -181,8 +179,8 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
     r.etag = file->etag;
     r.content_type = id.route->content_type;
     event.config_hash = file->hash;
-    event.device_config = device_file;
-    if (!request.if_none_match.empty() && request.if_none_match == r.etag) {
+    event.device_config = id.route->kind == FileKind::kDevice;
+    if (!if_none_match.empty() && if_none_match == r.etag) {
         r.outcome = Outcome::kNotModified;
         return r;
     }
@@ -201,23 +199,17 @@ Result<std::optional<std::string>> ProvisioningService::render(const DeviceIdent
     in.firmware = id.firmware;
     std::optional<DeviceProfile> profile;
     if (id.route->kind == FileKind::kDevice) {
-        auto resolved = resolver_.resolve(id.mac);
-        if (!resolved) return resolved.error();
-        if (!resolved.value()) return std::optional<std::string>();
-        profile = std::move(resolved).value();
+        profile = TRY(resolver_.resolve(id.mac));
+        if (!profile) return std::optional<std::string>();
         in.mac = id.mac;
         if (in.model.empty()) in.model = profile->device.model;
         if (in.firmware.empty()) in.firmware = profile->device.last_firmware;
         in.settings = profile->settings;
         in.profile = &*profile;
     } else {
-        auto settings = resolver_.globalSettings();
-        if (!settings) return settings.error();
-        in.settings = settings.value();
+        in.settings = TRY(resolver_.globalSettings());
     }
-    auto bytes = bundle->templates->render(in);
-    if (!bytes) return bytes.error();
-    return std::optional<std::string>(std::move(bytes).value());
+    return std::optional<std::string>(TRY(bundle->templates->render(in)));
 }
 
 Result<FetchResponse> ProvisioningService::staticFile(const FetchRequest& request) {
@@ -237,15 +229,10 @@ Result<FetchResponse> ProvisioningService::staticFile(const FetchRequest& reques
 }
 
 Result<FetchResponse> ProvisioningService::upload(const DeviceIdentity& id, const FetchRequest& request) {
-    auto resolved = resolver_.resolve(id.mac);
-    if (!resolved) return resolved.error();
-    if (!resolved.value()) return notFound("uploads are kept only for known devices");
-    if (request.body.size() > options_.max_upload_bytes) {
-        FetchResponse r;
-        r.outcome = Outcome::kTooLarge;
-        r.reason = "upload over " + std::to_string(options_.max_upload_bytes) + " bytes";
-        return r;
-    }
+    const std::optional<DeviceProfile> known = TRY(resolver_.resolve(id.mac));
+    if (!known) return notFound("uploads are kept only for known devices");
+    if (request.body.size() > options_.max_upload_bytes)
+        return answer(Outcome::kTooLarge, "upload over " + std::to_string(options_.max_upload_bytes) + " bytes");
     const Poco::Path dir = Poco::Path(options_.uploads_dir).append(id.mac);
     try {
         Poco::File(dir).createDirectories();
@@ -260,36 +247,22 @@ Result<FetchResponse> ProvisioningService::upload(const DeviceIdentity& id, cons
         if (!out) return Error::internal("cannot write " + temp);
     }
     if (std::rename(temp.c_str(), target.c_str()) != 0) return Error::internal("cannot store " + target);
-    FetchResponse r;
-    r.outcome = Outcome::kStored;
-    return r;
+    return answer(Outcome::kStored, "");
 }
 
 Result<std::string> ProvisioningService::preview(const std::string& mac, const std::string& file,
                                                  const std::string& user_agent) {
     if (!isSafeFileName(file)) return Error::invalid("not a file name a phone may ask for", {{"file", "is not a file name"}});
     const auto bundle = bundles_.current();
-    FetchRequest request;
-    request.file = file;
-    request.user_agent = user_agent;
-    auto id = identify(bundle->catalog, request, [&](const std::string& m) {
-        std::string make;
-        (void)store_.read([&](StoreTx& tx) -> Status {
-            auto d = tx.getDevice(m);
-            if (d && d.value()) make = d.value()->make;
-            return okStatus();
-        });
-        return make;
-    });
+    auto id = identifyFile(*bundle, file, user_agent);
     if (!id) return Error::notFound("no vendor serves " + file);
     if (id.value().route->kind == FileKind::kUpload) return Error::notFound(file + " is written by the phone");
     if (!id.value().mac.empty() && id.value().mac != mac)
         return Error::invalid("the file names another MAC", {{"file", "names MAC " + id.value().mac}});
     Event unused;
-    auto r = renderFile(id.value(), request, unused, false);
-    if (!r) return r.error();
-    if (r.value().outcome != Outcome::kServed) return Error::notFound(r.value().reason);
-    return r.value().body;
+    const FetchResponse r = TRY(renderFile(id.value(), "", unused));
+    if (r.outcome != Outcome::kServed) return Error::notFound(r.reason);
+    return r.body;
 }
 
 }  // namespace prov

@@ -9,7 +9,7 @@
 
 #include "provisioner/core/clock.h"
 #include "provisioner/core/random_source.h"
-#include "provisioner/identify/fetch_request.h"
+#include "provisioner/fetch/fetch.h"
 #include "provisioner/identify/request_identifier.h"
 #include "provisioner/policy/access_policy.h"
 #include "provisioner/render/bundle.h"
@@ -20,22 +20,31 @@
 namespace prov {
 
 struct ServiceOptions {
-    // Secrets only to phones whose factory certificate proved their MAC.
-    bool secrets_require_client_cert = false;
     std::string firmware_dir = "firmware";
     std::string uploads_dir = "var/uploads";
     size_t max_upload_bytes = 1 << 20;
 };
 
+// What fetch() answers: the response for the phone, and the event that
+// records the fetch (see ProvisioningService::fetch).
+struct Fetched {
+    FetchResponse response;
+    Event event;
+};
+
 class ProvisioningService {
 public:
-    ProvisioningService(Store& store, const BundleSource& bundles, const AccessPolicy& policy, EventSink& events,
+    ProvisioningService(Store& store, const BundleSource& bundles, const policy::Config& policy, EventSink& events,
                         const Hasher& hasher, const Clock& clock, const ConfigGeneration& generation,
                         ServiceOptions options);
 
-    // With request.record_now false the event is returned in `event` for the
-    // front end to complete (bytes, duration, outcome) and pass to record().
-    FetchResponse fetch(const FetchRequest& request, Event* event = nullptr);
+    // Runs the pipeline; records nothing. The event says what the pipeline
+    // did, with the bytes it answered and the time it took; the front end
+    // completes it with what only the transport knows (the bytes actually
+    // sent, the whole duration, a transfer that failed) and passes it to
+    // record(), once, whatever the outcome.
+    Fetched fetch(const FetchRequest& request);
+    // Queues the event for the writer thread; never blocks.
     void record(Event event) { events_.record(std::move(event)); }
 
     // Exactly the bytes the phone with `mac` would get for `file`, as if it
@@ -43,10 +52,12 @@ public:
     Result<std::string> preview(const std::string& mac, const std::string& file, const std::string& user_agent = "");
 
 private:
-    struct Rendered;
     Result<FetchResponse> handle(const FetchRequest& request, Event& event);
-    Result<FetchResponse> renderFile(const DeviceIdentity& id, const FetchRequest& request, Event& event,
-                                     bool enforce_policy);
+    // The identity's vendor and route point into `bundle`: keep it while they are used.
+    Result<DeviceIdentity> identifyFile(const Bundle& bundle, const std::string& file, const std::string& user_agent);
+    // A denied device file: answered as an unknown MAC is, after the same store read.
+    Result<FetchResponse> refuse(const DeviceIdentity& id, std::string reason);
+    Result<FetchResponse> renderFile(const DeviceIdentity& id, const std::string& if_none_match, Event& event);
     // The bytes of a served file; nullopt when the device is unknown.
     Result<std::optional<std::string>> render(const DeviceIdentity& id);
     Result<FetchResponse> staticFile(const FetchRequest& request);
@@ -54,7 +65,7 @@ private:
 
     Store& store_;
     const BundleSource& bundles_;
-    const AccessPolicy& policy_;
+    const policy::Config& policy_;
     EventSink& events_;
     const Hasher& hasher_;
     const Clock& clock_;

@@ -25,4 +25,18 @@ void RenderCache::put(const std::string& key, std::shared_ptr<const CachedFile> 
     s.map[key] = std::move(file);
 }
 
+void ConfigGeneration::refresh() {
+    std::lock_guard lock(mutex_);
+    std::optional<int64_t> counter;
+    const Status read = store_.read([&](StoreTx& tx) -> Status {
+        counter = TRY(tx.configGeneration());
+        return okStatus();
+    });
+    std::shared_ptr<const Bundle> bundle = bundles_.current();
+    if (read && counter == seen_counter_ && bundle == seen_bundle_) return;
+    seen_counter_ = read ? counter : std::nullopt;
+    seen_bundle_ = std::move(bundle);
+    value_.fetch_add(1, std::memory_order_acq_rel);
+}
+
 }  // namespace prov

@@ -1,18 +1,21 @@
 #pragma once
 
 // Rendered files, kept until the config they came from changes. A file is
-// keyed by everything its bytes depend on besides the store (vendor, route,
-// file, MAC, model and firmware the phone reported); the store's part is the
-// config generation, which moves on every change to extensions, devices,
-// buttons or settings, and on template reloads. Bounded; sharded locks.
+// keyed by everything its bytes depend on that the phone says (vendor, route,
+// file, MAC, model and firmware it reported); the rest (the store and the
+// templates) is the config generation. Bounded; sharded locks.
 
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
+
+#include "provisioner/render/bundle.h"
+#include "provisioner/store/store.h"
 
 namespace prov {
 
@@ -23,13 +26,30 @@ struct CachedFile {
     uint64_t generation = 0;
 };
 
+// The version of what a rendered file depends on besides its key: the
+// store's config_generation counter (moved by SQL triggers on every change to
+// extensions, devices, buttons or settings, made by this process or another,
+// such as the CLI) and the template bundle in use. refresh() is the one way
+// it moves: it reads both and moves on when either differs from what it saw
+// last. Call it after this process writes the store or reloads templates (to
+// be seen at once) and every second or so (for other processes' writes).
 class ConfigGeneration {
 public:
+    ConfigGeneration(Store& store, const BundleSource& bundles) : store_(store), bundles_(bundles) {}
+
     uint64_t current() const { return value_.load(std::memory_order_acquire); }
-    void bump() { value_.fetch_add(1, std::memory_order_acq_rel); }
+    // A store that cannot be read moves it too: a needless re-render is
+    // cheaper than a stale file. Thread-safe.
+    void refresh();
 
 private:
+    Store& store_;
+    const BundleSource& bundles_;
     std::atomic<uint64_t> value_{1};
+    std::mutex mutex_;  // one refresh at a time, so what was seen only moves forward
+    std::optional<int64_t> seen_counter_;
+    // Held, not just compared: while it lives a new bundle cannot reuse its address.
+    std::shared_ptr<const Bundle> seen_bundle_;
 };
 
 class RenderCache {

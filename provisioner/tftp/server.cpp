@@ -188,9 +188,10 @@ private:
         // Some phones ask for "/name": the root is the only folder there is.
         fetch.file = req.file.size() > 1 && req.file[0] == '/' ? req.file.substr(1) : req.file;
         fetch.peer_ip = peer_ip;
-        fetch.record_now = false;
-        Event event;
-        FetchResponse r = server_.service_.fetch(fetch, &event);
+        // The event is recorded when the transfer ends, with the bytes acked.
+        Fetched fetched = server_.service_.fetch(fetch);
+        FetchResponse& r = fetched.response;
+        Event& event = fetched.event;
         auto fail = [&](ErrorCode code, const std::string& message) {
             event.bytes = 0;
             // A refusal after the pipeline said yes (netascii limit, a file

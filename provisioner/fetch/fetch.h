@@ -1,10 +1,14 @@
 #pragma once
 
-// What every front end turns a phone's request into, and what it gets back.
-// Plain data: no protocol types cross this line.
+// The front ends' contract: what every front end (HTTP, HTTPS, TFTP) turns a
+// phone's request into, and what the provisioning service answers. Plain data
+// that depends on nothing, so every front end and service/ share one
+// definition without a cycle; no protocol types cross this line. The layers
+// below service/ (identify/, policy/) take the plain fields they decide on.
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace prov {
 
@@ -19,11 +23,10 @@ struct FetchRequest {
     std::string peer_ip;
     std::string if_none_match;
     std::string body;        // PUT uploads only
-    // TFTP records its event when the transfer ends, not when it starts.
-    bool record_now = true;
-    // HTTPS: the MAC a verified factory certificate proved (canonical).
-    std::string cert_mac;
+    // HTTPS: a verified factory certificate, and the MAC it proved (canonical;
+    // empty when its subject names none).
     bool client_cert = false;
+    std::string cert_mac;
 };
 
 enum class Outcome {

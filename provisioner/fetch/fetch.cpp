@@ -1,4 +1,4 @@
-#include "provisioner/identify/fetch_request.h"
+#include "provisioner/fetch/fetch.h"
 
 namespace prov {
 

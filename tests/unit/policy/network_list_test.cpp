@@ -2,14 +2,14 @@
 
 #include <string>
 
-#include "provisioner/policy/access_policy.h"
+#include "provisioner/policy/network_list.h"
 
-using prov::AccessPolicy;
+using prov::policy::NetworkList;
 
 namespace {
 
-AccessPolicy parsed(const std::string& networks) {
-    auto p = AccessPolicy::parse(networks);
+NetworkList parsed(const std::string& networks) {
+    auto p = NetworkList::parse(networks);
     if (!p) FAIL("'" << networks << "' does not parse: " << p.error().message);
     return p.value();
 }
@@ -19,10 +19,10 @@ struct Peer {
     bool allowed;
 };
 
-void checkPeers(const AccessPolicy& policy, std::initializer_list<Peer> peers) {
+void checkPeers(const NetworkList& policy, std::initializer_list<Peer> peers) {
     for (const Peer& p : peers) {
         INFO(p.ip);
-        CHECK(policy.allowsSecrets(p.ip) == p.allowed);
+        CHECK(policy.contains(p.ip) == p.allowed);
     }
 }
 
@@ -53,7 +53,7 @@ TEST_CASE("network lists that do not parse name the bad item") {
     };
     for (const Case& c : cases) {
         INFO(c.networks);
-        auto p = AccessPolicy::parse(c.networks);
+        auto p = NetworkList::parse(c.networks);
         CHECK_FALSE(p);
         if (p) continue;
         CHECK(p.error().code == prov::Code::kInvalidArgument);
@@ -63,15 +63,15 @@ TEST_CASE("network lists that do not parse name the bad item") {
 
 TEST_CASE("network lists that parse") {
     const std::string lists[] = {"", " ", ",", " , ,", "10.0.0.0/8,", " 10.0.0.0/8 ,\t192.168.0.0/16 ", "::/0",
-                                 "0.0.0.0/0", "10.0.0.0/08", "::ffff:10.0.0.0/104", AccessPolicy::defaultNetworks()};
+                                 "0.0.0.0/0", "10.0.0.0/08", "::ffff:10.0.0.0/104", NetworkList::defaultNetworks()};
     for (const std::string& ok : lists) {
         INFO("'" << ok << "'");
-        CHECK(AccessPolicy::parse(ok));
+        CHECK(NetworkList::parse(ok));
     }
 }
 
 TEST_CASE("the default networks: loopback and private ranges only") {
-    const AccessPolicy p = parsed(AccessPolicy::defaultNetworks());
+    const NetworkList p = parsed(NetworkList::defaultNetworks());
     checkPeers(p, {
                       {"127.0.0.1", true},
                       {"127.255.255.254", true},
