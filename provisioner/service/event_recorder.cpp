@@ -157,4 +157,9 @@ void EventRecorder::run() {
     }
 }
 
+size_t EventRecorder::queued() {
+    std::lock_guard lock(mutex_);
+    return queue_.size();
+}
+
 }  // namespace prov

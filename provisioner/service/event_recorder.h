@@ -51,6 +51,8 @@ public:
     // Blocks until every event recorded so far is stored (tests, shutdown).
     void flush();
     uint64_t dropped() const { return dropped_.load(); }
+    // Events recorded and not yet taken by the writer.
+    size_t queued();
 
 private:
     void run();

@@ -160,8 +160,10 @@ TEST_CASE("when the store is held up, events past max_queue are dropped and coun
             return e;
         };
         events.record(event(0));
-        // The writer takes the first one and waits for the lock.
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        // The writer takes the first one and waits for the lock (within 5 s;
+        // a writer that never takes it fails the test).
+        for (int i = 0; i < 5000 && events.queued() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        REQUIRE(events.queued() == 0);
         for (int i = 1; i <= 5; ++i) events.record(event(i));  // 3 queue, 2 are dropped
         CHECK(events.dropped() == 2);
         REQUIRE(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr) == SQLITE_OK);
