@@ -1,6 +1,6 @@
 #include "provisioner/inventory/inventory.h"
 
-#include "provisioner/model/json_codec.h"
+#include "provisioner/model/json_encode.h"
 
 namespace prov {
 
