@@ -45,6 +45,7 @@ FieldTable<Extension> build() {
         field("call_forward", &Extension::call_forward).dialable(kMaxNumberLength),
         field("class_of_service", &Extension::class_of_service).text(kMaxNameLength),
         field("phone_group", &Extension::phone_group).text(kMaxNameLength),
+        field("notes", &Extension::notes).text(1000),
         field("secret", &Extension::secret).secrecyIs(Secrecy::kSecret),
         // Shown and accepted on the extension, stored on its device (the
         // CSV carries them in the device's make and model columns).
