@@ -40,7 +40,7 @@ Result<std::string> Inventory::exportCsv(bool with_secrets) {
     }
     std::string out;
     csv::appendRecord(out, names);
-    TRY(store_.read([&](StoreTx& tx) -> Status {
+    TRY(store_.readBulk([&](StoreTx& tx) -> Status {
         constexpr Page kAll{int64_t{1} << 40, 0};
         const Listing<Device> devices = TRY(tx.listDevices(DeviceFilter{}, kAll));
         const Listing<Extension> extensions = TRY(tx.listExtensions(ExtensionFilter{}, kAll));

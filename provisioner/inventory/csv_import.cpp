@@ -172,7 +172,7 @@ Result<ImportReport> Inventory::importCsv(std::string_view bytes, const ImportOp
     CsvImport import(*this, options, actor, table);
     TRY(import.readHeader());
     TRY(import.checkRows());
-    Status st = writeTx([&](StoreTx& tx) { return import.write(tx); });
+    Status st = writeBulkTx([&](StoreTx& tx) { return import.write(tx); });
     if (!st && st.error().reason != "rolled_back") return st.error();
     auto& problems = import.report().problems;
     std::stable_sort(problems.begin(), problems.end(),

@@ -14,6 +14,12 @@ Status Inventory::writeTx(const Store::Work& work) {
     return st;
 }
 
+Status Inventory::writeBulkTx(const Store::Work& work) {
+    Status st = store_.writeBulk(work);
+    if (st && on_change_) on_change_();
+    return st;
+}
+
 Status Inventory::configChanged(StoreTx& tx, const std::string& mac) {
     return mac.empty() ? okStatus() : tx.markStale(mac);
 }

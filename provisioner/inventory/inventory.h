@@ -164,6 +164,7 @@ private:
     InventoryOptions options_;
     std::function<void()> on_change_;
     Status writeTx(const Store::Work& work);
+    Status writeBulkTx(const Store::Work& work);  // writeTx as a Store::writeBulk
 };
 
 }  // namespace prov
