@@ -8,7 +8,7 @@
 #include "provisioner/admin/api_request.h"
 #include "provisioner/core/mac_address.h"
 #include "provisioner/core/time_format.h"
-#include "provisioner/model/json_codec.h"
+#include "provisioner/model/json_encode.h"
 
 namespace prov::admin {
 

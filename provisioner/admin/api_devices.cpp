@@ -4,7 +4,9 @@
 
 #include "provisioner/admin/api_request.h"
 #include "provisioner/core/mac_address.h"
-#include "provisioner/model/json_codec.h"
+#include "provisioner/admin/json_decode.h"
+#include "provisioner/model/fields.h"
+#include "provisioner/model/json_encode.h"
 
 namespace prov::admin {
 
@@ -13,6 +15,14 @@ namespace {
 std::string queryValue(const ApiRequest& r, const char* key) {
     auto it = r.query.find(key);
     return it == r.query.end() ? "" : it->second;
+}
+
+// PUT replaces every editable field but the MAC and the staging state.
+void resetEditable(Device& d) {
+    const Device blank;
+    for (const auto& f : deviceFields()) {
+        if (f.access == Access::kEditable && f.json != "state") copyValue(f, blank, d);
+    }
 }
 
 bool mayWriteDevices(const Actor& a) { return a.role == Role::kAdmin || a.role == Role::kInstaller; }
@@ -76,7 +86,7 @@ ApiResult oneDevice(Inventory& inv, const ApiRequest& r, const std::string& mac)
         auto edited = inv.editDevice(
             mac,
             [&](Device& d, FieldErrors& errors, std::optional<int64_t>& version) {
-                if (replace) d.make = d.model = d.serial = d.label = "";
+                if (replace) resetEditable(d);
                 json::applyDevice(*obj, d, errors, version);
             },
             r.actor);

@@ -6,7 +6,9 @@
 
 #include "provisioner/admin/api_request.h"
 #include "provisioner/core/mac_address.h"
-#include "provisioner/model/json_codec.h"
+#include "provisioner/admin/json_decode.h"
+#include "provisioner/model/fields.h"
+#include "provisioner/model/json_encode.h"
 
 namespace prov::admin {
 
@@ -24,19 +26,10 @@ std::string queryValue(const ApiRequest& r, const char* key) {
 // PUT replaces every editable field; the secret is kept unless one is sent,
 // so a full update never breaks a phone's registration by accident.
 void resetEditable(Extension& e) {
-    Extension blank;
-    blank.id = e.id;
-    blank.extension = e.extension;
-    blank.secret = e.secret;
-    blank.agent = e.agent;
-    blank.status = e.status;
-    blank.status_changed_at = e.status_changed_at;
-    blank.ip = e.ip;
-    blank.port = e.port;
-    blank.created_at = e.created_at;
-    blank.updated_at = e.updated_at;
-    blank.version = e.version;
-    e = blank;
+    const Extension blank;
+    for (const auto& f : extensionFields()) {
+        if (f.editable() && f.secrecy != Secrecy::kSecret && f.json != "extension") copyValue(f, blank, e);
+    }
 }
 
 ApiResult createExtension(Inventory& inv, const ApiRequest& r) {

@@ -6,7 +6,8 @@
 #include "provisioner/core/mac_address.h"
 #include "provisioner/core/text.h"
 #include "provisioner/core/time_format.h"
-#include "provisioner/model/json_codec.h"
+#include "provisioner/admin/json_decode.h"
+#include "provisioner/model/json_encode.h"
 
 namespace prov::admin {
 

@@ -6,7 +6,7 @@
 #include <Poco/Net/HTTPResponse.h>
 
 #include "provisioner/core/result.h"
-#include "provisioner/model/json_codec.h"
+#include "provisioner/model/json_encode.h"
 
 namespace prov::admin {
 

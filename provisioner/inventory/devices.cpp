@@ -2,7 +2,7 @@
 
 #include "provisioner/core/mac_address.h"
 #include "provisioner/inventory/inventory.h"
-#include "provisioner/model/json_codec.h"
+#include "provisioner/model/json_encode.h"
 
 namespace prov {
 

@@ -6,7 +6,7 @@
 #include "provisioner/core/mac_address.h"
 #include "provisioner/inventory/inventory.h"
 #include "provisioner/inventory/staging.h"
-#include "provisioner/model/json_codec.h"
+#include "provisioner/model/json_encode.h"
 
 namespace prov {
 
@@ -43,12 +43,8 @@ Extension Inventory::effective(Extension e) const {
     return e;
 }
 
-std::string Inventory::auditJson(const Extension& e, const Extension* other) const {
-    auto obj = json::toJson(e, json::Masking::kSecrets);
-    if (other && other->secret != e.secret) obj->set("secret", std::string(json::kMask) + " (changed)");
-    if (other && other->voicemail_pin != e.voicemail_pin && !e.voicemail_pin.empty())
-        obj->set("voicemail_pin", std::string(json::kMask) + " (changed)");
-    return json::stringify(obj);
+std::string Inventory::auditJson(const Extension& e, const Extension* before) const {
+    return json::stringify(json::auditView(e, before));
 }
 
 Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor) {

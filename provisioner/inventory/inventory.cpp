@@ -1,6 +1,6 @@
 #include "provisioner/inventory/inventory.h"
 
-#include "provisioner/model/json_codec.h"
+#include "provisioner/model/json_encode.h"
 
 namespace prov {
 
@@ -10,6 +10,12 @@ Inventory::Inventory(Store& store, RandomSource& random, const Hasher& hasher, c
 
 Status Inventory::writeTx(const Store::Work& work) {
     Status st = store_.write(work);
+    if (st && on_change_) on_change_();
+    return st;
+}
+
+Status Inventory::writeBulkTx(const Store::Work& work) {
+    Status st = store_.writeBulk(work);
     if (st && on_change_) on_change_();
     return st;
 }

@@ -39,7 +39,8 @@ struct Registration {
 };
 
 // Inventory CSV (docs/inventory-csv.md):
-// one row per extension, or per device that carries none. See bulk.cpp.
+// one row per extension, or per device that carries none. See csv_format.h,
+// csv_import.cpp and csv_export.cpp.
 struct ImportProblem {
     size_t line = 0;     // line of the file where the row starts (the header is line 1)
     std::string column;  // the header name, or "" for the row as a whole
@@ -144,6 +145,7 @@ public:
     Extension effective(Extension e) const;
 
 private:
+    friend class CsvImport;  // csv_import.cpp: the API's rules, row by row
     Status checkExtensionRules(StoreTx& tx, Extension& e, const std::optional<Extension>& before,
                                const Actor& actor);
     Status bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor);
@@ -164,6 +166,7 @@ private:
     InventoryOptions options_;
     std::function<void()> on_change_;
     Status writeTx(const Store::Work& work);
+    Status writeBulkTx(const Store::Work& work);  // writeTx as a Store::writeBulk
 };
 
 }  // namespace prov

@@ -42,6 +42,7 @@ struct Extension {
     std::string call_forward;
     std::string class_of_service;
     std::string phone_group;
+    std::string notes;  // free text the portal shows
     std::string secret;
     std::string mac;  // canonical, or empty when unbound
     int phone_reg = 0;  // registration slot on the device; 0 when unbound

@@ -1,6 +1,7 @@
 #include "provisioner/model/validation.h"
 
 #include "provisioner/core/text.h"
+#include "provisioner/model/fields.h"
 
 namespace prov {
 
@@ -8,11 +9,22 @@ namespace {
 
 bool isBlank(const std::string& s) { return s.find_first_not_of(" \t") == std::string::npos; }
 
-void checkNumber(const std::string& field, const std::string& value, FieldErrors& errors) {
+void checkNumber(const std::string& field, const std::string& value, size_t max, FieldErrors& errors) {
     if (value.empty()) return;
-    if (value.size() > kMaxNumberLength || !text::isDialable(value))
+    if (value.size() > max || !text::isDialable(value))
         errors[field] = "must be a dialable number: an optional leading +, then digits, * and #, "
-                        "at most 32 characters";
+                        "at most " + std::to_string(max) + " characters";
+}
+
+// The rules of fields.h that each concern one field.
+template <typename R>
+void checkFieldRules(const FieldTable<R>& table, const R& r, FieldErrors& errors) {
+    for (const auto& f : table) {
+        const std::string name(f.json);
+        const auto max = static_cast<size_t>(f.limit);
+        if (f.rule == Rule::kText) checkText(name, textOf(f, r), max, f.required, errors);
+        if (f.rule == Rule::kDialable) checkNumber(name, textOf(f, r), max, errors);
+    }
 }
 
 void checkSecret(const std::string& secret, FieldErrors& errors) {
@@ -47,12 +59,7 @@ void validateExtension(const Extension& e, FieldErrors& errors) {
     } else if (e.extension.size() > kMaxExtensionLength || !text::isAsciiAlnum(e.extension)) {
         errors["extension"] = "must be 1 to 32 letters and digits";
     }
-    checkText("callerid_name", e.callerid_name, kMaxNameLength, true, errors);
-    checkText("user", e.user, kMaxNameLength, false, errors);
-    checkText("class_of_service", e.class_of_service, kMaxNameLength, false, errors);
-    checkText("phone_group", e.phone_group, kMaxNameLength, false, errors);
-    checkText("phone_make", e.phone_make, kMaxExtensionLength, false, errors);
-    checkText("phone_model", e.phone_model, kMaxExtensionLength, false, errors);
+    checkFieldRules(extensionFields(), e, errors);
 
     if (!e.voicemail_pin.empty() &&
         (!text::isDigits(e.voicemail_pin) || e.voicemail_pin.size() < 4 || e.voicemail_pin.size() > 8)) {
@@ -63,10 +70,6 @@ void validateExtension(const Extension& e, FieldErrors& errors) {
     if (!e.voicemail_email.empty() && !text::isEmail(e.voicemail_email))
         errors["voicemail_email"] = "must be an e-mail address such as alice@example.com";
 
-    checkNumber("did", e.did, errors);
-    checkNumber("twinning_number", e.twinning_number, errors);
-    checkNumber("external_callerid", e.external_callerid, errors);
-    checkNumber("call_forward", e.call_forward, errors);
     if (!e.call_forward.empty() && e.call_forward == e.extension)
         errors["call_forward"] = "must not forward the extension to itself";
 
@@ -84,7 +87,8 @@ void validateExtension(const Extension& e, FieldErrors& errors) {
         if (e.device_type == DeviceType::kSipVirtual)
             errors["mac"] = "a SIP-VIRTUAL extension is an extra line on a device: give its mac";
     }
-    if (e.phone_reg < 0 || e.phone_reg > 1000) errors["phone_reg"] = "must be 1 to 1000";
+    if (e.phone_reg < 0 || e.phone_reg > kMaxPhoneReg)
+        errors["phone_reg"] = "must be 1 to " + std::to_string(kMaxPhoneReg);
 }
 
 void validateButtons(const std::vector<Button>& buttons, FieldErrors& errors) {
@@ -118,10 +122,7 @@ void validateButtons(const std::vector<Button>& buttons, FieldErrors& errors) {
 
 void validateDevice(const Device& d, FieldErrors& errors) {
     if (d.mac.size() != 12) errors["mac"] = "is required";
-    checkText("make", d.make, kMaxExtensionLength, false, errors);
-    checkText("model", d.model, kMaxExtensionLength, false, errors);
-    checkText("serial", d.serial, kMaxNameLength, false, errors);
-    checkText("label", d.label, kMaxNameLength, false, errors);
+    checkFieldRules(deviceFields(), d, errors);
 }
 
 }  // namespace prov

@@ -22,6 +22,7 @@ inline constexpr size_t kMinSecretLength = 8;
 inline constexpr size_t kMaxSecretLength = 128;
 inline constexpr size_t kGeneratedSecretLength = 24;
 inline constexpr int kMaxButtons = 512;
+inline constexpr int kMaxPhoneReg = 1000;
 
 void validateExtension(const Extension& ext, FieldErrors& errors);
 void validateButtons(const std::vector<Button>& buttons, FieldErrors& errors);

@@ -191,6 +191,10 @@ CREATE TRIGGER gen_dev_upd AFTER UPDATE OF make, model, serial, label, last_firm
     BEGIN UPDATE config_generation SET value = value + 1; END;
 )SQL";
 
+constexpr std::string_view kExtensionNotes = R"SQL(
+ALTER TABLE extensions ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -199,6 +203,7 @@ const std::vector<Migration>& migrations() {
         {2, "config generation counter", kConfigGeneration},
         {3, "how each fetch was authorised", kEventAuth},
         {4, "staging: first seen, configs served", kStaging},
+        {5, "free-text notes on extensions", kExtensionNotes},
     };
     return kMigrations;
 }

@@ -54,9 +54,7 @@ Result<std::unique_ptr<sqlite::Connection>> SqliteStore::connect() {
     // WAL lets phones' reads run beside admin writes; NORMAL sync is durable
     // across application crashes, and the WAL is checkpointed by SQLite.
     for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                               "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY",
-                               // 32 MiB of page cache: a 100k-row import stays in memory until commit.
-                               "PRAGMA cache_size=-32768"}) {
+                               "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY"}) {
         if (auto st = c.exec(pragma); !st) {
             return Error{Code::kUnavailable, "store_unavailable",
                          "cannot use the store at " + path_ + ": " + st.error().message, {}, {}};
@@ -91,10 +89,21 @@ void SqliteStore::release(std::unique_ptr<sqlite::Connection> conn) {
     available_.notify_one();
 }
 
-Status SqliteStore::run(const Work& work, const char* begin) {
-    auto lease = acquire();
-    if (!lease) return lease.error();
-    auto& conn = *lease.value();
+// A bulk unit of work gets 32 MiB of page cache (a 100k-row import stays in
+// memory until commit) and gives it back after: every pooled connection
+// keeping 32 MiB would hold the server's memory at pool size x 32 MiB once
+// an admin has paged through a large store. SQLite's default is 2,000 KiB.
+Status SqliteStore::run(const Work& work, const char* begin, bool bulk) {
+    auto lease = TRY(acquire());
+    auto& conn = *lease;
+    if (!bulk) return runIn(conn, work, begin);
+    if (auto st = conn.execCached("PRAGMA cache_size=-32768"); !st) return st;
+    Status result = runIn(conn, work, begin);
+    (void)conn.execCached("PRAGMA cache_size=-2000");
+    return result;
+}
+
+Status SqliteStore::runIn(sqlite::Connection& conn, const Work& work, const char* begin) {
     if (auto st = conn.execCached(begin); !st) {
         return Error{Code::kUnavailable, "store_busy", "the store is busy; try again", {}, {}};
     }
@@ -117,8 +126,10 @@ Status SqliteStore::run(const Work& work, const char* begin) {
     return result;
 }
 
-Status SqliteStore::read(const Work& work) { return run(work, "BEGIN DEFERRED"); }
-Status SqliteStore::write(const Work& work) { return run(work, "BEGIN IMMEDIATE"); }
+Status SqliteStore::read(const Work& work) { return run(work, "BEGIN DEFERRED", false); }
+Status SqliteStore::write(const Work& work) { return run(work, "BEGIN IMMEDIATE", false); }
+Status SqliteStore::readBulk(const Work& work) { return run(work, "BEGIN DEFERRED", true); }
+Status SqliteStore::writeBulk(const Work& work) { return run(work, "BEGIN IMMEDIATE", true); }
 
 Result<int> SqliteStore::schemaVersion() {
     auto lease = acquire();

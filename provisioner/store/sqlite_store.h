@@ -32,6 +32,8 @@ public:
 
     Status read(const Work& work) override;
     Status write(const Work& work) override;
+    Status readBulk(const Work& work) override;
+    Status writeBulk(const Work& work) override;
 
     Result<MigrationReport> migrate();
     Result<int> schemaVersion();
@@ -48,7 +50,8 @@ private:
     Result<std::unique_ptr<sqlite::Connection>> connect();
     Result<Lease> acquire();
     void release(std::unique_ptr<sqlite::Connection> conn);
-    Status run(const Work& work, const char* begin);
+    Status run(const Work& work, const char* begin, bool bulk);
+    Status runIn(sqlite::Connection& conn, const Work& work, const char* begin);
 
     std::string path_;
     const Clock& clock_;

@@ -6,7 +6,10 @@
 
 namespace prov::sqlite {
 
-// StoreTx over one connection inside an open transaction.
+// StoreTx over one connection inside an open transaction. One file per
+// kind of record: sqlite_tx_extensions.cpp (extensions, buttons),
+// sqlite_tx_devices.cpp (devices, staging), sqlite_tx_events.cpp (events,
+// config generation), sqlite_tx.cpp (settings, tokens, audit).
 class SqliteTx final : public StoreTx {
 public:
     SqliteTx(Connection& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
@@ -57,6 +60,8 @@ public:
 
 private:
     Error failure(const std::string& what) const;
+    // Steps a statement that returns no rows.
+    Status done(Stmt& s, const char* what);
     Connection& conn_;
     const Clock& clock_;
 };

@@ -120,6 +120,10 @@ public:
     virtual Status read(const Work& work) = 0;
     // One write transaction; rolled back when `work` returns an error.
     virtual Status write(const Work& work) = 0;
+    // The same for a unit of work that goes through much of the store (an
+    // import, an export): it may keep far more of it in memory meanwhile.
+    virtual Status readBulk(const Work& work) { return read(work); }
+    virtual Status writeBulk(const Work& work) { return write(work); }
 };
 
 }  // namespace prov

@@ -2,7 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "provisioner/model/json_codec.h"
+#include "provisioner/admin/json_decode.h"
+#include "provisioner/model/json_encode.h"
 
 using namespace prov;
 

@@ -1,13 +1,13 @@
 #pragma once
 
-// JSON <-> records, with strict types: a string field sent as a number is an
-// error naming the field, never a coercion. Output keeps a stable key order.
+// Request bodies -> records, with strict types: a string field sent as a
+// number is an error naming the field, never a coercion. Extensions and
+// devices are decoded through their field tables (model/fields.h).
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
 #include <optional>
-#include <string>
 #include <vector>
 
 #include "provisioner/model/records.h"
@@ -15,24 +15,6 @@
 #include "provisioner/model/validation.h"
 
 namespace prov::json {
-
-using ObjectPtr = Poco::JSON::Object::Ptr;
-using ArrayPtr = Poco::JSON::Array::Ptr;
-
-inline constexpr const char* kMask = "********";
-
-enum class Masking { kNone, kSecrets };
-
-ObjectPtr newObject();
-std::string stringify(const Poco::Dynamic::Var& value);
-
-ObjectPtr toJson(const Extension& e, Masking masking);
-ObjectPtr toJson(const Device& d);
-ObjectPtr toJson(const Button& b);
-ArrayPtr toJson(const std::vector<Button>& buttons);
-ObjectPtr toJson(const AuditEntry& a);
-ObjectPtr toJson(const Event& e);
-ObjectPtr settingsToJson(const SettingsMap& settings, Masking masking);
 
 // Copies the fields present in `obj` onto `target`. Unknown, read-only and
 // wrongly typed fields are reported in `errors`; "version" is returned in

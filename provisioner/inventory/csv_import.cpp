@@ -1,0 +1,184 @@
+// Inventory CSV import, pass 2: every row through the same rules as the API
+// (checkExtensionRules, bindDevice) inside one store transaction; every
+// row's problems are collected, and the transaction commits only when there
+// are none and it is not a dry run. See csv_import.h.
+
+#include <algorithm>
+
+#include "provisioner/inventory/csv_import.h"
+#include "provisioner/inventory/staging.h"
+#include "provisioner/model/json_encode.h"
+
+namespace prov {
+
+using csvfmt::Column;
+using csvfmt::columns;
+
+// Pass 2: against the store, in one transaction. Devices first, so lines
+// are bound onto their final make and model; then extensions, primaries
+// before SIP-VIRTUAL ones, which need a primary on their phone.
+Status CsvImport::write(StoreTx& tx) {
+    for (const DeviceRow& d : devices_) TRY(writeDevice(tx, d));
+    std::vector<const Row*> order;
+    for (const Row& row : rows_) {
+        if (!row.failed && !row.extension.empty()) order.push_back(&row);
+    }
+    std::stable_partition(order.begin(), order.end(), [](const Row* r) { return !r->extra_line; });
+    size_t done = 0;
+    for (const Row* row : order) {
+        if (options_.progress && ++done % 2000 == 0) options_.progress("writing", done, order.size());
+        TRY(writeExtension(tx, *row));
+    }
+    TRY(checkLineCounts(tx));
+    if (!report_.problems.empty() || options_.dry_run)
+        return Error{Code::kConflict, "rolled_back", "", {}, {}};
+    return auditSummary(tx);
+}
+
+Status CsvImport::writeDevice(StoreTx& tx, const DeviceRow& d) {
+    const std::optional<Device> cur = TRY(tx.getDevice(d.mac));
+    Device next = cur.value_or(Device{});
+    next.mac = d.mac;
+    for (size_t c = 0; c < columns().size(); ++c) {
+        if (d.values[c]) (void)csvfmt::readCell(*columns()[c].device, *d.values[c], next);
+    }
+    const std::string what = "device " + csvfmt::macText(d.mac);
+    if (!cur) {
+        // Born staged when a line is bound to it below (as bindDevice would make it).
+        if (macs_with_lines_.count(d.mac)) next.state = staging::next(next.state, staging::Input::kClaimed);
+        TRY(tx.insertDevice(next));
+        ++report_.devices.created;
+        listed(report_.created, what);
+        return okStatus();
+    }
+    if (sameEditable(deviceFields(), next, *cur)) {
+        ++report_.devices.unchanged;
+        return okStatus();
+    }
+    TRY(tx.updateDevice(next));
+    TRY(Inventory::configChanged(tx, d.mac));
+    TRY(inv_.audit(tx, actor_, "import", "device", d.mac, json::stringify(json::toJson(*cur)),
+                   json::stringify(json::toJson(next))));
+    ++report_.devices.changed;
+    listed(report_.changed, what);
+    return okStatus();
+}
+
+Status CsvImport::writeExtension(StoreTx& tx, const Row& row) {
+    const std::string& ext = row.extension;
+    const std::optional<Extension> before = TRY(tx.getExtension(ext));
+    Extension next = before.value_or(Extension{});
+    next.extension = ext;
+    for (size_t c = 0; c < columns().size(); ++c) {
+        const Column& col = columns()[c];
+        if (!has(c) || !col.extension || c == kExtension || c == kPhoneReg) continue;
+        const std::string& v = cell(*row.fields, c);
+        if (col.secret() && v.empty()) continue;  // empty keeps the secret, or gets a random one
+        (void)csvfmt::readCell(*col.extension, v, next);
+    }
+    if (has(kMac)) next.mac = row.mac;
+    if (row.phone_reg) {
+        next.phone_reg = *row.phone_reg;
+    } else if (next.mac.empty() || !before || next.mac != before->mac) {
+        next.phone_reg = 0;  // the first free line of the new phone
+    }
+    next.phone_make.clear();  // the device rows set make and model
+    next.phone_model.clear();
+    bool buttons_differ = false;
+    if (row.buttons && before) {
+        auto b = tx.getButtons(before->id);
+        buttons_differ = !b || !csvfmt::sameButtons(b.value(), *row.buttons);
+    } else if (row.buttons) {
+        buttons_differ = !row.buttons->empty();
+    }
+    if (before && sameEditable(extensionFields(), next, *before) && !buttons_differ) {
+        ++report_.extensions.unchanged;
+        return okStatus();
+    }
+    FieldErrors errors;
+    validateExtension(next, errors);
+    Status rules = errors.empty() ? inv_.checkExtensionRules(tx, next, before, actor_)
+                                  : Status(Error::invalid("some fields are not valid", errors));
+    if (!rules) {
+        const Error& e = rules.error();
+        if (e.code == Code::kInternal || e.code == Code::kUnavailable) return rules;
+        if (e.fields.empty())
+            problem(row.line, e.reason == "license_limit_reached" ? "device_type" : "extension", e.message);
+        for (const auto& [field, reason] : e.fields) problem(row.line, csvfmt::columnOfField(field), reason);
+        return okStatus();
+    }
+    if (before) {
+        TRY(tx.updateExtension(next));
+        // Changes are audited one by one; creations in the import's summary.
+        TRY(inv_.audit(tx, actor_, "import", "extension", ext, inv_.auditJson(*before, nullptr),
+                       inv_.auditJson(next, &*before)));
+    } else {
+        TRY(tx.insertExtension(next));
+    }
+    if (row.buttons && buttons_differ) TRY(tx.replaceButtons(next.id, *row.buttons));
+    TRY(Inventory::configChanged(tx, before ? before->mac : ""));
+    TRY(Inventory::configChanged(tx, next.mac));
+    auto& counts = before ? report_.extensions.changed : report_.extensions.created;
+    ++counts;
+    listed(before ? report_.changed : report_.created, "extension " + ext);
+    return okStatus();
+}
+
+// Every phone must still hold the lines bound to it, also when the file
+// changed its model and moved none of its extensions.
+Status CsvImport::checkLineCounts(StoreTx& tx) {
+    for (const DeviceRow& d : devices_) {
+        if (!d.values[kModel] && !d.values[kMake]) continue;
+        const std::optional<Device> dev = TRY(tx.getDevice(d.mac));
+        if (!dev) continue;
+        const auto model = inv_.models_.findModel(dev->make, dev->model);
+        if (!model) continue;
+        for (const Extension& e : TRY(tx.extensionsOnDevice(d.mac))) {
+            if (e.phone_reg > model->lines) {
+                problem(d.line, "model",
+                        "a " + model->vendor_name + " " + model->model + " has " + std::to_string(model->lines) +
+                            " lines but extension " + e.extension + " is on line " + std::to_string(e.phone_reg));
+                break;
+            }
+        }
+    }
+    return okStatus();
+}
+
+// Creations are audited as one entry with the counts and the first names.
+Status CsvImport::auditSummary(StoreTx& tx) {
+    const ImportReport& r = report_;
+    if (r.extensions.created + r.extensions.changed + r.devices.created + r.devices.changed == 0)
+        return okStatus();  // nothing changed: nothing to audit either
+    auto counts = [](const ImportCounts& c) {
+        auto o = json::newObject();
+        o->set("created", static_cast<int64_t>(c.created));
+        o->set("changed", static_cast<int64_t>(c.changed));
+        o->set("unchanged", static_cast<int64_t>(c.unchanged));
+        return o;
+    };
+    auto summary = json::newObject();
+    summary->set("rows", static_cast<int64_t>(r.rows));
+    summary->set("extensions", counts(r.extensions));
+    summary->set("devices", counts(r.devices));
+    Poco::JSON::Array::Ptr created = new Poco::JSON::Array();
+    for (const auto& c : r.created) created->add(c);
+    summary->set("created", created);
+    return inv_.audit(tx, actor_, "import", "inventory", std::to_string(r.rows) + " rows", "",
+                      json::stringify(summary));
+}
+
+Result<ImportReport> Inventory::importCsv(std::string_view bytes, const ImportOptions& options, const Actor& actor) {
+    const csv::Table table = TRY(csv::parse(bytes));
+    CsvImport import(*this, options, actor, table);
+    TRY(import.readHeader());
+    TRY(import.checkRows());
+    Status st = writeBulkTx([&](StoreTx& tx) { return import.write(tx); });
+    if (!st && st.error().reason != "rolled_back") return st.error();
+    auto& problems = import.report().problems;
+    std::stable_sort(problems.begin(), problems.end(),
+                     [](const ImportProblem& a, const ImportProblem& b) { return a.line < b.line; });
+    return std::move(import.report());
+}
+
+}  // namespace prov

@@ -1,0 +1,178 @@
+// Inventory CSV import, pass 1: each row on its own and against the rows
+// above it, with no store. See csv_import.h.
+
+#include "provisioner/core/mac_address.h"
+#include "provisioner/core/text.h"
+#include "provisioner/inventory/csv_import.h"
+
+namespace prov {
+
+using csvfmt::Column;
+using csvfmt::columns;
+
+Error CsvImport::shape(std::string message) {
+    return Error{Code::kInvalidArgument, "invalid_csv", std::move(message), {}, {}};
+}
+
+// The header: known names only, each once.
+Status CsvImport::readHeader() {
+    if (table_.records.empty())
+        return shape("the file is empty: the first line must name the columns (mac, extension, ...)");
+    const auto& header = table_.records[0].fields;
+    for (size_t i = 0; i < header.size(); ++i) {
+        auto c = csvfmt::columnNamed(header[i]);
+        if (!c) {
+            return shape("not an inventory file: column " + std::to_string(i + 1) + " of the header is '" +
+                         text::trim(header[i]).substr(0, 40) + "', which is not a field name (" +
+                         csvfmt::knownHeaders() + ")");
+        }
+        if (at_[*c] != -1)
+            return shape("the header names '" + std::string(columns()[*c].name) + "' twice (columns " +
+                         std::to_string(at_[*c] + 1) + " and " + std::to_string(i + 1) + ")");
+        at_[*c] = static_cast<int>(i);
+    }
+    if (!has(kMac) && !has(kExtension))
+        return shape("not an inventory file: the header has neither a 'mac' nor an 'extension' column");
+    return okStatus();
+}
+
+// Pass 1: each row on its own, and against the rows above it.
+Status CsvImport::checkRows() {
+    rows_.reserve(table_.records.size());
+    const size_t total = table_.records.size() - 1;
+    for (size_t r = 1; r < table_.records.size(); ++r) {
+        if (options_.progress && r % 2000 == 0) options_.progress("checking", r, total);
+        checkRow(table_.records[r]);
+    }
+    if (report_.rows == 0) return shape("the file has a header but no rows");
+    return okStatus();
+}
+
+void CsvImport::checkRow(const csv::Record& rec) {
+    bool blank = true;
+    for (const auto& f : rec.fields) blank = blank && text::trim(f).empty();
+    if (blank) return;
+    ++report_.rows;
+    const size_t width = table_.records[0].fields.size();
+    if (rec.fields.size() != width) {
+        problem(rec.line, "", "has " + std::to_string(rec.fields.size()) + " fields but the header has " +
+                                  std::to_string(width) + " (check the quoting and the delimiter '" +
+                                  std::string(1, table_.delimiter) + "')");
+        return;
+    }
+    Row row;
+    row.line = rec.line;
+    row.fields = &rec.fields;
+    checkKeys(row, rec.fields);
+    checkExtensionCells(row, rec.fields);
+    checkDeviceCells(row, rec.fields);
+    rows_.push_back(std::move(row));
+}
+
+// The row's MAC and extension.
+void CsvImport::checkKeys(Row& row, const std::vector<std::string>& fields) {
+    const std::string mac_cell = text::trim(cell(fields, kMac));
+    if (!mac_cell.empty()) {
+        auto mac = MacAddress::parse(mac_cell);
+        if (!mac) {
+            fail(row, kMac, "'" + mac_cell.substr(0, 40) + "' is not a MAC address (12 hex digits, any separator)");
+        } else {
+            row.mac = mac->canonical();
+        }
+    }
+    row.extension = text::trim(cell(fields, kExtension));
+    if (row.extension.empty()) {
+        // A device-only row: extension fields make no sense without an extension.
+        for (size_t c = kExtension + 1; c < columns().size(); ++c) {
+            if (has(c) && !text::trim(cell(fields, c)).empty()) {
+                fail(row, kExtension, "is required when " + std::string(columns()[c].name) + " is given");
+                break;
+            }
+        }
+        if (mac_cell.empty() && !row.failed) fail(row, kMac, "is required on a row without an extension");
+    } else if (auto [it, fresh] = ext_lines_.emplace(row.extension, row.line); !fresh) {
+        fail(row, kExtension, "extension " + row.extension + " is already on line " + std::to_string(it->second));
+    }
+}
+
+// The extension's cells: each field as its kind reads, the line, the buttons.
+void CsvImport::checkExtensionCells(Row& row, const std::vector<std::string>& fields) {
+    Extension probe;
+    for (size_t c = 0; c < columns().size(); ++c) {
+        const Column& col = columns()[c];
+        if (!has(c) || !col.extension || c == kExtension || c == kPhoneReg) continue;
+        if (auto why = csvfmt::readCell(*col.extension, cell(fields, c), probe)) fail(row, c, *why);
+    }
+    row.extra_line = probe.device_type == DeviceType::kSipVirtual;
+    if (const std::string reg = text::trim(cell(fields, kPhoneReg)); !reg.empty()) {
+        if (!text::isDigits(reg) || reg.size() > 4 || std::stoi(reg) < 1) {
+            fail(row, kPhoneReg, "'" + reg.substr(0, 20) + "' is not a line number (1, 2, ...)");
+        } else {
+            row.phone_reg = std::stoi(reg);
+            if (!row.mac.empty()) {
+                if (auto [it, fresh] = slot_lines_.emplace(std::make_pair(row.mac, *row.phone_reg), row.line); !fresh)
+                    fail(row, kPhoneReg, "line " + reg + " of " + csvfmt::macText(row.mac) +
+                                             " is already given on line " + std::to_string(it->second));
+            }
+        }
+    }
+    if (has(kButtons)) {
+        std::string why;
+        row.buttons = csvfmt::parseButtons(cell(fields, kButtons), why);
+        if (!row.buttons) fail(row, kButtons, why);
+    }
+}
+
+// Device fields: checked here, and the same on every row of a MAC.
+void CsvImport::checkDeviceCells(Row& row, const std::vector<std::string>& fields) {
+    if (row.mac.empty()) return;
+    if (!row.extension.empty()) macs_with_lines_.insert(row.mac);
+    DeviceRow d{row.line, row.mac, std::vector<std::optional<std::string>>(columns().size())};
+    Device probe;
+    probe.mac = row.mac;
+    for (size_t c = 0; c < columns().size(); ++c) {
+        const Column& col = columns()[c];
+        if (!has(c) || !col.device || col.device->access == Access::kKey) continue;
+        std::string v = cell(fields, c);
+        if (col.device->has(kCsvTrim)) v = text::trim(v);
+        (void)csvfmt::readCell(*col.device, v, probe);
+        d.values[c] = std::move(v);
+    }
+    FieldErrors errors;
+    validateDevice(probe, errors);
+    for (const auto& [field, reason] : errors) fail(row, *csvfmt::columnNamed(field), reason);
+    if (errors.empty()) checkCatalog(row, d);
+    auto [it, fresh] = device_index_.emplace(row.mac, devices_.size());
+    if (fresh) {
+        devices_.push_back(std::move(d));
+        return;
+    }
+    const DeviceRow& first = devices_[it->second];
+    for (size_t c = 0; c < columns().size(); ++c) {
+        if (d.values[c] != first.values[c])
+            fail(row, c, "differs from line " + std::to_string(first.line) + " for the same MAC " +
+                             csvfmt::macText(row.mac));
+    }
+}
+
+// Make and model as the catalog knows them, stored as it spells them so
+// re-imports and exports agree.
+void CsvImport::checkCatalog(Row& row, DeviceRow& d) {
+    const ModelCatalog& models = inv_.models_;
+    const std::string make = d.values[kMake].value_or("");
+    const std::string model = d.values[kModel].value_or("");
+    if (!make.empty() && models.findMake(make).empty()) {
+        std::string known;
+        for (const auto& m : models.makes()) known += (known.empty() ? "" : ", ") + m;
+        fail(row, kMake, "unknown make '" + make + "' (known: " + known + ")");
+    } else if (!model.empty() && make.empty()) {
+        fail(row, kMake, "is required with a model");
+    } else if (!model.empty() && !models.findModel(make, model)) {
+        fail(row, kModel, "unknown model '" + model + "' for " + models.findMake(make));
+    } else {
+        if (!make.empty()) d.values[kMake] = models.findMake(make);
+        if (!model.empty()) d.values[kModel] = models.findModel(make, model)->model;
+    }
+}
+
+}  // namespace prov

@@ -1,0 +1,138 @@
+// SqliteTx: the device inventory and what staging records on it. The
+// columns come from deviceFields() (model/fields.h).
+
+#include "provisioner/store/field_sql.h"
+#include "provisioner/store/sqlite_query.h"
+#include "provisioner/store/sqlite_tx.h"
+
+namespace prov::sqlite {
+
+namespace {
+
+std::string selectDevices(const std::string& tail) {
+    return "SELECT " + selectList(deviceFields(), "") + " FROM devices" + tail;
+}
+
+}  // namespace
+
+Result<std::optional<Device>> SqliteTx::getDevice(const std::string& mac) {
+    static const std::string sql = selectDevices(" WHERE mac = ?");
+    Stmt s(conn_, sql.c_str());
+    s.bind(1, mac);
+    if (s.step()) return std::optional<Device>(readRecord(s, deviceFields()));
+    if (s.failed()) return failure("read device");
+    return std::optional<Device>();
+}
+
+Result<Listing<Device>> SqliteTx::listDevices(const DeviceFilter& f, Page page) {
+    Where w;
+    if (f.state) w.add("state = ?", std::string(toString(*f.state)));
+    if (!f.make.empty()) w.add("make = ? COLLATE NOCASE", f.make);
+    if (!f.model.empty()) w.add("model = ? COLLATE NOCASE", f.model);
+    if (!f.label.empty()) w.add("label = ?", f.label);
+    Listing<Device> out;
+    out.total = TRY(countWhere(conn_, "devices", w));
+    Stmt s(conn_, selectDevices(w.sql + " ORDER BY mac" + pageClause(page)));
+    w.bind(s);
+    while (s.step()) out.items.push_back(readRecord(s, deviceFields()));
+    if (s.failed()) return failure("list devices");
+    return out;
+}
+
+Status SqliteTx::insertDevice(Device& d) {
+    static const auto kFields = writtenBy(deviceFields(), {Access::kKey, Access::kEditable});
+    static const std::string sql = "INSERT INTO devices (" + columnList(kFields) +
+                                   ", created_at, updated_at, version) VALUES (" +
+                                   placeholders(kFields.size() + 2) + ",1)";
+    Stmt s(conn_, sql.c_str());
+    const int64_t now = clock_.nowSeconds();
+    const int i = bindFields(s, kFields, d, 1);
+    s.bind(i, now).bind(i + 1, now);
+    TRY(done(s, "device"));
+    d.created_at = d.updated_at = now;
+    d.version = 1;
+    return okStatus();
+}
+
+// The admin's fields only: what a phone's fetch records (last seen, first
+// seen) is touchDevice's, and is never written back from a stale read.
+Status SqliteTx::updateDevice(Device& d) {
+    static const auto kFields = writtenBy(deviceFields(), {Access::kEditable});
+    static const auto kKeys = writtenBy(deviceFields(), {Access::kKey});
+    static const std::string sql = "UPDATE devices SET " + columnList(kFields, "=?") +
+                                   ", updated_at=?, version=version+1 WHERE " + columnList(kKeys, "=?") +
+                                   " AND version=?";
+    Stmt s(conn_, sql.c_str());
+    const int64_t now = clock_.nowSeconds();
+    int i = bindFields(s, kFields, d, 1);
+    s.bind(i, now);
+    i = bindFields(s, kKeys, d, i + 1);
+    s.bind(i, d.version);
+    TRY(done(s, "device"));
+    if (sqlite3_changes(conn_.handle()) != 1)
+        return Error::conflict("version_conflict", "the device was changed by someone else");
+    d.updated_at = now;
+    ++d.version;
+    return okStatus();
+}
+
+Status SqliteTx::deleteDevice(const std::string& mac) {
+    {
+        Stmt s(conn_, "DELETE FROM settings WHERE scope = ?");
+        s.bind(1, mac);
+        TRY(done(s, "delete device settings"));
+    }
+    Stmt s(conn_, "DELETE FROM devices WHERE mac = ?");
+    s.bind(1, mac);
+    return done(s, "delete device");
+}
+
+Result<bool> SqliteTx::touchDevice(const std::string& mac, int64_t at, const std::string& ip,
+                                   const std::string& ua, const std::string& firmware, const std::string& file,
+                                   const std::string& hash, bool served) {
+    Stmt s(conn_,
+           "UPDATE devices SET last_seen_at=?1, first_seen_at=COALESCE(first_seen_at, ?1), last_seen_ip=?, last_seen_ua=?,"
+           " last_firmware=CASE WHEN ?='' THEN last_firmware ELSE ? END,"
+           " last_file=CASE WHEN ? THEN ? ELSE last_file END,"
+           " last_hash=CASE WHEN ? THEN ? ELSE last_hash END WHERE mac=?");
+    s.bind(1, at).bind(2, ip).bind(3, ua).bind(4, firmware).bind(5, firmware);
+    s.bind(6, static_cast<int64_t>(served)).bind(7, file).bind(8, static_cast<int64_t>(served)).bind(9, hash);
+    s.bind(10, mac);
+    TRY(done(s, "touch device"));
+    return sqlite3_changes(conn_.handle()) == 1;
+}
+
+Status SqliteTx::setDeviceState(const std::string& mac, DeviceState state) {
+    Stmt s(conn_, "UPDATE devices SET state = ? WHERE mac = ?");
+    s.bind(1, toString(state)).bind(2, mac);
+    return done(s, "device state");
+}
+
+Status SqliteTx::markStale(const std::string& mac) {
+    // Two statements: one with "mac = ?" alone uses the primary key.
+    if (mac.empty()) {
+        Stmt all(conn_, "UPDATE devices SET state = 'stale' WHERE state IN ('provisioned','applied')");
+        return done(all, "mark stale");
+    }
+    Stmt s(conn_, "UPDATE devices SET state = 'stale' WHERE mac = ? AND state IN ('provisioned','applied')");
+    s.bind(1, mac);
+    return done(s, "mark stale");
+}
+
+Result<std::optional<std::string>> SqliteTx::servedHash(const std::string& mac, const std::string& file) {
+    Stmt s(conn_, "SELECT hash FROM served_configs WHERE mac = ? AND file = ?");
+    s.bind(1, mac).bind(2, file);
+    if (s.step()) return std::optional<std::string>(s.text(0));
+    if (s.failed()) return failure("served config");
+    return std::optional<std::string>();
+}
+
+Status SqliteTx::putServedHash(const std::string& mac, const std::string& file, const std::string& hash, int64_t at) {
+    Stmt s(conn_,
+           "INSERT INTO served_configs (mac, file, hash, at) VALUES (?,?,?,?)"
+           " ON CONFLICT (mac, file) DO UPDATE SET hash = excluded.hash, at = excluded.at");
+    s.bind(1, mac).bind(2, file).bind(3, hash).bind(4, at);
+    return done(s, "served config");
+}
+
+}  // namespace prov::sqlite

@@ -1,0 +1,165 @@
+// SqliteTx: extensions and their buttons. The columns come from
+// extensionFields() (model/fields.h).
+
+#include "provisioner/store/field_sql.h"
+#include "provisioner/store/sqlite_query.h"
+#include "provisioner/store/sqlite_tx.h"
+
+namespace prov::sqlite {
+
+namespace {
+
+// "SELECT <every column> FROM extensions e LEFT JOIN devices d ..." + `tail`.
+std::string selectExtensions(const std::string& tail) {
+    return "SELECT " + selectList(extensionFields(), "e.") +
+           " FROM extensions e LEFT JOIN devices d ON d.mac = e.mac" + tail;
+}
+
+const FieldList<Extension>& editable() {
+    static const auto kFields = writtenBy(extensionFields(), {Access::kEditable, Access::kKey});
+    return kFields;
+}
+
+}  // namespace
+
+Result<std::optional<Extension>> SqliteTx::getExtension(const std::string& extension) {
+    static const std::string sql = selectExtensions(" WHERE e.extension = ?");
+    Stmt s(conn_, sql.c_str());
+    s.bind(1, extension);
+    if (s.step()) return std::optional<Extension>(readRecord(s, extensionFields()));
+    if (s.failed()) return failure("read extension");
+    return std::optional<Extension>();
+}
+
+Result<Listing<Extension>> SqliteTx::listExtensions(const ExtensionFilter& f, Page page) {
+    Where w;
+    if (!f.q.empty()) {
+        std::string pattern = "%";
+        for (char c : f.q) {
+            if (c == '%' || c == '_' || c == '\\') pattern.push_back('\\');
+            pattern.push_back(c);
+        }
+        pattern.push_back('%');
+        w.add("(e.extension LIKE ? ESCAPE '\\' OR e.callerid_name LIKE ? ESCAPE '\\')", pattern);
+        w.args.push_back(pattern);
+    }
+    if (f.device_type) w.add("e.device_type = ?", std::string(toString(*f.device_type)));
+    if (!f.mac.empty()) w.add("e.mac = ?", f.mac);
+    if (!f.phone_group.empty()) w.add("e.phone_group = ?", f.phone_group);
+    Listing<Extension> out;
+    out.total = TRY(countWhere(conn_, "extensions e", w));
+    Stmt s(conn_, selectExtensions(w.sql + " ORDER BY length(e.extension), e.extension" + pageClause(page)));
+    w.bind(s);
+    while (s.step()) out.items.push_back(readRecord(s, extensionFields()));
+    if (s.failed()) return failure("list extensions");
+    return out;
+}
+
+Status SqliteTx::insertExtension(Extension& e) {
+    static const std::string sql = "INSERT INTO extensions (" + columnList(editable()) +
+                                   ", created_at, updated_at, version) VALUES (" +
+                                   placeholders(editable().size() + 2) + ",1)";
+    Stmt s(conn_, sql.c_str());
+    const int64_t now = clock_.nowSeconds();
+    const int i = bindFields(s, editable(), e, 1);
+    s.bind(i, now).bind(i + 1, now);
+    TRY(done(s, "extension"));
+    e.id = sqlite3_last_insert_rowid(conn_.handle());
+    e.created_at = e.updated_at = now;
+    e.version = 1;
+    return okStatus();
+}
+
+Status SqliteTx::updateExtension(Extension& e) {
+    static const std::string sql = "UPDATE extensions SET " + columnList(editable(), "=?") +
+                                   ", updated_at=?, version=version+1 WHERE id=? AND version=?";
+    Stmt s(conn_, sql.c_str());
+    const int64_t now = clock_.nowSeconds();
+    const int i = bindFields(s, editable(), e, 1);
+    s.bind(i, now).bind(i + 1, e.id).bind(i + 2, e.version);
+    TRY(done(s, "extension"));
+    if (sqlite3_changes(conn_.handle()) != 1)
+        return Error::conflict("version_conflict", "the extension was changed by someone else");
+    e.updated_at = now;
+    ++e.version;
+    return okStatus();
+}
+
+Status SqliteTx::updateRegistration(const Extension& e) {
+    static const auto kFields = writtenBy(extensionFields(), {Access::kByPbx});
+    static const std::string sql = "UPDATE extensions SET " + columnList(kFields, "=?") + " WHERE id=?";
+    Stmt s(conn_, sql.c_str());
+    s.bind(bindFields(s, kFields, e, 1), e.id);
+    return done(s, "registration");
+}
+
+Status SqliteTx::deleteExtension(int64_t id) {
+    Stmt s(conn_, "DELETE FROM extensions WHERE id = ?");
+    s.bind(1, id);
+    return done(s, "delete extension");
+}
+
+Result<int64_t> SqliteTx::countLicensed() {
+    Stmt s(conn_, "SELECT used FROM licence_usage WHERE id = 1");
+    if (!s.step()) return failure("count licences");
+    return s.integer(0);
+}
+
+Result<std::vector<Extension>> SqliteTx::extensionsOnDevice(const std::string& mac) {
+    static const std::string sql = selectExtensions(" WHERE e.mac = ? ORDER BY e.phone_reg");
+    Stmt s(conn_, sql.c_str());
+    s.bind(1, mac);
+    std::vector<Extension> out;
+    while (s.step()) out.push_back(readRecord(s, extensionFields()));
+    if (s.failed()) return failure("extensions on device");
+    return out;
+}
+
+Result<std::vector<std::string>> SqliteTx::forwardersTo(const std::string& extension) {
+    Stmt s(conn_, "SELECT extension FROM extensions WHERE call_forward = ? ORDER BY extension");
+    s.bind(1, extension);
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    if (s.failed()) return failure("forwarders");
+    return out;
+}
+
+Result<std::vector<std::string>> SqliteTx::blfWatchersOf(const std::string& extension) {
+    Stmt s(conn_,
+           "SELECT DISTINCT e.extension FROM buttons b JOIN extensions e ON e.id = b.extension_id"
+           " WHERE b.type = 'blf' AND b.value = ? ORDER BY e.extension");
+    s.bind(1, extension);
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    if (s.failed()) return failure("BLF watchers");
+    return out;
+}
+
+Result<std::vector<Button>> SqliteTx::getButtons(int64_t extension_id) {
+    Stmt s(conn_, "SELECT idx, type, value, label, line FROM buttons WHERE extension_id = ? ORDER BY idx");
+    s.bind(1, extension_id);
+    std::vector<Button> out;
+    while (s.step()) {
+        out.push_back(Button{static_cast<int>(s.integer(0)), s.text(1), s.text(2), s.text(3),
+                             static_cast<int>(s.integer(4))});
+    }
+    if (s.failed()) return failure("buttons");
+    return out;
+}
+
+Status SqliteTx::replaceButtons(int64_t extension_id, const std::vector<Button>& buttons) {
+    {
+        Stmt del(conn_, "DELETE FROM buttons WHERE extension_id = ?");
+        del.bind(1, extension_id);
+        TRY(done(del, "buttons"));
+    }
+    for (const Button& b : buttons) {
+        Stmt s(conn_, "INSERT INTO buttons (extension_id, idx, type, value, label, line) VALUES (?,?,?,?,?,?)");
+        s.bind(1, extension_id).bind(2, static_cast<int64_t>(b.index)).bind(3, b.type).bind(4, b.value);
+        s.bind(5, b.label).bind(6, static_cast<int64_t>(b.line));
+        TRY(done(s, "buttons"));
+    }
+    return okStatus();
+}
+
+}  // namespace prov::sqlite
