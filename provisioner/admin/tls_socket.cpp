@@ -103,10 +103,10 @@ bool TlsStreamSocketImpl::poll(const Poco::Timespan& timeout, int mode) {
     return Poco::Net::StreamSocketImpl::poll(timeout, mode);
 }
 
-void TlsStreamSocketImpl::shutdown() {
-    if (!failed_) conn_->closeNotify();
-    Poco::Net::StreamSocketImpl::shutdown();
-}
+// Poco's stopAll() calls this from another thread while the connection's
+// worker may be inside a TLS read: no TLS state is touched here (close()
+// sends the close_notify from the worker).
+void TlsStreamSocketImpl::shutdown() { Poco::Net::StreamSocketImpl::shutdown(); }
 
 void TlsStreamSocketImpl::close() {
     if (sockfd() != POCO_INVALID_SOCKET && !failed_) conn_->closeNotify();

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <exception>
+#include <iostream>
 
 namespace prov::net {
 
@@ -25,7 +27,15 @@ Status EventLoop::open() {
 Status EventLoop::start(LoopHandler& handler) {
     if (epoll_fd_ < 0) return Error::internal("event loop: start() before open()");
     thread_ = std::thread([this, &handler] {
-        while (!stopping_.load(std::memory_order_relaxed)) turn(handler);
+        while (!stopping_.load(std::memory_order_relaxed)) {
+            try {
+                turn(handler);
+            } catch (const std::exception& e) {
+                // Handlers answer with values; one that throws all the same
+                // must not take every phone's port down with this thread.
+                std::cerr << "event loop: " << e.what() << std::endl;
+            }
+        }
     });
     return okStatus();
 }
@@ -50,6 +60,10 @@ void EventLoop::modify(int fd, uint32_t events) {
     ev.events = events;
     ev.data.fd = fd;
     epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
+}
+
+void EventLoop::defer(int fd) {
+    if (std::find(deferred_.begin(), deferred_.end(), fd) == deferred_.end()) deferred_.push_back(fd);
 }
 
 void EventLoop::forget(int fd) {

@@ -58,7 +58,8 @@ public:
     int64_t now() const { return clock_.monotonicMicros(); }
     void arm(int fd, int64_t deadline_us) { timers_.arm(fd, deadline_us); }
     void disarm(int fd) { timers_.cancel(fd); }
-    void defer(int fd) { deferred_.push_back(fd); }
+    // At most once per turn, however often it is asked.
+    void defer(int fd);
 
     // One turn: waits for events (at most `max_wait_ms`, less when a timer
     // or a deferred socket is due), then hands out events, timers and

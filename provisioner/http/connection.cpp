@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <exception>
 
 namespace prov::http {
 
@@ -82,6 +83,7 @@ bool Connection::takeRequest() { return phase_ == Phase::kHead ? takeHead() : ta
 
 bool Connection::takeHead() {
     if (in_.empty()) return false;
+    head_ = RequestHead{};  // a refusal must not answer with the previous request's method or version
     const HeadResult r = parseHead(in_, limits_.max_head_bytes, head_);
     if (r == HeadResult::kIncomplete) return false;
     if (r != HeadResult::kComplete) {
@@ -151,12 +153,25 @@ bool Connection::takeBody() {
 
 void Connection::answer(std::string body) {
     const FetchRequest fetch = toFetchRequest(head_, std::move(body), peer_ip_, transport_->protocol(), transport_->peer());
-    const FetchResponse response = fetcher_.fetch(fetch);
-    Reply reply = replyTo(response, head_);
+    Reply reply;
+    try {
+        reply = replyTo(fetcher_.fetch(fetch), head_);
+    } catch (const std::exception&) {
+        // The pipeline answers with values; should anything throw all the
+        // same, this phone gets a 500 and the loop goes on.
+        queue(refusal(Outcome::kError, head_, true), -1);
+        return;
+    }
     int file = -1;
     if (!reply.file_path.empty()) {
+        // Opened for HEAD too: a file gone since the pipeline saw it is a 404.
         file = ::open(reply.file_path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (file < 0) reply = refusal(Outcome::kNotFound, head_, false);
+        if (file < 0) {
+            reply = refusal(Outcome::kNotFound, head_, false);
+        } else if (!reply.stream_file) {
+            ::close(file);
+            file = -1;
+        }
     }
     queue(reply, file);
 }
@@ -186,6 +201,7 @@ void Connection::queue(const Reply& reply, int file_fd) {
 bool Connection::readMore(int& reads) {
     // Up to 256 KiB per turn, so one busy phone cannot hold the loop.
     if (reads >= 4) {
+        waitFor(Wait::kRead);  // the request's deadline runs from its first byte meanwhile
         again_ = true;
         return false;
     }

@@ -71,6 +71,7 @@ public:
     // the loop's next turn, after the other connections.
     bool again() const { return again_; }
     int fd() const { return transport_->fd(); }
+    const std::string& peerIp() const { return peer_ip_; }
     // Why a handshake was refused, once closed for it (for the log).
     const std::string& handshakeFailure() const { return handshake_failure_; }
 

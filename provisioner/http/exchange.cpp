@@ -57,7 +57,8 @@ Reply replyTo(const FetchResponse& response, const RequestHead& head) {
     r.content_type = response.content_type;
     if (!response.file_path.empty()) {
         r.length = static_cast<uint64_t>(response.file_size);
-        if (head.method != "HEAD" && r.length > 0) r.file_path = response.file_path;
+        r.file_path = response.file_path;
+        r.stream_file = head.method != "HEAD" && r.length > 0;
         return r;
     }
     r.length = response.body.size();

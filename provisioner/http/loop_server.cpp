@@ -107,7 +107,7 @@ private:
         Connection& c = *e.conn;
         if (c.phase() == Phase::kClosed) {
             if (!c.handshakeFailure().empty())
-                Poco::Logger::get("https").information("TLS from %s refused: %s", peerOf(fd), c.handshakeFailure());
+                Poco::Logger::get("https").information("TLS from %s refused: %s", c.peerIp(), c.handshakeFailure());
             closeConn(fd);
             return;
         }
@@ -127,12 +127,6 @@ private:
         conns_.erase(it);  // the connection (and its TLS state) before its socket
         ::close(fd);
         server_.connections_.fetch_sub(1);
-    }
-
-    static std::string peerOf(int fd) {
-        net::SockAddr a{};
-        socklen_t len = sizeof a;
-        return getpeername(fd, &a.sa, &len) == 0 ? net::hostOf(a) : "?";
     }
 
     // "Date: ...\r\n" for this second, made once a second.

@@ -55,7 +55,9 @@ public:
 
     Io read(char* buffer, size_t length) override {
         const int n = tls_.readSome(buffer, static_cast<int>(std::min<size_t>(length, 1 << 30)));
-        if (n > 0) return {IoStatus::kDone, static_cast<size_t>(n), !tls_.buffered()};
+        // A record at a time: the socket may hold more records, so read on
+        // (within the connection's budget) until TLS says it wants more.
+        if (n > 0) return {IoStatus::kDone, static_cast<size_t>(n), false};
         if (n == 0) return {IoStatus::kEnd, 0, true};
         Io io = status(n, 0);
         io.drained = true;

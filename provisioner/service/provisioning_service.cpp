@@ -4,7 +4,10 @@
 #include <Poco/Logger.h>
 #include <Poco/Path.h>
 
+#include <sys/stat.h>
+
 #include <climits>
+#include <exception>
 #include <cstdlib>
 #include <fstream>
 
@@ -83,7 +86,14 @@ Fetched ProvisioningService::fetch(const FetchRequest& request) {
     event.protocol = std::string(toString(request.protocol));
     event.path = request.file.substr(0, 255);
     event.user_agent = request.user_agent.substr(0, 255);
-    auto result = handle(request, event);
+    Result<FetchResponse> result = Error::internal("no answer");
+    try {
+        result = handle(request, event);
+    } catch (const std::exception& e) {
+        // Below the front ends errors are values; a library that throws all
+        // the same is this fetch's error, never the front end's.
+        result = Error::internal(std::string("exception: ") + e.what());
+    }
     FetchResponse& response = f.response;
     if (result) {
         response = std::move(result).value();
@@ -216,14 +226,16 @@ Result<FetchResponse> ProvisioningService::staticFile(const FetchRequest& reques
     const std::string path = Poco::Path(options_.firmware_dir).append(request.file).toString();
     auto real = insideRoot(options_.firmware_dir, path);
     if (!real) return notFound("no such file");
-    Poco::File f(*real);
-    if (!f.isFile()) return notFound("not a regular file");
+    // One stat, no exceptions: the file may be replaced while phones fetch it.
+    struct stat st{};
+    if (::stat(real->c_str(), &st) != 0) return notFound("no such file");
+    if (!S_ISREG(st.st_mode)) return notFound("not a regular file");
     FetchResponse r;
     r.outcome = Outcome::kServed;
     r.file_path = *real;
-    r.file_size = static_cast<int64_t>(f.getSize());
+    r.file_size = static_cast<int64_t>(st.st_size);
     r.content_type = "application/octet-stream";
-    r.etag = "\"" + std::to_string(r.file_size) + "-" + std::to_string(f.getLastModified().epochTime()) + "\"";
+    r.etag = "\"" + std::to_string(r.file_size) + "-" + std::to_string(st.st_mtime) + "\"";
     if (!request.if_none_match.empty() && request.if_none_match == r.etag) r.outcome = Outcome::kNotModified;
     return r;
 }

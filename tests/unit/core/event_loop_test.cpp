@@ -69,6 +69,11 @@ TEST_CASE("event loop: readiness, timers on its clock, deferred sockets") {
         CHECK(r.deferred == std::vector<int>{p.fds[0]});
         r.deferred.clear();
         loop.defer(p.fds[0]);
+        loop.defer(p.fds[0]);  // asked twice in one turn: handed back once
+        loop.turn(r, 0);
+        CHECK(r.deferred == std::vector<int>{p.fds[0]});
+        r.deferred.clear();
+        loop.defer(p.fds[0]);
         loop.forget(p.fds[0]);
         loop.turn(r, 0);
         CHECK(r.deferred.empty());

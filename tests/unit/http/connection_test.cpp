@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -295,6 +296,46 @@ TEST_CASE("connection: one drive reads at most four buffers, then asks to come b
     CHECK_FALSE(rig.conn->again());
 }
 
+TEST_CASE("connection: a request read over several turns keeps the deadline of its first byte") {
+    Rig rig;
+    rig.fetcher.files["u.log"] = "";
+    rig.send(kGetA, kT0);  // answered: idle, with the keep-alive deadline
+    const std::string body(6 * 65536, 'z');
+    rig.limits.max_upload_bytes = body.size();
+    rig.script.input.push_back("PUT /u.log HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n");
+    for (int i = 0; i < 6; ++i) rig.script.input.push_back(body.substr(static_cast<size_t>(i) * 65536, 65536));
+    rig.conn->drive(kT0 + 1'900'000, kDate);  // the read budget ends this turn mid-upload
+    REQUIRE(rig.conn->again());
+    CHECK(rig.conn->phase() == Phase::kBody);
+    CHECK(rig.conn->wait() == Wait::kRead);
+    CHECK(rig.conn->deadline() == kT0 + 1'900'000 + rig.limits.request_us);
+}
+
+TEST_CASE("connection: a pipeline that throws costs this phone a 500 and the close, nothing more") {
+    struct Throwing final : public Fetcher {
+        FetchResponse fetch(const FetchRequest&) override { throw std::runtime_error("file vanished"); }
+    } throwing;
+    SocketPair sockets;
+    Script script;
+    ConnectionLimits limits;
+    Connection conn(std::make_unique<FakeTransport>(sockets.server(), script), "192.0.2.7", throwing, limits, kT0, false);
+    script.input.push_back(kGetA);
+    conn.drive(kT0, kDate);
+    CHECK(script.written.rfind("HTTP/1.1 500 Internal Server Error\r\n", 0) == 0);
+    CHECK(script.written.find("Connection: Close\r\n") != std::string::npos);
+    CHECK(conn.phase() == Phase::kLinger);  // a refusal, closed once the phone's input drains
+}
+
+TEST_CASE("connection: a malformed request after a HEAD gets a whole 400") {
+    Rig rig;
+    rig.send("HEAD /a.cfg HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    rig.script.written.clear();
+    rig.send("GARBAGE\r\n\r\n");
+    CHECK(rig.script.written == "HTTP/1.1 400 Bad Request\r\n" + kDate +
+                                    "Connection: Close\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n\r\n"
+                                    "Bad Request\n");
+}
+
 TEST_CASE("connection: TLS handshake waits within its deadline, then carries the certificate's MAC") {
     Rig rig(Protocol::kHttps);
     rig.script.handshake_waits = 2;
@@ -352,6 +393,17 @@ TEST_CASE("connection: a file follows its head, through the write phase") {
                              "Connection: Keep-Alive\r\nCache-Control: no-cache\r\n"
                              "Content-Type: application/octet-stream\r\nContent-Length: 10000\r\n\r\n";
     CHECK(script.written == head + firmware);
+    SECTION("HEAD opens the file too: one gone since the pipeline saw it is a 404") {
+        script.written.clear();
+        script.input.push_back("HEAD /fw.bin HTTP/1.1\r\n\r\n");
+        conn.drive(kT0 + 2, kDate);
+        CHECK(script.written == head);
+        files.path = dir.path() + "/gone.bin";
+        script.written.clear();
+        script.input.push_back("HEAD /fw.bin HTTP/1.1\r\n\r\n");
+        conn.drive(kT0 + 3, kDate);
+        CHECK(script.written.rfind("HTTP/1.1 404 Not Found\r\n", 0) == 0);
+    }
     SECTION("a file that cannot be opened is a 404") {
         files.path = dir.path() + "/gone.bin";
         script.written.clear();

@@ -108,11 +108,14 @@ TEST_CASE("exchange: a served file is streamed after its head, never for HEAD or
     r.etag = "\"1234-5\"";
     Reply get = replyTo(r, head("GET"));
     CHECK(get.file_path == "/srv/fw.bin");
+    CHECK(get.stream_file);
     CHECK(get.length == 1234);
     CHECK(get.body.empty());
-    CHECK(replyTo(r, head("HEAD")).file_path.empty());
+    const Reply head_only = replyTo(r, head("HEAD"));
+    CHECK(head_only.file_path == "/srv/fw.bin");  // still opened: a file gone is a 404
+    CHECK_FALSE(head_only.stream_file);
     r.file_size = 0;
-    CHECK(replyTo(r, head("GET")).file_path.empty());
+    CHECK_FALSE(replyTo(r, head("GET")).stream_file);
 }
 
 TEST_CASE("exchange: refusals before the pipeline close the connection") {
