@@ -43,13 +43,9 @@ Poco::JSON::Array::Ptr strings(const std::vector<std::string>& v) {
 ApiResult imports(Inventory& inv, const ApiRequest& r) {
     if (r.method != "POST") return methodNotAllowed("POST");
     if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "import inventories");
-    auto dry = flag(r, "dry_run");
-    if (!dry) return dry.error();
     ImportOptions options;
-    options.dry_run = dry.value();
-    auto report = inv.importCsv(r.raw_body, options, r.actor);
-    if (!report) return report.error();
-    const ImportReport& rep = report.value();
+    options.dry_run = TRY(flag(r, "dry_run"));
+    const ImportReport rep = TRY(inv.importCsv(r.raw_body, options, r.actor));
     if (!rep.problems.empty()) {
         std::set<size_t> lines;
         Poco::JSON::Array::Ptr rows = new Poco::JSON::Array();
@@ -87,11 +83,8 @@ ApiResult exports(Inventory& inv, const ApiRequest& r) {
     if (r.method != "GET") return methodNotAllowed("GET");
     // Voicemail PINs (and, when asked, SIP secrets) are in the file.
     if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "export the inventory (it carries voicemail PINs)");
-    auto secrets = flag(r, "secrets");
-    if (!secrets) return secrets.error();
-    auto bytes = inv.exportCsv(secrets.value());
-    if (!bytes) return bytes.error();
-    ApiResponse resp = ok(Poco::Dynamic::Var(std::move(bytes).value()));
+    const bool secrets = TRY(flag(r, "secrets"));
+    ApiResponse resp = ok(Poco::Dynamic::Var(TRY(inv.exportCsv(secrets))));
     resp.headers["Content-Type"] = "text/csv; charset=utf-8";
     resp.headers["Content-Disposition"] = "attachment; filename=\"inventory.csv\"";
     return resp;
@@ -108,18 +101,13 @@ ApiResult staging(Inventory& inv, const ApiRequest& r) {
                                   {{"state", "must be new, unassigned, staged, provisioned, applied or stale"}});
     }
     Page page{1000, 0};
-    if (r.query.count("limit") || r.query.count("offset")) {
-        auto p = readPage(r);
-        if (!p) return p.error();
-        page = p.value();
-    }
-    auto list = inv.staging(site);
-    if (!list) return list.error();
+    if (r.query.count("limit") || r.query.count("offset")) page = TRY(readPage(r));
+    const std::vector<StagingEntry> list = TRY(inv.staging(site));
     int64_t matched = 0;
     std::map<std::string, int64_t> counts;
     for (const char* s : {"unassigned", "new", "staged", "provisioned", "applied", "stale"}) counts[s] = 0;
     Poco::JSON::Array::Ptr items = new Poco::JSON::Array();
-    for (const StagingEntry& e : list.value()) {
+    for (const StagingEntry& e : list) {
         const Device& d = e.device;
         ++counts[std::string(toString(d.state))];
         if (only && d.state != *only) continue;

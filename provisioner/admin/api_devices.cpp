@@ -29,25 +29,22 @@ bool mayWriteDevices(const Actor& a) { return a.role == Role::kAdmin || a.role =
 
 ApiResult createDevice(Inventory& inv, const ApiRequest& r) {
     if (!mayWriteDevices(r.actor)) return forbidden(r.actor, "add devices");
-    auto body = bodyObject(r);
-    if (!body) return body.error();
+    const auto body = TRY(bodyObject(r));
     Device d;
     FieldErrors errors;
     std::optional<int64_t> version;
-    json::applyDevice(*body.value(), d, errors, version);
+    json::applyDevice(*body, d, errors, version);
     if (version) errors["version"] = "is set by the server";
-    if (!body.value()->has("mac") && !errors.count("mac")) errors["mac"] = "is required";
+    if (!body->has("mac") && !errors.count("mac")) errors["mac"] = "is required";
     if (!errors.empty()) return Error::invalid("some fields are not valid", errors);
-    auto created = inv.createDevice(d, r.actor);
-    if (!created) return created.error();
-    ApiResponse resp = ok(json::toJson(created.value()), 201);
-    resp.headers["Location"] = "/api/v1/devices/" + created.value().mac;
+    const Device created = TRY(inv.createDevice(d, r.actor));
+    ApiResponse resp = ok(json::toJson(created), 201);
+    resp.headers["Location"] = "/api/v1/devices/" + created.mac;
     return resp;
 }
 
 ApiResult listDevices(Inventory& inv, const ApiRequest& r) {
-    auto page = readPage(r);
-    if (!page) return page.error();
+    const Page page = TRY(readPage(r));
     DeviceFilter f;
     f.make = queryValue(r, "make");
     f.model = queryValue(r, "model");
@@ -59,44 +56,37 @@ ApiResult listDevices(Inventory& inv, const ApiRequest& r) {
             return Error::invalid("bad filter",
                                   {{"state", "must be new, unassigned, staged, provisioned, applied or stale"}});
     }
-    auto l = inv.listDevices(f, page.value());
-    if (!l) return l.error();
+    const Listing<Device> l = TRY(inv.listDevices(f, page));
     auto o = json::newObject();
     Poco::JSON::Array::Ptr items = new Poco::JSON::Array();
-    for (const Device& d : l.value().items) items->add(json::toJson(d));
+    for (const Device& d : l.items) items->add(json::toJson(d));
     o->set("items", items);
-    o->set("total", l.value().total);
-    o->set("limit", page.value().limit);
-    o->set("offset", page.value().offset);
+    o->set("total", l.total);
+    o->set("limit", page.limit);
+    o->set("offset", page.offset);
     return ok(o);
 }
 
 ApiResult oneDevice(Inventory& inv, const ApiRequest& r, const std::string& mac) {
     if (r.method == "GET") {
-        auto d = inv.getDevice(mac);
-        if (!d) return d.error();
-        return ok(json::toJson(d.value()));
+        return ok(json::toJson(TRY(inv.getDevice(mac))));
     }
     if (r.method == "PUT" || r.method == "PATCH") {
         if (!mayWriteDevices(r.actor)) return forbidden(r.actor, "change devices");
-        auto body = bodyObject(r);
-        if (!body) return body.error();
+        const auto obj = TRY(bodyObject(r));
         const bool replace = r.method == "PUT";
-        const auto obj = body.value();
-        auto edited = inv.editDevice(
+        const Device edited = TRY(inv.editDevice(
             mac,
             [&](Device& d, FieldErrors& errors, std::optional<int64_t>& version) {
                 if (replace) resetEditable(d);
                 json::applyDevice(*obj, d, errors, version);
             },
-            r.actor);
-        if (!edited) return edited.error();
-        return ok(json::toJson(edited.value()));
+            r.actor));
+        return ok(json::toJson(edited));
     }
     if (r.method == "DELETE") {
         if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "delete devices");
-        auto st = inv.deleteDevice(mac, wantsForce(r), r.actor);
-        if (!st) return st.error();
+        TRY(inv.deleteDevice(mac, wantsForce(r), r.actor));
         return ok(Poco::Dynamic::Var(), 204);
     }
     return methodNotAllowed("GET, PUT, PATCH, DELETE");
@@ -107,17 +97,14 @@ ApiResult oneDevice(Inventory& inv, const ApiRequest& r, const std::string& mac)
 ApiResult deviceSettings(Inventory& inv, const ApiRequest& r, const std::string& mac) {
     const auto mask = r.actor.role == Role::kAdmin ? json::Masking::kNone : json::Masking::kSecrets;
     auto show = [&]() -> ApiResult {
-        auto overrides = inv.getSettings(mac);
-        if (!overrides) return overrides.error();
-        auto global = inv.getSettings("");
-        if (!global) return global.error();
-        SettingsMap effective = global.value();
-        for (auto& [k, v] : overrides.value()) effective[k] = v;
+        const SettingsMap overrides = TRY(inv.getSettings(mac));
+        SettingsMap effective = TRY(inv.getSettings(""));
+        for (const auto& [k, v] : overrides) effective[k] = v;
         auto o = json::newObject();
-        auto ov = json::settingsToJson(overrides.value(), mask);
+        auto ov = json::settingsToJson(overrides, mask);
         // settingsToJson fills every key; keep only the overridden ones.
         auto only = json::newObject();
-        for (const auto& [k, v] : overrides.value()) {
+        for (const auto& [k, v] : overrides) {
             (void)v;
             only->set(k, ov->get(k));
         }
@@ -128,12 +115,11 @@ ApiResult deviceSettings(Inventory& inv, const ApiRequest& r, const std::string&
     if (r.method == "GET") return show();
     if (r.method == "PUT") {
         if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "change settings");
-        auto body = bodyObject(r);
-        if (!body) return body.error();
+        const auto body = TRY(bodyObject(r));
         FieldErrors errors;
         Poco::JSON::Object present(Poco::JSON_PRESERVE_KEY_ORDER);
         std::vector<std::string> removals;
-        for (const auto& [k, v] : *body.value()) {
+        for (const auto& [k, v] : *body) {
             if (v.isEmpty() && findSetting(k)) {
                 removals.push_back(k);
             } else {
@@ -142,8 +128,7 @@ ApiResult deviceSettings(Inventory& inv, const ApiRequest& r, const std::string&
         }
         SettingsMap values = json::readSettings(present, errors);
         if (!errors.empty()) return Error::invalid("some settings are not valid", errors);
-        auto st = inv.putSettings(mac, values, r.actor, removals);
-        if (!st) return st.error();
+        TRY(inv.putSettings(mac, values, r.actor, removals));
         return show();
     }
     return methodNotAllowed("GET, PUT");
@@ -166,11 +151,8 @@ ApiResult deviceRoutes(ApiContext& ctx, const ApiRequest& r) {
     if (s.size() == 4 && s[2] == "preview") {
         if (r.method != "GET") return methodNotAllowed("GET");
         if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "preview configs (they carry secrets)");
-        auto device = inv.getDevice(mac->canonical());
-        if (!device) return device.error();
-        auto bytes = ctx.preview(mac->canonical(), s[3]);
-        if (!bytes) return bytes.error();
-        return ok(Poco::Dynamic::Var(bytes.value()));
+        TRY(inv.getDevice(mac->canonical()));
+        return ok(Poco::Dynamic::Var(TRY(ctx.preview(mac->canonical(), s[3]))));
     }
     return Error::notFound("no such path");
 }

@@ -34,15 +34,14 @@ void resetEditable(Extension& e) {
 
 ApiResult createExtension(Inventory& inv, const ApiRequest& r) {
     if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "create extensions");
-    auto body = bodyObject(r);
-    if (!body) return body.error();
+    const auto body = TRY(bodyObject(r));
     Extension e;
     FieldErrors errors;
     std::optional<int64_t> version;
-    json::applyExtension(*body.value(), e, errors, version);
+    json::applyExtension(*body, e, errors, version);
     if (version) errors["version"] = "is set by the server";
-    if (!body.value()->has("extension")) errors["extension"] = "is required";
-    if (!body.value()->has("callerid_name") && !errors.count("callerid_name"))
+    if (!body->has("extension")) errors["extension"] = "is required";
+    if (!body->has("callerid_name") && !errors.count("callerid_name"))
         errors["callerid_name"] = "is required";
     if (!errors.empty()) {
         // Report the value rules too, so the caller sees every bad field at once.
@@ -51,16 +50,14 @@ ApiResult createExtension(Inventory& inv, const ApiRequest& r) {
         errors.merge(more);
         return Error::invalid("some fields are not valid", errors);
     }
-    auto created = inv.createExtension(e, r.actor);
-    if (!created) return created.error();
-    ApiResponse resp = ok(json::toJson(created.value(), json::Masking::kNone), 201);
-    resp.headers["Location"] = "/api/v1/extensions/" + created.value().extension;
+    const Extension created = TRY(inv.createExtension(e, r.actor));
+    ApiResponse resp = ok(json::toJson(created, json::Masking::kNone), 201);
+    resp.headers["Location"] = "/api/v1/extensions/" + created.extension;
     return resp;
 }
 
 ApiResult listExtensions(Inventory& inv, const ApiRequest& r) {
-    auto page = readPage(r);
-    if (!page) return page.error();
+    const Page page = TRY(readPage(r));
     ExtensionFilter f;
     f.q = queryValue(r, "q");
     f.phone_group = queryValue(r, "phone_group");
@@ -74,23 +71,20 @@ ApiResult listExtensions(Inventory& inv, const ApiRequest& r) {
         if (!m) return Error::invalid("bad filter", {{"mac", "must be a MAC address"}});
         f.mac = m->canonical();
     }
-    auto l = inv.listExtensions(f, page.value());
-    if (!l) return l.error();
+    const Listing<Extension> l = TRY(inv.listExtensions(f, page));
     auto o = json::newObject();
     Poco::JSON::Array::Ptr items = new Poco::JSON::Array();
-    for (const Extension& e : l.value().items) items->add(json::toJson(e, maskingFor(r.actor)));
+    for (const Extension& e : l.items) items->add(json::toJson(e, maskingFor(r.actor)));
     o->set("items", items);
-    o->set("total", l.value().total);
-    o->set("limit", page.value().limit);
-    o->set("offset", page.value().offset);
+    o->set("total", l.total);
+    o->set("limit", page.limit);
+    o->set("offset", page.offset);
     return ok(o);
 }
 
 ApiResult oneExtension(Inventory& inv, const ApiRequest& r, const std::string& ext) {
     if (r.method == "GET") {
-        auto e = inv.getExtension(ext);
-        if (!e) return e.error();
-        return ok(json::toJson(e.value(), maskingFor(r.actor)));
+        return ok(json::toJson(TRY(inv.getExtension(ext)), maskingFor(r.actor)));
     }
     if (r.method == "PUT" || r.method == "PATCH") {
         auto body = bodyObject(r);
@@ -108,10 +102,9 @@ ApiResult oneExtension(Inventory& inv, const ApiRequest& r, const std::string& e
         } else if (r.actor.role != Role::kAdmin) {
             return forbidden(r.actor, "change extensions");
         }
-        if (!body) return body.error();
+        const auto obj = TRY(body);
         const bool replace = r.method == "PUT";
-        const auto obj = body.value();
-        auto edited = inv.editExtension(
+        const Extension edited = TRY(inv.editExtension(
             ext,
             [&](Extension& e, FieldErrors& errors, std::optional<int64_t>& version) {
                 if (replace) resetEditable(e);
@@ -119,14 +112,12 @@ ApiResult oneExtension(Inventory& inv, const ApiRequest& r, const std::string& e
                 if (replace && !obj->has("callerid_name") && !errors.count("callerid_name"))
                     errors["callerid_name"] = "is required";
             },
-            r.actor);
-        if (!edited) return edited.error();
-        return ok(json::toJson(edited.value(), maskingFor(r.actor)));
+            r.actor));
+        return ok(json::toJson(edited, maskingFor(r.actor)));
     }
     if (r.method == "DELETE") {
         if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "delete extensions");
-        auto st = inv.deleteExtension(ext, wantsForce(r), r.actor);
-        if (!st) return st.error();
+        TRY(inv.deleteExtension(ext, wantsForce(r), r.actor));
         return ok(Poco::Dynamic::Var(), 204);
     }
     return methodNotAllowed("GET, PUT, PATCH, DELETE");
@@ -134,9 +125,7 @@ ApiResult oneExtension(Inventory& inv, const ApiRequest& r, const std::string& e
 
 ApiResult buttons(Inventory& inv, const ApiRequest& r, const std::string& ext) {
     if (r.method == "GET") {
-        auto b = inv.getButtons(ext);
-        if (!b) return b.error();
-        return ok(json::toJson(b.value()));
+        return ok(json::toJson(TRY(inv.getButtons(ext))));
     }
     if (r.method == "PUT") {
         if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "change buttons");
@@ -146,9 +135,7 @@ ApiResult buttons(Inventory& inv, const ApiRequest& r, const std::string& ext) {
         FieldErrors errors;
         auto list = json::readButtons(*r.body.extract<Poco::JSON::Array::Ptr>(), errors);
         if (!errors.empty()) return Error::invalid("some buttons are not valid", errors);
-        auto b = inv.setButtons(ext, std::move(list), r.actor);
-        if (!b) return b.error();
-        return ok(json::toJson(b.value()));
+        return ok(json::toJson(TRY(inv.setButtons(ext, std::move(list), r.actor))));
     }
     return methodNotAllowed("GET, PUT");
 }
@@ -156,9 +143,8 @@ ApiResult buttons(Inventory& inv, const ApiRequest& r, const std::string& ext) {
 ApiResult registration(Inventory& inv, const ApiRequest& r, const std::string& ext) {
     if (r.method != "PUT") return methodNotAllowed("PUT");
     if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "set registration status");
-    auto body = bodyObject(r);
-    if (!body) return body.error();
-    const auto& o = *body.value();
+    const auto body = TRY(bodyObject(r));
+    const auto& o = *body;
     Registration reg;
     FieldErrors errors;
     for (const auto& [key, value] : o) {
@@ -183,9 +169,7 @@ ApiResult registration(Inventory& inv, const ApiRequest& r, const std::string& e
     }
     if (!o.has("status")) errors["status"] = "is required";
     if (!errors.empty()) return Error::invalid("some fields are not valid", errors);
-    auto e = inv.setRegistration(ext, reg, r.actor);
-    if (!e) return e.error();
-    return ok(json::toJson(e.value(), json::Masking::kNone));
+    return ok(json::toJson(TRY(inv.setRegistration(ext, reg, r.actor)), json::Masking::kNone));
 }
 
 }  // namespace

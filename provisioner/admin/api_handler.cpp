@@ -108,22 +108,17 @@ private:
             return Error::invalid("the query string is malformed");
         }
 
-        auto auth = authenticate(request);
-        if (!auth) return auth.error();
-        req.actor = auth.value();
+        req.actor = TRY(authenticate(request));
         actor_name = req.actor.name;
 
         // An inventory CSV is the one body that is not JSON, and may be large.
         const bool csv = req.segments.size() == 1 && req.segments[0] == "imports";
-        auto body = readBody(request, csv ? limits_.max_import_bytes : limits_.max_body_bytes);
-        if (!body) return body.error();
+        std::string body = TRY(readBody(request, csv ? limits_.max_import_bytes : limits_.max_body_bytes));
         body_read_ = true;
         if (csv) {
-            req.raw_body = std::move(body).value();
-        } else if (!body.value().empty()) {
-            auto parsed = parseJson(body.value());
-            if (!parsed) return parsed.error();
-            req.body = parsed.value();
+            req.raw_body = std::move(body);
+        } else if (!body.empty()) {
+            req.body = TRY(parseJson(body));
             req.has_body = true;
         }
         try {
@@ -143,11 +138,10 @@ private:
                          "send an API token as 'Authorization: Bearer <token>' "
                          "(create one with 'provisioner token create --role admin')", {}, {}};
         }
-        auto token = inventory_.authenticate(header.substr(kBearer.size()));
-        if (!token) return token.error();
-        if (!token.value())
+        const std::optional<ApiToken> token = TRY(inventory_.authenticate(header.substr(kBearer.size())));
+        if (!token)
             return Error{Code::kUnauthenticated, "unauthenticated", "the API token is not valid", {}, {}};
-        const ApiToken& t = *token.value();
+        const ApiToken& t = *token;
         return Actor{"token:" + std::to_string(t.id) + (t.name.empty() ? "" : " " + t.name) + " (" +
                          std::string(toString(t.role)) + ")",
                      t.role};

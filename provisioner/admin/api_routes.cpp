@@ -81,43 +81,35 @@ std::string queryValue(const ApiRequest& r, const char* key) {
 
 ApiResult settingsRoute(Inventory& inv, const ApiRequest& r) {
     if (r.method == "GET") {
-        auto s = inv.getSettings("");
-        if (!s) return s.error();
+        const SettingsMap s = TRY(inv.getSettings(""));
         const auto mask = r.actor.role == Role::kAdmin ? json::Masking::kNone : json::Masking::kSecrets;
-        return ok(json::settingsToJson(s.value(), mask));
+        return ok(json::settingsToJson(s, mask));
     }
     if (r.method == "PUT") {
         if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "change settings");
-        auto body = bodyObject(r);
-        if (!body) return body.error();
+        const auto body = TRY(bodyObject(r));
         FieldErrors errors;
-        SettingsMap values = json::readSettings(*body.value(), errors);
+        SettingsMap values = json::readSettings(*body, errors);
         if (!errors.empty()) return Error::invalid("some settings are not valid", errors);
-        auto s = inv.putSettings("", values, r.actor);
-        if (!s) return s.error();
-        return ok(json::settingsToJson(s.value(), json::Masking::kNone));
+        return ok(json::settingsToJson(TRY(inv.putSettings("", values, r.actor)), json::Masking::kNone));
     }
     return methodNotAllowed("GET, PUT");
 }
 
 ApiResult licenceRoute(Inventory& inv, const ApiRequest& r) {
     if (r.method != "GET") return methodNotAllowed("GET");
-    auto l = inv.licence();
-    if (!l) return l.error();
+    const LicenceUsage l = TRY(inv.licence());
     auto o = json::newObject();
-    o->set("extensions_allowed", l.value().allowed);
-    o->set("extensions_used", l.value().used);
+    o->set("extensions_allowed", l.allowed);
+    o->set("extensions_used", l.used);
     return ok(o);
 }
 
 ApiResult eventsRoute(Inventory& inv, const ApiRequest& r) {
     if (r.method != "GET") return methodNotAllowed("GET");
-    auto page = readPage(r);
-    if (!page) return page.error();
-    auto since = readSince(r);
-    if (!since) return since.error();
+    const Page page = TRY(readPage(r));
     EventFilter f;
-    f.since = since.value();
+    f.since = TRY(readSince(r));
     f.outcome = queryValue(r, "outcome");
     if (!f.outcome.empty() && f.outcome != "served" && f.outcome != "not_found" && f.outcome != "denied" &&
         f.outcome != "error")
@@ -127,22 +119,18 @@ ApiResult eventsRoute(Inventory& inv, const ApiRequest& r) {
         if (!m) return Error::invalid("bad filter", {{"mac", "must be a MAC address"}});
         f.mac = m->canonical();
     }
-    auto l = inv.listEvents(f, page.value());
-    if (!l) return l.error();
-    return ok(listing<Event>(l.value(), page.value(), [](const Event& e) { return json::toJson(e); }));
+    const Listing<Event> l = TRY(inv.listEvents(f, page));
+    return ok(listing<Event>(l, page, [](const Event& e) { return json::toJson(e); }));
 }
 
 ApiResult auditRoute(Inventory& inv, const ApiRequest& r) {
     if (r.method != "GET") return methodNotAllowed("GET");
     if (r.actor.role == Role::kInstaller) return forbidden(r.actor, "read the audit log");
-    auto page = readPage(r);
-    if (!page) return page.error();
-    auto since = readSince(r);
-    if (!since) return since.error();
-    AuditFilter f{queryValue(r, "entity"), queryValue(r, "entity_id"), since.value()};
-    auto l = inv.listAudit(f, page.value());
-    if (!l) return l.error();
-    return ok(listing<AuditEntry>(l.value(), page.value(), [](const AuditEntry& a) { return json::toJson(a); }));
+    const Page page = TRY(readPage(r));
+    const int64_t since = TRY(readSince(r));
+    AuditFilter f{queryValue(r, "entity"), queryValue(r, "entity_id"), since};
+    const Listing<AuditEntry> l = TRY(inv.listAudit(f, page));
+    return ok(listing<AuditEntry>(l, page, [](const AuditEntry& a) { return json::toJson(a); }));
 }
 
 }  // namespace

@@ -17,13 +17,12 @@ Result<Device> Inventory::createDevice(Device d, const Actor& actor) {
     validateDevice(d, errors);
     if (!errors.empty()) return Error::invalid("some fields are not valid", errors);
     Status st = writeTx([&](StoreTx& tx) -> Status {
-        auto existing = tx.getDevice(d.mac);
-        if (!existing) return existing.error();
-        if (existing.value())
+        const std::optional<Device> existing = TRY(tx.getDevice(d.mac));
+        if (existing)
             return Error{Code::kAlreadyExists, "duplicate",
                          "device " + MacAddress::parse(d.mac)->colons() + " already exists",
                          {{"mac", "is already in the inventory"}}, {}};
-        if (auto ins = tx.insertDevice(d); !ins) return ins;
+        TRY(tx.insertDevice(d));
         return audit(tx, actor, "create", "device", d.mac, "", deviceJson(d));
     });
     if (!st) return st.error();
@@ -32,36 +31,29 @@ Result<Device> Inventory::createDevice(Device d, const Actor& actor) {
 
 Result<Device> Inventory::getDevice(const std::string& mac) {
     std::optional<Device> found;
-    Status st = store_.read([&](StoreTx& tx) -> Status {
-        auto d = tx.getDevice(mac);
-        if (!d) return d.error();
-        found = d.value();
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        found = TRY(tx.getDevice(mac));
         return okStatus();
-    });
-    if (!st) return st.error();
+    }));
     if (!found) return Error::notFound("no device with MAC " + MacAddress::parse(mac)->colons());
     return *found;
 }
 
 Result<Listing<Device>> Inventory::listDevices(const DeviceFilter& filter, Page page) {
     Listing<Device> out;
-    Status st = store_.read([&](StoreTx& tx) -> Status {
-        auto l = tx.listDevices(filter, page);
-        if (!l) return l.error();
-        out = std::move(l).value();
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        out = TRY(tx.listDevices(filter, page));
         return okStatus();
-    });
-    if (!st) return st.error();
+    }));
     return out;
 }
 
 Result<Device> Inventory::editDevice(const std::string& mac, const DeviceEdit& edit, const Actor& actor) {
     Device next;
-    Status st = writeTx([&](StoreTx& tx) -> Status {
-        auto cur = tx.getDevice(mac);
-        if (!cur) return cur.error();
-        if (!cur.value()) return Error::notFound("no device with MAC " + MacAddress::parse(mac)->colons());
-        const Device before = *cur.value();
+    TRY(writeTx([&](StoreTx& tx) -> Status {
+        const std::optional<Device> cur = TRY(tx.getDevice(mac));
+        if (!cur) return Error::notFound("no device with MAC " + MacAddress::parse(mac)->colons());
+        const Device before = *cur;
         next = before;
         FieldErrors errors;
         std::optional<int64_t> version;
@@ -76,9 +68,7 @@ Result<Device> Inventory::editDevice(const std::string& mac, const DeviceEdit& e
         }
         // A new model must still hold every line bound to it.
         if (auto model = models_.findModel(next.make, next.model)) {
-            auto bound = tx.extensionsOnDevice(mac);
-            if (!bound) return bound.error();
-            for (const Extension& e : bound.value()) {
+            for (const Extension& e : TRY(tx.extensionsOnDevice(mac))) {
                 if (e.phone_reg > model->lines) {
                     return Error::invalid(
                         "some fields are not valid",
@@ -88,67 +78,56 @@ Result<Device> Inventory::editDevice(const std::string& mac, const DeviceEdit& e
                 }
             }
         }
-        if (auto up = tx.updateDevice(next); !up) return up;
+        TRY(tx.updateDevice(next));
         if (next.make != before.make || next.model != before.model || next.serial != before.serial ||
-            next.label != before.label) {
-            if (auto stale = configChanged(tx, mac); !stale) return stale;
-        }
+            next.label != before.label)
+            TRY(configChanged(tx, mac));
         return audit(tx, actor, "update", "device", mac, deviceJson(before), deviceJson(next));
-    });
-    if (!st) return st.error();
+    }));
     return next;
 }
 
 Result<std::vector<StagingEntry>> Inventory::staging(const std::string& site) {
     std::vector<StagingEntry> out;
-    Status st = store_.read([&](StoreTx& tx) -> Status {
+    TRY(store_.read([&](StoreTx& tx) -> Status {
         DeviceFilter f;
         f.label = site;
-        auto l = tx.listDevices(f, Page{int64_t{1} << 40, 0});
-        if (!l) return l.error();
-        for (Device& d : l.value().items) {
+        Listing<Device> devices = TRY(tx.listDevices(f, Page{int64_t{1} << 40, 0}));
+        for (Device& d : devices.items) {
             StagingEntry entry;
-            auto lines = tx.extensionsOnDevice(d.mac);
-            if (!lines) return lines.error();
-            for (const Extension& e : lines.value()) entry.extensions.push_back(e.extension);
+            for (const Extension& e : TRY(tx.extensionsOnDevice(d.mac))) entry.extensions.push_back(e.extension);
             entry.device = std::move(d);
             out.push_back(std::move(entry));
         }
         return okStatus();
-    });
-    if (!st) return st.error();
+    }));
     return out;
 }
 
 Status Inventory::deleteDevice(const std::string& mac, bool force, const Actor& actor) {
     return writeTx([&](StoreTx& tx) -> Status {
-        auto cur = tx.getDevice(mac);
-        if (!cur) return cur.error();
-        if (!cur.value()) return Error::notFound("no device with MAC " + MacAddress::parse(mac)->colons());
-        auto bound = tx.extensionsOnDevice(mac);
-        if (!bound) return bound.error();
-        if (!bound.value().empty() && !force) {
+        const std::optional<Device> cur = TRY(tx.getDevice(mac));
+        if (!cur) return Error::notFound("no device with MAC " + MacAddress::parse(mac)->colons());
+        const std::vector<Extension> bound = TRY(tx.extensionsOnDevice(mac));
+        if (!bound.empty() && !force) {
             std::vector<std::string> refs;
-            for (const Extension& e : bound.value())
+            for (const Extension& e : bound)
                 refs.push_back("extension " + e.extension + " is on line " + std::to_string(e.phone_reg));
             return Error{Code::kConflict, "device_in_use",
                          "the device still carries extensions; delete with ?force=true to unbind them",
                          {}, refs};
         }
         // Forced: the extensions stay, unbound from the phone that is going away.
-        for (Extension e : bound.value()) {
+        for (Extension e : bound) {
             const Extension before = e;
             e.mac.clear();
             e.phone_reg = 0;
-            if (auto up = tx.updateExtension(e); !up) return up;
-            if (auto a = audit(tx, actor, "unbind", "extension", e.extension, auditJson(before, nullptr),
-                               auditJson(e, &before));
-                !a)
-                return a;
+            TRY(tx.updateExtension(e));
+            TRY(audit(tx, actor, "unbind", "extension", e.extension, auditJson(before, nullptr),
+                      auditJson(e, &before)));
         }
-        if (auto del = tx.deleteDevice(mac); !del) return del;
-        return audit(tx, actor, force ? "delete_forced" : "delete", "device", mac,
-                     deviceJson(*cur.value()), "");
+        TRY(tx.deleteDevice(mac));
+        return audit(tx, actor, force ? "delete_forced" : "delete", "device", mac, deviceJson(*cur), "");
     });
 }
 

@@ -28,10 +28,9 @@ bool isIp(const std::string& ip) {
 
 // The extension named `extension`, or NotFound.
 Result<Extension> existing(StoreTx& tx, const std::string& extension) {
-    auto cur = tx.getExtension(extension);
-    if (!cur) return cur.error();
-    if (!cur.value()) return Error::notFound("no extension " + extension);
-    return *cur.value();
+    std::optional<Extension> cur = TRY(tx.getExtension(extension));
+    if (!cur) return Error::notFound("no extension " + extension);
+    return std::move(*cur);
 }
 
 }  // namespace
@@ -48,17 +47,15 @@ std::string Inventory::auditJson(const Extension& e, const Extension* before) co
 }
 
 Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor) {
-    auto found = tx.getDevice(e.mac);
-    if (!found) return found.error();
-    auto bound = tx.extensionsOnDevice(e.mac);
-    if (!bound) return bound.error();
+    const std::optional<Device> found = TRY(tx.getDevice(e.mac));
+    const std::vector<Extension> bound = TRY(tx.extensionsOnDevice(e.mac));
     std::vector<const Extension*> others;
-    for (const Extension& o : bound.value()) {
+    for (const Extension& o : bound) {
         if (o.id != e.id) others.push_back(&o);
     }
     Device device;
-    if (found.value()) {
-        device = *found.value();
+    if (found) {
+        device = *found;
         const Device before = device;
         const bool make_changed = !e.phone_make.empty() && e.phone_make != device.make;
         const bool model_changed = !e.phone_model.empty() && e.phone_model != device.model;
@@ -80,20 +77,17 @@ Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, con
             }
         }
         if (make_changed || model_changed || claimed) {
-            if (auto st = tx.updateDevice(device); !st) return st;
-            if (auto a = audit(tx, actor, "update", "device", device.mac, json::stringify(json::toJson(before)),
-                               json::stringify(json::toJson(device)));
-                !a)
-                return a;
+            TRY(tx.updateDevice(device));
+            TRY(audit(tx, actor, "update", "device", device.mac, json::stringify(json::toJson(before)),
+                      json::stringify(json::toJson(device))));
         }
     } else {
         device.mac = e.mac;
         device.make = e.phone_make;
         device.model = e.phone_model;
         device.state = staging::next(DeviceState::kNew, staging::Input::kClaimed);
-        if (auto st = tx.insertDevice(device); !st) return st;
-        if (auto a = audit(tx, actor, "create", "device", device.mac, "", json::stringify(json::toJson(device))); !a)
-            return a;
+        TRY(tx.insertDevice(device));
+        TRY(audit(tx, actor, "create", "device", device.mac, "", json::stringify(json::toJson(device))));
     }
     e.phone_make = device.make;
     e.phone_model = device.model;
@@ -142,14 +136,13 @@ Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::opti
     if (!errors.empty()) return invalidFields(errors);
 
     if (!before) {
-        auto existing = tx.getExtension(e.extension);
-        if (!existing) return existing.error();
-        if (existing.value())
+        const std::optional<Extension> existing = TRY(tx.getExtension(e.extension));
+        if (existing)
             return Error{Code::kAlreadyExists, "duplicate", "extension " + e.extension + " already exists",
                          {{"extension", "is already taken"}}, {}};
     }
     if (!e.mac.empty()) {
-        if (auto st = bindDevice(tx, e, errors, actor); !st) return st;
+        TRY(bindDevice(tx, e, errors, actor));
         if (!errors.empty()) return invalidFields(errors);
     } else {
         e.phone_make.clear();
@@ -158,11 +151,10 @@ Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::opti
     // Moving the last primary extension off a phone would strand its SIP-VIRTUAL ones.
     if (before && !before->mac.empty() && before->device_type != DeviceType::kSipVirtual &&
         (e.mac != before->mac || e.device_type == DeviceType::kSipVirtual)) {
-        auto left = tx.extensionsOnDevice(before->mac);
-        if (!left) return left.error();
+        const std::vector<Extension> left = TRY(tx.extensionsOnDevice(before->mac));
         bool primary_left = false;
         std::string stranded;
-        for (const Extension& o : left.value()) {
+        for (const Extension& o : left) {
             if (o.id == e.id) continue;
             if (o.device_type == DeviceType::kSipVirtual) {
                 stranded = o.extension;
@@ -177,12 +169,11 @@ Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::opti
         }
     }
     if (usesLicence(e.device_type) && (!before || !usesLicence(before->device_type))) {
-        auto used = tx.countLicensed();
-        if (!used) return used.error();
-        if (used.value() >= options_.licence_limit) {
+        const int64_t used = TRY(tx.countLicensed());
+        if (used >= options_.licence_limit) {
             return Error::conflict("license_limit_reached",
                                    "the licence allows " + std::to_string(options_.licence_limit) +
-                                       " extensions and " + std::to_string(used.value()) +
+                                       " extensions and " + std::to_string(used) +
                                        " are in use; VIRTUAL and SIP-VIRTUAL extensions need none");
         }
     }
@@ -191,38 +182,31 @@ Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::opti
 }
 
 Result<Extension> Inventory::createExtension(Extension e, const Actor& actor) {
-    Status st = writeTx([&](StoreTx& tx) -> Status {
-        if (auto rules = checkExtensionRules(tx, e, std::nullopt, actor); !rules) return rules;
-        if (auto ins = tx.insertExtension(e); !ins) return ins;
-        if (auto stale = configChanged(tx, e.mac); !stale) return stale;
+    TRY(writeTx([&](StoreTx& tx) -> Status {
+        TRY(checkExtensionRules(tx, e, std::nullopt, actor));
+        TRY(tx.insertExtension(e));
+        TRY(configChanged(tx, e.mac));
         return audit(tx, actor, "create", "extension", e.extension, "", auditJson(e, nullptr));
-    });
-    if (!st) return st.error();
+    }));
     return effective(e);
 }
 
 Result<Extension> Inventory::getExtension(const std::string& extension) {
     std::optional<Extension> found;
-    Status st = store_.read([&](StoreTx& tx) -> Status {
-        auto e = tx.getExtension(extension);
-        if (!e) return e.error();
-        found = e.value();
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        found = TRY(tx.getExtension(extension));
         return okStatus();
-    });
-    if (!st) return st.error();
+    }));
     if (!found) return Error::notFound("no extension " + extension);
     return effective(*found);
 }
 
 Result<Listing<Extension>> Inventory::listExtensions(const ExtensionFilter& filter, Page page) {
     Listing<Extension> out;
-    Status st = store_.read([&](StoreTx& tx) -> Status {
-        auto l = tx.listExtensions(filter, page);
-        if (!l) return l.error();
-        out = std::move(l).value();
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        out = TRY(tx.listExtensions(filter, page));
         return okStatus();
-    });
-    if (!st) return st.error();
+    }));
     for (auto& e : out.items) e = effective(e);
     return out;
 }
@@ -230,10 +214,8 @@ Result<Listing<Extension>> Inventory::listExtensions(const ExtensionFilter& filt
 Result<Extension> Inventory::editExtension(const std::string& extension, const ExtensionEdit& edit,
                                            const Actor& actor) {
     Extension next;
-    Status st = writeTx([&](StoreTx& tx) -> Status {
-        auto cur = existing(tx, extension);
-        if (!cur) return cur.error();
-        const Extension before = cur.value();
+    TRY(writeTx([&](StoreTx& tx) -> Status {
+        const Extension before = TRY(existing(tx, extension));
         next = before;
         FieldErrors errors;
         std::optional<int64_t> version;
@@ -256,31 +238,25 @@ Result<Extension> Inventory::editExtension(const std::string& extension, const E
         // Moving to another phone without naming a line takes its first free line.
         if (next.mac != before.mac && next.phone_reg == before.phone_reg) next.phone_reg = 0;
         if (next.mac.empty() && next.device_type != DeviceType::kVirtual) next.phone_reg = 0;
-        if (auto rules = checkExtensionRules(tx, next, before, actor); !rules) return rules;
-        if (auto up = tx.updateExtension(next); !up) return up;
-        if (auto stale = configChanged(tx, before.mac); !stale) return stale;
-        if (auto stale = configChanged(tx, next.mac); !stale) return stale;
+        TRY(checkExtensionRules(tx, next, before, actor));
+        TRY(tx.updateExtension(next));
+        TRY(configChanged(tx, before.mac));
+        TRY(configChanged(tx, next.mac));
         return audit(tx, actor, "update", "extension", extension, auditJson(before, nullptr),
                      auditJson(next, &before));
-    });
-    if (!st) return st.error();
+    }));
     return effective(next);
 }
 
 Status Inventory::deleteExtension(const std::string& extension, bool force, const Actor& actor) {
     return writeTx([&](StoreTx& tx) -> Status {
-        auto cur = existing(tx, extension);
-        if (!cur) return cur.error();
-        const Extension& e = cur.value();
+        const Extension e = TRY(existing(tx, extension));
         std::vector<std::string> refs;
         if (!e.call_forward.empty()) refs.push_back("call forward is set to " + e.call_forward);
         if (e.voicemail_enabled) refs.push_back("voicemail is enabled");
-        auto forwarders = tx.forwardersTo(extension);
-        if (!forwarders) return forwarders.error();
-        for (const auto& f : forwarders.value()) refs.push_back("extension " + f + " forwards to it");
-        auto watchers = tx.blfWatchersOf(extension);
-        if (!watchers) return watchers.error();
-        for (const auto& w : watchers.value()) refs.push_back("extension " + w + " watches it with a BLF button");
+        for (const auto& f : TRY(tx.forwardersTo(extension))) refs.push_back("extension " + f + " forwards to it");
+        for (const auto& w : TRY(tx.blfWatchersOf(extension)))
+            refs.push_back("extension " + w + " watches it with a BLF button");
         if (!e.phone_group.empty()) refs.push_back("member of phone group " + e.phone_group);
         if (!e.mac.empty())
             refs.push_back("bound to phone " + macText(e.mac) + " line " + std::to_string(e.phone_reg));
@@ -289,8 +265,8 @@ Status Inventory::deleteExtension(const std::string& extension, bool force, cons
                          "extension " + extension + " is still in use; delete with ?force=true to confirm",
                          {}, refs};
         }
-        if (auto del = tx.deleteExtension(e.id); !del) return del;
-        if (auto stale = configChanged(tx, e.mac); !stale) return stale;
+        TRY(tx.deleteExtension(e.id));
+        TRY(configChanged(tx, e.mac));
         return audit(tx, actor, force ? "delete_forced" : "delete", "extension", extension,
                      auditJson(e, nullptr), "");
     });
@@ -306,35 +282,28 @@ Result<Extension> Inventory::setRegistration(const std::string& extension, const
     checkText("agent", reg.agent, kMaxNameLength, false, errors);
     if (!errors.empty()) return invalidFields(errors);
     Extension next;
-    Status st = writeTx([&](StoreTx& tx) -> Status {
-        auto cur = existing(tx, extension);
-        if (!cur) return cur.error();
-        const Extension before = cur.value();
+    TRY(writeTx([&](StoreTx& tx) -> Status {
+        const Extension before = TRY(existing(tx, extension));
         next = before;
         if (*status != before.status || !before.status_changed_at) next.status_changed_at = clock_.nowSeconds();
         next.status = *status;
         next.ip = reg.ip;
         next.port = reg.port;
         next.agent = reg.agent;
-        if (auto up = tx.updateRegistration(next); !up) return up;
+        TRY(tx.updateRegistration(next));
         return audit(tx, actor, "update", "registration", extension, auditJson(before, nullptr),
                      auditJson(next, &before));
-    });
-    if (!st) return st.error();
+    }));
     return effective(next);
 }
 
 Result<std::vector<Button>> Inventory::getButtons(const std::string& extension) {
     std::vector<Button> out;
-    Status st = store_.read([&](StoreTx& tx) -> Status {
-        auto cur = existing(tx, extension);
-        if (!cur) return cur.error();
-        auto b = tx.getButtons(cur.value().id);
-        if (!b) return b.error();
-        out = std::move(b).value();
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        const Extension cur = TRY(existing(tx, extension));
+        out = TRY(tx.getButtons(cur.id));
         return okStatus();
-    });
-    if (!st) return st.error();
+    }));
     return out;
 }
 
@@ -344,17 +313,14 @@ Result<std::vector<Button>> Inventory::setButtons(const std::string& extension,
     validateButtons(buttons, errors);
     if (!errors.empty()) return invalidFields(errors);
     std::sort(buttons.begin(), buttons.end(), [](const Button& a, const Button& b) { return a.index < b.index; });
-    Status st = writeTx([&](StoreTx& tx) -> Status {
-        auto cur = existing(tx, extension);
-        if (!cur) return cur.error();
-        auto before = tx.getButtons(cur.value().id);
-        if (!before) return before.error();
-        if (auto put = tx.replaceButtons(cur.value().id, buttons); !put) return put;
-        if (auto stale = configChanged(tx, cur.value().mac); !stale) return stale;
+    TRY(writeTx([&](StoreTx& tx) -> Status {
+        const Extension cur = TRY(existing(tx, extension));
+        const std::vector<Button> before = TRY(tx.getButtons(cur.id));
+        TRY(tx.replaceButtons(cur.id, buttons));
+        TRY(configChanged(tx, cur.mac));
         return audit(tx, actor, "update", "buttons", extension,
-                     json::stringify(json::toJson(before.value())), json::stringify(json::toJson(buttons)));
-    });
-    if (!st) return st.error();
+                     json::stringify(json::toJson(before)), json::stringify(json::toJson(buttons)));
+    }));
     return buttons;
 }
 

@@ -32,18 +32,11 @@ Status Inventory::audit(StoreTx& tx, const Actor& actor, const char* action, con
 
 Result<SettingsMap> Inventory::getSettings(const std::string& scope) {
     SettingsMap out = scope.empty() ? defaultSettings() : SettingsMap{};
-    Status st = store_.read([&](StoreTx& tx) -> Status {
-        if (!scope.empty()) {
-            auto d = tx.getDevice(scope);
-            if (!d) return d.error();
-            if (!d.value()) return Error::notFound("no device with MAC " + scope);
-        }
-        auto stored = tx.getSettings(scope);
-        if (!stored) return stored.error();
-        for (auto& [k, v] : stored.value()) out[k] = v;
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        if (!scope.empty() && !TRY(tx.getDevice(scope))) return Error::notFound("no device with MAC " + scope);
+        for (auto& [k, v] : TRY(tx.getSettings(scope))) out[k] = v;
         return okStatus();
-    });
-    if (!st) return st.error();
+    }));
     return out;
 }
 
@@ -55,101 +48,76 @@ Result<SettingsMap> Inventory::putSettings(const std::string& scope, const Setti
     }
     if (!errors.empty()) return Error::invalid("some settings are not valid", errors);
     SettingsMap result;
-    Status st = writeTx([&](StoreTx& tx) -> Status {
-        if (!scope.empty()) {
-            auto d = tx.getDevice(scope);
-            if (!d) return d.error();
-            if (!d.value()) return Error::notFound("no device with MAC " + scope);
-        }
-        auto before = tx.getSettings(scope);
-        if (!before) return before.error();
-        if (auto put = tx.putSettings(scope, values); !put) return put;
+    TRY(writeTx([&](StoreTx& tx) -> Status {
+        if (!scope.empty() && !TRY(tx.getDevice(scope))) return Error::notFound("no device with MAC " + scope);
+        const SettingsMap before = TRY(tx.getSettings(scope));
+        TRY(tx.putSettings(scope, values));
         // Global settings reach every phone: "" marks them all (staging::next
         // with kConfigEdited, applied by the store to every device at once).
-        if (auto stale = tx.markStale(scope); !stale) return stale;
-        for (const auto& key : removals) {
-            if (auto del = tx.deleteSetting(scope, key); !del) return del;
-        }
-        auto after = tx.getSettings(scope);
-        if (!after) return after.error();
+        TRY(tx.markStale(scope));
+        for (const auto& key : removals) TRY(tx.deleteSetting(scope, key));
+        const SettingsMap after = TRY(tx.getSettings(scope));
         result = scope.empty() ? defaultSettings() : SettingsMap{};
-        for (auto& [k, v] : after.value()) result[k] = v;
+        for (const auto& [k, v] : after) result[k] = v;
         const auto redact = [](const SettingsMap& m) {
             return json::stringify(json::settingsToJson(m, json::Masking::kSecrets));
         };
         return audit(tx, actor, "update", scope.empty() ? "settings" : "device_settings",
-                     scope.empty() ? "global" : scope, redact(before.value()), redact(after.value()));
-    });
-    if (!st) return st.error();
+                     scope.empty() ? "global" : scope, redact(before), redact(after));
+    }));
     return result;
 }
 
 Result<LicenceUsage> Inventory::licence() {
     LicenceUsage usage{options_.licence_limit, 0};
-    Status st = store_.read([&](StoreTx& tx) -> Status {
-        auto n = tx.countLicensed();
-        if (!n) return n.error();
-        usage.used = n.value();
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        usage.used = TRY(tx.countLicensed());
         return okStatus();
-    });
-    if (!st) return st.error();
+    }));
     return usage;
 }
 
 Result<std::string> Inventory::createToken(Role role, const std::string& name) {
     const std::string token = "prov_" + random_.alnum(40);
     ApiToken record{0, name, role, hasher_.sha256Hex(token), 0};
-    Status st = writeTx([&](StoreTx& tx) { return tx.insertToken(record); });
-    if (!st) return st.error();
+    TRY(writeTx([&](StoreTx& tx) { return tx.insertToken(record); }));
     return token;
 }
 
 Result<std::optional<ApiToken>> Inventory::authenticate(const std::string& token) {
     std::optional<ApiToken> found;
     const std::string hash = hasher_.sha256Hex(token);
-    Status st = store_.read([&](StoreTx& tx) -> Status {
-        auto t = tx.findToken(hash);
-        if (!t) return t.error();
-        found = t.value();
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        found = TRY(tx.findToken(hash));
         return okStatus();
-    });
-    if (!st) return st.error();
+    }));
     return found;
 }
 
 Result<int64_t> Inventory::tokenCount() {
     int64_t n = 0;
-    Status st = store_.read([&](StoreTx& tx) -> Status {
-        auto c = tx.countTokens();
-        if (!c) return c.error();
-        n = c.value();
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        n = TRY(tx.countTokens());
         return okStatus();
-    });
-    if (!st) return st.error();
+    }));
     return n;
 }
 
 Result<Listing<AuditEntry>> Inventory::listAudit(const AuditFilter& filter, Page page) {
     Listing<AuditEntry> out;
-    Status st = store_.read([&](StoreTx& tx) -> Status {
-        auto l = tx.listAudit(filter, page);
-        if (!l) return l.error();
-        out = std::move(l).value();
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        out = TRY(tx.listAudit(filter, page));
         return okStatus();
-    });
-    if (!st) return st.error();
+    }));
     return out;
 }
 
 Result<Listing<Event>> Inventory::listEvents(const EventFilter& filter, Page page) {
     Listing<Event> out;
-    Status st = store_.read([&](StoreTx& tx) -> Status {
-        auto l = tx.listEvents(filter, page);
-        if (!l) return l.error();
-        out = std::move(l).value();
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        out = TRY(tx.listEvents(filter, page));
         return okStatus();
-    });
-    if (!st) return st.error();
+    }));
     return out;
 }
 
@@ -157,13 +125,10 @@ Result<int64_t> Inventory::pruneEvents(int64_t keep_days, int64_t limit) {
     int64_t pruned = 0;
     const int64_t before = clock_.nowSeconds() - keep_days * 86400;
     // Not writeTx: events are not config, nothing to invalidate.
-    Status st = store_.write([&](StoreTx& tx) -> Status {
-        auto n = tx.pruneEvents(before, limit);
-        if (!n) return n.error();
-        pruned = n.value();
+    TRY(store_.write([&](StoreTx& tx) -> Status {
+        pruned = TRY(tx.pruneEvents(before, limit));
         return okStatus();
-    });
-    if (!st) return st.error();
+    }));
     return pruned;
 }
 

@@ -77,13 +77,11 @@ Result<std::string> TemplateSet::render(const RenderInput& in) const {
 namespace prov {
 
 Result<std::shared_ptr<const Bundle>> loadBundle(const std::string& dir) {
-    auto catalog = VendorCatalog::load(dir);
-    if (!catalog) return catalog.error();
-    auto templates = TemplateSet::load(catalog.value());
-    if (!templates) return templates.error();
+    VendorCatalog catalog = TRY(VendorCatalog::load(dir));
+    std::shared_ptr<const TemplateSet> templates = TRY(TemplateSet::load(catalog));
     auto bundle = std::make_shared<Bundle>();
-    bundle->catalog = std::move(catalog).value();
-    bundle->templates = templates.value();
+    bundle->catalog = std::move(catalog);
+    bundle->templates = std::move(templates);
     return std::shared_ptr<const Bundle>(bundle);
 }
 

@@ -7,49 +7,38 @@ namespace prov {
 
 Result<std::optional<DeviceProfile>> DeviceResolver::resolve(const std::string& mac) {
     std::optional<DeviceProfile> out;
-    Status st = store_.read([&](StoreTx& tx) -> Status {
-        auto device = tx.getDevice(mac);
-        if (!device) return device.error();
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        const std::optional<Device> device = TRY(tx.getDevice(mac));
         // A phone seen but never added (unassigned) has nothing to be given yet.
-        if (!device.value() || device.value()->state == DeviceState::kUnassigned) return okStatus();
+        if (!device || device->state == DeviceState::kUnassigned) return okStatus();
         DeviceProfile p;
-        p.device = *device.value();
-        auto lines = tx.extensionsOnDevice(mac);
-        if (!lines) return lines.error();
-        p.lines = std::move(lines).value();
+        p.device = *device;
+        p.lines = TRY(tx.extensionsOnDevice(mac));
         // Keys: every line's buttons, the first line's winning where two
         // claim the same key. A button's own `line` names the phone line.
         std::set<int> taken;
         for (const Extension& e : p.lines) {
-            auto buttons = tx.getButtons(e.id);
-            if (!buttons) return buttons.error();
-            for (const Button& b : buttons.value()) {
+            for (const Button& b : TRY(tx.getButtons(e.id))) {
                 if (taken.insert(b.index).second) p.keys.push_back(b);
             }
         }
         std::sort(p.keys.begin(), p.keys.end(), [](const Button& a, const Button& b) { return a.index < b.index; });
         p.settings = defaultSettings();
         for (const std::string& scope : {std::string(), mac}) {
-            auto s = tx.getSettings(scope);
-            if (!s) return s.error();
-            for (auto& [k, v] : s.value()) p.settings[k] = v;
+            for (auto& [k, v] : TRY(tx.getSettings(scope))) p.settings[k] = v;
         }
         out = std::move(p);
         return okStatus();
-    });
-    if (!st) return st.error();
+    }));
     return out;
 }
 
 Result<SettingsMap> DeviceResolver::globalSettings() {
     SettingsMap out = defaultSettings();
-    Status st = store_.read([&](StoreTx& tx) -> Status {
-        auto s = tx.getSettings("");
-        if (!s) return s.error();
-        for (auto& [k, v] : s.value()) out[k] = v;
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        for (auto& [k, v] : TRY(tx.getSettings(""))) out[k] = v;
         return okStatus();
-    });
-    if (!st) return st.error();
+    }));
     return out;
 }
 

@@ -33,12 +33,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
     // An in-memory database exists once per connection, so it gets exactly one.
     const size_t max = path == ":memory:" ? 1 : 16;
     std::unique_ptr<SqliteStore> store(new SqliteStore(path, clock, max));
-    auto version = store->schemaVersion();
-    if (!version) return version.error();
-    if (version.value() > latestVersion()) {
+    const int version = TRY(store->schemaVersion());
+    if (version > latestVersion()) {
         return Error{Code::kUnavailable, "schema_too_new",
                      "the store at " + path + " has schema version " +
-                         std::to_string(version.value()) + " but this provisioner knows up to " +
+                         std::to_string(version) + " but this provisioner knows up to " +
                          std::to_string(latestVersion()) + "; upgrade the provisioner",
                      {}, {}};
     }
@@ -48,9 +47,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
 int SqliteStore::latestVersion() { return sqlite::migrations().back().version; }
 
 Result<std::unique_ptr<sqlite::Connection>> SqliteStore::connect() {
-    auto conn = sqlite::Connection::open(path_);
-    if (!conn) return conn.error();
-    auto& c = *conn.value();
+    std::unique_ptr<sqlite::Connection> conn = TRY(sqlite::Connection::open(path_));
+    auto& c = *conn;
     // WAL lets phones' reads run beside admin writes; NORMAL sync is durable
     // across application crashes, and the WAL is checkpointed by SQLite.
     for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
@@ -97,7 +95,7 @@ Status SqliteStore::run(const Work& work, const char* begin, bool bulk) {
     auto lease = TRY(acquire());
     auto& conn = *lease;
     if (!bulk) return runIn(conn, work, begin);
-    if (auto st = conn.execCached("PRAGMA cache_size=-32768"); !st) return st;
+    TRY(conn.execCached("PRAGMA cache_size=-32768"));
     Status result = runIn(conn, work, begin);
     (void)conn.execCached("PRAGMA cache_size=-2000");
     return result;
@@ -132,27 +130,22 @@ Status SqliteStore::readBulk(const Work& work) { return run(work, "BEGIN DEFERRE
 Status SqliteStore::writeBulk(const Work& work) { return run(work, "BEGIN IMMEDIATE", true); }
 
 Result<int> SqliteStore::schemaVersion() {
-    auto lease = acquire();
-    if (!lease) return lease.error();
-    auto& conn = *lease.value();
-    if (auto st = conn.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                            " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-                            " applied_at INTEGER NOT NULL)");
-        !st)
-        return st.error();
+    auto lease = TRY(acquire());
+    auto& conn = *lease;
+    TRY(conn.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                  " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                  " applied_at INTEGER NOT NULL)"));
     sqlite::Stmt q(conn, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     if (!q.step()) return Error::internal("store: cannot read the schema version: " + conn.lastError());
     return static_cast<int>(q.integer(0));
 }
 
 Result<MigrationReport> SqliteStore::migrate() {
-    auto from = schemaVersion();
-    if (!from) return from.error();
-    MigrationReport report{from.value(), from.value(), {}};
-    auto lease = acquire();
-    if (!lease) return lease.error();
-    auto& conn = *lease.value();
-    if (auto st = conn.exec("BEGIN IMMEDIATE"); !st) return st.error();
+    const int from = TRY(schemaVersion());
+    MigrationReport report{from, from, {}};
+    auto lease = TRY(acquire());
+    auto& conn = *lease;
+    TRY(conn.exec("BEGIN IMMEDIATE"));
     for (const auto& m : sqlite::migrations()) {
         if (m.version <= report.to_version) continue;
         if (auto st = conn.exec(std::string(m.sql)); !st) {
@@ -170,19 +163,17 @@ Result<MigrationReport> SqliteStore::migrate() {
         report.to_version = m.version;
         report.applied.push_back(std::to_string(m.version) + " " + std::string(m.name));
     }
-    if (auto st = conn.exec("COMMIT"); !st) return st.error();
+    TRY(conn.exec("COMMIT"));
     return report;
 }
 
 Status SqliteStore::backup(const std::string& destination) {
     const std::string temp = destination + ".partial";
     std::remove(temp.c_str());
-    auto dest = sqlite::Connection::open(temp);
-    if (!dest) return dest.error();
-    auto lease = acquire();
-    if (!lease) return lease.error();
-    sqlite3_backup* b = sqlite3_backup_init(dest.value()->handle(), "main", (*lease.value()).handle(), "main");
-    if (!b) return Error::internal("backup: " + dest.value()->lastError());
+    std::unique_ptr<sqlite::Connection> dest = TRY(sqlite::Connection::open(temp));
+    auto lease = TRY(acquire());
+    sqlite3_backup* b = sqlite3_backup_init(dest->handle(), "main", (*lease).handle(), "main");
+    if (!b) return Error::internal("backup: " + dest->lastError());
     // One step copies every page inside a single read transaction, so the
     // copy is the database as it was at one moment, writers or not.
     const int rc = sqlite3_backup_step(b, -1);
@@ -191,17 +182,16 @@ Status SqliteStore::backup(const std::string& destination) {
         std::remove(temp.c_str());
         return Error::internal(std::string("backup failed: ") + sqlite3_errstr(rc));
     }
-    (void)dest.value()->exec("PRAGMA journal_mode=DELETE");
-    dest.value().reset();
+    (void)dest->exec("PRAGMA journal_mode=DELETE");
+    dest.reset();
     if (std::rename(temp.c_str(), destination.c_str()) != 0)
         return Error::internal("backup: cannot move the copy to " + destination);
     return okStatus();
 }
 
 Result<std::string> SqliteStore::integrityCheck() {
-    auto lease = acquire();
-    if (!lease) return lease.error();
-    sqlite::Stmt q(*lease.value(), std::string("PRAGMA integrity_check"));
+    auto lease = TRY(acquire());
+    sqlite::Stmt q(*lease, std::string("PRAGMA integrity_check"));
     std::string out;
     while (q.step()) {
         if (!out.empty()) out += "\n";
