@@ -1,12 +1,8 @@
 #pragma once
 
-// The provisioner command line:
-//   provisioner serve   [-c FILE] [-D key=value]...
-//   provisioner migrate [-c FILE] [-D key=value]...
-//   provisioner token create --role admin|installer|viewer [--name NAME] [-c FILE] [-D k=v]...
-//   provisioner backup FILE [-c FILE] [-D key=value]...
-//   provisioner import FILE [--dry-run] / export FILE [--secrets]
-//   provisioner staging [--site NAME] [--once] [--interval SECONDS]
+// The provisioner command line: `provisioner COMMAND [ARGS] [FLAGS] [-c FILE]
+// [-D key=value]...`. The commands, their flags and what each opens are the
+// table in command_table.cpp (`provisioner --help`).
 // Exit codes: 0 done, 2 usage, 65 a refused input file, 78 configuration, 1 anything else.
 
 #include <map>
@@ -17,23 +13,36 @@
 
 namespace prov::app {
 
+struct Invocation;
+
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitData = 65;  // EX_DATAERR: the input file is refused
 inline constexpr int kExitConfig = 78;
 
 struct CommandLine {
     std::vector<std::string> words;  // subcommand and its positional arguments
-    std::map<std::string, std::string> flags;  // --role admin -> {"role", "admin"}
+    std::map<std::string, std::string>
+        flags;  // --role admin -> {"role", "admin"}; --help -> {"help", "true"}
     ConfigSources sources;
 };
 
-// nullopt-like: an error message in `error` when the line cannot be parsed.
+// False, with the line to print in `error`, when the line cannot be parsed.
 bool parseCommandLine(int argc, char** argv, CommandLine& out, std::string& error);
 
+// Looks the command up in the table, checks its flags, reads the
+// configuration and runs it; the exit code.
 int runCommand(const CommandLine& cl);
-int runServe(const ServerConfig& config);
-int runStaging(const CommandLine& cl, const ServerConfig& config);
 
-std::string usage();
+// The commands' run functions, one per row of the table.
+int runServe(const ServerConfig& config);
+int runMigrate(const Invocation& in);
+int runToken(const Invocation& in);
+int runBackup(const Invocation& in);
+int runRender(const Invocation& in);
+int runImport(const Invocation& in);
+int runExport(const Invocation& in);
+int runStaging(const Invocation& in);
+int runConfig(const Invocation& in);
+int runHelp(const Invocation& in);
 
 }  // namespace prov::app

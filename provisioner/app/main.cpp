@@ -1,5 +1,6 @@
 #include <iostream>
 
+#include "provisioner/app/command_table.h"
 #include "provisioner/app/commands.h"
 
 int main(int argc, char** argv) {

@@ -1,6 +1,7 @@
 #pragma once
 
-// The objects a command needs, built from a ServerConfig in one place.
+// The objects a command needs, built from a ServerConfig in one place; a
+// command opens only what its row in the command table names.
 
 #include <memory>
 
@@ -16,11 +17,20 @@
 
 namespace prov::app {
 
+// What a command needs opened.
+enum class Needs {
+    kNothing,            // help, config --reference
+    kStore,              // the store and the inventory on it (no vendor catalog)
+    kStoreAndTemplates,  // and the vendor catalog and templates (import checks models)
+    kEverything,         // and the access policy, event recorder and provisioning service
+};
+
+// Members are null beyond what was asked for.
 struct Services {
     ServerConfig config;
     SystemClock clock;
     std::unique_ptr<SqliteStore> store;
-    std::unique_ptr<BundleSource> bundles;
+    std::unique_ptr<BundleSource> bundles;  // kStoreAndTemplates and kEverything
     std::unique_ptr<tls::CtrDrbgRandom> random;
     tls::Sha256Hasher hasher;
     std::unique_ptr<Inventory> inventory;
@@ -37,9 +47,15 @@ struct Services {
 
 enum class Migrate { kYes, kNo };
 
-// Opens the store (creating its folder), optionally migrates it, loads the
-// vendor templates and wires everything. A failure is one line to print.
-Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Migrate migrate,
-                                               MigrationReport* report = nullptr);
+// Opens the store (creating its folder), migrates it or checks that it is
+// migrated, then, as `needs` says, loads the vendor templates and wires the
+// rest. A failure is one line to print.
+Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Needs needs,
+                                               Migrate migrate, MigrationReport* report = nullptr);
+// Everything (serve).
+inline Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Migrate migrate,
+                                                      MigrationReport* report = nullptr) {
+    return openServices(config, Needs::kEverything, migrate, report);
+}
 
 }  // namespace prov::app

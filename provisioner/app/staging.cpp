@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "provisioner/app/command_table.h"
 #include "provisioner/app/commands.h"
 #include "provisioner/app/services.h"
 #include "provisioner/core/mac_address.h"
@@ -61,17 +62,16 @@ std::string screen(const std::vector<StagingEntry>& list, const std::string& sit
 
 }  // namespace
 
-int runStaging(const CommandLine& cl, const ServerConfig& config) {
-    if (cl.words.size() != 1) {
-        std::cerr << "provisioner: usage: staging [--site NAME] [--once] [--interval SECONDS]\n";
+int runStaging(const Invocation& in) {
+    if (in.line.words.size() != 1) {
+        std::cerr << "provisioner: usage: provisioner " << usageLine(in.command) << "\n";
         return kExitUsage;
     }
-    const auto site_it = cl.flags.find("site");
-    const std::string site = site_it == cl.flags.end() ? "" : site_it->second;
+    const std::string site = in.flag("site");
     int interval = 2;
-    if (auto it = cl.flags.find("interval"); it != cl.flags.end()) {
+    if (in.has("interval")) {
         try {
-            interval = std::stoi(it->second);
+            interval = std::stoi(in.flag("interval"));
         } catch (const std::exception&) {
             interval = 0;
         }
@@ -80,12 +80,12 @@ int runStaging(const CommandLine& cl, const ServerConfig& config) {
             return kExitUsage;
         }
     }
-    auto s = openServices(config, Migrate::kNo);
+    auto s = in.open(Migrate::kNo);
     if (!s) {
         std::cerr << "provisioner: " << s.error().message << "\n";
         return 1;
     }
-    const bool live = cl.flags.count("once") == 0 && isatty(STDOUT_FILENO);
+    const bool live = !in.has("once") && isatty(STDOUT_FILENO);
     if (live) {
         std::signal(SIGINT, [](int) { g_stop = 1; });
         std::signal(SIGTERM, [](int) { g_stop = 1; });

@@ -1,13 +1,9 @@
 #include "provisioner/render/timezone.h"
 
+#include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <ctime>
-#include <map>
-#include <mutex>
 
-#include <sys/stat.h>
+#include "provisioner/render/zone_database.h"
 
 namespace prov {
 
@@ -18,61 +14,42 @@ std::optional<int> parseOffset(const std::string& tz) {
     int h = 0, m = 0;
     char extra = 0;
     if (std::sscanf(tz.c_str() + 1, "%d:%d%c", &h, &m, &extra) == 2 ||
-        (std::sscanf(tz.c_str() + 1, "%d%c", &h, &extra) == 1 && tz.find(':') == std::string::npos)) {
+        (std::sscanf(tz.c_str() + 1, "%d%c", &h, &extra) == 1 &&
+         tz.find(':') == std::string::npos)) {
         const int minutes = h * 60 + m;
         return tz[0] == '-' ? -minutes : minutes;
     }
     return std::nullopt;
 }
 
-// Zone files start with the TZif magic; zone.tab, leapseconds and the like do not.
-bool isZoneFile(const std::string& path) {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) return false;
-    char magic[4] = {0};
-    const size_t n = std::fread(magic, 1, 4, f);
-    std::fclose(f);
-    return n == 4 && std::memcmp(magic, "TZif", 4) == 0;
-}
-
-// IANA names go through the C library, which reads the zone from TZ: that is
-// process state, so it is switched under a lock and the answer cached.
-std::optional<int> ianaOffset(const std::string& name) {
-    static std::mutex mutex;
-    static std::map<std::string, std::pair<std::time_t, std::optional<int>>> cache;
-    std::lock_guard lock(mutex);
-    const std::time_t now = std::time(nullptr);
-    if (auto it = cache.find(name); it != cache.end() && now - it->second.first < 3600) return it->second.second;
-    std::optional<int> result;
-    struct stat st{};
-    if (name == "UTC" || name == "GMT") {
-        result = 0;
-    } else if (!name.empty() && name[0] != '/' && name.find("..") == std::string::npos &&
-               stat(("/usr/share/zoneinfo/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-               isZoneFile("/usr/share/zoneinfo/" + name)) {
-        const char* old = std::getenv("TZ");
-        const std::string saved = old ? old : "";
-        setenv("TZ", name.c_str(), 1);
-        tzset();
-        std::tm tm{};
-        localtime_r(&now, &tm);
-        result = static_cast<int>(tm.tm_gmtoff / 60);
-        if (old) {
-            setenv("TZ", saved.c_str(), 1);
-        } else {
-            unsetenv("TZ");
-        }
-        tzset();
-    }
-    cache[name] = {now, result};
-    return result;
+std::shared_ptr<const tz::Zone> findZone(const std::string& name, int64_t utc) {
+    return tz::ZoneDatabase::system().find(name, utc);
 }
 
 }  // namespace
 
-std::optional<int> utcOffsetMinutes(const std::string& timezone) {
+std::optional<int> utcOffsetMinutes(const std::string& timezone, int64_t utc) {
     if (auto off = parseOffset(timezone)) return off;
-    return ianaOffset(timezone);
+    // These two hold even on a system without a zone database.
+    if (timezone == "UTC" || timezone == "GMT") return 0;
+    const auto zone = findZone(timezone, utc);
+    if (!zone) return std::nullopt;
+    return tz::utcOffsetAt(*zone, utc) / 60;
+}
+
+std::optional<int> utcOffsetMinutes(const std::string& timezone) {
+    using namespace std::chrono;
+    return utcOffsetMinutes(timezone,
+                            duration_cast<seconds>(system_clock::now().time_since_epoch()).count());
+}
+
+std::optional<tz::PosixTz> zoneRules(const std::string& timezone, int64_t utc) {
+    if (auto off = parseOffset(timezone))
+        return tz::PosixTz{formatOffsetShort(*off), *off * 60, std::nullopt};
+    if (timezone == "UTC" || timezone == "GMT") return tz::PosixTz{timezone, 0, std::nullopt};
+    const auto zone = findZone(timezone, utc);
+    if (!zone) return std::nullopt;
+    return tz::rulesOf(*zone);
 }
 
 std::string formatOffsetShort(int minutes) {

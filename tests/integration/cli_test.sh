@@ -190,10 +190,86 @@ test_usage() {
     [[ "$OUT" == *"token create"* ]] && ok || bad "help should list the commands"
 }
 
+# backup, export, token create, migrate and staging open the store alone: they
+# work from a folder without vendor-templates/, given only store.path.
+test_store_commands_anywhere() {
+    local dir="$WORK/anywhere" elsewhere="$WORK/empty-cwd" bin
+    mkdir -p "$dir" "$elsewhere"
+    bin="$(cd "$(dirname "$PROVISIONER_BIN")" && pwd)/$(basename "$PROVISIONER_BIN")"
+    # shellcheck disable=SC2046
+    run migrate $(store_args "$dir")
+    expect_rc 0 "migrate with the templates, to make the store"
+    local saved_bin=$PROVISIONER_BIN
+    PROVISIONER_BIN=$bin
+    pushd "$elsewhere" >/dev/null || return
+    [[ ! -e vendor-templates ]] && ok || bad "test validity: $elsewhere should hold no vendor-templates/"
+    run token create --role admin --name anywhere -D store.path="$dir/store.db"
+    expect_rc 0 "token create without vendor-templates/"
+    [[ "$OUT" =~ ^prov_[A-Za-z0-9]{40}$ ]] && ok || bad "token create from elsewhere should print a token, got '$OUT' / '$ERR'"
+    run backup "$dir/copy.db" -D store.path="$dir/store.db"
+    expect_rc 0 "backup without vendor-templates/"
+    [[ -s "$dir/copy.db" ]] && ok || bad "backup from elsewhere should write $dir/copy.db"
+    run export "$dir/inventory.csv" -D store.path="$dir/store.db"
+    expect_rc 0 "export without vendor-templates/"
+    [[ -s "$dir/inventory.csv" ]] && ok || bad "export from elsewhere should write the CSV header at least"
+    run migrate -D store.path="$dir/store.db"
+    expect_rc 0 "migrate without vendor-templates/"
+    run staging --once -D store.path="$dir/store.db"
+    expect_rc 0 "staging --once without vendor-templates/"
+    # The commands that render or check models still need the templates, and say so.
+    run import "$dir/inventory.csv" -D store.path="$dir/store.db"
+    expect_rc 1 "import without vendor-templates/"
+    expect_one_line "$ERR" "import without vendor-templates/: stderr"
+    [[ "$ERR" == *vendor-templates* ]] && ok || bad "the import error should name vendor-templates, got '$ERR'"
+    [[ ! -e var ]] && ok || bad "no command should create var/ in the working directory"
+    popd >/dev/null || return
+    PROVISIONER_BIN=$saved_bin
+}
+
+# The threads engine's keys are refused, from -D and from a file, with the reason.
+test_removed_keys() {
+    local dir="$WORK/removed"
+    mkdir -p "$dir"
+    printf '[http]\nmax_threads = 64\n' >"$dir/old.ini"
+    local c key args
+    for c in "http.engine|-D http.engine=threads" "http.overload_queue|-D http.overload_queue=5" \
+        "http.max_threads|-c $dir/old.ini"; do
+        key=${c%%|*}
+        args=${c#*|}
+        # shellcheck disable=SC2086,SC2046
+        run serve $(store_args "$dir") -D admin.port=0 -D http.port=0 -D https.port=0 -D tftp.port=0 $args
+        expect_rc 78 "serve $args"
+        expect_one_line "$ERR" "serve $args: stderr"
+        [[ "$ERR" == *"$key was removed: phones' HTTP and HTTPS always run on the event loops"* ]] && ok ||
+            bad "serve $args: the error should say $key was removed and why, got '$ERR'"
+    done
+    [[ ! -e "$dir/store.db" ]] && ok || bad "a removed key must stop serve before it creates the store"
+}
+
+# --help from the command table: every command, and each one's flags.
+test_help() {
+    run --help
+    expect_rc 0 "--help"
+    local c
+    for c in serve migrate "token create" backup render import export staging "config --reference"; do
+        [[ "$OUT" == *"  $c"* ]] && ok || bad "--help should list '$c', got '$OUT'"
+    done
+    run import --help
+    expect_rc 0 "import --help"
+    [[ "$OUT" == *"usage: provisioner import FILE"* && "$OUT" == *"--dry-run"* && "$OUT" == *"opens the store and the vendor templates"* ]] &&
+        ok || bad "import --help should give its usage, flags and what it opens, got '$OUT'"
+    run config --reference
+    expect_rc 0 "config --reference"
+    [[ "$OUT" == *'| `admin.tls` | bool | `false` |'* ]] && ok || bad "config --reference should list admin.tls, got '$OUT'"
+}
+
 test_token_create
 test_migrate
 test_bad_config
 test_backup_under_writes
 test_token_on_first_start_only
 test_usage
+test_store_commands_anywhere
+test_removed_keys
+test_help
 finish

@@ -1,8 +1,11 @@
-#include <catch2/catch.hpp>
-
-#include <fstream>
-
 #include "provisioner/app/server_config.h"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "provisioner/app/config_keys.h"
+#include "temp_dir.h"
 
 using namespace prov::app;
 
@@ -17,11 +20,9 @@ TEST_CASE("defaults are the developer ports") {
 }
 
 TEST_CASE("defines override the file, and bad values are one clear line") {
-    const std::string path = "/tmp/prov-config-test.ini";
-    {
-        std::ofstream out(path);
-        out << "[admin]\nport = 9191\nbind = 0.0.0.0\n[license]\nextensions = 5\n";
-    }
+    prov::testing::TempDir dir;
+    const std::string path =
+        dir.write("test.ini", "[admin]\nport = 9191\nbind = 0.0.0.0\n[license]\nextensions = 5\n");
     auto c = loadConfig({path, {{"admin.port", "0"}}});
     REQUIRE(c);
     CHECK(c.value().admin_port == 0);
@@ -35,6 +36,133 @@ TEST_CASE("defines override the file, and bad values are one clear line") {
     REQUIRE_FALSE(unknown);
     CHECK(unknown.error().message.find("admin.prot") != std::string::npos);
     CHECK_FALSE(loadConfig({"", {{"admin.bind", "localhost:1"}}}));
-    CHECK_FALSE(loadConfig({"/nonexistent.ini", {}}));
-    std::remove(path.c_str());
+    CHECK_FALSE(loadConfig({dir.path() + "/nonexistent.ini", {}}));
+}
+
+TEST_CASE("every default in the key table is a valid value of its key") {
+    auto c = loadConfig({});
+    REQUIRE(c);
+    const ServerConfig& d = c.value();
+    CHECK(d.templates_dir == "vendor-templates");
+    CHECK(d.https_client_cert == "optional");
+    CHECK(d.log_level == "information");
+    CHECK(d.admin_bind == "127.0.0.1");
+    CHECK(d.license_extensions == 100);
+    CHECK(d.admin_max_import_bytes == 64 << 20);
+    CHECK(d.tls_server_names.empty());
+    CHECK_FALSE(d.tls_legacy_phones);
+    CHECK_FALSE(d.admin_tls);
+    for (const ConfigKey& k : configKeys()) {
+        INFO(k.name);
+        ServerConfig config;
+        CHECK(applyKey(k, std::string(k.default_value), config));
+    }
+}
+
+TEST_CASE("each key's type fits the member it fills, and its line fits the reference") {
+    for (const ConfigKey& k : configKeys()) {
+        INFO(k.name);
+        switch (k.type) {
+            case KeyType::kInteger:
+                CHECK((std::holds_alternative<int ServerConfig::*>(k.field) ||
+                       std::holds_alternative<int64_t ServerConfig::*>(k.field)));
+                CHECK(k.min <= k.max);
+                if (std::holds_alternative<int ServerConfig::*>(k.field)) CHECK(k.max <= INT32_MAX);
+                break;
+            case KeyType::kBool:
+                CHECK(std::holds_alternative<bool ServerConfig::*>(k.field));
+                break;
+            case KeyType::kHostList:
+                CHECK(std::holds_alternative<std::vector<std::string> ServerConfig::*>(k.field));
+                break;
+            case KeyType::kText:
+            case KeyType::kNetworks:
+            case KeyType::kChoice:
+            case KeyType::kAddress:
+                CHECK(std::holds_alternative<std::string ServerConfig::*>(k.field));
+                break;
+        }
+        CHECK_FALSE(k.doc.empty());
+        CHECK(k.doc.find('|') == std::string_view::npos);
+        CHECK(k.doc.find('\n') == std::string_view::npos);
+        CHECK(findKey(k.name) == &k);
+    }
+}
+
+TEST_CASE("a value of each type is read, and a bad one is one line naming the key") {
+    struct Case {
+        const char* key;
+        const char* value;
+        const char* error;  // empty: accepted
+    };
+    const Case cases[] = {
+        {"http.port", "0", ""},
+        {"http.port", "65536",
+         "config: http.port must be an integer from 0 to 65535 (got '65536')"},
+        {"http.port", "-1", "config: http.port must be an integer from 0 to 65535 (got '-1')"},
+        {"http.port", "80x", "config: http.port must be an integer from 0 to 65535 (got '80x')"},
+        {"http.port", "", "config: http.port must be an integer from 0 to 65535 (got '')"},
+        {"admin.tls", "true", ""},
+        {"admin.tls", "yes", "config: admin.tls must be true or false (got 'yes')"},
+        {"https.client_cert", "required", ""},
+        {"https.client_cert", "maybe",
+         "config: https.client_cert must be none, optional or required (got 'maybe')"},
+        {"log.level", "chatty",
+         "config: log.level must be fatal, critical, error, warning, notice, information, debug or "
+         "trace (got "
+         "'chatty')"},
+        {"admin.bind", "::1", ""},
+        {"admin.bind", "localhost", "config: admin.bind must be an IP address (got 'localhost')"},
+        {"tls.server_names", " a.example , 192.0.2.1,", ""},
+        {"tls.server_names", "a.example,bad name",
+         "config: tls.server_names: 'bad name' is not a host name or address"},
+        {"store.path", "", "config: store.path must not be empty"},
+        {"ports.file", "", ""},
+        {"provisioning.allow_networks", "10.1.0.0/16, 2001:db8::/32", ""},
+        {"provisioning.allow_networks", "10.1.0.0/33", "config: provisioning.allow_networks: "},
+    };
+    for (const Case& c : cases) {
+        INFO(c.key << "=" << c.value);
+        auto r = loadConfig({"", {{c.key, c.value}}});
+        if (*c.error == 0) {
+            CHECK(r);
+        } else {
+            REQUIRE_FALSE(r);
+            CHECK_THAT(r.error().message, Catch::StartsWith(c.error));
+            CHECK(r.error().message.find('\n') == std::string::npos);
+        }
+    }
+    auto names =
+        loadConfig({"", {{"tls.server_names", " a.example , 192.0.2.1,"}, {"admin.tls", "true"}}});
+    REQUIRE(names);
+    CHECK(names.value().tls_server_names == std::vector<std::string>{"a.example", "192.0.2.1"});
+    CHECK(names.value().admin_tls);
+}
+
+TEST_CASE("the threads engine's keys are refused with the reason, from -D and from a file") {
+    for (const char* key : {"http.engine", "http.max_threads", "http.overload_queue"}) {
+        INFO(key);
+        auto r = loadConfig({"", {{key, "1"}}});
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message ==
+              "config: " + std::string(key) +
+                  " was removed: phones' HTTP and HTTPS always run on the event loops "
+                  "(http.loops, http.max_connections)");
+    }
+    prov::testing::TempDir dir;
+    auto r = loadConfig({dir.write("old.ini", "[http]\nport = 8080\nengine = threads\n"), {}});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("http.engine was removed") != std::string::npos);
+    CHECK_FALSE(findKey("http.engine"));
+}
+
+TEST_CASE("docs/config.md is the reference the key table generates") {
+    std::ifstream in(CONFIG_REFERENCE_MD, std::ios::binary);
+    REQUIRE(in);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    // On a failure: build/bin/provisioner config --reference > docs/config.md
+    CHECK(ss.str() == configReference());
+    for (const ConfigKey& k : configKeys())
+        CHECK(ss.str().find("| `" + std::string(k.name) + "` |") != std::string::npos);
 }

@@ -38,6 +38,42 @@ TEST_CASE("utcOffsetMinutes: offsets and zone names") {
     }
 }
 
+TEST_CASE("utcOffsetMinutes at a given time: daylight-saving time from the zone's rules") {
+    struct Case {
+        const char* tz;
+        int64_t at;
+        int minutes;
+    };
+    const Case cases[] = {
+        {"Europe/Paris", 1768478400, 60},          // 2026-01-15T12:00:00Z
+        {"Europe/Paris", 1784116800, 120},         // 2026-07-15T12:00:00Z
+        {"America/New_York", 1772953199, -300},    // 2026-03-08T06:59:59Z
+        {"America/New_York", 1772953200, -240},    // 2026-03-08T07:00:00Z
+        {"Australia/Lord_Howe", 1768435200, 660},  // 2026-01-15T00:00:00Z
+        {"Australia/Lord_Howe", 1784073600, 630},  // 2026-07-15T00:00:00Z
+        {"America/Sao_Paulo", 1768435200, -180},
+        {"+5:30", 1784073600, 330},
+        {"UTC", 1784073600, 0},
+    };
+    for (const Case& c : cases) {
+        INFO(c.tz << " at " << c.at);
+        CHECK(utcOffsetMinutes(c.tz, c.at) == c.minutes);
+    }
+}
+
+TEST_CASE("zoneRules: a fixed offset is a standard time all year") {
+    auto fixed = zoneRules("-05:30", 0);
+    REQUIRE(fixed);
+    CHECK(fixed->std_utc_offset == -330 * 60);
+    CHECK_FALSE(fixed->dst);
+    auto paris = zoneRules("Europe/Paris", 0);
+    REQUIRE(paris);
+    REQUIRE(paris->dst);
+    CHECK(paris->dst->utc_offset == 7200);
+    CHECK_FALSE(zoneRules("Nowhere", 0));
+    CHECK_FALSE(zoneRules("../../etc/passwd", 0));
+}
+
 TEST_CASE("utcOffsetMinutes: unknown names and malformed offsets") {
     const char* bad[] = {
         "Mars/Olympus_Mons",

@@ -1,0 +1,107 @@
+#include "provisioner/app/command_table.h"
+
+#include <algorithm>
+
+#include "provisioner/app/commands.h"
+
+namespace prov::app {
+
+namespace {
+
+int serve(const Invocation& in) { return runServe(in.config); }
+
+}  // namespace
+
+const std::vector<Command>& commands() {
+    // clang-format off
+    static const std::vector<Command> kCommands = {
+        {"serve", "", "run the provisioning server", {}, Needs::kEverything, true, serve},
+        {"migrate", "", "apply pending store migrations", {}, Needs::kStore, true, runMigrate},
+        {"token", "create", "print a new API token",
+         {{"role", "ROLE", "admin, installer or viewer", true}, {"name", "NAME", "a note on what it is for"}},
+         Needs::kStore, true, runToken},
+        {"backup", "FILE", "a consistent copy of the store, safe while serving", {},
+         Needs::kStore, true, runBackup},
+        {"render", "MAC FILE", "print exactly the bytes a phone would get",
+         {{"user-agent", "UA", "the phone's User-Agent, as it would send it"}}, Needs::kEverything, true,
+         runRender},
+        {"import", "FILE", "load a device inventory CSV, all or nothing ('-': stdin)",
+         {{"dry-run", "", "check and list the changes, store nothing"},
+          {"progress", "", "a line per step on standard error (a bar on a terminal anyway)"}},
+         Needs::kStoreAndTemplates, true, runImport},
+        {"export", "FILE", "write the inventory as CSV ('-': stdout)",
+         {{"secrets", "", "include SIP passwords"}}, Needs::kStore, true, runExport},
+        {"staging", "", "the devices of a site and how far each has come, live",
+         {{"site", "NAME", "only this site's devices"},
+          {"once", "", "print once and exit (also when not on a terminal)"},
+          {"interval", "SECONDS", "redraw every SECONDS, 1 to 3600 (default 2)"}},
+         Needs::kStore, true, runStaging},
+        {"config", "", "print every configuration key (docs/config.md)",
+         {{"reference", "", "the reference of every key", true}}, Needs::kNothing, false, runConfig},
+        {"help", "[COMMAND]", "list the commands, or one command's flags", {}, Needs::kNothing, false, runHelp},
+    };
+    // clang-format on
+    return kCommands;
+}
+
+const Command* findCommand(std::string_view name) {
+    for (const Command& c : commands()) {
+        if (c.name == name) return &c;
+    }
+    return nullptr;
+}
+
+bool isSwitch(std::string_view name) {
+    return std::any_of(commands().begin(), commands().end(), [&](const Command& c) {
+        return std::any_of(c.flags.begin(), c.flags.end(),
+                           [&](const Flag& f) { return f.name == name && f.value.empty(); });
+    });
+}
+
+std::string usageLine(const Command& command) {
+    std::string out(command.name);
+    if (!command.args.empty()) out += " " + std::string(command.args);
+    for (const Flag& f : command.flags) {
+        std::string flag =
+            "--" + std::string(f.name) + (f.value.empty() ? "" : " " + std::string(f.value));
+        out += " " + (f.required ? flag : "[" + flag + "]");
+    }
+    return out;
+}
+
+std::string usage() {
+    // A usage line wider than this has its summary on the next line.
+    constexpr size_t kWidth = 40;
+    std::string out = "usage: provisioner COMMAND [-c FILE] [-D key=value]...\ncommands:\n";
+    for (const Command& c : commands()) {
+        const std::string line = usageLine(c);
+        const std::string pad = line.size() < kWidth ? std::string(kWidth - line.size(), ' ')
+                                                     : "\n" + std::string(kWidth + 2, ' ');
+        out += "  " + line + pad + std::string(c.summary) + "\n";
+    }
+    out +=
+        "'provisioner COMMAND --help' for one command; the keys of -c and -D: 'provisioner config "
+        "--reference'\n";
+    return out;
+}
+
+std::string commandHelp(const Command& command) {
+    std::string out = "usage: provisioner " + usageLine(command) +
+                      (command.reads_config ? " [-c FILE] [-D key=value]..." : "") + "\n" +
+                      std::string(command.summary) + "\n";
+    size_t width = 0;
+    for (const Flag& f : command.flags) width = std::max(width, f.name.size() + f.value.size() + 3);
+    for (const Flag& f : command.flags) {
+        const std::string flag =
+            "--" + std::string(f.name) + (f.value.empty() ? "" : " " + std::string(f.value));
+        out += "  " + flag + std::string(width - flag.size() + 3, ' ') + std::string(f.doc) + "\n";
+    }
+    static const char* const kNeeds[] = {
+        "nothing", "the store", "the store and the vendor templates",
+        "the store, the vendor templates and the provisioning service"};
+    if (command.needs != Needs::kNothing)
+        out += "opens " + std::string(kNeeds[static_cast<int>(command.needs)]) + "\n";
+    return out;
+}
+
+}  // namespace prov::app

@@ -1,0 +1,221 @@
+#include "provisioner/app/config_keys.h"
+
+#include <Poco/Net/IPAddress.h>
+
+#include "provisioner/core/text.h"
+#include "provisioner/policy/network_list.h"
+
+namespace prov::app {
+
+namespace {
+
+using C = ServerConfig;
+using T = KeyType;
+
+// Each row names only the fields it uses; GCC 12 warns of the rest although
+// they have defaults (fixed in GCC 14).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+// clang-format off
+const ConfigKey kKeys[] = {
+    {.name = "store.path", .type = T::kText, .default_value = "var/provisioner.db",
+     .doc = "the SQLite extension store; its folder is created", .field = &C::store_path, .non_empty = true},
+    {.name = "templates.dir", .type = T::kText, .default_value = "vendor-templates",
+     .doc = "the vendor catalog and templates (`vendor-templates/README.md`)", .field = &C::templates_dir},
+    {.name = "templates.poll_seconds", .type = T::kInteger, .default_value = "2",
+     .doc = "how often `serve` looks for changed templates; 0: only on SIGHUP",
+     .field = &C::templates_poll_seconds, .min = 0, .max = 3600},
+    {.name = "firmware.dir", .type = T::kText, .default_value = "firmware",
+     .doc = "firmware images, served by name at the root over HTTP, HTTPS and TFTP", .field = &C::firmware_dir},
+    {.name = "certs.dir", .type = T::kText, .default_value = "certs",
+     .doc = "`server.crt` and `server.key` (generated when absent), `vendor-ca/<vendor>/*.pem`",
+     .field = &C::certs_dir},
+    {.name = "uploads.dir", .type = T::kText, .default_value = "var/uploads",
+     .doc = "where files phones upload are kept, a folder per MAC", .field = &C::uploads_dir},
+    {.name = "uploads.max_bytes", .type = T::kInteger, .default_value = "1048576",
+     .doc = "the largest upload or request body a phone may send", .field = &C::uploads_max_bytes,
+     .min = 0, .max = 64 << 20},
+    {.name = "http.port", .type = T::kInteger, .default_value = "8080",
+     .doc = "phones' HTTP port; 0 picks a free one", .field = &C::http_port, .min = 0, .max = 65535},
+    {.name = "http.bind", .type = T::kAddress, .default_value = "0.0.0.0",
+     .doc = "the address phones' HTTP listens on", .field = &C::http_bind},
+    {.name = "http.loops", .type = T::kInteger, .default_value = "2",
+     .doc = "event loops (threads) for each of phones' HTTP and HTTPS", .field = &C::http_loops,
+     .min = 1, .max = 64},
+    {.name = "http.max_connections", .type = T::kInteger, .default_value = "20000",
+     .doc = "open phone connections, HTTP and HTTPS each; past it 503 with Retry-After",
+     .field = &C::http_max_connections, .min = 1, .max = 1'000'000},
+    {.name = "https.port", .type = T::kInteger, .default_value = "8443",
+     .doc = "phones' HTTPS port; 0 picks a free one", .field = &C::https_port, .min = 0, .max = 65535},
+    {.name = "https.bind", .type = T::kAddress, .default_value = "0.0.0.0",
+     .doc = "the address phones' HTTPS listens on", .field = &C::https_bind},
+    {.name = "https.client_cert", .type = T::kChoice, .default_value = "optional",
+     .doc = "ask phones for a certificate; one chaining to its vendor's CA proves a MAC",
+     .field = &C::https_client_cert, .choices = "none,optional,required"},
+    {.name = "tls.server_names", .type = T::kHostList, .default_value = "",
+     .doc = "the names a generated server certificate is for", .field = &C::tls_server_names,
+     .shown_default = "host name, localhost, every local address"},
+    {.name = "tls.legacy_phones", .type = T::kBool, .default_value = "false",
+     .doc = "add CBC suites and RSA key exchange for old phones (no forward secrecy)",
+     .field = &C::tls_legacy_phones},
+    {.name = "policy.secrets_require_client_cert", .type = T::kBool, .default_value = "false",
+     .doc = "send SIP secrets only to phones whose certificate proved their MAC",
+     .field = &C::secrets_require_client_cert},
+    {.name = "provisioning.allow_networks", .type = T::kNetworks, .default_value = "",
+     .doc = "phones on these networks may get SIP secrets (others: only with a proven MAC)",
+     .field = &C::allow_networks, .shown_default = "loopback and the private ranges"},
+    {.name = "tftp.port", .type = T::kInteger, .default_value = "6969",
+     .doc = "phones' TFTP port; 0 picks a free one", .field = &C::tftp_port, .min = 0, .max = 65535},
+    {.name = "tftp.bind", .type = T::kAddress, .default_value = "0.0.0.0",
+     .doc = "the address TFTP listens on", .field = &C::tftp_bind},
+    {.name = "tftp.loops", .type = T::kInteger, .default_value = "2",
+     .doc = "event loops (threads) serving TFTP", .field = &C::tftp_loops, .min = 1, .max = 64},
+    {.name = "tftp.max_transfers", .type = T::kInteger, .default_value = "4096",
+     .doc = "TFTP transfers at once", .field = &C::tftp_max_transfers, .min = 1, .max = 1'000'000},
+    {.name = "tftp.max_per_source", .type = T::kInteger, .default_value = "512",
+     .doc = "TFTP transfers at once from one address", .field = &C::tftp_max_per_source,
+     .min = 1, .max = 1'000'000},
+    {.name = "admin.port", .type = T::kInteger, .default_value = "9090",
+     .doc = "the admin API's port; 0 picks a free one", .field = &C::admin_port, .min = 0, .max = 65535},
+    {.name = "admin.bind", .type = T::kAddress, .default_value = "127.0.0.1",
+     .doc = "the address the admin API listens on", .field = &C::admin_bind},
+    {.name = "admin.tls", .type = T::kBool, .default_value = "false",
+     .doc = "serve the admin API over HTTPS with the server certificate", .field = &C::admin_tls},
+    {.name = "admin.max_import_bytes", .type = T::kInteger, .default_value = "67108864",
+     .doc = "the largest CSV `POST /api/v1/imports` takes (64 MiB: about 650k rows)",
+     .field = &C::admin_max_import_bytes, .min = 1024, .max = int64_t{1} << 32},
+    {.name = "license.extensions", .type = T::kInteger, .default_value = "100",
+     .doc = "extensions the license allows", .field = &C::license_extensions, .min = 0, .max = 10'000'000},
+    {.name = "status.unknown_after", .type = T::kInteger, .default_value = "300",
+     .doc = "seconds after which an unreachable extension's registration reads as unknown",
+     .field = &C::status_unknown_after, .min = 1, .max = 86400 * 365},
+    {.name = "events.keep_days", .type = T::kInteger, .default_value = "90",
+     .doc = "days fetch events are kept, pruned at start and hourly; 0 keeps them",
+     .field = &C::events_keep_days, .min = 0, .max = 36500},
+    {.name = "devices.max_unassigned", .type = T::kInteger, .default_value = "10000",
+     .doc = "phones not in the inventory that are recorded, at most", .field = &C::devices_max_unassigned,
+     .min = 0, .max = 10'000'000},
+    {.name = "ports.file", .type = T::kText, .default_value = "",
+     .doc = "receives `{\"http\": N, \"https\": N, \"tftp\": N, \"admin\": N}` once bound",
+     .field = &C::ports_file, .shown_default = "none"},
+    {.name = "log.level", .type = T::kChoice, .default_value = "information",
+     .doc = "the least severe log line written (standard error)", .field = &C::log_level,
+     .choices = "fatal,critical,error,warning,notice,information,debug,trace"},
+};
+#pragma GCC diagnostic pop
+
+constexpr std::string_view kOneEngine =
+    "phones' HTTP and HTTPS always run on the event loops (http.loops, http.max_connections)";
+
+const RemovedKey kRemoved[] = {
+    {"http.engine", kOneEngine},
+    {"http.max_threads", kOneEngine},
+    {"http.overload_queue", kOneEngine},
+};
+// clang-format on
+
+Error bad(const ConfigKey& key, const std::string& must, const std::string& value) {
+    return Error::invalid("config: " + std::string(key.name) + " must be " + must + " (got '" +
+                          value + "')");
+}
+
+// "none,optional,required" -> "none, optional or required"
+std::string choiceList(std::string_view choices) {
+    std::string out(choices);
+    for (size_t i = out.find(','); i != std::string::npos; i = out.find(',', i + 2))
+        out.replace(i, 1, ", ");
+    const size_t last = out.rfind(", ");
+    if (last != std::string::npos) out.replace(last, 2, " or ");
+    return out;
+}
+
+bool isChoice(std::string_view choices, std::string_view value) {
+    size_t start = 0;
+    while (start <= choices.size()) {
+        size_t comma = choices.find(',', start);
+        if (comma == std::string_view::npos) comma = choices.size();
+        if (choices.substr(start, comma - start) == value) return true;
+        start = comma + 1;
+    }
+    return false;
+}
+
+Result<std::vector<std::string>> hostList(const ConfigKey& key, const std::string& value) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start < value.size()) {
+        size_t comma = value.find(',', start);
+        if (comma == std::string::npos) comma = value.size();
+        const std::string host = text::trim(std::string_view(value).substr(start, comma - start));
+        if (!host.empty() && !text::isHost(host))
+            return Error::invalid("config: " + std::string(key.name) + ": '" + host +
+                                  "' is not a host name or address");
+        if (!host.empty()) out.push_back(host);
+        start = comma + 1;
+    }
+    return out;
+}
+
+// The value checked against the key's type, or the line saying what it must be.
+Status check(const ConfigKey& key, const std::string& value) {
+    Poco::Net::IPAddress address;
+    switch (key.type) {
+        case T::kText:
+            if (key.non_empty && value.empty())
+                return Error::invalid("config: " + std::string(key.name) + " must not be empty");
+            return okStatus();
+        case T::kInteger:
+            if (!text::isDigits(value) || value.size() > 12 || std::stoll(value) < key.min ||
+                std::stoll(value) > key.max)
+                return bad(
+                    key,
+                    "an integer from " + std::to_string(key.min) + " to " + std::to_string(key.max),
+                    value);
+            return okStatus();
+        case T::kBool:
+            if (value != "true" && value != "false") return bad(key, "true or false", value);
+            return okStatus();
+        case T::kChoice:
+            if (!isChoice(key.choices, value)) return bad(key, choiceList(key.choices), value);
+            return okStatus();
+        case T::kAddress:
+            if (!Poco::Net::IPAddress::tryParse(value, address))
+                return bad(key, "an IP address", value);
+            return okStatus();
+        case T::kHostList:
+            return okStatus();  // each name is checked as it is split
+        case T::kNetworks:
+            if (value.empty()) return okStatus();
+            if (auto networks = policy::NetworkList::parse(value); !networks)
+                return Error::invalid("config: " + std::string(key.name) + ": " +
+                                      networks.error().message);
+            return okStatus();
+    }
+    return okStatus();
+}
+
+}  // namespace
+
+std::span<const ConfigKey> configKeys() { return kKeys; }
+std::span<const RemovedKey> removedKeys() { return kRemoved; }
+
+const ConfigKey* findKey(std::string_view name) {
+    for (const ConfigKey& k : kKeys) {
+        if (k.name == name) return &k;
+    }
+    return nullptr;
+}
+
+Status applyKey(const ConfigKey& key, const std::string& value, ServerConfig& config) {
+    TRY(check(key, value));
+    if (auto* m = std::get_if<std::string C::*>(&key.field)) config.*(*m) = value;
+    if (auto* m = std::get_if<int C::*>(&key.field))
+        config.*(*m) = static_cast<int>(std::stoll(value));
+    if (auto* m = std::get_if<int64_t C::*>(&key.field)) config.*(*m) = std::stoll(value);
+    if (auto* m = std::get_if<bool C::*>(&key.field)) config.*(*m) = value == "true";
+    if (auto* m = std::get_if<std::vector<std::string> C::*>(&key.field))
+        config.*(*m) = TRY(hostList(key, value));
+    return okStatus();
+}
+
+}  // namespace prov::app

@@ -1,0 +1,84 @@
+#pragma once
+
+// provisioner serve, in the shape of Poco's HTTPTimeServer::main: start the
+// front ends, wait for a signal, stop them.
+//
+//   Server server(config);
+//   TRY(server.start());      // or print its one line and exit 1
+//   server.wait(signals);     // SIGINT, SIGTERM end it; SIGHUP reloads
+//   server.stop();
+
+#include <Poco/Logger.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/ThreadPool.h>
+#include <signal.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "provisioner/app/ports_file.h"
+#include "provisioner/app/server_config.h"
+#include "provisioner/app/services.h"
+#include "provisioner/app/tls_contexts.h"
+#include "provisioner/http/loop_server.h"
+#include "provisioner/tftp/server.h"
+
+namespace prov::app {
+
+class Server {
+  public:
+    explicit Server(const ServerConfig& config);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Opens the services (migrating the store), prints the admin token on a
+    // store's first start, loads the TLS certificate, starts the phones'
+    // HTTP, HTTPS and TFTP and the admin API, and writes the ports file. An
+    // error is the one line to print, naming the key at fault.
+    Status start();
+
+    // Until SIGINT or SIGTERM (blocked in every thread by the caller): once a
+    // second, notice configuration changed by other processes, prune old
+    // events and look for changed templates; on SIGHUP, reload the templates
+    // and the certificate.
+    void wait(const sigset_t& signals);
+
+    // Stops the front ends and flushes the events still queued.
+    void stop();
+
+  private:
+    Status openServices();
+    Status startPhones();
+    Status startAdmin();
+    Result<std::unique_ptr<http::LoopServer>> startLoops(
+        const std::string& name, const std::string& bind, int port,
+        std::function<std::shared_ptr<tls::TlsServerContext>()> tls);
+
+    // The chores of wait().
+    void everySecond();
+    void pollStoreGeneration();
+    void pruneEvents();
+    void reloadTemplates();
+    void reloadCertificate();
+
+    const ServerConfig config_;
+    Poco::Logger& log_;
+    std::unique_ptr<Services> services_;
+    TlsContexts tls_contexts_;
+    // Declared before the front ends so that the admin API's threads outlive it.
+    Poco::ThreadPool admin_pool_{1, 8};
+    std::unique_ptr<http::LoopServer> http_;
+    std::unique_ptr<http::LoopServer> https_;
+    std::unique_ptr<tftp::Server> tftp_;
+    std::unique_ptr<Poco::Net::HTTPServer> admin_;
+    BoundPorts ports_;
+
+    std::string template_signature_;
+    int64_t ticks_ = 0;
+    bool prune_pending_ = false;
+    int64_t pruned_ = 0;
+};
+
+}  // namespace prov::app

@@ -1,0 +1,73 @@
+// What `serve` does while it waits (Server::wait): the once-a-second chores
+// and the SIGHUP reload.
+
+#include "provisioner/app/folder_signature.h"
+#include "provisioner/app/server.h"
+
+namespace prov::app {
+
+namespace {
+
+// Events are pruned a few thousand rows a second, so the event writer is
+// never held up for long.
+constexpr int64_t kPruneChunk = 5000;
+constexpr int64_t kPruneEverySeconds = 3600;
+
+}  // namespace
+
+void Server::everySecond() {
+    ++ticks_;
+    pollStoreGeneration();
+    if (config_.events_keep_days > 0 && ticks_ % kPruneEverySeconds == 0) prune_pending_ = true;
+    if (prune_pending_) pruneEvents();
+    if (config_.templates_poll_seconds > 0 && ticks_ % config_.templates_poll_seconds == 0) {
+        if (folderSignature(config_.templates_dir) != template_signature_) reloadTemplates();
+    }
+}
+
+// Configuration changed by another process (the CLI) moves the store's
+// counter; the renders cached here are then stale.
+void Server::pollStoreGeneration() { services_->generation->refresh(); }
+
+void Server::pruneEvents() {
+    auto n = services_->inventory->pruneEvents(config_.events_keep_days, kPruneChunk);
+    if (!n) {
+        log_.error("cannot prune events: %s", n.error().message);
+        prune_pending_ = false;
+        return;
+    }
+    pruned_ += n.value();
+    if (n.value() >= kPruneChunk) return;  // more next second
+    prune_pending_ = false;
+    if (pruned_)
+        log_.information("pruned %Ld events older than %Ld days", pruned_,
+                         config_.events_keep_days);
+    pruned_ = 0;
+}
+
+void Server::reloadTemplates() {
+    template_signature_ = folderSignature(config_.templates_dir);
+    auto bundle = loadBundle(config_.templates_dir);
+    if (!bundle) {
+        log_.error("templates not reloaded, the previous ones stay in use: %s",
+                   bundle.error().message);
+        return;
+    }
+    services_->bundles->replace(bundle.value());
+    services_->generation->refresh();
+    log_.notice("templates reloaded from %s", config_.templates_dir);
+}
+
+// New connections take the reloaded certificate; open ones keep theirs.
+void Server::reloadCertificate() {
+    auto context = loadTls(config_, log_);
+    if (!context) {
+        log_.error("TLS certificate not reloaded, the previous one stays in use: %s",
+                   context.error().message);
+        return;
+    }
+    tls_contexts_.replace(context.value());
+    log_.notice("TLS certificate reloaded");
+}
+
+}  // namespace prov::app

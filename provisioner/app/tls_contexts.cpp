@@ -1,0 +1,52 @@
+#include "provisioner/app/tls_contexts.h"
+
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "provisioner/tls/certificate.h"
+
+namespace prov::app {
+
+std::vector<std::string> serverNames(const ServerConfig& config) {
+    if (!config.tls_server_names.empty()) return config.tls_server_names;
+    std::vector<std::string> names;
+    char host[256] = {0};
+    if (gethostname(host, sizeof host - 1) == 0 && host[0]) names.emplace_back(host);
+    names.emplace_back("localhost");
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) != 0) return names;
+    for (ifaddrs* i = list; i; i = i->ifa_next) {
+        if (!i->ifa_addr ||
+            (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
+            continue;
+        char buf[NI_MAXHOST];
+        const socklen_t len =
+            i->ifa_addr->sa_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+        if (getnameinfo(i->ifa_addr, len, buf, sizeof buf, nullptr, 0, NI_NUMERICHOST) != 0)
+            continue;
+        const std::string a = buf;
+        if (a.find('%') != std::string::npos) continue;  // link-local with a scope
+        if (std::find(names.begin(), names.end(), a) == names.end()) names.push_back(a);
+    }
+    freeifaddrs(list);
+    return names;
+}
+
+Result<std::shared_ptr<tls::TlsServerContext>> loadTls(const ServerConfig& config,
+                                                       Poco::Logger& log) {
+    const tls::CertificateFiles files =
+        TRY(tls::ensureServerCertificate(config.certs_dir, serverNames(config)));
+    if (files.generated)
+        log.notice("generated a self-signed ECDSA P-256 certificate in %s", files.cert_path);
+    const tls::ClientCertMode mode = config.https_client_cert == "none" ? tls::ClientCertMode::kNone
+                                     : config.https_client_cert == "required"
+                                         ? tls::ClientCertMode::kRequired
+                                         : tls::ClientCertMode::kOptional;
+    return tls::TlsServerContext::create({files.cert_path, files.key_path, config.tls_legacy_phones,
+                                          5000, config.certs_dir + "/vendor-ca", mode});
+}
+
+}  // namespace prov::app

@@ -1,0 +1,47 @@
+#pragma once
+
+// Time zones by IANA name ("Europe/Paris"), read from the system's zone
+// database (/usr/share/zoneinfo) with the TZif reader, never through the
+// process environment (TZ, tzset). Parsed zones are kept; safe from any thread.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "provisioner/render/tzif.h"
+
+namespace prov::tz {
+
+// A name that stays inside the database folder: relative, components of
+// letters, digits, '_', '-', '+' and '.', none of them "." or "..".
+bool isSafeZoneName(std::string_view name);
+
+class ZoneDatabase {
+  public:
+    explicit ZoneDatabase(std::string root = "/usr/share/zoneinfo") : root_(std::move(root)) {}
+
+    // The zone `name`, or null when it is no zone: an unsafe name, no such
+    // file, a folder, a file that is not TZif or is malformed. `now` (seconds
+    // since the epoch) ages the cache: a zone read over an hour before is read
+    // again, so an updated database is taken without a restart.
+    std::shared_ptr<const Zone> find(const std::string& name, int64_t now);
+
+    // The database under /usr/share/zoneinfo, shared by the whole process.
+    static ZoneDatabase& system();
+
+  private:
+    struct Entry {
+        std::shared_ptr<const Zone> zone;  // null: not a zone
+        int64_t read_at = 0;
+    };
+    std::shared_ptr<const Zone> read(const std::string& name) const;
+
+    const std::string root_;
+    std::mutex mutex_;
+    std::map<std::string, Entry, std::less<>> entries_;
+};
+
+}  // namespace prov::tz

@@ -1,0 +1,119 @@
+#include "provisioner/app/command_table.h"
+
+#include <catch2/catch.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "provisioner/app/commands.h"
+
+using namespace prov::app;
+
+namespace {
+
+struct Parsed {
+    bool ok;
+    CommandLine line;
+    std::string error;
+};
+
+Parsed parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "provisioner");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    Parsed p{false, {}, {}};
+    p.ok = parseCommandLine(static_cast<int>(argv.size()), argv.data(), p.line, p.error);
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("the command line: words, flags from the table, -c and -D") {
+    auto p =
+        parse({"import", "-c", "x.ini", "inv.csv", "--dry-run", "-Dadmin.port=0", "-D", "a.b=c=d"});
+    REQUIRE(p.ok);
+    CHECK(p.line.words == std::vector<std::string>{"import", "inv.csv"});
+    CHECK(p.line.flags.at("dry-run") == "true");
+    CHECK(p.line.sources.file == "x.ini");
+    REQUIRE(p.line.sources.defines.size() == 2);
+    CHECK(p.line.sources.defines[1] == std::pair<std::string, std::string>{"a.b", "c=d"});
+
+    // A switch takes no value; any other flag takes the next word or '=value'.
+    p = parse({"token", "--role", "admin", "create", "--name=ci"});
+    REQUIRE(p.ok);
+    CHECK(p.line.words == std::vector<std::string>{"token", "create"});
+    CHECK(p.line.flags.at("role") == "admin");
+    CHECK(p.line.flags.at("name") == "ci");
+    CHECK(parse({"export", "--secrets", "out.csv"}).line.words ==
+          std::vector<std::string>{"export", "out.csv"});
+
+    struct Bad {
+        std::vector<std::string> args;
+        const char* error;
+    };
+    const Bad bad[] = {
+        {{}, "no command given"},
+        {{"serve", "-D", "novalue"}, "-D takes key=value (got 'novalue')"},
+        {{"serve", "-D"}, "-D needs a value"},
+        {{"token", "create", "--role"}, "--role needs a value"},
+        {{"serve", "-x"}, "unknown option -x"},
+    };
+    for (const Bad& b : bad) {
+        auto r = parse(b.args);
+        CHECK_FALSE(r.ok);
+        CHECK(r.error == b.error);
+    }
+}
+
+TEST_CASE("--help alone is the help command; after a command, that command's help") {
+    auto alone = parse({"--help"});
+    REQUIRE(alone.ok);
+    CHECK(alone.line.words == std::vector<std::string>{"help"});
+    CHECK(alone.line.flags.empty());
+    auto after = parse({"backup", "-h"});
+    REQUIRE(after.ok);
+    CHECK(after.line.words == std::vector<std::string>{"backup"});
+    CHECK(after.line.flags.count("help"));
+}
+
+TEST_CASE("the command table: one row per name, help built from it") {
+    std::set<std::string_view> names;
+    const std::string all = usage();
+    for (const Command& c : commands()) {
+        INFO(c.name);
+        CHECK(names.insert(c.name).second);
+        CHECK(findCommand(c.name) == &c);
+        CHECK(c.run != nullptr);
+        CHECK(all.find("  " + usageLine(c)) != std::string::npos);
+        const std::string help = commandHelp(c);
+        CHECK(help.rfind("usage: provisioner " + usageLine(c), 0) == 0);
+        for (const Flag& f : c.flags) {
+            CHECK(help.find("--" + std::string(f.name)) != std::string::npos);
+            CHECK(isSwitch(f.name) == f.value.empty());
+        }
+    }
+    CHECK_FALSE(findCommand("frobnicate"));
+    CHECK(usageLine(*findCommand("token")) == "token create --role ROLE [--name NAME]");
+    CHECK(usageLine(*findCommand("import")) == "import FILE [--dry-run] [--progress]");
+}
+
+TEST_CASE("what each command opens: the store alone for those that need no templates") {
+    const std::pair<const char*, Needs> want[] = {
+        {"serve", Needs::kEverything},
+        {"render", Needs::kEverything},
+        {"import", Needs::kStoreAndTemplates},
+        {"migrate", Needs::kStore},
+        {"token", Needs::kStore},
+        {"backup", Needs::kStore},
+        {"export", Needs::kStore},
+        {"staging", Needs::kStore},
+        {"config", Needs::kNothing},
+        {"help", Needs::kNothing},
+    };
+    for (const auto& [name, needs] : want) {
+        INFO(name);
+        REQUIRE(findCommand(name));
+        CHECK(findCommand(name)->needs == needs);
+    }
+    CHECK(std::size(want) == commands().size());
+}
