@@ -40,7 +40,7 @@ void addSettings(data& ctx, const RenderInput& in) {
     ctx.set("ntp_server", setting(s, "ntp_server"));
     const std::string tz = setting(s, "timezone");
     ctx.set("timezone", tz);
-    const int offset = utcOffsetMinutes(tz).value_or(0);
+    const int offset = (in.utc_now ? utcOffsetMinutes(tz, *in.utc_now) : utcOffsetMinutes(tz)).value_or(0);
     ctx.set("tz_offset", formatOffsetShort(offset));
     ctx.set("tz_offset_seconds", std::to_string(offset * 60));
     ctx.set("tz_offset_minutes", std::to_string(offset));

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "provisioner/catalog/vendor_catalog.h"
@@ -24,6 +25,9 @@ struct RenderInput {
     std::string mac;                        // canonical; empty for common files
     const DeviceProfile* profile = nullptr;  // device files only
     SettingsMap settings;                   // merged settings
+    // The time (Unix seconds) the time zone's offset is taken at: the
+    // service passes its Clock's; unset, the system's.
+    std::optional<int64_t> utc_now;
 };
 
 class TemplateSet {

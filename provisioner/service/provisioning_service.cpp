@@ -201,6 +201,7 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
 Result<std::optional<std::string>> ProvisioningService::render(const DeviceIdentity& id) {
     const auto bundle = bundles_.current();
     RenderInput in;
+    in.utc_now = clock_.nowSeconds();
     in.vendor = id.vendor;
     in.route = id.route;
     in.captures = id.captures;
