@@ -14,6 +14,7 @@ for turn in $(seq 1 "$TURNS"); do
     if (( turn % 2 )); then order=(old new); else order=(new old); fi
     for which in "${order[@]}"; do
         dir=$OLD; [[ $which == new ]] && dir=$NEW
-        BENCH_BIN_DIR=$dir "$@" 2>&1 | sed "s/^/[$which $turn] /"
+        # A bench that exits non-zero (a peer's failure counts) does not end the turns.
+        BENCH_BIN_DIR=$dir "$@" 2>&1 | sed "s/^/[$which $turn] /" || echo "[$which $turn] exit status $?"
     done
 done

@@ -170,8 +170,11 @@ Result<FetchResponse> ProvisioningService::refuse(const DeviceIdentity& id, std:
 Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, const std::string& if_none_match,
                                                       Event& event) {
     const uint64_t generation = generation_.current();
+    // The hour is part of the key: a rendered file carries the time zone's
+    // offset at its render time, so after a DST change it is rendered again
+    // within the hour (its ETag, the hash of its bytes, moves only if they do).
     const std::string key = id.vendor->id + "|" + id.route->pattern.text() + "|" + id.file + "|" + id.mac + "|" +
-                            id.model + "|" + id.firmware;
+                            id.model + "|" + id.firmware + "|" + std::to_string(clock_.nowSeconds() / 3600);
     std::shared_ptr<const CachedFile> file = cache_.get(key, generation);
     if (!file) {
         std::optional<std::string> rendered = TRY(render(id));

@@ -96,9 +96,13 @@ Status SqliteStore::run(const Work& work, const char* begin, bool bulk) {
     auto& conn = *lease;
     if (!bulk) return runIn(conn, work, begin);
     TRY(conn.execCached("PRAGMA cache_size=-32768"));
-    Status result = runIn(conn, work, begin);
-    (void)conn.execCached("PRAGMA cache_size=-2000");
-    return result;
+    // Given back however the work ends, a throw included: the connection
+    // goes back to the pool either way.
+    struct Restore {
+        sqlite::Connection& conn;
+        ~Restore() { (void)conn.execCached("PRAGMA cache_size=-2000"); }
+    } restore{conn};
+    return runIn(conn, work, begin);
 }
 
 Status SqliteStore::runIn(sqlite::Connection& conn, const Work& work, const char* begin) {
