@@ -39,9 +39,7 @@ Status CsvImport::writeDevice(StoreTx& tx, const DeviceRow& d) {
     const std::optional<Device> cur = TRY(tx.getDevice(d.mac));
     Device next = cur.value_or(Device{});
     next.mac = d.mac;
-    for (size_t c = 0; c < columns().size(); ++c) {
-        if (d.values[c]) (void)csvfmt::readCell(*columns()[c].device, *d.values[c], next);
-    }
+    for (const auto& [c, v] : d.values) (void)csvfmt::readCell(*columns()[c].device, v, next);
     const std::string what = "device " + csvfmt::macText(d.mac);
     if (!cur) {
         // Born staged when a line is bound to it below (as bindDevice would make it).
@@ -128,7 +126,7 @@ Status CsvImport::writeExtension(StoreTx& tx, const Row& row) {
 // changed its model and moved none of its extensions.
 Status CsvImport::checkLineCounts(StoreTx& tx) {
     for (const DeviceRow& d : devices_) {
-        if (!d.values[kModel] && !d.values[kMake]) continue;
+        if (!d.value(kModel) && !d.value(kMake)) continue;
         const std::optional<Device> dev = TRY(tx.getDevice(d.mac));
         if (!dev) continue;
         const auto model = inv_.models_.findModel(dev->make, dev->model);

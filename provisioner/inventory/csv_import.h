@@ -36,7 +36,17 @@ public:
     struct DeviceRow {
         size_t line = 0;
         std::string mac;
-        std::vector<std::optional<std::string>> values;  // indexed like csvfmt::columns()
+        // The device columns the file has, in column order: (index into
+        // csvfmt::columns(), cell). Only those: a dense vector over every
+        // known column cost a kilobyte per row of a 100k-row import.
+        std::vector<std::pair<size_t, std::string>> values;
+        std::string* value(size_t column) {
+            for (auto& [c, v] : values) {
+                if (c == column) return &v;
+            }
+            return nullptr;
+        }
+        const std::string* value(size_t column) const { return const_cast<DeviceRow*>(this)->value(column); }
     };
 
     CsvImport(Inventory& inv, const ImportOptions& options, const Actor& actor, const csv::Table& table)

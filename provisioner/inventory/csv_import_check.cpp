@@ -127,7 +127,7 @@ void CsvImport::checkExtensionCells(Row& row, const std::vector<std::string>& fi
 void CsvImport::checkDeviceCells(Row& row, const std::vector<std::string>& fields) {
     if (row.mac.empty()) return;
     if (!row.extension.empty()) macs_with_lines_.insert(row.mac);
-    DeviceRow d{row.line, row.mac, std::vector<std::optional<std::string>>(columns().size())};
+    DeviceRow d{row.line, row.mac, {}};
     Device probe;
     probe.mac = row.mac;
     for (size_t c = 0; c < columns().size(); ++c) {
@@ -136,7 +136,7 @@ void CsvImport::checkDeviceCells(Row& row, const std::vector<std::string>& field
         std::string v = cell(fields, c);
         if (col.device->has(kCsvTrim)) v = text::trim(v);
         (void)csvfmt::readCell(*col.device, v, probe);
-        d.values[c] = std::move(v);
+        d.values.emplace_back(c, std::move(v));
     }
     FieldErrors errors;
     validateDevice(probe, errors);
@@ -147,11 +147,12 @@ void CsvImport::checkDeviceCells(Row& row, const std::vector<std::string>& field
         devices_.push_back(std::move(d));
         return;
     }
+    // Every row has the file's columns, so the two lists pair up one to one.
     const DeviceRow& first = devices_[it->second];
-    for (size_t c = 0; c < columns().size(); ++c) {
-        if (d.values[c] != first.values[c])
-            fail(row, c, "differs from line " + std::to_string(first.line) + " for the same MAC " +
-                             csvfmt::macText(row.mac));
+    for (size_t i = 0; i < d.values.size() && i < first.values.size(); ++i) {
+        if (d.values[i].second != first.values[i].second)
+            fail(row, d.values[i].first, "differs from line " + std::to_string(first.line) + " for the same MAC " +
+                                             csvfmt::macText(row.mac));
     }
 }
 
@@ -159,8 +160,10 @@ void CsvImport::checkDeviceCells(Row& row, const std::vector<std::string>& field
 // re-imports and exports agree.
 void CsvImport::checkCatalog(Row& row, DeviceRow& d) {
     const ModelCatalog& models = inv_.models_;
-    const std::string make = d.values[kMake].value_or("");
-    const std::string model = d.values[kModel].value_or("");
+    std::string* make_cell = d.value(kMake);
+    std::string* model_cell = d.value(kModel);
+    const std::string make = make_cell ? *make_cell : "";
+    const std::string model = model_cell ? *model_cell : "";
     if (!make.empty() && models.findMake(make).empty()) {
         std::string known;
         for (const auto& m : models.makes()) known += (known.empty() ? "" : ", ") + m;
@@ -170,8 +173,8 @@ void CsvImport::checkCatalog(Row& row, DeviceRow& d) {
     } else if (!model.empty() && !models.findModel(make, model)) {
         fail(row, kModel, "unknown model '" + model + "' for " + models.findMake(make));
     } else {
-        if (!make.empty()) d.values[kMake] = models.findMake(make);
-        if (!model.empty()) d.values[kModel] = models.findModel(make, model)->model;
+        if (!make.empty()) *make_cell = models.findMake(make);
+        if (!model.empty()) *model_cell = models.findModel(make, model)->model;
     }
 }
 
