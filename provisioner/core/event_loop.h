@@ -57,7 +57,6 @@ public:
     // Microseconds on the loop's clock (monotonic).
     int64_t now() const { return clock_.monotonicMicros(); }
     void arm(int fd, int64_t deadline_us) { timers_.arm(fd, deadline_us); }
-    void disarm(int fd) { timers_.cancel(fd); }
     // At most once per turn, however often it is asked.
     void defer(int fd);
 

@@ -44,7 +44,7 @@ FetchRequest toFetchRequest(const RequestHead& head, std::string body, const std
     return fetch;
 }
 
-Reply replyTo(const FetchResponse& response, const RequestHead& head) {
+Reply replyTo(FetchResponse response, const RequestHead& head) {
     if (response.outcome != Outcome::kServed && response.outcome != Outcome::kNotModified)
         return refusal(response.outcome, head, false);
     Reply r;
@@ -54,7 +54,7 @@ Reply replyTo(const FetchResponse& response, const RequestHead& head) {
         r.status = HTTPResponse::HTTP_NOT_MODIFIED;
         return r;
     }
-    r.content_type = response.content_type;
+    r.content_type = std::move(response.content_type);
     if (!response.file_path.empty()) {
         r.length = static_cast<uint64_t>(response.file_size);
         r.file_path = response.file_path;
@@ -62,7 +62,7 @@ Reply replyTo(const FetchResponse& response, const RequestHead& head) {
         return r;
     }
     r.length = response.body.size();
-    if (head.method != "HEAD") r.body = response.body;
+    if (head.method != "HEAD") r.body = std::move(response.body);
     return r;
 }
 

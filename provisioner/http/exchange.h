@@ -34,7 +34,8 @@ FetchRequest toFetchRequest(const RequestHead& head, std::string body, const std
                             const PeerProof& proof);
 
 // The pipeline's answer. For HEAD the body is left out (its length stays).
-Reply replyTo(const FetchResponse& response, const RequestHead& head);
+// Taken by value: a served body moves into the reply instead of being copied.
+Reply replyTo(FetchResponse response, const RequestHead& head);
 // An answer that carries no file: the status of `outcome` and its short
 // text body; `closes` as given.
 Reply refusal(Outcome outcome, const RequestHead& head, bool closes, std::string extra = "");

@@ -16,7 +16,6 @@ public:
     // Takes a slot for `ip`; false (nothing taken) when a cap is reached.
     bool claim(const std::string& ip);
     void release(const std::string& ip);
-    int inFlight() const { return total_.load(); }
 
 private:
     const int max_total_;
