@@ -42,6 +42,35 @@ Result<std::string> readBody(HTTPServerRequest& request, size_t limit) {
     return body;
 }
 
+// An inventory CSV (POST /api/v1/imports) is the one body that is not JSON,
+// and may be much larger.
+bool isImport(const std::vector<std::string>& segments) {
+    return segments.size() == 3 && segments[0] == "api" && segments[1] == "v1" && segments[2] == "imports";
+}
+
+size_t bodyLimit(bool import, const ApiLimits& limits) {
+    return import ? limits.max_import_bytes : limits.max_body_bytes;
+}
+
+// After refusing a request whose body we did not read, reads and drops what
+// the client is still sending, at most `max_bytes` and for at most `budget`
+// (each read waits at most the socket's receive timeout), so that closing the
+// socket does not reset the connection before the client has read the
+// refusal (RFC 9112 9.6, nginx's lingering close).
+void discardBody(std::istream& in, size_t max_bytes, std::chrono::milliseconds budget) {
+    const auto until = std::chrono::steady_clock::now() + budget;
+    char buf[16384];
+    size_t dropped = 0;
+    try {
+        while (in && dropped < max_bytes && std::chrono::steady_clock::now() < until) {
+            in.read(buf, sizeof buf);
+            dropped += static_cast<size_t>(in.gcount());
+        }
+    } catch (const Poco::Exception&) {
+        // The client went away or stalled: nothing left to protect.
+    }
+}
+
 Result<Poco::Dynamic::Var> parseJson(const std::string& body) {
     if (!text::isValidUtf8(body))
         return Error{Code::kInvalidArgument, "invalid_json", "the body is not valid UTF-8", {}, {}};
@@ -60,6 +89,10 @@ public:
 
     void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
         const auto start = std::chrono::steady_clock::now();
+        // The factory set 413 when it withheld "100 Continue": the client has
+        // not sent the body and waits for our answer.
+        const bool body_withheld =
+            request.getExpectContinue() && response.getStatus() == HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE;
         std::string actor = "-";
         ApiResult result = handle(request, actor);
         int status = 0;
@@ -74,9 +107,10 @@ public:
             if (e.code == Code::kUnauthenticated) r.headers["WWW-Authenticate"] = "Bearer";
             if (e.reason == "method_not_allowed") r.headers["Allow"] = e.details.empty() ? "" : e.details[0];
             // A body we did not read would be taken for the next request.
-            if (!body_read_ && (request.hasContentLength() || request.getChunkedTransferEncoding()))
-                response.setKeepAlive(false);
+            const bool unread = !body_read_ && (request.hasContentLength() || request.getChunkedTransferEncoding());
+            if (unread) response.setKeepAlive(false);
             send(response, r);
+            if (unread && !body_withheld) discardBody(request.stream(), kDiscardBytes, kDiscardTime);
         }
         const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::steady_clock::now() - start).count();
@@ -86,6 +120,9 @@ public:
     }
 
 private:
+    static constexpr size_t kDiscardBytes = 4 << 20;
+    static constexpr std::chrono::milliseconds kDiscardTime{2000};
+
     ApiResult handle(HTTPServerRequest& request, std::string& actor_name) {
         Poco::URI uri;
         try {
@@ -95,6 +132,7 @@ private:
         }
         std::vector<std::string> segments;
         uri.getPathSegments(segments);
+        const bool csv = isImport(segments);
         if (segments.size() < 2 || segments[0] != "api" || segments[1] != "v1")
             return Error::notFound("no such path: " + uri.getPath());
         segments.erase(segments.begin(), segments.begin() + 2);
@@ -111,9 +149,7 @@ private:
         req.actor = TRY(authenticate(request));
         actor_name = req.actor.name;
 
-        // An inventory CSV is the one body that is not JSON, and may be large.
-        const bool csv = req.segments.size() == 1 && req.segments[0] == "imports";
-        std::string body = TRY(readBody(request, csv ? limits_.max_import_bytes : limits_.max_body_bytes));
+        std::string body = TRY(readBody(request, bodyLimit(csv, limits_)));
         body_read_ = true;
         if (csv) {
             req.raw_body = std::move(body);
@@ -180,7 +216,19 @@ private:
 
 }  // namespace
 
-Poco::Net::HTTPRequestHandler* ApiHandlerFactory::createRequestHandler(const HTTPServerRequest&) {
+Poco::Net::HTTPRequestHandler* ApiHandlerFactory::createRequestHandler(const HTTPServerRequest& request) {
+    // Poco sends "100 Continue" after this call unless the status is no longer
+    // 200: a client announcing a body over the limit is refused before it
+    // sends it (RFC 9110 10.1.1), and cannot lose the refusal to a reset.
+    if (request.getExpectContinue() && request.hasContentLength()) {
+        std::vector<std::string> segments;
+        try {
+            Poco::URI(request.getURI()).getPathSegments(segments);
+        } catch (const Poco::Exception&) {
+        }
+        if (request.getContentLength64() > static_cast<int64_t>(bodyLimit(isImport(segments), limits_)))
+            request.response().setStatus(HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE);
+    }
     return new ApiHandler(context_, limits_, log_);
 }
 
