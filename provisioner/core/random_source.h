@@ -19,6 +19,12 @@ public:
     virtual ~Hasher() = default;
     // Lowercase hex SHA-256 of `data`.
     virtual std::string sha256Hex(const std::string& data) const = 0;
+    // Lowercase hex MD5 of `data`. Only for protocols that mandate it (HTTP
+    // Digest's MD5 algorithm, which most desk phones still send); never for
+    // anything this server invents.
+    virtual std::string md5Hex(const std::string& data) const = 0;
+    // Lowercase hex HMAC-SHA256 (RFC 2104) of `data` under `key`.
+    virtual std::string hmacSha256Hex(const std::string& key, const std::string& data) const = 0;
 };
 
 }  // namespace prov

@@ -2,6 +2,8 @@
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
+#include <mbedtls/md.h>
+#include <mbedtls/md5.h>
 #include <mbedtls/sha256.h>
 
 #include <stdexcept>
@@ -58,17 +60,46 @@ std::string CtrDrbgRandom::alnum(size_t length) {
     return out;
 }
 
-std::string Sha256Hasher::sha256Hex(const std::string& data) const {
-    unsigned char digest[32];
-    mbedtls_sha256_ret(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, 0);
+namespace {
+
+std::string toHex(const unsigned char* bytes, size_t length) {
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
-    out.reserve(64);
-    for (unsigned char b : digest) {
-        out.push_back(kHex[b >> 4]);
-        out.push_back(kHex[b & 15]);
+    out.reserve(length * 2);
+    for (size_t i = 0; i < length; ++i) {
+        out.push_back(kHex[bytes[i] >> 4]);
+        out.push_back(kHex[bytes[i] & 15]);
     }
     return out;
+}
+
+const unsigned char* bytesOf(const std::string& s) {
+    return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+}  // namespace
+
+std::string Sha256Hasher::sha256Hex(const std::string& data) const {
+    unsigned char digest[32];
+    mbedtls_sha256_ret(bytesOf(data), data.size(), digest, 0);
+    return toHex(digest, sizeof digest);
+}
+
+std::string Sha256Hasher::md5Hex(const std::string& data) const {
+    unsigned char digest[16];
+    mbedtls_md5_ret(bytesOf(data), data.size(), digest);
+    return toHex(digest, sizeof digest);
+}
+
+std::string Sha256Hasher::hmacSha256Hex(const std::string& key, const std::string& data) const {
+    unsigned char mac[32];
+    const mbedtls_md_info_t* info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    // Fails only on a missing SHA-256 or bad arguments, neither of which a
+    // caller can cause: a MAC of zeros would verify anything, so stop instead.
+    if (info == nullptr ||
+        mbedtls_md_hmac(info, bytesOf(key), key.size(), bytesOf(data), data.size(), mac) != 0)
+        throw std::runtime_error("HMAC-SHA256 failed");
+    return toHex(mac, sizeof mac);
 }
 
 }  // namespace prov::tls

@@ -28,9 +28,13 @@ private:
     std::mutex mutex_;
 };
 
+// The Hasher of every layer above tls/. Named for its first digest; it now
+// also gives MD5 and HMAC-SHA256 (HTTP Digest authentication needs both).
 class Sha256Hasher final : public Hasher {
 public:
     std::string sha256Hex(const std::string& data) const override;
+    std::string md5Hex(const std::string& data) const override;
+    std::string hmacSha256Hex(const std::string& key, const std::string& data) const override;
 };
 
 }  // namespace prov::tls

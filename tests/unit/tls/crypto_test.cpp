@@ -1,0 +1,35 @@
+#include "provisioner/tls/crypto.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+using prov::tls::Sha256Hasher;
+
+TEST_CASE("sha256Hex gives the FIPS 180-2 digest of abc") {
+    Sha256Hasher hasher;
+    CHECK(hasher.sha256Hex("abc") ==
+          "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("md5Hex gives the RFC 1321 test-suite digests") {
+    Sha256Hasher hasher;
+    CHECK(hasher.md5Hex("") == "d41d8cd98f00b204e9800998ecf8427e");
+    CHECK(hasher.md5Hex("abc") == "900150983cd24fb0d6963f7d28e17f72");
+    CHECK(hasher.md5Hex("message digest") == "f96b697d7cb7938d525a2f31aaf161d0");
+}
+
+TEST_CASE("hmacSha256Hex gives the RFC 4231 test-case digests") {
+    Sha256Hasher hasher;
+    SECTION("case 2: a key shorter than the block") {
+        CHECK(hasher.hmacSha256Hex("Jefe", "what do ya want for nothing?") ==
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
+    SECTION("case 6: a key longer than the block is hashed first") {
+        CHECK(hasher.hmacSha256Hex(std::string(131, '\xaa'),
+                                   "Test Using Larger Than Block-Size Key - Hash Key First") ==
+              "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    }
+    SECTION("the key matters") {
+        CHECK(hasher.hmacSha256Hex("Jefe", "x") != hasher.hmacSha256Hex("Jeff", "x"));
+    }
+}
