@@ -142,6 +142,7 @@ ApiResult staging(Inventory& inv, const ApiRequest& r) {
 
 ApiResult bulkRoutes(ApiContext& context, const ApiRequest& r) {
     const std::string& head = r.segments[0];
+    if (head == "staging" && r.segments.size() >= 2 && r.segments[1] == "windows") return windowRoutes(context, r);
     if (r.segments.size() != 1) return Error::notFound("no such path");
     if (head == "imports") return imports(context.inventory, r);
     if (head == "exports") return exports(context.inventory, r);

@@ -63,5 +63,9 @@ ApiResult extensionRoutes(Inventory& inventory, const ApiRequest& request);
 ApiResult deviceRoutes(ApiContext& context, const ApiRequest& request);
 // imports, exports, staging
 ApiResult bulkRoutes(ApiContext& context, const ApiRequest& request);
+// staging/windows[/id]
+ApiResult windowRoutes(ApiContext& context, const ApiRequest& request);
+// devices/{mac}/credentials
+ApiResult credentialRoutes(ApiContext& context, const ApiRequest& request, const std::string& mac);
 
 }  // namespace prov::admin

@@ -42,6 +42,7 @@ int runRender(const Invocation& in);
 int runImport(const Invocation& in);
 int runExport(const Invocation& in);
 int runStaging(const Invocation& in);
+int runWindow(const Invocation& in);
 int runConfig(const Invocation& in);
 int runHelp(const Invocation& in);
 

@@ -32,7 +32,12 @@ struct ServerConfig {
     std::vector<std::string> tls_server_names;  // empty: host name and local addresses
     bool tls_legacy_phones = false;
     bool secrets_require_client_cert = false;
-    std::string allow_networks;  // provisioning.allow_networks; empty = the default list
+    std::string allow_networks;  // provisioning.allow_networks; empty = none
+    int64_t staging_window_grace = 600;
+    int64_t sweep_budget = 64;
+    int64_t sweep_block_seconds = 60;
+    int64_t sweep_max_block_seconds = 3600;
+    int64_t sweep_unknown_per_hour = 16;
     int tftp_port = 0;
     std::string tftp_bind;
     int64_t tftp_loops = 0;

@@ -2,7 +2,10 @@
 
 #include <Poco/Exception.h>
 #include <Poco/File.h>
+#include <Poco/Logger.h>
 #include <Poco/Path.h>
+
+#include <algorithm>
 
 namespace prov::app {
 
@@ -59,23 +62,46 @@ Status openInventory(Services& s, const ModelCatalog& models) {
 
 Status openProvisioning(Services& s) {
     const ServerConfig& config = s.config;
-    auto networks = policy::NetworkList::parse(config.allow_networks.empty()
-                                                   ? policy::NetworkList::defaultNetworks()
-                                                   : config.allow_networks);
+    auto networks = policy::NetworkList::parse(config.allow_networks);
     if (!networks)
         return Error::invalid("config: provisioning.allow_networks: " + networks.error().message);
+    for (const std::string& w : networks.value().warnings())
+        Poco::Logger::get("provisioner").warning("config: provisioning.allow_networks: %s", w);
     s.policy = std::make_unique<policy::Config>(
         policy::Config{std::move(networks).value(), config.secrets_require_client_cert});
     s.generation = std::make_unique<ConfigGeneration>(*s.store, *s.bundles);
     s.generation->refresh();
     s.inventory->setChangeListener([gen = s.generation.get()] { gen->refresh(); });
+    policy::SweepOptions sweep;
+    sweep.budget = static_cast<int>(config.sweep_budget);
+    sweep.first_block_seconds = config.sweep_block_seconds;
+    sweep.max_block_seconds = std::max(config.sweep_block_seconds, config.sweep_max_block_seconds);
+    sweep.unknown_per_hour = static_cast<int>(config.sweep_unknown_per_hour);
+    s.sweep = std::make_unique<policy::SweepGuard>(sweep, s.clock);
     EventRecorderOptions events;
     events.max_unassigned = static_cast<size_t>(config.devices_max_unassigned);
+    events.may_record_unknown = [guard = s.sweep.get()](const std::string& peer) {
+        return guard->mayRecordUnknown(peer);
+    };
     s.events = std::make_unique<EventRecorder>(*s.store, events);
-    s.provisioning = std::make_unique<ProvisioningService>(
-        *s.store, *s.bundles, *s.policy, *s.events, s.hasher, s.clock, *s.generation,
-        ServiceOptions{config.firmware_dir, config.uploads_dir,
-                       static_cast<size_t>(config.uploads_max_bytes)});
+    // The server's own keys: made at first start, kept in the store (0600),
+    // the same for every process on it.
+    std::string nonce_secret;
+    std::string hash_key;
+    TRY(s.store->write([&](StoreTx& tx) -> Status {
+        nonce_secret = TRY(tx.serverKey("digest_nonce", s.random->alnum(40)));
+        hash_key = TRY(tx.serverKey("served_hash", s.random->alnum(40)));
+        return okStatus();
+    }));
+    ProofKeys keys;
+    keys.nonce_secret = nonce_secret;
+    keys.window_grace = config.staging_window_grace;
+    s.proofs = std::make_unique<PhoneProofs>(*s.store, s.hasher, *s.random, s.clock, keys);
+    ServiceOptions options{config.firmware_dir, config.uploads_dir, static_cast<size_t>(config.uploads_max_bytes),
+                           hash_key};
+    s.provisioning = std::make_unique<ProvisioningService>(*s.store, *s.bundles, *s.policy, *s.events, s.hasher,
+                                                           s.clock, *s.generation, *s.proofs, *s.sweep,
+                                                           std::move(options));
     return okStatus();
 }
 

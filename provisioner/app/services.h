@@ -37,10 +37,13 @@ struct Services {
     std::unique_ptr<policy::Config> policy;
     std::unique_ptr<EventRecorder> events;
     std::unique_ptr<ConfigGeneration> generation;  // of the render cache; see render_cache.h
+    std::unique_ptr<PhoneProofs> proofs;
+    std::unique_ptr<policy::SweepGuard> sweep;
     std::unique_ptr<ProvisioningService> provisioning;
 
     ~Services() {
         provisioning.reset();
+        proofs.reset();
         events.reset();  // flushes queued events before the store closes
     }
 };

@@ -152,4 +152,20 @@ std::string toUpper(std::string_view s) {
     return out;
 }
 
+std::string forLog(std::string_view s) {
+    static const char* kHex = "0123456789abcdef";
+    std::string out;
+    out.reserve(s.size());
+    for (const unsigned char c : s) {
+        if (c < 0x20 || c > 0x7E || c == '\\') {
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
 }  // namespace prov::text

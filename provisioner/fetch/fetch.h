@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace prov {
 
@@ -27,6 +28,10 @@ struct FetchRequest {
     // empty when its subject names none).
     bool client_cert = false;
     std::string cert_mac;
+    // HTTP(S): the Authorization header as sent (at most 4 KiB) and the
+    // request target, which a Digest response covers. Empty over TFTP.
+    std::string authorization;
+    std::string target;
 };
 
 enum class Outcome {
@@ -36,6 +41,7 @@ enum class Outcome {
     kNotFound,
     kDenied,
     kForbidden,         // a proven phone asked for another phone's file
+    kUnauthorized,      // HTTP(S): credentials needed; `challenges` say which
     kBadRequest,
     kTooLarge,
     kMethodNotAllowed,
@@ -50,6 +56,7 @@ struct FetchResponse {
     std::string content_type;
     std::string etag;          // quoted, as sent in the header
     std::string reason;        // for the log line; never shown to the phone
+    std::vector<std::string> challenges;  // kUnauthorized: WWW-Authenticate values
 };
 
 std::string_view toString(Protocol p);

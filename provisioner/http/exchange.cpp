@@ -40,11 +40,18 @@ FetchRequest toFetchRequest(const RequestHead& head, std::string body, const std
     fetch.if_none_match = head.if_none_match;
     fetch.method = head.method == "GET" ? Method::kGet : head.method == "HEAD" ? Method::kHead : Method::kPut;
     fetch.file = fileFromTarget(head.target);
+    fetch.target = head.target;
+    fetch.authorization = head.authorization;
     fetch.body = std::move(body);
     return fetch;
 }
 
 Reply replyTo(FetchResponse response, const RequestHead& head) {
+    if (response.outcome == Outcome::kUnauthorized) {
+        std::string extra;
+        for (const std::string& c : response.challenges) extra += "WWW-Authenticate: " + c + "\r\n";
+        return refusal(response.outcome, head, false, std::move(extra));
+    }
     if (response.outcome != Outcome::kServed && response.outcome != Outcome::kNotModified)
         return refusal(response.outcome, head, false);
     Reply r;

@@ -114,6 +114,9 @@ HeadResult parseHead(std::string_view bytes, size_t max_size, RequestHead& out) 
         }
         if (iequals(name, "user-agent")) {
             out.user_agent = std::string(value);
+        } else if (iequals(name, "authorization")) {
+            if (!out.authorization.empty() || value.size() > kMaxAuthorization) return HeadResult::kBad;
+            out.authorization = std::string(value);
         } else if (iequals(name, "if-none-match")) {
             out.if_none_match = std::string(value);
         } else if (iequals(name, "connection")) {

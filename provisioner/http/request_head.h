@@ -18,6 +18,7 @@ struct RequestHead {
     int minor = 1;  // HTTP/1.<minor>
     std::string user_agent;
     std::string if_none_match;
+    std::string authorization;  // at most kMaxAuthorization bytes, else the request is bad
     bool connection_close = false;
     bool connection_keep_alive = false;
     bool chunked = false;
@@ -25,6 +26,8 @@ struct RequestHead {
     std::optional<uint64_t> content_length;
     size_t size = 0;  // bytes of the head, blank line included
 };
+
+constexpr size_t kMaxAuthorization = 4096;
 
 enum class HeadResult {
     kIncomplete,  // read more

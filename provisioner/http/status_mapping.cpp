@@ -12,6 +12,7 @@ HTTPResponse::HTTPStatus httpStatus(Outcome outcome) {
         case Outcome::kNotFound:
         case Outcome::kDenied: return HTTPResponse::HTTP_NOT_FOUND;
         case Outcome::kForbidden: return HTTPResponse::HTTP_FORBIDDEN;
+        case Outcome::kUnauthorized: return HTTPResponse::HTTP_UNAUTHORIZED;
         case Outcome::kBadRequest: return HTTPResponse::HTTP_BAD_REQUEST;
         case Outcome::kTooLarge: return HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE;
         case Outcome::kMethodNotAllowed: return HTTPResponse::HTTP_METHOD_NOT_ALLOWED;
@@ -24,6 +25,7 @@ const std::string& refusalBody(Outcome outcome) {
     static const std::string kNotFound = "Not Found\n";
     static const std::string kBad = "Bad Request\n";
     static const std::string kForbidden = "Forbidden\n";
+    static const std::string kUnauthorized = "Unauthorized\n";
     static const std::string kLarge = "Request Entity Too Large\n";
     static const std::string kMethod = "Method Not Allowed\n";
     static const std::string kError = "Internal Server Error\n";
@@ -32,6 +34,7 @@ const std::string& refusalBody(Outcome outcome) {
         case Outcome::kNotFound:
         case Outcome::kDenied: return kNotFound;
         case Outcome::kForbidden: return kForbidden;
+        case Outcome::kUnauthorized: return kUnauthorized;
         case Outcome::kBadRequest: return kBad;
         case Outcome::kTooLarge: return kLarge;
         case Outcome::kMethodNotAllowed: return kMethod;

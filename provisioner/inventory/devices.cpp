@@ -16,6 +16,7 @@ Result<Device> Inventory::createDevice(Device d, const Actor& actor) {
     FieldErrors errors;
     validateDevice(d, errors);
     if (!errors.empty()) return Error::invalid("some fields are not valid", errors);
+    d.origin = actor.role == Role::kInstaller ? "installer" : "admin";
     Status st = writeTx([&](StoreTx& tx) -> Status {
         const std::optional<Device> existing = TRY(tx.getDevice(d.mac));
         if (existing)

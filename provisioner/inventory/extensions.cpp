@@ -86,6 +86,7 @@ Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, con
         device.make = e.phone_make;
         device.model = e.phone_model;
         device.state = staging::next(DeviceState::kNew, staging::Input::kClaimed);
+        device.origin = actor.role == Role::kInstaller ? "installer" : "admin";
         TRY(tx.insertDevice(device));
         TRY(audit(tx, actor, "create", "device", device.mac, "", json::stringify(json::toJson(device))));
     }
@@ -127,6 +128,23 @@ Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, con
     return okStatus();
 }
 
+// An installer binds an extension that is on no phone to a phone fresh out of
+// its box (new or unassigned), and nothing more: moving an extension off a
+// phone, or onto one already set up, would hand its secrets to another phone
+// and needs an admin.
+Status Inventory::installerMayBind(StoreTx& tx, const Extension& e, const Extension& before) {
+    auto refuse = [](std::string why) {
+        return Error{Code::kPermissionDenied, "forbidden", "the installer role cannot " + why, {{"mac", why}}, {}};
+    };
+    if (!before.mac.empty())
+        return refuse("move extension " + e.extension + " off " + macText(before.mac) + " (an admin can)");
+    const std::optional<Device> target = TRY(tx.getDevice(e.mac));
+    if (target && target->state != DeviceState::kNew && target->state != DeviceState::kUnassigned)
+        return refuse("bind to " + macText(e.mac) + ", which is " + std::string(toString(target->state)) +
+                      " (only new or unassigned devices; an admin can)");
+    return okStatus();
+}
+
 Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::optional<Extension>& before,
                                       const Actor& actor) {
     FieldErrors errors;
@@ -141,6 +159,7 @@ Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::opti
             return Error{Code::kAlreadyExists, "duplicate", "extension " + e.extension + " already exists",
                          {{"extension", "is already taken"}}, {}};
     }
+    if (actor.role == Role::kInstaller && before && e.mac != before->mac) TRY(installerMayBind(tx, e, *before));
     if (!e.mac.empty()) {
         TRY(bindDevice(tx, e, errors, actor));
         if (!errors.empty()) return invalidFields(errors);

@@ -26,6 +26,20 @@ struct Actor {
     Role role = Role::kAdmin;
 };
 
+// A staging window to open: a site label or a MAC list, for `minutes`, at
+// most `max_devices` devices, each once.
+struct WindowSpec {
+    std::string label;
+    std::vector<std::string> macs;  // any common spelling
+    int64_t minutes = 30;
+    int64_t max_devices = 1;
+};
+constexpr int64_t kMaxWindowMinutes = 24 * 60;
+constexpr int64_t kMaxWindowDevices = 1000;
+
+// A device's fresh provisioning credentials and AES key.
+DeviceCredentials newCredentials(RandomSource& random, const std::string& mac, int64_t now);
+
 struct InventoryOptions {
     int64_t licence_limit = 0;            // license.extensions
     int64_t unknown_after_seconds = 300;  // status.unknown_after
@@ -116,6 +130,16 @@ public:
     // Every device of a site (label; "" for every device) with its extensions, by MAC.
     Result<std::vector<StagingEntry>> staging(const std::string& site);
 
+    // Staging windows (windows.cpp): admins and installers open them (an
+    // installer only for devices an admin added) and close them early.
+    Result<StagingWindow> openWindow(const WindowSpec& spec, const Actor& actor);
+    Result<std::vector<StagingWindow>> listWindows(bool open_only);
+    Result<StagingWindow> closeWindow(int64_t id, const Actor& actor);
+    // Device credentials: a fresh pair (the old one works until the phone
+    // has used the new one), and the current one, for admins only.
+    Result<DeviceCredentials> rotateCredentials(const std::string& mac, const Actor& actor);
+    Result<std::optional<DeviceCredentials>> deviceCredentials(const std::string& mac);
+
     // Settings: scope "" is global, a canonical MAC is that device's overrides.
     Result<SettingsMap> getSettings(const std::string& scope);
     Result<SettingsMap> putSettings(const std::string& scope, const SettingsMap& values, const Actor& actor,
@@ -149,6 +173,7 @@ private:
     Status checkExtensionRules(StoreTx& tx, Extension& e, const std::optional<Extension>& before,
                                const Actor& actor);
     Status bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor);
+    static Status installerMayBind(StoreTx& tx, const Extension& e, const Extension& before);
     // The config of the device with `mac` changed: staging::next(state,
     // kConfigEdited), applied by the store in one statement (StoreTx::markStale;
     // tests/unit/inventory/staging_test.cpp holds it to that function). No-op

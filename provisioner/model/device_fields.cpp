@@ -35,6 +35,8 @@ FieldTable<Device> build() {
         field("last_firmware", &Device::last_firmware).setBy(kBySeen),
         field("last_file", &Device::last_file).setBy(kBySeen),
         field("last_hash", &Device::last_hash).setBy(kBySeen),
+        // Who put it in the inventory; the server sets it (see records.h).
+        field("origin", &Device::origin).setBy(kByServer).noCsv(),
         field("created_at", &Device::created_at).kindIs(FieldKind::kTime).setBy(kByServer),
         field("updated_at", &Device::updated_at).kindIs(FieldKind::kTime).setBy(kByServer),
         field("version", &Device::version).setBy(kByServer),

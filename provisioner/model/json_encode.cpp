@@ -132,6 +132,26 @@ ObjectPtr toJson(const Event& e) {
     return o;
 }
 
+ObjectPtr toJson(const StagingWindow& w) {
+    ObjectPtr o = newObject();
+    o->set("id", w.id);
+    o->set("label", w.label);
+    Poco::JSON::Array::Ptr macs = new Poco::JSON::Array();
+    for (const std::string& m : w.macs) {
+        const auto mac = MacAddress::parse(m);
+        macs->add(mac ? mac->colons() : m);
+    }
+    o->set("macs", macs);
+    o->set("max_devices", w.max_devices);
+    o->set("used", w.used);
+    o->set("actor", w.actor);
+    o->set("role", std::string(toString(w.role)));
+    o->set("opened_at", formatUtc(w.opened_at));
+    o->set("closes_at", formatUtc(w.closes_at));
+    o->set("closed_at", timeOrNull(w.closed_at));
+    return o;
+}
+
 ObjectPtr settingsToJson(const SettingsMap& settings, Masking masking) {
     ObjectPtr o = newObject();
     for (const auto& spec : settingSpecs()) {

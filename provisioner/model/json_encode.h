@@ -31,6 +31,7 @@ ObjectPtr toJson(const Button& b);
 ArrayPtr toJson(const std::vector<Button>& buttons);
 ObjectPtr toJson(const AuditEntry& a);
 ObjectPtr toJson(const Event& e);
+ObjectPtr toJson(const StagingWindow& w);
 ObjectPtr settingsToJson(const SettingsMap& settings, Masking masking);
 
 // An audit entry's view of an extension: secrets masked, and marked

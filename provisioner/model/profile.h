@@ -2,6 +2,7 @@
 
 // Everything the renderer needs to know about one phone, gathered by resolve/.
 
+#include <optional>
 #include <vector>
 
 #include "provisioner/model/records.h"
@@ -14,6 +15,9 @@ struct DeviceProfile {
     std::vector<Extension> lines;  // bound extensions in phone_reg order
     std::vector<Button> keys;      // buttons of all lines, in key order; `line` is the phone line
     SettingsMap settings;          // global settings with the device's overrides applied
+    // The device's provisioning credentials, filled for configs that carry
+    // secrets (service/phone_proofs.h).
+    std::optional<DeviceCredentials> credentials;
 };
 
 }  // namespace prov

@@ -88,9 +88,41 @@ struct Device {
     std::string last_firmware;
     std::string last_file;
     std::string last_hash;
+    // Who put it in the inventory: "admin" (API, import, CLI), "installer"
+    // (an installer's token), "phone" (discovered by its first fetch).
+    std::string origin = "admin";
     int64_t created_at = 0;
     int64_t updated_at = 0;
     int64_t version = 0;
+};
+
+// A device's own provisioning credentials (HTTP Digest) and AES key, created
+// at its first secret-bearing render and rotated by an admin. The previous
+// pair keeps working until the phone has fetched once with the current one.
+struct DeviceCredentials {
+    std::string mac;
+    std::string user;
+    std::string password;
+    std::string prev_user;
+    std::string prev_password;
+    std::string aes_key;  // 16 characters; empty until set
+    int64_t created_at = 0;
+    int64_t used_at = 0;  // the phone's first fetch with the current pair; 0 = not yet
+};
+
+// A staging window: for a while, the devices it covers (a MAC list, or every
+// device with a label) may get their secrets once without other proof.
+struct StagingWindow {
+    int64_t id = 0;
+    std::string label;              // a site; "" when it lists MACs
+    std::vector<std::string> macs;  // canonical
+    int64_t max_devices = 0;
+    std::string actor;
+    Role role = Role::kAdmin;
+    int64_t opened_at = 0;
+    int64_t closes_at = 0;
+    int64_t closed_at = 0;  // 0 = not closed early
+    int64_t used = 0;       // devices that used it (filled by reads)
 };
 
 struct ApiToken {

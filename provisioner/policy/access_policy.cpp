@@ -7,7 +7,14 @@ namespace {
 Decision allow(AuthMethod auth) { return Decision{Verdict::kAllow, auth, ""}; }
 
 // The proof a request carried, for the event of a request that needs none.
-AuthMethod presented(const Request& r) { return r.client_cert ? AuthMethod::kClientCert : AuthMethod::kNone; }
+AuthMethod presented(const Request& r) {
+    return r.client_cert ? AuthMethod::kClientCert : r.digest ? AuthMethod::kDigest : AuthMethod::kNone;
+}
+
+// A refusal records no proof: what the request carried proved nothing here.
+Decision refuse(const Request& r, std::string reason) {
+    return Decision{r.can_challenge ? Verdict::kChallenge : Verdict::kDeny, AuthMethod::kNone, std::move(reason)};
+}
 
 }  // namespace
 
@@ -18,15 +25,18 @@ Decision authorize(const Config& config, const Request& r) {
                         "certificate for " + std::string(r.cert_mac) + " asked for " + std::string(r.mac) +
                             "'s file"};
     }
-    if (r.kind != FileKind::kDevice || !r.secrets) return allow(presented(r));
+    const bool needs_proof = r.kind == FileKind::kUpload || (r.kind == FileKind::kDevice && r.secrets);
+    if (!needs_proof) return allow(presented(r));
     if (proved_a_mac && r.cert_mac == r.mac) return allow(AuthMethod::kClientCert);
     if (config.secrets_require_client_cert) {
         return Decision{Verdict::kDeny, AuthMethod::kNone,
                         "secrets need a client certificate for this MAC (policy.secrets_require_client_cert)"};
     }
+    if (r.digest) return allow(AuthMethod::kDigest);
+    if (r.staging_window) return allow(AuthMethod::kStagingWindow);
     if (config.allow_networks.contains(std::string(r.peer_ip))) return allow(AuthMethod::kNetwork);
-    return Decision{Verdict::kDeny, AuthMethod::kNone,
-                    "secrets are not served to " + std::string(r.peer_ip) + " (provisioning.allow_networks)"};
+    return refuse(r, "secrets are not served to " + std::string(r.peer_ip) +
+                         " without a proof (device credentials, a staging window, provisioning.allow_networks)");
 }
 
 std::string_view toString(AuthMethod auth) {
@@ -34,6 +44,8 @@ std::string_view toString(AuthMethod auth) {
         case AuthMethod::kNone: return "none";
         case AuthMethod::kNetwork: return "network";
         case AuthMethod::kClientCert: return "client_cert";
+        case AuthMethod::kDigest: return "digest";
+        case AuthMethod::kStagingWindow: return "staging_window";
     }
     return "";
 }

@@ -14,15 +14,15 @@
 // The rules, in order:
 //  1. A phone that proved its MAC (a verified client certificate) fetches only
 //     its own files: a file of another MAC is forbidden.
-//  2. A file without secrets (common files, uploads, device files whose route
-//     carries none) is allowed to anyone.
-//  3. A device file with secrets is allowed to a proof of its MAC, in the order
-//     of design.md: a client certificate for that MAC, then (unless
-//     secrets_require_client_cert) a peer on an allowed network. Nothing else
-//     is denied.
-// FIXME(device credentials issue): per-device digest credentials and open staging windows are
-// proofs tried between the certificate and the network; they join Request's
-// proofs and AuthMethod as kDigest and kStagingWindow.
+//  2. A file without secrets (common files, device files whose route carries
+//     none) is allowed to anyone.
+//  3. A device file with secrets, and an upload, need a proof of its MAC, in
+//     the order of design.md: a client certificate for that MAC; (unless
+//     secrets_require_client_cert) the device's own digest credentials; a
+//     staging window covering the device (the service has checked it is open,
+//     has room and is not used up); a peer on an allowed network. Nothing
+//     else is allowed: the refusal is kChallenge where the phone could answer
+//     with credentials (HTTP and HTTPS), kDeny elsewhere.
 
 #include <string>
 #include <string_view>
@@ -50,10 +50,16 @@ struct Request {
     FileKind kind = FileKind::kCommon;
     std::string_view mac;  // canonical MAC in its name; empty for common files
     bool secrets = false;  // its route carries SIP secrets
+    bool can_challenge = false;  // HTTP or HTTPS: a 401 can ask for credentials
     // Proofs the request carried. A verified client certificate, and the MAC
     // it proved (canonical; empty when its subject names none).
     bool client_cert = false;
     std::string_view cert_mac;
+    // Digest (or Basic over HTTPS) credentials valid for `mac`, checked by the
+    // service against the device's own.
+    bool digest = false;
+    // An open staging window covers the device and lets it in now.
+    bool staging_window = false;
 };
 
 enum class Verdict {
@@ -64,10 +70,14 @@ enum class Verdict {
     // A phone that proved who it is asked for another phone's file; it may
     // be told so (HTTP 403).
     kForbidden,
+    // Not allowed; ask for credentials (HTTP 401 with a Digest challenge).
+    // Answered alike for every MAC-shaped name, known or not.
+    kChallenge,
 };
 
-// How the request was authorised; for a refusal, the proof it carried.
-enum class AuthMethod { kNone, kNetwork, kClientCert };
+// How the request was authorised; kNone for a refusal (a forbidden request:
+// the certificate it carried).
+enum class AuthMethod { kNone, kNetwork, kClientCert, kDigest, kStagingWindow };
 
 struct Decision {
     Verdict verdict = Verdict::kDeny;
@@ -77,7 +87,7 @@ struct Decision {
 
 Decision authorize(const Config& config, const Request& request);
 
-// "none", "network", "client_cert": the events' auth column.
+// "none", "network", "client_cert", "digest", "staging_window": the events' auth column.
 std::string_view toString(AuthMethod auth);
 
 }  // namespace prov::policy

@@ -35,9 +35,6 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
-std::string NetworkList::defaultNetworks() {
-    return "127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7";
-}
 
 Result<NetworkList> NetworkList::parse(const std::string& networks) {
     NetworkList p;
@@ -66,16 +63,47 @@ Result<NetworkList> NetworkList::parse(const std::string& networks) {
             len = std::stoi(l);
         }
         n.prefix = v4 ? 96 + len : len;
+        n.text = item;
+        n.v4 = v4;
         p.networks_.push_back(n);
         if (comma == networks.size()) break;
     }
     return p;
 }
 
+std::vector<std::string> NetworkList::warnings() const {
+    // Ranges that never leave a site: private, loopback, link-local, CGNAT, ULA.
+    static const Result<NetworkList> kLocal =
+        parse("10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 127.0.0.0/8, 169.254.0.0/16, 100.64.0.0/10, "
+              "::1/128, fc00::/7, fe80::/10");
+    std::vector<std::string> out;
+    for (const Network& n : networks_) {
+        const bool wide = n.v4 ? n.prefix < 96 + 16 : n.prefix < 48;
+        // The network lies inside a local range when its first address does
+        // and it is no wider than that range.
+        bool local = false;
+        for (const Network& l : kLocal.value().networks_) {
+            if (n.prefix < l.prefix) continue;
+            NetworkList one;
+            one.networks_.push_back(l);
+            local = local || one.containsBytes(n.addr);
+        }
+        if (wide)
+            out.push_back(n.text + " is wider than a /16" + std::string(n.v4 ? "" : " (/48 for IPv6)") +
+                          ": every host in it may fetch any phone's SIP password");
+        if (!local) out.push_back(n.text + " holds public addresses: hosts outside the site may fetch SIP passwords");
+    }
+    return out;
+}
+
 bool NetworkList::contains(const std::string& ip) const {
     std::array<uint8_t, 16> a{};
     bool v4 = false;
     if (!toBytes(ip, a, v4)) return false;
+    return containsBytes(a);
+}
+
+bool NetworkList::containsBytes(const std::array<uint8_t, 16>& a) const {
     for (const Network& n : networks_) {
         int bits = n.prefix;
         bool match = true;

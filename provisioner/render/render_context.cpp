@@ -140,6 +140,14 @@ data buildContext(const RenderInput& in) {
     const std::string admin = setting(in.settings, "phone_admin_password");
     ctx.set("phone_admin_password", admin);
     ctx.set("has_admin_password", flag(!admin.empty()));
+    // The device's own provisioning credentials (and AES key): its later
+    // fetches must present them.
+    const DeviceCredentials* creds = in.profile->credentials ? &*in.profile->credentials : nullptr;
+    ctx.set("has_prov_credentials", flag(creds != nullptr));
+    ctx.set("prov_user", creds ? creds->user : "");
+    ctx.set("prov_password", creds ? creds->password : "");
+    ctx.set("has_aes_key", flag(creds != nullptr && !creds->aes_key.empty()));
+    ctx.set("aes_key", creds ? creds->aes_key : "");
 
     data lines(data::type::list);
     for (size_t i = 0; i < in.profile->lines.size(); ++i) lines.push_back(lineData(in, in.profile->lines[i], i));

@@ -93,6 +93,7 @@ Status EventRecorder::discover(StoreTx& tx, const Event& e, std::optional<int64_
         }
         return okStatus();
     }
+    if (options_.may_record_unknown && !options_.may_record_unknown(e.peer_ip)) return okStatus();
     --*room;
     full_logged_ = false;
     Device d;
@@ -100,6 +101,7 @@ Status EventRecorder::discover(StoreTx& tx, const Event& e, std::optional<int64_
     d.make = e.vendor;
     d.model = e.model;
     d.state = DeviceState::kUnassigned;
+    d.origin = "phone";
     TRY(tx.insertDevice(d));
     TRY(tx.touchDevice(e.mac, e.at, e.peer_ip, e.user_agent, e.firmware, e.path, "", false));
     return okStatus();

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -33,6 +34,9 @@ struct EventRecorderOptions {
     // Phones not in the store are recorded as `unassigned` devices up to this
     // many, so that a sweep of made-up MACs cannot fill the store.
     size_t max_unassigned = 10000;
+    // Whether a phone at this address may have one more unknown device
+    // recorded now (a per-source cap: SweepGuard::mayRecordUnknown); unset: yes.
+    std::function<bool(const std::string& peer_ip)> may_record_unknown;
 };
 
 // Besides storing events, the writer keeps the devices' side of them:

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "provisioner/core/text.h"
+
 namespace prov {
 
 namespace {
@@ -34,16 +36,33 @@ policy::FileKind accessKind(FileKind kind) {
     return policy::FileKind::kCommon;
 }
 
-// What policy decides on, taken from the identity and the request.
-policy::Request accessRequest(const DeviceIdentity& id, const FetchRequest& request) {
+// What policy decides on, taken from the identity, the request and its proofs.
+policy::Request accessRequest(const DeviceIdentity& id, const FetchRequest& request, const Proofs& proofs) {
     policy::Request r;
     r.peer_ip = request.peer_ip;
     r.kind = accessKind(id.route->kind);
     r.mac = id.mac;
     r.secrets = id.route->secrets;
+    r.can_challenge = request.protocol != Protocol::kTftp;
     r.client_cert = request.client_cert;
     r.cert_mac = request.cert_mac;
+    r.digest = proofs.digest;
+    r.staging_window = proofs.staging_window;
     return r;
+}
+
+// Whether a fetch of this route must prove its MAC (policy's rule 3).
+bool needsProof(const FileRoute& route) {
+    return route.kind == FileKind::kUpload || (route.kind == FileKind::kDevice && route.secrets);
+}
+
+// Settings a file without secrets may show: the kSecret ones removed.
+SettingsMap withoutSecrets(SettingsMap settings) {
+    for (auto it = settings.begin(); it != settings.end();) {
+        const SettingSpec* spec = findSetting(it->first);
+        it = spec && spec->type == SettingType::kSecret ? settings.erase(it) : std::next(it);
+    }
+    return settings;
 }
 
 std::string outcomeName(Outcome o) {
@@ -73,9 +92,10 @@ std::optional<std::string> insideRoot(const std::string& root, const std::string
 
 ProvisioningService::ProvisioningService(Store& store, const BundleSource& bundles, const policy::Config& policy,
                                          EventSink& events, const Hasher& hasher, const Clock& clock,
-                                         const ConfigGeneration& generation, ServiceOptions options)
+                                         const ConfigGeneration& generation, PhoneProofs& proofs,
+                                         policy::SweepGuard& sweep, ServiceOptions options)
     : store_(store), bundles_(bundles), policy_(policy), events_(events), hasher_(hasher), clock_(clock),
-      generation_(generation), options_(std::move(options)), resolver_(store) {}
+      generation_(generation), proofs_(proofs), sweep_(sweep), options_(std::move(options)), resolver_(store) {}
 
 Fetched ProvisioningService::fetch(const FetchRequest& request) {
     const int64_t start = clock_.monotonicMicros();
@@ -101,14 +121,17 @@ Fetched ProvisioningService::fetch(const FetchRequest& request) {
         response.outcome = Outcome::kError;
         response.reason = result.error().message;
         Poco::Logger::get("provisioning")
-            .error("%s %s from %s: %s", event.protocol, event.path, request.peer_ip, result.error().message);
+            .error("%s %s from %s: %s", event.protocol, text::forLog(event.path), request.peer_ip,
+                   text::forLog(result.error().message));
     }
     if (response.outcome == Outcome::kDenied || response.outcome == Outcome::kNotFound ||
-        response.outcome == Outcome::kForbidden) {
+        response.outcome == Outcome::kForbidden || response.outcome == Outcome::kUnauthorized) {
         Poco::Logger::get("provisioning")
-            .information("%s %s from %s refused: %s", event.protocol, event.path, request.peer_ip, response.reason);
+            .information("%s %s from %s refused: %s", event.protocol, text::forLog(event.path), request.peer_ip,
+                         text::forLog(response.reason));
     }
     event.outcome = outcomeName(response.outcome);
+    if (response.outcome == Outcome::kUnauthorized) event.outcome = "denied";
     event.not_modified = response.outcome == Outcome::kNotModified;
     event.bytes = response.outcome == Outcome::kServed
                       ? static_cast<int64_t>(response.file_path.empty() ? response.body.size() : response.file_size)
@@ -118,6 +141,12 @@ Fetched ProvisioningService::fetch(const FetchRequest& request) {
 }
 
 Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, Event& event) {
+    // A source blocked for sweeping MACs gets the same 404 for everything,
+    // before any store read, unless it carries a proof (checked below): one
+    // infected PC behind the office NAT must not take the phones down.
+    const bool blocked = sweep_.blocked(request.peer_ip);
+    if (blocked && request.authorization.empty() && !request.client_cert)
+        return notFound("source blocked for sweeping MACs");
     if (!isSafeFileName(request.file)) return notFound("not a file name a phone may ask for");
     const auto bundle = bundles_.current();  // keeps the identity's vendor and route alive
     auto id = identifyFile(*bundle, request.file, request.user_agent);
@@ -131,19 +160,51 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
     }
     const DeviceIdentity& ident = id.value();
     event.mac = ident.mac;
-    const policy::Decision decision = policy::authorize(policy_, accessRequest(ident, request));
+    Proofs proofs;
+    std::optional<bool> known;
+    if (needsProof(*ident.route)) {
+        proofs = TRY(proofs_.gather(request, ident.mac));
+        known = proofs.known;
+    }
+    const bool cert_proves_mac = request.client_cert && request.cert_mac == ident.mac;
+    if (blocked && !proofs.digest && !cert_proves_mac) return notFound("source blocked for sweeping MACs");
+    if (!blocked) TRY(countForSweep(request, ident.mac, known));
+    const policy::Decision decision = policy::authorize(policy_, accessRequest(ident, request, proofs));
     event.auth = std::string(policy::toString(decision.auth));
     if (decision.verdict == policy::Verdict::kForbidden) return answer(Outcome::kForbidden, decision.reason);
     event.vendor = ident.vendor_guessed ? "" : ident.vendor->id;
     event.model = ident.model;
     event.firmware = ident.firmware;
-    if (ident.route->kind == FileKind::kUpload) {
-        if (request.method != Method::kPut) return notFound("uploads are written by the phone, never served");
-        return upload(ident, request);
+    const bool upload_route = ident.route->kind == FileKind::kUpload;
+    if (upload_route && request.method != Method::kPut) return notFound("uploads are written by the phone, never served");
+    if (!upload_route && request.method == Method::kPut) return answer(Outcome::kMethodNotAllowed, "PUT of a served file");
+    if (decision.verdict != policy::Verdict::kAllow) return refuse(decision, proofs);
+    if (!TRY(proofs_.use(ident.mac, proofs))) {
+        event.auth = "none";
+        return refuse(policy::Decision{request.protocol == Protocol::kTftp ? policy::Verdict::kDeny
+                                                                            : policy::Verdict::kChallenge,
+                                       policy::AuthMethod::kNone, "the staging window filled up"},
+                      Proofs{});
     }
-    if (request.method == Method::kPut) return answer(Outcome::kMethodNotAllowed, "PUT of a served file");
-    if (decision.verdict == policy::Verdict::kDeny) return refuse(ident, decision.reason);
+    if (upload_route) return upload(ident, request);
     return renderFile(ident, request.if_none_match, event);
+}
+
+Status ProvisioningService::countForSweep(const FetchRequest& request, const std::string& mac,
+                                          std::optional<bool> known) {
+    if (!known) {
+        TRY(store_.read([&](StoreTx& tx) -> Status {
+            known = TRY(tx.getDevice(mac)).has_value();
+            return okStatus();
+        }));
+    }
+    if (*known) {
+        sweep_.hit(request.peer_ip, mac);
+    } else if (const std::optional<policy::Block> block = sweep_.miss(request.peer_ip, mac)) {
+        // One line a block, in the format deploy/fail2ban's filter matches.
+        Poco::Logger::get("provisioning").warning(policy::SweepGuard::blockLogLine(*block));
+    }
+    return okStatus();
 }
 
 Result<DeviceIdentity> ProvisioningService::identifyFile(const Bundle& bundle, const std::string& file,
@@ -159,12 +220,15 @@ Result<DeviceIdentity> ProvisioningService::identifyFile(const Bundle& bundle, c
     });
 }
 
-Result<FetchResponse> ProvisioningService::refuse(const DeviceIdentity& id, std::string reason) {
-    // Unknown and denied MACs both get the same answer after the same store
-    // read, so neither the bytes nor the time tell a MAC sweep which exist.
-    const std::optional<DeviceProfile> known = TRY(resolver_.resolve(id.mac));
-    if (!known) return notFound("MAC " + id.mac + " is not in the store");
-    return denied(std::move(reason));
+FetchResponse ProvisioningService::refuse(const policy::Decision& decision, const Proofs& proofs) {
+    if (decision.verdict != policy::Verdict::kChallenge) return denied(decision.reason);
+    FetchResponse r = answer(Outcome::kUnauthorized, decision.reason);
+    r.challenges = proofs_.challenges(proofs.stale);
+    return r;
+}
+
+std::string ProvisioningService::keyedHash(const std::string& body) const {
+    return hasher_.hmacSha256Hex(options_.hash_key, body);
 }
 
 Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, const std::string& if_none_match,
@@ -181,7 +245,7 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
         if (!rendered) return notFound("MAC " + id.mac + " is not in the store");
         auto fresh = std::make_shared<CachedFile>();
         fresh->body = std::move(*rendered);
-        fresh->hash = hasher_.sha256Hex(fresh->body);
+        fresh->hash = keyedHash(fresh->body);
         fresh->etag = "\"" + fresh->hash.substr(0, 32) + "\"";
         fresh->generation = generation;
         file = fresh;
@@ -212,9 +276,21 @@ Result<std::optional<std::string>> ProvisioningService::render(const DeviceIdent
     in.model = id.model;
     in.firmware = id.firmware;
     std::optional<DeviceProfile> profile;
-    if (id.route->kind == FileKind::kDevice) {
+    if (id.route->kind == FileKind::kDevice && !id.route->secrets) {
+        // The same bytes for every MAC-shaped name, known or not: the MAC and
+        // what the request said, nothing from the store but global settings
+        // without secrets, so the answer tells a sweep nothing.
+        profile.emplace();
+        profile->device.mac = id.mac;
+        in.mac = id.mac;
+        in.settings = withoutSecrets(TRY(resolver_.globalSettings()));
+        in.profile = &*profile;
+    } else if (id.route->kind == FileKind::kDevice) {
         profile = TRY(resolver_.resolve(id.mac));
         if (!profile) return std::optional<std::string>();
+        // Every config that carries secrets carries the device's own
+        // credentials, which its later fetches must present.
+        profile->credentials = TRY(proofs_.credentials(id.mac));
         in.mac = id.mac;
         if (in.model.empty()) in.model = profile->device.model;
         if (in.firmware.empty()) in.firmware = profile->device.last_firmware;

@@ -12,9 +12,11 @@
 #include "provisioner/fetch/fetch.h"
 #include "provisioner/identify/request_identifier.h"
 #include "provisioner/policy/access_policy.h"
+#include "provisioner/policy/sweep_guard.h"
 #include "provisioner/render/bundle.h"
 #include "provisioner/resolve/device_resolver.h"
 #include "provisioner/service/event_recorder.h"
+#include "provisioner/service/phone_proofs.h"
 #include "provisioner/service/render_cache.h"
 
 namespace prov {
@@ -23,6 +25,10 @@ struct ServiceOptions {
     std::string firmware_dir = "firmware";
     std::string uploads_dir = "var/uploads";
     size_t max_upload_bytes = 1 << 20;
+    // The key of the HMAC that stands for a served body (events' config_hash,
+    // devices' last_hash, ETags): a plain hash of a secret-bearing body would
+    // let a guessed password be checked offline.
+    std::string hash_key;
 };
 
 // What fetch() answers: the response for the phone, and the event that
@@ -36,7 +42,7 @@ class ProvisioningService {
 public:
     ProvisioningService(Store& store, const BundleSource& bundles, const policy::Config& policy, EventSink& events,
                         const Hasher& hasher, const Clock& clock, const ConfigGeneration& generation,
-                        ServiceOptions options);
+                        PhoneProofs& proofs, policy::SweepGuard& sweep, ServiceOptions options);
 
     // Runs the pipeline; records nothing. The event says what the pipeline
     // did, with the bytes it answered and the time it took; the front end
@@ -53,13 +59,17 @@ public:
 
 private:
     Result<FetchResponse> handle(const FetchRequest& request, Event& event);
+    // Tells the sweep guard what a fetch of a MAC-named file was.
+    Status countForSweep(const FetchRequest& request, const std::string& mac, std::optional<bool> known);
     // The identity's vendor and route point into `bundle`: keep it while they are used.
     Result<DeviceIdentity> identifyFile(const Bundle& bundle, const std::string& file, const std::string& user_agent);
-    // A denied device file: answered as an unknown MAC is, after the same store read.
-    Result<FetchResponse> refuse(const DeviceIdentity& id, std::string reason);
+    // A refused device file or upload: the same answer for every MAC-shaped
+    // name, known or not.
+    FetchResponse refuse(const policy::Decision& decision, const Proofs& proofs);
     Result<FetchResponse> renderFile(const DeviceIdentity& id, const std::string& if_none_match, Event& event);
     // The bytes of a served file; nullopt when the device is unknown.
     Result<std::optional<std::string>> render(const DeviceIdentity& id);
+    std::string keyedHash(const std::string& body) const;
     Result<FetchResponse> staticFile(const FetchRequest& request);
     Result<FetchResponse> upload(const DeviceIdentity& id, const FetchRequest& request);
 
@@ -70,6 +80,8 @@ private:
     const Hasher& hasher_;
     const Clock& clock_;
     const ConfigGeneration& generation_;
+    PhoneProofs& proofs_;
+    policy::SweepGuard& sweep_;
     ServiceOptions options_;
     DeviceResolver resolver_;
     RenderCache cache_;

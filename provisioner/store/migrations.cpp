@@ -195,6 +195,50 @@ constexpr std::string_view kExtensionNotes = R"SQL(
 ALTER TABLE extensions ADD COLUMN notes TEXT NOT NULL DEFAULT '';
 )SQL";
 
+// Phone proofs (design.md "Defaults that keep secrets safe"): each device's
+// own provisioning credentials (the previous pair kept until the phone has
+// used the new one), its own AES key for encrypted configs, where each device
+// came from (an installer's device waits for an admin's staging window),
+// staging windows and which devices used them, and the server's own keys
+// (HMAC of served hashes, digest nonces), generated at first start.
+// Credentials are made at a device's first secret-bearing render, before any
+// render of it is cached, so only a change (rotation) moves the generation.
+constexpr std::string_view kPhoneProofs = R"SQL(
+CREATE TABLE device_credentials (
+    mac            TEXT PRIMARY KEY REFERENCES devices(mac) ON DELETE CASCADE,
+    user           TEXT NOT NULL,
+    password       TEXT NOT NULL,
+    prev_user      TEXT NOT NULL DEFAULT '',
+    prev_password  TEXT NOT NULL DEFAULT '',
+    aes_key        TEXT NOT NULL DEFAULT '',
+    created_at     INTEGER NOT NULL,
+    used_at        INTEGER
+);
+CREATE TRIGGER gen_cred_upd AFTER UPDATE OF user, password, aes_key ON device_credentials
+    WHEN OLD.user IS NOT NEW.user OR OLD.password IS NOT NEW.password OR OLD.aes_key IS NOT NEW.aes_key
+    BEGIN UPDATE config_generation SET value = value + 1; END;
+ALTER TABLE devices ADD COLUMN origin TEXT NOT NULL DEFAULT 'admin' CHECK (origin IN ('admin','installer','phone'));
+UPDATE devices SET origin = 'phone' WHERE state = 'unassigned';
+CREATE TABLE staging_windows (
+    id           INTEGER PRIMARY KEY,
+    label        TEXT NOT NULL DEFAULT '',
+    macs         TEXT NOT NULL DEFAULT '',
+    max_devices  INTEGER NOT NULL,
+    actor        TEXT NOT NULL,
+    role         TEXT NOT NULL CHECK (role IN ('admin','installer')),
+    opened_at    INTEGER NOT NULL,
+    closes_at    INTEGER NOT NULL,
+    closed_at    INTEGER
+);
+CREATE TABLE staging_window_uses (
+    window_id  INTEGER NOT NULL REFERENCES staging_windows(id) ON DELETE CASCADE,
+    mac        TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    PRIMARY KEY (window_id, mac)
+);
+CREATE TABLE server_keys (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -204,6 +248,7 @@ const std::vector<Migration>& migrations() {
         {3, "how each fetch was authorised", kEventAuth},
         {4, "staging: first seen, configs served", kStaging},
         {5, "free-text notes on extensions", kExtensionNotes},
+        {6, "phone proofs: device credentials, staging windows, server keys", kPhoneProofs},
     };
     return kMigrations;
 }

@@ -41,6 +41,19 @@ public:
     Status putSettings(const std::string& scope, const SettingsMap& values) override;
     Status deleteSetting(const std::string& scope, const std::string& key) override;
 
+    Result<std::optional<DeviceCredentials>> getCredentials(const std::string& mac) override;
+    Status putCredentials(const DeviceCredentials& c) override;
+    Status credentialsUsed(const std::string& mac, int64_t at) override;
+    Status insertWindow(StagingWindow& w) override;
+    Result<std::optional<StagingWindow>> getWindow(int64_t id) override;
+    Result<std::vector<StagingWindow>> listWindows(bool open_only, int64_t now, int64_t limit) override;
+    Status closeWindow(int64_t id, int64_t at) override;
+    Result<std::vector<StagingWindow>> windowsCovering(const std::string& mac, const std::string& label,
+                                                       int64_t now) override;
+    Result<int64_t> windowUse(int64_t id, const std::string& mac) override;
+    Status insertWindowUse(int64_t id, const std::string& mac, int64_t at) override;
+    Result<std::string> serverKey(const std::string& name, const std::string& fresh) override;
+
     Status insertToken(ApiToken& token) override;
     Result<std::optional<ApiToken>> findToken(const std::string& hash) override;
     Result<int64_t> countTokens() override;

@@ -42,12 +42,12 @@ Result<Listing<Device>> SqliteTx::listDevices(const DeviceFilter& f, Page page) 
 Status SqliteTx::insertDevice(Device& d) {
     static const auto kFields = writtenBy(deviceFields(), {Access::kKey, Access::kEditable});
     static const std::string sql = "INSERT INTO devices (" + columnList(kFields) +
-                                   ", created_at, updated_at, version) VALUES (" +
-                                   placeholders(kFields.size() + 2) + ",1)";
+                                   ", origin, created_at, updated_at, version) VALUES (" +
+                                   placeholders(kFields.size() + 3) + ",1)";
     Stmt s(conn_, sql.c_str());
     const int64_t now = clock_.nowSeconds();
     const int i = bindFields(s, kFields, d, 1);
-    s.bind(i, now).bind(i + 1, now);
+    s.bind(i, d.origin).bind(i + 1, now).bind(i + 2, now);
     TRY(done(s, "device"));
     d.created_at = d.updated_at = now;
     d.version = 1;
@@ -77,6 +77,11 @@ Status SqliteTx::updateDevice(Device& d) {
 }
 
 Status SqliteTx::deleteDevice(const std::string& mac) {
+    {
+        Stmt s(conn_, "DELETE FROM device_credentials WHERE mac = ?");
+        s.bind(1, mac);
+        TRY(done(s, "delete device credentials"));
+    }
     {
         Stmt s(conn_, "DELETE FROM settings WHERE scope = ?");
         s.bind(1, mac);

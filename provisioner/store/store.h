@@ -96,6 +96,26 @@ public:
     virtual Status putSettings(const std::string& scope, const SettingsMap& values) = 0;
     virtual Status deleteSetting(const std::string& scope, const std::string& key) = 0;
 
+    // Phone proofs (sqlite_tx_proofs.cpp).
+    virtual Result<std::optional<DeviceCredentials>> getCredentials(const std::string& mac) = 0;
+    // Inserts or replaces the row for c.mac.
+    virtual Status putCredentials(const DeviceCredentials& c) = 0;
+    // The phone fetched with its current pair: the previous one stops working.
+    virtual Status credentialsUsed(const std::string& mac, int64_t at) = 0;
+    virtual Status insertWindow(StagingWindow& w) = 0;
+    virtual Result<std::optional<StagingWindow>> getWindow(int64_t id) = 0;
+    // Windows, newest first, at most `limit`; open_only: not closed early and closes_at > now.
+    virtual Result<std::vector<StagingWindow>> listWindows(bool open_only, int64_t now, int64_t limit) = 0;
+    virtual Status closeWindow(int64_t id, int64_t at) = 0;
+    // Open windows (at `now`) naming `mac` or `label`, oldest first.
+    virtual Result<std::vector<StagingWindow>> windowsCovering(const std::string& mac, const std::string& label,
+                                                               int64_t now) = 0;
+    // When `mac` first used window `id`; 0 if it has not.
+    virtual Result<int64_t> windowUse(int64_t id, const std::string& mac) = 0;
+    virtual Status insertWindowUse(int64_t id, const std::string& mac, int64_t at) = 0;
+    // A server key by name; the first caller's `fresh` value wins (several nodes).
+    virtual Result<std::string> serverKey(const std::string& name, const std::string& fresh) = 0;
+
     virtual Status insertToken(ApiToken& token) = 0;
     virtual Result<std::optional<ApiToken>> findToken(const std::string& hash) = 0;
     virtual Result<int64_t> countTokens() = 0;

@@ -10,6 +10,7 @@
 
 #include "provisioner/core/event_loop.h"
 #include "provisioner/core/sockets.h"
+#include "provisioner/core/text.h"
 
 namespace prov::tftp {
 
@@ -127,7 +128,7 @@ private:
         e.duration_us = loop_.now() - s.started_us;
         if (!failure.empty()) {
             e.outcome = "error";
-            log().information("tftp %s to %s stopped: %s", e.path, s.peer_ip, failure);
+            log().information("tftp %s to %s stopped: %s", text::forLog(e.path), s.peer_ip, text::forLog(failure));
         }
         server_.service_.record(std::move(e));
         server_.slots_.release(s.peer_ip);
@@ -148,7 +149,7 @@ private:
     }
 
     void refuse(const SockAddr& to, ErrorCode code, const std::string& message, const std::string& why) {
-        log().information("tftp request from %s refused: %s", net::hostOf(to), why);
+        log().information("tftp request from %s refused: %s", net::hostOf(to), text::forLog(why));
         sendTo(listen_fd_, encodeError(code, message), to);
     }
 

@@ -30,11 +30,21 @@ fetch() {
 # utc_now: a timestamp as the server's PatternFormatter writes it (%Y-%m-%dT%H:%M:%SZ, UTC).
 utc_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
-# The real server's log, with the lines that quote a client's file name.
+# The real server's log, with the lines that quote a client's file name, and
+# a real block: 127.0.0.2 sweeps made-up MACs past a budget of 5.
 write_server_log() {
-    start_server
+    start_server -D sweep.budget=5
     fetch 0015654aa937.cfg
     expect_status 404 "an unknown MAC's file is not found"
+    # A file name with line breaks that would forge a whole block line.
+    fetch "x"$'\n'"$(utc_now) Warning provisioning: $FORGED"$'\n'"y"
+    expect_status 404 "a file name with line breaks is not found"
+    local i code
+    for i in 1 2 3 4 5 6 7; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.2 \
+            "http://127.0.0.1:$HTTP_PORT/00156500010$i.cfg")
+        [[ "$code" == 404 ]] || bad "made-up MAC $i: expected 404, got $code"
+    done
     fetch "$FORGED"
     expect_status 404 "a file name spelling a block line is not found"
     fetch "2024-11-28T10:00:00Z Warning provisioning: $FORGED"
@@ -43,7 +53,11 @@ write_server_log() {
     cp "$DATA/stderr" "$LOG"
     local quoted
     quoted=$(grep -c "provisioning: http .*$FORGED from 127.0.0.1 refused" "$LOG")
-    [[ "$quoted" == 2 ]] && ok || bad "the server should quote both forged file names in a refused line, found $quoted"
+    [[ "$quoted" == 2 ]] && ok || bad "the server should quote both one-line forged file names in a refused line, found $quoted"
+    grep -q 'provisioning: http x\\x0a[0-9T:-]*Z Warning provisioning: sweep: blocked 203.0.113.9 .*\\x0ay from 127.0.0.1 refused' "$LOG" &&
+        ok || bad "line breaks in a file name should be logged as \\x0a"
+    grep -Eq '^[0-9T:-]+Z Warning provisioning: sweep: blocked 127\.0\.0\.2 for 60s after 5 unknown MACs \(block 1\)$' "$LOG" &&
+        ok || bad "the server should log one block line for 127.0.0.2: $(grep 'sweep:' "$LOG" | head -3)"
     # The block lines below are written with the prefix the server gives its
     # own lines: the same date, priority and logger layout.
     grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z Information provisioning: http 0015654aa937\.cfg from 127\.0\.0\.1 refused: ' "$LOG" &&
@@ -64,13 +78,13 @@ write_block_lines() {
 test_filter_bans_only_block_lines() {
     local banned expected lines
     banned=$(fail2ban-regex -o ip "$LOG" "$FILTER" 2>&1)
-    expected=$'192.0.2.7\n2001:db8::7'
-    [[ "$banned" == "$expected" ]] && ok || bad "the filter should ban exactly 192.0.2.7 and 2001:db8::7, got: $banned"
+    expected=$'127.0.0.2\n192.0.2.7\n2001:db8::7'
+    [[ "$banned" == "$expected" ]] && ok || bad "the filter should ban exactly 127.0.0.2, 192.0.2.7 and 2001:db8::7, got: $banned"
     lines=$(wc -l <"$LOG")
     local summary
     summary=$(fail2ban-regex "$LOG" "$FILTER" 2>&1)
-    [[ "$summary" == *"Lines: $lines lines, 0 ignored, 2 matched, $((lines - 2)) missed"* ]] && ok ||
-        bad "fail2ban-regex should match 2 of $lines lines: $(grep '^Lines:' <<<"$summary")"
+    [[ "$summary" == *"Lines: $lines lines, 0 ignored, 3 matched, $((lines - 3)) missed"* ]] && ok ||
+        bad "fail2ban-regex should match 3 of $lines lines: $(grep '^Lines:' <<<"$summary")"
     # Every line's date is found where the server puts it.
     local dated
     dated=$(sed -n 's/^|  \[\([0-9]*\)\] {^LN-BEG}.*/\1/p' <<<"$summary")

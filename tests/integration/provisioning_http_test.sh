@@ -32,6 +32,7 @@ header() { tr -d '\r' <"$WORK/headers" | sed -n "s/^$1: //Ip" | head -1; }
 # golden VENDOR FILE: compares $WORK/got with the golden file byte for byte.
 golden() {
     local want="$GOLDEN/$1/$2"
+    normalize_creds "$WORK/got"
     if [[ -n "${UPDATE_GOLDEN:-}" ]]; then
         mkdir -p "$GOLDEN/$1"
         cp "$WORK/got" "$want"
@@ -90,11 +91,14 @@ if grep -q '^account.1.display_name = R&D <Sales> "Q" = 1$' "$WORK/got"; then ok
 
 # Same name, vendor by User-Agent, else by the device's make in the store.
 fetch "" 0015654aa937.cfg
+normalize_creds "$WORK/got"
 if cmp -s "$WORK/got" "$GOLDEN/yealink/0015654aa937.cfg"; then ok; else bad "no UA: yealink from the store's make"; fi
 fetch "" 0c383e557eb1.cfg
 expect_status 200
+normalize_creds "$WORK/got"
 if cmp -s "$WORK/got" "$GOLDEN/fanvil/0c383e557eb1.cfg"; then ok; else bad "no UA: fanvil from the store's make"; fi
 fetch "" 0004f2aabb01.cfg
+normalize_creds "$WORK/got"
 if cmp -s "$WORK/got" "$GOLDEN/polycom/0004f2aabb01.cfg"; then ok; else bad "no UA: polycom from the store's make"; fi
 
 # Conditional GET and HEAD.
@@ -221,15 +225,21 @@ grep -q "ntp.site-a.example" "$WORK/got" && ok || bad "device override not rende
 api PUT /devices/00:15:65:4a:a9:37/settings '{"ntp_server":null}'
 expect_json '.overrides | length' '0'
 
-# Secrets stay home: from outside provisioning.allow_networks a config with
-# secrets gets the same answer as an unknown MAC.
+# Secrets stay home: from outside provisioning.allow_networks, without the
+# device's credentials, a config with secrets gets a Digest challenge, the
+# same status, headers and body as a MAC the store does not know.
 stop_server
 start_server -D firmware.dir="$WORK/fw" -D provisioning.allow_networks=10.0.0.0/8
 fetch "$YEALINK_UA" 0015654aa937.cfg
-expect_status 404 "denied outside allow_networks"
-cmp -s "$WORK/got" "$WORK/unknown.body" && ok || bad "denied body differs from unknown"
-tr -d '\r' <"$WORK/headers" | grep -v '^Date:' >"$WORK/denied.headers"
+expect_status 401 "no proof outside allow_networks: a challenge"
+cp "$WORK/got" "$WORK/denied.body"
+tr -d '\r' <"$WORK/headers" | grep -v '^Date:' | sed 's/nonce="[^"]*"/nonce=N/' >"$WORK/denied.headers"
+fetch "Yealink SIP-T46U 108.86.0.90 00:15:65:00:00:01" 001565000001.cfg
+expect_status 401 "an unknown MAC: the same challenge"
+cmp -s "$WORK/got" "$WORK/denied.body" && ok || bad "denied body differs from unknown"
+tr -d '\r' <"$WORK/headers" | grep -v '^Date:' | sed 's/nonce="[^"]*"/nonce=N/' >"$WORK/unknown.headers"
 cmp -s "$WORK/denied.headers" "$WORK/unknown.headers" && ok || bad "denied headers differ from unknown: $(diff "$WORK/unknown.headers" "$WORK/denied.headers")"
+grep -q '^WWW-Authenticate: Digest realm="provisioner"' "$WORK/denied.headers" && ok || bad "no Digest challenge: $(cat "$WORK/denied.headers")"
 fetch "$YEALINK_UA" y000000000108.cfg
 expect_status 200 "common files are still served"
 stop_server

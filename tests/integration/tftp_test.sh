@@ -513,6 +513,7 @@ served_as() {
     out="$OUT/$1-$(basename "$2")"
     tftp_get "$client" "$file" "$out"
     if [[ $CLIENT_RC -eq 0 ]]; then ok; else BODY=$CLIENT_ERR; bad "$client: $file not served (rc $CLIENT_RC)"; fi
+    normalize_creds "$out"
     if cmp -s "$out" "$want"; then ok; else
         BODY=$(head -c 300 "$out")
         bad "$client: $file differs from $want ($(size "$out") vs $(size "$want") bytes)"
@@ -607,6 +608,7 @@ R=$(py get text.txt "$OUT/text-raw2" NetAscii blksize 100)
 cmp -s "$OUT/text-raw2" "$WORK/text.netascii" && ok || bad "netascii at blksize 100 (CR NUL across blocks)"
 # A rendered config in netascii comes back as the golden file.
 tftp_get hpa 0015654aa937.cfg "$OUT/cfg-ascii" netascii
+normalize_creds "$OUT/cfg-ascii"
 cmp -s "$OUT/cfg-ascii" "$GOLDEN/yealink/0015654aa937.cfg" && ok || bad "tftp-hpa ascii: config does not round-trip"
 # netascii has a size cap (whole file converted in memory): refused with an error, no data.
 R=$(py probe rrq rollover.bin netascii)
@@ -652,6 +654,7 @@ R=$(py get hello.txt "$OUT/hello-8" octet blksize 8)
 jqc "$R" '[.ok, .data]' '[true,2]' "blksize 8: 11 bytes in 2 blocks"
 cmp -s "$OUT/hello-8" "$FW/hello.txt" && ok || bad "blksize 8 content"
 R=$(py get 0015654aa937.cfg "$OUT/cfg-8" octet blksize 8 tsize 0)
+normalize_creds "$OUT/cfg-8"
 cmp -s "$OUT/cfg-8" "$GOLDEN/yealink/0015654aa937.cfg" && ok || bad "config at blksize 8 differs: $R"
 
 # ---------------------------------------------------------------------------

@@ -107,6 +107,7 @@ TEST_CASE("what each command opens: the store alone for those that need no templ
         {"backup", Needs::kStore},
         {"export", Needs::kStore},
         {"staging", Needs::kStore},
+        {"window", Needs::kStore},
         {"config", Needs::kNothing},
         {"help", Needs::kNothing},
     };

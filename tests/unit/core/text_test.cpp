@@ -58,3 +58,13 @@ TEST_CASE("dialable numbers, e-mail addresses, hosts") {
     CHECK_FALSE(isHost("pbx example"));
     CHECK_FALSE(isHost("pbx.example.net/x"));
 }
+
+TEST_CASE("forLog keeps a client's bytes on one line") {
+    CHECK(prov::text::forLog("0015654aa937.cfg") == "0015654aa937.cfg");
+    CHECK(prov::text::forLog("x\ny") == "x\\x0ay");
+    CHECK(prov::text::forLog("a\r\n\tb") == "a\\x0d\\x0a\\x09b");
+    CHECK(prov::text::forLog(std::string("n\0l", 3)) == "n\\x00l");
+    CHECK(prov::text::forLog("back\\slash") == "back\\x5cslash");  // "\x0a" typed by a client stays distinct
+    CHECK(prov::text::forLog("\x7f\xc3\xa9") == "\\x7f\\xc3\\xa9");
+    CHECK(prov::text::forLog("") == "");
+}

@@ -31,6 +31,7 @@ const char* name(Verdict v) {
         case Verdict::kAllow: return "allow";
         case Verdict::kDeny: return "deny";
         case Verdict::kForbidden: return "forbidden";
+        case Verdict::kChallenge: return "challenge";
     }
     return "?";
 }
@@ -74,7 +75,7 @@ TEST_CASE("authorize: every row is inputs -> verdict and how it was authorised")
         {"::1", FK::kDevice, kMac, Secrets::kYes, kNoCert, Require::kNo, V::kAllow, A::kNetwork, ""},
         {"::ffff:10.0.0.9", FK::kDevice, kMac, Secrets::kYes, kNoCert, Require::kNo, V::kAllow, A::kNetwork, ""},
         {kOutside, FK::kDevice, kMac, Secrets::kYes, kNoCert, Require::kNo, V::kDeny, A::kNone,
-         "secrets are not served to 203.0.113.7 (provisioning.allow_networks)"},
+         "secrets are not served to 203.0.113.7 without a proof"},
         {"", FK::kDevice, kMac, Secrets::kYes, kNoCert, Require::kNo, V::kDeny, A::kNone, "allow_networks"},
         {kOutside, FK::kDevice, kMac, Secrets::kYes, kCertMine, Require::kNo, V::kAllow, A::kClientCert, ""},
         {kInside, FK::kDevice, kMac, Secrets::kYes, kCertMine, Require::kNo, V::kAllow, A::kClientCert, ""},
@@ -97,8 +98,9 @@ TEST_CASE("authorize: every row is inputs -> verdict and how it was authorised")
          "secrets_require_client_cert"},
         {kOutside, FK::kDevice, kMac, Secrets::kYes, kCertMine, Require::kCert, V::kAllow, A::kClientCert, ""},
         {kInside, FK::kDevice, kMac, Secrets::kNo, kNoCert, Require::kCert, V::kAllow, A::kNone, ""},
-        // Uploads: a phone writes its own; a proven phone never another's.
-        {kOutside, FK::kUpload, kMac, Secrets::kNo, kNoCert, Require::kNo, V::kAllow, A::kNone, ""},
+        // Uploads: a phone writes its own, once it proved its MAC; never another's.
+        {kOutside, FK::kUpload, kMac, Secrets::kNo, kNoCert, Require::kNo, V::kDeny, A::kNone, "allow_networks"},
+        {kInside, FK::kUpload, kMac, Secrets::kNo, kNoCert, Require::kNo, V::kAllow, A::kNetwork, ""},
         {kOutside, FK::kUpload, kMac, Secrets::kNo, kCertMine, Require::kCert, V::kAllow, A::kClientCert, ""},
         {kInside, FK::kUpload, kMac, Secrets::kNo, kCertOther, Require::kNo, V::kForbidden, A::kClientCert,
          "asked for"},
@@ -131,4 +133,52 @@ TEST_CASE("authorize: the events' names for each way a fetch was authorised") {
     CHECK(toString(AuthMethod::kNone) == "none");
     CHECK(toString(AuthMethod::kNetwork) == "network");
     CHECK(toString(AuthMethod::kClientCert) == "client_cert");
+    CHECK(toString(AuthMethod::kDigest) == "digest");
+    CHECK(toString(AuthMethod::kStagingWindow) == "staging_window");
+}
+
+TEST_CASE("authorize: digest credentials and staging windows, in design.md's order") {
+    const Config open = config(Require::kNo);
+    const Config strict = config(Require::kCert);
+    Request r;
+    r.peer_ip = kOutside;
+    r.kind = FileKind::kDevice;
+    r.mac = kMac;
+    r.secrets = true;
+    r.can_challenge = true;
+    // No proof: HTTP asks for credentials, TFTP is refused outright.
+    CHECK(authorize(open, r).verdict == Verdict::kChallenge);
+    r.can_challenge = false;
+    CHECK(authorize(open, r).verdict == Verdict::kDeny);
+    r.can_challenge = true;
+    // The device's own credentials.
+    r.digest = true;
+    CHECK(authorize(open, r).verdict == Verdict::kAllow);
+    CHECK(authorize(open, r).auth == AuthMethod::kDigest);
+    // A certificate for the MAC comes first.
+    r.client_cert = true;
+    r.cert_mac = kMac;
+    CHECK(authorize(open, r).auth == AuthMethod::kClientCert);
+    r.client_cert = false;
+    r.cert_mac = "";
+    // A staging window, when no credentials came.
+    r.digest = false;
+    r.staging_window = true;
+    CHECK(authorize(open, r).verdict == Verdict::kAllow);
+    CHECK(authorize(open, r).auth == AuthMethod::kStagingWindow);
+    // Credentials before the window, the window before the network.
+    r.digest = true;
+    CHECK(authorize(open, r).auth == AuthMethod::kDigest);
+    r.digest = false;
+    r.peer_ip = kInside;
+    CHECK(authorize(open, r).auth == AuthMethod::kStagingWindow);
+    // secrets_require_client_cert: neither credentials nor a window is enough.
+    r.digest = true;
+    CHECK(authorize(strict, r).verdict == Verdict::kDeny);
+    // Files without secrets need none of it.
+    r.secrets = false;
+    r.digest = false;
+    r.staging_window = false;
+    r.peer_ip = kOutside;
+    CHECK(authorize(open, r).verdict == Verdict::kAllow);
 }

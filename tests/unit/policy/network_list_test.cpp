@@ -61,17 +61,19 @@ TEST_CASE("network lists that do not parse name the bad item") {
     }
 }
 
+const std::string kPrivate = "127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7";
+
 TEST_CASE("network lists that parse") {
     const std::string lists[] = {"", " ", ",", " , ,", "10.0.0.0/8,", " 10.0.0.0/8 ,\t192.168.0.0/16 ", "::/0",
-                                 "0.0.0.0/0", "10.0.0.0/08", "::ffff:10.0.0.0/104", NetworkList::defaultNetworks()};
+                                 "0.0.0.0/0", "10.0.0.0/08", "::ffff:10.0.0.0/104", kPrivate};
     for (const std::string& ok : lists) {
         INFO("'" << ok << "'");
         CHECK(NetworkList::parse(ok));
     }
 }
 
-TEST_CASE("the default networks: loopback and private ranges only") {
-    const NetworkList p = parsed(NetworkList::defaultNetworks());
+TEST_CASE("loopback and the private ranges: exactly those addresses") {
+    const NetworkList p = parsed(kPrivate);
     checkPeers(p, {
                       {"127.0.0.1", true},
                       {"127.255.255.254", true},
@@ -149,4 +151,26 @@ TEST_CASE("several networks: any one is enough") {
                                                                     {"192.168.5.5", true},
                                                                     {"192.168.5.6", false},
                                                                     {"2001:db9::1", false}});
+}
+
+TEST_CASE("the empty default allows nobody") {
+    const NetworkList p = parsed("");
+    CHECK(p.empty());
+    checkPeers(p, {{"127.0.0.1", false}, {"10.0.0.1", false}, {"::1", false}});
+    CHECK(p.warnings().empty());
+}
+
+TEST_CASE("warnings for a list wider than a /16 or holding public addresses") {
+    CHECK(parsed("10.20.0.0/24, 192.168.0.0/16, fd00:1:2::/48, 127.0.0.0/8").warnings().size() == 1);  // 127/8: wide
+    CHECK(parsed("10.20.0.0/24, 192.168.0.0/16, fd00:1:2::/48").warnings().empty());
+    const auto wide = parsed("10.0.0.0/8").warnings();
+    REQUIRE(wide.size() == 1);
+    CHECK_THAT(wide[0], Catch::Contains("10.0.0.0/8 is wider than a /16"));
+    const auto pub = parsed("203.0.113.0/24").warnings();
+    REQUIRE(pub.size() == 1);
+    CHECK_THAT(pub[0], Catch::Contains("203.0.113.0/24 holds public addresses"));
+    CHECK(parsed("0.0.0.0/0").warnings().size() == 2);
+    CHECK(parsed("2001:db8::/32").warnings().size() == 2);
+    CHECK(parsed("fe80::/64").warnings().empty());
+    CHECK(parsed("172.16.0.0/12").warnings().size() == 1);  // private, but wider than /16
 }

@@ -4,10 +4,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <memory>
 #include <vector>
 
 #include "fakes/inventory_fixture.h"
+#include "provisioner/policy/digest.h"
 #include "provisioner/render/bundle.h"
 #include "provisioner/service/provisioning_service.h"
 
@@ -28,6 +30,8 @@ struct Fixture : testing::InventoryFixture {
     policy::Config policy;
     Sink sink;
     std::unique_ptr<ConfigGeneration> generation;
+    std::unique_ptr<PhoneProofs> proofs;
+    std::unique_ptr<policy::SweepGuard> sweep;
     std::unique_ptr<ProvisioningService> service;
 
     explicit Fixture(bool require_cert = false) {
@@ -40,8 +44,17 @@ struct Fixture : testing::InventoryFixture {
         generation = std::make_unique<ConfigGeneration>(*store, *bundles);
         generation->refresh();
         inv->setChangeListener([this] { generation->refresh(); });
+        ProofKeys keys;
+        keys.nonce_secret = "nonce-secret-for-tests";
+        keys.window_grace = 600;
+        proofs = std::make_unique<PhoneProofs>(*store, hasher, random, clock, keys);
+        ServiceOptions options;
+        options.hash_key = "hash-key-for-tests";
+        policy::SweepOptions sweep_options;
+        sweep_options.budget = 8;
+        sweep = std::make_unique<policy::SweepGuard>(sweep_options, clock);
         service = std::make_unique<ProvisioningService>(*store, *bundles, policy, sink, hasher, clock, *generation,
-                                                        ServiceOptions{});
+                                                        *proofs, *sweep, options);
         Extension e;
         e.extension = "1001";
         e.callerid_name = "Ann";
@@ -52,9 +65,13 @@ struct Fixture : testing::InventoryFixture {
     }
 
     Fetched fetch(const std::string& file, const std::string& peer, const std::string& cert_mac = "",
-                  const std::string& ua = kUa) {
+                  const std::string& ua = kUa, const std::string& authorization = "",
+                  Protocol protocol = Protocol::kHttp) {
         FetchRequest r;
+        r.protocol = protocol;
         r.file = file;
+        r.target = "/" + file;
+        r.authorization = authorization;
         r.user_agent = ua;
         r.peer_ip = peer;
         r.client_cert = !cert_mac.empty();
@@ -96,12 +113,14 @@ TEST_CASE("fetch: each policy verdict becomes its outcome and event") {
         const char* ua = kUa;
     };
     const Case cases[] = {
-        {"001565000001.cfg", "203.0.113.7", "", Outcome::kDenied, "denied", "none"},
-        {"0015650000ff.cfg", "203.0.113.7", "", Outcome::kNotFound, "not_found", "none", ""},  // unknown: same answer
-        {"001565000001.cfg", "203.0.113.7", "", Outcome::kDenied, "denied", "none", ""},
+        // No proof over HTTP: a challenge, for a known and an unknown MAC alike.
+        {"001565000001.cfg", "203.0.113.7", "", Outcome::kUnauthorized, "denied", "none"},
+        {"0015650000ff.cfg", "203.0.113.7", "", Outcome::kUnauthorized, "denied", "none", ""},
+        {"001565000001.cfg", "203.0.113.7", "", Outcome::kUnauthorized, "denied", "none", ""},
         {"001565000001.cfg", "203.0.113.7", kMac, Outcome::kServed, "served", "client_cert"},
         {"001565000001.cfg", "10.0.0.5", "0015650000ff", Outcome::kForbidden, "denied", "client_cert"},
         {"001565000001.boot", "203.0.113.7", "", Outcome::kServed, "served", "none"},  // no secrets
+        {"0015650000ff.boot", "203.0.113.7", "", Outcome::kServed, "served", "none", ""},  // known or not
     };
     for (const Case& c : cases) {
         INFO(c.file << " from " << c.peer << " cert '" << c.cert_mac << "'");
@@ -135,4 +154,226 @@ TEST_CASE("fetch: a rendered file follows its time zone across a DST change with
     f.clock.advance(3600);  // 01:30 UTC: summer time
     const std::string summer = f.fetch("001565000001.cfg", "10.0.0.5").response.body;
     CHECK_THAT(summer, Catch::Contains("local_time.time_zone = +2\n"));
+}
+
+namespace {
+
+// The Authorization header curl --digest would send for `challenge`.
+std::string digestHeader(const Hasher& hasher, const std::string& challenge, const std::string& user,
+                         const std::string& password, const std::string& uri) {
+    const size_t at = challenge.find("nonce=\"") + 7;
+    const std::string nonce = challenge.substr(at, challenge.find('"', at) - at);
+    policy::digest::Authorization a;
+    a.scheme = "Digest";
+    a.username = user;
+    a.realm = "provisioner";
+    a.nonce = nonce;
+    a.uri = uri;
+    a.algorithm = "SHA-256";
+    a.qop = "auth";
+    a.nc = "00000001";
+    a.cnonce = "0a4f113b";
+    a.response = policy::digest::expectedResponse(hasher, a, "GET", password);
+    return "Digest username=\"" + user + "\", realm=\"provisioner\", nonce=\"" + nonce + "\", uri=\"" + uri +
+           "\", algorithm=SHA-256, qop=auth, nc=00000001, cnonce=\"0a4f113b\", response=\"" + a.response + "\"";
+}
+
+}  // namespace
+
+TEST_CASE("fetch: a phone's own digest credentials open its files, and only its files") {
+    Fixture f;
+    // First contact from an allowed network: the config carries the device's credentials.
+    const Fetched first = f.fetch("001565000001.cfg", "10.0.0.5");
+    REQUIRE(first.response.outcome == Outcome::kServed);
+    auto creds = f.inv->deviceCredentials(kMac);
+    REQUIRE(creds);
+    REQUIRE(creds.value());
+    const DeviceCredentials c = *creds.value();
+    CHECK_THAT(first.response.body, Catch::Contains(c.user));
+    CHECK_THAT(first.response.body, Catch::Contains(c.password));
+    CHECK(c.used_at == 0);
+
+    // From outside: a challenge, then the answer with the right credentials.
+    const Fetched challenged = f.fetch("001565000001.cfg", "203.0.113.7");
+    REQUIRE(challenged.response.outcome == Outcome::kUnauthorized);
+    REQUIRE(challenged.response.challenges.size() == 2);
+    CHECK_THAT(challenged.response.challenges[0], Catch::StartsWith("Digest ") && Catch::Contains("SHA-256"));
+    CHECK_THAT(challenged.response.challenges[1], Catch::Contains("MD5"));
+    const std::string header =
+        digestHeader(f.hasher, challenged.response.challenges[0], c.user, c.password, "/001565000001.cfg");
+    const Fetched proved = f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, header);
+    CHECK(proved.response.outcome == Outcome::kServed);
+    CHECK(proved.event.auth == "digest");
+    CHECK(f.inv->deviceCredentials(kMac).value()->used_at != 0);
+
+    // A wrong password, or the right header for another file name, is refused.
+    const std::string wrong =
+        digestHeader(f.hasher, challenged.response.challenges[0], c.user, "not-the-password", "/001565000001.cfg");
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, wrong).response.outcome == Outcome::kUnauthorized);
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, "Digest garbage").response.outcome ==
+          Outcome::kUnauthorized);
+
+    // Another device's credentials never open this one's files.
+    Extension e2;
+    e2.extension = "1002";
+    e2.callerid_name = "Bob";
+    e2.mac = "001565000002";
+    e2.phone_make = "Yealink";
+    e2.phone_model = "T31";
+    REQUIRE(f.inv->createExtension(e2, f.admin));
+    REQUIRE(f.fetch("001565000002.cfg", "10.0.0.6", "", "").response.outcome == Outcome::kServed);
+    const DeviceCredentials c2 = *f.inv->deviceCredentials("001565000002").value();
+    const std::string others =
+        digestHeader(f.hasher, challenged.response.challenges[0], c2.user, c2.password, "/001565000001.cfg");
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, others).response.outcome == Outcome::kUnauthorized);
+
+    // An expired nonce with the right credentials: a challenge marked stale.
+    f.clock.advance(3600);
+    const Fetched stale = f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, header);
+    REQUIRE(stale.response.outcome == Outcome::kUnauthorized);
+    CHECK_THAT(stale.response.challenges[0], Catch::Contains("stale=true"));
+}
+
+TEST_CASE("fetch: a rotation keeps the old credentials until the phone used the new ones") {
+    Fixture f;
+    REQUIRE(f.fetch("001565000001.cfg", "10.0.0.5").response.outcome == Outcome::kServed);
+    const DeviceCredentials old = *f.inv->deviceCredentials(kMac).value();
+    const auto rotated = f.inv->rotateCredentials(kMac, f.admin);
+    REQUIRE(rotated);
+    CHECK(rotated.value().user != old.user);
+    const auto challenge = f.fetch("001565000001.cfg", "203.0.113.7").response.challenges.at(0);
+    const std::string with_old = digestHeader(f.hasher, challenge, old.user, old.password, "/001565000001.cfg");
+    const Fetched by_old = f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, with_old);
+    REQUIRE(by_old.response.outcome == Outcome::kServed);
+    CHECK_THAT(by_old.response.body, Catch::Contains(rotated.value().password));  // the phone learns the new pair
+    const std::string with_new =
+        digestHeader(f.hasher, challenge, rotated.value().user, rotated.value().password, "/001565000001.cfg");
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, with_new).response.outcome == Outcome::kServed);
+    // Used once: the old pair stops working.
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, with_old).response.outcome == Outcome::kUnauthorized);
+}
+
+TEST_CASE("fetch: a staging window lets its devices in once, over HTTP only") {
+    Fixture f;
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.7").response.outcome == Outcome::kUnauthorized);
+    WindowSpec spec;
+    spec.macs = {"00:15:65:00:00:01"};
+    spec.minutes = 30;
+    spec.max_devices = 1;
+    REQUIRE(f.inv->openWindow(spec, f.admin));
+    // TFTP never: no secret goes out in the clear to an unproven peer.
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, "", Protocol::kTftp).response.outcome ==
+          Outcome::kDenied);
+    const Fetched in = f.fetch("001565000001.cfg", "203.0.113.7");
+    CHECK(in.response.outcome == Outcome::kServed);
+    CHECK(in.event.auth == "staging_window");
+    // The rest of the same boot, within the grace period.
+    f.clock.advance(60);
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.7").response.outcome == Outcome::kServed);
+    // After it, the window is used up for this device.
+    f.clock.advance(601);
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.7").response.outcome == Outcome::kUnauthorized);
+}
+
+TEST_CASE("fetch: a window's place count, closing and expiry") {
+    Fixture f;
+    Extension e2;
+    e2.extension = "1002";
+    e2.callerid_name = "Bob";
+    e2.mac = "001565000002";
+    e2.phone_make = "Yealink";
+    e2.phone_model = "T31";
+    REQUIRE(f.inv->createExtension(e2, f.admin));
+    REQUIRE(f.inv->editDevice(kMac, [](Device& d, FieldErrors&, std::optional<int64_t>&) { d.label = "hq"; },
+                              f.admin));
+    REQUIRE(f.inv->editDevice("001565000002",
+                              [](Device& d, FieldErrors&, std::optional<int64_t>&) { d.label = "hq"; }, f.admin));
+    WindowSpec spec;
+    spec.label = "hq";
+    spec.minutes = 10;
+    spec.max_devices = 1;
+    const auto w = f.inv->openWindow(spec, f.admin);
+    REQUIRE(w);
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.7").response.outcome == Outcome::kServed);
+    CHECK(f.fetch("001565000002.cfg", "203.0.113.8", "", "").response.outcome == Outcome::kUnauthorized);  // full
+    REQUIRE(f.inv->closeWindow(w.value().id, f.admin));
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.7").response.outcome == Outcome::kUnauthorized);  // closed
+    spec.max_devices = 5;
+    REQUIRE(f.inv->openWindow(spec, f.admin));
+    f.clock.advance(11 * 60);
+    CHECK(f.fetch("001565000002.cfg", "203.0.113.8", "", "").response.outcome == Outcome::kUnauthorized);  // expired
+}
+
+TEST_CASE("fetch: an installer's window covers only devices an admin added") {
+    Fixture f;
+    const Actor installer{"token:9 (installer)", Role::kInstaller};
+    Device d;
+    d.mac = "001565000003";
+    d.make = "Yealink";
+    d.model = "T31";
+    REQUIRE(f.inv->createDevice(d, installer));
+    WindowSpec spec;
+    spec.macs = {"001565000003"};
+    const auto refused = f.inv->openWindow(spec, installer);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Code::kPermissionDenied);
+    spec.macs = {kMac};
+    CHECK(f.inv->openWindow(spec, installer));
+}
+
+TEST_CASE("fetch: without a proof, a known and an unknown MAC get the same answer") {
+    Fixture f;
+    for (Protocol p : {Protocol::kHttp, Protocol::kTftp}) {
+        const Fetched known = f.fetch("001565000001.cfg", "203.0.113.7", "", "", "", p);
+        const Fetched unknown = f.fetch("0015650000ff.cfg", "203.0.113.7", "", "", "", p);
+        CHECK(known.response.outcome == unknown.response.outcome);
+        CHECK(known.response.body == unknown.response.body);
+        CHECK(known.response.challenges.size() == unknown.response.challenges.size());
+        CHECK(known.event.outcome == unknown.event.outcome);
+    }
+    // Files without secrets depend on the MAC string alone.
+    const std::string known = f.fetch("001565000001.boot", "203.0.113.7", "", "").response.body;
+    const std::string unknown = f.fetch("0015650000ff.boot", "203.0.113.7", "", "").response.body;
+    std::string expected = known;
+    for (size_t at = expected.find("001565000001"); at != std::string::npos; at = expected.find("001565000001"))
+        expected.replace(at, 12, "0015650000ff");
+    CHECK(unknown == expected);
+}
+
+TEST_CASE("fetch: served hashes are keyed, not plain hashes of the body") {
+    Fixture f;
+    const Fetched got = f.fetch("001565000001.cfg", "10.0.0.5");
+    REQUIRE(got.response.outcome == Outcome::kServed);
+    CHECK(got.event.config_hash == f.hasher.hmacSha256Hex("hash-key-for-tests", got.response.body));
+    CHECK(got.event.config_hash != f.hasher.sha256Hex(got.response.body));
+}
+
+TEST_CASE("fetch: a source sweeping MACs is blocked, and a proof still gets through") {
+    Fixture f;  // budget 8
+    // The phone knows its credentials from a first contact on the allowed network.
+    REQUIRE(f.fetch("001565000001.cfg", "10.0.0.5").response.outcome == Outcome::kServed);
+    const DeviceCredentials c = *f.inv->deviceCredentials(kMac).value();
+    const std::string challenge = f.fetch("001565000001.cfg", "203.0.113.7").response.challenges.at(0);
+    int tries = 0;
+    for (int i = 0x10; i < 0x10 + 50; ++i) {
+        char mac[13];
+        std::snprintf(mac, sizeof mac, "0015650001%02x", i);
+        ++tries;
+        const Fetched got = f.fetch(std::string(mac) + ".cfg", "203.0.113.66", "", "");
+        if (got.response.outcome == Outcome::kNotFound) break;  // blocked: the plain 404
+        CHECK(got.response.outcome == Outcome::kUnauthorized);
+    }
+    CHECK(tries <= 9);
+    // Blocked: everything is the same 404, common files and known MACs included...
+    CHECK(f.fetch("y000000000000.boot", "203.0.113.66").response.outcome == Outcome::kNotFound);
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.66").response.outcome == Outcome::kNotFound);
+    // ...but the phone's own credentials still get its config.
+    const std::string header = digestHeader(f.hasher, challenge, c.user, c.password, "/001565000001.cfg");
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.66", "", kUa, header).response.outcome == Outcome::kServed);
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.66", "", kUa, "Digest username=\"x\"").response.outcome ==
+          Outcome::kNotFound);
+    // Other sources are not affected; the block ends.
+    CHECK(f.fetch("y000000000000.boot", "203.0.113.67").response.outcome == Outcome::kServed);
+    f.clock.advance(61);
+    CHECK(f.fetch("y000000000000.boot", "203.0.113.66").response.outcome == Outcome::kServed);
 }

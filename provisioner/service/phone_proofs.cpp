@@ -1,0 +1,119 @@
+#include "provisioner/service/phone_proofs.h"
+
+#include "provisioner/inventory/inventory.h"
+#include "provisioner/policy/digest.h"
+
+namespace prov {
+
+namespace {
+
+// Whether `auth` holds `user`/`password` for this request.
+policy::digest::Verdict check(const Hasher& hasher, const ProofKeys& keys, const policy::digest::Authorization& auth,
+                              const FetchRequest& request, const std::string& user, const std::string& password,
+                              int64_t now) {
+    const char* method = request.method == Method::kGet ? "GET" : request.method == Method::kHead ? "HEAD" : "PUT";
+    return policy::digest::verify(hasher, auth, method, request.target, keys.realm, user, password,
+                                  keys.nonce_secret, now, keys.nonce_lifetime,
+                                  /*basic_allowed=*/request.protocol == Protocol::kHttps);
+}
+
+}  // namespace
+
+Result<Proofs> PhoneProofs::gather(const FetchRequest& request, const std::string& mac) {
+    const int64_t now = clock_.nowSeconds();
+    Proofs p;
+    std::optional<Device> device;
+    std::optional<DeviceCredentials> creds;
+    std::vector<StagingWindow> windows;
+    std::vector<int64_t> uses;
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        device = TRY(tx.getDevice(mac));
+        creds = TRY(tx.getCredentials(mac));
+        // The same reads for a known and an unknown MAC.
+        windows = TRY(tx.windowsCovering(mac, device ? device->label : std::string(), now));
+        for (const StagingWindow& w : windows) uses.push_back(TRY(tx.windowUse(w.id, mac)));
+        return okStatus();
+    }));
+    p.known = device.has_value();
+    if (device) p.label = device->label;
+    if (!request.authorization.empty() && creds) {
+        auto auth = policy::digest::parse(request.authorization);
+        if (auth) {
+            using policy::digest::Verdict;
+            Verdict v = check(hasher_, keys_, auth.value(), request, creds->user, creds->password, now);
+            if (v == Verdict::kOk) {
+                p.digest = true;
+                p.first_use_of_credentials = creds->used_at == 0;
+            } else if (!creds->prev_user.empty()) {
+                const Verdict prev = check(hasher_, keys_, auth.value(), request, creds->prev_user,
+                                           creds->prev_password, now);
+                if (prev == Verdict::kOk) p.digest = true;
+                if (prev == Verdict::kStale) v = prev;
+            }
+            p.stale = !p.digest && v == Verdict::kStale;
+        }
+    }
+    if (p.digest || !device || request.protocol == Protocol::kTftp) return p;
+    for (size_t i = 0; i < windows.size(); ++i) {
+        const StagingWindow& w = windows[i];
+        // An installer's window covers only devices an admin put in the inventory.
+        if (w.role == Role::kInstaller && device->origin != "admin") continue;
+        if (uses[i] != 0) {
+            if (now - uses[i] > keys_.window_grace) continue;  // used up by this device
+        } else if (w.used >= w.max_devices) {
+            continue;
+        }
+        p.staging_window = true;
+        p.window_id = w.id;
+        p.window_first_use = uses[i] == 0;
+        break;
+    }
+    return p;
+}
+
+Result<bool> PhoneProofs::use(const std::string& mac, const Proofs& p) {
+    if (!p.window_first_use && !p.first_use_of_credentials) return true;
+    const int64_t now = clock_.nowSeconds();
+    bool granted = true;
+    TRY(store_.write([&](StoreTx& tx) -> Status {
+        if (p.first_use_of_credentials) TRY(tx.credentialsUsed(mac, now));
+        if (p.window_first_use) {
+            // Re-checked here: two devices may have raced for the last place.
+            const std::optional<StagingWindow> w = TRY(tx.getWindow(p.window_id));
+            const bool open = w && w->closed_at == 0 && w->closes_at > now;
+            const int64_t used_before = TRY(tx.windowUse(p.window_id, mac));
+            if (!open || (used_before == 0 && w->used >= w->max_devices)) {
+                granted = false;
+                return okStatus();
+            }
+            if (used_before == 0) TRY(tx.insertWindowUse(p.window_id, mac, now));
+        }
+        return okStatus();
+    }));
+    return granted;
+}
+
+Result<std::optional<DeviceCredentials>> PhoneProofs::credentials(const std::string& mac) {
+    std::optional<DeviceCredentials> out;
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        out = TRY(tx.getCredentials(mac));
+        return okStatus();
+    }));
+    if (out) return out;
+    TRY(store_.write([&](StoreTx& tx) -> Status {
+        out = TRY(tx.getCredentials(mac));  // another fetch may have made them
+        if (out) return okStatus();
+        if (!TRY(tx.getDevice(mac))) return okStatus();
+        DeviceCredentials c = newCredentials(random_, mac, clock_.nowSeconds());
+        TRY(tx.putCredentials(c));
+        out = std::move(c);
+        return okStatus();
+    }));
+    return out;
+}
+
+std::vector<std::string> PhoneProofs::challenges(bool stale) const {
+    return policy::digest::challenges(hasher_, keys_.nonce_secret, keys_.realm, clock_.nowSeconds(), stale);
+}
+
+}  // namespace prov

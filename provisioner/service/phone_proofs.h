@@ -1,0 +1,74 @@
+#pragma once
+
+// What a phone's fetch proves about its MAC, gathered from the store for
+// policy::authorize (design.md "Defaults that keep secrets safe"): the
+// device's own Digest credentials, and an open staging window that covers it.
+// Also the device's credentials themselves, created at its first
+// secret-bearing render, and the Digest challenges of a refusal.
+//
+//   PhoneProofs proofs(store, hasher, random, clock, keys);
+//   Proofs p = TRY(proofs.gather(request, "0015654aa937"));
+//   // p.digest: the Authorization header holds this device's credentials
+//   // p.staging_window: a window lets it in now; proofs.use(mac, p) records it
+//
+// Every MAC-shaped name costs the same store reads, known or not, so the time
+// of a refusal does not tell a sweep which MACs exist.
+
+#include <string>
+#include <vector>
+
+#include "provisioner/core/clock.h"
+#include "provisioner/core/random_source.h"
+#include "provisioner/core/result.h"
+#include "provisioner/fetch/fetch.h"
+#include "provisioner/store/store.h"
+
+namespace prov {
+
+struct ProofKeys {
+    std::string nonce_secret;  // Digest nonces (server_keys "nonce")
+    std::string realm = "provisioner";
+    int64_t nonce_lifetime = 300;  // seconds; an older nonce is answered stale=true
+    // A device that used a staging window keeps it this long, for the other
+    // files of the same boot; after that the window is used up for it.
+    int64_t window_grace = 600;
+};
+
+struct Proofs {
+    bool known = false;           // the store knows the MAC
+    std::string label;            // the device's, when known
+    bool digest = false;          // valid credentials for this MAC
+    bool stale = false;           // right credentials, expired nonce
+    bool first_use_of_credentials = false;  // the current pair, for the first time
+    bool staging_window = false;  // an open window lets the device in now
+    int64_t window_id = 0;
+    bool window_first_use = false;  // the device has not used that window yet
+};
+
+class PhoneProofs {
+public:
+    PhoneProofs(Store& store, const Hasher& hasher, RandomSource& random, const Clock& clock, ProofKeys keys)
+        : store_(store), hasher_(hasher), random_(random), clock_(clock), keys_(std::move(keys)) {}
+
+    // The proofs `request` carries for `mac` (canonical). Windows count over
+    // HTTP and HTTPS only.
+    Result<Proofs> gather(const FetchRequest& request, const std::string& mac);
+    // Records what an allowed fetch used: the window's use (re-checked in the
+    // write: false when the window filled up meanwhile), the credentials'
+    // first use (the previous pair stops working).
+    Result<bool> use(const std::string& mac, const Proofs& proofs);
+    // The device's credentials, created (random user, password and AES key)
+    // when it has none. nullopt for an unknown MAC.
+    Result<std::optional<DeviceCredentials>> credentials(const std::string& mac);
+    // WWW-Authenticate values for a refusal.
+    std::vector<std::string> challenges(bool stale) const;
+
+private:
+    Store& store_;
+    const Hasher& hasher_;
+    RandomSource& random_;
+    const Clock& clock_;
+    ProofKeys keys_;
+};
+
+}  // namespace prov
