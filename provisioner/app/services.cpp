@@ -97,11 +97,14 @@ Status openProvisioning(Services& s) {
     keys.nonce_secret = nonce_secret;
     keys.window_grace = config.staging_window_grace;
     s.proofs = std::make_unique<PhoneProofs>(*s.store, s.hasher, *s.random, s.clock, keys);
-    ServiceOptions options{config.firmware_dir, config.uploads_dir, static_cast<size_t>(config.uploads_max_bytes),
-                           hash_key};
+    ServiceOptions options;
+    options.firmware_dir = config.firmware_dir;
+    options.uploads_dir = config.uploads_dir;
+    options.max_upload_bytes = static_cast<size_t>(config.uploads_max_bytes);
+    options.hash_key = hash_key;
     s.provisioning = std::make_unique<ProvisioningService>(*s.store, *s.bundles, *s.policy, *s.events, s.hasher,
                                                            s.clock, *s.generation, *s.proofs, *s.sweep,
-                                                           std::move(options));
+                                                           s.cipher, std::move(options));
     return okStatus();
 }
 

@@ -33,6 +33,7 @@ struct Services {
     std::unique_ptr<BundleSource> bundles;  // kStoreAndTemplates and kEverything
     std::unique_ptr<tls::CtrDrbgRandom> random;
     tls::Sha256Hasher hasher;
+    tls::AesCipher cipher;
     std::unique_ptr<Inventory> inventory;
     std::unique_ptr<policy::Config> policy;
     std::unique_ptr<EventRecorder> events;

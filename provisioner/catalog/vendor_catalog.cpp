@@ -46,7 +46,7 @@ void checkKeys(const Object& obj, const std::set<std::string>& allowed, const st
 
 std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::string& dir, const Object& root) {
     checkKeys(root, {"name", "format", "content_type", "mac_case", "user_agents", "files", "transports",
-                     "button_types", "line_params", "key_params", "models"},
+                     "button_types", "line_params", "key_params", "models", "ouis"},
               "vendor.json");
     auto v = std::make_unique<VendorSpec>();
     v->id = folder;
@@ -58,6 +58,14 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
     if (mac_case != "lower" && mac_case != "upper")
         throw Poco::DataFormatException("mac_case must be lower or upper");
     v->mac_upper = mac_case == "upper";
+    if (auto ouis = root.getArray("ouis")) {
+        for (size_t i = 0; i < ouis->size(); ++i) {
+            const std::string oui = ouis->getElement<std::string>(static_cast<unsigned>(i));
+            if (oui.size() != 6 || oui.find_first_not_of("0123456789abcdef") != std::string::npos)
+                throw Poco::DataFormatException("ouis[" + std::to_string(i) + "] must be 6 lowercase hex digits");
+            v->ouis.push_back(oui);
+        }
+    }
 
     if (auto uas = root.getArray("user_agents")) {
         for (size_t i = 0; i < uas->size(); ++i) {
@@ -101,11 +109,11 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
             const std::string where = "files[" + std::to_string(i) + "]";
             auto f = files->getObject(static_cast<unsigned>(i));
             if (!f) throw Poco::DataFormatException(where + " must be an object");
-            checkKeys(*f, {"path", "template", "kind", "secrets", "format", "content_type"}, where);
+            checkKeys(*f, {"path", "template", "kind", "secrets", "format", "content_type", "encrypt"}, where);
             auto pattern = PathPattern::compile(f->getValue<std::string>("path"));
             if (!pattern) throw Poco::DataFormatException(where + ": " + pattern.error().message);
             FileRoute r{pattern.value(), f->optValue<std::string>("template", ""), FileKind::kCommon, false,
-                        default_format, f->optValue<std::string>("content_type", default_type)};
+                        default_format, f->optValue<std::string>("content_type", default_type), ""};
             const std::string kind = f->optValue<std::string>("kind", "common");
             if (kind == "common") {
                 r.kind = FileKind::kCommon;
@@ -118,6 +126,11 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
                 throw Poco::DataFormatException(where + ": kind must be common, device or upload");
             }
             if (f->has("format")) r.format = parseFormat(f->getValue<std::string>("format"), where);
+            r.encrypt = f->optValue<std::string>("encrypt", "");
+            if (!r.encrypt.empty() && r.encrypt != "aes-128-ecb")
+                throw Poco::DataFormatException(where + ": encrypt must be aes-128-ecb");
+            if (!r.encrypt.empty() && !(r.kind == FileKind::kDevice && r.secrets))
+                throw Poco::DataFormatException(where + ": only a device file with secrets is encrypted");
             if ((r.kind == FileKind::kDevice || r.kind == FileKind::kUpload) && !r.pattern.hasMac())
                 throw Poco::DataFormatException(where + ": a " + kind + " file needs {mac} in its path");
             if (r.kind != FileKind::kUpload && r.template_name.empty())

@@ -50,6 +50,10 @@ struct FileRoute {
     bool secrets = false;
     OutputFormat format = OutputFormat::kKv;
     std::string content_type;
+    // "aes-128-ecb": once the device has its own AES key (sent in the plain
+    // config of a proven first contact), the file goes out encrypted with it
+    // (Yealink's MAC-oriented key). "" = never encrypted.
+    std::string encrypt;
 };
 
 struct UaPattern {
@@ -69,6 +73,10 @@ struct VendorSpec {
     std::vector<std::map<std::string, std::string>> line_params;
     std::map<std::string, std::pair<int, int>> key_params;  // name -> (base, step)
     std::map<std::string, ModelInfo> models;                 // key: uppercase model
+    // The vendor's MAC prefixes (6 lowercase hex digits): which vendor a
+    // file name several vendors use belongs to, for a MAC the store does not
+    // know and a request without a User-Agent (TFTP).
+    std::vector<std::string> ouis;
     bool isModel(std::string_view model) const;
 };
 

@@ -14,6 +14,16 @@ public:
     virtual std::string alnum(size_t length) = 0;
 };
 
+// AES for the configs a vendor's phones decrypt themselves (Yealink's
+// MAC-oriented key: AES-128-ECB, no IV).
+class Cipher {
+public:
+    virtual ~Cipher() = default;
+    // `plain` encrypted with the 16-byte `key`; plain.size() must be a
+    // multiple of 16 (the caller pads as the vendor expects).
+    virtual std::string aes128Ecb(const std::string& key, const std::string& plain) const = 0;
+};
+
 class Hasher {
 public:
     virtual ~Hasher() = default;

@@ -57,6 +57,9 @@ struct FetchResponse {
     std::string etag;          // quoted, as sent in the header
     std::string reason;        // for the log line; never shown to the phone
     std::vector<std::string> challenges;  // kUnauthorized: WWW-Authenticate values
+    // Served bytes that carry nothing (a sealed file's stand-in for a MAC
+    // without a key): the event says "denied".
+    bool decoy = false;
 };
 
 std::string_view toString(Protocol p);

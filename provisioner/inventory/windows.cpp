@@ -122,6 +122,7 @@ Result<DeviceCredentials> Inventory::rotateCredentials(const std::string& mac, c
             next.prev_user = used ? cur->user : cur->prev_user;
             next.prev_password = used ? cur->password : cur->prev_password;
             next.aes_key = cur->aes_key;  // the key the phone decrypts with stays
+            next.key_sent_at = cur->key_sent_at;
         }
         TRY(tx.putCredentials(next));
         return audit(tx, actor, "rotate", "device_credentials", mac, "", "");

@@ -108,6 +108,7 @@ struct DeviceCredentials {
     std::string aes_key;  // 16 characters; empty until set
     int64_t created_at = 0;
     int64_t used_at = 0;  // the phone's first fetch with the current pair; 0 = not yet
+    int64_t key_sent_at = 0;  // when a config carrying aes_key first went out; 0 = not yet
 };
 
 // A staging window: for a while, the devices it covers (a MAC list, or every

@@ -35,7 +35,13 @@ Result<Proofs> PhoneProofs::gather(const FetchRequest& request, const std::strin
         return okStatus();
     }));
     p.known = device.has_value();
+    p.claimed = device && device->state != DeviceState::kUnassigned;
     if (device) p.label = device->label;
+    if (creds) {
+        p.aes_key = creds->aes_key;
+        p.key_sent = creds->key_sent_at != 0 && creds->aes_key.size() == 16;
+        p.credentials_used = creds->used_at != 0;
+    }
     if (!request.authorization.empty() && creds) {
         auto auth = policy::digest::parse(request.authorization);
         if (auth) {
@@ -110,6 +116,10 @@ Result<std::optional<DeviceCredentials>> PhoneProofs::credentials(const std::str
         return okStatus();
     }));
     return out;
+}
+
+Status PhoneProofs::keySent(const std::string& mac) {
+    return store_.write([&](StoreTx& tx) -> Status { return tx.keySent(mac, clock_.nowSeconds()); });
 }
 
 std::vector<std::string> PhoneProofs::challenges(bool stale) const {

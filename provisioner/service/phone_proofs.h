@@ -36,6 +36,7 @@ struct ProofKeys {
 
 struct Proofs {
     bool known = false;           // the store knows the MAC
+    bool claimed = false;         // ...and not only as a discovered (unassigned) phone
     std::string label;            // the device's, when known
     bool digest = false;          // valid credentials for this MAC
     bool stale = false;           // right credentials, expired nonce
@@ -43,6 +44,13 @@ struct Proofs {
     bool staging_window = false;  // an open window lets the device in now
     int64_t window_id = 0;
     bool window_first_use = false;  // the device has not used that window yet
+    // The device's own AES key, and whether a config carrying it went out
+    // (its encrypted files then go out encrypted with it).
+    std::string aes_key;
+    bool key_sent = false;
+    // The phone has fetched with its credentials before: it applied a config
+    // carrying them, and so the key that came in the same file.
+    bool credentials_used = false;
 };
 
 class PhoneProofs {
@@ -60,6 +68,8 @@ public:
     // The device's credentials, created (random user, password and AES key)
     // when it has none. nullopt for an unknown MAC.
     Result<std::optional<DeviceCredentials>> credentials(const std::string& mac);
+    // A config carrying the device's AES key went out to it.
+    Status keySent(const std::string& mac);
     // WWW-Authenticate values for a refusal.
     std::vector<std::string> challenges(bool stale) const;
 

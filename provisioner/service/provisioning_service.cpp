@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <climits>
 #include <exception>
 #include <cstdlib>
@@ -93,9 +94,10 @@ std::optional<std::string> insideRoot(const std::string& root, const std::string
 ProvisioningService::ProvisioningService(Store& store, const BundleSource& bundles, const policy::Config& policy,
                                          EventSink& events, const Hasher& hasher, const Clock& clock,
                                          const ConfigGeneration& generation, PhoneProofs& proofs,
-                                         policy::SweepGuard& sweep, ServiceOptions options)
+                                         policy::SweepGuard& sweep, const Cipher& cipher, ServiceOptions options)
     : store_(store), bundles_(bundles), policy_(policy), events_(events), hasher_(hasher), clock_(clock),
-      generation_(generation), proofs_(proofs), sweep_(sweep), options_(std::move(options)), resolver_(store) {}
+      generation_(generation), proofs_(proofs), sweep_(sweep), cipher_(cipher), options_(std::move(options)),
+      resolver_(store) {}
 
 Fetched ProvisioningService::fetch(const FetchRequest& request) {
     const int64_t start = clock_.monotonicMicros();
@@ -131,7 +133,7 @@ Fetched ProvisioningService::fetch(const FetchRequest& request) {
                          text::forLog(response.reason));
     }
     event.outcome = outcomeName(response.outcome);
-    if (response.outcome == Outcome::kUnauthorized) event.outcome = "denied";
+    if (response.outcome == Outcome::kUnauthorized || response.decoy) event.outcome = "denied";
     event.not_modified = response.outcome == Outcome::kNotModified;
     event.bytes = response.outcome == Outcome::kServed
                       ? static_cast<int64_t>(response.file_path.empty() ? response.body.size() : response.file_size)
@@ -161,14 +163,14 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
     const DeviceIdentity& ident = id.value();
     event.mac = ident.mac;
     Proofs proofs;
-    std::optional<bool> known;
+    std::optional<bool> claimed;
     if (needsProof(*ident.route)) {
         proofs = TRY(proofs_.gather(request, ident.mac));
-        known = proofs.known;
+        claimed = proofs.claimed;
     }
     const bool cert_proves_mac = request.client_cert && request.cert_mac == ident.mac;
     if (blocked && !proofs.digest && !cert_proves_mac) return notFound("source blocked for sweeping MACs");
-    if (!blocked) TRY(countForSweep(request, ident.mac, known));
+    if (!blocked && !ident.mac.empty()) TRY(countForSweep(request, ident.mac, claimed));
     const policy::Decision decision = policy::authorize(policy_, accessRequest(ident, request, proofs));
     event.auth = std::string(policy::toString(decision.auth));
     if (decision.verdict == policy::Verdict::kForbidden) return answer(Outcome::kForbidden, decision.reason);
@@ -178,7 +180,13 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
     const bool upload_route = ident.route->kind == FileKind::kUpload;
     if (upload_route && request.method != Method::kPut) return notFound("uploads are written by the phone, never served");
     if (!upload_route && request.method == Method::kPut) return answer(Outcome::kMethodNotAllowed, "PUT of a served file");
-    if (decision.verdict != policy::Verdict::kAllow) return refuse(decision, proofs);
+    if (decision.verdict != policy::Verdict::kAllow) {
+        // A phone that only speaks TFTP proves nothing; its file goes out
+        // sealed with the key it was given, which is the proof.
+        if (!ident.route->encrypt.empty() && request.protocol == Protocol::kTftp && !upload_route)
+            return sealedWithoutProof(ident, proofs, event);
+        return refuse(decision, proofs);
+    }
     if (!TRY(proofs_.use(ident.mac, proofs))) {
         event.auth = "none";
         return refuse(policy::Decision{request.protocol == Protocol::kTftp ? policy::Verdict::kDeny
@@ -187,18 +195,71 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
                       Proofs{});
     }
     if (upload_route) return upload(ident, request);
-    return renderFile(ident, request.if_none_match, event);
+    FetchResponse r = TRY(renderFile(ident, request.if_none_match, event));
+    if (!ident.route->encrypt.empty() && r.outcome == Outcome::kServed) {
+        // Sealed on the wires that show it (HTTP) once the phone showed it
+        // applied the file that carried its key: it fetched with the
+        // credentials from that same file. Until then, and over HTTPS, plain.
+        const bool has_key = proofs.key_sent && (proofs.digest || proofs.credentials_used);
+        if (has_key && request.protocol != Protocol::kHttps) {
+            r.body = seal(r.body, proofs.aes_key);
+        } else if (!proofs.key_sent) {
+            TRY(proofs_.keySent(ident.mac));  // it goes out now, to a proven phone
+        }
+    }
+    return r;
+}
+
+std::string ProvisioningService::seal(const std::string& body, const std::string& key) const {
+    // Yealink pads with spaces (a config's trailing blanks mean nothing).
+    const size_t bucket = std::max<size_t>(16, options_.sealed_bucket / 16 * 16);
+    std::string padded = body;
+    padded.resize((body.size() / bucket + 1) * bucket, ' ');
+    return cipher_.aes128Ecb(key, padded);
+}
+
+Result<FetchResponse> ProvisioningService::sealedWithoutProof(const DeviceIdentity& id, const Proofs& proofs,
+                                                              Event& event) {
+    if (proofs.known && proofs.key_sent) {
+        FetchResponse r = TRY(renderFile(id, "", event));
+        if (r.outcome != Outcome::kServed) return r;
+        r.body = seal(r.body, proofs.aes_key);
+        event.auth = "device_key";
+        return r;
+    }
+    // No key given to this MAC (or no such device): bytes no key opens, the
+    // size a sealed config has, the same for every fetch of the name.
+    std::string bytes;
+    for (int block = 0; bytes.size() < options_.sealed_bucket; ++block) {
+        const std::string hex =
+            hasher_.hmacSha256Hex(options_.hash_key, "sealed-decoy|" + id.mac + "|" + std::to_string(block));
+        for (size_t i = 0; i + 1 < hex.size(); i += 2)
+            bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    }
+    bytes.resize(std::max<size_t>(16, options_.sealed_bucket / 16 * 16));
+    FetchResponse r;
+    r.outcome = Outcome::kServed;
+    r.body = std::move(bytes);
+    r.content_type = id.route->content_type;
+    r.reason = "no key for this MAC: decoy bytes";
+    r.decoy = true;
+    event.auth = "none";
+    event.device_config = false;
+    return r;
 }
 
 Status ProvisioningService::countForSweep(const FetchRequest& request, const std::string& mac,
-                                          std::optional<bool> known) {
-    if (!known) {
+                                          std::optional<bool> claimed) {
+    // A phone discovered by its own fetches (unassigned) is no hit: a sweep's
+    // made-up MACs get recorded that way, and must not earn it budget back.
+    if (!claimed) {
         TRY(store_.read([&](StoreTx& tx) -> Status {
-            known = TRY(tx.getDevice(mac)).has_value();
+            const std::optional<Device> d = TRY(tx.getDevice(mac));
+            claimed = d && d->state != DeviceState::kUnassigned;
             return okStatus();
         }));
     }
-    if (*known) {
+    if (*claimed) {
         sweep_.hit(request.peer_ip, mac);
     } else if (const std::optional<policy::Block> block = sweep_.miss(request.peer_ip, mac)) {
         // One line a block, in the format deploy/fail2ban's filter matches.

@@ -25,6 +25,9 @@ struct ServiceOptions {
     std::string firmware_dir = "firmware";
     std::string uploads_dir = "var/uploads";
     size_t max_upload_bytes = 1 << 20;
+    // Encrypted files are padded to a multiple of this, so that their size
+    // tells little (kept a multiple of 16, the AES block).
+    size_t sealed_bucket = 4096;
     // The key of the HMAC that stands for a served body (events' config_hash,
     // devices' last_hash, ETags): a plain hash of a secret-bearing body would
     // let a guessed password be checked offline.
@@ -42,7 +45,8 @@ class ProvisioningService {
 public:
     ProvisioningService(Store& store, const BundleSource& bundles, const policy::Config& policy, EventSink& events,
                         const Hasher& hasher, const Clock& clock, const ConfigGeneration& generation,
-                        PhoneProofs& proofs, policy::SweepGuard& sweep, ServiceOptions options);
+                        PhoneProofs& proofs, policy::SweepGuard& sweep, const Cipher& cipher,
+                        ServiceOptions options);
 
     // Runs the pipeline; records nothing. The event says what the pipeline
     // did, with the bytes it answered and the time it took; the front end
@@ -59,8 +63,9 @@ public:
 
 private:
     Result<FetchResponse> handle(const FetchRequest& request, Event& event);
-    // Tells the sweep guard what a fetch of a MAC-named file was.
-    Status countForSweep(const FetchRequest& request, const std::string& mac, std::optional<bool> known);
+    // Tells the sweep guard what a fetch of a MAC-named file was: a hit for a
+    // device in the inventory (`claimed`, read here when not given), else a miss.
+    Status countForSweep(const FetchRequest& request, const std::string& mac, std::optional<bool> claimed);
     // The identity's vendor and route point into `bundle`: keep it while they are used.
     Result<DeviceIdentity> identifyFile(const Bundle& bundle, const std::string& file, const std::string& user_agent);
     // A refused device file or upload: the same answer for every MAC-shaped
@@ -70,6 +75,11 @@ private:
     // The bytes of a served file; nullopt when the device is unknown.
     Result<std::optional<std::string>> render(const DeviceIdentity& id);
     std::string keyedHash(const std::string& body) const;
+    // An encrypted route's file for a device that has its key: sealed with it.
+    std::string seal(const std::string& body, const std::string& key) const;
+    // The same route over TFTP without a proof: the device's sealed file
+    // when it has its key, else bytes of the same size that no key opens.
+    Result<FetchResponse> sealedWithoutProof(const DeviceIdentity& id, const Proofs& proofs, Event& event);
     Result<FetchResponse> staticFile(const FetchRequest& request);
     Result<FetchResponse> upload(const DeviceIdentity& id, const FetchRequest& request);
 
@@ -82,6 +92,7 @@ private:
     const ConfigGeneration& generation_;
     PhoneProofs& proofs_;
     policy::SweepGuard& sweep_;
+    const Cipher& cipher_;
     ServiceOptions options_;
     DeviceResolver resolver_;
     RenderCache cache_;

@@ -212,7 +212,8 @@ CREATE TABLE device_credentials (
     prev_password  TEXT NOT NULL DEFAULT '',
     aes_key        TEXT NOT NULL DEFAULT '',
     created_at     INTEGER NOT NULL,
-    used_at        INTEGER
+    used_at        INTEGER,
+    key_sent_at    INTEGER
 );
 CREATE TRIGGER gen_cred_upd AFTER UPDATE OF user, password, aes_key ON device_credentials
     WHEN OLD.user IS NOT NEW.user OR OLD.password IS NOT NEW.password OR OLD.aes_key IS NOT NEW.aes_key

@@ -44,6 +44,7 @@ public:
     Result<std::optional<DeviceCredentials>> getCredentials(const std::string& mac) override;
     Status putCredentials(const DeviceCredentials& c) override;
     Status credentialsUsed(const std::string& mac, int64_t at) override;
+    Status keySent(const std::string& mac, int64_t at) override;
     Status insertWindow(StagingWindow& w) override;
     Result<std::optional<StagingWindow>> getWindow(int64_t id) override;
     Result<std::vector<StagingWindow>> listWindows(bool open_only, int64_t now, int64_t limit) override;

@@ -42,7 +42,7 @@ std::string joinMacs(const std::vector<std::string>& macs) {
 
 Result<std::optional<DeviceCredentials>> SqliteTx::getCredentials(const std::string& mac) {
     Stmt s(conn_,
-           "SELECT mac, user, password, prev_user, prev_password, aes_key, created_at, used_at"
+           "SELECT mac, user, password, prev_user, prev_password, aes_key, created_at, used_at, key_sent_at"
            " FROM device_credentials WHERE mac = ?");
     s.bind(1, mac);
     if (s.step()) {
@@ -55,6 +55,7 @@ Result<std::optional<DeviceCredentials>> SqliteTx::getCredentials(const std::str
         c.aes_key = s.text(5);
         c.created_at = s.integer(6);
         c.used_at = s.isNull(7) ? 0 : s.integer(7);
+        c.key_sent_at = s.isNull(8) ? 0 : s.integer(8);
         return std::optional<DeviceCredentials>(std::move(c));
     }
     if (s.failed()) return failure("read device credentials");
@@ -63,13 +64,15 @@ Result<std::optional<DeviceCredentials>> SqliteTx::getCredentials(const std::str
 
 Status SqliteTx::putCredentials(const DeviceCredentials& c) {
     Stmt s(conn_,
-           "INSERT INTO device_credentials (mac, user, password, prev_user, prev_password, aes_key, created_at, used_at)"
-           " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(mac) DO UPDATE SET user=excluded.user, password=excluded.password,"
-           " prev_user=excluded.prev_user, prev_password=excluded.prev_password, aes_key=excluded.aes_key,"
-           " created_at=excluded.created_at, used_at=excluded.used_at");
+           "INSERT INTO device_credentials (mac, user, password, prev_user, prev_password, aes_key, created_at, used_at,"
+           " key_sent_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(mac) DO UPDATE SET user=excluded.user,"
+           " password=excluded.password, prev_user=excluded.prev_user, prev_password=excluded.prev_password,"
+           " aes_key=excluded.aes_key, created_at=excluded.created_at, used_at=excluded.used_at,"
+           " key_sent_at=excluded.key_sent_at");
     s.bind(1, c.mac).bind(2, c.user).bind(3, c.password).bind(4, c.prev_user).bind(5, c.prev_password);
     s.bind(6, c.aes_key).bind(7, c.created_at);
     if (c.used_at) s.bind(8, c.used_at); else s.bindNull(8);
+    if (c.key_sent_at) s.bind(9, c.key_sent_at); else s.bindNull(9);
     return done(s, "device credentials");
 }
 
@@ -79,6 +82,12 @@ Status SqliteTx::credentialsUsed(const std::string& mac, int64_t at) {
            " WHERE mac = ?");
     s.bind(1, at).bind(2, mac);
     return done(s, "device credentials used");
+}
+
+Status SqliteTx::keySent(const std::string& mac, int64_t at) {
+    Stmt s(conn_, "UPDATE device_credentials SET key_sent_at = COALESCE(key_sent_at, ?) WHERE mac = ?");
+    s.bind(1, at).bind(2, mac);
+    return done(s, "device key sent");
 }
 
 Status SqliteTx::insertWindow(StagingWindow& w) {

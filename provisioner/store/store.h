@@ -102,6 +102,8 @@ public:
     virtual Status putCredentials(const DeviceCredentials& c) = 0;
     // The phone fetched with its current pair: the previous one stops working.
     virtual Status credentialsUsed(const std::string& mac, int64_t at) = 0;
+    // A config carrying the device's AES key went out: its next ones are encrypted.
+    virtual Status keySent(const std::string& mac, int64_t at) = 0;
     virtual Status insertWindow(StagingWindow& w) = 0;
     virtual Result<std::optional<StagingWindow>> getWindow(int64_t id) = 0;
     // Windows, newest first, at most `limit`; open_only: not closed early and closes_at > now.

@@ -1,5 +1,6 @@
 #include "provisioner/tls/crypto.h"
 
+#include <mbedtls/aes.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/md.h>
@@ -100,6 +101,21 @@ std::string Sha256Hasher::hmacSha256Hex(const std::string& key, const std::strin
         mbedtls_md_hmac(info, bytesOf(key), key.size(), bytesOf(data), data.size(), mac) != 0)
         throw std::runtime_error("HMAC-SHA256 failed");
     return toHex(mac, sizeof mac);
+}
+
+std::string AesCipher::aes128Ecb(const std::string& key, const std::string& plain) const {
+    if (key.size() != 16 || plain.size() % 16 != 0) throw std::invalid_argument("AES-128-ECB: bad key or length");
+    mbedtls_aes_context aes;
+    mbedtls_aes_init(&aes);
+    std::string out(plain.size(), '\0');
+    const bool ok = mbedtls_aes_setkey_enc(&aes, bytesOf(key), 128) == 0;
+    for (size_t i = 0; ok && i < plain.size(); i += 16) {
+        mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, bytesOf(plain) + i,
+                              reinterpret_cast<unsigned char*>(out.data()) + i);
+    }
+    mbedtls_aes_free(&aes);
+    if (!ok) throw std::runtime_error("AES-128 key setup failed");
+    return out;
 }
 
 }  // namespace prov::tls

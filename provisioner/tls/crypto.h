@@ -37,4 +37,9 @@ public:
     std::string hmacSha256Hex(const std::string& key, const std::string& data) const override;
 };
 
+class AesCipher final : public Cipher {
+public:
+    std::string aes128Ecb(const std::string& key, const std::string& plain) const override;
+};
+
 }  // namespace prov::tls

@@ -32,6 +32,7 @@ struct Fixture : testing::InventoryFixture {
     std::unique_ptr<ConfigGeneration> generation;
     std::unique_ptr<PhoneProofs> proofs;
     std::unique_ptr<policy::SweepGuard> sweep;
+    tls::AesCipher cipher;
     std::unique_ptr<ProvisioningService> service;
 
     explicit Fixture(bool require_cert = false) {
@@ -54,7 +55,7 @@ struct Fixture : testing::InventoryFixture {
         sweep_options.budget = 8;
         sweep = std::make_unique<policy::SweepGuard>(sweep_options, clock);
         service = std::make_unique<ProvisioningService>(*store, *bundles, policy, sink, hasher, clock, *generation,
-                                                        *proofs, *sweep, options);
+                                                        *proofs, *sweep, cipher, options);
         Extension e;
         e.extension = "1001";
         e.callerid_name = "Ann";
@@ -243,7 +244,9 @@ TEST_CASE("fetch: a rotation keeps the old credentials until the phone used the 
     CHECK(rotated.value().user != old.user);
     const auto challenge = f.fetch("001565000001.cfg", "203.0.113.7").response.challenges.at(0);
     const std::string with_old = digestHeader(f.hasher, challenge, old.user, old.password, "/001565000001.cfg");
-    const Fetched by_old = f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, with_old);
+    // Over HTTPS: a Yealink config stays plain there (over HTTP it is sealed
+    // once the phone used its credentials).
+    const Fetched by_old = f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, with_old, Protocol::kHttps);
     REQUIRE(by_old.response.outcome == Outcome::kServed);
     CHECK_THAT(by_old.response.body, Catch::Contains(rotated.value().password));  // the phone learns the new pair
     const std::string with_new =
@@ -261,9 +264,12 @@ TEST_CASE("fetch: a staging window lets its devices in once, over HTTP only") {
     spec.minutes = 30;
     spec.max_devices = 1;
     REQUIRE(f.inv->openWindow(spec, f.admin));
-    // TFTP never: no secret goes out in the clear to an unproven peer.
-    CHECK(f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, "", Protocol::kTftp).response.outcome ==
-          Outcome::kDenied);
+    // TFTP never: no secret goes out in the clear to an unproven peer (a
+    // Yealink that has no key yet gets bytes nobody can read).
+    const Fetched tftp = f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, "", Protocol::kTftp);
+    CHECK(tftp.response.decoy);
+    CHECK(tftp.event.outcome == "denied");
+    CHECK(tftp.response.body.find("account.1.password") == std::string::npos);
     const Fetched in = f.fetch("001565000001.cfg", "203.0.113.7");
     CHECK(in.response.outcome == Outcome::kServed);
     CHECK(in.event.auth == "staging_window");
@@ -327,7 +333,9 @@ TEST_CASE("fetch: without a proof, a known and an unknown MAC get the same answe
         const Fetched known = f.fetch("001565000001.cfg", "203.0.113.7", "", "", "", p);
         const Fetched unknown = f.fetch("0015650000ff.cfg", "203.0.113.7", "", "", "", p);
         CHECK(known.response.outcome == unknown.response.outcome);
-        CHECK(known.response.body == unknown.response.body);
+        // HTTP: the same challenge; TFTP (a sealed Yealink file): stand-ins of one size.
+        if (p == Protocol::kHttp) CHECK(known.response.body == unknown.response.body);
+        CHECK(known.response.body.size() == unknown.response.body.size());
         CHECK(known.response.challenges.size() == unknown.response.challenges.size());
         CHECK(known.event.outcome == unknown.event.outcome);
     }
@@ -376,4 +384,50 @@ TEST_CASE("fetch: a source sweeping MACs is blocked, and a proof still gets thro
     CHECK(f.fetch("y000000000000.boot", "203.0.113.67").response.outcome == Outcome::kServed);
     f.clock.advance(61);
     CHECK(f.fetch("y000000000000.boot", "203.0.113.66").response.outcome == Outcome::kServed);
+}
+
+TEST_CASE("fetch: a Yealink that got its AES key gets its config sealed with it; other MACs get stand-ins") {
+    Fixture f;
+    // First contact from the allowed network: in the clear, carrying the key.
+    const Fetched first = f.fetch("001565000001.cfg", "10.0.0.5");
+    REQUIRE(first.response.outcome == Outcome::kServed);
+    const DeviceCredentials c = *f.inv->deviceCredentials(kMac).value();
+    REQUIRE(c.aes_key.size() == 16);
+    CHECK_THAT(first.response.body, Catch::Contains("static.auto_provision.aes_key_16.mac = " + c.aes_key));
+    CHECK(f.inv->deviceCredentials(kMac).value()->key_sent_at != 0);
+    std::string padded = first.response.body;
+    padded.resize((padded.size() / 4096 + 1) * 4096, ' ');
+    const std::string sealed = f.cipher.aes128Ecb(c.aes_key, padded);
+
+    // TFTP from anywhere: sealed with the device's key, nothing else to prove.
+    const Fetched tftp = f.fetch("001565000001.cfg", "203.0.113.7", "", "", "", Protocol::kTftp);
+    REQUIRE(tftp.response.outcome == Outcome::kServed);
+    CHECK(tftp.response.body == sealed);
+    CHECK(tftp.event.auth == "device_key");
+    CHECK(tftp.event.outcome == "served");
+    CHECK(tftp.response.body.find("aes_key") == std::string::npos);
+    // HTTP with the phone's credentials: sealed too (the phone has the key).
+    const std::string challenge = f.fetch("001565000001.cfg", "203.0.113.7").response.challenges.at(0);
+    const std::string header = digestHeader(f.hasher, challenge, c.user, c.password, "/001565000001.cfg");
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, header).response.body == sealed);
+
+    // A MAC without a key (unknown, or known and never contacted): bytes of the
+    // same size, stable, recorded as denied.
+    const Fetched unknown = f.fetch("0015650000ff.cfg", "203.0.113.7", "", "", "", Protocol::kTftp);
+    REQUIRE(unknown.response.outcome == Outcome::kServed);
+    CHECK(unknown.response.body.size() == sealed.size());
+    CHECK(unknown.event.outcome == "denied");
+    CHECK(f.fetch("0015650000ff.cfg", "203.0.113.7", "", "", "", Protocol::kTftp).response.body ==
+          unknown.response.body);
+    Extension e2;
+    e2.extension = "1002";
+    e2.callerid_name = "Bob";
+    e2.mac = "001565000002";
+    e2.phone_make = "Yealink";
+    e2.phone_model = "T31";
+    REQUIRE(f.inv->createExtension(e2, f.admin));
+    const Fetched no_key = f.fetch("001565000002.cfg", "203.0.113.7", "", "", "", Protocol::kTftp);
+    CHECK(no_key.response.body.size() == sealed.size());
+    CHECK(no_key.event.outcome == "denied");
+    CHECK(no_key.response.body.find("Bob") == std::string::npos);
 }

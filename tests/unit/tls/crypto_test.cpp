@@ -33,3 +33,17 @@ TEST_CASE("hmacSha256Hex gives the RFC 4231 test-case digests") {
         CHECK(hasher.hmacSha256Hex("Jefe", "x") != hasher.hmacSha256Hex("Jeff", "x"));
     }
 }
+
+TEST_CASE("AES-128-ECB: the FIPS-197 example") {
+    // FIPS-197 appendix C.1: key 000102...0f, plaintext 00112233...ff.
+    std::string key, plain;
+    for (int i = 0; i < 16; ++i) key.push_back(static_cast<char>(i));
+    for (int i = 0; i < 16; ++i) plain.push_back(static_cast<char>(i * 0x11));
+    const std::string out = prov::tls::AesCipher().aes128Ecb(key, plain + plain);
+    static const unsigned char kWant[16] = {0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30,
+                                            0xd8, 0xcd, 0xb7, 0x80, 0x70, 0xb4, 0xc5, 0x5a};
+    REQUIRE(out.size() == 32);
+    CHECK(out.substr(0, 16) == std::string(reinterpret_cast<const char*>(kWant), 16));
+    CHECK(out.substr(16) == out.substr(0, 16));  // ECB: the same block, the same bytes
+    CHECK_THROWS(prov::tls::AesCipher().aes128Ecb(key, "not a block"));
+}
