@@ -74,6 +74,12 @@ ApiResult oneDevice(Inventory& inv, const ApiRequest& r, const std::string& mac)
     if (r.method == "PUT" || r.method == "PATCH") {
         if (!mayWriteDevices(r.actor)) return forbidden(r.actor, "change devices");
         const auto obj = TRY(bodyObject(r));
+        // The staging state decides what an installer may bind and open
+        // windows for: only an admin sets it by hand.
+        if (r.actor.role != Role::kAdmin && obj->has("state"))
+            return Error{Code::kPermissionDenied, "forbidden",
+                         "the " + std::string(toString(r.actor.role)) + " role cannot set a device's state",
+                         {{"state", "only an admin sets it"}}, {}};
         const bool replace = r.method == "PUT";
         const Device edited = TRY(inv.editDevice(
             mac,

@@ -114,13 +114,17 @@ ApiResult credentialRoutes(ApiContext& context, const ApiRequest& r, const std::
         c = *found;
     } else if (r.method == "POST") {
         c = TRY(inv.rotateCredentials(mac, r.actor));
+    } else if (r.method == "DELETE") {
+        TRY(inv.forgetCredentials(mac, r.actor));
+        return ok(Poco::Dynamic::Var(), 204);
     } else {
-        return methodNotAllowed("GET, POST");
+        return methodNotAllowed("GET, POST, DELETE");
     }
     auto o = json::newObject();
     o->set("mac", MacAddress::parse(mac)->colons());
     o->set("user", c.user);
     o->set("password", c.password);
+    o->set("aes_key", c.aes_key);
     o->set("previous_user_valid", !c.prev_user.empty());
     o->set("used", c.used_at != 0);
     return ok(o, r.method == "POST" ? 201 : 200);

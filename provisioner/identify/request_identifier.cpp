@@ -19,23 +19,23 @@ const RouteMatch* choose(const std::vector<RouteMatch>& matches, const std::opti
         return nullptr;  // the phone said who it is, and that vendor has no such file
     }
     if (matches.size() == 1) return &matches[0];
-    // Several vendors use this name (<mac>.cfg): the store's make decides;
-    // for a MAC it does not know, the vendor's MAC prefix, so a known and an
-    // unknown MAC of one vendor are answered by the same route.
+    // Several vendors use this name (<mac>.cfg): the vendor whose MAC prefix
+    // it has, from the name alone, so a known and an unknown MAC of a listed
+    // prefix are answered by the same route; else the store's make.
     for (const RouteMatch& m : matches) {
         if (m.captures.mac.empty()) continue;
         auto mac = MacAddress::parse(m.captures.mac);
-        const std::string make = mac ? make_of(mac->canonical()) : "";
-        for (const RouteMatch& cand : matches) {
-            if (!make.empty() &&
-                (Poco::icompare(cand.vendor->id, make) == 0 || Poco::icompare(cand.vendor->name, make) == 0))
-                return &cand;
-        }
-        if (!make.empty() || !mac) break;
+        if (!mac) break;
         const std::string oui = mac->canonical().substr(0, 6);
         for (const RouteMatch& cand : matches) {
             for (const std::string& o : cand.vendor->ouis)
                 if (o == oui) return &cand;
+        }
+        const std::string make = make_of(mac->canonical());
+        for (const RouteMatch& cand : matches) {
+            if (!make.empty() &&
+                (Poco::icompare(cand.vendor->id, make) == 0 || Poco::icompare(cand.vendor->name, make) == 0))
+                return &cand;
         }
         break;
     }

@@ -60,7 +60,10 @@ Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, con
         const bool make_changed = !e.phone_make.empty() && e.phone_make != device.make;
         const bool model_changed = !e.phone_model.empty() && e.phone_model != device.model;
         device.state = staging::next(device.state, staging::Input::kClaimed);
-        const bool claimed = device.state != before.state;
+        // An extension an installer bound waits for an admin's window.
+        const bool vouched = actor.role == Role::kInstaller && device.origin != "installer";
+        if (vouched) device.origin = "installer";
+        const bool claimed = device.state != before.state || vouched;
         if (make_changed) device.make = e.phone_make;
         if (model_changed) device.model = e.phone_model;
         // A new model must still hold the lines already on the phone.

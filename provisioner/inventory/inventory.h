@@ -138,6 +138,10 @@ public:
     // Device credentials: a fresh pair (the old one works until the phone
     // has used the new one), and the current one, for admins only.
     Result<DeviceCredentials> rotateCredentials(const std::string& mac, const Actor& actor);
+    // Re-enrolment (a phone reset to factory settings): the device's
+    // credentials and key are dropped; it gets new ones at its next proven
+    // first contact (a staging window), like a new phone.
+    Status forgetCredentials(const std::string& mac, const Actor& actor);
     Result<std::optional<DeviceCredentials>> deviceCredentials(const std::string& mac);
 
     // Settings: scope "" is global, a canonical MAC is that device's overrides.

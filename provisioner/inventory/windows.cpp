@@ -19,7 +19,7 @@ DeviceCredentials newCredentials(RandomSource& random, const std::string& mac, i
     DeviceCredentials c;
     c.mac = mac;
     c.user = random.alnum(12);
-    c.password = random.alnum(24);
+    c.password = random.alnum(20);  // Snom takes at most 20
     c.aes_key = random.alnum(16);
     c.created_at = now;
     return c;
@@ -116,18 +116,27 @@ Result<DeviceCredentials> Inventory::rotateCredentials(const std::string& mac, c
         const std::optional<DeviceCredentials> cur = TRY(tx.getCredentials(mac));
         next = newCredentials(random_, mac, clock_.nowSeconds());
         if (cur) {
-            // The phone holds the pair it last used; if it never used the
-            // current one, the one before it may still be what it has.
-            const bool used = cur->used_at != 0 || cur->prev_user.empty();
-            next.prev_user = used ? cur->user : cur->prev_user;
-            next.prev_password = used ? cur->password : cur->prev_password;
-            next.aes_key = cur->aes_key;  // the key the phone decrypts with stays
+            // The phone holds the last pair (and key) it was sent; until it
+            // fetches with the new ones, that pair still opens its files and
+            // its config is sealed with that key.
+            const bool current_out = cur->delivered_at != 0 || cur->used_at != 0 || cur->prev_user.empty();
+            next.prev_user = current_out ? cur->user : cur->prev_user;
+            next.prev_password = current_out ? cur->password : cur->prev_password;
+            next.prev_aes_key = current_out || cur->prev_aes_key.empty() ? cur->aes_key : cur->prev_aes_key;
             next.key_sent_at = cur->key_sent_at;
         }
         TRY(tx.putCredentials(next));
         return audit(tx, actor, "rotate", "device_credentials", mac, "", "");
     }));
     return next;
+}
+
+Status Inventory::forgetCredentials(const std::string& mac, const Actor& actor) {
+    return writeTx([&](StoreTx& tx) -> Status {
+        if (!TRY(tx.getDevice(mac))) return Error::notFound("no device with MAC " + MacAddress::parse(mac)->colons());
+        TRY(tx.deleteCredentials(mac));
+        return audit(tx, actor, "forget", "device_credentials", mac, "", "");
+    });
 }
 
 Result<std::optional<DeviceCredentials>> Inventory::deviceCredentials(const std::string& mac) {

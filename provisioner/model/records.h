@@ -105,8 +105,10 @@ struct DeviceCredentials {
     std::string password;
     std::string prev_user;
     std::string prev_password;
-    std::string aes_key;  // 16 characters; empty until set
+    std::string aes_key;       // 16 characters
+    std::string prev_aes_key;  // after a rotation, until the phone used the new pair
     int64_t created_at = 0;
+    int64_t delivered_at = 0;  // a config carrying the current pair first went out; 0 = not yet
     int64_t used_at = 0;  // the phone's first fetch with the current pair; 0 = not yet
     int64_t key_sent_at = 0;  // when a config carrying aes_key first went out; 0 = not yet
 };

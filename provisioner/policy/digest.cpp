@@ -135,7 +135,7 @@ std::vector<std::string> challenges(const Hasher& hasher, const std::string& sec
     const std::string opaque =
         hasher.hmacSha256Hex(secret, "opaque:" + std::string(realm)).substr(0, kMacDigits);
     std::vector<std::string> out;
-    for (const char* algorithm : {"SHA-256", "MD5"}) {
+    for (const char* algorithm : {"MD5", "SHA-256"}) {
         out.push_back("Digest realm=" + quoted(realm) + ", qop=\"auth\", algorithm=" + algorithm +
                       ", nonce=\"" + nonce + "\", opaque=\"" + opaque + "\"" +
                       (stale ? ", stale=true" : ""));

@@ -69,8 +69,9 @@ enum class NonceCheck {
 NonceCheck checkNonce(const Hasher& hasher, const std::string& secret, std::string_view nonce,
                       int64_t now_seconds, int64_t lifetime_seconds);
 
-// WWW-Authenticate header values for a 401, in order of preference (RFC 7616
-// 3.7): SHA-256 first, then MD5 for the phones that know nothing else. Each
+// WWW-Authenticate header values for a 401: MD5 first, then SHA-256. RFC
+// 7616 3.7 would list the preferred (SHA-256) first, but no desk phone is
+// known to answer SHA-256, and some read only the first challenge. Each
 // carries realm, qop="auth", a fresh nonce, opaque and, when `stale`,
 // stale=true. `realm` is quoted here; control bytes in it are dropped so a
 // header can never be split (validate it where it is configured).

@@ -35,38 +35,45 @@ Result<Proofs> PhoneProofs::gather(const FetchRequest& request, const std::strin
         return okStatus();
     }));
     p.known = device.has_value();
-    p.claimed = device && device->state != DeviceState::kUnassigned;
     if (device) p.label = device->label;
     if (creds) {
-        p.aes_key = creds->aes_key;
-        p.key_sent = creds->key_sent_at != 0 && creds->aes_key.size() == 16;
+        const bool old_key = creds->used_at == 0 && !creds->prev_aes_key.empty();
+        p.aes_key = old_key ? creds->prev_aes_key : creds->aes_key;
+        p.key_sent = creds->key_sent_at != 0 && p.aes_key.size() == 16;
         p.credentials_used = creds->used_at != 0;
+        p.delivered = creds->delivered_at != 0;
     }
-    if (!request.authorization.empty() && creds) {
+    if (!request.authorization.empty()) {
+        // Checked against stand-in credentials when the MAC has none, so a
+        // known and an unknown MAC cost the same.
+        static const DeviceCredentials kNone{"", "-", "-", "", "", "", "", 0, 0, 0, 0};
+        const DeviceCredentials& c = creds ? *creds : kNone;
         auto auth = policy::digest::parse(request.authorization);
         if (auth) {
             using policy::digest::Verdict;
-            Verdict v = check(hasher_, keys_, auth.value(), request, creds->user, creds->password, now);
-            if (v == Verdict::kOk) {
+            Verdict v = check(hasher_, keys_, auth.value(), request, c.user, c.password, now);
+            if (v == Verdict::kOk && creds) {
                 p.digest = true;
-                p.first_use_of_credentials = creds->used_at == 0;
-            } else if (!creds->prev_user.empty()) {
-                const Verdict prev = check(hasher_, keys_, auth.value(), request, creds->prev_user,
-                                           creds->prev_password, now);
+                p.first_use_of_credentials = c.used_at == 0;
+            } else if (!c.prev_user.empty()) {
+                const Verdict prev = check(hasher_, keys_, auth.value(), request, c.prev_user, c.prev_password, now);
                 if (prev == Verdict::kOk) p.digest = true;
                 if (prev == Verdict::kStale) v = prev;
             }
-            p.stale = !p.digest && v == Verdict::kStale;
+            p.stale = !p.digest && v == Verdict::kStale && creds;
         }
     }
     if (p.digest || !device || request.protocol == Protocol::kTftp) return p;
     for (size_t i = 0; i < windows.size(); ++i) {
         const StagingWindow& w = windows[i];
-        // An installer's window covers only devices an admin put in the inventory.
+        // An installer's window covers only devices an admin vouches for.
         if (w.role == Role::kInstaller && device->origin != "admin") continue;
         if (uses[i] != 0) {
-            if (now - uses[i] > keys_.window_grace) continue;  // used up by this device
-        } else if (w.used >= w.max_devices) {
+            // The rest of the boot that first used it.
+            if (now - uses[i] > keys_.window_grace) continue;
+        } else if (w.used >= w.max_devices || (creds && (creds->delivered_at != 0 || creds->used_at != 0))) {
+            // Full, or not a first contact: a phone that has its credentials
+            // proves itself with them (an admin forgets them to re-enrol it).
             continue;
         }
         p.staging_window = true;
@@ -118,8 +125,25 @@ Result<std::optional<DeviceCredentials>> PhoneProofs::credentials(const std::str
     return out;
 }
 
-Status PhoneProofs::keySent(const std::string& mac) {
-    return store_.write([&](StoreTx& tx) -> Status { return tx.keySent(mac, clock_.nowSeconds()); });
+Status PhoneProofs::delivered(const std::string& mac, bool key_too) {
+    return store_.write([&](StoreTx& tx) -> Status {
+        TRY(tx.credentialsDelivered(mac, clock_.nowSeconds()));
+        if (key_too) TRY(tx.keySent(mac, clock_.nowSeconds()));
+        return okStatus();
+    });
+}
+
+Result<bool> PhoneProofs::anyDevice(const FetchRequest& request) {
+    auto auth = policy::digest::parse(request.authorization);
+    if (!auth) return false;
+    std::optional<DeviceCredentials> creds;
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        creds = TRY(tx.credentialsOfUser(auth.value().username));
+        return okStatus();
+    }));
+    if (!creds) return false;
+    return check(hasher_, keys_, auth.value(), request, creds->user, creds->password, clock_.nowSeconds()) ==
+           policy::digest::Verdict::kOk;
 }
 
 std::vector<std::string> PhoneProofs::challenges(bool stale) const {

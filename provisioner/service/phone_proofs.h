@@ -36,7 +36,6 @@ struct ProofKeys {
 
 struct Proofs {
     bool known = false;           // the store knows the MAC
-    bool claimed = false;         // ...and not only as a discovered (unassigned) phone
     std::string label;            // the device's, when known
     bool digest = false;          // valid credentials for this MAC
     bool stale = false;           // right credentials, expired nonce
@@ -46,8 +45,9 @@ struct Proofs {
     bool window_first_use = false;  // the device has not used that window yet
     // The device's own AES key, and whether a config carrying it went out
     // (its encrypted files then go out encrypted with it).
-    std::string aes_key;
+    std::string aes_key;  // the key the phone holds: the previous one until it used its new pair
     bool key_sent = false;
+    bool delivered = false;  // a config carrying the current pair went out
     // The phone has fetched with its credentials before: it applied a config
     // carrying them, and so the key that came in the same file.
     bool credentials_used = false;
@@ -68,8 +68,12 @@ public:
     // The device's credentials, created (random user, password and AES key)
     // when it has none. nullopt for an unknown MAC.
     Result<std::optional<DeviceCredentials>> credentials(const std::string& mac);
-    // A config carrying the device's AES key went out to it.
-    Status keySent(const std::string& mac);
+    // A secret-bearing config went out to it (and with it, for an
+    // encrypted route, its AES key).
+    Status delivered(const std::string& mac, bool key_too);
+    // Whether `authorization` holds valid credentials of any device: what a
+    // source blocked for sweeping must show to be served anything.
+    Result<bool> anyDevice(const FetchRequest& request);
     // WWW-Authenticate values for a refusal.
     std::vector<std::string> challenges(bool stale) const;
 

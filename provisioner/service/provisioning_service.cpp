@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 #include <exception>
 #include <cstdlib>
 #include <fstream>
@@ -143,12 +144,16 @@ Fetched ProvisioningService::fetch(const FetchRequest& request) {
 }
 
 Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, Event& event) {
-    // A source blocked for sweeping MACs gets the same 404 for everything,
-    // before any store read, unless it carries a proof (checked below): one
-    // infected PC behind the office NAT must not take the phones down.
+    // A source blocked for sweeping MACs gets the same answer for everything,
+    // before any store read: over TFTP a 404, over HTTP(S) a Digest challenge
+    // (a phone sends its credentials only when asked). Valid credentials of
+    // any device, or a certificate for the MAC asked for, still get through:
+    // one infected PC behind the office NAT must not take the phones down.
     const bool blocked = sweep_.blocked(request.peer_ip);
-    if (blocked && request.authorization.empty() && !request.client_cert)
-        return notFound("source blocked for sweeping MACs");
+    if (blocked) {
+        const bool may_pass = request.client_cert || (!request.authorization.empty() && TRY(proofs_.anyDevice(request)));
+        if (!may_pass) return blockedAnswer(request);
+    }
     if (!isSafeFileName(request.file)) return notFound("not a file name a phone may ask for");
     const auto bundle = bundles_.current();  // keeps the identity's vendor and route alive
     auto id = identifyFile(*bundle, request.file, request.user_agent);
@@ -163,15 +168,9 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
     const DeviceIdentity& ident = id.value();
     event.mac = ident.mac;
     Proofs proofs;
-    std::optional<bool> claimed;
-    if (needsProof(*ident.route)) {
-        proofs = TRY(proofs_.gather(request, ident.mac));
-        claimed = proofs.claimed;
-    }
-    const bool cert_proves_mac = request.client_cert && request.cert_mac == ident.mac;
-    if (blocked && !proofs.digest && !cert_proves_mac) return notFound("source blocked for sweeping MACs");
-    if (!blocked && !ident.mac.empty()) TRY(countForSweep(request, ident.mac, claimed));
+    if (needsProof(*ident.route)) proofs = TRY(proofs_.gather(request, ident.mac));
     const policy::Decision decision = policy::authorize(policy_, accessRequest(ident, request, proofs));
+    if (!blocked && !ident.mac.empty()) TRY(countForSweep(request, ident.mac, decision));
     event.auth = std::string(policy::toString(decision.auth));
     if (decision.verdict == policy::Verdict::kForbidden) return answer(Outcome::kForbidden, decision.reason);
     event.vendor = ident.vendor_guessed ? "" : ident.vendor->id;
@@ -183,7 +182,8 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
     if (decision.verdict != policy::Verdict::kAllow) {
         // A phone that only speaks TFTP proves nothing; its file goes out
         // sealed with the key it was given, which is the proof.
-        if (!ident.route->encrypt.empty() && request.protocol == Protocol::kTftp && !upload_route)
+        if (!ident.route->encrypt.empty() && request.protocol == Protocol::kTftp && !upload_route &&
+            !policy_.secrets_require_client_cert)
             return sealedWithoutProof(ident, proofs, event);
         return refuse(decision, proofs);
     }
@@ -196,27 +196,37 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
     }
     if (upload_route) return upload(ident, request);
     FetchResponse r = TRY(renderFile(ident, request.if_none_match, event));
-    if (!ident.route->encrypt.empty() && r.outcome == Outcome::kServed) {
-        // Sealed on the wires that show it (HTTP) once the phone showed it
-        // applied the file that carried its key: it fetched with the
-        // credentials from that same file. Until then, and over HTTPS, plain.
-        const bool has_key = proofs.key_sent && (proofs.digest || proofs.credentials_used);
-        if (has_key && request.protocol != Protocol::kHttps) {
-            r.body = seal(r.body, proofs.aes_key);
-        } else if (!proofs.key_sent) {
-            TRY(proofs_.keySent(ident.mac));  // it goes out now, to a proven phone
-        }
+    if (!ident.route->secrets || r.outcome != Outcome::kServed) return r;
+    const bool encrypted_route = !ident.route->encrypt.empty();
+    // Sealed over plain HTTP for a phone that proved itself with the
+    // credentials its config carried (so it applied that config, and the key
+    // in it). A window or an allowed network (a phone perhaps reset to
+    // factory settings) and HTTPS get it plain.
+    if (encrypted_route && proofs.key_sent && proofs.digest && request.protocol == Protocol::kHttp) {
+        r.body = seal(r.body, proofs.aes_key);
+    } else if (request.method == Method::kGet && (!proofs.delivered || (encrypted_route && !proofs.key_sent))) {
+        TRY(proofs_.delivered(ident.mac, encrypted_route));
     }
     return r;
 }
 
+FetchResponse ProvisioningService::blockedAnswer(const FetchRequest& request) {
+    if (request.protocol == Protocol::kTftp) return notFound("source blocked for sweeping MACs");
+    FetchResponse r = answer(Outcome::kUnauthorized, "source blocked for sweeping MACs");
+    r.challenges = proofs_.challenges(false);
+    return r;
+}
+
 std::string ProvisioningService::seal(const std::string& body, const std::string& key) const {
-    // Yealink pads with spaces (a config's trailing blanks mean nothing).
-    const size_t bucket = std::max<size_t>(16, options_.sealed_bucket / 16 * 16);
+    // Yealink pads with spaces (a config's trailing blanks mean nothing); to
+    // a multiple of the bucket, so sizes tell little.
+    const size_t bucket = sealedBucket();
     std::string padded = body;
-    padded.resize((body.size() / bucket + 1) * bucket, ' ');
+    padded.resize((body.size() + bucket - 1) / bucket * bucket, ' ');
     return cipher_.aes128Ecb(key, padded);
 }
+
+size_t ProvisioningService::sealedBucket() const { return std::max<size_t>(16, options_.sealed_bucket / 16 * 16); }
 
 Result<FetchResponse> ProvisioningService::sealedWithoutProof(const DeviceIdentity& id, const Proofs& proofs,
                                                               Event& event) {
@@ -225,23 +235,20 @@ Result<FetchResponse> ProvisioningService::sealedWithoutProof(const DeviceIdenti
         if (r.outcome != Outcome::kServed) return r;
         r.body = seal(r.body, proofs.aes_key);
         event.auth = "device_key";
+        event.device_config = false;  // anyone may have asked: no staging progress
         return r;
     }
-    // No key given to this MAC (or no such device): bytes no key opens, the
-    // size a sealed config has, the same for every fetch of the name.
-    std::string bytes;
-    for (int block = 0; bytes.size() < options_.sealed_bucket; ++block) {
-        const std::string hex =
-            hasher_.hmacSha256Hex(options_.hash_key, "sealed-decoy|" + id.mac + "|" + std::to_string(block));
-        for (size_t i = 0; i + 1 < hex.size(); i += 2)
-            bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-    }
-    bytes.resize(std::max<size_t>(16, options_.sealed_bucket / 16 * 16));
+    // No key given to this MAC (or no such device): one bucket that no key
+    // opens, made the way a sealed file is (AES over a bucket, with a key
+    // derived from the MAC), the same for every fetch of the name.
+    const std::string key = hasher_.hmacSha256Hex(options_.hash_key, "sealed-stand-in|" + id.mac).substr(0, 16);
+    std::string counter(sealedBucket(), '\0');
+    for (size_t i = 0; i < counter.size(); i += 16) std::memcpy(&counter[i], &i, sizeof i);
     FetchResponse r;
     r.outcome = Outcome::kServed;
-    r.body = std::move(bytes);
+    r.body = cipher_.aes128Ecb(key, counter);
     r.content_type = id.route->content_type;
-    r.reason = "no key for this MAC: decoy bytes";
+    r.reason = "no key for this MAC: a stand-in";
     r.decoy = true;
     event.auth = "none";
     event.device_config = false;
@@ -249,22 +256,26 @@ Result<FetchResponse> ProvisioningService::sealedWithoutProof(const DeviceIdenti
 }
 
 Status ProvisioningService::countForSweep(const FetchRequest& request, const std::string& mac,
-                                          std::optional<bool> claimed) {
-    // A phone discovered by its own fetches (unassigned) is no hit: a sweep's
-    // made-up MACs get recorded that way, and must not earn it budget back.
-    if (!claimed) {
-        TRY(store_.read([&](StoreTx& tx) -> Status {
-            const std::optional<Device> d = TRY(tx.getDevice(mac));
-            claimed = d && d->state != DeviceState::kUnassigned;
-            return okStatus();
-        }));
+                                          const policy::Decision& decision) {
+    // A miss is a MAC the store does not know. A proven fetch of a device in
+    // the inventory earns budget back; an unproven one earns nothing, so that
+    // knowing a few real MACs does not buy guesses. A phone discovered by its
+    // own fetches (unassigned) is neither: a sweep's made-up MACs get
+    // recorded that way.
+    std::optional<Device> device;
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        device = TRY(tx.getDevice(mac));
+        return okStatus();
+    }));
+    if (!device) {
+        if (const std::optional<policy::Block> block = sweep_.miss(request.peer_ip, mac)) {
+            // One line a block, in the format deploy/fail2ban's filter matches.
+            Poco::Logger::get("provisioning").warning(policy::SweepGuard::blockLogLine(*block));
+        }
+        return okStatus();
     }
-    if (*claimed) {
-        sweep_.hit(request.peer_ip, mac);
-    } else if (const std::optional<policy::Block> block = sweep_.miss(request.peer_ip, mac)) {
-        // One line a block, in the format deploy/fail2ban's filter matches.
-        Poco::Logger::get("provisioning").warning(policy::SweepGuard::blockLogLine(*block));
-    }
+    const bool proven = decision.verdict == policy::Verdict::kAllow && decision.auth != policy::AuthMethod::kNone;
+    if (device->state != DeviceState::kUnassigned && proven) sweep_.hit(request.peer_ip, mac);
     return okStatus();
 }
 
@@ -300,7 +311,11 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
     // within the hour (its ETag, the hash of its bytes, moves only if they do).
     const std::string key = id.vendor->id + "|" + id.route->pattern.text() + "|" + id.file + "|" + id.mac + "|" +
                             id.model + "|" + id.firmware + "|" + std::to_string(clock_.nowSeconds() / 3600);
-    std::shared_ptr<const CachedFile> file = cache_.get(key, generation);
+    // A file without secrets is rendered afresh for every fetch: a cached
+    // render of a MAC that booted lately would answer faster than one the
+    // store does not know.
+    const bool per_mac_cache = !(id.route->kind == FileKind::kDevice && !id.route->secrets);
+    std::shared_ptr<const CachedFile> file = per_mac_cache ? cache_.get(key, generation) : nullptr;
     if (!file) {
         std::optional<std::string> rendered = TRY(render(id));
         if (!rendered) return notFound("MAC " + id.mac + " is not in the store");
@@ -310,7 +325,7 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
         fresh->etag = "\"" + fresh->hash.substr(0, 32) + "\"";
         fresh->generation = generation;
         file = fresh;
-        cache_.put(key, file);
+        if (per_mac_cache) cache_.put(key, file);
     }
     FetchResponse r;
     r.outcome = Outcome::kServed;

@@ -27,7 +27,7 @@ struct ServiceOptions {
     size_t max_upload_bytes = 1 << 20;
     // Encrypted files are padded to a multiple of this, so that their size
     // tells little (kept a multiple of 16, the AES block).
-    size_t sealed_bucket = 4096;
+    size_t sealed_bucket = 8192;
     // The key of the HMAC that stands for a served body (events' config_hash,
     // devices' last_hash, ETags): a plain hash of a secret-bearing body would
     // let a guessed password be checked offline.
@@ -63,9 +63,12 @@ public:
 
 private:
     Result<FetchResponse> handle(const FetchRequest& request, Event& event);
-    // Tells the sweep guard what a fetch of a MAC-named file was: a hit for a
-    // device in the inventory (`claimed`, read here when not given), else a miss.
-    Status countForSweep(const FetchRequest& request, const std::string& mac, std::optional<bool> claimed);
+    // Tells the sweep guard what a fetch of a MAC-named file was: a miss for
+    // a MAC the store does not know, a hit for a proven fetch of a device in
+    // the inventory. The same store read for every MAC-named file.
+    Status countForSweep(const FetchRequest& request, const std::string& mac, const policy::Decision& decision);
+    FetchResponse blockedAnswer(const FetchRequest& request);
+    size_t sealedBucket() const;
     // The identity's vendor and route point into `bundle`: keep it while they are used.
     Result<DeviceIdentity> identifyFile(const Bundle& bundle, const std::string& file, const std::string& user_agent);
     // A refused device file or upload: the same answer for every MAC-shaped

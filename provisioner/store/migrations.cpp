@@ -211,10 +211,13 @@ CREATE TABLE device_credentials (
     prev_user      TEXT NOT NULL DEFAULT '',
     prev_password  TEXT NOT NULL DEFAULT '',
     aes_key        TEXT NOT NULL DEFAULT '',
+    prev_aes_key   TEXT NOT NULL DEFAULT '',
     created_at     INTEGER NOT NULL,
+    delivered_at   INTEGER,
     used_at        INTEGER,
     key_sent_at    INTEGER
 );
+CREATE INDEX device_credentials_user ON device_credentials(user);
 CREATE TRIGGER gen_cred_upd AFTER UPDATE OF user, password, aes_key ON device_credentials
     WHEN OLD.user IS NOT NEW.user OR OLD.password IS NOT NEW.password OR OLD.aes_key IS NOT NEW.aes_key
     BEGIN UPDATE config_generation SET value = value + 1; END;
@@ -238,6 +241,10 @@ CREATE TABLE staging_window_uses (
     PRIMARY KEY (window_id, mac)
 );
 CREATE TABLE server_keys (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Hashes shown so far were plain SHA-256 of bodies that carry secrets: gone.
+UPDATE events SET config_hash = '' WHERE config_hash <> '';
+UPDATE devices SET last_hash = '' WHERE last_hash <> '';
+DELETE FROM served_configs;
 )SQL";
 
 }  // namespace

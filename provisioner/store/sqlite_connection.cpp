@@ -1,5 +1,9 @@
 #include "provisioner/store/sqlite_connection.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace prov::sqlite {
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& path) {
@@ -11,6 +15,20 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path) {
         return true;
     }();
     (void)configured;
+    // A new store is made readable by its owner alone before SQLite opens it:
+    // it holds SIP passwords, device credentials and the server's keys, and
+    // SQLite gives its -wal and -shm files the same mode.
+    // One made before (by an older version, or by hand) is brought to 0600
+    // too, with its -wal and -shm.
+    if (path != ":memory:" && !path.empty()) {
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) ::close(fd);
+        for (const std::string& p : {path, path + "-wal", path + "-shm"}) {
+            struct stat st {};
+            if (::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0)
+                ::chmod(p.c_str(), st.st_mode & 0700);
+        }
+    }
     sqlite3* db = nullptr;
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {

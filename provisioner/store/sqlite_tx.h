@@ -42,6 +42,9 @@ public:
     Status deleteSetting(const std::string& scope, const std::string& key) override;
 
     Result<std::optional<DeviceCredentials>> getCredentials(const std::string& mac) override;
+    Result<std::optional<DeviceCredentials>> credentialsOfUser(const std::string& user) override;
+    Status deleteCredentials(const std::string& mac) override;
+    Status credentialsDelivered(const std::string& mac, int64_t at) override;
     Status putCredentials(const DeviceCredentials& c) override;
     Status credentialsUsed(const std::string& mac, int64_t at) override;
     Status keySent(const std::string& mac, int64_t at) override;

@@ -60,13 +60,13 @@ Status SqliteTx::updateDevice(Device& d) {
     static const auto kFields = writtenBy(deviceFields(), {Access::kEditable});
     static const auto kKeys = writtenBy(deviceFields(), {Access::kKey});
     static const std::string sql = "UPDATE devices SET " + columnList(kFields, "=?") +
-                                   ", updated_at=?, version=version+1 WHERE " + columnList(kKeys, "=?") +
+                                   ", origin=?, updated_at=?, version=version+1 WHERE " + columnList(kKeys, "=?") +
                                    " AND version=?";
     Stmt s(conn_, sql.c_str());
     const int64_t now = clock_.nowSeconds();
     int i = bindFields(s, kFields, d, 1);
-    s.bind(i, now);
-    i = bindFields(s, kKeys, d, i + 1);
+    s.bind(i, d.origin).bind(i + 1, now);
+    i = bindFields(s, kKeys, d, i + 2);
     s.bind(i, d.version);
     TRY(done(s, "device"));
     if (sqlite3_changes(conn_.handle()) != 1)

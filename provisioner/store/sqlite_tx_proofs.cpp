@@ -40,46 +40,82 @@ std::string joinMacs(const std::vector<std::string>& macs) {
 
 }  // namespace
 
+namespace {
+
+constexpr const char* kCredentialColumns =
+    "mac, user, password, prev_user, prev_password, aes_key, prev_aes_key, created_at, delivered_at, used_at,"
+    " key_sent_at";
+
+DeviceCredentials readCredentials(const Stmt& s) {
+    auto time = [&](int col) { return s.isNull(col) ? int64_t{0} : s.integer(col); };
+    DeviceCredentials c;
+    c.mac = s.text(0);
+    c.user = s.text(1);
+    c.password = s.text(2);
+    c.prev_user = s.text(3);
+    c.prev_password = s.text(4);
+    c.aes_key = s.text(5);
+    c.prev_aes_key = s.text(6);
+    c.created_at = s.integer(7);
+    c.delivered_at = time(8);
+    c.used_at = time(9);
+    c.key_sent_at = time(10);
+    return c;
+}
+
+}  // namespace
+
 Result<std::optional<DeviceCredentials>> SqliteTx::getCredentials(const std::string& mac) {
-    Stmt s(conn_,
-           "SELECT mac, user, password, prev_user, prev_password, aes_key, created_at, used_at, key_sent_at"
-           " FROM device_credentials WHERE mac = ?");
+    Stmt s(conn_, std::string("SELECT ") + kCredentialColumns + " FROM device_credentials WHERE mac = ?");
     s.bind(1, mac);
-    if (s.step()) {
-        DeviceCredentials c;
-        c.mac = s.text(0);
-        c.user = s.text(1);
-        c.password = s.text(2);
-        c.prev_user = s.text(3);
-        c.prev_password = s.text(4);
-        c.aes_key = s.text(5);
-        c.created_at = s.integer(6);
-        c.used_at = s.isNull(7) ? 0 : s.integer(7);
-        c.key_sent_at = s.isNull(8) ? 0 : s.integer(8);
-        return std::optional<DeviceCredentials>(std::move(c));
-    }
+    if (s.step()) return std::optional<DeviceCredentials>(readCredentials(s));
     if (s.failed()) return failure("read device credentials");
     return std::optional<DeviceCredentials>();
 }
 
+Result<std::optional<DeviceCredentials>> SqliteTx::credentialsOfUser(const std::string& user) {
+    Stmt s(conn_, std::string("SELECT ") + kCredentialColumns + " FROM device_credentials WHERE user = ?");
+    s.bind(1, user);
+    if (s.step()) return std::optional<DeviceCredentials>(readCredentials(s));
+    if (s.failed()) return failure("read device credentials");
+    return std::optional<DeviceCredentials>();
+}
+
+Status SqliteTx::deleteCredentials(const std::string& mac) {
+    Stmt s(conn_, "DELETE FROM device_credentials WHERE mac = ?");
+    s.bind(1, mac);
+    return done(s, "delete device credentials");
+}
+
+Status SqliteTx::credentialsDelivered(const std::string& mac, int64_t at) {
+    Stmt s(conn_, "UPDATE device_credentials SET delivered_at = COALESCE(delivered_at, ?) WHERE mac = ?");
+    s.bind(1, at).bind(2, mac);
+    return done(s, "device credentials delivered");
+}
+
 Status SqliteTx::putCredentials(const DeviceCredentials& c) {
     Stmt s(conn_,
-           "INSERT INTO device_credentials (mac, user, password, prev_user, prev_password, aes_key, created_at, used_at,"
-           " key_sent_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(mac) DO UPDATE SET user=excluded.user,"
-           " password=excluded.password, prev_user=excluded.prev_user, prev_password=excluded.prev_password,"
-           " aes_key=excluded.aes_key, created_at=excluded.created_at, used_at=excluded.used_at,"
-           " key_sent_at=excluded.key_sent_at");
+           "INSERT INTO device_credentials (mac, user, password, prev_user, prev_password, aes_key, prev_aes_key,"
+           " created_at, delivered_at, used_at, key_sent_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+           " ON CONFLICT(mac) DO UPDATE SET user=excluded.user, password=excluded.password,"
+           " prev_user=excluded.prev_user, prev_password=excluded.prev_password, aes_key=excluded.aes_key,"
+           " prev_aes_key=excluded.prev_aes_key, created_at=excluded.created_at, delivered_at=excluded.delivered_at,"
+           " used_at=excluded.used_at, key_sent_at=excluded.key_sent_at");
     s.bind(1, c.mac).bind(2, c.user).bind(3, c.password).bind(4, c.prev_user).bind(5, c.prev_password);
-    s.bind(6, c.aes_key).bind(7, c.created_at);
-    if (c.used_at) s.bind(8, c.used_at); else s.bindNull(8);
-    if (c.key_sent_at) s.bind(9, c.key_sent_at); else s.bindNull(9);
+    s.bind(6, c.aes_key).bind(7, c.prev_aes_key).bind(8, c.created_at);
+    auto time = [&](int i, int64_t v) {
+        if (v) s.bind(i, v); else s.bindNull(i);
+    };
+    time(9, c.delivered_at);
+    time(10, c.used_at);
+    time(11, c.key_sent_at);
     return done(s, "device credentials");
 }
 
 Status SqliteTx::credentialsUsed(const std::string& mac, int64_t at) {
     Stmt s(conn_,
-           "UPDATE device_credentials SET used_at = COALESCE(used_at, ?), prev_user = '', prev_password = ''"
-           " WHERE mac = ?");
+           "UPDATE device_credentials SET used_at = COALESCE(used_at, ?), prev_user = '', prev_password = '',"
+           " prev_aes_key = '' WHERE mac = ?");
     s.bind(1, at).bind(2, mac);
     return done(s, "device credentials used");
 }

@@ -98,6 +98,11 @@ public:
 
     // Phone proofs (sqlite_tx_proofs.cpp).
     virtual Result<std::optional<DeviceCredentials>> getCredentials(const std::string& mac) = 0;
+    // The credentials whose user is `user` (users are random, so unique).
+    virtual Result<std::optional<DeviceCredentials>> credentialsOfUser(const std::string& user) = 0;
+    virtual Status deleteCredentials(const std::string& mac) = 0;
+    // A config carrying the current pair went out.
+    virtual Status credentialsDelivered(const std::string& mac, int64_t at) = 0;
     // Inserts or replaces the row for c.mac.
     virtual Status putCredentials(const DeviceCredentials& c) = 0;
     // The phone fetched with its current pair: the previous one stops working.

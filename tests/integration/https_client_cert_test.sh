@@ -85,7 +85,7 @@ fetch mpp 00562b043615.xml
 expect_status 200 "Cisco: the MAC is the subject's ST field"
 grep -q "SecretCisco1" "$WORK/got" && ok || bad "Cisco secret missing"
 fetch - 0004f2aabb01-settings.cfg
-expect_status 404 "no certificate, network not allowed"
+expect_status 401 "no certificate, network not allowed: a Digest challenge"
 fetch rogue-a 0004f2aabb01-settings.cfg
 expect_status 000 "a certificate from an untrusted CA fails the handshake"
 fetch expired 0004f2aabb01-settings.cfg
@@ -120,7 +120,7 @@ stop_server
 start_server -D certs.dir="$WORK/certs" -D https.client_cert=none -D provisioning.allow_networks=10.0.0.0/8
 HTTPS_PORT=$(jq -r .https "$WORK/ports.json")
 fetch phone-a 0004f2aabb01-settings.cfg
-expect_status 404 "none: a certificate proves nothing"
+expect_status 401 "none: a certificate proves nothing (a Digest challenge)"
 fetch - 000000000000.cfg
 expect_status 200 "none: plain HTTPS"
 

@@ -162,15 +162,16 @@ add_phone() {
 GOLDEN_MACS="0015654aa937 0004f2aabb01 00562b043615 000b828aa872 000413922d24 0c383e557eb1"
 declare -A PROV_CREDS_SED=()
 normalize_creds() {
-    local mac creds user pass
+    local mac creds user pass key
     for mac in $GOLDEN_MACS; do
         if [[ -z "${PROV_CREDS_SED[$mac]:-}" ]]; then
             creds=$(curl -s --max-time 5 -H "Authorization: Bearer $TOKEN" \
                 "http://127.0.0.1:$ADMIN_PORT/api/v1/devices/$mac/credentials")
             user=$(jq -r '.user // empty' <<<"$creds" 2>/dev/null)
             pass=$(jq -r '.password // empty' <<<"$creds" 2>/dev/null)
-            [[ -n "$user" && -n "$pass" ]] || continue
-            PROV_CREDS_SED[$mac]="s/$user/@@PROVUSER@@/g; s/$pass/@@@@@@PROVPASSWORD@@@@@@/g"
+            key=$(jq -r '.aes_key // empty' <<<"$creds" 2>/dev/null)
+            [[ -n "$user" && -n "$pass" && -n "$key" ]] || continue
+            PROV_CREDS_SED[$mac]="s/$user/@@PROVUSER@@/g; s/$pass/@@@@@@PROVPASSWORD@@@@@@/g; s/$key/@@@@PROVAES@@@@@/g"
         fi
         sed -i -e "${PROV_CREDS_SED[$mac]}" "$1"
     done

@@ -135,7 +135,7 @@ def sweep(port, src, max_macs, seconds):
         first.setdefault("boot", s_boot)
         first.setdefault("cfg", s_cfg)
         tries = i
-        if c.get("/y000000000000.boot")[0] == 404:
+        if c.get("/y000000000000.boot")[0] in (401, 404):  # blocked: a challenge for everything
             print(json.dumps({"blocked": True, "tries": tries, "requests": c.requests, "first": first}))
             return
     print(json.dumps({"blocked": False, "tries": tries, "requests": c.requests, "first": first}))
@@ -158,7 +158,7 @@ def nat(port, src, macfile, unknown, seconds):
             s = c.get("/" + f, ua)[0]
             key = f"{kind}:{s}"
             statuses[key] = statuses.get(key, 0) + 1
-            if kind == "common" and s == 404:
+            if kind == "common" and s in (401, 404):
                 common_404 += 1
 
     for i, mac in enumerate(macs):
@@ -277,9 +277,9 @@ for v in $VENDORS; do
         fetch "$v" "$known" "$f"
         expect_status 401 "$v $f without a proof"
         challenges >"$WORK/ch"
-        [[ $(wc -l <"$WORK/ch") == 2 ]] && grep -q '^WWW-Authenticate: Digest .*algorithm=SHA-256' <(sed -n 1p "$WORK/ch") &&
-            grep -q '^WWW-Authenticate: Digest .*algorithm=MD5' <(sed -n 2p "$WORK/ch") && ok ||
-            bad "$v $f: two Digest challenges, SHA-256 then MD5; got: $(cat "$WORK/ch")"
+        [[ $(wc -l <"$WORK/ch") == 2 ]] && grep -q '^WWW-Authenticate: Digest .*algorithm=MD5' <(sed -n 1p "$WORK/ch") &&
+            grep -q '^WWW-Authenticate: Digest .*algorithm=SHA-256' <(sed -n 2p "$WORK/ch") && ok ||
+            bad "$v $f: two Digest challenges, MD5 then SHA-256; got: $(cat "$WORK/ch")"
         grep -q 'Secret' "$WORK/got" && bad "$v $f: a refusal carries a SIP secret" || ok
         cp "$WORK/got" "$WORK/known.body"
         stable_headers >"$WORK/known.headers"
@@ -332,9 +332,21 @@ stable_headers >"$WORK/unknown.headers"
 cmp -s "$WORK/known.headers" "$WORK/unknown.headers" && ok ||
     bad "upload refusals: headers differ: $(diff "$WORK/known.headers" "$WORK/unknown.headers" | tr '\n' ' ')"
 
-# TFTP: the secret files are refused with one error for known and unknown MACs.
+# TFTP: the secret files are refused with one error for known and unknown
+# MACs; the Yealink config (sealed with the device's own key once it has one)
+# is 4 KiB no key opens, for a known and an unknown MAC alike.
+tftp_get_file() {  # tftp_get_file FILE OUT: curl's TFTP client; 0 on success
+    curl -s --max-time 10 -o "$2" "tftp://127.0.0.1:$TFTP_PORT/$1"
+}
+tftp_get_file "$YEALINK.cfg" "$WORK/sealed.known" && ok || bad "TFTP $YEALINK.cfg without a proof: not served"
+tftp_get_file "${UNKNOWN[yealink]}.cfg" "$WORK/sealed.unknown" && ok || bad "TFTP unknown Yealink .cfg: not served"
+[[ $(stat -c %s "$WORK/sealed.known") == 4096 && $(stat -c %s "$WORK/sealed.unknown") == 4096 ]] && ok ||
+    bad "TFTP Yealink .cfg without a proof: not 4096 bytes for known and unknown"
+grep -qa 'Secret\|account\.' "$WORK/sealed.known" && bad "TFTP Yealink .cfg without a proof carries the config" || ok
+wait_event "$YEALINK" "$YEALINK.cfg" denied none tftp
 TFTP_ERROR=""
 for v in $VENDORS; do
+    [[ $v == yealink ]] && continue
     known=${KNOWN[$v]} unknown=${UNKNOWN[$v]}
     f=$(secret_files "$v" "$known" | cut -d' ' -f1)
     uf=${f//$known/$unknown}
@@ -358,7 +370,7 @@ api POST /staging/windows '{"macs":["00:15:65:4a:a9:37","00:56:2b:04:36:15"],"mi
 expect_status 201 "an admin opens a window for two devices, room for one"
 W1=$(jq -r .id <<<"$BODY")
 expect_json .max_devices 1
-got=$(pp tftp "$TFTP_PORT" "$YEALINK.cfg")
+got=$(pp tftp "$TFTP_PORT" "$CISCO.xml")
 [[ "$got" == "$TFTP_ERROR" ]] && ok || bad "a window does not count over TFTP: got '$got'"
 fetch yealink "$YEALINK" "$YEALINK.cfg"
 expect_status 200 "the window lets the Yealink fetch its config"
@@ -450,14 +462,20 @@ fetch polycom "$POLYCOM" "$POLYCOM-settings.cfg"
 expect_status 401 "the Polycom's window is used up after staging.window_grace"
 fetch grandstream "$GRANDSTREAM" "cfg$GRANDSTREAM.xml"
 expect_status 401 "the Grandstream's window is used up after staging.window_grace"
-declare -A USER=() PASS=()
+declare -A USER=() PASS=() KEY=()
 for v in $VENDORS; do
     api GET "/devices/${KNOWN[$v]}/credentials" "" "$ADMIN"
     expect_status 200 "$v credentials"
     USER[$v]=$(jq -r .user <<<"$BODY")
     PASS[$v]=$(jq -r .password <<<"$BODY")
+    KEY[$v]=$(jq -r .aes_key <<<"$BODY")
     [[ ${#USER[$v]} -ge 8 && ${#PASS[$v]} -ge 16 ]] && ok || bad "$v: a user and a long password"
 done
+# unseal FILE KEY: a Yealink config sealed with the device's own key, opened
+# with openssl as a phone would (AES-128-ECB, the 16 characters as the key).
+unseal() {
+    openssl enc -d -aes-128-ecb -nopad -K "$(printf %s "$2" | od -An -tx1 | tr -d ' \n')" -in "$1"
+}
 # In the vendor's own keys of the config the device got first.
 has() { grep -qF -- "$2" "${FIRST[$1]}" && ok || bad "$1's first config lacks '$2'"; }
 has yealink "static.auto_provision.server.username = ${USER[yealink]}"
@@ -480,7 +498,14 @@ for v in $VENDORS; do
     for f in $(secret_files "$v" "${KNOWN[$v]}"); do
         fetch "$v" "${KNOWN[$v]}" "$f" --digest -u "${USER[$v]}:${PASS[$v]}"
         expect_status 200 "$v $f with its Digest credentials (SHA-256)"
-        if [[ $f == *directory.xml ]]; then grep -q "<directory>" "$WORK/got" && ok || bad "$v $f: the directory"
+        if [[ $v == yealink ]]; then
+            # The phone fetched with its credentials: its config is sealed now.
+            grep -qa "Secret" "$WORK/got" && bad "$v $f went out in the clear over HTTP" || ok
+            unseal "$WORK/got" "${KEY[$v]}" >"$WORK/opened" && ok || bad "$v $f: openssl cannot open it"
+            grep -q "Secret1001" "$WORK/opened" && ok || bad "$v $f: openssl with the device's key does not give the config"
+            cmp -s <(sed 's/ *$//' "$WORK/opened" | sed '/^$/d') <(sed '/^$/d' "${FIRST[$v]}") && ok ||
+                bad "$v $f: the sealed config is not the one the device got at first contact"
+        elif [[ $f == *directory.xml ]]; then grep -q "<directory>" "$WORK/got" && ok || bad "$v $f: the directory"
         else grep -q "Secret" "$WORK/got" && ok || bad "$v $f with Digest carries the SIP secrets"; fi
         wait_event "${KNOWN[$v]}" "$f" served digest
         fetch "$v" "${KNOWN[$v]}" "$f" --digest -u "${USER[$v]}:${PASS[$v]}x"
@@ -516,6 +541,7 @@ expect_json .previous_user_valid true
 [[ -n "$NEW_USER" && "$NEW_USER" != "$OLD_USER" && "$NEW_PASS" != "$OLD_PASS" ]] && ok || bad "rotation gives a new pair"
 fetch yealink "$YEALINK" "$YEALINK.cfg" --digest -u "$OLD_USER:$OLD_PASS"
 expect_status 200 "the old pair still works after rotation"
+unseal "$WORK/got" "${KEY[yealink]}" >"$WORK/opened" && cp "$WORK/opened" "$WORK/got"
 grep -qF "static.auto_provision.server.username = $NEW_USER" "$WORK/got" &&
     grep -qF "static.auto_provision.server.password = $NEW_PASS" "$WORK/got" && ok ||
     bad "the config fetched with the old pair carries the new pair: $(grep auto_provision.server "$WORK/got" | tr '\n' ' ')"
@@ -582,14 +608,14 @@ grep -q "sweep: blocked 127.0.0.2 for [0-9]*s after [0-9]* unknown MACs (block 1
 grep -q "sweep: blocked 127.0.0.2 for [0-9]*s after $TRIES unknown MACs (block 1)" "$DATA/stderr" && ok ||
     bad "the block counts the $TRIES made-up MACs and no common file: $(grep 'sweep: blocked 127.0.0.2' "$DATA/stderr")"
 STATUS=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' --interface 127.0.0.2 "http://127.0.0.1:$HTTP_PORT/y000000000000.boot")
-expect_status 404 "the blocked source gets 404 for a common file"
+expect_status 401 "the blocked source gets a challenge for a common file (no store read)"
 fetch yealink "$YEALINK" "$YEALINK.cfg" --interface 127.0.0.2
-expect_status 404 "the blocked source without credentials: 404, no challenge"
+expect_status 401 "the blocked source without credentials: the same challenge"
 # A phone that proves itself still gets through (a nonce from an earlier challenge).
 STATUS=$(pp digest "$HTTP_PORT" "/$YEALINK.cfg" "$NEW_USER" "$NEW_PASS" SHA-256 127.0.0.1 127.0.0.2 "$(ua yealink "$YEALINK")")
 expect_status 200 "the blocked source with the right Digest credentials"
 STATUS=$(pp digest "$HTTP_PORT" "/$YEALINK.cfg" "$NEW_USER" "${NEW_PASS}x" SHA-256 127.0.0.1 127.0.0.2 "$(ua yealink "$YEALINK")")
-expect_status 404 "the blocked source with wrong Digest credentials"
+expect_status 401 "the blocked source with wrong Digest credentials"
 STATUS=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' --interface 127.0.0.3 "http://127.0.0.1:$HTTP_PORT/y000000000000.boot")
 expect_status 200 "another source is not blocked"
 

@@ -824,9 +824,12 @@ jqc "$BODY" '[.items[] | select(.protocol == "tftp" and (.path == "abandon.bin" 
     "abandoned transfers are not 'served'"
 
 # ---------------------------------------------------------------------------
-# 7b. Once the phone has told its firmware (over HTTP, with its User-Agent),
-# the no-UA rendering over TFTP uses it: the .boot names the 108 family.
-section "7b. remembered firmware"
+# 7b. The phone's firmware is recorded when it tells it (over HTTP, with its
+# User-Agent), but a file without secrets rendered with no UA (TFTP) never
+# uses what the store knows: a sweep must not tell a known MAC from an
+# unknown one by it. The .boot of a known MAC is an unknown MAC's but for
+# the MAC itself.
+section "7b. files without secrets depend on the MAC alone"
 STATUS=$(curl -s --max-time 10 -o "$WORK/http.boot" -w '%{http_code}' -A "Yealink SIP-T46U 108.86.0.90 00:15:65:4a:a9:37" \
     "http://127.0.0.1:$HTTP_PORT/0015654aa937.boot")
 expect_status 200 "HTTP .boot with the Yealink UA"
@@ -837,13 +840,14 @@ for _ in $(seq 1 30); do
     sleep 0.1
 done
 expect_json .last_firmware 108.86.0.90 "the device's firmware is recorded"
-for _ in $(seq 1 30); do  # the render cache may take up to a second to notice
-    tftp_get curl 0015654aa937.boot "$OUT/boot-after"
-    cmp -s "$OUT/boot-after" "$GOLDEN/yealink/0015654aa937.boot" && break
-    sleep 0.1
-done
-cmp -s "$OUT/boot-after" "$GOLDEN/yealink/0015654aa937.boot" && ok ||
-    { BODY=$(cat "$OUT/boot-after"); bad "TFTP .boot after the phone told its firmware differs from the golden file"; }
+sleep 1  # the render cache notices the recorded firmware within a second
+tftp_get curl 0015654aa937.boot "$OUT/boot-after"
+tftp_get curl 001565000077.boot "$OUT/boot-unknown"
+sed 's/001565000077/0015654aa937/g' "$OUT/boot-unknown" >"$OUT/boot-unknown-as-known"
+cmp -s "$OUT/boot-after" "$OUT/boot-unknown-as-known" && ok ||
+    { BODY=$(cat "$OUT/boot-after"); bad "TFTP .boot of a known MAC differs from an unknown MAC's"; }
+grep -q 'include:config "y000000000000.cfg"' "$OUT/boot-after" && ok ||
+    { BODY=$(cat "$OUT/boot-after"); bad "TFTP .boot without a UA names the generic common file"; }
 tftp_get curl y000000000000.boot "$OUT/common-after"
 diff -q <(grep -v '^$' "$OUT/common-after") "$WORK/want-common.boot" >/dev/null && ok ||
     bad "y000000000000.boot names no device, so it stays the fallback"
@@ -862,7 +866,10 @@ failed=0
 for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
 [[ $failed -eq 0 ]] && ok || bad "$failed of 200 concurrent curl fetches failed"
 same=0
-for i in $(seq 1 200); do cmp -s "$WORK/conc/$i.cfg" "$GOLDEN/yealink/0015654aa937.cfg" && same=$((same + 1)); done
+for i in $(seq 1 200); do
+    normalize_creds "$WORK/conc/$i.cfg"
+    cmp -s "$WORK/conc/$i.cfg" "$GOLDEN/yealink/0015654aa937.cfg" && same=$((same + 1))
+done
 [[ $same -eq 200 ]] && ok || bad "only $same of 200 concurrent fetches equal the golden file"
 echo "200 concurrent fetches took $((SECONDS - t0)) s" >&2
 still_serving "200 concurrent fetches"
@@ -898,8 +905,15 @@ for _ in 1 2; do
 done
 R=$(py busy 3 hello.txt)
 jqc "$R" '[.held, .over.op, .after_release.op]' '[[6,6,6],5,6]' "no slot leaked by refusals"
-R=$(py probe rrq 0015654aa937.cfg octet)
+R=$(py probe rrq 0004f2aabb01-settings.cfg octet)
 jqc "$R" "[.op, .code, .msg, (.extra | length)]" "[5,1,\"$UNKNOWN_MSG\",0]" "denied config looks like an unknown MAC"
+# A Yealink config without a proof: sealed with a key this phone was never
+# given, so 4 KiB nobody can read, the same size as an unknown MAC's.
+R=$(py get 0015654aa937.cfg "$OUT/sealed-known" octet)
+R2=$(py get 001565000078.cfg "$OUT/sealed-unknown" octet)
+[[ $(size "$OUT/sealed-known") == 4096 && $(size "$OUT/sealed-unknown") == 4096 ]] && ok ||
+    bad "Yealink config without a proof: $(size "$OUT/sealed-known") and $(size "$OUT/sealed-unknown") bytes, not 4096: $R $R2"
+! grep -qa "Secret1001" "$OUT/sealed-known" && ok || bad "a secret went out over TFTP without a proof"
 R=$(py get y000000000108.cfg "$OUT/common-denied" octet)
 cmp -s "$OUT/common-denied" "$GOLDEN/yealink/y000000000108.cfg" && ok || bad "common file refused outside allow_networks: $R"
 R=$(py get big.bin "$OUT/big-denied" octet blksize 65464)

@@ -73,7 +73,7 @@ TEST_CASE("identify: the User-Agent's vendor picks the route") {
     }
 }
 
-TEST_CASE("identify: without a User-Agent, {mac}.cfg goes to the vendor the store names") {
+TEST_CASE("identify: without a User-Agent, {mac}.cfg of an unlisted prefix goes to the vendor the store names") {
     struct Case {
         const char* make;
         const char* vendor;
@@ -90,13 +90,32 @@ TEST_CASE("identify: without a User-Agent, {mac}.cfg goes to the vendor the stor
         for (const Case& c : cases) {
             INFO("make " << c.make << ", UA '" << ua << "'");
             Makes store{c.make};
-            auto id = identify(realCatalog(), "0015654AA937.cfg", ua, store.lookup());
+            auto id = identify(realCatalog(), "AABBCC4AA937.cfg", ua, store.lookup());
             REQUIRE(id);
             CHECK(id.value().vendor->id == c.vendor);
             CHECK(id.value().route->template_name == c.template_name);
-            CHECK(id.value().mac == "0015654aa937");
+            CHECK(id.value().mac == "aabbcc4aa937");
             CHECK(id.value().firmware.empty());
-            CHECK(store.asked == std::vector<std::string>{"0015654aa937"});  // canonical
+            CHECK(store.asked == std::vector<std::string>{"aabbcc4aa937"});  // canonical
+        }
+    }
+}
+
+TEST_CASE("identify: without a User-Agent, a listed MAC prefix picks the vendor, whatever the store says") {
+    // So a known and an unknown MAC of one prefix get the same route (no oracle).
+    struct Case {
+        const char* file;
+        const char* vendor;
+    };
+    for (const Case& c : {Case{"0015654aa937.cfg", "yealink"}, Case{"0004f2aabb01.cfg", "polycom"},
+                          Case{"0c383e557eb1.cfg", "fanvil"}}) {
+        for (const char* make : {"", "polycom", "yealink", "Acme"}) {
+            INFO(c.file << ", make '" << make << "'");
+            Makes store{make};
+            auto id = identify(realCatalog(), c.file, "", store.lookup());
+            REQUIRE(id);
+            CHECK(id.value().vendor->id == c.vendor);
+            CHECK(store.asked.empty());
         }
     }
 }

@@ -188,15 +188,15 @@ TEST_CASE("checkNonce does not overflow at the ends of time") {
           NonceCheck::kStale);
 }
 
-TEST_CASE("challenges: SHA-256 first, then MD5, with one fresh nonce") {
+TEST_CASE("challenges: MD5 first (what phones answer), then SHA-256, with one fresh nonce") {
     const auto c = challenges(kHasher, kSecret, kRealm, kNow, false);
     REQUIRE(c.size() == 2);
     const std::string nonce = makeNonce(kHasher, kSecret, kNow);
     const std::string opaque =
         kHasher.hmacSha256Hex(kSecret, std::string("opaque:") + kRealm).substr(0, 32);
-    CHECK(c[0] == "Digest realm=\"phones@provisioner\", qop=\"auth\", algorithm=SHA-256, nonce=\"" +
+    CHECK(c[1] == "Digest realm=\"phones@provisioner\", qop=\"auth\", algorithm=SHA-256, nonce=\"" +
                       nonce + "\", opaque=\"" + opaque + "\"");
-    CHECK(c[1] == "Digest realm=\"phones@provisioner\", qop=\"auth\", algorithm=MD5, nonce=\"" +
+    CHECK(c[0] == "Digest realm=\"phones@provisioner\", qop=\"auth\", algorithm=MD5, nonce=\"" +
                       nonce + "\", opaque=\"" + opaque + "\"");
     const auto stale = challenges(kHasher, kSecret, kRealm, kNow, true);
     REQUIRE(stale.size() == 2);
@@ -387,7 +387,7 @@ TEST_CASE("verify accepts what curl --digest sent") {
     // The challenge curl answered is the one challenges() gives today.
     const auto c = challenges(kHasher, secret, "phones@provisioner", 1'700'000'000, false);
     REQUIRE(c.size() == 2);
-    CHECK(c[0] ==
+    CHECK(c[1] ==
           "Digest realm=\"phones@provisioner\", qop=\"auth\", algorithm=SHA-256, "
           "nonce=\"000000006553f10096e83a3ca84badd39119c35ffa5d28ea\", "
           "opaque=\"c1f66a1fd58211ec09664d92a11315a4\"");

@@ -198,8 +198,8 @@ TEST_CASE("fetch: a phone's own digest credentials open its files, and only its 
     const Fetched challenged = f.fetch("001565000001.cfg", "203.0.113.7");
     REQUIRE(challenged.response.outcome == Outcome::kUnauthorized);
     REQUIRE(challenged.response.challenges.size() == 2);
-    CHECK_THAT(challenged.response.challenges[0], Catch::StartsWith("Digest ") && Catch::Contains("SHA-256"));
-    CHECK_THAT(challenged.response.challenges[1], Catch::Contains("MD5"));
+    CHECK_THAT(challenged.response.challenges[0], Catch::StartsWith("Digest ") && Catch::Contains("MD5"));
+    CHECK_THAT(challenged.response.challenges[1], Catch::Contains("SHA-256"));
     const std::string header =
         digestHeader(f.hasher, challenged.response.challenges[0], c.user, c.password, "/001565000001.cfg");
     const Fetched proved = f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, header);
@@ -367,23 +367,41 @@ TEST_CASE("fetch: a source sweeping MACs is blocked, and a proof still gets thro
         char mac[13];
         std::snprintf(mac, sizeof mac, "0015650001%02x", i);
         ++tries;
-        const Fetched got = f.fetch(std::string(mac) + ".cfg", "203.0.113.66", "", "");
-        if (got.response.outcome == Outcome::kNotFound) break;  // blocked: the plain 404
-        CHECK(got.response.outcome == Outcome::kUnauthorized);
+        CHECK(f.fetch(std::string(mac) + ".cfg", "203.0.113.66", "", "").response.outcome == Outcome::kUnauthorized);
+        // Blocked: a common file gets the challenge too (a phone then sends its credentials).
+        if (f.fetch("y000000000000.boot", "203.0.113.66").response.outcome == Outcome::kUnauthorized) break;
     }
-    CHECK(tries <= 9);
-    // Blocked: everything is the same 404, common files and known MACs included...
-    CHECK(f.fetch("y000000000000.boot", "203.0.113.66").response.outcome == Outcome::kNotFound);
-    CHECK(f.fetch("001565000001.cfg", "203.0.113.66").response.outcome == Outcome::kNotFound);
+    CHECK(tries == 8);
+    CHECK(f.sweep->blocked("203.0.113.66"));
+    // Blocked: the same answer for everything, known MACs included; TFTP a 404.
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.66").response.outcome == Outcome::kUnauthorized);
+    CHECK(f.fetch("y000000000000.boot", "203.0.113.66", "", "", "", Protocol::kTftp).response.outcome ==
+          Outcome::kNotFound);
     // ...but the phone's own credentials still get its config.
     const std::string header = digestHeader(f.hasher, challenge, c.user, c.password, "/001565000001.cfg");
     CHECK(f.fetch("001565000001.cfg", "203.0.113.66", "", kUa, header).response.outcome == Outcome::kServed);
+    const std::string common = digestHeader(f.hasher, challenge, c.user, c.password, "/y000000000000.boot");
+    CHECK(f.fetch("y000000000000.boot", "203.0.113.66", "", kUa, common).response.outcome == Outcome::kServed);
     CHECK(f.fetch("001565000001.cfg", "203.0.113.66", "", kUa, "Digest username=\"x\"").response.outcome ==
-          Outcome::kNotFound);
+          Outcome::kUnauthorized);
     // Other sources are not affected; the block ends.
     CHECK(f.fetch("y000000000000.boot", "203.0.113.67").response.outcome == Outcome::kServed);
     f.clock.advance(61);
     CHECK(f.fetch("y000000000000.boot", "203.0.113.66").response.outcome == Outcome::kServed);
+}
+
+TEST_CASE("fetch: unproven fetches of real MACs earn no budget back") {
+    Fixture f;  // budget 8
+    for (int i = 0; i < 7; ++i) {
+        char mac[13];
+        std::snprintf(mac, sizeof mac, "0015650002%02x", i);
+        f.fetch(std::string(mac) + ".cfg", "203.0.113.70", "", "");
+        f.fetch("001565000001.cfg", "203.0.113.70", "", "");  // a real MAC, no proof
+        f.fetch("001565000001.boot", "203.0.113.70", "", "");
+    }
+    CHECK_FALSE(f.sweep->blocked("203.0.113.70"));
+    f.fetch("001565000299.cfg", "203.0.113.70", "", "");
+    CHECK(f.sweep->blocked("203.0.113.70"));
 }
 
 TEST_CASE("fetch: a Yealink that got its AES key gets its config sealed with it; other MACs get stand-ins") {

@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "provisioner/store/sqlite_store.h"
+#include "temp_dir.h"
 
 using namespace prov;
 
@@ -175,4 +177,36 @@ TEST_CASE("a store from a newer provisioner is refused") {
     CHECK(again.error().message.find("999") != std::string::npos);
     for (const char* f : {"/s.db", "/s.db-wal", "/s.db-shm"}) std::remove((std::string(dir) + f).c_str());
     rmdir(dir);
+}
+
+TEST_CASE("a new store file, and its WAL, are readable by the owner alone") {
+    prov::testing::TempDir dir;
+    const std::string path = dir.path() + "/store.db";
+    const mode_t old = umask(022);
+    {
+        FakeClock clock;
+        auto store = SqliteStore::open(path, clock);
+        umask(old);
+        REQUIRE(store);
+        REQUIRE(store.value()->migrate());
+        struct stat st {};
+        REQUIRE(::stat(path.c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0600);
+        if (::stat((path + "-wal").c_str(), &st) == 0) CHECK((st.st_mode & 0777) == 0600);
+    }
+    umask(old);
+}
+
+TEST_CASE("server keys: the first value stays, later callers read it") {
+    FakeClock clock;
+    auto store = std::move(SqliteStore::open(":memory:", clock)).value();
+    REQUIRE(store->migrate());
+    std::string first, second;
+    REQUIRE(store->write([&](StoreTx& tx) -> Status {
+        first = TRY(tx.serverKey("digest_nonce", "aaaa"));
+        second = TRY(tx.serverKey("digest_nonce", "bbbb"));
+        return okStatus();
+    }));
+    CHECK(first == "aaaa");
+    CHECK(second == "aaaa");
 }
