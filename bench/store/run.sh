@@ -13,7 +13,7 @@ PID=
 "$BIN/store_bench" "$WORK/store.db" "$N" 100000 vendor-templates
 echo "store file: $(du -h "$WORK/store.db" | cut -f1)"
 
-"$BIN/provisioner" serve -D store.path="$WORK/store.db" -D admin.port=0 -D ports.file="$WORK/ports.json" \
+"$BIN/provisioner" serve -D provisioning.allow_networks=127.0.0.0/8 -D store.path="$WORK/store.db" -D admin.port=0 -D ports.file="$WORK/ports.json" \
     >"$WORK/out" 2>"$WORK/err" &
 PID=$!
 for _ in $(seq 1 100); do [[ -s "$WORK/ports.json" ]] && break; sleep 0.1; done

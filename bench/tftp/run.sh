@@ -123,7 +123,7 @@ start_servers() {
         local extra=()
         [[ $attempt == bind ]] && extra=(-D tftp.bind="$addr" -D http.bind="$addr" -D admin.bind="$addr")
         rm -f "$dir/ports.json"
-        "${pre[@]}" "$BIN/provisioner" serve -D store.path="$dir/store.db" -D templates.dir=vendor-templates \
+        "${pre[@]}" "$BIN/provisioner" serve -D provisioning.allow_networks=127.0.0.0/8 -D store.path="$dir/store.db" -D templates.dir=vendor-templates \
             -D firmware.dir="$FW" -D tftp.port=0 -D http.port=0 -D admin.port=0 \
             -D ports.file="$dir/ports.json" -D log.level=warning "${extra[@]}" >"$dir/out" 2>"$dir/err" &
         pid=$!

@@ -66,7 +66,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- servers ----------------------------------------------------------------
-"$BIN/provisioner" serve -D store.path="$WORK/store.db" -D templates.dir=vendor-templates \
+"$BIN/provisioner" serve -D provisioning.allow_networks=127.0.0.0/8 -D store.path="$WORK/store.db" -D templates.dir=vendor-templates \
     -D certs.dir="$WORK/certs" -D http.port=0 -D https.port=0 -D tftp.port=0 -D admin.port=0 \
     -D http.bind=127.0.0.1 -D https.bind=127.0.0.1 -D tftp.bind=127.0.0.1 \
     -D ports.file="$WORK/ports.json" -D log.level=warning >"$WORK/prov.out" 2>"$WORK/prov.err" &

@@ -171,7 +171,7 @@ normalize_creds() {
             pass=$(jq -r '.password // empty' <<<"$creds" 2>/dev/null)
             key=$(jq -r '.aes_key // empty' <<<"$creds" 2>/dev/null)
             [[ -n "$user" && -n "$pass" && -n "$key" ]] || continue
-            PROV_CREDS_SED[$mac]="s/$user/@@PROVUSER@@/g; s/$pass/@@@@@@PROVPASSWORD@@@@@@/g; s/$key/@@@@PROVAES@@@@@/g"
+            PROV_CREDS_SED[$mac]="s/$user/@@PROVUSER@@/g; s/$pass/@@@@PROVPASSWORD@@@@/g; s/$key/@@@@PROVAES@@@@@/g"
         fi
         sed -i -e "${PROV_CREDS_SED[$mac]}" "$1"
     done
