@@ -30,6 +30,10 @@ bool mayWriteDevices(const Actor& a) { return a.role == Role::kAdmin || a.role =
 ApiResult createDevice(Inventory& inv, const ApiRequest& r) {
     if (!mayWriteDevices(r.actor)) return forbidden(r.actor, "add devices");
     const auto body = TRY(bodyObject(r));
+    if (r.actor.role != Role::kAdmin && body->has("state"))
+        return Error{Code::kPermissionDenied, "forbidden",
+                     "the " + std::string(toString(r.actor.role)) + " role cannot set a device's state",
+                     {{"state", "only an admin sets it"}}, {}};
     Device d;
     FieldErrors errors;
     std::optional<int64_t> version;

@@ -46,7 +46,7 @@ std::string Inventory::auditJson(const Extension& e, const Extension* before) co
     return json::stringify(json::auditView(e, before));
 }
 
-Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor) {
+Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor, bool new_bind) {
     const std::optional<Device> found = TRY(tx.getDevice(e.mac));
     const std::vector<Extension> bound = TRY(tx.extensionsOnDevice(e.mac));
     std::vector<const Extension*> others;
@@ -61,7 +61,7 @@ Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, con
         const bool model_changed = !e.phone_model.empty() && e.phone_model != device.model;
         device.state = staging::next(device.state, staging::Input::kClaimed);
         // An extension an installer bound waits for an admin's window.
-        const bool vouched = actor.role == Role::kInstaller && device.origin != "installer";
+        const bool vouched = new_bind && actor.role == Role::kInstaller && device.origin != "installer";
         if (vouched) device.origin = "installer";
         const bool claimed = device.state != before.state || vouched;
         if (make_changed) device.make = e.phone_make;
@@ -164,7 +164,7 @@ Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::opti
     }
     if (actor.role == Role::kInstaller && before && e.mac != before->mac) TRY(installerMayBind(tx, e, *before));
     if (!e.mac.empty()) {
-        TRY(bindDevice(tx, e, errors, actor));
+        TRY(bindDevice(tx, e, errors, actor, !before || before->mac != e.mac));
         if (!errors.empty()) return invalidFields(errors);
     } else {
         e.phone_make.clear();

@@ -176,7 +176,8 @@ private:
     friend class CsvImport;  // csv_import.cpp: the API's rules, row by row
     Status checkExtensionRules(StoreTx& tx, Extension& e, const std::optional<Extension>& before,
                                const Actor& actor);
-    Status bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor);
+    // `new_bind`: the extension was not on this device before.
+    Status bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor, bool new_bind);
     static Status installerMayBind(StoreTx& tx, const Extension& e, const Extension& before);
     // The config of the device with `mac` changed: staging::next(state,
     // kConfigEdited), applied by the store in one statement (StoreTx::markStale;

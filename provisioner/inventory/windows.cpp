@@ -124,6 +124,12 @@ Result<DeviceCredentials> Inventory::rotateCredentials(const std::string& mac, c
             next.prev_password = current_out ? cur->password : cur->prev_password;
             next.prev_aes_key = current_out || cur->prev_aes_key.empty() ? cur->aes_key : cur->prev_aes_key;
             next.key_sent_at = cur->key_sent_at;
+            // A phone that never fetched with its credentials (TFTP only)
+            // could not tell which key a sealed file is in: it keeps its key.
+            if (cur->used_at == 0) {
+                next.aes_key = cur->aes_key;
+                next.prev_aes_key = cur->prev_aes_key;
+            }
         }
         TRY(tx.putCredentials(next));
         return audit(tx, actor, "rotate", "device_credentials", mac, "", "");

@@ -36,13 +36,7 @@ Result<Proofs> PhoneProofs::gather(const FetchRequest& request, const std::strin
     }));
     p.known = device.has_value();
     if (device) p.label = device->label;
-    if (creds) {
-        const bool old_key = creds->used_at == 0 && !creds->prev_aes_key.empty();
-        p.aes_key = old_key ? creds->prev_aes_key : creds->aes_key;
-        p.key_sent = creds->key_sent_at != 0 && p.aes_key.size() == 16;
-        p.credentials_used = creds->used_at != 0;
-        p.delivered = creds->delivered_at != 0;
-    }
+    bool by_prev_pair = false;
     if (!request.authorization.empty()) {
         // Checked against stand-in credentials when the MAC has none, so a
         // known and an unknown MAC cost the same.
@@ -55,13 +49,23 @@ Result<Proofs> PhoneProofs::gather(const FetchRequest& request, const std::strin
             if (v == Verdict::kOk && creds) {
                 p.digest = true;
                 p.first_use_of_credentials = c.used_at == 0;
+                p.proven_user = c.user;
             } else if (!c.prev_user.empty()) {
                 const Verdict prev = check(hasher_, keys_, auth.value(), request, c.prev_user, c.prev_password, now);
-                if (prev == Verdict::kOk) p.digest = true;
+                if (prev == Verdict::kOk) p.digest = by_prev_pair = true;
                 if (prev == Verdict::kStale) v = prev;
             }
             p.stale = !p.digest && v == Verdict::kStale && creds;
         }
+    }
+    if (creds) {
+        // The key the phone holds: after a rotation, the previous one until
+        // it proves itself with the new pair (which came with the new key).
+        const bool old_key = !creds->prev_aes_key.empty() && (by_prev_pair || (!p.digest && creds->used_at == 0));
+        p.aes_key = old_key ? creds->prev_aes_key : creds->aes_key;
+        p.key_sent = creds->key_sent_at != 0 && p.aes_key.size() == 16;
+        p.credentials_used = creds->used_at != 0;
+        p.delivered = creds->delivered_at != 0;
     }
     if (p.digest || !device || request.protocol == Protocol::kTftp) return p;
     for (size_t i = 0; i < windows.size(); ++i) {
@@ -71,7 +75,9 @@ Result<Proofs> PhoneProofs::gather(const FetchRequest& request, const std::strin
         if (uses[i] != 0) {
             // The rest of the boot that first used it.
             if (now - uses[i] > keys_.window_grace) continue;
-        } else if (w.used >= w.max_devices || (creds && (creds->delivered_at != 0 || creds->used_at != 0))) {
+        } else if (w.used >= w.max_devices ||
+                   (creds && (creds->delivered_at != 0 || creds->used_at != 0 || creds->key_sent_at != 0 ||
+                              !creds->prev_user.empty()))) {
             // Full, or not a first contact: a phone that has its credentials
             // proves itself with them (an admin forgets them to re-enrol it).
             continue;
@@ -89,7 +95,7 @@ Result<bool> PhoneProofs::use(const std::string& mac, const Proofs& p) {
     const int64_t now = clock_.nowSeconds();
     bool granted = true;
     TRY(store_.write([&](StoreTx& tx) -> Status {
-        if (p.first_use_of_credentials) TRY(tx.credentialsUsed(mac, now));
+        if (p.first_use_of_credentials) TRY(tx.credentialsUsed(mac, p.proven_user, now));
         if (p.window_first_use) {
             // Re-checked here: two devices may have raced for the last place.
             const std::optional<StagingWindow> w = TRY(tx.getWindow(p.window_id));
@@ -142,8 +148,9 @@ Result<bool> PhoneProofs::anyDevice(const FetchRequest& request) {
         return okStatus();
     }));
     if (!creds) return false;
-    return check(hasher_, keys_, auth.value(), request, creds->user, creds->password, clock_.nowSeconds()) ==
-           policy::digest::Verdict::kOk;
+    const bool prev = creds->user != auth.value().username;
+    return check(hasher_, keys_, auth.value(), request, prev ? creds->prev_user : creds->user,
+                 prev ? creds->prev_password : creds->password, clock_.nowSeconds()) == policy::digest::Verdict::kOk;
 }
 
 std::vector<std::string> PhoneProofs::challenges(bool stale) const {

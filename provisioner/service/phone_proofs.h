@@ -40,6 +40,7 @@ struct Proofs {
     bool digest = false;          // valid credentials for this MAC
     bool stale = false;           // right credentials, expired nonce
     bool first_use_of_credentials = false;  // the current pair, for the first time
+    std::string proven_user;                // the pair's user that proved it
     bool staging_window = false;  // an open window lets the device in now
     int64_t window_id = 0;
     bool window_first_use = false;  // the device has not used that window yet

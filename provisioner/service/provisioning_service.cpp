@@ -202,11 +202,10 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
     // credentials its config carried (so it applied that config, and the key
     // in it). A window or an allowed network (a phone perhaps reset to
     // factory settings) and HTTPS get it plain.
-    if (encrypted_route && proofs.key_sent && proofs.digest && request.protocol == Protocol::kHttp) {
-        r.body = seal(r.body, proofs.aes_key);
-    } else if (request.method == Method::kGet && (!proofs.delivered || (encrypted_route && !proofs.key_sent))) {
-        TRY(proofs_.delivered(ident.mac, encrypted_route));
-    }
+    const bool sealed = encrypted_route && proofs.key_sent && proofs.digest && request.protocol == Protocol::kHttp;
+    if (request.method == Method::kGet && (!proofs.delivered || (encrypted_route && !proofs.key_sent)))
+        TRY(proofs_.delivered(ident.mac, encrypted_route && !sealed));
+    if (sealed) r.body = seal(r.body, proofs.aes_key);
     return r;
 }
 
@@ -218,11 +217,18 @@ FetchResponse ProvisioningService::blockedAnswer(const FetchRequest& request) {
 }
 
 std::string ProvisioningService::seal(const std::string& body, const std::string& key) const {
-    // Yealink pads with spaces (a config's trailing blanks mean nothing); to
-    // a multiple of the bucket, so sizes tell little.
+    // Padded to a multiple of the bucket, so sizes tell little, with comment
+    // lines of keyed pseudo-random text: padding of spaces (Yealink's tool)
+    // would give repeated ECB blocks that tell a sealed file from a stand-in.
     const size_t bucket = sealedBucket();
     std::string padded = body;
-    padded.resize((body.size() + bucket - 1) / bucket * bucket, ' ');
+    const size_t target = (body.size() + 1 + bucket - 1) / bucket * bucket;
+    padded.push_back('\n');
+    for (int line = 0; padded.size() < target; ++line) {
+        const std::string hex = hasher_.hmacSha256Hex(options_.hash_key, key + "|" + std::to_string(line));
+        padded += "#" + hex.substr(0, 62) + "\n";
+    }
+    padded.resize(target);
     return cipher_.aes128Ecb(key, padded);
 }
 

@@ -27,7 +27,7 @@ struct ServiceOptions {
     size_t max_upload_bytes = 1 << 20;
     // Encrypted files are padded to a multiple of this, so that their size
     // tells little (kept a multiple of 16, the AES block).
-    size_t sealed_bucket = 8192;
+    size_t sealed_bucket = 16384;
     // The key of the HMAC that stands for a served body (events' config_hash,
     // devices' last_hash, ETags): a plain hash of a secret-bearing body would
     // let a guessed password be checked offline.

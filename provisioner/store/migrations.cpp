@@ -218,6 +218,8 @@ CREATE TABLE device_credentials (
     key_sent_at    INTEGER
 );
 CREATE INDEX device_credentials_user ON device_credentials(user);
+CREATE INDEX device_credentials_prev_user ON device_credentials(prev_user);
+CREATE TRIGGER gen_cred_del AFTER DELETE ON device_credentials BEGIN UPDATE config_generation SET value = value + 1; END;
 CREATE TRIGGER gen_cred_upd AFTER UPDATE OF user, password, aes_key ON device_credentials
     WHEN OLD.user IS NOT NEW.user OR OLD.password IS NOT NEW.password OR OLD.aes_key IS NOT NEW.aes_key
     BEGIN UPDATE config_generation SET value = value + 1; END;

@@ -46,7 +46,7 @@ public:
     Status deleteCredentials(const std::string& mac) override;
     Status credentialsDelivered(const std::string& mac, int64_t at) override;
     Status putCredentials(const DeviceCredentials& c) override;
-    Status credentialsUsed(const std::string& mac, int64_t at) override;
+    Status credentialsUsed(const std::string& mac, const std::string& user, int64_t at) override;
     Status keySent(const std::string& mac, int64_t at) override;
     Status insertWindow(StagingWindow& w) override;
     Result<std::optional<StagingWindow>> getWindow(int64_t id) override;

@@ -74,7 +74,8 @@ Result<std::optional<DeviceCredentials>> SqliteTx::getCredentials(const std::str
 }
 
 Result<std::optional<DeviceCredentials>> SqliteTx::credentialsOfUser(const std::string& user) {
-    Stmt s(conn_, std::string("SELECT ") + kCredentialColumns + " FROM device_credentials WHERE user = ?");
+    Stmt s(conn_, std::string("SELECT ") + kCredentialColumns +
+                      " FROM device_credentials WHERE user = ?1 OR (prev_user <> '' AND prev_user = ?1) LIMIT 1");
     s.bind(1, user);
     if (s.step()) return std::optional<DeviceCredentials>(readCredentials(s));
     if (s.failed()) return failure("read device credentials");
@@ -82,6 +83,12 @@ Result<std::optional<DeviceCredentials>> SqliteTx::credentialsOfUser(const std::
 }
 
 Status SqliteTx::deleteCredentials(const std::string& mac) {
+    {
+        // Windows it used may let it in again (re-enrolment).
+        Stmt s(conn_, "DELETE FROM staging_window_uses WHERE mac = ?");
+        s.bind(1, mac);
+        TRY(done(s, "delete staging window uses"));
+    }
     Stmt s(conn_, "DELETE FROM device_credentials WHERE mac = ?");
     s.bind(1, mac);
     return done(s, "delete device credentials");
@@ -112,11 +119,11 @@ Status SqliteTx::putCredentials(const DeviceCredentials& c) {
     return done(s, "device credentials");
 }
 
-Status SqliteTx::credentialsUsed(const std::string& mac, int64_t at) {
+Status SqliteTx::credentialsUsed(const std::string& mac, const std::string& user, int64_t at) {
     Stmt s(conn_,
            "UPDATE device_credentials SET used_at = COALESCE(used_at, ?), prev_user = '', prev_password = '',"
-           " prev_aes_key = '' WHERE mac = ?");
-    s.bind(1, at).bind(2, mac);
+           " prev_aes_key = '' WHERE mac = ? AND user = ?");
+    s.bind(1, at).bind(2, mac).bind(3, user);
     return done(s, "device credentials used");
 }
 

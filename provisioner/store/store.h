@@ -106,7 +106,8 @@ public:
     // Inserts or replaces the row for c.mac.
     virtual Status putCredentials(const DeviceCredentials& c) = 0;
     // The phone fetched with its current pair: the previous one stops working.
-    virtual Status credentialsUsed(const std::string& mac, int64_t at) = 0;
+    // (Only while `user` is still the current pair: a rotation may have come between.)
+    virtual Status credentialsUsed(const std::string& mac, const std::string& user, int64_t at) = 0;
     // A config carrying the device's AES key went out: its next ones are encrypted.
     virtual Status keySent(const std::string& mac, int64_t at) = 0;
     virtual Status insertWindow(StagingWindow& w) = 0;

@@ -65,7 +65,7 @@ TEST_CASE("the command line: words, flags from the table, -c and -D") {
     }
 }
 
-TEST_CASE("--help alone is the help command; after a command, that command's help") {
+TEST_CASE("--help alone is the help command, after a command, that command's help") {
     auto alone = parse({"--help"});
     REQUIRE(alone.ok);
     CHECK(alone.line.words == std::vector<std::string>{"help"});

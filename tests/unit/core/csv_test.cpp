@@ -26,7 +26,7 @@ TEST_CASE("csv: plain, CRLF, BOM and a missing final line end read the same") {
     }
 }
 
-TEST_CASE("csv: quoted fields hold delimiters, doubled quotes and line breaks; lines are counted") {
+TEST_CASE("csv: quoted fields hold delimiters, doubled quotes and line breaks, lines are counted") {
     auto t = csv::parse("a,b\n\"x, \"\"y\"\"\",\"two\nlines\"\nlast,\"\"\n");
     REQUIRE(t);
     REQUIRE(t.value().records.size() == 3);

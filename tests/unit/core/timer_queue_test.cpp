@@ -50,7 +50,7 @@ TEST_CASE("timer queue: a deadline moved earlier fires at the earlier time, once
     CHECK(fired(q, 1000).empty());  // the entry for 500 is stale
 }
 
-TEST_CASE("timer queue: cancelled keys never fire; a re-armed one fires at its new time") {
+TEST_CASE("timer queue: cancelled keys never fire, a re-armed one fires at its new time") {
     TimerQueue q;
     q.arm(1, 100);
     q.arm(2, 100);

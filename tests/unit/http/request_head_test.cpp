@@ -20,7 +20,7 @@ TEST_CASE("request head: a phone's GET, with what the pipeline needs") {
     CHECK(req.substr(h.size) == "GET /next");  // a pipelined request stays in the buffer
 }
 
-TEST_CASE("request head: incomplete until the blank line, in any split; bare LF accepted") {
+TEST_CASE("request head: incomplete until the blank line, in any split, bare LF accepted") {
     const std::string req = "HEAD /a.cfg HTTP/1.0\r\nConnection: Keep-Alive, Upgrade\r\n\r\n";
     RequestHead h;
     for (size_t i = 0; i < req.size(); ++i) CHECK(parseHead(req.substr(0, i), 8192, h) == HeadResult::kIncomplete);

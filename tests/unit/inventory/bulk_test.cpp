@@ -40,7 +40,7 @@ bool hasProblem(const ImportReport& r, size_t line, const std::string& column) {
 
 }  // namespace
 
-TEST_CASE("import: devices and extensions created, bound, staged; models as the catalog spells them") {
+TEST_CASE("import: devices and extensions created, bound, staged, models as the catalog spells them") {
     Fixture f;
     auto r = f.import(kGood);
     REQUIRE(r.problems.empty());

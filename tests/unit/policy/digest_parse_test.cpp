@@ -126,7 +126,7 @@ TEST_CASE("parse names what is wrong with malformed Digest credentials") {
     CHECK(problemWith(parse("Digest,username=u"), "scheme") == "is not a token");
 }
 
-TEST_CASE("parse requires username, realm, nonce, uri and response; cnonce and nc with qop") {
+TEST_CASE("parse requires username, realm, nonce, uri and response, cnonce and nc with qop") {
     auto r = parse(R"(Digest realm="r", uri="/x")");
     CHECK(problemWith(r, "username") == "missing");
     CHECK(problemWith(r, "nonce") == "missing");

@@ -274,7 +274,7 @@ TEST_CASE("the back-off starts again after a quiet max_block_seconds") {
     CHECK(third->seconds == 60);
 }
 
-TEST_CASE("at most max_sources are tracked; blocked sources are evicted last") {
+TEST_CASE("at most max_sources are tracked, blocked sources are evicted last") {
     FakeClock clock;
     SweepOptions o = small(1);
     o.max_sources = 3;

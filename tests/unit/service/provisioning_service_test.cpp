@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "fakes/inventory_fixture.h"
@@ -83,7 +84,7 @@ struct Fixture : testing::InventoryFixture {
 
 }  // namespace
 
-TEST_CASE("fetch returns the event and records nothing; record() does") {
+TEST_CASE("fetch returns the event and records nothing, record() does") {
     Fixture f;
     Fetched got = f.fetch("001565000001.cfg", "10.0.0.5");
     CHECK(got.response.outcome == Outcome::kServed);
@@ -404,7 +405,7 @@ TEST_CASE("fetch: unproven fetches of real MACs earn no budget back") {
     CHECK(f.sweep->blocked("203.0.113.70"));
 }
 
-TEST_CASE("fetch: a Yealink that got its AES key gets its config sealed with it; other MACs get stand-ins") {
+TEST_CASE("fetch: a Yealink that got its AES key gets its config sealed with it, other MACs get stand-ins") {
     Fixture f;
     // First contact from the allowed network: in the clear, carrying the key.
     const Fetched first = f.fetch("001565000001.cfg", "10.0.0.5");
@@ -413,14 +414,23 @@ TEST_CASE("fetch: a Yealink that got its AES key gets its config sealed with it;
     REQUIRE(c.aes_key.size() == 16);
     CHECK_THAT(first.response.body, Catch::Contains("static.auto_provision.aes_key_16.mac = " + c.aes_key));
     CHECK(f.inv->deviceCredentials(kMac).value()->key_sent_at != 0);
-    std::string padded = first.response.body;
-    padded.resize((padded.size() / 4096 + 1) * 4096, ' ');
-    const std::string sealed = f.cipher.aes128Ecb(c.aes_key, padded);
+    // Sealed: the config's whole blocks encrypted with the device's key, then
+    // padding to 16 KiB in which no block repeats (spaces would, under ECB).
+    const std::string& plain = first.response.body;
+    const size_t whole = plain.size() / 16 * 16;
+    auto is_sealed = [&](const std::string& body) {
+        if (body.size() != 16384 || body.compare(0, whole, f.cipher.aes128Ecb(c.aes_key, plain.substr(0, whole))) != 0)
+            return false;
+        std::set<std::string> blocks;
+        for (size_t i = 0; i < body.size(); i += 16) blocks.insert(body.substr(i, 16));
+        return blocks.size() == body.size() / 16;
+    };
 
     // TFTP from anywhere: sealed with the device's key, nothing else to prove.
     const Fetched tftp = f.fetch("001565000001.cfg", "203.0.113.7", "", "", "", Protocol::kTftp);
     REQUIRE(tftp.response.outcome == Outcome::kServed);
-    CHECK(tftp.response.body == sealed);
+    const std::string sealed = tftp.response.body;
+    CHECK(is_sealed(sealed));
     CHECK(tftp.event.auth == "device_key");
     CHECK(tftp.event.outcome == "served");
     CHECK(tftp.response.body.find("aes_key") == std::string::npos);
@@ -428,6 +438,8 @@ TEST_CASE("fetch: a Yealink that got its AES key gets its config sealed with it;
     const std::string challenge = f.fetch("001565000001.cfg", "203.0.113.7").response.challenges.at(0);
     const std::string header = digestHeader(f.hasher, challenge, c.user, c.password, "/001565000001.cfg");
     CHECK(f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, header).response.body == sealed);
+    // Over HTTPS the proven phone gets it plain.
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, header, Protocol::kHttps).response.body == plain);
 
     // A MAC without a key (unknown, or known and never contacted): bytes of the
     // same size, stable, recorded as denied.
@@ -448,4 +460,53 @@ TEST_CASE("fetch: a Yealink that got its AES key gets its config sealed with it;
     CHECK(no_key.response.body.size() == sealed.size());
     CHECK(no_key.event.outcome == "denied");
     CHECK(no_key.response.body.find("Bob") == std::string::npos);
+}
+
+TEST_CASE("fetch: a window never reopens an enrolled phone, and forgetting its credentials re-enrols it") {
+    Fixture f;
+    REQUIRE(f.fetch("001565000001.cfg", "10.0.0.5").response.outcome == Outcome::kServed);  // enrolled
+    const DeviceCredentials first = *f.inv->deviceCredentials(kMac).value();
+    WindowSpec spec;
+    spec.macs = {kMac};
+    REQUIRE(f.inv->openWindow(spec, f.admin));
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.7").response.outcome == Outcome::kUnauthorized);
+    // Not after a rotation either (the new pair never went out, but the phone is enrolled).
+    REQUIRE(f.inv->rotateCredentials(kMac, f.admin));
+    REQUIRE(f.inv->openWindow(spec, f.admin));
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.7").response.outcome == Outcome::kUnauthorized);
+    // Reset to factory settings: an admin forgets the credentials, a window lets it in again.
+    REQUIRE(f.inv->forgetCredentials(kMac, f.admin));
+    CHECK_FALSE(f.inv->deviceCredentials(kMac).value());
+    REQUIRE(f.inv->openWindow(spec, f.admin));
+    const Fetched again = f.fetch("001565000001.cfg", "203.0.113.7");
+    REQUIRE(again.response.outcome == Outcome::kServed);
+    CHECK(again.event.auth == "staging_window");
+    const DeviceCredentials fresh = *f.inv->deviceCredentials(kMac).value();
+    CHECK(fresh.user != first.user);
+    CHECK_THAT(again.response.body, Catch::Contains(fresh.password));
+    CHECK(again.response.body.find(first.password) == std::string::npos);
+}
+
+TEST_CASE("fetch: after a rotation a Yealink's config is sealed with the key the phone holds") {
+    Fixture f;
+    REQUIRE(f.fetch("001565000001.cfg", "10.0.0.5").response.outcome == Outcome::kServed);
+    const DeviceCredentials k0 = *f.inv->deviceCredentials(kMac).value();
+    const std::string challenge = f.fetch("001565000001.cfg", "203.0.113.7").response.challenges.at(0);
+    auto fetch_with = [&](const DeviceCredentials& c) {
+        return f.fetch("001565000001.cfg", "203.0.113.7", "", kUa,
+                       digestHeader(f.hasher, challenge, c.user, c.password, "/001565000001.cfg"));
+    };
+    auto sealed_with = [&](const std::string& body, const std::string& key) {
+        const std::string probe = "#!version:1.0.0.1";  // the first bytes of every Yealink config
+        return body.size() % 16384 == 0 && body.substr(0, 16) == f.cipher.aes128Ecb(key, probe.substr(0, 16));
+    };
+    REQUIRE(fetch_with(k0).response.outcome == Outcome::kServed);  // the phone used its pair: it has k0's key
+    const DeviceCredentials k1 = f.inv->rotateCredentials(kMac, f.admin).value();
+    CHECK(k1.aes_key != k0.aes_key);
+    const Fetched old_pair = fetch_with(k0);
+    REQUIRE(old_pair.response.outcome == Outcome::kServed);
+    CHECK(sealed_with(old_pair.response.body, k0.aes_key));  // it carries k1 and its key, sealed with k0's
+    const Fetched new_pair = fetch_with(k1);
+    REQUIRE(new_pair.response.outcome == Outcome::kServed);
+    CHECK(sealed_with(new_pair.response.body, k1.aes_key));
 }
