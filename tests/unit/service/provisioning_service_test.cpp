@@ -66,6 +66,17 @@ struct Fixture : testing::InventoryFixture {
         REQUIRE(inv->createExtension(e, admin));
     }
 
+    // A second Yealink, 001565000002, with extension 1002 (Bob).
+    void addBob() {
+        Extension e;
+        e.extension = "1002";
+        e.callerid_name = "Bob";
+        e.mac = "001565000002";
+        e.phone_make = "Yealink";
+        e.phone_model = "T31";
+        REQUIRE(inv->createExtension(e, admin));
+    }
+
     Fetched fetch(const std::string& file, const std::string& peer, const std::string& cert_mac = "",
                   const std::string& ua = kUa, const std::string& authorization = "",
                   Protocol protocol = Protocol::kHttp) {
@@ -216,13 +227,7 @@ TEST_CASE("fetch: a phone's own digest credentials open its files, and only its 
           Outcome::kUnauthorized);
 
     // Another device's credentials never open this one's files.
-    Extension e2;
-    e2.extension = "1002";
-    e2.callerid_name = "Bob";
-    e2.mac = "001565000002";
-    e2.phone_make = "Yealink";
-    e2.phone_model = "T31";
-    REQUIRE(f.inv->createExtension(e2, f.admin));
+    f.addBob();
     REQUIRE(f.fetch("001565000002.cfg", "10.0.0.6", "", "").response.outcome == Outcome::kServed);
     const DeviceCredentials c2 = *f.inv->deviceCredentials("001565000002").value();
     const std::string others =
@@ -284,13 +289,7 @@ TEST_CASE("fetch: a staging window lets its devices in once, over HTTP only") {
 
 TEST_CASE("fetch: a window's place count, closing and expiry") {
     Fixture f;
-    Extension e2;
-    e2.extension = "1002";
-    e2.callerid_name = "Bob";
-    e2.mac = "001565000002";
-    e2.phone_make = "Yealink";
-    e2.phone_model = "T31";
-    REQUIRE(f.inv->createExtension(e2, f.admin));
+    f.addBob();
     REQUIRE(f.inv->editDevice(kMac, [](Device& d, FieldErrors&, std::optional<int64_t>&) { d.label = "hq"; },
                               f.admin));
     REQUIRE(f.inv->editDevice("001565000002",
@@ -449,13 +448,7 @@ TEST_CASE("fetch: a Yealink that got its AES key gets its config sealed with it,
     CHECK(unknown.event.outcome == "denied");
     CHECK(f.fetch("0015650000ff.cfg", "203.0.113.7", "", "", "", Protocol::kTftp).response.body ==
           unknown.response.body);
-    Extension e2;
-    e2.extension = "1002";
-    e2.callerid_name = "Bob";
-    e2.mac = "001565000002";
-    e2.phone_make = "Yealink";
-    e2.phone_model = "T31";
-    REQUIRE(f.inv->createExtension(e2, f.admin));
+    f.addBob();
     const Fetched no_key = f.fetch("001565000002.cfg", "203.0.113.7", "", "", "", Protocol::kTftp);
     CHECK(no_key.response.body.size() == sealed.size());
     CHECK(no_key.event.outcome == "denied");
