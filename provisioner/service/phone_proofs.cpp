@@ -35,6 +35,7 @@ Result<Proofs> PhoneProofs::gather(const FetchRequest& request, const std::strin
         return okStatus();
     }));
     p.known = device.has_value();
+    p.unassigned = device && device->state == DeviceState::kUnassigned;
     if (device) p.label = device->label;
     bool by_prev_pair = false;
     if (!request.authorization.empty()) {
@@ -137,6 +138,19 @@ Status PhoneProofs::delivered(const std::string& mac, bool key_too) {
         if (key_too) TRY(tx.keySent(mac, clock_.nowSeconds()));
         return okStatus();
     });
+}
+
+Status PhoneProofs::deliveredOnce(const std::string& mac, bool key_too, uint64_t generation) {
+    {
+        std::lock_guard<std::mutex> lock(delivered_mutex_);
+        auto it = delivered_at_generation_.find(mac);
+        if (it != delivered_at_generation_.end() && it->second == generation) return okStatus();
+    }
+    TRY(delivered(mac, key_too));
+    std::lock_guard<std::mutex> lock(delivered_mutex_);
+    if (delivered_at_generation_.size() > 100000) delivered_at_generation_.clear();
+    delivered_at_generation_[mac] = generation;
+    return okStatus();
 }
 
 Result<bool> PhoneProofs::anyDevice(const FetchRequest& request) {

@@ -14,7 +14,9 @@
 // Every MAC-shaped name costs the same store reads, known or not, so the time
 // of a refusal does not tell a sweep which MACs exist.
 
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "provisioner/core/clock.h"
@@ -36,6 +38,7 @@ struct ProofKeys {
 
 struct Proofs {
     bool known = false;           // the store knows the MAC
+    bool unassigned = false;      // ...only as a phone discovered by its fetches
     std::string label;            // the device's, when known
     bool digest = false;          // valid credentials for this MAC
     bool stale = false;           // right credentials, expired nonce
@@ -72,6 +75,9 @@ public:
     // A secret-bearing config went out to it (and with it, for an
     // encrypted route, its AES key).
     Status delivered(const std::string& mac, bool key_too);
+    // delivered(), once per MAC and config generation (a rotation moves the
+    // generation): the trusted network's hot path does no store write.
+    Status deliveredOnce(const std::string& mac, bool key_too, uint64_t generation);
     // Whether `authorization` holds valid credentials of any device: what a
     // source blocked for sweeping must show to be served anything.
     Result<bool> anyDevice(const FetchRequest& request);
@@ -79,6 +85,8 @@ public:
     std::vector<std::string> challenges(bool stale) const;
 
 private:
+    std::mutex delivered_mutex_;
+    std::unordered_map<std::string, uint64_t> delivered_at_generation_;  // bounded: cleared when large
     Store& store_;
     const Hasher& hasher_;
     RandomSource& random_;

@@ -166,10 +166,18 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
     }
     const DeviceIdentity& ident = id.value();
     event.mac = ident.mac;
+    // A peer on an allowed network that shows no credentials and no
+    // certificate is allowed by that standing proof alone: it needs none of
+    // the store reads that find other proofs (the hot path of a trusted
+    // voice VLAN), and the admin's trust is not counted against it as a
+    // sweep. Everyone else costs the same reads, known MAC or not.
+    const bool trusted = request.authorization.empty() && !request.client_cert &&
+                         !policy_.secrets_require_client_cert && policy_.allow_networks.contains(request.peer_ip);
     Proofs proofs;
-    if (needsProof(*ident.route)) proofs = TRY(proofs_.gather(request, ident.mac));
+    if (needsProof(*ident.route) && !trusted) proofs = TRY(proofs_.gather(request, ident.mac));
     const policy::Decision decision = policy::authorize(policy_, accessRequest(ident, request, proofs));
-    if (!blocked && !ident.mac.empty()) TRY(countForSweep(request, ident.mac, decision));
+    if (!blocked && !trusted && !ident.mac.empty())
+        TRY(countForSweep(request, ident.mac, decision, needsProof(*ident.route) ? &proofs : nullptr));
     event.auth = std::string(policy::toString(decision.auth));
     if (decision.verdict == policy::Verdict::kForbidden) return answer(Outcome::kForbidden, decision.reason);
     event.vendor = ident.vendor_guessed ? "" : ident.vendor->id;
@@ -202,8 +210,11 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
     // in it). A window or an allowed network (a phone perhaps reset to
     // factory settings) and HTTPS get it plain.
     const bool sealed = encrypted_route && proofs.key_sent && proofs.digest && request.protocol == Protocol::kHttp;
-    if (request.method == Method::kGet && (!proofs.delivered || (encrypted_route && !proofs.key_sent)))
+    if (request.method == Method::kGet && trusted) {
+        TRY(proofs_.deliveredOnce(ident.mac, encrypted_route, generation_.current()));
+    } else if (request.method == Method::kGet && (!proofs.delivered || (encrypted_route && !proofs.key_sent))) {
         TRY(proofs_.delivered(ident.mac, encrypted_route && !sealed));
+    }
     if (sealed) r.body = seal(r.body, proofs.aes_key);
     return r;
 }
@@ -277,18 +288,23 @@ Result<FetchResponse> ProvisioningService::sealedWithoutProof(const DeviceIdenti
 }
 
 Status ProvisioningService::countForSweep(const FetchRequest& request, const std::string& mac,
-                                          const policy::Decision& decision) {
+                                          const policy::Decision& decision, const Proofs* gathered) {
     // A miss is a MAC the store does not know. A proven fetch of a device in
     // the inventory earns budget back; an unproven one earns nothing, so that
     // knowing a few real MACs does not buy guesses. A phone discovered by its
     // own fetches (unassigned) is neither: a sweep's made-up MACs get
     // recorded that way.
-    std::optional<Device> device;
-    TRY(store_.read([&](StoreTx& tx) -> Status {
-        device = TRY(tx.getDevice(mac));
-        return okStatus();
-    }));
-    if (!device) {
+    bool known = gathered && gathered->known;
+    bool unassigned = gathered && gathered->unassigned;
+    if (!gathered) {  // the same read gather() made for the files that need a proof
+        TRY(store_.read([&](StoreTx& tx) -> Status {
+            const std::optional<Device> device = TRY(tx.getDevice(mac));
+            known = device.has_value();
+            unassigned = device && device->state == DeviceState::kUnassigned;
+            return okStatus();
+        }));
+    }
+    if (!known) {
         if (const std::optional<policy::Block> block = sweep_.miss(request.peer_ip, mac)) {
             // One line a block, in the format deploy/fail2ban's filter matches.
             Poco::Logger::get("provisioning").warning(policy::SweepGuard::blockLogLine(*block));
@@ -296,7 +312,7 @@ Status ProvisioningService::countForSweep(const FetchRequest& request, const std
         return okStatus();
     }
     const bool proven = decision.verdict == policy::Verdict::kAllow && decision.auth != policy::AuthMethod::kNone;
-    if (device->state != DeviceState::kUnassigned && proven) sweep_.hit(request.peer_ip, mac);
+    if (!unassigned && proven) sweep_.hit(request.peer_ip, mac);
     return okStatus();
 }
 

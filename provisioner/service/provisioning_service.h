@@ -66,7 +66,9 @@ private:
     // Tells the sweep guard what a fetch of a MAC-named file was: a miss for
     // a MAC the store does not know, a hit for a proven fetch of a device in
     // the inventory. The same store read for every MAC-named file.
-    Status countForSweep(const FetchRequest& request, const std::string& mac, const policy::Decision& decision);
+    // `gathered`: the proofs gather() found, which hold the device already.
+    Status countForSweep(const FetchRequest& request, const std::string& mac, const policy::Decision& decision,
+                         const Proofs* gathered);
     FetchResponse blockedAnswer(const FetchRequest& request);
     size_t sealedBucket() const;
     // The identity's vendor and route point into `bundle`: keep it while they are used.
