@@ -146,7 +146,7 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
     // A source blocked for sweeping MACs gets the same answer for everything,
     // before any store read: over TFTP a 404, over HTTP(S) a Digest challenge
     // (a phone sends its credentials only when asked). Valid credentials of
-    // any device, or a certificate for the MAC asked for, still get through:
+    // any device, or a verified client certificate, still get through:
     // one infected PC behind the office NAT must not take the phones down.
     const bool blocked = sweep_.blocked(request.peer_ip);
     if (blocked) {
