@@ -36,7 +36,6 @@ Result<Proofs> PhoneProofs::gather(const FetchRequest& request, const std::strin
     }));
     p.known = device.has_value();
     p.unassigned = device && device->state == DeviceState::kUnassigned;
-    if (device) p.label = device->label;
     bool by_prev_pair = false;
     if (!request.authorization.empty()) {
         // Checked against stand-in credentials when the MAC has none, so a
@@ -65,7 +64,6 @@ Result<Proofs> PhoneProofs::gather(const FetchRequest& request, const std::strin
         const bool old_key = !creds->prev_aes_key.empty() && (by_prev_pair || (!p.digest && creds->used_at == 0));
         p.aes_key = old_key ? creds->prev_aes_key : creds->aes_key;
         p.key_sent = creds->key_sent_at != 0 && p.aes_key.size() == 16;
-        p.credentials_used = creds->used_at != 0;
         p.delivered = creds->delivered_at != 0;
     }
     if (p.digest || !device || request.protocol == Protocol::kTftp) return p;

@@ -39,7 +39,6 @@ struct ProofKeys {
 struct Proofs {
     bool known = false;           // the store knows the MAC
     bool unassigned = false;      // ...only as a phone discovered by its fetches
-    std::string label;            // the device's, when known
     bool digest = false;          // valid credentials for this MAC
     bool stale = false;           // right credentials, expired nonce
     bool first_use_of_credentials = false;  // the current pair, for the first time
@@ -52,9 +51,6 @@ struct Proofs {
     std::string aes_key;  // the key the phone holds: the previous one until it used its new pair
     bool key_sent = false;
     bool delivered = false;  // a config carrying the current pair went out
-    // The phone has fetched with its credentials before: it applied a config
-    // carrying them, and so the key that came in the same file.
-    bool credentials_used = false;
 };
 
 class PhoneProofs {

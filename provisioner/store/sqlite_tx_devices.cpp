@@ -77,11 +77,7 @@ Status SqliteTx::updateDevice(Device& d) {
 }
 
 Status SqliteTx::deleteDevice(const std::string& mac) {
-    {
-        Stmt s(conn_, "DELETE FROM device_credentials WHERE mac = ?");
-        s.bind(1, mac);
-        TRY(done(s, "delete device credentials"));
-    }
+    TRY(deleteCredentials(mac));  // and the staging windows it used
     {
         Stmt s(conn_, "DELETE FROM settings WHERE scope = ?");
         s.bind(1, mac);
