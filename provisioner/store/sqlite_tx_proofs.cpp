@@ -66,7 +66,8 @@ DeviceCredentials readCredentials(const Stmt& s) {
 }  // namespace
 
 Result<std::optional<DeviceCredentials>> SqliteTx::getCredentials(const std::string& mac) {
-    Stmt s(conn_, std::string("SELECT ") + kCredentialColumns + " FROM device_credentials WHERE mac = ?");
+    static const std::string sql = std::string("SELECT ") + kCredentialColumns + " FROM device_credentials WHERE mac = ?";
+    Stmt s(conn_, sql.c_str());  // prepared once per connection
     s.bind(1, mac);
     if (s.step()) return std::optional<DeviceCredentials>(readCredentials(s));
     if (s.failed()) return failure("read device credentials");
@@ -74,8 +75,9 @@ Result<std::optional<DeviceCredentials>> SqliteTx::getCredentials(const std::str
 }
 
 Result<std::optional<DeviceCredentials>> SqliteTx::credentialsOfUser(const std::string& user) {
-    Stmt s(conn_, std::string("SELECT ") + kCredentialColumns +
-                      " FROM device_credentials WHERE user = ?1 OR (prev_user <> '' AND prev_user = ?1) LIMIT 1");
+    static const std::string sql = std::string("SELECT ") + kCredentialColumns +
+                                   " FROM device_credentials WHERE user = ?1 OR (prev_user <> '' AND prev_user = ?1) LIMIT 1";
+    Stmt s(conn_, sql.c_str());  // prepared once per connection
     s.bind(1, user);
     if (s.step()) return std::optional<DeviceCredentials>(readCredentials(s));
     if (s.failed()) return failure("read device credentials");
@@ -173,10 +175,11 @@ Result<std::vector<StagingWindow>> SqliteTx::windowsCovering(const std::string& 
                                                              int64_t now) {
     // Few windows are open at once: the MAC list is matched here rather than
     // through a second table.
-    Stmt s(conn_, std::string("SELECT ") + kWindowColumns +
+    static const std::string sql = std::string("SELECT ") + kWindowColumns +
                       " FROM staging_windows w WHERE w.closed_at IS NULL AND w.closes_at > ?1 AND w.opened_at <= ?1"
                       " AND ((w.label <> '' AND w.label = ?2) OR (',' || w.macs || ',') LIKE ('%,' || ?3 || ',%'))"
-                      " ORDER BY w.id");
+                                   " ORDER BY w.id";
+    Stmt s(conn_, sql.c_str());  // prepared once per connection
     s.bind(1, now).bind(2, label).bind(3, mac);
     std::vector<StagingWindow> out;
     while (s.step()) out.push_back(readWindow(s));
