@@ -123,8 +123,13 @@ start_servers() {
         local extra=()
         [[ $attempt == bind ]] && extra=(-D tftp.bind="$addr" -D http.bind="$addr" -D admin.bind="$addr")
         rm -f "$dir/ports.json"
+        # One load generator address plays up to 32 phones starting about
+        # 3,000 transfers a second; the default of 8 requests not yet ACKed
+        # per address (tftp.max_unverified_per_source, against forged floods)
+        # would refuse many of them "busy", which the peers, with no such cap,
+        # never do. Real phones behind a NAT start far fewer at once.
         "${pre[@]}" "$BIN/provisioner" serve -D provisioning.allow_networks=127.0.0.0/8 -D store.path="$dir/store.db" -D templates.dir=vendor-templates \
-            -D firmware.dir="$FW" -D tftp.port=0 -D http.port=0 -D admin.port=0 \
+            -D firmware.dir="$FW" -D tftp.port=0 -D http.port=0 -D admin.port=0 -D tftp.max_unverified_per_source=64 \
             -D ports.file="$dir/ports.json" -D log.level=warning "${extra[@]}" >"$dir/out" 2>"$dir/err" &
         pid=$!
         PIDS+=("$pid")

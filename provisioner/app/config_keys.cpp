@@ -87,9 +87,22 @@ const ConfigKey kKeys[] = {
      .doc = "event loops (threads) serving TFTP", .field = &C::tftp_loops, .min = 1, .max = 64},
     {.name = "tftp.max_transfers", .type = T::kInteger, .default_value = "4096",
      .doc = "TFTP transfers at once", .field = &C::tftp_max_transfers, .min = 1, .max = 1'000'000},
-    {.name = "tftp.max_per_source", .type = T::kInteger, .default_value = "512",
-     .doc = "TFTP transfers at once from one address", .field = &C::tftp_max_per_source,
+    {.name = "tftp.max_per_source", .type = T::kInteger, .default_value = "64",
+     .doc = "TFTP transfers under way at once from one address whose peer has ACKed (a NAT of phones "
+            "fetching firmware); past it \"Server busy\"", .field = &C::tftp_max_per_source,
      .min = 1, .max = 1'000'000},
+    {.name = "tftp.max_unverified_per_source", .type = T::kInteger, .default_value = "8",
+     .doc = "TFTP requests at once from one address whose peer has not ACKed yet (its source may be "
+            "forged); each is held `tftp.unverified_seconds` at most. Raise it for a NAT whose phones "
+            "all boot at once", .field = &C::tftp_max_unverified_per_source, .min = 1, .max = 1'000'000},
+    {.name = "tftp.unverified_seconds", .type = T::kInteger, .default_value = "3",
+     .doc = "how long a TFTP peer has to ACK the one packet it gets before it has ACKed (the OACK or "
+            "DATA 1, never sent again); its `timeout` option cannot make it longer",
+     .field = &C::tftp_unverified_seconds, .min = 1, .max = 60},
+    {.name = "tftp.max_memory_bytes", .type = T::kInteger, .default_value = "67108864",
+     .doc = "memory all TFTP transfers may hold at once: rendered files, and about 4 KiB a transfer "
+            "(files are read a block at a time); past it \"Server busy\"",
+     .field = &C::tftp_max_memory_bytes, .min = 1 << 20, .max = int64_t{1} << 40},
     {.name = "admin.port", .type = T::kInteger, .default_value = "9090",
      .doc = "the admin API's port; 0 picks a free one", .field = &C::admin_port, .min = 0, .max = 65535},
     {.name = "admin.bind", .type = T::kAddress, .default_value = "127.0.0.1",

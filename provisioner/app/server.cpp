@@ -101,8 +101,11 @@ Status Server::startPhones() {
     o.bind = config_.tftp_bind;
     o.port = config_.tftp_port;
     o.loops = static_cast<int>(config_.tftp_loops);
-    o.max_transfers = static_cast<int>(config_.tftp_max_transfers);
-    o.max_per_source = static_cast<int>(config_.tftp_max_per_source);
+    o.slots.max_total = static_cast<int>(config_.tftp_max_transfers);
+    o.slots.max_verified_per_source = static_cast<int>(config_.tftp_max_per_source);
+    o.slots.max_unverified_per_source = static_cast<int>(config_.tftp_max_unverified_per_source);
+    o.limits.unverified_wait_us = config_.tftp_unverified_seconds * 1'000'000;
+    o.max_memory_bytes = static_cast<uint64_t>(config_.tftp_max_memory_bytes);
     tftp_ = std::make_unique<tftp::Server>(*services_->provisioning, services_->clock, o);
     if (auto st = tftp_->start(); !st) return naming(st.error(), "tftp.port");
     ports_.emplace_back("tftp", tftp_->port());

@@ -43,6 +43,9 @@ struct ServerConfig {
     int64_t tftp_loops = 0;
     int64_t tftp_max_transfers = 0;
     int64_t tftp_max_per_source = 0;
+    int64_t tftp_max_unverified_per_source = 0;
+    int64_t tftp_unverified_seconds = 0;
+    int64_t tftp_max_memory_bytes = 0;
     int admin_port = 0;
     std::string admin_bind;
     bool admin_tls = false;

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 #include <unordered_map>
+#include <variant>
 
 #include "provisioner/core/event_loop.h"
 #include "provisioner/core/sockets.h"
@@ -44,24 +46,21 @@ struct Refusal {
     std::string message;
 };
 
-// What is sent for a served file: streamed from disk, or the rendered
-// bytes; netascii converted (whole, within max_netascii_bytes).
-std::variant<std::unique_ptr<Source>, Refusal> sourceFor(FetchResponse& r, const std::string& mode,
-                                                         size_t max_netascii_bytes) {
-    std::unique_ptr<Source> source;
-    if (!r.file_path.empty()) {
-        auto file = FileSource::open(r.file_path);
-        if (!file) return Refusal{ErrorCode::kFileNotFound, "File not found"};
-        source = std::move(file).value();
-    } else {
-        source = std::make_unique<MemorySource>(std::move(r.body));
-    }
-    if (mode != "netascii") return source;
-    if (source->size() > max_netascii_bytes) return Refusal{ErrorCode::kNotDefined, "File too large for netascii; use octet"};
-    std::string all;
-    if (!source->read(0, source->size(), all)) return Refusal{ErrorCode::kNotDefined, "Read error"};
-    return std::unique_ptr<Source>(std::make_unique<MemorySource>(toNetascii(all)));
+// What is sent for a served file: the file, read a block at a time, or the
+// rendered bytes. Either way as octets: netascii is converted block by block
+// as it is sent (block_reader.h), never as a whole copy.
+std::variant<std::unique_ptr<Source>, Refusal> sourceFor(FetchResponse& r) {
+    if (r.file_path.empty()) return std::unique_ptr<Source>(std::make_unique<MemorySource>(std::move(r.body)));
+    auto file = FileSource::open(r.file_path);
+    if (!file) return Refusal{ErrorCode::kFileNotFound, "File not found"};
+    return std::unique_ptr<Source>(std::move(file).value());
 }
+
+// What a transfer costs the memory budget besides a rendered file: its
+// session, transfer, event and timer. 1,000 transfers that never ACKed grew
+// the RSS by about 1.2 KiB each; 4 KiB leaves room for longer names and
+// events.
+constexpr uint64_t kTransferBookkeeping = 4096;
 
 }  // namespace
 
@@ -106,6 +105,8 @@ private:
         std::unique_ptr<Transfer> transfer;
         Event event;
         int64_t started_us = 0;
+        bool verified = false;  // holds a verified slot (source_slots.h)
+        uint64_t charge = 0;    // taken from the memory budget
     };
 
     // Sends what the transfer produced, then re-arms or finishes it.
@@ -131,7 +132,8 @@ private:
             log().information("tftp %s to %s stopped: %s", text::forLog(e.path), s.peer_ip, text::forLog(failure));
         }
         server_.service_.record(std::move(e));
-        server_.slots_.release(s.peer_ip);
+        server_.slots_.release(s.peer_ip, s.verified);
+        server_.memory_.give(s.charge);
         loop_.forget(fd);
         ::close(fd);
         sessions_.erase(it);
@@ -181,6 +183,10 @@ private:
         startTransfer(*req, from, peer_ip);
     }
 
+    // The pipeline (identify, authorize, resolve, render, as for HTTP) runs
+    // here on the loop, as on the HTTP loops: rendered files mostly come from
+    // the render cache, and a render is bounded by its template. No file is
+    // read here: the transfer reads the one block it sends.
     void startTransfer(const Request& req, const SockAddr& from, const std::string& peer_ip) {
         const int64_t started = loop_.now();
         FetchRequest fetch;
@@ -199,7 +205,7 @@ private:
             // gone, no socket) is not a served file.
             if (event.outcome == "served") event.outcome = code == ErrorCode::kFileNotFound ? "not_found" : "error";
             server_.service_.record(std::move(event));
-            server_.slots_.release(peer_ip);
+            server_.slots_.release(peer_ip, false);
             sendTo(listen_fd_, encodeError(code, message), from);
         };
         if (r.outcome != Outcome::kServed) {
@@ -207,13 +213,25 @@ private:
             if (r.outcome == Outcome::kError) return fail(ErrorCode::kNotDefined, "Internal error");
             return fail(ErrorCode::kFileNotFound, "File not found");
         }
-        auto source = sourceFor(r, req.mode, server_.options_.max_netascii_bytes);
+        auto source = sourceFor(r);
         if (auto* no = std::get_if<Refusal>(&source)) return fail(no->code, no->message);
         auto& src = std::get<std::unique_ptr<Source>>(source);
-        auto negotiated = negotiate(req.options, src->size(), server_.options_.limits);
+        const Mode mode = req.mode == "netascii" ? Mode::kNetascii : Mode::kOctet;
+        const std::optional<uint64_t> wire_size =
+            mode == Mode::kOctet ? std::optional<uint64_t>(src->size()) : std::nullopt;
+        auto negotiated = negotiate(req.options, wire_size, server_.options_.limits);
         if (!negotiated) return fail(ErrorCode::kOptionRefused, negotiated.error().message);
+        const uint64_t charge = kTransferBookkeeping + (r.file_path.empty() ? src->size() : 0);
+        if (!server_.memory_.take(charge)) {
+            log().information("tftp request from %s refused: memory budget (%s bytes in use)", peer_ip,
+                              std::to_string(server_.memory_.used()));
+            return fail(ErrorCode::kNotDefined, "Server busy, try again");
+        }
         auto sock = net::bindSocket("tftp", server_.options_.bind, 0, SOCK_DGRAM, false);
-        if (!sock) return fail(ErrorCode::kNotDefined, "Server busy, try again");
+        if (!sock) {
+            server_.memory_.give(charge);
+            return fail(ErrorCode::kNotDefined, "Server busy, try again");
+        }
         const int fd = sock.value();
         widenSendBuffer(fd);
         Session& s = sessions_[fd];
@@ -221,11 +239,28 @@ private:
         s.peer_ip = peer_ip;
         s.event = std::move(event);
         s.started_us = started;
-        s.transfer = std::make_unique<Transfer>(std::move(src), std::move(negotiated).value(), server_.options_.limits);
+        s.charge = charge;
+        s.transfer = std::make_unique<Transfer>(std::move(src), mode, std::move(negotiated).value(),
+                                                server_.options_.limits);
         loop_.add(fd, EPOLLIN);
         out_.clear();
         s.transfer->start(loop_.now(), out_);
         flush(fd, s);
+    }
+
+    // The peer's first ACK: its slot becomes a verified one, or, when its
+    // source has as many transfers under way as it may, the transfer ends
+    // "busy" before anything past the first packet is sent.
+    bool verify(int fd, Session& s) {
+        if (server_.slots_.verify(s.peer_ip)) {
+            s.verified = true;
+            return true;
+        }
+        out_.clear();
+        sendTo(fd, encodeError(ErrorCode::kNotDefined, "Server busy, try again"), s.peer);
+        s.transfer->abort();
+        finish(fd, "too many transfers under way from its address");
+        return false;
     }
 
     // One datagram per wake-up: a transfer socket rarely holds more than one
@@ -250,6 +285,9 @@ private:
         if (parsed.packet) {
             if (const auto* ack = std::get_if<Ack>(&*parsed.packet)) {
                 s.transfer->onAck(ack->block, loop_.now(), out_);
+                const bool first_ack = !s.verified && s.transfer->verified();
+                // (A file of one block is done at its first ACK: it needs no verified slot.)
+                if (first_ack && s.transfer->state() == Transfer::State::kRunning && !verify(fd, s)) return;
                 flush(fd, s);
                 return;
             }
@@ -274,7 +312,7 @@ private:
 
 Server::Server(ProvisioningService& service, const Clock& clock, ServerOptions options)
     : service_(service), clock_(clock), options_(std::move(options)),
-      slots_(options_.max_transfers, options_.max_per_source) {}
+      slots_(options_.slots), memory_(options_.max_memory_bytes) {}
 
 Server::~Server() { stop(); }
 

@@ -5,7 +5,13 @@
 // listening socket (SO_REUSEPORT spreads requests over them) and one UDP
 // socket per transfer, as RFC 1350's TIDs ask. Every
 // RRQ goes through the same provisioning pipeline as HTTP; static files are
-// streamed from firmware.dir.
+// read from firmware.dir a block at a time, netascii is converted block by
+// block, and nothing on a loop waits on more than one block of a file.
+//
+// Abuse it is built to take (UDP needs no handshake, so a request's source
+// may be forged): a peer that has not ACKed yet gets one packet and holds
+// its slot a few seconds; each source has few such slots and more for
+// transfers under way; all transfers share a memory budget.
 
 #include <atomic>
 #include <memory>
@@ -16,6 +22,7 @@
 #include "provisioner/core/clock.h"
 #include "provisioner/core/result.h"
 #include "provisioner/service/provisioning_service.h"
+#include "provisioner/tftp/memory_budget.h"
 #include "provisioner/tftp/source_slots.h"
 #include "provisioner/tftp/transfer.h"
 
@@ -25,9 +32,8 @@ struct ServerOptions {
     std::string bind = "0.0.0.0";
     int port = 6969;
     int loops = 2;
-    int max_transfers = 4096;         // in flight, all sources together
-    int max_per_source = 512;         // in flight from one address (a NAT of phones)
-    size_t max_netascii_bytes = 16 << 20;
+    SlotCaps slots;                         // transfers in flight: see source_slots.h
+    uint64_t max_memory_bytes = 64 << 20;   // see memory_budget.h
     Limits limits;
 };
 
@@ -48,6 +54,7 @@ private:
     ServerOptions options_;
     int port_ = 0;
     SourceSlots slots_;
+    MemoryBudget memory_;
     std::vector<std::unique_ptr<Loop>> loops_;
 };
 

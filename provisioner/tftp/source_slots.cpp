@@ -3,26 +3,41 @@
 namespace prov::tftp {
 
 bool SourceSlots::claim(const std::string& ip) {
-    if (total_.fetch_add(1) >= max_total_) {
+    if (total_.fetch_add(1) >= caps_.max_total) {
         --total_;
         return false;
     }
     std::lock_guard lock(mutex_);
-    int& n = per_source_[ip];
-    if (n >= max_per_source_) {
-        if (n == 0) per_source_.erase(ip);
+    auto [it, added] = per_source_.try_emplace(ip);
+    Held& h = it->second;
+    if (h.unverified >= caps_.max_unverified_per_source || h.verified >= caps_.max_verified_per_source) {
+        if (added) per_source_.erase(it);
         --total_;
         return false;
     }
-    ++n;
+    ++h.unverified;
     return true;
 }
 
-void SourceSlots::release(const std::string& ip) {
+bool SourceSlots::verify(const std::string& ip) {
+    std::lock_guard lock(mutex_);
+    auto it = per_source_.find(ip);
+    if (it == per_source_.end() || it->second.unverified <= 0) return false;
+    Held& h = it->second;
+    if (h.verified >= caps_.max_verified_per_source) return false;
+    --h.unverified;
+    ++h.verified;
+    return true;
+}
+
+void SourceSlots::release(const std::string& ip, bool verified) {
     --total_;
     std::lock_guard lock(mutex_);
     auto it = per_source_.find(ip);
-    if (it != per_source_.end() && --it->second <= 0) per_source_.erase(it);
+    if (it == per_source_.end()) return;
+    Held& h = it->second;
+    --(verified ? h.verified : h.unverified);
+    if (h.unverified <= 0 && h.verified <= 0) per_source_.erase(it);
 }
 
 }  // namespace prov::tftp

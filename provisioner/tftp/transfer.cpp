@@ -1,88 +1,13 @@
 #include "provisioner/tftp/transfer.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 
 #include "provisioner/core/text.h"
 
 namespace prov::tftp {
 
-bool MemorySource::read(uint64_t offset, size_t len, std::string& out) {
-    out.clear();
-    if (offset < data_.size()) out.assign(data_, offset, std::min<uint64_t>(len, data_.size() - offset));
-    return true;
-}
-
-Result<std::unique_ptr<FileSource>> FileSource::open(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return Error::notFound(path + ": " + std::strerror(errno));
-    struct stat st{};
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        return Error::notFound(path + " is not a regular file");
-    }
-    return std::unique_ptr<FileSource>(new FileSource(fd, static_cast<uint64_t>(st.st_size)));
-}
-
-FileSource::~FileSource() { ::close(fd_); }
-
-namespace {
-
-// Reads up to `len` bytes at `offset` into `out` (resized to what was read).
-bool preadAll(int fd, uint64_t offset, size_t len, std::string& out) {
-    out.resize(len);
-    size_t got = 0;
-    while (got < len) {
-        const ssize_t n = ::pread(fd, out.data() + got, len - got, static_cast<off_t>(offset + got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return false;
-        if (n == 0) break;
-        got += static_cast<size_t>(n);
-    }
-    out.resize(got);
-    return true;
-}
-
-}  // namespace
-
-bool FileSource::read(uint64_t offset, size_t len, std::string& out) {
-    constexpr size_t kAhead = 256 * 1024;
-    if (offset >= ahead_offset_ && offset + len <= ahead_offset_ + ahead_.size()) {
-        out.assign(ahead_, offset - ahead_offset_, len);
-        return true;
-    }
-    if (len < kAhead) {
-        // Refill the read-ahead window from `offset`, then serve from it.
-        if (!preadAll(fd_, offset, kAhead, ahead_)) return false;
-        ahead_offset_ = offset;
-        out.assign(ahead_, 0, std::min(len, ahead_.size()));
-        return true;
-    }
-    return preadAll(fd_, offset, len, out);
-}
-
-std::string toNetascii(std::string_view octets) {
-    std::string out;
-    out.reserve(octets.size() + octets.size() / 16);
-    for (char c : octets) {
-        if (c == '\n') {
-            out += "\r\n";
-        } else if (c == '\r') {
-            out.push_back('\r');
-            out.push_back('\0');
-        } else {
-            out.push_back(c);
-        }
-    }
-    return out;
-}
-
-Result<Negotiated> negotiate(const std::map<std::string, std::string>& options, uint64_t size, const Limits& limits) {
+Result<Negotiated> negotiate(const std::map<std::string, std::string>& options, std::optional<uint64_t> size,
+                             const Limits& limits) {
     Negotiated n;
     n.timeout_us = limits.default_timeout_us;
     auto number = [](const std::string& v, long max) -> long {
@@ -106,7 +31,7 @@ Result<Negotiated> negotiate(const std::map<std::string, std::string>& options, 
             n.oack["timeout"] = std::to_string(t);
         } else if (name == "tsize") {
             if (number(value, 999'999'999) < 0) return Error::invalid("tsize must be a number (RFC 2349)");
-            n.oack["tsize"] = std::to_string(size);
+            if (size) n.oack["tsize"] = std::to_string(*size);
         } else if (name == "windowsize") {
             const long w = number(value, 1'000'000);
             if (w < 1 || w > 65535)
@@ -119,27 +44,36 @@ Result<Negotiated> negotiate(const std::map<std::string, std::string>& options, 
     return n;
 }
 
-Transfer::Transfer(std::unique_ptr<Source> source, Negotiated negotiated, Limits limits)
-    : source_(std::move(source)),
+Transfer::Transfer(std::unique_ptr<Source> source, Mode mode, Negotiated negotiated, Limits limits)
+    : blocks_(std::move(source), mode, negotiated.blksize),
       neg_(std::move(negotiated)),
       limits_(limits),
-      last_block_(source_->size() / neg_.blksize + 1),
       oack_pending_(!neg_.oack.empty()),
       timeout_us_(neg_.timeout_us) {}
 
 uint64_t Transfer::bytesAcked() const {
-    return std::min<uint64_t>((base_ - 1) * neg_.blksize, source_->size());
+    // Every block before the last is full.
+    if (state_ == State::kDone) return (last_block_ - 1) * neg_.blksize + last_length_;
+    return (base_ - 1) * neg_.blksize;
 }
 
 bool Transfer::sendBlock(uint64_t block, std::vector<std::string>& out) {
-    if (!source_->read((block - 1) * neg_.blksize, neg_.blksize, scratch_)) {
+    // The block is read straight into its datagram: the transfer keeps no
+    // buffer of its own between packets.
+    std::string datagram = encodeData(static_cast<uint16_t>(block & 0xFFFF), {});  // 16 bits: rolls over to 0
+    datagram.reserve(4 + neg_.blksize);
+    if (!blocks_.read(block, datagram)) {
         state_ = State::kFailed;
         failure_ = "read error";
         out.push_back(encodeError(ErrorCode::kNotDefined, "read error"));
         return false;
     }
-    // Block numbers are 16 bits on the wire and roll over past 65535 to 0.
-    out.push_back(encodeData(static_cast<uint16_t>(block & 0xFFFF), scratch_));
+    const uint64_t length = datagram.size() - 4;
+    if (length < neg_.blksize) {
+        last_block_ = block;
+        last_length_ = length;
+    }
+    out.push_back(std::move(datagram));
     ++datagrams_sent_;
     return true;
 }
@@ -157,12 +91,14 @@ void Transfer::sampleRtt(int64_t now_us) {
 }
 
 void Transfer::sendWindow(int64_t now_us, std::vector<std::string>& out) {
-    // An unverified peer gets one packet at a time; a verified one a window.
+    // An unverified peer gets one packet; a verified one a window. The last
+    // block is known once read, so the loop stops at it.
     const uint64_t window = verified_ ? neg_.windowsize : 1;
-    for (uint64_t b = base_; b < base_ + window && b <= last_block_; ++b) {
+    uint64_t b = base_;
+    for (; b < base_ + window && b <= last_block_; ++b) {
         if (!sendBlock(b, out)) return;
     }
-    next_ = std::min(base_ + window, last_block_ + 1);
+    next_ = b;
     if (retries_ == 0) window_sent_us_ = now_us;
     arm(now_us);
 }
@@ -173,10 +109,12 @@ void Transfer::start(int64_t now_us, std::vector<std::string>& out) {
         out.push_back(encodeOack(neg_.oack));
         ++datagrams_sent_;
         window_sent_us_ = now_us;
-        arm(now_us);
-        return;
+    } else {
+        sendWindow(now_us, out);
     }
-    sendWindow(now_us, out);
+    // Until the peer ACKs, its one packet is not sent again: the deadline is
+    // when it is given up, however long a `timeout` it asked for.
+    deadline_ = now_us + limits_.unverified_wait_us;
 }
 
 void Transfer::onAck(uint16_t block, int64_t now_us, std::vector<std::string>& out) {
@@ -207,6 +145,7 @@ void Transfer::onAck(uint16_t block, int64_t now_us, std::vector<std::string>& o
     verified_ = true;
     last_progress_us_ = now_us;
     base_ = acked + 1;
+    blocks_.forgetBefore(base_);
     sampleRtt(now_us);
     retries_ = 0;
     timeout_us_ = baseTimeout();
@@ -221,20 +160,20 @@ void Transfer::onAck(uint16_t block, int64_t now_us, std::vector<std::string>& o
 
 void Transfer::onTimer(int64_t now_us, std::vector<std::string>& out) {
     if (state_ != State::kRunning || now_us < deadline_) return;
-    const int cap = verified_ ? limits_.max_retries : limits_.max_retries_unverified;
-    const bool patient = verified_ && now_us - last_progress_us_ < limits_.give_up_after_us;
-    if (++retries_ > cap && !patient) {
+    if (!verified_) {
+        // No retransmission to a peer that never showed it asked: a forged
+        // source gets one packet per request, not one per retry.
         state_ = State::kFailed;
-        failure_ = "no answer after " + std::to_string(cap) + " retransmissions";
+        failure_ = "no ACK of the first packet";
+        return;
+    }
+    const bool patient = now_us - last_progress_us_ < limits_.give_up_after_us;
+    if (++retries_ > limits_.max_retries && !patient) {
+        state_ = State::kFailed;
+        failure_ = "no answer after " + std::to_string(limits_.max_retries) + " retransmissions";
         return;
     }
     timeout_us_ = std::min(timeout_us_ * 2, std::max(limits_.max_timeout_us, neg_.timeout_us));
-    if (oack_pending_) {
-        out.push_back(encodeOack(neg_.oack));
-        ++datagrams_sent_;
-        arm(now_us);
-        return;
-    }
     sendWindow(now_us, out);
 }
 

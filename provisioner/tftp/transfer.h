@@ -8,52 +8,15 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "provisioner/core/result.h"
+#include "provisioner/tftp/block_reader.h"
 #include "provisioner/tftp/packet.h"
 
 namespace prov::tftp {
-
-// What is sent: random access so a window can be sent again.
-class Source {
-public:
-    virtual ~Source() = default;
-    virtual uint64_t size() const = 0;
-    // Copies up to `len` bytes at `offset` into `out`; false on an I/O error.
-    virtual bool read(uint64_t offset, size_t len, std::string& out) = 0;
-};
-
-class MemorySource final : public Source {
-public:
-    explicit MemorySource(std::string data) : data_(std::move(data)) {}
-    uint64_t size() const override { return data_.size(); }
-    bool read(uint64_t offset, size_t len, std::string& out) override;
-
-private:
-    std::string data_;
-};
-
-// Streams a file from disk with pread: nothing is read whole into memory.
-class FileSource final : public Source {
-public:
-    static Result<std::unique_ptr<FileSource>> open(const std::string& path);
-    ~FileSource() override;
-    uint64_t size() const override { return size_; }
-    bool read(uint64_t offset, size_t len, std::string& out) override;
-
-private:
-    FileSource(int fd, uint64_t size) : fd_(fd), size_(size) {}
-    int fd_;
-    uint64_t size_;
-    // Blocks are read in order: one pread fills many of them.
-    std::string ahead_;
-    uint64_t ahead_offset_ = 0;
-};
-
-// netascii: LF -> CR LF, CR -> CR NUL (RFC 764, as RFC 1350 asks).
-std::string toNetascii(std::string_view octets);
 
 struct Limits {
     uint32_t max_blksize = 65464;
@@ -67,9 +30,11 @@ struct Limits {
     // A peer that has ACKed is given at least this long of silence before
     // the transfer is dropped (a phone may pause while it writes flash).
     int64_t give_up_after_us = 20'000'000;
-    // Until the peer has ACKed once it has not shown that it asked: send one
-    // packet and retry it at most this often (no reflection amplifier).
-    int max_retries_unverified = 3;
+    // Until the peer has ACKed once it has not shown that it asked (UDP
+    // needs no handshake: the source may be forged). It gets one packet (the
+    // OACK, or DATA 1), nothing again, and this long to ACK it, whatever
+    // `timeout` it asked for; then the transfer ends and frees its slot.
+    int64_t unverified_wait_us = 3'000'000;
 };
 
 struct Negotiated {
@@ -81,25 +46,33 @@ struct Negotiated {
 };
 
 // RFC 2347/2348/2349/7440 negotiation. Unknown options are ignored; a known
-// option with a value out of range is an error (sent as ERROR 8).
-Result<Negotiated> negotiate(const std::map<std::string, std::string>& options, uint64_t size, const Limits& limits);
+// option with a value out of range is an error (sent as ERROR 8). `size` is
+// the bytes on the wire when known before sending: in netascii only reading
+// the whole file would tell, so tsize is left out of the OACK there, as RFC
+// 2347 lets a server do (tftp-hpa does the same).
+Result<Negotiated> negotiate(const std::map<std::string, std::string>& options, std::optional<uint64_t> size,
+                             const Limits& limits);
 
 class Transfer {
 public:
     enum class State { kRunning, kDone, kFailed };
 
-    Transfer(std::unique_ptr<Source> source, Negotiated negotiated, Limits limits);
+    Transfer(std::unique_ptr<Source> source, Mode mode, Negotiated negotiated, Limits limits);
 
     // The first packets (OACK, or the first DATA). `out` receives datagrams.
     void start(int64_t now_us, std::vector<std::string>& out);
     void onAck(uint16_t block, int64_t now_us, std::vector<std::string>& out);
-    // Retransmits when the deadline has passed; gives up after the retry cap.
+    // Retransmits when the deadline has passed; gives up after the retry cap
+    // (a peer that never ACKed: at the deadline, with nothing sent again).
     void onTimer(int64_t now_us, std::vector<std::string>& out);
     // The peer sent ERROR: stop.
     void abort() { state_ = State::kFailed; }
 
     State state() const { return state_; }
+    // The peer has ACKed (the OACK or block 1): it did ask.
+    bool verified() const { return verified_; }
     int64_t deadline() const { return deadline_; }
+    // Bytes on the wire the peer has acknowledged.
     uint64_t bytesAcked() const;
     uint64_t datagramsSent() const { return datagrams_sent_; }
     const std::string& failure() const { return failure_; }
@@ -109,10 +82,13 @@ private:
     bool sendBlock(uint64_t block, std::vector<std::string>& out);
     void arm(int64_t now_us) { deadline_ = now_us + timeout_us_; }
 
-    std::unique_ptr<Source> source_;
+    BlockReader blocks_;
     Negotiated neg_;
     Limits limits_;
-    uint64_t last_block_;   // 1-based index of the final (short) block
+    // 1-based index of the final (short) block: unknown until it is read,
+    // since the length on the wire of netascii is only known at its end.
+    uint64_t last_block_ = UINT64_MAX;
+    uint64_t last_length_ = 0;  // its payload
     uint64_t base_ = 1;     // first block not yet acknowledged
     uint64_t next_ = 1;     // next block to send
     bool oack_pending_;
@@ -128,7 +104,6 @@ private:
     void sampleRtt(int64_t now_us);
     State state_ = State::kRunning;
     std::string failure_;
-    std::string scratch_;
 };
 
 }  // namespace prov::tftp

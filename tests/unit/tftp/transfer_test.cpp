@@ -36,7 +36,7 @@ std::pair<uint16_t, std::string> dataOf(const std::string& d) {
 TEST_CASE("negotiation: ranges, tsize, unknown options") {
     Limits limits;
     auto ok = negotiate({{"blksize", "1428"}, {"tsize", "0"}, {"timeout", "3"}, {"windowsize", "8"}, {"colour", "red"}},
-                        4096, limits);
+                        uint64_t{4096}, limits);
     REQUIRE(ok);
     CHECK(ok.value().blksize == 1428);
     CHECK(ok.value().windowsize == 8);
@@ -56,7 +56,7 @@ TEST_CASE("negotiation: ranges, tsize, unknown options") {
 
 TEST_CASE("a transfer sends each block once per ACK and ends on the short block") {
     const std::string file = content(1024);  // exactly two blocks: a third, empty one ends it
-    Transfer t(std::make_unique<MemorySource>(file), plain(), Limits{});
+    Transfer t(std::make_unique<MemorySource>(file), Mode::kOctet, plain(), Limits{});
     std::vector<std::string> out;
     t.start(0, out);
     REQUIRE(out.size() == 1);
@@ -79,7 +79,7 @@ TEST_CASE("a transfer sends each block once per ACK and ends on the short block"
 }
 
 TEST_CASE("duplicate ACKs do not double the traffic (Sorcerer's Apprentice)") {
-    Transfer t(std::make_unique<MemorySource>(content(5000)), plain(), Limits{});
+    Transfer t(std::make_unique<MemorySource>(content(5000)), Mode::kOctet, plain(), Limits{});
     std::vector<std::string> out;
     t.start(0, out);
     out.clear();
@@ -100,7 +100,7 @@ TEST_CASE("retransmission backs off and gives up after the cap") {
     limits.give_up_after_us = 0;  // the count alone decides here
     Negotiated n = plain();
     n.explicit_timeout = true;  // a fixed 1 s base, as if the client asked for it
-    Transfer t(std::make_unique<MemorySource>(content(2000)), n, limits);
+    Transfer t(std::make_unique<MemorySource>(content(2000)), Mode::kOctet, n, limits);
     std::vector<std::string> out;
     t.start(0, out);
     out.clear();
@@ -126,26 +126,60 @@ TEST_CASE("retransmission backs off and gives up after the cap") {
     CHECK(t.state() == Transfer::State::kFailed);
 }
 
-TEST_CASE("an unverified peer gets one small packet and few retries") {
+TEST_CASE("an unverified peer gets one packet, never again, and is given up at the unverified wait") {
     Limits limits;
-    limits.max_retries_unverified = 3;
-    Transfer t(std::make_unique<MemorySource>(content(100000)), plain(512, 16), limits);
+    limits.unverified_wait_us = 3 * kSecond;
+    for (bool oack : {false, true}) {
+        INFO("oack " << oack);
+        Negotiated n = plain(512, 16, oack);
+        n.explicit_timeout = true;  // timeout=255 asked for: it does not hold the transfer longer
+        n.timeout_us = 255 * kSecond;
+        Transfer t(std::make_unique<MemorySource>(content(100000)), Mode::kOctet, n, limits);
+        std::vector<std::string> out;
+        t.start(0, out);
+        REQUIRE(out.size() == 1);
+        CHECK(t.deadline() == 3 * kSecond);
+        t.onTimer(3 * kSecond - 1, out);
+        t.onAck(2, kSecond, out);  // not an ACK of what was sent
+        CHECK(out.size() == 1);
+        CHECK_FALSE(t.verified());
+        t.onTimer(3 * kSecond, out);
+        CHECK(t.state() == Transfer::State::kFailed);
+        REQUIRE(out.size() == 1);  // no retransmission, despite a window of 16
+        CHECK(out[0].size() <= 516);
+        CHECK(t.datagramsSent() == 1);
+        const auto first = parse(out[0]);
+        if (oack) {
+            CHECK(first.problem == "OACK is sent by servers only");
+        } else {
+            CHECK(dataOf(out[0]).first == 1);
+        }
+    }
+}
+
+TEST_CASE("an unverified peer that ACKs in time is served with its own timeout") {
+    Limits limits;
+    limits.unverified_wait_us = 3 * kSecond;
+    Negotiated n = plain(512, 4, true);
+    n.explicit_timeout = true;
+    n.timeout_us = 10 * kSecond;
+    Transfer t(std::make_unique<MemorySource>(content(100000)), Mode::kOctet, n, limits);
     std::vector<std::string> out;
     t.start(0, out);
-    int64_t now = 0;
-    for (int i = 0; i < 10 && t.state() == Transfer::State::kRunning; ++i) {
-        now = t.deadline();
-        t.onTimer(now, out);
-    }
-    CHECK(t.state() == Transfer::State::kFailed);
-    CHECK(out.size() == 4);  // 1 + 3 retries, despite a window of 16
-    for (const auto& d : out) CHECK(d.size() <= 516);
+    out.clear();
+    t.onAck(0, 2 * kSecond, out);
+    CHECK(t.verified());
+    CHECK(out.size() == 4);
+    CHECK(t.deadline() == 12 * kSecond);  // verified: the client's timeout now
+    out.clear();
+    t.onTimer(12 * kSecond, out);
+    CHECK(out.size() == 4);  // and retransmissions
 }
 
 TEST_CASE("OACK first, then windows, and an ACK inside a window restarts after it") {
     const std::string file = content(10 * 100 + 50);  // 11 blocks of 100
     Negotiated n = plain(100, 4, true);
-    Transfer t(std::make_unique<MemorySource>(file), n, Limits{});
+    Transfer t(std::make_unique<MemorySource>(file), Mode::kOctet, n, Limits{});
     std::vector<std::string> out;
     t.start(0, out);
     REQUIRE(out.size() == 1);
@@ -176,7 +210,7 @@ TEST_CASE("block numbers roll over past 65535") {
     const uint32_t blk = 8;
     const size_t blocks = 65536 + 10;
     const std::string file = content(blk * blocks);
-    Transfer t(std::make_unique<MemorySource>(file), plain(blk), Limits{});
+    Transfer t(std::make_unique<MemorySource>(file), Mode::kOctet, plain(blk), Limits{});
     std::vector<std::string> out;
     t.start(0, out);
     std::string got;
@@ -194,19 +228,18 @@ TEST_CASE("block numbers roll over past 65535") {
     CHECK(got == file);
 }
 
-TEST_CASE("netascii turns LF into CR LF and CR into CR NUL") {
-    CHECK(toNetascii("a\nb\rc") == std::string("a\r\nb\r\0c", 7));
-    CHECK(toNetascii("") == "");
-}
-
 TEST_CASE("without a timeout option the retransmit timer follows the round trip") {
     Limits limits;
-    Transfer t(std::make_unique<MemorySource>(content(512 * 20)), plain(), limits);
+    Transfer t(std::make_unique<MemorySource>(content(512 * 20)), Mode::kOctet, plain(), limits);
     std::vector<std::string> out;
     int64_t now = 0;
     t.start(now, out);
-    CHECK(t.deadline() == kSecond);  // nothing measured yet
-    for (uint16_t b = 1; b <= 10; ++b) {
+    CHECK(t.deadline() == limits.unverified_wait_us);  // the peer has not ACKed yet
+    now += 2000;
+    out.clear();
+    t.onAck(1, now, out);
+    CHECK(t.deadline() - now == limits.min_timeout_us);  // one 2 ms sample: 3 x 2 ms, under the floor
+    for (uint16_t b = 2; b <= 10; ++b) {
         now += 2000;  // a 2 ms round trip
         out.clear();
         t.onAck(b, now, out);
@@ -216,7 +249,7 @@ TEST_CASE("without a timeout option the retransmit timer follows the round trip"
     Negotiated n = plain();
     n.explicit_timeout = true;
     n.timeout_us = 3 * kSecond;
-    Transfer fixed(std::make_unique<MemorySource>(content(512 * 20)), n, limits);
+    Transfer fixed(std::make_unique<MemorySource>(content(512 * 20)), Mode::kOctet, n, limits);
     fixed.start(0, out);
     out.clear();
     fixed.onAck(1, 2000, out);
@@ -225,7 +258,7 @@ TEST_CASE("without a timeout option the retransmit timer follows the round trip"
 
 TEST_CASE("a peer that has ACKed gets at least give_up_after of silence") {
     Limits limits;  // 5 retries, 20 s
-    Transfer t(std::make_unique<MemorySource>(content(512 * 50)), plain(), limits);
+    Transfer t(std::make_unique<MemorySource>(content(512 * 50)), Mode::kOctet, plain(), limits);
     std::vector<std::string> out;
     t.start(0, out);
     t.onAck(1, 2000, out);  // verified, fast round trip: the timer starts at 100 ms
