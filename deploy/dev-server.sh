@@ -2,7 +2,8 @@
 # One command to a running server: installs what is missing, builds, and
 # starts `provisioner serve` on the embedded SQLite store (var/provisioner.db)
 # with the developer ports (HTTP 8080, HTTPS 8443, TFTP 6969, admin 9090).
-# On the first start it prints an admin API token; keep it.
+# On the first start it prints an admin API token on a terminal (else writes it
+# to var/admin-token, mode 0600); keep it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh

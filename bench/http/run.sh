@@ -20,7 +20,7 @@ command -v wrk >/dev/null && command -v nginx >/dev/null || {
 PIDS+=($!)
 for _ in $(seq 1 100); do [[ -s "$WORK/ports.json" ]] && break; sleep 0.1; done
 ADMIN=$(jq -r .admin "$WORK/ports.json"); HTTP=$(jq -r .http "$WORK/ports.json")
-TOKEN=$(sed -n 's/^admin token: //p' "$WORK/out")
+TOKEN=$(cat "$WORK/admin-token")  # the first start writes it there (stdout is no terminal)
 api() { curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -X "$1" "http://127.0.0.1:$ADMIN/api/v1$2" -d "$3"; }
 api PUT /settings '{"sip_server":"pbx.example.net","provisioning_url":"http://prov.example.net/"}'
 api POST /extensions '{"extension":"1001","callerid_name":"Alice","mac":"0015654aa937","phone_make":"Yealink","phone_model":"T46U"}'

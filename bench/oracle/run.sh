@@ -29,7 +29,7 @@ stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""; }
 
 # First contact on a trusted loopback: the Yealink gets its config (and key).
 start 127.0.0.0/8
-TOKEN=$(sed -n 's/^admin token: //p' "$WORK/out")
+TOKEN=$(cat "$WORK/admin-token")  # the first start writes it there (stdout is no terminal)
 api() { curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -X "$1" "http://127.0.0.1:$ADMIN/api/v1$2" -d "$3"; }
 api PUT /settings '{"sip_server":"pbx.example.net","provisioning_url":"http://prov.example.net/"}'
 api POST /extensions '{"extension":"1001","callerid_name":"Alice","mac":"0015654aa937","phone_make":"Yealink","phone_model":"T46U"}'

@@ -84,7 +84,12 @@ ApiResult exports(Inventory& inv, const ApiRequest& r) {
     // Voicemail PINs (and, when asked, SIP secrets) are in the file.
     if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "export the inventory (it carries voicemail PINs)");
     const bool secrets = TRY(flag(r, "secrets"));
-    ApiResponse resp = ok(Poco::Dynamic::Var(TRY(inv.exportCsv(secrets))));
+    std::string csv = TRY(inv.exportCsv(secrets));
+    // Audited before it leaves, as the CLI's export.
+    auto what = json::newObject();
+    what->set("secrets", secrets);
+    TRY(inv.auditAccess(r.actor, "export", "inventory", "csv", json::stringify(what)));
+    ApiResponse resp = ok(Poco::Dynamic::Var(std::move(csv)));
     resp.headers["Content-Type"] = "text/csv; charset=utf-8";
     resp.headers["Content-Disposition"] = "attachment; filename=\"inventory.csv\"";
     return resp;

@@ -163,7 +163,12 @@ ApiResult deviceRoutes(ApiContext& ctx, const ApiRequest& r) {
         if (r.method != "GET") return methodNotAllowed("GET");
         if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "preview configs (they carry secrets)");
         TRY(inv.getDevice(mac->canonical()));
-        return ok(Poco::Dynamic::Var(TRY(ctx.preview(mac->canonical(), s[3]))));
+        std::string bytes = TRY(ctx.preview(mac->canonical(), s[3]));
+        // The file shows the device's secrets: audited before it leaves.
+        auto what = json::newObject();
+        what->set("file", s[3]);
+        TRY(inv.auditAccess(r.actor, "preview", "device", mac->canonical(), json::stringify(what)));
+        return ok(Poco::Dynamic::Var(std::move(bytes)));
     }
     return Error::notFound("no such path");
 }

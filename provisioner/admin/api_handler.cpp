@@ -11,6 +11,7 @@
 
 #include "provisioner/admin/status_mapping.h"
 #include "provisioner/core/text.h"
+#include "provisioner/model/json_encode.h"
 
 namespace prov::admin {
 
@@ -82,18 +83,23 @@ Result<Poco::Dynamic::Var> parseJson(const std::string& body) {
     }
 }
 
+// The path of a request target as sent (still percent-encoded, no query):
+// what the access line and security events show, escaped where they write it.
+std::string rawPath(const std::string& uri) { return uri.substr(0, uri.find('?')); }
+
 class ApiHandler final : public Poco::Net::HTTPRequestHandler {
 public:
-    ApiHandler(ApiContext& context, ApiLimits limits, Poco::Logger& log)
-        : context_(context), inventory_(context.inventory), limits_(limits), log_(log) {}
+    ApiHandler(ApiContext& context, ApiLimits limits, ApiGuards guards, Poco::Logger& log)
+        : context_(context), inventory_(context.inventory), limits_(limits), guards_(guards), log_(log) {}
 
     void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
         const auto start = std::chrono::steady_clock::now();
+        peer_ = request.clientAddress().host().toString();
         // The factory set 413 when it withheld "100 Continue": the client has
         // not sent the body and waits for our answer.
         const bool body_withheld =
             request.getExpectContinue() && response.getStatus() == HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE;
-        std::string actor = "-";
+        std::string actor;
         ApiResult result = handle(request, actor);
         int status = 0;
         if (result) {
@@ -102,10 +108,14 @@ public:
         } else {
             const Error& e = result.error();
             status = httpStatus(e.code);
-            if (e.code == Code::kInternal) log_.error("admin API: %s", e.message);
+            if (e.code == Code::kInternal) log_.error("admin API: %s", text::forLog(e.message));
             ApiResponse r{status, errorBody(e), {}};
             if (e.code == Code::kUnauthenticated) r.headers["WWW-Authenticate"] = "Bearer";
             if (e.reason == "method_not_allowed") r.headers["Allow"] = e.details.empty() ? "" : e.details[0];
+            if (e.reason == "too_many_failures") {
+                status = r.status = HTTPResponse::HTTP_TOO_MANY_REQUESTS;
+                r.headers["Retry-After"] = e.details.empty() ? "60" : e.details[0];
+            }
             // A body we did not read would be taken for the next request.
             const bool unread = !body_read_ && (request.hasContentLength() || request.getChunkedTransferEncoding());
             if (unread) response.setKeepAlive(false);
@@ -114,9 +124,22 @@ public:
         }
         const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::steady_clock::now() - start).count();
+        const std::string path = rawPath(request.getURI());
+        if (actor.empty()) {
+            // Not authenticated: a refusal, at most a few lines a minute.
+            // (A failed authentication logged its own event.)
+            if (!auth_failed_) {
+                SecurityEvent line("api_refused", peer_);
+                line.word("method", request.getMethod()).text("path", path).number("status", status);
+                guards_.log.refusal(LogPriority::kInformation, line);
+            }
+            return;
+        }
         // The path is safe to log (no secrets travel in it); bodies never are.
-        log_.information("admin %s %s %d %s %dus", request.getMethod(), Poco::URI(request.getURI()).getPath(),
-                         status, actor, static_cast<int>(us));
+        // Client text is quoted and escaped (text::forLog).
+        const std::string& method = request.getMethod();
+        log_.information("admin %s %s %d %s %dus", SecurityEvent::isBare(method) ? method : text::forLog(method),
+                         text::forLog(path), status, text::forLog(actor), static_cast<int>(us));
     }
 
 private:
@@ -124,6 +147,14 @@ private:
     static constexpr std::chrono::milliseconds kDiscardTime{2000};
 
     ApiResult handle(HTTPServerRequest& request, std::string& actor_name) {
+        // A source blocked for failed authentication gets nothing else, a
+        // correct token included (policy/auth_guard.h says why).
+        if (const int64_t wait = guards_.auth.retryAfter(peer_)) {
+            return Error{Code::kUnavailable, "too_many_failures",
+                         "too many failed authentications from " + peer_ + "; try again in " + std::to_string(wait) +
+                             " s",
+                         {}, {std::to_string(wait)}};
+        }
         Poco::URI uri;
         try {
             uri = Poco::URI(request.getURI());
@@ -169,18 +200,49 @@ private:
     Result<Actor> authenticate(const HTTPServerRequest& request) {
         const std::string header = request.get("Authorization", "");
         static const std::string kBearer = "Bearer ";
-        if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0) {
+        // No credentials at all is no guess: refused, not counted.
+        if (header.empty()) {
             return Error{Code::kUnauthenticated, "unauthenticated",
                          "send an API token as 'Authorization: Bearer <token>' "
                          "(create one with 'provisioner token create --role admin')", {}, {}};
         }
-        const std::optional<ApiToken> token = TRY(inventory_.authenticate(header.substr(kBearer.size())));
-        if (!token)
-            return Error{Code::kUnauthenticated, "unauthenticated", "the API token is not valid", {}, {}};
-        const ApiToken& t = *token;
+        if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0)
+            return failed("malformed", nullptr, "send an API token as 'Authorization: Bearer <token>'");
+        const TokenAuth auth = TRY(inventory_.authenticate(header.substr(kBearer.size())));
+        if (auth.check == TokenCheck::kUnknown) return failed("unknown", nullptr, "the API token is not valid");
+        if (auth.check == TokenCheck::kExpired) return failed("expired", &auth.token, "the API token has expired");
+        if (auth.check == TokenCheck::kRevoked) return failed("revoked", &auth.token, "the API token was revoked");
+        const ApiToken& t = auth.token;
         return Actor{"token:" + std::to_string(t.id) + (t.name.empty() ? "" : " " + t.name) + " (" +
                          std::string(toString(t.role)) + ")",
-                     t.role};
+                     t.role, peer_};
+    }
+
+    // Credentials were presented and did not verify: a security event, an
+    // audit entry, one more failure against the source (maybe its block).
+    Error failed(const char* reason, const ApiToken* token, const std::string& message) {
+        auth_failed_ = true;
+        SecurityEvent line("auth_failure", peer_);
+        line.word("reason", reason);
+        if (token) line.number("token", token->id);
+        guards_.log.refusal(LogPriority::kWarning, line);
+        const Actor anonymous{"unauthenticated", Role::kViewer, peer_};
+        auto what = json::newObject();
+        what->set("reason", reason);
+        if (token) what->set("token_id", token->id);
+        // Best effort: a busy store must not turn a refusal into a 503.
+        (void)inventory_.auditAccess(anonymous, "failure", "auth", peer_, json::stringify(what));
+        if (const std::optional<policy::AuthBlock> block = guards_.auth.failure(peer_)) {
+            SecurityEvent b("auth_block", peer_);
+            b.number("seconds", block->seconds).number("failures", block->failures).number("block", block->count);
+            guards_.log.write(LogPriority::kWarning, b);
+            auto about = json::newObject();
+            about->set("seconds", block->seconds);
+            about->set("failures", block->failures);
+            about->set("block", block->count);
+            (void)inventory_.auditAccess(anonymous, "block", "auth", peer_, json::stringify(about));
+        }
+        return Error{Code::kUnauthenticated, "unauthenticated", message, {}, {}};
     }
 
     void send(HTTPServerResponse& response, const ApiResponse& r) {
@@ -210,8 +272,11 @@ private:
     ApiContext& context_;
     Inventory& inventory_;
     ApiLimits limits_;
+    ApiGuards guards_;
     Poco::Logger& log_;
+    std::string peer_;
     bool body_read_ = false;
+    bool auth_failed_ = false;
 };
 
 }  // namespace
@@ -229,7 +294,7 @@ Poco::Net::HTTPRequestHandler* ApiHandlerFactory::createRequestHandler(const HTT
         if (request.getContentLength64() > static_cast<int64_t>(bodyLimit(isImport(segments), limits_)))
             request.response().setStatus(HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE);
     }
-    return new ApiHandler(context_, limits_, log_);
+    return new ApiHandler(context_, limits_, guards_, log_);
 }
 
 }  // namespace prov::admin

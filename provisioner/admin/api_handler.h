@@ -1,27 +1,41 @@
 #pragma once
 
-// Poco glue for the admin API: reads the request (size-capped, UTF-8 and JSON
-// checked), authenticates the bearer token, calls route() and writes the
+// Poco glue for the admin API: refuses a source blocked for failed
+// authentication (429, Retry-After), reads the request (size-capped, UTF-8 and
+// JSON checked), authenticates the bearer token, calls route() and writes the
 // response. Protocol errors are mapped in status_mapping.cpp.
+//
+// Logs: an authenticated request is one access line on `log`; refusals of
+// requests that did not authenticate, failed authentications and blocks are
+// security events (docs/security-log.md), the refusals rate-limited.
 
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
 #include "provisioner/admin/api_request.h"
+#include "provisioner/core/security_log.h"
 #include "provisioner/inventory/inventory.h"
+#include "provisioner/policy/auth_guard.h"
 
 namespace prov::admin {
 
+// What guards the API: where security events go, and who is blocked.
+struct ApiGuards {
+    SecurityLog& log;
+    policy::AuthGuard& auth;
+};
+
 class ApiHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 public:
-    ApiHandlerFactory(Inventory& inventory, PreviewFn preview, ApiLimits limits, Poco::Logger& log)
-        : context_{inventory, std::move(preview)}, limits_(limits), log_(log) {}
+    ApiHandlerFactory(ApiContext context, ApiLimits limits, ApiGuards guards, Poco::Logger& log)
+        : context_(std::move(context)), limits_(limits), guards_(guards), log_(log) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
 
 private:
     ApiContext context_;
     ApiLimits limits_;
+    ApiGuards guards_;
     Poco::Logger& log_;
 };
 

@@ -41,6 +41,7 @@ using PreviewFn = std::function<Result<std::string>(const std::string& mac, cons
 struct ApiContext {
     Inventory& inventory;
     PreviewFn preview;
+    const Clock& clock;
 };
 
 struct ApiLimits {
@@ -67,5 +68,7 @@ ApiResult bulkRoutes(ApiContext& context, const ApiRequest& request);
 ApiResult windowRoutes(ApiContext& context, const ApiRequest& request);
 // devices/{mac}/credentials
 ApiResult credentialRoutes(ApiContext& context, const ApiRequest& request, const std::string& mac);
+// tokens[/id-or-name], admins only
+ApiResult tokenRoutes(ApiContext& context, const ApiRequest& request);
 
 }  // namespace prov::admin

@@ -147,6 +147,7 @@ ApiResult route(ApiContext& context, const ApiRequest& r) {
     if (head == "events" && n == 1) return eventsRoute(inventory, r);
     if (head == "audit" && n == 1) return auditRoute(inventory, r);
     if (head == "imports" || head == "exports" || head == "staging") return bulkRoutes(context, r);
+    if (head == "tokens") return tokenRoutes(context, r);
     return Error::notFound("no such path");
 }
 

@@ -112,6 +112,7 @@ ApiResult credentialRoutes(ApiContext& context, const ApiRequest& r, const std::
             return Error::notFound("the device has no credentials yet: they are made with its first config that "
                                    "carries secrets (or rotate them with POST)");
         c = *found;
+        TRY(inv.auditAccess(r.actor, "read", "device_credentials", mac, ""));
     } else if (r.method == "POST") {
         c = TRY(inv.rotateCredentials(mac, r.actor));
     } else if (r.method == "DELETE") {

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <chrono>
 
+#include "provisioner/core/text.h"
+
 namespace prov::admin {
 
 namespace {
@@ -59,8 +61,9 @@ bool TlsStreamSocketImpl::ensureHandshake() {
             continue;
         failed_ = true;
         Poco::Logger::get("admin").debug("admin TLS from %s: %s", peerAddress().host().toString(),
-                                         rc < 0 && rc != tls::TlsConnection::kError ? std::string("handshake timed out")
-                                                                                    : conn_->lastError());
+                                         text::forLog(rc < 0 && rc != tls::TlsConnection::kError
+                                                          ? std::string("handshake timed out")
+                                                          : conn_->lastError()));
         return false;
     }
 }

@@ -17,8 +17,10 @@ const std::vector<Command>& commands() {
     static const std::vector<Command> kCommands = {
         {"serve", "", "run the provisioning server", {}, Needs::kEverything, true, serve},
         {"migrate", "", "apply pending store migrations", {}, Needs::kStore, true, runMigrate},
-        {"token", "create", "print a new API token",
-         {{"role", "ROLE", "admin, installer or viewer", true}, {"name", "NAME", "a note on what it is for"}},
+        {"token", "create|list|revoke [ID|NAME]", "API tokens: print a new one, list them, revoke one",
+         {{"role", "ROLE", "create: admin, installer or viewer (required)"},
+          {"name", "NAME", "create: what it is for, unique (revoke takes it)"},
+          {"expires", "WHEN", "create: 30d, 12h, 2026-12-31 or 2026-12-31T12:00:00Z (default: never)"}},
          Needs::kStore, true, runToken},
         {"backup", "FILE", "a consistent copy of the store, safe while serving", {},
          Needs::kStore, true, runBackup},

@@ -1,5 +1,6 @@
-// The run functions of the commands that work on the store: migrate, token,
-// backup, render, export; and config and help, which open nothing.
+// The run functions of the commands that work on the store: migrate,
+// backup, render, export (token: token_command.cpp); and config and help,
+// which open nothing.
 
 #include "provisioner/app/commands.h"
 
@@ -10,6 +11,7 @@
 #include "provisioner/app/command_table.h"
 #include "provisioner/app/config_keys.h"
 #include "provisioner/core/mac_address.h"
+#include "provisioner/model/json_encode.h"
 
 namespace prov::app {
 
@@ -22,6 +24,16 @@ int fail(const std::string& line, int code = 1) {
 
 int usageError(const Invocation& in) {
     return fail("usage: provisioner " + usageLine(in.command), kExitUsage);
+}
+
+const Actor kCli{"cli", Role::kAdmin};
+
+// {"key": value} as JSON.
+template <typename T>
+std::string jsonPair(const char* key, const T& value) {
+    json::ObjectPtr o = json::newObject();
+    o->set(key, value);
+    return json::stringify(o);
 }
 
 void writeOut(const std::string& bytes) {
@@ -64,21 +76,6 @@ int runMigrate(const Invocation& in) {
     return 0;
 }
 
-int runToken(const Invocation& in) {
-    if (in.line.words.size() != 2 || in.line.words[1] != "create") return usageError(in);
-    const std::string role_name = in.flag("role");
-    auto role = parseRole(role_name);
-    if (!role)
-        return fail("--role must be admin, installer or viewer (got '" + role_name + "')",
-                    kExitUsage);
-    auto s = in.open(Migrate::kYes);
-    if (!s) return fail(s.error().message);
-    auto token = s.value()->inventory->createToken(*role, in.flag("name"));
-    if (!token) return fail(token.error().message);
-    std::cout << token.value() << "\n";
-    return 0;
-}
-
 int runBackup(const Invocation& in) {
     if (in.line.words.size() != 2) return usageError(in);
     auto s = in.open(Migrate::kNo);
@@ -97,6 +94,10 @@ int runRender(const Invocation& in) {
     auto bytes =
         s.value()->provisioning->preview(mac->canonical(), in.line.words[2], in.flag("user-agent"));
     if (!bytes) return fail(bytes.error().message);
+    // The file shows the device's secrets: audited, as the API's preview, before it is shown.
+    const std::string what = jsonPair("file", in.line.words[2]);
+    if (auto st = s.value()->inventory->auditAccess(kCli, "preview", "device", mac->canonical(), what); !st)
+        return fail(st.error().message);
     writeOut(bytes.value());
     return 0;
 }
@@ -107,6 +108,9 @@ int runExport(const Invocation& in) {
     if (!s) return fail(s.error().message);
     auto bytes = s.value()->inventory->exportCsv(in.has("secrets"));
     if (!bytes) return fail(bytes.error().message);
+    const std::string what = jsonPair("secrets", in.has("secrets"));
+    if (auto st = s.value()->inventory->auditAccess(kCli, "export", "inventory", "csv", what); !st)
+        return fail(st.error().message);
     const std::string& name = in.line.words[1];
     if (name == "-") {
         writeOut(bytes.value());

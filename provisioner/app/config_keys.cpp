@@ -112,6 +112,14 @@ const ConfigKey kKeys[] = {
     {.name = "admin.max_import_bytes", .type = T::kInteger, .default_value = "67108864",
      .doc = "the largest CSV `POST /api/v1/imports` takes (64 MiB: about 650k rows)",
      .field = &C::admin_max_import_bytes, .min = 1024, .max = int64_t{1} << 32},
+    {.name = "admin.auth_failures", .type = T::kInteger, .default_value = "10",
+     .doc = "failed authentications one address may make in a minute; the next request is answered 429",
+     .field = &C::admin_auth_failures, .min = 1, .max = 100000},
+    {.name = "admin.auth_block_seconds", .type = T::kInteger, .default_value = "60",
+     .doc = "an address's first 429 block, even with a good token; each next one lasts twice as long",
+     .field = &C::admin_auth_block_seconds, .min = 1, .max = 86400},
+    {.name = "admin.auth_max_block_seconds", .type = T::kInteger, .default_value = "3600",
+     .doc = "the longest 429 block", .field = &C::admin_auth_max_block_seconds, .min = 1, .max = 604800},
     {.name = "license.extensions", .type = T::kInteger, .default_value = "100",
      .doc = "extensions the license allows", .field = &C::license_extensions, .min = 0, .max = 10'000'000},
     {.name = "status.unknown_after", .type = T::kInteger, .default_value = "300",
@@ -129,6 +137,12 @@ const ConfigKey kKeys[] = {
     {.name = "log.level", .type = T::kChoice, .default_value = "information",
      .doc = "the least severe log line written (standard error)", .field = &C::log_level,
      .choices = "fatal,critical,error,warning,notice,information,debug,trace"},
+    {.name = "log.refusal_lines", .type = T::kInteger, .default_value = "20",
+     .doc = "lines of one kind of refusal written per interval; the rest are counted in one line "
+            "(`docs/security-log.md`)",
+     .field = &C::log_refusal_lines, .min = 1, .max = 1'000'000},
+    {.name = "log.refusal_interval", .type = T::kInteger, .default_value = "60",
+     .doc = "seconds of that interval", .field = &C::log_refusal_interval, .min = 1, .max = 86400},
 };
 #pragma GCC diagnostic pop
 

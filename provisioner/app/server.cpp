@@ -4,11 +4,15 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/String.h>
 
+#include <unistd.h>
+
 #include <iostream>
 
 #include "provisioner/admin/api_handler.h"
 #include "provisioner/admin/tls_socket.h"
+#include "provisioner/app/first_token.h"
 #include "provisioner/app/folder_signature.h"
+#include "provisioner/core/text.h"
 
 namespace prov::app {
 
@@ -67,11 +71,30 @@ Status Server::openServices() {
     services_ = TRY(app::openServices(config_, Needs::kEverything, Migrate::kYes, &report));
     for (const auto& m : report.applied) log_.information("store migration applied: %s", m);
     if (TRY(services_->inventory->tokenCount()) > 0) return okStatus();
-    const std::string token = TRY(services_->inventory->createToken(Role::kAdmin, "first-start"));
-    // Only the hash is stored: this is the one time the token can be seen.
-    std::cout << "admin token: " << token << std::endl;
-    log_.notice(
-        "first start: an admin API token was printed on standard output; it is not shown again");
+    return firstToken();
+}
+
+// Only the hash is stored: this is the one time the token can be seen. On a
+// terminal it is printed; elsewhere standard output is a journal or a log
+// file, kept long and read by many, so the token goes to a 0600 file instead.
+Status Server::firstToken() {
+    Inventory& inventory = *services_->inventory;
+    const Actor first{"first start", Role::kAdmin};
+    const NewToken made = TRY(inventory.createToken(TokenSpec{Role::kAdmin, "first-start", ""}, first));
+    if (::isatty(STDOUT_FILENO)) {
+        std::cout << "admin token: " << made.secret << std::endl;
+        log_.notice("first start: an admin API token was printed on standard output; it is not shown again");
+        return okStatus();
+    }
+    const std::string path = adminTokenPath(config_.store_path);
+    if (auto st = writeSecretFile(path, made.secret + "\n"); !st) {
+        // Nobody will ever see this token: it must not work either.
+        (void)inventory.revokeToken(std::to_string(made.record.id), first);
+        return Error::invalid(st.error().message +
+                              "; make an admin token with 'provisioner token create --role admin'");
+    }
+    log_.notice("first start: an admin API token was written to %s (mode 0600); it is not shown again",
+                text::forLog(path));
     return okStatus();
 }
 
@@ -118,13 +141,15 @@ Status Server::startAdmin() {
     admin::PreviewFn preview = [&s](const std::string& mac, const std::string& file) {
         return s.provisioning->preview(mac, file);
     };
+    admin::ApiContext context{*s.inventory, std::move(preview), s.clock};
+    const admin::ApiGuards guards{*s.security_log, *s.auth_guard};
     admin::TlsContextSource tls;
     if (config_.admin_tls) tls = [this] { return tls_contexts_.current(); };
     const admin::ApiLimits limits{1 << 20, static_cast<size_t>(config_.admin_max_import_bytes)};
     int port = 0;
     try {
         admin_ = listenAdmin(
-            new admin::ApiHandlerFactory(*s.inventory, preview, limits, Poco::Logger::get("admin")),
+            new admin::ApiHandlerFactory(std::move(context), limits, guards, Poco::Logger::get("admin")),
             admin_pool_, config_.admin_bind, config_.admin_port, std::move(tls), port);
     } catch (const Poco::Exception& e) {
         return Error::invalid("cannot listen for the admin API on " + config_.admin_bind + ":" +

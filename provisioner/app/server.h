@@ -33,8 +33,9 @@ class Server {
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
-    // Opens the services (migrating the store), prints the admin token on a
-    // store's first start, loads the TLS certificate, starts the phones'
+    // Opens the services (migrating the store), makes the first admin token
+    // on a store's first start (printed on a terminal, else written to
+    // first_token.h's file), loads the TLS certificate, starts the phones'
     // HTTP, HTTPS and TFTP and the admin API, and writes the ports file. An
     // error is the one line to print, naming the key at fault.
     Status start();
@@ -50,6 +51,7 @@ class Server {
 
   private:
     Status openServices();
+    Status firstToken();
     Status startPhones();
     Status startAdmin();
     Result<std::unique_ptr<http::LoopServer>> startLoops(

@@ -17,6 +17,7 @@ constexpr int64_t kPruneEverySeconds = 3600;
 
 void Server::everySecond() {
     ++ticks_;
+    services_->security_log->flush();  // the counts of refusals not written
     pollStoreGeneration();
     if (config_.events_keep_days > 0 && ticks_ % kPruneEverySeconds == 0) prune_pending_ = true;
     if (prune_pending_) pruneEvents();

@@ -50,12 +50,17 @@ struct ServerConfig {
     std::string admin_bind;
     bool admin_tls = false;
     int64_t admin_max_import_bytes = 0;
+    int64_t admin_auth_failures = 10;
+    int64_t admin_auth_block_seconds = 60;
+    int64_t admin_auth_max_block_seconds = 3600;
     int64_t license_extensions = 0;
     int64_t status_unknown_after = 0;
     int64_t events_keep_days = 0;  // 0 keeps events for ever
     int64_t devices_max_unassigned = 0;
     std::string ports_file;
     std::string log_level;
+    int64_t log_refusal_lines = 20;
+    int64_t log_refusal_interval = 60;
 
 };
 

@@ -22,6 +22,19 @@ class NoModels final : public ModelCatalog {
     std::vector<std::string> makes() const override { return {}; }
 };
 
+// Security events go to the "security" logger, at their own priority.
+class PocoSecuritySink final : public SecurityLog::Sink {
+  public:
+    PocoSecuritySink() : logger_(Poco::Logger::get("security")) {}
+    bool enabled(LogPriority priority) const override { return logger_.is(static_cast<int>(priority)); }
+    void write(LogPriority priority, const std::string& line) override {
+        logger_.log(Poco::Message(logger_.name(), line, static_cast<Poco::Message::Priority>(priority)));
+    }
+
+  private:
+    Poco::Logger& logger_;
+};
+
 Status createStoreFolder(const std::string& store_path) {
     if (store_path == ":memory:") return okStatus();
     const Poco::Path parent = Poco::Path(store_path).parent();
@@ -97,7 +110,16 @@ Status openProvisioning(Services& s) {
     keys.nonce_secret = nonce_secret;
     keys.window_grace = config.staging_window_grace;
     s.proofs = std::make_unique<PhoneProofs>(*s.store, s.hasher, *s.random, s.clock, keys);
+    s.security_sink = std::make_unique<PocoSecuritySink>();
+    s.security_log = std::make_unique<SecurityLog>(
+        *s.security_sink, s.clock, LogThrottleOptions{config.log_refusal_lines, config.log_refusal_interval});
+    policy::AuthGuardOptions auth;
+    auth.max_failures = static_cast<int>(config.admin_auth_failures);
+    auth.first_block_seconds = config.admin_auth_block_seconds;
+    auth.max_block_seconds = std::max(config.admin_auth_block_seconds, config.admin_auth_max_block_seconds);
+    s.auth_guard = std::make_unique<policy::AuthGuard>(auth, s.clock);
     ServiceOptions options;
+    options.security_log = s.security_log.get();
     options.firmware_dir = config.firmware_dir;
     options.uploads_dir = config.uploads_dir;
     options.max_upload_bytes = static_cast<size_t>(config.uploads_max_bytes);

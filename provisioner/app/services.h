@@ -7,8 +7,10 @@
 
 #include "provisioner/app/server_config.h"
 #include "provisioner/core/clock.h"
+#include "provisioner/core/security_log.h"
 #include "provisioner/inventory/inventory.h"
 #include "provisioner/policy/access_policy.h"
+#include "provisioner/policy/auth_guard.h"
 #include "provisioner/render/bundle.h"
 #include "provisioner/service/event_recorder.h"
 #include "provisioner/service/provisioning_service.h"
@@ -40,6 +42,10 @@ struct Services {
     std::unique_ptr<ConfigGeneration> generation;  // of the render cache; see render_cache.h
     std::unique_ptr<PhoneProofs> proofs;
     std::unique_ptr<policy::SweepGuard> sweep;
+    // The "security" logger, refusals rate-limited (docs/security-log.md).
+    std::unique_ptr<SecurityLog::Sink> security_sink;
+    std::unique_ptr<SecurityLog> security_log;
+    std::unique_ptr<policy::AuthGuard> auth_guard;  // the admin API's failed authentications
     std::unique_ptr<ProvisioningService> provisioning;
 
     ~Services() {

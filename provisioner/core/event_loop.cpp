@@ -8,6 +8,8 @@
 #include <exception>
 #include <iostream>
 
+#include "provisioner/core/text.h"
+
 namespace prov::net {
 
 EventLoop::~EventLoop() {
@@ -33,7 +35,8 @@ Status EventLoop::start(LoopHandler& handler) {
             } catch (const std::exception& e) {
                 // Handlers answer with values; one that throws all the same
                 // must not take every phone's port down with this thread.
-                std::cerr << "event loop: " << e.what() << std::endl;
+                // Its text may quote what a client sent: escaped.
+                std::cerr << "event loop: " << text::forLog(e.what()) << std::endl;
             }
         }
     });

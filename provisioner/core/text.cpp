@@ -155,9 +155,13 @@ std::string toUpper(std::string_view s) {
 std::string forLog(std::string_view s) {
     static const char* kHex = "0123456789abcdef";
     std::string out;
-    out.reserve(s.size());
+    out.reserve(s.size() + 2);
+    out += '"';
     for (const unsigned char c : s) {
-        if (c < 0x20 || c > 0x7E || c == '\\') {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c < 0x20 || c > 0x7E) {
             out += "\\x";
             out += kHex[c >> 4];
             out += kHex[c & 0xF];
@@ -165,6 +169,7 @@ std::string forLog(std::string_view s) {
             out += static_cast<char>(c);
         }
     }
+    out += '"';
     return out;
 }
 

@@ -33,9 +33,12 @@ bool isHost(std::string_view s);
 // Without leading and trailing spaces and tabs.
 std::string trim(std::string_view s);
 
-// `s` safe to put in a log line: control bytes, DEL, backslash and bytes over
-// 0x7E written as \xNN, so a client's file name or User-Agent can never start
-// a line of its own (a forged line would fool fail2ban), nor hide in one.
+// `s` safe to put in a log line, as one quoted value: `"` + s + `"` with `"`
+// written as \", backslash as \\, and control bytes, DEL and bytes over 0x7E
+// as \xNN. A client's file name or User-Agent can then never start a line of
+// its own (a forged line would fool fail2ban), move the cursor of a terminal,
+// nor end its quotes early to look like another field of the line
+// (docs/security-log.md).
 std::string forLog(std::string_view s);
 // ASCII letters only; other bytes are kept.
 std::string toLower(std::string_view s);

@@ -34,4 +34,18 @@ std::optional<int64_t> parseUtc(std::string_view text) {
     return static_cast<int64_t>(timegm(&tm));
 }
 
+std::optional<int64_t> parseExpiry(std::string_view text, int64_t now) {
+    if (text.size() >= 2 && (text.back() == 'd' || text.back() == 'h')) {
+        const std::string_view digits = text.substr(0, text.size() - 1);
+        if (!text::isDigits(digits) || digits.size() > 6) return std::nullopt;
+        const int64_t n = std::stoll(std::string(digits));
+        const bool days = text.back() == 'd';
+        if (n < 1 || n > (days ? 36500 : 876000)) return std::nullopt;
+        return now + n * (days ? 86400 : 3600);
+    }
+    if (text.size() == 10) return parseUtc(std::string(text) + "T00:00:00Z");
+    if (text.size() == 20) return parseUtc(text);
+    return std::nullopt;
+}
+
 }  // namespace prov

@@ -1,6 +1,5 @@
 #include "provisioner/http/loop_server.h"
 
-#include <Poco/Logger.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -106,8 +105,13 @@ private:
         e.conn->drive(loop_.now(), dateLine());
         Connection& c = *e.conn;
         if (c.phase() == Phase::kClosed) {
-            if (!c.handshakeFailure().empty())
-                Poco::Logger::get("https").information("TLS from %s refused: %s", c.peerIp(), c.handshakeFailure());
+            if (!c.handshakeFailure().empty()) {
+                SecurityEvent line("tls_refused", c.peerIp());
+                line.word("proto", "https").text("reason", c.handshakeFailure());
+                SecurityLog& log = server_.options_.security_log ? *server_.options_.security_log
+                                                                 : SecurityLog::discard();
+                log.refusal(LogPriority::kInformation, line);
+            }
             closeConn(fd);
             return;
         }
@@ -150,6 +154,7 @@ private:
 LoopServer::LoopServer(ProvisioningService& service, const Clock& clock, LoopOptions options)
     : owned_fetcher_(std::make_unique<PipelineFetcher>(service)), fetcher_(*owned_fetcher_), clock_(clock),
       options_(std::move(options)) {
+    if (!options_.security_log) options_.security_log = &service.securityLog();
     setLimits();
 }
 

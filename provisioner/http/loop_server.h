@@ -40,6 +40,8 @@ struct LoopOptions {
     // handshake runs on the loop, within the context's handshake timeout,
     // and a verified client certificate's MAC goes with every request.
     std::function<std::shared_ptr<tls::TlsServerContext>()> tls;
+    // Where failed handshakes are logged; unset: the service's, else nowhere.
+    SecurityLog* security_log = nullptr;
 };
 
 // The provisioning pipeline as the phones' HTTP(S) connections use it: the

@@ -26,7 +26,7 @@ Status Inventory::configChanged(StoreTx& tx, const std::string& mac) {
 
 Status Inventory::audit(StoreTx& tx, const Actor& actor, const char* action, const char* entity,
                         const std::string& id, const std::string& before, const std::string& after) {
-    AuditEntry entry{0, 0, actor.name, action, entity, id, before, after};
+    AuditEntry entry{0, 0, actor.name, action, entity, id, before, after, actor.source};
     return tx.insertAudit(entry);
 }
 
@@ -75,32 +75,6 @@ Result<LicenceUsage> Inventory::licence() {
         return okStatus();
     }));
     return usage;
-}
-
-Result<std::string> Inventory::createToken(Role role, const std::string& name) {
-    const std::string token = "prov_" + random_.alnum(40);
-    ApiToken record{0, name, role, hasher_.sha256Hex(token), 0};
-    TRY(writeTx([&](StoreTx& tx) { return tx.insertToken(record); }));
-    return token;
-}
-
-Result<std::optional<ApiToken>> Inventory::authenticate(const std::string& token) {
-    std::optional<ApiToken> found;
-    const std::string hash = hasher_.sha256Hex(token);
-    TRY(store_.read([&](StoreTx& tx) -> Status {
-        found = TRY(tx.findToken(hash));
-        return okStatus();
-    }));
-    return found;
-}
-
-Result<int64_t> Inventory::tokenCount() {
-    int64_t n = 0;
-    TRY(store_.read([&](StoreTx& tx) -> Status {
-        n = TRY(tx.countTokens());
-        return okStatus();
-    }));
-    return n;
 }
 
 Result<Listing<AuditEntry>> Inventory::listAudit(const AuditFilter& filter, Page page) {

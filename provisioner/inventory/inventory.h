@@ -24,6 +24,29 @@ namespace prov {
 struct Actor {
     std::string name;  // "token:3 (admin)", "cli"
     Role role = Role::kAdmin;
+    std::string source = "";  // the API client's address; "" on the command line
+};
+
+// A token to make: `name` (optional, unique among tokens not revoked, not all
+// digits) and `expires` ("30d", "12h", "2026-12-31", "2026-12-31T12:00:00Z";
+// "" never) as the CLI and the API take them.
+struct TokenSpec {
+    Role role = Role::kViewer;
+    std::string name;
+    std::string expires;
+};
+
+// A token made: its record, and the token itself, shown this once.
+struct NewToken {
+    ApiToken record;
+    std::string secret;
+};
+
+enum class TokenCheck { kValid, kUnknown, kExpired, kRevoked };
+
+struct TokenAuth {
+    TokenCheck check = TokenCheck::kUnknown;
+    ApiToken token;  // set unless kUnknown
 };
 
 // A staging window to open: a site label or a MAC list, for `minutes`, at
@@ -159,10 +182,23 @@ public:
     // inventory and are left out; SIP secrets only when asked for.
     Result<std::string> exportCsv(bool with_secrets);
 
-    // Tokens: the plain token is returned once and only its hash is kept.
-    Result<std::string> createToken(Role role, const std::string& name);
-    Result<std::optional<ApiToken>> authenticate(const std::string& token);
+    // Tokens (tokens.cpp): the plain token is returned once and only its
+    // hash is kept. Creation and revocation are audited.
+    Result<NewToken> createToken(const TokenSpec& spec, const Actor& actor);
+    // Every token, revoked ones too, by id.
+    Result<std::vector<ApiToken>> listTokens();
+    // By id (digits), or by name: the one token not revoked that has it.
+    Result<ApiToken> revokeToken(const std::string& id_or_name, const Actor& actor);
+    // What `token` is. A valid token's last use is stored, at most once a minute.
+    Result<TokenAuth> authenticate(const std::string& token);
+    // Revoked tokens too: a store whose tokens were all revoked is not new.
     Result<int64_t> tokenCount();
+
+    // An audit entry for something read, not changed: a preview or an export
+    // that shows secrets, a failed authentication. `after` is JSON or "". Its
+    // own transaction; no change listener.
+    Status auditAccess(const Actor& actor, const char* action, const char* entity, const std::string& id,
+                       const std::string& after);
 
     Result<Listing<AuditEntry>> listAudit(const AuditFilter& filter, Page page);
     Result<Listing<Event>> listEvents(const EventFilter& filter, Page page);

@@ -109,6 +109,20 @@ ObjectPtr toJson(const AuditEntry& a) {
     o->set("before", a.before.empty() ? Var() : parser.parse(a.before));
     parser.reset();
     o->set("after", a.after.empty() ? Var() : parser.parse(a.after));
+    o->set("source", a.source);
+    return o;
+}
+
+ObjectPtr toJson(const ApiToken& t, int64_t now) {
+    ObjectPtr o = newObject();
+    o->set("id", t.id);
+    o->set("name", t.name);
+    o->set("role", std::string(toString(t.role)));
+    o->set("state", std::string(tokenState(t, now)));
+    o->set("created_at", formatUtc(t.created_at));
+    o->set("expires_at", timeOrNull(t.expires_at));
+    o->set("last_used_at", timeOrNull(t.last_used_at));
+    o->set("revoked_at", timeOrNull(t.revoked_at));
     return o;
 }
 

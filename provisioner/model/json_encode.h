@@ -30,6 +30,9 @@ ObjectPtr toJson(const Device& d);
 ObjectPtr toJson(const Button& b);
 ArrayPtr toJson(const std::vector<Button>& buttons);
 ObjectPtr toJson(const AuditEntry& a);
+// A token as `token list` and GET /api/v1/tokens show it: never its hash;
+// its state at `now`.
+ObjectPtr toJson(const ApiToken& t, int64_t now);
 ObjectPtr toJson(const Event& e);
 ObjectPtr toJson(const StagingWindow& w);
 ObjectPtr settingsToJson(const SettingsMap& settings, Masking masking);

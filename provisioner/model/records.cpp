@@ -73,6 +73,12 @@ std::string_view toString(RegStatus s) { return nameOf(kStatuses, s); }
 std::optional<Role> parseRole(std::string_view s) { return lookup(kRoles, s); }
 std::string_view toString(Role r) { return nameOf(kRoles, r); }
 
+std::string_view tokenState(const ApiToken& token, int64_t now) {
+    if (token.revoked_at) return "revoked";
+    if (token.expires_at && now >= token.expires_at) return "expired";
+    return "active";
+}
+
 std::optional<DeviceState> parseDeviceState(std::string_view s) { return lookup(kDeviceStates, s); }
 std::string_view toString(DeviceState s) { return nameOf(kDeviceStates, s); }
 

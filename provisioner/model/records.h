@@ -134,7 +134,13 @@ struct ApiToken {
     Role role = Role::kViewer;
     std::string hash;  // SHA-256 of the token; the token itself is never stored
     int64_t created_at = 0;
+    int64_t expires_at = 0;    // 0: never
+    int64_t last_used_at = 0;  // 0: never; kept to the minute (Inventory::authenticate)
+    int64_t revoked_at = 0;    // 0: not revoked; a revoked token stays listed, its id never reused
 };
+
+// "active", "expired" (at `now`) or "revoked".
+std::string_view tokenState(const ApiToken& token, int64_t now);
 
 struct AuditEntry {
     int64_t id = 0;
@@ -145,6 +151,7 @@ struct AuditEntry {
     std::string entity_id;
     std::string before;     // JSON, secrets redacted; empty for a create
     std::string after;      // JSON, secrets redacted; empty for a delete
+    std::string source = "";  // the API client's address; "" from the command line
 };
 
 struct Event {

@@ -108,9 +108,10 @@ size_t SweepGuard::trackedSources() const {
     return sources_.size();
 }
 
-std::string SweepGuard::blockLogLine(const Block& b) {
-    return "sweep: blocked " + b.source + " for " + std::to_string(b.seconds) + "s after " +
-           std::to_string(b.misses) + " unknown MACs (block " + std::to_string(b.count) + ")";
+SecurityEvent SweepGuard::blockEvent(const Block& b) {
+    SecurityEvent e("sweep_block", b.source);
+    e.number("seconds", b.seconds).number("unknown_macs", b.misses).number("block", b.count);
+    return e;
 }
 
 // The source's entry, added if new, its block ended if over, and marked as

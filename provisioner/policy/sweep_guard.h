@@ -13,7 +13,7 @@
 //   if (guard.blocked(peer_ip)) return refuse();           // before the store
 //   if (known) guard.hit(peer_ip, mac);
 //   else if (auto block = guard.miss(peer_ip, mac))
-//       log.warning(policy::SweepGuard::blockLogLine(*block));  // one line a block
+//       log.write(LogPriority::kWarning, policy::SweepGuard::blockEvent(*block));  // one line a block
 //   if (!known && guard.mayRecordUnknown(peer_ip)) recordUnknown(mac);
 //
 // The rules, per source:
@@ -56,6 +56,7 @@
 #include <utility>
 
 #include "provisioner/core/clock.h"
+#include "provisioner/core/security_event.h"
 
 namespace prov::policy {
 
@@ -99,9 +100,10 @@ public:
 
     size_t trackedSources() const;
 
-    // The one log line for a block, which deploy/fail2ban/filter.d/provisioner-sweep.conf matches:
-    // "sweep: blocked <source> for <N>s after <K> unknown MACs (block <C>)".
-    static std::string blockLogLine(const Block& block);
+    // The one security log line for a block (docs/security-log.md), which
+    // deploy/fail2ban/filter.d/provisioner-sweep.conf matches:
+    // "event=sweep_block src=<source> seconds=<N> unknown_macs=<K> block=<C>".
+    static SecurityEvent blockEvent(const Block& block);
 
 private:
     // The last N distinct keys, oldest overwritten first; linear search over a

@@ -1,7 +1,7 @@
 #include "provisioner/service/provisioning_service.h"
 
+#include <Poco/Exception.h>
 #include <Poco/File.h>
-#include <Poco/Logger.h>
 #include <Poco/Path.h>
 
 #include <sys/stat.h>
@@ -122,16 +122,8 @@ Fetched ProvisioningService::fetch(const FetchRequest& request) {
     } else {
         response.outcome = Outcome::kError;
         response.reason = result.error().message;
-        Poco::Logger::get("provisioning")
-            .error("%s %s from %s: %s", event.protocol, text::forLog(event.path), request.peer_ip,
-                   text::forLog(result.error().message));
     }
-    if (response.outcome == Outcome::kDenied || response.outcome == Outcome::kNotFound ||
-        response.outcome == Outcome::kForbidden || response.outcome == Outcome::kUnauthorized) {
-        Poco::Logger::get("provisioning")
-            .information("%s %s from %s refused: %s", event.protocol, text::forLog(event.path), request.peer_ip,
-                         text::forLog(response.reason));
-    }
+    logRefusal(request, event, response);
     event.outcome = outcomeName(response.outcome);
     if (response.outcome == Outcome::kUnauthorized || response.decoy) event.outcome = "denied";
     event.not_modified = response.outcome == Outcome::kNotModified;
@@ -287,6 +279,36 @@ Result<FetchResponse> ProvisioningService::sealedWithoutProof(const DeviceIdenti
     return r;
 }
 
+// Routine answers are Debug: a phone asks for files nobody has (404) and
+// meets a Digest challenge (401) on every boot. A denial of secrets is
+// Information, an error Error; each kind at most a few lines a minute
+// (SecurityLog), so a flood of bad requests costs a few lines and a count.
+void ProvisioningService::logRefusal(const FetchRequest& request, const Event& event,
+                                     const FetchResponse& response) const {
+    struct Kind {
+        Outcome outcome;
+        LogPriority priority;
+        const char* name;
+    };
+    static constexpr Kind kKinds[] = {
+        {Outcome::kNotFound, LogPriority::kDebug, "not_found"},
+        {Outcome::kUnauthorized, LogPriority::kDebug, "unauthorized"},
+        {Outcome::kDenied, LogPriority::kInformation, "denied"},
+        {Outcome::kForbidden, LogPriority::kInformation, "forbidden"},
+        {Outcome::kError, LogPriority::kError, "error"},
+    };
+    const Kind* kind = nullptr;
+    for (const Kind& k : kKinds) {
+        if (k.outcome == response.outcome) kind = &k;
+    }
+    if (!kind) return;  // served, stored, or a protocol answer of the front end's
+    const bool error = response.outcome == Outcome::kError;
+    SecurityEvent line(error ? "fetch_error" : "fetch_refused", request.peer_ip);
+    line.word("proto", event.protocol).word("outcome", kind->name).text("path", event.path);
+    line.text("ua", event.user_agent).text("reason", response.reason);
+    securityLog().refusal(kind->priority, line, line.name() + "/" + kind->name);
+}
+
 Status ProvisioningService::countForSweep(const FetchRequest& request, const std::string& mac,
                                           const policy::Decision& decision, const Proofs* gathered) {
     // A miss is a MAC the store does not know. A proven fetch of a device in
@@ -307,7 +329,7 @@ Status ProvisioningService::countForSweep(const FetchRequest& request, const std
     if (!known) {
         if (const std::optional<policy::Block> block = sweep_.miss(request.peer_ip, mac)) {
             // One line a block, in the format deploy/fail2ban's filter matches.
-            Poco::Logger::get("provisioning").warning(policy::SweepGuard::blockLogLine(*block));
+            securityLog().write(LogPriority::kWarning, policy::SweepGuard::blockEvent(*block));
         }
         return okStatus();
     }

@@ -9,6 +9,7 @@
 
 #include "provisioner/core/clock.h"
 #include "provisioner/core/random_source.h"
+#include "provisioner/core/security_log.h"
 #include "provisioner/fetch/fetch.h"
 #include "provisioner/identify/request_identifier.h"
 #include "provisioner/policy/access_policy.h"
@@ -32,6 +33,8 @@ struct ServiceOptions {
     // devices' last_hash, ETags): a plain hash of a secret-bearing body would
     // let a guessed password be checked offline.
     std::string hash_key;
+    // Where refusals and blocks are logged (docs/security-log.md); none: nowhere.
+    SecurityLog* security_log = nullptr;
 };
 
 // What fetch() answers: the response for the phone, and the event that
@@ -61,6 +64,11 @@ public:
     // asked from an allowed network with no User-Agent; nothing is recorded.
     Result<std::string> preview(const std::string& mac, const std::string& file, const std::string& user_agent = "");
 
+    // The security log the front ends share (TLS and TFTP refusals).
+    SecurityLog& securityLog() const {
+        return options_.security_log ? *options_.security_log : SecurityLog::discard();
+    }
+
 private:
     Result<FetchResponse> handle(const FetchRequest& request, Event& event);
     // Tells the sweep guard what a fetch of a MAC-named file was: a miss for
@@ -70,6 +78,8 @@ private:
     Status countForSweep(const FetchRequest& request, const std::string& mac, const policy::Decision& decision,
                          const Proofs* gathered);
     FetchResponse blockedAnswer(const FetchRequest& request);
+    // One security log line for a refused or failed fetch.
+    void logRefusal(const FetchRequest& request, const Event& event, const FetchResponse& response) const;
     size_t sealedBucket() const;
     // The identity's vendor and route point into `bundle`: keep it while they are used.
     Result<DeviceIdentity> identifyFile(const Bundle& bundle, const std::string& file, const std::string& user_agent);

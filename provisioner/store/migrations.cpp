@@ -249,6 +249,16 @@ UPDATE devices SET last_hash = '' WHERE last_hash <> '';
 DELETE FROM served_configs;
 )SQL";
 
+// API tokens that expire, are revoked (the row stays, so its id is never
+// reused and the audit log's "token:N" keeps its meaning) and say when they
+// were last used; and the address each audited request came from.
+constexpr std::string_view kTokens = R"SQL(
+ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER;
+ALTER TABLE api_tokens ADD COLUMN last_used_at INTEGER;
+ALTER TABLE api_tokens ADD COLUMN revoked_at INTEGER;
+ALTER TABLE audit ADD COLUMN source TEXT NOT NULL DEFAULT '';
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -259,6 +269,7 @@ const std::vector<Migration>& migrations() {
         {4, "staging: first seen, configs served", kStaging},
         {5, "free-text notes on extensions", kExtensionNotes},
         {6, "phone proofs: device credentials, staging windows, server keys", kPhoneProofs},
+        {7, "API tokens: expiry, revocation, last use; audit source", kTokens},
     };
     return kMigrations;
 }

@@ -48,25 +48,52 @@ Status SqliteTx::putSettings(const std::string& scope, const SettingsMap& values
     return okStatus();
 }
 
+namespace {
+
+// The columns readToken reads, in its order.
+#define PROV_TOKEN_COLUMNS                                                                          \
+    "id, name, role, token_hash, created_at, COALESCE(expires_at, 0), COALESCE(last_used_at, 0)," \
+    " COALESCE(revoked_at, 0)"
+
+ApiToken readToken(const Stmt& s) {
+    ApiToken t;
+    t.id = s.integer(0);
+    t.name = s.text(1);
+    t.role = parseRole(s.text(2)).value_or(Role::kViewer);
+    t.hash = s.text(3);
+    t.created_at = s.integer(4);
+    t.expires_at = s.integer(5);
+    t.last_used_at = s.integer(6);
+    t.revoked_at = s.integer(7);
+    return t;
+}
+
+}  // namespace
+
 Status SqliteTx::insertToken(ApiToken& t) {
-    Stmt s(conn_, "INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?,?,?,?)");
+    Stmt s(conn_, "INSERT INTO api_tokens (name, role, token_hash, created_at, expires_at) VALUES (?,?,?,?,?)");
     t.created_at = clock_.nowSeconds();
     s.bind(1, t.name).bind(2, toString(t.role)).bind(3, t.hash).bind(4, t.created_at);
+    if (t.expires_at) s.bind(5, t.expires_at); else s.bindNull(5);
     TRY(done(s, "token"));
     t.id = sqlite3_last_insert_rowid(conn_.handle());
     return okStatus();
 }
 
 Result<std::optional<ApiToken>> SqliteTx::findToken(const std::string& hash) {
-    Stmt s(conn_, "SELECT id, name, role, token_hash, created_at FROM api_tokens WHERE token_hash = ?");
+    Stmt s(conn_, "SELECT " PROV_TOKEN_COLUMNS " FROM api_tokens WHERE token_hash = ?");
     s.bind(1, hash);
-    if (s.step()) {
-        return std::optional<ApiToken>(ApiToken{s.integer(0), s.text(1),
-                                                parseRole(s.text(2)).value_or(Role::kViewer),
-                                                s.text(3), s.integer(4)});
-    }
+    if (s.step()) return std::optional<ApiToken>(readToken(s));
     if (s.failed()) return failure("token");
     return std::optional<ApiToken>();
+}
+
+Result<std::vector<ApiToken>> SqliteTx::listTokens() {
+    Stmt s(conn_, "SELECT " PROV_TOKEN_COLUMNS " FROM api_tokens ORDER BY id");
+    std::vector<ApiToken> out;
+    while (s.step()) out.push_back(readToken(s));
+    if (s.failed()) return failure("tokens");
+    return out;
 }
 
 Result<int64_t> SqliteTx::countTokens() {
@@ -75,12 +102,25 @@ Result<int64_t> SqliteTx::countTokens() {
     return s.integer(0);
 }
 
+Status SqliteTx::revokeToken(int64_t id, int64_t at) {
+    Stmt s(conn_, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+    s.bind(1, at).bind(2, id);
+    return done(s, "token");
+}
+
+Status SqliteTx::tokenUsed(int64_t id, int64_t at) {
+    Stmt s(conn_, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?");
+    s.bind(1, at).bind(2, id);
+    return done(s, "token");
+}
+
 Status SqliteTx::insertAudit(AuditEntry& a) {
     Stmt s(conn_,
-           "INSERT INTO audit (at, actor, action, entity, entity_id, before, after) VALUES (?,?,?,?,?,?,?)");
+           "INSERT INTO audit (at, actor, action, entity, entity_id, before, after, source)"
+           " VALUES (?,?,?,?,?,?,?,?)");
     a.at = clock_.nowSeconds();
     s.bind(1, a.at).bind(2, a.actor).bind(3, a.action).bind(4, a.entity).bind(5, a.entity_id);
-    s.bindOptional(6, a.before).bindOptional(7, a.after);
+    s.bindOptional(6, a.before).bindOptional(7, a.after).bind(8, a.source);
     TRY(done(s, "audit"));
     a.id = sqlite3_last_insert_rowid(conn_.handle());
     return okStatus();
@@ -94,11 +134,11 @@ Result<Listing<AuditEntry>> SqliteTx::listAudit(const AuditFilter& f, Page page)
     Listing<AuditEntry> out;
     out.total = TRY(countWhere(conn_, "audit", w));
     Stmt s(conn_, "SELECT id, at, actor, action, entity, entity_id, COALESCE(before, ''),"
-                  " COALESCE(after, '') FROM audit" + w.sql + " ORDER BY id DESC" + pageClause(page));
+                  " COALESCE(after, ''), source FROM audit" + w.sql + " ORDER BY id DESC" + pageClause(page));
     w.bind(s);
     while (s.step()) {
         out.items.push_back(AuditEntry{s.integer(0), s.integer(1), s.text(2), s.text(3), s.text(4),
-                                       s.text(5), s.text(6), s.text(7)});
+                                       s.text(5), s.text(6), s.text(7), s.text(8)});
     }
     if (s.failed()) return failure("audit");
     return out;

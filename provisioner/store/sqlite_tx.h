@@ -60,7 +60,10 @@ public:
 
     Status insertToken(ApiToken& token) override;
     Result<std::optional<ApiToken>> findToken(const std::string& hash) override;
+    Result<std::vector<ApiToken>> listTokens() override;
     Result<int64_t> countTokens() override;
+    Status revokeToken(int64_t id, int64_t at) override;
+    Status tokenUsed(int64_t id, int64_t at) override;
 
     Status insertAudit(AuditEntry& entry) override;
     Result<Listing<AuditEntry>> listAudit(const AuditFilter& filter, Page page) override;

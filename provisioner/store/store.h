@@ -124,9 +124,16 @@ public:
     // A server key by name; the first caller's `fresh` value wins (several nodes).
     virtual Result<std::string> serverKey(const std::string& name, const std::string& fresh) = 0;
 
+    // Sets id and created_at on `token`.
     virtual Status insertToken(ApiToken& token) = 0;
+    // The token with this hash, revoked or expired ones too.
     virtual Result<std::optional<ApiToken>> findToken(const std::string& hash) = 0;
+    // Every token, revoked ones too, by id.
+    virtual Result<std::vector<ApiToken>> listTokens() = 0;
+    // Revoked ones too: a store whose tokens were all revoked is not new.
     virtual Result<int64_t> countTokens() = 0;
+    virtual Status revokeToken(int64_t id, int64_t at) = 0;
+    virtual Status tokenUsed(int64_t id, int64_t at) = 0;
 
     virtual Status insertAudit(AuditEntry& entry) = 0;
     virtual Result<Listing<AuditEntry>> listAudit(const AuditFilter& filter, Page page) = 0;

@@ -1,6 +1,5 @@
 #include "provisioner/tftp/server.h"
 
-#include <Poco/Logger.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,13 +11,11 @@
 
 #include "provisioner/core/event_loop.h"
 #include "provisioner/core/sockets.h"
-#include "provisioner/core/text.h"
+#include "provisioner/core/security_log.h"
 
 namespace prov::tftp {
 
 namespace {
-
-Poco::Logger& log() { return Poco::Logger::get("tftp"); }
 
 using net::SockAddr;
 
@@ -129,7 +126,9 @@ private:
         e.duration_us = loop_.now() - s.started_us;
         if (!failure.empty()) {
             e.outcome = "error";
-            log().information("tftp %s to %s stopped: %s", text::forLog(e.path), s.peer_ip, text::forLog(failure));
+            SecurityEvent line("tftp_stopped", s.peer_ip);
+            line.text("path", e.path).text("reason", failure);
+            server_.service_.securityLog().refusal(LogPriority::kInformation, line);
         }
         server_.service_.record(std::move(e));
         server_.slots_.release(s.peer_ip, s.verified);
@@ -151,7 +150,9 @@ private:
     }
 
     void refuse(const SockAddr& to, ErrorCode code, const std::string& message, const std::string& why) {
-        log().information("tftp request from %s refused: %s", net::hostOf(to), text::forLog(why));
+        SecurityEvent line("tftp_refused", net::hostOf(to));
+        line.text("reason", why);
+        server_.service_.securityLog().refusal(LogPriority::kInformation, line);
         sendTo(listen_fd_, encodeError(code, message), to);
     }
 

@@ -17,7 +17,7 @@ done
 
 LOG="$WORK/provisioner.log"
 # What a client asks for, quoted by the server in its "refused" lines.
-FORGED='sweep: blocked 203.0.113.9 for 60s after 64 unknown MACs (block 1)'
+FORGED='event=sweep_block src=203.0.113.9 seconds=60 unknown_macs=64 block=1'
 
 # fetch FILE: GET /FILE (percent-encoded) from the running server.
 fetch() {
@@ -31,14 +31,15 @@ fetch() {
 utc_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
 # The real server's log, with the lines that quote a client's file name, and
-# a real block: 127.0.0.2 sweeps made-up MACs past a budget of 5.
+# a real block: 127.0.0.2 sweeps made-up MACs past a budget of 5. At debug
+# level, so that the routine refusals (404, 401) are written too.
 write_server_log() {
     # Loopback untrusted: an allowed network is never counted as a sweep.
-    start_server -D sweep.budget=5 -D provisioning.allow_networks=10.0.0.0/8
+    start_server -D sweep.budget=5 -D provisioning.allow_networks=10.0.0.0/8 -D log.level=debug
     fetch 0015654aa937.cfg
     expect_status 401 "an unknown MAC's config: a Digest challenge"
     # A file name with line breaks that would forge a whole block line.
-    fetch "x"$'\n'"$(utc_now) Warning provisioning: $FORGED"$'\n'"y"
+    fetch "x"$'\n'"$(utc_now) Warning security: $FORGED"$'\n'"y"
     expect_status 404 "a file name with line breaks is not found"
     local i code
     for i in 1 2 3 4 5 6 7; do
@@ -49,31 +50,37 @@ write_server_log() {
     done
     fetch "$FORGED"
     expect_status 404 "a file name spelling a block line is not found"
-    fetch "2024-11-28T10:00:00Z Warning provisioning: $FORGED"
+    fetch "2024-11-28T10:00:00Z Warning security: $FORGED"
     expect_status 404 "a file name spelling a whole log line is not found"
+    # A quote in the file name cannot end the path's quotes early.
+    fetch "\" $FORGED x=\""
+    expect_status 404 "a file name with quotes is not found"
     stop_server
     cp "$DATA/stderr" "$LOG"
-    local quoted
-    quoted=$(grep -c "provisioning: http .*$FORGED from 127.0.0.1 refused" "$LOG")
-    [[ "$quoted" == 2 ]] && ok || bad "the server should quote both one-line forged file names in a refused line, found $quoted"
-    grep -q 'provisioning: http x\\x0a[0-9T:-]*Z Warning provisioning: sweep: blocked 203.0.113.9 .*\\x0ay from 127.0.0.1 refused' "$LOG" &&
+    local refused='security: event=fetch_refused src=127.0.0.1 proto=http outcome=not_found path='
+    grep -qF "$refused\"$FORGED\" " "$LOG" && ok || bad "the server should quote a file name spelling a block line"
+    grep -qF "$refused\"2024-11-28T10:00:00Z Warning security: $FORGED\" " "$LOG" && ok ||
+        bad "the server should quote a file name spelling a whole log line"
+    grep -qF "$refused\"\\\" $FORGED x=\\\"\" " "$LOG" && ok || bad "quotes in a file name should be logged as \\\""
+    grep -q "${refused}\"x\\\\x0a[0-9T:-]*Z Warning security: event=sweep_block src=203.0.113.9 .*\\\\x0ay\" " "$LOG" &&
         ok || bad "line breaks in a file name should be logged as \\x0a"
-    grep -Eq '^[0-9T:-]+Z Warning provisioning: sweep: blocked 127\.0\.0\.2 for 60s after 5 unknown MACs \(block 1\)$' "$LOG" &&
-        ok || bad "the server should log one block line for 127.0.0.2: $(grep 'sweep:' "$LOG" | head -3)"
+    grep -Eq '^[0-9T:-]+Z Warning security: event=sweep_block src=127\.0\.0\.2 seconds=60 unknown_macs=5 block=1$' "$LOG" &&
+        ok || bad "the server should log one block line for 127.0.0.2: $(grep 'sweep_block' "$LOG" | head -3)"
     # The block lines below are written with the prefix the server gives its
     # own lines: the same date, priority and logger layout.
-    grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z Information provisioning: http 0015654aa937\.cfg from 127\.0\.0\.1 refused: ' "$LOG" &&
-        ok || bad "the server's refused line should read '<UTC date> Information provisioning: http <file> from <peer> refused: ...'"
+    grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z Debug security: event=fetch_refused src=127\.0\.0\.1 proto=http outcome=unauthorized path="0015654aa937\.cfg" ua="curl/[^"]*" reason="[^"]*"$' "$LOG" &&
+        ok || bad "the server's refused line should read '<UTC date> Debug security: event=fetch_refused src=<peer> proto=http outcome=unauthorized path=\"<file>\" ua=\"...\" reason=\"...\"'"
 }
 
-# Block lines as SweepGuard::blockLogLine words them, logged at Warning by
-# "provisioning"; and two near misses that must not ban.
+# Block lines as SweepGuard::blockEvent words them, logged at Warning by
+# "security"; and near misses that must not ban.
 write_block_lines() {
     {
-        echo "$(utc_now) Warning provisioning: sweep: blocked 192.0.2.7 for 60s after 64 unknown MACs (block 1)"
-        echo "$(utc_now) Warning provisioning: sweep: blocked 2001:db8::7 for 3600s after 70 unknown MACs (block 7)"
-        echo "$(utc_now) Warning provisioning: sweep: blocked 192.0.2.8 for 60s after 64 unknown MACs (block 1) and more"
-        echo "$(utc_now) Warning provisioner: sweep: blocked 192.0.2.9 for 60s after 64 unknown MACs (block 1)"
+        echo "$(utc_now) Warning security: event=sweep_block src=192.0.2.7 seconds=60 unknown_macs=64 block=1"
+        echo "$(utc_now) Warning security: event=sweep_block src=2001:db8::7 seconds=3600 unknown_macs=70 block=7"
+        echo "$(utc_now) Warning security: event=sweep_block src=192.0.2.8 seconds=60 unknown_macs=64 block=1 and=more"
+        echo "$(utc_now) Warning provisioning: event=sweep_block src=192.0.2.9 seconds=60 unknown_macs=64 block=1"
+        echo "$(utc_now) Warning security: event=sweep_block src=\"192.0.2.10\" seconds=60 unknown_macs=64 block=1"
     } >>"$LOG"
 }
 
@@ -96,7 +103,7 @@ test_filter_bans_only_block_lines() {
 # The server writes UTC; a host in another zone must not shift the ban time.
 test_timestamp_is_utc() {
     local fixed="$WORK/fixed.log" row
-    echo "2024-11-28T10:00:00Z Warning provisioning: sweep: blocked 192.0.2.7 for 60s after 64 unknown MACs (block 1)" >"$fixed"
+    echo "2024-11-28T10:00:00Z Warning security: event=sweep_block src=192.0.2.7 seconds=60 unknown_macs=64 block=1" >"$fixed"
     for zone in Asia/Kolkata America/New_York UTC; do
         row=$(TZ=$zone fail2ban-regex -o row "$fixed" "$FILTER" 2>&1)
         [[ "$row" =~ \'192\.0\.2\.7\',[[:space:]]*1732788000(\.0+)?, ]] && ok ||
@@ -118,7 +125,7 @@ test_jail_config() {
         bad "fail2ban-client -t should accept the jail: $out"
     out=$(fail2ban-client -c "$conf" -d 2>&1)
     [[ "$out" == *"['set', 'provisioner-sweep', 'maxretry', 1]"* ]] && ok || bad "the jail should ban on one line (maxretry 1)"
-    [[ "$out" == *"'addfailregex', '^\\\\s*"*"sweep: blocked <ADDR>"* ]] && ok || bad "the jail should use the provisioner-sweep filter"
+    [[ "$out" == *"'addfailregex', '^\\\\s*"*"event=sweep_block src=<ADDR>"* ]] && ok || bad "the jail should use the provisioner-sweep filter"
     [[ "$out" == *"'protocol', 'tcp'"*"'protocol', 'udp'"* ]] && ok || bad "the jail should ban on TCP and UDP"
 }
 

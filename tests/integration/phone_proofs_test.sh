@@ -604,12 +604,12 @@ echo "FIGURE: sweep.budget=64: 127.0.0.2 blocked after $TRIES made-up MACs ($(jq
 [[ $(jq -r .blocked <<<"$SWEEP") == true && $TRIES -le 64 ]] && ok || bad "a sweep is blocked within 64 MACs: $SWEEP"
 [[ $(jq -r .first.boot <<<"$SWEEP") == 200 && $(jq -r .first.cfg <<<"$SWEEP") == 401 ]] && ok ||
     bad "before the block a made-up MAC's .boot is 200 and .cfg 401: $SWEEP"
-grep -q "sweep: blocked 127.0.0.2 for [0-9]*s after [0-9]* unknown MACs (block 1)" "$DATA/stderr" && ok ||
-    bad "the block is logged: $(grep sweep "$DATA/stderr")"
+grep -q "security: event=sweep_block src=127.0.0.2 seconds=[0-9]* unknown_macs=[0-9]* block=1$" "$DATA/stderr" && ok ||
+    bad "the block is logged: $(grep sweep_block "$DATA/stderr")"
 # The sweeper fetched TRIES made-up MACs and common files (which name no MAC):
 # the guard counts the MACs only.
-grep -q "sweep: blocked 127.0.0.2 for [0-9]*s after $TRIES unknown MACs (block 1)" "$DATA/stderr" && ok ||
-    bad "the block counts the $TRIES made-up MACs and no common file: $(grep 'sweep: blocked 127.0.0.2' "$DATA/stderr")"
+grep -q "security: event=sweep_block src=127.0.0.2 seconds=[0-9]* unknown_macs=$TRIES block=1$" "$DATA/stderr" && ok ||
+    bad "the block counts the $TRIES made-up MACs and no common file: $(grep 'sweep_block src=127.0.0.2' "$DATA/stderr")"
 STATUS=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' --interface 127.0.0.2 "http://127.0.0.1:$HTTP_PORT/y000000000000.boot")
 expect_status 401 "the blocked source gets a challenge for a common file (no store read)"
 fetch yealink "$YEALINK" "$YEALINK.cfg" --interface 127.0.0.2
@@ -637,11 +637,11 @@ for n in $(seq 1 500); do printf '00156510%02x%02x\n' $((n / 256)) $((n % 256));
 NAT=$(pp nat "$HTTP_PORT" 127.0.0.4 "$WORK/nat.macs" 20 40)
 echo "honest NAT from 127.0.0.4: $NAT"
 NAT_BLOCKED=no
-grep -q "sweep: blocked 127.0.0.4" "$DATA/stderr" && NAT_BLOCKED=yes
+grep -q "event=sweep_block src=127.0.0.4 " "$DATA/stderr" && NAT_BLOCKED=yes
 echo "FIGURE: honest NAT 127.0.0.4: $(jq -r .phones <<<"$NAT") known + $(jq -r .unknown <<<"$NAT") unknown phones, $(jq -r .requests <<<"$NAT") requests in $(jq -r .seconds <<<"$NAT") s, 404s on common files: $(jq -r .common_404 <<<"$NAT"), blocked: $NAT_BLOCKED"
 [[ $(jq -r .phones <<<"$NAT") == 500 && $(jq -r .unknown <<<"$NAT") == 20 ]] && ok || bad "every phone of the NAT booted: $NAT"
 [[ $(jq -r .common_404 <<<"$NAT") == 0 && $(jq -r .final_common <<<"$NAT") == 200 ]] && ok || bad "the NAT is never blocked: $NAT"
-[[ $NAT_BLOCKED == no ]] && ok || bad "the server logged a block of the NAT: $(grep 'sweep: blocked 127.0.0.4' "$DATA/stderr")"
+[[ $NAT_BLOCKED == no ]] && ok || bad "the server logged a block of the NAT: $(grep 'sweep_block src=127.0.0.4 ' "$DATA/stderr")"
 [[ $(jq -r '.statuses["boot:200"]' <<<"$NAT") == 520 && $(jq -r '.statuses["cfg:401"]' <<<"$NAT") == 520 ]] && ok ||
     bad "each NAT phone's .boot is 200 and its .cfg a challenge: $(jq -c .statuses <<<"$NAT")"
 stop_server

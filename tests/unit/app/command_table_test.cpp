@@ -93,7 +93,8 @@ TEST_CASE("the command table: one row per name, help built from it") {
         }
     }
     CHECK_FALSE(findCommand("frobnicate"));
-    CHECK(usageLine(*findCommand("token")) == "token create --role ROLE [--name NAME]");
+    CHECK(usageLine(*findCommand("token")) ==
+          "token create|list|revoke [ID|NAME] [--role ROLE] [--name NAME] [--expires WHEN]");
     CHECK(usageLine(*findCommand("import")) == "import FILE [--dry-run] [--progress]");
 }
 

@@ -4,6 +4,9 @@
 #include <fstream>
 #include <sstream>
 
+#include <sys/stat.h>
+
+#include "provisioner/app/first_token.h"
 #include "provisioner/app/folder_signature.h"
 #include "provisioner/app/ports_file.h"
 #include "temp_dir.h"
@@ -48,4 +51,34 @@ TEST_CASE("a folder's signature changes when a file under it is added, grows or 
     std::filesystem::remove(dir.path() + "/yealink/t46u.cfg.mustache");
     CHECK(folderSignature(dir.path()) != grown);
     CHECK(folderSignature(dir.path() + "/none") == "");
+}
+
+TEST_CASE("the first admin token's file is beside the store") {
+    CHECK(adminTokenPath("/var/lib/provisioner/provisioner.db") == "/var/lib/provisioner/admin-token");
+    CHECK(adminTokenPath("var/provisioner.db") == "var/admin-token");
+    CHECK(adminTokenPath("store.db") == "admin-token");
+    CHECK(adminTokenPath(":memory:") == "admin-token");
+}
+
+TEST_CASE("a secret file is 0600 whatever the umask, replaces what was there, and leaves no temporary") {
+    prov::testing::TempDir dir;
+    const std::string path = dir.path() + "/admin-token";
+    const mode_t old_mask = ::umask(0);  // the loosest umask: the file must still be 0600
+    REQUIRE(writeSecretFile(path, "prov_first\n"));
+    ::umask(old_mask);
+    CHECK(slurp(path) == "prov_first\n");
+    CHECK((std::filesystem::status(path).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    CHECK_FALSE(std::filesystem::exists(path + ".partial"));
+    // A link planted where the file goes is replaced, its target left alone.
+    const std::string target = dir.write("elsewhere", "keep");
+    std::filesystem::remove(path);
+    std::filesystem::create_symlink(target, path);
+    REQUIRE(writeSecretFile(path, "prov_second\n"));
+    CHECK_FALSE(std::filesystem::is_symlink(path));
+    CHECK(slurp(path) == "prov_second\n");
+    CHECK(slurp(target) == "keep");
+    auto refused = writeSecretFile(dir.path() + "/missing/admin-token", "x");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message.find("cannot write " + dir.path() + "/missing/admin-token") == 0);
 }

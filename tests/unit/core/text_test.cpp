@@ -59,12 +59,49 @@ TEST_CASE("dialable numbers, e-mail addresses, hosts") {
     CHECK_FALSE(isHost("pbx.example.net/x"));
 }
 
-TEST_CASE("forLog keeps a client's bytes on one line") {
-    CHECK(prov::text::forLog("0015654aa937.cfg") == "0015654aa937.cfg");
-    CHECK(prov::text::forLog("x\ny") == "x\\x0ay");
-    CHECK(prov::text::forLog("a\r\n\tb") == "a\\x0d\\x0a\\x09b");
-    CHECK(prov::text::forLog(std::string("n\0l", 3)) == "n\\x00l");
-    CHECK(prov::text::forLog("back\\slash") == "back\\x5cslash");  // "\x0a" typed by a client stays distinct
-    CHECK(prov::text::forLog("\x7f\xc3\xa9") == "\\x7f\\xc3\\xa9");
-    CHECK(prov::text::forLog("") == "");
+TEST_CASE("forLog keeps a client's bytes on one line, in quotes it cannot end") {
+    CHECK(prov::text::forLog("0015654aa937.cfg") == "\"0015654aa937.cfg\"");
+    CHECK(prov::text::forLog("x\ny") == "\"x\\x0ay\"");
+    CHECK(prov::text::forLog("a\r\n\tb") == "\"a\\x0d\\x0a\\x09b\"");
+    CHECK(prov::text::forLog(std::string("n\0l", 3)) == "\"n\\x00l\"");
+    // A client typing "\x0a" stays distinct from a line break: its backslash is doubled.
+    CHECK(prov::text::forLog("back\\x0a") == "\"back\\\\x0a\"");
+    // A quote cannot end the value early and start a field of its own.
+    CHECK(prov::text::forLog("a\" src=1.2.3.4 x=\"") == "\"a\\\" src=1.2.3.4 x=\\\"\"");
+    CHECK(prov::text::forLog("\x7f\xc3\xa9") == "\"\\x7f\\xc3\\xa9\"");
+    CHECK(prov::text::forLog("\x1b[2J\x1b]0;pwned\x07") == "\"\\x1b[2J\\x1b]0;pwned\\x07\"");
+    CHECK(prov::text::forLog("") == "\"\"");
+}
+
+TEST_CASE("forLog's output reads back to the bytes it was given") {
+    // The decoder docs/security-log.md describes: \" \\ \xNN.
+    const auto decode = [](const std::string& q) {
+        REQUIRE(q.size() >= 2);
+        REQUIRE(q.front() == '"');
+        REQUIRE(q.back() == '"');
+        std::string out;
+        for (size_t i = 1; i + 1 < q.size(); ++i) {
+            if (q[i] != '\\') {
+                REQUIRE(q[i] != '"');  // an unescaped quote only at the ends
+                out += q[i];
+                continue;
+            }
+            REQUIRE(i + 2 < q.size());
+            if (q[i + 1] == 'x') {
+                out += static_cast<char>(std::stoi(q.substr(i + 2, 2), nullptr, 16));
+                i += 3;
+            } else {
+                out += q[i + 1];
+                ++i;
+            }
+        }
+        return out;
+    };
+    std::string every;
+    for (int c = 0; c < 256; ++c) every += static_cast<char>(c);
+    for (const std::string& s : {every, std::string("\"\\\"\\"), std::string("plain")}) {
+        const std::string q = prov::text::forLog(s);
+        for (const char c : q) CHECK((c >= 0x20 && c <= 0x7e));
+        CHECK(decode(q) == s);
+    }
 }

@@ -169,16 +169,3 @@ TEST_CASE("UNREACHABLE that lasts past unknown_after reads UNKNOWN") {
     REQUIRE_FALSE(bad);
     CHECK(bad.error().fields.size() == 3);
 }
-
-TEST_CASE("tokens are stored hashed and authenticate") {
-    Fixture f;
-    auto t = f.inv->createToken(Role::kViewer, "wallboard");
-    REQUIRE(t);
-    CHECK(t.value().rfind("prov_", 0) == 0);
-    auto found = f.inv->authenticate(t.value());
-    REQUIRE(found);
-    REQUIRE(found.value());
-    CHECK(found.value()->role == Role::kViewer);
-    CHECK(found.value()->hash != t.value());
-    CHECK_FALSE(f.inv->authenticate(t.value() + "x").value());
-}

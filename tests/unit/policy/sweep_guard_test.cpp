@@ -347,10 +347,10 @@ TEST_CASE("new unknown devices a source may record: a burst, then a steady rate"
 }
 
 TEST_CASE("the block log line") {
-    CHECK(SweepGuard::blockLogLine(Block{"192.0.2.7", 120, 64, 2}) ==
-          "sweep: blocked 192.0.2.7 for 120s after 64 unknown MACs (block 2)");
-    CHECK(SweepGuard::blockLogLine(Block{"2001:db8::7", 60, 70, 1}) ==
-          "sweep: blocked 2001:db8::7 for 60s after 70 unknown MACs (block 1)");
+    CHECK(SweepGuard::blockEvent(Block{"192.0.2.7", 120, 64, 2}).line() ==
+          "event=sweep_block src=192.0.2.7 seconds=120 unknown_macs=64 block=2");
+    CHECK(SweepGuard::blockEvent(Block{"2001:db8::7", 60, 70, 1}).line() ==
+          "event=sweep_block src=2001:db8::7 seconds=60 unknown_macs=70 block=1");
 }
 
 TEST_CASE("options out of range are clamped") {
