@@ -5,7 +5,8 @@ set -euo pipefail
 
 build_packages=(cmake make g++ pkg-config libpoco-dev libmbedtls-dev libtinyxml2-dev
                 libsqlite3-dev catch2 libkainjow-mustache-dev)
-test_packages=(curl jq sqlite3 procps libxml2-utils tftp-hpa atftp python3 iproute2 openssl bc fail2ban bsdutils)
+test_packages=(curl jq sqlite3 procps libxml2-utils tftp-hpa atftp python3 iproute2 openssl bc fail2ban bsdutils
+               libreoffice-calc-nogui)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then wanted+=("${test_packages[@]}"); fi

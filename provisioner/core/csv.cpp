@@ -1,5 +1,7 @@
 #include "provisioner/core/csv.h"
 
+#include <algorithm>
+
 #include "provisioner/core/text.h"
 
 namespace prov::csv {
@@ -26,6 +28,21 @@ char detectDelimiter(std::string_view s) {
     if (semi > comma && semi >= tab) return ';';
     if (tab > comma && tab > semi) return '\t';
     return ',';
+}
+
+// What a spreadsheet takes for the start of a formula (OWASP's list).
+bool isFormulaStart(char c) { return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r'; }
+
+// True when `s` is one or more (`min_quotes` = 1) or any number (0) of '\''
+// followed by a formula character.
+bool quotesThenFormula(std::string_view s, size_t min_quotes) {
+    const size_t quotes = std::min(s.find_first_not_of('\''), s.size());
+    return quotes >= min_quotes && quotes < s.size() && isFormulaStart(s[quotes]);
+}
+
+bool isPlusDigits(std::string_view s) {
+    if (s.size() < 2 || s[0] != '+') return false;
+    return s.find_first_not_of("0123456789", 1) == std::string_view::npos;
 }
 
 size_t lineOfOffset(std::string_view s, size_t offset) {
@@ -124,7 +141,7 @@ void appendRecord(std::string& out, const std::vector<std::string>& fields, char
     for (size_t f = 0; f < fields.size(); ++f) {
         if (f) out.push_back(delimiter);
         const std::string& v = fields[f];
-        const bool quote = v.find_first_of(std::string{delimiter, '"', '\r', '\n'}) != std::string::npos ||
+        const bool quote = v.find_first_of(std::string{delimiter, '"', '\r', '\n', '\t'}) != std::string::npos ||
                            (!v.empty() && (v.front() == ' ' || v.back() == ' '));
         if (!quote) {
             out += v;
@@ -138,6 +155,21 @@ void appendRecord(std::string& out, const std::vector<std::string>& fields, char
         out.push_back('"');
     }
     out += "\r\n";
+}
+
+std::string escapeFormula(std::string_view value, CellKind kind) {
+    if (kind == CellKind::kPhoneNumber && isPlusDigits(value)) return std::string(value);
+    if (!quotesThenFormula(value, 0)) return std::string(value);
+    std::string out;
+    out.reserve(value.size() + 1);
+    out.push_back('\'');
+    out += value;
+    return out;
+}
+
+std::string unescapeFormula(std::string_view cell) {
+    if (quotesThenFormula(cell, 1)) cell.remove_prefix(1);
+    return std::string(cell);
 }
 
 }  // namespace prov::csv

@@ -15,7 +15,10 @@ namespace {
 
 using csvfmt::Column;
 
-// The cells of one row: a device, an extension on it, or both.
+// The cells of one row: a device, an extension on it, or both. Every cell
+// goes through csv::escapeFormula: a label an installer typed as
+// =HYPERLINK(...) must not become a live formula next to the secret column
+// in whoever opens the file (docs/inventory-csv.md, "Spreadsheets").
 Result<std::vector<std::string>> rowOf(StoreTx& tx, const std::vector<Column>& header, const Device* d,
                                        const Extension* e) {
     std::vector<std::string> f(header.size());
@@ -24,6 +27,7 @@ Result<std::vector<std::string>> rowOf(StoreTx& tx, const std::vector<Column>& h
         if (col.device && d) f[c] = csvfmt::cellOf(*col.device, *d);
         if (col.extension && e) f[c] = csvfmt::cellOf(*col.extension, *e);
         if (!col.device && !col.extension && e) f[c] = csvfmt::formatButtons(TRY(tx.getButtons(e->id)));
+        f[c] = csv::escapeFormula(f[c], csvfmt::cellKind(col));
     }
     return f;
 }

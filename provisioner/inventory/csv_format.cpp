@@ -136,6 +136,11 @@ std::string knownHeaders() {
     return names + aliases;
 }
 
+csv::CellKind cellKind(const Column& column) {
+    const bool number = column.extension && column.extension->rule == Rule::kDialable;
+    return number ? csv::CellKind::kPhoneNumber : csv::CellKind::kText;
+}
+
 std::string cellOf(const Field<Device>& f, const Device& d) { return cellText(f, d); }
 std::string cellOf(const Field<Extension>& f, const Extension& e) { return cellText(f, e); }
 

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "provisioner/core/csv.h"
 #include "provisioner/model/fields.h"
 
 namespace prov::csvfmt {
@@ -35,7 +36,12 @@ std::string columnOfField(const std::string& field);
 // "mac, make, ..., secret, phone_make, ...": every accepted header.
 std::string knownHeaders();
 
-// A cell as the file writes it.
+// How csv::escapeFormula treats the column's cells: the dialable numbers
+// (did, twinning_number, external_callerid, call_forward) as phone numbers,
+// so "+4930123" stays as it is; every other column as text.
+csv::CellKind cellKind(const Column& column);
+
+// A cell as the file writes it (before csv::escapeFormula).
 std::string cellOf(const Field<Device>& f, const Device& d);
 std::string cellOf(const Field<Extension>& f, const Extension& e);
 // Reads a cell into `r`'s field; the reason when it cannot.

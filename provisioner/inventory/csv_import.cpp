@@ -167,7 +167,14 @@ Status CsvImport::auditSummary(StoreTx& tx) {
 }
 
 Result<ImportReport> Inventory::importCsv(std::string_view bytes, const ImportOptions& options, const Actor& actor) {
-    const csv::Table table = TRY(csv::parse(bytes));
+    csv::Table table = TRY(csv::parse(bytes));
+    // The quote an export put before a cell that starts like a formula
+    // ('=1+1) comes off; any other quote is data ('s-Hertogenbosch).
+    for (size_t r = 1; r < table.records.size(); ++r) {
+        for (std::string& cell : table.records[r].fields) {
+            if (!cell.empty() && cell[0] == '\'') cell = csv::unescapeFormula(cell);
+        }
+    }
     CsvImport import(*this, options, actor, table);
     TRY(import.readHeader());
     TRY(import.checkRows());

