@@ -48,7 +48,9 @@ PY
 cat "$WORK/loop-result" >&2
 expect_true grep -q '^fourth|HTTP/1.1 200 OK|' "$WORK/loop-result"
 FOURTH_MS=$(sed -n 's/^fourth|[^|]*|//p' "$WORK/loop-result")
-expect_true awk -v ms="$FOURTH_MS" 'BEGIN { exit !(ms < 100) }'
+# Served at once, not after the stalled ones' header timeout (seconds); the
+# bound leaves room for a sanitizer build on a loaded machine (196 ms seen).
+expect_true awk -v ms="$FOURTH_MS" 'BEGIN { exit !(ms < 1000) }'
 expect_true grep -q '^past|HTTP/1.1 503 Service Unavailable|True$' "$WORK/loop-result"
 STATUS=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/y000000000000.boot")
 expect_status 200 "a fetch once the stalled phones are gone"
