@@ -145,7 +145,11 @@ HeadResult decodeChunked(std::string_view bytes, size_t max_body, std::string& b
     size_t pos = used;
     for (;;) {
         const size_t eol = bytes.find("\r\n", pos);
-        if (eol == std::string_view::npos) return bytes.size() - pos > kMaxLine ? HeadResult::kBad : HeadResult::kIncomplete;
+        // Without its CRLF yet, a line of kMaxLine bytes may have its CR in:
+        // refusing at kMaxLine would make the answer depend on where the
+        // reads split.
+        if (eol == std::string_view::npos)
+            return bytes.size() - pos > kMaxLine + 1 ? HeadResult::kBad : HeadResult::kIncomplete;
         if (eol - pos > kMaxLine) return HeadResult::kBad;
         std::string_view size_line = bytes.substr(pos, eol - pos);
         for (unsigned char ch : size_line) {
