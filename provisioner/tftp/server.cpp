@@ -224,8 +224,9 @@ private:
         if (!negotiated) return fail(ErrorCode::kOptionRefused, negotiated.error().message);
         const uint64_t charge = kTransferBookkeeping + (r.file_path.empty() ? src->size() : 0);
         if (!server_.memory_.take(charge)) {
-            log().information("tftp request from %s refused: memory budget (%s bytes in use)", peer_ip,
-                              std::to_string(server_.memory_.used()));
+            SecurityEvent line("tftp_refused", peer_ip);
+            line.word("reason", "memory_budget").number("bytes_in_use", static_cast<int64_t>(server_.memory_.used()));
+            server_.service_.securityLog().refusal(LogPriority::kInformation, line);
             return fail(ErrorCode::kNotDefined, "Server busy, try again");
         }
         auto sock = net::bindSocket("tftp", server_.options_.bind, 0, SOCK_DGRAM, false);
