@@ -1,11 +1,11 @@
 #include "provisioner/app/services.h"
 
-#include <Poco/Exception.h>
-#include <Poco/File.h>
 #include <Poco/Logger.h>
 #include <Poco/Path.h>
 
 #include <algorithm>
+
+#include "provisioner/core/private_file.h"
 
 namespace prov::app {
 
@@ -22,14 +22,13 @@ class NoModels final : public ModelCatalog {
     std::vector<std::string> makes() const override { return {}; }
 };
 
+// The folders made for the store are 0700: the store's -wal, -shm and
+// lock files are made beside it.
 Status createStoreFolder(const std::string& store_path) {
     if (store_path == ":memory:") return okStatus();
-    const Poco::Path parent = Poco::Path(store_path).parent();
-    try {
-        if (!parent.toString().empty()) Poco::File(parent).createDirectories();
-    } catch (const Poco::Exception& e) {
-        return Error::invalid("store: cannot create " + parent.toString() + ": " + e.displayText());
-    }
+    const std::string parent = Poco::Path(store_path).parent().toString();
+    if (auto st = makePrivateDirectories(parent); !st)
+        return Error::invalid("store: " + st.error().message);
     return okStatus();
 }
 
