@@ -64,7 +64,9 @@ int runServe(const ServerConfig& config) {
     Server server(config);
     if (auto st = server.start(); !st) {
         std::cerr << "provisioner: " << st.error().message << "\n";
-        return 1;
+        // Another server holds the store or a port: told apart from a broken
+        // start, for scripts and for systemd's RestartPreventExitStatus=.
+        return st.error().reason == "in_use" ? kExitInUse : 1;
     }
     server.wait(signals);
     server.stop();

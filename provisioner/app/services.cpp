@@ -109,6 +109,12 @@ Status openProvisioning(Services& s) {
 
 }  // namespace
 
+Result<std::unique_ptr<ServerLock>> lockStore(const ServerConfig& config) {
+    if (config.store_path == ":memory:") return std::unique_ptr<ServerLock>();
+    TRY(createStoreFolder(config.store_path));
+    return ServerLock::take(config.store_path);
+}
+
 Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Needs needs,
                                                Migrate migrate, MigrationReport* report) {
     auto s = std::make_unique<Services>();

@@ -1,9 +1,9 @@
 #pragma once
 
 // The TFTP front end: a few event loops (core/event_loop.h, the same loop
-// and timers as the HTTP port; no thread per transfer), each with the
-// listening socket (SO_REUSEPORT spreads requests over them) and one UDP
-// socket per transfer, as RFC 1350's TIDs ask. Every
+// and timers as the HTTP port; no thread per transfer), all polling the
+// port's one listening socket (no SO_REUSEPORT: no other process can join
+// the port), each with one UDP socket per transfer, as RFC 1350's TIDs ask. Every
 // RRQ goes through the same provisioning pipeline as HTTP; static files are
 // streamed from firmware.dir.
 
@@ -29,6 +29,9 @@ struct ServerOptions {
     int max_per_source = 512;         // in flight from one address (a NAT of phones)
     size_t max_netascii_bytes = 16 << 20;
     Limits limits;
+    // A socket bound already (net::bindSocket), taken over by start()
+    // instead of binding bind:port; -1: start() binds.
+    int listen_fd = -1;
 };
 
 class Server {

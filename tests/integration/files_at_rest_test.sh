@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Files at rest: everything the real binary writes is readable by its owner
 # alone (files 0600, the folders it makes 0700), under a permissive umask
-# (022): the store with its -wal and -shm files, the TLS key and
+# (022): the store with its -wal, -shm and lock files, the TLS key and
 # certificate it generates, phones' uploads, the ports file, and what the CLI
 # writes (backup, export with and without --secrets, a store it creates).
 # Checked with `stat -c %a` on each file, then on the whole tree it made.
@@ -46,6 +46,7 @@ test_serve() {
     expect_mode 600 "$STATE/store.db"
     expect_mode 600 "$STATE/store.db-wal"
     expect_mode 600 "$STATE/store.db-shm"
+    expect_mode 600 "$STATE/store.db.lock"
     expect_mode 700 "$STATE/certs"
     expect_mode 600 "$STATE/certs/server.key"
     expect_mode 600 "$STATE/certs/server.crt"
@@ -97,9 +98,10 @@ test_cli_store() {
 # A store left 0644 (by an older version, or by hand) is brought to 0600.
 test_old_store_tightened() {
     stop_server
-    chmod 644 "$STATE/store.db"
+    chmod 644 "$STATE/store.db" "$STATE/store.db.lock"
     start_server -D store.path="$STATE/store.db" -D certs.dir="$STATE/certs" -D uploads.dir="$STATE/uploads"
     expect_mode 600 "$STATE/store.db"
+    expect_mode 600 "$STATE/store.db.lock"
     expect_private_tree "$WORK/state"
     stop_server
 }
