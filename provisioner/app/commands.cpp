@@ -4,14 +4,13 @@
 
 #include "provisioner/app/commands.h"
 
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include "provisioner/app/command_table.h"
 #include "provisioner/app/config_keys.h"
 #include "provisioner/core/mac_address.h"
 #include "provisioner/model/json_encode.h"
+#include "provisioner/core/private_file.h"
 
 namespace prov::app {
 
@@ -39,22 +38,6 @@ std::string jsonPair(const char* key, const T& value) {
 void writeOut(const std::string& bytes) {
     std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     std::cout.flush();
-}
-
-// Written beside the target and renamed: a reader never sees half a file.
-Status writeWhole(const std::string& name, const std::string& bytes) {
-    const std::string temp = name + ".partial";
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        if (!out) {
-            std::remove(temp.c_str());
-            return Error::internal("cannot write " + name);
-        }
-    }
-    if (std::rename(temp.c_str(), name.c_str()) != 0)
-        return Error::internal("cannot write " + name);
-    return okStatus();
 }
 
 }  // namespace
@@ -116,7 +99,8 @@ int runExport(const Invocation& in) {
         writeOut(bytes.value());
         return std::cout ? 0 : 1;
     }
-    if (auto st = writeWhole(name, bytes.value()); !st) return fail(st.error().message);
+    // 0600 whatever the umask: with --secrets it holds every SIP password.
+    if (auto st = writePrivateFile(name, bytes.value()); !st) return fail(st.error().message);
     std::cerr << "exported to " << name << "\n";
     return 0;
 }

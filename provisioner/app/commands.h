@@ -3,7 +3,8 @@
 // The provisioner command line: `provisioner COMMAND [ARGS] [FLAGS] [-c FILE]
 // [-D key=value]...`. The commands, their flags and what each opens are the
 // table in command_table.cpp (`provisioner --help`).
-// Exit codes: 0 done, 2 usage, 65 a refused input file, 78 configuration, 1 anything else.
+// Exit codes: 0 done, 2 usage, 65 a refused input file, 75 (serve) another
+// server holds the store or a port, 78 configuration, 1 anything else.
 
 #include <map>
 #include <string>
@@ -17,6 +18,7 @@ struct Invocation;
 
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitData = 65;  // EX_DATAERR: the input file is refused
+inline constexpr int kExitInUse = 75;  // EX_TEMPFAIL: another server holds the store or a port
 inline constexpr int kExitConfig = 78;
 
 struct CommandLine {

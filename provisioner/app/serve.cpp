@@ -1,5 +1,5 @@
-// provisioner serve: the process around the Server (server.h): signals,
-// logging and the descriptor limit, then start, wait, stop.
+// provisioner serve: the process around the Server (server.h): umask,
+// signals, logging and the descriptor limit, then start, wait, stop.
 
 #include <Poco/AutoPtr.h>
 #include <Poco/ConsoleChannel.h>
@@ -8,6 +8,7 @@
 #include <Poco/PatternFormatter.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <iostream>
 
@@ -53,13 +54,19 @@ void raiseDescriptorLimit() {
 }  // namespace
 
 int runServe(const ServerConfig& config) {
+    // Whatever the server writes (store, uploads, keys, the ports file) is
+    // its owner's alone, also where a file is made without an explicit
+    // mode (by SQLite, Poco or a library yet to come).
+    ::umask(077);
     const sigset_t signals = blockSignals();
     setupLogging(config.log_level);
     raiseDescriptorLimit();
     Server server(config);
     if (auto st = server.start(); !st) {
         std::cerr << "provisioner: " << st.error().message << "\n";
-        return 1;
+        // Another server holds the store or a port: told apart from a broken
+        // start, for scripts and for systemd's RestartPreventExitStatus=.
+        return st.error().reason == "in_use" ? kExitInUse : 1;
     }
     server.wait(signals);
     server.stop();

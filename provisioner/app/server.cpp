@@ -6,27 +6,48 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <iostream>
+#include <utility>
 
 #include "provisioner/admin/api_handler.h"
 #include "provisioner/admin/tls_socket.h"
 #include "provisioner/app/first_token.h"
 #include "provisioner/app/folder_signature.h"
+#include "provisioner/core/sockets.h"
 #include "provisioner/core/text.h"
 
 namespace prov::app {
 
 namespace {
 
-// The admin API on Poco's HTTPServer, over TLS when `tls` is set.
+// The admin API's socket, over TLS when `tls` is set. SO_REUSEADDR alone:
+// Poco's bind(address, true) would set SO_REUSEPORT too, and let a second
+// server share the port.
+Result<std::unique_ptr<Poco::Net::ServerSocket>> bindAdmin(const std::string& bind, int port,
+                                                           admin::TlsContextSource tls) {
+    const std::string where = bind + ":" + std::to_string(port);
+    try {
+        auto socket = std::make_unique<Poco::Net::ServerSocket>(
+            tls ? admin::TlsServerSocket(std::move(tls)) : Poco::Net::ServerSocket());
+        socket->bind(Poco::Net::SocketAddress(bind, static_cast<Poco::UInt16>(port)), true, false);
+        socket->listen(256);
+        return socket;
+    } catch (const Poco::Exception& e) {
+        if (e.code() == EADDRINUSE)
+            return Error{Code::kUnavailable, "in_use",
+                         "admin: " + where +
+                             " is in use by another process; one server per port (admin.port)",
+                         {}, {}};
+        return Error::invalid("cannot listen for the admin API on " + where +
+                              " (admin.port): " + e.displayText());
+    }
+}
+
+// The admin API on Poco's HTTPServer, on the socket bindAdmin made.
 std::unique_ptr<Poco::Net::HTTPServer> listenAdmin(Poco::Net::HTTPRequestHandlerFactory* factory,
-                                                   Poco::ThreadPool& pool, const std::string& bind,
-                                                   int port, admin::TlsContextSource tls,
-                                                   int& bound_port) {
-    Poco::Net::ServerSocket socket =
-        tls ? admin::TlsServerSocket(std::move(tls)) : Poco::Net::ServerSocket();
-    socket.bind(Poco::Net::SocketAddress(bind, static_cast<Poco::UInt16>(port)), true);
-    socket.listen(256);
+                                                   Poco::ThreadPool& pool,
+                                                   const Poco::Net::ServerSocket& socket) {
     Poco::AutoPtr<Poco::Net::HTTPServerParams> params = new Poco::Net::HTTPServerParams();
     params->setMaxThreads(pool.capacity());
     params->setMaxQueued(64);
@@ -35,7 +56,6 @@ std::unique_ptr<Poco::Net::HTTPServer> listenAdmin(Poco::Net::HTTPRequestHandler
     params->setTimeout(Poco::Timespan(10, 0));
     auto server = std::make_unique<Poco::Net::HTTPServer>(factory, pool, socket, params);
     server->start();
-    bound_port = socket.address().port();
     return server;
 }
 
@@ -50,9 +70,20 @@ Error naming(Error e, const std::string& key) {
 Server::Server(const ServerConfig& config)
     : config_(config), log_(Poco::Logger::get("provisioner")) {}
 
+Server::BoundSockets::~BoundSockets() {
+    for (int fd : {http, https, tftp}) {
+        if (fd >= 0) ::close(fd);
+    }
+}
+
 Server::~Server() { stop(); }
 
 Status Server::start() {
+    // One server per store, then one per port set, both before anything is
+    // written: a second `serve` started by mistake fails with one line and
+    // leaves the first one's phones, store and ports alone.
+    store_lock_ = TRY(lockStore(config_));
+    TRY(bindPorts());
     TRY(openServices());
     auto context = loadTls(config_, log_);
     if (!context) return naming(context.error(), "certs.dir");
@@ -63,6 +94,22 @@ Status Server::start() {
     template_signature_ = folderSignature(config_.templates_dir);
     prune_pending_ = config_.events_keep_days > 0;
     log_.notice("provisioner ready (store %s)", config_.store_path);
+    return okStatus();
+}
+
+Status Server::bindPorts() {
+    auto bind = [](const std::string& name, const std::string& address, int port,
+                   int type) -> Result<int> {
+        auto fd = net::bindSocket(name, address, port, type, false);
+        if (!fd) return naming(fd.error(), name + ".port");
+        return fd;
+    };
+    sockets_.http = TRY(bind("http", config_.http_bind, config_.http_port, SOCK_STREAM));
+    sockets_.https = TRY(bind("https", config_.https_bind, config_.https_port, SOCK_STREAM));
+    sockets_.tftp = TRY(bind("tftp", config_.tftp_bind, config_.tftp_port, SOCK_DGRAM));
+    admin::TlsContextSource tls;
+    if (config_.admin_tls) tls = [this] { return tls_contexts_.current(); };
+    admin_socket_ = TRY(bindAdmin(config_.admin_bind, config_.admin_port, std::move(tls)));
     return okStatus();
 }
 
@@ -99,11 +146,11 @@ Status Server::firstToken() {
 }
 
 Result<std::unique_ptr<http::LoopServer>> Server::startLoops(
-    const std::string& name, const std::string& bind, int port,
+    const std::string& name, const std::string& bind, int& listen_fd,
     std::function<std::shared_ptr<tls::TlsServerContext>()> tls) {
     http::LoopOptions o;
     o.bind = bind;
-    o.port = port;
+    o.listen_fd = std::exchange(listen_fd, -1);
     o.loops = static_cast<int>(config_.http_loops);
     o.max_connections = static_cast<int>(config_.http_max_connections);
     o.max_upload_bytes = static_cast<size_t>(config_.uploads_max_bytes);
@@ -117,12 +164,12 @@ Result<std::unique_ptr<http::LoopServer>> Server::startLoops(
 }
 
 Status Server::startPhones() {
-    http_ = TRY(startLoops("http", config_.http_bind, config_.http_port, nullptr));
-    https_ = TRY(startLoops("https", config_.https_bind, config_.https_port,
+    http_ = TRY(startLoops("http", config_.http_bind, sockets_.http, nullptr));
+    https_ = TRY(startLoops("https", config_.https_bind, sockets_.https,
                             [this] { return tls_contexts_.current(); }));
     tftp::ServerOptions o;
     o.bind = config_.tftp_bind;
-    o.port = config_.tftp_port;
+    o.listen_fd = std::exchange(sockets_.tftp, -1);
     o.loops = static_cast<int>(config_.tftp_loops);
     o.slots.max_total = static_cast<int>(config_.tftp_max_transfers);
     o.slots.max_verified_per_source = static_cast<int>(config_.tftp_max_per_source);
@@ -143,19 +190,17 @@ Status Server::startAdmin() {
     };
     admin::ApiContext context{*s.inventory, std::move(preview), s.clock};
     const admin::ApiGuards guards{*s.security_log, *s.auth_guard};
-    admin::TlsContextSource tls;
-    if (config_.admin_tls) tls = [this] { return tls_contexts_.current(); };
     const admin::ApiLimits limits{1 << 20, static_cast<size_t>(config_.admin_max_import_bytes)};
-    int port = 0;
     try {
         admin_ = listenAdmin(
             new admin::ApiHandlerFactory(std::move(context), limits, guards, Poco::Logger::get("admin")),
-            admin_pool_, config_.admin_bind, config_.admin_port, std::move(tls), port);
+            admin_pool_, *admin_socket_);
     } catch (const Poco::Exception& e) {
-        return Error::invalid("cannot listen for the admin API on " + config_.admin_bind + ":" +
+        return Error::invalid("cannot serve the admin API on " + config_.admin_bind + ":" +
                               std::to_string(config_.admin_port) +
                               " (admin.port): " + e.displayText());
     }
+    const int port = admin_socket_->address().port();
     ports_.emplace_back("admin", port);
     log_.information("admin API on %s:%d%s", config_.admin_bind, port,
                      std::string(config_.admin_tls ? " (HTTPS)" : ""));

@@ -10,6 +10,7 @@
 
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
 #include <signal.h>
 
@@ -33,11 +34,14 @@ class Server {
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
-    // Opens the services (migrating the store), makes the first admin token
-    // on a store's first start (printed on a terminal, else written to
-    // first_token.h's file), loads the TLS certificate, starts the phones'
-    // HTTP, HTTPS and TFTP and the admin API, and writes the ports file. An
-    // error is the one line to print, naming the key at fault.
+    // Takes the store's server lock and binds every port (one server per
+    // store and per port: a second `serve` fails here, before it writes
+    // anything, with reason "in_use"), opens the services (migrating the
+    // store), makes the first admin token on a store's first start (printed
+    // on a terminal, else written to first_token.h's file), loads the TLS
+    // certificate, starts the phones' HTTP, HTTPS and TFTP and the admin API,
+    // and writes the ports file. An error is the one line to print, naming
+    // the key at fault.
     Status start();
 
     // Until SIGINT or SIGTERM (blocked in every thread by the caller): once a
@@ -50,12 +54,25 @@ class Server {
     void stop();
 
   private:
+    // The phones' listening sockets from bindPorts() until their servers
+    // take them over; closed if they never do.
+    struct BoundSockets {
+        int http = -1;
+        int https = -1;
+        int tftp = -1;
+        BoundSockets() = default;
+        BoundSockets(const BoundSockets&) = delete;
+        BoundSockets& operator=(const BoundSockets&) = delete;
+        ~BoundSockets();
+    };
+
+    Status bindPorts();
     Status openServices();
     Status firstToken();
     Status startPhones();
     Status startAdmin();
     Result<std::unique_ptr<http::LoopServer>> startLoops(
-        const std::string& name, const std::string& bind, int port,
+        const std::string& name, const std::string& bind, int& listen_fd,
         std::function<std::shared_ptr<tls::TlsServerContext>()> tls);
 
     // The chores of wait().
@@ -67,6 +84,11 @@ class Server {
 
     const ServerConfig config_;
     Poco::Logger& log_;
+    // Held from start() until the Server is destroyed, after everything
+    // that uses the store.
+    std::unique_ptr<ServerLock> store_lock_;
+    BoundSockets sockets_;
+    std::unique_ptr<Poco::Net::ServerSocket> admin_socket_;
     std::unique_ptr<Services> services_;
     TlsContexts tls_contexts_;
     // Declared before the front ends so that the admin API's threads outlive it.

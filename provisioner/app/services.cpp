@@ -1,11 +1,11 @@
 #include "provisioner/app/services.h"
 
-#include <Poco/Exception.h>
-#include <Poco/File.h>
 #include <Poco/Logger.h>
 #include <Poco/Path.h>
 
 #include <algorithm>
+
+#include "provisioner/core/private_file.h"
 
 namespace prov::app {
 
@@ -35,14 +35,13 @@ class PocoSecuritySink final : public SecurityLog::Sink {
     Poco::Logger& logger_;
 };
 
+// The folders made for the store are 0700: the store's -wal, -shm and
+// lock files are made beside it.
 Status createStoreFolder(const std::string& store_path) {
     if (store_path == ":memory:") return okStatus();
-    const Poco::Path parent = Poco::Path(store_path).parent();
-    try {
-        if (!parent.toString().empty()) Poco::File(parent).createDirectories();
-    } catch (const Poco::Exception& e) {
-        return Error::invalid("store: cannot create " + parent.toString() + ": " + e.displayText());
-    }
+    const std::string parent = Poco::Path(store_path).parent().toString();
+    if (auto st = makePrivateDirectories(parent); !st)
+        return Error::invalid("store: " + st.error().message);
     return okStatus();
 }
 
@@ -131,6 +130,12 @@ Status openProvisioning(Services& s) {
 }
 
 }  // namespace
+
+Result<std::unique_ptr<ServerLock>> lockStore(const ServerConfig& config) {
+    if (config.store_path == ":memory:") return std::unique_ptr<ServerLock>();
+    TRY(createStoreFolder(config.store_path));
+    return ServerLock::take(config.store_path);
+}
 
 Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Needs needs,
                                                Migrate migrate, MigrationReport* report) {

@@ -14,6 +14,7 @@
 #include "provisioner/render/bundle.h"
 #include "provisioner/service/event_recorder.h"
 #include "provisioner/service/provisioning_service.h"
+#include "provisioner/store/server_lock.h"
 #include "provisioner/store/sqlite_store.h"
 #include "provisioner/tls/crypto.h"
 
@@ -62,6 +63,13 @@ enum class Migrate { kYes, kNo };
 // rest. A failure is one line to print.
 Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Needs needs,
                                                Migrate migrate, MigrationReport* report = nullptr);
+// For `serve`, before anything else: creates the store's folder and takes
+// the store's server lock (store/server_lock.h: one server per SQLite store),
+// held until the result is destroyed; null for ":memory:". The lock is the
+// SQLite back end's: a PostgreSQL one (design.md) would take none, its nodes
+// share it on purpose.
+Result<std::unique_ptr<ServerLock>> lockStore(const ServerConfig& config);
+
 // Everything (serve).
 inline Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Migrate migrate,
                                                       MigrationReport* report = nullptr) {

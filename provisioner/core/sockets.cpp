@@ -1,6 +1,7 @@
 #include "provisioner/core/sockets.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -44,29 +45,44 @@ Result<int> bindSocket(const std::string& what, const std::string& bind, int por
     const int fd = ::socket(a.sa.sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return Error::internal(what + ": socket: " + std::strerror(errno));
     const int one = 1;
+    // SO_REUSEADDR lets a restarted server bind while its old connections
+    // sit in TIME_WAIT; it never lets two listeners share a TCP port.
     if (type == SOCK_STREAM) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (reuseport) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     if (::bind(fd, &a.sa, addrLen(a)) != 0 || (type == SOCK_STREAM && ::listen(fd, 1024) != 0)) {
-        const std::string why = std::strerror(errno);
+        const int why = errno;
         ::close(fd);
-        return Error{Code::kUnavailable, "bind", what + ": cannot bind " + bind + ":" + std::to_string(port) + ": " + why,
-                     {}, {}};
+        const std::string where = bind + ":" + std::to_string(port);
+        if (why == EADDRINUSE)
+            return Error{Code::kUnavailable, "in_use",
+                         what + ": " + where + " is in use by another process; one server per port", {}, {}};
+        return Error{Code::kUnavailable, "bind",
+                     what + ": cannot bind " + where + ": " + std::strerror(why), {}, {}};
     }
     return fd;
 }
 
-Result<std::vector<int>> bindShared(const std::string& what, const std::string& bind, int port, int type, int count) {
-    std::vector<int> fds;
-    for (int i = 0; i < std::max(1, count); ++i) {
-        auto fd = bindSocket(what, bind, port, type, true);
-        if (!fd) {
+Result<std::vector<int>> shareSocket(const std::string& what, int fd, int count) {
+    // One socket, not one per loop with SO_REUSEPORT: a reuseport group
+    // takes in any socket of the same user bound to the port, so a second
+    // server started by mistake would silently get a share of the phones.
+    std::vector<int> fds{fd};
+    for (int i = 1; i < std::max(1, count); ++i) {
+        const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (copy < 0) {
+            const std::string why = std::strerror(errno);
             for (int f : fds) ::close(f);
-            return fd.error();
+            return Error::internal(what + ": dup: " + why);
         }
-        fds.push_back(fd.value());
-        port = boundPort(fd.value());  // the others share the first one's port
+        fds.push_back(copy);
     }
     return fds;
+}
+
+Result<std::vector<int>> bindShared(const std::string& what, const std::string& bind, int port,
+                                    int type, int count) {
+    const int fd = TRY(bindSocket(what, bind, port, type, false));
+    return shareSocket(what, fd, count);
 }
 
 }  // namespace prov::net

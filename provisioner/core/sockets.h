@@ -1,7 +1,8 @@
 #pragma once
 
 // The few POSIX socket helpers the event-loop front ends (tftp/, http/) share:
-// an address of either family, its text, and sockets bound to a shared port.
+// an address of either family, its text, and a port's one socket shared by
+// the event loops that serve it.
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -26,12 +27,24 @@ socklen_t addrLen(const SockAddr& a);
 int boundPort(int fd);
 
 // A non-blocking socket of `type` (SOCK_DGRAM or SOCK_STREAM) bound to
-// bind:port (0: any free port); with `reuseport` several may share the port.
-// Streams listen. Errors name `what` ("tftp", "http") and the address.
+// bind:port (0: any free port). Streams listen. Errors name `what` ("tftp",
+// "http") and the address; a port another socket holds is reason "in_use".
+// With `reuseport` other sockets may share the port, and so may another
+// process of the same user: the phones' ports never ask for it (bindShared).
+// FIXME(#12): drop `reuseport` once tftp/server.cpp's transfer sockets (the
+// last caller, always false) are reworked.
 Result<int> bindSocket(const std::string& what, const std::string& bind, int port, int type, bool reuseport);
 
-// `count` sockets sharing one port, the first one's when `port` is 0, for as
-// many event loops. All or none: on an error none is left open.
-Result<std::vector<int>> bindShared(const std::string& what, const std::string& bind, int port, int type, int count);
+// `count` descriptors of the one socket `fd`, for as many event loops: `fd`
+// itself and count - 1 dup()s, each the loop's to close. All or none: on an
+// error none is left open, `fd` included.
+Result<std::vector<int>> shareSocket(const std::string& what, int fd, int count);
+
+// A port's one socket (bindSocket, no SO_REUSEPORT: another process binding
+// the port gets EADDRINUSE instead of a share of its phones) for `count`
+// event loops (shareSocket). Each loop polls it with EPOLLEXCLUSIVE and
+// takes what it can without blocking; an EAGAIN means another loop was first.
+Result<std::vector<int>> bindShared(const std::string& what, const std::string& bind, int port,
+                                    int type, int count);
 
 }  // namespace prov::net

@@ -7,12 +7,21 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 #include <unordered_map>
 
 #include "provisioner/core/event_loop.h"
 #include "provisioner/core/sockets.h"
 
 namespace prov::http {
+
+namespace {
+
+// Every loop polls the port's one listening socket (net::bindShared);
+// EPOLLEXCLUSIVE wakes one idle loop per new connection, not all of them.
+constexpr uint32_t kListenEvents = EPOLLIN | EPOLLEXCLUSIVE;
+
+}  // namespace
 
 class LoopServer::Loop final : public net::LoopHandler {
 public:
@@ -28,7 +37,7 @@ public:
 
     Status start() {
         TRY(loop_.open());
-        loop_.add(listen_fd_, EPOLLIN);
+        loop_.add(listen_fd_, kListenEvents);
         return loop_.start(*this);
     }
     void stop() { loop_.stop(); }
@@ -49,7 +58,7 @@ public:
 
     void onTimer(int fd) override {
         if (fd == listen_fd_) {
-            loop_.add(listen_fd_, EPOLLIN);  // out of descriptors a moment ago: try again
+            loop_.add(listen_fd_, kListenEvents);  // out of descriptors a moment ago: try again
             return;
         }
         closeConn(fd);  // its deadline passed
@@ -78,7 +87,9 @@ private:
                     loop_.forget(listen_fd_);
                     loop_.arm(listen_fd_, loop_.now() + 250'000);
                 }
-                return;  // EAGAIN, or a connection that went away
+                // EAGAIN (drained, or another loop took it), or a
+                // connection that went away.
+                return;
             }
             const int one = 1;
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -174,15 +185,23 @@ void LoopServer::setLimits() {
     }
 }
 
-LoopServer::~LoopServer() { stop(); }
+LoopServer::~LoopServer() {
+    stop();
+    if (options_.listen_fd >= 0) ::close(options_.listen_fd);  // given, never started
+}
 
 Status LoopServer::start() {
-    auto fds = TRY(net::bindShared("http", options_.bind, options_.port, SOCK_STREAM, options_.loops));
-    port_ = net::boundPort(fds.front());
-    for (int fd : fds) {
-        loops_.push_back(std::make_unique<Loop>(*this, fd));
-        TRY(loops_.back()->start());
+    std::vector<int> fds;
+    if (options_.listen_fd >= 0) {
+        fds = TRY(net::shareSocket("http", std::exchange(options_.listen_fd, -1), options_.loops));
+    } else {
+        fds = TRY(net::bindShared("http", options_.bind, options_.port, SOCK_STREAM, options_.loops));
     }
+    port_ = net::boundPort(fds.front());
+    // Every descriptor owned by its loop before any loop starts: none left
+    // open when a start fails.
+    for (int fd : fds) loops_.push_back(std::make_unique<Loop>(*this, fd));
+    for (auto& loop : loops_) TRY(loop->start());
     return okStatus();
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 
-// The phones' HTTP and HTTPS ports: a few event loops (core/event_loop.h),
-// each with its own listening socket on the shared port (SO_REUSEPORT
-// spreads new connections over them), no thread per connection. A boot
+// The phones' HTTP and HTTPS ports: a few event loops (core/event_loop.h)
+// polling the port's one listening socket (each accepts what it can; no
+// SO_REUSEPORT, so no other process can join the port), no thread per
+// connection. A boot
 // storm of idle keep-alive connections costs memory, not threads, and a
 // fetch costs one read and one write. This file accepts and hands sockets
 // to their Connection (connection.h), which speaks HTTP/1.1 over the
@@ -42,6 +43,11 @@ struct LoopOptions {
     std::function<std::shared_ptr<tls::TlsServerContext>()> tls;
     // Where failed handshakes are logged; unset: the service's, else nowhere.
     SecurityLog* security_log = nullptr;
+    // A listening socket bound already (net::bindSocket), which start()
+    // takes over instead of binding bind:port; -1: start() binds. Lets
+    // `serve` bind every port before it opens the store, so a taken port
+    // fails first and alone.
+    int listen_fd = -1;
 };
 
 // The provisioning pipeline as the phones' HTTP(S) connections use it: the
@@ -70,7 +76,9 @@ public:
     LoopServer(const LoopServer&) = delete;
     LoopServer& operator=(const LoopServer&) = delete;
 
-    // Binds every loop's socket and starts the threads; port() is then bound.
+    // Binds the port's socket (or takes options.listen_fd), shares it among
+    // the loops and starts their threads; port() is then bound. A port
+    // another process holds is an error with reason "in_use".
     Status start();
     void stop();
     int port() const { return port_; }

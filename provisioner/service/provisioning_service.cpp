@@ -2,6 +2,7 @@
 
 #include <Poco/Exception.h>
 #include <Poco/File.h>
+#include <Poco/Logger.h>
 #include <Poco/Path.h>
 
 #include <sys/stat.h>
@@ -10,8 +11,8 @@
 #include <climits>
 #include <exception>
 #include <cstdlib>
-#include <fstream>
 
+#include "provisioner/core/private_file.h"
 #include "provisioner/core/text.h"
 
 namespace prov {
@@ -460,20 +461,11 @@ Result<FetchResponse> ProvisioningService::upload(const DeviceIdentity& id, cons
     if (!known) return notFound("uploads are kept only for known devices");
     if (request.body.size() > options_.max_upload_bytes)
         return answer(Outcome::kTooLarge, "upload over " + std::to_string(options_.max_upload_bytes) + " bytes");
+    // A phone's uploads (call logs, contacts) are its user's: 0700 folders
+    // and 0600 files, whatever the umask.
     const Poco::Path dir = Poco::Path(options_.uploads_dir).append(id.mac);
-    try {
-        Poco::File(dir).createDirectories();
-    } catch (const Poco::Exception& e) {
-        return Error::internal("cannot create " + dir.toString() + ": " + e.displayText());
-    }
-    const std::string target = Poco::Path(dir).append(id.file).toString();
-    const std::string temp = target + ".partial";
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        out.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
-        if (!out) return Error::internal("cannot write " + temp);
-    }
-    if (std::rename(temp.c_str(), target.c_str()) != 0) return Error::internal("cannot store " + target);
+    TRY(makePrivateDirectories(dir.toString()));
+    TRY(writePrivateFile(Poco::Path(dir).append(id.file).toString(), request.body));
     return answer(Outcome::kStored, "");
 }
 

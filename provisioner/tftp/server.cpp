@@ -8,6 +8,7 @@
 #include <optional>
 #include <unordered_map>
 #include <variant>
+#include <utility>
 
 #include "provisioner/core/event_loop.h"
 #include "provisioner/core/sockets.h"
@@ -72,7 +73,10 @@ public:
 
     Status start() {
         TRY(loop_.open());
-        loop_.add(listen_fd_, EPOLLIN);
+        // The port's one socket, polled by every loop (net::bindShared):
+        // EPOLLEXCLUSIVE wakes one idle loop per datagram, and a loop woken
+        // for a datagram another took reads EAGAIN.
+        loop_.add(listen_fd_, EPOLLIN | EPOLLEXCLUSIVE);
         return loop_.start(*this);
     }
     void stop() { loop_.stop(); }
@@ -316,16 +320,22 @@ Server::Server(ProvisioningService& service, const Clock& clock, ServerOptions o
     : service_(service), clock_(clock), options_(std::move(options)),
       slots_(options_.slots), memory_(options_.max_memory_bytes) {}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+    stop();
+    if (options_.listen_fd >= 0) ::close(options_.listen_fd);  // given, never started
+}
 
 Status Server::start() {
-    auto fds = TRY(net::bindShared("tftp", options_.bind, options_.port, SOCK_DGRAM, options_.loops));
-    port_ = net::boundPort(fds.front());
-    for (int fd : fds) {
-        widenSendBuffer(fd);
-        loops_.push_back(std::make_unique<Loop>(*this, fd));
-        TRY(loops_.back()->start());
+    std::vector<int> fds;
+    if (options_.listen_fd >= 0) {
+        fds = TRY(net::shareSocket("tftp", std::exchange(options_.listen_fd, -1), options_.loops));
+    } else {
+        fds = TRY(net::bindShared("tftp", options_.bind, options_.port, SOCK_DGRAM, options_.loops));
     }
+    port_ = net::boundPort(fds.front());
+    widenSendBuffer(fds.front());  // one socket: its descriptors share the buffer
+    for (int fd : fds) loops_.push_back(std::make_unique<Loop>(*this, fd));
+    for (auto& loop : loops_) TRY(loop->start());
     return okStatus();
 }
 

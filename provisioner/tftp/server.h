@@ -1,9 +1,9 @@
 #pragma once
 
 // The TFTP front end: a few event loops (core/event_loop.h, the same loop
-// and timers as the HTTP port; no thread per transfer), each with the
-// listening socket (SO_REUSEPORT spreads requests over them) and one UDP
-// socket per transfer, as RFC 1350's TIDs ask. Every
+// and timers as the HTTP port; no thread per transfer), all polling the
+// port's one listening socket (no SO_REUSEPORT: no other process can join
+// the port), each with one UDP socket per transfer, as RFC 1350's TIDs ask. Every
 // RRQ goes through the same provisioning pipeline as HTTP; static files are
 // read from firmware.dir a block at a time, netascii is converted block by
 // block, and nothing on a loop waits on more than one block of a file.
@@ -35,6 +35,9 @@ struct ServerOptions {
     SlotCaps slots;                         // transfers in flight: see source_slots.h
     uint64_t max_memory_bytes = 64 << 20;   // see memory_budget.h
     Limits limits;
+    // A socket bound already (net::bindSocket), taken over by start()
+    // instead of binding bind:port; -1: start() binds.
+    int listen_fd = -1;
 };
 
 class Server {

@@ -15,7 +15,8 @@
 
 #include <cstdio>
 #include <ctime>
-#include <fstream>
+
+#include "provisioner/core/private_file.h"
 
 namespace prov::tls {
 
@@ -141,20 +142,12 @@ Status generateSelfSigned(const std::vector<std::string>& names, int days, const
     const std::string key_pem(reinterpret_cast<char*>(pem));
     cleanup();
 
-    // The key is written readable by its owner only.
-    const mode_t old = umask(077);
-    {
-        std::ofstream k(key_path, std::ios::trunc);
-        k << key_pem;
-        if (!k) {
-            umask(old);
-            return Error::invalid("tls: cannot write " + key_path);
-        }
-    }
-    umask(old);
-    std::ofstream c(cert_path, std::ios::trunc);
-    c << cert_pem;
-    if (!c) return Error::invalid("tls: cannot write " + cert_path);
+    // Both readable by the owner alone (the certificate too: it is public,
+    // but nothing else needs to read it, and one rule for every file the
+    // server writes is easier to check). Not through umask(), which is the
+    // whole process's.
+    if (auto st = writePrivateFile(key_path, key_pem); !st) return Error::invalid("tls: " + st.error().message);
+    if (auto st = writePrivateFile(cert_path, cert_pem); !st) return Error::invalid("tls: " + st.error().message);
     return okStatus();
 }
 
@@ -167,7 +160,7 @@ Result<CertificateFiles> ensureServerCertificate(const std::string& certs_dir, c
                               (have_cert ? f.cert_path : f.key_path) + "; provide both or neither");
     }
     if (!have_cert) {
-        mkdir(certs_dir.c_str(), 0755);
+        if (auto st = makePrivateDirectories(certs_dir); !st) return Error::invalid("tls: " + st.error().message);
         if (auto st = generateSelfSigned(names, 825, f.cert_path, f.key_path); !st) return st.error();
         f.generated = true;
     }

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "provisioner/core/sockets.h"
 #include "provisioner/http/loop_server.h"
 #include "provisioner/tls/certificate.h"
 #include "temp_dir.h"
@@ -244,4 +245,65 @@ TEST_CASE("loop server: deadlines come from its clock") {
     clock.advance(3);
     CHECK(closedByServer(fd));  // within the loop's next wake-up (at most a second)
     ::close(fd);
+}
+
+TEST_CASE("loop server: its loops share one socket, and a second server on the port is refused in_use") {
+    SystemClock clock;
+    EchoFetcher fetcher;
+    LoopServer server(fetcher, clock, local(3));
+    REQUIRE(server.start());
+    LoopOptions same = local(2);
+    same.port = server.port();
+    LoopServer second(fetcher, clock, same);
+    auto st = second.start();
+    REQUIRE_FALSE(st);
+    CHECK(st.error().reason == "in_use");
+    // Thirty connections open at once, each answered, whichever loop took it.
+    std::vector<int> fds;
+    for (int i = 0; i < 30; ++i) fds.push_back(connectTo(server.port()));
+    const std::string get = "GET /x.cfg HTTP/1.1\r\n\r\n";
+    for (int fd : fds) REQUIRE(::send(fd, get.data(), get.size(), 0) > 0);
+    for (int fd : fds) {
+        auto answers = readAnswers([&](char* b, int n) { return static_cast<int>(::recv(fd, b, static_cast<size_t>(n), 0)); }, 1);
+        REQUIRE(answers.size() == 1);
+        CHECK(answers[0].rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+        ::close(fd);
+    }
+}
+
+TEST_CASE("loop server: a socket bound beforehand is taken over and closed by the server") {
+    SystemClock clock;
+    EchoFetcher fetcher;
+    auto fd = net::bindSocket("http", "127.0.0.1", 0, SOCK_STREAM, false);
+    REQUIRE(fd);
+    const int port = net::boundPort(fd.value());
+    {
+        LoopOptions o = local(2);
+        o.port = 12345;  // ignored: the socket given is the port
+        o.listen_fd = fd.value();
+        LoopServer server(fetcher, clock, o);
+        REQUIRE(server.start());
+        CHECK(server.port() == port);
+        const int c = connectTo(port);
+        const std::string get = "GET /x.cfg HTTP/1.1\r\n\r\n";
+        REQUIRE(::send(c, get.data(), get.size(), 0) > 0);
+        CHECK(readAnswers([&](char* b, int n) { return static_cast<int>(::recv(c, b, static_cast<size_t>(n), 0)); }, 1).size() == 1);
+        ::close(c);
+    }
+    // Every descriptor of it closed: the port can be bound again.
+    auto again = net::bindSocket("http", "127.0.0.1", port, SOCK_STREAM, false);
+    REQUIRE(again);
+    ::close(again.value());
+    // Given but never started: closed all the same.
+    auto unused = net::bindSocket("http", "127.0.0.1", 0, SOCK_STREAM, false);
+    REQUIRE(unused);
+    const int unused_port = net::boundPort(unused.value());
+    {
+        LoopOptions o = local();
+        o.listen_fd = unused.value();
+        LoopServer never(fetcher, clock, o);
+    }
+    auto rebound = net::bindSocket("http", "127.0.0.1", unused_port, SOCK_STREAM, false);
+    REQUIRE(rebound);
+    ::close(rebound.value());
 }

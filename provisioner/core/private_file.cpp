@@ -1,0 +1,67 @@
+#include "provisioner/core/private_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace prov {
+
+namespace {
+
+Error failed(const std::string& what, const std::string& path) {
+    return Error::internal("cannot " + what + " " + path + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+Status makePrivateDirectories(const std::string& path) {
+    if (path.empty()) return okStatus();
+    // Every prefix ending before a '/', then the whole path: mkdir one level
+    // at a time, so each folder made gets 0700 (mkdir -p would give the
+    // parents the umask's mode).
+    for (size_t end = path.find('/', 1);; end = path.find('/', end + 1)) {
+        const std::string prefix = path.substr(0, end);
+        if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) return failed("create", prefix);
+        if (end == std::string::npos) break;
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return failed("create", path);
+    }
+    return okStatus();
+}
+
+Status writePrivateFile(const std::string& path, std::string_view bytes) {
+    const std::string temp = path + ".partial";
+    // O_EXCL after the unlink: the file written is one made here with 0600,
+    // never a leftover (or a link someone placed) with a wider mode.
+    ::unlink(temp.c_str());
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return failed("write", path);
+    size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            const int saved = errno;
+            ::close(fd);
+            ::unlink(temp.c_str());
+            errno = saved;
+            return failed("write", path);
+        }
+        done += static_cast<size_t>(n);
+    }
+    if (::close(fd) != 0 || std::rename(temp.c_str(), path.c_str()) != 0) {
+        const int saved = errno;
+        ::unlink(temp.c_str());
+        errno = saved;
+        return failed("write", path);
+    }
+    return okStatus();
+}
+
+}  // namespace prov

@@ -1,0 +1,25 @@
+#pragma once
+
+// Files and folders readable by their owner alone, whatever the umask: the
+// store's neighbours, exports with SIP passwords, keys, phones' uploads.
+//
+//   TRY(makePrivateDirectories("var/uploads/0015654aa937"));   // missing ones 0700
+//   TRY(writePrivateFile("export.csv", bytes));                // 0600, whole or not at all
+
+#include <string>
+#include <string_view>
+
+#include "provisioner/core/result.h"
+
+namespace prov {
+
+// Creates `path` and its missing parents, each 0700; folders that exist
+// are left as they are (their modes are the operator's).
+Status makePrivateDirectories(const std::string& path);
+
+// Writes `bytes` to `path`, 0600, through "<path>.partial" renamed into
+// place: a reader never sees half a file, and a file that was there (of any
+// mode) is replaced by the new one. An error names `path`.
+Status writePrivateFile(const std::string& path, std::string_view bytes);
+
+}  // namespace prov
