@@ -33,6 +33,9 @@ UA_POLYCOM="FileTransport PolycomVVX-VVX_400-UA/4.1.4.7430 Type/Application"
 
 test_serve() {
     start_server -D store.path="$STATE/store.db" -D certs.dir="$STATE/certs" -D uploads.dir="$STATE/uploads"
+    # The first admin token is written beside this store (not a terminal).
+    expect_mode 600 "$STATE/admin-token"
+    TOKEN=$(head -1 "$STATE/admin-token" 2>/dev/null)
     add_phone polycom 00:04:f2:aa:bb:01 Polycom VVX_400 20
     STATUS=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -A "$UA_POLYCOM" -X PUT --data-binary 'log line' \
         "http://127.0.0.1:$HTTP_PORT/0004f2aabb01-app.log")
