@@ -31,8 +31,8 @@ int boundPort(int fd);
 // "http") and the address; a port another socket holds is reason "in_use".
 // With `reuseport` other sockets may share the port, and so may another
 // process of the same user: the phones' ports never ask for it (bindShared).
-// FIXME(#12): drop `reuseport` once tftp/server.cpp's transfer sockets (the
-// last caller, always false) are reworked.
+// FIXME(#12): no caller passes true; drop `reuseport` once the rework of
+// tftp/server.cpp's transfer sockets (which pass false) has landed.
 Result<int> bindSocket(const std::string& what, const std::string& bind, int port, int type, bool reuseport);
 
 // `count` descriptors of the one socket `fd`, for as many event loops: `fd`
