@@ -13,7 +13,7 @@ run_suite() {
     # configures build/ without tests); ctest fails when it finds none.
     cmake -S . -B "$dir" -DPROVISIONER_WERROR=ON -DBUILD_TESTING=ON "$@" >/dev/null
     cmake --build "$dir" -j2
-    (cd "$dir" && ctest --output-on-failure --no-tests=error -j2 --timeout 900)
+    (cd "$dir" && ctest --output-on-failure --no-tests=error -j2 --timeout 1200)
 }
 
 echo "== build and test (warnings are errors)"
