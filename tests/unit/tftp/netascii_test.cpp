@@ -166,7 +166,7 @@ TEST_CASE("netascii block by block equals the whole conversion, at every block s
     }
 }
 
-TEST_CASE("a window of netascii blocks reads the same again; acknowledged blocks are gone") {
+TEST_CASE("a window of netascii blocks reads the same again, and acknowledged blocks are gone") {
     const std::string octets = "line 1\nline 2\r\nline 3\rend\n";
     BlockReader reader(std::make_unique<MemorySource>(octets), Mode::kNetascii, 5);
     std::vector<std::string> first(5);

@@ -25,7 +25,7 @@ TEST_CASE("a source gets few unverified slots and more verified ones") {
     CHECK_FALSE(slots.verify("10.0.0.1"));  // ...not two
 }
 
-TEST_CASE("the total caps all sources; released slots are reused") {
+TEST_CASE("the total caps all sources, and released slots are reused") {
     SourceSlots slots(SlotCaps{.max_total = 3, .max_unverified_per_source = 8, .max_verified_per_source = 8});
     CHECK(slots.claim("a"));
     CHECK(slots.claim("b"));
