@@ -31,7 +31,30 @@ public:
     // Blocks before `block` will not be read again (they were acknowledged).
     void forgetBefore(uint64_t block);
 
+    // While it lives, reads of blocks `first` to `first + count - 1` come
+    // from one read of the source (at most 256 KiB), into a buffer of the
+    // thread's (an event loop's) that no transfer keeps: a verified peer's
+    // window goes out at once. Nothing is read ahead for one block (a peer
+    // that has not ACKed gets one).
+    class Ahead {
+    public:
+        explicit Ahead(const BlockReader* reader) : reader_(reader) {}
+        ~Ahead();
+        Ahead(const Ahead&) = delete;
+        Ahead& operator=(const Ahead&) = delete;
+
+    private:
+        const BlockReader* reader_;
+    };
+    [[nodiscard]] Ahead readAhead(uint64_t first, uint64_t count);
+
 private:
+    // Appends up to `len` octets of the source at `offset`, from what was
+    // read ahead when it holds them.
+    bool readOctets(uint64_t offset, size_t len, std::string& out);
+    // Where block `block` starts in the source, when known.
+    bool octetOffset(uint64_t block, uint64_t& offset) const;
+
     std::unique_ptr<Source> source_;
     Mode mode_;
     uint32_t blksize_;

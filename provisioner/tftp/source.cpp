@@ -28,12 +28,13 @@ Result<std::unique_ptr<FileSource>> FileSource::open(const std::string& path) {
 
 FileSource::~FileSource() { ::close(fd_); }
 
-// One pread of one block (at most 64 KiB, the largest blksize), on the
-// event loop: phones of a site fetch the same few images, which sit in the
-// page cache, so this is a copy, not a wait on the disk. It used to read
-// 256 KiB ahead for each transfer, which a flood of transfers that never
-// get past block 1 turned into memory (300 of them: 75 MiB); and the
-// transfer asks for each block when it sends it, so nothing is kept here.
+// One pread of what is asked (a block, at most 64 KiB, or a window of them,
+// at most 256 KiB: block_reader.h), on the event loop: phones of a site
+// fetch the same few images, which sit in the page cache, so this is a
+// copy, not a wait on the disk. Nothing is kept here between calls: this
+// used to keep 256 KiB read ahead for each transfer, which a flood of
+// transfers that never get past block 1 turned into memory (300 of them:
+// 75 MiB), and zero-filled that much for every 4 KiB config.
 bool FileSource::read(uint64_t offset, size_t len, std::string& out) {
     const size_t start = out.size();
     out.resize(start + len);

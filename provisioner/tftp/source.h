@@ -31,7 +31,8 @@ private:
 };
 
 // A file on disk, read with one pread per call: nothing is read whole, and
-// nothing is kept between calls.
+// nothing is kept between calls (BlockReader reads a window ahead, in a
+// buffer per loop).
 class FileSource final : public Source {
 public:
     static Result<std::unique_ptr<FileSource>> open(const std::string& path);

@@ -94,6 +94,8 @@ void Transfer::sendWindow(int64_t now_us, std::vector<std::string>& out) {
     // An unverified peer gets one packet; a verified one a window. The last
     // block is known once read, so the loop stops at it.
     const uint64_t window = verified_ ? neg_.windowsize : 1;
+    const uint64_t count = last_block_ == UINT64_MAX ? window : std::min(window, last_block_ - base_ + 1);
+    const BlockReader::Ahead ahead = blocks_.readAhead(base_, count);
     uint64_t b = base_;
     for (; b < base_ + window && b <= last_block_; ++b) {
         if (!sendBlock(b, out)) return;

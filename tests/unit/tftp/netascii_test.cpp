@@ -51,7 +51,74 @@ std::string netasciiBlocks(const std::string& octets, uint32_t blksize) {
     return joined(allBlocks(reader, blksize));
 }
 
+// A source that counts its reads.
+class CountingSource final : public Source {
+public:
+    explicit CountingSource(std::string data) : data_(std::move(data)) {}
+    uint64_t size() const override { return data_.size(); }
+    bool read(uint64_t offset, size_t len, std::string& out) override {
+        ++reads;
+        if (offset < data_.size()) out.append(data_, offset, std::min<uint64_t>(len, data_.size() - offset));
+        return true;
+    }
+    int reads = 0;
+
+private:
+    std::string data_;
+};
+
 }  // namespace
+
+TEST_CASE("a window is read with one read of the source, and reads as block by block") {
+    std::mt19937 rng(7);
+    const char alphabet[] = {'a', '\n', '\r', 'b'};
+    std::string octets(300 * 1024, 'x');  // past the 256 KiB cap at the largest windows
+    for (char& c : octets) c = alphabet[rng() % sizeof alphabet];
+    for (Mode mode : {Mode::kOctet, Mode::kNetascii}) {
+        for (uint32_t blksize : {8u, 512u, 1428u, 65464u}) {
+            for (uint64_t window : {2u, 4u, 16u, 64u}) {
+                INFO("mode " << (mode == Mode::kOctet ? "octet" : "netascii") << " blksize " << blksize << " window "
+                             << window);
+                auto counting = std::make_unique<CountingSource>(octets);
+                CountingSource& source = *counting;
+                BlockReader ahead(std::move(counting), mode, blksize);
+                BlockReader plain(std::make_unique<MemorySource>(octets), mode, blksize);
+                bool ended = false;
+                for (uint64_t first = 1; !ended && first < 100000; first += window) {
+                    const int before = source.reads;
+                    {
+                        const BlockReader::Ahead run = ahead.readAhead(first, window);
+                        for (uint64_t b = first; b < first + window && !ended; ++b) {
+                            std::string got, want;
+                            REQUIRE(ahead.read(b, got));
+                            REQUIRE(plain.read(b, want));
+                            REQUIRE(got == want);
+                            ended = want.size() < blksize;
+                        }
+                    }
+                    // One read for the window, and one for each block past the cap.
+                    const uint64_t covered = std::max<uint64_t>(1, 256 * 1024 / blksize);
+                    CHECK(source.reads - before <= 1 + static_cast<int>(window > covered ? window - covered : 0));
+                    ahead.forgetBefore(first + window);
+                    plain.forgetBefore(first + window);
+                }
+                CHECK(ended);
+            }
+        }
+    }
+}
+
+TEST_CASE("what was read ahead is not used once the window is sent") {
+    auto counting = std::make_unique<CountingSource>(std::string(4096, 'a'));
+    CountingSource& source = *counting;
+    BlockReader reader(std::move(counting), Mode::kOctet, 512);
+    { const BlockReader::Ahead run = reader.readAhead(1, 4); }
+    std::string block;
+    REQUIRE(reader.read(1, block));
+    CHECK(source.reads == 2);  // read again: the window's buffer is no longer this reader's
+    { const BlockReader::Ahead run = reader.readAhead(1, 1); }
+    CHECK(source.reads == 2);  // nothing read ahead for one block
+}
 
 TEST_CASE("netascii turns LF into CR LF and CR into CR NUL") {
     std::string out;
