@@ -157,11 +157,11 @@ ApiResult registration(Inventory& inv, const ApiRequest& r, const std::string& e
             (key == "status" ? reg.status : key == "ip" ? reg.ip : reg.agent) = value.extract<std::string>();
         } else if (key == "port") {
             if (value.isEmpty()) continue;
-            if (!value.isInteger() || value.isBoolean()) {
-                errors[key] = "must be an integer";
+            std::string problem;
+            if (auto p = json::integerOf(value, problem)) {
+                reg.port = *p < 0 || *p > 65535 ? -1 : static_cast<int>(*p);
             } else {
-                const int64_t p = value.convert<int64_t>();
-                reg.port = p < 0 || p > 65535 ? -1 : static_cast<int>(p);
+                errors[key] = problem;
             }
         } else {
             errors[key] = "is not a known field (status, ip, port, agent)";

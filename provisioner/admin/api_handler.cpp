@@ -1,6 +1,5 @@
 #include "provisioner/admin/api_handler.h"
 
-#include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/StreamCopier.h>
@@ -9,6 +8,7 @@
 #include <chrono>
 #include <sstream>
 
+#include "provisioner/admin/json_decode.h"
 #include "provisioner/admin/status_mapping.h"
 #include "provisioner/core/text.h"
 #include "provisioner/model/json_encode.h"
@@ -69,17 +69,6 @@ void discardBody(std::istream& in, size_t max_bytes, std::chrono::milliseconds b
         }
     } catch (const Poco::Exception&) {
         // The client went away or stalled: nothing left to protect.
-    }
-}
-
-Result<Poco::Dynamic::Var> parseJson(const std::string& body) {
-    if (!text::isValidUtf8(body))
-        return Error{Code::kInvalidArgument, "invalid_json", "the body is not valid UTF-8", {}, {}};
-    try {
-        Poco::JSON::Parser parser;
-        return parser.parse(body);
-    } catch (const Poco::Exception& e) {
-        return Error{Code::kInvalidArgument, "invalid_json", "the body is not valid JSON: " + e.message(), {}, {}};
     }
 }
 
@@ -185,7 +174,8 @@ private:
         if (csv) {
             req.raw_body = std::move(body);
         } else if (!body.empty()) {
-            req.body = TRY(parseJson(body));
+            // A top-level array (PUT .../buttons) is named after the resource in errors.
+            req.body = TRY(json::parseBody(body, req.segments.empty() ? "" : req.segments.back()));
             req.has_body = true;
         }
         try {

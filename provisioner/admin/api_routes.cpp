@@ -24,7 +24,8 @@ Result<Page> readPage(const ApiRequest& request) {
     auto read = [&](const char* key, int64_t min, int64_t max, int64_t& out) {
         auto it = request.query.find(key);
         if (it == request.query.end()) return;
-        if (!text::isDigits(it->second) || it->second.size() > 9 || std::stoll(it->second) < min ||
+        // At most 10 digits: every bound fits, and std::stoll cannot overflow.
+        if (!text::isDigits(it->second) || it->second.size() > 10 || std::stoll(it->second) < min ||
             std::stoll(it->second) > max) {
             errors[key] = "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
         } else {

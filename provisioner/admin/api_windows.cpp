@@ -7,6 +7,7 @@
 #include <set>
 
 #include "provisioner/admin/api_request.h"
+#include "provisioner/admin/json_decode.h"
 #include "provisioner/core/mac_address.h"
 #include "provisioner/core/text.h"
 #include "provisioner/model/json_encode.h"
@@ -15,18 +16,13 @@ namespace prov::admin {
 
 namespace {
 
-// A whole number in `o[key]` (JSON number or digits), or an error naming it.
+// A whole number in `o[key]`, or an error naming it.
 std::optional<int64_t> integerField(const Poco::JSON::Object& o, const char* key, FieldErrors& errors) {
     if (!o.has(key)) return std::nullopt;
-    const Poco::Dynamic::Var v = o.get(key);
-    if (v.isInteger()) {
-        try {
-            return v.convert<int64_t>();
-        } catch (const Poco::Exception&) {
-        }
-    }
-    errors[key] = "must be a whole number";
-    return std::nullopt;
+    std::string problem;
+    auto n = json::integerOf(o.get(key), problem);
+    if (!n) errors[key] = problem;
+    return n;
 }
 
 Result<WindowSpec> readWindowSpec(const Poco::JSON::Object& o) {

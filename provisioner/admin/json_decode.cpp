@@ -36,16 +36,10 @@ std::optional<int64_t> readInt(const Object& obj, const std::string& key, FieldE
                                bool null_is_zero) {
     const Var v = obj.get(key);
     if (v.isEmpty() && null_is_zero) return 0;
-    if (!v.isInteger() || v.isBoolean()) {
-        errors[key] = "must be an integer";
-        return std::nullopt;
-    }
-    try {
-        return v.convert<int64_t>();
-    } catch (const Poco::Exception&) {
-        errors[key] = "is out of range";
-        return std::nullopt;
-    }
+    std::string problem;
+    auto n = integerOf(v, problem);
+    if (!n) errors[key] = problem;
+    return n;
 }
 
 const char* readOnlyReason(Access access) {
@@ -103,7 +97,10 @@ void applyFields(const Object& obj, const FieldTable<R>& table, R& r, FieldError
         (void)value;
         const Field<R>* f = findField(table, key);
         if (key == "version") {
-            if (auto v = readInt(obj, key, errors, false)) version = *v;
+            if (auto v = readInt(obj, key, errors, false)) {
+                if (*v < 1) errors[key] = "must be 1 or more (the version you read)";
+                else version = *v;
+            }
         } else if (!f) {
             errors[key] = "is not a known field";
         } else if (!f->editable()) {
@@ -164,10 +161,16 @@ SettingsMap readSettings(const Object& obj, FieldErrors& errors) {
             errors[key] = "is not a setting";
             continue;
         }
+        std::string problem;
         if (value.isEmpty()) {
             out[key] = std::string(spec->default_value);
         } else if (spec->type == SettingType::kInteger && value.isInteger() && !value.isBoolean()) {
-            out[key] = std::to_string(value.convert<int64_t>());
+            auto n = integerOf(value, problem);
+            if (!n) {
+                errors[key] = problem;
+                continue;
+            }
+            out[key] = std::to_string(*n);
         } else if (value.isString()) {
             out[key] = value.extract<std::string>();
         } else {
