@@ -167,7 +167,11 @@ SettingsMap readSettings(const Object& obj, FieldErrors& errors) {
         if (value.isEmpty()) {
             out[key] = std::string(spec->default_value);
         } else if (spec->type == SettingType::kInteger && value.isInteger() && !value.isBoolean()) {
-            out[key] = std::to_string(value.convert<int64_t>());
+            // readInt: past int64_t (Poco reads 2^63 and up as unsigned) is a
+            // field error, where convert<int64_t>() would throw.
+            auto n = readInt(obj, key, errors, false);
+            if (!n) continue;
+            out[key] = std::to_string(*n);
         } else if (value.isString()) {
             out[key] = value.extract<std::string>();
         } else {
