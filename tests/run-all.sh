@@ -2,7 +2,8 @@
 # One command to run every test: installs what is missing, builds with
 # -Wall -Wextra -Werror, runs the unit and integration tests, then builds
 # again with AddressSanitizer + UndefinedBehaviorSanitizer and runs them all
-# under it. Exits non-zero on the first failure.
+# under it, then fuzzes the parsers of tests/fuzz for a bounded time (two and
+# a half minutes). Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh --test
@@ -21,4 +22,6 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== build and test under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DPROVISIONER_SANITIZE=ON
+echo "== fuzz the parsers (libFuzzer under ASan + UBSan)"
+tests/fuzz/run.sh
 echo "== all tests passed"
