@@ -4,23 +4,28 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/String.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "provisioner/admin/api_handler.h"
-#include "provisioner/admin/tls_socket.h"
+#include "provisioner/admin/waiting_room.h"
 #include "provisioner/app/folder_signature.h"
 
 namespace prov::app {
 
 namespace {
 
-// The admin API on Poco's HTTPServer, over TLS when `tls` is set.
+// The admin API on Poco's HTTPServer, over TLS when `tls` is set. A
+// connection reaches a worker thread only with its request head (the
+// waiting room, admin/waiting_room.h), within `head_timeout_ms` of its
+// accept; a kept-alive one's next head has as long from its last answer.
 std::unique_ptr<Poco::Net::HTTPServer> listenAdmin(Poco::Net::HTTPRequestHandlerFactory* factory,
                                                    Poco::ThreadPool& pool, const std::string& bind,
                                                    int port, admin::TlsContextSource tls,
-                                                   int& bound_port) {
-    Poco::Net::ServerSocket socket =
-        tls ? admin::TlsServerSocket(std::move(tls)) : Poco::Net::ServerSocket();
+                                                   int head_timeout_ms, int& bound_port) {
+    admin::WaitingRoomOptions room;
+    room.head_timeout_ms = head_timeout_ms;
+    Poco::Net::ServerSocket socket = admin::WaitingRoomSocket(std::move(tls), room);
     socket.bind(Poco::Net::SocketAddress(bind, static_cast<Poco::UInt16>(port)), true);
     socket.listen(256);
     Poco::AutoPtr<Poco::Net::HTTPServerParams> params = new Poco::Net::HTTPServerParams();
@@ -28,8 +33,9 @@ std::unique_ptr<Poco::Net::HTTPServer> listenAdmin(Poco::Net::HTTPRequestHandler
     params->setMaxQueued(64);
     params->setKeepAliveTimeout(Poco::Timespan(2, 0));
     params->setMaxKeepAliveRequests(100);
-    params->setTimeout(Poco::Timespan(10, 0));
-    auto server = std::make_unique<Poco::Net::HTTPServer>(factory, pool, socket, params);
+    params->setTimeout(Poco::Timespan(10, 0));  // each read of a body; each write
+    auto server = std::make_unique<Poco::Net::HTTPServer>(
+        new admin::HeadDeadlineFactory(factory, head_timeout_ms), pool, socket, params);
     server->start();
     bound_port = socket.address().port();
     return server;
@@ -83,6 +89,12 @@ Result<std::unique_ptr<http::LoopServer>> Server::startLoops(
     o.port = port;
     o.loops = static_cast<int>(config_.http_loops);
     o.max_connections = static_cast<int>(config_.http_max_connections);
+    o.max_per_address = static_cast<int>(config_.http_max_per_address);
+    // HTTPS: https.max_connections bounds the TLS state; a 503 past it would
+    // cost the handshake it is there to save, so past it is a reset.
+    if (tls)
+        o.max_open = static_cast<int>(
+            std::min(2 * config_.http_max_connections, config_.https_max_connections));
     o.max_upload_bytes = static_cast<size_t>(config_.uploads_max_bytes);
     o.tls = std::move(tls);
     auto server = std::make_unique<http::LoopServer>(*services_->provisioning, services_->clock, o);
@@ -122,7 +134,8 @@ Status Server::startAdmin() {
     try {
         admin_ = listenAdmin(
             new admin::ApiHandlerFactory(*s.inventory, preview, limits, Poco::Logger::get("admin")),
-            admin_pool_, config_.admin_bind, config_.admin_port, std::move(tls), port);
+            admin_pool_, config_.admin_bind, config_.admin_port, std::move(tls),
+            static_cast<int>(config_.admin_header_timeout * 1000), port);
     } catch (const Poco::Exception& e) {
         return Error::invalid("cannot listen for the admin API on " + config_.admin_bind + ":" +
                               std::to_string(config_.admin_port) +

@@ -65,6 +65,7 @@ private:
     struct Entry {
         std::unique_ptr<Connection> conn;
         uint32_t events = EPOLLIN;
+        net::AddressKey key;  // counted in the server's per-address counter
     };
 
     void acceptAll() {
@@ -81,14 +82,26 @@ private:
                 }
                 return;  // EAGAIN, or a connection that went away
             }
-            const int one = 1;
-            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            const int open = server_.connections_.fetch_add(1);
-            if (open >= 2 * server_.options_.max_connections) {
-                ::close(fd);  // far past the limit: not even an answer
-                server_.connections_.fetch_sub(1);
+            const net::AddressKey key = net::AddressKey::of(peer);
+            // One address past its share is closed before it costs anything:
+            // answering it would mean reading its request (a slow client
+            // holds that for the request time) or, over HTTPS, a handshake
+            // and its TLS state, which is what the cap is there to deny.
+            if (!server_.per_address_.acquire(key)) {
+                refuse(fd);
+                server_.noteRefusal(Refusal::kPerAddress, net::hostOf(peer));
                 continue;
             }
+            const int open = server_.connections_.fetch_add(1);
+            if (open >= server_.max_open_) {
+                refuse(fd);  // far past the limit: not even an answer
+                server_.connections_.fetch_sub(1);
+                server_.per_address_.release(key);
+                server_.noteRefusal(Refusal::kFull, net::hostOf(peer));
+                continue;
+            }
+            const int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             // Past the limit its request is read and answered 503 with
             // Retry-After (a short answer phones retry after, never a hang).
             const bool over_limit = open >= server_.options_.max_connections;
@@ -97,9 +110,18 @@ private:
             e.conn = std::make_unique<Connection>(std::move(transport), net::hostOf(peer), server_.fetcher_, server_.limits_,
                                                   loop_.now(), over_limit);
             e.events = EPOLLIN;
+            e.key = key;
             loop_.add(fd, EPOLLIN);
             loop_.arm(fd, e.conn->deadline());
         }
+    }
+
+    // Closed with a reset: no FIN_WAIT or TIME_WAIT kept for a connection
+    // refused at accept, and the peer learns at once.
+    static void refuse(int fd) {
+        const linger reset{1, 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+        ::close(fd);
     }
 
     void drive(int fd, Entry& e) {
@@ -124,9 +146,11 @@ private:
         auto it = conns_.find(fd);
         if (it == conns_.end()) return;
         loop_.forget(fd);
+        const net::AddressKey key = it->second.key;
         conns_.erase(it);  // the connection (and its TLS state) before its socket
         ::close(fd);
         server_.connections_.fetch_sub(1);
+        server_.per_address_.release(key);
     }
 
     // "Date: ...\r\n" for this second, made once a second.
@@ -149,16 +173,34 @@ private:
 
 LoopServer::LoopServer(ProvisioningService& service, const Clock& clock, LoopOptions options)
     : owned_fetcher_(std::make_unique<PipelineFetcher>(service)), fetcher_(*owned_fetcher_), clock_(clock),
-      options_(std::move(options)) {
+      options_(std::move(options)), per_address_(options_.max_per_address) {
     setLimits();
 }
 
 LoopServer::LoopServer(Fetcher& fetcher, const Clock& clock, LoopOptions options)
-    : fetcher_(fetcher), clock_(clock), options_(std::move(options)) {
+    : fetcher_(fetcher), clock_(clock), options_(std::move(options)), per_address_(options_.max_per_address) {
     setLimits();
 }
 
+void LoopServer::noteRefusal(Refusal why, const std::string& peer) {
+    RefusalLog& r = refusals_[why == Refusal::kPerAddress ? 0 : 1];
+    const int64_t count = r.count.fetch_add(1) + 1;
+    const int64_t now = clock_.monotonicMicros();
+    int64_t last = r.last_us.load();
+    if (last != 0 && now - last < 60'000'000) return;
+    if (!r.last_us.compare_exchange_strong(last, now)) return;  // another loop logs it
+    r.count.fetch_sub(count);
+    const bool tls = static_cast<bool>(options_.tls);
+    const std::string limit = why == Refusal::kPerAddress ? "http.max_per_address"
+                              : tls                      ? "https.max_connections"
+                                                         : "http.max_connections";
+    Poco::Logger::get(tls ? "https" : "http")
+        .warning("%Ld connection(s) closed unanswered past %s since the last such line (the last from %s)",
+                 count, limit, peer);
+}
+
 void LoopServer::setLimits() {
+    max_open_ = options_.max_open > 0 ? options_.max_open : 2 * options_.max_connections;
     limits_.max_head_bytes = options_.max_head_bytes;
     limits_.max_upload_bytes = options_.max_upload_bytes;
     limits_.keep_alive_us = int64_t{options_.keep_alive_ms} * 1000;
