@@ -6,12 +6,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <iostream>
 #include <utility>
 
 #include "provisioner/admin/api_handler.h"
-#include "provisioner/admin/tls_socket.h"
+#include "provisioner/admin/waiting_room.h"
 #include "provisioner/app/first_token.h"
 #include "provisioner/app/folder_signature.h"
 #include "provisioner/core/sockets.h"
@@ -21,15 +22,18 @@ namespace prov::app {
 
 namespace {
 
-// The admin API's socket, over TLS when `tls` is set. SO_REUSEADDR alone:
-// Poco's bind(address, true) would set SO_REUSEPORT too, and let a second
-// server share the port.
+// The admin API's socket, over TLS when `tls` is set. A connection reaches a
+// worker thread only with its request head (the waiting room,
+// admin/waiting_room.h), within `head_timeout_ms` of its accept. SO_REUSEADDR
+// alone: Poco's bind(address, true) would set SO_REUSEPORT too, and let a
+// second server share the port.
 Result<std::unique_ptr<Poco::Net::ServerSocket>> bindAdmin(const std::string& bind, int port,
-                                                           admin::TlsContextSource tls) {
+                                                           admin::TlsContextSource tls, int head_timeout_ms) {
     const std::string where = bind + ":" + std::to_string(port);
     try {
-        auto socket = std::make_unique<Poco::Net::ServerSocket>(
-            tls ? admin::TlsServerSocket(std::move(tls)) : Poco::Net::ServerSocket());
+        admin::WaitingRoomOptions room;
+        room.head_timeout_ms = head_timeout_ms;
+        auto socket = std::make_unique<Poco::Net::ServerSocket>(admin::WaitingRoomSocket(std::move(tls), room));
         socket->bind(Poco::Net::SocketAddress(bind, static_cast<Poco::UInt16>(port)), true, false);
         socket->listen(256);
         return socket;
@@ -44,17 +48,19 @@ Result<std::unique_ptr<Poco::Net::ServerSocket>> bindAdmin(const std::string& bi
     }
 }
 
-// The admin API on Poco's HTTPServer, on the socket bindAdmin made.
+// The admin API on Poco's HTTPServer, on the socket bindAdmin made; a
+// kept-alive connection's next head has `head_timeout_ms` from its last answer.
 std::unique_ptr<Poco::Net::HTTPServer> listenAdmin(Poco::Net::HTTPRequestHandlerFactory* factory,
                                                    Poco::ThreadPool& pool,
-                                                   const Poco::Net::ServerSocket& socket) {
+                                                   const Poco::Net::ServerSocket& socket, int head_timeout_ms) {
     Poco::AutoPtr<Poco::Net::HTTPServerParams> params = new Poco::Net::HTTPServerParams();
     params->setMaxThreads(pool.capacity());
     params->setMaxQueued(64);
     params->setKeepAliveTimeout(Poco::Timespan(2, 0));
     params->setMaxKeepAliveRequests(100);
-    params->setTimeout(Poco::Timespan(10, 0));
-    auto server = std::make_unique<Poco::Net::HTTPServer>(factory, pool, socket, params);
+    params->setTimeout(Poco::Timespan(10, 0));  // each read of a body; each write
+    auto server = std::make_unique<Poco::Net::HTTPServer>(
+        new admin::HeadDeadlineFactory(factory, head_timeout_ms), pool, socket, params);
     server->start();
     return server;
 }
@@ -109,7 +115,8 @@ Status Server::bindPorts() {
     sockets_.tftp = TRY(bind("tftp", config_.tftp_bind, config_.tftp_port, SOCK_DGRAM));
     admin::TlsContextSource tls;
     if (config_.admin_tls) tls = [this] { return tls_contexts_.current(); };
-    admin_socket_ = TRY(bindAdmin(config_.admin_bind, config_.admin_port, std::move(tls)));
+    admin_socket_ = TRY(bindAdmin(config_.admin_bind, config_.admin_port, std::move(tls),
+                                  static_cast<int>(config_.admin_header_timeout * 1000)));
     return okStatus();
 }
 
@@ -153,6 +160,12 @@ Result<std::unique_ptr<http::LoopServer>> Server::startLoops(
     o.listen_fd = std::exchange(listen_fd, -1);
     o.loops = static_cast<int>(config_.http_loops);
     o.max_connections = static_cast<int>(config_.http_max_connections);
+    o.max_per_address = static_cast<int>(config_.http_max_per_address);
+    // HTTPS: https.max_connections bounds the TLS state; a 503 past it would
+    // cost the handshake it is there to save, so past it is a reset.
+    if (tls)
+        o.max_open = static_cast<int>(
+            std::min(2 * config_.http_max_connections, config_.https_max_connections));
     o.max_upload_bytes = static_cast<size_t>(config_.uploads_max_bytes);
     o.tls = std::move(tls);
     auto server = std::make_unique<http::LoopServer>(*services_->provisioning, services_->clock, o);
@@ -194,7 +207,7 @@ Status Server::startAdmin() {
     try {
         admin_ = listenAdmin(
             new admin::ApiHandlerFactory(std::move(context), limits, guards, Poco::Logger::get("admin")),
-            admin_pool_, *admin_socket_);
+            admin_pool_, *admin_socket_, static_cast<int>(config_.admin_header_timeout * 1000));
     } catch (const Poco::Exception& e) {
         return Error::invalid("cannot serve the admin API on " + config_.admin_bind + ":" +
                               std::to_string(config_.admin_port) +

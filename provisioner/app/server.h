@@ -22,6 +22,7 @@
 #include "provisioner/app/server_config.h"
 #include "provisioner/app/services.h"
 #include "provisioner/app/tls_contexts.h"
+#include "provisioner/core/memory_trim.h"
 #include "provisioner/http/loop_server.h"
 #include "provisioner/tftp/server.h"
 
@@ -67,6 +68,11 @@ class Server {
     };
 
     Status bindPorts();
+
+    // Freed memory goes back to the system once this many phone connections
+    // fewer are open than at the peak since the last time (a TLS connection
+    // held about 35 KiB).
+    static constexpr int64_t kTrimAfterDrop = 128;
     Status openServices();
     Status firstToken();
     Status startPhones();
@@ -81,6 +87,7 @@ class Server {
     void pruneEvents();
     void reloadTemplates();
     void reloadCertificate();
+    void trimMemory();
 
     const ServerConfig config_;
     Poco::Logger& log_;
@@ -100,6 +107,7 @@ class Server {
     BoundPorts ports_;
 
     std::string template_signature_;
+    TrimAfterDrop trim_{kTrimAfterDrop};
     int64_t ticks_ = 0;
     bool prune_pending_ = false;
     int64_t pruned_ = 0;

@@ -18,12 +18,25 @@ constexpr int64_t kPruneEverySeconds = 3600;
 void Server::everySecond() {
     ++ticks_;
     services_->security_log->flush();  // the counts of refusals not written
+    trimMemory();
     pollStoreGeneration();
     if (config_.events_keep_days > 0 && ticks_ % kPruneEverySeconds == 0) prune_pending_ = true;
     if (prune_pending_) pruneEvents();
     if (config_.templates_poll_seconds > 0 && ticks_ % config_.templates_poll_seconds == 0) {
         if (folderSignature(config_.templates_dir) != template_signature_) reloadTemplates();
     }
+}
+
+// After a flood of connections has gone, malloc keeps what they freed (a
+// TLS connection's record buffers among it) unless asked to give it back:
+// asked once the count has dropped by a lot, not on every close.
+void Server::trimMemory() {
+    int64_t open = 0;
+    if (http_) open += http_->connections();
+    if (https_) open += https_->connections();
+    if (!trim_.observe(open)) return;
+    releaseFreeMemory();
+    log_.debug("freed memory returned to the system (%Ld phone connections open)", open);
 }
 
 // Configuration changed by another process (the CLI) moves the store's

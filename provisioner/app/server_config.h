@@ -26,8 +26,10 @@ struct ServerConfig {
     std::string http_bind;
     int64_t http_loops = 0;
     int64_t http_max_connections = 0;
+    int64_t http_max_per_address = 0;
     int https_port = 0;
     std::string https_bind;
+    int64_t https_max_connections = 0;
     std::string https_client_cert;              // none | optional | required
     std::vector<std::string> tls_server_names;  // empty: host name and local addresses
     bool tls_legacy_phones = false;
@@ -49,6 +51,7 @@ struct ServerConfig {
     int admin_port = 0;
     std::string admin_bind;
     bool admin_tls = false;
+    int64_t admin_header_timeout = 0;
     int64_t admin_max_import_bytes = 0;
     int64_t admin_auth_failures = 10;
     int64_t admin_auth_block_seconds = 60;

@@ -59,6 +59,7 @@ void Connection::drive(int64_t now_us, const std::string& date_line) {
 void Connection::close() {
     phase_ = Phase::kClosed;
     closeFile();
+    transport_->release();
 }
 
 bool Connection::handshake() {
@@ -182,6 +183,7 @@ void Connection::queue(const Reply& reply, int file_fd) {
     ++requests_;
     last_status_ = reply.status;
     request_deadline_ = 0;
+    idle_deadline_ = 0;
     if (reply.closes || requests_ >= limits_.max_requests) keep_alive_ = false;
     out_ += formatHead(reply, head_.minor, keep_alive_, *date_line_);
     out_ += reply.body;

@@ -101,6 +101,10 @@ private:
     int64_t now_ = 0;
     int64_t deadline_ = 0;
     int64_t request_deadline_ = 0;  // set at a request's first byte
+    // Set when the connection falls idle (after the handshake, after an
+    // answer) and kept while it stays idle: bytes that make no request
+    // (TLS record fragments) do not move it.
+    int64_t idle_deadline_ = 0;
     const std::string* date_line_ = nullptr;
     bool again_ = false;
     bool drained_ = false;   // the last read found nothing more to read

@@ -58,6 +58,7 @@ void Connection::finish() {
         close();
         return;
     }
+    transport_->release();  // the linger reads the raw socket: no TLS state kept for it
     ::shutdown(fd(), SHUT_WR);
     in_.clear();
     phase_ = Phase::kLinger;
@@ -82,13 +83,16 @@ void Connection::waitFor(Wait wait) {
         case Phase::kHead:
             if (in_.empty()) {
                 // Idle between requests: the short keep-alive timeout (the
-                // first request gets the whole request time); an upload's
-                // megabyte is not kept for an idle connection.
+                // first request gets the whole request time), from when it
+                // fell idle: a TLS peer dribbling a record that never
+                // completes wakes the connection without making it busy.
+                // An upload's megabyte is not kept for an idle connection.
                 request_deadline_ = 0;
                 if (in_.capacity() > 65536) std::string().swap(in_);
                 if (out_.capacity() > 65536) std::string().swap(out_);
                 if (body_.capacity() > 65536) std::string().swap(body_);
-                deadline_ = now_ + (requests_ ? limits_.keep_alive_us : limits_.request_us);
+                if (!idle_deadline_) idle_deadline_ = now_ + (requests_ ? limits_.keep_alive_us : limits_.request_us);
+                deadline_ = idle_deadline_;
                 return;
             }
             [[fallthrough]];

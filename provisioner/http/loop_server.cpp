@@ -73,6 +73,7 @@ private:
     struct Entry {
         std::unique_ptr<Connection> conn;
         uint32_t events = EPOLLIN;
+        net::AddressKey key;  // counted in the server's per-address counter
     };
 
     void acceptAll() {
@@ -91,14 +92,26 @@ private:
                 // connection that went away.
                 return;
             }
-            const int one = 1;
-            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            const int open = server_.connections_.fetch_add(1);
-            if (open >= 2 * server_.options_.max_connections) {
-                ::close(fd);  // far past the limit: not even an answer
-                server_.connections_.fetch_sub(1);
+            const net::AddressKey key = net::AddressKey::of(peer);
+            // One address past its share is closed before it costs anything:
+            // answering it would mean reading its request (a slow client
+            // holds that for the request time) or, over HTTPS, a handshake
+            // and its TLS state, which is what the cap is there to deny.
+            if (!server_.per_address_.acquire(key)) {
+                refuse(fd);
+                server_.noteRefusal(Refusal::kPerAddress, net::hostOf(peer));
                 continue;
             }
+            const int open = server_.connections_.fetch_add(1);
+            if (open >= server_.max_open_) {
+                refuse(fd);  // far past the limit: not even an answer
+                server_.connections_.fetch_sub(1);
+                server_.per_address_.release(key);
+                server_.noteRefusal(Refusal::kFull, net::hostOf(peer));
+                continue;
+            }
+            const int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             // Past the limit its request is read and answered 503 with
             // Retry-After (a short answer phones retry after, never a hang).
             const bool over_limit = open >= server_.options_.max_connections;
@@ -107,9 +120,18 @@ private:
             e.conn = std::make_unique<Connection>(std::move(transport), net::hostOf(peer), server_.fetcher_, server_.limits_,
                                                   loop_.now(), over_limit);
             e.events = EPOLLIN;
+            e.key = key;
             loop_.add(fd, EPOLLIN);
             loop_.arm(fd, e.conn->deadline());
         }
+    }
+
+    // Closed with a reset: no FIN_WAIT or TIME_WAIT kept for a connection
+    // refused at accept, and the peer learns at once.
+    static void refuse(int fd) {
+        const linger reset{1, 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+        ::close(fd);
     }
 
     void drive(int fd, Entry& e) {
@@ -139,9 +161,11 @@ private:
         auto it = conns_.find(fd);
         if (it == conns_.end()) return;
         loop_.forget(fd);
+        const net::AddressKey key = it->second.key;
         conns_.erase(it);  // the connection (and its TLS state) before its socket
         ::close(fd);
         server_.connections_.fetch_sub(1);
+        server_.per_address_.release(key);
     }
 
     // "Date: ...\r\n" for this second, made once a second.
@@ -164,17 +188,30 @@ private:
 
 LoopServer::LoopServer(ProvisioningService& service, const Clock& clock, LoopOptions options)
     : owned_fetcher_(std::make_unique<PipelineFetcher>(service)), fetcher_(*owned_fetcher_), clock_(clock),
-      options_(std::move(options)) {
+      options_(std::move(options)), per_address_(options_.max_per_address) {
     if (!options_.security_log) options_.security_log = &service.securityLog();
     setLimits();
 }
 
 LoopServer::LoopServer(Fetcher& fetcher, const Clock& clock, LoopOptions options)
-    : fetcher_(fetcher), clock_(clock), options_(std::move(options)) {
+    : fetcher_(fetcher), clock_(clock), options_(std::move(options)), per_address_(options_.max_per_address) {
     setLimits();
 }
 
+void LoopServer::noteRefusal(Refusal why, const std::string& peer) {
+    const bool tls = static_cast<bool>(options_.tls);
+    SecurityEvent line("conn_refused", peer);
+    line.word("proto", tls ? "https" : "http")
+        .word("reason", why == Refusal::kPerAddress ? "per_address" : "full")
+        .word("limit", why == Refusal::kPerAddress ? "http.max_per_address"
+                       : tls                      ? "https.max_connections"
+                                                  : "http.max_connections");
+    SecurityLog& log = options_.security_log ? *options_.security_log : SecurityLog::discard();
+    log.refusal(LogPriority::kInformation, line);
+}
+
 void LoopServer::setLimits() {
+    max_open_ = options_.max_open > 0 ? options_.max_open : 2 * options_.max_connections;
     limits_.max_head_bytes = options_.max_head_bytes;
     limits_.max_upload_bytes = options_.max_upload_bytes;
     limits_.keep_alive_us = int64_t{options_.keep_alive_ms} * 1000;

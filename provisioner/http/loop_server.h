@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "provisioner/core/address_counter.h"
 #include "provisioner/core/clock.h"
 #include "provisioner/core/result.h"
 #include "provisioner/http/connection.h"
@@ -31,6 +32,14 @@ struct LoopOptions {
     int port = 8080;
     int loops = 2;
     int max_connections = 20000;  // open at once, all loops; past it: 503 and close
+    // Past this many open at once a new connection is closed at once, before
+    // any read or handshake; 0: twice max_connections. HTTPS sets it to
+    // https.max_connections, which bounds its TLS state (~33 KiB each).
+    int max_open = 0;
+    // Open at once from one address, all loops; past it a new connection
+    // from that address is closed at once (reset), before any read or
+    // handshake. Phones behind one NAT share an address.
+    int max_per_address = 64;
     size_t max_head_bytes = 8192;
     size_t max_upload_bytes = 1 << 20;
     int keep_alive_ms = 2000;   // idle between requests
@@ -82,17 +91,25 @@ public:
     Status start();
     void stop();
     int port() const { return port_; }
+    // Connections open now, all loops (for the memory chore, app/).
+    int connections() const { return connections_.load(std::memory_order_relaxed); }
 
 private:
     class Loop;
+    enum class Refusal { kPerAddress, kFull };
     void setLimits();
+    // A connection closed unanswered: a conn_refused refusal in the
+    // security log (rate-limited there: a flood must not flood the log).
+    void noteRefusal(Refusal why, const std::string& peer);
     std::unique_ptr<Fetcher> owned_fetcher_;
     Fetcher& fetcher_;
     const Clock& clock_;
     LoopOptions options_;
     ConnectionLimits limits_;
     int port_ = 0;
+    int max_open_ = 0;
     std::atomic<int> connections_{0};
+    net::AddressCounter per_address_;
     std::vector<std::unique_ptr<Loop>> loops_;
 };
 

@@ -41,6 +41,7 @@ public:
 
     bool buffered() const override { return false; }
     void closeNotify() override {}
+    void release() override {}
     PeerProof peer() const override { return {}; }
     std::string failure() const override { return {}; }
 };
@@ -93,6 +94,10 @@ public:
 
     bool buffered() const override { return tls_.buffered(); }
     void closeNotify() override { tls_.closeNotify(); }
+    void release() override {
+        tls_.release();
+        std::string().swap(piece_);
+    }
     PeerProof peer() const override { return {tls_.peer().verified, tls_.peer().mac}; }
     std::string failure() const override { return tls_.lastError(); }
 

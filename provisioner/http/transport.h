@@ -59,6 +59,10 @@ public:
     virtual bool buffered() const = 0;
     // The orderly end (TLS close_notify); the socket stays open.
     virtual void closeNotify() = 0;
+    // Nothing more goes through the transport (a lingering close reads the
+    // raw socket): what it holds beyond the socket, the TLS state and its
+    // ~33 KiB of record buffers, is freed now. Later calls fail.
+    virtual void release() = 0;
     virtual PeerProof peer() const = 0;
     // Why the handshake failed, for the log.
     virtual std::string failure() const = 0;

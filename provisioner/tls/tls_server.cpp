@@ -213,12 +213,27 @@ struct TlsConnection::Ssl {
 };
 
 TlsConnection::TlsConnection(std::shared_ptr<TlsServerContext> context, int fd)
-    : context_(std::move(context)), fd_(fd), ssl_(std::make_unique<Ssl>()) {
-    mbedtls_ssl_setup(&ssl_->ssl, &context_->state_->conf);
-    mbedtls_ssl_set_bio(&ssl_->ssl, this, &TlsConnection::sendCallback, &TlsConnection::recvCallback, nullptr);
-}
+    : context_(std::move(context)), fd_(fd) {}
 
 TlsConnection::~TlsConnection() = default;
+
+// mbedtls_ssl_setup allocates the record buffers: only once the peer speaks.
+bool TlsConnection::setUp() {
+    ssl_ = std::make_unique<Ssl>();
+    const int rc = mbedtls_ssl_setup(&ssl_->ssl, &context_->state_->conf);
+    if (rc != 0) {
+        last_error_ = "cannot set up TLS: " + mbedError(rc);
+        release();
+        return false;
+    }
+    mbedtls_ssl_set_bio(&ssl_->ssl, this, &TlsConnection::sendCallback, &TlsConnection::recvCallback, nullptr);
+    return true;
+}
+
+void TlsConnection::release() {
+    ssl_.reset();
+    released_ = true;
+}
 
 int TlsConnection::sendCallback(void* self, const unsigned char* buf, size_t len) {
     auto* c = static_cast<TlsConnection*>(self);
@@ -270,7 +285,9 @@ Status TlsConnection::checkPeer() {
 }
 
 int TlsConnection::handshakeStep() {
+    if (released_) return kError;
     if (handshake_done_) return 0;
+    if (!ssl_ && !setUp()) return kError;
     const int rc = mbedtls_ssl_handshake(&ssl_->ssl);
     if (rc == MBEDTLS_ERR_SSL_WANT_READ) return kWantRead;
     if (rc == MBEDTLS_ERR_SSL_WANT_WRITE) return kWantWrite;
@@ -287,6 +304,7 @@ int TlsConnection::handshakeStep() {
 }
 
 int TlsConnection::readSome(void* buffer, int length) {
+    if (!ssl_) return kError;
     const int rc = mbedtls_ssl_read(&ssl_->ssl, static_cast<unsigned char*>(buffer), static_cast<size_t>(length));
     if (rc >= 0) return rc;
     if (rc == MBEDTLS_ERR_SSL_WANT_READ) return kWantRead;
@@ -296,6 +314,7 @@ int TlsConnection::readSome(void* buffer, int length) {
 }
 
 int TlsConnection::writeSome(const void* buffer, int length) {
+    if (!ssl_) return kError;
     const int rc = mbedtls_ssl_write(&ssl_->ssl, static_cast<const unsigned char*>(buffer), static_cast<size_t>(length));
     if (rc > 0) return rc;
     if (rc == MBEDTLS_ERR_SSL_WANT_READ) return kWantRead;
@@ -304,12 +323,13 @@ int TlsConnection::writeSome(const void* buffer, int length) {
 }
 
 bool TlsConnection::buffered() const {
+    if (!ssl_) return false;
     return mbedtls_ssl_get_bytes_avail(&ssl_->ssl) > 0 || mbedtls_ssl_check_pending(&ssl_->ssl) != 0;
 }
 
 
 void TlsConnection::closeNotify() {
-    if (handshake_done_) (void)mbedtls_ssl_close_notify(&ssl_->ssl);
+    if (handshake_done_ && ssl_) (void)mbedtls_ssl_close_notify(&ssl_->ssl);
 }
 
 

@@ -62,6 +62,11 @@ private:
 // One TLS connection over a connected non-blocking socket, for event loops:
 // no call ever waits; kWantRead / kWantWrite say what the socket must become
 // before the same call is made again (with the same bytes, for writes).
+//
+// Its memory: mbedTLS 2.28 gives each context an input and an output record
+// buffer of about 16.6 KiB each. They are made at the first handshake step
+// (when the peer has sent something, for an event loop), so a connection
+// that never speaks costs none, and freed by release() or the destructor.
 class TlsConnection {
 public:
     static constexpr int kError = -1;
@@ -86,6 +91,9 @@ public:
     // epoll will not signal them again.
     bool buffered() const;
     void closeNotify();
+    // Frees the TLS state now (after closeNotify, before a lingering close);
+    // every later call fails.
+    void release();
     const PeerIdentity& peer() const { return peer_; }
     // Why the last call failed (the handshake's reason), for the log.
     const std::string& lastError() const { return last_error_; }
@@ -97,10 +105,12 @@ private:
     std::shared_ptr<TlsServerContext> context_;
     int fd_;
     struct Ssl;
-    std::unique_ptr<Ssl> ssl_;
+    std::unique_ptr<Ssl> ssl_;  // made at the first handshake step
+    bool released_ = false;
     bool handshake_done_ = false;
     PeerIdentity peer_;
     Status checkPeer();
+    bool setUp();
     std::string last_error_;
 };
 

@@ -35,8 +35,8 @@ expect_true test "$OUT" = $'200 1\n200 0'
 STATUS=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ADMIN_PORT/api/v1/extensions")
 expect_true test "$STATUS" = 000
 # Twelve clients that connect and say nothing (more than the admin port's
-# eight threads), and one whose handshake is garbage: none holds a thread for
-# good (Poco's 10 s request timeout, then the 5 s handshake timeout), so the
+# eight threads), and one whose handshake is garbage: none holds a thread
+# (they wait in the port's waiting room until admin.header_timeout), so the
 # next client is served while the silent ones stay connected (30 s).
 python3 - "$ADMIN_PORT" "$WORK/silent" <<'PY' &
 import socket, sys, time

@@ -412,3 +412,46 @@ TEST_CASE("connection: a file follows its head, through the write phase") {
         CHECK(script.written.rfind("HTTP/1.1 404 Not Found\r\n", 0) == 0);
     }
 }
+
+TEST_CASE("connection: wake-ups that bring no request leave an idle connection's deadline where it was") {
+    // A TLS peer dribbling a record that never completes wakes the connection
+    // again and again and no plaintext comes of it: its deadline must hold
+    // (it used to move on with every byte, so the connection never timed out).
+    Rig rig(Protocol::kHttps);
+    rig.conn->drive(kT0 + 10, kDate);  // the handshake ends; nothing to read
+    REQUIRE(rig.conn->phase() == Phase::kHead);
+    const int64_t first = rig.conn->deadline();
+    CHECK(first == kT0 + 10 + rig.limits.request_us);
+    rig.conn->drive(kT0 + 3'000'000, kDate);
+    rig.conn->drive(kT0 + 9'000'000, kDate);
+    CHECK(rig.conn->deadline() == first);
+    // Answered, it is idle again: the keep-alive time from the answer, held as well.
+    rig.send(kGetA, kT0 + 9'500'000);
+    const int64_t idle = rig.conn->deadline();
+    CHECK(idle == kT0 + 9'500'000 + rig.limits.keep_alive_us);
+    rig.conn->drive(kT0 + 10'000'000, kDate);
+    rig.conn->drive(kT0 + 11'000'000, kDate);
+    CHECK(rig.conn->deadline() == idle);
+    // A request that starts gets its own request time from its first byte.
+    rig.send("GET /b.cfg HTTP/1.1\r\n", kT0 + 11'200'000);
+    CHECK(rig.conn->deadline() == kT0 + 11'200'000 + rig.limits.request_us);
+}
+
+TEST_CASE("connection: the transport's state is released at the close and before a lingering close") {
+    Rig closed(Protocol::kHttps);
+    closed.script.eof = true;
+    closed.conn->drive(kT0, kDate);
+    REQUIRE(closed.conn->phase() == Phase::kClosed);
+    CHECK(closed.transport->releases >= 1);
+
+    Rig lingering(Protocol::kHttps);
+    lingering.send("GARBAGE\r\n\r\n", kT0 + 3);
+    REQUIRE(lingering.conn->phase() == Phase::kLinger);
+    CHECK(lingering.transport->close_notifies == 1);
+    CHECK(lingering.transport->releases == 1);  // the drain reads the raw socket
+
+    Rig open(Protocol::kHttps);
+    open.send(kGetA, kT0 + 3);
+    REQUIRE(open.conn->phase() == Phase::kHead);
+    CHECK(open.transport->releases == 0);  // kept alive: its state stays
+}

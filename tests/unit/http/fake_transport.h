@@ -89,9 +89,11 @@ public:
     }
     bool buffered() const override { return false; }
     void closeNotify() override { ++close_notifies; }
+    void release() override { ++releases; }
     http::PeerProof peer() const override { return {protocol_ == Protocol::kHttps, "0015654aa937"}; }
     std::string failure() const override { return "handshake failed: bad record"; }
     int close_notifies = 0;
+    int releases = 0;
 
 private:
     Script& s_;

@@ -8,11 +8,14 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/ssl.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -55,6 +58,32 @@ int connectTo(int port) {
     timeval tv{10, 0};  // a hung server fails the test instead of hanging it
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     return fd;
+}
+
+// A connection from `source` (an address of 127.0.0.0/8).
+int connectFrom(int port, const char* source) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    REQUIRE(inet_pton(AF_INET, source, &from.sin_addr) == 1);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) == 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    timeval tv{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+}
+
+// Waits (at most 5 s) until the server counts `n` connections open.
+bool openCount(const LoopServer& server, int n) {
+    for (int i = 0; i < 500; ++i) {
+        if (server.connections() == n) return true;
+        ::usleep(10'000);
+    }
+    return false;
 }
 
 // Reads until `count` complete answers (by Content-Length) or the end.
@@ -306,4 +335,89 @@ TEST_CASE("loop server: a socket bound beforehand is taken over and closed by th
     auto rebound = net::bindSocket("http", "127.0.0.1", unused_port, SOCK_STREAM, false);
     REQUIRE(rebound);
     ::close(rebound.value());
+}
+
+namespace {
+
+// Closed (or reset) by the server within `ms`.
+bool closedWithin(int fd, int ms) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, ms) <= 0) return false;
+    char buf[256];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
+std::string getOne(int fd, const std::string& path) {
+    const std::string get = "GET " + path + " HTTP/1.1\r\n\r\n";
+    REQUIRE(::send(fd, get.data(), get.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(get.size()));
+    auto answers = readAnswers([&](char* b, int n) { return static_cast<int>(::recv(fd, b, static_cast<size_t>(n), 0)); }, 1);
+    return answers.empty() ? "" : answers[0].substr(0, answers[0].find("\r\n"));
+}
+
+}  // namespace
+
+TEST_CASE("loop server: past max_per_address an address's new connections are reset, counted over all loops") {
+    SystemClock clock;
+    EchoFetcher fetcher;
+    LoopOptions o = local(2);  // new connections spread over two loops; the count is one
+    o.max_per_address = 3;
+    LoopServer server(fetcher, clock, o);
+    REQUIRE(server.start());
+    std::vector<int> from2;
+    for (int i = 0; i < 8; ++i) {
+        from2.push_back(connectFrom(server.port(), "127.0.0.2"));
+        const std::string partial = "GET /slow.cfg HTTP/1.1\r\n";
+        (void)::send(from2.back(), partial.data(), partial.size(), MSG_NOSIGNAL);
+    }
+    REQUIRE(openCount(server, 3));
+    int reset = 0;
+    for (int fd : from2) reset += closedWithin(fd, 300) ? 1 : 0;
+    CHECK(reset == 5);
+    CHECK(server.connections() == 3);
+    // Another address is served at once.
+    const int other = connectFrom(server.port(), "127.0.0.3");
+    CHECK(getOne(other, "/a.cfg") == "HTTP/1.1 200 OK");
+    ::close(other);
+    for (int fd : from2) ::close(fd);
+    REQUIRE(openCount(server, 0));
+    // Its connections closed, the address may connect again.
+    const int again = connectFrom(server.port(), "127.0.0.2");
+    CHECK(getOne(again, "/b.cfg") == "HTTP/1.1 200 OK");
+    ::close(again);
+}
+
+TEST_CASE("loop server: HTTPS past max_open is reset before any handshake") {
+    prov::testing::TempDir dir;
+    REQUIRE(tls::generateSelfSigned({"localhost"}, 30, dir.path() + "/s.crt", dir.path() + "/s.key"));
+    tls::TlsOptions t;
+    t.cert_path = dir.path() + "/s.crt";
+    t.key_path = dir.path() + "/s.key";
+    t.client_cert = tls::ClientCertMode::kNone;
+    auto ctx = tls::TlsServerContext::create(t);
+    REQUIRE(ctx);
+    SystemClock clock;
+    EchoFetcher fetcher;
+    LoopOptions o = local();
+    o.max_open = 2;
+    o.tls = [c = ctx.value()] { return c; };
+    LoopServer server(fetcher, clock, o);
+    REQUIRE(server.start());
+    const int a = connectTo(server.port());
+    const int b = connectTo(server.port());
+    REQUIRE(openCount(server, 2));
+    const int c = connectTo(server.port());
+    CHECK(closedByServer(c));
+    ::close(c);
+    ::close(a);
+    REQUIRE(openCount(server, 1));
+    {
+        TlsClient client(connectTo(server.port()));
+        REQUIRE(client.handshake());
+        client.send("GET /t.cfg HTTP/1.1\r\n\r\n");
+        auto answers = readAnswers([&](char* buf, int n) { return client.recvSome(buf, n); }, 1);
+        REQUIRE(answers.size() == 1);
+        CHECK(answers[0].rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+    }
+    ::close(b);
 }
