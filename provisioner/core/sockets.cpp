@@ -85,4 +85,10 @@ Result<std::vector<int>> bindShared(const std::string& what, const std::string& 
     return shareSocket(what, fd, count);
 }
 
+Result<std::vector<int>> loopSockets(const std::string& what, int given, const std::string& bind, int port,
+                                     int type, int count) {
+    if (given >= 0) return shareSocket(what, given, count);
+    return bindShared(what, bind, port, type, count);
+}
+
 }  // namespace prov::net

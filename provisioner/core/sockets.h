@@ -31,8 +31,8 @@ int boundPort(int fd);
 // "http") and the address; a port another socket holds is reason "in_use".
 // With `reuseport` other sockets may share the port, and so may another
 // process of the same user: the phones' ports never ask for it (bindShared).
-// FIXME(#12): no caller passes true; drop `reuseport` once the rework of
-// tftp/server.cpp's transfer sockets (which pass false) has landed.
+// The server never passes true; tests do, to play a process that tries to
+// join a port (tests/unit/core/sockets_test.cpp).
 Result<int> bindSocket(const std::string& what, const std::string& bind, int port, int type, bool reuseport);
 
 // `count` descriptors of the one socket `fd`, for as many event loops: `fd`
@@ -46,5 +46,11 @@ Result<std::vector<int>> shareSocket(const std::string& what, int fd, int count)
 // takes what it can without blocking; an EAGAIN means another loop was first.
 Result<std::vector<int>> bindShared(const std::string& what, const std::string& bind, int port,
                                     int type, int count);
+
+// A front end's sockets for its `count` loops: `given` shared (shareSocket;
+// a socket bound beforehand, see app::Server::bindPorts) when it is >= 0,
+// else a new one bound (bindShared).
+Result<std::vector<int>> loopSockets(const std::string& what, int given, const std::string& bind, int port,
+                                     int type, int count);
 
 }  // namespace prov::net

@@ -228,12 +228,8 @@ LoopServer::~LoopServer() {
 }
 
 Status LoopServer::start() {
-    std::vector<int> fds;
-    if (options_.listen_fd >= 0) {
-        fds = TRY(net::shareSocket("http", std::exchange(options_.listen_fd, -1), options_.loops));
-    } else {
-        fds = TRY(net::bindShared("http", options_.bind, options_.port, SOCK_STREAM, options_.loops));
-    }
+    const std::vector<int> fds = TRY(net::loopSockets("http", std::exchange(options_.listen_fd, -1), options_.bind,
+                                                      options_.port, SOCK_STREAM, options_.loops));
     port_ = net::boundPort(fds.front());
     // Every descriptor owned by its loop before any loop starts: none left
     // open when a start fails.

@@ -339,12 +339,8 @@ Server::~Server() {
 }
 
 Status Server::start() {
-    std::vector<int> fds;
-    if (options_.listen_fd >= 0) {
-        fds = TRY(net::shareSocket("tftp", std::exchange(options_.listen_fd, -1), options_.loops));
-    } else {
-        fds = TRY(net::bindShared("tftp", options_.bind, options_.port, SOCK_DGRAM, options_.loops));
-    }
+    const std::vector<int> fds = TRY(net::loopSockets("tftp", std::exchange(options_.listen_fd, -1), options_.bind,
+                                                      options_.port, SOCK_DGRAM, options_.loops));
     port_ = net::boundPort(fds.front());
     widenListenBuffers(fds.front());  // one socket: its descriptors share the buffers
     for (int fd : fds) loops_.push_back(std::make_unique<Loop>(*this, fd));

@@ -46,7 +46,7 @@ for N in 700 "$COUNT"; do
     expect_true test "$(field held "$WORK/out-flood-$N")" = 64
     expect_true test "$(field refused "$WORK/out-flood-$N")" = $((N - 64))
 done
-expect_true grep -Eq "security: event=conn_refused src=127\.0\.0\.3 proto=http reason=per_address limit=http\.max_per_address$" "$DATA/stderr"
+expect_true grep -Eq "security: event=conn_refused src=127\.0\.0\.2 proto=http reason=per_address limit=http\.max_per_address$" "$DATA/stderr"
 stop_server
 
 # --- HTTPS: TLS state bounded by https.max_connections and given back -------

@@ -78,7 +78,7 @@ TEST_CASE("an interval ended by the kind's next line is summarised at the next t
     CHECK(ended[0].suppressed == 2);
 }
 
-TEST_CASE("the throttle keeps at most max_kinds kinds, and lets a new kind past them through is let through") {
+TEST_CASE("the throttle keeps at most max_kinds kinds, and a new kind past them is let through uncounted") {
     FakeClock clock;
     LogThrottle t(clock, {1, 60, 2});
     CHECK(t.admit("a"));
