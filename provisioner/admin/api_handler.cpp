@@ -10,6 +10,7 @@
 
 #include "provisioner/admin/json_decode.h"
 #include "provisioner/admin/status_mapping.h"
+#include "provisioner/admin/waiting_room.h"
 #include "provisioner/core/text.h"
 #include "provisioner/model/json_encode.h"
 
@@ -84,12 +85,17 @@ public:
     void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
         const auto start = std::chrono::steady_clock::now();
         peer_ = request.clientAddress().host().toString();
+
         // The factory set 413 when it withheld "100 Continue": the client has
         // not sent the body and waits for our answer.
         const bool body_withheld =
             request.getExpectContinue() && response.getStatus() == HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE;
         std::string actor;
         ApiResult result = handle(request, actor);
+        // Anyone without a valid token gets one answer per connection: no
+        // worker kept waiting for their next request, no pipelined answers
+        // queued for a client that does not read them.
+        if (actor.empty()) response.setKeepAlive(false);
         int status = 0;
         if (result) {
             status = result.value().status;
@@ -109,7 +115,13 @@ public:
             const bool unread = !body_read_ && (request.hasContentLength() || request.getChunkedTransferEncoding());
             if (unread) response.setKeepAlive(false);
             send(response, r);
-            if (unread && !body_withheld) discardBody(request.stream(), kDiscardBytes, kDiscardTime);
+            if (unread && !body_withheld) {
+                // The budget is a deadline on every read, not just between
+                // them: a body dribbled a byte at a time ends with it.
+                if (ReadAheadSocketImpl* s = readAheadSocketOf(request))
+                    s->setHeadDeadline(steadyMs() + kDiscardTime.count());
+                discardBody(request.stream(), kDiscardBytes, kDiscardTime);
+            }
         }
         const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::steady_clock::now() - start).count();

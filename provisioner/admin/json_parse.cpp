@@ -145,6 +145,8 @@ std::string named(std::string_view root, const std::string& path) {
 }
 
 Error refusal(Refusal::Kind kind, const std::string& field) {
+    if (field.empty() && kind == Refusal::kDuplicateKey)
+        return Error::invalid("the body gives the empty key twice", {{"\"\"", "is given twice in the same object (each key once)"}});
     if (field.empty()) return invalidJson("the body is a number out of range");
     if (kind == Refusal::kDuplicateKey)
         return Error::invalid("the body gives '" + field + "' twice",

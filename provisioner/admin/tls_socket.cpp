@@ -36,7 +36,13 @@ bool TlsStreamSocketImpl::waitFor(int want, int64_t deadline_ms) {
 
 void TlsStreamSocketImpl::logFailure(const std::string& why) {
     failed_ = true;
-    Poco::Logger::get("admin").debug("admin TLS from %s: %s", peerAddress().host().toString(), text::forLog(why));
+    // getpeername fails (and Poco throws) on a connection already reset.
+    std::string peer = "-";
+    try {
+        peer = peerAddress().host().toString();
+    } catch (const Poco::Exception&) {
+    }
+    Poco::Logger::get("admin").debug("admin TLS from %s: %s", peer, text::forLog(why));
 }
 
 // In the waiting room: the handshake and then the head, as far as the bytes
@@ -62,7 +68,12 @@ ReadAheadSocketImpl::Progress TlsStreamSocketImpl::readAhead(size_t max_bytes) {
         if (n == tls::TlsConnection::kWantRead || n == tls::TlsConnection::kWantWrite) return Progress::kWaiting;
         return Progress::kGone;  // closed before its head was complete, or broken
     }
-    return Progress::kReady;
+    return Progress::kTooLong;
+}
+
+void TlsStreamSocketImpl::refuseHead() {
+    // The socket is still non-blocking here: one try.
+    (void)conn_->writeSome(kHeadTooLong.data(), static_cast<int>(kHeadTooLong.size()));
 }
 
 bool TlsStreamSocketImpl::ensureHandshake() {

@@ -23,6 +23,7 @@ public:
     // `fd` is non-blocking and stays so.
     TlsStreamSocketImpl(poco_socket_t fd, std::shared_ptr<tls::TlsServerContext> context);
     Progress readAhead(size_t max_bytes) override;
+    void refuseHead() override;
     int sendBytes(const void* buffer, int length, int flags = 0) override;
     int receiveBytes(void* buffer, int length, int flags = 0) override;
     int available() override;

@@ -67,7 +67,7 @@ int64_t ReadAheadSocketImpl::readDeadline() {
 
 ReadAheadSocketImpl::Progress PlainSocketImpl::readAhead(size_t max_bytes) {
     for (;;) {
-        if (ahead_.size() >= max_bytes) break;
+        if (ahead_.size() >= max_bytes) return Progress::kTooLong;
         char buf[4096];
         const ssize_t n = ::recv(sockfd(), buf, std::min(sizeof buf, max_bytes - ahead_.size()), 0);
         if (n > 0) {
@@ -83,6 +83,10 @@ ReadAheadSocketImpl::Progress PlainSocketImpl::readAhead(size_t max_bytes) {
     const int flags = ::fcntl(sockfd(), F_GETFL);
     if (flags < 0 || ::fcntl(sockfd(), F_SETFL, flags & ~O_NONBLOCK) < 0) return Progress::kGone;
     return Progress::kReady;
+}
+
+void PlainSocketImpl::refuseHead() {
+    (void)::send(sockfd(), kHeadTooLong.data(), kHeadTooLong.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 int PlainSocketImpl::receiveBytes(void* buffer, int length, int flags) {
@@ -172,7 +176,10 @@ bool WaitingRoomSocketImpl::poll(const Poco::Timespan& timeout, int mode) {
 }
 
 void WaitingRoomSocketImpl::acceptAll(int64_t now) {
-    for (;;) {
+    // At most a batch per wake-up: under a connection flood the room still
+    // reads the heads that arrived and hands them over (the listening socket
+    // is level-triggered: what is left wakes the next epoll_wait).
+    for (int accepted = 0; accepted < 64; ++accepted) {
         Poco::Net::SocketAddress peer;
         sockaddr_storage addr{};
         socklen_t len = sizeof addr;
@@ -221,12 +228,25 @@ void WaitingRoomSocketImpl::advance(int fd) {
     auto at = by_fd_.find(fd);
     if (at == by_fd_.end()) return;
     auto it = waiting_.find(at->second);
-    const ReadAheadSocketImpl::Progress p = it->second.socket->readAhead(options_.max_head_bytes);
+    // Whatever one connection does (a reset, a socket call Poco turns into an
+    // exception) ends that connection, never the acceptor's batch of events.
+    ReadAheadSocketImpl::Progress p = ReadAheadSocketImpl::Progress::kGone;
+    try {
+        p = it->second.socket->readAhead(options_.max_head_bytes);
+    } catch (const Poco::Exception&) {
+    } catch (const std::exception&) {
+    }
     if (p == ReadAheadSocketImpl::Progress::kWaiting) return;
+    if (p == ReadAheadSocketImpl::Progress::kTooLong) {
+        Poco::Logger::get("admin").debug("admin: %s sent a request head over %z bytes: refused 431",
+                                         it->second.peer.host().toString(), options_.max_head_bytes);
+        it->second.socket->refuseHead();
+        drop(it);
+        return;
+    }
     if (p == ReadAheadSocketImpl::Progress::kReady) {
         ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-        // A head too long to read ahead keeps the room's deadline for its
-        // rest; a whole one has it lifted when its handler is made.
+        // The deadline is lifted when its handler is made.
         it->second.socket->setHeadDeadline(it->second.deadline_ms);
         ready_.push_back(std::move(it->second));
         by_fd_.erase(at);
@@ -261,13 +281,13 @@ Poco::Net::SocketImpl* WaitingRoomSocketImpl::acceptConnection(Poco::Net::Socket
 
 // --- HeadDeadlineFactory --------------------------------------------------
 
-namespace {
-
-ReadAheadSocketImpl* socketOf(const Poco::Net::HTTPServerRequest& request) {
+ReadAheadSocketImpl* readAheadSocketOf(const Poco::Net::HTTPServerRequest& request) {
     auto* impl = dynamic_cast<const Poco::Net::HTTPServerRequestImpl*>(&request);
     if (!impl) return nullptr;
     return dynamic_cast<ReadAheadSocketImpl*>(const_cast<Poco::Net::HTTPServerRequestImpl*>(impl)->socket().impl());
 }
+
+namespace {
 
 class HeadDeadlineHandler final : public Poco::Net::HTTPRequestHandler {
 public:
@@ -288,7 +308,7 @@ private:
 
 Poco::Net::HTTPRequestHandler* HeadDeadlineFactory::createRequestHandler(const Poco::Net::HTTPServerRequest& request) {
     Poco::Net::HTTPRequestHandler* handler = inner_->createRequestHandler(request);
-    ReadAheadSocketImpl* socket = socketOf(request);
+    ReadAheadSocketImpl* socket = readAheadSocketOf(request);
     if (!socket || !handler) return handler;
     socket->setHeadDeadline(0);  // the head is in; the body has the receive timeout
     return new HeadDeadlineHandler(handler, socket, head_timeout_ms_);

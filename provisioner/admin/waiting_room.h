@@ -33,6 +33,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "provisioner/tls/tls_server.h"
@@ -46,21 +47,29 @@ using TlsContextSource = std::function<std::shared_ptr<tls::TlsServerContext>()>
 struct WaitingRoomOptions {
     int head_timeout_ms = 5000;     // from accept to a complete head (TLS: handshake included)
     size_t max_waiting = 512;       // connections in the room at once; past it the oldest goes
-    size_t max_head_bytes = 16384;  // read ahead at most; a longer head goes to Poco as it is
+    size_t max_head_bytes = 16384;  // a longer head is answered 431 and closed in the room
 };
 
 // Steady-clock milliseconds.
 int64_t steadyMs();
+
+// The whole answer to a request head longer than max_head_bytes.
+inline constexpr std::string_view kHeadTooLong =
+    "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 
 // A connection as the room and then Poco see it: the head read ahead of
 // Poco, given back by receiveBytes before anything more from the socket,
 // and the deadline for a kept-alive connection's next head.
 class ReadAheadSocketImpl : public Poco::Net::StreamSocketImpl {
 public:
-    enum class Progress { kWaiting, kReady, kGone };
+    enum class Progress { kWaiting, kReady, kGone, kTooLong };
     // Reads what has arrived, never waiting: kReady once the head's blank
-    // line (or max_bytes) is in, kGone when the peer closed or failed.
+    // line is in, kTooLong when max_bytes came without one, kGone when the
+    // peer closed or failed.
     virtual Progress readAhead(size_t max_bytes) = 0;
+    // A 431 answer for a head that was too long, sent without waiting (best
+    // effort: the connection is closed next).
+    virtual void refuseHead() = 0;
 
     // The next head must be complete by `deadline_ms` (steady clock); 0: none.
     void setHeadDeadline(int64_t deadline_ms) { head_deadline_ms_ = deadline_ms; }
@@ -94,6 +103,7 @@ class PlainSocketImpl final : public ReadAheadSocketImpl {
 public:
     explicit PlainSocketImpl(poco_socket_t fd) : ReadAheadSocketImpl(fd) {}
     Progress readAhead(size_t max_bytes) override;
+    void refuseHead() override;
     int receiveBytes(void* buffer, int length, int flags = 0) override;
     int available() override;
     bool poll(const Poco::Timespan& timeout, int mode) override;
@@ -145,6 +155,9 @@ public:
 // Wraps the API's handler factory: a request that reached its handler has
 // its head complete (the deadline is lifted for its body); after its answer
 // the connection's next head has head_timeout_ms.
+// The room's socket under a request Poco made from it; null for any other.
+ReadAheadSocketImpl* readAheadSocketOf(const Poco::Net::HTTPServerRequest& request);
+
 class HeadDeadlineFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 public:
     HeadDeadlineFactory(Poco::Net::HTTPRequestHandlerFactory* inner, int head_timeout_ms)

@@ -56,7 +56,10 @@ std::unique_ptr<Poco::Net::HTTPServer> listenAdmin(Poco::Net::HTTPRequestHandler
     Poco::AutoPtr<Poco::Net::HTTPServerParams> params = new Poco::Net::HTTPServerParams();
     params->setMaxThreads(pool.capacity());
     params->setMaxQueued(64);
-    params->setKeepAliveTimeout(Poco::Timespan(2, 0));
+    // A kept-alive connection's next head must also come within the head
+    // timeout (the socket enforces it): waiting longer for it is pointless.
+    params->setKeepAliveTimeout(
+        Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(std::min(2000, head_timeout_ms)) * 1000));
     params->setMaxKeepAliveRequests(100);
     params->setTimeout(Poco::Timespan(10, 0));  // each read of a body; each write
     auto server = std::make_unique<Poco::Net::HTTPServer>(

@@ -56,7 +56,10 @@ private:
             uint64_t a, b;
             std::memcpy(&a, k.bytes.data(), 8);
             std::memcpy(&b, k.bytes.data() + 8, 8);
-            return static_cast<size_t>(a * 0x9E3779B97F4A7C15ull ^ b);
+            // Both halves mixed and the high bits folded down: an IPv4 key
+            // has a == 0 and b's low bytes zero, and shardOf() takes % 16.
+            const uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full);
+            return static_cast<size_t>(h ^ (h >> 32));
         }
     };
     // A few locks rather than one: the loops accept and close at once.

@@ -207,7 +207,10 @@ void LoopServer::noteRefusal(Refusal why, const std::string& peer) {
                        : tls                      ? "https.max_connections"
                                                   : "http.max_connections");
     SecurityLog& log = options_.security_log ? *options_.security_log : SecurityLog::discard();
-    log.refusal(LogPriority::kInformation, line);
+    // A flood from one address must not use up the lines that say the whole
+    // port is full: each reason is throttled on its own.
+    log.refusal(LogPriority::kInformation, line,
+                why == Refusal::kPerAddress ? "conn_refused/per_address" : "conn_refused/full");
 }
 
 void LoopServer::setLimits() {

@@ -22,6 +22,12 @@ goes to 127.0.0.0/8; every wait is bounded.
                                         silent, half a partial head) from the API
                                         client's address, then an API call; when
                                         the idle ones were dropped
+  admin-abuse PORT TOKEN tls|plain      without a token: 12 POSTs whose bodies come a
+                                        byte a second, 12 connections that pipeline
+                                        requests and never read, (tls) 40 connections
+                                        reset at once, and a 20 KiB head; then an API
+                                        call; when the dribblers were closed, what the
+                                        long head got
 """
 
 import concurrent.futures
@@ -304,6 +310,95 @@ def admin_idle(port, count, token, tls):
         s.close()
 
 
+def admin_abuse(port, token, tls):
+    raise_nofile()
+
+    def wrap(s):
+        if not tls:
+            return s
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        return ctx.wrap_socket(s)
+
+    t0 = time.monotonic()
+    if tls:
+        # Connect and reset before any handshake: the acceptor must shrug it off.
+        for _ in range(40):
+            s = connect_from("127.0.0.5", port)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            s.close()
+    dribblers = []
+    for _ in range(12):
+        s = wrap(connect_from("127.0.0.6", port))
+        s.sendall(b"POST /api/v1/devices HTTP/1.1\r\nHost: x\r\nContent-Length: 4000000\r\n\r\n")
+        dribblers.append(s)
+    pipeliners = []
+    for _ in range(12):
+        s = wrap(connect_from("127.0.0.7", port))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        one = b"GET /" + b"x" * 8000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+        try:
+            s.settimeout(2)
+            s.sendall(one * 20)
+        except OSError:
+            pass
+        pipeliners.append(s)
+    # The bodies keep coming, a byte a second, while the API is asked.
+    for s in dribblers:
+        s.setblocking(False)
+    closed_at = {}
+    api = None
+    end = time.monotonic() + 10
+    next_drip = 0.0
+    while time.monotonic() < end and (api is None or len(closed_at) < len(dribblers)):
+        if time.monotonic() >= next_drip:
+            for i, s in enumerate(dribblers):
+                if i in closed_at:
+                    continue
+                try:
+                    s.send(b"{")
+                except (BlockingIOError, ssl.SSLWantWriteError):
+                    pass
+                except OSError:
+                    closed_at[i] = time.monotonic() - t0
+            next_drip = time.monotonic() + 1.0
+        for i, s in enumerate(dribblers):
+            if i in closed_at:
+                continue
+            try:
+                while True:
+                    data = s.recv(65536)
+                    if not data:
+                        closed_at[i] = time.monotonic() - t0
+                        break
+            except (BlockingIOError, ssl.SSLWantReadError):
+                pass
+            except OSError:
+                closed_at[i] = time.monotonic() - t0
+        if api is None and time.monotonic() - t0 > 0.5:
+            status, ms, _ = fetch("127.0.0.1", port, "/api/v1/license", tls=tls,
+                                  headers=f"Authorization: Bearer {token}\r\n")
+            api = (status, ms)
+        time.sleep(0.05)
+    print(f"api|{api[0] if api else 'none'}|{api[1] if api else -1:.1f}")
+    times = sorted(closed_at.values())
+    print(f"dribblers_closed|{len(times)}|{times[-1] if times else -1:.1f}")
+    s = wrap(connect_from("127.0.0.8", port))
+    s.settimeout(5)
+    try:
+        s.sendall(b"GET /api/v1/license HTTP/1.1\r\n" + b"X-Long: " + b"y" * 20480 + b"\r\n\r\n")
+    except OSError:
+        pass
+    try:
+        got = s.recv(200).split(b"\r\n")[0].decode(errors="replace")
+    except OSError:
+        got = "closed"
+    print(f"long_head|{got}")
+    for x in dribblers + pipeliners + [s]:
+        x.close()
+
+
 def main(argv):
     mode = argv[1]
     if mode == "http-flood":
@@ -313,6 +408,8 @@ def main(argv):
                   "tls" in argv[7:], "quick" in argv[7:])
     elif mode == "tls-idle":
         tls_idle(int(argv[2]))
+    elif mode == "admin-abuse":
+        admin_abuse(int(argv[2]), argv[3], argv[4] == "tls")
     elif mode == "admin-idle":
         admin_idle(int(argv[2]), int(argv[3]), argv[4], argv[5] == "tls")
     else:

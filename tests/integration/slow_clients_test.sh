@@ -115,12 +115,25 @@ admin_case() {  # LABEL N tls|plain HEADER_TIMEOUT
     expect_true test "$(field dropped "$WORK/out-admin-$1" | cut -d'|' -f1)" = "$2"
     expect_true under "$(field dropped "$WORK/out-admin-$1" | cut -d'|' -f2)" $(($4 + 2))
 }
+# Without a token: bodies dribbled a byte a second, pipelined answers never
+# read, (TLS) connections reset before the handshake, a head past 16 KiB.
+abuse_case() {  # tls|plain
+    timeout 60 $SLOW admin-abuse "$ADMIN_PORT" "$TOKEN" "$1" >"$WORK/out-abuse-$1"
+    echo "admin ($1), abuse without a token: $(tr '\n' ' ' <"$WORK/out-abuse-$1")" >&2
+    expect_true grep -q '^api|HTTP/1.1 200 OK|' "$WORK/out-abuse-$1"
+    expect_true under "$(field api "$WORK/out-abuse-$1" | cut -d'|' -f2)" 4000
+    expect_true test "$(field dribblers_closed "$WORK/out-abuse-$1" | cut -d'|' -f1)" = 12
+    expect_true under "$(field dribblers_closed "$WORK/out-abuse-$1" | cut -d'|' -f2)" 7
+    expect_true test "$(field long_head "$WORK/out-abuse-$1")" = "HTTP/1.1 431 Request Header Fields Too Large"
+}
 use_fresh_store admin
 start_server -D admin.header_timeout=2
 admin_case plain-24 24 plain 2
 admin_case plain-100 100 plain 2
+abuse_case plain
 stop_server
 use_fresh_store admin-tls
 start_server -D admin.tls=true -D certs.dir="$WORK/certs"
 admin_case tls-100 100 tls 5  # the default admin.header_timeout
+abuse_case tls
 finish
