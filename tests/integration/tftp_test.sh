@@ -546,7 +546,7 @@ done
 printf '#!version:1.0.0.1\ninclude:config "y000000000000.cfg"\n' >"$WORK/want-common.boot"
 printf '#!version:1.0.0.1\ninclude:config "y000000000000.cfg"\ninclude:config "0015654aa937.cfg"\n' >"$WORK/want-mac.boot"
 for client in hpa atftp curl; do
-    for f in y000000000000.boot 0015654aa937.boot; do
+    for f in 0015654aa937.boot y000000000000.boot; do
         out="$OUT/$client-$f"
         tftp_get $client $f "$out"
         [[ $CLIENT_RC -eq 0 ]] && ok || { BODY=$CLIENT_ERR; bad "$client: $f not served"; }
