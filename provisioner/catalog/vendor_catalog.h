@@ -70,6 +70,13 @@ struct VendorSpec {
     std::vector<FileRoute> files;
     std::map<std::string, std::string> transports;
     std::map<std::string, std::string> button_types;
+    // provisioning_url's scheme ("http", "https", "tftp") -> the vendor's
+    // code for it, for phones that take the protocol in a field of its own.
+    std::map<std::string, std::string> provisioning_protocols;
+    // Every line gets a line key: one that no `line` button names takes the
+    // first key no button uses, from its own number on (Cisco: a line with
+    // no key has no call appearance).
+    bool line_key_per_line = false;
     std::vector<std::map<std::string, std::string>> line_params;
     std::map<std::string, std::pair<int, int>> key_params;  // name -> (base, step)
     std::map<std::string, ModelInfo> models;                 // key: uppercase model

@@ -173,4 +173,14 @@ std::string forLog(std::string_view s) {
     return out;
 }
 
+std::string collapseSlashes(std::string_view path) {
+    std::string out;
+    out.reserve(path.size());
+    for (char c : path) {
+        if (c == '/' && !out.empty() && out.back() == '/') continue;
+        out.push_back(c);
+    }
+    return out;
+}
+
 }  // namespace prov::text

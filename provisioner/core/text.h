@@ -44,4 +44,11 @@ std::string forLog(std::string_view s);
 std::string toLower(std::string_view s);
 std::string toUpper(std::string_view s);
 
+// `path` with every run of '/' written as one ("//a///b" -> "/a/b"). Phones
+// build their request from a server setting and a file name joined with
+// their own '/', so a setting ending in '/' gives "//file". Only literal
+// slashes are touched: an encoded one (%2F) and a backslash stay as they are,
+// for the front end to refuse.
+std::string collapseSlashes(std::string_view path);
+
 }  // namespace prov::text

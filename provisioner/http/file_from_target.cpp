@@ -2,12 +2,15 @@
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
+#include "provisioner/core/text.h"
 #include "provisioner/http/request_head.h"
 
 namespace prov::http {
 
 std::string fileFromTarget(const std::string& target) {
-    std::string path = target.substr(0, target.find('?'));
+    // "//name" is "/name": the slashes are collapsed before anything is
+    // decoded, so what an encoded character hides is checked as before.
+    const std::string path = text::collapseSlashes(std::string_view(target).substr(0, target.find('?')));
     if (path.empty() || path[0] != '/') return "";
     const std::string lower = Poco::toLower(path);
     for (const char* bad : {"%2f", "%5c", "%00", "\\", "%25"}) {

@@ -52,6 +52,8 @@ HeadResult decodeChunked(std::string_view bytes, size_t max_body, std::string& b
 // The file name asked for in a raw request target ("/0015654aa937.cfg?x=1"),
 // or "" when the target is not one plain file at the root: encoded slashes,
 // backslashes and NULs, "..", and anything in a folder are refused here.
+// Repeated slashes count as one ("//0015654aa937.cfg" is the root file;
+// "//etc/passwd" is "/etc/passwd", a folder, refused).
 std::string fileFromTarget(const std::string& target);
 
 }  // namespace prov::http

@@ -1,6 +1,12 @@
 #include "provisioner/render/render_context.h"
 
+#include <algorithm>
+#include <set>
+#include <vector>
+
 #include "provisioner/core/mac_address.h"
+#include "provisioner/core/text.h"
+#include "provisioner/render/provisioning_url.h"
 #include "provisioner/render/timezone.h"
 
 namespace prov {
@@ -29,6 +35,24 @@ std::string mapped(const std::map<std::string, std::string>& m, const std::strin
     return it == m.end() ? "" : it->second;
 }
 
+// The provisioning server in each shape a vendor takes, so that templates
+// never cut strings: the whole URL ending in '/', the same without it, the
+// server without scheme, and the scheme as the vendor's own code.
+void addProvisioningUrl(data& ctx, const RenderInput& in) {
+    const std::optional<ProvisioningUrl> url = splitProvisioningUrl(setting(in.settings, "provisioning_url"));
+    const std::string base = url ? url->scheme + "://" + url->host + url->path : "";
+    ctx.set("provisioning_url", url ? base + "/" : "");
+    ctx.set("has_provisioning_url", flag(url.has_value()));
+    ctx.set("provisioning_base", base);
+    ctx.set("provisioning_scheme", url ? url->scheme : "");
+    ctx.set("provisioning_host", url ? url->host : "");
+    ctx.set("provisioning_path", url ? url->path : "");
+    ctx.set("provisioning_server", url ? url->host + url->path : "");
+    const std::string code = url ? mapped(in.vendor->provisioning_protocols, url->scheme) : "";
+    ctx.set("provisioning_protocol_code", code);
+    ctx.set("has_provisioning_protocol_code", flag(!code.empty()));
+}
+
 void addSettings(data& ctx, const RenderInput& in) {
     const SettingsMap& s = in.settings;
     const std::string transport = setting(s, "sip_transport");
@@ -47,14 +71,12 @@ void addSettings(data& ctx, const RenderInput& in) {
     ctx.set("tz_gmt", formatOffsetGmt(offset));
     ctx.set("tz_posix", formatOffsetPosix(offset));
     ctx.set("tz_offset_quarter_hours", std::to_string(offset / 15));
-    std::string url = setting(s, "provisioning_url");
-    if (!url.empty() && url.back() != '/') url.push_back('/');
-    ctx.set("provisioning_url", url);
-    ctx.set("has_provisioning_url", flag(!url.empty()));
+    addProvisioningUrl(ctx, in);
     const std::string resync = setting(s, "resync_interval");
     const long seconds = resync.empty() ? 0 : std::stol(resync);
     ctx.set("resync_interval", std::to_string(seconds));
     ctx.set("resync_minutes", std::to_string((seconds + 59) / 60));
+    ctx.set("resync_hours", std::to_string((seconds + 3599) / 3600));
     ctx.set("has_resync", flag(seconds > 0));
     ctx.set("dial_plan", setting(s, "dial_plan"));
     ctx.set("has_dial_plan", flag(!setting(s, "dial_plan").empty()));
@@ -95,6 +117,12 @@ data keyData(const RenderInput& in, const Button& b, int type_index) {
     k.set("code", mapped(in.vendor->button_types, b.type));
     k.set("value", b.value);
     k.set("label", b.label.empty() ? b.value : b.label);
+    // What a line key shows when it has no label of its own: its line's number.
+    std::string line_label = b.label.empty() ? b.value : b.label;
+    for (const Extension& e : in.profile->lines) {
+        if (line_label.empty() && e.phone_reg == b.line) line_label = e.extension;
+    }
+    k.set("line_label", line_label);
     k.set("line", std::to_string(b.line));
     k.set("line0", std::to_string(b.line - 1));
     k.set("type_index", std::to_string(type_index));
@@ -108,6 +136,32 @@ data keyData(const RenderInput& in, const Button& b, int type_index) {
         p.set(name, "P" + std::to_string(series.first + series.second * (b.index - 1)));
     k.set("p", p);
     return k;
+}
+
+// The device's keys, and for a vendor with `line_key_per_line` a line key
+// for each line that no `line` button names: at the first key no button
+// uses, from the line's own number on, within the model's keys when the
+// model is known. In key order.
+std::vector<Button> keysToWrite(const RenderInput& in) {
+    std::vector<Button> keys = in.profile->keys;
+    if (!in.vendor->line_key_per_line) return keys;
+    std::set<int> used, keyed;
+    for (const Button& b : keys) {
+        used.insert(b.index);
+        if (b.type == "line") keyed.insert(b.line);
+    }
+    auto model = in.vendor->models.find(text::toUpper(in.model));
+    const int limit = model != in.vendor->models.end() && model->second.keys > 0 ? model->second.keys : 0;
+    for (const Extension& e : in.profile->lines) {
+        if (keyed.count(e.phone_reg)) continue;
+        int index = e.phone_reg;
+        while (used.count(index)) ++index;  // bounded: `used` is finite
+        if (limit > 0 && index > limit) continue;  // no free key: the line has no call appearance
+        used.insert(index);
+        keys.push_back(Button{index, "line", "", "", e.phone_reg});
+    }
+    std::stable_sort(keys.begin(), keys.end(), [](const Button& a, const Button& b) { return a.index < b.index; });
+    return keys;
 }
 
 }  // namespace
@@ -158,7 +212,7 @@ data buildContext(const RenderInput& in) {
     data keys(data::type::list);
     std::map<std::string, int> per_type;
     bool any = false;
-    for (const Button& b : in.profile->keys) {
+    for (const Button& b : keysToWrite(in)) {
         if (!in.vendor->button_types.count(b.type)) continue;  // the vendor has no such key
         keys.push_back(keyData(in, b, ++per_type[b.type]));
         any = true;

@@ -13,6 +13,7 @@
 #include "provisioner/core/event_loop.h"
 #include "provisioner/core/sockets.h"
 #include "provisioner/core/security_log.h"
+#include "provisioner/tftp/file_name.h"
 
 namespace prov::tftp {
 
@@ -210,8 +211,7 @@ private:
         FetchRequest fetch;
         fetch.protocol = Protocol::kTftp;
         fetch.method = Method::kGet;
-        // Some phones ask for "/name": the root is the only folder there is.
-        fetch.file = req.file.size() > 1 && req.file[0] == '/' ? req.file.substr(1) : req.file;
+        fetch.file = fileFromName(req.file);
         fetch.peer_ip = peer_ip;
         // The event is recorded when the transfer ends, with the bytes acked.
         Fetched fetched = server_.service_.fetch(fetch);

@@ -62,7 +62,9 @@ boot() {
     done
 }
 
-boot yealink "$YEALINK_UA" y000000000000.boot 0015654aa937.boot y000000000108.cfg 0015654aa937.cfg
+# A Yealink asks for <mac>.boot first and y000000000000.boot only when that is
+# missing (vendors.md, Yealink boot); we serve both.
+boot yealink "$YEALINK_UA" 0015654aa937.boot y000000000000.boot y000000000108.cfg 0015654aa937.cfg
 boot polycom "$POLYCOM_UA" 000000000000.cfg 0004f2aabb01.cfg 0004f2aabb01-settings.cfg 0004f2aabb01-directory.xml
 boot cisco "$CISCO_UA" 8841.xml 00562b043615.xml
 boot grandstream "$GS_UA" cfg000b828aa872.xml cfggxp2135.xml cfg.xml
@@ -145,11 +147,22 @@ if ! grep -q "Adm1nPw" "$WORK/got"; then ok; else bad "common file carries the a
 for target in "/../etc/passwd" "/%2e%2e/%2e%2e/etc/passwd" "/..%2fetc%2fpasswd" "/yealink%2fvendor.json" \
               "/yealink/vendor.json" "/vendor.json" "/mac.cfg.mustache" "/yealink/mac.cfg.mustache" \
               "/..%5c..%5cetc%5cpasswd" "/a%00.cfg" "//etc/passwd" "/escape.rom" "/.hidden" "/%2e%2e" \
-              "/0015654aa937.cfg%00.txt" "/README.md"; do
+              "/0015654aa937.cfg%00.txt" "/README.md" "//../x" "//..%2fetc%2fpasswd" "///etc//passwd" \
+              "//%2e%2e/%2e%2e/etc/passwd" "//yealink//vendor.json" "//%2f0015654aa937.cfg" "//.hidden" \
+              "//a%5cb.cfg" "//escape.rom/"; do
     STATUS=$(curl -s --max-time 10 --path-as-is -o "$WORK/got" -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT$target")
     BODY=$(head -c 100 "$WORK/got")
     expect_status 404 "path escape $target"
     if ! grep -q "root:\|not for phones\|\"models\"\|{{" "$WORK/got"; then ok; else bad "$target leaked a file"; fi
+done
+# Repeated slashes are one: a phone that joins a server setting ending in '/'
+# with its own '/' asks for "//<file>" and gets the file.
+fetch "$YEALINK_UA" 0015654aa937.cfg
+cp "$WORK/got" "$WORK/single-slash.cfg"
+for target in "/0015654aa937.cfg" "//0015654aa937.cfg"; do
+    fetch "$YEALINK_UA" "$target" --path-as-is
+    expect_status 200 "/$target is the root file"
+    if cmp -s "$WORK/got" "$WORK/single-slash.cfg"; then ok; else bad "/$target differs from /0015654aa937.cfg"; fi
 done
 STATUS=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -X DELETE "http://127.0.0.1:$HTTP_PORT/0015654aa937.cfg")
 expect_status 405 "DELETE is not a phone's method"

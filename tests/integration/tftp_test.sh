@@ -546,7 +546,7 @@ done
 printf '#!version:1.0.0.1\ninclude:config "y000000000000.cfg"\n' >"$WORK/want-common.boot"
 printf '#!version:1.0.0.1\ninclude:config "y000000000000.cfg"\ninclude:config "0015654aa937.cfg"\n' >"$WORK/want-mac.boot"
 for client in hpa atftp curl; do
-    for f in y000000000000.boot 0015654aa937.boot; do
+    for f in 0015654aa937.boot y000000000000.boot; do
         out="$OUT/$client-$f"
         tftp_get $client $f "$out"
         [[ $CLIENT_RC -eq 0 ]] && ok || { BODY=$CLIENT_ERR; bad "$client: $f not served"; }
@@ -564,8 +564,11 @@ STATUS=$(curl -s --max-time 10 -o "$WORK/preview.boot" -w '%{http_code}' -H "Aut
     "http://127.0.0.1:$ADMIN_PORT/api/v1/devices/0015654aa937/preview/0015654aa937.boot")
 expect_status 200 "preview of the .boot"
 cmp -s "$WORK/preview.boot" "$OUT/curl-0015654aa937.boot" && ok || bad "TFTP .boot differs from the no-UA preview"
-# "/name": some phones ask with a leading slash.
+# "/name": some phones ask with a leading slash; "//name" when they join a
+# server setting ending in '/' with their own '/': repeated slashes are one.
 served_as curl /0015654aa937.cfg "$GOLDEN/yealink/0015654aa937.cfg"
+served_as hpa //0015654aa937.cfg "$GOLDEN/yealink/0015654aa937.cfg"
+served_as atftp ///0015654aa937.cfg "$GOLDEN/yealink/0015654aa937.cfg"
 
 # ---------------------------------------------------------------------------
 # 2. Static files from firmware.dir, streamed intact.
@@ -711,7 +714,9 @@ jqc "$R" '.op' 'null' "ERROR to the listening port is not answered"
 # Names outside the served set: ERROR 1, no content.
 for name in ../etc/passwd /etc/passwd '..\..\x' '..\\..\\etc\\passwd' %2e%2e/x %2e%2e%2fetc%2fpasswd ../fw/hello.txt \
             escape.rom passwd.rom outdir/secret.txt outdir vendor.json yealink/vendor.json mac.cfg.mustache \
-            yealink/mac.cfg.mustache .hidden . .. / // '' README.md adir 001565000001.cfg 0015654aa937.cfg.txt; do
+            yealink/mac.cfg.mustache .hidden . .. / // '' README.md adir 001565000001.cfg 0015654aa937.cfg.txt \
+            //../etc/passwd //..//x ///etc//passwd '//..\x' //.hidden //yealink//vendor.json //escape.rom \
+            a//0015654aa937.cfg //%2e%2e/x /%2f0015654aa937.cfg; do
     if [[ -z "$name" ]]; then continue; fi
     R=$(py probe rrq "$name" octet)
     jqc "$R" '[.op, .code, (.extra | length)]' '[5,1,0]' "RRQ '$name' is file not found"

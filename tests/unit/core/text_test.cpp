@@ -105,3 +105,27 @@ TEST_CASE("forLog's output reads back to the bytes it was given") {
         CHECK(decode(q) == s);
     }
 }
+
+TEST_CASE("collapseSlashes") {
+    struct Case {
+        const char* in;
+        const char* out;
+    };
+    const Case cases[] = {
+        {"", ""},
+        {"/", "/"},
+        {"//", "/"},
+        {"///", "/"},
+        {"/x.cfg", "/x.cfg"},
+        {"//x.cfg", "/x.cfg"},
+        {"a//b///c", "a/b/c"},
+        {"x.cfg//", "x.cfg/"},
+        {"/%2f%2F/x", "/%2f%2F/x"},  // encoded slashes are not slashes here
+        {"/\\\\x", "/\\\\x"},        // nor are backslashes
+        {"//..//x", "/../x"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.in);
+        CHECK(collapseSlashes(c.in) == c.out);
+    }
+}

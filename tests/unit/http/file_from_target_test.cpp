@@ -19,6 +19,11 @@ TEST_CASE("fileFromTarget: plain files at the root") {
         {"/snomD345-000413A11FA7.htm", "snomD345-000413A11FA7.htm"},
         {"/y000000000000%2Eboot", "y000000000000.boot"},  // an encoded character is decoded
         {"/f0X4hw1.100.cfg", "f0X4hw1.100.cfg"},
+        // Repeated slashes are one: a phone joins a server ending in '/' with
+        // its own '/'.
+        {"//0015654aa937.cfg", "0015654aa937.cfg"},
+        {"///0015654aa937.cfg", "0015654aa937.cfg"},
+        {"//0015654aa937.cfg?x=//a", "0015654aa937.cfg"},
     };
     for (const Case& c : cases) {
         INFO(c.target);
@@ -40,7 +45,22 @@ TEST_CASE("fileFromTarget: anything else is refused") {
         "/%00x",
         "/x%00.cfg",
         "/a/b",
-        "//etc/passwd",
+        "//etc/passwd",  // "/etc/passwd" once collapsed: still a folder
+        "///etc//passwd",
+        "//../x",
+        "//..",
+        "//%2e%2e/x",
+        "//%2e%2e%2fx",
+        "//%2fetc",
+        "/%2f/x.cfg",
+        "/%2F%2Fx.cfg",  // encoded slashes are not collapsed: refused as before
+        "//a%5cb",
+        "//a\\b",
+        "//%00x",
+        "//x%00.cfg",
+        "//",
+        "//?x=1",
+        "x//y.cfg",
         "/../etc/passwd",
         "/..",
         "/.",

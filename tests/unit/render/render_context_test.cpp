@@ -1,0 +1,110 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "provisioner/render/template_set.h"
+#include "temp_dir.h"
+
+using namespace prov;
+using prov::testing::TempDir;
+
+namespace {
+
+// One vendor, "acme", whose device file prints the variables under test.
+struct Acme {
+    TempDir dir;
+    explicit Acme(bool line_key_per_line) {
+        dir.write("acme/vendor.json", std::string(R"({
+  "name": "Acme",
+  "files": [{"path": "{mac}.cfg", "template": "mac.mustache", "kind": "device"}],
+  "button_types": {"line": "L", "blf": "B", "park": "P"},
+  "provisioning_protocols": {"http": "1", "https": "2"},
+  "line_key_per_line": )") + (line_key_per_line ? "true" : "false") + R"(,
+  "models": {"A1": {"lines": 4, "keys": 6}}
+})");
+        dir.write("acme/mac.mustache",
+                  "url={{provisioning_url}}|base={{provisioning_base}}|scheme={{provisioning_scheme}}"
+                  "|host={{provisioning_host}}|path={{provisioning_path}}|server={{provisioning_server}}"
+                  "|code={{#has_provisioning_protocol_code}}{{provisioning_protocol_code}}{{/has_provisioning_protocol_code}}"
+                  "|hours={{resync_hours}}\n"
+                  "{{#keys}}{{index}}:{{code}}:{{line}}:{{line_label}}\n{{/keys}}");
+    }
+};
+
+std::string render(const Acme& acme, SettingsMap settings, const DeviceProfile& profile) {
+    auto catalog = VendorCatalog::load(acme.dir.path());
+    REQUIRE(catalog);
+    auto set = TemplateSet::load(catalog.value());
+    REQUIRE(set);
+    auto matches = catalog.value().matchFile("0015654aa937.cfg");
+    REQUIRE(matches.size() == 1);
+    RenderInput in;
+    in.vendor = matches[0].vendor;
+    in.route = matches[0].route;
+    in.captures = matches[0].captures;
+    in.file = "0015654aa937.cfg";
+    in.mac = "0015654aa937";
+    in.model = "A1";
+    in.profile = &profile;
+    in.settings = std::move(settings);
+    auto out = set.value()->render(in);
+    REQUIRE(out);
+    return out.value();
+}
+
+Extension line(int reg, const std::string& ext) {
+    Extension e;
+    e.extension = ext;
+    e.phone_reg = reg;
+    return e;
+}
+
+std::string firstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
+std::string afterFirstLine(const std::string& s) { return s.substr(s.find('\n') + 1); }
+
+}  // namespace
+
+TEST_CASE("render context: the provisioning server in every shape") {
+    Acme acme(false);
+    const DeviceProfile profile;
+    struct Case {
+        const char* url;
+        const char* want;
+    };
+    const Case cases[] = {
+        {"https://prov.example.net/",
+         "url=https://prov.example.net/|base=https://prov.example.net|scheme=https|host=prov.example.net"
+         "|path=|server=prov.example.net|code=2|hours=2"},
+        {"http://192.0.2.10:8080/p//q",
+         "url=http://192.0.2.10:8080/p/q/|base=http://192.0.2.10:8080/p/q|scheme=http|host=192.0.2.10:8080"
+         "|path=/p/q|server=192.0.2.10:8080/p/q|code=1|hours=2"},
+        {"tftp://192.0.2.10", "url=tftp://192.0.2.10/|base=tftp://192.0.2.10|scheme=tftp|host=192.0.2.10"
+                              "|path=|server=192.0.2.10|code=|hours=2"},
+        {"", "url=|base=|scheme=|host=|path=|server=|code=|hours=2"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.url);
+        CHECK(firstLine(render(acme, {{"provisioning_url", c.url}, {"resync_interval", "3601"}}, profile)) == c.want);
+    }
+    // Hours are rounded up: an hour is 1, no resync is 0.
+    CHECK(firstLine(render(acme, {{"resync_interval", "3600"}}, profile)).find("|hours=1") != std::string::npos);
+    CHECK(firstLine(render(acme, {{"resync_interval", "0"}}, profile)).find("|hours=0") != std::string::npos);
+}
+
+TEST_CASE("render context: line_key_per_line gives every line a key") {
+    DeviceProfile p;
+    p.lines = {line(1, "1001"), line(2, "1002"), line(3, "1003")};
+    // Line 1 has its key; key 2 is a BLF, 3 a park on line 2: line 2 takes the
+    // first free key from 2 on (4), line 3 the next (5).
+    p.keys = {Button{1, "line", "", "", 1}, Button{2, "blf", "1005", "Eve", 1}, Button{3, "park", "701", "", 2}};
+    CHECK(afterFirstLine(render(Acme(true), {}, p)) ==
+          "1:L:1:1001\n2:B:1:Eve\n3:P:2:701\n4:L:2:1002\n5:L:3:1003\n");
+    // Without the flag the keys are the admin's, untouched.
+    CHECK(afterFirstLine(render(Acme(false), {}, p)) == "1:L:1:1001\n2:B:1:Eve\n3:P:2:701\n");
+    // A line's own number, when free, is its key; past the model's 6 keys, none.
+    p.keys = {Button{1, "line", "", "", 1}, Button{4, "blf", "1005", "Eve", 1}, Button{5, "blf", "1006", "", 1},
+              Button{6, "blf", "1007", "", 1}};
+    p.lines.push_back(line(4, "1004"));
+    CHECK(afterFirstLine(render(Acme(true), {}, p)) ==
+          "1:L:1:1001\n2:L:2:1002\n3:L:3:1003\n4:B:1:Eve\n5:B:1:1006\n6:B:1:1007\n");
+}
