@@ -10,6 +10,8 @@
 #include "provisioner/app/config_keys.h"
 #include "provisioner/core/mac_address.h"
 #include "provisioner/model/json_encode.h"
+#include "provisioner/model/settings.h"
+#include "provisioner/store/sqlite_store.h"
 #include "provisioner/core/private_file.h"
 
 namespace prov::app {
@@ -42,6 +44,23 @@ void writeOut(const std::string& bytes) {
 
 }  // namespace
 
+// The `timezone` values migration 8 could not convert (an offset no Etc zone
+// has, such as +5:30): the admin chooses a city, since only a name carries a
+// DST rule. They still render as a fixed offset until then.
+static void reportOffsetTimezones(SqliteStore& store) {
+    auto values = store.settingValues("timezone");
+    if (!values) return;
+    bool first = true;
+    for (const auto& [scope, value] : values.value()) {
+        if (!legacyOffsetMinutes(value)) continue;
+        if (first)
+            std::cout << "timezone offsets left for you to replace with a zone name (such as Asia/Kolkata):\n";
+        first = false;
+        std::cout << "  " << (scope.empty() ? std::string("global settings") : "device " + scope) << ": "
+                  << value << "\n";
+    }
+}
+
 int runMigrate(const Invocation& in) {
     if (in.line.words.size() != 1) return usageError(in);
     MigrationReport report;
@@ -51,11 +70,12 @@ int runMigrate(const Invocation& in) {
     if (report.applied.empty()) {
         std::cout << "store " << path << " is up to date at schema version " << report.to_version
                   << "\n";
-        return 0;
+    } else {
+        std::cout << "store " << path << ": schema version " << report.from_version << " -> "
+                  << report.to_version << "\n";
+        for (const auto& m : report.applied) std::cout << "  applied " << m << "\n";
     }
-    std::cout << "store " << path << ": schema version " << report.from_version << " -> "
-              << report.to_version << "\n";
-    for (const auto& m : report.applied) std::cout << "  applied " << m << "\n";
+    reportOffsetTimezones(*s.value()->store);
     return 0;
 }
 

@@ -47,7 +47,7 @@ void checkKeys(const Object& obj, const std::set<std::string>& allowed, const st
 std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::string& dir, const Object& root) {
     checkKeys(root, {"name", "format", "content_type", "mac_case", "user_agents", "files", "transports",
                      "button_types", "line_params", "key_params", "models", "ouis", "provisioning_protocols",
-                     "line_key_per_line"},
+                     "line_key_per_line", "time_zone_names"},
               "vendor.json");
     auto v = std::make_unique<VendorSpec>();
     v->id = folder;
@@ -85,6 +85,7 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
     v->button_types = stringMap(root.getObject("button_types"), "button_types");
     v->provisioning_protocols = stringMap(root.getObject("provisioning_protocols"), "provisioning_protocols");
     v->line_key_per_line = root.optValue<bool>("line_key_per_line", false);
+    v->time_zone_names = stringMap(root.getObject("time_zone_names"), "time_zone_names");
     if (auto lp = root.getArray("line_params")) {
         for (size_t i = 0; i < lp->size(); ++i)
             v->line_params.push_back(stringMap(lp->getObject(static_cast<unsigned>(i)), "line_params"));

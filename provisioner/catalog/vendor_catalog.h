@@ -77,6 +77,9 @@ struct VendorSpec {
     // first key no button uses, from its own number on (Cisco: a line with
     // no key has no call appearance).
     bool line_key_per_line = false;
+    // The vendor's own name for a time zone (`tz_vendor_name`), looked up by
+    // zone name ("Europe/Paris"), then by standard offset ("+1", "+5:30").
+    std::map<std::string, std::string> time_zone_names;
     std::vector<std::map<std::string, std::string>> line_params;
     std::map<std::string, std::pair<int, int>> key_params;  // name -> (base, step)
     std::map<std::string, ModelInfo> models;                 // key: uppercase model

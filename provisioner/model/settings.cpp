@@ -1,8 +1,10 @@
 #include "provisioner/model/settings.h"
 
 #include <cctype>
+#include <chrono>
 
 #include "provisioner/core/text.h"
+#include "provisioner/tz/zone_database.h"
 
 namespace prov {
 
@@ -35,26 +37,54 @@ SettingsMap defaultSettings() {
     return out;
 }
 
+std::optional<int> legacyOffsetMinutes(const std::string& v) {
+    // "+1", "-5", "+05:30", "-10:00": the forms checkSetting took before zone
+    // names were required, hours 0 to 14.
+    if (v.size() < 2 || v.size() > 6 || (v[0] != '+' && v[0] != '-')) return std::nullopt;
+    const std::string rest = v.substr(1);
+    const size_t colon = rest.find(':');
+    const std::string hours = rest.substr(0, colon);
+    if (!text::isDigits(hours) || hours.size() > 2 || std::stoi(hours) > 14) return std::nullopt;
+    int minutes = std::stoi(hours) * 60;
+    if (colon != std::string::npos) {
+        const std::string mm = rest.substr(colon + 1);
+        if (!text::isDigits(mm) || mm.size() != 2 || std::stoi(mm) >= 60) return std::nullopt;
+        minutes += std::stoi(mm);
+    }
+    return v[0] == '-' ? -minutes : minutes;
+}
+
+std::string etcZoneFor(int minutes) {
+    // The Etc zones are whole hours from GMT+12 (UTC-12) to GMT-14 (UTC+14),
+    // their sign the POSIX one: east of Greenwich is minus.
+    if (minutes % 60 != 0 || minutes < -12 * 60 || minutes > 14 * 60) return "";
+    const int hours = minutes / 60;
+    if (hours == 0) return "Etc/GMT";
+    return std::string("Etc/GMT") + (hours > 0 ? "-" : "+") + std::to_string(hours > 0 ? hours : -hours);
+}
+
 namespace {
 
-bool isTimezone(const std::string& v) {
-    // An IANA name (Europe/Paris, America/Argentina/Buenos_Aires, UTC) or a
-    // UTC offset such as +1, -05:30.
-    if (v.empty() || v.size() > 64) return false;
-    if (v[0] == '+' || v[0] == '-') {
-        const std::string rest = v.substr(1);
-        const size_t colon = rest.find(':');
-        const std::string hours = rest.substr(0, colon);
-        if (!text::isDigits(hours) || hours.size() > 2 || std::stoi(hours) > 14) return false;
-        if (colon == std::string::npos) return true;
-        const std::string minutes = rest.substr(colon + 1);
-        return text::isDigits(minutes) && minutes.size() == 2 && std::stoi(minutes) < 60;
+// Why a zone name is refused, or nullopt. A name is good when the system's
+// zone database has it (tz/zone_database.h); "UTC" and "GMT" also hold on a
+// system without one. An offset ("+1") is refused now that a name says the
+// DST rule too: the message names the Etc zone that keeps the same clock, or a
+// city when no Etc zone has that offset.
+std::optional<std::string> checkTimezone(const std::string& v) {
+    if (const auto minutes = legacyOffsetMinutes(v)) {
+        const std::string etc = etcZoneFor(*minutes);
+        if (!etc.empty())
+            return "is an offset; give a zone name: " + etc +
+                   " keeps this fixed offset (Etc signs are inverted), a city such as Europe/Paris "
+                   "also gives the phones its daylight-saving rule";
+        return "is an offset; give a zone name, a city such as Asia/Kolkata (no Etc zone has this offset)";
     }
-    for (char c : v) {
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' || c == '+'))
-            return false;
-    }
-    return true;
+    if (v == "UTC" || v == "GMT") return std::nullopt;
+    using namespace std::chrono;
+    const int64_t now = duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+    if (v.size() > 64 || !tz::isSafeZoneName(v) || !tz::ZoneDatabase::system().find(v, now))
+        return "must be a time zone name of the system's tz database, such as Europe/Paris";
+    return std::nullopt;
 }
 
 bool isUrl(const std::string& v) {
@@ -88,7 +118,7 @@ std::optional<std::string> checkSetting(std::string_view key, const std::string&
     } else if (key == "voicemail_number") {
         if (!v.empty() && (v.size() > 32 || !text::isDialable(v))) return "must be a dialable number";
     } else if (key == "timezone") {
-        if (!isTimezone(v)) return "must be an IANA name such as Europe/Paris or an offset such as +1";
+        return checkTimezone(v);
     } else if (key == "phone_admin_password") {
         if (!v.empty() && (v.size() < 4 || v.size() > 64)) return "must be 4 to 64 characters";
         for (char c : v) {

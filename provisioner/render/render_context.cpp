@@ -1,6 +1,7 @@
 #include "provisioner/render/render_context.h"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <vector>
 
@@ -8,6 +9,8 @@
 #include "provisioner/core/text.h"
 #include "provisioner/render/provisioning_url.h"
 #include "provisioner/render/timezone.h"
+#include "provisioner/render/zone_fields.h"
+#include "provisioner/tz/civil_time.h"
 
 namespace prov {
 
@@ -53,6 +56,28 @@ void addProvisioningUrl(data& ctx, const RenderInput& in) {
     ctx.set("has_provisioning_protocol_code", flag(!code.empty()));
 }
 
+// The zone's standard offset and daylight-saving rule, in the pieces
+// render/zone_fields.h describes; an unknown name (only a store edited by
+// hand holds one) renders as UTC without DST.
+void addTimeZone(data& ctx, const RenderInput& in, const std::string& name) {
+    using namespace std::chrono;
+    const int64_t now =
+        in.utc_now ? *in.utc_now : duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+    const auto rules = zoneRules(name, now).value_or(tz::PosixTz{"UTC", 0, std::nullopt});
+    const ZoneFields fields = zoneFields(name, rules, tz::yearOfDay(tz::floorDiv(now, 86400)));
+    const ZoneVariables vars = zoneVariables(fields);
+    for (const auto& [k, v] : vars.text) ctx.set(k, v);
+    for (const auto& [k, v] : vars.flags) ctx.set(k, flag(v));
+    const auto& names = in.vendor->time_zone_names;
+    auto it = names.find(name);
+    if (it == names.end()) it = names.find(vars.text.at("tz_offset"));
+    if (it != names.end()) {
+        ctx.set("tz_vendor_name", it->second);
+    } else {
+        ctx.set("tz_vendor_name", flag(false));
+    }
+}
+
 void addSettings(data& ctx, const RenderInput& in) {
     const SettingsMap& s = in.settings;
     const std::string transport = setting(s, "sip_transport");
@@ -62,15 +87,8 @@ void addSettings(data& ctx, const RenderInput& in) {
     ctx.set("transport_code", mapped(in.vendor->transports, transport));
     ctx.set("voicemail_number", setting(s, "voicemail_number"));
     ctx.set("ntp_server", setting(s, "ntp_server"));
-    const std::string tz = setting(s, "timezone");
-    ctx.set("timezone", tz);
-    const int offset = (in.utc_now ? utcOffsetMinutes(tz, *in.utc_now) : utcOffsetMinutes(tz)).value_or(0);
-    ctx.set("tz_offset", formatOffsetShort(offset));
-    ctx.set("tz_offset_seconds", std::to_string(offset * 60));
-    ctx.set("tz_offset_minutes", std::to_string(offset));
-    ctx.set("tz_gmt", formatOffsetGmt(offset));
-    ctx.set("tz_posix", formatOffsetPosix(offset));
-    ctx.set("tz_offset_quarter_hours", std::to_string(offset / 15));
+    ctx.set("timezone", setting(s, "timezone"));
+    addTimeZone(ctx, in, setting(s, "timezone"));
     addProvisioningUrl(ctx, in);
     const std::string resync = setting(s, "resync_interval");
     const long seconds = resync.empty() ? 0 : std::stol(resync);

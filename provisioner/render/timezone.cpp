@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "provisioner/render/zone_database.h"
+#include "provisioner/tz/zone_database.h"
 
 namespace prov {
 

@@ -4,13 +4,13 @@
 #include <optional>
 #include <string>
 
-#include "provisioner/render/posix_tz.h"
+#include "provisioner/tz/posix_tz.h"
 
 namespace prov {
 
 // The UTC offset of a time zone setting at `utc` (seconds since the epoch),
 // in minutes: an offset ("+1", "-05:30") directly, an IANA name
-// (Europe/Paris) from the system's zone database (render/zone_database.h).
+// (Europe/Paris) from the system's zone database (tz/zone_database.h).
 // nullopt when the name is unknown.
 std::optional<int> utcOffsetMinutes(const std::string& timezone, int64_t utc);
 // The same at the system clock's time.

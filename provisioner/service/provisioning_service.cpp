@@ -367,8 +367,9 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
                                                       Event& event) {
     const uint64_t generation = generation_.current();
     // The hour is part of the key: a rendered file carries the time zone's
-    // offset at its render time, so after a DST change it is rendered again
-    // within the hour (its ETag, the hash of its bytes, moves only if they do).
+    // rule as the zone database states it (re-read hourly) and this year's
+    // change dates, so after a tzdata update or at the new year it is rendered
+    // again within the hour (its ETag, the hash of its bytes, moves only if they do).
     const std::string key = id.vendor->id + "|" + id.route->pattern.text() + "|" + id.file + "|" + id.mac + "|" +
                             id.model + "|" + id.firmware + "|" + std::to_string(clock_.nowSeconds() / 3600);
     // A file without secrets is rendered afresh for every fetch: a cached

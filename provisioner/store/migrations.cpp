@@ -259,6 +259,22 @@ ALTER TABLE api_tokens ADD COLUMN revoked_at INTEGER;
 ALTER TABLE audit ADD COLUMN source TEXT NOT NULL DEFAULT '';
 )SQL";
 
+// `timezone` takes a zone name now (the name gives the phones the DST rule).
+// A whole-hour offset becomes the Etc zone of that offset, whose sign POSIX
+// inverts ("+1" -> "Etc/GMT-1"), so phones keep the clock they had. Other
+// offsets ("+5:30", "-13") are left for the admin to choose a city; the
+// `migrate` command lists them.
+constexpr std::string_view kTimezoneNames = R"SQL(
+UPDATE settings SET value = 'Etc/GMT' ||
+    CASE WHEN CAST(substr(value, 2, 2) AS INTEGER) = 0 THEN ''
+         WHEN substr(value, 1, 1) = '+' THEN '-' || CAST(substr(value, 2, 2) AS INTEGER)
+         ELSE '+' || CAST(substr(value, 2, 2) AS INTEGER) END
+WHERE key = 'timezone'
+  AND (value GLOB '[+-][0-9]' OR value GLOB '[+-][0-9][0-9]'
+       OR value GLOB '[+-][0-9]:00' OR value GLOB '[+-][0-9][0-9]:00')
+  AND CAST(substr(value, 2, 2) AS INTEGER) <= CASE substr(value, 1, 1) WHEN '+' THEN 14 ELSE 12 END;
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -270,6 +286,7 @@ const std::vector<Migration>& migrations() {
         {5, "free-text notes on extensions", kExtensionNotes},
         {6, "phone proofs: device credentials, staging windows, server keys", kPhoneProofs},
         {7, "API tokens: expiry, revocation, last use; audit source", kTokens},
+        {8, "time zones: whole-hour offsets become Etc zones", kTimezoneNames},
     };
     return kMigrations;
 }

@@ -204,4 +204,14 @@ Result<std::string> SqliteStore::integrityCheck() {
     return out;
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> SqliteStore::settingValues(const std::string& key) {
+    auto lease = TRY(acquire());
+    sqlite::Stmt q(*lease, "SELECT scope, value FROM settings WHERE key = ? ORDER BY scope");
+    q.bind(1, key);
+    std::vector<std::pair<std::string, std::string>> out;
+    while (q.step()) out.emplace_back(q.text(0), q.text(1));
+    if (q.failed()) return Error::internal("store: cannot read settings: " + (*lease).lastError());
+    return out;
+}
+
 }  // namespace prov

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "provisioner/core/clock.h"
@@ -43,6 +44,9 @@ public:
     Status backup(const std::string& destination);
     // "ok", or the problems PRAGMA integrity_check found.
     Result<std::string> integrityCheck();
+    // Every stored value of the setting `key`: (scope, value), the global
+    // scope "" first, then devices by MAC. For reports such as `migrate`'s.
+    Result<std::vector<std::pair<std::string, std::string>>> settingValues(const std::string& key);
 
 private:
     SqliteStore(std::string path, const Clock& clock, size_t max_connections);

@@ -138,7 +138,7 @@ store_fingerprint() {
 # compares against those files, so they cannot drift apart.
 golden_settings() {
     api PUT /settings '{"sip_server":"pbx.example.net","sip_port":5061,"sip_transport":"tls",
-        "voicemail_number":"*97","ntp_server":"pool.ntp.org","timezone":"+1",
+        "voicemail_number":"*97","ntp_server":"pool.ntp.org","timezone":"Etc/GMT-1",
         "phone_admin_password":"Adm1nPw","provisioning_url":"https://prov.example.net/",
         "resync_interval":86400,"dial_plan":"[2-9]xxx|*xx"}'
     expect_status 200 "settings"

@@ -14,9 +14,6 @@ TEST_CASE("settings values are checked per key") {
     CHECK_FALSE(checkSetting("sip_transport", "tls"));
     CHECK(checkSetting("sip_transport", "TLS"));
     CHECK_FALSE(checkSetting("timezone", "Europe/Paris"));
-    CHECK_FALSE(checkSetting("timezone", "+1"));
-    CHECK_FALSE(checkSetting("timezone", "-05:30"));
-    CHECK(checkSetting("timezone", "+15"));
     CHECK(checkSetting("timezone", "Paris; rm"));
     CHECK_FALSE(checkSetting("provisioning_url", "https://prov.example.net/"));
     CHECK(checkSetting("provisioning_url", "ftp://prov.example.net/"));
@@ -26,4 +23,38 @@ TEST_CASE("settings values are checked per key") {
     CHECK(checkSetting("phone_admin_password", "a<b>c"));
     CHECK(checkSetting("dial_plan", "x\ny"));
     CHECK(checkSetting("no_such_key", "1"));
+}
+
+TEST_CASE("timezone: a name of the system's tz database") {
+    using prov::etcZoneFor;
+    using prov::legacyOffsetMinutes;
+    for (const char* good : {"Europe/Paris", "Australia/Sydney", "America/Phoenix", "Asia/Kolkata",
+                             "America/Argentina/Buenos_Aires", "Etc/GMT-1", "Etc/GMT+12", "UTC", "GMT"})
+        CHECK_FALSE(checkSetting("timezone", good));
+    for (const char* bad : {"Europe/Pariss", "europe/paris", "Europe", "Mars/Olympus_Mons", "../etc/passwd",
+                            "/usr/share/zoneinfo/UTC", "Europe/./Paris", "zone1970.tab", ""})
+        CHECK(checkSetting("timezone", bad));
+
+    // Offsets are refused, the message naming what to give instead.
+    const auto plus1 = checkSetting("timezone", "+1");
+    REQUIRE(plus1);
+    CHECK(plus1->find("Etc/GMT-1") != std::string::npos);
+    const auto india = checkSetting("timezone", "+5:30");
+    REQUIRE(india);
+    CHECK(india->find("Asia/Kolkata") != std::string::npos);
+    CHECK(india->find("Etc/") == std::string::npos);
+
+    CHECK(legacyOffsetMinutes("+1") == 60);
+    CHECK(legacyOffsetMinutes("-05:30") == -330);
+    CHECK(legacyOffsetMinutes("+14") == 840);
+    CHECK_FALSE(legacyOffsetMinutes("+15"));
+    CHECK_FALSE(legacyOffsetMinutes("+1:5"));
+    CHECK_FALSE(legacyOffsetMinutes("Etc/GMT-1"));
+    CHECK(etcZoneFor(60) == "Etc/GMT-1");
+    CHECK(etcZoneFor(-300) == "Etc/GMT+5");
+    CHECK(etcZoneFor(0) == "Etc/GMT");
+    CHECK(etcZoneFor(840) == "Etc/GMT-14");
+    CHECK(etcZoneFor(-720) == "Etc/GMT+12");
+    CHECK(etcZoneFor(-780) == "");
+    CHECK(etcZoneFor(330) == "");
 }

@@ -157,16 +157,18 @@ TEST_CASE("fetch: an edit is served at once, through the config generation") {
     CHECK_THAT(after, Catch::Contains("Ann Other"));
 }
 
-TEST_CASE("fetch: a rendered file follows its time zone across a DST change within the hour") {
+TEST_CASE("fetch: a rendered file states the standard offset and the DST rule, the same across a DST change") {
     Fixture f;
     // 2026-03-29 00:30 UTC: Paris is on winter time (+1); at 01:00 UTC it moves to +2.
     f.clock.advance(1774744200 - f.clock.nowSeconds());
     REQUIRE(f.inv->putSettings("", {{"timezone", "Europe/Paris"}}, f.admin));
     const std::string winter = f.fetch("001565000001.cfg", "10.0.0.5").response.body;
     CHECK_THAT(winter, Catch::Contains("local_time.time_zone = +1\n"));
-    f.clock.advance(3600);  // 01:30 UTC: summer time
+    CHECK_THAT(winter, Catch::Contains("local_time.start_time = 3/5/7/2\n"));
+    f.clock.advance(3600);  // 01:30 UTC: summer time; the phone applies the rule itself
     const std::string summer = f.fetch("001565000001.cfg", "10.0.0.5").response.body;
-    CHECK_THAT(summer, Catch::Contains("local_time.time_zone = +2\n"));
+    CHECK_THAT(summer, Catch::Contains("local_time.time_zone = +1\n"));
+    CHECK_THAT(summer, Catch::Contains("local_time.summer_time = 1\n"));
 }
 
 namespace {

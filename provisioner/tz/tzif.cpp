@@ -1,4 +1,4 @@
-#include "provisioner/render/tzif.h"
+#include "provisioner/tz/tzif.h"
 
 #include <algorithm>
 #include <cstring>

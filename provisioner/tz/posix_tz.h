@@ -66,6 +66,9 @@ struct PosixTz {
 // that to the implementation; zic always writes the rule).
 Result<PosixTz> parsePosixTz(std::string_view text);
 
+// The day (since 1970-01-01) that `date` names in `year`.
+int64_t dayOf(const RuleDate& date, int64_t year);
+
 // The offset in force at `utc` (seconds since the epoch).
 int32_t utcOffsetAt(const PosixTz& tz, int64_t utc);
 

@@ -1,4 +1,4 @@
-#include "provisioner/render/zone_database.h"
+#include "provisioner/tz/zone_database.h"
 
 #include <cctype>
 #include <cstdio>

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "provisioner/core/result.h"
-#include "provisioner/render/posix_tz.h"
+#include "provisioner/tz/posix_tz.h"
 
 namespace prov::tz {
 

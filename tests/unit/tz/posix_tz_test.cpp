@@ -1,9 +1,9 @@
-#include "provisioner/render/posix_tz.h"
+#include "provisioner/tz/posix_tz.h"
 
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "provisioner/render/civil_time.h"
+#include "provisioner/tz/civil_time.h"
 
 using namespace prov;
 using namespace prov::tz;

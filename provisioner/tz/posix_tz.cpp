@@ -1,10 +1,10 @@
-#include "provisioner/render/posix_tz.h"
+#include "provisioner/tz/posix_tz.h"
 
 #include <algorithm>
 #include <cctype>
 #include <limits>
 
-#include "provisioner/render/civil_time.h"
+#include "provisioner/tz/civil_time.h"
 
 namespace prov::tz {
 
@@ -111,7 +111,8 @@ Result<ChangeRule> changeRule(Reader& r) {
     return c;
 }
 
-// The day (since the epoch) that `d` names in `year`.
+}  // namespace
+
 int64_t dayOf(const RuleDate& d, int64_t year) {
     const int64_t jan1 = daysFromCivil(year, 1, 1);
     switch (d.form) {
@@ -127,6 +128,8 @@ int64_t dayOf(const RuleDate& d, int64_t year) {
     while (offset >= daysInMonth(year, d.month)) offset -= 7;  // week 5: the last such weekday
     return first + offset;
 }
+
+namespace {
 
 // The instant a change happens, its time read in the offset in force before it.
 int64_t changeAt(const ChangeRule& c, int64_t year, int32_t offset_before) {

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "provisioner/render/tzif.h"
+#include "provisioner/tz/tzif.h"
 
 namespace prov::tz {
 

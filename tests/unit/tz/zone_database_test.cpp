@@ -1,4 +1,4 @@
-#include "provisioner/render/zone_database.h"
+#include "provisioner/tz/zone_database.h"
 
 #include <stdlib.h>
 #include <time.h>
@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "provisioner/render/civil_time.h"
+#include "provisioner/tz/civil_time.h"
 #include "render/tzif_builder.h"
 #include "temp_dir.h"
 

@@ -1,11 +1,11 @@
-#include "provisioner/render/tzif.h"
+#include "provisioner/tz/tzif.h"
 
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 #include <string>
 
-#include "provisioner/render/civil_time.h"
+#include "provisioner/tz/civil_time.h"
 #include "render/tzif_builder.h"
 
 using namespace prov;
