@@ -1,5 +1,6 @@
 #include "provisioner/model/settings.h"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 
@@ -87,15 +88,24 @@ std::optional<std::string> checkTimezone(const std::string& v) {
     return std::nullopt;
 }
 
+// An http://, https:// or tftp:// URL the templates can take apart
+// (render/provisioning_url.h): a host (an IPv6 one in brackets), an optional
+// port and path; no user or password (common files, which carry it, are
+// served to anyone), no query and no fragment (phones append the file name).
 bool isUrl(const std::string& v) {
+    if (v.size() > 512) return false;
+    for (char c : v) {
+        if (c <= 0x20 || c >= 0x7F || c == '"' || c == '<' || c == '>' || c == '?' || c == '#' || c == '@' ||
+            c == '\\')
+            return false;
+    }
     for (const char* scheme : {"http://", "https://", "tftp://"}) {
         const std::string s = scheme;
-        if (v.rfind(s, 0) == 0 && v.size() > s.size() && v.size() <= 512) {
-            for (char c : v) {
-                if (c <= 0x20 || c >= 0x7F || c == '"' || c == '<' || c == '>') return false;
-            }
-            return true;
-        }
+        if (v.rfind(s, 0) != 0) continue;
+        const std::string host = v.substr(s.size(), v.find('/', s.size()) - s.size());
+        if (host.empty() || host[0] == ':') return false;
+        if (host[0] == '[') return host.find(']') != std::string::npos;
+        return std::count(host.begin(), host.end(), ':') <= 1;  // host:port; bare IPv6 needs brackets
     }
     return false;
 }
@@ -126,7 +136,9 @@ std::optional<std::string> checkSetting(std::string_view key, const std::string&
                 return "must be printable ASCII without spaces, quotes, <, > or &";
         }
     } else if (key == "provisioning_url") {
-        if (!v.empty() && !isUrl(v)) return "must be an http://, https:// or tftp:// URL";
+        if (!v.empty() && !isUrl(v))
+            return "must be an http://, https:// or tftp:// URL with a host (IPv6 in brackets) and no user, "
+                   "query or fragment";
     } else if (key == "resync_interval") {
         return checkInteger(v, 0, 604800);
     } else if (key == "dial_plan") {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -165,16 +166,21 @@ std::vector<Button> keysToWrite(const RenderInput& in) {
     if (!in.vendor->line_key_per_line) return keys;
     std::set<int> used, keyed;
     for (const Button& b : keys) {
+        // A button the vendor has no code for is never written: its key is free.
+        if (!in.vendor->button_types.count(b.type)) continue;
         used.insert(b.index);
         if (b.type == "line") keyed.insert(b.line);
     }
-    auto model = in.vendor->models.find(text::toUpper(in.model));
-    const int limit = model != in.vendor->models.end() && model->second.keys > 0 ? model->second.keys : 0;
+    // A known model has its number of keys (0 for one with none: a
+    // conference phone, an adapter); an unknown one, no limit we know of.
+    std::optional<int> limit;
+    if (auto model = in.vendor->models.find(text::toUpper(in.model)); model != in.vendor->models.end())
+        limit = model->second.keys;
     for (const Extension& e : in.profile->lines) {
         if (keyed.count(e.phone_reg)) continue;
         int index = e.phone_reg;
         while (used.count(index)) ++index;  // bounded: `used` is finite
-        if (limit > 0 && index > limit) continue;  // no free key: the line has no call appearance
+        if (limit && index > *limit) continue;  // no free key: the line has no call appearance
         used.insert(index);
         keys.push_back(Button{index, "line", "", "", e.phone_reg});
     }

@@ -64,7 +64,9 @@ std::shared_ptr<const Zone> ZoneDatabase::find(const std::string& name, int64_t 
     // Read outside the lock: a slow disk holds up only this caller.
     std::shared_ptr<const Zone> zone = read(name);
     std::lock_guard lock(mutex_);
-    if (entries_.size() < kMaxEntries || entries_.count(name)) entries_[name] = Entry{zone, now};
+    // Misses are not kept: names sent to the admin API must not fill the
+    // cache and push real zones out of it.
+    if (zone && (entries_.size() < kMaxEntries || entries_.count(name))) entries_[name] = Entry{zone, now};
     return zone;
 }
 

@@ -18,6 +18,12 @@ TEST_CASE("settings values are checked per key") {
     CHECK_FALSE(checkSetting("provisioning_url", "https://prov.example.net/"));
     CHECK(checkSetting("provisioning_url", "ftp://prov.example.net/"));
     CHECK(checkSetting("provisioning_url", "https://prov.example.net/\"x"));
+    // What the templates could not take apart, or would hand to anyone.
+    for (const char* bad : {"https:///p", "http://?x", "https://#f", "http://h/p?t=1", "http://h?t=1",
+                            "http://u:p@h/", "http://2001:db8::1/", "http://:8080/", "http://[2001:db8::1/"})
+        CHECK(checkSetting("provisioning_url", bad));
+    for (const char* good : {"http://h", "http://h:8080", "https://[2001:db8::1]:8443/p/", "tftp://10.0.0.1/"})
+        CHECK_FALSE(checkSetting("provisioning_url", good));
     CHECK_FALSE(checkSetting("resync_interval", "86400"));
     CHECK(checkSetting("resync_interval", "604801"));
     CHECK(checkSetting("phone_admin_password", "a<b>c"));

@@ -147,9 +147,23 @@ TEST_CASE("the database keeps parsed zones and reads them again after an hour") 
     dir.write("Zone", prov::testing::tzifBytes(spec));
     dir.write("Missing", prov::testing::tzifBytes(spec));
     CHECK(utcOffsetAt(*db.find("Zone", 1000 + 3599), 0) == 3600);
-    CHECK_FALSE(db.find("Missing", 1000 + 3599));
+    // A miss is not kept (names sent to the admin API must not fill the
+    // cache): a zone installed since is found at once.
+    CHECK(db.find("Missing", 1000 + 3599));
     CHECK(utcOffsetAt(*db.find("Zone", 1000 + 3600), 0) == 7200);
-    CHECK(db.find("Missing", 1000 + 3600));
+}
+
+TEST_CASE("names that are no zone do not push real zones out of the cache") {
+    prov::testing::TempDir dir;
+    prov::testing::TzifSpec spec;
+    spec.types = {{3600, false, "ONE"}};
+    spec.footer = "ONE-1";
+    dir.write("Zone", prov::testing::tzifBytes(spec));
+    ZoneDatabase db(dir.path());
+    const auto first = db.find("Zone", 1000);
+    REQUIRE(first);
+    for (int i = 0; i < 5000; ++i) CHECK_FALSE(db.find("Nowhere" + std::to_string(i), 1000));
+    CHECK(db.find("Zone", 1001) == first);  // still the parsed one, not read again
 }
 
 TEST_CASE("the database answers from many threads at once") {
