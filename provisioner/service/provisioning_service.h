@@ -87,8 +87,17 @@ private:
     // name, known or not.
     FetchResponse refuse(const policy::Decision& decision, const Proofs& proofs);
     Result<FetchResponse> renderFile(const DeviceIdentity& id, const std::string& if_none_match, Event& event);
-    // The bytes of a served file; nullopt when the device is unknown.
-    Result<std::optional<std::string>> render(const DeviceIdentity& id);
+    // The bytes of a served file; nullopt when the device is unknown. A
+    // deleted device waiting for its wipe gets the wipe config (`wipe` true).
+    struct Rendered {
+        std::string body;
+        bool wipe = false;
+    };
+    Result<std::optional<Rendered>> render(const DeviceIdentity& id);
+    // A deleted device's wipe config went out (recorded in its event); its
+    // later fetches find an unknown MAC.
+    Status wipeDelivered(const std::string& mac, Event& event);
+    Result<std::optional<Rendered>> renderWipe(RenderInput& in, const DeviceIdentity& id);
     std::string keyedHash(const std::string& body) const;
     // An encrypted route's file for a device that has its key: sealed with it.
     std::string seal(const std::string& body, const std::string& key) const;
