@@ -46,7 +46,7 @@ void checkKeys(const Object& obj, const std::set<std::string>& allowed, const st
 
 std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::string& dir, const Object& root) {
     checkKeys(root, {"name", "format", "content_type", "mac_case", "user_agents", "files", "transports",
-                     "button_types", "line_params", "key_params", "models", "ouis", "provisioning_protocols",
+                     "button_types", "line_params", "key_params", "key_params_max", "models", "ouis", "provisioning_protocols",
                      "line_key_per_line", "time_zone_names"},
               "vendor.json");
     auto v = std::make_unique<VendorSpec>();
@@ -98,6 +98,8 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
             v->key_params[k] = {arr->getElement<int>(0), arr->getElement<int>(1)};
         }
     }
+    v->key_params_max = root.optValue<int>("key_params_max", 0);
+    if (v->key_params_max < 0) throw Poco::DataFormatException("key_params_max must be >= 0");
     auto models = root.getObject("models");
     if (!models) throw Poco::DataFormatException("\"models\" is missing");
     for (const auto& [name, value] : *models) {

@@ -82,6 +82,10 @@ struct VendorSpec {
     std::map<std::string, std::string> time_zone_names;
     std::vector<std::map<std::string, std::string>> line_params;
     std::map<std::string, std::pair<int, int>> key_params;  // name -> (base, step)
+    // The last key the key_params formula holds for (0: every key). Past it
+    // the formula lands on other settings' parameters (Grandstream P1376...),
+    // so a key there gets no `p` and a template writes nothing for it.
+    int key_params_max = 0;
     std::map<std::string, ModelInfo> models;                 // key: uppercase model
     // The vendor's MAC prefixes (6 lowercase hex digits): which vendor a
     // file name several vendors use belongs to, for a MAC the store does not

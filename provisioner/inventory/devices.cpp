@@ -127,6 +127,14 @@ Status Inventory::deleteDevice(const std::string& mac, bool force, const Actor& 
             TRY(audit(tx, actor, "unbind", "extension", e.extension, auditJson(before, nullptr),
                       auditJson(e, &before)));
         }
+        // A phone that was given accounts keeps them until told otherwise:
+        // its next fetch gets a wipe config, proved with the credentials it
+        // holds now. One that never got a config has nothing to wipe.
+        const std::optional<DeviceCredentials> creds = TRY(tx.getCredentials(mac));
+        if (creds && (creds->delivered_at != 0 || creds->key_sent_at != 0)) {
+            TRY(tx.putWipe(PendingWipe{mac, cur->make, cur->model, creds->user, creds->password, creds->aes_key,
+                                       creds->key_sent_at != 0, clock_.nowSeconds()}));
+        }
         TRY(tx.deleteDevice(mac));
         return audit(tx, actor, force ? "delete_forced" : "delete", "device", mac, deviceJson(*cur), "");
     });

@@ -143,6 +143,7 @@ ObjectPtr toJson(const Event& e) {
     o->set("duration_us", e.duration_us);
     o->set("config_hash", e.config_hash);
     o->set("auth", e.auth);
+    o->set("wipe", e.wipe);
     return o;
 }
 

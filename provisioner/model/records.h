@@ -113,6 +113,20 @@ struct DeviceCredentials {
     int64_t key_sent_at = 0;  // when a config carrying aes_key first went out; 0 = not yet
 };
 
+// A device deleted after it was given accounts: until it fetches its config
+// once more, it gets a wipe config (every account disabled and blank, every
+// key reset), and proves itself with the credentials it last held.
+struct PendingWipe {
+    std::string mac;
+    std::string make;
+    std::string model;
+    std::string user;      // its provisioning credentials when it was deleted
+    std::string password;
+    std::string aes_key;
+    bool key_sent = false;  // it holds aes_key: its encrypted files go out sealed with it
+    int64_t deleted_at = 0;
+};
+
 // A staging window: for a while, the devices it covers (a MAC list, or every
 // device with a label) may get their secrets once without other proof.
 struct StagingWindow {
@@ -170,6 +184,7 @@ struct Event {
     int64_t duration_us = 0;
     std::string config_hash;
     std::string auth;  // how the fetch was authorised: network, client_cert, none
+    bool wipe = false;  // the answer was a deleted device's wipe config
     // Not stored: what the event writer needs to advance the staging state.
     bool device_config = false;  // the file is the device's own config (a {mac} route)
     bool not_modified = false;   // answered 304: the phone already had these bytes

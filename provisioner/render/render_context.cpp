@@ -1,7 +1,9 @@
 #include "provisioner/render/render_context.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <set>
 #include <vector>
@@ -101,6 +103,25 @@ void addSettings(data& ctx, const RenderInput& in) {
     ctx.set("has_dial_plan", flag(!setting(s, "dial_plan").empty()));
 }
 
+// Line `number`'s parameter names (vendor.json line_params), if any.
+data lineParams(const VendorSpec& vendor, int number) {
+    data p;
+    const size_t slot = static_cast<size_t>(number - 1);
+    if (number >= 1 && slot < vendor.line_params.size()) {
+        for (const auto& [k, v] : vendor.line_params[slot]) p.set(k, v);
+    }
+    return p;
+}
+
+// Key `index`'s parameter names (vendor.json key_params), none past key_params_max.
+data keyParams(const VendorSpec& vendor, int index) {
+    data p;
+    if (vendor.key_params_max > 0 && index > vendor.key_params_max) return p;
+    for (const auto& [name, series] : vendor.key_params)
+        p.set(name, "P" + std::to_string(series.first + series.second * (index - 1)));
+    return p;
+}
+
 data lineData(const RenderInput& in, const Extension& e, size_t i) {
     const SettingsMap& s = in.settings;
     data l;
@@ -119,17 +140,13 @@ data lineData(const RenderInput& in, const Extension& e, size_t i) {
     l.set("sip_port", setting(s, "sip_port"));
     l.set("transport_code", mapped(in.vendor->transports, setting(s, "sip_transport")));
     l.set("first", flag(i == 0));
-    data p;
-    const size_t slot = static_cast<size_t>(e.phone_reg - 1);
-    if (slot < in.vendor->line_params.size()) {
-        for (const auto& [k, v] : in.vendor->line_params[slot]) p.set(k, v);
-    }
-    l.set("p", p);
+    l.set("p", lineParams(*in.vendor, e.phone_reg));
     return l;
 }
 
 data keyData(const RenderInput& in, const Button& b, int type_index) {
     data k;
+    k.set("used", flag(true));
     k.set("index", std::to_string(b.index));
     k.set("index0", std::to_string(b.index - 1));
     k.set("type", b.type);
@@ -150,10 +167,7 @@ data keyData(const RenderInput& in, const Button& b, int type_index) {
     for (const char* t : {"line", "blf", "speed_dial", "park", "voicemail", "dnd", "transfer"})
         k.set(std::string("is_") + t, flag(b.type == t));
     k.set("is_other", flag(!known));
-    data p;
-    for (const auto& [name, series] : in.vendor->key_params)
-        p.set(name, "P" + std::to_string(series.first + series.second * (b.index - 1)));
-    k.set("p", p);
+    k.set("p", keyParams(*in.vendor, b.index));
     return k;
 }
 
@@ -186,6 +200,88 @@ std::vector<Button> keysToWrite(const RenderInput& in) {
     }
     std::stable_sort(keys.begin(), keys.end(), [](const Button& a, const Button& b) { return a.index < b.index; });
     return keys;
+}
+
+// The slots the phone has: the model's counts from vendor.json, or for a
+// model the table does not know the largest of the vendor's (a phone ignores
+// a slot it lacks; a slot it has and the file leaves out keeps its old
+// value). Never fewer than the slots in use.
+struct SlotCounts {
+    int lines = 0;
+    int keys = 0;
+};
+
+SlotCounts slotCounts(const RenderInput& in, const std::vector<Button>& buttons) {
+    SlotCounts n;
+    std::string model = in.model;
+    for (char& c : model) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    auto it = in.vendor->models.find(model);
+    if (it != in.vendor->models.end()) {
+        n = {it->second.lines, it->second.keys};
+    } else {
+        for (const auto& [name, info] : in.vendor->models) {
+            n.lines = std::max(n.lines, info.lines);
+            n.keys = std::max(n.keys, info.keys);
+        }
+    }
+    for (const Extension& e : in.profile->lines) n.lines = std::max(n.lines, e.phone_reg);
+    for (const Button& b : buttons) {
+        if (in.vendor->button_types.count(b.type)) n.keys = std::max(n.keys, b.index);
+    }
+    return n;
+}
+
+// Every account slot: the bound extension's line where there is one, else an
+// unused slot (`used` false) with empty values, for the template to write
+// disabled and blank.
+data accountSlots(const RenderInput& in, int count) {
+    std::map<int, size_t> by_slot;
+    for (size_t i = 0; i < in.profile->lines.size(); ++i) by_slot.emplace(in.profile->lines[i].phone_reg, i);
+    data slots(data::type::list);
+    for (int n = 1; n <= count; ++n) {
+        auto it = by_slot.find(n);
+        if (it != by_slot.end()) {
+            data l = lineData(in, in.profile->lines[it->second], it->second);
+            l.set("used", flag(true));
+            slots.push_back(l);
+            continue;
+        }
+        data l;
+        l.set("used", flag(false));
+        l.set("number", std::to_string(n));
+        l.set("index0", std::to_string(n - 1));
+        l.set("first", flag(false));
+        l.set("p", lineParams(*in.vendor, n));
+        slots.push_back(l);
+    }
+    return slots;
+}
+
+// Every key slot: the button there (of a type the vendor has), else an
+// unused slot (`used` false) for the template to reset.
+data keySlots(const RenderInput& in, const std::vector<Button>& buttons, int count) {
+    std::map<int, data> used;
+    std::map<std::string, int> per_type;
+    for (const Button& b : buttons) {
+        if (!in.vendor->button_types.count(b.type)) continue;
+        data k = keyData(in, b, ++per_type[b.type]);
+        used.emplace(b.index, std::move(k));
+    }
+    data slots(data::type::list);
+    for (int n = 1; n <= count; ++n) {
+        auto it = used.find(n);
+        if (it != used.end()) {
+            slots.push_back(it->second);
+            continue;
+        }
+        data k;
+        k.set("used", flag(false));
+        k.set("index", std::to_string(n));
+        k.set("index0", std::to_string(n - 1));
+        k.set("p", keyParams(*in.vendor, n));
+        slots.push_back(k);
+    }
+    return slots;
 }
 
 }  // namespace
@@ -236,13 +332,19 @@ data buildContext(const RenderInput& in) {
     data keys(data::type::list);
     std::map<std::string, int> per_type;
     bool any = false;
-    for (const Button& b : keysToWrite(in)) {
+    // The buttons, with a line key per line where the vendor wants one.
+    const std::vector<Button> buttons = keysToWrite(in);
+    for (const Button& b : buttons) {
         if (!in.vendor->button_types.count(b.type)) continue;  // the vendor has no such key
         keys.push_back(keyData(in, b, ++per_type[b.type]));
         any = true;
     }
     ctx.set("keys", keys);
     ctx.set("has_keys", flag(any));
+
+    const SlotCounts counts = slotCounts(in, buttons);
+    ctx.set("account_slots", accountSlots(in, counts.lines));
+    ctx.set("key_slots", keySlots(in, buttons, counts.keys));
     return ctx;
 }
 

@@ -24,17 +24,27 @@ Result<Proofs> PhoneProofs::gather(const FetchRequest& request, const std::strin
     Proofs p;
     std::optional<Device> device;
     std::optional<DeviceCredentials> creds;
+    std::optional<PendingWipe> wipe;
     std::vector<StagingWindow> windows;
     std::vector<int64_t> uses;
     TRY(store_.read([&](StoreTx& tx) -> Status {
         device = TRY(tx.getDevice(mac));
         creds = TRY(tx.getCredentials(mac));
+        wipe = TRY(tx.getWipe(mac));
         // The same reads for a known and an unknown MAC.
         windows = TRY(tx.windowsCovering(mac, device ? device->label : std::string(), now));
         for (const StagingWindow& w : windows) uses.push_back(TRY(tx.windowUse(w.id, mac)));
         return okStatus();
     }));
-    p.known = device.has_value();
+    if (wipe && !creds) {
+        // A deleted device waiting for its wipe proves its MAC with the
+        // credentials (and key) it held; they are used up, not first used.
+        const int64_t at = wipe->deleted_at;
+        creds = DeviceCredentials{mac, wipe->user, wipe->password, "", "", wipe->aes_key, "", at, at, at,
+                                  wipe->key_sent ? at : 0};
+        p.wipe = true;
+    }
+    p.known = device.has_value() || p.wipe;
     p.unassigned = device && device->state == DeviceState::kUnassigned;
     bool by_prev_pair = false;
     if (!request.authorization.empty()) {

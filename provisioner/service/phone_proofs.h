@@ -39,6 +39,7 @@ struct ProofKeys {
 struct Proofs {
     bool known = false;           // the store knows the MAC
     bool unassigned = false;      // ...only as a phone discovered by its fetches
+    bool wipe = false;            // a deleted device waiting for its wipe config
     bool digest = false;          // valid credentials for this MAC
     bool stale = false;           // right credentials, expired nonce
     bool first_use_of_credentials = false;  // the current pair, for the first time

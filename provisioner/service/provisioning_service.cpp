@@ -198,6 +198,14 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
     FetchResponse r = TRY(renderFile(ident, request.if_none_match, event));
     if (!ident.route->secrets || r.outcome != Outcome::kServed) return r;
     const bool encrypted_route = !ident.route->encrypt.empty();
+    if (event.wipe) {
+        // A deleted device: sealed with the key it holds where its config
+        // would be; no credentials of its own to deliver any more.
+        if (request.method == Method::kGet) TRY(wipeDelivered(ident.mac, event));
+        if (encrypted_route && proofs.key_sent && proofs.digest && request.protocol == Protocol::kHttp)
+            r.body = seal(r.body, proofs.aes_key);
+        return r;
+    }
     // Sealed over plain HTTP for a phone that proved itself with the
     // credentials its config carried (so it applied that config, and the key
     // in it). A window or an allowed network (a phone perhaps reset to
@@ -259,6 +267,9 @@ Result<FetchResponse> ProvisioningService::sealedWithoutProof(const DeviceIdenti
     if (proofs.known && proofs.key_sent) {
         FetchResponse r = TRY(renderFile(id, "", event));
         if (r.outcome != Outcome::kServed) return r;
+        // Over TFTP nothing tells the phone from another asker: the first
+        // fetch of a deleted device's sealed wipe counts as its delivery.
+        if (event.wipe) TRY(wipeDelivered(id.mac, event));
         r.body = seal(r.body, proofs.aes_key);
         event.auth = "device_key";
         event.device_config = false;  // anyone may have asked: no staging progress
@@ -377,24 +388,28 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
     // store does not know.
     const bool per_mac_cache = !(id.route->kind == FileKind::kDevice && !id.route->secrets);
     std::shared_ptr<const CachedFile> file = per_mac_cache ? cache_.get(key, generation) : nullptr;
+    bool wipe = false;
     if (!file) {
-        std::optional<std::string> rendered = TRY(render(id));
+        std::optional<Rendered> rendered = TRY(render(id));
         if (!rendered) return notFound("MAC " + id.mac + " is not in the store");
+        wipe = rendered->wipe;
         auto fresh = std::make_shared<CachedFile>();
-        fresh->body = std::move(*rendered);
+        fresh->body = std::move(rendered->body);
         fresh->hash = keyedHash(fresh->body);
         fresh->etag = "\"" + fresh->hash.substr(0, 32) + "\"";
         fresh->generation = generation;
         file = fresh;
-        if (per_mac_cache) cache_.put(key, file);
+        // A wipe goes out once: never from the cache.
+        if (per_mac_cache && !wipe) cache_.put(key, file);
     }
     FetchResponse r;
     r.outcome = Outcome::kServed;
     r.etag = file->etag;
     r.content_type = id.route->content_type;
     event.config_hash = file->hash;
-    event.device_config = id.route->kind == FileKind::kDevice;
-    if (!if_none_match.empty() && if_none_match == r.etag) {
+    event.device_config = id.route->kind == FileKind::kDevice && !wipe;
+    event.wipe = wipe;
+    if (!if_none_match.empty() && if_none_match == r.etag && !wipe) {
         r.outcome = Outcome::kNotModified;
         return r;
     }
@@ -402,7 +417,7 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
     return r;
 }
 
-Result<std::optional<std::string>> ProvisioningService::render(const DeviceIdentity& id) {
+Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::render(const DeviceIdentity& id) {
     const auto bundle = bundles_.current();
     RenderInput in;
     in.utc_now = clock_.nowSeconds();
@@ -424,7 +439,7 @@ Result<std::optional<std::string>> ProvisioningService::render(const DeviceIdent
         in.profile = &*profile;
     } else if (id.route->kind == FileKind::kDevice) {
         profile = TRY(resolver_.resolve(id.mac));
-        if (!profile) return std::optional<std::string>();
+        if (!profile) return renderWipe(in, id);
         // Every config that carries secrets carries the device's own
         // credentials, which its later fetches must present.
         profile->credentials = TRY(proofs_.credentials(id.mac));
@@ -436,7 +451,42 @@ Result<std::optional<std::string>> ProvisioningService::render(const DeviceIdent
     } else {
         in.settings = TRY(resolver_.globalSettings());
     }
-    return std::optional<std::string>(TRY(bundle->templates->render(in)));
+    return std::optional<Rendered>(Rendered{TRY(bundle->templates->render(in)), false});
+}
+
+Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::renderWipe(RenderInput& in,
+                                                                                     const DeviceIdentity& id) {
+    std::optional<PendingWipe> wipe;
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        wipe = TRY(tx.getWipe(id.mac));
+        return okStatus();
+    }));
+    if (!wipe) return std::optional<Rendered>();
+    // No lines and no keys: the templates write every slot of the model
+    // disabled and blank. No provisioning credentials either: the device
+    // is gone, and so are they.
+    DeviceProfile profile;
+    profile.device.mac = id.mac;
+    profile.device.make = wipe->make;
+    profile.device.model = wipe->model;
+    profile.settings = TRY(resolver_.globalSettings());
+    in.mac = id.mac;
+    if (in.model.empty()) in.model = wipe->model;
+    in.settings = profile.settings;
+    in.profile = &profile;
+    const auto bundle = bundles_.current();
+    return std::optional<Rendered>(Rendered{TRY(bundle->templates->render(in)), true});
+}
+
+Status ProvisioningService::wipeDelivered(const std::string& mac, Event& event) {
+    bool first = false;
+    TRY(store_.write([&](StoreTx& tx) -> Status {
+        first = TRY(tx.wipeDelivered(mac));
+        return okStatus();
+    }));
+    event.wipe = first;
+    if (first) Poco::Logger::get("provisioner").information("wipe config delivered to %s", mac);
+    return okStatus();
 }
 
 Result<FetchResponse> ProvisioningService::staticFile(const FetchRequest& request) {

@@ -275,6 +275,27 @@ WHERE key = 'timezone'
   AND CAST(substr(value, 2, 2) AS INTEGER) <= CASE substr(value, 1, 1) WHEN '+' THEN 14 ELSE 12 END;
 )SQL";
 
+// Deleted devices that were given accounts, until they fetch their wipe
+// config once (design: a deleted device gets every account disabled and
+// blank), with the credentials they hold, so they can still prove their
+// MAC; and which fetches got one. Adding or removing one changes what the
+// MAC is rendered as.
+constexpr std::string_view kPendingWipes = R"SQL(
+CREATE TABLE pending_wipes (
+    mac         TEXT PRIMARY KEY CHECK (length(mac) = 12 AND mac NOT GLOB '*[^0-9a-f]*'),
+    make        TEXT NOT NULL DEFAULT '',
+    model       TEXT NOT NULL DEFAULT '',
+    user        TEXT NOT NULL DEFAULT '',
+    password    TEXT NOT NULL DEFAULT '',
+    aes_key     TEXT NOT NULL DEFAULT '',
+    key_sent    INTEGER NOT NULL DEFAULT 0,
+    deleted_at  INTEGER NOT NULL
+);
+CREATE TRIGGER gen_wipe_ins AFTER INSERT ON pending_wipes BEGIN UPDATE config_generation SET value = value + 1; END;
+CREATE TRIGGER gen_wipe_del AFTER DELETE ON pending_wipes BEGIN UPDATE config_generation SET value = value + 1; END;
+ALTER TABLE events ADD COLUMN wipe INTEGER NOT NULL DEFAULT 0;
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -287,6 +308,7 @@ const std::vector<Migration>& migrations() {
         {6, "phone proofs: device credentials, staging windows, server keys", kPhoneProofs},
         {7, "API tokens: expiry, revocation, last use; audit source", kTokens},
         {8, "time zones: whole-hour offsets become Etc zones", kTimezoneNames},
+        {9, "wipe configs for deleted devices", kPendingWipes},
     };
     return kMigrations;
 }

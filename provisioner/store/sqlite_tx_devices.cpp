@@ -49,6 +49,9 @@ Status SqliteTx::insertDevice(Device& d) {
     const int i = bindFields(s, kFields, d, 1);
     s.bind(i, d.origin).bind(i + 1, now).bind(i + 2, now);
     TRY(done(s, "device"));
+    // Back in the inventory: it gets its own config again, not a wipe. (A
+    // phone discovered by its fetches, unassigned, still has one coming.)
+    if (d.state != DeviceState::kUnassigned) TRY(wipeDelivered(d.mac));
     d.created_at = d.updated_at = now;
     d.version = 1;
     return okStatus();
@@ -86,6 +89,42 @@ Status SqliteTx::deleteDevice(const std::string& mac) {
     Stmt s(conn_, "DELETE FROM devices WHERE mac = ?");
     s.bind(1, mac);
     return done(s, "delete device");
+}
+
+Status SqliteTx::putWipe(const PendingWipe& w) {
+    Stmt s(conn_,
+           "INSERT OR REPLACE INTO pending_wipes (mac, make, model, user, password, aes_key, key_sent, deleted_at)"
+           " VALUES (?,?,?,?,?,?,?,?)");
+    s.bind(1, w.mac).bind(2, w.make).bind(3, w.model).bind(4, w.user).bind(5, w.password).bind(6, w.aes_key);
+    s.bind(7, static_cast<int64_t>(w.key_sent)).bind(8, w.deleted_at);
+    return done(s, "pending wipe");
+}
+
+Result<std::optional<PendingWipe>> SqliteTx::getWipe(const std::string& mac) {
+    Stmt s(conn_, "SELECT mac, make, model, user, password, aes_key, key_sent, deleted_at FROM pending_wipes"
+                  " WHERE mac = ?");
+    s.bind(1, mac);
+    if (!s.step()) {
+        if (s.failed()) return failure("pending wipe");
+        return std::optional<PendingWipe>();
+    }
+    PendingWipe w;
+    w.mac = s.text(0);
+    w.make = s.text(1);
+    w.model = s.text(2);
+    w.user = s.text(3);
+    w.password = s.text(4);
+    w.aes_key = s.text(5);
+    w.key_sent = s.integer(6) != 0;
+    w.deleted_at = s.integer(7);
+    return std::optional<PendingWipe>(std::move(w));
+}
+
+Result<bool> SqliteTx::wipeDelivered(const std::string& mac) {
+    Stmt s(conn_, "DELETE FROM pending_wipes WHERE mac = ?");
+    s.bind(1, mac);
+    TRY(done(s, "wipe delivered"));
+    return sqlite3_changes(conn_.handle()) == 1;
 }
 
 Result<bool> SqliteTx::touchDevice(const std::string& mac, int64_t at, const std::string& ip,

@@ -25,6 +25,7 @@ Event readEvent(const Stmt& s) {
     e.duration_us = s.integer(c++);
     e.config_hash = s.text(c++);
     e.auth = s.text(c++);
+    e.wipe = s.integer(c++) != 0;
     return e;
 }
 
@@ -40,10 +41,12 @@ Status SqliteTx::insertEvents(const std::vector<Event>& events) {
     for (const Event& e : events) {
         Stmt s(conn_,
                "INSERT INTO events (at, mac, peer_ip, protocol, path, user_agent, vendor, model,"
-               " firmware, outcome, bytes, duration_us, config_hash, auth) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+               " firmware, outcome, bytes, duration_us, config_hash, auth, wipe)"
+               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         s.bind(1, e.at).bind(2, e.mac).bind(3, e.peer_ip).bind(4, e.protocol).bind(5, e.path);
         s.bind(6, e.user_agent).bind(7, e.vendor).bind(8, e.model).bind(9, e.firmware);
         s.bind(10, e.outcome).bind(11, e.bytes).bind(12, e.duration_us).bind(13, e.config_hash).bind(14, e.auth);
+        s.bind(15, static_cast<int64_t>(e.wipe));
         TRY(done(s, "event"));
     }
     return okStatus();
@@ -57,7 +60,7 @@ Result<Listing<Event>> SqliteTx::listEvents(const EventFilter& f, Page page) {
     Listing<Event> out;
     out.total = TRY(countWhere(conn_, "events", w));
     Stmt s(conn_, "SELECT id, at, mac, peer_ip, protocol, path, user_agent, vendor, model, firmware,"
-                  " outcome, bytes, duration_us, config_hash, auth FROM events" + w.sql +
+                  " outcome, bytes, duration_us, config_hash, auth, wipe FROM events" + w.sql +
                   " ORDER BY id DESC" + pageClause(page));
     w.bind(s);
     while (s.step()) out.items.push_back(readEvent(s));

@@ -110,6 +110,11 @@ public:
     virtual Status credentialsUsed(const std::string& mac, const std::string& user, int64_t at) = 0;
     // A config carrying the device's AES key went out: its next ones are encrypted.
     virtual Status keySent(const std::string& mac, int64_t at) = 0;
+    // Deleted devices waiting for their wipe config (inventory deleteDevice).
+    virtual Status putWipe(const PendingWipe& w) = 0;
+    virtual Result<std::optional<PendingWipe>> getWipe(const std::string& mac) = 0;
+    // The wipe went out: false when another fetch took it first.
+    virtual Result<bool> wipeDelivered(const std::string& mac) = 0;
     virtual Status insertWindow(StagingWindow& w) = 0;
     virtual Result<std::optional<StagingWindow>> getWindow(int64_t id) = 0;
     // Windows, newest first, at most `limit`; open_only: not closed early and closes_at > now.

@@ -188,3 +188,81 @@ TEST_CASE("the shipped vendor-templates compile") {
     auto set = TemplateSet::load(catalog.value());
     if (!set) FAIL(set.error().message);
 }
+
+namespace {
+
+// A vendor whose model S3 has 3 accounts and 4 keys, and S1 1 and 1; keys
+// have P-values up to key 2 only.
+struct Slots {
+    TempDir dir;
+    Slots() {
+        dir.write("slot/vendor.json", R"({
+  "name": "Slot",
+  "format": "kv",
+  "files": [{"path": "{mac}.cfg", "template": "mac.mustache", "kind": "device"}],
+  "button_types": {"blf": "16"},
+  "key_params": {"type": [100, 2]},
+  "key_params_max": 2,
+  "models": {"S3": {"lines": 3, "keys": 4}, "S1": {"lines": 1, "keys": 1}}
+})");
+        dir.write("slot/mac.mustache",
+                  "{{#account_slots}}a{{number}}={{#used}}{{user}}{{/used}}{{^used}}off{{/used}}\n{{/account_slots}}"
+                  "{{#key_slots}}k{{index}}={{#used}}{{code}}:{{value}}{{/used}}{{^used}}reset{{/used}}"
+                  "{{#p.type}}@{{p.type}}{{/p.type}}\n{{/key_slots}}");
+    }
+};
+
+DeviceProfile slotProfile() {
+    DeviceProfile p;
+    Extension e;
+    e.extension = "1002";
+    e.phone_reg = 2;
+    p.lines.push_back(e);
+    Button blf;
+    blf.index = 3;
+    blf.type = "blf";
+    blf.value = "1005";
+    Button unknown_type;  // a type the vendor has no code for: its slot is reset
+    unknown_type.index = 1;
+    unknown_type.type = "park";
+    p.keys = {unknown_type, blf};
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("every account and key slot of the model reaches the template, used or not") {
+    Slots slots;
+    const VendorCatalog catalog = loadCatalog(slots.dir);
+    auto set = TemplateSet::load(catalog);
+    REQUIRE(set);
+    const DeviceProfile profile = slotProfile();
+    RenderInput in = inputFor(catalog, "0015654aa937.cfg", {});
+    in.mac = "0015654aa937";
+    in.profile = &profile;
+
+    in.model = "s3";  // any case
+    auto full = set.value()->render(in);
+    REQUIRE(full);
+    CHECK(full.value() == "a1=off\na2=1002\na3=off\nk1=reset@P100\nk2=reset@P102\nk3=16:1005\nk4=reset\n");
+
+    // A smaller model still gets the slots in use.
+    in.model = "S1";
+    auto small = set.value()->render(in);
+    REQUIRE(small);
+    CHECK(small.value() == "a1=off\na2=1002\nk1=reset@P100\nk2=reset@P102\nk3=16:1005\n");
+
+    // A model the table does not know: the vendor's largest.
+    in.model = "";
+    auto unknown = set.value()->render(in);
+    REQUIRE(unknown);
+    CHECK(unknown.value() == full.value());
+
+    // No lines and no keys (a deleted device's wipe): every slot off.
+    const DeviceProfile empty;
+    in.model = "S3";
+    in.profile = &empty;
+    auto wipe = set.value()->render(in);
+    REQUIRE(wipe);
+    CHECK(wipe.value() == "a1=off\na2=off\na3=off\nk1=reset@P100\nk2=reset@P102\nk3=reset\nk4=reset\n");
+}

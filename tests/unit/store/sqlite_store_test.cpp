@@ -210,3 +210,49 @@ TEST_CASE("server keys: the first value stays, later callers read it") {
     CHECK(first == "aaaa");
     CHECK(second == "aaaa");
 }
+
+TEST_CASE("a pending wipe is kept until delivered once, and moves the config generation") {
+    FakeClock clock;
+    auto store = openMigrated(":memory:", clock);
+    int64_t before = 0;
+    store->write([&](StoreTx& tx) -> Status {
+        before = tx.configGeneration().value();
+        return tx.putWipe(PendingWipe{"0015654aa937", "Yealink", "T46U", "u", "p", "0123456789abcdef", true, 42});
+    }).value();
+    store->write([&](StoreTx& tx) -> Status {
+        CHECK(tx.configGeneration().value() > before);
+        const std::optional<PendingWipe> w = tx.getWipe("0015654aa937").value();
+        REQUIRE(w);
+        CHECK(w->model == "T46U");
+        CHECK(w->user == "u");
+        CHECK(w->password == "p");
+        CHECK(w->aes_key == "0123456789abcdef");
+        CHECK(w->key_sent);
+        CHECK(w->deleted_at == 42);
+        CHECK_FALSE(tx.getWipe("0015654aa938").value());
+        CHECK(tx.wipeDelivered("0015654aa937").value());
+        CHECK_FALSE(tx.wipeDelivered("0015654aa937").value());  // a second fetch finds it gone
+        CHECK_FALSE(tx.getWipe("0015654aa937").value());
+        return okStatus();
+    }).value();
+}
+
+TEST_CASE("a device added again takes the place of its wipe, a discovered one does not") {
+    FakeClock clock;
+    auto store = openMigrated(":memory:", clock);
+    store->write([&](StoreTx& tx) -> Status {
+        TRY(tx.putWipe(PendingWipe{"0015654aa937", "", "", "u", "p", "", false, 1}));
+        TRY(tx.putWipe(PendingWipe{"0015654aa938", "", "", "u", "p", "", false, 1}));
+        Device seen;
+        seen.mac = "0015654aa937";
+        seen.state = DeviceState::kUnassigned;
+        seen.origin = "phone";
+        TRY(tx.insertDevice(seen));
+        Device added;
+        added.mac = "0015654aa938";
+        TRY(tx.insertDevice(added));
+        CHECK(tx.getWipe("0015654aa937").value());
+        CHECK_FALSE(tx.getWipe("0015654aa938").value());
+        return okStatus();
+    }).value();
+}
