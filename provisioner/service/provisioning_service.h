@@ -27,13 +27,12 @@ struct ServiceOptions {
     std::string uploads_dir = "var/uploads";
     size_t max_upload_bytes = 1 << 20;
     // Encrypted files are padded to a multiple of this, so that their size
-    // tells little (kept a multiple of 16, the AES block).
-    // FIXME(#13): a config of every slot of a large model (a Yealink with no
-    // model on record is rendered for the vendor's largest, 95 keys) is past
-    // 16 KiB, so its sealed file is 32 KiB where a stand-in is 16 KiB: over
-    // TFTP its size tells that MAC from an unknown one. The bucket should be
-    // sized from the vendor's largest config (expansion modules included).
-    size_t sealed_bucket = 16384;
+    // tells little (kept a multiple of 16, the AES block). Larger than any
+    // config: one of every slot of the vendor's largest model (a Yealink with
+    // no model on record: 16 accounts, 95 keys) is about 20 KB, so a sealed
+    // file and a stand-in for an unknown MAC are both 32 KiB. Expansion
+    // modules, when their keys are written, must stay under it.
+    size_t sealed_bucket = 32768;
     // The key of the HMAC that stands for a served body (events' config_hash,
     // devices' last_hash, ETags): a plain hash of a secret-bearing body would
     // let a guessed password be checked offline.

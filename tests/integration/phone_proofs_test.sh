@@ -334,14 +334,14 @@ cmp -s "$WORK/known.headers" "$WORK/unknown.headers" && ok ||
 
 # TFTP: the secret files are refused with one error for known and unknown
 # MACs; the Yealink config (sealed with the device's own key once it has one)
-# is 16 KiB no key opens, for a known and an unknown MAC alike.
+# is 32 KiB no key opens, for a known and an unknown MAC alike.
 tftp_get_file() {  # tftp_get_file FILE OUT: curl's TFTP client; 0 on success
     curl -s --max-time 10 -o "$2" "tftp://127.0.0.1:$TFTP_PORT/$1"
 }
 tftp_get_file "$YEALINK.cfg" "$WORK/sealed.known" && ok || bad "TFTP $YEALINK.cfg without a proof: not served"
 tftp_get_file "${UNKNOWN[yealink]}.cfg" "$WORK/sealed.unknown" && ok || bad "TFTP unknown Yealink .cfg: not served"
-[[ $(stat -c %s "$WORK/sealed.known") == 16384 && $(stat -c %s "$WORK/sealed.unknown") == 16384 ]] && ok ||
-    bad "TFTP Yealink .cfg without a proof: not 16384 bytes for known and unknown"
+[[ $(stat -c %s "$WORK/sealed.known") == 32768 && $(stat -c %s "$WORK/sealed.unknown") == 32768 ]] && ok ||
+    bad "TFTP Yealink .cfg without a proof: not 32768 bytes for known and unknown"
 grep -qa 'Secret\|account\.' "$WORK/sealed.known" && bad "TFTP Yealink .cfg without a proof carries the config" || ok
 wait_event "$YEALINK" "$YEALINK.cfg" denied none tftp
 TFTP_ERROR=""
@@ -506,8 +506,8 @@ for v in $VENDORS; do
             n=$(stat -c %s "${FIRST[$v]}")
             cmp -s <(head -c "$n" "$WORK/opened") "${FIRST[$v]}" &&
                 [[ -z $(tail -c +$((n + 1)) "$WORK/opened" | grep -v '^#[0-9a-f]*$' | grep -v '^$') ]] &&
-                [[ $(( $(stat -c %s "$WORK/opened") % 16384 )) == 0 ]] && ok ||
-                bad "$v $f: the sealed config is not the one the device got at first contact, padded with comment lines to 16 KiB"
+                [[ $(( $(stat -c %s "$WORK/opened") % 32768 )) == 0 ]] && ok ||
+                bad "$v $f: the sealed config is not the one the device got at first contact, padded with comment lines to 32 KiB"
         elif [[ $f == *directory.xml ]]; then grep -q "<directory>" "$WORK/got" && ok || bad "$v $f: the directory"
         else grep -q "Secret" "$WORK/got" && ok || bad "$v $f with Digest carries the SIP secrets"; fi
         wait_event "${KNOWN[$v]}" "$f" served digest

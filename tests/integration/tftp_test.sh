@@ -928,11 +928,11 @@ jqc "$R" '[.held, .over.op, .after_release.op]' '[[6,6,6],5,6]' "no slot leaked 
 R=$(py probe rrq 0004f2aabb01-settings.cfg octet)
 jqc "$R" "[.op, .code, .msg, (.extra | length)]" "[5,1,\"$UNKNOWN_MSG\",0]" "denied config looks like an unknown MAC"
 # A Yealink config without a proof: sealed with a key this phone was never
-# given, so 16 KiB nobody can read, the same size as an unknown MAC's.
+# given, so 32 KiB nobody can read, the same size as an unknown MAC's.
 R=$(py get 0015654aa937.cfg "$OUT/sealed-known" octet)
 R2=$(py get 001565000078.cfg "$OUT/sealed-unknown" octet)
-[[ $(size "$OUT/sealed-known") == 16384 && $(size "$OUT/sealed-unknown") == 16384 ]] && ok ||
-    bad "Yealink config without a proof: $(size "$OUT/sealed-known") and $(size "$OUT/sealed-unknown") bytes, not 16384: $R $R2"
+[[ $(size "$OUT/sealed-known") == 32768 && $(size "$OUT/sealed-unknown") == 32768 ]] && ok ||
+    bad "Yealink config without a proof: $(size "$OUT/sealed-known") and $(size "$OUT/sealed-unknown") bytes, not 32768: $R $R2"
 ! grep -qa "Secret1001" "$OUT/sealed-known" && ok || bad "a secret went out over TFTP without a proof"
 R=$(py get y000000000108.cfg "$OUT/common-denied" octet)
 cmp -s "$OUT/common-denied" "$GOLDEN/yealink/y000000000108.cfg" && ok || bad "common file refused outside allow_networks: $R"

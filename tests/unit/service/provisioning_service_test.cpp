@@ -416,12 +416,10 @@ TEST_CASE("fetch: a Yealink that got its AES key gets its config sealed with it,
     CHECK_THAT(first.response.body, Catch::Contains("static.auto_provision.aes_key_16.mac = " + c.aes_key));
     CHECK(f.inv->deviceCredentials(kMac).value()->key_sent_at != 0);
     // Sealed: the config's whole blocks encrypted with the device's key, then
-    // padding to a multiple of 16 KiB in which no block repeats (spaces
-    // would, under ECB). (A config of every slot of the vendor's largest
-    // model is past 16 KiB.)
+    // padding to 32 KiB in which no block repeats (spaces would, under ECB).
     const std::string& plain = first.response.body;
     const size_t whole = plain.size() / 16 * 16;
-    const size_t bucketed = (plain.size() + 1 + 16383) / 16384 * 16384;
+    const size_t bucketed = (plain.size() + 1 + 32767) / 32768 * 32768;
     auto is_sealed = [&](const std::string& body) {
         if (body.size() != bucketed || body.compare(0, whole, f.cipher.aes128Ecb(c.aes_key, plain.substr(0, whole))) != 0)
             return false;
@@ -498,7 +496,7 @@ TEST_CASE("fetch: after a rotation a Yealink's config is sealed with the key the
     };
     auto sealed_with = [&](const std::string& body, const std::string& key) {
         const std::string probe = "#!version:1.0.0.1";  // the first bytes of every Yealink config
-        return body.size() % 16384 == 0 && body.substr(0, 16) == f.cipher.aes128Ecb(key, probe.substr(0, 16));
+        return body.size() % 32768 == 0 && body.substr(0, 16) == f.cipher.aes128Ecb(key, probe.substr(0, 16));
     };
     REQUIRE(fetch_with(k0).response.outcome == Outcome::kServed);  // the phone used its pair: it has k0's key
     const DeviceCredentials k1 = f.inv->rotateCredentials(kMac, f.admin).value();
