@@ -205,13 +205,15 @@ std::vector<Button> keysToWrite(const RenderInput& in) {
 // The slots the phone has: the model's counts from vendor.json, or for a
 // model the table does not know the largest of the vendor's (a phone ignores
 // a slot it lacks; a slot it has and the file leaves out keeps its old
-// value). Never fewer than the slots in use.
+// value). A slot in use past them (a line at 1000, a key at 512 on a model
+// the table lacks) is written on its own, not with every blank slot before
+// it: the blank ones stop at the model's count.
 struct SlotCounts {
     int lines = 0;
     int keys = 0;
 };
 
-SlotCounts slotCounts(const RenderInput& in, const std::vector<Button>& buttons) {
+SlotCounts slotCounts(const RenderInput& in) {
     SlotCounts n;
     std::string model = in.model;
     for (char& c : model) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -224,10 +226,6 @@ SlotCounts slotCounts(const RenderInput& in, const std::vector<Button>& buttons)
             n.keys = std::max(n.keys, info.keys);
         }
     }
-    for (const Extension& e : in.profile->lines) n.lines = std::max(n.lines, e.phone_reg);
-    for (const Button& b : buttons) {
-        if (in.vendor->button_types.count(b.type)) n.keys = std::max(n.keys, b.index);
-    }
     return n;
 }
 
@@ -238,7 +236,8 @@ data accountSlots(const RenderInput& in, int count) {
     std::map<int, size_t> by_slot;
     for (size_t i = 0; i < in.profile->lines.size(); ++i) by_slot.emplace(in.profile->lines[i].phone_reg, i);
     data slots(data::type::list);
-    for (int n = 1; n <= count; ++n) {
+    const int last = by_slot.empty() ? count : std::max(count, by_slot.rbegin()->first);
+    for (int n = 1; n <= last; ++n) {
         auto it = by_slot.find(n);
         if (it != by_slot.end()) {
             data l = lineData(in, in.profile->lines[it->second], it->second);
@@ -246,6 +245,7 @@ data accountSlots(const RenderInput& in, int count) {
             slots.push_back(l);
             continue;
         }
+        if (n > count) continue;  // past the model's slots: only the used ones
         data l;
         l.set("used", flag(false));
         l.set("number", std::to_string(n));
@@ -268,12 +268,14 @@ data keySlots(const RenderInput& in, const std::vector<Button>& buttons, int cou
         used.emplace(b.index, std::move(k));
     }
     data slots(data::type::list);
-    for (int n = 1; n <= count; ++n) {
+    const int last = used.empty() ? count : std::max(count, used.rbegin()->first);
+    for (int n = 1; n <= last; ++n) {
         auto it = used.find(n);
         if (it != used.end()) {
             slots.push_back(it->second);
             continue;
         }
+        if (n > count) continue;  // past the model's keys: only the used ones
         data k;
         k.set("used", flag(false));
         k.set("index", std::to_string(n));
@@ -342,7 +344,7 @@ data buildContext(const RenderInput& in) {
     ctx.set("keys", keys);
     ctx.set("has_keys", flag(any));
 
-    const SlotCounts counts = slotCounts(in, buttons);
+    const SlotCounts counts = slotCounts(in);
     ctx.set("account_slots", accountSlots(in, counts.lines));
     ctx.set("key_slots", keySlots(in, buttons, counts.keys));
     return ctx;

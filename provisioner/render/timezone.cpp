@@ -49,7 +49,19 @@ std::optional<tz::PosixTz> zoneRules(const std::string& timezone, int64_t utc) {
     if (timezone == "UTC" || timezone == "GMT") return tz::PosixTz{timezone, 0, std::nullopt};
     const auto zone = findZone(timezone, utc);
     if (!zone) return std::nullopt;
-    return tz::rulesOf(*zone);
+    tz::PosixTz rules = tz::rulesOf(*zone);
+    // The closing rule holds after the file's last listed change. Where the
+    // listed changes of the coming year disagree with it (Casablanca's yearly
+    // +00 weeks, a rule change announced for a date ahead), phones get the
+    // offset in force now and no DST rule: right today, and re-rendered
+    // within the hour of each change (the hour is in the render cache's key).
+    for (int64_t t = utc; t < utc + 366 * 86400; t += 86400) {
+        if (tz::utcOffsetAt(*zone, t) != tz::utcOffsetAt(rules, t)) {
+            const int32_t now = tz::utcOffsetAt(*zone, utc);
+            return tz::PosixTz{formatOffsetShort(now / 60), now, std::nullopt};
+        }
+    }
+    return rules;
 }
 
 std::string formatOffsetShort(int minutes) {

@@ -36,7 +36,10 @@ Result<Proofs> PhoneProofs::gather(const FetchRequest& request, const std::strin
         for (const StagingWindow& w : windows) uses.push_back(TRY(tx.windowUse(w.id, mac)));
         return okStatus();
     }));
-    if (wipe && !creds) {
+    // Only while the MAC is still gone (or back only as an unknown phone
+    // asking): a device an admin has added or claimed since is a new one,
+    // and the old password must not prove it.
+    if (wipe && !creds && (!device || device->state == DeviceState::kUnassigned)) {
         // A deleted device waiting for its wipe proves its MAC with the
         // credentials (and key) it held; they are used up, not first used.
         const int64_t at = wipe->deleted_at;

@@ -469,7 +469,9 @@ Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::render
     profile.device.mac = id.mac;
     profile.device.make = wipe->make;
     profile.device.model = wipe->model;
-    profile.settings = TRY(resolver_.globalSettings());
+    // Nor the fleet's secrets (the phone admin password): the phone is no
+    // longer ours, and may be in anyone's hands.
+    profile.settings = withoutSecrets(TRY(resolver_.globalSettings()));
     in.mac = id.mac;
     if (in.model.empty()) in.model = wipe->model;
     in.settings = profile.settings;

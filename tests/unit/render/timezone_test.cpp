@@ -66,12 +66,33 @@ TEST_CASE("zoneRules: a fixed offset is a standard time all year") {
     REQUIRE(fixed);
     CHECK(fixed->std_utc_offset == -330 * 60);
     CHECK_FALSE(fixed->dst);
-    auto paris = zoneRules("Europe/Paris", 0);
+    const int64_t jan2026 = 1768435200;  // 2026-01-15
+    auto paris = zoneRules("Europe/Paris", jan2026);
     REQUIRE(paris);
     REQUIRE(paris->dst);
     CHECK(paris->dst->utc_offset == 7200);
     CHECK_FALSE(zoneRules("Nowhere", 0));
     CHECK_FALSE(zoneRules("../../etc/passwd", 0));
+}
+
+TEST_CASE("zoneRules: where the coming year's listed changes disagree with the closing rule, the offset in force and no DST") {
+    // Casablanca's file closes with "<+01>-1" but lists weeks at +00 every
+    // year (2026: February 15 to March 22).
+    const int64_t march2026 = 1772323200;  // 2026-03-01
+    auto during = zoneRules("Africa/Casablanca", march2026);
+    REQUIRE(during);
+    CHECK(during->std_utc_offset == 0);
+    CHECK_FALSE(during->dst);
+    const int64_t june2026 = 1780272000;  // 2026-06-01: +01, the +00 weeks of 2027 ahead
+    auto after = zoneRules("Africa/Casablanca", june2026);
+    REQUIRE(after);
+    CHECK(after->std_utc_offset == 3600);
+    CHECK_FALSE(after->dst);
+    // 1970: France's listed offsets then are not today's rule either.
+    auto paris1970 = zoneRules("Europe/Paris", 0);
+    REQUIRE(paris1970);
+    CHECK(paris1970->std_utc_offset == 3600);
+    CHECK_FALSE(paris1970->dst);
 }
 
 TEST_CASE("utcOffsetMinutes: unknown names and malformed offsets") {
