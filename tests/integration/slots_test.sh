@@ -180,8 +180,28 @@ PUSER=$(jq -r .user <<<"$BODY")
 PPASS=$(jq -r .password <<<"$BODY")
 api DELETE "/devices/000413922d25?force=true"
 expect_status 204
+# A third, deleted and then given to someone else by an admin: the
+# credentials the old phone held must not open the new owner's config.
+api POST /extensions '{"extension":"7003","callerid_name":"Old owner","mac":"00:04:13:92:2d:26","phone_make":"Snom",
+    "phone_model":"D785","secret":"Secret7003"}'
+expect_status 201
+SNOM3_UA="Mozilla/4.0 (compatible; snomD785-SIP 10.1.33.33 000413922D26)"
+fetch "$SNOM3_UA" snomD785-000413922D26.htm
+has "third snom" Secret7003
+api GET /devices/00:04:13:92:2d:26/credentials
+OLD_USER=$(jq -r .user <<<"$BODY")
+OLD_PASS=$(jq -r .password <<<"$BODY")
+api DELETE "/devices/000413922d26?force=true"
+expect_status 204
+api DELETE "/extensions/7003?force=true"
+api POST /extensions '{"extension":"7004","callerid_name":"New owner","mac":"00:04:13:92:2d:26","phone_make":"Snom",
+    "phone_model":"D785","secret":"Secret7004"}'
+expect_status 201
 stop_server
 start_server -D provisioning.allow_networks=10.0.0.0/8
+fetch "$SNOM3_UA" snomD785-000413922D26.htm --digest -u "$OLD_USER:$OLD_PASS"
+expect_status 401 "a claimed MAC: the old phone's credentials prove nothing"
+lacks "claimed after a delete" Secret7004
 fetch "$SNOM2_UA" snomD785-000413922D25.htm
 expect_status 401 "no proof: a challenge, the wipe stays"
 fetch "$SNOM2_UA" snomD785-000413922D25.htm --digest -u "wrong:creds"
