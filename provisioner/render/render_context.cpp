@@ -215,9 +215,7 @@ struct SlotCounts {
 
 SlotCounts slotCounts(const RenderInput& in) {
     SlotCounts n;
-    std::string model = in.model;
-    for (char& c : model) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    auto it = in.vendor->models.find(model);
+    auto it = in.vendor->models.find(text::toUpper(in.model));
     if (it != in.vendor->models.end()) {
         n = {it->second.lines, it->second.keys};
     } else {
