@@ -17,6 +17,7 @@
 #include "provisioner/app/folder_signature.h"
 #include "provisioner/core/sockets.h"
 #include "provisioner/core/text.h"
+#include "provisioner/model/settings.h"
 
 namespace prov::app {
 
@@ -127,6 +128,17 @@ Status Server::openServices() {
     MigrationReport report;
     services_ = TRY(app::openServices(config_, Needs::kEverything, Migrate::kYes, &report));
     for (const auto& m : report.applied) log_.information("store migration applied: %s", m);
+    // What migration 8 could not turn into a zone name (an offset no Etc
+    // zone has, such as +5:30) renders as a fixed offset with no DST rule:
+    // said at every start, not only by `migrate`, until the admin picks a city.
+    if (auto values = services_->store->settingValues("timezone")) {
+        for (const auto& [scope, value] : values.value()) {
+            if (!legacyOffsetMinutes(value)) continue;
+            log_.warning("settings: timezone of %s is the offset %s: give a zone name (such as Asia/Kolkata) "
+                         "for its daylight-saving rule",
+                         scope.empty() ? std::string("the global settings") : "device " + scope, value);
+        }
+    }
     if (TRY(services_->inventory->tokenCount()) > 0) return okStatus();
     return firstToken();
 }

@@ -132,8 +132,7 @@ Status Inventory::deleteDevice(const std::string& mac, bool force, const Actor& 
         // holds now. One that never got a config has nothing to wipe.
         const std::optional<DeviceCredentials> creds = TRY(tx.getCredentials(mac));
         if (creds && (creds->delivered_at != 0 || creds->key_sent_at != 0)) {
-            TRY(tx.putWipe(PendingWipe{mac, cur->make, cur->model, creds->user, creds->password, creds->aes_key,
-                                       creds->key_sent_at != 0, clock_.nowSeconds()}));
+            TRY(tx.putWipe(PendingWipe{mac, cur->make, cur->model, *creds, clock_.nowSeconds(), 0}));
         }
         TRY(tx.deleteDevice(mac));
         return audit(tx, actor, force ? "delete_forced" : "delete", "device", mac, deviceJson(*cur), "");

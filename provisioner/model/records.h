@@ -113,19 +113,27 @@ struct DeviceCredentials {
     int64_t key_sent_at = 0;  // when a config carrying aes_key first went out; 0 = not yet
 };
 
-// A device deleted after it was given accounts: until it fetches its config
-// once more, it gets a wipe config (every account disabled and blank, every
-// key reset), and proves itself with the credentials it last held.
+// A device deleted after it was given accounts: until it has fetched its
+// config once more, it gets a wipe config (every account disabled and blank,
+// every key reset), and proves itself with the credentials it last held.
+// Delivery is counted when the file is handed to the transport, which may
+// still lose it: the wipe is served again for kWipeGraceSeconds after that
+// (a phone whose TFTP transfer failed retries within seconds). One never
+// fetched goes after kWipeExpirySeconds: a phone silent for that long is
+// off the network, and its row would only keep old credentials alive.
 struct PendingWipe {
     std::string mac;
     std::string make;
     std::string model;
-    std::string user;      // its provisioning credentials when it was deleted
-    std::string password;
-    std::string aes_key;
-    bool key_sent = false;  // it holds aes_key: its encrypted files go out sealed with it
+    // Its provisioning credentials when it was deleted, both pairs and keys
+    // of a rotation it had not yet acted on, with their times.
+    DeviceCredentials credentials;
     int64_t deleted_at = 0;
+    int64_t delivered_at = 0;  // the wipe first went out; 0 = not yet
 };
+
+inline constexpr int64_t kWipeGraceSeconds = 600;
+inline constexpr int64_t kWipeExpirySeconds = 180 * 24 * 3600;
 
 // A staging window: for a while, the devices it covers (a MAC list, or every
 // device with a label) may get their secrets once without other proof.

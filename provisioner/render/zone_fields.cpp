@@ -36,12 +36,25 @@ DstChange changeOf(const ChangeRule& c, int64_t year) {
     out.second = static_cast<int>(time % 60);
     out.by_week = c.date.form == RuleDate::Form::kMonthWeekDay;
     monthDayOf(tz::dayOf(c.date, year) + shift, out.month, out.day);
+    if (out.by_week && shift != 0) {
+        // The week stays and the weekday moves with the time, which is exact
+        // unless the moved day crosses into another week of the month (or
+        // month): Jerusalem's "Thursday before the last Sunday, 26:00" is the
+        // last Friday only when that Thursday is not the month's last day.
+        // Where it is not exact this year, phones get this year's date (they
+        // fetch again before the next).
+        RuleDate moved = c.date;
+        moved.weekday = static_cast<int>(((c.date.weekday + shift) % 7 + 7) % 7);
+        if (tz::dayOf(moved, year) == tz::dayOf(c.date, year) + shift)
+            out.weekday = moved.weekday;
+        else
+            out.by_week = false;
+    } else if (out.by_week) {
+        out.weekday = c.date.weekday;
+    }
     if (out.by_week) {
-        // The week stays; the weekday moves with the time (exact unless the
-        // moved day crosses into another week of the month).
         out.month = c.date.month;
         out.week = c.date.week;
-        out.weekday = static_cast<int>(((c.date.weekday + shift) % 7 + 7) % 7);
     }
     return out;
 }

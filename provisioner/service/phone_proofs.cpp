@@ -42,9 +42,9 @@ Result<Proofs> PhoneProofs::gather(const FetchRequest& request, const std::strin
     if (wipe && !creds && (!device || device->state == DeviceState::kUnassigned)) {
         // A deleted device waiting for its wipe proves its MAC with the
         // credentials (and key) it held; they are used up, not first used.
-        const int64_t at = wipe->deleted_at;
-        creds = DeviceCredentials{mac, wipe->user, wipe->password, "", "", wipe->aes_key, "", at, at, at,
-                                  wipe->key_sent ? at : 0};
+        // Both pairs (and keys) of a rotation it had not acted on, as they
+        // stood: which one it holds is read as for a device in the store.
+        creds = wipe->credentials;
         p.wipe = true;
     }
     p.known = device.has_value() || p.wipe;
@@ -71,6 +71,9 @@ Result<Proofs> PhoneProofs::gather(const FetchRequest& request, const std::strin
             p.stale = !p.digest && v == Verdict::kStale && creds;
         }
     }
+    // A deleted device's credentials are used up, not first used: no row
+    // is left to mark.
+    if (p.wipe) p.first_use_of_credentials = false;
     if (creds) {
         // The key the phone holds: after a rotation, the previous one until
         // it proves itself with the new pair (which came with the new key).

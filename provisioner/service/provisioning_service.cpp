@@ -357,6 +357,11 @@ Result<DeviceIdentity> ProvisioningService::identifyFile(const Bundle& bundle, c
         (void)store_.read([&](StoreTx& tx) -> Status {
             const std::optional<Device> d = TRY(tx.getDevice(mac));
             if (d) make = d->make;
+            // A deleted device waiting for its wipe: the make it had (a
+            // TFTP file name alone may fit several vendors). Read for every
+            // MAC, so a known and an unknown one cost the same.
+            const std::optional<PendingWipe> w = TRY(tx.getWipe(mac));
+            if (make.empty() && w) make = w->make;
             return okStatus();
         });
         return make;

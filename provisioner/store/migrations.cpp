@@ -296,6 +296,20 @@ CREATE TRIGGER gen_wipe_del AFTER DELETE ON pending_wipes BEGIN UPDATE config_ge
 ALTER TABLE events ADD COLUMN wipe INTEGER NOT NULL DEFAULT 0;
 )SQL";
 
+// A wipe is kept for a grace period after it first goes out (the transport
+// may lose it), and holds both credential pairs of a rotation the phone had
+// not acted on yet (records.h). key_sent now keeps the time, as
+// device_credentials.key_sent_at does (old rows hold 1: sent, time unknown).
+constexpr std::string_view kWipeGrace = R"SQL(
+ALTER TABLE pending_wipes ADD COLUMN delivered_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE pending_wipes ADD COLUMN prev_user TEXT NOT NULL DEFAULT '';
+ALTER TABLE pending_wipes ADD COLUMN prev_password TEXT NOT NULL DEFAULT '';
+ALTER TABLE pending_wipes ADD COLUMN prev_aes_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE pending_wipes ADD COLUMN creds_created_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE pending_wipes ADD COLUMN creds_delivered_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE pending_wipes ADD COLUMN creds_used_at INTEGER NOT NULL DEFAULT 0;
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -309,6 +323,7 @@ const std::vector<Migration>& migrations() {
         {7, "API tokens: expiry, revocation, last use; audit source", kTokens},
         {8, "time zones: whole-hour offsets become Etc zones", kTimezoneNames},
         {9, "wipe configs for deleted devices", kPendingWipes},
+        {10, "wipes kept for a grace period, with both credential pairs", kWipeGrace},
     };
     return kMigrations;
 }

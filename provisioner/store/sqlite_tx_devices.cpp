@@ -51,7 +51,11 @@ Status SqliteTx::insertDevice(Device& d) {
     TRY(done(s, "device"));
     // Back in the inventory: it gets its own config again, not a wipe. (A
     // phone discovered by its fetches, unassigned, still has one coming.)
-    if (d.state != DeviceState::kUnassigned) TRY(wipeDelivered(d.mac));
+    if (d.state != DeviceState::kUnassigned) {
+        Stmt drop(conn_, "DELETE FROM pending_wipes WHERE mac = ?");
+        drop.bind(1, d.mac);
+        TRY(done(drop, "pending wipe"));
+    }
     d.created_at = d.updated_at = now;
     d.version = 1;
     return okStatus();
@@ -92,37 +96,62 @@ Status SqliteTx::deleteDevice(const std::string& mac) {
 }
 
 Status SqliteTx::putWipe(const PendingWipe& w) {
+    // Old rows are dropped as new ones come: a wipe delivered past its grace
+    // period, or never fetched before it expired.
+    const int64_t now = clock_.nowSeconds();
+    Stmt purge(conn_, "DELETE FROM pending_wipes WHERE (delivered_at != 0 AND delivered_at < ?) OR deleted_at < ?");
+    purge.bind(1, now - kWipeGraceSeconds).bind(2, now - kWipeExpirySeconds);
+    TRY(done(purge, "old pending wipes"));
+    const DeviceCredentials& c = w.credentials;
     Stmt s(conn_,
-           "INSERT OR REPLACE INTO pending_wipes (mac, make, model, user, password, aes_key, key_sent, deleted_at)"
-           " VALUES (?,?,?,?,?,?,?,?)");
-    s.bind(1, w.mac).bind(2, w.make).bind(3, w.model).bind(4, w.user).bind(5, w.password).bind(6, w.aes_key);
-    s.bind(7, static_cast<int64_t>(w.key_sent)).bind(8, w.deleted_at);
+           "INSERT OR REPLACE INTO pending_wipes (mac, make, model, user, password, aes_key, key_sent, deleted_at,"
+           " delivered_at, prev_user, prev_password, prev_aes_key, creds_created_at, creds_delivered_at,"
+           " creds_used_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    s.bind(1, w.mac).bind(2, w.make).bind(3, w.model).bind(4, c.user).bind(5, c.password).bind(6, c.aes_key);
+    s.bind(7, c.key_sent_at).bind(8, w.deleted_at).bind(9, w.delivered_at).bind(10, c.prev_user);
+    s.bind(11, c.prev_password).bind(12, c.prev_aes_key).bind(13, c.created_at).bind(14, c.delivered_at);
+    s.bind(15, c.used_at);
     return done(s, "pending wipe");
 }
 
+// A wipe past its grace period or its expiry (records.h) is no longer in
+// force: the MAC is unknown again, whatever row is left.
 Result<std::optional<PendingWipe>> SqliteTx::getWipe(const std::string& mac) {
-    Stmt s(conn_, "SELECT mac, make, model, user, password, aes_key, key_sent, deleted_at FROM pending_wipes"
-                  " WHERE mac = ?");
-    s.bind(1, mac);
+    const int64_t now = clock_.nowSeconds();
+    Stmt s(conn_,
+           "SELECT mac, make, model, user, password, aes_key, key_sent, deleted_at, delivered_at, prev_user,"
+           " prev_password, prev_aes_key, creds_created_at, creds_delivered_at, creds_used_at FROM pending_wipes"
+           " WHERE mac = ? AND (delivered_at = 0 OR delivered_at >= ?) AND deleted_at >= ?");
+    s.bind(1, mac).bind(2, now - kWipeGraceSeconds).bind(3, now - kWipeExpirySeconds);
     if (!s.step()) {
         if (s.failed()) return failure("pending wipe");
         return std::optional<PendingWipe>();
     }
     PendingWipe w;
-    w.mac = s.text(0);
+    DeviceCredentials& c = w.credentials;
+    w.mac = c.mac = s.text(0);
     w.make = s.text(1);
     w.model = s.text(2);
-    w.user = s.text(3);
-    w.password = s.text(4);
-    w.aes_key = s.text(5);
-    w.key_sent = s.integer(6) != 0;
+    c.user = s.text(3);
+    c.password = s.text(4);
+    c.aes_key = s.text(5);
+    c.key_sent_at = s.integer(6);
     w.deleted_at = s.integer(7);
+    w.delivered_at = s.integer(8);
+    c.prev_user = s.text(9);
+    c.prev_password = s.text(10);
+    c.prev_aes_key = s.text(11);
+    c.created_at = s.integer(12);
+    c.delivered_at = s.integer(13);
+    c.used_at = s.integer(14);
     return std::optional<PendingWipe>(std::move(w));
 }
 
+// True for the first delivery only; later ones (in the grace period) find it
+// already counted.
 Result<bool> SqliteTx::wipeDelivered(const std::string& mac) {
-    Stmt s(conn_, "DELETE FROM pending_wipes WHERE mac = ?");
-    s.bind(1, mac);
+    Stmt s(conn_, "UPDATE pending_wipes SET delivered_at = ? WHERE mac = ? AND delivered_at = 0");
+    s.bind(1, clock_.nowSeconds()).bind(2, mac);
     TRY(done(s, "wipe delivered"));
     return sqlite3_changes(conn_.handle()) == 1;
 }

@@ -147,8 +147,12 @@ for phone in "${PHONES[@]}"; do
     account_off "$vendor" 2
     key_reset "$vendor" 1
     key_reset "$vendor" 3
+    # The transport may lose what it was handed: for a grace period the
+    # wipe is served again (counted once); after it the MAC is unknown
+    # (the store's unit tests move the clock past it).
     fetch "$ua" "$file"
-    expect_status 404 "$vendor: after its wipe, an unknown MAC"
+    expect_status 200 "$vendor: a retry within the grace period gets the wipe again"
+    account_off "$vendor" 1
 done
 for _ in $(seq 1 30); do
     api GET "/events?mac=00:56:2b:04:36:15&outcome=served&limit=100"
@@ -211,7 +215,8 @@ expect_status 200 "the credentials it held: its wipe"
 account_off snom 1
 lacks "digest wipe" Secret7001
 fetch "$SNOM2_UA" snomD785-000413922D25.htm --digest -u "$PUSER:$PPASS"
-[[ "$STATUS" == 401 || "$STATUS" == 404 ]] && ok || bad "after its wipe the credentials are gone ($STATUS)"
+expect_status 200 "a retry within the grace period: the wipe again"
+lacks "digest wipe again" Secret7001
 stop_server
 
 # Over TFTP (no User-Agent: the make comes from the wipe's record).
@@ -231,9 +236,24 @@ if curl -V | grep -qw tftp; then
     lacks "tftp wipe" Secret7002
     account_off grandstream 1
     xpath "tftp wipe" "count(/gs_provision/config/P1363)" 1
-    rm -f "$WORK/got"
-    curl -s --max-time 20 -o "$WORK/got" "tftp://127.0.0.1:$TFTP_PORT/cfg000b828aa873.xml"
-    [[ ! -s "$WORK/got" ]] && ok || bad "tftp: after its wipe, file not found"
+    # The same for a file name several vendors use ({mac}.cfg: Fanvil,
+    # Polycom, Yealink) asked for with no User-Agent by a MAC outside every
+    # vendor's OUIs: the make stored for it says whose file it is, and once
+    # the device is deleted, the wipe's record (not the first vendor that
+    # has the name).
+    HTTP_PORT=$(jq -r .http "$DATA/ports.json")
+    api POST /extensions '{"extension":"7005","callerid_name":"Odd MAC","mac":"0a:00:00:00:00:42",
+        "phone_make":"Yealink","phone_model":"T46U","secret":"Secret7005"}'
+    expect_status 201
+    fetch "" 0a0000000042.cfg
+    expect_status 200 "no User-Agent, an odd MAC: its stored make"
+    has "yealink by stored make" "account.1.password = Secret7005"
+    api DELETE "/devices/0a0000000042?force=true"
+    expect_status 204
+    fetch "" 0a0000000042.cfg
+    expect_status 200 "no User-Agent, an odd MAC deleted: its wipe"
+    lacks "yealink wipe by the wipe's make" Secret7005
+    account_off yealink 1
     for _ in $(seq 1 30); do
         api GET "/events?mac=00:0b:82:8a:a8:73&limit=100"
         [[ $(jq '[.items[] | select(.wipe)] | length' <<<"$BODY") -ge 1 ]] && break

@@ -212,8 +212,12 @@ expect_rc 0 "migrate"
 got=$(sqlite3 "$DATA/store.db" "SELECT scope || '=' || value FROM settings WHERE key = 'timezone' ORDER BY scope")
 want=$'=Etc/GMT-1\n0004f2aabb01=Etc/GMT+5\n0015654aa937=+5:30\n00562b043615=-13'
 [[ "$got" == "$want" ]] && ok || bad "migrated values: got '$got'"
-# The values left still render as the fixed offset they were.
+# The values left still render as the fixed offset they were, and every
+# start says so in its log (where an admin who never runs migrate looks).
 start_server
+grep -q "timezone of device 0015654aa937 is the offset +5:30" "$DATA/stdout" "$DATA/stderr" && ok \
+    || bad "serve should log the offset left on 0015654aa937"
+grep -q "timezone of the global settings is the offset" "$DATA/stdout" "$DATA/stderr" && bad "the global zone was migrated" || ok
 phone yealink "$YEALINK_UA" 0015654aa937.cfg "old +5:30"
 has "yealink old offset" "local_time.time_zone = +5:30" "local_time.summer_time = 0"
 phone polycom "$POLYCOM_UA" 0004f2aabb01-settings.cfg "Etc/GMT+5"

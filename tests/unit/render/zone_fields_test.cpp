@@ -131,11 +131,23 @@ TEST_CASE("zone fields: a change time past 24 h moves the weekday (Asia/Jerusale
     CHECK(z.dst->start == DstChange{true, 3, 4, 5, 27, 2, 0, 0});
 }
 
-TEST_CASE("zone fields: a change at a negative time moves the weekday back") {
-    const ZoneFields z =
-        fieldsOfRule("<-01>1<+00>0,M3.5.0/0,M10.5.0/-1");  // America/Scoresbysund-like
-    REQUIRE(z.dst);
-    CHECK(z.dst->end == DstChange{true, 10, 5, 6, 24, 23, 0, 0});
+TEST_CASE("zone fields: a change at a negative time moves the weekday back where that is exact") {
+    // America/Scoresbysund-like: the last Sunday of October at -1:00, the
+    // Saturday before at 23:00. In 2027 October ends on a Sunday, so that
+    // Saturday is October's last; in 2026 it is the 24th, and the last
+    // Saturday is the 31st: there the date itself.
+    const auto rules = tz::parsePosixTz("<-01>1<+00>0,M3.5.0/0,M10.5.0/-1");
+    REQUIRE(rules);
+    const ZoneFields in2027 = zoneFields("Test/Zone", rules.value(), 2027);
+    REQUIRE(in2027.dst);
+    CHECK(in2027.dst->end == DstChange{true, 10, 5, 6, 30, 23, 0, 0});
+    const ZoneFields in2026 = fieldsOfRule("<-01>1<+00>0,M3.5.0/0,M10.5.0/-1");
+    REQUIRE(in2026.dst);
+    CHECK_FALSE(in2026.dst->end.by_week);
+    CHECK(in2026.dst->end.month == 10);
+    CHECK(in2026.dst->end.day == 24);
+    CHECK(in2026.dst->end.hour == 23);
+    CHECK(in2026.dst->start.by_week);  // the start needs no move
 }
 
 TEST_CASE("zone fields: Julian dates give the fixed-date form") {
@@ -167,4 +179,27 @@ TEST_CASE("zone fields: an old offset is a fixed standard time") {
     CHECK(z.std_minutes == 330);
     CHECK_FALSE(z.dst);
     CHECK(zoneVariables(z).text.at("tz_name") == "+5:30");
+}
+
+TEST_CASE("zone fields: a change past midnight keeps its week rule only where the moved weekday is exact") {
+    // Asia/Jerusalem: the Thursday before the last Sunday of March, at 26:00
+    // (Friday 02:00). In 2026 that Friday is March's 4th (the 27th), so the
+    // week rule holds; in 2024 March began on a Friday, the Thursday is the
+    // 28th and the Friday the 29th, the 5th Friday: this year's date instead.
+    const auto rules = tz::parsePosixTz("IST-2IDT,M3.4.4/26,M10.5.0");
+    REQUIRE(rules);
+    const ZoneFields in2026 = zoneFields("Asia/Jerusalem", rules.value(), 2026);
+    REQUIRE(in2026.dst);
+    CHECK(in2026.dst->start == DstChange{true, 3, 4, 5, 27, 2, 0, 0});
+    CHECK(zoneVariables(in2026).flags.at("tz_dst_by_week"));
+    const ZoneFields in2024 = zoneFields("Asia/Jerusalem", rules.value(), 2024);
+    REQUIRE(in2024.dst);
+    CHECK(in2024.dst->start.by_week == false);
+    CHECK(in2024.dst->start.month == 3);
+    CHECK(in2024.dst->start.day == 29);
+    CHECK(in2024.dst->start.hour == 2);
+    const ZoneVariables v = zoneVariables(in2024);
+    CHECK_FALSE(v.flags.at("tz_dst_by_week"));
+    CHECK(v.flags.at("tz_dst_by_date"));
+    CHECK(v.text.at("tz_dst_start_day") == "29");
 }

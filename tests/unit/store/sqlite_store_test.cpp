@@ -211,27 +211,102 @@ TEST_CASE("server keys: the first value stays, later callers read it") {
     CHECK(second == "aaaa");
 }
 
-TEST_CASE("a pending wipe is kept until delivered once, and moves the config generation") {
+namespace {
+
+PendingWipe wipeFor(const std::string& mac, int64_t deleted_at) {
+    PendingWipe w;
+    w.mac = mac;
+    w.make = "Yealink";
+    w.model = "T46U";
+    w.credentials = DeviceCredentials{mac, "u2", "p2", "u1", "p1", "0123456789abcdef", "fedcba9876543210", 10, 20, 0, 30};
+    w.deleted_at = deleted_at;
+    return w;
+}
+
+}  // namespace
+
+TEST_CASE("a pending wipe keeps both credential pairs, and moves the config generation") {
     FakeClock clock;
     auto store = openMigrated(":memory:", clock);
     int64_t before = 0;
     store->write([&](StoreTx& tx) -> Status {
         before = tx.configGeneration().value();
-        return tx.putWipe(PendingWipe{"0015654aa937", "Yealink", "T46U", "u", "p", "0123456789abcdef", true, 42});
+        return tx.putWipe(wipeFor("0015654aa937", clock.nowSeconds()));
     }).value();
-    store->write([&](StoreTx& tx) -> Status {
+    store->read([&](StoreTx& tx) -> Status {
         CHECK(tx.configGeneration().value() > before);
         const std::optional<PendingWipe> w = tx.getWipe("0015654aa937").value();
         REQUIRE(w);
         CHECK(w->model == "T46U");
-        CHECK(w->user == "u");
-        CHECK(w->password == "p");
-        CHECK(w->aes_key == "0123456789abcdef");
-        CHECK(w->key_sent);
-        CHECK(w->deleted_at == 42);
+        const DeviceCredentials& c = w->credentials;
+        CHECK(c.mac == "0015654aa937");
+        CHECK(c.user == "u2");
+        CHECK(c.password == "p2");
+        CHECK(c.prev_user == "u1");
+        CHECK(c.prev_password == "p1");
+        CHECK(c.aes_key == "0123456789abcdef");
+        CHECK(c.prev_aes_key == "fedcba9876543210");
+        CHECK(c.created_at == 10);
+        CHECK(c.delivered_at == 20);
+        CHECK(c.used_at == 0);
+        CHECK(c.key_sent_at == 30);
+        CHECK(w->deleted_at == clock.nowSeconds());
+        CHECK(w->delivered_at == 0);
         CHECK_FALSE(tx.getWipe("0015654aa938").value());
+        return okStatus();
+    }).value();
+}
+
+TEST_CASE("a delivered wipe is served again for its grace period, then is gone") {
+    FakeClock clock;
+    prov::testing::TempDir dir;
+    const std::string db = dir.path() + "/s.db";
+    auto store = openMigrated(db, clock);
+    store->write([&](StoreTx& tx) -> Status { return tx.putWipe(wipeFor("0015654aa937", clock.nowSeconds())); })
+        .value();
+    store->write([&](StoreTx& tx) -> Status {
         CHECK(tx.wipeDelivered("0015654aa937").value());
-        CHECK_FALSE(tx.wipeDelivered("0015654aa937").value());  // a second fetch finds it gone
+        CHECK_FALSE(tx.wipeDelivered("0015654aa937").value());  // a retry is not a second delivery
+        return okStatus();
+    }).value();
+    clock.advance(kWipeGraceSeconds);
+    store->read([&](StoreTx& tx) -> Status {
+        const auto w = tx.getWipe("0015654aa937").value();
+        REQUIRE(w);  // a transfer the network lost is retried within it
+        CHECK(w->delivered_at == clock.nowSeconds() - kWipeGraceSeconds);
+        return okStatus();
+    }).value();
+    clock.advance(1);
+    store->read([&](StoreTx& tx) -> Status {
+        CHECK_FALSE(tx.getWipe("0015654aa937").value());
+        return okStatus();
+    }).value();
+    // The row goes with the next wipe written.
+    store->write([&](StoreTx& tx) -> Status { return tx.putWipe(wipeFor("0015654aa938", clock.nowSeconds())); })
+        .value();
+    store.reset();
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(raw, "SELECT group_concat(mac) FROM pending_wipes", -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "0015654aa938");
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+}
+
+TEST_CASE("a wipe never fetched expires") {
+    FakeClock clock;
+    auto store = openMigrated(":memory:", clock);
+    store->write([&](StoreTx& tx) -> Status { return tx.putWipe(wipeFor("0015654aa937", clock.nowSeconds())); })
+        .value();
+    clock.advance(kWipeExpirySeconds);
+    store->read([&](StoreTx& tx) -> Status {
+        CHECK(tx.getWipe("0015654aa937").value());
+        return okStatus();
+    }).value();
+    clock.advance(1);
+    store->read([&](StoreTx& tx) -> Status {
         CHECK_FALSE(tx.getWipe("0015654aa937").value());
         return okStatus();
     }).value();
@@ -241,8 +316,8 @@ TEST_CASE("a device added again takes the place of its wipe, a discovered one do
     FakeClock clock;
     auto store = openMigrated(":memory:", clock);
     store->write([&](StoreTx& tx) -> Status {
-        TRY(tx.putWipe(PendingWipe{"0015654aa937", "", "", "u", "p", "", false, 1}));
-        TRY(tx.putWipe(PendingWipe{"0015654aa938", "", "", "u", "p", "", false, 1}));
+        TRY(tx.putWipe(wipeFor("0015654aa937", clock.nowSeconds())));
+        TRY(tx.putWipe(wipeFor("0015654aa938", clock.nowSeconds())));
         Device seen;
         seen.mac = "0015654aa937";
         seen.state = DeviceState::kUnassigned;

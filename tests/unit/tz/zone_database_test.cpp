@@ -222,3 +222,43 @@ TEST_CASE("the reader agrees with glibc's localtime_r") {
     }
     tzset();
 }
+
+TEST_CASE("zone names are those tzdata.zi lists: posix/, right/, localtime are files, not names") {
+    for (const char* name : {"posix/Europe/Paris", "right/Europe/Paris", "localtime", "posixrules"}) {
+        INFO(name);
+        CHECK_FALSE(ZoneDatabase::system().find(name, 0));
+    }
+    for (const char* name : {"Europe/Paris", "UTC", "Etc/GMT-1", "US/Eastern"}) {
+        INFO(name);
+        CHECK(ZoneDatabase::system().find(name, 0));
+    }
+
+    prov::testing::TempDir dir;
+    prov::testing::TzifSpec spec;
+    spec.types = {{3600, false, "ONE"}};
+    spec.footer = "ONE-1";
+    for (const char* file : {"Zone", "Alias", "Unlisted", "posix/Zone"}) dir.write(file, prov::testing::tzifBytes(spec));
+    dir.write("tzdata.zi", "# version test\nR X 2000 o - Mar lastSu 1u 1 S\nZ Zone 1 - ONE\nL Zone Alias\n");
+    ZoneDatabase db(dir.path());
+    CHECK(db.find("Zone", 0));
+    CHECK(db.find("Alias", 0));
+    CHECK_FALSE(db.find("Unlisted", 0));
+    CHECK_FALSE(db.find("posix/Zone", 0));
+    CHECK_FALSE(db.find("X", 0));  // a rule's name is no zone
+}
+
+TEST_CASE("a zone re-read that fails keeps the copy read before") {
+    prov::testing::TempDir dir;
+    prov::testing::TzifSpec spec;
+    spec.types = {{3600, false, "ONE"}};
+    spec.footer = "ONE-1";
+    dir.write("Zone", prov::testing::tzifBytes(spec));
+    ZoneDatabase db(dir.path());
+    const auto first = db.find("Zone", 1000);
+    REQUIRE(first);
+    dir.write("Zone", "TZif, cut short by an upgrade");
+    CHECK(db.find("Zone", 1000 + 3600) == first);
+    // A zone never read is still refused for the same bytes.
+    dir.write("Other", "TZif, cut short by an upgrade");
+    CHECK_FALSE(db.find("Other", 1000 + 3600));
+}
