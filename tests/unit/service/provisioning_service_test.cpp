@@ -264,6 +264,38 @@ TEST_CASE("fetch: a rotation keeps the old credentials until the phone used the 
     CHECK(f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, with_old).response.outcome == Outcome::kUnauthorized);
 }
 
+TEST_CASE("fetch: a device deleted between a rotation and its use proves itself for its wipe with either pair") {
+    Fixture f;
+    REQUIRE(f.fetch("001565000001.cfg", "10.0.0.5").response.outcome == Outcome::kServed);
+    const DeviceCredentials old = *f.inv->deviceCredentials(kMac).value();
+    const DeviceCredentials rotated = f.inv->rotateCredentials(kMac, f.admin).value();
+    REQUIRE(f.inv->deleteDevice(kMac, true, f.admin));
+    const auto challenge = f.fetch("001565000001.cfg", "203.0.113.7").response.challenges.at(0);
+    // The phone never fetched the rotated config: it holds the old pair.
+    const std::string with_old = digestHeader(f.hasher, challenge, old.user, old.password, "/001565000001.cfg");
+    const Fetched wiped = f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, with_old, Protocol::kHttps);
+    REQUIRE(wiped.response.outcome == Outcome::kServed);
+    CHECK(wiped.event.wipe);
+    CHECK_THAT(wiped.response.body, !Catch::Contains(old.password) && !Catch::Contains(rotated.password));
+    // Within the grace period the new pair (had it got it) proves it too,
+    // and a retry is not counted again; a stranger still gets a challenge.
+    const std::string with_new =
+        digestHeader(f.hasher, challenge, rotated.user, rotated.password, "/001565000001.cfg");
+    const Fetched again = f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, with_new, Protocol::kHttps);
+    CHECK(again.response.outcome == Outcome::kServed);
+    CHECK_FALSE(again.event.wipe);
+    const std::string wrong = digestHeader(f.hasher, challenge, old.user, "guess", "/001565000001.cfg");
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, wrong, Protocol::kHttps).response.outcome ==
+          Outcome::kUnauthorized);
+    // After it, the MAC is unknown: the same challenge as any MAC, and its
+    // old credentials open nothing.
+    f.clock.advance(kWipeGraceSeconds + 1);
+    const auto later = f.fetch("001565000001.cfg", "203.0.113.7").response.challenges.at(0);
+    const std::string late = digestHeader(f.hasher, later, old.user, old.password, "/001565000001.cfg");
+    CHECK(f.fetch("001565000001.cfg", "203.0.113.7", "", kUa, late, Protocol::kHttps).response.outcome ==
+          Outcome::kUnauthorized);
+}
+
 TEST_CASE("fetch: a staging window lets its devices in once, over HTTP only") {
     Fixture f;
     CHECK(f.fetch("001565000001.cfg", "203.0.113.7").response.outcome == Outcome::kUnauthorized);
