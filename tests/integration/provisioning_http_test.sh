@@ -66,7 +66,7 @@ boot() {
 # missing (vendors.md, Yealink boot); we serve both.
 boot yealink "$YEALINK_UA" 0015654aa937.boot y000000000000.boot y000000000108.cfg 0015654aa937.cfg
 boot polycom "$POLYCOM_UA" 000000000000.cfg 0004f2aabb01.cfg 0004f2aabb01-settings.cfg 0004f2aabb01-directory.xml
-boot cisco "$CISCO_UA" 8841.xml 00562b043615.xml
+boot cisco "$CISCO_UA" 8841.xml 8841-3PCC.xml 00562b043615.xml
 boot grandstream "$GS_UA" cfg000b828aa872.xml cfggxp2135.xml cfg.xml
 boot snom "$SNOM_UA" snomD785.htm snomD785-000413922D24.htm
 boot fanvil "$FANVIL_UA" F0V5UV200000.cfg 0c383e557eb1.cfg
