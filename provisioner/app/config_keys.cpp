@@ -66,6 +66,15 @@ const ConfigKey kKeys[] = {
     {.name = "tls.legacy_phones", .type = T::kBool, .default_value = "false",
      .doc = "add CBC suites and RSA key exchange for old phones (no forward secrecy)",
      .field = &C::tls_legacy_phones},
+    {.name = "trust.deliver", .type = T::kBool, .default_value = "true",
+     .doc = "give phones the CA to trust for HTTPS resync and SIP over TLS, in each vendor's way, and "
+            "serve it as `ca.pem` (`vendor-templates/README.md`, \"Trust\"); trust on first use when "
+            "the config travels over HTTP or TFTP",
+     .field = &C::trust_deliver},
+    {.name = "trust.ca_file", .type = T::kText, .default_value = "",
+     .doc = "a PEM file holding the one CA certificate phones are given; none: the last certificate of "
+            "`server.crt` (its root, or the self-signed certificate itself)",
+     .field = &C::trust_ca_file, .shown_default = "none"},
     {.name = "policy.secrets_require_client_cert", .type = T::kBool, .default_value = "false",
      .doc = "send SIP secrets only to phones whose certificate proved their MAC",
      .field = &C::secrets_require_client_cert},

@@ -98,6 +98,8 @@ Status Server::start() {
     auto context = loadTls(config_, log_);
     if (!context) return naming(context.error(), "certs.dir");
     tls_contexts_.replace(context.value());
+    // Again: at a first start server.crt was only just generated.
+    services_->trust->replace(TRY(loadTrust(config_, log_)));
     TRY(startPhones());
     TRY(startAdmin());
     if (!config_.ports_file.empty()) TRY(writePortsFile(config_.ports_file, ports_));

@@ -82,6 +82,14 @@ void Server::reloadCertificate() {
     }
     tls_contexts_.replace(context.value());
     log_.notice("TLS certificate reloaded");
+    // The CA phones are given follows it (or trust.ca_file, read again).
+    auto trust = loadTrust(config_, log_);
+    if (!trust) {
+        log_.error("trust certificate not reloaded, the previous one stays in use: %s",
+                   trust.error().message);
+        return;
+    }
+    services_->trust->replace(trust.value());
 }
 
 }  // namespace prov::app

@@ -33,6 +33,8 @@ struct ServerConfig {
     std::string https_client_cert;              // none | optional | required
     std::vector<std::string> tls_server_names;  // empty: host name and local addresses
     bool tls_legacy_phones = false;
+    bool trust_deliver = true;
+    std::string trust_ca_file;  // empty: the root of certs.dir/server.crt
     bool secrets_require_client_cert = false;
     std::string allow_networks;  // provisioning.allow_networks; empty = none
     int64_t staging_window_grace = 600;

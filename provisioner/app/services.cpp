@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "provisioner/app/tls_contexts.h"
 #include "provisioner/core/private_file.h"
 
 namespace prov::app {
@@ -117,7 +118,10 @@ Status openProvisioning(Services& s) {
     auth.first_block_seconds = config.admin_auth_block_seconds;
     auth.max_block_seconds = std::max(config.admin_auth_block_seconds, config.admin_auth_max_block_seconds);
     s.auth_guard = std::make_unique<policy::AuthGuard>(auth, s.clock);
+    s.trust = std::make_unique<TrustSource>();
+    s.trust->replace(TRY(loadTrust(config, Poco::Logger::get("provisioner"))));
     ServiceOptions options;
+    options.trust = s.trust.get();
     options.security_log = s.security_log.get();
     options.firmware_dir = config.firmware_dir;
     options.uploads_dir = config.uploads_dir;

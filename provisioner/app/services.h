@@ -12,6 +12,7 @@
 #include "provisioner/policy/access_policy.h"
 #include "provisioner/policy/auth_guard.h"
 #include "provisioner/render/bundle.h"
+#include "provisioner/render/trust_source.h"
 #include "provisioner/service/event_recorder.h"
 #include "provisioner/service/provisioning_service.h"
 #include "provisioner/store/server_lock.h"
@@ -47,6 +48,8 @@ struct Services {
     std::unique_ptr<SecurityLog::Sink> security_sink;
     std::unique_ptr<SecurityLog> security_log;
     std::unique_ptr<policy::AuthGuard> auth_guard;  // the admin API's failed authentications
+    // The CA certificate phones are given (reloaded with the server certificate).
+    std::unique_ptr<TrustSource> trust;
     std::unique_ptr<ProvisioningService> provisioning;
 
     ~Services() {

@@ -1,12 +1,14 @@
 #include "provisioner/app/tls_contexts.h"
 
 #include <ifaddrs.h>
+#include <sys/stat.h>
 #include <netdb.h>
 #include <unistd.h>
 
 #include <algorithm>
 
 #include "provisioner/tls/certificate.h"
+#include "provisioner/tls/trust_anchor.h"
 
 namespace prov::app {
 
@@ -47,6 +49,29 @@ Result<std::shared_ptr<tls::TlsServerContext>> loadTls(const ServerConfig& confi
                                          : tls::ClientCertMode::kOptional;
     return tls::TlsServerContext::create({files.cert_path, files.key_path, config.tls_legacy_phones,
                                           5000, config.certs_dir + "/vendor-ca", mode});
+}
+
+Result<std::shared_ptr<const std::string>> loadTrust(const ServerConfig& config,
+                                                     Poco::Logger& log) {
+    if (!config.trust_deliver) return std::shared_ptr<const std::string>();
+    if (!config.trust_ca_file.empty()) {
+        auto anchor = tls::singleTrustAnchor(config.trust_ca_file);
+        if (!anchor) return Error::invalid("config: trust.ca_file: " + anchor.error().message);
+        return std::make_shared<const std::string>(anchor.value().pem);
+    }
+    const std::string chain = config.certs_dir + "/server.crt";
+    struct stat st{};
+    if (::stat(chain.c_str(), &st) != 0) return std::shared_ptr<const std::string>();
+    auto anchor = tls::chainTrustAnchor(chain);
+    if (!anchor) return Error::invalid("config: certs.dir: " + anchor.error().message);
+    // An intermediate as the trust anchor works only on phones that accept
+    // a partial chain; most want the root.
+    if (!anchor.value().self_signed)
+        log.warning("trust: the last certificate of %s (%s) is not self-signed: phones are given "
+                    "it as their CA; append its root to server.crt, or name the root in "
+                    "trust.ca_file",
+                    chain, anchor.value().subject);
+    return std::make_shared<const std::string>(anchor.value().pem);
 }
 
 }  // namespace prov::app

@@ -40,4 +40,12 @@ std::vector<std::string> serverNames(const ServerConfig& config);
 Result<std::shared_ptr<tls::TlsServerContext>> loadTls(const ServerConfig& config,
                                                        Poco::Logger& log);
 
+// The certificate phones are given to trust (trust.deliver, trust.ca_file;
+// vendor-templates/README.md, "Trust"): trust.ca_file's one certificate, or
+// else the last certificate of certs.dir/server.crt. Null when trust.deliver
+// is false or server.crt does not exist yet (only `serve` generates it). A
+// bad trust.ca_file or server.crt is an error of one line naming it.
+Result<std::shared_ptr<const std::string>> loadTrust(const ServerConfig& config,
+                                                     Poco::Logger& log);
+
 }  // namespace prov::app

@@ -12,6 +12,7 @@
 #include "provisioner/core/text.h"
 #include "provisioner/render/provisioning_url.h"
 #include "provisioner/render/timezone.h"
+#include "provisioner/render/trust_source.h"
 #include "provisioner/render/zone_fields.h"
 #include "provisioner/tz/civil_time.h"
 
@@ -43,8 +44,9 @@ std::string mapped(const std::map<std::string, std::string>& m, const std::strin
 
 // The provisioning server in each shape a vendor takes, so that templates
 // never cut strings: the whole URL ending in '/', the same without it, the
-// server without scheme, and the scheme as the vendor's own code.
-void addProvisioningUrl(data& ctx, const RenderInput& in) {
+// server without scheme, and the scheme as the vendor's own code. Returns the
+// whole URL ("" when there is none).
+std::string addProvisioningUrl(data& ctx, const RenderInput& in) {
     const std::optional<ProvisioningUrl> url = splitProvisioningUrl(setting(in.settings, "provisioning_url"));
     const std::string base = url ? url->scheme + "://" + url->host + url->path : "";
     ctx.set("provisioning_url", url ? base + "/" : "");
@@ -57,6 +59,7 @@ void addProvisioningUrl(data& ctx, const RenderInput& in) {
     const std::string code = url ? mapped(in.vendor->provisioning_protocols, url->scheme) : "";
     ctx.set("provisioning_protocol_code", code);
     ctx.set("has_provisioning_protocol_code", flag(!code.empty()));
+    return url ? base + "/" : "";
 }
 
 // The zone's standard offset and daylight-saving rule, in the pieces
@@ -81,6 +84,30 @@ void addTimeZone(data& ctx, const RenderInput& in, const std::string& name) {
     }
 }
 
+// The CA certificate phones are given to trust, in the two shapes vendors
+// take: its PEM a line at a time (a template joins them as its format needs:
+// a newline in XML text, `&#10;` in an XML attribute, which would otherwise
+// fold it to a space) and the URL it is served at beside the configs.
+void addTrust(data& ctx, const RenderInput& in, const std::string& provisioning_url) {
+    data lines(data::type::list);
+    if (in.trust_pem) {
+        size_t start = 0;
+        while (start < in.trust_pem->size()) {  // bounded: each turn moves past a newline
+            size_t nl = in.trust_pem->find('\n', start);
+            if (nl == std::string::npos) nl = in.trust_pem->size();
+            data l;
+            l.set("line", in.trust_pem->substr(start, nl - start));
+            lines.push_back(l);
+            start = nl + 1;
+        }
+    }
+    const bool has = in.trust_pem && !in.trust_pem->empty();
+    ctx.set("has_trust", flag(has));
+    ctx.set("trust_ca_lines", lines);
+    ctx.set("has_trust_url", flag(has && !provisioning_url.empty()));
+    ctx.set("trust_url", has && !provisioning_url.empty() ? provisioning_url + kTrustFileName : "");
+}
+
 void addSettings(data& ctx, const RenderInput& in) {
     const SettingsMap& s = in.settings;
     const std::string transport = setting(s, "sip_transport");
@@ -92,7 +119,7 @@ void addSettings(data& ctx, const RenderInput& in) {
     ctx.set("ntp_server", setting(s, "ntp_server"));
     ctx.set("timezone", setting(s, "timezone"));
     addTimeZone(ctx, in, setting(s, "timezone"));
-    addProvisioningUrl(ctx, in);
+    addTrust(ctx, in, addProvisioningUrl(ctx, in));
     const std::string resync = setting(s, "resync_interval");
     const long seconds = resync.empty() ? 0 : std::stol(resync);
     ctx.set("resync_interval", std::to_string(seconds));

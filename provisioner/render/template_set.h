@@ -28,6 +28,9 @@ struct RenderInput {
     // The time (Unix seconds) the time zone's offset is taken at: the
     // service passes its Clock's; unset, the system's.
     std::optional<int64_t> utc_now;
+    // The CA certificate phones are given to trust (render/trust_source.h);
+    // null: none is delivered.
+    std::shared_ptr<const std::string> trust_pem;
 };
 
 class TemplateSet {

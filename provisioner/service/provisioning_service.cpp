@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <climits>
 #include <exception>
+#include <functional>
 #include <cstdlib>
 
 #include "provisioner/core/private_file.h"
@@ -54,6 +55,12 @@ policy::Request accessRequest(const DeviceIdentity& id, const FetchRequest& requ
 }
 
 // Whether a fetch of this route must prove its MAC (policy's rule 3).
+// The trust certificate in a render cache key: a file rendered with one
+// certificate is not served once it is reloaded.
+std::string trustTag(const std::string* pem) {
+    return pem ? std::to_string(std::hash<std::string>{}(*pem)) : "-";
+}
+
 bool needsProof(const FileRoute& route) {
     return route.kind == FileKind::kUpload || (route.kind == FileKind::kDevice && route.secrets);
 }
@@ -155,6 +162,7 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
             return denied(id.error().message);
         }
         if (request.method == Method::kPut) return notFound("no such upload");
+        if (auto trust = trustFile(request)) return std::move(*trust);
         return staticFile(request);
     }
     const DeviceIdentity& ident = id.value();
@@ -387,7 +395,8 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
     // change dates, so after a tzdata update or at the new year it is rendered
     // again within the hour (its ETag, the hash of its bytes, moves only if they do).
     const std::string key = id.vendor->id + "|" + id.route->pattern.text() + "|" + id.file + "|" + id.mac + "|" +
-                            id.model + "|" + id.firmware + "|" + std::to_string(clock_.nowSeconds() / 3600);
+                            id.model + "|" + id.firmware + "|" + std::to_string(clock_.nowSeconds() / 3600) +
+                            "|" + trustTag(trustPem().get());
     // A file without secrets is rendered afresh for every fetch: a cached
     // render of a MAC that booted lately would answer faster than one the
     // store does not know.
@@ -432,6 +441,7 @@ Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::render
     in.file = id.file;
     in.model = id.model;
     in.firmware = id.firmware;
+    in.trust_pem = trustPem();
     std::optional<DeviceProfile> profile;
     if (id.route->kind == FileKind::kDevice && !id.route->secrets) {
         // The same bytes for every MAC-shaped name, known or not: the MAC and
@@ -511,6 +521,24 @@ Result<FetchResponse> ProvisioningService::staticFile(const FetchRequest& reques
     r.content_type = "application/octet-stream";
     r.etag = "\"" + std::to_string(r.file_size) + "-" + std::to_string(st.st_mtime) + "\"";
     if (!request.if_none_match.empty() && request.if_none_match == r.etag) r.outcome = Outcome::kNotModified;
+    return r;
+}
+
+std::optional<FetchResponse> ProvisioningService::trustFile(const FetchRequest& request) const {
+    if (request.file != kTrustFileName) return std::nullopt;
+    const std::shared_ptr<const std::string> pem = trustPem();
+    if (!pem || pem->empty()) return std::nullopt;
+    // Public data (a certificate, no key), the same for every phone: served
+    // to anyone who asks, like firmware.
+    FetchResponse r;
+    r.outcome = Outcome::kServed;
+    r.body = *pem;
+    r.content_type = "application/x-pem-file";
+    r.etag = "\"" + keyedHash(*pem).substr(0, 32) + "\"";
+    if (!request.if_none_match.empty() && request.if_none_match == r.etag) {
+        r.outcome = Outcome::kNotModified;
+        r.body.clear();
+    }
     return r;
 }
 

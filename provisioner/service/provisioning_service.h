@@ -15,6 +15,7 @@
 #include "provisioner/policy/access_policy.h"
 #include "provisioner/policy/sweep_guard.h"
 #include "provisioner/render/bundle.h"
+#include "provisioner/render/trust_source.h"
 #include "provisioner/resolve/device_resolver.h"
 #include "provisioner/service/event_recorder.h"
 #include "provisioner/service/phone_proofs.h"
@@ -39,6 +40,9 @@ struct ServiceOptions {
     std::string hash_key;
     // Where refusals and blocks are logged (docs/security-log.md); none: nowhere.
     SecurityLog* security_log = nullptr;
+    // The CA certificate phones are given to trust: rendered into configs
+    // and served as `ca.pem`; none: neither.
+    const TrustSource* trust = nullptr;
 };
 
 // What fetch() answers: the response for the phone, and the event that
@@ -109,6 +113,11 @@ private:
     // when it has its key, else bytes of the same size that no key opens.
     Result<FetchResponse> sealedWithoutProof(const DeviceIdentity& id, const Proofs& proofs, Event& event);
     Result<FetchResponse> staticFile(const FetchRequest& request);
+    // `ca.pem`: the certificate phones are given to trust; nullopt when none is.
+    std::optional<FetchResponse> trustFile(const FetchRequest& request) const;
+    std::shared_ptr<const std::string> trustPem() const {
+        return options_.trust ? options_.trust->current() : nullptr;
+    }
     Result<FetchResponse> upload(const DeviceIdentity& id, const FetchRequest& request);
 
     Store& store_;

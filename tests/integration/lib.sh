@@ -35,13 +35,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The CA the configs give phones to trust: a fixed certificate (no key is
+# kept), so that the golden files do not follow whichever server.crt the
+# test's folder holds. A later -D trust.ca_file= (or trust.deliver=false) wins.
+GOLDEN_TRUST_CA="$(cd "$(dirname "${BASH_SOURCE[0]}")/../data/trust" && pwd)/golden-ca.pem"
+
 # start_server [extra -D key=value ...]: starts serve on port 0 and waits
 # (at most 10 s) for the ports file. Extra arguments are passed through.
 start_server() {
     # Kept from an earlier start, admin-token would be taken for this one's.
     rm -f "$DATA/ports.json" "$DATA/admin-token"
     "$PROVISIONER_BIN" serve -D store.path="$DATA/store.db" -D templates.dir="$TEMPLATES_DIR" \
-        -D admin.port=0 -D http.port=0 -D https.port=0 -D tftp.port=0 \
+        -D admin.port=0 -D http.port=0 -D https.port=0 -D tftp.port=0 -D trust.ca_file="$GOLDEN_TRUST_CA" \
         -D ports.file="$DATA/ports.json" -D provisioning.allow_networks="127.0.0.0/8, ::1/128" \
         "$@" >"$DATA/stdout" 2>"$DATA/stderr" &
     SERVER_PID=$!

@@ -34,6 +34,7 @@ struct Fixture : testing::InventoryFixture {
     std::unique_ptr<PhoneProofs> proofs;
     std::unique_ptr<policy::SweepGuard> sweep;
     tls::AesCipher cipher;
+    TrustSource trust;
     std::unique_ptr<ProvisioningService> service;
 
     explicit Fixture(bool require_cert = false) {
@@ -52,6 +53,7 @@ struct Fixture : testing::InventoryFixture {
         proofs = std::make_unique<PhoneProofs>(*store, hasher, random, clock, keys);
         ServiceOptions options;
         options.hash_key = "hash-key-for-tests";
+        options.trust = &trust;
         policy::SweepOptions sweep_options;
         sweep_options.budget = 8;
         sweep = std::make_unique<policy::SweepGuard>(sweep_options, clock);
@@ -539,4 +541,38 @@ TEST_CASE("fetch: after a rotation a Yealink's config is sealed with the key the
     const Fetched new_pair = fetch_with(k1);
     REQUIRE(new_pair.response.outcome == Outcome::kServed);
     CHECK(sealed_with(new_pair.response.body, k1.aes_key));
+}
+
+TEST_CASE("fetch: ca.pem is the trust certificate, to anyone, and the configs follow a new one") {
+    Fixture f;
+    // None delivered: ca.pem is an ordinary (missing) static file.
+    CHECK(f.fetch("ca.pem", "203.0.113.7", "", "").response.outcome == Outcome::kNotFound);
+    REQUIRE(f.inv->putSettings("", {{"provisioning_url", "http://prov.example.net/"}}, f.admin));
+    const std::string before = f.fetch("001565000001.cfg", "10.0.0.5").response.body;
+    CHECK_THAT(before, !Catch::Contains("trusted_certificates"));
+
+    const std::string pem = "-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n";
+    f.trust.replace(std::make_shared<const std::string>(pem));
+    // From any address, over each protocol, with no proof: it is public.
+    for (Protocol p : {Protocol::kHttp, Protocol::kTftp}) {
+        Fetched got = f.fetch("ca.pem", "203.0.113.7", "", "", "", p);
+        REQUIRE(got.response.outcome == Outcome::kServed);
+        CHECK(got.response.body == pem);
+        CHECK(got.response.content_type == "application/x-pem-file");
+        CHECK(got.event.bytes == static_cast<int64_t>(pem.size()));
+    }
+    // The cached config is not served with the old (no) certificate.
+    const std::string after = f.fetch("001565000001.cfg", "10.0.0.5").response.body;
+    CHECK_THAT(after, Catch::Contains("static.trusted_certificates.url = http://prov.example.net/ca.pem\n"));
+
+    FetchRequest again;
+    again.protocol = Protocol::kHttp;
+    again.file = "ca.pem";
+    again.peer_ip = "203.0.113.7";
+    again.if_none_match = f.fetch("ca.pem", "203.0.113.7", "", "").response.etag;
+    CHECK(f.service->fetch(again).response.outcome == Outcome::kNotModified);
+
+    f.trust.replace(nullptr);  // trust.deliver=false
+    CHECK(f.fetch("ca.pem", "203.0.113.7", "", "").response.outcome == Outcome::kNotFound);
+    CHECK(f.fetch("001565000001.cfg", "10.0.0.5").response.body == before);
 }
