@@ -1,0 +1,93 @@
+#include "config_params.h"
+
+#include <tinyxml2.h>
+
+#include <cstring>
+#include <sstream>
+
+namespace prov::conformance {
+
+namespace {
+
+std::string trim(const std::string& s) {
+    const size_t b = s.find_first_not_of(" \t\r");
+    if (b == std::string::npos) return "";
+    return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
+}
+
+bool parseKeyValue(const std::string& text, std::vector<Param>& out, std::string& error) {
+    std::istringstream in(text);
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+        const std::string t = trim(line);
+        if (t.empty() || t[0] == '#') continue;
+        // A Yealink boot file's directives name the files to load; they are not parameters.
+        if (t.rfind("include:config ", 0) == 0) continue;
+        const size_t eq = t.find('=');
+        if (eq == std::string::npos) {
+            error = "line " + std::to_string(number) + " is not name = value: " + t;
+            return false;
+        }
+        out.push_back({trim(t.substr(0, eq)), trim(t.substr(eq + 1))});
+    }
+    return true;
+}
+
+bool isNamingAttribute(const char* name) {
+    return !std::strcmp(name, "name") || !std::strcmp(name, "index") || !std::strcmp(name, "idx");
+}
+
+// An element's part of a parameter name: the `name` attribute when it has one
+// (Grandstream <item name="...">), else its tag with `.index` (Fanvil
+// <line index="2">) or `[idx]` (Snom <user_name idx="2">); a Polycom
+// directory <item> is numbered by its <sd> speed-dial index.
+std::string segment(const tinyxml2::XMLElement& e) {
+    if (const char* n = e.Attribute("name")) return n;
+    std::string s = e.Name();
+    if (const char* i = e.Attribute("index")) s += std::string(".") + i;
+    if (const char* i = e.Attribute("idx")) s += std::string("[") + i + "]";
+    if (const auto* sd = e.FirstChildElement("sd"); sd && sd->GetText()) s += std::string(".") + sd->GetText();
+    return s;
+}
+
+void walk(const tinyxml2::XMLElement& e, const std::string& path, Shape shape, bool root, std::vector<Param>& out) {
+    if (shape == Shape::kAttributes) {
+        for (const auto* a = e.FirstAttribute(); a; a = a->Next()) out.push_back({a->Name(), a->Value()});
+    }
+    const std::string here = root ? "" : (path.empty() ? "" : path + ".") + segment(e);
+    if (!e.FirstChildElement()) {
+        if (root || (shape == Shape::kAttributes && e.FirstAttribute())) return;
+        Param p;
+        p.name = shape == Shape::kLeafName ? segment(e) : here;
+        p.value = e.GetText() ? e.GetText() : "";
+        if (shape != Shape::kAttributes) {
+            for (const auto* a = e.FirstAttribute(); a; a = a->Next())
+                if (!isNamingAttribute(a->Name())) p.value += std::string("|") + a->Value();
+        }
+        out.push_back(std::move(p));
+        return;
+    }
+    for (const auto* c = e.FirstChildElement(); c; c = c->NextSiblingElement()) walk(*c, here, shape, false, out);
+}
+
+}  // namespace
+
+Shape shapeOf(const std::string& vendor, bool xml) {
+    if (!xml) return Shape::kKeyValue;
+    if (vendor == "polycom") return Shape::kAttributes;
+    if (vendor == "fanvil") return Shape::kPath;
+    return Shape::kLeafName;
+}
+
+bool parseParams(const std::string& text, Shape shape, std::vector<Param>& out, std::string& error) {
+    if (shape == Shape::kKeyValue) return parseKeyValue(text, out, error);
+    tinyxml2::XMLDocument doc;
+    if (doc.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS) {
+        error = std::string("not well-formed XML: ") + doc.ErrorStr();
+        return false;
+    }
+    for (const auto* e = doc.FirstChildElement(); e; e = e->NextSiblingElement()) walk(*e, "", shape, true, out);
+    return true;
+}
+
+}  // namespace prov::conformance

@@ -1,0 +1,30 @@
+#pragma once
+
+// A rendered config file read back as (parameter name, value) pairs, in the
+// notation of tests/data/conformance/README.md, one parser per file shape.
+
+#include <string>
+#include <vector>
+
+namespace prov::conformance {
+
+struct Param {
+    std::string name;
+    std::string value;  // for an XML element, its text and its other attributes' values
+};
+
+enum class Shape {
+    kKeyValue,    // Yealink: "name = value" lines, '#' comments
+    kAttributes,  // Polycom: every XML attribute is a parameter; leaf elements by path
+    kLeafName,    // Cisco, Grandstream, Snom: each leaf element by its own name
+    kPath,        // Fanvil: each leaf element by its path below the root
+};
+
+// The shape a vendor's files have; kKeyValue for a vendor this test does not know.
+Shape shapeOf(const std::string& vendor, bool xml);
+
+// The parameters of `text`, in file order; false with `error` set when the
+// text cannot be read in that shape.
+bool parseParams(const std::string& text, Shape shape, std::vector<Param>& out, std::string& error);
+
+}  // namespace prov::conformance
