@@ -215,6 +215,8 @@ private:
     // `new_bind`: the extension was not on this device before.
     Status bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor, bool new_bind);
     static Status installerMayBind(StoreTx& tx, const Extension& e, const Extension& before);
+    // 400 naming field and vendor for a setting a reached phone cannot express.
+    Status checkVendors(StoreTx& tx, const std::string& scope, const SettingsMap& values);
     // The config of the device with `mac` changed: staging::next(state,
     // kConfigEdited), applied by the store in one statement (StoreTx::markStale;
     // tests/unit/inventory/staging_test.cpp holds it to that function). No-op
