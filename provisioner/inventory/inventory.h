@@ -168,6 +168,9 @@ public:
     Result<std::optional<DeviceCredentials>> deviceCredentials(const std::string& mac);
 
     // Settings: scope "" is global, a canonical MAC is that device's overrides.
+    // A value the vendor of a phone it reaches cannot express is refused
+    // (InvalidArgument, the field naming the vendor): for a device, its make;
+    // for global values, each device without its own value for the key.
     Result<SettingsMap> getSettings(const std::string& scope);
     Result<SettingsMap> putSettings(const std::string& scope, const SettingsMap& values, const Actor& actor,
                                     const std::vector<std::string>& removals = {});
