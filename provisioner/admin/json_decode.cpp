@@ -171,10 +171,14 @@ SettingsMap readSettings(const Object& obj, FieldErrors& errors) {
                 continue;
             }
             out[key] = std::to_string(*n);
+        } else if (spec->type == SettingType::kBoolean && value.isBoolean()) {
+            out[key] = value.extract<bool>() ? "true" : "false";
         } else if (value.isString()) {
             out[key] = value.extract<std::string>();
         } else {
-            errors[key] = spec->type == SettingType::kInteger ? "must be an integer" : "must be a string";
+            errors[key] = spec->type == SettingType::kInteger   ? "must be an integer"
+                          : spec->type == SettingType::kBoolean ? "must be true, false or \"\""
+                                                                : "must be a string";
             continue;
         }
         if (auto problem = checkSetting(key, out[key])) errors[key] = *problem;

@@ -47,7 +47,7 @@ void checkKeys(const Object& obj, const std::set<std::string>& allowed, const st
 std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::string& dir, const Object& root) {
     checkKeys(root, {"name", "format", "content_type", "mac_case", "user_agents", "files", "transports",
                      "button_types", "line_params", "key_params", "key_params_max", "models", "ouis", "provisioning_protocols",
-                     "line_key_per_line", "time_zone_names"},
+                     "line_key_per_line", "time_zone_names", "setting_values", "codecs_max"},
               "vendor.json");
     auto v = std::make_unique<VendorSpec>();
     v->id = folder;
@@ -86,6 +86,26 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
     v->provisioning_protocols = stringMap(root.getObject("provisioning_protocols"), "provisioning_protocols");
     v->line_key_per_line = root.optValue<bool>("line_key_per_line", false);
     v->time_zone_names = stringMap(root.getObject("time_zone_names"), "time_zone_names");
+    if (auto sv = root.getObject("setting_values")) {
+        for (const auto& [key, val] : *sv) {
+            (void)val;
+            auto values = sv->getObject(key);
+            if (!values) throw Poco::DataFormatException("setting_values." + key + " must be an object");
+            auto& codes = v->setting_values[key];  // stays {} when empty: no value expressible
+            for (const auto& [ours, code] : *values) {
+                const std::string where = "setting_values." + key + "." + ours;
+                if (code.isString()) {
+                    codes[ours] = {{"", code.extract<std::string>()}};
+                } else if (auto parts = values->getObject(ours)) {
+                    codes[ours] = stringMap(parts, where);
+                } else {
+                    throw Poco::DataFormatException(where + " must be a string or an object of strings");
+                }
+            }
+        }
+    }
+    v->codecs_max = root.optValue<int>("codecs_max", 0);
+    if (v->codecs_max < 0) throw Poco::DataFormatException("codecs_max must be >= 0");
     if (auto lp = root.getArray("line_params")) {
         for (size_t i = 0; i < lp->size(); ++i)
             v->line_params.push_back(stringMap(lp->getObject(static_cast<unsigned>(i)), "line_params"));
@@ -197,6 +217,37 @@ const VendorSpec* VendorCatalog::findVendor(const std::string& make) const {
 std::string VendorCatalog::findMake(const std::string& make) const {
     const VendorSpec* v = findVendor(make);
     return v ? v->name : std::string();
+}
+
+std::optional<std::string> settingProblem(const VendorSpec& vendor, const std::string& key, const std::string& value) {
+    auto it = vendor.setting_values.find(key);
+    if (value.empty() || it == vendor.setting_values.end()) return std::nullopt;
+    const auto& codes = it->second;
+    if (key != "codecs") {
+        if (codes.count(value)) return std::nullopt;
+        if (codes.empty()) return vendor.name + " phones have no parameter for " + key;
+        return vendor.name + " phones cannot express " + key + " " + value;
+    }
+    // An ordered list: every name must have a code, and the vendor must hold that many in order.
+    size_t count = 0;
+    size_t start = 0;
+    while (true) {  // bounded: each turn moves past a comma or ends
+        const size_t comma = value.find(',', start);
+        const std::string name = value.substr(start, comma - start);
+        ++count;
+        if (!codes.count(name)) return vendor.name + " phones cannot express codec " + name;
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    if (vendor.codecs_max > 0 && count > static_cast<size_t>(vendor.codecs_max))
+        return vendor.name + " phones order at most " + std::to_string(vendor.codecs_max) + " codecs";
+    return std::nullopt;
+}
+
+std::optional<std::string> VendorCatalog::settingProblem(const std::string& make, const std::string& key,
+                                                         const std::string& value) const {
+    const VendorSpec* v = findVendor(make);
+    return v ? prov::settingProblem(*v, key, value) : std::nullopt;
 }
 
 std::vector<std::string> VendorCatalog::makes() const {

@@ -38,6 +38,14 @@ public:
     virtual std::string findMake(const std::string& make) const = 0;
     // Every vendor's display name, for messages.
     virtual std::vector<std::string> makes() const = 0;
+    // Why phones of `make` cannot take `value` of setting `key` (a sentence
+    // naming the vendor), or nullopt: when they can, when the value is ""
+    // (the phone keeps its own) or when no vendor is called `make`.
+    virtual std::optional<std::string> settingProblem(const std::string& make, const std::string& key,
+                                                      const std::string& value) const {
+        (void)make, (void)key, (void)value;
+        return std::nullopt;
+    }
 };
 
 enum class FileKind { kCommon, kDevice, kUpload };
@@ -87,12 +95,24 @@ struct VendorSpec {
     // so a key there gets no `p` and a template writes nothing for it.
     int key_params_max = 0;
     std::map<std::string, ModelInfo> models;                 // key: uppercase model
+    // A phone setting's values the vendor can express and its code for each
+    // (vendor.json `setting_values`): setting -> our value -> parts. A value
+    // given as a string is the one part "" ; an object gives named parts.
+    // A setting the map lacks takes any value; one mapped to {} takes none.
+    using SettingCode = std::map<std::string, std::string>;
+    std::map<std::string, std::map<std::string, SettingCode>> setting_values;
+    // The most codecs the vendor can put in order (0: no limit).
+    int codecs_max = 0;
     // The vendor's MAC prefixes (6 lowercase hex digits): which vendor a
     // file name several vendors use belongs to, for a MAC the store does not
     // know and a request without a User-Agent (TFTP).
     std::vector<std::string> ouis;
     bool isModel(std::string_view model) const;
 };
+
+// Why `vendor`'s phones cannot take `value` of setting `key`, or nullopt
+// (ModelCatalog::settingProblem for one vendor).
+std::optional<std::string> settingProblem(const VendorSpec& vendor, const std::string& key, const std::string& value);
 
 struct UaMatch {
     const VendorSpec* vendor = nullptr;
@@ -115,6 +135,8 @@ public:
     std::optional<ModelInfo> findModel(const std::string& make, const std::string& model) const override;
     std::string findMake(const std::string& make) const override;
     std::vector<std::string> makes() const override;
+    std::optional<std::string> settingProblem(const std::string& make, const std::string& key,
+                                              const std::string& value) const override;
     const VendorSpec* findVendor(const std::string& make) const;
     std::optional<UaMatch> identifyUserAgent(const std::string& user_agent) const;
     // Every route whose pattern matches `file`, most specific first.

@@ -50,6 +50,7 @@ Result<SettingsMap> Inventory::putSettings(const std::string& scope, const Setti
     SettingsMap result;
     TRY(writeTx([&](StoreTx& tx) -> Status {
         if (!scope.empty() && !TRY(tx.getDevice(scope))) return Error::notFound("no device with MAC " + scope);
+        TRY(checkVendors(tx, scope, values));
         const SettingsMap before = TRY(tx.getSettings(scope));
         TRY(tx.putSettings(scope, values));
         // Global settings reach every phone: "" marks them all (staging::next
@@ -66,6 +67,38 @@ Result<SettingsMap> Inventory::putSettings(const std::string& scope, const Setti
                      scope.empty() ? "global" : scope, redact(before), redact(after));
     }));
     return result;
+}
+
+// A value a phone's vendor cannot express is refused, naming the field and
+// the vendor: for a device's own settings, its make's; for global ones, the
+// make of every device that would inherit them (one without its own value
+// for that key), so a mixed fleet gets its exceptions first.
+Status Inventory::checkVendors(StoreTx& tx, const std::string& scope, const SettingsMap& values) {
+    FieldErrors errors;
+    if (!scope.empty()) {
+        const auto device = TRY(tx.getDevice(scope));
+        for (const auto& [k, v] : values) {
+            if (auto problem = models_.settingProblem(device->make, k, v)) errors[k] = *problem;
+        }
+    } else {
+        Page page{500, 0};
+        while (true) {  // bounded: each turn moves on by a page, or ends
+            const auto listing = TRY(tx.listDevices(DeviceFilter{}, page));
+            for (const Device& d : listing.items) {
+                const SettingsMap own = TRY(tx.getSettings(d.mac));
+                for (const auto& [k, v] : values) {
+                    if (own.count(k) || errors.count(k)) continue;
+                    if (auto problem = models_.settingProblem(d.make, k, v))
+                        errors[k] = *problem + " (device " + d.mac + " inherits it: give it a " + k +
+                                    " of its own, \"\" for the phone's default, first)";
+                }
+            }
+            page.offset += static_cast<int64_t>(listing.items.size());
+            if (listing.items.empty() || page.offset >= listing.total) break;
+        }
+    }
+    if (!errors.empty()) return Error::invalid("some settings cannot be expressed by the phones they reach", errors);
+    return okStatus();
 }
 
 Result<LicenceUsage> Inventory::licence() {

@@ -168,6 +168,9 @@ public:
     Result<std::optional<DeviceCredentials>> deviceCredentials(const std::string& mac);
 
     // Settings: scope "" is global, a canonical MAC is that device's overrides.
+    // A value the vendor of a phone it reaches cannot express is refused
+    // (InvalidArgument, the field naming the vendor): for a device, its make;
+    // for global values, each device without its own value for the key.
     Result<SettingsMap> getSettings(const std::string& scope);
     Result<SettingsMap> putSettings(const std::string& scope, const SettingsMap& values, const Actor& actor,
                                     const std::vector<std::string>& removals = {});
@@ -215,6 +218,8 @@ private:
     // `new_bind`: the extension was not on this device before.
     Status bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor, bool new_bind);
     static Status installerMayBind(StoreTx& tx, const Extension& e, const Extension& before);
+    // 400 naming field and vendor for a setting a reached phone cannot express.
+    Status checkVendors(StoreTx& tx, const std::string& scope, const SettingsMap& values);
     // The config of the device with `mac` changed: staging::next(state,
     // kConfigEdited), applied by the store in one statement (StoreTx::markStale;
     // tests/unit/inventory/staging_test.cpp holds it to that function). No-op

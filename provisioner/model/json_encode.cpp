@@ -175,6 +175,8 @@ ObjectPtr settingsToJson(const SettingsMap& settings, Masking masking) {
         const std::string value = it == settings.end() ? std::string(spec.default_value) : it->second;
         if (spec.type == SettingType::kInteger && !value.empty()) {
             o->set(key, std::stoll(value));
+        } else if (spec.type == SettingType::kBoolean && (value == "true" || value == "false")) {
+            o->set(key, value == "true");
         } else if (spec.type == SettingType::kSecret && masking == Masking::kSecrets && !value.empty()) {
             o->set(key, std::string(kMask));
         } else {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <set>
 
 #include "provisioner/core/text.h"
 #include "provisioner/tz/zone_database.h"
@@ -21,6 +22,18 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"provisioning_url", SettingType::kText, ""},
         {"resync_interval", SettingType::kInteger, "86400"},
         {"dial_plan", SettingType::kText, ""},
+        // Issue 13's phone settings; vendor-templates/README.md ("Phone
+        // settings") maps each to every vendor. "" leaves the phone's own.
+        {"dtmf_mode", SettingType::kText, "rfc2833"},
+        {"srtp", SettingType::kText, ""},  // "": optional with TLS, else off
+        {"register_expiry", SettingType::kInteger, "3600"},
+        {"outbound_proxy", SettingType::kText, ""},
+        {"backup_sip_server", SettingType::kText, ""},
+        {"mwi_subscribe", SettingType::kBoolean, "true"},
+        {"codecs", SettingType::kText, ""},
+        {"language", SettingType::kText, ""},
+        {"tone_country", SettingType::kText, ""},
+        {"pickup_code", SettingType::kText, ""},
     };
     return kSpecs;
 }
@@ -110,6 +123,43 @@ bool isUrl(const std::string& v) {
     return false;
 }
 
+// host or host:port, an IPv6 host in brackets: "sbc.example.net:5061",
+// "[2001:db8::1]:5060".
+bool isHostPort(const std::string& v) {
+    std::string host = v;
+    std::string port;
+    if (!v.empty() && v[0] == '[') {
+        const size_t close = v.find(']');
+        if (close == std::string::npos) return false;
+        host = v.substr(1, close - 1);
+        if (host.find(':') == std::string::npos) return false;
+        const std::string rest = v.substr(close + 1);
+        if (!rest.empty() && rest[0] != ':') return false;
+        if (!rest.empty()) port = rest.substr(1);
+        if (!rest.empty() && port.empty()) return false;
+    } else if (const size_t colon = v.find(':'); colon != std::string::npos) {
+        host = v.substr(0, colon);
+        port = v.substr(colon + 1);
+        if (port.empty()) return false;
+    }
+    if (!text::isHost(host)) return false;
+    if (port.empty()) return true;
+    return text::isDigits(port) && port.size() <= 5 && std::stol(port) >= 1 && std::stol(port) <= 65535;
+}
+
+std::optional<std::string> checkCodecs(const std::string& v) {
+    if (v.empty()) return std::nullopt;
+    std::set<std::string> seen;
+    for (const std::string& name : splitCodecs(v)) {
+        const auto& known = knownCodecs();
+        if (std::find(known.begin(), known.end(), name) == known.end())
+            return "must be a comma-separated list of PCMU, PCMA, G722, G729, opus, iLBC (\"" + name +
+                   "\" is none of them)";
+        if (!seen.insert(name).second) return "names " + name + " twice";
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> checkInteger(const std::string& v, long min, long max) {
     if (!text::isDigits(v) || v.size() > 9 || std::stol(v) < min || std::stol(v) > max)
         return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
@@ -143,10 +193,62 @@ std::optional<std::string> checkSetting(std::string_view key, const std::string&
         return checkInteger(v, 0, 604800);
     } else if (key == "dial_plan") {
         if (v.size() > 512 || !text::isPrintable(v)) return "must be printable, at most 512 characters";
+    } else if (key == "dtmf_mode") {
+        if (v != "rfc2833" && v != "info" && v != "inband" && v != "auto" && !v.empty())
+            return "must be rfc2833, info, inband or auto";
+    } else if (key == "srtp") {
+        if (v != "off" && v != "optional" && v != "required" && !v.empty()) return "must be off, optional or required";
+    } else if (key == "register_expiry") {
+        return checkInteger(v, 60, 86400);
+    } else if (key == "outbound_proxy" || key == "backup_sip_server") {
+        if (!v.empty() && (v.size() > 260 || !isHostPort(v)))
+            return "must be a host name or an IP address, with an optional :port (IPv6 in brackets)";
+    } else if (key == "mwi_subscribe") {
+        // "": the phone's own behaviour (for a device whose vendor has no such parameter).
+        if (v != "true" && v != "false" && !v.empty()) return "must be true, false or \"\"";
+    } else if (key == "codecs") {
+        return checkCodecs(v);
+    } else if (key == "language") {
+        // ISO 639-1: two lowercase letters.
+        if (!v.empty() && (v.size() != 2 || !std::islower(static_cast<unsigned char>(v[0])) ||
+                           !std::islower(static_cast<unsigned char>(v[1]))))
+            return "must be an ISO 639-1 language code, two lowercase letters such as fr";
+    } else if (key == "tone_country") {
+        // ISO 3166-1 alpha-2: two uppercase letters.
+        if (!v.empty() && (v.size() != 2 || !std::isupper(static_cast<unsigned char>(v[0])) ||
+                           !std::isupper(static_cast<unsigned char>(v[1]))))
+            return "must be an ISO 3166-1 alpha-2 country code, two uppercase letters such as FR";
+    } else if (key == "pickup_code") {
+        if (!v.empty() && (v.size() > 16 || !text::isDialable(v))) return "must be a dialable code such as *8";
     } else {
         return "is not a setting";
     }
     return std::nullopt;
+}
+
+const std::vector<std::string_view>& knownCodecs() {
+    static const std::vector<std::string_view> kCodecs = {"PCMU", "PCMA", "G722", "G729", "opus", "iLBC"};
+    return kCodecs;
+}
+
+std::vector<std::string> splitCodecs(const std::string& value) {
+    std::vector<std::string> out;
+    if (value.empty()) return out;
+    size_t start = 0;
+    while (true) {  // bounded: each turn moves past a comma or ends
+        const size_t comma = value.find(',', start);
+        out.push_back(value.substr(start, comma - start));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+std::string effectiveSrtp(const SettingsMap& settings) {
+    auto it = settings.find("srtp");
+    if (it != settings.end() && !it->second.empty()) return it->second;
+    auto transport = settings.find("sip_transport");
+    return transport != settings.end() && transport->second == "tls" ? "optional" : "off";
 }
 
 }  // namespace prov

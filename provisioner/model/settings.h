@@ -13,7 +13,8 @@ namespace prov {
 
 using SettingsMap = std::map<std::string, std::string>;
 
-enum class SettingType { kText, kInteger, kSecret };
+// kBoolean values are "true" or "false" (JSON true/false in the API).
+enum class SettingType { kText, kInteger, kSecret, kBoolean };
 
 struct SettingSpec {
     std::string_view key;
@@ -37,7 +38,19 @@ std::optional<int> legacyOffsetMinutes(const std::string& value);
 // POSIX's, inverted), 0 -> "Etc/GMT"; "" when there is none (330, -780).
 std::string etcZoneFor(int minutes);
 
-// An error sentence for a bad value, or nullopt when `value` is fine.
+// An error sentence for a bad value, or nullopt when `value` is fine. Only
+// the value's form is checked here; whether a device's vendor can express it
+// is ModelCatalog::settingProblem's question.
 std::optional<std::string> checkSetting(std::string_view key, const std::string& value);
+
+// The codec names `codecs` takes (IANA/RFC 3551 spelling), in no order.
+const std::vector<std::string_view>& knownCodecs();
+
+// `codecs` split at its commas ("" gives none).
+std::vector<std::string> splitCodecs(const std::string& value);
+
+// The SRTP mode a device gets: `srtp` when set, else `optional` with
+// sip_transport `tls` and `off` otherwise.
+std::string effectiveSrtp(const SettingsMap& settings);
 
 }  // namespace prov

@@ -35,6 +35,10 @@ public:
     }
     std::string findMake(const std::string& make) const override { return current()->catalog.findMake(make); }
     std::vector<std::string> makes() const override { return current()->catalog.makes(); }
+    std::optional<std::string> settingProblem(const std::string& make, const std::string& key,
+                                              const std::string& value) const override {
+        return current()->catalog.settingProblem(make, key, value);
+    }
 
 private:
     mutable std::mutex mutex_;

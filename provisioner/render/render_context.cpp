@@ -10,6 +10,7 @@
 
 #include "provisioner/core/mac_address.h"
 #include "provisioner/core/text.h"
+#include "provisioner/render/phone_settings.h"
 #include "provisioner/render/provisioning_url.h"
 #include "provisioner/render/timezone.h"
 #include "provisioner/render/trust_source.h"
@@ -128,6 +129,7 @@ void addSettings(data& ctx, const RenderInput& in) {
     ctx.set("has_resync", flag(seconds > 0));
     ctx.set("dial_plan", setting(s, "dial_plan"));
     ctx.set("has_dial_plan", flag(!setting(s, "dial_plan").empty()));
+    addPhoneSettings(ctx, in);
 }
 
 // Line `number`'s parameter names (vendor.json line_params), if any.

@@ -344,3 +344,85 @@ TEST_CASE("matchFile: names no vendor serves") {
         CHECK(catalog.matchFile(f).empty());
     }
 }
+
+TEST_CASE("setting_values say which phone setting values each shipped vendor can express") {
+    const VendorCatalog& c = realCatalog();
+    // Every vendor takes the defaults and the common values.
+    for (const char* make : {"yealink", "polycom", "cisco", "grandstream", "snom", "fanvil"}) {
+        INFO(make);
+        CHECK_FALSE(c.settingProblem(make, "dtmf_mode", "rfc2833"));
+        CHECK_FALSE(c.settingProblem(make, "dtmf_mode", "info"));
+        CHECK_FALSE(c.settingProblem(make, "srtp", "off"));
+        CHECK_FALSE(c.settingProblem(make, "codecs", "PCMU,PCMA,G722"));
+        CHECK_FALSE(c.settingProblem(make, "language", "en"));
+        CHECK_FALSE(c.settingProblem(make, "register_expiry", "600"));
+        CHECK_FALSE(c.settingProblem(make, "outbound_proxy", "sbc.example.net:5061"));
+        CHECK_FALSE(c.settingProblem(make, "pickup_code", "*8"));
+        CHECK_FALSE(c.settingProblem(make, "tone_country", ""));  // "": the phone keeps its own
+    }
+    struct Case {
+        const char* make;
+        const char* key;
+        const char* value;
+        const char* vendor_name;
+    };
+    const Case refused[] = {
+        {"yealink", "dtmf_mode", "auto", "Yealink"},
+        {"Yealink", "codecs", "PCMU,iLBC", "Yealink"},
+        {"yealink", "tone_country", "AR", "Yealink"},
+        {"polycom", "tone_country", "FR", "Polycom"},
+        {"polycom", "codecs", "iLBC", "Polycom"},
+        {"cisco", "tone_country", "US", "Cisco"},
+        {"cisco", "codecs", "PCMU,PCMA,G722,G729", "Cisco"},
+        {"grandstream", "codecs", "opus,PCMU", "Grandstream"},
+        {"grandstream", "dtmf_mode", "auto", "Grandstream"},
+        {"snom", "backup_sip_server", "pbx2.example.net", "Snom"},
+        {"snom", "mwi_subscribe", "true", "Snom"},
+        {"snom", "dtmf_mode", "inband", "Snom"},
+        {"fanvil", "srtp", "required", "Fanvil"},
+        {"fanvil", "tone_country", "JP", "Fanvil"},
+    };
+    for (const Case& r : refused) {
+        INFO(r.make << " " << r.key << " " << r.value);
+        const auto problem = c.settingProblem(r.make, r.key, r.value);
+        REQUIRE(problem);
+        CHECK_THAT(*problem, Catch::Contains(r.vendor_name));
+    }
+    CHECK_FALSE(c.settingProblem("cisco", "codecs", "opus,G722,PCMU"));
+    CHECK_FALSE(c.settingProblem("cisco", "dtmf_mode", "auto"));
+    CHECK_FALSE(c.settingProblem("no such make", "dtmf_mode", "auto"));
+
+    const VendorSpec* gs = c.findVendor("grandstream");
+    REQUIRE(gs);
+    const auto& dtmf = gs->setting_values.at("dtmf_mode").at("inband");
+    CHECK(dtmf.at("audio") == "1");
+    CHECK(dtmf.at("rfc2833") == "0");
+    // Every account slot names every per-account P-value the settings need.
+    REQUIRE(gs->line_params.size() == 6);
+    for (const auto& lp : gs->line_params) {
+        for (const char* name : {"expiry", "outbound", "backup", "mwi", "pickup", "dtmf_audio", "dtmf_rfc2833",
+                                 "dtmf_info", "srtp", "vocoder1", "vocoder5"})
+            CHECK(lp.count(name));
+    }
+}
+
+TEST_CASE("a malformed setting_values is refused") {
+    for (const char* bad : {R"("setting_values": {"srtp": "off"},)", R"("setting_values": {"srtp": {"off": 0}},)",
+                            R"("setting_values": {"srtp": {"off": {"a": 1}}},)", R"("codecs_max": -1,)"}) {
+        INFO(bad);
+        TempDir dir;
+        dir.write("acme/vendor.json", replaced(kGoodVendor, R"("format": "kv",)", std::string(R"("format": "kv", )") + bad));
+        CHECK_FALSE(VendorCatalog::load(dir.path()));
+    }
+    TempDir dir;
+    dir.write("acme/vendor.json",
+              replaced(kGoodVendor, R"("format": "kv",)",
+                       R"("format": "kv", "setting_values": {"tone_country": {}, "srtp": {"off": {"a": "0", "b": "1"}}},)"));
+    auto loaded = VendorCatalog::load(dir.path());
+    REQUIRE(loaded);
+    const auto problem = loaded.value().settingProblem("acme", "tone_country", "FR");
+    REQUIRE(problem);
+    CHECK_THAT(*problem, Catch::Contains("Acme"));
+    CHECK_THAT(*problem, Catch::Contains("tone_country"));
+    CHECK(loaded.value().findVendor("acme")->setting_values.at("srtp").at("off").at("b") == "1");
+}

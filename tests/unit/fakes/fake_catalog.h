@@ -17,6 +17,13 @@ public:
         return make == "Yealink" || make == "yealink" ? "Yealink" : "";
     }
     std::vector<std::string> makes() const override { return {"Yealink"}; }
+    // As the shipped table: Yealink has no automatic DTMF mode.
+    std::optional<std::string> settingProblem(const std::string& make, const std::string& key,
+                                              const std::string& value) const override {
+        if (findMake(make) == "Yealink" && key == "dtmf_mode" && value == "auto")
+            return "Yealink phones cannot express dtmf_mode auto";
+        return std::nullopt;
+    }
 };
 
 // Deterministic "randomness" for tests that need to predict a secret.

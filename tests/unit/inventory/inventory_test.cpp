@@ -169,3 +169,38 @@ TEST_CASE("UNREACHABLE that lasts past unknown_after reads UNKNOWN") {
     REQUIRE_FALSE(bad);
     CHECK(bad.error().fields.size() == 3);
 }
+
+TEST_CASE("a setting a reached phone's vendor cannot express is refused naming field and vendor") {
+    Fixture f;
+    Device yealink;
+    yealink.mac = kMac;
+    yealink.make = "Yealink";
+    yealink.model = "T31";
+    REQUIRE(f.inv->createDevice(yealink, f.admin));
+    Device other;
+    other.mac = "0004f2aabb01";
+    other.make = "Acme";
+    REQUIRE(f.inv->createDevice(other, f.admin));
+
+    // Per device: the device's make.
+    auto own = f.inv->putSettings(kMac, {{"dtmf_mode", "auto"}}, f.admin);
+    REQUIRE_FALSE(own);
+    CHECK(own.error().code == Code::kInvalidArgument);
+    REQUIRE(own.error().fields.count("dtmf_mode"));
+    CHECK_THAT(own.error().fields.at("dtmf_mode"), Catch::Contains("Yealink"));
+    CHECK(f.inv->putSettings("0004f2aabb01", {{"dtmf_mode", "auto"}}, f.admin));
+
+    // Global: every device that would inherit it; nothing is stored on refusal.
+    auto global = f.inv->putSettings("", {{"dtmf_mode", "auto"}, {"register_expiry", "600"}}, f.admin);
+    REQUIRE_FALSE(global);
+    REQUIRE(global.error().fields.size() == 1);
+    CHECK_THAT(global.error().fields.at("dtmf_mode"), Catch::Contains("Yealink"));
+    CHECK_THAT(global.error().fields.at("dtmf_mode"), Catch::Contains(kMac));
+    CHECK(f.inv->getSettings("").value().at("register_expiry") == "3600");
+
+    // With a value of its own the Yealink no longer inherits it.
+    REQUIRE(f.inv->putSettings(kMac, {{"dtmf_mode", ""}}, f.admin));
+    REQUIRE(f.inv->putSettings("", {{"dtmf_mode", "auto"}}, f.admin));
+    CHECK(f.inv->getSettings("").value().at("dtmf_mode") == "auto");
+    CHECK(f.inv->getSettings(kMac).value().at("dtmf_mode").empty());
+}

@@ -64,3 +64,55 @@ TEST_CASE("timezone: a name of the system's tz database") {
     CHECK(etcZoneFor(-780) == "");
     CHECK(etcZoneFor(330) == "");
 }
+
+TEST_CASE("the phone settings of issue 13 take their documented forms") {
+    using prov::effectiveSrtp;
+    using prov::splitCodecs;
+    for (const char* good : {"rfc2833", "info", "inband", "auto", ""}) CHECK_FALSE(checkSetting("dtmf_mode", good));
+    for (const char* bad : {"RFC2833", "avt", "sip_info"}) CHECK(checkSetting("dtmf_mode", bad));
+    for (const char* good : {"off", "optional", "required", ""}) CHECK_FALSE(checkSetting("srtp", good));
+    CHECK(checkSetting("srtp", "on"));
+    CHECK_FALSE(checkSetting("register_expiry", "3600"));
+    CHECK(checkSetting("register_expiry", "59"));
+    CHECK(checkSetting("register_expiry", "86401"));
+    for (const char* good : {"", "sbc.example.net", "sbc.example.net:5061", "192.0.2.7", "[2001:db8::1]:5060",
+                             "[2001:db8::1]"})
+        CHECK_FALSE(checkSetting("outbound_proxy", good));
+    for (const char* bad : {"sbc example", "sbc:", "sbc:0", "sbc:65536", "sbc:50x", "2001:db8::1:5060x", "[::1",
+                            "[::1]x", "sip:sbc.example.net", "sbc;transport=tls"})
+        CHECK(checkSetting("backup_sip_server", bad));
+    CHECK_FALSE(checkSetting("mwi_subscribe", "true"));
+    CHECK_FALSE(checkSetting("mwi_subscribe", "false"));
+    CHECK(checkSetting("mwi_subscribe", "yes"));
+    CHECK_FALSE(checkSetting("mwi_subscribe", ""));
+    for (const char* good : {"", "PCMU", "G722,PCMU,PCMA", "opus,iLBC,G729"}) CHECK_FALSE(checkSetting("codecs", good));
+    for (const char* bad : {"pcmu", "PCMU,", ",PCMU", "PCMU, PCMA", "PCMU,PCMU", "GSM", "OPUS"})
+        CHECK(checkSetting("codecs", bad));
+    const auto twice = checkSetting("codecs", "G722,PCMA,G722");
+    REQUIRE(twice);
+    CHECK(twice->find("G722") != std::string::npos);
+    CHECK_FALSE(checkSetting("language", "fr"));
+    for (const char* bad : {"FR", "fra", "fr-FR", "f"}) CHECK(checkSetting("language", bad));
+    CHECK_FALSE(checkSetting("tone_country", "FR"));
+    for (const char* bad : {"fr", "FRA", "F1"}) CHECK(checkSetting("tone_country", bad));
+    CHECK_FALSE(checkSetting("pickup_code", "*8"));
+    CHECK_FALSE(checkSetting("pickup_code", "**"));
+    CHECK(checkSetting("pickup_code", "*8a"));
+
+    CHECK(splitCodecs("G722,PCMU") == std::vector<std::string>{"G722", "PCMU"});
+    CHECK(splitCodecs("").empty());
+    CHECK(effectiveSrtp({{"sip_transport", "tls"}}) == "optional");
+    CHECK(effectiveSrtp({{"sip_transport", "tls"}, {"srtp", ""}}) == "optional");
+    CHECK(effectiveSrtp({{"sip_transport", "udp"}}) == "off");
+    CHECK(effectiveSrtp({{"sip_transport", "tls"}, {"srtp", "off"}}) == "off");
+    CHECK(effectiveSrtp({{"sip_transport", "udp"}, {"srtp", "required"}}) == "required");
+    const auto defaults = prov::defaultSettings();
+    CHECK(defaults.at("dtmf_mode") == "rfc2833");
+    CHECK(defaults.at("register_expiry") == "3600");
+    CHECK(defaults.at("mwi_subscribe") == "true");
+    CHECK(defaults.at("codecs").empty());
+    for (const auto& [k, v] : defaults) {
+        INFO(k);
+        CHECK_FALSE(checkSetting(k, v));  // every default is a good value, or migration would refuse it
+    }
+}
