@@ -22,6 +22,11 @@ void Server::everySecond() {
     pollStoreGeneration();
     if (config_.events_keep_days > 0 && ticks_ % kPruneEverySeconds == 0) prune_pending_ = true;
     if (prune_pending_) pruneEvents();
+    // Wipes past their grace period or expiry hold old credentials: not kept
+    // on disk longer than an hour after.
+    if (ticks_ % kPruneEverySeconds == 0) {
+        if (auto n = services_->inventory->purgeWipes(); !n) log_.error("cannot drop old wipes: %s", n.error().message);
+    }
     if (config_.templates_poll_seconds > 0 && ticks_ % config_.templates_poll_seconds == 0) {
         if (folderSignature(config_.templates_dir) != template_signature_) reloadTemplates();
     }

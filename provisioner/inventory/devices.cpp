@@ -131,7 +131,10 @@ Status Inventory::deleteDevice(const std::string& mac, bool force, const Actor& 
         // its next fetch gets a wipe config, proved with the credentials it
         // holds now. One that never got a config has nothing to wipe.
         const std::optional<DeviceCredentials> creds = TRY(tx.getCredentials(mac));
-        if (creds && (creds->delivered_at != 0 || creds->key_sent_at != 0)) {
+        // After a rotation the new pair may not have gone out yet while the
+        // previous one did: the phone holds that one (kept in the wipe).
+        if (creds && (creds->delivered_at != 0 || creds->key_sent_at != 0 || creds->used_at != 0 ||
+                      !creds->prev_user.empty())) {
             TRY(tx.putWipe(PendingWipe{mac, cur->make, cur->model, *creds, clock_.nowSeconds(), 0}));
         }
         TRY(tx.deleteDevice(mac));

@@ -50,8 +50,20 @@ Result<SettingsMap> Inventory::putSettings(const std::string& scope, const Setti
     SettingsMap result;
     TRY(writeTx([&](StoreTx& tx) -> Status {
         if (!scope.empty() && !TRY(tx.getDevice(scope))) return Error::notFound("no device with MAC " + scope);
-        TRY(checkVendors(tx, scope, values));
         const SettingsMap before = TRY(tx.getSettings(scope));
+        // Only what this call changes: a GET, edit, PUT round trip sends back
+        // values already in force (the defaults among them), which phones
+        // that cannot express them already leave out.
+        SettingsMap changed;
+        const SettingsMap defaults = scope.empty() ? defaultSettings() : SettingsMap{};
+        for (const auto& [k, v] : values) {
+            const auto was = before.find(k);
+            const auto fallback = defaults.find(k);
+            const bool same = was != before.end() ? was->second == v
+                                                  : fallback != defaults.end() && fallback->second == v;
+            if (!same) changed[k] = v;
+        }
+        TRY(checkVendors(tx, scope, changed));
         TRY(tx.putSettings(scope, values));
         // Global settings reach every phone: "" marks them all (staging::next
         // with kConfigEdited, applied by the store to every device at once).
@@ -85,6 +97,9 @@ Status Inventory::checkVendors(StoreTx& tx, const std::string& scope, const Sett
         while (true) {  // bounded: each turn moves on by a page, or ends
             const auto listing = TRY(tx.listDevices(DeviceFilter{}, page));
             for (const Device& d : listing.items) {
+                // A phone that asked on its own (unassigned) inherits
+                // nothing, and anyone on the phone network can add one.
+                if (d.state == DeviceState::kUnassigned) continue;
                 const SettingsMap own = TRY(tx.getSettings(d.mac));
                 for (const auto& [k, v] : values) {
                     if (own.count(k) || errors.count(k)) continue;
@@ -126,6 +141,16 @@ Result<Listing<Event>> Inventory::listEvents(const EventFilter& filter, Page pag
         return okStatus();
     }));
     return out;
+}
+
+Result<int64_t> Inventory::purgeWipes() {
+    int64_t purged = 0;
+    // Not writeTx: a wipe out of force renders nothing either way.
+    TRY(store_.write([&](StoreTx& tx) -> Status {
+        purged = TRY(tx.purgeWipes());
+        return okStatus();
+    }));
+    return purged;
 }
 
 Result<int64_t> Inventory::pruneEvents(int64_t keep_days, int64_t limit) {

@@ -207,6 +207,9 @@ public:
     Result<Listing<Event>> listEvents(const EventFilter& filter, Page page);
     // Deletes up to `limit` events older than `keep_days` days; returns how many.
     Result<int64_t> pruneEvents(int64_t keep_days, int64_t limit);
+    // Drops the wipe configs of deleted devices past their grace period or
+    // expiry, and the old credentials they kept.
+    Result<int64_t> purgeWipes();
 
     // What a reader sees: UNREACHABLE for longer than unknown_after reads UNKNOWN.
     Extension effective(Extension e) const;

@@ -394,9 +394,12 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
     // rule as the zone database states it (re-read hourly) and this year's
     // change dates, so after a tzdata update or at the new year it is rendered
     // again within the hour (its ETag, the hash of its bytes, moves only if they do).
+    // Read once: a reload between the key and the render would cache the new
+    // certificate's bytes under the old one's key.
+    const std::shared_ptr<const std::string> trust = trustPem();
     const std::string key = id.vendor->id + "|" + id.route->pattern.text() + "|" + id.file + "|" + id.mac + "|" +
                             id.model + "|" + id.firmware + "|" + std::to_string(clock_.nowSeconds() / 3600) +
-                            "|" + trustTag(trustPem().get());
+                            "|" + trustTag(trust.get());
     // A file without secrets is rendered afresh for every fetch: a cached
     // render of a MAC that booted lately would answer faster than one the
     // store does not know.
@@ -404,7 +407,7 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
     std::shared_ptr<const CachedFile> file = per_mac_cache ? cache_.get(key, generation) : nullptr;
     bool wipe = false;
     if (!file) {
-        std::optional<Rendered> rendered = TRY(render(id));
+        std::optional<Rendered> rendered = TRY(render(id, trust));
         if (!rendered) return notFound("MAC " + id.mac + " is not in the store");
         wipe = rendered->wipe;
         auto fresh = std::make_shared<CachedFile>();
@@ -431,7 +434,8 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
     return r;
 }
 
-Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::render(const DeviceIdentity& id) {
+Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::render(
+    const DeviceIdentity& id, std::shared_ptr<const std::string> trust) {
     const auto bundle = bundles_.current();
     RenderInput in;
     in.utc_now = clock_.nowSeconds();
@@ -441,7 +445,7 @@ Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::render
     in.file = id.file;
     in.model = id.model;
     in.firmware = id.firmware;
-    in.trust_pem = trustPem();
+    in.trust_pem = std::move(trust);
     std::optional<DeviceProfile> profile;
     if (id.route->kind == FileKind::kDevice && !id.route->secrets) {
         // The same bytes for every MAC-shaped name, known or not: the MAC and
@@ -487,6 +491,8 @@ Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::render
     // Nor the fleet's secrets (the phone admin password): the phone is no
     // longer ours, and may be in anyone's hands.
     profile.settings = withoutSecrets(TRY(resolver_.globalSettings()));
+    // Nor our CA: a phone leaving the fleet is not told to trust us.
+    in.trust_pem.reset();
     in.mac = id.mac;
     if (in.model.empty()) in.model = wipe->model;
     in.settings = profile.settings;

@@ -101,7 +101,9 @@ private:
         std::string body;
         bool wipe = false;
     };
-    Result<std::optional<Rendered>> render(const DeviceIdentity& id);
+    // `trust`: the CA certificate phones are given (null: none), read once
+    // per fetch by the caller.
+    Result<std::optional<Rendered>> render(const DeviceIdentity& id, std::shared_ptr<const std::string> trust);
     // A deleted device's wipe config went out (recorded in its event); its
     // later fetches find an unknown MAC.
     Status wipeDelivered(const std::string& mac, Event& event);

@@ -308,6 +308,14 @@ ALTER TABLE pending_wipes ADD COLUMN prev_aes_key TEXT NOT NULL DEFAULT '';
 ALTER TABLE pending_wipes ADD COLUMN creds_created_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE pending_wipes ADD COLUMN creds_delivered_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE pending_wipes ADD COLUMN creds_used_at INTEGER NOT NULL DEFAULT 0;
+-- Rows written before: their pair went out and was used, as the proof code
+-- then took it.
+UPDATE pending_wipes SET creds_created_at = deleted_at, creds_delivered_at = deleted_at,
+    creds_used_at = deleted_at;
+-- Zone names are now those tzdata.zi lists: the database's posix/ and right/
+-- copies of a zone were accepted before and name the same zone without them.
+UPDATE settings SET value = substr(value, 7)
+WHERE key = 'timezone' AND (value LIKE 'posix/%' OR value LIKE 'right/%');
 )SQL";
 
 }  // namespace
@@ -323,7 +331,8 @@ const std::vector<Migration>& migrations() {
         {7, "API tokens: expiry, revocation, last use; audit source", kTokens},
         {8, "time zones: whole-hour offsets become Etc zones", kTimezoneNames},
         {9, "wipe configs for deleted devices", kPendingWipes},
-        {10, "wipes kept for a grace period, with both credential pairs", kWipeGrace},
+        {10, "wipes kept for a grace period, with both credential pairs; zone names without posix/, right/",
+         kWipeGrace},
     };
     return kMigrations;
 }

@@ -36,6 +36,7 @@ public:
     Status putWipe(const PendingWipe& w) override;
     Result<std::optional<PendingWipe>> getWipe(const std::string& mac) override;
     Result<bool> wipeDelivered(const std::string& mac) override;
+    Result<int64_t> purgeWipes() override;
     Result<bool> touchDevice(const std::string& mac, int64_t at, const std::string& ip, const std::string& ua,
                        const std::string& firmware, const std::string& file, const std::string& hash,
                        bool served) override;

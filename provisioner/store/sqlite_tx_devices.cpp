@@ -95,13 +95,17 @@ Status SqliteTx::deleteDevice(const std::string& mac) {
     return done(s, "delete device");
 }
 
-Status SqliteTx::putWipe(const PendingWipe& w) {
-    // Old rows are dropped as new ones come: a wipe delivered past its grace
-    // period, or never fetched before it expired.
+Result<int64_t> SqliteTx::purgeWipes() {
     const int64_t now = clock_.nowSeconds();
     Stmt purge(conn_, "DELETE FROM pending_wipes WHERE (delivered_at != 0 AND delivered_at < ?) OR deleted_at < ?");
     purge.bind(1, now - kWipeGraceSeconds).bind(2, now - kWipeExpirySeconds);
     TRY(done(purge, "old pending wipes"));
+    return static_cast<int64_t>(sqlite3_changes(conn_.handle()));
+}
+
+Status SqliteTx::putWipe(const PendingWipe& w) {
+    // Old rows are dropped as new ones come too (and hourly by `serve`).
+    TRY(purgeWipes());
     const DeviceCredentials& c = w.credentials;
     Stmt s(conn_,
            "INSERT OR REPLACE INTO pending_wipes (mac, make, model, user, password, aes_key, key_sent, deleted_at,"

@@ -115,6 +115,9 @@ public:
     virtual Result<std::optional<PendingWipe>> getWipe(const std::string& mac) = 0;
     // The wipe went out: false when another fetch took it first.
     virtual Result<bool> wipeDelivered(const std::string& mac) = 0;
+    // Drops wipes past their grace period or expiry (records.h), with the
+    // credentials they kept; the number dropped.
+    virtual Result<int64_t> purgeWipes() = 0;
     virtual Status insertWindow(StagingWindow& w) = 0;
     virtual Result<std::optional<StagingWindow>> getWindow(int64_t id) = 0;
     // Windows, newest first, at most `limit`; open_only: not closed early and closes_at > now.

@@ -51,16 +51,18 @@ Result<std::vector<TrustAnchor>> readAnchors(const std::string& path) {
         if (mbedtls_x509_dn_gets(name, sizeof name, &crt.subject) > 0) a.subject = name;
         // Written back from the DER: the canonical form whatever the file's
         // line length, line ends or comments.
-        unsigned char pem[8192];
+        // Base64 of the DER in 64-character lines, the two markers and a
+        // NUL: sized from the certificate, whatever its size.
+        std::vector<unsigned char> pem(crt.raw.len * 4 / 3 + crt.raw.len / 48 + 128);
         size_t len = 0;
         rc =
             mbedtls_pem_write_buffer("-----BEGIN CERTIFICATE-----\n", "-----END CERTIFICATE-----\n",
-                                     crt.raw.p, crt.raw.len, pem, sizeof pem, &len);
+                                     crt.raw.p, crt.raw.len, pem.data(), pem.size(), &len);
         mbedtls_x509_crt_free(&crt);
         if (rc != 0)
             return Error::invalid(path + ": certificate " + std::to_string(out.size() + 1) + ": " +
                                   mbedError(rc));
-        a.pem.assign(reinterpret_cast<const char*>(pem),
+        a.pem.assign(reinterpret_cast<const char*>(pem.data()),
                      len > 0 ? len - 1 : 0);  // len counts the NUL
         out.push_back(std::move(a));
     }

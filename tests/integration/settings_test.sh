@@ -115,6 +115,26 @@ field_has backup_sip_server Snom
 field_has mwi_subscribe Snom
 [[ "$(store_fingerprint)" == "$store_before" ]] && ok || bad "a refused setting changed the store"
 
+# What is already in force is not checked again: the settings read back
+# and sent unchanged (the default mwi_subscribe true among them, which Snom
+# cannot express) are taken, Snom in the fleet or not.
+api GET /settings
+ROUND_TRIP=$BODY
+api PUT /settings "$ROUND_TRIP"
+expect_status 200 "a GET, PUT round trip of the global settings"
+# A phone that asked on its own (unassigned: anyone on the phone network can
+# add one) inherits nothing and blocks nothing.
+curl -s -o /dev/null -A "Mozilla/4.0 (compatible; snomD785-SIP 10.1.33.33 000413AAAAAA)" \
+    "http://127.0.0.1:$HTTP_PORT/snomD785-000413AAAAAA.htm"
+for _ in $(seq 1 30); do
+    api GET /devices/00:04:13:aa:aa:aa
+    [[ "$STATUS" == 200 ]] && break
+    sleep 0.1
+done
+expect_json '.state' unassigned "an unknown phone that asked is listed, unassigned"
+# (It is a Snom: the global backup_sip_server and mwi_subscribe below pass
+# once the assigned Snom has values of its own.)
+
 # Those devices get their own value first ("" = the phone's own); then the
 # global values pass.
 for mac in 00:04:f2:aa:bb:01 00:56:2b:04:36:15 00:0b:82:8a:a8:72; do

@@ -143,6 +143,9 @@ for phone in "${PHONES[@]}"; do
     expect_status 200 "$vendor: a deleted device gets its wipe"
     lacks "$vendor wipe" "Secret${base}01"
     lacks "$vendor wipe" "Voicemail"
+    # Nor our CA: a phone leaving the fleet is not told to trust us.
+    lacks "$vendor wipe" "ca.pem"
+    lacks "$vendor wipe" "BEGIN CERTIFICATE"
     account_off "$vendor" 1
     account_off "$vendor" 2
     key_reset "$vendor" 1

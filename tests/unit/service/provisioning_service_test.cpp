@@ -298,6 +298,31 @@ TEST_CASE("fetch: a device deleted between a rotation and its use proves itself 
           Outcome::kUnauthorized);
 }
 
+TEST_CASE("fetch: a phone of any vendor deleted right after a rotation still gets its wipe") {
+    // No AES key for a Polycom: only the rotation's previous pair, which went
+    // out, says the phone holds accounts.
+    Fixture f;
+    Extension e;
+    e.extension = "1003";
+    e.callerid_name = "Cy";
+    e.mac = "0004f2000003";
+    e.phone_make = "Polycom";
+    e.phone_model = "VVX400";
+    REQUIRE(f.inv->createExtension(e, f.admin));
+    const std::string ua = "FileTransport PolycomVVX-VVX_400-UA/4.1.4.7430 Type/Application";
+    const std::string file = "0004f2000003-settings.cfg";
+    REQUIRE(f.fetch(file, "10.0.0.7", "", ua).response.outcome == Outcome::kServed);
+    const DeviceCredentials old = *f.inv->deviceCredentials("0004f2000003").value();
+    REQUIRE(f.inv->rotateCredentials("0004f2000003", f.admin));
+    REQUIRE(f.inv->deleteDevice("0004f2000003", true, f.admin));
+    const auto challenge = f.fetch(file, "203.0.113.7", "", ua).response.challenges.at(0);
+    const std::string with_old = digestHeader(f.hasher, challenge, old.user, old.password, "/" + file);
+    const Fetched wiped = f.fetch(file, "203.0.113.7", "", ua, with_old, Protocol::kHttps);
+    REQUIRE(wiped.response.outcome == Outcome::kServed);
+    CHECK(wiped.event.wipe);
+    CHECK_THAT(wiped.response.body, !Catch::Contains("1003"));
+}
+
 TEST_CASE("fetch: a staging window lets its devices in once, over HTTP only") {
     Fixture f;
     CHECK(f.fetch("001565000001.cfg", "203.0.113.7").response.outcome == Outcome::kUnauthorized);

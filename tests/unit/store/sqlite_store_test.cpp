@@ -310,6 +310,11 @@ TEST_CASE("a wipe never fetched expires") {
         CHECK_FALSE(tx.getWipe("0015654aa937").value());
         return okStatus();
     }).value();
+    store->write([&](StoreTx& tx) -> Status {
+        CHECK(tx.purgeWipes().value() == 1);  // its row and the credentials in it
+        CHECK(tx.purgeWipes().value() == 0);
+        return okStatus();
+    }).value();
 }
 
 TEST_CASE("a device added again takes the place of its wipe, a discovered one does not") {
