@@ -296,6 +296,16 @@ CREATE TRIGGER gen_wipe_del AFTER DELETE ON pending_wipes BEGIN UPDATE config_ge
 ALTER TABLE events ADD COLUMN wipe INTEGER NOT NULL DEFAULT 0;
 )SQL";
 
+// Key expansion modules on a device (a module its model takes, and how
+// many): their keys are rendered, so a change of either is a config change.
+constexpr std::string_view kExpansionModules = R"SQL(
+ALTER TABLE devices ADD COLUMN expansion_model TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN expansion_count INTEGER NOT NULL DEFAULT 0 CHECK (expansion_count >= 0);
+CREATE TRIGGER gen_dev_exp AFTER UPDATE OF expansion_model, expansion_count ON devices
+    WHEN OLD.expansion_model IS NOT NEW.expansion_model OR OLD.expansion_count IS NOT NEW.expansion_count
+    BEGIN UPDATE config_generation SET value = value + 1; END;
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -309,6 +319,7 @@ const std::vector<Migration>& migrations() {
         {7, "API tokens: expiry, revocation, last use; audit source", kTokens},
         {8, "time zones: whole-hour offsets become Etc zones", kTimezoneNames},
         {9, "wipe configs for deleted devices", kPendingWipes},
+        {10, "key expansion modules on devices", kExpansionModules},
     };
     return kMigrations;
 }
