@@ -407,6 +407,15 @@ data buildContext(const RenderInput& in) {
     ctx.set("expansion_model", modules ? space->module_name : "");
     ctx.set("expansion_count", std::to_string(modules ? space->modules : 0));
     ctx.set("expansion_module_keys", std::to_string(modules ? space->module_keys : 0));
+    // `expansion_is_<module>` (letters and digits, others '_': CP_8800_KEM),
+    // for a vendor whose modules take different parameter names.
+    if (modules) {
+        std::string id = space->module_name;
+        for (char& c : id) {
+            if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+        }
+        ctx.set("expansion_is_" + id, flag(true));
+    }
     data module_list(data::type::list);
     for (int m = 1; modules && m <= space->modules; ++m) {
         data d;
