@@ -63,7 +63,8 @@ void readField(const Object& obj, const std::string& key, const Field<R>& f, R& 
         case FieldKind::kInt:
             if (auto v = readInt(obj, key, errors, f.has(kNullable))) {
                 if (*v < 0 || *v > f.limit) {
-                    errors[key] = "must be 1 to " + std::to_string(f.limit);
+                    errors[key] = std::string(f.has(kNullable) ? "must be 1 to " : "must be 0 to ") +
+                                  std::to_string(f.limit);
                 } else {
                     setInt(f, r, *v);
                 }

@@ -47,7 +47,7 @@ void checkKeys(const Object& obj, const std::set<std::string>& allowed, const st
 std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::string& dir, const Object& root) {
     checkKeys(root, {"name", "format", "content_type", "mac_case", "user_agents", "files", "transports",
                      "button_types", "line_params", "key_params", "key_params_max", "models", "ouis", "provisioning_protocols",
-                     "line_key_per_line", "time_zone_names", "setting_values", "codecs_max"},
+                     "line_key_per_line", "time_zone_names", "setting_values", "codecs_max", "expansion_modules"},
               "vendor.json");
     auto v = std::make_unique<VendorSpec>();
     v->id = folder;
@@ -120,14 +120,36 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
     }
     v->key_params_max = root.optValue<int>("key_params_max", 0);
     if (v->key_params_max < 0) throw Poco::DataFormatException("key_params_max must be >= 0");
+    if (auto mods = root.getObject("expansion_modules")) {
+        for (const auto& [name, value] : *mods) {
+            (void)value;
+            auto m = mods->getObject(name);
+            if (!m) throw Poco::DataFormatException("expansion_modules." + name + " is not an object");
+            checkKeys(*m, {"keys", "max"}, "expansion_modules." + name);
+            ExpansionModule em{name, m->optValue<int>("keys", 0), m->optValue<int>("max", 0)};
+            if (em.keys < 1 || em.max < 1)
+                throw Poco::DataFormatException("expansion_modules." + name + " needs \"keys\" and \"max\" >= 1");
+            v->expansion_modules[upper(name)] = em;
+        }
+    }
     auto models = root.getObject("models");
     if (!models) throw Poco::DataFormatException("\"models\" is missing");
     for (const auto& [name, value] : *models) {
         (void)value;
         auto m = models->getObject(name);
         if (!m) throw Poco::DataFormatException("model " + name + " is not an object");
-        ModelInfo info{v->id, v->name, name, m->optValue<int>("lines", 0), m->optValue<int>("keys", 0)};
+        ModelInfo info{v->id, v->name, name, m->optValue<int>("lines", 0), m->optValue<int>("keys", 0), {}};
         if (info.lines < 1) throw Poco::DataFormatException("model " + name + " needs \"lines\" >= 1");
+        if (auto exp = m->getArray("expansion")) {
+            for (size_t i = 0; i < exp->size(); ++i) {
+                const std::string mod = exp->getElement<std::string>(static_cast<unsigned>(i));
+                auto found = v->expansion_modules.find(upper(mod));
+                if (found == v->expansion_modules.end())
+                    throw Poco::DataFormatException("model " + name + ": expansion module " + mod +
+                                                    " is not in \"expansion_modules\"");
+                info.expansion.push_back(found->second);
+            }
+        }
         v->models[upper(name)] = info;
     }
     if (auto files = root.getArray("files")) {
@@ -170,6 +192,25 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
 }
 
 }  // namespace
+
+const ExpansionModule* ModelInfo::findExpansion(std::string_view name) const {
+    for (const ExpansionModule& m : expansion) {
+        if (Poco::icompare(m.name, std::string(name)) == 0) return &m;
+    }
+    return nullptr;
+}
+
+KeySpace keySpace(const ModelInfo& model, std::string_view module, int count) {
+    KeySpace k;
+    k.base = model.keys;
+    const ExpansionModule* m = module.empty() ? nullptr : model.findExpansion(module);
+    if (m && count > 0) {
+        k.module_keys = m->keys;
+        k.modules = std::min(count, m->max);
+        k.module_name = m->name;
+    }
+    return k;
+}
 
 bool VendorSpec::isModel(std::string_view model) const {
     char buf[64];

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -21,13 +22,37 @@ class RegularExpression;
 
 namespace prov {
 
+// A key expansion module (vendor.json `expansion_modules`): `keys` keys
+// each, at most `max` on one phone.
+struct ExpansionModule {
+    std::string name;  // as vendor.json spells it, e.g. "EXP50"
+    int keys = 0;
+    int max = 0;
+};
+
 struct ModelInfo {
     std::string vendor;       // folder name, e.g. "yealink"
     std::string vendor_name;  // display name, e.g. "Yealink"
     std::string model;        // e.g. "T46U"
     int lines = 0;            // SIP accounts the phone registers
     int keys = 0;             // programmable line keys
+    std::vector<ExpansionModule> expansion;  // the modules it takes, in vendor.json order
+    // The module named `name` (any case) that this model takes, or null.
+    const ExpansionModule* findExpansion(std::string_view name) const;
 };
+
+// The key index space of a phone: its own keys 1..base, then module m
+// (1-based) holds base+(m-1)*module_keys+1 .. base+m*module_keys.
+struct KeySpace {
+    int base = 0;
+    int module_keys = 0;
+    int modules = 0;
+    std::string module_name;
+    int total() const { return base + module_keys * modules; }
+};
+
+// `model` with `count` modules named `module` (count 0 or an unknown module: none).
+KeySpace keySpace(const ModelInfo& model, std::string_view module, int count);
 
 class ModelCatalog {
 public:
@@ -103,6 +128,8 @@ struct VendorSpec {
     std::map<std::string, std::map<std::string, SettingCode>> setting_values;
     // The most codecs the vendor can put in order (0: no limit).
     int codecs_max = 0;
+    // Key expansion modules (`expansion_modules`); a model lists the ones it takes.
+    std::map<std::string, ExpansionModule> expansion_modules;  // key: uppercase name
     // The vendor's MAC prefixes (6 lowercase hex digits): which vendor a
     // file name several vendors use belongs to, for a MAC the store does not
     // know and a request without a User-Agent (TFTP).

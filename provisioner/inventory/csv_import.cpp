@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "provisioner/inventory/csv_import.h"
+#include "provisioner/inventory/key_fit.h"
 #include "provisioner/inventory/staging.h"
 #include "provisioner/model/json_encode.h"
 
@@ -30,6 +31,7 @@ Status CsvImport::write(StoreTx& tx) {
         TRY(writeExtension(tx, *row));
     }
     TRY(checkLineCounts(tx));
+    TRY(checkKeyCounts(tx));
     if (!report_.problems.empty() || options_.dry_run)
         return Error{Code::kConflict, "rolled_back", "", {}, {}};
     return auditSummary(tx);
@@ -41,6 +43,11 @@ Status CsvImport::writeDevice(StoreTx& tx, const DeviceRow& d) {
     next.mac = d.mac;
     for (const auto& [c, v] : d.values) (void)csvfmt::readCell(*columns()[c].device, v, next);
     const std::string what = "device " + csvfmt::macText(d.mac);
+    // Expansion modules against the model the device ends with (the file's or the store's).
+    FieldErrors errors;
+    checkExpansion(inv_.models_, next, errors);
+    for (const auto& [field, reason] : errors) problem(d.line, field, reason);
+    if (!errors.empty()) return okStatus();
     if (!cur) {
         // Born staged when a line is bound to it below (as bindDevice would make it).
         if (macs_with_lines_.count(d.mac)) next.state = staging::next(next.state, staging::Input::kClaimed);
@@ -139,6 +146,32 @@ Status CsvImport::checkLineCounts(StoreTx& tx) {
                 break;
             }
         }
+    }
+    return okStatus();
+}
+
+// Every button on a phone of a known model on one of its keys, once the
+// file's devices and buttons are all written: a row's buttons name its
+// line, a device's model or modules the device's first line.
+Status CsvImport::checkKeyCounts(StoreTx& tx) {
+    std::map<std::string, std::pair<size_t, const char*>> macs;  // mac -> (line, column), the first kept
+    for (const Row& row : rows_) {
+        if (row.failed || !row.buttons || row.extension.empty()) continue;
+        const std::optional<Extension> e = TRY(tx.getExtension(row.extension));
+        if (e && !e->mac.empty()) macs.emplace(e->mac, std::make_pair(row.line, "buttons"));
+    }
+    for (const DeviceRow& d : devices_) {
+        const bool model = d.value(kModel) || d.value(kMake);
+        const bool modules = d.value(kExpansionModel) || d.value(kExpansionCount);
+        if (model || modules) macs.emplace(d.mac, std::make_pair(d.line, model ? "model" : "expansion_count"));
+    }
+    for (const auto& [mac, where] : macs) {
+        const std::optional<Device> dev = TRY(tx.getDevice(mac));
+        if (!dev) continue;
+        const std::optional<DeviceKeys> keys = deviceKeys(inv_.models_, *dev);
+        if (!keys) continue;
+        const std::string past = buttonsPastKeys(TRY(buttonsOnDevice(tx, mac)), *keys);
+        if (!past.empty()) problem(where.first, where.second, past);
     }
     return okStatus();
 }

@@ -84,6 +84,7 @@ private:
     Status writeDevice(StoreTx& tx, const DeviceRow& d);
     Status writeExtension(StoreTx& tx, const Row& row);
     Status checkLineCounts(StoreTx& tx);
+    Status checkKeyCounts(StoreTx& tx);
     Status auditSummary(StoreTx& tx);
 
     Inventory& inv_;
@@ -103,6 +104,8 @@ private:
     const size_t kPhoneReg = csvfmt::columnIndex("phone_reg");
     const size_t kMake = csvfmt::columnIndex("make");
     const size_t kModel = csvfmt::columnIndex("model");
+    const size_t kExpansionModel = csvfmt::columnIndex("expansion_model");
+    const size_t kExpansionCount = csvfmt::columnIndex("expansion_count");
     const size_t kButtons = csvfmt::columnIndex(csvfmt::kButtons);
 };
 

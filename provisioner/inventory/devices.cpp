@@ -2,6 +2,7 @@
 
 #include "provisioner/core/mac_address.h"
 #include "provisioner/inventory/inventory.h"
+#include "provisioner/inventory/key_fit.h"
 #include "provisioner/model/json_encode.h"
 
 namespace prov {
@@ -15,6 +16,7 @@ std::string deviceJson(const Device& d) { return json::stringify(json::toJson(d)
 Result<Device> Inventory::createDevice(Device d, const Actor& actor) {
     FieldErrors errors;
     validateDevice(d, errors);
+    checkExpansion(models_, d, errors);
     if (!errors.empty()) return Error::invalid("some fields are not valid", errors);
     d.origin = actor.role == Role::kInstaller ? "installer" : "admin";
     Status st = writeTx([&](StoreTx& tx) -> Status {
@@ -61,6 +63,7 @@ Result<Device> Inventory::editDevice(const std::string& mac, const DeviceEdit& e
         edit(next, errors, version);
         if (next.mac != before.mac) errors["mac"] = "cannot be changed; create a new device";
         validateDevice(next, errors);
+        checkExpansion(models_, next, errors);
         if (!errors.empty()) return Error::invalid("some fields are not valid", errors);
         if (version && *version != before.version) {
             return Error::conflict("version_conflict",
@@ -79,9 +82,23 @@ Result<Device> Inventory::editDevice(const std::string& mac, const DeviceEdit& e
                 }
             }
         }
+        // Fewer keys (another model, fewer modules) must still hold every button on the phone.
+        const bool model_changed = next.make != before.make || next.model != before.model;
+        const bool modules_changed =
+            next.expansion_model != before.expansion_model || next.expansion_count != before.expansion_count;
+        if (model_changed || modules_changed) {
+            if (auto keys = deviceKeys(models_, next)) {
+                const std::string past = buttonsPastKeys(TRY(buttonsOnDevice(tx, mac)), *keys);
+                if (!past.empty()) {
+                    const char* field = model_changed ? "model"
+                                        : next.expansion_count != before.expansion_count ? "expansion_count"
+                                                                                         : "expansion_model";
+                    return Error::invalid("some fields are not valid", {{field, past}});
+                }
+            }
+        }
         TRY(tx.updateDevice(next));
-        if (next.make != before.make || next.model != before.model || next.serial != before.serial ||
-            next.label != before.label)
+        if (model_changed || modules_changed || next.serial != before.serial || next.label != before.label)
             TRY(configChanged(tx, mac));
         return audit(tx, actor, "update", "device", mac, deviceJson(before), deviceJson(next));
     }));

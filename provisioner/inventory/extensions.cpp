@@ -5,6 +5,7 @@
 
 #include "provisioner/core/mac_address.h"
 #include "provisioner/inventory/inventory.h"
+#include "provisioner/inventory/key_fit.h"
 #include "provisioner/inventory/staging.h"
 #include "provisioner/model/json_encode.h"
 
@@ -54,6 +55,7 @@ Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, con
         if (o.id != e.id) others.push_back(&o);
     }
     Device device;
+    bool new_model = !found;  // the phone's make or model is this request's
     if (found) {
         device = *found;
         const Device before = device;
@@ -66,6 +68,7 @@ Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, con
         const bool claimed = device.state != before.state || vouched;
         if (make_changed) device.make = e.phone_make;
         if (model_changed) device.model = e.phone_model;
+        new_model = make_changed || model_changed;
         // A new model must still hold the lines already on the phone.
         if (make_changed || model_changed) {
             if (auto m = models_.findModel(device.make, device.model)) {
@@ -95,6 +98,19 @@ Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, con
     }
     e.phone_make = device.make;
     e.phone_model = device.model;
+    // A new phone, or a new model: every button on it (the extension's own,
+    // brought along or kept) on one of the keys of its model and modules.
+    if (auto keys = new_model || new_bind ? deviceKeys(models_, device) : std::nullopt) {
+        std::vector<PlacedButton> placed = TRY(buttonsOnDevice(tx, device.mac, e.id));
+        if (e.id != 0) {
+            for (Button& b : TRY(tx.getButtons(e.id))) placed.push_back({e.extension, std::move(b)});
+        }
+        const std::string past = buttonsPastKeys(placed, *keys);
+        if (!past.empty()) {
+            errors[new_model ? "phone_model" : "mac"] = past;
+            return okStatus();
+        }
+    }
     const auto model = models_.findModel(device.make, device.model);
     if (e.phone_reg == 0) {
         int slot = 1;
@@ -334,9 +350,17 @@ Result<std::vector<Button>> Inventory::setButtons(const std::string& extension,
     FieldErrors errors;
     validateButtons(buttons, errors);
     if (!errors.empty()) return invalidFields(errors);
-    std::sort(buttons.begin(), buttons.end(), [](const Button& a, const Button& b) { return a.index < b.index; });
     TRY(writeTx([&](StoreTx& tx) -> Status {
         const Extension cur = TRY(existing(tx, extension));
+        // On a phone of a known model, every button on one of its keys
+        // (named by its place in the request, so checked before sorting).
+        if (!cur.mac.empty()) {
+            const std::optional<Device> device = TRY(tx.getDevice(cur.mac));
+            const std::optional<DeviceKeys> keys = device ? deviceKeys(models_, *device) : std::nullopt;
+            if (keys) checkButtonsFit(buttons, *keys, errors);
+            if (!errors.empty()) return invalidFields(errors);
+        }
+        std::sort(buttons.begin(), buttons.end(), [](const Button& a, const Button& b) { return a.index < b.index; });
         const std::vector<Button> before = TRY(tx.getButtons(cur.id));
         TRY(tx.replaceButtons(cur.id, buttons));
         TRY(configChanged(tx, cur.mac));

@@ -26,6 +26,9 @@ FieldTable<Device> build() {
         field("model", &Device::model).csvAs("model", "phone_model").text(kMaxExtensionLength).with(kCsvTrim),
         field("serial", &Device::serial).text(kMaxNameLength),
         field("label", &Device::label).csvAs("label", "site").text(kMaxNameLength),
+        // Checked against the model's modules and stored as the catalog spells it (inventory/).
+        field("expansion_model", &Device::expansion_model).text(kMaxNameLength).with(kCsvTrim),
+        field("expansion_count", &Device::expansion_count).upTo(kMaxExpansionCount).with(kCsvTrim),
         // Staging moves it; an admin may set it through the API.
         field("state", kState).noCsv(),
         field("first_seen_at", &Device::first_seen_at).kindIs(FieldKind::kTime).setBy(kBySeen).with(kNullable),

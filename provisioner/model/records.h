@@ -80,6 +80,11 @@ struct Device {
     std::string model;
     std::string serial;
     std::string label;  // site or location
+    // Key expansion modules attached: a module the model takes (vendor.json
+    // `expansion`), and how many. Their keys continue the model's key
+    // indexes (catalog/vendor_catalog.h, KeySpace).
+    std::string expansion_model;
+    int expansion_count = 0;
     DeviceState state = DeviceState::kNew;
     int64_t first_seen_at = 0;  // the first fetch from this MAC
     int64_t last_seen_at = 0;

@@ -23,6 +23,8 @@ inline constexpr size_t kMaxSecretLength = 128;
 inline constexpr size_t kGeneratedSecretLength = 24;
 inline constexpr int kMaxButtons = 512;
 inline constexpr int kMaxPhoneReg = 1000;
+// Above any vendor's `max` modules per phone; the model's own limit is checked in inventory/.
+inline constexpr int kMaxExpansionCount = 16;
 
 void validateExtension(const Extension& ext, FieldErrors& errors);
 void validateButtons(const std::vector<Button>& buttons, FieldErrors& errors);

@@ -284,9 +284,17 @@ data accountSlots(const RenderInput& in, int count) {
     return slots;
 }
 
-// Every key slot: the button there (of a type the vendor has), else an
-// unused slot (`used` false) for the template to reset.
-data keySlots(const RenderInput& in, const std::vector<Button>& buttons, int count) {
+// The key index space of a known model with the device's expansion
+// modules (catalog/vendor_catalog.h, KeySpace); nullopt for a model the
+// table does not know.
+std::optional<KeySpace> knownKeySpace(const RenderInput& in) {
+    auto it = in.vendor->models.find(text::toUpper(in.model));
+    if (it == in.vendor->models.end()) return std::nullopt;
+    return keySpace(it->second, in.profile->device.expansion_model, in.profile->device.expansion_count);
+}
+
+// The buttons (of types the vendor has) by key index, as key data.
+std::map<int, data> usedKeys(const RenderInput& in, const std::vector<Button>& buttons) {
     std::map<int, data> used;
     std::map<std::string, int> per_type;
     for (const Button& b : buttons) {
@@ -294,6 +302,18 @@ data keySlots(const RenderInput& in, const std::vector<Button>& buttons, int cou
         data k = keyData(in, b, ++per_type[b.type]);
         used.emplace(b.index, std::move(k));
     }
+    return used;
+}
+
+// Every key slot of the phone itself: the button there (of a type the
+// vendor has), else an unused slot (`used` false) for the template to
+// reset. A button on an expansion module's key is not here (expansionSlots);
+// one past every key the phone has (stored before counts were enforced) is,
+// as before: a phone ignores a key it lacks.
+data keySlots(const RenderInput& in, const std::vector<Button>& buttons, int count,
+              const std::optional<KeySpace>& space) {
+    std::map<int, data> used = usedKeys(in, buttons);
+    if (space) used.erase(used.upper_bound(space->base), used.upper_bound(space->total()));
     data slots(data::type::list);
     const int last = used.empty() ? count : std::max(count, used.rbegin()->first);
     for (int n = 1; n <= last; ++n) {
@@ -308,6 +328,32 @@ data keySlots(const RenderInput& in, const std::vector<Button>& buttons, int cou
         k.set("index", std::to_string(n));
         k.set("index0", std::to_string(n - 1));
         k.set("p", keyParams(*in.vendor, n));
+        slots.push_back(k);
+    }
+    return slots;
+}
+
+// Every key of the device's expansion modules, in index order (module m
+// holds base+(m-1)*module_keys+1 .. base+m*module_keys): the button there or
+// an unused slot, each with its `module` and `module_key` (1-based) and
+// their 0-based forms.
+data expansionSlots(const RenderInput& in, const std::vector<Button>& buttons, const KeySpace& space) {
+    std::map<int, data> used = usedKeys(in, buttons);
+    data slots(data::type::list);
+    for (int n = space.base + 1; n <= space.total(); ++n) {
+        auto it = used.find(n);
+        data k = it != used.end() ? data(it->second) : data(data::type::object);
+        if (it == used.end()) {
+            k.set("used", flag(false));
+            k.set("index", std::to_string(n));
+            k.set("index0", std::to_string(n - 1));
+        }
+        const int module = (n - space.base - 1) / space.module_keys + 1;
+        const int module_key = (n - space.base - 1) % space.module_keys + 1;
+        k.set("module", std::to_string(module));
+        k.set("module0", std::to_string(module - 1));
+        k.set("module_key", std::to_string(module_key));
+        k.set("module_key0", std::to_string(module_key - 1));
         slots.push_back(k);
     }
     return slots;
@@ -373,7 +419,40 @@ data buildContext(const RenderInput& in) {
 
     const SlotCounts counts = slotCounts(in);
     ctx.set("account_slots", accountSlots(in, counts.lines));
-    ctx.set("key_slots", keySlots(in, buttons, counts.keys));
+    const std::optional<KeySpace> space = knownKeySpace(in);
+    const data base_slots = keySlots(in, buttons, counts.keys, space);
+    ctx.set("key_slots", base_slots);
+    // Expansion modules: their keys on their own, and after the phone's own
+    // for vendors whose module keys continue its key numbers (Polycom, Snom).
+    const bool modules = space && space->modules > 0;
+    const data exp_slots = modules ? expansionSlots(in, buttons, *space) : data(data::type::list);
+    data all_slots(data::type::list);
+    for (const data* list : {&base_slots, &exp_slots}) {
+        for (const data& k : list->list_value()) all_slots.push_back(k);
+    }
+    ctx.set("expansion_slots", exp_slots);
+    ctx.set("all_key_slots", all_slots);
+    ctx.set("has_expansion", flag(modules));
+    ctx.set("expansion_model", modules ? space->module_name : "");
+    ctx.set("expansion_count", std::to_string(modules ? space->modules : 0));
+    ctx.set("expansion_module_keys", std::to_string(modules ? space->module_keys : 0));
+    // `expansion_is_<module>` (letters and digits, others '_': CP_8800_KEM),
+    // for a vendor whose modules take different parameter names.
+    if (modules) {
+        std::string id = space->module_name;
+        for (char& c : id) {
+            if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+        }
+        ctx.set("expansion_is_" + id, flag(true));
+    }
+    data module_list(data::type::list);
+    for (int m = 1; modules && m <= space->modules; ++m) {
+        data d;
+        d.set("module", std::to_string(m));
+        d.set("module0", std::to_string(m - 1));
+        module_list.push_back(d);
+    }
+    ctx.set("expansion_modules", module_list);
     return ctx;
 }
 

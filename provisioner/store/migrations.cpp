@@ -318,6 +318,16 @@ UPDATE settings SET value = substr(value, 7)
 WHERE key = 'timezone' AND (value LIKE 'posix/%' OR value LIKE 'right/%');
 )SQL";
 
+// Key expansion modules on a device (a module its model takes, and how
+// many): their keys are rendered, so a change of either is a config change.
+constexpr std::string_view kExpansionModules = R"SQL(
+ALTER TABLE devices ADD COLUMN expansion_model TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN expansion_count INTEGER NOT NULL DEFAULT 0 CHECK (expansion_count >= 0);
+CREATE TRIGGER gen_dev_exp AFTER UPDATE OF expansion_model, expansion_count ON devices
+    WHEN OLD.expansion_model IS NOT NEW.expansion_model OR OLD.expansion_count IS NOT NEW.expansion_count
+    BEGIN UPDATE config_generation SET value = value + 1; END;
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -333,6 +343,7 @@ const std::vector<Migration>& migrations() {
         {9, "wipe configs for deleted devices", kPendingWipes},
         {10, "wipes kept for a grace period, with both credential pairs; zone names without posix/, right/",
          kWipeGrace},
+        {11, "key expansion modules on devices", kExpansionModules},
     };
     return kMigrations;
 }

@@ -284,8 +284,8 @@ test_good_variants() {
     local e="$WORK/export-plain.csv"
     [[ $(wc -l <"$e") == 6 && $(grep -c $'\r$' "$e") == 6 ]] && ok || bad "the export: a header and 5 rows, CRLF"
     local order="00:04:f2:aa:bb:01,1003 00:15:65:11:22:33, 00:15:65:4a:a9:37,1001 00:15:65:4a:a9:37,1002 ,1004"
-    [[ $(cut -d, -f1,6 "$e" | tr -d '\r' | tail -n +2 | paste -sd' ') == "$order" ]] && ok ||
-        bad "the export's rows should be by MAC then line, the device-only row, then 1004: $(cut -d, -f1,6 "$e" | tr -d '\r')"
+    [[ $(cut -d, -f1,8 "$e" | tr -d '\r' | tail -n +2 | paste -sd' ') == "$order" ]] && ok ||
+        bad "the export's rows should be by MAC then line, the device-only row, then 1004: $(cut -d, -f1,8 "$e" | tr -d '\r')"
     grep -qF '"Smith, John ""JJ"" Müller"' "$e" && ok || bad "the caller ID with a comma and a quote is quoted in the export"
     grep -qF "1:line|2:blf:1003:Reception|3:speed_dial:5551234:Pizza\\: Luigi's|4:park:701::2" "$e" && ok ||
         bad "the buttons cell of 1001 round-trips with its escaped ':'"

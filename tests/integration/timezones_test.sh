@@ -196,13 +196,16 @@ has "yealink device zone" "local_time.time_zone = +10" "local_time.start_time = 
 # --- migrate: old offsets --------------------------------------------------
 
 stop_server
-# A store as an older release left it: offsets, and migrations 8 (zones) and
-# 9 (wipe configs, undone here) not yet applied.
+# A store as an older release left it: offsets, and migrations 8 (zones),
+# 9 (wipe configs) and 10 (expansion modules), the last two undone here, not
+# yet applied.
 sqlite3 "$DATA/store.db" "UPDATE settings SET value = '+1' WHERE scope = '' AND key = 'timezone';
     INSERT OR REPLACE INTO settings (scope, key, value) VALUES ('0015654aa937', 'timezone', '+5:30'),
         ('0004f2aabb01', 'timezone', '-05:00'), ('00562b043615', 'timezone', '-13');
     DROP TRIGGER gen_wipe_ins; DROP TRIGGER gen_wipe_del; DROP TABLE pending_wipes;
     ALTER TABLE events DROP COLUMN wipe;
+    DROP TRIGGER gen_dev_exp; ALTER TABLE devices DROP COLUMN expansion_model;
+    ALTER TABLE devices DROP COLUMN expansion_count;
     DELETE FROM schema_migrations WHERE version >= 8;"
 run migrate $(store_args "$DATA")
 expect_rc 0 "migrate"

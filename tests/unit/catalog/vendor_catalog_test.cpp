@@ -151,6 +151,16 @@ TEST_CASE("a malformed vendor.json is refused with a message naming the file") {
         {"unknown format", replaced(kGoodVendor, R"("format": "kv")", R"("format": "yaml")"), "format must be kv or xml"},
         {"bad mac_case", replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "mac_case": "mixed",)"),
          "mac_case must be lower or upper"},
+        {"a model's module not in expansion_modules",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})", R"({"lines": 1, "keys": 2, "expansion": ["EM1"]})"),
+         "expansion module EM1 is not in \"expansion_modules\""},
+        {"a module without keys",
+         replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "expansion_modules": {"EM1": {"max": 2}},)"),
+         "expansion_modules.EM1 needs \"keys\" and \"max\" >= 1"},
+        {"unknown key in a module",
+         replaced(kGoodVendor, R"("format": "kv",)",
+                  R"("format": "kv", "expansion_modules": {"EM1": {"keys": 4, "max": 2, "pages": 2}},)"),
+         "unknown key \"pages\""},
         {"not JSON", "{\"name\": \"Acme\",", "JSON"},
     };
     for (const Case& c : cases) {
@@ -425,4 +435,28 @@ TEST_CASE("a malformed setting_values is refused") {
     CHECK_THAT(*problem, Catch::Contains("Acme"));
     CHECK_THAT(*problem, Catch::Contains("tone_country"));
     CHECK(loaded.value().findVendor("acme")->setting_values.at("srtp").at("off").at("b") == "1");
+
+TEST_CASE("expansion modules: a model lists the ones it takes, with their keys and max") {
+    TempDir dir;
+    dir.write("acme/vendor.json",
+              replaced(replaced(kGoodVendor, R"({"lines": 1, "keys": 2})", R"({"lines": 1, "keys": 2, "expansion": ["em1"]})"),
+                       R"("format": "kv",)", R"("format": "kv", "expansion_modules": {"EM1": {"keys": 4, "max": 2}},)"));
+    auto c = VendorCatalog::load(dir.path());
+    REQUIRE(c);
+    const auto a1 = c.value().findModel("Acme", "a1");
+    REQUIRE(a1);
+    REQUIRE(a1->expansion.size() == 1);
+    CHECK(a1->expansion[0].name == "EM1");
+    CHECK(a1->findExpansion("em1") == &a1->expansion[0]);
+    CHECK(keySpace(*a1, "EM1", 2).total() == 10);
+}
+
+TEST_CASE("the shipped expansion modules: every model's module is one its vendor lists") {
+    const VendorCatalog& c = realCatalog();
+    const auto t46u = c.findModel("Yealink", "T46U");
+    REQUIRE(t46u);
+    REQUIRE(t46u->findExpansion("EXP43"));
+    CHECK(keySpace(*t46u, "EXP43", 3).total() == 27 + 3 * 60);
+    CHECK(c.findModel("Grandstream", "GXP2135")->expansion.empty());
+    CHECK(c.findModel("Fanvil", "X5U")->expansion.empty());
 }

@@ -10,7 +10,7 @@ class FakeCatalog final : public ModelCatalog {
 public:
     std::optional<ModelInfo> findModel(const std::string& make, const std::string& model) const override {
         if ((make == "Yealink" || make == "yealink") && (model == "T31" || model == "t31"))
-            return ModelInfo{"yealink", "Yealink", "T31", 2, 2};
+            return ModelInfo{"yealink", "Yealink", "T31", 2, 2, {}};
         return std::nullopt;
     }
     std::string findMake(const std::string& make) const override {

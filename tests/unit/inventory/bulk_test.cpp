@@ -154,7 +154,7 @@ TEST_CASE("export: import into an empty store and export again gives the same by
     auto first = a.inv->exportCsv(false);
     REQUIRE(first);
     CHECK(first.value().find("secret") == std::string::npos);
-    CHECK(first.value().rfind("mac,make,model,serial,label,extension", 0) == 0);
+    CHECK(first.value().rfind("mac,make,model,serial,label,expansion_model,expansion_count,extension", 0) == 0);
     Fixture b;
     auto r = b.import(first.value());
     REQUIRE(r.problems.empty());

@@ -108,3 +108,49 @@ TEST_CASE("render context: line_key_per_line gives every line a key") {
     CHECK(afterFirstLine(render(Acme(true), {}, p)) ==
           "1:L:1:1001\n2:L:2:1002\n3:L:3:1003\n4:B:1:Eve\n5:B:1:1006\n6:B:1:1007\n");
 }
+
+TEST_CASE("render context: expansion module keys follow the phone's, each with its module and key") {
+    TempDir dir;
+    dir.write("acme/vendor.json", R"({
+  "name": "Acme",
+  "files": [{"path": "{mac}.cfg", "template": "mac.mustache", "kind": "device"}],
+  "button_types": {"line": "L", "blf": "B"},
+  "expansion_modules": {"EM3": {"keys": 3, "max": 2}},
+  "models": {"A2": {"lines": 1, "keys": 2, "expansion": ["EM3"]}}
+})");
+    dir.write("acme/mac.mustache",
+              "{{#key_slots}}k{{index}}{{#used}}={{code}}{{/used}} {{/key_slots}}|"
+              "{{#expansion_slots}}{{index}}:{{module}}.{{module_key}}{{#used}}={{code}}{{/used}} {{/expansion_slots}}|"
+              "{{#all_key_slots}}{{index}} {{/all_key_slots}}|{{expansion_model}}x{{expansion_count}}"
+              "{{#expansion_is_EM3}}!{{/expansion_is_EM3}}");
+    auto catalog = VendorCatalog::load(dir.path());
+    REQUIRE(catalog);
+    auto set = TemplateSet::load(catalog.value());
+    REQUIRE(set);
+    auto matches = catalog.value().matchFile("0015654aa937.cfg");
+    REQUIRE(matches.size() == 1);
+    DeviceProfile p;
+    p.lines = {line(1, "1001")};
+    p.keys = {Button{1, "line", "", "", 1}, Button{3, "blf", "1002", "", 1}, Button{8, "blf", "1003", "", 1}};
+    RenderInput in;
+    in.vendor = matches[0].vendor;
+    in.route = matches[0].route;
+    in.captures = matches[0].captures;
+    in.file = "0015654aa937.cfg";
+    in.mac = "0015654aa937";
+    in.model = "A2";
+    in.profile = &p;
+    auto render = [&] {
+        auto out = set.value()->render(in);
+        REQUIRE(out);
+        return out.value();
+    };
+    // Two modules of 3: indexes 3-5 on the first, 6-8 on the second.
+    p.device.expansion_model = "EM3";
+    p.device.expansion_count = 2;
+    CHECK(render() == "k1=L k2 |3:1.1=B 4:1.2 5:1.3 6:2.1 7:2.2 8:2.3=B |1 2 3 4 5 6 7 8 |EM3x2!");
+    // No module: the phone's keys only, and the buttons past them as before
+    // (stored before counts were enforced; a phone ignores a key it lacks).
+    p.device.expansion_count = 0;
+    CHECK(render() == "k1=L k2 k3=B k8=B ||1 2 3 8 |x0");
+}

@@ -1,0 +1,86 @@
+#include "provisioner/inventory/key_fit.h"
+
+namespace prov {
+
+void checkExpansion(const ModelCatalog& models, Device& d, FieldErrors& errors) {
+    if (errors.count("expansion_model") || errors.count("expansion_count")) return;
+    if (d.expansion_model.empty()) {
+        if (d.expansion_count > 0) errors["expansion_model"] = "is required when expansion_count is above 0";
+        return;
+    }
+    const std::optional<ModelInfo> model = models.findModel(d.make, d.model);
+    if (!model) {
+        errors["expansion_model"] = "needs a make and model the catalog knows";
+        return;
+    }
+    const std::string phone = "a " + model->vendor_name + " " + model->model;
+    if (model->expansion.empty()) {
+        errors["expansion_model"] = phone + " takes no expansion module";
+        return;
+    }
+    const ExpansionModule* m = model->findExpansion(d.expansion_model);
+    if (!m) {
+        std::string known;
+        for (const ExpansionModule& e : model->expansion) known += (known.empty() ? "" : ", ") + e.name;
+        errors["expansion_model"] = "must be one of " + known + " (the modules " + phone + " takes)";
+        return;
+    }
+    d.expansion_model = m->name;
+    if (d.expansion_count > m->max)
+        errors["expansion_count"] = "must be 0 to " + std::to_string(m->max) + ": " + phone + " takes at most " +
+                                    std::to_string(m->max) + " " + m->name;
+}
+
+std::optional<DeviceKeys> deviceKeys(const ModelCatalog& models, const Device& d) {
+    std::optional<ModelInfo> model = models.findModel(d.make, d.model);
+    if (!model) return std::nullopt;
+    DeviceKeys k{*model, keySpace(*model, d.expansion_model, d.expansion_count)};
+    return k;
+}
+
+std::string describeKeys(const DeviceKeys& k) {
+    std::string out = std::to_string(k.space.total()) + " keys (a " + k.model.vendor_name + " " + k.model.model;
+    if (k.space.modules > 0)
+        out += ": " + std::to_string(k.space.base) + ", and " + std::to_string(k.space.modules) + " " +
+               k.space.module_name + " of " + std::to_string(k.space.module_keys);
+    return out + ")";
+}
+
+void checkButtonsFit(const std::vector<Button>& buttons, const DeviceKeys& keys, FieldErrors& errors) {
+    const int total = keys.space.total();
+    for (size_t i = 0; i < buttons.size(); ++i) {
+        const std::string at = "buttons[" + std::to_string(i) + "].index";
+        if (buttons[i].index > total && !errors.count(at)) {
+            errors[at] = total == 0 ? "the phone has no keys: " + describeKeys(keys)
+                                    : "must be 1 to " + std::to_string(total) + ": the phone has " + describeKeys(keys);
+        }
+    }
+}
+
+Result<std::vector<PlacedButton>> buttonsOnDevice(StoreTx& tx, const std::string& mac, int64_t skip) {
+    std::vector<PlacedButton> out;
+    if (mac.empty()) return out;
+    for (const Extension& e : TRY(tx.extensionsOnDevice(mac))) {
+        if (e.id == skip) continue;
+        for (Button& b : TRY(tx.getButtons(e.id))) out.push_back({e.extension, std::move(b)});
+    }
+    return out;
+}
+
+std::string buttonsPastKeys(const std::vector<PlacedButton>& buttons, const DeviceKeys& keys) {
+    const int total = keys.space.total();
+    std::string names;
+    size_t n = 0;
+    for (const PlacedButton& p : buttons) {
+        if (p.button.index <= total) continue;
+        if (++n > 10) continue;  // the message stays readable; the count says how many
+        names += (names.empty() ? "" : ", ") + std::string("extension ") + p.extension + "'s " + p.button.type +
+                 " button on key " + std::to_string(p.button.index);
+    }
+    if (n == 0) return "";
+    if (n > 10) names += " and " + std::to_string(n - 10) + " more";
+    return names + " would be past the phone's " + describeKeys(keys) +
+           ": move or remove those buttons first";
+}
+
+}  // namespace prov

@@ -1,0 +1,51 @@
+#pragma once
+
+// Keys by model: a device's expansion modules must be ones its model takes,
+// and every button must be on a key the phone has (the model's keys, then
+// its modules'; catalog/vendor_catalog.h, KeySpace). A model the catalog
+// does not know has no limit we know of: nothing is checked against it.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "provisioner/catalog/vendor_catalog.h"
+#include "provisioner/model/records.h"
+#include "provisioner/model/validation.h"
+#include "provisioner/store/store.h"
+
+namespace prov {
+
+// expansion_model and expansion_count of `d` against its model: the module
+// must be one the model takes (spelled as the catalog spells it on return),
+// the count at most the module's max, a count above 0 needs a module.
+void checkExpansion(const ModelCatalog& models, Device& d, FieldErrors& errors);
+
+struct DeviceKeys {
+    ModelInfo model;
+    KeySpace space;
+};
+
+// The keys a device has, or nullopt when its model is unknown.
+std::optional<DeviceKeys> deviceKeys(const ModelCatalog& models, const Device& d);
+
+// "27 keys (a Yealink T46U)", "147 keys (a Yealink T46U: 27, and 2 EXP43 of 60)".
+std::string describeKeys(const DeviceKeys& keys);
+
+// errors["buttons[i].index"] for each of `buttons` past the device's keys.
+void checkButtonsFit(const std::vector<Button>& buttons, const DeviceKeys& keys, FieldErrors& errors);
+
+// A button of an extension on a device.
+struct PlacedButton {
+    std::string extension;
+    Button button;
+};
+
+// Every button of the extensions on `mac`, but those of `skip` (an id; 0: none).
+Result<std::vector<PlacedButton>> buttonsOnDevice(StoreTx& tx, const std::string& mac, int64_t skip = 0);
+
+// "" when every button fits, else the reason naming each button that does
+// not ("extension 1001's blf on key 31, ...: past the 29 keys (...)").
+std::string buttonsPastKeys(const std::vector<PlacedButton>& buttons, const DeviceKeys& keys);
+
+}  // namespace prov

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Keys by model (vendor-templates/README.md, "Keys by model"): a button past
+# a phone's keys is a 400 naming it, and so is a device change that would
+# leave stored buttons past them; a device with an expansion module gets its
+# module's keys, every one named, the unused ones blanked. For each family
+# with a module, the golden phone gets one module and a BLF and a speed dial
+# on it (byte-compared with tests/data/golden/<vendor>/expansion/).
+#
+# UPDATE_GOLDEN=1 rewrites the expansion/ golden files; review the diff.
+source "$(dirname "$0")/lib.sh"
+GOLDEN="${SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/data/golden"
+for tool in curl jq xmllint cmp sqlite3; do
+    command -v "$tool" >/dev/null || { echo "expansion_test needs $tool" >&2; exit 1; }
+done
+
+start_server
+
+fetch() {
+    local ua=$1 file=$2; shift 2
+    rm -f "$WORK/got"
+    touch "$WORK/got"
+    STATUS=$(curl -s --max-time 10 -o "$WORK/got" -w '%{http_code}' -A "$ua" "$@" "http://127.0.0.1:$HTTP_PORT/$file")
+    BODY=$(head -c 300 "$WORK/got" | tr -d '\0')
+}
+has() { if grep -qF -- "$2" "$WORK/got"; then ok; else bad "$1: lacks '$2'"; fi; }
+
+# vendor, MAC, User-Agent, config file, extensions' base, the model's keys,
+# the module, and how a module key (module 1) reads: used (printf: key) and blank.
+PHONES=(
+    "yealink|0015654aa937|Yealink SIP-T46U 108.86.0.90 00:15:65:4a:a9:37|0015654aa937.cfg|10|27|EXP43|expansion_module.1.key.%d.type = 16|expansion_module.1.key.%d.type = 0"
+    "polycom|0004f2aabb01|FileTransport PolycomVVX-VVX_400-UA/4.1.4.7430 Type/Application|0004f2aabb01-settings.cfg|20|12|VVX_EM| attendant.resourceList.%d.type=\"normal\"| attendant.resourceList.%d.address=\"\""
+    "cisco|00562b043615|Cisco-CP-8841-3PCC/12.0.1 (00562b043615)|00562b043615.xml|30|10|CP-8800-KEM|<Unit_1_Key_%d_>fnc=sd+blf+cp;|<Unit_1_Key_%d_></Unit_1_Key_"
+    "snom|000413922d24|Mozilla/4.0 (compatible; snomD785-SIP 10.1.33.33 2010.12-00004-g9ba52f5 000413922D24 SXM:0 UXM:0)|snomD785-000413922D24.htm|50|24|D7|<fkey idx=\"%d\" context=\"1\" label=\"Eve\" perm=\"R\">blf|<fkey idx=\"%d\" context=\"active\" label=\"\" perm=\"R\">none</fkey>"
+)
+
+golden_store
+
+# buttons BASE EXTRA: the golden phone's four buttons and EXTRA (JSON objects).
+buttons() {
+    echo "[{\"index\":1,\"type\":\"line\",\"line\":1},
+        {\"index\":2,\"type\":\"blf\",\"value\":\"${1}02\",\"label\":\"Bob & Co\",\"line\":1},
+        {\"index\":3,\"type\":\"speed_dial\",\"value\":\"*97\",\"label\":\"Voicemail\",\"line\":1},
+        {\"index\":4,\"type\":\"park\",\"value\":\"701\",\"label\":\"Park 1\",\"line\":2}$2]"
+}
+
+for phone in "${PHONES[@]}"; do
+    IFS='|' read -r vendor mac ua file base keys module used blank <<<"$phone"
+    on_module=",{\"index\":$((keys + 1)),\"type\":\"blf\",\"value\":\"2001\",\"label\":\"Eve\",\"line\":1},
+        {\"index\":$((keys + 3)),\"type\":\"speed_dial\",\"value\":\"5551234\",\"label\":\"Pizza\",\"line\":1}"
+
+    # Without a module, key keys+1 is past the phone's keys: a 400 naming the button, nothing stored.
+    before=$(store_fingerprint)
+    api PUT "/extensions/${base}01/buttons" "$(buttons "$base" "$on_module")"
+    expect_status 400 "$vendor: a button past the $keys keys"
+    expect_json '.error.fields | keys | join(",")' 'buttons[4].index,buttons[5].index' "$vendor: the refusal names both buttons"
+    expect_json '.error.fields["buttons[4].index"] | startswith("must be 1 to '"$keys"': ")' true
+    [[ "$(store_fingerprint)" == "$before" ]] && ok || bad "$vendor: a refused PUT stored something"
+
+    # A module the model does not take, and more than the module's max.
+    api PATCH "/devices/$mac" '{"expansion_model":"NO-SUCH-EM","expansion_count":1}'
+    expect_status 400 "$vendor: an unknown module"
+    expect_json '.error.fields.expansion_model | startswith("must be one of ")' true
+    api PATCH "/devices/$mac" "{\"expansion_model\":\"$module\",\"expansion_count\":99}"
+    expect_status 400 "$vendor: 99 modules"
+    expect_json '.error.fields | has("expansion_count")' true
+
+    # One module: its keys are the phone's keys+1 on.
+    api PATCH "/devices/$mac" "{\"expansion_model\":\"$(tr '[:upper:]' '[:lower:]' <<<"$module")\",\"expansion_count\":1}"
+    expect_status 200 "$vendor: one $module"
+    expect_json .expansion_model "$module" "$vendor: the module as the catalog spells it"
+    expect_json .expansion_count 1
+    api PUT "/extensions/${base}01/buttons" "$(buttons "$base" "$on_module")"
+    expect_status 200 "$vendor: buttons on the module"
+
+    # The module can no longer go: the two buttons would be past the keys.
+    before=$(store_fingerprint)
+    api PATCH "/devices/$mac" '{"expansion_count":0}'
+    expect_status 400 "$vendor: taking the module off strands two buttons"
+    expect_json '.error.fields.expansion_count | contains("key '"$((keys + 1))"'") and contains("key '"$((keys + 3))"'")' true
+    [[ "$(store_fingerprint)" == "$before" ]] && ok || bad "$vendor: a refused PATCH stored something"
+
+    fetch "$ua" "$file"
+    expect_status 200 "$vendor: fetched with a module"
+    # Module key 1 used, key 2 blank (Polycom and Snom continue the phone's numbering).
+    case $vendor in
+        yealink|cisco) k1=1; k2=2 ;;
+        polycom) k1=$((keys + 1)); k2=$((keys + 2)) ;;
+        snom) k1=$keys; k2=$((keys + 1)) ;;  # idx is 0-based
+    esac
+    # shellcheck disable=SC2059
+    has "$vendor module key 1" "$(printf "$used" "$k1")"
+    # shellcheck disable=SC2059
+    has "$vendor module key 2 blank" "$(printf "$blank" "$k2")"
+    if [[ "$vendor" != yealink ]]; then
+        xmllint --noout "$WORK/got" 2>/dev/null && ok || bad "$vendor: not well-formed XML"
+    fi
+    normalize_creds "$WORK/got"
+    want="$GOLDEN/$vendor/expansion/$file"
+    if [[ -n "${UPDATE_GOLDEN:-}" ]]; then mkdir -p "$(dirname "$want")"; cp "$WORK/got" "$want"; fi
+    if cmp -s "$WORK/got" "$want"; then ok; else bad "$vendor/expansion/$file differs"; diff "$want" "$WORK/got" | head -20 >&2; fi
+done
+
+# A model with fewer keys is refused while the buttons are on the module.
+api PATCH /devices/00:15:65:4a:a9:37 '{"model":"T31","expansion_model":"","expansion_count":0}'
+expect_status 400 "a smaller model strands the buttons"
+expect_json '.error.fields.model | contains("extension 1001")' true
+
+# Families without a module in the references take none.
+api PATCH /devices/00:0b:82:8a:a8:72 '{"expansion_model":"GXP2200EXT","expansion_count":1}'
+expect_status 400 "Grandstream lists no module"
+expect_json '.error.fields.expansion_model' "a Grandstream GXP2135 takes no expansion module"
+
+# The inventory CSV: a bad module names the row and the column, nothing stored.
+import_csv() {
+    printf '%s\n' "$@" >"$WORK/import.csv"
+    : >"$WORK/body"
+    STATUS=$(curl -s --max-time 20 -o "$WORK/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" \
+        -H 'Content-Type: text/csv' --data-binary "@$WORK/import.csv" "http://127.0.0.1:$ADMIN_PORT/api/v1/imports")
+    BODY=$(cat "$WORK/body")
+}
+before=$(store_fingerprint)
+import_csv 'mac,make,model,expansion_model,expansion_count' '00:15:65:00:00:01,Yealink,T46U,EXP43,1' \
+    '00:15:65:00:00:02,Yealink,T46U,EXP50,1'
+expect_status 400 "a module the T46U does not take"
+expect_json '.error.problems | map("\(.line):\(.column)") | join(",")' '3:expansion_model'
+import_csv 'mac,extension,buttons' '00:15:65:4a:a9:37,1001,1:line|90:blf:2001'
+expect_status 400 "a button past the T46U's keys and one EXP43"
+expect_json '.error.problems | map("\(.line):\(.column)") | join(",")' '2:buttons'
+[[ "$(store_fingerprint)" == "$before" ]] && ok || bad "a refused import stored something"
+import_csv 'mac,make,model,expansion_model,expansion_count' '00:15:65:00:00:01,Yealink,T46U,exp43,2'
+expect_status 200 "two EXP43 on a new T46U"
+api GET /devices/00:15:65:00:00:01
+expect_json '"\(.expansion_model) \(.expansion_count)"' "EXP43 2"
+
+finish

@@ -1,0 +1,223 @@
+#include <catch2/catch.hpp>
+
+#include <memory>
+
+#include "fakes/fake_catalog.h"
+#include "provisioner/inventory/inventory.h"
+#include "provisioner/inventory/key_fit.h"
+#include "provisioner/store/sqlite_store.h"
+#include "provisioner/tls/crypto.h"
+
+using namespace prov;
+
+namespace {
+
+// Acme A6 (2 lines, 6 keys) takes up to 2 EM10 modules of 10 keys; Acme A0
+// (1 line, no keys) takes none.
+class ExpansionCatalog final : public ModelCatalog {
+public:
+    std::optional<ModelInfo> findModel(const std::string& make, const std::string& model) const override {
+        if (make != "Acme" && make != "acme") return std::nullopt;
+        if (model == "A6" || model == "a6") return ModelInfo{"acme", "Acme", "A6", 2, 6, {{"EM10", 10, 2}}};
+        if (model == "A0") return ModelInfo{"acme", "Acme", "A0", 1, 0, {}};
+        return std::nullopt;
+    }
+    std::string findMake(const std::string& make) const override {
+        return make == "Acme" || make == "acme" ? "Acme" : "";
+    }
+    std::vector<std::string> makes() const override { return {"Acme"}; }
+};
+
+Device device(const std::string& model, const std::string& module = "", int count = 0) {
+    Device d;
+    d.mac = "0015654aa937";
+    d.make = "Acme";
+    d.model = model;
+    d.expansion_model = module;
+    d.expansion_count = count;
+    return d;
+}
+
+struct Fixture {
+    FakeClock clock;
+    std::unique_ptr<SqliteStore> store;
+    tls::CtrDrbgRandom random;
+    tls::Sha256Hasher hasher;
+    ExpansionCatalog catalog;
+    std::unique_ptr<Inventory> inv;
+    Actor admin{"test", Role::kAdmin};
+
+    Fixture() {
+        store = std::move(SqliteStore::open(":memory:", clock)).value();
+        REQUIRE(store->migrate());
+        inv = std::make_unique<Inventory>(*store, random, hasher, clock, catalog, InventoryOptions{10, 60});
+    }
+
+    void bind(const std::string& ext, int reg) {
+        Extension e;
+        e.extension = ext;
+        e.callerid_name = "User " + ext;
+        e.mac = "0015654aa937";
+        e.phone_reg = reg;
+        REQUIRE(inv->createExtension(e, admin));
+    }
+
+    Result<Device> edit(std::function<void(Device&)> change) {
+        return inv->editDevice(
+            "0015654aa937", [&](Device& d, FieldErrors&, std::optional<int64_t>&) { change(d); }, admin);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("key space: the model's keys, then each module's") {
+    const ModelInfo a6{"acme", "Acme", "A6", 2, 6, {{"EM10", 10, 2}}};
+    CHECK(keySpace(a6, "", 0).total() == 6);
+    CHECK(keySpace(a6, "em10", 2).total() == 26);
+    CHECK(keySpace(a6, "EM10", 0).total() == 6);
+    CHECK(keySpace(a6, "EM99", 2).total() == 6);  // a module the model does not take holds no key
+    CHECK(keySpace(a6, "EM10", 9).modules == 2);  // never more than the module's max
+}
+
+TEST_CASE("expansion modules: one the model takes, at most its max") {
+    const ExpansionCatalog catalog;
+    auto check = [&](Device d) {
+        FieldErrors errors;
+        checkExpansion(catalog, d, errors);
+        return std::make_pair(d, errors);
+    };
+    SECTION("a module the model takes is spelled as the catalog spells it") {
+        auto [d, errors] = check(device("A6", "em10", 2));
+        CHECK(errors.empty());
+        CHECK(d.expansion_model == "EM10");
+    }
+    SECTION("none at all is fine, and a module with count 0 too") {
+        CHECK(check(device("A6")).second.empty());
+        CHECK(check(device("A6", "EM10", 0)).second.empty());
+    }
+    SECTION("a module the model does not take names the ones it does") {
+        auto errors = check(device("A6", "EXP50", 1)).second;
+        REQUIRE(errors.count("expansion_model"));
+        CHECK(errors["expansion_model"] == "must be one of EM10 (the modules a Acme A6 takes)");
+    }
+    SECTION("a model that takes none") {
+        auto errors = check(device("A0", "EM10", 1)).second;
+        CHECK(errors["expansion_model"] == "a Acme A0 takes no expansion module");
+    }
+    SECTION("more than the module's max") {
+        auto errors = check(device("A6", "EM10", 3)).second;
+        CHECK(errors["expansion_count"] == "must be 0 to 2: a Acme A6 takes at most 2 EM10");
+        CHECK_FALSE(errors.count("expansion_model"));
+    }
+    SECTION("a count needs a module, a module needs a known model") {
+        CHECK(check(device("A6", "", 1)).second.count("expansion_model"));
+        CHECK(check(device("Z9", "EM10", 1)).second["expansion_model"] == "needs a make and model the catalog knows");
+    }
+}
+
+TEST_CASE("buttons past the device's keys are named by their place in the request") {
+    const ExpansionCatalog catalog;
+    const DeviceKeys keys = *deviceKeys(catalog, device("A6", "EM10", 1));
+    CHECK(keys.space.total() == 16);
+    FieldErrors errors;
+    checkButtonsFit({{16, "blf", "1002", "", 1}, {17, "blf", "1003", "", 1}, {3, "speed_dial", "5", "", 1}}, keys,
+                    errors);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors["buttons[1].index"] == "must be 1 to 16: the phone has 16 keys (a Acme A6: 6, and 1 EM10 of 10)");
+    // An unknown model has no limit we know of.
+    CHECK_FALSE(deviceKeys(catalog, device("Z9")));
+}
+
+TEST_CASE("keys by model: PUT buttons, and device changes that would strand them") {
+    Fixture f;
+    REQUIRE(f.inv->createDevice(device("A6"), f.admin));
+    f.bind("1001", 1);
+    f.bind("1002", 2);
+
+    // Key 7 is past the A6's 6 keys: refused, nothing stored.
+    auto refused = f.inv->setButtons("1001", {{1, "line", "", "", 1}, {7, "blf", "1002", "", 1}}, f.admin);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Code::kInvalidArgument);
+    REQUIRE(refused.error().fields.count("buttons[1].index"));
+    CHECK(f.inv->getButtons("1001").value().empty());
+
+    // With one EM10 the phone has 16 keys: key 7 is the module's first.
+    REQUIRE(f.edit([](Device& d) {
+        d.expansion_model = "em10";
+        d.expansion_count = 1;
+    }));
+    CHECK(f.inv->getDevice("0015654aa937").value().expansion_model == "EM10");
+    REQUIRE(f.inv->setButtons("1001", {{1, "line", "", "", 1}, {7, "blf", "1002", "", 1}}, f.admin));
+    REQUIRE(f.inv->setButtons("1002", {{16, "speed_dial", "5551234", "", 2}}, f.admin));
+    CHECK_FALSE(f.inv->setButtons("1002", {{17, "speed_dial", "5551234", "", 2}}, f.admin));
+
+    // Taking the module off would strand keys 7 and 16: refused, naming both buttons.
+    auto strand = f.edit([](Device& d) { d.expansion_count = 0; });
+    REQUIRE_FALSE(strand);
+    REQUIRE(strand.error().fields.count("expansion_count"));
+    const std::string why = strand.error().fields.at("expansion_count");
+    CHECK(why.find("extension 1001's blf button on key 7") != std::string::npos);
+    CHECK(why.find("extension 1002's speed_dial button on key 16") != std::string::npos);
+    CHECK(f.inv->getDevice("0015654aa937").value().expansion_count == 1);
+
+    // So would a model with fewer keys.
+    auto smaller = f.edit([](Device& d) {
+        d.model = "A0";
+        d.expansion_model.clear();
+        d.expansion_count = 0;
+    });
+    REQUIRE_FALSE(smaller);
+    CHECK(smaller.error().fields.count("model"));
+
+    // Once the buttons are moved back onto the phone's own keys, the module may go.
+    REQUIRE(f.inv->setButtons("1001", {{1, "line", "", "", 1}, {6, "blf", "1002", "", 1}}, f.admin));
+    REQUIRE(f.inv->setButtons("1002", {}, f.admin));
+    CHECK(f.edit([](Device& d) { d.expansion_count = 0; }));
+}
+
+TEST_CASE("keys by model: an extension's buttons follow it onto a phone only if they fit") {
+    Fixture f;
+    Extension e;
+    e.extension = "1001";
+    e.callerid_name = "User 1001";
+    REQUIRE(f.inv->createExtension(e, f.admin));
+    REQUIRE(f.inv->setButtons("1001", {{9, "blf", "1002", "", 1}}, f.admin));  // on no phone: no limit
+    REQUIRE(f.inv->createDevice(device("A6"), f.admin));
+    auto bound = f.inv->editExtension(
+        "1001", [](Extension& x, FieldErrors&, std::optional<int64_t>&) { x.mac = "0015654aa937"; }, f.admin);
+    REQUIRE_FALSE(bound);
+    CHECK(bound.error().fields.count("mac"));
+}
+
+TEST_CASE("keys by model: CSV import checks modules and buttons and stores nothing on a problem") {
+    Fixture f;
+    auto import = [&](const std::string& csv) { return f.inv->importCsv(csv, {}, f.admin).value(); };
+    SECTION("a module the model does not take names the row and the column") {
+        auto r = import("mac,make,model,expansion_model,expansion_count\n0015654aa937,Acme,A6,EXP50,1\n");
+        REQUIRE(r.problems.size() == 1);
+        CHECK(r.problems[0].line == 2);
+        CHECK(r.problems[0].column == "expansion_model");
+        CHECK_FALSE(f.inv->getDevice("0015654aa937"));
+    }
+    SECTION("a count above the module's max") {
+        auto r = import("mac,make,model,expansion_model,expansion_count\n0015654aa937,Acme,A6,EM10,3\n");
+        REQUIRE(r.problems.size() == 1);
+        CHECK(r.problems[0].column == "expansion_count");
+        CHECK_FALSE(f.inv->getDevice("0015654aa937"));
+    }
+    SECTION("buttons on the module's keys need the module") {
+        auto r = import("mac,make,model,extension,callerid_name,buttons\n0015654aa937,Acme,A6,1001,Al,7:blf:1002\n");
+        REQUIRE(r.problems.size() == 1);
+        CHECK(r.problems[0].line == 2);
+        CHECK(r.problems[0].column == "buttons");
+        CHECK_FALSE(f.inv->getDevice("0015654aa937"));
+        auto ok = import(
+            "mac,make,model,expansion_model,expansion_count,extension,callerid_name,buttons\n"
+            "0015654aa937,Acme,A6,em10,1,1001,Al,7:blf:1002\n");
+        CHECK(ok.problems.empty());
+        const Device d = f.inv->getDevice("0015654aa937").value();
+        CHECK(d.expansion_model == "EM10");
+        CHECK(d.expansion_count == 1);
+        CHECK(f.inv->getButtons("1001").value().size() == 1);
+    }
+}
