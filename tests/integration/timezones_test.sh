@@ -196,12 +196,14 @@ has "yealink device zone" "local_time.time_zone = +10" "local_time.start_time = 
 # --- migrate: old offsets --------------------------------------------------
 
 stop_server
-# A store as an older release left it: offsets, and migrations 8 (zones),
-# 9 (wipe configs) and 10 (expansion modules), the last two undone here, not
-# yet applied.
+# A store as an older release left it: offsets (and a zone named by the
+# database's posix/ copy, accepted then), and migrations 8 (zones), 9 (wipe
+# configs), 10 (wipe grace, zone prefixes) and 11 (expansion modules), undone
+# here, not yet applied.
 sqlite3 "$DATA/store.db" "UPDATE settings SET value = '+1' WHERE scope = '' AND key = 'timezone';
     INSERT OR REPLACE INTO settings (scope, key, value) VALUES ('0015654aa937', 'timezone', '+5:30'),
-        ('0004f2aabb01', 'timezone', '-05:00'), ('00562b043615', 'timezone', '-13');
+        ('0004f2aabb01', 'timezone', '-05:00'), ('00562b043615', 'timezone', '-13'),
+        ('000413922d24', 'timezone', 'posix/Europe/Paris');
     DROP TRIGGER gen_wipe_ins; DROP TRIGGER gen_wipe_del; DROP TABLE pending_wipes;
     ALTER TABLE events DROP COLUMN wipe;
     DROP TRIGGER gen_dev_exp; ALTER TABLE devices DROP COLUMN expansion_model;
@@ -213,7 +215,7 @@ expect_rc 0 "migrate"
 [[ "$OUT" == *"+5:30"* && "$OUT" == *"-13"* ]] && ok || bad "migrate should list the offsets left, got '$OUT'"
 [[ "$OUT" != *"Etc/GMT"* ]] && ok || bad "migrate lists only what is left, got '$OUT'"
 got=$(sqlite3 "$DATA/store.db" "SELECT scope || '=' || value FROM settings WHERE key = 'timezone' ORDER BY scope")
-want=$'=Etc/GMT-1\n0004f2aabb01=Etc/GMT+5\n0015654aa937=+5:30\n00562b043615=-13'
+want=$'=Etc/GMT-1\n000413922d24=Europe/Paris\n0004f2aabb01=Etc/GMT+5\n0015654aa937=+5:30\n00562b043615=-13'
 [[ "$got" == "$want" ]] && ok || bad "migrated values: got '$got'"
 # The values left still render as the fixed offset they were, and every
 # start says so in its log (where an admin who never runs migrate looks).

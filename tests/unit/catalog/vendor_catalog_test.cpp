@@ -435,6 +435,7 @@ TEST_CASE("a malformed setting_values is refused") {
     CHECK_THAT(*problem, Catch::Contains("Acme"));
     CHECK_THAT(*problem, Catch::Contains("tone_country"));
     CHECK(loaded.value().findVendor("acme")->setting_values.at("srtp").at("off").at("b") == "1");
+}
 
 TEST_CASE("expansion modules: a model lists the ones it takes, with their keys and max") {
     TempDir dir;
