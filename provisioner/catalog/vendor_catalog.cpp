@@ -13,6 +13,8 @@
 #include <set>
 #include <sstream>
 
+#include "provisioner/model/settings.h"
+
 namespace prov {
 
 namespace {
@@ -42,6 +44,38 @@ void checkKeys(const Object& obj, const std::set<std::string>& allowed, const st
         (void)v;
         if (!allowed.count(k)) throw Poco::DataFormatException(where + ": unknown key \"" + k + "\"");
     }
+}
+
+// One setting's `setting_values` entry: our value -> the vendor's code (a
+// string, or an object of named string parts). Refused here rather than at
+// render: every key a setting (model/settings.h), every value one the API
+// could store for it, and codes of the shape render/phone_settings.cpp reads
+// (a codec is one string; it is written into lists and tables).
+std::map<std::string, VendorSpec::SettingCode> parseSettingValues(const std::string& key, const Object::Ptr& values) {
+    const std::string here = "setting_values." + key;
+    if (!findSetting(key)) throw Poco::DataFormatException(here + ": " + key + " is not a setting");
+    if (!values) throw Poco::DataFormatException(here + " must be an object");
+    std::map<std::string, VendorSpec::SettingCode> codes;  // stays {} when empty: no value expressible
+    for (const auto& [ours, code] : *values) {
+        const std::string where = here + "." + ours;
+        if (ours.empty()) throw Poco::DataFormatException(here + ": \"\" is not a value to map (it leaves the phone's own)");
+        if (auto problem = checkSetting(key, ours))
+            throw Poco::DataFormatException(where + ": " + ours + " is not a " + key + " value: " + *problem);
+        if (key == "codecs") {
+            if (ours.find(',') != std::string::npos)
+                throw Poco::DataFormatException(where + ": map one codec at a time");
+            if (!code.isString() || code.extract<std::string>().empty())
+                throw Poco::DataFormatException(where + " must be a non-empty string (a codec's code)");
+            codes[ours] = {{"", code.extract<std::string>()}};
+        } else if (code.isString()) {
+            codes[ours] = {{"", code.extract<std::string>()}};
+        } else if (auto parts = values->getObject(ours)) {
+            codes[ours] = stringMap(parts, where);
+        } else {
+            throw Poco::DataFormatException(where + " must be a string or an object of strings");
+        }
+    }
+    return codes;
 }
 
 std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::string& dir, const Object& root) {
@@ -89,23 +123,16 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
     if (auto sv = root.getObject("setting_values")) {
         for (const auto& [key, val] : *sv) {
             (void)val;
-            auto values = sv->getObject(key);
-            if (!values) throw Poco::DataFormatException("setting_values." + key + " must be an object");
-            auto& codes = v->setting_values[key];  // stays {} when empty: no value expressible
-            for (const auto& [ours, code] : *values) {
-                const std::string where = "setting_values." + key + "." + ours;
-                if (code.isString()) {
-                    codes[ours] = {{"", code.extract<std::string>()}};
-                } else if (auto parts = values->getObject(ours)) {
-                    codes[ours] = stringMap(parts, where);
-                } else {
-                    throw Poco::DataFormatException(where + " must be a string or an object of strings");
-                }
-            }
+            v->setting_values[key] = parseSettingValues(key, sv->getObject(key));
         }
     }
-    v->codecs_max = root.optValue<int>("codecs_max", 0);
-    if (v->codecs_max < 0) throw Poco::DataFormatException("codecs_max must be >= 0");
+    if (root.has("codecs_max")) {
+        // Absent: no limit. Present: how many codecs the phone puts in order.
+        const auto max = root.get("codecs_max");
+        if (!max.isInteger() || max.isBoolean() || max.convert<long long>() < 1 || max.convert<long long>() > 1000)
+            throw Poco::DataFormatException("codecs_max must be a positive integer");
+        v->codecs_max = max.convert<int>();
+    }
     if (auto lp = root.getArray("line_params")) {
         for (size_t i = 0; i < lp->size(); ++i)
             v->line_params.push_back(stringMap(lp->getObject(static_cast<unsigned>(i)), "line_params"));

@@ -35,11 +35,13 @@ void addVendorSetting(data& ctx, const VendorSpec& vendor, const std::string& ke
         ctx.set(key + "_code", flag(false));
     } else if (map == vendor.setting_values.end()) {
         ctx.set(key + "_code", value);
+    } else if (auto found = map->second.find(value); found == map->second.end()) {
+        ctx.set(key + "_code", flag(false));  // unreachable: settingProblem found it
     } else {
-        const VendorSpec::SettingCode& parts = map->second.at(value);
-        if (parts.size() == 1 && parts.count("")) {
+        const VendorSpec::SettingCode& parts = found->second;
+        if (auto only = parts.find(""); parts.size() == 1 && only != parts.end()) {
             // "" is true to Mustache: a code that writes nothing is `false`.
-            const std::string& code = parts.at("");
+            const std::string& code = only->second;
             if (code.empty()) {
                 ctx.set(key + "_code", flag(false));
             } else {
@@ -74,7 +76,16 @@ void addCodecs(data& ctx, const VendorSpec& vendor, const std::string& value) {
     data table(data::type::list);
     std::string csv;
     const std::vector<std::string> names = has ? splitCodecs(value) : std::vector<std::string>{};
-    auto codeOf = [&](const std::string& name) { return map->second.at(name).at(""); };
+    // A codec's code is one string (the catalog refuses other shapes), so
+    // "" here only guards the lookups: nothing a loaded catalog can reach.
+    auto codeIn = [](const VendorSpec::SettingCode& parts) {
+        auto it = parts.find("");
+        return it == parts.end() ? std::string() : it->second;
+    };
+    auto codeOf = [&](const std::string& name) {
+        auto it = map->second.find(name);
+        return it == map->second.end() ? std::string() : codeIn(it->second);
+    };
     for (int i = 1; i <= 8; ++i) ctx.set("codec" + std::to_string(i), flag(false));
     if (has && map != vendor.setting_values.end()) {
         for (size_t i = 0; i < names.size(); ++i) {
@@ -90,7 +101,7 @@ void addCodecs(data& ctx, const VendorSpec& vendor, const std::string& value) {
             const auto at = std::find(names.begin(), names.end(), name);
             data c;
             c.set("name", name);
-            c.set("code", parts.at(""));
+            c.set("code", codeIn(parts));
             c.set("enabled", flag(at != names.end()));
             c.set("priority", at == names.end() ? "0" : std::to_string(at - names.begin() + 1));
             table.push_back(c);

@@ -461,3 +461,71 @@ TEST_CASE("the shipped expansion modules: every model's module is one its vendor
     CHECK(c.findModel("Grandstream", "GXP2135")->expansion.empty());
     CHECK(c.findModel("Fanvil", "X5U")->expansion.empty());
 }
+
+TEST_CASE("setting_values and codecs_max a render cannot use are refused naming the file and key") {
+    struct Case {
+        const char* name;
+        const char* json;
+        const char* message_part;
+    };
+    const Case cases[] = {
+        {"a key that is no setting", R"("setting_values": {"ringtone": {"a": "1"}},)",
+         "setting_values.ringtone: ringtone is not a setting"},
+        {"a value the setting does not take", R"("setting_values": {"dtmf_mode": {"rfc4733": "1"}},)",
+         "setting_values.dtmf_mode.rfc4733: rfc4733 is not a dtmf_mode value"},
+        {"a language that is no ISO 639-1 code", R"("setting_values": {"language": {"English": "en"}},)",
+         "setting_values.language.English"},
+        {"a country in lower case", R"("setting_values": {"tone_country": {"fr": "France"}},)",
+         "setting_values.tone_country.fr"},
+        {"a boolean that is not true or false", R"("setting_values": {"mwi_subscribe": {"yes": "1"}},)",
+         "setting_values.mwi_subscribe.yes"},
+        {"an unknown codec", R"("setting_values": {"codecs": {"AMR": "amr"}},)", "setting_values.codecs.AMR"},
+        {"two codecs in one entry", R"("setting_values": {"codecs": {"PCMU,PCMA": "x"}},)",
+         "setting_values.codecs.PCMU,PCMA: map one codec at a time"},
+        {"a codec given as an object", R"("setting_values": {"codecs": {"PCMU": {"a": "0"}}},)",
+         "setting_values.codecs.PCMU must be a non-empty string"},
+        {"a codec with no code", R"("setting_values": {"codecs": {"PCMU": ""}},)",
+         "setting_values.codecs.PCMU must be a non-empty string"},
+        {"a code that is a number", R"("setting_values": {"srtp": {"off": 0}},)",
+         "setting_values.srtp.off must be a string or an object of strings"},
+        {"a part that is a number", R"("setting_values": {"srtp": {"off": {"a": 1}}},)",
+         "setting_values.srtp.off.a must be a string"},
+        {"a setting given as a string", R"("setting_values": {"srtp": "off"},)", "setting_values.srtp must be an object"},
+        {"the empty value mapped", R"("setting_values": {"srtp": {"": "0"}},)", "setting_values.srtp: \"\" is not a value"},
+        {"codecs_max negative", R"("codecs_max": -1,)", "codecs_max must be a positive integer"},
+        {"codecs_max zero", R"("codecs_max": 0,)", "codecs_max must be a positive integer"},
+        {"codecs_max a fraction", R"("codecs_max": 2.5,)", "codecs_max must be a positive integer"},
+        {"codecs_max a string", R"("codecs_max": "3",)", "codecs_max must be a positive integer"},
+        {"codecs_max a boolean", R"("codecs_max": true,)", "codecs_max must be a positive integer"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.name);
+        TempDir dir;
+        const std::string file = dir.write(
+            "acme/vendor.json", replaced(kGoodVendor, R"("format": "kv",)", std::string(R"("format": "kv", )") + c.json));
+        auto loaded = VendorCatalog::load(dir.path());
+        REQUIRE_FALSE(loaded);
+        CHECK(loaded.error().code == Code::kInvalidArgument);
+        CHECK_THAT(loaded.error().message, Catch::Contains(file));
+        CHECK_THAT(loaded.error().message, Catch::Contains(c.message_part));
+    }
+}
+
+TEST_CASE("setting_values every setting can take are accepted") {
+    TempDir dir;
+    dir.write("acme/vendor.json",
+              replaced(kGoodVendor, R"("format": "kv",)",
+                       R"("format": "kv", "codecs_max": 2, "setting_values": {"dtmf_mode": {"inband": "0", "auto": "3"},
+                       "srtp": {"off": "", "required": {"a": "1", "b": "2"}}, "mwi_subscribe": {"true": "1"},
+                       "codecs": {"PCMU": "0", "opus": "111"}, "language": {"fr": "French"}, "tone_country": {},
+                       "pickup_code": {"*8": "8"}, "outbound_proxy": {}, "backup_sip_server": {}},)"));
+    auto loaded = VendorCatalog::load(dir.path());
+    REQUIRE(loaded);
+    const VendorSpec* v = loaded.value().findVendor("acme");
+    REQUIRE(v);
+    CHECK(v->codecs_max == 2);
+    CHECK(v->setting_values.at("codecs").at("opus").at("") == "111");
+    CHECK(v->setting_values.at("srtp").at("off").at("").empty());
+    CHECK_FALSE(loaded.value().settingProblem("acme", "codecs", "opus,PCMU"));
+    CHECK(loaded.value().settingProblem("acme", "codecs", "opus,PCMU,opus"));  // a third is past codecs_max
+}

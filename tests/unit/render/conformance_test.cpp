@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -19,6 +20,8 @@
 
 #include "config_params.h"
 #include "conformance_list.h"
+#include "provisioner/catalog/vendor_catalog.h"
+#include "provisioner/model/settings.h"
 #include "provisioner/render/template_set.h"
 
 using namespace prov;
@@ -146,23 +149,69 @@ Phone fullPhone(const VendorSpec& vendor, const ModelInfo& info, const Module* m
     return p;
 }
 
-SettingsMap fullSettings() {
+// `preferred` when the vendor can express it, else the first value its
+// setting_values map has, "" when it maps the setting to none.
+std::string expressible(const VendorSpec& vendor, const std::string& key, const std::string& preferred) {
+    auto it = vendor.setting_values.find(key);
+    if (it == vendor.setting_values.end() || it->second.count(preferred)) return preferred;
+    return it->second.empty() ? "" : it->second.begin()->first;
+}
+
+// Every setting set to a value the vendor can express, so every branch of
+// the phone settings renders (vendor-templates/README.md, "Phone settings").
+SettingsMap fullSettings(const VendorSpec& vendor) {
     SettingsMap s = defaultSettings();
     s["sip_server"] = "pbx.example.test";
     s["sip_port"] = "5061";
     s["sip_transport"] = "tls";
     s["timezone"] = "Europe/Paris";
-    s["provisioning_url"] = "https://prov.example.test/p";
+    s["provisioning_url"] = "https://prov.example.test/p/";
     s["resync_interval"] = "3600";
     s["dial_plan"] = "[2-9]xxx";
     s["phone_admin_password"] = "adminpw";
+    s["dtmf_mode"] = expressible(vendor, "dtmf_mode", "rfc2833");
+    s["srtp"] = expressible(vendor, "srtp", "optional");
+    s["register_expiry"] = "1800";
+    s["outbound_proxy"] = expressible(vendor, "outbound_proxy", "proxy.example.test:5070");
+    s["backup_sip_server"] = expressible(vendor, "backup_sip_server", "backup.example.test:5062");
+    s["mwi_subscribe"] = expressible(vendor, "mwi_subscribe", "true");
+    s["language"] = expressible(vendor, "language", "fr");
+    s["tone_country"] = expressible(vendor, "tone_country", "FR");
+    s["pickup_code"] = expressible(vendor, "pickup_code", "*8");
+    // As many codecs as the vendor orders, from its own map.
+    std::string codecs = "PCMU,PCMA";
+    if (auto it = vendor.setting_values.find("codecs"); it != vendor.setting_values.end()) {
+        codecs.clear();
+        int n = 0;
+        for (const auto& [name, code] : it->second) {
+            (void)code;
+            if (vendor.codecs_max > 0 && n == vendor.codecs_max) break;
+            codecs += (codecs.empty() ? "" : ",") + name;
+            ++n;
+        }
+    }
+    s["codecs"] = codecs;
+    for (const auto& [key, value] : s) {
+        if (auto problem = checkSetting(key, value)) FAIL(key + " " + value + ": " + *problem);
+        if (auto problem = settingProblem(vendor, key, value)) FAIL(*problem);
+    }
     return s;
+}
+
+// A CA certificate for the trust parameters (render/trust_source.h).
+std::shared_ptr<const std::string> trustPem() {
+    std::ifstream in(TRUST_CA_PEM);
+    std::stringstream text;
+    text << in.rdbuf();
+    REQUIRE(!text.str().empty());
+    return std::make_shared<const std::string>(text.str());
 }
 
 // One vendor's check, failures collected as sentences.
 class Checker {
 public:
-    Checker(const TemplateSet& templates, const VendorSpec& vendor) : templates_(templates), vendor_(vendor) {}
+    Checker(const TemplateSet& templates, const VendorSpec& vendor)
+        : templates_(templates), vendor_(vendor), settings_(fullSettings(vendor)), trust_(trustPem()) {}
 
     std::vector<std::string> run() {
         const std::string path = std::string(CONFORMANCE_DIR) + "/" + vendor_.id + ".txt";
@@ -198,7 +247,8 @@ private:
         in.captures.num = "000000000000";
         in.file = route.template_name;
         in.firmware = "1.0.0";
-        in.settings = fullSettings();
+        in.settings = settings_;
+        in.trust_pem = trust_;
         in.utc_now = 1768435200;  // 2026-01-15
         if (profile) {
             in.mac = "0c383e000001";
@@ -350,6 +400,8 @@ private:
 
     const TemplateSet& templates_;
     const VendorSpec& vendor_;
+    const SettingsMap settings_;
+    const std::shared_ptr<const std::string> trust_;
     List list_;
     std::vector<std::string> failures_;
 };

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "provisioner/model/settings.h"
 #include "provisioner/render/template_set.h"
 #include "temp_dir.h"
 
@@ -153,4 +154,56 @@ TEST_CASE("render context: expansion module keys follow the phone's, each with i
     // (stored before counts were enforced; a phone ignores a key it lacks).
     p.device.expansion_count = 0;
     CHECK(render() == "k1=L k2 k3=B k8=B ||1 2 3 8 |x0");
+}
+
+TEST_CASE("render context: the phone settings of every setting_values shape the catalog accepts") {
+    // Parts objects (one empty), a code that writes nothing, a setting mapped
+    // to no value and one the vendor does not map: each renders, none throws.
+    TempDir dir;
+    dir.write("acme/vendor.json", R"({
+  "name": "Acme",
+  "files": [{"path": "{mac}.cfg", "template": "mac.mustache", "kind": "device"}],
+  "codecs_max": 2,
+  "setting_values": {"dtmf_mode": {"rfc2833": {}, "info": {"a": "1", "b": "2"}},
+                     "srtp": {"optional": ""}, "codecs": {"PCMU": "u", "G722": "g"},
+                     "language": {"fr": "French"}, "tone_country": {}},
+  "models": {"A1": {"lines": 1, "keys": 0}}
+})");
+    dir.write("acme/mac.mustache",
+              "dtmf={{#has_dtmf_mode}}[{{dtmf_mode_code.a}}{{dtmf_mode_code.b}}]{{/has_dtmf_mode}}"
+              "|srtp={{#srtp_code}}{{srtp_code}}{{/srtp_code}}{{^srtp_code}}none{{/srtp_code}}"
+              "|codecs={{codecs_csv}}|table={{#codec_table}}{{code}}{{priority}}{{/codec_table}}"
+              "|lang={{language_code}}|tone={{#has_tone_country}}{{tone_country_code}}{{/has_tone_country}}"
+              "|pickup={{pickup_code_code}}");
+    auto catalog = VendorCatalog::load(dir.path());
+    REQUIRE(catalog);
+    auto set = TemplateSet::load(catalog.value());
+    REQUIRE(set);
+    auto matches = catalog.value().matchFile("0015654aa937.cfg");
+    REQUIRE(matches.size() == 1);
+    DeviceProfile profile;
+    profile.lines.push_back(line(1, "100"));
+    auto renderWith = [&](const std::string& dtmf) {
+        RenderInput in;
+        in.vendor = matches[0].vendor;
+        in.route = matches[0].route;
+        in.captures = matches[0].captures;
+        in.file = "0015654aa937.cfg";
+        in.mac = "0015654aa937";
+        in.model = "A1";
+        in.profile = &profile;
+        in.settings = defaultSettings();
+        in.settings["dtmf_mode"] = dtmf;
+        in.settings["srtp"] = "optional";
+        in.settings["codecs"] = "G722,PCMU";
+        in.settings["language"] = "fr";
+        in.settings["tone_country"] = "FR";  // mapped to nothing: not written
+        in.settings["pickup_code"] = "*8";   // not mapped: as given
+        auto out = set.value()->render(in);
+        REQUIRE(out);
+        return out.value();
+    };
+    CHECK(renderWith("info") == "dtmf=[12]|srtp=none|codecs=g,u|table=g1u2|lang=French|tone=|pickup=*8");
+    CHECK(renderWith("rfc2833") == "dtmf=[]|srtp=none|codecs=g,u|table=g1u2|lang=French|tone=|pickup=*8");
+    CHECK(renderWith("auto") == "dtmf=|srtp=none|codecs=g,u|table=g1u2|lang=French|tone=|pickup=*8");
 }
