@@ -152,8 +152,9 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
             (void)value;
             auto m = mods->getObject(name);
             if (!m) throw Poco::DataFormatException("expansion_modules." + name + " is not an object");
-            checkKeys(*m, {"keys", "max"}, "expansion_modules." + name);
-            ExpansionModule em{name, m->optValue<int>("keys", 0), m->optValue<int>("max", 0)};
+            checkKeys(*m, {"keys", "max", "line_keys"}, "expansion_modules." + name);
+            ExpansionModule em{name, m->optValue<int>("keys", 0), m->optValue<int>("max", 0),
+                               m->optValue<bool>("line_keys", true)};
             if (em.keys < 1 || em.max < 1)
                 throw Poco::DataFormatException("expansion_modules." + name + " needs \"keys\" and \"max\" >= 1");
             v->expansion_modules[upper(name)] = em;
@@ -235,6 +236,7 @@ KeySpace keySpace(const ModelInfo& model, std::string_view module, int count) {
         k.module_keys = m->keys;
         k.modules = std::min(count, m->max);
         k.module_name = m->name;
+        k.module_line_keys = m->line_keys;
     }
     return k;
 }

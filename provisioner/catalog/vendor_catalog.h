@@ -28,6 +28,9 @@ struct ExpansionModule {
     std::string name;  // as vendor.json spells it, e.g. "EXP50"
     int keys = 0;
     int max = 0;
+    // Whether a line appearance may sit on its keys (`"line_keys": false`:
+    // they take BLF, speed dial and park only, as Cisco's KEMs in the references).
+    bool line_keys = true;
 };
 
 struct ModelInfo {
@@ -48,6 +51,7 @@ struct KeySpace {
     int module_keys = 0;
     int modules = 0;
     std::string module_name;
+    bool module_line_keys = true;
     int total() const { return base + module_keys * modules; }
 };
 

@@ -53,6 +53,10 @@ void checkButtonsFit(const std::vector<Button>& buttons, const DeviceKeys& keys,
         if (buttons[i].index > total && !errors.count(at)) {
             errors[at] = total == 0 ? "the phone has no keys: " + describeKeys(keys)
                                     : "must be 1 to " + std::to_string(total) + ": the phone has " + describeKeys(keys);
+        } else if (buttons[i].index > keys.space.base && buttons[i].type == "line" && !keys.space.module_line_keys &&
+                   !errors.count(at)) {
+            errors[at] = "is a " + keys.space.module_name + " key, which takes no line: keys 1 to " +
+                         std::to_string(keys.space.base) + " do (the module's take BLF, speed dial and park)";
         }
     }
 }

@@ -128,6 +128,20 @@ TEST_CASE("buttons past the device's keys are named by their place in the reques
     CHECK_FALSE(deviceKeys(catalog, device("Z9")));
 }
 
+TEST_CASE("a module whose keys take no line refuses a line button there, not on the phone's own keys") {
+    const ExpansionCatalog catalog;
+    DeviceKeys keys = *deviceKeys(catalog, device("A6", "EM10", 1));
+    keys.space.module_line_keys = false;  // as vendor.json "line_keys": false gives
+    FieldErrors errors;
+    checkButtonsFit({{2, "line", "", "", 2}, {7, "line", "", "", 2}, {8, "blf", "1003", "", 1}}, keys, errors);
+    REQUIRE(errors.size() == 1);
+    CHECK_THAT(errors["buttons[1].index"], Catch::Contains("EM10 key, which takes no line"));
+    keys.space.module_line_keys = true;
+    errors.clear();
+    checkButtonsFit({{7, "line", "", "", 2}}, keys, errors);
+    CHECK(errors.empty());
+}
+
 TEST_CASE("keys by model: PUT buttons, and device changes that would strand them") {
     Fixture f;
     REQUIRE(f.inv->createDevice(device("A6"), f.admin));

@@ -36,6 +36,7 @@ struct Module {
     std::string name;
     int keys = 0;
     int max = 0;
+    bool line_keys = true;  // a line may sit on its keys
 };
 
 std::string upper(std::string s) {
@@ -62,7 +63,8 @@ std::map<std::string, std::vector<Module>> modulesByModel(const VendorSpec& vend
             for (const auto& [module, spec] : *modules) {
                 if (upper(module) != name) continue;  // the catalog takes module names in any case
                 const auto m = spec.extract<Poco::JSON::Object::Ptr>();
-                out[upper(model)].push_back({module, m->getValue<int>("keys"), m->getValue<int>("max")});
+                out[upper(model)].push_back({module, m->getValue<int>("keys"), m->getValue<int>("max"),
+                                             m->optValue<bool>("line_keys", true)});
             }
         }
     }
@@ -139,6 +141,9 @@ Phone fullPhone(const VendorSpec& vendor, const ModelInfo& info, const Module* m
         Button b;
         b.index = k;
         b.type = kinds[(k - 1) % kinds.size()];
+        // A module whose keys take no line (the API refuses one there) gets the next kind.
+        if (b.type == "line" && k > info.keys && module && !module->line_keys && kinds.size() > 1)
+            b.type = kinds[k % kinds.size()];
         b.value = b.type == "line" ? "" : keyMarker(k, 'v');
         b.label = keyMarker(k, 'l');
         b.line = info.lines >= 2 ? 2 + (k - 1) % (info.lines - 1) : 1;
