@@ -166,8 +166,20 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
         (void)value;
         auto m = models->getObject(name);
         if (!m) throw Poco::DataFormatException("model " + name + " is not an object");
-        ModelInfo info{v->id, v->name, name, m->optValue<int>("lines", 0), m->optValue<int>("keys", 0), {}};
+        ModelInfo info{v->id, v->name, name, m->optValue<int>("lines", 0), m->optValue<int>("keys", 0), {}, {}, ""};
         if (info.lines < 1) throw Poco::DataFormatException("model " + name + " needs \"lines\" >= 1");
+        info.button_types = stringMap(m->getObject("button_types"), "model " + name + ".button_types");
+        for (const auto& [type, code] : info.button_types) {
+            (void)code;
+            if (!v->button_types.count(type))
+                throw Poco::DataFormatException("model " + name + ".button_types." + type +
+                                                ": the vendor's button_types has no such type");
+        }
+        // A model's codes replace the vendor's one by one.
+        if (!info.button_types.empty()) {
+            for (const auto& [type, code] : v->button_types) info.button_types.emplace(type, code);
+        }
+        info.unused_key_code = m->optValue<std::string>("unused_key_code", "");
         if (auto exp = m->getArray("expansion")) {
             for (size_t i = 0; i < exp->size(); ++i) {
                 const std::string mod = exp->getElement<std::string>(static_cast<unsigned>(i));

@@ -40,6 +40,11 @@ struct ModelInfo {
     int lines = 0;            // SIP accounts the phone registers
     int keys = 0;             // programmable line keys
     std::vector<ExpansionModule> expansion;  // the modules it takes, in vendor.json order
+    // Its own key codes where a family of the vendor's numbers them
+    // differently (Grandstream GRP26xx), replacing the vendor's
+    // `button_types`; and the code of an unused key ("" = the template's).
+    std::map<std::string, std::string> button_types{};
+    std::string unused_key_code{};
     // The module named `name` (any case) that this model takes, or null.
     const ExpansionModule* findExpansion(std::string_view name) const;
 };

@@ -81,6 +81,17 @@ Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, con
                     }
                 }
             }
+            // And the modules on it must be ones the new model takes.
+            if (!device.expansion_model.empty()) {
+                FieldErrors module_errors;
+                checkExpansion(models_, device, module_errors);
+                for (const auto& [field, message] : module_errors) {
+                    (void)field;
+                    errors[model_changed ? "phone_model" : "phone_make"] =
+                        "the phone's expansion modules: " + message + "; change the device's modules first";
+                    return okStatus();
+                }
+            }
         }
         if (make_changed || model_changed || claimed) {
             TRY(tx.updateDevice(device));

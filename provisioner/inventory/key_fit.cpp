@@ -46,6 +46,16 @@ std::string describeKeys(const DeviceKeys& k) {
     return out + ")";
 }
 
+namespace {
+
+// A line on a key of a module whose keys take none (vendor.json
+// "line_keys": false): the one rule past the count itself.
+bool lineOnModuleKey(const Button& b, const KeySpace& space) {
+    return b.index > space.base && b.index <= space.total() && b.type == "line" && !space.module_line_keys;
+}
+
+}  // namespace
+
 void checkButtonsFit(const std::vector<Button>& buttons, const DeviceKeys& keys, FieldErrors& errors) {
     const int total = keys.space.total();
     for (size_t i = 0; i < buttons.size(); ++i) {
@@ -53,8 +63,7 @@ void checkButtonsFit(const std::vector<Button>& buttons, const DeviceKeys& keys,
         if (buttons[i].index > total && !errors.count(at)) {
             errors[at] = total == 0 ? "the phone has no keys: " + describeKeys(keys)
                                     : "must be 1 to " + std::to_string(total) + ": the phone has " + describeKeys(keys);
-        } else if (buttons[i].index > keys.space.base && buttons[i].type == "line" && !keys.space.module_line_keys &&
-                   !errors.count(at)) {
+        } else if (lineOnModuleKey(buttons[i], keys.space) && !errors.count(at)) {
             errors[at] = "is a " + keys.space.module_name + " key, which takes no line: keys 1 to " +
                          std::to_string(keys.space.base) + " do (the module's take BLF, speed dial and park)";
         }
@@ -76,14 +85,16 @@ std::string buttonsPastKeys(const std::vector<PlacedButton>& buttons, const Devi
     std::string names;
     size_t n = 0;
     for (const PlacedButton& p : buttons) {
-        if (p.button.index <= total) continue;
+        const bool module_line = lineOnModuleKey(p.button, keys.space);
+        if (p.button.index <= total && !module_line) continue;
         if (++n > 10) continue;  // the message stays readable; the count says how many
         names += (names.empty() ? "" : ", ") + std::string("extension ") + p.extension + "'s " + p.button.type +
-                 " button on key " + std::to_string(p.button.index);
+                 " button on key " + std::to_string(p.button.index) +
+                 (module_line ? " (a " + keys.space.module_name + " key, which takes no line)" : "");
     }
     if (n == 0) return "";
     if (n > 10) names += " and " + std::to_string(n - 10) + " more";
-    return names + " would be past the phone's " + describeKeys(keys) +
+    return names + " would not fit the phone's " + describeKeys(keys) +
            ": move or remove those buttons first";
 }
 

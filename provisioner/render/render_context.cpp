@@ -173,13 +173,28 @@ data lineData(const RenderInput& in, const Extension& e, size_t i) {
     return l;
 }
 
+// The key codes for this phone: its model's own where the vendor's families
+// number them differently (vendor.json models.<model>.button_types), else
+// the vendor's.
+const ModelInfo* modelInfo(const RenderInput& in) {
+    const std::string& model =
+        in.profile && !in.profile->device.model.empty() ? in.profile->device.model : in.model;
+    auto it = in.vendor->models.find(text::toUpper(model));
+    return it == in.vendor->models.end() ? nullptr : &it->second;
+}
+
+const std::map<std::string, std::string>& buttonTypes(const RenderInput& in) {
+    const ModelInfo* m = modelInfo(in);
+    return m && !m->button_types.empty() ? m->button_types : in.vendor->button_types;
+}
+
 data keyData(const RenderInput& in, const Button& b, int type_index) {
     data k;
     k.set("used", flag(true));
     k.set("index", std::to_string(b.index));
     k.set("index0", std::to_string(b.index - 1));
     k.set("type", b.type);
-    k.set("code", mapped(in.vendor->button_types, b.type));
+    k.set("code", mapped(buttonTypes(in), b.type));
     k.set("value", b.value);
     k.set("label", b.label.empty() ? b.value : b.label);
     // What a line key shows when it has no label of its own: its line's number.
@@ -210,7 +225,7 @@ std::vector<Button> keysToWrite(const RenderInput& in) {
     std::set<int> used, keyed;
     for (const Button& b : keys) {
         // A button the vendor has no code for is never written: its key is free.
-        if (!in.vendor->button_types.count(b.type)) continue;
+        if (!buttonTypes(in).count(b.type)) continue;
         used.insert(b.index);
         if (b.type == "line") keyed.insert(b.line);
     }
@@ -288,7 +303,10 @@ data accountSlots(const RenderInput& in, int count) {
 // modules (catalog/vendor_catalog.h, KeySpace); nullopt for a model the
 // table does not know.
 std::optional<KeySpace> knownKeySpace(const RenderInput& in) {
-    auto it = in.vendor->models.find(text::toUpper(in.model));
+    // The modules are the stored device's, checked against its stored model:
+    // that model's space, whatever model a request names.
+    const std::string& model = in.profile->device.model.empty() ? in.model : in.profile->device.model;
+    auto it = in.vendor->models.find(text::toUpper(model));
     if (it == in.vendor->models.end()) return std::nullopt;
     return keySpace(it->second, in.profile->device.expansion_model, in.profile->device.expansion_count);
 }
@@ -298,7 +316,7 @@ std::map<int, data> usedKeys(const RenderInput& in, const std::vector<Button>& b
     std::map<int, data> used;
     std::map<std::string, int> per_type;
     for (const Button& b : buttons) {
-        if (!in.vendor->button_types.count(b.type)) continue;
+        if (!buttonTypes(in).count(b.type)) continue;
         data k = keyData(in, b, ++per_type[b.type]);
         used.emplace(b.index, std::move(k));
     }
@@ -410,7 +428,7 @@ data buildContext(const RenderInput& in) {
     // The buttons, with a line key per line where the vendor wants one.
     const std::vector<Button> buttons = keysToWrite(in);
     for (const Button& b : buttons) {
-        if (!in.vendor->button_types.count(b.type)) continue;  // the vendor has no such key
+        if (!buttonTypes(in).count(b.type)) continue;  // the vendor has no such key
         keys.push_back(keyData(in, b, ++per_type[b.type]));
         any = true;
     }
@@ -422,6 +440,10 @@ data buildContext(const RenderInput& in) {
     const std::optional<KeySpace> space = knownKeySpace(in);
     const data base_slots = keySlots(in, buttons, counts.keys, space);
     ctx.set("key_slots", base_slots);
+    // What an unused key's mode is written as, where a model's family differs
+    // (Grandstream GRP26xx: -1, none); "0" otherwise.
+    const ModelInfo* info = modelInfo(in);
+    ctx.set("unused_key_code", info && !info->unused_key_code.empty() ? info->unused_key_code : "0");
     // Expansion modules: their keys on their own, and after the phone's own
     // for vendors whose module keys continue its key numbers (Polycom, Snom).
     const bool modules = space && space->modules > 0;

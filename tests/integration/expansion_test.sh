@@ -132,4 +132,33 @@ expect_status 200 "two EXP43 on a new T46U"
 api GET /devices/00:15:65:00:00:01
 expect_json '"\(.expansion_model) \(.expansion_count)"' "EXP43 2"
 
+
+# A line on a Cisco KEM key (its keys take BLF, speed dial and park only) is
+# refused on every path, not only PUT buttons: an extension on no phone may
+# hold one, and binding it to the 8841 with its module is a 400 naming mac.
+api POST /extensions '{"extension":"3901","callerid_name":"Kem line"}'
+expect_status 201
+api PUT /extensions/3901/buttons '[{"index":11,"type":"line","line":1}]'
+expect_status 200 "no phone, no limit"
+before=$(store_fingerprint)
+api PATCH /extensions/3901 '{"mac":"00:56:2b:04:36:15","phone_reg":3}'
+expect_status 400 "a line button bound onto a KEM key"
+expect_json '.error.fields.mac | contains("takes no line")' true
+[[ "$(store_fingerprint)" == "$before" ]] && ok || bad "a refused bind stored something"
+
+# Changing a phone's model through its extension checks its modules: the
+# T46U's EXP43 is no module a T46S takes.
+api PATCH /extensions/1001 '{"phone_model":"T46S"}'
+expect_status 400 "a model change that leaves a module the model does not take"
+expect_json '.error.fields.phone_model | contains("expansion modules")' true
+
+# A deleted device's wipe blanks every key of every module its model takes.
+api DELETE "/devices/0015654aa937?force=true"
+expect_status 204
+fetch "Yealink SIP-T46U 108.86.0.90 00:15:65:4a:a9:37" 0015654aa937.cfg
+expect_status 200 "the wipe"
+has "wipe: module 1 key 1 blank" "expansion_module.1.key.1.type = 0"
+has "wipe: module 3 key 60 blank" "expansion_module.3.key.60.type = 0"
+if grep -q "expansion_module.1.key.1.type = 16" "$WORK/got"; then bad "wipe: a module key still used"; else ok; fi
+
 finish

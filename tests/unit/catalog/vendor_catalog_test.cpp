@@ -529,3 +529,31 @@ TEST_CASE("setting_values every setting can take are accepted") {
     CHECK_FALSE(loaded.value().settingProblem("acme", "codecs", "opus,PCMU"));
     CHECK(loaded.value().settingProblem("acme", "codecs", "opus,PCMU,opus"));  // a third is past codecs_max
 }
+
+TEST_CASE("a model's own key codes replace the vendor's one by one, for a known type only") {
+    TempDir dir;
+    const std::string typed =
+        replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "button_types": {"line": "L", "blf": "B"},)");
+    dir.write("acme/vendor.json",
+              replaced(typed, R"({"lines": 1, "keys": 2})",
+                       R"({"lines": 1, "keys": 2, "button_types": {"blf": "B2"}, "unused_key_code": "-1"})"));
+    auto c = VendorCatalog::load(dir.path());
+    REQUIRE(c);
+    const auto a1 = c.value().findVendor("acme")->models.at("A1");
+    CHECK(a1.button_types.at("blf") == "B2");
+    CHECK(a1.button_types.at("line") == "L");  // the vendor's, where the model says nothing
+    CHECK(a1.unused_key_code == "-1");
+    dir.write("acme/vendor.json", replaced(typed, R"({"lines": 1, "keys": 2})",
+                                           R"({"lines": 1, "keys": 2, "button_types": {"intercom": "7"}})"));
+    CHECK_FALSE(VendorCatalog::load(dir.path()));
+
+    // Grandstream's GRP26xx number key modes anew (F grp26xx:7844-7857).
+    const VendorCatalog& real = realCatalog();
+    const VendorSpec* gs = real.findVendor("grandstream");
+    REQUIRE(gs);
+    CHECK(gs->models.at("GRP2614").button_types.at("line") == "31");
+    CHECK(gs->models.at("GRP2614").button_types.at("blf") == "1");
+    CHECK(gs->models.at("GRP2614").unused_key_code == "-1");
+    CHECK(gs->models.at("GXP2135").button_types.empty());
+    CHECK(gs->button_types.at("blf") == "11");
+}
