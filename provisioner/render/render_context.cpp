@@ -305,10 +305,9 @@ data accountSlots(const RenderInput& in, int count) {
 std::optional<KeySpace> knownKeySpace(const RenderInput& in) {
     // The modules are the stored device's, checked against its stored model:
     // that model's space, whatever model a request names.
-    const std::string& model = in.profile->device.model.empty() ? in.model : in.profile->device.model;
-    auto it = in.vendor->models.find(text::toUpper(model));
-    if (it == in.vendor->models.end()) return std::nullopt;
-    return keySpace(it->second, in.profile->device.expansion_model, in.profile->device.expansion_count);
+    const ModelInfo* model = modelInfo(in);
+    if (!model) return std::nullopt;
+    return keySpace(*model, in.profile->device.expansion_model, in.profile->device.expansion_count);
 }
 
 // The buttons (of types the vendor has) by key index, as key data.
