@@ -181,13 +181,30 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
         }
         info.unused_key_code = m->optValue<std::string>("unused_key_code", "");
         if (auto exp = m->getArray("expansion")) {
-            for (size_t i = 0; i < exp->size(); ++i) {
-                const std::string mod = exp->getElement<std::string>(static_cast<unsigned>(i));
+            // Each entry is a module's name, or {"name", "max"} where this
+            // model takes fewer of it than the module's own `max` (Cisco 8851).
+            for (unsigned i = 0; i < exp->size(); ++i) {
+                const std::string where = "model " + name + ".expansion[" + std::to_string(i) + "]";
+                std::string mod;
+                int max = 0;
+                if (auto o = exp->getObject(i)) {
+                    checkKeys(*o, {"name", "max"}, where);
+                    mod = o->optValue<std::string>("name", "");
+                    max = o->optValue<int>("max", 0);
+                    if (max < 1) throw Poco::DataFormatException(where + ": \"max\" must be >= 1");
+                } else {
+                    mod = exp->getElement<std::string>(i);
+                }
                 auto found = v->expansion_modules.find(upper(mod));
                 if (found == v->expansion_modules.end())
                     throw Poco::DataFormatException("model " + name + ": expansion module " + mod +
                                                     " is not in \"expansion_modules\"");
-                info.expansion.push_back(found->second);
+                ExpansionModule em = found->second;
+                if (max > em.max)
+                    throw Poco::DataFormatException(where + ": \"max\" " + std::to_string(max) +
+                                                    " is more than the module's " + std::to_string(em.max));
+                if (max > 0) em.max = max;
+                info.expansion.push_back(em);
             }
         }
         v->models[upper(name)] = info;

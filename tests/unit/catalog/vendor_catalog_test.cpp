@@ -161,6 +161,21 @@ TEST_CASE("a malformed vendor.json is refused with a message naming the file") {
          replaced(kGoodVendor, R"("format": "kv",)",
                   R"("format": "kv", "expansion_modules": {"EM1": {"keys": 4, "max": 2, "pages": 2}},)"),
          "unknown key \"pages\""},
+        {"a model's max over the module's",
+         replaced(replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
+                           R"({"lines": 1, "keys": 2, "expansion": [{"name": "EM1", "max": 3}]})"),
+                  R"("format": "kv",)", R"("format": "kv", "expansion_modules": {"EM1": {"keys": 4, "max": 2}},)"),
+         "model A1.expansion[0]: \"max\" 3 is more than the module's 2"},
+        {"a model's max of 0",
+         replaced(replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
+                           R"({"lines": 1, "keys": 2, "expansion": [{"name": "EM1", "max": 0}]})"),
+                  R"("format": "kv",)", R"("format": "kv", "expansion_modules": {"EM1": {"keys": 4, "max": 2}},)"),
+         "model A1.expansion[0]: \"max\" must be >= 1"},
+        {"an unknown key in a model's module entry",
+         replaced(replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
+                           R"({"lines": 1, "keys": 2, "expansion": [{"name": "EM1", "count": 1}]})"),
+                  R"("format": "kv",)", R"("format": "kv", "expansion_modules": {"EM1": {"keys": 4, "max": 2}},)"),
+         "unknown key \"count\""},
         {"not JSON", "{\"name\": \"Acme\",", "JSON"},
     };
     for (const Case& c : cases) {
@@ -450,6 +465,19 @@ TEST_CASE("expansion modules: a model lists the ones it takes, with their keys a
     CHECK(a1->expansion[0].name == "EM1");
     CHECK(a1->findExpansion("em1") == &a1->expansion[0]);
     CHECK(keySpace(*a1, "EM1", 2).total() == 10);
+
+    // A model may take fewer of a module than the module's own max.
+    TempDir fewer;
+    fewer.write("acme/vendor.json",
+                replaced(replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
+                                  R"({"lines": 1, "keys": 2, "expansion": [{"name": "em1", "max": 1}]})"),
+                         R"("format": "kv",)", R"("format": "kv", "expansion_modules": {"EM1": {"keys": 4, "max": 2}},)"));
+    auto f = VendorCatalog::load(fewer.path());
+    REQUIRE(f);
+    const auto one = f.value().findModel("Acme", "a1");
+    REQUIRE(one);
+    CHECK(one->findExpansion("EM1")->max == 1);
+    CHECK(keySpace(*one, "EM1", 2).total() == 6);
 }
 
 TEST_CASE("the shipped expansion modules: every model's module is one its vendor lists") {
@@ -458,6 +486,11 @@ TEST_CASE("the shipped expansion modules: every model's module is one its vendor
     REQUIRE(t46u);
     REQUIRE(t46u->findExpansion("EXP43"));
     CHECK(keySpace(*t46u, "EXP43", 3).total() == 27 + 3 * 60);
+    // Cisco's KEM: as many as each model takes (Wazo's cisco plugin-info), not the module's 3 on every model.
+    CHECK(c.findModel("Cisco", "8841")->findExpansion("CP-8800-KEM")->max == 1);
+    CHECK(c.findModel("Cisco", "8851")->findExpansion("CP-8800-KEM")->max == 2);
+    CHECK(c.findModel("Cisco", "8861")->findExpansion("CP-8800-KEM")->max == 3);
+    CHECK(keySpace(*c.findModel("Cisco", "8851"), "CP-8800-KEM", 3).modules == 2);
     CHECK(c.findModel("Grandstream", "GXP2135")->expansion.empty());
     CHECK(c.findModel("Fanvil", "X5U")->expansion.empty());
 }
