@@ -102,7 +102,9 @@ Status CsvImport::writeExtension(StoreTx& tx, const Row& row) {
     }
     FieldErrors errors;
     validateExtension(next, errors);
-    Status rules = errors.empty() ? inv_.checkExtensionRules(tx, next, before, actor_)
+    // A row that moves an extension and gives its buttons is checked with
+    // those buttons once written (checkKeyCounts), not the ones they replace.
+    Status rules = errors.empty() ? inv_.checkExtensionRules(tx, next, before, actor_, row.buttons.has_value())
                                   : Status(Error::invalid("some fields are not valid", errors));
     if (!rules) {
         const Error& e = rules.error();

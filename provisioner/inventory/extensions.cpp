@@ -47,7 +47,8 @@ std::string Inventory::auditJson(const Extension& e, const Extension* before) co
     return json::stringify(json::auditView(e, before));
 }
 
-Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor, bool new_bind) {
+Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor, bool new_bind,
+                             bool keys_checked_after) {
     const std::optional<Device> found = TRY(tx.getDevice(e.mac));
     const std::vector<Extension> bound = TRY(tx.extensionsOnDevice(e.mac));
     std::vector<const Extension*> others;
@@ -111,7 +112,8 @@ Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, con
     e.phone_model = device.model;
     // A new phone, or a new model: every button on it (the extension's own,
     // brought along or kept) on one of the keys of its model and modules.
-    if (auto keys = new_model || new_bind ? deviceKeys(models_, device) : std::nullopt) {
+    const bool check_keys = (new_model || new_bind) && !keys_checked_after;
+    if (auto keys = check_keys ? deviceKeys(models_, device) : std::nullopt) {
         std::vector<PlacedButton> placed = TRY(buttonsOnDevice(tx, device.mac, e.id));
         if (e.id != 0) {
             for (Button& b : TRY(tx.getButtons(e.id))) placed.push_back({e.extension, std::move(b)});
@@ -176,7 +178,7 @@ Status Inventory::installerMayBind(StoreTx& tx, const Extension& e, const Extens
 }
 
 Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::optional<Extension>& before,
-                                      const Actor& actor) {
+                                      const Actor& actor, bool keys_checked_after) {
     FieldErrors errors;
     validateExtension(e, errors);
     if (before && e.extension != before->extension)
@@ -191,7 +193,7 @@ Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::opti
     }
     if (actor.role == Role::kInstaller && before && e.mac != before->mac) TRY(installerMayBind(tx, e, *before));
     if (!e.mac.empty()) {
-        TRY(bindDevice(tx, e, errors, actor, !before || before->mac != e.mac));
+        TRY(bindDevice(tx, e, errors, actor, !before || before->mac != e.mac, keys_checked_after));
         if (!errors.empty()) return invalidFields(errors);
     } else {
         e.phone_make.clear();

@@ -216,10 +216,15 @@ public:
 
 private:
     friend class CsvImport;  // csv_import.cpp: the API's rules, row by row
+    // `keys_checked_after`: the caller checks every button on the phone once
+    // its whole write is done (a CSV row that also replaces the extension's
+    // buttons: CsvImport::checkKeyCounts), so the stored buttons, about to
+    // be replaced, are not checked here.
     Status checkExtensionRules(StoreTx& tx, Extension& e, const std::optional<Extension>& before,
-                               const Actor& actor);
+                               const Actor& actor, bool keys_checked_after = false);
     // `new_bind`: the extension was not on this device before.
-    Status bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor, bool new_bind);
+    Status bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor, bool new_bind,
+                      bool keys_checked_after);
     static Status installerMayBind(StoreTx& tx, const Extension& e, const Extension& before);
     // 400 naming field and vendor for a setting a reached phone cannot express.
     Status checkVendors(StoreTx& tx, const std::string& scope, const SettingsMap& values);

@@ -235,3 +235,36 @@ TEST_CASE("keys by model: CSV import checks modules and buttons and stores nothi
         CHECK(f.inv->getButtons("1001").value().size() == 1);
     }
 }
+
+TEST_CASE("keys by model: a CSV row that moves an extension onto a phone is checked with the row's buttons") {
+    Fixture f;
+    auto import = [&](const std::string& csv) { return f.inv->importCsv(csv, {}, f.admin).value(); };
+    Extension e;
+    e.extension = "1001";
+    e.callerid_name = "User 1001";
+    REQUIRE(f.inv->createExtension(e, f.admin));
+    REQUIRE(f.inv->setButtons("1001", {{9, "blf", "1002", "", 1}}, f.admin));  // on no phone: no limit
+    REQUIRE(f.inv->createDevice(device("A6"), f.admin));
+    SECTION("the row's buttons replace the old key 9 and fit: accepted, whatever the old ones") {
+        auto r = import("mac,extension,callerid_name,buttons\n0015654aa937,1001,User 1001,2:blf:1002\n");
+        CHECK(r.problems.empty());
+        CHECK(f.inv->getExtension("1001").value().mac == "0015654aa937");
+        const std::vector<Button> b = f.inv->getButtons("1001").value();
+        REQUIRE(b.size() == 1);
+        CHECK(b[0].index == 2);
+    }
+    SECTION("the row's own buttons past the keys: refused on the row, nothing stored") {
+        auto r = import("mac,extension,callerid_name,buttons\n0015654aa937,1001,User 1001,8:blf:1002\n");
+        REQUIRE(r.problems.size() == 1);
+        CHECK(r.problems[0].line == 2);
+        CHECK(r.problems[0].column == "buttons");
+        CHECK(f.inv->getExtension("1001").value().mac.empty());
+        CHECK(f.inv->getButtons("1001").value()[0].index == 9);
+    }
+    SECTION("a row with no buttons column brings the stored ones, which do not fit") {
+        auto r = import("mac,extension,callerid_name\n0015654aa937,1001,User 1001\n");
+        REQUIRE(r.problems.size() == 1);
+        CHECK(r.problems[0].column == "mac");
+        CHECK(f.inv->getExtension("1001").value().mac.empty());
+    }
+}
