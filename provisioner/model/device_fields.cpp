@@ -40,6 +40,10 @@ FieldTable<Device> build() {
         field("last_hash", &Device::last_hash).setBy(kBySeen),
         // Who put it in the inventory; the server sets it (see records.h).
         field("origin", &Device::origin).setBy(kByServer).noCsv(),
+        // Firmware and resync progress (issue 14); the server moves them.
+        field("firmware_target", &Device::fw_target).columnIs("fw_target").setBy(kByServer).noCsv(),
+        field("firmware_status", &Device::fw_status).columnIs("fw_status").setBy(kByServer).noCsv(),
+        field("resync", &Device::resync).setBy(kByServer).noCsv(),
         field("created_at", &Device::created_at).kindIs(FieldKind::kTime).setBy(kByServer),
         field("updated_at", &Device::updated_at).kindIs(FieldKind::kTime).setBy(kByServer),
         field("version", &Device::version).setBy(kByServer),

@@ -88,6 +88,7 @@ struct Field {
     constexpr Field& csvAs(std::string_view name, std::string_view also = {}) { csv = name; alias = also; return *this; }
     constexpr Field& joinedAs(std::string_view sql) { column = {}; joined = sql; return *this; }
     constexpr Field& notStored() { column = {}; return *this; }
+    constexpr Field& columnIs(std::string_view name) { column = name; return *this; }
     constexpr Field& kindIs(FieldKind k) { kind = k; return *this; }
     constexpr Field& setBy(Access a) { access = a; if (a != Access::kEditable && a != Access::kKey) csv = {}; return *this; }
     constexpr Field& secrecyIs(Secrecy s) { secrecy = s; return *this; }

@@ -94,4 +94,11 @@ std::string_view buttonTypeList() {
            "pickup, intercom, none";
 }
 
+bool FirmwareImage::forModel(std::string_view model) const {
+    for (const std::string& m : models) {
+        if (m == "*" || m == model) return true;
+    }
+    return false;
+}
+
 }  // namespace prov

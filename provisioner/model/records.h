@@ -96,10 +96,58 @@ struct Device {
     // Who put it in the inventory: "admin" (API, import, CLI), "installer"
     // (an installer's token), "phone" (discovered by its first fetch).
     std::string origin = "admin";
+    // Firmware (issue 14), moved by the server: the target version its last
+    // config carried ("" none), and how far the phone is from it: "",
+    // "unknown" (it reports no firmware), "upgrading", "on_target", "failed".
+    std::string fw_target;
+    std::string fw_status;
+    // Resync push state: "", "queued", "pushed", "refetched", "applied", "failed".
+    std::string resync;
     int64_t created_at = 0;
     int64_t updated_at = 0;
     int64_t version = 0;
 };
+
+// A firmware image of the catalog (firmware/catalog.h): a file at the root of
+// firmware.dir, its vendor (vendor.json folder name), the models it is for
+// (uppercase, as vendor.json; {"*"}: every model of the vendor), the version
+// the phones report once running it, and what was verified: its size and
+// SHA-256, and the file's mtime and inode then (a change of either means it
+// is hashed again before it is served).
+struct FirmwareImage {
+    int64_t id = 0;
+    std::string vendor;
+    std::string version;
+    std::vector<std::string> models;
+    std::string file;
+    int64_t size = 0;
+    std::string sha256;  // lowercase hex
+    int64_t mtime_ns = 0;
+    int64_t inode = 0;
+    std::string state = "ok";  // ok, verifying, corrupt, missing
+    int64_t verified_at = 0;
+    std::string source = "cli";  // manifest, upload, cli
+    int64_t created_at = 0;
+    std::string created_by;
+    bool forModel(std::string_view model) const;
+};
+
+// A firmware target: the version phones of (vendor, model) should run, for
+// every such phone (scope "model", key ""), those of a site (scope "site",
+// key = device label) or one device (scope "device", key = MAC). "none":
+// leave what the phone has, even where a wider scope names a version.
+struct FirmwareTarget {
+    int64_t id = 0;
+    std::string vendor;
+    std::string model;  // uppercase
+    std::string scope = "model";
+    std::string scope_key;
+    std::string version;
+    int64_t rollout_id = 0;  // 0: set by hand, not by a rollout
+    int64_t updated_at = 0;
+    std::string updated_by;
+};
+inline constexpr std::string_view kFirmwareNone = "none";
 
 // A device's own provisioning credentials (HTTP Digest) and AES key, created
 // at its first secret-bearing render and rotated by an admin. The previous

@@ -328,6 +328,106 @@ CREATE TRIGGER gen_dev_exp AFTER UPDATE OF expansion_model, expansion_count ON d
     BEGIN UPDATE config_generation SET value = value + 1; END;
 )SQL";
 
+// Issue 14 in one migration, so that the firmware, rollout and resync work
+// never race on schema numbers. Firmware images (the catalog: what was
+// verified, so a change of size, time or inode is noticed without hashing),
+// targets per model, site label or device ('none': leave what the phone
+// has), rollouts in rings and their members, each device's firmware and
+// resync state, the transport each registration uses, and every resync push.
+// A target or an image that changes what a config carries moves the config
+// generation.
+constexpr std::string_view kFirmware = R"SQL(
+CREATE TABLE firmware_images (
+    id           INTEGER PRIMARY KEY,
+    vendor       TEXT NOT NULL,
+    version      TEXT NOT NULL,
+    models       TEXT NOT NULL,
+    file         TEXT NOT NULL UNIQUE,
+    size         INTEGER NOT NULL CHECK (size >= 0),
+    sha256       TEXT NOT NULL CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
+    mtime_ns     INTEGER NOT NULL,
+    inode        INTEGER NOT NULL,
+    state        TEXT NOT NULL DEFAULT 'ok' CHECK (state IN ('ok','verifying','corrupt','missing')),
+    verified_at  INTEGER,
+    source       TEXT NOT NULL CHECK (source IN ('manifest','upload','cli')),
+    created_at   INTEGER NOT NULL,
+    created_by   TEXT NOT NULL DEFAULT '',
+    UNIQUE (vendor, version, file)
+);
+CREATE TABLE rollouts (
+    id                INTEGER PRIMARY KEY,
+    vendor            TEXT NOT NULL,
+    model             TEXT NOT NULL,
+    site              TEXT NOT NULL DEFAULT '',
+    to_version        TEXT NOT NULL,
+    previous          TEXT NOT NULL,
+    canary_macs       TEXT NOT NULL DEFAULT '',
+    canary_percent    INTEGER NOT NULL DEFAULT 0 CHECK (canary_percent BETWEEN 0 AND 100),
+    window_s          INTEGER NOT NULL CHECK (window_s BETWEEN 60 AND 604800),
+    state             TEXT NOT NULL CHECK (state IN ('canary','complete','halted','rolled_back')),
+    stage_started_at  INTEGER NOT NULL,
+    reason            TEXT NOT NULL DEFAULT '',
+    created_at        INTEGER NOT NULL,
+    created_by        TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE firmware_targets (
+    id          INTEGER PRIMARY KEY,
+    vendor      TEXT NOT NULL,
+    model       TEXT NOT NULL,
+    scope       TEXT NOT NULL CHECK (scope IN ('model','site','device')),
+    scope_key   TEXT NOT NULL DEFAULT '',
+    version     TEXT NOT NULL,
+    rollout_id  INTEGER REFERENCES rollouts(id) ON DELETE SET NULL,
+    updated_at  INTEGER NOT NULL,
+    updated_by  TEXT NOT NULL DEFAULT '',
+    CHECK ((scope = 'model') = (scope_key = '')),
+    UNIQUE (vendor, model, scope, scope_key)
+);
+CREATE TABLE rollout_members (
+    rollout_id  INTEGER NOT NULL REFERENCES rollouts(id) ON DELETE CASCADE,
+    mac         TEXT NOT NULL,
+    ring        INTEGER NOT NULL CHECK (ring IN (0,1)),
+    PRIMARY KEY (rollout_id, mac)
+);
+ALTER TABLE devices ADD COLUMN fw_target TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN fw_status TEXT NOT NULL DEFAULT ''
+    CHECK (fw_status IN ('','unknown','upgrading','on_target','failed'));
+ALTER TABLE devices ADD COLUMN fw_told_at INTEGER;
+ALTER TABLE devices ADD COLUMN fw_misses INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN resync TEXT NOT NULL DEFAULT ''
+    CHECK (resync IN ('','queued','pushed','refetched','applied','failed'));
+ALTER TABLE devices ADD COLUMN resync_at INTEGER;
+ALTER TABLE extensions ADD COLUMN reg_transport TEXT NOT NULL DEFAULT ''
+    CHECK (reg_transport IN ('','udp','tcp','tls'));
+CREATE TABLE resync_pushes (
+    id         INTEGER PRIMARY KEY,
+    mac        TEXT NOT NULL,
+    extension  TEXT NOT NULL DEFAULT '',
+    route      TEXT NOT NULL CHECK (route IN ('notify','hook')),
+    event      TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    queued_at  INTEGER NOT NULL,
+    sent_at    INTEGER,
+    done_at    INTEGER,
+    result     TEXT NOT NULL DEFAULT ''
+               CHECK (result IN ('','ok','timeout','challenged','rejected','error','skipped','rate_limited')),
+    status     INTEGER,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    detail     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX resync_pushes_mac ON resync_pushes(mac, queued_at);
+CREATE INDEX devices_resync ON devices(resync) WHERE resync <> '';
+CREATE TRIGGER gen_fw_target_ins AFTER INSERT ON firmware_targets BEGIN UPDATE config_generation SET value = value + 1; END;
+CREATE TRIGGER gen_fw_target_upd AFTER UPDATE ON firmware_targets BEGIN UPDATE config_generation SET value = value + 1; END;
+CREATE TRIGGER gen_fw_target_del AFTER DELETE ON firmware_targets BEGIN UPDATE config_generation SET value = value + 1; END;
+-- An image offered to phones only while it verifies: its coming, going or
+-- change of state changes the configs that point at it.
+CREATE TRIGGER gen_fw_image_ins AFTER INSERT ON firmware_images BEGIN UPDATE config_generation SET value = value + 1; END;
+CREATE TRIGGER gen_fw_image_del AFTER DELETE ON firmware_images BEGIN UPDATE config_generation SET value = value + 1; END;
+CREATE TRIGGER gen_fw_image_state AFTER UPDATE OF state ON firmware_images WHEN OLD.state IS NOT NEW.state
+    BEGIN UPDATE config_generation SET value = value + 1; END;
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -344,6 +444,7 @@ const std::vector<Migration>& migrations() {
         {10, "wipes kept for a grace period, with both credential pairs; zone names without posix/, right/",
          kWipeGrace},
         {11, "key expansion modules on devices", kExpansionModules},
+        {12, "firmware catalog, targets, rollouts; firmware and resync state; resync pushes", kFirmware},
     };
     return kMigrations;
 }

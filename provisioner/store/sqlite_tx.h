@@ -9,7 +9,8 @@ namespace prov::sqlite {
 // StoreTx over one connection inside an open transaction. One file per
 // kind of record: sqlite_tx_extensions.cpp (extensions, buttons),
 // sqlite_tx_devices.cpp (devices, staging), sqlite_tx_events.cpp (events,
-// config generation), sqlite_tx.cpp (settings, tokens, audit).
+// config generation), sqlite_tx_firmware.cpp (firmware catalog, targets),
+// sqlite_tx.cpp (settings, tokens, audit).
 class SqliteTx final : public StoreTx {
 public:
     SqliteTx(Connection& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
@@ -71,6 +72,18 @@ public:
 
     Status insertAudit(AuditEntry& entry) override;
     Result<Listing<AuditEntry>> listAudit(const AuditFilter& filter, Page page) override;
+
+    Status insertFirmwareImage(FirmwareImage& image) override;
+    Result<std::vector<FirmwareImage>> listFirmwareImages() override;
+    Result<std::optional<FirmwareImage>> getFirmwareImage(int64_t id) override;
+    Status putFirmwareCheck(int64_t id, const std::string& state, int64_t size, int64_t mtime_ns, int64_t inode,
+                            int64_t verified_at) override;
+    Status deleteFirmwareImage(int64_t id) override;
+    Result<std::vector<FirmwareTarget>> listFirmwareTargets(const std::string& vendor) override;
+    Status putFirmwareTarget(FirmwareTarget& target) override;
+    Result<bool> deleteFirmwareTarget(const std::string& vendor, const std::string& model, const std::string& scope,
+                                      const std::string& scope_key) override;
+    Status markStaleModel(const std::string& make, const std::string& model, const std::string& label) override;
 
     Result<int64_t> configGeneration() override;
     Status insertEvents(const std::vector<Event>& events) override;

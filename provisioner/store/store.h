@@ -146,6 +146,27 @@ public:
     virtual Status insertAudit(AuditEntry& entry) = 0;
     virtual Result<Listing<AuditEntry>> listAudit(const AuditFilter& filter, Page page) = 0;
 
+    // The firmware catalog and targets (sqlite_tx_firmware.cpp, migration 12).
+    // Sets id and created_at on `image`; a file name already taken is AlreadyExists.
+    virtual Status insertFirmwareImage(FirmwareImage& image) = 0;
+    // Every image, by id.
+    virtual Result<std::vector<FirmwareImage>> listFirmwareImages() = 0;
+    virtual Result<std::optional<FirmwareImage>> getFirmwareImage(int64_t id) = 0;
+    // What a verification found: state, and the size, mtime and inode it saw.
+    virtual Status putFirmwareCheck(int64_t id, const std::string& state, int64_t size, int64_t mtime_ns,
+                                    int64_t inode, int64_t verified_at) = 0;
+    virtual Status deleteFirmwareImage(int64_t id) = 0;
+    // Every target; of one vendor when `vendor` is not "".
+    virtual Result<std::vector<FirmwareTarget>> listFirmwareTargets(const std::string& vendor) = 0;
+    // Inserts or replaces the row of (vendor, model, scope, scope_key); sets id and updated_at.
+    virtual Status putFirmwareTarget(FirmwareTarget& target) = 0;
+    // False when there was no such row.
+    virtual Result<bool> deleteFirmwareTarget(const std::string& vendor, const std::string& model,
+                                              const std::string& scope, const std::string& scope_key) = 0;
+    // provisioned/applied -> stale for the devices of `make` (vendor id or
+    // name, any case) and `model` (any case), of site `label` when not "".
+    virtual Status markStaleModel(const std::string& make, const std::string& model, const std::string& label) = 0;
+
     // Moves whenever config data changes (see migration 2).
     virtual Result<int64_t> configGeneration() = 0;
 
