@@ -86,6 +86,28 @@ std::string Sha256Hasher::sha256Hex(const std::string& data) const {
     return toHex(digest, sizeof digest);
 }
 
+struct Sha256Stream::State {
+    mbedtls_sha256_context ctx;
+};
+
+Sha256Stream::Sha256Stream() : state_(std::make_unique<State>()) {
+    mbedtls_sha256_init(&state_->ctx);
+    mbedtls_sha256_starts_ret(&state_->ctx, 0);
+}
+
+Sha256Stream::~Sha256Stream() { mbedtls_sha256_free(&state_->ctx); }
+
+void Sha256Stream::update(const void* data, size_t length) {
+    mbedtls_sha256_update_ret(&state_->ctx, static_cast<const unsigned char*>(data), length);
+    bytes_ += length;
+}
+
+std::string Sha256Stream::hexDigest() {
+    unsigned char digest[32];
+    mbedtls_sha256_finish_ret(&state_->ctx, digest);
+    return toHex(digest, sizeof digest);
+}
+
 std::string Sha256Hasher::md5Hex(const std::string& data) const {
     unsigned char digest[16];
     mbedtls_md5_ret(bytesOf(data), data.size(), digest);

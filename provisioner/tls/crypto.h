@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <cstdint>
 #include <string>
 
 #include "provisioner/core/random_source.h"
@@ -35,6 +36,30 @@ public:
     std::string sha256Hex(const std::string& data) const override;
     std::string md5Hex(const std::string& data) const override;
     std::string hmacSha256Hex(const std::string& key, const std::string& data) const override;
+};
+
+// SHA-256 over data given in pieces (a firmware image is hashed as it is
+// read or received, never held whole).
+//
+//   Sha256Stream h;
+//   while (n = read(...)) h.update(buf, n);
+//   std::string hex = h.hexDigest();  // once; the stream is spent after
+class Sha256Stream {
+public:
+    Sha256Stream();
+    ~Sha256Stream();
+    Sha256Stream(const Sha256Stream&) = delete;
+    Sha256Stream& operator=(const Sha256Stream&) = delete;
+
+    void update(const void* data, size_t length);
+    // Lowercase hex of everything given so far.
+    std::string hexDigest();
+    uint64_t bytes() const { return bytes_; }
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+    uint64_t bytes_ = 0;
 };
 
 class AesCipher final : public Cipher {

@@ -1,6 +1,7 @@
 #include "provisioner/tls/crypto.h"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <string>
 
 using prov::tls::Sha256Hasher;
@@ -46,4 +47,25 @@ TEST_CASE("AES-128-ECB: the FIPS-197 example") {
     CHECK(out.substr(0, 16) == std::string(reinterpret_cast<const char*>(kWant), 16));
     CHECK(out.substr(16) == out.substr(0, 16));  // ECB: the same block, the same bytes
     CHECK_THROWS(prov::tls::AesCipher().aes128Ecb(key, "not a block"));
+}
+
+TEST_CASE("Sha256Stream gives the one-shot digest whatever the pieces") {
+    Sha256Hasher hasher;
+    // FIPS 180-2's two-block message, then a megabyte of a pattern split unevenly.
+    const std::string two_block = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    std::string pattern;
+    for (int i = 0; i < (1 << 20); ++i) pattern.push_back(static_cast<char>(i * 7 + 3));
+    const std::string big = pattern;
+    for (const std::string* data : {&two_block, &big}) {
+        for (size_t piece : {size_t{1}, size_t{63}, size_t{64}, size_t{65536}, data->size()}) {
+            prov::tls::Sha256Stream stream;
+            for (size_t at = 0; at < data->size(); at += piece)
+                stream.update(data->data() + at, std::min(piece, data->size() - at));
+            CHECK(stream.bytes() == data->size());
+            CHECK(stream.hexDigest() == hasher.sha256Hex(*data));
+        }
+    }
+    prov::tls::Sha256Stream two;
+    two.update(two_block.data(), two_block.size());
+    CHECK(two.hexDigest() == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
