@@ -378,6 +378,29 @@ data expansionSlots(const RenderInput& in, const std::vector<Button>& buttons, c
 
 }  // namespace
 
+// The firmware a device is told to run (issue 14), in the shapes vendors
+// take it. Offered (has_firmware_upgrade) only when the device has a
+// target, a provisioning URL tells where to fetch it, and the firmware the
+// phone reports differs from the target: a phone on its target is not told
+// again. A phone that reports none (TFTP sends no User-Agent, and none is
+// on record) is offered it: we cannot compare, and the vendors' own checks
+// skip an image already running. The file is served from the root of
+// firmware.dir, beside the configs, over the provisioning URL's scheme.
+void addFirmware(data& ctx, const RenderInput& in) {
+    const std::optional<ProvisioningUrl> url = splitProvisioningUrl(setting(in.settings, "provisioning_url"));
+    const FirmwareOffer* offer = in.firmware_target ? &*in.firmware_target : nullptr;
+    const bool upgrade = offer && url && in.firmware != offer->version;
+    const std::string base = url ? url->scheme + "://" + url->host + url->path : "";
+    ctx.set("has_firmware_upgrade", flag(upgrade));
+    ctx.set("firmware_version", upgrade ? offer->version : "");
+    ctx.set("firmware_file", upgrade ? offer->file : "");
+    ctx.set("firmware_url", upgrade ? base + "/" + offer->file : "");
+    ctx.set("firmware_server", upgrade ? url->host + url->path : "");
+    // Grandstream checks the image's prefix (P232) to decide on an upgrade.
+    ctx.set("firmware_prefix", upgrade ? "v" + offer->version + "-" : "");
+    ctx.set("firmware_protocol_code", upgrade ? mapped(in.vendor->provisioning_protocols, url->scheme) : "");
+}
+
 data buildContext(const RenderInput& in) {
     data ctx;
     ctx.set("vendor", in.vendor->id);
@@ -396,6 +419,7 @@ data buildContext(const RenderInput& in) {
     }
     ctx.set("num", in.captures.num);
     addSettings(ctx, in);
+    addFirmware(ctx, in);
     if (!in.profile) return ctx;
 
     const auto mac = MacAddress::parse(in.mac);

@@ -15,6 +15,13 @@
 
 namespace prov {
 
+// The firmware a device's config tells it to run (its target, resolved by
+// the firmware catalog): the version and the file of firmware.dir holding it.
+struct FirmwareOffer {
+    std::string version;
+    std::string file;
+};
+
 struct RenderInput {
     const VendorSpec* vendor = nullptr;
     const FileRoute* route = nullptr;
@@ -31,6 +38,8 @@ struct RenderInput {
     // The CA certificate phones are given to trust (render/trust_source.h);
     // null: none is delivered.
     std::shared_ptr<const std::string> trust_pem;
+    // Device files only: the firmware target (none: no upgrade is offered).
+    std::optional<FirmwareOffer> firmware_target;
 };
 
 class TemplateSet {
