@@ -8,6 +8,7 @@
 #include <chrono>
 #include <sstream>
 
+#include "provisioner/admin/firmware_upload.h"
 #include "provisioner/admin/json_decode.h"
 #include "provisioner/admin/status_mapping.h"
 #include "provisioner/admin/waiting_room.h"
@@ -50,8 +51,15 @@ bool isImport(const std::vector<std::string>& segments) {
     return segments.size() == 3 && segments[0] == "api" && segments[1] == "v1" && segments[2] == "imports";
 }
 
-size_t bodyLimit(bool import, const ApiLimits& limits) {
-    return import ? limits.max_import_bytes : limits.max_body_bytes;
+// POST /api/v1/firmware: the body is an image, streamed to disk (firmware_upload.cpp).
+bool isFirmwareUpload(const std::string& method, const std::vector<std::string>& segments) {
+    return method == "POST" && segments.size() == 3 && segments[0] == "api" && segments[1] == "v1" &&
+           segments[2] == "firmware";
+}
+
+int64_t bodyLimit(const std::string& method, const std::vector<std::string>& segments, const ApiLimits& limits) {
+    if (isFirmwareUpload(method, segments)) return limits.max_firmware_bytes;
+    return static_cast<int64_t>(isImport(segments) ? limits.max_import_bytes : limits.max_body_bytes);
 }
 
 // After refusing a request whose body we did not read, reads and drops what
@@ -165,6 +173,8 @@ private:
         std::vector<std::string> segments;
         uri.getPathSegments(segments);
         const bool csv = isImport(segments);
+        const bool upload = isFirmwareUpload(request.getMethod(), segments);
+        const int64_t limit = bodyLimit(request.getMethod(), segments, limits_);
         if (segments.size() < 2 || segments[0] != "api" || segments[1] != "v1")
             return Error::notFound("no such path: " + uri.getPath());
         segments.erase(segments.begin(), segments.begin() + 2);
@@ -181,7 +191,15 @@ private:
         req.actor = TRY(authenticate(request));
         actor_name = req.actor.name;
 
-        std::string body = TRY(readBody(request, bodyLimit(csv, limits_)));
+        if (upload) {
+            try {
+                return receiveFirmware(context_, request, req, limit, body_read_);
+            } catch (const Poco::Exception& e) {
+                return Error::invalid("the upload did not arrive whole: " + e.displayText(),
+                                      {{"body", "incomplete"}});
+            }
+        }
+        std::string body = TRY(readBody(request, static_cast<size_t>(limit)));
         body_read_ = true;
         if (csv) {
             req.raw_body = std::move(body);
@@ -293,7 +311,7 @@ Poco::Net::HTTPRequestHandler* ApiHandlerFactory::createRequestHandler(const HTT
             Poco::URI(request.getURI()).getPathSegments(segments);
         } catch (const Poco::Exception&) {
         }
-        if (request.getContentLength64() > static_cast<int64_t>(bodyLimit(isImport(segments), limits_)))
+        if (request.getContentLength64() > bodyLimit(request.getMethod(), segments, limits_))
             request.response().setStatus(HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE);
     }
     return new ApiHandler(context_, limits_, guards_, log_);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "provisioner/core/result.h"
+#include "provisioner/firmware/catalog.h"
 #include "provisioner/inventory/inventory.h"
 
 namespace prov::admin {
@@ -42,11 +43,14 @@ struct ApiContext {
     Inventory& inventory;
     PreviewFn preview;
     const Clock& clock;
+    // The firmware catalog; none: /firmware is not found.
+    firmware::Catalog* firmware;
 };
 
 struct ApiLimits {
     size_t max_body_bytes = 1 << 20;
     size_t max_import_bytes = 64 << 20;  // POST /imports
+    int64_t max_firmware_bytes = int64_t{512} << 20;  // POST /firmware, streamed to disk
 };
 
 // Dispatches one request to its route. Errors carry the code the caller maps.
@@ -70,5 +74,7 @@ ApiResult windowRoutes(ApiContext& context, const ApiRequest& request);
 ApiResult credentialRoutes(ApiContext& context, const ApiRequest& request, const std::string& mac);
 // tokens[/id-or-name], admins only
 ApiResult tokenRoutes(ApiContext& context, const ApiRequest& request);
+// firmware[/id], firmware/targets (uploads are streamed by the handler)
+ApiResult firmwareRoutes(ApiContext& context, const ApiRequest& request);
 
 }  // namespace prov::admin

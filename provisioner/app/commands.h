@@ -45,6 +45,7 @@ int runImport(const Invocation& in);
 int runExport(const Invocation& in);
 int runStaging(const Invocation& in);
 int runWindow(const Invocation& in);
+int runFirmware(const Invocation& in);
 int runConfig(const Invocation& in);
 int runHelp(const Invocation& in);
 

@@ -26,7 +26,22 @@ const ConfigKey kKeys[] = {
      .doc = "how often `serve` looks for changed templates; 0: only on SIGHUP",
      .field = &C::templates_poll_seconds, .min = 0, .max = 3600},
     {.name = "firmware.dir", .type = T::kText, .default_value = "firmware",
-     .doc = "firmware images, served by name at the root over HTTP, HTTPS and TFTP", .field = &C::firmware_dir},
+     .doc = "firmware images, served by name at the root over HTTP, HTTPS and TFTP; the catalog's images "
+            "(`provisioner firmware add`, `POST /api/v1/firmware`) only while their SHA-256 checks out; "
+            "`manifest.json` there lists them",
+     .field = &C::firmware_dir},
+    {.name = "firmware.max_bytes", .type = T::kInteger, .default_value = "536870912",
+     .doc = "the largest firmware image `POST /api/v1/firmware` takes (streamed to disk, never held in "
+            "memory); past it 413",
+     .field = &C::firmware_max_bytes, .min = 1, .max = int64_t{1} << 40},
+    {.name = "firmware.catalog_only", .type = T::kBool, .default_value = "false",
+     .doc = "serve only the catalog's images from `firmware.dir`; false: other files there (ringtones, "
+            "logos, images added by hand) are served as found, catalog images always checked",
+     .field = &C::firmware_catalog_only},
+    {.name = "firmware.rescan_interval", .type = T::kInteger, .default_value = "30",
+     .doc = "seconds between looks (a stat, no hash) at each catalog image; one whose size, time or inode "
+            "changed is refused until it has been hashed again",
+     .field = &C::firmware_rescan_seconds, .min = 1, .max = 86400},
     {.name = "certs.dir", .type = T::kText, .default_value = "certs",
      .doc = "`server.crt` and `server.key` (generated when absent), `vendor-ca/<vendor>/*.pem`",
      .field = &C::certs_dir},

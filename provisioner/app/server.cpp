@@ -100,6 +100,8 @@ Status Server::start() {
     tls_contexts_.replace(context.value());
     // Again: at a first start server.crt was only just generated.
     services_->trust->replace(TRY(loadTrust(config_, log_)));
+    // Every image is hashed again in the background; until then it is refused.
+    if (auto st = services_->firmware->start(); !st) return naming(st.error(), "firmware.dir");
     TRY(startPhones());
     TRY(startAdmin());
     if (!config_.ports_file.empty()) TRY(writePortsFile(config_.ports_file, ports_));
@@ -218,9 +220,10 @@ Status Server::startAdmin() {
     admin::PreviewFn preview = [&s](const std::string& mac, const std::string& file) {
         return s.provisioning->preview(mac, file);
     };
-    admin::ApiContext context{*s.inventory, std::move(preview), s.clock};
+    admin::ApiContext context{*s.inventory, std::move(preview), s.clock, s.firmware.get()};
     const admin::ApiGuards guards{*s.security_log, *s.auth_guard};
-    const admin::ApiLimits limits{1 << 20, static_cast<size_t>(config_.admin_max_import_bytes)};
+    const admin::ApiLimits limits{1 << 20, static_cast<size_t>(config_.admin_max_import_bytes),
+                                  config_.firmware_max_bytes};
     try {
         admin_ = listenAdmin(
             new admin::ApiHandlerFactory(std::move(context), limits, guards, Poco::Logger::get("admin")),

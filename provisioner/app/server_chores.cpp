@@ -20,6 +20,7 @@ void Server::everySecond() {
     services_->security_log->flush();  // the counts of refusals not written
     trimMemory();
     pollStoreGeneration();
+    services_->firmware->poll();
     if (config_.events_keep_days > 0 && ticks_ % kPruneEverySeconds == 0) prune_pending_ = true;
     if (prune_pending_) pruneEvents();
     // Wipes past their grace period or expiry hold old credentials: not kept

@@ -19,6 +19,9 @@ struct ServerConfig {
     std::string templates_dir;
     int64_t templates_poll_seconds = 0;
     std::string firmware_dir;
+    int64_t firmware_max_bytes = 512ll << 20;
+    bool firmware_catalog_only = false;
+    int64_t firmware_rescan_seconds = 30;
     std::string certs_dir;
     std::string uploads_dir;
     int64_t uploads_max_bytes = 0;

@@ -73,6 +73,30 @@ Status openInventory(Services& s, const ModelCatalog& models) {
     return okStatus();
 }
 
+// The catalog checks vendors and models against vendor-templates as they
+// are now (a reload may add models).
+void openFirmware(Services& s) {
+    const ServerConfig& config = s.config;
+    firmware::CatalogOptions o;
+    o.dir = config.firmware_dir;
+    o.catalog_only = config.firmware_catalog_only;
+    o.rescan_seconds = config.firmware_rescan_seconds;
+    // A target or image change is seen by this process's renders at once.
+    o.on_change = [sp = &s] {
+        if (sp->generation) sp->generation->refresh();
+    };
+    firmware::VendorLookup lookup = [b = s.bundles.get()](const std::string& make)
+        -> std::optional<firmware::VendorModels> {
+        const auto bundle = b->current();
+        const VendorSpec* v = bundle->catalog.findVendor(make);
+        if (!v) return std::nullopt;
+        firmware::VendorModels m{v->id, v->name, {}};
+        for (const auto& [model, info] : v->models) m.models.push_back(model);
+        return m;
+    };
+    s.firmware = std::make_unique<firmware::Catalog>(*s.store, std::move(lookup), s.clock, std::move(o));
+}
+
 Status openProvisioning(Services& s) {
     const ServerConfig& config = s.config;
     auto networks = policy::NetworkList::parse(config.allow_networks);
@@ -124,6 +148,7 @@ Status openProvisioning(Services& s) {
     options.trust = s.trust.get();
     options.security_log = s.security_log.get();
     options.firmware_dir = config.firmware_dir;
+    options.firmware = s.firmware.get();
     options.uploads_dir = config.uploads_dir;
     options.max_upload_bytes = static_cast<size_t>(config.uploads_max_bytes);
     options.hash_key = hash_key;
@@ -154,6 +179,7 @@ Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Needs
     }
     s->bundles = std::make_unique<BundleSource>(TRY(loadBundle(config.templates_dir)));
     TRY(openInventory(*s, *s->bundles));
+    openFirmware(*s);
     if (needs == Needs::kEverything) TRY(openProvisioning(*s));
     return s;
 }

@@ -8,6 +8,7 @@
 #include "provisioner/app/server_config.h"
 #include "provisioner/core/clock.h"
 #include "provisioner/core/security_log.h"
+#include "provisioner/firmware/catalog.h"
 #include "provisioner/inventory/inventory.h"
 #include "provisioner/policy/access_policy.h"
 #include "provisioner/policy/auth_guard.h"
@@ -35,6 +36,8 @@ struct Services {
     SystemClock clock;
     std::unique_ptr<SqliteStore> store;
     std::unique_ptr<BundleSource> bundles;  // kStoreAndTemplates and kEverything
+    // The firmware catalog (kStoreAndTemplates and kEverything); `serve` starts it.
+    std::unique_ptr<firmware::Catalog> firmware;
     std::unique_ptr<tls::CtrDrbgRandom> random;
     tls::Sha256Hasher hasher;
     tls::AesCipher cipher;
@@ -54,6 +57,7 @@ struct Services {
 
     ~Services() {
         provisioning.reset();
+        firmware.reset();  // its thread tells `generation` of changes
         proofs.reset();
         events.reset();  // flushes queued events before the store closes
     }

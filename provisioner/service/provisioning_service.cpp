@@ -467,10 +467,23 @@ Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::render
         if (in.firmware.empty()) in.firmware = profile->device.last_firmware;
         in.settings = profile->settings;
         in.profile = &*profile;
+        if (options_.firmware) in.firmware_target = TRY(firmwareDirective(id.vendor->id, in.model, profile->device));
     } else {
         in.settings = TRY(resolver_.globalSettings());
     }
     return std::optional<Rendered>(Rendered{TRY(bundle->templates->render(in)), false});
+}
+
+Result<std::optional<FirmwareOffer>> ProvisioningService::firmwareDirective(const std::string& vendor,
+                                                                           const std::string& model,
+                                                                           const Device& device) {
+    std::optional<firmware::FirmwareDirective> d;
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        d = TRY(firmware::directiveFor(tx, vendor, model, device.label, device.mac));
+        return okStatus();
+    }));
+    if (!d) return std::optional<FirmwareOffer>();
+    return std::optional<FirmwareOffer>(FirmwareOffer{d->version, d->file});
 }
 
 Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::renderWipe(RenderInput& in,
@@ -529,6 +542,15 @@ Result<FetchResponse> ProvisioningService::staticFile(const FetchRequest& reques
     struct stat st{};
     if (::stat(real->c_str(), &st) != 0) return notFound("no such file");
     if (!S_ISREG(st.st_mode)) return notFound("not a regular file");
+    if (options_.firmware) {
+        // A stat, no hash: the catalog hashed the image when it was added or
+        // changed. A corrupt, truncated or since-changed image is no file.
+        const firmware::FileStamp stamp{static_cast<int64_t>(st.st_size),
+                                        static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+                                        static_cast<int64_t>(st.st_ino)};
+        if (options_.firmware->gate(request.file, stamp) == firmware::Gate::kRefuse)
+            return notFound("firmware image not verified");
+    }
     FetchResponse r;
     r.outcome = Outcome::kServed;
     r.file_path = *real;

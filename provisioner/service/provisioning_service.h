@@ -11,6 +11,7 @@
 #include "provisioner/core/random_source.h"
 #include "provisioner/core/security_log.h"
 #include "provisioner/fetch/fetch.h"
+#include "provisioner/firmware/catalog.h"
 #include "provisioner/identify/request_identifier.h"
 #include "provisioner/policy/access_policy.h"
 #include "provisioner/policy/sweep_guard.h"
@@ -43,6 +44,10 @@ struct ServiceOptions {
     // The CA certificate phones are given to trust: rendered into configs
     // and served as `ca.pem`; none: neither.
     const TrustSource* trust = nullptr;
+    // The firmware catalog: the serve check of every file of firmware_dir
+    // (a listed image not verified as is never goes out), and the targets
+    // device configs carry. None: files are served as found, no targets.
+    firmware::Catalog* firmware = nullptr;
 };
 
 // What fetch() answers: the response for the phone, and the event that
@@ -108,6 +113,9 @@ private:
     // later fetches find an unknown MAC.
     Status wipeDelivered(const std::string& mac, Event& event);
     Result<std::optional<Rendered>> renderWipe(RenderInput& in, const DeviceIdentity& id);
+    // The firmware a device's config carries (its target's image), if any.
+    Result<std::optional<FirmwareOffer>> firmwareDirective(const std::string& vendor, const std::string& model,
+                                                           const Device& device);
     std::string keyedHash(const std::string& body) const;
     // An encrypted route's file for a device that has its key: sealed with it.
     std::string seal(const std::string& body, const std::string& key) const;

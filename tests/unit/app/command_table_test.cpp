@@ -103,6 +103,7 @@ TEST_CASE("what each command opens: the store alone for those that need no templ
         {"serve", Needs::kEverything},
         {"render", Needs::kEverything},
         {"import", Needs::kStoreAndTemplates},
+        {"firmware", Needs::kStoreAndTemplates},  // checks vendors and models
         {"migrate", Needs::kStore},
         {"token", Needs::kStore},
         {"backup", Needs::kStore},

@@ -1,0 +1,268 @@
+// The catalog's bookkeeping: what each image was verified as, the thread
+// that hashes images, the serve gate and the rescan. Adding and removing
+// images is catalog_add.cpp's, the manifest manifest.cpp's, targets
+// targets.cpp's.
+
+#include "provisioner/firmware/catalog.h"
+
+#include <Poco/Logger.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+
+#include "provisioner/firmware/manifest.h"
+
+namespace prov::firmware {
+
+namespace {
+
+Poco::Logger& fwLog() { return Poco::Logger::get("provisioner"); }
+
+}  // namespace
+
+Catalog::Catalog(Store& store, VendorLookup vendors, const Clock& clock, CatalogOptions options)
+    : store_(store), vendors_(std::move(vendors)), clock_(clock), options_(std::move(options)) {}
+
+Catalog::~Catalog() { stop(); }
+
+void Catalog::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+Status Catalog::start(bool background) {
+    TRY(load(false));
+    TRY(importManifest());
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [name, e] : entries_) {
+            if (!e.checked) pending_.insert(e.id);
+        }
+        last_rescan_ = clock_.nowSeconds();
+    }
+    if (background) {
+        thread_ = std::thread([this] { worker(); });
+        return okStatus();
+    }
+    return verifyAll();
+}
+
+// trust_store: an image new to this process is taken as the store says when
+// its file still has the stamp recorded there (another process verified
+// it); otherwise, and always at start, it waits to be hashed here.
+Status Catalog::load(bool trust_store) {
+    std::vector<FirmwareImage> rows;
+    int64_t generation = 0;
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        rows = TRY(tx.listFirmwareImages());
+        generation = TRY(tx.configGeneration());
+        return okStatus();
+    }));
+    std::map<std::string, Entry> next;
+    std::vector<int64_t> to_check;
+    {
+        std::lock_guard lock(mutex_);
+        for (const FirmwareImage& row : rows) {
+            Entry e;
+            e.id = row.id;
+            e.state = row.state;
+            e.verified = FileStamp{row.size, row.mtime_ns, row.inode};
+            auto old = entries_.find(row.file);
+            if (old != entries_.end() && old->second.id == row.id) {
+                e.verified = old->second.verified;
+                e.checked = old->second.checked;
+            } else if (trust_store) {
+                e.checked = stampOf(options_.dir + "/" + row.file) == e.verified;
+            }
+            if (!e.checked) to_check.push_back(e.id);
+            next[row.file] = e;
+        }
+        entries_ = std::move(next);
+        generation_ = generation;
+        if (trust_store) pending_.insert(to_check.begin(), to_check.end());
+    }
+    if (trust_store && !to_check.empty()) wake_.notify_one();
+    return okStatus();
+}
+
+void Catalog::queue(int64_t id) {
+    {
+        std::lock_guard lock(mutex_);
+        pending_.insert(id);
+    }
+    wake_.notify_one();
+}
+
+void Catalog::worker() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        if (pending_.empty()) {
+            wake_.wait(lock);
+            continue;
+        }
+        const int64_t id = *pending_.begin();
+        pending_.erase(pending_.begin());
+        lock.unlock();
+        if (auto st = verifyOne(id); !st)
+            fwLog().error("firmware: cannot verify image %Ld: %s", id, st.error().message);
+        lock.lock();
+    }
+}
+
+Status Catalog::verifyAll() {
+    std::vector<int64_t> ids;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [name, e] : entries_) ids.push_back(e.id);
+        pending_.clear();
+    }
+    for (int64_t id : ids) TRY(verifyOne(id));
+    return okStatus();
+}
+
+Status Catalog::verifyOne(int64_t id) {
+    std::optional<FirmwareImage> row;
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        row = TRY(tx.getFirmwareImage(id));
+        return okStatus();
+    }));
+    if (!row) return okStatus();  // removed meanwhile
+    const std::string path = options_.dir + "/" + row->file;
+    std::string state = "missing";
+    FileStamp seen;
+    if (const auto before = stampOf(path)) {
+        auto hashed = hashFile(path);
+        const auto after = stampOf(path);
+        if (after != before) {
+            queue(id);  // changed while it was read: again, from the start
+            return okStatus();
+        }
+        seen = *before;
+        const bool good =
+            hashed && hashed.value().size == row->size && hashed.value().sha256 == row->sha256;
+        state = good ? "ok" : "corrupt";
+        if (!good)
+            fwLog().error(
+                "firmware: %s is corrupt (%Ld bytes, %Ld expected; SHA-256 %s): refused to phones",
+                row->file, seen.size, row->size,
+                hashed ? hashed.value().sha256 : std::string("unreadable"));
+    } else {
+        fwLog().error("firmware: %s is missing from %s: refused to phones", row->file,
+                      options_.dir);
+    }
+    const int64_t now = clock_.nowSeconds();
+    TRY(store_.write([&](StoreTx& tx) -> Status {
+        return tx.putFirmwareCheck(id, state, seen.size, seen.mtime_ns, seen.inode, now);
+    }));
+    {
+        std::lock_guard lock(mutex_);
+        auto it = entries_.find(row->file);
+        if (it != entries_.end() && it->second.id == id) {
+            it->second.verified = seen;
+            it->second.checked = true;
+            if (it->second.state != state) {
+                fwLog().information("firmware: %s verified: %s", row->file, state);
+            }
+            it->second.state = state;
+        }
+    }
+    if (row->state != state) changed();
+    return okStatus();
+}
+
+Gate Catalog::gate(const std::string& name, const FileStamp& stamp) {
+    std::unique_lock lock(mutex_);
+    auto it = entries_.find(name);
+    if (it == entries_.end()) return options_.catalog_only ? Gate::kRefuse : Gate::kNotListed;
+    Entry& e = it->second;
+    if (!e.checked) return Gate::kRefuse;  // queued already
+    if (stamp != e.verified) {
+        e.checked = false;
+        pending_.insert(e.id);
+        lock.unlock();
+        wake_.notify_one();
+        fwLog().warning(
+            "firmware: %s changed since it was verified: refused until it is hashed again", name);
+        return Gate::kRefuse;
+    }
+    return e.state == "ok" ? Gate::kServe : Gate::kRefuse;
+}
+
+void Catalog::poll() {
+    int64_t generation = -1;
+    const Status st = store_.read([&](StoreTx& tx) -> Status {
+        generation = TRY(tx.configGeneration());
+        return okStatus();
+    });
+    bool reload = false;
+    {
+        std::lock_guard lock(mutex_);
+        reload = st && generation != generation_;
+    }
+    if (reload) {
+        if (auto l = load(true); !l)
+            fwLog().error("firmware: cannot reload the catalog: %s", l.error().message);
+    }
+    const int64_t now = clock_.nowSeconds();
+    std::vector<std::pair<std::string, Entry>> checked;
+    {
+        std::lock_guard lock(mutex_);
+        if (now - last_rescan_ < options_.rescan_seconds) return;
+        last_rescan_ = now;
+        for (const auto& [name, e] : entries_) {
+            if (e.checked) checked.emplace_back(name, e);
+        }
+    }
+    // Stat only, outside the lock: a changed file is hashed by the worker.
+    for (const auto& [name, e] : checked) {
+        const auto now_stamp = stampOf(options_.dir + "/" + name);
+        const FileStamp seen = now_stamp ? *now_stamp : FileStamp{};
+        if (seen == e.verified) continue;
+        {
+            std::lock_guard lock(mutex_);
+            auto it = entries_.find(name);
+            if (it != entries_.end() && it->second.id == e.id) it->second.checked = false;
+        }
+        queue(e.id);
+    }
+}
+
+Result<std::vector<FirmwareImage>> Catalog::list() const {
+    std::vector<FirmwareImage> rows;
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        rows = TRY(tx.listFirmwareImages());
+        return okStatus();
+    }));
+    // An image waiting to be hashed again shows as such.
+    std::lock_guard lock(mutex_);
+    for (FirmwareImage& r : rows) {
+        auto it = entries_.find(r.file);
+        if (it != entries_.end() && it->second.id == r.id && !it->second.checked)
+            r.state = "verifying";
+    }
+    return rows;
+}
+
+Result<FirmwareImage> Catalog::get(int64_t id) const {
+    for (FirmwareImage& r : TRY(list())) {
+        if (r.id == id) return r;
+    }
+    return Error::notFound("no firmware image " + std::to_string(id));
+}
+
+void Catalog::changed() const {
+    if (options_.on_change) options_.on_change();
+}
+
+}  // namespace prov::firmware

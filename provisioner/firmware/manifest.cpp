@@ -1,0 +1,214 @@
+#include "provisioner/firmware/manifest.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+#include "provisioner/core/time_format.h"
+#include "provisioner/firmware/catalog.h"
+
+namespace prov::firmware {
+
+namespace {
+
+std::string textOf(const Poco::JSON::Object::Ptr& o, const std::string& key) {
+    return o->has(key) && o->get(key).isString() ? o->getValue<std::string>(key) : "";
+}
+
+}  // namespace
+
+Result<std::vector<ManifestEntry>> parseManifest(const std::string& text) {
+    std::vector<ManifestEntry> out;
+    try {
+        Poco::JSON::Parser parser;
+        const Poco::Dynamic::Var root = parser.parse(text);
+        const auto list = root.extract<Poco::JSON::Array::Ptr>();
+        for (size_t i = 0; i < list->size(); ++i) {
+            const auto o = list->getObject(static_cast<unsigned>(i));
+            const std::string at = "entry " + std::to_string(i + 1);
+            if (!o) return Error::invalid(at + " is not an object");
+            ManifestEntry e;
+            e.file = textOf(o, "file");
+            e.vendor = textOf(o, "vendor");
+            e.version = textOf(o, "version");
+            e.sha256 = textOf(o, "sha256");
+            if (o->has("size") && o->get("size").isNumeric()) e.size = o->getValue<int64_t>("size");
+            if (const auto models = o->getArray("models")) {
+                for (size_t m = 0; m < models->size(); ++m)
+                    e.models.push_back(models->getElement<std::string>(static_cast<unsigned>(m)));
+            }
+            if (e.file.empty() || e.vendor.empty() || e.version.empty() || e.sha256.empty() ||
+                e.models.empty())
+                return Error::invalid(at + " needs file, vendor, models, version, size and sha256");
+            out.push_back(std::move(e));
+        }
+    } catch (const Poco::Exception& e) {
+        return Error::invalid("not a JSON array of images: " + e.displayText());
+    } catch (const std::exception& e) {
+        return Error::invalid(std::string("not a JSON array of images: ") + e.what());
+    }
+    return out;
+}
+
+std::string manifestText(const std::vector<FirmwareImage>& images) {
+    Poco::JSON::Array list;
+    for (const FirmwareImage& i : images) {
+        Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        o->set("file", i.file);
+        o->set("vendor", i.vendor);
+        Poco::JSON::Array::Ptr models = new Poco::JSON::Array;
+        for (const std::string& m : i.models) models->add(m);
+        o->set("models", models);
+        o->set("version", i.version);
+        o->set("size", i.size);
+        o->set("sha256", i.sha256);
+        list.add(o);
+    }
+    std::ostringstream out;
+    list.stringify(out, 2);
+    out << "\n";
+    return out.str();
+}
+
+Poco::JSON::Object::Ptr imageJson(const FirmwareImage& i) {
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("id", i.id);
+    o->set("file", i.file);
+    o->set("vendor", i.vendor);
+    Poco::JSON::Array::Ptr models = new Poco::JSON::Array;
+    for (const std::string& m : i.models) models->add(m);
+    o->set("models", models);
+    o->set("version", i.version);
+    o->set("size", i.size);
+    o->set("sha256", i.sha256);
+    o->set("state", i.state);
+    o->set("source", i.source);
+    o->set("verified_at",
+           i.verified_at ? Poco::Dynamic::Var(formatUtc(i.verified_at)) : Poco::Dynamic::Var());
+    o->set("created_at", formatUtc(i.created_at));
+    o->set("created_by", i.created_by);
+    return o;
+}
+
+std::string imageJsonText(const FirmwareImage& image) {
+    std::ostringstream out;
+    imageJson(image)->stringify(out);
+    return out.str();
+}
+
+std::string joinedModels(const FirmwareImage& image) {
+    std::string out;
+    for (const std::string& m : image.models) out += (out.empty() ? "" : ",") + m;
+    return out;
+}
+
+void Catalog::writeManifest() {
+    std::lock_guard lock(manifest_mutex_);
+    auto images = list();
+    if (!images) {
+        Poco::Logger::get("provisioner")
+            .error("firmware: cannot write the manifest: %s", images.error().message);
+        return;
+    }
+    const std::string path = options_.dir + "/" + kManifestName;
+    const std::string tmp = options_.dir + "/.manifest.json.tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << manifestText(images.value());
+        if (!out.flush()) {
+            Poco::Logger::get("provisioner").error("firmware: cannot write %s", tmp);
+            ::unlink(tmp.c_str());
+            return;
+        }
+    }
+    ::chmod(tmp.c_str(), 0644);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        Poco::Logger::get("provisioner").error("firmware: cannot replace %s", path);
+        ::unlink(tmp.c_str());
+    }
+}
+
+// Entries the store lacks are hashed here, before the server takes phones:
+// a manifest copied in with its images is trusted only as far as its hashes.
+Status Catalog::importManifest() {
+    const std::string path = options_.dir + "/" + kManifestName;
+    std::ifstream in(path);
+    if (!in) return okStatus();
+    std::stringstream text;
+    text << in.rdbuf();
+    auto entries = parseManifest(text.str());
+    auto& log = Poco::Logger::get("provisioner");
+    if (!entries) {
+        log.error("firmware: %s ignored: %s", path, entries.error().message);
+        return okStatus();
+    }
+    bool added = false;
+    for (const ManifestEntry& e : entries.value()) {
+        {
+            std::lock_guard lock(mutex_);
+            if (entries_.count(e.file)) continue;
+        }
+        AddSpec spec;
+        spec.vendor = e.vendor;
+        for (const std::string& m : e.models) spec.models += (spec.models.empty() ? "" : ",") + m;
+        spec.version = e.version;
+        spec.name = e.file;
+        spec.source = "manifest";
+        spec.actor = "manifest";
+        spec.sha256 = e.sha256;
+        if (auto st = checkSpec(spec); !st) {
+            std::string why = st.error().message;
+            for (const auto& [f, p] : st.error().fields) why += "; " + f + ": " + p;
+            log.error("firmware: manifest entry %s ignored: %s", e.file, why);
+            continue;
+        }
+        const std::string file = options_.dir + "/" + e.file;
+        const auto stamp = stampOf(file);
+        if (!stamp) {
+            log.warning("firmware: manifest entry %s ignored: no such file in %s", e.file,
+                        options_.dir);
+            continue;
+        }
+        auto hashed = hashFile(file);
+        std::map<std::string, std::string> ignored;
+        FirmwareImage image;
+        image.vendor = TRY(vendorOf(spec, ignored)).id;
+        image.version = e.version;
+        image.models = TRY(parseModels(spec.models, TRY(vendorOf(spec, ignored))));
+        image.file = e.file;
+        image.size = e.size;
+        image.sha256 = e.sha256;
+        for (char& c : image.sha256)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        image.mtime_ns = stamp->mtime_ns;
+        image.inode = stamp->inode;
+        image.source = "manifest";
+        image.created_by = "manifest";
+        image.verified_at = clock_.nowSeconds();
+        const bool good =
+            hashed && hashed.value().size == e.size && hashed.value().sha256 == image.sha256;
+        image.state = good ? "ok" : "corrupt";
+        if (!good)
+            log.error("firmware: manifest entry %s does not match its file: registered as corrupt",
+                      e.file);
+        TRY(store_.write([&](StoreTx& tx) -> Status { return tx.insertFirmwareImage(image); }));
+        std::lock_guard lock(mutex_);
+        Entry en;
+        en.id = image.id;
+        en.state = image.state;
+        en.verified = *stamp;
+        en.checked = true;
+        entries_[image.file] = en;
+        added = true;
+    }
+    if (added) changed();
+    return okStatus();
+}
+
+}  // namespace prov::firmware

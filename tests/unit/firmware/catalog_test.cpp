@@ -1,0 +1,310 @@
+// The firmware catalog on a real store and folder: adding (good, corrupt,
+// wrong size, bad fields, a taken name), the serve gate after the file
+// changes, verification at start, the manifest, removal.
+
+#include "provisioner/firmware/catalog.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "provisioner/firmware/manifest.h"
+#include "provisioner/store/sqlite_store.h"
+#include "provisioner/tls/crypto.h"
+#include "temp_dir.h"
+
+using namespace prov;
+using firmware::Gate;
+using prov::testing::TempDir;
+
+namespace {
+
+firmware::VendorLookup vendors() {
+    return [](const std::string& make) -> std::optional<firmware::VendorModels> {
+        if (make == "yealink" || make == "Yealink")
+            return firmware::VendorModels{"yealink", "Yealink", {"T46U", "T48U"}};
+        return std::nullopt;
+    };
+}
+
+struct World {
+    FakeClock clock;
+    TempDir tmp;
+    std::string dir = tmp.path() + "/fw";
+    std::unique_ptr<SqliteStore> store;
+    World() {
+        std::filesystem::create_directories(dir);
+        auto s = SqliteStore::open(tmp.path() + "/store.db", clock);
+        REQUIRE(s);
+        REQUIRE(s.value()->migrate());
+        store = std::move(s).value();
+    }
+    std::unique_ptr<firmware::Catalog> catalog(bool catalog_only = false) {
+        firmware::CatalogOptions o;
+        o.dir = dir;
+        o.catalog_only = catalog_only;
+        return std::make_unique<firmware::Catalog>(*store, vendors(), clock, o);
+    }
+    // A file outside firmware.dir, as an admin would download it.
+    std::string source(const std::string& name, const std::string& bytes) const {
+        return tmp.write("dl/" + name, bytes);
+    }
+};
+
+std::string image(size_t n) {
+    std::string s;
+    for (size_t i = 0; i < n; ++i) s.push_back(static_cast<char>((i * 31 + 7) & 0xff));
+    return s;
+}
+
+std::string sha(const std::string& s) { return tls::Sha256Hasher().sha256Hex(s); }
+
+firmware::AddSpec spec(const std::string& version = "108.86.0.90") {
+    firmware::AddSpec s;
+    s.vendor = "yealink";
+    s.models = "t46u, T48U";
+    s.version = version;
+    return s;
+}
+
+firmware::FileStamp stamp(const std::string& path) {
+    auto s = firmware::stampOf(path);
+    REQUIRE(s);
+    return *s;
+}
+
+bool incomingEmpty(const std::string& dir) {
+    const std::string in = dir + "/.incoming";
+    return !std::filesystem::exists(in) || std::filesystem::is_empty(in);
+}
+
+}  // namespace
+
+TEST_CASE("a good image is copied in 0644, listed, written to the manifest and served") {
+    World w;
+    auto catalog = w.catalog();
+    const std::string bytes = image(3 << 20);
+    const std::string src = w.source("T46U-108.86.0.90.rom", bytes);
+    firmware::AddSpec s = spec();
+    s.sha256 = sha(bytes);
+    s.size = static_cast<int64_t>(bytes.size());
+    auto added = catalog->addFile(src, s);
+    REQUIRE(added);
+    const FirmwareImage& i = added.value();
+    CHECK(i.file == "T46U-108.86.0.90.rom");
+    CHECK(i.models == std::vector<std::string>{"T46U", "T48U"});
+    CHECK(i.sha256 == sha(bytes));
+    CHECK(i.size == static_cast<int64_t>(bytes.size()));
+    CHECK(std::filesystem::exists(src));  // the admin's copy stays
+    const std::string placed = w.dir + "/T46U-108.86.0.90.rom";
+    struct stat st {};
+    REQUIRE(::stat(placed.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0644);
+    CHECK(incomingEmpty(w.dir));
+    CHECK(catalog->gate("T46U-108.86.0.90.rom", stamp(placed)) == Gate::kServe);
+    std::ifstream m(w.dir + "/manifest.json");
+    std::stringstream text;
+    text << m.rdbuf();
+    auto entries = firmware::parseManifest(text.str());
+    REQUIRE(entries);
+    REQUIRE(entries.value().size() == 1);
+    CHECK(entries.value()[0].sha256 == sha(bytes));
+    CHECK(entries.value()[0].models == std::vector<std::string>{"T46U", "T48U"});
+}
+
+TEST_CASE("a corrupt image, or one of the wrong size, is refused and leaves nothing behind") {
+    World w;
+    auto catalog = w.catalog();
+    const std::string bytes = image(100000);
+    const std::string src = w.source("fw.rom", bytes);
+    SECTION("SHA-256 mismatch") {
+        firmware::AddSpec s = spec();
+        s.sha256 = sha(bytes + "x");
+        auto r = catalog->addFile(src, s);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().reason == "checksum_mismatch");
+        CHECK(r.error().fields.count("sha256") == 1);
+    }
+    SECTION("size mismatch") {
+        firmware::AddSpec s = spec();
+        s.size = 99999;
+        auto r = catalog->addFile(src, s);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().reason == "size_mismatch");
+        CHECK(r.error().fields.count("size") == 1);
+    }
+    CHECK_FALSE(std::filesystem::exists(w.dir + "/fw.rom"));
+    CHECK(incomingEmpty(w.dir));
+    CHECK(catalog->list().value().empty());
+}
+
+TEST_CASE("every bad field of an add is named") {
+    World w;
+    auto catalog = w.catalog();
+    firmware::AddSpec s;
+    s.vendor = "acme";
+    s.version = "none";
+    s.sha256 = "xyz";
+    s.name = "../x";
+    auto r = catalog->checkSpec(s);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().fields.count("vendor") == 1);
+    CHECK(r.error().fields.count("models") == 1);
+    CHECK(r.error().fields.count("version") == 1);
+    CHECK(r.error().fields.count("sha256") == 1);
+    CHECK(r.error().fields.count("name") == 1);
+    s = spec();
+    s.models = "T46U,X99";
+    s.name = "ok.rom";
+    r = catalog->checkSpec(s);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().fields.at("models").find("X99") != std::string::npos);
+    s.models = "*,T46U";
+    CHECK_FALSE(catalog->checkSpec(s));
+    s.models = "*";
+    CHECK(catalog->checkSpec(s));
+}
+
+TEST_CASE("an image never replaces a file of the same name") {
+    World w;
+    auto catalog = w.catalog();
+    const std::string other = "someone else's file";
+    w.tmp.write("fw/fw.rom", other);
+    auto r = catalog->addFile(w.source("fw.rom", image(1000)), spec());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Code::kAlreadyExists);
+    std::ifstream in(w.dir + "/fw.rom");
+    std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(kept == other);
+    CHECK(incomingEmpty(w.dir));
+}
+
+TEST_CASE("a file already in firmware.dir is registered where it is") {
+    World w;
+    auto catalog = w.catalog();
+    const std::string bytes = image(5000);
+    const std::string path = w.tmp.write("fw/in-place.rom", bytes);
+    auto r = catalog->addFile(path, spec());
+    REQUIRE(r);
+    CHECK(r.value().sha256 == sha(bytes));
+    CHECK(catalog->gate("in-place.rom", stamp(path)) == Gate::kServe);
+}
+
+TEST_CASE("an image truncated or changed after it was added is refused until hashed again") {
+    World w;
+    auto catalog = w.catalog();
+    const std::string bytes = image(200000);
+    REQUIRE(catalog->addFile(w.source("fw.rom", bytes), spec()));
+    const std::string placed = w.dir + "/fw.rom";
+    REQUIRE(::truncate(placed.c_str(), 100000) == 0);
+    CHECK(catalog->gate("fw.rom", stamp(placed)) == Gate::kRefuse);
+    // Refused again without a hash, then found corrupt when hashed.
+    CHECK(catalog->gate("fw.rom", stamp(placed)) == Gate::kRefuse);
+    REQUIRE(catalog->verifyAll());
+    CHECK(catalog->list().value()[0].state == "corrupt");
+    CHECK(catalog->gate("fw.rom", stamp(placed)) == Gate::kRefuse);
+    // Put back as it was: its hash checks out again.
+    { std::ofstream(placed, std::ios::binary | std::ios::trunc) << bytes; }
+    CHECK(catalog->gate("fw.rom", stamp(placed)) == Gate::kRefuse);
+    REQUIRE(catalog->verifyAll());
+    CHECK(catalog->list().value()[0].state == "ok");
+    CHECK(catalog->gate("fw.rom", stamp(placed)) == Gate::kServe);
+}
+
+TEST_CASE("poll notices a changed image by its stat alone") {
+    World w;
+    auto catalog = w.catalog();
+    REQUIRE(catalog->addFile(w.source("fw.rom", image(1000)), spec()));
+    { std::ofstream(w.dir + "/fw.rom", std::ios::binary | std::ios::app) << "tail"; }
+    w.clock.advance(31);
+    catalog->poll();
+    CHECK(catalog->list().value()[0].state == "verifying");
+}
+
+TEST_CASE("at start every image is hashed before it is served") {
+    World w;
+    const std::string bytes = image(50000);
+    {
+        auto first = w.catalog();
+        REQUIRE(first->addFile(w.source("a.rom", bytes), spec("1.0")));
+        REQUIRE(first->addFile(w.source("b.rom", bytes), spec("2.0")));
+    }
+    // Changed while no server ran, with its stamp put back as recorded.
+    const std::string b = w.dir + "/b.rom";
+    const auto recorded = stamp(b);
+    { std::fstream(b, std::ios::binary | std::ios::in | std::ios::out).put('\x55'); }
+    timespec times[2] = {{0, UTIME_OMIT},
+                         {recorded.mtime_ns / 1'000'000'000, recorded.mtime_ns % 1'000'000'000}};
+    REQUIRE(::utimensat(AT_FDCWD, b.c_str(), times, 0) == 0);
+    REQUIRE(stamp(b) == recorded);
+    auto second = w.catalog();
+    REQUIRE(second->start(false));
+    CHECK(second->gate("a.rom", stamp(w.dir + "/a.rom")) == Gate::kServe);
+    CHECK(second->gate("b.rom", stamp(b)) == Gate::kRefuse);
+    CHECK(second->get(2).value().state == "corrupt");
+}
+
+TEST_CASE("catalog_only refuses files the catalog does not list") {
+    World w;
+    const std::string path = w.tmp.write("fw/ringtone.wav", "RIFF");
+    CHECK(w.catalog(false)->gate("ringtone.wav", stamp(path)) == Gate::kNotListed);
+    CHECK(w.catalog(true)->gate("ringtone.wav", stamp(path)) == Gate::kRefuse);
+}
+
+TEST_CASE("a manifest brings its images into an empty store, as far as their hashes hold") {
+    World w;
+    const std::string good = image(4000);
+    w.tmp.write("fw/good.rom", good);
+    w.tmp.write("fw/bad.rom", image(4000));
+    w.tmp.write("fw/manifest.json",
+                "[{\"file\":\"good.rom\",\"vendor\":\"Yealink\",\"models\":[\"T46U\"],\"version\":"
+                "\"1.0\",\"size\":4000,"
+                "\"sha256\":\"" +
+                    sha(good) +
+                    "\"},"
+                    "{\"file\":\"bad.rom\",\"vendor\":\"yealink\",\"models\":[\"T48U\"],"
+                    "\"version\":\"1.1\",\"size\":4000,"
+                    "\"sha256\":\"" +
+                    std::string(64, '0') +
+                    "\"},"
+                    "{\"file\":\"absent.rom\",\"vendor\":\"yealink\",\"models\":[\"T48U\"],"
+                    "\"version\":\"1.2\",\"size\":1,"
+                    "\"sha256\":\"" +
+                    std::string(64, '0') + "\"}]");
+    auto catalog = w.catalog();
+    REQUIRE(catalog->start(false));
+    const auto images = catalog->list().value();
+    REQUIRE(images.size() == 2);
+    CHECK(images[0].file == "good.rom");
+    CHECK(images[0].source == "manifest");
+    CHECK(images[0].state == "ok");
+    CHECK(images[1].state == "corrupt");
+    CHECK(catalog->gate("good.rom", stamp(w.dir + "/good.rom")) == Gate::kServe);
+    CHECK(catalog->gate("bad.rom", stamp(w.dir + "/bad.rom")) == Gate::kRefuse);
+}
+
+TEST_CASE("an image is removed with its file, but not while a target names its version") {
+    World w;
+    auto catalog = w.catalog();
+    const FirmwareImage i = catalog->addFile(w.source("fw.rom", image(1000)), spec()).value();
+    firmware::TargetSpec t;
+    t.vendor = "yealink";
+    t.model = "T48U";
+    t.version = i.version;
+    REQUIRE(catalog->setTarget(t));
+    auto refused = catalog->remove(i.id, "cli");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().reason == "firmware_in_use");
+    CHECK(std::filesystem::exists(w.dir + "/fw.rom"));
+    REQUIRE(catalog->clearTarget(t).value());
+    REQUIRE(catalog->remove(i.id, "cli"));
+    CHECK_FALSE(std::filesystem::exists(w.dir + "/fw.rom"));
+    CHECK(catalog->list().value().empty());
+    CHECK(catalog->gate("fw.rom", firmware::FileStamp{}) == Gate::kNotListed);
+}
