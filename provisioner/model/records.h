@@ -149,6 +149,26 @@ struct FirmwareTarget {
 };
 inline constexpr std::string_view kFirmwareNone = "none";
 
+// One ask for a device to fetch its config again (issue 14's resync push):
+// a SIP NOTIFY to the address its PBX reported, or the PBX hook. Written
+// when queued and again with its outcome (resync_pushes, migration 12).
+struct ResyncPush {
+    int64_t id = 0;
+    std::string mac;
+    std::string extension;     // the line it went to; "" when none was registered
+    std::string route = "notify";  // notify, hook
+    std::string event;         // the SIP event sent (check-sync, check-sync;reboot=false, resync)
+    std::string target;        // "ip:port", or what the hook was given
+    int64_t queued_at = 0;
+    int64_t sent_at = 0;       // 0: not sent
+    int64_t done_at = 0;       // 0: no outcome yet
+    // "", ok, timeout, challenged, rejected, error, skipped, rate_limited
+    std::string result;
+    int status = 0;            // the final SIP or HTTP status; 0: none
+    int attempts = 0;
+    std::string detail;
+};
+
 // A device's own provisioning credentials (HTTP Digest) and AES key, created
 // at its first secret-bearing render and rotated by an admin. The previous
 // pair keeps working until the phone has fetched once with the current one.

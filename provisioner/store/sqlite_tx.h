@@ -10,6 +10,7 @@ namespace prov::sqlite {
 // kind of record: sqlite_tx_extensions.cpp (extensions, buttons),
 // sqlite_tx_devices.cpp (devices, staging), sqlite_tx_events.cpp (events,
 // config generation), sqlite_tx_firmware.cpp (firmware catalog, targets),
+// sqlite_tx_resync.cpp (resync queue and pushes),
 // sqlite_tx.cpp (settings, tokens, audit).
 class SqliteTx final : public StoreTx {
 public:
@@ -84,6 +85,12 @@ public:
     Result<bool> deleteFirmwareTarget(const std::string& vendor, const std::string& model, const std::string& scope,
                                       const std::string& scope_key) override;
     Status markStaleModel(const std::string& make, const std::string& model, const std::string& label) override;
+    Result<int64_t> queueStaleResyncs(int64_t at) override;
+    Result<int64_t> queueResync(const std::string& mac, const std::string& label, int64_t at) override;
+    Result<std::vector<Device>> nextResync(int64_t limit) override;
+    Status setResyncState(const std::string& mac, const std::string& state, int64_t at) override;
+    Status recordPush(ResyncPush& push) override;
+    Result<std::vector<ResyncPush>> listPushes(const std::string& mac, int64_t limit) override;
 
     Result<int64_t> configGeneration() override;
     Status insertEvents(const std::vector<Event>& events) override;

@@ -27,7 +27,8 @@ std::vector<std::string> splitModels(const std::string& joined) {
 }
 
 constexpr const char* kImageColumns =
-    "SELECT id, vendor, version, models, file, size, sha256, mtime_ns, inode, state, verified_at, source,"
+    "SELECT id, vendor, version, models, file, size, sha256, mtime_ns, inode, state, verified_at, "
+    "source,"
     " created_at, created_by FROM firmware_images";
 
 FirmwareImage readImage(const Stmt& s) {
@@ -67,11 +68,19 @@ FirmwareTarget readTarget(const Stmt& s) {
 
 Status SqliteTx::insertFirmwareImage(FirmwareImage& image) {
     Stmt s(conn_,
-           "INSERT INTO firmware_images (vendor, version, models, file, size, sha256, mtime_ns, inode, state,"
+           "INSERT INTO firmware_images (vendor, version, models, file, size, sha256, mtime_ns, "
+           "inode, state,"
            " verified_at, source, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
     const int64_t now = clock_.nowSeconds();
-    s.bind(1, image.vendor).bind(2, image.version).bind(3, joinModels(image.models)).bind(4, image.file);
-    s.bind(5, image.size).bind(6, image.sha256).bind(7, image.mtime_ns).bind(8, image.inode).bind(9, image.state);
+    s.bind(1, image.vendor)
+        .bind(2, image.version)
+        .bind(3, joinModels(image.models))
+        .bind(4, image.file);
+    s.bind(5, image.size)
+        .bind(6, image.sha256)
+        .bind(7, image.mtime_ns)
+        .bind(8, image.inode)
+        .bind(9, image.state);
     if (image.verified_at) {
         s.bind(10, image.verified_at);
     } else {
@@ -102,14 +111,20 @@ Result<std::optional<FirmwareImage>> SqliteTx::getFirmwareImage(int64_t id) {
     return std::optional<FirmwareImage>();
 }
 
-Status SqliteTx::putFirmwareCheck(int64_t id, const std::string& state, int64_t size, int64_t mtime_ns,
-                                  int64_t inode, int64_t verified_at) {
+Status SqliteTx::putFirmwareCheck(int64_t id, const std::string& state, int64_t size,
+                                  int64_t mtime_ns, int64_t inode, int64_t verified_at) {
     // The size recorded is the verified one: a file found shorter keeps it,
     // so the catalog still says what the image should be.
     Stmt s(conn_,
            "UPDATE firmware_images SET state = ?, mtime_ns = ?, inode = ?, verified_at = ?,"
            " size = CASE WHEN ? = 'ok' THEN ? ELSE size END WHERE id = ?");
-    s.bind(1, state).bind(2, mtime_ns).bind(3, inode).bind(4, verified_at).bind(5, state).bind(6, size).bind(7, id);
+    s.bind(1, state)
+        .bind(2, mtime_ns)
+        .bind(3, inode)
+        .bind(4, verified_at)
+        .bind(5, state)
+        .bind(6, size)
+        .bind(7, id);
     return done(s, "firmware check");
 }
 
@@ -121,8 +136,10 @@ Status SqliteTx::deleteFirmwareImage(int64_t id) {
 
 Result<std::vector<FirmwareTarget>> SqliteTx::listFirmwareTargets(const std::string& vendor) {
     Stmt s(conn_,
-           "SELECT id, vendor, model, scope, scope_key, version, COALESCE(rollout_id, 0), updated_at, updated_by"
-           " FROM firmware_targets WHERE ?1 = '' OR vendor = ?1 ORDER BY vendor, model, scope, scope_key");
+           "SELECT id, vendor, model, scope, scope_key, version, COALESCE(rollout_id, 0), "
+           "updated_at, updated_by"
+           " FROM firmware_targets WHERE ?1 = '' OR vendor = ?1 ORDER BY vendor, model, scope, "
+           "scope_key");
     s.bind(1, vendor);
     std::vector<FirmwareTarget> out;
     while (s.step()) out.push_back(readTarget(s));
@@ -132,9 +149,12 @@ Result<std::vector<FirmwareTarget>> SqliteTx::listFirmwareTargets(const std::str
 
 Status SqliteTx::putFirmwareTarget(FirmwareTarget& t) {
     Stmt s(conn_,
-           "INSERT INTO firmware_targets (vendor, model, scope, scope_key, version, rollout_id, updated_at,"
-           " updated_by) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (vendor, model, scope, scope_key) DO UPDATE SET"
-           " version = excluded.version, rollout_id = excluded.rollout_id, updated_at = excluded.updated_at,"
+           "INSERT INTO firmware_targets (vendor, model, scope, scope_key, version, rollout_id, "
+           "updated_at,"
+           " updated_by) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (vendor, model, scope, scope_key) DO "
+           "UPDATE SET"
+           " version = excluded.version, rollout_id = excluded.rollout_id, updated_at = "
+           "excluded.updated_at,"
            " updated_by = excluded.updated_by");
     const int64_t now = clock_.nowSeconds();
     s.bind(1, t.vendor).bind(2, t.model).bind(3, t.scope).bind(4, t.scope_key).bind(5, t.version);
@@ -146,7 +166,8 @@ Status SqliteTx::putFirmwareTarget(FirmwareTarget& t) {
     s.bind(7, now).bind(8, t.updated_by);
     TRY(done(s, "firmware target"));
     Stmt id(conn_,
-            "SELECT id FROM firmware_targets WHERE vendor = ? AND model = ? AND scope = ? AND scope_key = ?");
+            "SELECT id FROM firmware_targets WHERE vendor = ? AND model = ? AND scope = ? AND "
+            "scope_key = ?");
     id.bind(1, t.vendor).bind(2, t.model).bind(3, t.scope).bind(4, t.scope_key);
     if (!id.step()) return failure("firmware target");
     t.id = id.integer(0);
@@ -155,16 +176,21 @@ Status SqliteTx::putFirmwareTarget(FirmwareTarget& t) {
 }
 
 Result<bool> SqliteTx::deleteFirmwareTarget(const std::string& vendor, const std::string& model,
-                                            const std::string& scope, const std::string& scope_key) {
-    Stmt s(conn_, "DELETE FROM firmware_targets WHERE vendor = ? AND model = ? AND scope = ? AND scope_key = ?");
+                                            const std::string& scope,
+                                            const std::string& scope_key) {
+    Stmt s(conn_,
+           "DELETE FROM firmware_targets WHERE vendor = ? AND model = ? AND scope = ? AND "
+           "scope_key = ?");
     s.bind(1, vendor).bind(2, model).bind(3, scope).bind(4, scope_key);
     TRY(done(s, "delete firmware target"));
     return sqlite3_changes(conn_.handle()) > 0;
 }
 
-Status SqliteTx::markStaleModel(const std::string& make, const std::string& model, const std::string& label) {
+Status SqliteTx::markStaleModel(const std::string& make, const std::string& model,
+                                const std::string& label) {
     Stmt s(conn_,
-           "UPDATE devices SET state = 'stale' WHERE make = ? COLLATE NOCASE AND model = ? COLLATE NOCASE"
+           "UPDATE devices SET state = 'stale' WHERE make = ? COLLATE NOCASE AND model = ? COLLATE "
+           "NOCASE"
            " AND (?3 = '' OR label = ?3) AND state IN ('provisioned','applied')");
     s.bind(1, make).bind(2, model).bind(3, label);
     return done(s, "mark stale");

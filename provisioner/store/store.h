@@ -167,6 +167,23 @@ public:
     // name, any case) and `model` (any case), of site `label` when not "".
     virtual Status markStaleModel(const std::string& make, const std::string& model, const std::string& label) = 0;
 
+    // Resync pushes (sqlite_tx_resync.cpp). devices.resync says where a
+    // device is: "", queued, pushed, refetched, applied, failed.
+    // Queues the devices that are stale and not already on their way
+    // (resync "", applied or failed); how many.
+    virtual Result<int64_t> queueStaleResyncs(int64_t at) = 0;
+    // Queues on demand, whatever their state: the device `mac`, else every
+    // device of site `label`, else (both "") every device; never unassigned
+    // ones. How many.
+    virtual Result<int64_t> queueResync(const std::string& mac, const std::string& label, int64_t at) = 0;
+    // Up to `limit` queued devices, longest waiting first.
+    virtual Result<std::vector<Device>> nextResync(int64_t limit) = 0;
+    virtual Status setResyncState(const std::string& mac, const std::string& state, int64_t at) = 0;
+    // Inserts `push` when its id is 0 (setting it), else updates its outcome.
+    virtual Status recordPush(ResyncPush& push) = 0;
+    // The latest pushes, of `mac` when not "", newest first.
+    virtual Result<std::vector<ResyncPush>> listPushes(const std::string& mac, int64_t limit) = 0;
+
     // Moves whenever config data changes (see migration 2).
     virtual Result<int64_t> configGeneration() = 0;
 

@@ -2,7 +2,6 @@
 // target, a provisioning URL, and a reported firmware other than the target.
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "provisioner/model/settings.h"
@@ -23,14 +22,16 @@ struct Acme {
   "provisioning_protocols": {"http": "1", "https": "2", "tftp": "0"},
   "models": {"A1": {"lines": 1, "keys": 1}}
 })");
-        dir.write("acme/mac.mustache",
-                  "{{#has_firmware_upgrade}}up|{{/has_firmware_upgrade}}{{^has_firmware_upgrade}}stay|"
-                  "{{/has_firmware_upgrade}}v={{firmware_version}}|f={{firmware_file}}|u={{firmware_url}}"
-                  "|s={{firmware_server}}|p={{firmware_prefix}}|c={{firmware_protocol_code}}");
+        dir.write(
+            "acme/mac.mustache",
+            "{{#has_firmware_upgrade}}up|{{/has_firmware_upgrade}}{{^has_firmware_upgrade}}stay|"
+            "{{/has_firmware_upgrade}}v={{firmware_version}}|f={{firmware_file}}|u={{firmware_url}}"
+            "|s={{firmware_server}}|p={{firmware_prefix}}|c={{firmware_protocol_code}}");
     }
 };
 
-std::string render(const std::string& reported, std::optional<FirmwareOffer> offer, const std::string& url) {
+std::string render(const std::string& reported, std::optional<FirmwareOffer> offer,
+                   const std::string& url) {
     Acme acme;
     auto catalog = VendorCatalog::load(acme.dir.path());
     REQUIRE(catalog);
@@ -64,7 +65,8 @@ TEST_CASE("a device off its target is told where its image is, in every shape") 
           "up|v=2.0.1|f=a1-2.0.1.rom|u=http://prov.example.com:8080/p/a1-2.0.1.rom"
           "|s=prov.example.com:8080/p|p=v2.0.1-|c=1");
     CHECK(render("1.9.0", kOffer, "https://prov.example.com") ==
-          "up|v=2.0.1|f=a1-2.0.1.rom|u=https://prov.example.com/a1-2.0.1.rom|s=prov.example.com|p=v2.0.1-|c=2");
+          "up|v=2.0.1|f=a1-2.0.1.rom|u=https://prov.example.com/"
+          "a1-2.0.1.rom|s=prov.example.com|p=v2.0.1-|c=2");
     CHECK(render("1.9.0", kOffer, "tftp://10.0.0.5") ==
           "up|v=2.0.1|f=a1-2.0.1.rom|u=tftp://10.0.0.5/a1-2.0.1.rom|s=10.0.0.5|p=v2.0.1-|c=0");
 }

@@ -16,7 +16,8 @@ std::unique_ptr<SqliteStore> openMigrated(const Clock& clock) {
     return std::move(s).value();
 }
 
-FirmwareImage image(const std::string& file, const std::string& version, std::vector<std::string> models) {
+FirmwareImage image(const std::string& file, const std::string& version,
+                    std::vector<std::string> models) {
     FirmwareImage i;
     i.vendor = "yealink";
     i.version = version;
@@ -31,7 +32,8 @@ FirmwareImage image(const std::string& file, const std::string& version, std::ve
     return i;
 }
 
-Device device(const std::string& mac, const std::string& model, const std::string& label, DeviceState state) {
+Device device(const std::string& mac, const std::string& model, const std::string& label,
+              DeviceState state) {
     Device d;
     d.mac = mac;
     d.make = "Yealink";
@@ -106,8 +108,10 @@ TEST_CASE("firmware images keep every field, models in order") {
     SECTION("a bad checksum or state never reaches the table") {
         FirmwareImage bad = image("x.rom", "1", {"T46U"});
         bad.sha256 = "abc";
-        CHECK_FALSE(store->write([&](StoreTx& tx) -> Status { return tx.insertFirmwareImage(bad); }));
-        CHECK_FALSE(store->write([&](StoreTx& tx) -> Status { return tx.putFirmwareCheck(a.id, "fine", 1, 1, 1, 1); }));
+        CHECK_FALSE(
+            store->write([&](StoreTx& tx) -> Status { return tx.insertFirmwareImage(bad); }));
+        CHECK_FALSE(store->write(
+            [&](StoreTx& tx) -> Status { return tx.putFirmwareCheck(a.id, "fine", 1, 1, 1, 1); }));
     }
 }
 
@@ -175,12 +179,14 @@ TEST_CASE("markStaleModel reaches the model's provisioned devices, of one site w
         REQUIRE(d);
         return d->state;
     };
-    REQUIRE(store->write([&](StoreTx& tx) -> Status { return tx.markStaleModel("yealink", "T46U", "Paris"); }));
+    REQUIRE(store->write(
+        [&](StoreTx& tx) -> Status { return tx.markStaleModel("yealink", "T46U", "Paris"); }));
     CHECK(state("000000000001") == DeviceState::kStale);
     CHECK(state("000000000002") == DeviceState::kProvisioned);  // another site
     CHECK(state("000000000003") == DeviceState::kApplied);      // another model
-    CHECK(state("000000000004") == DeviceState::kStaged);       // never provisioned: nothing to redo
-    REQUIRE(store->write([&](StoreTx& tx) -> Status { return tx.markStaleModel("Yealink", "T46U", ""); }));
+    CHECK(state("000000000004") == DeviceState::kStaged);  // never provisioned: nothing to redo
+    REQUIRE(store->write(
+        [&](StoreTx& tx) -> Status { return tx.markStaleModel("Yealink", "T46U", ""); }));
     CHECK(state("000000000002") == DeviceState::kStale);
 }
 
@@ -199,4 +205,101 @@ TEST_CASE("a device's firmware and resync fields read back empty until the serve
     CHECK(got->fw_status.empty());
     CHECK(got->fw_target.empty());
     CHECK(got->resync.empty());
+}
+
+TEST_CASE("the resync queue takes stale devices once, and any device on demand") {
+    FakeClock clock;
+    auto store = openMigrated(clock);
+    REQUIRE(store->write([&](StoreTx& tx) -> Status {
+        for (Device d : {device("000000000001", "T46U", "Paris", DeviceState::kStale),
+                         device("000000000002", "T46U", "Paris", DeviceState::kApplied),
+                         device("000000000003", "T46U", "Lyon", DeviceState::kStale),
+                         device("000000000004", "T46U", "Lyon", DeviceState::kUnassigned)})
+            TRY(tx.insertDevice(d));
+        return okStatus();
+    }));
+    auto run = [&](auto&& work) {
+        int64_t n = 0;
+        REQUIRE(store->write([&](StoreTx& tx) -> Status {
+            n = TRY(work(tx));
+            return okStatus();
+        }));
+        return n;
+    };
+    auto queued = [&] {
+        std::vector<std::string> macs;
+        REQUIRE(store->read([&](StoreTx& tx) -> Status {
+            for (const Device& d : TRY(tx.nextResync(10))) macs.push_back(d.mac);
+            return okStatus();
+        }));
+        return macs;
+    };
+    CHECK(run([&](StoreTx& tx) { return tx.queueStaleResyncs(100); }) == 2);
+    CHECK(queued() == std::vector<std::string>{"000000000001", "000000000003"});
+    CHECK(run([&](StoreTx& tx) { return tx.queueStaleResyncs(101); }) ==
+          0);  // already on their way
+    REQUIRE(store->write(
+        [&](StoreTx& tx) -> Status { return tx.setResyncState("000000000001", "pushed", 102); }));
+    CHECK(queued() == std::vector<std::string>{"000000000003"});
+    CHECK(run([&](StoreTx& tx) { return tx.queueStaleResyncs(103); }) ==
+          0);  // pushed: waiting for its fetch
+    REQUIRE(store->write(
+        [&](StoreTx& tx) -> Status { return tx.setResyncState("000000000001", "failed", 104); }));
+    CHECK(run([&](StoreTx& tx) { return tx.queueStaleResyncs(105); }) == 1);  // failed: tried again
+    CHECK(run([&](StoreTx& tx) { return tx.queueResync("000000000002", "", 106); }) == 1);
+    CHECK(run([&](StoreTx& tx) { return tx.queueResync("", "Paris", 107); }) == 2);
+    CHECK(run([&](StoreTx& tx) { return tx.queueResync("", "", 108); }) ==
+          3);  // never the unassigned one
+    // Longest waiting first.
+    REQUIRE(store->write(
+        [&](StoreTx& tx) -> Status { return tx.setResyncState("000000000003", "queued", 50); }));
+    CHECK(queued().front() == "000000000003");
+    CHECK_FALSE(store->write(
+        [&](StoreTx& tx) -> Status { return tx.setResyncState("000000000003", "lost", 1); }));
+}
+
+TEST_CASE("a push is written when queued and again with its outcome") {
+    FakeClock clock;
+    auto store = openMigrated(clock);
+    ResyncPush p;
+    p.mac = "000000000001";
+    p.extension = "1001";
+    p.event = "check-sync";
+    p.target = "127.0.0.1:5060";
+    p.queued_at = 100;
+    REQUIRE(store->write([&](StoreTx& tx) -> Status { return tx.recordPush(p); }));
+    CHECK(p.id > 0);
+    p.sent_at = 101;
+    p.done_at = 102;
+    p.result = "ok";
+    p.status = 200;
+    p.attempts = 2;
+    p.detail = "retransmitted once";
+    REQUIRE(store->write([&](StoreTx& tx) -> Status { return tx.recordPush(p); }));
+    ResyncPush other = p;
+    other.id = 0;
+    other.mac = "000000000002";
+    other.result = "";
+    REQUIRE(store->write([&](StoreTx& tx) -> Status { return tx.recordPush(other); }));
+    std::vector<ResyncPush> got;
+    REQUIRE(store->read([&](StoreTx& tx) -> Status {
+        got = TRY(tx.listPushes("000000000001", 10));
+        return okStatus();
+    }));
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].result == "ok");
+    CHECK(got[0].status == 200);
+    CHECK(got[0].attempts == 2);
+    CHECK(got[0].sent_at == 101);
+    CHECK(got[0].detail == "retransmitted once");
+    REQUIRE(store->read([&](StoreTx& tx) -> Status {
+        got = TRY(tx.listPushes("", 10));
+        return okStatus();
+    }));
+    CHECK(got.size() == 2);
+    CHECK(got[0].mac == "000000000002");  // newest first
+    ResyncPush bad = p;
+    bad.id = 0;
+    bad.result = "maybe";
+    CHECK_FALSE(store->write([&](StoreTx& tx) -> Status { return tx.recordPush(bad); }));
 }
