@@ -71,7 +71,7 @@ TEST_CASE("a device off its target is told where its image is, in every shape") 
           "up|v=2.0.1|f=a1-2.0.1.rom|u=tftp://10.0.0.5/a1-2.0.1.rom|s=10.0.0.5|p=v2.0.1-|c=0");
 }
 
-TEST_CASE("a phone that reports no firmware is offered its target; we cannot compare") {
+TEST_CASE("a phone that reports no firmware is offered its target, since we cannot compare") {
     CHECK(render("", kOffer, "http://10.0.0.5").rfind("up|v=2.0.1|", 0) == 0);
 }
 

@@ -115,7 +115,7 @@ TEST_CASE("firmware images keep every field, models in order") {
     }
 }
 
-TEST_CASE("a target is one row per vendor, model, scope and key; writing it again replaces it") {
+TEST_CASE("a target is one row per vendor, model, scope and key, replaced when written again") {
     FakeClock clock;
     auto store = openMigrated(clock);
     FirmwareTarget t;
