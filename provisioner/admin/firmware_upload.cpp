@@ -65,6 +65,18 @@ ApiResult receiveFirmware(ApiContext& context, Poco::Net::HTTPServerRequest& req
     if (request.hasContentLength() && request.getContentLength64() > limit) return tooLarge(limit);
     if (!request.hasContentLength() && !request.getChunkedTransferEncoding())
         return Error::invalid("no image", {{"body", "the image's bytes are the request body"}});
+    if (request.hasContentLength() && request.getContentLength64() == 0)
+        return Error::invalid("no image", {{"body", "empty: the image's bytes are the request body"}});
+    // Poco ends a chunked body quietly when the client goes away mid-chunk,
+    // so the end of one proves nothing: a chunked image must say its size or
+    // SHA-256, which a cut-off body then fails.
+    if (!request.hasContentLength() && !spec.size && spec.sha256.empty())
+        return Error{Code::kInvalidArgument,
+                     "length_required",
+                     "a chunked upload must give the image's size or SHA-256",
+                     {{"size", "required (or sha256) when the body is chunked"},
+                      {"sha256", "required (or size) when the body is chunked"}},
+                     {}};
     auto incoming = TRY(firmware::IncomingFile::create(catalog.dir()));
     std::istream& in = request.stream();
     std::vector<char> buf(64 << 10);
@@ -80,6 +92,8 @@ ApiResult receiveFirmware(ApiContext& context, Poco::Net::HTTPServerRequest& req
         return Error::invalid("the upload did not arrive whole",
                               {{"body", "shorter than its Content-Length"}});
     body_read = true;
+    if (incoming->size() == 0)
+        return Error::invalid("no image", {{"body", "empty: the image's bytes are the request body"}});
     const firmware::Hashed received = TRY(incoming->finish());
     const FirmwareImage image = TRY(catalog.addReceived(*incoming, received, spec));
     ApiResponse r = ok(firmware::imageJson(image), 201);

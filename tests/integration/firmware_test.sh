@@ -101,9 +101,42 @@ head -c 2097152 /dev/urandom >"$WORK/big2m.rom"
 upload "$WORK/big2m.rom" "vendor=yealink&models=T46U&version=9&name=big.rom"
 expect_status 413 "over firmware.max_bytes by Content-Length"
 expect_json .error.code body_too_large
-upload "$WORK/big2m.rom" "vendor=yealink&models=T46U&version=9&name=big.rom" -H 'Transfer-Encoding: chunked'
+upload "$WORK/big2m.rom" "vendor=yealink&models=T46U&version=9&name=big.rom&size=2097152" -H 'Transfer-Encoding: chunked'
 expect_status 413 "over firmware.max_bytes while chunked"
 [[ ! -e "$FW/big.rom" ]] && incoming_empty && ok || bad "an over-cap upload left a file"
+
+# Empty, and chunked without a size or SHA-256 (Poco ends a chunked body
+# quietly when the client drops: nothing else tells a cut-off image).
+: >"$WORK/empty.rom"
+upload "$WORK/empty.rom" "vendor=yealink&models=T46U&version=9&name=empty.rom"
+expect_status 400 "an empty image is refused"
+expect_json '.error.fields | has("body")' true
+upload "$WORK/small.rom" "vendor=yealink&models=T46U&version=9&name=chunked.rom" -H 'Transfer-Encoding: chunked'
+expect_status 400 "a chunked upload without size or sha256 is refused"
+expect_json .error.code length_required
+expect_json '.error.fields | has("size")' true
+upload "$WORK/small.rom" "vendor=yealink&models=T46U&version=9&name=chunked.rom&size=524288" -H 'Transfer-Encoding: chunked'
+expect_status 201 "a chunked upload with its size is taken"
+expect_json .sha256 "$SMALL_SHA"
+api DELETE "/firmware/$(jq -r .id <<<"$BODY")"
+expect_status 204
+# A chunked body cut off by the client mid-chunk: never an image.
+cut_chunked() {
+    exec 3<>"/dev/tcp/127.0.0.1/$ADMIN_PORT"
+    printf 'POST /api/v1/firmware?%s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\nTransfer-Encoding: chunked\r\n\r\n10000\r\n' \
+        "$1" "$TOKEN" >&3
+    head -c 1000 "$WORK/small.rom" >&3
+    sleep 0.3
+    exec 3>&-
+}
+cut_chunked "vendor=yealink&models=T46U&version=9&name=cut.rom"
+cut_chunked "vendor=yealink&models=T46U&version=9&name=cut2.rom&sha256=$SMALL_SHA"
+sleep 0.5
+api GET /firmware
+[[ $(jq '[.items[] | select(.file | startswith("cut"))] | length' <<<"$BODY") == 0 ]] && ok ||
+    bad "a cut-off chunked upload was taken"
+[[ ! -e "$FW/cut.rom" && ! -e "$FW/cut2.rom" && ! -e "$FW/empty.rom" ]] && incoming_empty && ok ||
+    bad "a refused upload left a file"
 
 # --- 2. Truncated after it was added: refused over HTTP and TFTP. ---------
 cp "$FW/T46U-108.86.0.90.rom" "$WORK/keep.rom"
