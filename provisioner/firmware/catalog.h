@@ -142,6 +142,7 @@ class Catalog {
     void writeManifest();
     Result<VendorModels> vendorOf(const AddSpec& spec,
                                   std::map<std::string, std::string>& errors) const;
+    Result<FirmwareImage> addInPlace(const std::string& path, const AddSpec& spec);
     Result<FirmwareImage> insert(FirmwareImage image, const AddSpec& spec,
                                  const std::string& placed_path);
     void changed() const;

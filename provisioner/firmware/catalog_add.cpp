@@ -153,6 +153,8 @@ Status Catalog::checkSpec(const AddSpec& spec) const {
 Result<FirmwareImage> Catalog::addReceived(IncomingFile& file, const Hashed& received,
                                            const AddSpec& spec) {
     TRY(checkSpec(spec));
+    if (received.size == 0)
+        return badInput("invalid_input", "the image is empty", "file", "empty: not an image");
     if (spec.size && *spec.size != received.size)
         return badInput("size_mismatch",
                         "the image is " + std::to_string(received.size) + " bytes, not " +
@@ -197,6 +199,68 @@ Result<FirmwareImage> Catalog::addReceived(IncomingFile& file, const Hashed& rec
     return inserted;
 }
 
+// A file already at its name in firmware.dir, registered where it is. It
+// is opened once, without following a symbolic link (which would let the
+// chmod below open up any file the server can reach), and everything is
+// done on that descriptor: stat, hash, stat again (a file changed while it
+// was read is refused), chmod. A file with other names is refused too: the
+// chmod would reach them, and the serve gate goes by name and inode.
+Result<FirmwareImage> Catalog::addInPlace(const std::string& path, const AddSpec& spec) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 && errno == ELOOP)
+        return badInput("invalid_input", path + " is a symbolic link", "file",
+                        "a symbolic link: give the file itself");
+    if (fd < 0)
+        return badInput("invalid_input", "cannot open " + path + ": " + std::strerror(errno),
+                        "file", "not a readable regular file");
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return badInput("invalid_input", path + " is not a regular file", "file",
+                        "not a readable regular file");
+    if (st.st_nlink != 1)
+        return badInput("invalid_input", path + " has other names (hard links)", "file",
+                        "has hard links: give a file of its own, or one outside firmware.dir");
+    const auto before = stampFrom(st);
+    const Hashed hashed = TRY(hashFd(fd, path));
+    if (hashed.size == 0)
+        return badInput("invalid_input", path + " is empty", "file", "empty: not an image");
+    if (stampOfFd(fd) != before || hashed.size != before->size)
+        return badInput("invalid_input", path + " changed while it was read", "file",
+                        "changed while it was read: add it again once it is complete");
+    if (spec.size && *spec.size != hashed.size)
+        return badInput("size_mismatch",
+                        "the image is " + std::to_string(hashed.size) + " bytes, not " +
+                            std::to_string(*spec.size),
+                        "size", "the file has " + std::to_string(hashed.size) + " bytes");
+    if (!spec.sha256.empty() && lower(spec.sha256) != hashed.sha256)
+        return badInput("checksum_mismatch",
+                        "the image's SHA-256 is not the one given: corrupt or another file",
+                        "sha256", "the file's SHA-256 is " + hashed.sha256);
+    if (::fchmod(fd, 0644) != 0)  // phones' front ends and other tools read it
+        return Error::internal("cannot chmod " + path + ": " + std::strerror(errno));
+    const auto stamp = stampOfFd(fd);  // the ctime moved, not the stamp
+    if (!stamp) return Error::internal("cannot stat " + path);
+    std::map<std::string, std::string> ignored;
+    const VendorModels vendor = TRY(vendorOf(spec, ignored));
+    FirmwareImage image;
+    image.vendor = vendor.id;
+    image.version = spec.version;
+    image.models = TRY(parseModels(spec.models, vendor));
+    image.file = spec.name;
+    image.size = hashed.size;
+    image.sha256 = hashed.sha256;
+    image.mtime_ns = stamp->mtime_ns;
+    image.inode = stamp->inode;
+    image.source = spec.source;
+    image.created_by = spec.actor;
+    image.verified_at = clock_.nowSeconds();
+    return insert(image, spec, path);
+}
+
 Result<FirmwareImage> Catalog::addFile(const std::string& path, AddSpec spec) {
     if (spec.name.empty()) spec.name = baseName(path);
     TRY(checkSpec(spec));
@@ -205,36 +269,7 @@ Result<FirmwareImage> Catalog::addFile(const std::string& path, AddSpec spec) {
                         "not a readable regular file");
     const bool in_place =
         baseName(path) == spec.name && realPath(parentOf(path)) == realPath(options_.dir);
-    if (in_place) {
-        const Hashed hashed = TRY(hashFile(path));
-        if (spec.size && *spec.size != hashed.size)
-            return badInput("size_mismatch",
-                            "the image is " + std::to_string(hashed.size) + " bytes, not " +
-                                std::to_string(*spec.size),
-                            "size", "the file has " + std::to_string(hashed.size) + " bytes");
-        if (!spec.sha256.empty() && lower(spec.sha256) != hashed.sha256)
-            return badInput("checksum_mismatch",
-                            "the image's SHA-256 is not the one given: corrupt or another file",
-                            "sha256", "the file's SHA-256 is " + hashed.sha256);
-        std::map<std::string, std::string> ignored;
-        const VendorModels vendor = TRY(vendorOf(spec, ignored));
-        const auto stamp = stampOf(path);
-        if (!stamp) return Error::internal("the image vanished from " + path);
-        FirmwareImage image;
-        image.vendor = vendor.id;
-        image.version = spec.version;
-        image.models = TRY(parseModels(spec.models, vendor));
-        image.file = spec.name;
-        image.size = hashed.size;
-        image.sha256 = hashed.sha256;
-        image.mtime_ns = stamp->mtime_ns;
-        image.inode = stamp->inode;
-        image.source = spec.source;
-        image.created_by = spec.actor;
-        image.verified_at = clock_.nowSeconds();
-        ::chmod(path.c_str(), 0644);
-        return insert(image, spec, path);
-    }
+    if (in_place) return addInPlace(path, spec);
     // Copied in while it is hashed: one read of the original.
     auto incoming = TRY(IncomingFile::create(options_.dir));
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -22,9 +22,8 @@ std::string why() { return std::strerror(errno); }
 
 }  // namespace
 
-std::optional<FileStamp> stampOf(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+std::optional<FileStamp> stampFrom(const struct stat& st) {
+    if (!S_ISREG(st.st_mode)) return std::nullopt;
     FileStamp s;
     s.size = static_cast<int64_t>(st.st_size);
     s.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
@@ -32,24 +31,37 @@ std::optional<FileStamp> stampOf(const std::string& path) {
     return s;
 }
 
-Result<Hashed> hashFile(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Error::internal("cannot open " + path + ": " + why());
+std::optional<FileStamp> stampOf(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+    return stampFrom(st);
+}
+
+std::optional<FileStamp> stampOfFd(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return std::nullopt;
+    return stampFrom(st);
+}
+
+Result<Hashed> hashFd(int fd, const std::string& path) {
     tls::Sha256Stream hash;
     std::vector<char> buf(kPiece);
     for (;;) {
         const ssize_t n = ::read(fd, buf.data(), buf.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const std::string e = why();
-            ::close(fd);
-            return Error::internal("cannot read " + path + ": " + e);
-        }
+        if (n < 0) return Error::internal("cannot read " + path + ": " + why());
         if (n == 0) break;
         hash.update(buf.data(), static_cast<size_t>(n));
     }
-    ::close(fd);
     return Hashed{static_cast<int64_t>(hash.bytes()), hash.hexDigest()};
+}
+
+Result<Hashed> hashFile(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Error::internal("cannot open " + path + ": " + why());
+    auto hashed = hashFd(fd, path);
+    ::close(fd);
+    return hashed;
 }
 
 bool isImageName(const std::string& name) {

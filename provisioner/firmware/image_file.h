@@ -4,6 +4,8 @@
 // is read, and an incoming file written and hashed as it arrives (an upload,
 // a copy), so that an image is never held in memory.
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -30,8 +32,15 @@ struct Hashed {
     std::string sha256;  // lowercase hex
 };
 
+// The stamp a stat gave; nullopt when it is not of a regular file.
+std::optional<FileStamp> stampFrom(const struct stat& st);
+// The stamp of an open file, by fstat; nullopt when it is not a regular file.
+std::optional<FileStamp> stampOfFd(int fd);
+
 // Reads `path` whole in 1 MiB pieces; an error when it cannot be opened or read.
 Result<Hashed> hashFile(const std::string& path);
+// Reads the open file `fd` from its current offset to its end; `path` is for messages.
+Result<Hashed> hashFd(int fd, const std::string& path);
 
 // A name an image may have in firmware.dir: a phone can ask for it (fetch's
 // isSafeFileName), of letters, digits and . _ - + ( ) only, and not the

@@ -196,6 +196,42 @@ TEST_CASE("a file already in firmware.dir is registered where it is") {
     CHECK(catalog->gate("in-place.rom", stamp(path)) == Gate::kServe);
 }
 
+TEST_CASE("a link in firmware.dir is not registered where it is, nor its target opened up") {
+    World w;
+    auto catalog = w.catalog();
+    const std::string secret = w.tmp.write("secret.key", "not for phones");
+    REQUIRE(::chmod(secret.c_str(), 0600) == 0);
+    SECTION("a symbolic link") {
+        REQUIRE(::symlink(secret.c_str(), (w.dir + "/link.rom").c_str()) == 0);
+        auto r = catalog->addFile(w.dir + "/link.rom", spec());
+        REQUIRE_FALSE(r);
+        CHECK(r.error().fields.count("file") == 1);
+    }
+    SECTION("a hard link") {
+        REQUIRE(::link(secret.c_str(), (w.dir + "/link.rom").c_str()) == 0);
+        auto r = catalog->addFile(w.dir + "/link.rom", spec());
+        REQUIRE_FALSE(r);
+        CHECK(r.error().fields.count("file") == 1);
+    }
+    struct stat st {};
+    REQUIRE(::stat(secret.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    CHECK(catalog->list().value().empty());
+}
+
+TEST_CASE("an empty image is refused") {
+    World w;
+    auto catalog = w.catalog();
+    auto copied = catalog->addFile(w.source("empty.rom", ""), spec());
+    REQUIRE_FALSE(copied);
+    CHECK(copied.error().fields.count("file") == 1);
+    auto in_place = catalog->addFile(w.tmp.write("fw/empty.rom", ""), spec());
+    REQUIRE_FALSE(in_place);
+    CHECK(in_place.error().fields.count("file") == 1);
+    CHECK(catalog->list().value().empty());
+    CHECK(incomingEmpty(w.dir));
+}
+
 TEST_CASE("an image truncated or changed after it was added is refused until hashed again") {
     World w;
     auto catalog = w.catalog();
