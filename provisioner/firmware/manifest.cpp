@@ -21,37 +21,60 @@ std::string textOf(const Poco::JSON::Object::Ptr& o, const std::string& key) {
     return o->has(key) && o->get(key).isString() ? o->getValue<std::string>(key) : "";
 }
 
+// Throws Poco's exceptions on values of the wrong type (caught per entry).
+ManifestEntry entryOf(const Poco::JSON::Object::Ptr& o) {
+    ManifestEntry e;
+    e.file = textOf(o, "file");
+    e.vendor = textOf(o, "vendor");
+    e.version = textOf(o, "version");
+    e.sha256 = textOf(o, "sha256");
+    const bool has_size = o->has("size") && o->get("size").isInteger();
+    if (has_size) e.size = o->getValue<int64_t>("size");
+    if (const auto models = o->getArray("models")) {
+        for (size_t m = 0; m < models->size(); ++m) {
+            const Poco::Dynamic::Var v = models->get(static_cast<unsigned>(m));
+            if (!v.isString()) {
+                e.problem = "models must be strings";
+                return e;
+            }
+            e.models.push_back(v.extract<std::string>());
+        }
+    }
+    if (e.file.empty() || e.vendor.empty() || e.version.empty() || e.sha256.empty() ||
+        e.models.empty() || !has_size)
+        e.problem = "needs file, vendor, models, version, size and sha256";
+    else if (e.size <= 0)
+        e.problem = "size must be a number of bytes, 1 or more";
+    return e;
+}
+
 }  // namespace
 
 Result<std::vector<ManifestEntry>> parseManifest(const std::string& text) {
-    std::vector<ManifestEntry> out;
+    Poco::JSON::Array::Ptr list;
     try {
         Poco::JSON::Parser parser;
-        const Poco::Dynamic::Var root = parser.parse(text);
-        const auto list = root.extract<Poco::JSON::Array::Ptr>();
-        for (size_t i = 0; i < list->size(); ++i) {
-            const auto o = list->getObject(static_cast<unsigned>(i));
-            const std::string at = "entry " + std::to_string(i + 1);
-            if (!o) return Error::invalid(at + " is not an object");
-            ManifestEntry e;
-            e.file = textOf(o, "file");
-            e.vendor = textOf(o, "vendor");
-            e.version = textOf(o, "version");
-            e.sha256 = textOf(o, "sha256");
-            if (o->has("size") && o->get("size").isNumeric()) e.size = o->getValue<int64_t>("size");
-            if (const auto models = o->getArray("models")) {
-                for (size_t m = 0; m < models->size(); ++m)
-                    e.models.push_back(models->getElement<std::string>(static_cast<unsigned>(m)));
-            }
-            if (e.file.empty() || e.vendor.empty() || e.version.empty() || e.sha256.empty() ||
-                e.models.empty())
-                return Error::invalid(at + " needs file, vendor, models, version, size and sha256");
-            out.push_back(std::move(e));
-        }
+        list = parser.parse(text).extract<Poco::JSON::Array::Ptr>();
     } catch (const Poco::Exception& e) {
         return Error::invalid("not a JSON array of images: " + e.displayText());
     } catch (const std::exception& e) {
         return Error::invalid(std::string("not a JSON array of images: ") + e.what());
+    }
+    if (!list) return Error::invalid("not a JSON array of images");
+    std::vector<ManifestEntry> out;
+    for (size_t i = 0; i < list->size(); ++i) {
+        ManifestEntry e;
+        try {
+            const auto o = list->getObject(static_cast<unsigned>(i));
+            if (o) e = entryOf(o);
+            else e.problem = "not an object";
+        } catch (const Poco::Exception& x) {
+            e.problem = "a value of the wrong type: " + x.displayText();
+        } catch (const std::exception& x) {
+            e.problem = std::string("a value of the wrong type: ") + x.what();
+        }
+        if (!e.problem.empty()) e.problem = "entry " + std::to_string(i + 1) + ": " + e.problem;
+        out.push_back(std::move(e));
     }
     return out;
 }
@@ -150,6 +173,10 @@ Status Catalog::importManifest() {
     }
     bool added = false;
     for (const ManifestEntry& e : entries.value()) {
+        if (!e.problem.empty()) {
+            log.error("firmware: %s: %s ignored", path, e.problem);
+            continue;
+        }
         {
             std::lock_guard lock(mutex_);
             if (entries_.count(e.file)) continue;
@@ -177,10 +204,17 @@ Status Catalog::importManifest() {
         }
         auto hashed = hashFile(file);
         std::map<std::string, std::string> ignored;
+        const auto vendor = vendorOf(spec, ignored);  // checkSpec found it
+        const auto models = vendor ? parseModels(spec.models, vendor.value())
+                                   : Result<std::vector<std::string>>(vendor.error());
+        if (!models) {
+            log.error("firmware: manifest entry %s ignored: %s", e.file, models.error().message);
+            continue;
+        }
         FirmwareImage image;
-        image.vendor = TRY(vendorOf(spec, ignored)).id;
+        image.vendor = vendor.value().id;
         image.version = e.version;
-        image.models = TRY(parseModels(spec.models, TRY(vendorOf(spec, ignored))));
+        image.models = models.value();
         image.file = e.file;
         image.size = e.size;
         image.sha256 = e.sha256;
@@ -197,7 +231,13 @@ Status Catalog::importManifest() {
         if (!good)
             log.error("firmware: manifest entry %s does not match its file: registered as corrupt",
                       e.file);
-        TRY(store_.write([&](StoreTx& tx) -> Status { return tx.insertFirmwareImage(image); }));
+        // One entry the store will not take (a version and name taken by
+        // another image) is skipped: the server still starts.
+        if (auto st = store_.write([&](StoreTx& tx) -> Status { return tx.insertFirmwareImage(image); });
+            !st) {
+            log.error("firmware: manifest entry %s ignored: %s", e.file, st.error().message);
+            continue;
+        }
         std::lock_guard lock(mutex_);
         Entry en;
         en.id = image.id;

@@ -28,9 +28,13 @@ struct ManifestEntry {
     std::string version;
     int64_t size = 0;
     std::string sha256;
+    // Why the entry cannot be taken ("" when it can): one bad entry is
+    // skipped, the others are still read.
+    std::string problem;
 };
 
-// The entries of `text`; an error names the entry and what is wrong.
+// The entries of `text`, each bad one with its problem; an error only when
+// `text` is not a JSON array.
 Result<std::vector<ManifestEntry>> parseManifest(const std::string& text);
 std::string manifestText(const std::vector<FirmwareImage>& images);
 

@@ -325,6 +325,41 @@ TEST_CASE("a manifest brings its images into an empty store, as far as their has
     CHECK(catalog->gate("bad.rom", stamp(w.dir + "/bad.rom")) == Gate::kRefuse);
 }
 
+TEST_CASE("a bad manifest entry is skipped: the others are taken and the catalog starts") {
+    World w;
+    const std::string good = image(4000);
+    w.tmp.write("fw/good.rom", good);
+    w.tmp.write("fw/neg.rom", image(10));
+    w.tmp.write("fw/str.rom", image(10));
+    w.tmp.write("fw/num.rom", image(10));
+    const std::string zeros = std::string(64, '0');
+    const std::string manifest =
+                "[{\"file\":\"neg.rom\",\"vendor\":\"yealink\",\"models\":[\"T46U\"],"
+                "\"version\":\"1.0\",\"size\":-5,\"sha256\":\"" + zeros + "\"},"
+                "{\"file\":\"str.rom\",\"vendor\":\"yealink\",\"models\":[\"T46U\"],"
+                "\"version\":\"1.1\",\"size\":\"ten\",\"sha256\":\"" + zeros + "\"},"
+                "{\"file\":\"num.rom\",\"vendor\":\"yealink\",\"models\":[46],"
+                "\"version\":\"1.2\",\"size\":10,\"sha256\":\"" + zeros + "\"},"
+                "7,"
+                "{\"file\":\"good.rom\",\"vendor\":\"yealink\",\"models\":[\"T46U\"],"
+                "\"version\":\"2.0\",\"size\":4000,\"sha256\":\"" + sha(good) + "\"}]";
+    w.tmp.write("fw/manifest.json", manifest);
+    auto entries = firmware::parseManifest(manifest);
+    REQUIRE(entries);
+    REQUIRE(entries.value().size() == 5);
+    CHECK(entries.value()[0].problem.find("size") != std::string::npos);
+    CHECK_FALSE(entries.value()[1].problem.empty());
+    CHECK_FALSE(entries.value()[2].problem.empty());
+    CHECK_FALSE(entries.value()[3].problem.empty());
+    CHECK(entries.value()[4].problem.empty());
+    auto catalog = w.catalog();
+    REQUIRE(catalog->start(false));
+    const auto images = catalog->list().value();
+    REQUIRE(images.size() == 1);
+    CHECK(images[0].file == "good.rom");
+    CHECK(images[0].state == "ok");
+}
+
 TEST_CASE("an image is removed with its file, but not while a target names its version") {
     World w;
     auto catalog = w.catalog();
