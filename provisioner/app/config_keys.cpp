@@ -36,7 +36,8 @@ const ConfigKey kKeys[] = {
      .field = &C::firmware_max_bytes, .min = 1, .max = int64_t{1} << 40},
     {.name = "firmware.catalog_only", .type = T::kBool, .default_value = "false",
      .doc = "serve only the catalog's images from `firmware.dir`; false: other files there (ringtones, "
-            "logos, images added by hand) are served as found, catalog images always checked",
+            "logos, images added by hand) are served as found, catalog images always checked, under any name "
+            "(a link to one too)",
      .field = &C::firmware_catalog_only},
     {.name = "firmware.rescan_interval", .type = T::kInteger, .default_value = "30",
      .doc = "seconds between looks (a stat, no hash) at each catalog image; one whose size, time or inode "

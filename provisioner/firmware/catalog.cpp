@@ -181,9 +181,18 @@ Status Catalog::verifyOne(int64_t id) {
     return okStatus();
 }
 
-Gate Catalog::gate(const std::string& name, const FileStamp& stamp) {
+// The entry a fetch reaches: by the name asked for, by the name the path
+// resolves to (a symbolic link to an image), or by inode (a hard link);
+// so that no other name for an image serves it unchecked.
+Gate Catalog::gate(const std::string& name, const FileStamp& stamp,
+                   const std::string& real_name) {
     std::unique_lock lock(mutex_);
     auto it = entries_.find(name);
+    if (it == entries_.end() && !real_name.empty()) it = entries_.find(real_name);
+    if (it == entries_.end() && stamp.inode != 0) {
+        it = std::find_if(entries_.begin(), entries_.end(),
+                          [&](const auto& kv) { return kv.second.verified.inode == stamp.inode; });
+    }
     if (it == entries_.end()) return options_.catalog_only ? Gate::kRefuse : Gate::kNotListed;
     Entry& e = it->second;
     if (!e.checked) return Gate::kRefuse;  // queued already
@@ -193,7 +202,8 @@ Gate Catalog::gate(const std::string& name, const FileStamp& stamp) {
         lock.unlock();
         wake_.notify_one();
         fwLog().warning(
-            "firmware: %s changed since it was verified: refused until it is hashed again", name);
+            "firmware: %s changed since it was verified: refused until it is hashed again",
+            it->first);
         return Gate::kRefuse;
     }
     return e.state == "ok" ? Gate::kServe : Gate::kRefuse;

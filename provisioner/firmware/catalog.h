@@ -48,7 +48,8 @@ using VendorLookup = std::function<std::optional<VendorModels>(const std::string
 struct CatalogOptions {
     std::string dir = "firmware";
     // Files of firmware.dir the catalog does not list are refused too.
-    bool catalog_only = true;
+    // (Off, a link to an image is still checked as the image is: gate().)
+    bool catalog_only = false;
     // How often poll() stats every image (it hashes only the changed ones).
     int64_t rescan_seconds = 30;
     // Called after a change that alters configs (the render cache's generation).
@@ -116,8 +117,11 @@ class Catalog {
     Result<std::vector<FirmwareTarget>> listTargets(const std::string& vendor) const;
 
     // The serve check for file `name` of firmware.dir, whose stat gave
-    // `stamp`. Never hashes; a refused image that changed is queued.
-    Gate gate(const std::string& name, const FileStamp& stamp);
+    // `stamp`; `real_name` is what the path resolves to, relative to the
+    // real firmware.dir (links followed). An image is found by either name
+    // or by its inode, so a link to it is checked as the image is. Never
+    // hashes; a refused image that changed is queued.
+    Gate gate(const std::string& name, const FileStamp& stamp, const std::string& real_name = "");
 
     // Called every second by the server: reloads the rows when another
     // process changed them, and every rescan_seconds stats each image.

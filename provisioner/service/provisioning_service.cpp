@@ -86,14 +86,16 @@ std::string outcomeName(Outcome o) {
     }
 }
 
-// Real path of `path` when it lies inside `root` (symlinks resolved).
-std::optional<std::string> insideRoot(const std::string& root, const std::string& path) {
+// Real path of `path` when it lies inside `root` (symlinks resolved);
+// `relative` gets it relative to the real root (the name a link resolves to).
+std::optional<std::string> insideRoot(const std::string& root, const std::string& path, std::string& relative) {
     char real_root[PATH_MAX];
     char real_path[PATH_MAX];
     if (!realpath(root.c_str(), real_root) || !realpath(path.c_str(), real_path)) return std::nullopt;
     const std::string r = std::string(real_root) + "/";
     const std::string p = real_path;
     if (p.compare(0, r.size(), r) != 0) return std::nullopt;
+    relative = p.substr(r.size());
     return p;
 }
 
@@ -536,7 +538,8 @@ Status ProvisioningService::wipeDelivered(const std::string& mac, Event& event) 
 
 Result<FetchResponse> ProvisioningService::staticFile(const FetchRequest& request) {
     const std::string path = Poco::Path(options_.firmware_dir).append(request.file).toString();
-    auto real = insideRoot(options_.firmware_dir, path);
+    std::string real_name;
+    auto real = insideRoot(options_.firmware_dir, path, real_name);
     if (!real) return notFound("no such file");
     // One stat, no exceptions: the file may be replaced while phones fetch it.
     struct stat st{};
@@ -548,7 +551,9 @@ Result<FetchResponse> ProvisioningService::staticFile(const FetchRequest& reques
         const firmware::FileStamp stamp{static_cast<int64_t>(st.st_size),
                                         static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
                                         static_cast<int64_t>(st.st_ino)};
-        if (options_.firmware->gate(request.file, stamp) == firmware::Gate::kRefuse)
+        // By the name asked for, the name it resolves to and its inode: an
+        // alias (a link) of a catalog image is checked as the image is.
+        if (options_.firmware->gate(request.file, stamp, real_name) == firmware::Gate::kRefuse)
             return notFound("firmware image not verified");
     }
     FetchResponse r;

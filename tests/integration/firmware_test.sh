@@ -140,8 +140,17 @@ api GET /firmware
 
 # --- 2. Truncated after it was added: refused over HTTP and TFTP. ---------
 cp "$FW/T46U-108.86.0.90.rom" "$WORK/keep.rom"
+# Other names for it (firmware.catalog_only is false): checked as it is.
+ln -s T46U-108.86.0.90.rom "$FW/alias.rom"
+ln "$FW/T46U-108.86.0.90.rom" "$FW/hard.rom"
+[[ $(fetch_http alias.rom "$WORK/got") == 200 ]] && cmp -s "$WORK/got" "$WORK/small.rom" && ok ||
+    bad "a link to a good image is not served"
 truncate -s 100000 "$FW/T46U-108.86.0.90.rom"
 [[ $(fetch_http T46U-108.86.0.90.rom "$WORK/got") == 404 ]] && ok || bad "a truncated image is served over HTTP"
+[[ $(fetch_http alias.rom "$WORK/got") == 404 ]] && ok || bad "a truncated image is served under a symbolic link"
+[[ $(fetch_http hard.rom "$WORK/got") == 404 ]] && ok || bad "a truncated image is served under a hard link"
+if fetch_tftp alias.rom "$WORK/got.tftp"; then bad "a truncated image is served over TFTP under a link"; else ok; fi
+rm -f "$FW/alias.rom" "$FW/hard.rom"
 if fetch_tftp T46U-108.86.0.90.rom "$WORK/got.tftp"; then bad "a truncated image is served over TFTP"; else ok; fi
 wait_state "$SMALL_ID" corrupt && ok || bad "the truncated image is not marked corrupt"
 [[ $(fetch_http T46U-108.86.0.90.rom "$WORK/got") == 404 ]] && ok || bad "a corrupt image is served"

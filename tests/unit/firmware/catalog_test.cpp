@@ -253,6 +253,32 @@ TEST_CASE("an image truncated or changed after it was added is refused until has
     CHECK(catalog->gate("fw.rom", stamp(placed)) == Gate::kServe);
 }
 
+TEST_CASE("another name for a catalog image is checked as the image is") {
+    World w;
+    auto catalog = w.catalog(false);
+    const std::string bytes = image(200000);
+    REQUIRE(catalog->addFile(w.source("fw.rom", bytes), spec()));
+    const std::string placed = w.dir + "/fw.rom";
+    REQUIRE(::symlink("fw.rom", (w.dir + "/alias.rom").c_str()) == 0);
+    REQUIRE(::link(placed.c_str(), (w.dir + "/hard.rom").c_str()) == 0);
+    CHECK(catalog->gate("alias.rom", stamp(w.dir + "/alias.rom"), "fw.rom") == Gate::kServe);
+    CHECK(catalog->gate("hard.rom", stamp(w.dir + "/hard.rom"), "hard.rom") == Gate::kServe);
+    REQUIRE(::truncate(placed.c_str(), 100000) == 0);
+    // By the name the link resolves to, and by inode (a hard link).
+    CHECK(catalog->gate("alias.rom", stamp(w.dir + "/alias.rom"), "fw.rom") == Gate::kRefuse);
+    CHECK(catalog->gate("hard.rom", stamp(w.dir + "/hard.rom"), "hard.rom") == Gate::kRefuse);
+    // Replaced through a rename (a new inode): the link still resolves to the image's name.
+    { std::ofstream(placed, std::ios::binary | std::ios::trunc) << bytes; }
+    REQUIRE(catalog->verifyAll());
+    CHECK(catalog->gate("alias.rom", stamp(w.dir + "/alias.rom"), "fw.rom") == Gate::kServe);
+    w.tmp.write("fw/.new", bytes + "x");
+    REQUIRE(::rename((w.dir + "/.new").c_str(), placed.c_str()) == 0);
+    CHECK(catalog->gate("alias.rom", stamp(w.dir + "/alias.rom"), "fw.rom") == Gate::kRefuse);
+    // A file that is no image's is served as any file.
+    const std::string other = w.tmp.write("fw/ringtone.wav", "RIFF");
+    CHECK(catalog->gate("ringtone.wav", stamp(other), "ringtone.wav") == Gate::kNotListed);
+}
+
 TEST_CASE("poll notices a changed image by its stat alone") {
     World w;
     auto catalog = w.catalog();
