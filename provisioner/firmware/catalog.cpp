@@ -6,6 +6,7 @@
 #include "provisioner/firmware/catalog.h"
 
 #include <Poco/Logger.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,6 +43,7 @@ void Catalog::stop() {
 }
 
 Status Catalog::start(bool background) {
+    sweepIncoming();
     TRY(load(false));
     TRY(importManifest());
     {
@@ -56,6 +58,28 @@ Status Catalog::start(bool background) {
         return okStatus();
     }
     return verifyAll();
+}
+
+// An upload or copy cut off by a crash leaves its file in .incoming. Only
+// those over an hour old go: a CLI add beside the running server may be
+// writing one right now (and keeps touching it while it does).
+void Catalog::sweepIncoming() {
+    const std::string dir = options_.dir + "/" + kIncomingDir;
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return;
+    const int64_t cutoff = clock_.nowSeconds() - kIncomingMaxAgeSeconds;
+    int swept = 0;
+    while (const dirent* entry = ::readdir(d)) {
+        const std::string name = entry->d_name;
+        if (name.rfind("image-", 0) != 0) continue;
+        struct stat st {};
+        if (::fstatat(::dirfd(d), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (!S_ISREG(st.st_mode) || st.st_mtim.tv_sec >= cutoff) continue;
+        if (::unlinkat(::dirfd(d), name.c_str(), 0) == 0) ++swept;
+    }
+    ::closedir(d);
+    if (swept > 0)
+        fwLog().warning("firmware: removed %d unfinished upload(s) from %s", swept, dir);
 }
 
 // trust_store: an image new to this process is taken as the store says when

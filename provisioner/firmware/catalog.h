@@ -45,6 +45,10 @@ struct VendorModels {
 // The vendor `make` names (id or display name, any case), or nullopt.
 using VendorLookup = std::function<std::optional<VendorModels>(const std::string& make)>;
 
+// How old a file in <firmware.dir>/.incoming must be before start() takes
+// it for one a crash left behind.
+inline constexpr int64_t kIncomingMaxAgeSeconds = 3600;
+
 struct CatalogOptions {
     std::string dir = "firmware";
     // Files of firmware.dir the catalog does not list are refused too.
@@ -82,7 +86,9 @@ class Catalog {
     Catalog(const Catalog&) = delete;
     Catalog& operator=(const Catalog&) = delete;
 
-    // Loads the images, registers manifest entries the store lacks, and
+    // Removes files left in <dir>/.incoming over kIncomingMaxAgeSeconds old
+    // (an upload cut off by a crash), loads the images, registers manifest
+    // entries the store lacks, and
     // starts hashing every image in a thread of its own (`background`),
     // or right here. Until an image is hashed by this process it is refused.
     Status start(bool background = true);
@@ -138,6 +144,7 @@ class Catalog {
         bool checked = false;  // hashed by this process since it started or the file changed
     };
 
+    void sweepIncoming();
     Status load(bool trust_store);
     Status verifyOne(int64_t id);
     void queue(int64_t id);

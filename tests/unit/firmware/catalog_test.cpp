@@ -312,6 +312,25 @@ TEST_CASE("at start every image is hashed before it is served") {
     CHECK(second->get(2).value().state == "corrupt");
 }
 
+TEST_CASE("start removes what a crash left in .incoming, once it is an hour old") {
+    World w;
+    const std::string old_file = w.tmp.write("fw/.incoming/image-old123", "half an upload");
+    const std::string new_file = w.tmp.write("fw/.incoming/image-new123", "an upload under way");
+    const std::string other = w.tmp.write("fw/.incoming/notes.txt", "not ours");
+    auto age = [&](const std::string& path, int64_t seconds) {
+        const timespec t{static_cast<time_t>(w.clock.nowSeconds() - seconds), 0};
+        const timespec times[2] = {t, t};
+        REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
+    };
+    age(old_file, firmware::kIncomingMaxAgeSeconds + 60);
+    age(new_file, 60);
+    age(other, firmware::kIncomingMaxAgeSeconds + 60);
+    REQUIRE(w.catalog()->start(false));
+    CHECK_FALSE(std::filesystem::exists(old_file));
+    CHECK(std::filesystem::exists(new_file));
+    CHECK(std::filesystem::exists(other));
+}
+
 TEST_CASE("catalog_only refuses files the catalog does not list") {
     World w;
     const std::string path = w.tmp.write("fw/ringtone.wav", "RIFF");
