@@ -81,9 +81,11 @@ void openFirmware(Services& s) {
     o.dir = config.firmware_dir;
     o.catalog_only = config.firmware_catalog_only;
     o.rescan_seconds = config.firmware_rescan_seconds;
-    // A target or image change is seen by this process's renders at once.
+    // A target or image change is seen by this process's renders at once;
+    // bumped, not refreshed: an image verified (or found changed) moves no
+    // store counter, and configs offer only images the gate passes now.
     o.on_change = [sp = &s] {
-        if (sp->generation) sp->generation->refresh();
+        if (sp->generation) sp->generation->bump();
     };
     firmware::VendorLookup lookup = [b = s.bundles.get()](const std::string& make)
         -> std::optional<firmware::VendorModels> {

@@ -28,6 +28,8 @@ Poco::Logger& fwLog() { return Poco::Logger::get("provisioner"); }
 
 }  // namespace
 
+bool Catalog::Entry::servable() const { return checked && state == "ok"; }
+
 Catalog::Catalog(Store& store, VendorLookup vendors, const Clock& clock, CatalogOptions options)
     : store_(store), vendors_(std::move(vendors)), clock_(clock), options_(std::move(options)) {}
 
@@ -52,6 +54,7 @@ Status Catalog::start(bool background) {
             if (!e.checked) pending_.insert(e.id);
         }
         last_rescan_ = clock_.nowSeconds();
+        started_ = true;
     }
     if (background) {
         thread_ = std::thread([this] { worker(); });
@@ -189,19 +192,23 @@ Status Catalog::verifyOne(int64_t id) {
     TRY(store_.write([&](StoreTx& tx) -> Status {
         return tx.putFirmwareCheck(id, state, seen.size, seen.mtime_ns, seen.inode, now);
     }));
+    bool flipped = false;
     {
         std::lock_guard lock(mutex_);
         auto it = entries_.find(row->file);
         if (it != entries_.end() && it->second.id == id) {
+            const bool was = it->second.servable();
             it->second.verified = seen;
             it->second.checked = true;
             if (it->second.state != state) {
                 fwLog().information("firmware: %s verified: %s", row->file, state);
             }
             it->second.state = state;
+            flipped = was != it->second.servable();
         }
     }
-    if (row->state != state) changed();
+    // Served again (or no longer): configs offer what the gate passes.
+    if (row->state != state || flipped) changed();
     return okStatus();
 }
 
@@ -221,10 +228,12 @@ Gate Catalog::gate(const std::string& name, const FileStamp& stamp,
     Entry& e = it->second;
     if (!e.checked) return Gate::kRefuse;  // queued already
     if (stamp != e.verified) {
+        const bool was = e.servable();
         e.checked = false;
         pending_.insert(e.id);
         lock.unlock();
         wake_.notify_one();
+        if (was) changed();  // configs stop offering it until it checks out
         fwLog().warning(
             "firmware: %s changed since it was verified: refused until it is hashed again",
             it->first);
@@ -263,13 +272,25 @@ void Catalog::poll() {
         const auto now_stamp = stampOf(options_.dir + "/" + name);
         const FileStamp seen = now_stamp ? *now_stamp : FileStamp{};
         if (seen == e.verified) continue;
+        bool was = false;
         {
             std::lock_guard lock(mutex_);
             auto it = entries_.find(name);
-            if (it != entries_.end() && it->second.id == e.id) it->second.checked = false;
+            if (it != entries_.end() && it->second.id == e.id) {
+                was = it->second.servable();
+                it->second.checked = false;
+            }
         }
         queue(e.id);
+        if (was) changed();
     }
+}
+
+bool Catalog::servable(const std::string& file) const {
+    std::lock_guard lock(mutex_);
+    if (!started_) return true;
+    auto it = entries_.find(file);
+    return it != entries_.end() && it->second.servable();
 }
 
 Result<std::vector<FirmwareImage>> Catalog::list() const {

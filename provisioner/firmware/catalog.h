@@ -129,6 +129,11 @@ class Catalog {
     // hashes; a refused image that changed is queued.
     Gate gate(const std::string& name, const FileStamp& stamp, const std::string& real_name = "");
 
+    // Whether gate() would pass image `file` as last verified: hashed by
+    // this process, unchanged since as far as it knows, and ok. Before
+    // start() (a command-line preview) true: the stored state decides.
+    bool servable(const std::string& file) const;
+
     // Called every second by the server: reloads the rows when another
     // process changed them, and every rescan_seconds stats each image.
     void poll();
@@ -142,6 +147,7 @@ class Catalog {
         FileStamp verified;    // the stamp the hash was checked at
         std::string state;     // as stored
         bool checked = false;  // hashed by this process since it started or the file changed
+        bool servable() const;  // what gate() passes when the stamp is unchanged
     };
 
     void sweepIncoming();
@@ -168,6 +174,7 @@ class Catalog {
     mutable std::mutex mutex_;
     std::map<std::string, Entry> entries_;  // by file name
     int64_t generation_ = -1;
+    bool started_ = false;
     int64_t last_rescan_ = 0;
     std::set<int64_t> pending_;
     bool stopping_ = false;

@@ -59,11 +59,13 @@ ResolvedTarget resolveTarget(const std::vector<FirmwareTarget>& rows, const std:
 
 std::optional<FirmwareImage> imageFor(const std::vector<FirmwareImage>& images,
                                       const std::string& vendor, const std::string& model,
-                                      const std::string& version) {
+                                      const std::string& version,
+                                      const ServableCheck& servable) {
     const std::string m = upper(model);
     const FirmwareImage* any_model = nullptr;
     for (const FirmwareImage& i : images) {
         if (i.vendor != vendor || i.version != version || i.state != "ok") continue;
+        if (servable && !servable(i.file)) continue;
         if (std::find(i.models.begin(), i.models.end(), m) != i.models.end()) return i;
         if (!any_model && i.forModel(m)) any_model = &i;
     }
@@ -74,13 +76,15 @@ std::optional<FirmwareImage> imageFor(const std::vector<FirmwareImage>& images,
 Result<std::optional<FirmwareDirective>> directiveFor(StoreTx& tx, const std::string& vendor,
                                                       const std::string& model,
                                                       const std::string& label,
-                                                      const std::string& mac) {
+                                                      const std::string& mac,
+                                                      const ServableCheck& servable) {
     if (vendor.empty() || model.empty()) return std::optional<FirmwareDirective>();
     const std::vector<FirmwareTarget> rows = TRY(tx.listFirmwareTargets(vendor));
     if (rows.empty()) return std::optional<FirmwareDirective>();
     const ResolvedTarget target = resolveTarget(rows, model, label, mac);
     if (target.kind != TargetKind::kVersion) return std::optional<FirmwareDirective>();
-    const auto image = imageFor(TRY(tx.listFirmwareImages()), vendor, model, target.version);
+    const auto image =
+        imageFor(TRY(tx.listFirmwareImages()), vendor, model, target.version, servable);
     if (!image) return std::optional<FirmwareDirective>();
     return std::optional<FirmwareDirective>(FirmwareDirective{target.version, image->file});
 }

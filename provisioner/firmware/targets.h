@@ -7,6 +7,7 @@
 // even where a wider scope names a version. Setting or clearing a target
 // marks the devices it reaches stale (Catalog::setTarget, targets.cpp).
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,11 +30,17 @@ struct ResolvedTarget {
 ResolvedTarget resolveTarget(const std::vector<FirmwareTarget>& rows, const std::string& model,
                              const std::string& label, const std::string& mac);
 
+// Whether the image of file `file` would be served now (Catalog::servable);
+// empty: its stored state decides alone.
+using ServableCheck = std::function<bool(const std::string& file)>;
+
 // The image phones of (vendor, model) get for `version`: a verified one that
 // lists the model, before one for every model ("*"); nullopt when none.
+// `servable`, when given, must also hold for it.
 std::optional<FirmwareImage> imageFor(const std::vector<FirmwareImage>& images,
                                       const std::string& vendor, const std::string& model,
-                                      const std::string& version);
+                                      const std::string& version,
+                                      const ServableCheck& servable = {});
 
 // What a device's config is told: the target version and the file holding it.
 struct FirmwareDirective {
@@ -43,11 +50,14 @@ struct FirmwareDirective {
 
 // The directive for a device of vendor `vendor` (folder name) and `model`
 // (any case), at site `label`, with MAC `mac`; nullopt when it has no
-// target, its target is "none", or no verified image holds the version.
+// target, its target is "none", or no verified image holds the version
+// (with `servable`: none the serve gate would pass now, so that a config
+// never offers an image its phone would get a 404 for).
 Result<std::optional<FirmwareDirective>> directiveFor(StoreTx& tx, const std::string& vendor,
                                                       const std::string& model,
                                                       const std::string& label,
-                                                      const std::string& mac);
+                                                      const std::string& mac,
+                                                      const ServableCheck& servable = {});
 
 // A target as the admin sets it (API body, CLI flags).
 struct TargetSpec {

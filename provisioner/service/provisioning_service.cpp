@@ -481,7 +481,10 @@ Result<std::optional<FirmwareOffer>> ProvisioningService::firmwareDirective(cons
                                                                            const Device& device) {
     std::optional<firmware::FirmwareDirective> d;
     TRY(store_.read([&](StoreTx& tx) -> Status {
-        d = TRY(firmware::directiveFor(tx, vendor, model, device.label, device.mac));
+        // Only an image the serve gate passes now: not one still being hashed
+        // after a start or a change (the catalog's on_change re-renders once it is).
+        d = TRY(firmware::directiveFor(tx, vendor, model, device.label, device.mac,
+                                       [c = options_.firmware](const std::string& f) { return c->servable(f); }));
         return okStatus();
     }));
     if (!d) return std::optional<FirmwareOffer>();

@@ -41,6 +41,9 @@ public:
     // A store that cannot be read moves it too: a needless re-render is
     // cheaper than a stale file. Thread-safe.
     void refresh();
+    // Moves it whatever the store says: for a change this process holds in
+    // memory alone (a firmware image verified, or found changed).
+    void bump() { value_.fetch_add(1, std::memory_order_acq_rel); }
 
 private:
     Store& store_;

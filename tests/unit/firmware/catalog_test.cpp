@@ -279,6 +279,47 @@ TEST_CASE("another name for a catalog image is checked as the image is") {
     CHECK(catalog->gate("ringtone.wav", stamp(other), "ringtone.wav") == Gate::kNotListed);
 }
 
+TEST_CASE("a config offers an image only while the gate would serve it") {
+    World w;
+    int changes = 0;
+    firmware::CatalogOptions o;
+    o.dir = w.dir;
+    o.on_change = [&] { ++changes; };
+    firmware::Catalog catalog(*w.store, vendors(), w.clock, o);
+    REQUIRE(catalog.start(false));
+    const std::string bytes = image(200000);
+    REQUIRE(catalog.addFile(w.source("fw.rom", bytes), spec()));
+    firmware::TargetSpec t;
+    t.vendor = "yealink";
+    t.model = "T46U";
+    t.version = "108.86.0.90";
+    REQUIRE(catalog.setTarget(t));
+    auto offered = [&] {
+        std::optional<firmware::FirmwareDirective> d;
+        REQUIRE(w.store->read([&](StoreTx& tx) -> Status {
+            d = TRY(firmware::directiveFor(tx, "yealink", "T46U", "", "001565000001",
+                                           [&](const std::string& f) { return catalog.servable(f); }));
+            return okStatus();
+        }));
+        return d.has_value();
+    };
+    CHECK(offered());
+    // Changed on disk: the store still says ok, but the gate refuses it
+    // until it is hashed again, and so the config must not offer it.
+    const std::string placed = w.dir + "/fw.rom";
+    REQUIRE(::truncate(placed.c_str(), 100000) == 0);
+    int before = changes;
+    REQUIRE(catalog.gate("fw.rom", stamp(placed)) == Gate::kRefuse);
+    CHECK(changes > before);
+    CHECK_FALSE(offered());
+    // Put back and hashed: offered again, and the renders are told.
+    { std::ofstream(placed, std::ios::binary | std::ios::trunc) << bytes; }
+    before = changes;
+    REQUIRE(catalog.verifyAll());
+    CHECK(changes > before);
+    CHECK(offered());
+}
+
 TEST_CASE("poll notices a changed image by its stat alone") {
     World w;
     auto catalog = w.catalog();
