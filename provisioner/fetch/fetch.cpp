@@ -1,5 +1,7 @@
 #include "provisioner/fetch/fetch.h"
 
+#include <sys/stat.h>
+
 namespace prov {
 
 std::string_view toString(Protocol p) {
@@ -19,6 +21,14 @@ bool isSafeFileName(const std::string& file) {
             return false;
     }
     return true;
+}
+
+bool isCheckedFile(int fd, const FileCheck& check) {
+    struct stat st{};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    return static_cast<int64_t>(st.st_size) == check.size &&
+           static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec == check.mtime_ns &&
+           static_cast<int64_t>(st.st_ino) == check.inode;
 }
 
 }  // namespace prov

@@ -7,6 +7,7 @@
 // below service/ (identify/, policy/) take the plain fields they decide on.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,11 +49,24 @@ enum class Outcome {
     kError,
 };
 
+// What the pipeline's stat said of a static file. Whoever opens file_path
+// checks the open file against it and answers "not found" when it differs:
+// a file replaced between the serve check (firmware's, by stat) and the
+// open is never sent in its place.
+struct FileCheck {
+    int64_t size = 0;
+    int64_t mtime_ns = 0;
+    int64_t inode = 0;
+};
+// True when the open file `fd` is a regular file with `check`'s size, mtime and inode.
+bool isCheckedFile(int fd, const FileCheck& check);
+
 struct FetchResponse {
     Outcome outcome = Outcome::kNotFound;
     std::string body;          // rendered bytes
     std::string file_path;     // or a static file to stream
     int64_t file_size = 0;
+    std::optional<FileCheck> file_check;  // what the opened file_path must still be
     std::string content_type;
     std::string etag;          // quoted, as sent in the header
     std::string reason;        // for the log line; never shown to the phone

@@ -166,7 +166,13 @@ void Connection::answer(std::string body) {
     int file = -1;
     if (!reply.file_path.empty()) {
         // Opened for HEAD too: a file gone since the pipeline saw it is a 404.
+        // Checked against the pipeline's stat: a file replaced since its
+        // serve check is a 404 too, never sent in its place.
         file = ::open(reply.file_path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (file >= 0 && reply.file_check && !isCheckedFile(file, *reply.file_check)) {
+            ::close(file);
+            file = -1;
+        }
         if (file < 0) {
             reply = refusal(Outcome::kNotFound, head_, false);
         } else if (!reply.stream_file) {

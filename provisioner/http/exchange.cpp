@@ -65,6 +65,7 @@ Reply replyTo(FetchResponse response, const RequestHead& head) {
     if (!response.file_path.empty()) {
         r.length = static_cast<uint64_t>(response.file_size);
         r.file_path = response.file_path;
+        r.file_check = response.file_check;
         r.stream_file = head.method != "HEAD" && r.length > 0;
         return r;
     }

@@ -23,6 +23,7 @@ struct Reply {
     uint64_t length = 0;       // Content-Length
     std::string body;          // what follows the head (never for HEAD)
     std::string file_path;     // or a file of `length` bytes (opened for HEAD too: gone is 404)
+    std::optional<FileCheck> file_check;  // what the opened file must still be, or 404
     bool stream_file = false;  // its bytes follow the head (not for HEAD, nor when empty)
     bool closes = false;       // this answer ends the connection
 };

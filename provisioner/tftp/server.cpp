@@ -63,7 +63,7 @@ struct Refusal {
 // as it is sent (block_reader.h), never as a whole copy.
 std::variant<std::unique_ptr<Source>, Refusal> sourceFor(FetchResponse& r) {
     if (r.file_path.empty()) return std::unique_ptr<Source>(std::make_unique<MemorySource>(std::move(r.body)));
-    auto file = FileSource::open(r.file_path);
+    auto file = FileSource::open(r.file_path, r.file_check);
     if (!file) return Refusal{ErrorCode::kFileNotFound, "File not found"};
     return std::unique_ptr<Source>(std::move(file).value());
 }

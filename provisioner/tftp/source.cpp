@@ -15,13 +15,17 @@ bool MemorySource::read(uint64_t offset, size_t len, std::string& out) {
     return true;
 }
 
-Result<std::unique_ptr<FileSource>> FileSource::open(const std::string& path) {
+Result<std::unique_ptr<FileSource>> FileSource::open(const std::string& path, const std::optional<FileCheck>& check) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) return Error::notFound(path + ": " + std::strerror(errno));
     struct stat st{};
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
         return Error::notFound(path + " is not a regular file");
+    }
+    if (check && !isCheckedFile(fd, *check)) {
+        ::close(fd);
+        return Error::notFound(path + " changed since it was checked");
     }
     return std::unique_ptr<FileSource>(new FileSource(fd, static_cast<uint64_t>(st.st_size)));
 }

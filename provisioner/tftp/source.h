@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "provisioner/core/result.h"
+#include "provisioner/fetch/fetch.h"
 
 namespace prov::tftp {
 
@@ -35,7 +37,10 @@ private:
 // buffer per loop).
 class FileSource final : public Source {
 public:
-    static Result<std::unique_ptr<FileSource>> open(const std::string& path);
+    // With `check`, a file that is no longer what it says (replaced since
+    // the pipeline's serve check) is not found.
+    static Result<std::unique_ptr<FileSource>> open(const std::string& path,
+                                                    const std::optional<FileCheck>& check = std::nullopt);
     ~FileSource() override;
     FileSource(const FileSource&) = delete;
     FileSource& operator=(const FileSource&) = delete;

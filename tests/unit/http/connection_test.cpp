@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -360,6 +362,41 @@ TEST_CASE("connection: a refused handshake closes with its reason") {
     CHECK(rig.conn->phase() == Phase::kClosed);
     CHECK(rig.conn->handshakeFailure() == "handshake failed: bad record");
     CHECK(rig.script.written.empty());
+}
+
+TEST_CASE("connection: a file replaced since the pipeline checked it is a 404, not sent") {
+    prov::testing::TempDir dir;
+    const std::string path = dir.write("fw.bin", std::string(10000, 'F'));
+    struct stat st{};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    struct CheckedFetcher final : public Fetcher {
+        std::string path;
+        FileCheck check;
+        FetchResponse fetch(const FetchRequest&) override {
+            FetchResponse r;
+            r.outcome = Outcome::kServed;
+            r.file_path = path;
+            r.file_size = check.size;
+            r.file_check = check;
+            r.content_type = "application/octet-stream";
+            return r;
+        }
+    } files;
+    files.path = path;
+    files.check = FileCheck{10000, static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+                            static_cast<int64_t>(st.st_ino)};
+    // Swapped between the check and the open: another file, another inode.
+    dir.write("new.bin", std::string(10000, 'X'));
+    REQUIRE(::rename((dir.path() + "/new.bin").c_str(), path.c_str()) == 0);
+    SocketPair sockets;
+    Script script;
+    ConnectionLimits limits;
+    Connection conn(std::make_unique<FakeTransport>(sockets.server(), script), "192.0.2.7", files, limits, kT0, false);
+    script.input.push_back("GET /fw.bin HTTP/1.1\r\n\r\n");
+    conn.drive(kT0, kDate);
+    conn.drive(kT0 + 1, kDate);
+    CHECK(script.written.rfind("HTTP/1.1 404", 0) == 0);
+    CHECK(script.written.find("XXXX") == std::string::npos);
 }
 
 TEST_CASE("connection: a file follows its head, through the write phase") {

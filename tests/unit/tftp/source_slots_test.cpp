@@ -1,7 +1,10 @@
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
 
 #include "provisioner/tftp/memory_budget.h"
+#include "provisioner/tftp/source.h"
 #include "provisioner/tftp/source_slots.h"
+#include "temp_dir.h"
 
 using namespace prov::tftp;
 
@@ -52,4 +55,21 @@ TEST_CASE("the memory budget refuses what would pass it and takes back what is g
     CHECK(budget.take(600));
     CHECK_FALSE(budget.take(UINT64_MAX));
     CHECK(budget.used() == 1000);
+}
+
+TEST_CASE("a file source refuses a file that is no longer the one the pipeline checked") {
+    prov::testing::TempDir dir;
+    const std::string path = dir.write("fw.rom", std::string(5000, 'F'));
+    struct stat st{};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    const prov::FileCheck checked{5000, static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+                                  static_cast<int64_t>(st.st_ino)};
+    CHECK(FileSource::open(path, checked));
+    CHECK(FileSource::open(path));
+    // Replaced through a rename since: another inode.
+    dir.write("new.rom", std::string(5000, 'G'));
+    REQUIRE(::rename((dir.path() + "/new.rom").c_str(), path.c_str()) == 0);
+    auto replaced = FileSource::open(path, checked);
+    REQUIRE_FALSE(replaced);
+    CHECK(replaced.error().code == prov::Code::kNotFound);
 }
