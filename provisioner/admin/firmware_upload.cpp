@@ -66,7 +66,8 @@ ApiResult receiveFirmware(ApiContext& context, Poco::Net::HTTPServerRequest& req
     if (!request.hasContentLength() && !request.getChunkedTransferEncoding())
         return Error::invalid("no image", {{"body", "the image's bytes are the request body"}});
     if (request.hasContentLength() && request.getContentLength64() == 0)
-        return Error::invalid("no image", {{"body", "empty: the image's bytes are the request body"}});
+        return Error::invalid("no image",
+                              {{"body", "empty: the image's bytes are the request body"}});
     // Poco ends a chunked body quietly when the client goes away mid-chunk,
     // so the end of one proves nothing: a chunked image must say its size or
     // SHA-256, which a cut-off body then fails.
@@ -93,7 +94,8 @@ ApiResult receiveFirmware(ApiContext& context, Poco::Net::HTTPServerRequest& req
                               {{"body", "shorter than its Content-Length"}});
     body_read = true;
     if (incoming->size() == 0)
-        return Error::invalid("no image", {{"body", "empty: the image's bytes are the request body"}});
+        return Error::invalid("no image",
+                              {{"body", "empty: the image's bytes are the request body"}});
     const firmware::Hashed received = TRY(incoming->finish());
     const FirmwareImage image = TRY(catalog.addReceived(*incoming, received, spec));
     ApiResponse r = ok(firmware::imageJson(image), 201);

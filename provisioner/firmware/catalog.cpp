@@ -81,8 +81,7 @@ void Catalog::sweepIncoming() {
         if (::unlinkat(::dirfd(d), name.c_str(), 0) == 0) ++swept;
     }
     ::closedir(d);
-    if (swept > 0)
-        fwLog().warning("firmware: removed %d unfinished upload(s) from %s", swept, dir);
+    if (swept > 0) fwLog().warning("firmware: removed %d unfinished upload(s) from %s", swept, dir);
 }
 
 // trust_store: an image new to this process is taken as the store says when
@@ -215,8 +214,7 @@ Status Catalog::verifyOne(int64_t id) {
 // The entry a fetch reaches: by the name asked for, by the name the path
 // resolves to (a symbolic link to an image), or by inode (a hard link);
 // so that no other name for an image serves it unchecked.
-Gate Catalog::gate(const std::string& name, const FileStamp& stamp,
-                   const std::string& real_name) {
+Gate Catalog::gate(const std::string& name, const FileStamp& stamp, const std::string& real_name) {
     std::unique_lock lock(mutex_);
     auto it = entries_.find(name);
     if (it == entries_.end() && !real_name.empty()) it = entries_.find(real_name);

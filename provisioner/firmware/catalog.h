@@ -144,9 +144,9 @@ class Catalog {
   private:
     struct Entry {
         int64_t id = 0;
-        FileStamp verified;    // the stamp the hash was checked at
-        std::string state;     // as stored
-        bool checked = false;  // hashed by this process since it started or the file changed
+        FileStamp verified;     // the stamp the hash was checked at
+        std::string state;      // as stored
+        bool checked = false;   // hashed by this process since it started or the file changed
         bool servable() const;  // what gate() passes when the stamp is unchanged
     };
 

@@ -59,8 +59,7 @@ ResolvedTarget resolveTarget(const std::vector<FirmwareTarget>& rows, const std:
 
 std::optional<FirmwareImage> imageFor(const std::vector<FirmwareImage>& images,
                                       const std::string& vendor, const std::string& model,
-                                      const std::string& version,
-                                      const ServableCheck& servable) {
+                                      const std::string& version, const ServableCheck& servable) {
     const std::string m = upper(model);
     const FirmwareImage* any_model = nullptr;
     for (const FirmwareImage& i : images) {
