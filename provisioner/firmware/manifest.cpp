@@ -3,10 +3,14 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Logger.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -66,8 +70,10 @@ Result<std::vector<ManifestEntry>> parseManifest(const std::string& text) {
         ManifestEntry e;
         try {
             const auto o = list->getObject(static_cast<unsigned>(i));
-            if (o) e = entryOf(o);
-            else e.problem = "not an object";
+            if (o)
+                e = entryOf(o);
+            else
+                e.problem = "not an object";
         } catch (const Poco::Exception& x) {
             e.problem = "a value of the wrong type: " + x.displayText();
         } catch (const std::exception& x) {
@@ -140,20 +146,33 @@ void Catalog::writeManifest() {
         return;
     }
     const std::string path = options_.dir + "/" + kManifestName;
-    const std::string tmp = options_.dir + "/.manifest.json.tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << manifestText(images.value());
-        if (!out.flush()) {
-            Poco::Logger::get("provisioner").error("firmware: cannot write %s", tmp);
-            ::unlink(tmp.c_str());
-            return;
-        }
+    // A fresh name each time (mkostemp: O_EXCL, 0600): the server and a CLI
+    // add may write at once, and a name planted there is never followed.
+    std::string name = options_.dir + "/.manifest.json.XXXXXX";
+    const int fd = ::mkostemp(name.data(), O_CLOEXEC);
+    auto& log = Poco::Logger::get("provisioner");
+    if (fd < 0) {
+        log.error("firmware: cannot write the manifest in %s: %s", options_.dir,
+                  std::string(std::strerror(errno)));
+        return;
     }
-    ::chmod(tmp.c_str(), 0644);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        Poco::Logger::get("provisioner").error("firmware: cannot replace %s", path);
-        ::unlink(tmp.c_str());
+    const std::string text = manifestText(images.value());
+    size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        done += static_cast<size_t>(n);
+    }
+    const bool written = done == text.size() && ::fchmod(fd, 0644) == 0;
+    if (::close(fd) != 0 || !written) {
+        log.error("firmware: cannot write %s", name);
+        ::unlink(name.c_str());
+        return;
+    }
+    if (::rename(name.c_str(), path.c_str()) != 0) {
+        log.error("firmware: cannot replace %s", path);
+        ::unlink(name.c_str());
     }
 }
 
@@ -233,7 +252,8 @@ Status Catalog::importManifest() {
                       e.file);
         // One entry the store will not take (a version and name taken by
         // another image) is skipped: the server still starts.
-        if (auto st = store_.write([&](StoreTx& tx) -> Status { return tx.insertFirmwareImage(image); });
+        if (auto st =
+                store_.write([&](StoreTx& tx) -> Status { return tx.insertFirmwareImage(image); });
             !st) {
             log.error("firmware: manifest entry %s ignored: %s", e.file, st.error().message);
             continue;

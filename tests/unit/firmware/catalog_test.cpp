@@ -297,8 +297,9 @@ TEST_CASE("a config offers an image only while the gate would serve it") {
     auto offered = [&] {
         std::optional<firmware::FirmwareDirective> d;
         REQUIRE(w.store->read([&](StoreTx& tx) -> Status {
-            d = TRY(firmware::directiveFor(tx, "yealink", "T46U", "", "001565000001",
-                                           [&](const std::string& f) { return catalog.servable(f); }));
+            d = TRY(
+                firmware::directiveFor(tx, "yealink", "T46U", "", "001565000001",
+                                       [&](const std::string& f) { return catalog.servable(f); }));
             return okStatus();
         }));
         return d.has_value();
@@ -420,15 +421,22 @@ TEST_CASE("a bad manifest entry is skipped: the others are taken and the catalog
     w.tmp.write("fw/num.rom", image(10));
     const std::string zeros = std::string(64, '0');
     const std::string manifest =
-                "[{\"file\":\"neg.rom\",\"vendor\":\"yealink\",\"models\":[\"T46U\"],"
-                "\"version\":\"1.0\",\"size\":-5,\"sha256\":\"" + zeros + "\"},"
-                "{\"file\":\"str.rom\",\"vendor\":\"yealink\",\"models\":[\"T46U\"],"
-                "\"version\":\"1.1\",\"size\":\"ten\",\"sha256\":\"" + zeros + "\"},"
-                "{\"file\":\"num.rom\",\"vendor\":\"yealink\",\"models\":[46],"
-                "\"version\":\"1.2\",\"size\":10,\"sha256\":\"" + zeros + "\"},"
-                "7,"
-                "{\"file\":\"good.rom\",\"vendor\":\"yealink\",\"models\":[\"T46U\"],"
-                "\"version\":\"2.0\",\"size\":4000,\"sha256\":\"" + sha(good) + "\"}]";
+        "[{\"file\":\"neg.rom\",\"vendor\":\"yealink\",\"models\":[\"T46U\"],"
+        "\"version\":\"1.0\",\"size\":-5,\"sha256\":\"" +
+        zeros +
+        "\"},"
+        "{\"file\":\"str.rom\",\"vendor\":\"yealink\",\"models\":[\"T46U\"],"
+        "\"version\":\"1.1\",\"size\":\"ten\",\"sha256\":\"" +
+        zeros +
+        "\"},"
+        "{\"file\":\"num.rom\",\"vendor\":\"yealink\",\"models\":[46],"
+        "\"version\":\"1.2\",\"size\":10,\"sha256\":\"" +
+        zeros +
+        "\"},"
+        "7,"
+        "{\"file\":\"good.rom\",\"vendor\":\"yealink\",\"models\":[\"T46U\"],"
+        "\"version\":\"2.0\",\"size\":4000,\"sha256\":\"" +
+        sha(good) + "\"}]";
     w.tmp.write("fw/manifest.json", manifest);
     auto entries = firmware::parseManifest(manifest);
     REQUIRE(entries);
@@ -444,6 +452,29 @@ TEST_CASE("a bad manifest entry is skipped: the others are taken and the catalog
     REQUIRE(images.size() == 1);
     CHECK(images[0].file == "good.rom");
     CHECK(images[0].state == "ok");
+}
+
+TEST_CASE("the manifest is written through a fresh name, never through one planted there") {
+    World w;
+    const std::string outside = w.tmp.write("outside.txt", "keep me");
+    REQUIRE(::symlink(outside.c_str(), (w.dir + "/.manifest.json.tmp").c_str()) == 0);
+    auto catalog = w.catalog();
+    REQUIRE(catalog->addFile(w.source("fw.rom", image(1000)), spec()));
+    std::ifstream in(outside);
+    std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(kept == "keep me");
+    auto entries = firmware::parseManifest([&] {
+        std::ifstream m(w.dir + "/manifest.json");
+        std::stringstream text;
+        text << m.rdbuf();
+        return text.str();
+    }());
+    REQUIRE(entries);
+    CHECK(entries.value().size() == 1);
+    struct stat st {};
+    REQUIRE(::lstat((w.dir + "/manifest.json").c_str(), &st) == 0);
+    CHECK(S_ISREG(st.st_mode));
+    CHECK((st.st_mode & 0777) == 0644);
 }
 
 TEST_CASE("an image is removed with its file, but not while a target names its version") {
