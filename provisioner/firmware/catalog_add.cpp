@@ -333,9 +333,18 @@ Result<FirmwareImage> Catalog::remove(int64_t id, const std::string& actor,
         auto row = TRY(tx.getFirmwareImage(id));
         if (!row) return Error::notFound("no firmware image " + std::to_string(id));
         image = *row;
+        // A target blocks the removal only when no other image holds its
+        // version for its model: with one, the target still has an image.
+        const std::vector<FirmwareImage> images = TRY(tx.listFirmwareImages());
         std::vector<std::string> users;
         for (const FirmwareTarget& t : TRY(tx.listFirmwareTargets(image.vendor))) {
-            if (t.version == image.version && image.forModel(t.model))
+            if (t.version != image.version || !image.forModel(t.model)) continue;
+            const bool elsewhere =
+                std::any_of(images.begin(), images.end(), [&](const FirmwareImage& other) {
+                    return other.id != image.id && other.vendor == image.vendor &&
+                           other.version == t.version && other.forModel(t.model);
+                });
+            if (!elsewhere)
                 users.push_back(t.model + " " + t.scope +
                                 (t.scope_key.empty() ? "" : " " + t.scope_key));
         }

@@ -454,6 +454,26 @@ TEST_CASE("a bad manifest entry is skipped: the others are taken and the catalog
     CHECK(images[0].state == "ok");
 }
 
+TEST_CASE("an image a target names may go while another image holds its version") {
+    World w;
+    auto catalog = w.catalog();
+    firmware::AddSpec one = spec();
+    one.models = "T48U";
+    const FirmwareImage a = catalog->addFile(w.source("a.rom", image(1000)), one).value();
+    firmware::AddSpec every = spec();
+    every.models = "*";
+    const FirmwareImage b = catalog->addFile(w.source("b.rom", image(2000)), every).value();
+    firmware::TargetSpec t;
+    t.vendor = "yealink";
+    t.model = "T48U";
+    t.version = a.version;
+    REQUIRE(catalog->setTarget(t));
+    REQUIRE(catalog->remove(a.id, "cli"));  // b still holds the version for T48U
+    auto refused = catalog->remove(b.id, "cli");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().reason == "firmware_in_use");
+}
+
 TEST_CASE("the manifest is written through a fresh name, never through one planted there") {
     World w;
     const std::string outside = w.tmp.write("outside.txt", "keep me");
