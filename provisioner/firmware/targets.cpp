@@ -189,6 +189,16 @@ Result<FirmwareTarget> Catalog::checkTarget(const TargetSpec& spec, bool with_ve
             errors["key"] = "the device: a MAC address";
         } else {
             t.scope_key = mac->canonical();
+            // A device of another model would never read it: said, not kept.
+            std::optional<Device> device;
+            TRY(store_.read([&](StoreTx& tx) -> Status {
+                device = TRY(tx.getDevice(t.scope_key));
+                return okStatus();
+            }));
+            if (device && !t.model.empty() && !device->model.empty() &&
+                upper(device->model) != t.model)
+                errors["key"] =
+                    "device " + t.scope_key + " is a " + device->model + ", not a " + t.model;
         }
     } else {
         errors["scope"] = "model, site or device";

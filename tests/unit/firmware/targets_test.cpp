@@ -181,6 +181,14 @@ TEST_CASE(
         CHECK(r.error().fields.count("scope") == 1);
         CHECK(r.error().fields.count("version") == 1);
         worse = t;
+        worse.model = "T48U";
+        worse.scope = "device";
+        worse.key = kMac;  // a T46U
+        worse.version = "none";
+        r = catalog.setTarget(worse);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().fields.count("key") == 1);
+        worse = t;
         worse.scope = "device";
         worse.key = "not-a-mac";
         r = catalog.setTarget(worse);
