@@ -191,5 +191,26 @@ api PUT /extensions/6001/buttons '[{"index":35,"type":"blf","value":"2001","line
 expect_status 400 "fanvil: key 35 is past the X5U-V2's 34"
 expect_json '.error.fields["buttons[0].index"] | startswith("must be 1 to 34: ")' true
 
+# Models added from the references' tables are recognised by their
+# User-Agent alone (the store knows the MAC, not the model) and render with
+# their own counts: a Polycom VVX 350 (6 keys), a Snom D865 (40 keys). A
+# model not recognised would get its vendor's largest counts (16 and 48
+# keys), so the last key written shows which model was read.
+api POST /extensions '{"extension":"7001","callerid_name":"Vvx","mac":"00:04:f2:aa:bb:35","phone_make":"Polycom","secret":"Secret7001"}'
+expect_status 201 "a Polycom with no model"
+fetch "FileTransport PolycomVVX-VVX_350-UA/5.4.3.1014 Type/Application" 0004f2aabb35-settings.cfg
+expect_status 200 "VVX 350: fetched"
+has "VVX 350 line 1" ' reg.1.address="7001"'
+has "VVX 350 key 6" ' attendant.resourceList.6.address=""'
+if grep -q 'attendant.resourceList.7.' "$WORK/got"; then bad "VVX 350: a key past its 6"; else ok; fi
+api POST /extensions '{"extension":"7002","callerid_name":"Dee","mac":"00:04:13:92:2d:65","phone_make":"Snom","secret":"Secret7002"}'
+expect_status 201 "a Snom with no model"
+fetch "Mozilla/4.0 (compatible; snomD865-SIP 10.1.33.33 2010.12-00004-g9ba52f5 000413922D65 SXM:0 UXM:0)" \
+    snomD865-000413922D65.htm
+expect_status 200 "D865: fetched"
+has "D865 line 1" '<user_name idx="1" perm="R">7002</user_name>'
+has "D865 key 40" '<fkey idx="39" '
+if grep -q '<fkey idx="40" ' "$WORK/got"; then bad "D865: a key past its 40"; else ok; fi
+xmllint --noout "$WORK/got" 2>/dev/null && ok || bad "D865: not well-formed XML"
 
 finish

@@ -636,3 +636,17 @@ TEST_CASE("the shipped Fanvil models lay out every key they count") {
     // Other vendors' models have no pages.
     CHECK_FALSE(realCatalog().findVendor("yealink")->findModel("T46U")->key_pages.any());
 }
+
+TEST_CASE("a vendor finds a model by its name in any case, else by its letters and digits") {
+    const VendorSpec* fanvil = realCatalog().findVendor("fanvil");
+    REQUIRE(fanvil);
+    REQUIRE(fanvil->findModel("x5u-v2"));
+    CHECK(fanvil->findModel("x5u-v2")->model == "X5U-V2");
+    // Fanvil's User-Agent spells the Pro models with a space (W wazo_fanvil/common/common.py:79).
+    REQUIRE(fanvil->findModel("X6U Pro"));
+    CHECK(fanvil->findModel("X6U Pro")->model == "X6U-Pro");
+    CHECK(fanvil->findModel("X6U") != fanvil->findModel("X6U Pro"));
+    CHECK_FALSE(fanvil->findModel("X8"));
+    CHECK_FALSE(fanvil->findModel(""));
+    CHECK_FALSE(fanvil->findModel("--"));
+}
