@@ -78,6 +78,35 @@ std::map<std::string, VendorSpec::SettingCode> parseSettingValues(const std::str
     return codes;
 }
 
+// A whole number in `lo..hi` at `obj.key`, or a refusal naming `where`.
+int boundedInt(const Object& obj, const std::string& key, int lo, int hi, const std::string& where) {
+    if (!obj.has(key)) throw Poco::DataFormatException(where + " needs \"" + key + "\"");
+    const auto v = obj.get(key);
+    if (!v.isInteger() || v.isBoolean() || v.convert<long long>() < lo || v.convert<long long>() > hi)
+        throw Poco::DataFormatException(where + "." + key + " must be a whole number from " + std::to_string(lo) +
+                                        " to " + std::to_string(hi));
+    return v.convert<int>();
+}
+
+// A model's `key_pages`: refused unless its keys add up to the model's
+// `keys`, so that the 400 at `keys` and the last page the template writes
+// are the same key.
+KeyPages parseKeyPages(const std::string& model, const Object::Ptr& obj, int keys) {
+    const std::string where = "model " + model + ".key_pages";
+    if (!obj) throw Poco::DataFormatException(where + " must be an object");
+    checkKeys(*obj, {"side", "per_page", "pages"}, where);
+    KeyPages p;
+    p.side = boundedInt(*obj, "side", 0, 1000, where);
+    p.per_page = boundedInt(*obj, "per_page", 1, 1000, where);
+    p.pages = boundedInt(*obj, "pages", 1, 100, where);
+    if (p.total() != keys)
+        throw Poco::DataFormatException(where + ": " + std::to_string(p.side) + " side keys and " +
+                                        std::to_string(p.pages) + " pages of " + std::to_string(p.per_page) +
+                                        " are " + std::to_string(p.total()) + " keys, but \"keys\" is " +
+                                        std::to_string(keys));
+    return p;
+}
+
 std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::string& dir, const Object& root) {
     checkKeys(root, {"name", "format", "content_type", "mac_case", "user_agents", "files", "transports",
                      "button_types", "line_params", "key_params", "key_params_max", "models", "ouis", "provisioning_protocols",
@@ -166,7 +195,7 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
         (void)value;
         auto m = models->getObject(name);
         if (!m) throw Poco::DataFormatException("model " + name + " is not an object");
-        ModelInfo info{v->id, v->name, name, m->optValue<int>("lines", 0), m->optValue<int>("keys", 0), {}, {}, ""};
+        ModelInfo info{v->id, v->name, name, m->optValue<int>("lines", 0), m->optValue<int>("keys", 0), {}, {}, "", {}};
         if (info.lines < 1) throw Poco::DataFormatException("model " + name + " needs \"lines\" >= 1");
         info.button_types = stringMap(m->getObject("button_types"), "model " + name + ".button_types");
         for (const auto& [type, code] : info.button_types) {
@@ -180,6 +209,7 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
             for (const auto& [type, code] : v->button_types) info.button_types.emplace(type, code);
         }
         info.unused_key_code = m->optValue<std::string>("unused_key_code", "");
+        if (m->has("key_pages")) info.key_pages = parseKeyPages(name, m->getObject("key_pages"), info.keys);
         if (auto exp = m->getArray("expansion")) {
             // Each entry is a module's name, or {"name", "max"} where this
             // model takes fewer of it than the module's own `max` (Cisco 8851).
@@ -270,6 +300,35 @@ KeySpace keySpace(const ModelInfo& model, std::string_view module, int count) {
     return k;
 }
 
+KeyPlace placeKey(const KeyPages& layout, int index) {
+    if (!layout.any() || index <= layout.side) return {0, index};
+    const int b = index - layout.side - 1;
+    return {b / layout.per_page + 1, b % layout.per_page + 1};
+}
+
+namespace {
+
+// Letters and digits only, upper case: "vvx-411", "VVX 411" and "VVX_411" read alike.
+std::string squashModel(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        if (std::isalnum(static_cast<unsigned char>(c))) out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    }
+    return out;
+}
+
+}  // namespace
+
+const ModelInfo* VendorSpec::findModel(std::string_view model) const {
+    if (auto it = models.find(upper(std::string(model))); it != models.end()) return &it->second;
+    const std::string want = squashModel(model);
+    if (want.empty()) return nullptr;
+    for (const auto& [name, info] : models) {
+        if (squashModel(name) == want) return &info;
+    }
+    return nullptr;
+}
+
 bool VendorSpec::isModel(std::string_view model) const {
     char buf[64];
     if (model.size() >= sizeof buf) return false;
@@ -358,22 +417,9 @@ std::vector<std::string> VendorCatalog::makes() const {
 std::optional<ModelInfo> VendorCatalog::findModel(const std::string& make, const std::string& model) const {
     const VendorSpec* v = findVendor(make);
     if (!v) return std::nullopt;
-    auto it = v->models.find(upper(model));
-    if (it != v->models.end()) return it->second;
     // Spreadsheets spell models loosely: "VVX 411", "VVX411" and "vvx-411" are VVX_411.
-    auto squash = [](const std::string& s) {
-        std::string out;
-        for (char c : s) {
-            if (std::isalnum(static_cast<unsigned char>(c))) out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-        }
-        return out;
-    };
-    const std::string want = squash(model);
-    if (want.empty()) return std::nullopt;
-    for (const auto& [name, info] : v->models) {
-        if (squash(name) == want) return info;
-    }
-    return std::nullopt;
+    const ModelInfo* found = v->findModel(model);
+    return found ? std::optional<ModelInfo>(*found) : std::nullopt;
 }
 
 std::optional<UaMatch> VendorCatalog::identifyUserAgent(const std::string& ua) const {

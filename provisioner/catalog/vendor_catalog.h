@@ -33,6 +33,26 @@ struct ExpansionModule {
     bool line_keys = true;
 };
 
+// Where a phone's keys sit when it has more than its side keys (vendor.json
+// `key_pages`, Fanvil's DSS keys): keys 1..side on the side of the screen,
+// then `pages` screen pages of `per_page` keys each, key K > side on page
+// (K-side-1)/per_page+1 at position (K-side-1)%per_page+1. All 0: no pages.
+struct KeyPages {
+    int side = 0;
+    int per_page = 0;
+    int pages = 0;
+    bool any() const { return pages > 0; }
+    int total() const { return side + per_page * pages; }
+};
+
+// Where key `index` (1-based) sits: page 0 is the side keys, `key` its
+// index there; a page past `pages` for a key past `total()`.
+struct KeyPlace {
+    int page = 0;
+    int key = 0;
+};
+KeyPlace placeKey(const KeyPages& layout, int index);
+
 struct ModelInfo {
     std::string vendor;       // folder name, e.g. "yealink"
     std::string vendor_name;  // display name, e.g. "Yealink"
@@ -45,6 +65,7 @@ struct ModelInfo {
     // `button_types`; and the code of an unused key ("" = the template's).
     std::map<std::string, std::string> button_types{};
     std::string unused_key_code{};
+    KeyPages key_pages{};
     // The module named `name` (any case) that this model takes, or null.
     const ExpansionModule* findExpansion(std::string_view name) const;
 };
@@ -144,6 +165,10 @@ struct VendorSpec {
     // know and a request without a User-Agent (TFTP).
     std::vector<std::string> ouis;
     bool isModel(std::string_view model) const;
+    // The model `model` names: its exact name in any case, else the one
+    // that reads the same with letters and digits only ("X6U Pro", as
+    // Fanvil's User-Agent spells it, is X6U-Pro). Null when none.
+    const ModelInfo* findModel(std::string_view model) const;
 };
 
 // Why `vendor`'s phones cannot take `value` of setting `key`, or nullopt

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "provisioner/core/mac_address.h"
-#include "provisioner/core/text.h"
 #include "provisioner/render/phone_settings.h"
 #include "provisioner/render/provisioning_url.h"
 #include "provisioner/render/timezone.h"
@@ -179,8 +178,7 @@ data lineData(const RenderInput& in, const Extension& e, size_t i) {
 const ModelInfo* modelInfo(const RenderInput& in) {
     const std::string& model =
         in.profile && !in.profile->device.model.empty() ? in.profile->device.model : in.model;
-    auto it = in.vendor->models.find(text::toUpper(model));
-    return it == in.vendor->models.end() ? nullptr : &it->second;
+    return in.vendor->findModel(model);
 }
 
 const std::map<std::string, std::string>& buttonTypes(const RenderInput& in) {
@@ -232,8 +230,7 @@ std::vector<Button> keysToWrite(const RenderInput& in) {
     // A known model has its number of keys (0 for one with none: a
     // conference phone, an adapter); an unknown one, no limit we know of.
     std::optional<int> limit;
-    if (auto model = in.vendor->models.find(text::toUpper(in.model)); model != in.vendor->models.end())
-        limit = model->second.keys;
+    if (const ModelInfo* model = in.vendor->findModel(in.model)) limit = model->keys;
     for (const Extension& e : in.profile->lines) {
         if (keyed.count(e.phone_reg)) continue;
         int index = e.phone_reg;
@@ -259,9 +256,8 @@ struct SlotCounts {
 
 SlotCounts slotCounts(const RenderInput& in) {
     SlotCounts n;
-    auto it = in.vendor->models.find(text::toUpper(in.model));
-    if (it != in.vendor->models.end()) {
-        n = {it->second.lines, it->second.keys};
+    if (const ModelInfo* model = in.vendor->findModel(in.model)) {
+        n = {model->lines, model->keys};
     } else {
         for (const auto& [name, info] : in.vendor->models) {
             n.lines = std::max(n.lines, info.lines);
@@ -328,26 +324,60 @@ std::map<int, data> usedKeys(const RenderInput& in, const std::vector<Button>& b
 // one past every key the phone has (stored before counts were enforced) is,
 // as before: a phone ignores a key it lacks.
 data keySlots(const RenderInput& in, const std::vector<Button>& buttons, int count,
-              const std::optional<KeySpace>& space) {
+              const std::optional<KeySpace>& space, const KeyPages& layout) {
     std::map<int, data> used = usedKeys(in, buttons);
     if (space) used.erase(used.upper_bound(space->base), used.upper_bound(space->total()));
     data slots(data::type::list);
     const int last = used.empty() ? count : std::max(count, used.rbegin()->first);
     for (int n = 1; n <= last; ++n) {
         auto it = used.find(n);
-        if (it != used.end()) {
-            slots.push_back(it->second);
-            continue;
+        if (it == used.end() && n > count) continue;  // past the model's keys: only the used ones
+        data k = it != used.end() ? data(it->second) : data(data::type::object);
+        if (it == used.end()) {
+            k.set("used", flag(false));
+            k.set("index", std::to_string(n));
+            k.set("index0", std::to_string(n - 1));
+            k.set("p", keyParams(*in.vendor, n));
         }
-        if (n > count) continue;  // past the model's keys: only the used ones
-        data k;
-        k.set("used", flag(false));
-        k.set("index", std::to_string(n));
-        k.set("index0", std::to_string(n - 1));
-        k.set("p", keyParams(*in.vendor, n));
+        const KeyPlace place = placeKey(layout, n);
+        k.set("page", std::to_string(place.page));
+        k.set("page_key", std::to_string(place.key));
         slots.push_back(k);
     }
     return slots;
+}
+
+// The key slots as the model lays them out (vendor.json `key_pages`):
+// `side_key_slots` the side keys, `key_pages` one entry per screen page
+// (`page`, `page_slots`, each slot with its `page_key`), so that a template
+// writes each key where the phone has it without computing. A model without
+// pages has every key on the side.
+void addKeyPages(data& ctx, const data& slots, const KeyPages& layout) {
+    data side(data::type::list);
+    std::map<int, data> pages;
+    for (int p = 1; p <= layout.pages; ++p) pages.emplace(p, data(data::type::list));
+    for (const data& k : slots.list_value()) {
+        const int page = std::stoi(k.get("page")->string_value());
+        if (page == 0) {
+            side.push_back(k);
+        } else {
+            auto [it, added] = pages.try_emplace(page, data(data::type::list));
+            (void)added;
+            it->second.push_back(k);
+        }
+    }
+    data list(data::type::list);
+    for (auto& [page, page_slots] : pages) {
+        data d;
+        d.set("page", std::to_string(page));
+        d.set("page0", std::to_string(page - 1));
+        d.set("page_slots", page_slots);
+        list.push_back(d);
+    }
+    ctx.set("side_key_slots", side);
+    ctx.set("key_pages", list);
+    ctx.set("has_key_pages", flag(layout.any()));
+    ctx.set("key_page_count", std::to_string(layout.pages));
 }
 
 // Every key of the device's expansion modules, in index order (module m
@@ -437,8 +467,12 @@ data buildContext(const RenderInput& in) {
     const SlotCounts counts = slotCounts(in);
     ctx.set("account_slots", accountSlots(in, counts.lines));
     const std::optional<KeySpace> space = knownKeySpace(in);
-    const data base_slots = keySlots(in, buttons, counts.keys, space);
+    // The pages are the phone's that asks, as its slot counts are.
+    const ModelInfo* asking = in.vendor->findModel(in.model);
+    const KeyPages layout = asking ? asking->key_pages : KeyPages{};
+    const data base_slots = keySlots(in, buttons, counts.keys, space, layout);
     ctx.set("key_slots", base_slots);
+    addKeyPages(ctx, base_slots, layout);
     // What an unused key's mode is written as, where a model's family differs
     // (Grandstream GRP26xx: -1, none); "0" otherwise.
     const ModelInfo* info = modelInfo(in);

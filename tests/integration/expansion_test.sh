@@ -161,4 +161,56 @@ has "wipe: module 1 key 1 blank" "expansion_module.1.key.1.type = 0"
 has "wipe: module 3 key 60 blank" "expansion_module.3.key.60.type = 0"
 if grep -q "expansion_module.1.key.1.type = 16" "$WORK/got"; then bad "wipe: a module key still used"; else ok; fi
 
+
+# Fanvil: keys past the side keys are on the screen's DSS pages
+# (vendor-templates/README.md, "Fanvil: key index space"). An X5U-V2 has 4
+# side keys, then 5 pages of 6: key 20 is page 3 key 4, key 34 the last.
+xpath() {
+    local got
+    got=$(xmllint --xpath "string($2)" "$WORK/got" 2>/dev/null)
+    if [[ "$got" == "$3" ]]; then ok; else bad "$1: $2 is '$got', expected '$3'"; fi
+}
+FANVIL_UA="Fanvil X5U-V2 2.12.16.17 0c383e557eb1"
+api PUT /extensions/6001/buttons '[{"index":1,"type":"line","line":1},
+    {"index":20,"type":"blf","value":"2001","label":"Eve","line":1}]'
+expect_status 200 "fanvil: a BLF on key 20"
+fetch "$FANVIL_UA" 0c383e557eb1.cfg
+expect_status 200 "fanvil: fetched with a key on a page"
+xmllint --noout "$WORK/got" 2>/dev/null && ok || bad "fanvil: not well-formed XML"
+key20=$(xmllint --xpath "//dsskey/internal[@index='3']/Fkey[@index='4']" "$WORK/got" 2>/dev/null | tr -d ' \n')
+want20='<Fkeyindex="4"><Type>1</Type><Value>2001@1/ba</Value><Title>Eve</Title></Fkey>'
+[[ "$key20" == "$want20" ]] && ok || bad "fanvil key 20: got '$key20', expected '$want20'"
+xpath "fanvil pages" "//dsskey/FuncKeyPageNum" 5
+xpath "fanvil side page" "//dsskey/SideKeyPageNum" 1
+xpath "fanvil side keys" "count(//dsskey/dssSide[@index='1']/Fkey)" 4
+xpath "fanvil page count" "count(//dsskey/internal)" 5
+xpath "fanvil every page key" "count(//dsskey/internal/Fkey)" 30
+xpath "fanvil page 5 key 6 blank" "//dsskey/internal[@index='5']/Fkey[@index='6']/Type" 0
+xpath "fanvil key 20 once" "count(//Fkey[Value='2001@1/ba'])" 1
+api PUT /extensions/6001/buttons '[{"index":35,"type":"blf","value":"2001","line":1}]'
+expect_status 400 "fanvil: key 35 is past the X5U-V2's 34"
+expect_json '.error.fields["buttons[0].index"] | startswith("must be 1 to 34: ")' true
+
+# Models added from the references' tables are recognised by their
+# User-Agent alone (the store knows the MAC, not the model) and render with
+# their own counts: a Polycom VVX 350 (6 keys), a Snom D865 (40 keys). A
+# model not recognised would get its vendor's largest counts (16 and 48
+# keys), so the last key written shows which model was read.
+api POST /extensions '{"extension":"7001","callerid_name":"Vvx","mac":"00:04:f2:aa:bb:35","phone_make":"Polycom","secret":"Secret7001"}'
+expect_status 201 "a Polycom with no model"
+fetch "FileTransport PolycomVVX-VVX_350-UA/5.4.3.1014 Type/Application" 0004f2aabb35-settings.cfg
+expect_status 200 "VVX 350: fetched"
+has "VVX 350 line 1" ' reg.1.address="7001"'
+has "VVX 350 key 6" ' attendant.resourceList.6.address=""'
+if grep -q 'attendant.resourceList.7.' "$WORK/got"; then bad "VVX 350: a key past its 6"; else ok; fi
+api POST /extensions '{"extension":"7002","callerid_name":"Dee","mac":"00:04:13:92:2d:65","phone_make":"Snom","secret":"Secret7002"}'
+expect_status 201 "a Snom with no model"
+fetch "Mozilla/4.0 (compatible; snomD865-SIP 10.1.33.33 2010.12-00004-g9ba52f5 000413922D65 SXM:0 UXM:0)" \
+    snomD865-000413922D65.htm
+expect_status 200 "D865: fetched"
+has "D865 line 1" '<user_name idx="1" perm="R">7002</user_name>'
+has "D865 key 40" '<fkey idx="39" '
+if grep -q '<fkey idx="40" ' "$WORK/got"; then bad "D865: a key past its 40"; else ok; fi
+xmllint --noout "$WORK/got" 2>/dev/null && ok || bad "D865: not well-formed XML"
+
 finish

@@ -176,6 +176,32 @@ TEST_CASE("a malformed vendor.json is refused with a message naming the file") {
                            R"({"lines": 1, "keys": 2, "expansion": [{"name": "EM1", "count": 1}]})"),
                   R"("format": "kv",)", R"("format": "kv", "expansion_modules": {"EM1": {"keys": 4, "max": 2}},)"),
          "unknown key \"count\""},
+        {"key pages that do not add up to the keys",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
+                  R"({"lines": 1, "keys": 20, "key_pages": {"side": 4, "per_page": 6, "pages": 3}})"),
+         "model A1.key_pages: 4 side keys and 3 pages of 6 are 22 keys, but \"keys\" is 20"},
+        {"key pages without a page size",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})", R"({"lines": 1, "keys": 2, "key_pages": {"side": 2, "pages": 1}})"),
+         "model A1.key_pages needs \"per_page\""},
+        {"key pages of no keys",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
+                  R"({"lines": 1, "keys": 2, "key_pages": {"side": 2, "per_page": 0, "pages": 1}})"),
+         "model A1.key_pages.per_page must be a whole number from 1 to 1000"},
+        {"key pages with a fraction",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
+                  R"({"lines": 1, "keys": 2, "key_pages": {"side": 0.5, "per_page": 1, "pages": 1}})"),
+         "model A1.key_pages.side must be a whole number"},
+        {"key pages as text",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
+                  R"({"lines": 1, "keys": 2, "key_pages": {"side": "2", "per_page": 1, "pages": 1}})"),
+         "model A1.key_pages.side must be a whole number"},
+        {"key pages not an object",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})", R"({"lines": 1, "keys": 2, "key_pages": [2, 6, 1]})"),
+         "model A1.key_pages must be an object"},
+        {"unknown key in key pages",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
+                  R"({"lines": 1, "keys": 2, "key_pages": {"side": 2, "per_page": 1, "pages": 1, "top": 4}})"),
+         "unknown key \"top\""},
         {"not JSON", "{\"name\": \"Acme\",", "JSON"},
     };
     for (const Case& c : cases) {
@@ -589,4 +615,71 @@ TEST_CASE("a model's own key codes replace the vendor's one by one, for a known 
     CHECK(gs->models.at("GRP2614").unused_key_code == "-1");
     CHECK(gs->models.at("GXP2135").button_types.empty());
     CHECK(gs->button_types.at("blf") == "11");
+}
+
+TEST_CASE("key pages: a model's keys are its side keys, then its screen pages in order") {
+    TempDir dir;
+    dir.write("acme/vendor.json", replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
+                                           R"({"lines": 1, "keys": 34, "key_pages": {"side": 4, "per_page": 6, "pages": 5}})"));
+    auto c = VendorCatalog::load(dir.path());
+    REQUIRE(c);
+    const KeyPages layout = c.value().findVendor("acme")->models.at("A1").key_pages;
+    CHECK(layout.side == 4);
+    CHECK(layout.per_page == 6);
+    CHECK(layout.pages == 5);
+    struct Case {
+        int index, page, key;
+    };
+    // i13-next section 2's worked example (X5U-V2): key 20 is page 3 key 4.
+    for (const Case& k : {Case{1, 0, 1}, Case{4, 0, 4}, Case{5, 1, 1}, Case{10, 1, 6}, Case{11, 2, 1}, Case{20, 3, 4},
+                          Case{34, 5, 6}, Case{35, 6, 1}}) {
+        INFO("key " << k.index);
+        const KeyPlace at = placeKey(layout, k.index);
+        CHECK(at.page == k.page);
+        CHECK(at.key == k.key);
+    }
+    // No side keys (Fanvil V67): key 1 is the first page's.
+    CHECK(placeKey(KeyPages{0, 29, 4}, 1).page == 1);
+    CHECK(placeKey(KeyPages{0, 29, 4}, 30).page == 2);
+    CHECK(placeKey(KeyPages{0, 29, 4}, 30).key == 1);
+    // A model without pages has every key on the side.
+    CHECK(placeKey(KeyPages{}, 40).page == 0);
+    CHECK(placeKey(KeyPages{}, 40).key == 40);
+    CHECK(c.value().findVendor("acme")->models.at("A1").key_pages.any());
+}
+
+TEST_CASE("the shipped Fanvil models lay out every key they count") {
+    const VendorSpec* fanvil = realCatalog().findVendor("fanvil");
+    REQUIRE(fanvil);
+    struct Case {
+        const char* model;
+        int keys, side, per_page, pages;
+    };
+    // i13-next section 2 (F x4u:2724, x5u:3370, x6u:4023, x7:4025, v67:938; W serie_x/entry.py:144-186).
+    for (const Case& m : {Case{"X4U", 33, 3, 6, 5}, Case{"X5U", 34, 4, 6, 5}, Case{"X5U-V2", 34, 4, 6, 5},
+                          Case{"X6U", 72, 12, 12, 5}, Case{"X7", 127, 11, 29, 4}, Case{"V67", 116, 0, 29, 4}}) {
+        INFO(m.model);
+        const ModelInfo* info = fanvil->findModel(m.model);
+        REQUIRE(info);
+        CHECK(info->keys == m.keys);
+        CHECK(info->key_pages.side == m.side);
+        CHECK(info->key_pages.per_page == m.per_page);
+        CHECK(info->key_pages.pages == m.pages);
+    }
+    // Other vendors' models have no pages.
+    CHECK_FALSE(realCatalog().findVendor("yealink")->findModel("T46U")->key_pages.any());
+}
+
+TEST_CASE("a vendor finds a model by its name in any case, else by its letters and digits") {
+    const VendorSpec* fanvil = realCatalog().findVendor("fanvil");
+    REQUIRE(fanvil);
+    REQUIRE(fanvil->findModel("x5u-v2"));
+    CHECK(fanvil->findModel("x5u-v2")->model == "X5U-V2");
+    // Fanvil's User-Agent spells the Pro models with a space (W wazo_fanvil/common/common.py:79).
+    REQUIRE(fanvil->findModel("X6U Pro"));
+    CHECK(fanvil->findModel("X6U Pro")->model == "X6U-Pro");
+    CHECK(fanvil->findModel("X6U") != fanvil->findModel("X6U Pro"));
+    CHECK_FALSE(fanvil->findModel("X8"));
+    CHECK_FALSE(fanvil->findModel(""));
+    CHECK_FALSE(fanvil->findModel("--"));
 }

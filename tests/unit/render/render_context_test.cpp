@@ -156,6 +156,53 @@ TEST_CASE("render context: expansion module keys follow the phone's, each with i
     CHECK(render() == "k1=L k2 k3=B k8=B ||1 2 3 8 |x0");
 }
 
+TEST_CASE("render context: key pages place every key slot on the side or on its page") {
+    TempDir dir;
+    dir.write("acme/vendor.json", R"({
+  "name": "Acme",
+  "files": [{"path": "{mac}.cfg", "template": "mac.mustache", "kind": "device"}],
+  "button_types": {"line": "L", "blf": "B"},
+  "models": {"P1": {"lines": 1, "keys": 7, "key_pages": {"side": 1, "per_page": 3, "pages": 2}},
+             "N1": {"lines": 1, "keys": 3}}
+})");
+    dir.write("acme/mac.mustache",
+              "{{#has_key_pages}}n={{key_page_count}} {{/has_key_pages}}"
+              "side:{{#side_key_slots}}{{page_key}}{{#used}}={{code}}{{/used}} {{/side_key_slots}}"
+              "{{#key_pages}}|p{{page}}:{{#page_slots}}{{page_key}}{{#used}}={{code}}{{/used}} {{/page_slots}}{{/key_pages}}");
+    auto catalog = VendorCatalog::load(dir.path());
+    REQUIRE(catalog);
+    auto set = TemplateSet::load(catalog.value());
+    REQUIRE(set);
+    auto matches = catalog.value().matchFile("0015654aa937.cfg");
+    REQUIRE(matches.size() == 1);
+    DeviceProfile p;
+    p.lines = {line(1, "1001")};
+    // Key 1 the side key, key 6 page 2 key 2, key 9 past every page (stored
+    // before counts were enforced): written where the pages would put it.
+    p.keys = {Button{1, "line", "", "", 1}, Button{6, "blf", "1002", "", 1}, Button{9, "blf", "1003", "", 1}};
+    RenderInput in;
+    in.vendor = matches[0].vendor;
+    in.route = matches[0].route;
+    in.captures = matches[0].captures;
+    in.file = "0015654aa937.cfg";
+    in.mac = "0015654aa937";
+    in.model = "p1";  // any case
+    in.profile = &p;
+    auto render = [&] {
+        auto out = set.value()->render(in);
+        REQUIRE(out);
+        return out.value();
+    };
+    CHECK(render() == "n=2 side:1=L |p1:1 2 3 |p2:1 2=B 3 |p3:2=B ");
+    // No buttons: every slot of every page still written, blank.
+    p.keys.clear();
+    CHECK(render() == "n=2 side:1 |p1:1 2 3 |p2:1 2 3 ");
+    // A model without pages has every key on the side, and no page.
+    in.model = "N1";
+    p.keys = {Button{3, "blf", "1002", "", 1}};
+    CHECK(render() == "side:1 2 3=B ");
+}
+
 TEST_CASE("render context: the phone settings of every setting_values shape the catalog accepts") {
     // Parts objects (one empty), a code that writes nothing, a setting mapped
     // to no value and one the vendor does not map: each renders, none throws.
