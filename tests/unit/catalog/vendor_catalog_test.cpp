@@ -674,3 +674,37 @@ TEST_CASE("a malformed model family is refused with a clear message") {
         CHECK_THAT(loaded.error().message, Catch::Contains(c.message_part));
     }
 }
+
+TEST_CASE("the shipped Grandstream GXP21xx models are family v2, keys to their physical counts") {
+    const VendorCatalog& c = realCatalog();
+    const VendorSpec* gs = c.findVendor("grandstream");
+    REQUIRE(gs);
+    struct Want {
+        const char* model;
+        int keys;
+        int virtual_keys;
+    };
+    // W wazo_grandstream common.py:146-165 (MODEL_FKEYS); F gxp2135/{$mac}.xml:3010-3014, 3276-3277.
+    for (const Want& w : {Want{"GXP2130", 20, 12}, Want{"GXP2135", 32, 32}, Want{"GXP2140", 16, 16},
+                          Want{"GXP2160", 48, 24}, Want{"GXP2170", 48, 48}}) {
+        INFO(w.model);
+        const ModelInfo& m = gs->models.at(w.model);
+        CHECK(m.family == "v2");
+        CHECK(m.keys == w.keys);
+        CHECK(m.virtual_keys == w.virtual_keys);
+        CHECK(m.unused_key_code == "None");
+        const VendorSpec& v2 = gs->forModel(w.model);
+        CHECK(v2.templateFor("mac.xml.mustache") == "mac-v2.xml.mustache");
+        CHECK(v2.button_types.at("blf") == "BLF");
+        CHECK(v2.transports.at("tls") == "TlsOrTcp");
+        CHECK(v2.provisioning_protocols.at("https") == "HTTPS");
+        CHECK_FALSE(c.settingProblem("grandstream", w.model, "codecs", "opus,PCMU"));
+        CHECK(c.settingProblem("grandstream", w.model, "dtmf_mode", "auto"));
+    }
+    // GRP26xx and HT8xx stay on P-values and the vendor's maps.
+    for (const char* model : {"GRP2612", "GRP2614", "GRP2616", "HT801", "HT802"}) {
+        INFO(model);
+        CHECK(&gs->forModel(model) == gs);
+        CHECK(c.settingProblem("grandstream", model, "codecs", "opus,PCMU"));
+    }
+}
