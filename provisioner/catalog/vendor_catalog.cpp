@@ -107,10 +107,85 @@ KeyPages parseKeyPages(const std::string& model, const Object::Ptr& obj, int key
     return p;
 }
 
+// A vendor.json `families` entry, read before the models that name it: a
+// model takes its family's key codes (and unused-key code) as its base.
+struct FamilyDraft {
+    Object::Ptr obj;
+    std::optional<std::map<std::string, std::string>> button_types;
+    std::string unused_key_code;
+};
+
+std::map<std::string, FamilyDraft> familyDrafts(const Object& root) {
+    std::map<std::string, FamilyDraft> out;
+    auto families = root.getObject("families");
+    if (!families) return out;
+    for (const auto& [name, value] : *families) {
+        (void)value;
+        const std::string where = "families." + name;
+        FamilyDraft d;
+        d.obj = families->getObject(name);
+        if (!d.obj) throw Poco::DataFormatException(where + " must be an object");
+        checkKeys(*d.obj,
+                  {"templates", "setting_values", "transports", "provisioning_protocols", "button_types",
+                   "unused_key_code"},
+                  where);
+        if (d.obj->has("button_types")) d.button_types = stringMap(d.obj->getObject("button_types"), where + ".button_types");
+        if (d.button_types && d.button_types->empty())
+            throw Poco::DataFormatException(where + ".button_types must map at least one type");
+        d.unused_key_code = d.obj->optValue<std::string>("unused_key_code", "");
+        out.emplace(name, std::move(d));
+    }
+    return out;
+}
+
+// The family `name` of `vendor`: a copy with the family's maps in place of
+// the vendor's. transports, provisioning_protocols and button_types are each
+// one vocabulary and replaced whole; setting_values one setting at a time
+// (a setting the family leaves out keeps the vendor's codes). Its templates
+// replace routes' templates by name: each must be a route's, and the
+// replacement a file in the vendor folder.
+std::shared_ptr<const VendorSpec> familySpec(const VendorSpec& vendor, const std::string& name, const FamilyDraft& d) {
+    const std::string where = "families." + name;
+    auto f = std::make_shared<VendorSpec>(vendor);
+    f->families.clear();
+    if (d.obj->has("transports")) f->transports = stringMap(d.obj->getObject("transports"), where + ".transports");
+    if (d.obj->has("provisioning_protocols"))
+        f->provisioning_protocols = stringMap(d.obj->getObject("provisioning_protocols"), where + ".provisioning_protocols");
+    if (d.button_types) f->button_types = *d.button_types;
+    if (d.obj->has("setting_values")) {
+        auto sv = d.obj->getObject("setting_values");
+        if (!sv) throw Poco::DataFormatException(where + ".setting_values must be an object");
+        for (const auto& [key, val] : *sv) {
+            (void)val;
+            f->setting_values[key] = parseSettingValues(key, sv->getObject(key));
+        }
+    }
+    if (d.obj->has("templates")) {
+        auto t = d.obj->getObject("templates");
+        if (!t) throw Poco::DataFormatException(where + ".templates must be an object");
+        for (const auto& [route_template, value] : *t) {
+            const std::string here = where + ".templates." + route_template;
+            const bool routed = std::any_of(vendor.files.begin(), vendor.files.end(), [&](const FileRoute& r) {
+                return r.template_name == route_template;
+            });
+            if (!routed) throw Poco::DataFormatException(here + ": no file of the vendor uses that template");
+            if (!value.isString()) throw Poco::DataFormatException(here + " must be a string (a template file)");
+            const std::string file = value.extract<std::string>();
+            if (file.empty() || file.find('/') != std::string::npos || file.find("..") != std::string::npos)
+                throw Poco::DataFormatException(here + ": template must be a file in the vendor folder");
+            if (!Poco::File(Poco::Path(vendor.dir).append(file)).exists())
+                throw Poco::DataFormatException(here + ": template " + file + " is not in the vendor folder");
+            f->templates[route_template] = file;
+        }
+    }
+    return f;
+}
+
 std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::string& dir, const Object& root) {
     checkKeys(root, {"name", "format", "content_type", "mac_case", "user_agents", "files", "transports",
                      "button_types", "line_params", "key_params", "key_params_max", "models", "ouis", "provisioning_protocols",
-                     "line_key_per_line", "time_zone_names", "setting_values", "codecs_max", "expansion_modules"},
+                     "line_key_per_line", "time_zone_names", "setting_values", "codecs_max", "expansion_modules",
+                     "families"},
               "vendor.json");
     auto v = std::make_unique<VendorSpec>();
     v->id = folder;
@@ -189,6 +264,7 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
             v->expansion_modules[upper(name)] = em;
         }
     }
+    const std::map<std::string, FamilyDraft> families = familyDrafts(root);
     auto models = root.getObject("models");
     if (!models) throw Poco::DataFormatException("\"models\" is missing");
     for (const auto& [name, value] : *models) {
@@ -197,19 +273,33 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
         if (!m) throw Poco::DataFormatException("model " + name + " is not an object");
         ModelInfo info{v->id, v->name, name, m->optValue<int>("lines", 0), m->optValue<int>("keys", 0), {}, {}, "", {}};
         if (info.lines < 1) throw Poco::DataFormatException("model " + name + " needs \"lines\" >= 1");
+        info.family = m->optValue<std::string>("family", "");
+        const FamilyDraft* family = nullptr;
+        if (!info.family.empty()) {
+            auto found = families.find(info.family);
+            if (found == families.end())
+                throw Poco::DataFormatException("model " + name + ": family \"" + info.family +
+                                                "\" is not in \"families\"");
+            family = &found->second;
+        }
+        // The codes a model's own replace: its family's where it has them.
+        const auto& base_types = family && family->button_types ? *family->button_types : v->button_types;
         info.button_types = stringMap(m->getObject("button_types"), "model " + name + ".button_types");
         for (const auto& [type, code] : info.button_types) {
             (void)code;
-            if (!v->button_types.count(type))
+            if (!base_types.count(type))
                 throw Poco::DataFormatException("model " + name + ".button_types." + type +
                                                 ": the vendor's button_types has no such type");
         }
         // A model's codes replace the vendor's one by one.
         if (!info.button_types.empty()) {
-            for (const auto& [type, code] : v->button_types) info.button_types.emplace(type, code);
+            for (const auto& [type, code] : base_types) info.button_types.emplace(type, code);
         }
-        info.unused_key_code = m->optValue<std::string>("unused_key_code", "");
+        info.unused_key_code = m->optValue<std::string>("unused_key_code", family ? family->unused_key_code : "");
         if (m->has("key_pages")) info.key_pages = parseKeyPages(name, m->getObject("key_pages"), info.keys);
+        info.virtual_keys = m->optValue<int>("virtual_keys", 0);
+        if (info.virtual_keys < 0 || info.virtual_keys > info.keys)
+            throw Poco::DataFormatException("model " + name + ": \"virtual_keys\" must be 0 to its \"keys\"");
         if (auto exp = m->getArray("expansion")) {
             // Each entry is a module's name, or {"name", "max"} where this
             // model takes fewer of it than the module's own `max` (Cisco 8851).
@@ -275,6 +365,8 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
             v->files.push_back(std::move(r));
         }
     }
+    // Last: a family's spec is this vendor whole, with the family's parts in place.
+    for (const auto& [name, draft] : families) v->families[name] = familySpec(*v, name, draft);
     return v;
 }
 
@@ -327,6 +419,19 @@ const ModelInfo* VendorSpec::findModel(std::string_view model) const {
         if (squashModel(name) == want) return &info;
     }
     return nullptr;
+}
+
+const VendorSpec& VendorSpec::forModel(std::string_view model) const {
+    if (families.empty() || model.empty()) return *this;
+    const ModelInfo* info = findModel(model);
+    if (!info || info->family.empty()) return *this;
+    auto family = families.find(info->family);
+    return family == families.end() ? *this : *family->second;
+}
+
+const std::string& VendorSpec::templateFor(const std::string& template_name) const {
+    auto it = templates.find(template_name);
+    return it == templates.end() ? template_name : it->second;
 }
 
 bool VendorSpec::isModel(std::string_view model) const {
@@ -402,10 +507,10 @@ std::optional<std::string> settingProblem(const VendorSpec& vendor, const std::s
     return std::nullopt;
 }
 
-std::optional<std::string> VendorCatalog::settingProblem(const std::string& make, const std::string& key,
-                                                         const std::string& value) const {
+std::optional<std::string> VendorCatalog::settingProblem(const std::string& make, const std::string& model,
+                                                         const std::string& key, const std::string& value) const {
     const VendorSpec* v = findVendor(make);
-    return v ? prov::settingProblem(*v, key, value) : std::nullopt;
+    return v ? prov::settingProblem(v->forModel(model), key, value) : std::nullopt;
 }
 
 std::vector<std::string> VendorCatalog::makes() const {

@@ -66,6 +66,14 @@ struct ModelInfo {
     std::map<std::string, std::string> button_types{};
     std::string unused_key_code{};
     KeyPages key_pages{};
+    // The vendor.json `families` entry the model belongs to ("" = none):
+    // its files are rendered with that family's templates and vocabulary
+    // (VendorSpec::forModel).
+    std::string family{};
+    // Keys 1..virtual_keys are on-screen keys and the rest physical ones,
+    // numbered from 1 again in the vendor's own files (Grandstream VPKs and
+    // MPKs: MPK M is key virtual_keys+M). 0: every key is of one kind.
+    int virtual_keys = 0;
     // The module named `name` (any case) that this model takes, or null.
     const ExpansionModule* findExpansion(std::string_view name) const;
 };
@@ -93,12 +101,13 @@ public:
     virtual std::string findMake(const std::string& make) const = 0;
     // Every vendor's display name, for messages.
     virtual std::vector<std::string> makes() const = 0;
-    // Why phones of `make` cannot take `value` of setting `key` (a sentence
-    // naming the vendor), or nullopt: when they can, when the value is ""
-    // (the phone keeps its own) or when no vendor is called `make`.
-    virtual std::optional<std::string> settingProblem(const std::string& make, const std::string& key,
-                                                      const std::string& value) const {
-        (void)make, (void)key, (void)value;
+    // Why phones of `make` (of `model`, whose family may have a vocabulary
+    // of its own; "" = the vendor's) cannot take `value` of setting `key` (a
+    // sentence naming the vendor), or nullopt: when they can, when the value
+    // is "" (the phone keeps its own) or when no vendor is called `make`.
+    virtual std::optional<std::string> settingProblem(const std::string& make, const std::string& model,
+                                                      const std::string& key, const std::string& value) const {
+        (void)make, (void)model, (void)key, (void)value;
         return std::nullopt;
     }
 };
@@ -164,11 +173,22 @@ struct VendorSpec {
     // file name several vendors use belongs to, for a MAC the store does not
     // know and a request without a User-Agent (TFTP).
     std::vector<std::string> ouis;
+    // A model family with a file format of its own (vendor.json `families`):
+    // this vendor with the family's templates and value maps in place of
+    // its own. Built whole at load; a family's spec has no families.
+    std::map<std::string, std::shared_ptr<const VendorSpec>> families;
+    // In a family's spec: a route's template -> the family's file for it.
+    std::map<std::string, std::string> templates;
     bool isModel(std::string_view model) const;
     // The model `model` names: its exact name in any case, else the one
     // that reads the same with letters and digits only ("X6U Pro", as
     // Fanvil's User-Agent spells it, is X6U-Pro). Null when none.
     const ModelInfo* findModel(std::string_view model) const;
+    // The spec `model`'s files are rendered and its settings checked with:
+    // its family's, or this one (an unknown model, a model in no family).
+    const VendorSpec& forModel(std::string_view model) const;
+    // The template a route's `template_name` is rendered with under this spec.
+    const std::string& templateFor(const std::string& template_name) const;
 };
 
 // Why `vendor`'s phones cannot take `value` of setting `key`, or nullopt
@@ -196,8 +216,8 @@ public:
     std::optional<ModelInfo> findModel(const std::string& make, const std::string& model) const override;
     std::string findMake(const std::string& make) const override;
     std::vector<std::string> makes() const override;
-    std::optional<std::string> settingProblem(const std::string& make, const std::string& key,
-                                              const std::string& value) const override;
+    std::optional<std::string> settingProblem(const std::string& make, const std::string& model,
+                                              const std::string& key, const std::string& value) const override;
     const VendorSpec* findVendor(const std::string& make) const;
     std::optional<UaMatch> identifyUserAgent(const std::string& user_agent) const;
     // Every route whose pattern matches `file`, most specific first.

@@ -54,6 +54,19 @@ bool lineOnModuleKey(const Button& b, const KeySpace& space) {
     return b.index > space.base && b.index <= space.total() && b.type == "line" && !space.module_line_keys;
 }
 
+// A line on one of the phone's own physical keys past its on-screen ones
+// (ModelInfo::virtual_keys: Grandstream MPKs, whose key modes have no line,
+// F grandstream/gxp2135/{$mac}.xml:3279-3285).
+bool lineOnPhysicalKey(const Button& b, const DeviceKeys& keys) {
+    const int split = keys.model.virtual_keys;
+    return split > 0 && b.index > split && b.index <= keys.space.base && b.type == "line";
+}
+
+std::string physicalKeyRule(const DeviceKeys& keys) {
+    return "is a physical key of a " + keys.model.vendor_name + " " + keys.model.model +
+           ", which takes no line: keys 1 to " + std::to_string(keys.model.virtual_keys) + " do";
+}
+
 }  // namespace
 
 void checkButtonsFit(const std::vector<Button>& buttons, const DeviceKeys& keys, FieldErrors& errors) {
@@ -66,6 +79,8 @@ void checkButtonsFit(const std::vector<Button>& buttons, const DeviceKeys& keys,
         } else if (lineOnModuleKey(buttons[i], keys.space) && !errors.count(at)) {
             errors[at] = "is a " + keys.space.module_name + " key, which takes no line: keys 1 to " +
                          std::to_string(keys.space.base) + " do (the module's take BLF, speed dial and park)";
+        } else if (lineOnPhysicalKey(buttons[i], keys) && !errors.count(at)) {
+            errors[at] = physicalKeyRule(keys);
         }
     }
 }
@@ -86,11 +101,13 @@ std::string buttonsPastKeys(const std::vector<PlacedButton>& buttons, const Devi
     size_t n = 0;
     for (const PlacedButton& p : buttons) {
         const bool module_line = lineOnModuleKey(p.button, keys.space);
-        if (p.button.index <= total && !module_line) continue;
+        const bool physical_line = lineOnPhysicalKey(p.button, keys);
+        if (p.button.index <= total && !module_line && !physical_line) continue;
         if (++n > 10) continue;  // the message stays readable; the count says how many
         names += (names.empty() ? "" : ", ") + std::string("extension ") + p.extension + "'s " + p.button.type +
                  " button on key " + std::to_string(p.button.index) +
-                 (module_line ? " (a " + keys.space.module_name + " key, which takes no line)" : "");
+                 (module_line ? " (a " + keys.space.module_name + " key, which takes no line)" : "") +
+                 (physical_line ? " (a physical key, which takes no line)" : "");
     }
     if (n == 0) return "";
     if (n > 10) names += " and " + std::to_string(n - 10) + " more";

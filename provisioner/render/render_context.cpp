@@ -186,6 +186,23 @@ const std::map<std::string, std::string>& buttonTypes(const RenderInput& in) {
     return m && !m->button_types.empty() ? m->button_types : in.vendor->button_types;
 }
 
+// Where key `index` sits on a model whose first keys are on-screen and the
+// rest physical, each kind numbered from 1 in the vendor's files
+// (ModelInfo::virtual_keys; Grandstream VPK K and MPK M = key
+// virtual_keys+M): `virtual_key` or `physical_key`, and `bank_key` its
+// number among its kind. Every key of a model with one kind is virtual.
+// `line_default`: an on-screen key K no higher than the model's lines, whose
+// own default is line K's appearance (an unused one is given back to it).
+void addKeyBank(data& k, const RenderInput& in, int index) {
+    const ModelInfo* m = modelInfo(in);
+    const int split = m ? m->virtual_keys : 0;
+    const bool physical = split > 0 && index > split;
+    k.set("virtual_key", flag(!physical));
+    k.set("physical_key", flag(physical));
+    k.set("bank_key", std::to_string(physical ? index - split : index));
+    k.set("line_default", flag(m && !physical && index <= m->lines));
+}
+
 data keyData(const RenderInput& in, const Button& b, int type_index) {
     data k;
     k.set("used", flag(true));
@@ -210,6 +227,7 @@ data keyData(const RenderInput& in, const Button& b, int type_index) {
         k.set(std::string("is_") + t, flag(b.type == t));
     k.set("is_other", flag(!known));
     k.set("p", keyParams(*in.vendor, b.index));
+    addKeyBank(k, in, b.index);
     return k;
 }
 
@@ -338,6 +356,7 @@ data keySlots(const RenderInput& in, const std::vector<Button>& buttons, int cou
             k.set("index", std::to_string(n));
             k.set("index0", std::to_string(n - 1));
             k.set("p", keyParams(*in.vendor, n));
+            addKeyBank(k, in, n);
         }
         const KeyPlace place = placeKey(layout, n);
         k.set("page", std::to_string(place.page));

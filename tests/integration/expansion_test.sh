@@ -213,4 +213,52 @@ has "D865 key 40" '<fkey idx="39" '
 if grep -q '<fkey idx="40" ' "$WORK/got"; then bad "D865: a key past its 40"; else ok; fi
 xmllint --noout "$WORK/got" 2>/dev/null && ok || bad "D865: not well-formed XML"
 
+# Grandstream GXP21xx take their keys to the physical counts in the alias
+# (config version 2) file: VPK K is pks.vpk.K, a GXP2130's MPK M is key 12+M
+# (pks.mpk.M); every key slot is written in order; no <Pnnn> element in it.
+GS_UA="Grandstream Model HW GXP2135 SW 1.0.7.97 DevId 000b828aa872"
+api PUT /extensions/4001/buttons '[{"index":1,"type":"line","line":1},
+    {"index":20,"type":"blf","value":"4002","label":"Bob","line":1}]'
+expect_status 200 "GXP2135: a BLF on key 20"
+fetch "$GS_UA" cfg000b828aa872.xml
+expect_status 200 "GXP2135 fetched"
+has "GXP2135 key 20" '<item name="pks.vpk.20.keyMode">BLF</item>'
+has "GXP2135 key 20" '<item name="pks.vpk.20.account">0</item>'
+has "GXP2135 key 20" '<item name="pks.vpk.20.description">Bob</item>'
+has "GXP2135 key 20" '<item name="pks.vpk.20.value">4002</item>'
+has "GXP2135 key 1" '<item name="pks.vpk.1.keyMode">Line</item>'
+has "GXP2135 key 19 unused" '<item name="pks.vpk.19.keyMode">None</item>'
+has "GXP2135 key 32 unused" '<item name="pks.vpk.32.keyMode">None</item>'
+has "GXP2135 alias file" '<config version="2">'
+if grep -q '<P[0-9]' "$WORK/got"; then bad "GXP2135: a <Pnnn> element in its alias file"; else ok; fi
+if grep -q 'pks.vpk.33\.' "$WORK/got"; then bad "GXP2135: a VPK past its 32"; else ok; fi
+# Its slots in order 1..32, none skipped (a gap drops every VPK after it).
+got_order=$(grep -o 'pks\.vpk\.[0-9]*\.keyMode' "$WORK/got" | cut -d. -f3 | tr '\n' ' ')
+[[ "$got_order" == "$(seq -s ' ' 1 32) " ]] && ok || bad "GXP2135 VPKs out of order: $got_order"
+api PUT /extensions/4001/buttons '[{"index":33,"type":"blf","value":"4002","line":1}]'
+expect_status 400 "GXP2135: key 33 is past its 32"
+expect_json '.error.fields["buttons[0].index"] | startswith("must be 1 to 32: ")' true
+
+api POST /extensions '{"extension":"4101","callerid_name":"Mpk","mac":"00:0b:82:8a:a8:74","phone_make":"Grandstream",
+    "phone_model":"GXP2130","secret":"Secret4101"}'
+expect_status 201
+api PUT /extensions/4101/buttons '[{"index":13,"type":"line","line":1}]'
+expect_status 400 "GXP2130: a line on an MPK (key 13)"
+expect_json '.error.fields["buttons[0].index"] | contains("takes no line")' true
+api PUT /extensions/4101/buttons '[{"index":13,"type":"blf","value":"4001","label":"Al","line":1},
+    {"index":20,"type":"park","value":"701","line":1}]'
+expect_status 200 "GXP2130: BLF and park on MPK 1 and 8"
+fetch "Grandstream Model HW GXP2130 SW 1.0.11.79 DevId 000b828aa874" cfg000b828aa874.xml
+expect_status 200 "GXP2130 fetched"
+has "GXP2130 MPK 1" '<item name="pks.mpk.1.keyMode">BLF</item>'
+has "GXP2130 MPK 1" '<item name="pks.mpk.1.account">Account1</item>'
+has "GXP2130 MPK 1" '<item name="pks.mpk.1.value">4001</item>'
+has "GXP2130 MPK 8" '<item name="pks.mpk.8.keyMode">CallPark</item>'
+has "GXP2130 MPK 2 unused" '<item name="pks.mpk.2.account">Account1</item>'
+has "GXP2130 VPK 12 unused" '<item name="pks.vpk.12.keyMode">None</item>'
+has "GXP2130 VPK 3 back to line 3" '<item name="pks.vpk.3.keyMode">Line</item>'
+if grep -q 'pks.vpk.13\.\|pks.mpk.9\.\|<P[0-9]' "$WORK/got"; then bad "GXP2130: a key past its 12 VPK + 8 MPK, or a P-value"; else ok; fi
+api PUT /extensions/4101/buttons '[{"index":21,"type":"blf","value":"4001","line":1}]'
+expect_status 400 "GXP2130: key 21 is past its 20"
+
 finish

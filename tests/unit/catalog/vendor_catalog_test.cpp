@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -401,15 +402,15 @@ TEST_CASE("setting_values say which phone setting values each shipped vendor can
     // Every vendor takes the defaults and the common values.
     for (const char* make : {"yealink", "polycom", "cisco", "grandstream", "snom", "fanvil"}) {
         INFO(make);
-        CHECK_FALSE(c.settingProblem(make, "dtmf_mode", "rfc2833"));
-        CHECK_FALSE(c.settingProblem(make, "dtmf_mode", "info"));
-        CHECK_FALSE(c.settingProblem(make, "srtp", "off"));
-        CHECK_FALSE(c.settingProblem(make, "codecs", "PCMU,PCMA,G722"));
-        CHECK_FALSE(c.settingProblem(make, "language", "en"));
-        CHECK_FALSE(c.settingProblem(make, "register_expiry", "600"));
-        CHECK_FALSE(c.settingProblem(make, "outbound_proxy", "sbc.example.net:5061"));
-        CHECK_FALSE(c.settingProblem(make, "pickup_code", "*8"));
-        CHECK_FALSE(c.settingProblem(make, "tone_country", ""));  // "": the phone keeps its own
+        CHECK_FALSE(c.settingProblem(make, "", "dtmf_mode", "rfc2833"));
+        CHECK_FALSE(c.settingProblem(make, "", "dtmf_mode", "info"));
+        CHECK_FALSE(c.settingProblem(make, "", "srtp", "off"));
+        CHECK_FALSE(c.settingProblem(make, "", "codecs", "PCMU,PCMA,G722"));
+        CHECK_FALSE(c.settingProblem(make, "", "language", "en"));
+        CHECK_FALSE(c.settingProblem(make, "", "register_expiry", "600"));
+        CHECK_FALSE(c.settingProblem(make, "", "outbound_proxy", "sbc.example.net:5061"));
+        CHECK_FALSE(c.settingProblem(make, "", "pickup_code", "*8"));
+        CHECK_FALSE(c.settingProblem(make, "", "tone_country", ""));  // "": the phone keeps its own
     }
     struct Case {
         const char* make;
@@ -435,13 +436,13 @@ TEST_CASE("setting_values say which phone setting values each shipped vendor can
     };
     for (const Case& r : refused) {
         INFO(r.make << " " << r.key << " " << r.value);
-        const auto problem = c.settingProblem(r.make, r.key, r.value);
+        const auto problem = c.settingProblem(r.make, "", r.key, r.value);
         REQUIRE(problem);
         CHECK_THAT(*problem, Catch::Contains(r.vendor_name));
     }
-    CHECK_FALSE(c.settingProblem("cisco", "codecs", "opus,G722,PCMU"));
-    CHECK_FALSE(c.settingProblem("cisco", "dtmf_mode", "auto"));
-    CHECK_FALSE(c.settingProblem("no such make", "dtmf_mode", "auto"));
+    CHECK_FALSE(c.settingProblem("cisco", "", "codecs", "opus,G722,PCMU"));
+    CHECK_FALSE(c.settingProblem("cisco", "", "dtmf_mode", "auto"));
+    CHECK_FALSE(c.settingProblem("no such make", "", "dtmf_mode", "auto"));
 
     const VendorSpec* gs = c.findVendor("grandstream");
     REQUIRE(gs);
@@ -471,7 +472,7 @@ TEST_CASE("a malformed setting_values is refused") {
                        R"("format": "kv", "setting_values": {"tone_country": {}, "srtp": {"off": {"a": "0", "b": "1"}}},)"));
     auto loaded = VendorCatalog::load(dir.path());
     REQUIRE(loaded);
-    const auto problem = loaded.value().settingProblem("acme", "tone_country", "FR");
+    const auto problem = loaded.value().settingProblem("acme", "", "tone_country", "FR");
     REQUIRE(problem);
     CHECK_THAT(*problem, Catch::Contains("Acme"));
     CHECK_THAT(*problem, Catch::Contains("tone_country"));
@@ -585,8 +586,8 @@ TEST_CASE("setting_values every setting can take are accepted") {
     CHECK(v->codecs_max == 2);
     CHECK(v->setting_values.at("codecs").at("opus").at("") == "111");
     CHECK(v->setting_values.at("srtp").at("off").at("").empty());
-    CHECK_FALSE(loaded.value().settingProblem("acme", "codecs", "opus,PCMU"));
-    CHECK(loaded.value().settingProblem("acme", "codecs", "opus,PCMU,opus"));  // a third is past codecs_max
+    CHECK_FALSE(loaded.value().settingProblem("acme", "", "codecs", "opus,PCMU"));
+    CHECK(loaded.value().settingProblem("acme", "", "codecs", "opus,PCMU,opus"));  // a third is past codecs_max
 }
 
 TEST_CASE("a model's own key codes replace the vendor's one by one, for a known type only") {
@@ -682,4 +683,154 @@ TEST_CASE("a vendor finds a model by its name in any case, else by its letters a
     CHECK_FALSE(fanvil->findModel("X8"));
     CHECK_FALSE(fanvil->findModel(""));
     CHECK_FALSE(fanvil->findModel("--"));
+}
+
+namespace {
+
+// kGoodVendor with a family "v2" that A2 belongs to, and its template file.
+const char* kFamilyVendor = R"({
+  "name": "Acme",
+  "format": "kv",
+  "transports": {"udp": "0", "tls": "2"},
+  "button_types": {"line": "0", "blf": "11"},
+  "setting_values": {"srtp": {"off": "0", "required": "2"}, "mwi_subscribe": {"true": "1", "false": "0"}},
+  "files": [
+    {"path": "{mac}.acme", "template": "mac.mustache", "kind": "device"},
+    {"path": "acme.cfg", "template": "common.mustache"}
+  ],
+  "families": {
+    "v2": {
+      "templates": {"mac.mustache": "mac-v2.mustache"},
+      "transports": {"udp": "UDP"},
+      "button_types": {"line": "Line", "blf": "BLF"},
+      "unused_key_code": "None",
+      "setting_values": {"srtp": {"off": "Disabled", "optional": "EnabledButNotForced"}}
+    }
+  },
+  "models": {"A1": {"lines": 1, "keys": 2}, "A2": {"lines": 2, "keys": 20, "virtual_keys": 12, "family": "v2"}}
+})";
+
+}  // namespace
+
+TEST_CASE("a model family: its models render its templates with its value maps") {
+    TempDir dir;
+    dir.write("acme/vendor.json", kFamilyVendor);
+    dir.write("acme/mac-v2.mustache", "x");
+    auto loaded = VendorCatalog::load(dir.path());
+    REQUIRE(loaded);
+    const VendorCatalog& c = loaded.value();
+    const VendorSpec& acme = *c.findVendor("acme");
+    CHECK(&acme.forModel("A1") == &acme);      // in no family
+    CHECK(&acme.forModel("A9") == &acme);      // unknown
+    CHECK(&acme.forModel("") == &acme);
+    const VendorSpec& v2 = acme.forModel("a2");  // any case, as models are looked up
+    REQUIRE(&v2 != &acme);
+    CHECK(&v2 == acme.families.at("v2").get());
+    CHECK(v2.families.empty());
+    CHECK(v2.id == "acme");
+    CHECK(v2.dir == acme.dir);
+    // Templates replaced by name; a route the family leaves keeps its own.
+    CHECK(v2.templateFor("mac.mustache") == "mac-v2.mustache");
+    CHECK(v2.templateFor("common.mustache") == "common.mustache");
+    CHECK(acme.templateFor("mac.mustache") == "mac.mustache");
+    // Vocabularies replaced whole; setting_values one setting at a time.
+    CHECK(v2.transports == std::map<std::string, std::string>{{"udp", "UDP"}});
+    CHECK(v2.button_types.at("line") == "Line");
+    CHECK(v2.setting_values.at("srtp").count("required") == 0);
+    CHECK(v2.setting_values.at("srtp").at("optional").at("") == "EnabledButNotForced");
+    CHECK(v2.setting_values.at("mwi_subscribe").at("true").at("") == "1");  // the vendor's, untouched
+    CHECK(acme.transports.at("udp") == "0");
+    // A model takes its family's unused-key code, and says where its physical keys start.
+    const ModelInfo& a2 = acme.models.at("A2");
+    CHECK(a2.family == "v2");
+    CHECK(a2.unused_key_code == "None");
+    CHECK(a2.virtual_keys == 12);
+    CHECK(acme.models.at("A1").unused_key_code.empty());
+    CHECK(acme.models.at("A1").virtual_keys == 0);
+    // The settings check asks the model's own vocabulary.
+    CHECK_FALSE(c.settingProblem("acme", "A2", "srtp", "optional"));
+    CHECK(c.settingProblem("acme", "A2", "srtp", "required"));
+    CHECK(c.settingProblem("acme", "A1", "srtp", "optional"));
+    CHECK_FALSE(c.settingProblem("acme", "A1", "srtp", "required"));
+    CHECK(c.settingProblem("acme", "", "srtp", "optional"));  // no model: the vendor's
+}
+
+TEST_CASE("a malformed model family is refused with a clear message") {
+    struct Case {
+        const char* name;
+        std::string json;
+        const char* message_part;
+    };
+    const std::string good = kFamilyVendor;
+    const Case cases[] = {
+        {"unknown key in a family", replaced(good, R"("unused_key_code": "None",)", R"("unused_key_code": "None", "keys": 4,)"),
+         "families.v2: unknown key \"keys\""},
+        {"a template no route uses", replaced(good, R"({"mac.mustache": "mac-v2.mustache"})", R"({"boot.mustache": "mac-v2.mustache"})"),
+         "families.v2.templates.boot.mustache: no file of the vendor uses that template"},
+        {"a template file that is not there", replaced(good, R"("mac-v2.mustache")", R"("mac-v3.mustache")"),
+         "families.v2.templates.mac.mustache: template mac-v3.mustache is not in the vendor folder"},
+        {"a template outside the vendor folder", replaced(good, R"("mac-v2.mustache")", R"("../yealink/mac.mustache")"),
+         "families.v2.templates.mac.mustache: template must be a file in the vendor folder"},
+        {"a template that is not a string", replaced(good, R"("mac-v2.mustache")", "2"),
+         "families.v2.templates.mac.mustache must be a string"},
+        {"a model in an unknown family", replaced(good, R"("family": "v2")", R"("family": "v3")"),
+         "model A2: family \"v3\" is not in \"families\""},
+        {"a family that is not an object", replaced(good, R"("v2": {)", R"("v1": 1, "v2": {)"), "families.v1 must be an object"},
+        {"a setting value the API cannot store",
+         replaced(good, R"("optional": "EnabledButNotForced")", R"("sometimes": "EnabledButNotForced")"),
+         "setting_values.srtp.sometimes"},
+        {"a model's key code for a type its family lacks",
+         replaced(good, R"("virtual_keys": 12,)", R"("virtual_keys": 12, "button_types": {"park": "CallPark"},)"),
+         "model A2.button_types.park"},
+        {"virtual_keys past keys", replaced(good, R"("virtual_keys": 12)", R"("virtual_keys": 21)"),
+         "model A2: \"virtual_keys\" must be 0 to its \"keys\""},
+        {"negative virtual_keys", replaced(good, R"("virtual_keys": 12)", R"("virtual_keys": -1)"),
+         "model A2: \"virtual_keys\" must be 0 to its \"keys\""},
+        {"empty button_types", replaced(good, R"({"line": "Line", "blf": "BLF"})", "{}"),
+         "families.v2.button_types must map at least one type"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.name);
+        TempDir dir;
+        const std::string file = dir.write("acme/vendor.json", c.json);
+        dir.write("acme/mac-v2.mustache", "x");
+        auto loaded = VendorCatalog::load(dir.path());
+        REQUIRE_FALSE(loaded);
+        CHECK_THAT(loaded.error().message, Catch::Contains(file));
+        CHECK_THAT(loaded.error().message, Catch::Contains(c.message_part));
+    }
+}
+
+TEST_CASE("the shipped Grandstream GXP21xx models are family v2, keys to their physical counts") {
+    const VendorCatalog& c = realCatalog();
+    const VendorSpec* gs = c.findVendor("grandstream");
+    REQUIRE(gs);
+    struct Want {
+        const char* model;
+        int keys;
+        int virtual_keys;
+    };
+    // W wazo_grandstream common.py:146-165 (MODEL_FKEYS); F gxp2135/{$mac}.xml:3010-3014, 3276-3277.
+    for (const Want& w : {Want{"GXP2130", 20, 12}, Want{"GXP2135", 32, 32}, Want{"GXP2140", 16, 16},
+                          Want{"GXP2160", 48, 24}, Want{"GXP2170", 48, 48}}) {
+        INFO(w.model);
+        const ModelInfo& m = gs->models.at(w.model);
+        CHECK(m.family == "v2");
+        CHECK(m.keys == w.keys);
+        CHECK(m.virtual_keys == w.virtual_keys);
+        CHECK(m.unused_key_code == "None");
+        const VendorSpec& v2 = gs->forModel(w.model);
+        CHECK(v2.templateFor("mac.xml.mustache") == "mac-v2.xml.mustache");
+        CHECK(v2.button_types.at("blf") == "BLF");
+        CHECK(v2.transports.at("tls") == "TlsOrTcp");
+        CHECK(v2.provisioning_protocols.at("https") == "HTTPS");
+        CHECK_FALSE(c.settingProblem("grandstream", w.model, "codecs", "opus,PCMU"));
+        CHECK(c.settingProblem("grandstream", w.model, "dtmf_mode", "auto"));
+    }
+    // GRP26xx and HT8xx stay on P-values and the vendor's maps.
+    for (const char* model : {"GRP2612", "GRP2614", "GRP2616", "HT801", "HT802"}) {
+        INFO(model);
+        CHECK(&gs->forModel(model) == gs);
+        CHECK(c.settingProblem("grandstream", model, "codecs", "opus,PCMU"));
+    }
 }

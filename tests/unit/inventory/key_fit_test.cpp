@@ -268,3 +268,36 @@ TEST_CASE("keys by model: a CSV row that moves an extension onto a phone is chec
         CHECK(f.inv->getExtension("1001").value().mac.empty());
     }
 }
+
+TEST_CASE("a line on a physical key past the on-screen ones is refused, naming it") {
+    // Acme P20: keys 1-12 on screen, 13-20 physical (a Grandstream GXP2130's VPKs and MPKs).
+    ModelInfo p20{"acme", "Acme", "P20", 3, 20, {}};
+    p20.virtual_keys = 12;
+    const DeviceKeys keys{p20, keySpace(p20, "", 0)};
+    auto button = [](int index, const char* type) {
+        Button b;
+        b.index = index;
+        b.type = type;
+        b.line = 1;
+        return b;
+    };
+    FieldErrors errors;
+    checkButtonsFit({button(12, "line"), button(13, "line"), button(13, "blf"), button(20, "line"), button(21, "blf")},
+                    keys, errors);
+    CHECK_FALSE(errors.count("buttons[0].index"));  // key 12: on screen
+    REQUIRE(errors.count("buttons[1].index"));
+    CHECK(errors.at("buttons[1].index") == "is a physical key of a Acme P20, which takes no line: keys 1 to 12 do");
+    CHECK_FALSE(errors.count("buttons[2].index"));  // a BLF there is fine
+    CHECK(errors.count("buttons[3].index"));
+    CHECK(errors.at("buttons[4].index").rfind("must be 1 to 20: ", 0) == 0);  // past every key, as before
+
+    const std::string past = buttonsPastKeys({{"1001", button(13, "line")}, {"1001", button(3, "line")}}, keys);
+    CHECK(past.find("extension 1001's line button on key 13 (a physical key, which takes no line)") != std::string::npos);
+    CHECK(past.find("key 3") == std::string::npos);
+
+    // A model of one kind (virtual_keys 0) takes a line on every key.
+    p20.virtual_keys = 0;
+    FieldErrors none;
+    checkButtonsFit({button(20, "line")}, DeviceKeys{p20, keySpace(p20, "", 0)}, none);
+    CHECK(none.empty());
+}
