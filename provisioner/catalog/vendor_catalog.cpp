@@ -180,6 +180,17 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
             for (const auto& [type, code] : v->button_types) info.button_types.emplace(type, code);
         }
         info.unused_key_code = m->optValue<std::string>("unused_key_code", "");
+        if (auto ranges = m->getArray("key_ranges")) {
+            const std::string where = "model " + name + ".key_ranges";
+            info.key_ranges = parseKeyRanges(*ranges, where);
+            std::set<std::string> names, taken;
+            for (const auto& [param, series] : v->key_params) names.insert(param);
+            for (const auto& line : v->line_params) {
+                for (const auto& [param, number] : line) taken.insert(number);
+            }
+            if (auto problem = keyRangesProblem(info.key_ranges, info.keys, names, taken))
+                throw Poco::DataFormatException("model " + name + ": " + *problem);
+        }
         if (auto exp = m->getArray("expansion")) {
             for (size_t i = 0; i < exp->size(); ++i) {
                 const std::string mod = exp->getElement<std::string>(static_cast<unsigned>(i));

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "provisioner/catalog/key_ranges.h"
 #include "provisioner/catalog/path_pattern.h"
 #include "provisioner/core/result.h"
 
@@ -45,6 +46,9 @@ struct ModelInfo {
     // `button_types`; and the code of an unused key ("" = the template's).
     std::map<std::string, std::string> button_types{};
     std::string unused_key_code{};
+    // Its key parameter table (`key_ranges`, catalog/key_ranges.h), in key
+    // order; empty: the vendor's `key_params` formula.
+    std::vector<KeyRange> key_ranges{};
     // The module named `name` (any case) that this model takes, or null.
     const ExpansionModule* findExpansion(std::string_view name) const;
 };
