@@ -68,6 +68,39 @@ TEST_CASE("key ranges: each key's parameters from the range that holds it") {
     CHECK(problem(t, 6).empty());
 }
 
+TEST_CASE("key ranges: the shipped GRP26xx tables, range by range") {
+    auto c = VendorCatalog::load(TEMPLATES_DIR);
+    REQUIRE(c);
+    auto grp2614 = c.value().findModel("grandstream", "GRP2614");
+    REQUIRE(grp2614);
+    CHECK(grp2614->keys == 40);
+    struct Case {
+        int key;
+        int type, account, label, value;
+    };
+    // F grp26xx: VPK 1-6 :7873-7898, VPK 7+ :7900-7924, MPK 1-7 :8088-8124, 8-18 :8126-8141, 19-24 :8144-8159.
+    for (const Case& k : {Case{1, 1363, 1364, 1465, 1466}, Case{6, 1373, 1374, 1475, 1476},
+                          Case{7, 23800, 23801, 23802, 23803}, Case{16, 23836, 23837, 23838, 23839},
+                          Case{17, 323, 301, 302, 303}, Case{23, 329, 319, 320, 321}, Case{24, 353, 354, 355, 356},
+                          Case{34, 393, 394, 395, 396}, Case{35, 1440, 1441, 1442, 1443},
+                          Case{40, 1460, 1461, 1462, 1463}}) {
+        INFO("key " << k.key);
+        CHECK(keyRangeParams(grp2614->key_ranges, k.key) ==
+              std::map<std::string, int>{{"type", k.type}, {"account", k.account}, {"label", k.label}, {"value", k.value}});
+    }
+    CHECK(keyRangeParams(grp2614->key_ranges, 41).empty());
+    CHECK(findKeyRange(grp2614->key_ranges, 16)->line_keys);
+    CHECK_FALSE(findKeyRange(grp2614->key_ranges, 17)->line_keys);
+    CHECK(findKeyRange(grp2614->key_ranges, 6)->default_line);
+    CHECK_FALSE(findKeyRange(grp2614->key_ranges, 7)->default_line);
+    auto grp2612 = c.value().findModel("grandstream", "GRP2612");
+    REQUIRE(grp2612);
+    CHECK(grp2612->keys == 16);
+    CHECK(grp2612->key_ranges.back().to == 16);
+    // The GXP21xx models keep the vendor's formula.
+    CHECK(c.value().findModel("grandstream", "GXP2135")->key_ranges.empty());
+}
+
 TEST_CASE("key ranges: a bad table is refused, saying what is wrong") {
     const Params tv{{"type", {500, 2}}, {"value", {501, 2}}};
     SECTION("a gap, an overlap, a start past key 1") {
