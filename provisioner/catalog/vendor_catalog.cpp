@@ -300,6 +300,17 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
         info.virtual_keys = m->optValue<int>("virtual_keys", 0);
         if (info.virtual_keys < 0 || info.virtual_keys > info.keys)
             throw Poco::DataFormatException("model " + name + ": \"virtual_keys\" must be 0 to its \"keys\"");
+        if (auto ranges = m->getArray("key_ranges")) {
+            const std::string where = "model " + name + ".key_ranges";
+            info.key_ranges = parseKeyRanges(*ranges, where);
+            std::set<std::string> names, taken;
+            for (const auto& [param, series] : v->key_params) names.insert(param);
+            for (const auto& line : v->line_params) {
+                for (const auto& [param, number] : line) taken.insert(number);
+            }
+            if (auto problem = keyRangesProblem(info.key_ranges, info.keys, names, taken))
+                throw Poco::DataFormatException("model " + name + ": " + *problem);
+        }
         if (auto exp = m->getArray("expansion")) {
             // Each entry is a module's name, or {"name", "max"} where this
             // model takes fewer of it than the module's own `max` (Cisco 8851).

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "provisioner/catalog/key_ranges.h"
 #include "provisioner/catalog/path_pattern.h"
 #include "provisioner/core/result.h"
 
@@ -74,6 +75,9 @@ struct ModelInfo {
     // numbered from 1 again in the vendor's own files (Grandstream VPKs and
     // MPKs: MPK M is key virtual_keys+M). 0: every key is of one kind.
     int virtual_keys = 0;
+    // Its key parameter table (`key_ranges`, catalog/key_ranges.h), in key
+    // order; empty: the vendor's `key_params` formula.
+    std::vector<KeyRange> key_ranges{};
     // The module named `name` (any case) that this model takes, or null.
     const ExpansionModule* findExpansion(std::string_view name) const;
 };

@@ -141,9 +141,16 @@ data lineParams(const VendorSpec& vendor, int number) {
     return p;
 }
 
-// Key `index`'s parameter names (vendor.json key_params), none past key_params_max.
-data keyParams(const VendorSpec& vendor, int index) {
+// Key `index`'s parameter names: from the model's key table where it has
+// one (catalog/key_ranges.h; none for a key the table lacks), else the
+// vendor's key_params formula, none past key_params_max.
+data keyParams(const VendorSpec& vendor, const ModelInfo* model, int index) {
     data p;
+    if (model && !model->key_ranges.empty()) {
+        for (const auto& [name, number] : keyRangeParams(model->key_ranges, index))
+            p.set(name, "P" + std::to_string(number));
+        return p;
+    }
     if (vendor.key_params_max > 0 && index > vendor.key_params_max) return p;
     for (const auto& [name, series] : vendor.key_params)
         p.set(name, "P" + std::to_string(series.first + series.second * (index - 1)));
@@ -226,7 +233,7 @@ data keyData(const RenderInput& in, const Button& b, int type_index) {
     for (const char* t : {"line", "blf", "speed_dial", "park", "voicemail", "dnd", "transfer"})
         k.set(std::string("is_") + t, flag(b.type == t));
     k.set("is_other", flag(!known));
-    k.set("p", keyParams(*in.vendor, b.index));
+    k.set("p", keyParams(*in.vendor, modelInfo(in), b.index));
     addKeyBank(k, in, b.index);
     return k;
 }
@@ -245,6 +252,12 @@ std::vector<Button> keysToWrite(const RenderInput& in) {
         used.insert(b.index);
         if (b.type == "line") keyed.insert(b.line);
     }
+    // A key of a range without lines (catalog/key_ranges.h) is no line's.
+    const ModelInfo* info = modelInfo(in);
+    auto takesLine = [info](int index) {
+        const KeyRange* r = info ? findKeyRange(info->key_ranges, index) : nullptr;
+        return !r || r->line_keys;
+    };
     // A known model has its number of keys (0 for one with none: a
     // conference phone, an adapter); an unknown one, no limit we know of.
     std::optional<int> limit;
@@ -252,7 +265,8 @@ std::vector<Button> keysToWrite(const RenderInput& in) {
     for (const Extension& e : in.profile->lines) {
         if (keyed.count(e.phone_reg)) continue;
         int index = e.phone_reg;
-        while (used.count(index)) ++index;  // bounded: `used` is finite
+        // bounded: `used` is finite, and past the key table's last range every key takes a line
+        while (used.count(index) || !takesLine(index)) ++index;
         if (limit && index > *limit) continue;  // no free key: the line has no call appearance
         used.insert(index);
         keys.push_back(Button{index, "line", "", "", e.phone_reg});
@@ -336,6 +350,21 @@ std::map<int, data> usedKeys(const RenderInput& in, const std::vector<Button>& b
     return used;
 }
 
+// What unused key `n` is written as: the model's unused code and account 0,
+// or where its key table says so (`default_line`, Grandstream's fixed VPKs)
+// and the model has line n, the phone's own default, the line key of
+// account n. The template reads `unused_key_code` and `unused_line0`.
+void addUnusedKey(data& k, const RenderInput& in, const ModelInfo* model, int n) {
+    const KeyRange* range = model ? findKeyRange(model->key_ranges, n) : nullptr;
+    if (range && range->default_line && n <= model->lines && buttonTypes(in).count("line")) {
+        k.set("unused_key_code", buttonTypes(in).at("line"));
+        k.set("unused_line0", std::to_string(n - 1));
+        return;
+    }
+    k.set("unused_key_code", model && !model->unused_key_code.empty() ? model->unused_key_code : "0");
+    k.set("unused_line0", "0");
+}
+
 // Every key slot of the phone itself: the button there (of a type the
 // vendor has), else an unused slot (`used` false) for the template to
 // reset. A button on an expansion module's key is not here (expansionSlots);
@@ -343,6 +372,7 @@ std::map<int, data> usedKeys(const RenderInput& in, const std::vector<Button>& b
 // as before: a phone ignores a key it lacks.
 data keySlots(const RenderInput& in, const std::vector<Button>& buttons, int count,
               const std::optional<KeySpace>& space, const KeyPages& layout) {
+    const ModelInfo* model = modelInfo(in);
     std::map<int, data> used = usedKeys(in, buttons);
     if (space) used.erase(used.upper_bound(space->base), used.upper_bound(space->total()));
     data slots(data::type::list);
@@ -355,8 +385,9 @@ data keySlots(const RenderInput& in, const std::vector<Button>& buttons, int cou
             k.set("used", flag(false));
             k.set("index", std::to_string(n));
             k.set("index0", std::to_string(n - 1));
-            k.set("p", keyParams(*in.vendor, n));
+            k.set("p", keyParams(*in.vendor, model, n));
             addKeyBank(k, in, n);
+            addUnusedKey(k, in, model, n);
         }
         const KeyPlace place = placeKey(layout, n);
         k.set("page", std::to_string(place.page));

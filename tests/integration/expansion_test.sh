@@ -4,7 +4,9 @@
 # leave stored buttons past them; a device with an expansion module gets its
 # module's keys, every one named, the unused ones blanked. For each family
 # with a module, the golden phone gets one module and a BLF and a speed dial
-# on it (byte-compared with tests/data/golden/<vendor>/expansion/).
+# on it (byte-compared with tests/data/golden/<vendor>/expansion/). A
+# Grandstream GRP2614's keys 7-40 land on their own P-values (vendor.json
+# key_ranges), and its MPKs take no line.
 #
 # UPDATE_GOLDEN=1 rewrites the expansion/ golden files; review the diff.
 source "$(dirname "$0")/lib.sh"
@@ -151,6 +153,61 @@ expect_json '.error.fields.mac | contains("takes no line")' true
 api PATCH /extensions/1001 '{"phone_model":"T46S"}'
 expect_status 400 "a model change that leaves a module the model does not take"
 expect_json '.error.fields.phone_model | contains("expansion modules")' true
+
+# Grandstream GRP2614: 16 VPK then 24 MPK (MPK M = key 16+M), each range at
+# its own P-values (vendor.json key_ranges; F grp26xx:7900-7924 VPK 7+,
+# :8088-8159 MPKs). A BLF on key 7 and on key 20 (MPK 4) lands there, and
+# never on the keys-1-6 formula's continuation (P1376 auto-attended
+# transfer, P1382 keypad lock, P1485 off-hook timeout).
+GRP_UA="Grandstream Model HW GRP2614 SW 1.0.5.15 DevId 000b828aa874"
+# pval P WANT: the text of <P> in $WORK/got; pnone P: no <P> at all.
+pval() {
+    local got
+    got=$(xmllint --xpath "string(/gs_provision/config/$1)" "$WORK/got" 2>/dev/null)
+    if [[ "$got" == "$2" ]]; then ok; else bad "GRP2614 $1 is '$got', expected '$2'"; fi
+}
+pnone() {
+    [[ $(xmllint --xpath "count(//$1)" "$WORK/got" 2>/dev/null) == 0 ]] && ok || bad "GRP2614 writes $1"
+}
+api POST /extensions '{"extension":"4801","callerid_name":"Grp one","mac":"00:0b:82:8a:a8:74",
+    "phone_make":"Grandstream","phone_model":"GRP2614","secret":"Secret4801"}'
+expect_status 201 "a GRP2614"
+api POST /extensions '{"extension":"4802","callerid_name":"Grp two","mac":"00:0b:82:8a:a8:74","secret":"Secret4802"}'
+expect_status 201 "its second line"
+api PUT /extensions/4801/buttons '[{"index":1,"type":"line","line":1},
+    {"index":7,"type":"blf","value":"2001","label":"Eve","line":1},
+    {"index":20,"type":"blf","value":"2002","label":"Ann","line":2}]'
+expect_status 200 "a BLF on VPK 7 and on MPK 4 (key 20)"
+fetch "$GRP_UA" cfg000b828aa874.xml
+expect_status 200 "GRP2614 config"
+xmllint --noout "$WORK/got" 2>/dev/null && ok || bad "GRP2614: not well-formed XML"
+# Key 7: P23800 mode (BLF 1), P23801 account (0-based), P23802 label, P23803 value.
+pval P23800 1; pval P23801 0; pval P23802 Eve; pval P23803 2001
+# Key 20 = MPK 4: P326 mode, P310 account (line 2: 1), P311 label, P312 value.
+pval P326 1; pval P310 1; pval P311 Ann; pval P312 2002
+pnone P1376; pnone P1382; pnone P1485
+# Every slot written: unused fixed VPK 2-4 (the model's 4 lines) are the
+# phone's default line keys (31, account K-1); VPK 5 and 8, MPK 24 (key 40) are none.
+pval P1365 31; pval P1366 1; pval P1369 31; pval P1370 3
+pval P1371 -1; pval P1372 0; pval P1473 ""
+pval P23804 -1; pval P23805 0
+pval P1460 -1; pval P1461 0; pval P1462 ""; pval P1463 ""
+# Removing the MPK's button resets it on the next fetch.
+api PUT /extensions/4801/buttons '[{"index":1,"type":"line","line":1},
+    {"index":7,"type":"blf","value":"2001","label":"Eve","line":1}]'
+expect_status 200
+fetch "$GRP_UA" cfg000b828aa874.xml
+pval P326 -1; pval P310 0; pval P311 ""; pval P312 ""
+# Key 41 is past the 40 keys; a line on key 20 is refused, naming the button and the key.
+before=$(store_fingerprint)
+api PUT /extensions/4801/buttons '[{"index":1,"type":"line","line":1},{"index":41,"type":"blf","value":"2003","line":1}]'
+expect_status 400 "GRP2614 key 41"
+expect_json '.error.fields["buttons[1].index"]' "must be 1 to 40: the phone has 40 keys (a Grandstream GRP2614)"
+api PUT /extensions/4801/buttons '[{"index":1,"type":"line","line":1},{"index":20,"type":"line","line":2}]'
+expect_status 400 "a line on GRP2614 MPK 4"
+expect_json '.error.fields["buttons[1].index"]' \
+    "is key 20, one of the MPKs of a Grandstream GRP2614 (keys 17 to 40), which take no line: keys 1 to 16 do"
+[[ "$(store_fingerprint)" == "$before" ]] && ok || bad "a refused GRP2614 PUT stored something"
 
 # A deleted device's wipe blanks every key of every module its model takes.
 api DELETE "/devices/0015654aa937?force=true"

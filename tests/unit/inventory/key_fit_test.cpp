@@ -142,6 +142,46 @@ TEST_CASE("a module whose keys take no line refuses a line button there, not on 
     CHECK(errors.empty());
 }
 
+TEST_CASE("a key table range without lines refuses a line button there, naming the key and the keys that take one") {
+    // Acme G8: keys 1-4 VPK, 5-8 MPK (no line), as Grandstream's GRP2614 on a smaller scale.
+    ModelInfo g8{"acme", "Acme", "G8", 2, 8, {}};
+    KeyRange vpk, mpk;
+    vpk.from = 1, vpk.to = 4, vpk.kind = "VPK", vpk.params = {{"type", {100, 1}}};
+    mpk.from = 5, mpk.to = 8, mpk.kind = "MPK", mpk.line_keys = false, mpk.params = {{"type", {200, 1}}};
+    g8.key_ranges = {vpk, mpk};
+    const DeviceKeys keys{g8, keySpace(g8, "", 0)};
+    FieldErrors errors;
+    checkButtonsFit({{4, "line", "", "", 2}, {5, "line", "", "", 1}, {6, "blf", "1003", "", 1}, {9, "blf", "1", "", 1}},
+                    keys, errors);
+    REQUIRE(errors.size() == 2);
+    CHECK(errors["buttons[1].index"] ==
+          "is key 5, one of the MPKs of a Acme G8 (keys 5 to 8), which take no line: keys 1 to 4 do");
+    CHECK(errors["buttons[3].index"] == "must be 1 to 8: the phone has 8 keys (a Acme G8)");
+    // Stored buttons a device change would strand: the line on an MPK is named with why.
+    const std::string why = buttonsPastKeys({{"1001", {7, "line", "", "", 1}}, {"1001", {3, "line", "", "", 1}}}, keys);
+    CHECK(why == "extension 1001's line button on key 7 (one of the MPKs, which take no line) would not fit the "
+                 "phone's 8 keys (a Acme G8): move or remove those buttons first");
+    // Two ranges of MPKs (parameter series of their own) are one run of keys.
+    KeyRange mpk2 = mpk;
+    mpk.to = 6;
+    mpk2.from = 7, mpk2.params = {{"type", {300, 1}}};
+    errors.clear();
+    checkButtonsFit({{8, "line", "", "", 1}}, {ModelInfo{"acme", "Acme", "G8", 2, 8, {}, {}, "", {vpk, mpk, mpk2}},
+                                                keySpace(g8, "", 0)},
+                    errors);
+    CHECK(errors["buttons[0].index"] ==
+          "is key 8, one of the MPKs of a Acme G8 (keys 5 to 8), which take no line: keys 1 to 4 do");
+    // Line keys split by a range without lines are each named.
+    KeyRange tail = vpk;
+    tail.from = 7, tail.to = 8;
+    mpk.to = 6;
+    g8.key_ranges = {vpk, mpk, tail};
+    errors.clear();
+    checkButtonsFit({{6, "line", "", "", 1}, {8, "line", "", "", 1}}, {g8, keySpace(g8, "", 0)}, errors);
+    REQUIRE(errors.size() == 1);
+    CHECK_THAT(errors["buttons[0].index"], Catch::EndsWith("keys 1 to 4 and 7 to 8 do"));
+}
+
 TEST_CASE("keys by model: PUT buttons, and device changes that would strand them") {
     Fixture f;
     REQUIRE(f.inv->createDevice(device("A6"), f.admin));

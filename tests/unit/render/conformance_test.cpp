@@ -143,12 +143,13 @@ Phone fullPhone(const VendorSpec& vendor, const ModelInfo& info, const Module* m
         Button b;
         b.index = k;
         b.type = kinds[(k - 1) % kinds.size()];
-        // A module whose keys take no line (the API refuses one there) gets the next kind.
-        if (b.type == "line" && k > info.keys && module && !module->line_keys && kinds.size() > 1)
-            b.type = kinds[k % kinds.size()];
-        // So does a physical key past the on-screen ones (ModelInfo::virtual_keys).
-        if (b.type == "line" && info.virtual_keys > 0 && k > info.virtual_keys && k <= info.keys && kinds.size() > 1)
-            b.type = kinds[k % kinds.size()];
+        // A key that takes no line (the API refuses one there: a module's with
+        // "line_keys": false, a key table's range without lines, a physical key
+        // past the on-screen ones, ModelInfo::virtual_keys) gets the next kind.
+        const KeyRange* range = findKeyRange(info.key_ranges, k);
+        const bool physical = info.virtual_keys > 0 && k > info.virtual_keys && k <= info.keys;
+        const bool no_line = k > info.keys ? module && !module->line_keys : physical || (range && !range->line_keys);
+        if (b.type == "line" && no_line && kinds.size() > 1) b.type = kinds[k % kinds.size()];
         b.value = b.type == "line" ? "" : keyMarker(k, 'v');
         b.label = keyMarker(k, 'l');
         b.line = info.lines >= 2 ? 2 + (k - 1) % (info.lines - 1) : 1;
