@@ -518,6 +518,11 @@ TEST_CASE("the shipped expansion modules: every model's module is one its vendor
     CHECK(c.findModel("Cisco", "8851")->findExpansion("CP-8800-KEM")->max == 2);
     CHECK(c.findModel("Cisco", "8861")->findExpansion("CP-8800-KEM")->max == 3);
     CHECK(keySpace(*c.findModel("Cisco", "8851"), "CP-8800-KEM", 3).modules == 2);
+    // Snom's park key: `orbit` on the models W lists for it (wazo_snom/common/common.py:229-235), else `speed`.
+    CHECK(c.findModel("Snom", "715")->button_types.at("park") == "orbit");
+    CHECK(c.findModel("Snom", "D765")->button_types.at("park") == "orbit");
+    CHECK(c.findModel("Snom", "715")->button_types.at("blf") == "blf");
+    CHECK(c.findModel("Snom", "D785")->button_types.empty());
     CHECK(c.findModel("Grandstream", "GXP2135")->expansion.empty());
     CHECK(c.findModel("Fanvil", "X5U")->expansion.empty());
 }

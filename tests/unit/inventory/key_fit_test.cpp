@@ -166,9 +166,9 @@ TEST_CASE("a key table range without lines refuses a line button there, naming t
     mpk.to = 6;
     mpk2.from = 7, mpk2.params = {{"type", {300, 1}}};
     errors.clear();
-    checkButtonsFit({{8, "line", "", "", 1}}, {ModelInfo{"acme", "Acme", "G8", 2, 8, {}, {}, "", {vpk, mpk, mpk2}},
-                                                keySpace(g8, "", 0)},
-                    errors);
+    ModelInfo g8_two = g8;
+    g8_two.key_ranges = {vpk, mpk, mpk2};
+    checkButtonsFit({{8, "line", "", "", 1}}, {g8_two, keySpace(g8, "", 0)}, errors);
     CHECK(errors["buttons[0].index"] ==
           "is key 8, one of the MPKs of a Acme G8 (keys 5 to 8), which take no line: keys 1 to 4 do");
     // Line keys split by a range without lines are each named.
