@@ -300,6 +300,11 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
         info.virtual_keys = m->optValue<int>("virtual_keys", 0);
         if (info.virtual_keys < 0 || info.virtual_keys > info.keys)
             throw Poco::DataFormatException("model " + name + ": \"virtual_keys\" must be 0 to its \"keys\"");
+        info.line_keys = m->optValue<int>("line_keys", 0);
+        if (info.line_keys < 0 || info.line_keys > info.keys ||
+            (info.virtual_keys > 0 && info.line_keys > info.virtual_keys))
+            throw Poco::DataFormatException("model " + name +
+                                            ": \"line_keys\" must be 0 to its on-screen keys (\"virtual_keys\")");
         if (auto ranges = m->getArray("key_ranges")) {
             const std::string where = "model " + name + ".key_ranges";
             info.key_ranges = parseKeyRanges(*ranges, where);

@@ -75,6 +75,10 @@ struct ModelInfo {
     // numbered from 1 again in the vendor's own files (Grandstream VPKs and
     // MPKs: MPK M is key virtual_keys+M). 0: every key is of one kind.
     int virtual_keys = 0;
+    // Keys 1..line_keys are the only ones of the phone's own that take a
+    // line (Grandstream's fixed VPKs: a dynamic VPK's modes have no Line,
+    // F grandstream/gxp2135/{$mac}.xml:3010-3031). 0: every on-screen key.
+    int line_keys = 0;
     // Its key parameter table (`key_ranges`, catalog/key_ranges.h), in key
     // order; empty: the vendor's `key_params` formula.
     std::vector<KeyRange> key_ranges{};

@@ -54,18 +54,23 @@ bool lineOnModuleKey(const Button& b, const KeySpace& space) {
     return b.index > space.base && b.index <= space.total() && b.type == "line" && !space.module_line_keys;
 }
 
-// A line on one of the phone's own physical keys past its on-screen ones
-// (ModelInfo::virtual_keys: Grandstream MPKs, whose key modes have no line,
-// F grandstream/gxp2135/{$mac}.xml:3279-3285).
+// A line on one of the phone's own keys that take none: past its on-screen
+// ones (ModelInfo::virtual_keys: Grandstream MPKs, whose key modes have no
+// line, F grandstream/gxp2135/{$mac}.xml:3279-3285), or on-screen past its
+// fixed ones (ModelInfo::line_keys: dynamic VPKs, :3010-3031).
 bool lineOnPhysicalKey(const Button& b, const DeviceKeys& keys) {
-    const int split = keys.model.virtual_keys;
+    const int split = keys.model.line_keys > 0 ? keys.model.line_keys : keys.model.virtual_keys;
     return split > 0 && b.index > split && b.index <= keys.space.base && b.type == "line";
 }
 
-std::string physicalKeyRule(const DeviceKeys& keys) {
-    return "is a physical key of a " + keys.model.vendor_name + " " + keys.model.model +
-           ", which takes no line: keys 1 to " + std::to_string(keys.model.virtual_keys) + " do";
+std::string physicalKeyRule(const Button& b, const DeviceKeys& keys) {
+    const bool physical = keys.model.virtual_keys > 0 && b.index > keys.model.virtual_keys;
+    const int takes = keys.model.line_keys > 0 ? keys.model.line_keys : keys.model.virtual_keys;
+    return std::string(physical ? "is a physical key" : "is an on-screen key past the fixed ones") + " of a " +
+           keys.model.vendor_name + " " + keys.model.model + ", which takes no line: keys 1 to " +
+           std::to_string(takes) + " do";
 }
+
 
 // The phone's own key range that holds a line button `b` and takes no line
 // (a key table's `"line_keys": false`: Grandstream's MPKs), or null.
@@ -117,7 +122,7 @@ std::string lineKeyProblem(const Button& b, const DeviceKeys& keys) {
     if (lineOnModuleKey(b, keys.space))
         return "is a " + keys.space.module_name + " key, which takes no line: keys 1 to " +
                std::to_string(keys.space.base) + " do (the module's take BLF, speed dial and park)";
-    if (lineOnPhysicalKey(b, keys)) return physicalKeyRule(keys);
+    if (lineOnPhysicalKey(b, keys)) return physicalKeyRule(b, keys);
     if (const KeyRange* r = lineOnRangeKey(b, keys))
         return "is key " + std::to_string(b.index) + ", one of the " + rangeKinds(*r) + " of a " +
                keys.model.vendor_name + " " + keys.model.model + " (keys " + kindSpan(*r, keys) +
@@ -164,7 +169,7 @@ std::string buttonsPastKeys(const std::vector<PlacedButton>& buttons, const Devi
         std::string why;
         if (module_line) why = " (a " + keys.space.module_name + " key, which takes no line)";
         if (range) why = " (one of the " + rangeKinds(*range) + ", which take no line)";
-        if (physical_line) why = " (a physical key, which takes no line)";
+        if (physical_line) why = " (a key that takes no line)";
         names += (names.empty() ? "" : ", ") + std::string("extension ") + p.extension + "'s " + p.button.type +
                  " button on key " + std::to_string(p.button.index) + why;
     }

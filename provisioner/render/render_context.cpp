@@ -183,9 +183,14 @@ data lineData(const RenderInput& in, const Extension& e, size_t i) {
 // number them differently (vendor.json models.<model>.button_types), else
 // the vendor's.
 const ModelInfo* modelInfo(const RenderInput& in) {
-    const std::string& model =
-        in.profile && !in.profile->device.model.empty() ? in.profile->device.model : in.model;
-    return in.vendor->findModel(model);
+    // One model for every part of a render (its family's file, slot counts,
+    // key layout and codes): the stored device's when the catalog knows it,
+    // as the API checked its buttons and modules against it, else the one
+    // the request names.
+    if (in.profile && !in.profile->device.model.empty()) {
+        if (const ModelInfo* stored = in.vendor->findModel(in.profile->device.model)) return stored;
+    }
+    return in.vendor->findModel(in.model);
 }
 
 const std::map<std::string, std::string>& buttonTypes(const RenderInput& in) {
@@ -261,7 +266,7 @@ std::vector<Button> keysToWrite(const RenderInput& in) {
     // A known model has its number of keys (0 for one with none: a
     // conference phone, an adapter); an unknown one, no limit we know of.
     std::optional<int> limit;
-    if (const ModelInfo* model = in.vendor->findModel(in.model)) limit = model->keys;
+    if (const ModelInfo* model = modelInfo(in)) limit = model->keys;
     for (const Extension& e : in.profile->lines) {
         if (keyed.count(e.phone_reg)) continue;
         int index = e.phone_reg;
@@ -288,7 +293,7 @@ struct SlotCounts {
 
 SlotCounts slotCounts(const RenderInput& in) {
     SlotCounts n;
-    if (const ModelInfo* model = in.vendor->findModel(in.model)) {
+    if (const ModelInfo* model = modelInfo(in)) {
         n = {model->lines, model->keys};
     } else {
         for (const auto& [name, info] : in.vendor->models) {
@@ -517,9 +522,9 @@ data buildContext(const RenderInput& in) {
     const SlotCounts counts = slotCounts(in);
     ctx.set("account_slots", accountSlots(in, counts.lines));
     const std::optional<KeySpace> space = knownKeySpace(in);
-    // The pages are the phone's that asks, as its slot counts are.
-    const ModelInfo* asking = in.vendor->findModel(in.model);
-    const KeyPages layout = asking ? asking->key_pages : KeyPages{};
+    // The pages are the render's model's, as its slot counts are.
+    const ModelInfo* laid_out = modelInfo(in);
+    const KeyPages layout = laid_out ? laid_out->key_pages : KeyPages{};
     const data base_slots = keySlots(in, buttons, counts.keys, space, layout);
     ctx.set("key_slots", base_slots);
     addKeyPages(ctx, base_slots, layout);

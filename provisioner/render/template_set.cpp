@@ -27,11 +27,12 @@ std::string templateKey(const VendorSpec& v, const std::string& name, OutputForm
 }
 
 // The spec a render uses: the family's of the phone's model (the stored
-// device's, as its key space, else the one the request names).
+// device's when the catalog knows it, as render_context's modelInfo, else
+// the one the request names).
 const VendorSpec& specFor(const RenderInput& in) {
-    const std::string& model =
-        in.profile && !in.profile->device.model.empty() ? in.profile->device.model : in.model;
-    return in.vendor->forModel(model);
+    const bool stored = in.profile && !in.profile->device.model.empty() &&
+                        in.vendor->findModel(in.profile->device.model) != nullptr;
+    return in.vendor->forModel(stored ? in.profile->device.model : in.model);
 }
 
 }  // namespace

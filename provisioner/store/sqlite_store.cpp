@@ -1,5 +1,6 @@
 #include "provisioner/store/sqlite_store.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "provisioner/store/migrations.h"
@@ -59,7 +60,9 @@ Status SqliteStore::checkMigrationNames() {
         for (const auto& m : sqlite::migrations()) {
             if (m.version == version) ours = &m;
         }
-        if (ours && ours->name == name) continue;
+        if (ours && (ours->name == name || std::find(ours->former_names.begin(), ours->former_names.end(),
+                                                     name) != ours->former_names.end()))
+            continue;
         return Error{Code::kUnavailable, "schema_mismatch",
                      "the store at " + path_ + " has migration " + std::to_string(version) + " \"" + name +
                          "\" but this provisioner's migration " + std::to_string(version) + " is " +

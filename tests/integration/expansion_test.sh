@@ -244,6 +244,15 @@ xpath "fanvil page count" "count(//dsskey/internal)" 5
 xpath "fanvil every page key" "count(//dsskey/internal/Fkey)" 30
 xpath "fanvil page 5 key 6 blank" "//dsskey/internal[@index='5']/Fkey[@index='6']/Type" 0
 xpath "fanvil key 20 once" "count(//Fkey[Value='2001@1/ba'])" 1
+# One model per render: the stored one (the API checked the buttons
+# against it), not the one a request names. Asked as an X7 (11 side keys,
+# 4 pages of 29), the stored X5U-V2 still gets its own layout.
+fetch "Fanvil X7 2.12.16.17 0c383e557eb1" 0c383e557eb1.cfg
+expect_status 200 "fanvil: fetched naming another model"
+xpath "fanvil as X7: the X5U-V2's pages" "//dsskey/FuncKeyPageNum" 5
+xpath "fanvil as X7: the X5U-V2's side keys" "count(//dsskey/dssSide[@index='1']/Fkey)" 4
+xpath "fanvil as X7: the X5U-V2's page keys" "count(//dsskey/internal/Fkey)" 30
+xpath "fanvil as X7: key 20 still page 3 key 4" "//dsskey/internal[@index='3']/Fkey[@index='4']/Value" "2001@1/ba"
 api PUT /extensions/6001/buttons '[{"index":35,"type":"blf","value":"2001","line":1}]'
 expect_status 400 "fanvil: key 35 is past the X5U-V2's 34"
 expect_json '.error.fields["buttons[0].index"] | startswith("must be 1 to 34: ")' true
@@ -292,6 +301,10 @@ if grep -q 'pks.vpk.33\.' "$WORK/got"; then bad "GXP2135: a VPK past its 32"; el
 # Its slots in order 1..32, none skipped (a gap drops every VPK after it).
 got_order=$(grep -o 'pks\.vpk\.[0-9]*\.keyMode' "$WORK/got" | cut -d. -f3 | tr '\n' ' ')
 [[ "$got_order" == "$(seq -s ' ' 1 32) " ]] && ok || bad "GXP2135 VPKs out of order: $got_order"
+# A line on a dynamic VPK (past the GXP2135's 8 fixed ones) is refused, naming it.
+api PUT /extensions/4001/buttons '[{"index":1,"type":"line","line":1},{"index":9,"type":"line","line":1}]'
+expect_status 400 "GXP2135: a line on dynamic VPK 9"
+expect_json '.error.fields["buttons[1].index"] | contains("past the fixed ones") and contains("keys 1 to 8")' true
 api PUT /extensions/4001/buttons '[{"index":33,"type":"blf","value":"4002","line":1}]'
 expect_status 400 "GXP2135: key 33 is past its 32"
 expect_json '.error.fields["buttons[0].index"] | startswith("must be 1 to 32: ")' true

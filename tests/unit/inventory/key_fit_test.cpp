@@ -332,8 +332,21 @@ TEST_CASE("a line on a physical key past the on-screen ones is refused, naming i
     CHECK(errors.at("buttons[4].index").rfind("must be 1 to 20: ", 0) == 0);  // past every key, as before
 
     const std::string past = buttonsPastKeys({{"1001", button(13, "line")}, {"1001", button(3, "line")}}, keys);
-    CHECK(past.find("extension 1001's line button on key 13 (a physical key, which takes no line)") != std::string::npos);
+    CHECK(past.find("extension 1001's line button on key 13 (a key that takes no line)") != std::string::npos);
     CHECK(past.find("key 3") == std::string::npos);
+
+    // Fixed on-screen keys (line_keys 3): a line on on-screen key 4 is refused too.
+    p20.line_keys = 3;
+    FieldErrors fixed;
+    checkButtonsFit({button(3, "line"), button(4, "line"), button(13, "line")}, DeviceKeys{p20, keySpace(p20, "", 0)},
+                    fixed);
+    CHECK_FALSE(fixed.count("buttons[0].index"));
+    REQUIRE(fixed.count("buttons[1].index"));
+    CHECK(fixed.at("buttons[1].index") ==
+          "is an on-screen key past the fixed ones of a Acme P20, which takes no line: keys 1 to 3 do");
+    REQUIRE(fixed.count("buttons[2].index"));
+    CHECK(fixed.at("buttons[2].index") == "is a physical key of a Acme P20, which takes no line: keys 1 to 3 do");
+    p20.line_keys = 0;
 
     // A model of one kind (virtual_keys 0) takes a line on every key.
     p20.virtual_keys = 0;

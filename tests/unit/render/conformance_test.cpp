@@ -147,7 +147,8 @@ Phone fullPhone(const VendorSpec& vendor, const ModelInfo& info, const Module* m
         // "line_keys": false, a key table's range without lines, a physical key
         // past the on-screen ones, ModelInfo::virtual_keys) gets the next kind.
         const KeyRange* range = findKeyRange(info.key_ranges, k);
-        const bool physical = info.virtual_keys > 0 && k > info.virtual_keys && k <= info.keys;
+        const int line_split = info.line_keys > 0 ? info.line_keys : info.virtual_keys;
+        const bool physical = line_split > 0 && k > line_split && k <= info.keys;
         const bool no_line = k > info.keys ? module && !module->line_keys : physical || (range && !range->line_keys);
         if (b.type == "line" && no_line && kinds.size() > 1) b.type = kinds[k % kinds.size()];
         b.value = b.type == "line" ? "" : keyMarker(k, 'v');

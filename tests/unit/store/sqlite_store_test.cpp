@@ -65,6 +65,23 @@ TEST_CASE("a store migrated by another build (another migration of the same numb
                                             Catch::Contains("\"config generation counter\""));
 }
 
+TEST_CASE("a store that recorded a migration under a name main gave it before opens") {
+    FakeClock clock;
+    testing::TempDir dir;
+    const std::string path = dir.path() + "/store.db";
+    openMigrated(path, clock).reset();
+    {
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(db,
+                             "UPDATE schema_migrations SET name = 'wipes kept for a grace period, with both "
+                             "credential pairs' WHERE version = 10",
+                             nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    CHECK(SqliteStore::open(path, clock));
+}
+
 TEST_CASE("a failed unit of work stores nothing") {
     FakeClock clock;
     auto store = openMigrated(":memory:", clock);
