@@ -5,9 +5,11 @@
 
 #include "provisioner/catalog/key_ranges.h"
 #include "provisioner/catalog/vendor_catalog.h"
+#include "replaced.h"
 #include "temp_dir.h"
 
 using namespace prov;
+using prov::testing::replaced;
 using prov::testing::TempDir;
 
 namespace {
@@ -44,12 +46,6 @@ const char* kVendorWithTable = R"({
     {"from": 1, "to": 3, "type": [10, 2], "value": [11, 2]},
     {"from": 4, "to": 6, "kind": "MPK", "line_keys": false, "type": [100, 4], "value": [101, 4]}]}}
 })";
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-    const size_t at = text.find(from);
-    if (at == std::string::npos) throw std::logic_error("test bug: no " + from);
-    return text.replace(at, from.size(), to);
-}
 
 }  // namespace
 

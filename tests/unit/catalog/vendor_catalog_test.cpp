@@ -9,9 +9,11 @@
 
 #include "provisioner/catalog/vendor_catalog.h"
 #include "provisioner/core/mac_address.h"
+#include "replaced.h"
 #include "temp_dir.h"
 
 using namespace prov;
+using prov::testing::replaced;
 using prov::testing::TempDir;
 
 namespace {
@@ -48,12 +50,6 @@ const char* kGoodVendor = R"({
   ],
   "models": {"A1": {"lines": 1, "keys": 2}}
 })";
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-    const size_t at = text.find(from);
-    if (at == std::string::npos) throw std::logic_error("test bug: no " + from);
-    return text.replace(at, from.size(), to);
-}
 
 }  // namespace
 
