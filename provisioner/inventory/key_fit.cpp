@@ -1,5 +1,7 @@
 #include "provisioner/inventory/key_fit.h"
 
+#include <map>
+
 namespace prov {
 
 void checkExpansion(const ModelCatalog& models, Device& d, FieldErrors& errors) {
@@ -154,6 +156,23 @@ Result<std::vector<PlacedButton>> buttonsOnDevice(StoreTx& tx, const std::string
         for (Button& b : TRY(tx.getButtons(e.id))) out.push_back({e.extension, std::move(b)});
     }
     return out;
+}
+
+std::string sharedKeys(const std::vector<PlacedButton>& buttons) {
+    std::map<int, const PlacedButton*> first;
+    std::string names;
+    size_t n = 0;
+    for (const PlacedButton& p : buttons) {
+        auto [it, fresh] = first.emplace(p.button.index, &p);
+        if (fresh || it->second->extension == p.extension) continue;
+        if (++n > 10) continue;  // the message stays readable; the count says how many
+        names += (names.empty() ? "" : ", ") + std::string("key ") + std::to_string(p.button.index) +
+                 " holds extension " + it->second->extension + "'s " + it->second->button.type +
+                 " and extension " + p.extension + "'s " + p.button.type;
+    }
+    if (n == 0) return "";
+    if (n > 10) names += " and " + std::to_string(n - 10) + " more";
+    return names + ": a key takes one button; move or remove one of them first";
 }
 
 std::string buttonsPastKeys(const std::vector<PlacedButton>& buttons, const DeviceKeys& keys) {

@@ -47,6 +47,11 @@ struct PlacedButton {
 // Every button of the extensions on `mac`, but those of `skip` (an id; 0: none).
 Result<std::vector<PlacedButton>> buttonsOnDevice(StoreTx& tx, const std::string& mac, int64_t skip = 0);
 
+// "" when no key holds buttons of two extensions, else the reason naming
+// each shared key ("key 33 holds extension 100's blf and extension 200's
+// blf"): a phone has one key there, and a render would keep one of them.
+std::string sharedKeys(const std::vector<PlacedButton>& buttons);
+
 // "" when every button fits, else the reason naming each button that does
 // not ("extension 1001's blf on key 31, ...: past the 29 keys (...)"), a
 // line on a key that takes none with why.

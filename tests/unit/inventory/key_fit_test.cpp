@@ -354,3 +354,42 @@ TEST_CASE("a line on a physical key past the on-screen ones is refused, naming i
     checkButtonsFit({button(20, "line")}, DeviceKeys{p20, keySpace(p20, "", 0)}, none);
     CHECK(none.empty());
 }
+
+TEST_CASE("keys by model: a key holds one button, not one of each extension on the phone") {
+    Fixture f;
+    REQUIRE(f.inv->createDevice(device("A6"), f.admin));
+    f.bind("1001", 1);
+    f.bind("1002", 2);
+    REQUIRE(f.inv->setButtons("1001", {{3, "blf", "1009", "", 1}}, f.admin));
+    SECTION("PUT buttons on another extension's key: a 400 naming the button and the holder") {
+        auto r = f.inv->setButtons("1002", {{2, "blf", "1008", "", 2}, {3, "speed_dial", "*97", "", 2}}, f.admin);
+        REQUIRE_FALSE(r);
+        CHECK_FALSE(r.error().fields.count("buttons[0].index"));
+        REQUIRE(r.error().fields.count("buttons[1].index"));
+        CHECK(r.error().fields.at("buttons[1].index") == "key 3 holds extension 1001's blf on the same phone");
+        CHECK(f.inv->getButtons("1002").value().empty());
+        CHECK(f.inv->setButtons("1002", {{4, "blf", "1008", "", 2}}, f.admin));  // a free key is fine
+        CHECK(f.inv->setButtons("1001", {{3, "blf", "1007", "", 1}}, f.admin));  // its own key, again
+    }
+    SECTION("an extension brought onto the phone with a button on a taken key: a 400 naming mac") {
+        Extension e;
+        e.extension = "1003";
+        e.callerid_name = "User 1003";
+        REQUIRE(f.inv->createExtension(e, f.admin));
+        REQUIRE(f.inv->setButtons("1003", {{3, "blf", "1001", "", 1}}, f.admin));  // on no phone yet
+        auto bound = f.inv->editExtension(
+            "1003", [](Extension& x, FieldErrors&, std::optional<int64_t>&) { x.mac = "0015654aa937"; }, f.admin);
+        REQUIRE_FALSE(bound);
+        REQUIRE(bound.error().fields.count("mac"));
+        CHECK(bound.error().fields.at("mac").find("key 3 holds extension 1001's blf and extension 1003's blf") !=
+              std::string::npos);
+        CHECK(f.inv->getExtension("1003").value().mac.empty());
+    }
+    SECTION("a CSV row giving a taken key: the row's buttons column, nothing stored") {
+        auto r = f.inv->importCsv("extension,callerid_name,buttons\n1002,User 1002,3:blf:1007\n", {}, f.admin).value();
+        REQUIRE(r.problems.size() == 1);
+        CHECK(r.problems[0].line == 2);
+        CHECK(r.problems[0].column == "buttons");
+        CHECK(f.inv->getButtons("1002").value().empty());
+    }
+}
