@@ -163,7 +163,8 @@ std::shared_ptr<const VendorSpec> familySpec(const VendorSpec& vendor, const std
     if (d.obj->has("templates")) {
         auto t = d.obj->getObject("templates");
         if (!t) throw Poco::DataFormatException(where + ".templates must be an object");
-        for (const auto& [route_template, value] : *t) {
+        for (const auto& [entry, value] : *t) {
+            const std::string route_template = entry;  // clang 14 (the fuzz build) cannot capture a structured binding
             const std::string here = where + ".templates." + route_template;
             const bool routed = std::any_of(vendor.files.begin(), vendor.files.end(), [&](const FileRoute& r) {
                 return r.template_name == route_template;
