@@ -18,6 +18,13 @@
 
 namespace prov {
 
+const ModelInfo* modelInfo(const RenderInput& in) {
+    if (in.profile && !in.profile->device.model.empty()) {
+        if (const ModelInfo* stored = in.vendor->findModel(in.profile->device.model)) return stored;
+    }
+    return in.vendor->findModel(in.model);
+}
+
 namespace {
 
 using kainjow::mustache::data;
@@ -182,16 +189,6 @@ data lineData(const RenderInput& in, const Extension& e, size_t i) {
 // The key codes for this phone: its model's own where the vendor's families
 // number them differently (vendor.json models.<model>.button_types), else
 // the vendor's.
-const ModelInfo* modelInfo(const RenderInput& in) {
-    // One model for every part of a render (its family's file, slot counts,
-    // key layout and codes): the stored device's when the catalog knows it,
-    // as the API checked its buttons and modules against it, else the one
-    // the request names.
-    if (in.profile && !in.profile->device.model.empty()) {
-        if (const ModelInfo* stored = in.vendor->findModel(in.profile->device.model)) return stored;
-    }
-    return in.vendor->findModel(in.model);
-}
 
 const std::map<std::string, std::string>& buttonTypes(const RenderInput& in) {
     const ModelInfo* m = modelInfo(in);

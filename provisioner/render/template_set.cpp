@@ -26,13 +26,10 @@ std::string templateKey(const VendorSpec& v, const std::string& name, OutputForm
     return v.id + "/" + name + (format == OutputFormat::kXml ? "#xml" : "#kv");
 }
 
-// The spec a render uses: the family's of the phone's model (the stored
-// device's when the catalog knows it, as render_context's modelInfo, else
-// the one the request names).
+// The spec a render uses: the family's of the render's model (modelInfo).
 const VendorSpec& specFor(const RenderInput& in) {
-    const bool stored = in.profile && !in.profile->device.model.empty() &&
-                        in.vendor->findModel(in.profile->device.model) != nullptr;
-    return in.vendor->forModel(stored ? in.profile->device.model : in.model);
+    const ModelInfo* model = modelInfo(in);
+    return model ? in.vendor->forModel(model->model) : *in.vendor;
 }
 
 }  // namespace
