@@ -78,10 +78,115 @@ std::map<std::string, VendorSpec::SettingCode> parseSettingValues(const std::str
     return codes;
 }
 
+// A whole number in `lo..hi` at `obj.key`, or a refusal naming `where`.
+int boundedInt(const Object& obj, const std::string& key, int lo, int hi, const std::string& where) {
+    if (!obj.has(key)) throw Poco::DataFormatException(where + " needs \"" + key + "\"");
+    const auto v = obj.get(key);
+    if (!v.isInteger() || v.isBoolean() || v.convert<long long>() < lo || v.convert<long long>() > hi)
+        throw Poco::DataFormatException(where + "." + key + " must be a whole number from " + std::to_string(lo) +
+                                        " to " + std::to_string(hi));
+    return v.convert<int>();
+}
+
+// A model's `key_pages`: refused unless its keys add up to the model's
+// `keys`, so that the 400 at `keys` and the last page the template writes
+// are the same key.
+KeyPages parseKeyPages(const std::string& model, const Object::Ptr& obj, int keys) {
+    const std::string where = "model " + model + ".key_pages";
+    if (!obj) throw Poco::DataFormatException(where + " must be an object");
+    checkKeys(*obj, {"side", "per_page", "pages"}, where);
+    KeyPages p;
+    p.side = boundedInt(*obj, "side", 0, 1000, where);
+    p.per_page = boundedInt(*obj, "per_page", 1, 1000, where);
+    p.pages = boundedInt(*obj, "pages", 1, 100, where);
+    if (p.total() != keys)
+        throw Poco::DataFormatException(where + ": " + std::to_string(p.side) + " side keys and " +
+                                        std::to_string(p.pages) + " pages of " + std::to_string(p.per_page) +
+                                        " are " + std::to_string(p.total()) + " keys, but \"keys\" is " +
+                                        std::to_string(keys));
+    return p;
+}
+
+// A vendor.json `families` entry, read before the models that name it: a
+// model takes its family's key codes (and unused-key code) as its base.
+struct FamilyDraft {
+    Object::Ptr obj;
+    std::optional<std::map<std::string, std::string>> button_types;
+    std::string unused_key_code;
+};
+
+std::map<std::string, FamilyDraft> familyDrafts(const Object& root) {
+    std::map<std::string, FamilyDraft> out;
+    auto families = root.getObject("families");
+    if (!families) return out;
+    for (const auto& [name, value] : *families) {
+        (void)value;
+        const std::string where = "families." + name;
+        FamilyDraft d;
+        d.obj = families->getObject(name);
+        if (!d.obj) throw Poco::DataFormatException(where + " must be an object");
+        checkKeys(*d.obj,
+                  {"templates", "setting_values", "transports", "provisioning_protocols", "button_types",
+                   "unused_key_code"},
+                  where);
+        if (d.obj->has("button_types")) d.button_types = stringMap(d.obj->getObject("button_types"), where + ".button_types");
+        if (d.button_types && d.button_types->empty())
+            throw Poco::DataFormatException(where + ".button_types must map at least one type");
+        d.unused_key_code = d.obj->optValue<std::string>("unused_key_code", "");
+        out.emplace(name, std::move(d));
+    }
+    return out;
+}
+
+// The family `name` of `vendor`: a copy with the family's maps in place of
+// the vendor's. transports, provisioning_protocols and button_types are each
+// one vocabulary and replaced whole; setting_values one setting at a time
+// (a setting the family leaves out keeps the vendor's codes). Its templates
+// replace routes' templates by name: each must be a route's, and the
+// replacement a file in the vendor folder.
+std::shared_ptr<const VendorSpec> familySpec(const VendorSpec& vendor, const std::string& name, const FamilyDraft& d) {
+    const std::string where = "families." + name;
+    auto f = std::make_shared<VendorSpec>(vendor);
+    f->families.clear();
+    if (d.obj->has("transports")) f->transports = stringMap(d.obj->getObject("transports"), where + ".transports");
+    if (d.obj->has("provisioning_protocols"))
+        f->provisioning_protocols = stringMap(d.obj->getObject("provisioning_protocols"), where + ".provisioning_protocols");
+    if (d.button_types) f->button_types = *d.button_types;
+    if (d.obj->has("setting_values")) {
+        auto sv = d.obj->getObject("setting_values");
+        if (!sv) throw Poco::DataFormatException(where + ".setting_values must be an object");
+        for (const auto& [key, val] : *sv) {
+            (void)val;
+            f->setting_values[key] = parseSettingValues(key, sv->getObject(key));
+        }
+    }
+    if (d.obj->has("templates")) {
+        auto t = d.obj->getObject("templates");
+        if (!t) throw Poco::DataFormatException(where + ".templates must be an object");
+        for (const auto& [entry, value] : *t) {
+            const std::string route_template = entry;  // clang 14 (the fuzz build) cannot capture a structured binding
+            const std::string here = where + ".templates." + route_template;
+            const bool routed = std::any_of(vendor.files.begin(), vendor.files.end(), [&](const FileRoute& r) {
+                return r.template_name == route_template;
+            });
+            if (!routed) throw Poco::DataFormatException(here + ": no file of the vendor uses that template");
+            if (!value.isString()) throw Poco::DataFormatException(here + " must be a string (a template file)");
+            const std::string file = value.extract<std::string>();
+            if (file.empty() || file.find('/') != std::string::npos || file.find("..") != std::string::npos)
+                throw Poco::DataFormatException(here + ": template must be a file in the vendor folder");
+            if (!Poco::File(Poco::Path(vendor.dir).append(file)).exists())
+                throw Poco::DataFormatException(here + ": template " + file + " is not in the vendor folder");
+            f->templates[route_template] = file;
+        }
+    }
+    return f;
+}
+
 std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::string& dir, const Object& root) {
     checkKeys(root, {"name", "format", "content_type", "mac_case", "user_agents", "files", "transports",
                      "button_types", "line_params", "key_params", "key_params_max", "models", "ouis", "provisioning_protocols",
-                     "line_key_per_line", "time_zone_names", "setting_values", "codecs_max", "expansion_modules"},
+                     "line_key_per_line", "time_zone_names", "setting_values", "codecs_max", "expansion_modules",
+                     "families"},
               "vendor.json");
     auto v = std::make_unique<VendorSpec>();
     v->id = folder;
@@ -160,26 +265,58 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
             v->expansion_modules[upper(name)] = em;
         }
     }
+    const std::map<std::string, FamilyDraft> families = familyDrafts(root);
     auto models = root.getObject("models");
     if (!models) throw Poco::DataFormatException("\"models\" is missing");
     for (const auto& [name, value] : *models) {
         (void)value;
         auto m = models->getObject(name);
         if (!m) throw Poco::DataFormatException("model " + name + " is not an object");
-        ModelInfo info{v->id, v->name, name, m->optValue<int>("lines", 0), m->optValue<int>("keys", 0), {}, {}, ""};
+        ModelInfo info{v->id, v->name, name, m->optValue<int>("lines", 0), m->optValue<int>("keys", 0), {}, {}, "", {}};
         if (info.lines < 1) throw Poco::DataFormatException("model " + name + " needs \"lines\" >= 1");
+        info.family = m->optValue<std::string>("family", "");
+        const FamilyDraft* family = nullptr;
+        if (!info.family.empty()) {
+            auto found = families.find(info.family);
+            if (found == families.end())
+                throw Poco::DataFormatException("model " + name + ": family \"" + info.family +
+                                                "\" is not in \"families\"");
+            family = &found->second;
+        }
+        // The codes a model's own replace: its family's where it has them.
+        const auto& base_types = family && family->button_types ? *family->button_types : v->button_types;
         info.button_types = stringMap(m->getObject("button_types"), "model " + name + ".button_types");
         for (const auto& [type, code] : info.button_types) {
             (void)code;
-            if (!v->button_types.count(type))
+            if (!base_types.count(type))
                 throw Poco::DataFormatException("model " + name + ".button_types." + type +
                                                 ": the vendor's button_types has no such type");
         }
         // A model's codes replace the vendor's one by one.
         if (!info.button_types.empty()) {
-            for (const auto& [type, code] : v->button_types) info.button_types.emplace(type, code);
+            for (const auto& [type, code] : base_types) info.button_types.emplace(type, code);
         }
-        info.unused_key_code = m->optValue<std::string>("unused_key_code", "");
+        info.unused_key_code = m->optValue<std::string>("unused_key_code", family ? family->unused_key_code : "");
+        if (m->has("key_pages")) info.key_pages = parseKeyPages(name, m->getObject("key_pages"), info.keys);
+        info.virtual_keys = m->optValue<int>("virtual_keys", 0);
+        if (info.virtual_keys < 0 || info.virtual_keys > info.keys)
+            throw Poco::DataFormatException("model " + name + ": \"virtual_keys\" must be 0 to its \"keys\"");
+        info.line_keys = m->optValue<int>("line_keys", 0);
+        if (info.line_keys < 0 || info.line_keys > info.keys ||
+            (info.virtual_keys > 0 && info.line_keys > info.virtual_keys))
+            throw Poco::DataFormatException("model " + name +
+                                            ": \"line_keys\" must be 0 to its on-screen keys (\"virtual_keys\")");
+        if (auto ranges = m->getArray("key_ranges")) {
+            const std::string where = "model " + name + ".key_ranges";
+            info.key_ranges = parseKeyRanges(*ranges, where);
+            std::set<std::string> names, taken;
+            for (const auto& [param, series] : v->key_params) names.insert(param);
+            for (const auto& line : v->line_params) {
+                for (const auto& [param, number] : line) taken.insert(number);
+            }
+            if (auto problem = keyRangesProblem(info.key_ranges, info.keys, names, taken))
+                throw Poco::DataFormatException("model " + name + ": " + *problem);
+        }
         if (auto exp = m->getArray("expansion")) {
             // Each entry is a module's name, or {"name", "max"} where this
             // model takes fewer of it than the module's own `max` (Cisco 8851).
@@ -245,6 +382,8 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
             v->files.push_back(std::move(r));
         }
     }
+    // Last: a family's spec is this vendor whole, with the family's parts in place.
+    for (const auto& [name, draft] : families) v->families[name] = familySpec(*v, name, draft);
     return v;
 }
 
@@ -268,6 +407,48 @@ KeySpace keySpace(const ModelInfo& model, std::string_view module, int count) {
         k.module_line_keys = m->line_keys;
     }
     return k;
+}
+
+KeyPlace placeKey(const KeyPages& layout, int index) {
+    if (!layout.any() || index <= layout.side) return {0, index};
+    const int b = index - layout.side - 1;
+    return {b / layout.per_page + 1, b % layout.per_page + 1};
+}
+
+namespace {
+
+// Letters and digits only, upper case: "vvx-411", "VVX 411" and "VVX_411" read alike.
+std::string squashModel(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        if (std::isalnum(static_cast<unsigned char>(c))) out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    }
+    return out;
+}
+
+}  // namespace
+
+const ModelInfo* VendorSpec::findModel(std::string_view model) const {
+    if (auto it = models.find(upper(std::string(model))); it != models.end()) return &it->second;
+    const std::string want = squashModel(model);
+    if (want.empty()) return nullptr;
+    for (const auto& [name, info] : models) {
+        if (squashModel(name) == want) return &info;
+    }
+    return nullptr;
+}
+
+const VendorSpec& VendorSpec::forModel(std::string_view model) const {
+    if (families.empty() || model.empty()) return *this;
+    const ModelInfo* info = findModel(model);
+    if (!info || info->family.empty()) return *this;
+    auto family = families.find(info->family);
+    return family == families.end() ? *this : *family->second;
+}
+
+const std::string& VendorSpec::templateFor(const std::string& template_name) const {
+    auto it = templates.find(template_name);
+    return it == templates.end() ? template_name : it->second;
 }
 
 bool VendorSpec::isModel(std::string_view model) const {
@@ -343,10 +524,10 @@ std::optional<std::string> settingProblem(const VendorSpec& vendor, const std::s
     return std::nullopt;
 }
 
-std::optional<std::string> VendorCatalog::settingProblem(const std::string& make, const std::string& key,
-                                                         const std::string& value) const {
+std::optional<std::string> VendorCatalog::settingProblem(const std::string& make, const std::string& model,
+                                                         const std::string& key, const std::string& value) const {
     const VendorSpec* v = findVendor(make);
-    return v ? prov::settingProblem(*v, key, value) : std::nullopt;
+    return v ? prov::settingProblem(v->forModel(model), key, value) : std::nullopt;
 }
 
 std::vector<std::string> VendorCatalog::makes() const {
@@ -358,22 +539,9 @@ std::vector<std::string> VendorCatalog::makes() const {
 std::optional<ModelInfo> VendorCatalog::findModel(const std::string& make, const std::string& model) const {
     const VendorSpec* v = findVendor(make);
     if (!v) return std::nullopt;
-    auto it = v->models.find(upper(model));
-    if (it != v->models.end()) return it->second;
     // Spreadsheets spell models loosely: "VVX 411", "VVX411" and "vvx-411" are VVX_411.
-    auto squash = [](const std::string& s) {
-        std::string out;
-        for (char c : s) {
-            if (std::isalnum(static_cast<unsigned char>(c))) out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-        }
-        return out;
-    };
-    const std::string want = squash(model);
-    if (want.empty()) return std::nullopt;
-    for (const auto& [name, info] : v->models) {
-        if (squash(name) == want) return info;
-    }
-    return std::nullopt;
+    const ModelInfo* found = v->findModel(model);
+    return found ? std::optional<ModelInfo>(*found) : std::nullopt;
 }
 
 std::optional<UaMatch> VendorCatalog::identifyUserAgent(const std::string& ua) const {

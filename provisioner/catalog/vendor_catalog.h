@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "provisioner/catalog/key_ranges.h"
 #include "provisioner/catalog/path_pattern.h"
 #include "provisioner/core/result.h"
 
@@ -33,6 +34,26 @@ struct ExpansionModule {
     bool line_keys = true;
 };
 
+// Where a phone's keys sit when it has more than its side keys (vendor.json
+// `key_pages`, Fanvil's DSS keys): keys 1..side on the side of the screen,
+// then `pages` screen pages of `per_page` keys each, key K > side on page
+// (K-side-1)/per_page+1 at position (K-side-1)%per_page+1. All 0: no pages.
+struct KeyPages {
+    int side = 0;
+    int per_page = 0;
+    int pages = 0;
+    bool any() const { return pages > 0; }
+    int total() const { return side + per_page * pages; }
+};
+
+// Where key `index` (1-based) sits: page 0 is the side keys, `key` its
+// index there; a page past `pages` for a key past `total()`.
+struct KeyPlace {
+    int page = 0;
+    int key = 0;
+};
+KeyPlace placeKey(const KeyPages& layout, int index);
+
 struct ModelInfo {
     std::string vendor;       // folder name, e.g. "yealink"
     std::string vendor_name;  // display name, e.g. "Yealink"
@@ -45,6 +66,22 @@ struct ModelInfo {
     // `button_types`; and the code of an unused key ("" = the template's).
     std::map<std::string, std::string> button_types{};
     std::string unused_key_code{};
+    KeyPages key_pages{};
+    // The vendor.json `families` entry the model belongs to ("" = none):
+    // its files are rendered with that family's templates and vocabulary
+    // (VendorSpec::forModel).
+    std::string family{};
+    // Keys 1..virtual_keys are on-screen keys and the rest physical ones,
+    // numbered from 1 again in the vendor's own files (Grandstream VPKs and
+    // MPKs: MPK M is key virtual_keys+M). 0: every key is of one kind.
+    int virtual_keys = 0;
+    // Keys 1..line_keys are the only ones of the phone's own that take a
+    // line (Grandstream's fixed VPKs: a dynamic VPK's modes have no Line,
+    // F grandstream/gxp2135/{$mac}.xml:3010-3031). 0: every on-screen key.
+    int line_keys = 0;
+    // Its key parameter table (`key_ranges`, catalog/key_ranges.h), in key
+    // order; empty: the vendor's `key_params` formula.
+    std::vector<KeyRange> key_ranges{};
     // The module named `name` (any case) that this model takes, or null.
     const ExpansionModule* findExpansion(std::string_view name) const;
 };
@@ -72,12 +109,13 @@ public:
     virtual std::string findMake(const std::string& make) const = 0;
     // Every vendor's display name, for messages.
     virtual std::vector<std::string> makes() const = 0;
-    // Why phones of `make` cannot take `value` of setting `key` (a sentence
-    // naming the vendor), or nullopt: when they can, when the value is ""
-    // (the phone keeps its own) or when no vendor is called `make`.
-    virtual std::optional<std::string> settingProblem(const std::string& make, const std::string& key,
-                                                      const std::string& value) const {
-        (void)make, (void)key, (void)value;
+    // Why phones of `make` (of `model`, whose family may have a vocabulary
+    // of its own; "" = the vendor's) cannot take `value` of setting `key` (a
+    // sentence naming the vendor), or nullopt: when they can, when the value
+    // is "" (the phone keeps its own) or when no vendor is called `make`.
+    virtual std::optional<std::string> settingProblem(const std::string& make, const std::string& model,
+                                                      const std::string& key, const std::string& value) const {
+        (void)make, (void)model, (void)key, (void)value;
         return std::nullopt;
     }
 };
@@ -143,7 +181,22 @@ struct VendorSpec {
     // file name several vendors use belongs to, for a MAC the store does not
     // know and a request without a User-Agent (TFTP).
     std::vector<std::string> ouis;
+    // A model family with a file format of its own (vendor.json `families`):
+    // this vendor with the family's templates and value maps in place of
+    // its own. Built whole at load; a family's spec has no families.
+    std::map<std::string, std::shared_ptr<const VendorSpec>> families;
+    // In a family's spec: a route's template -> the family's file for it.
+    std::map<std::string, std::string> templates;
     bool isModel(std::string_view model) const;
+    // The model `model` names: its exact name in any case, else the one
+    // that reads the same with letters and digits only ("X6U Pro", as
+    // Fanvil's User-Agent spells it, is X6U-Pro). Null when none.
+    const ModelInfo* findModel(std::string_view model) const;
+    // The spec `model`'s files are rendered and its settings checked with:
+    // its family's, or this one (an unknown model, a model in no family).
+    const VendorSpec& forModel(std::string_view model) const;
+    // The template a route's `template_name` is rendered with under this spec.
+    const std::string& templateFor(const std::string& template_name) const;
 };
 
 // Why `vendor`'s phones cannot take `value` of setting `key`, or nullopt
@@ -171,8 +224,8 @@ public:
     std::optional<ModelInfo> findModel(const std::string& make, const std::string& model) const override;
     std::string findMake(const std::string& make) const override;
     std::vector<std::string> makes() const override;
-    std::optional<std::string> settingProblem(const std::string& make, const std::string& key,
-                                              const std::string& value) const override;
+    std::optional<std::string> settingProblem(const std::string& make, const std::string& model,
+                                              const std::string& key, const std::string& value) const override;
     const VendorSpec* findVendor(const std::string& make) const;
     std::optional<UaMatch> identifyUserAgent(const std::string& user_agent) const;
     // Every route whose pattern matches `file`, most specific first.

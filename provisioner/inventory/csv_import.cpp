@@ -170,9 +170,12 @@ Status CsvImport::checkKeyCounts(StoreTx& tx) {
     for (const auto& [mac, where] : macs) {
         const std::optional<Device> dev = TRY(tx.getDevice(mac));
         if (!dev) continue;
+        const std::vector<PlacedButton> placed = TRY(buttonsOnDevice(tx, mac));
+        const std::string shared = sharedKeys(placed);
+        if (!shared.empty()) problem(where.first, "buttons", shared);
         const std::optional<DeviceKeys> keys = deviceKeys(inv_.models_, *dev);
         if (!keys) continue;
-        const std::string past = buttonsPastKeys(TRY(buttonsOnDevice(tx, mac)), *keys);
+        const std::string past = buttonsPastKeys(placed, *keys);
         if (!past.empty()) problem(where.first, where.second, past);
     }
     return okStatus();

@@ -124,6 +124,17 @@ Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, con
             return okStatus();
         }
     }
+    // Brought onto a phone, its buttons must not sit on another extension's
+    // keys there (any model: one key holds one button).
+    if (new_bind && !keys_checked_after && e.id != 0) {
+        std::vector<PlacedButton> placed = TRY(buttonsOnDevice(tx, device.mac, e.id));
+        for (Button& b : TRY(tx.getButtons(e.id))) placed.push_back({e.extension, std::move(b)});
+        const std::string shared = sharedKeys(placed);
+        if (!shared.empty()) {
+            errors["mac"] = shared;
+            return okStatus();
+        }
+    }
     const auto model = models_.findModel(device.make, device.model);
     if (e.phone_reg == 0) {
         int slot = 1;
@@ -371,6 +382,16 @@ Result<std::vector<Button>> Inventory::setButtons(const std::string& extension,
             const std::optional<Device> device = TRY(tx.getDevice(cur.mac));
             const std::optional<DeviceKeys> keys = device ? deviceKeys(models_, *device) : std::nullopt;
             if (keys) checkButtonsFit(buttons, *keys, errors);
+            // Nor on a key another extension on the phone holds.
+            std::map<int, PlacedButton> taken;
+            for (PlacedButton& p : TRY(buttonsOnDevice(tx, cur.mac, cur.id))) taken.emplace(p.button.index, p);
+            for (size_t i = 0; i < buttons.size(); ++i) {
+                const std::string at = "buttons[" + std::to_string(i) + "].index";
+                auto other = taken.find(buttons[i].index);
+                if (other == taken.end() || errors.count(at)) continue;
+                errors[at] = "key " + std::to_string(buttons[i].index) + " holds extension " +
+                             other->second.extension + "'s " + other->second.button.type + " on the same phone";
+            }
             if (!errors.empty()) return invalidFields(errors);
         }
         std::sort(buttons.begin(), buttons.end(), [](const Button& a, const Button& b) { return a.index < b.index; });

@@ -90,7 +90,7 @@ Status Inventory::checkVendors(StoreTx& tx, const std::string& scope, const Sett
     if (!scope.empty()) {
         const auto device = TRY(tx.getDevice(scope));
         for (const auto& [k, v] : values) {
-            if (auto problem = models_.settingProblem(device->make, k, v)) errors[k] = *problem;
+            if (auto problem = models_.settingProblem(device->make, device->model, k, v)) errors[k] = *problem;
         }
     } else {
         Page page{500, 0};
@@ -103,7 +103,7 @@ Status Inventory::checkVendors(StoreTx& tx, const std::string& scope, const Sett
                 const SettingsMap own = TRY(tx.getSettings(d.mac));
                 for (const auto& [k, v] : values) {
                     if (own.count(k) || errors.count(k)) continue;
-                    if (auto problem = models_.settingProblem(d.make, k, v))
+                    if (auto problem = models_.settingProblem(d.make, d.model, k, v))
                         errors[k] = *problem + " (device " + d.mac + " inherits it: give it a " + k +
                                     " of its own, \"\" for the phone's default, first)";
                 }

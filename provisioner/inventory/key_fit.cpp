@@ -1,5 +1,7 @@
 #include "provisioner/inventory/key_fit.h"
 
+#include <map>
+
 namespace prov {
 
 void checkExpansion(const ModelCatalog& models, Device& d, FieldErrors& errors) {
@@ -54,18 +56,94 @@ bool lineOnModuleKey(const Button& b, const KeySpace& space) {
     return b.index > space.base && b.index <= space.total() && b.type == "line" && !space.module_line_keys;
 }
 
+// A line on one of the phone's own keys that take none: past its on-screen
+// ones (ModelInfo::virtual_keys: Grandstream MPKs, whose key modes have no
+// line, F grandstream/gxp2135/{$mac}.xml:3279-3285), or on-screen past its
+// fixed ones (ModelInfo::line_keys: dynamic VPKs, :3010-3031).
+bool lineOnPhysicalKey(const Button& b, const DeviceKeys& keys) {
+    const int split = keys.model.line_keys > 0 ? keys.model.line_keys : keys.model.virtual_keys;
+    return split > 0 && b.index > split && b.index <= keys.space.base && b.type == "line";
+}
+
+std::string physicalKeyRule(const Button& b, const DeviceKeys& keys) {
+    const bool physical = keys.model.virtual_keys > 0 && b.index > keys.model.virtual_keys;
+    const int takes = keys.model.line_keys > 0 ? keys.model.line_keys : keys.model.virtual_keys;
+    return std::string(physical ? "is a physical key" : "is an on-screen key past the fixed ones") + " of a " +
+           keys.model.vendor_name + " " + keys.model.model + ", which takes no line: keys 1 to " +
+           std::to_string(takes) + " do";
+}
+
+
+// The phone's own key range that holds a line button `b` and takes no line
+// (a key table's `"line_keys": false`: Grandstream's MPKs), or null.
+const KeyRange* lineOnRangeKey(const Button& b, const DeviceKeys& keys) {
+    if (b.type != "line" || b.index > keys.space.base) return nullptr;
+    const KeyRange* r = findKeyRange(keys.model.key_ranges, b.index);
+    return r && !r->line_keys ? r : nullptr;
+}
+
+// "1 to 16", "1 to 3 and 7 to 9": the phone's own keys that take a line.
+std::string lineKeysText(const DeviceKeys& keys) {
+    std::string out;
+    int start = 0;
+    auto flush = [&](int end) {
+        if (start == 0) return;
+        out += (out.empty() ? "" : " and ") + std::to_string(start) + " to " + std::to_string(end);
+        start = 0;
+    };
+    for (int k = 1; k <= keys.space.base; ++k) {
+        const KeyRange* r = findKeyRange(keys.model.key_ranges, k);
+        if (!r || r->line_keys) {
+            if (start == 0) start = k;
+        } else {
+            flush(k - 1);
+        }
+    }
+    flush(keys.space.base);
+    return out.empty() ? "none" : out;
+}
+
+// "MPKs": what the phone calls the range's keys, as a plural.
+std::string rangeKinds(const KeyRange& r) { return r.kind.empty() ? "keys" : r.kind + "s"; }
+
+// The run of keys around `r` of its kind that take no line ("17 to 40":
+// Grandstream's MPKs are three ranges of P-values but one row of keys).
+std::string kindSpan(const KeyRange& r, const DeviceKeys& keys) {
+    auto same = [&](int k) {
+        const KeyRange* o = findKeyRange(keys.model.key_ranges, k);
+        return o && o->kind == r.kind && !o->line_keys;
+    };
+    int first = r.from, last = r.to;
+    while (first > 1 && same(first - 1)) --first;  // bounded: stops at key 1
+    while (last < keys.space.base && same(last + 1)) ++last;  // bounded: stops at the phone's last key
+    return std::to_string(first) + " to " + std::to_string(last);
+}
+
+// Why `b` cannot sit where it is although the phone has its key, or "".
+std::string lineKeyProblem(const Button& b, const DeviceKeys& keys) {
+    if (lineOnModuleKey(b, keys.space))
+        return "is a " + keys.space.module_name + " key, which takes no line: keys 1 to " +
+               std::to_string(keys.space.base) + " do (the module's take BLF, speed dial and park)";
+    if (lineOnPhysicalKey(b, keys)) return physicalKeyRule(b, keys);
+    if (const KeyRange* r = lineOnRangeKey(b, keys))
+        return "is key " + std::to_string(b.index) + ", one of the " + rangeKinds(*r) + " of a " +
+               keys.model.vendor_name + " " + keys.model.model + " (keys " + kindSpan(*r, keys) +
+               "), which take no line: keys " + lineKeysText(keys) + " do";
+    return "";
+}
+
 }  // namespace
 
 void checkButtonsFit(const std::vector<Button>& buttons, const DeviceKeys& keys, FieldErrors& errors) {
     const int total = keys.space.total();
     for (size_t i = 0; i < buttons.size(); ++i) {
         const std::string at = "buttons[" + std::to_string(i) + "].index";
-        if (buttons[i].index > total && !errors.count(at)) {
+        if (errors.count(at)) continue;
+        if (buttons[i].index > total) {
             errors[at] = total == 0 ? "the phone has no keys: " + describeKeys(keys)
                                     : "must be 1 to " + std::to_string(total) + ": the phone has " + describeKeys(keys);
-        } else if (lineOnModuleKey(buttons[i], keys.space) && !errors.count(at)) {
-            errors[at] = "is a " + keys.space.module_name + " key, which takes no line: keys 1 to " +
-                         std::to_string(keys.space.base) + " do (the module's take BLF, speed dial and park)";
+        } else if (std::string problem = lineKeyProblem(buttons[i], keys); !problem.empty()) {
+            errors[at] = problem;
         }
     }
 }
@@ -80,17 +158,39 @@ Result<std::vector<PlacedButton>> buttonsOnDevice(StoreTx& tx, const std::string
     return out;
 }
 
+std::string sharedKeys(const std::vector<PlacedButton>& buttons) {
+    std::map<int, const PlacedButton*> first;
+    std::string names;
+    size_t n = 0;
+    for (const PlacedButton& p : buttons) {
+        auto [it, fresh] = first.emplace(p.button.index, &p);
+        if (fresh || it->second->extension == p.extension) continue;
+        if (++n > 10) continue;  // the message stays readable; the count says how many
+        names += (names.empty() ? "" : ", ") + std::string("key ") + std::to_string(p.button.index) +
+                 " holds extension " + it->second->extension + "'s " + it->second->button.type +
+                 " and extension " + p.extension + "'s " + p.button.type;
+    }
+    if (n == 0) return "";
+    if (n > 10) names += " and " + std::to_string(n - 10) + " more";
+    return names + ": a key takes one button; move or remove one of them first";
+}
+
 std::string buttonsPastKeys(const std::vector<PlacedButton>& buttons, const DeviceKeys& keys) {
     const int total = keys.space.total();
     std::string names;
     size_t n = 0;
     for (const PlacedButton& p : buttons) {
         const bool module_line = lineOnModuleKey(p.button, keys.space);
-        if (p.button.index <= total && !module_line) continue;
+        const bool physical_line = lineOnPhysicalKey(p.button, keys);
+        const KeyRange* range = lineOnRangeKey(p.button, keys);
+        if (p.button.index <= total && !module_line && !physical_line && !range) continue;
         if (++n > 10) continue;  // the message stays readable; the count says how many
+        std::string why;
+        if (module_line) why = " (a " + keys.space.module_name + " key, which takes no line)";
+        if (range) why = " (one of the " + rangeKinds(*range) + ", which take no line)";
+        if (physical_line) why = " (a key that takes no line)";
         names += (names.empty() ? "" : ", ") + std::string("extension ") + p.extension + "'s " + p.button.type +
-                 " button on key " + std::to_string(p.button.index) +
-                 (module_line ? " (a " + keys.space.module_name + " key, which takes no line)" : "");
+                 " button on key " + std::to_string(p.button.index) + why;
     }
     if (n == 0) return "";
     if (n > 10) names += " and " + std::to_string(n - 10) + " more";

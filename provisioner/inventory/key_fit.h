@@ -2,8 +2,10 @@
 
 // Keys by model: a device's expansion modules must be ones its model takes,
 // and every button must be on a key the phone has (the model's keys, then
-// its modules'; catalog/vendor_catalog.h, KeySpace). A model the catalog
-// does not know has no limit we know of: nothing is checked against it.
+// its modules'; catalog/vendor_catalog.h, KeySpace), and a line button only
+// on a key that takes one (not a module's with "line_keys": false, nor one
+// of a key table range without lines: Grandstream's MPKs). A model the
+// catalog does not know has no limit we know of: nothing is checked against it.
 
 #include <optional>
 #include <string>
@@ -32,7 +34,8 @@ std::optional<DeviceKeys> deviceKeys(const ModelCatalog& models, const Device& d
 // "27 keys (a Yealink T46U)", "147 keys (a Yealink T46U: 27, and 2 EXP43 of 60)".
 std::string describeKeys(const DeviceKeys& keys);
 
-// errors["buttons[i].index"] for each of `buttons` past the device's keys.
+// errors["buttons[i].index"] for each of `buttons` past the device's keys,
+// or a line on a key that takes none.
 void checkButtonsFit(const std::vector<Button>& buttons, const DeviceKeys& keys, FieldErrors& errors);
 
 // A button of an extension on a device.
@@ -44,8 +47,14 @@ struct PlacedButton {
 // Every button of the extensions on `mac`, but those of `skip` (an id; 0: none).
 Result<std::vector<PlacedButton>> buttonsOnDevice(StoreTx& tx, const std::string& mac, int64_t skip = 0);
 
+// "" when no key holds buttons of two extensions, else the reason naming
+// each shared key ("key 33 holds extension 100's blf and extension 200's
+// blf"): a phone has one key there, and a render would keep one of them.
+std::string sharedKeys(const std::vector<PlacedButton>& buttons);
+
 // "" when every button fits, else the reason naming each button that does
-// not ("extension 1001's blf on key 31, ...: past the 29 keys (...)").
+// not ("extension 1001's blf on key 31, ...: past the 29 keys (...)"), a
+// line on a key that takes none with why.
 std::string buttonsPastKeys(const std::vector<PlacedButton>& buttons, const DeviceKeys& keys);
 
 }  // namespace prov

@@ -35,9 +35,9 @@ public:
     }
     std::string findMake(const std::string& make) const override { return current()->catalog.findMake(make); }
     std::vector<std::string> makes() const override { return current()->catalog.makes(); }
-    std::optional<std::string> settingProblem(const std::string& make, const std::string& key,
-                                              const std::string& value) const override {
-        return current()->catalog.settingProblem(make, key, value);
+    std::optional<std::string> settingProblem(const std::string& make, const std::string& model,
+                                              const std::string& key, const std::string& value) const override {
+        return current()->catalog.settingProblem(make, model, key, value);
     }
 
 private:

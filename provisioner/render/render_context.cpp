@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "provisioner/core/mac_address.h"
-#include "provisioner/core/text.h"
 #include "provisioner/render/phone_settings.h"
 #include "provisioner/render/provisioning_url.h"
 #include "provisioner/render/timezone.h"
@@ -18,6 +17,13 @@
 #include "provisioner/tz/civil_time.h"
 
 namespace prov {
+
+const ModelInfo* modelInfo(const RenderInput& in) {
+    if (in.profile && !in.profile->device.model.empty()) {
+        if (const ModelInfo* stored = in.vendor->findModel(in.profile->device.model)) return stored;
+    }
+    return in.vendor->findModel(in.model);
+}
 
 namespace {
 
@@ -142,9 +148,16 @@ data lineParams(const VendorSpec& vendor, int number) {
     return p;
 }
 
-// Key `index`'s parameter names (vendor.json key_params), none past key_params_max.
-data keyParams(const VendorSpec& vendor, int index) {
+// Key `index`'s parameter names: from the model's key table where it has
+// one (catalog/key_ranges.h; none for a key the table lacks), else the
+// vendor's key_params formula, none past key_params_max.
+data keyParams(const VendorSpec& vendor, const ModelInfo* model, int index) {
     data p;
+    if (model && !model->key_ranges.empty()) {
+        for (const auto& [name, number] : keyRangeParams(model->key_ranges, index))
+            p.set(name, "P" + std::to_string(number));
+        return p;
+    }
     if (vendor.key_params_max > 0 && index > vendor.key_params_max) return p;
     for (const auto& [name, series] : vendor.key_params)
         p.set(name, "P" + std::to_string(series.first + series.second * (index - 1)));
@@ -176,16 +189,27 @@ data lineData(const RenderInput& in, const Extension& e, size_t i) {
 // The key codes for this phone: its model's own where the vendor's families
 // number them differently (vendor.json models.<model>.button_types), else
 // the vendor's.
-const ModelInfo* modelInfo(const RenderInput& in) {
-    const std::string& model =
-        in.profile && !in.profile->device.model.empty() ? in.profile->device.model : in.model;
-    auto it = in.vendor->models.find(text::toUpper(model));
-    return it == in.vendor->models.end() ? nullptr : &it->second;
-}
 
 const std::map<std::string, std::string>& buttonTypes(const RenderInput& in) {
     const ModelInfo* m = modelInfo(in);
     return m && !m->button_types.empty() ? m->button_types : in.vendor->button_types;
+}
+
+// Where key `index` sits on a model whose first keys are on-screen and the
+// rest physical, each kind numbered from 1 in the vendor's files
+// (ModelInfo::virtual_keys; Grandstream VPK K and MPK M = key
+// virtual_keys+M): `virtual_key` or `physical_key`, and `bank_key` its
+// number among its kind. Every key of a model with one kind is virtual.
+// `line_default`: an on-screen key K no higher than the model's lines, whose
+// own default is line K's appearance (an unused one is given back to it).
+void addKeyBank(data& k, const RenderInput& in, int index) {
+    const ModelInfo* m = modelInfo(in);
+    const int split = m ? m->virtual_keys : 0;
+    const bool physical = split > 0 && index > split;
+    k.set("virtual_key", flag(!physical));
+    k.set("physical_key", flag(physical));
+    k.set("bank_key", std::to_string(physical ? index - split : index));
+    k.set("line_default", flag(m && !physical && index <= m->lines));
 }
 
 data keyData(const RenderInput& in, const Button& b, int type_index) {
@@ -211,7 +235,8 @@ data keyData(const RenderInput& in, const Button& b, int type_index) {
     for (const char* t : {"line", "blf", "speed_dial", "park", "voicemail", "dnd", "transfer"})
         k.set(std::string("is_") + t, flag(b.type == t));
     k.set("is_other", flag(!known));
-    k.set("p", keyParams(*in.vendor, b.index));
+    k.set("p", keyParams(*in.vendor, modelInfo(in), b.index));
+    addKeyBank(k, in, b.index);
     return k;
 }
 
@@ -229,15 +254,21 @@ std::vector<Button> keysToWrite(const RenderInput& in) {
         used.insert(b.index);
         if (b.type == "line") keyed.insert(b.line);
     }
+    // A key of a range without lines (catalog/key_ranges.h) is no line's.
+    const ModelInfo* info = modelInfo(in);
+    auto takesLine = [info](int index) {
+        const KeyRange* r = info ? findKeyRange(info->key_ranges, index) : nullptr;
+        return !r || r->line_keys;
+    };
     // A known model has its number of keys (0 for one with none: a
     // conference phone, an adapter); an unknown one, no limit we know of.
     std::optional<int> limit;
-    if (auto model = in.vendor->models.find(text::toUpper(in.model)); model != in.vendor->models.end())
-        limit = model->second.keys;
+    if (const ModelInfo* model = modelInfo(in)) limit = model->keys;
     for (const Extension& e : in.profile->lines) {
         if (keyed.count(e.phone_reg)) continue;
         int index = e.phone_reg;
-        while (used.count(index)) ++index;  // bounded: `used` is finite
+        // bounded: `used` is finite, and past the key table's last range every key takes a line
+        while (used.count(index) || !takesLine(index)) ++index;
         if (limit && index > *limit) continue;  // no free key: the line has no call appearance
         used.insert(index);
         keys.push_back(Button{index, "line", "", "", e.phone_reg});
@@ -259,9 +290,8 @@ struct SlotCounts {
 
 SlotCounts slotCounts(const RenderInput& in) {
     SlotCounts n;
-    auto it = in.vendor->models.find(text::toUpper(in.model));
-    if (it != in.vendor->models.end()) {
-        n = {it->second.lines, it->second.keys};
+    if (const ModelInfo* model = modelInfo(in)) {
+        n = {model->lines, model->keys};
     } else {
         for (const auto& [name, info] : in.vendor->models) {
             n.lines = std::max(n.lines, info.lines);
@@ -322,32 +352,84 @@ std::map<int, data> usedKeys(const RenderInput& in, const std::vector<Button>& b
     return used;
 }
 
+// What unused key `n` is written as: the model's unused code and account 0,
+// or where its key table says so (`default_line`, Grandstream's fixed VPKs)
+// and the model has line n, the phone's own default, the line key of
+// account n. The template reads `unused_key_code` and `unused_line0`.
+void addUnusedKey(data& k, const RenderInput& in, const ModelInfo* model, int n) {
+    const KeyRange* range = model ? findKeyRange(model->key_ranges, n) : nullptr;
+    if (range && range->default_line && n <= model->lines && buttonTypes(in).count("line")) {
+        k.set("unused_key_code", buttonTypes(in).at("line"));
+        k.set("unused_line0", std::to_string(n - 1));
+        return;
+    }
+    k.set("unused_key_code", model && !model->unused_key_code.empty() ? model->unused_key_code : "0");
+    k.set("unused_line0", "0");
+}
+
 // Every key slot of the phone itself: the button there (of a type the
 // vendor has), else an unused slot (`used` false) for the template to
 // reset. A button on an expansion module's key is not here (expansionSlots);
 // one past every key the phone has (stored before counts were enforced) is,
 // as before: a phone ignores a key it lacks.
 data keySlots(const RenderInput& in, const std::vector<Button>& buttons, int count,
-              const std::optional<KeySpace>& space) {
+              const std::optional<KeySpace>& space, const KeyPages& layout) {
+    const ModelInfo* model = modelInfo(in);
     std::map<int, data> used = usedKeys(in, buttons);
     if (space) used.erase(used.upper_bound(space->base), used.upper_bound(space->total()));
     data slots(data::type::list);
     const int last = used.empty() ? count : std::max(count, used.rbegin()->first);
     for (int n = 1; n <= last; ++n) {
         auto it = used.find(n);
-        if (it != used.end()) {
-            slots.push_back(it->second);
-            continue;
+        if (it == used.end() && n > count) continue;  // past the model's keys: only the used ones
+        data k = it != used.end() ? data(it->second) : data(data::type::object);
+        if (it == used.end()) {
+            k.set("used", flag(false));
+            k.set("index", std::to_string(n));
+            k.set("index0", std::to_string(n - 1));
+            k.set("p", keyParams(*in.vendor, model, n));
+            addKeyBank(k, in, n);
+            addUnusedKey(k, in, model, n);
         }
-        if (n > count) continue;  // past the model's keys: only the used ones
-        data k;
-        k.set("used", flag(false));
-        k.set("index", std::to_string(n));
-        k.set("index0", std::to_string(n - 1));
-        k.set("p", keyParams(*in.vendor, n));
+        const KeyPlace place = placeKey(layout, n);
+        k.set("page", std::to_string(place.page));
+        k.set("page_key", std::to_string(place.key));
         slots.push_back(k);
     }
     return slots;
+}
+
+// The key slots as the model lays them out (vendor.json `key_pages`):
+// `side_key_slots` the side keys, `key_pages` one entry per screen page
+// (`page`, `page_slots`, each slot with its `page_key`), so that a template
+// writes each key where the phone has it without computing. A model without
+// pages has every key on the side.
+void addKeyPages(data& ctx, const data& slots, const KeyPages& layout) {
+    data side(data::type::list);
+    std::map<int, data> pages;
+    for (int p = 1; p <= layout.pages; ++p) pages.emplace(p, data(data::type::list));
+    for (const data& k : slots.list_value()) {
+        const int page = std::stoi(k.get("page")->string_value());
+        if (page == 0) {
+            side.push_back(k);
+        } else {
+            auto [it, added] = pages.try_emplace(page, data(data::type::list));
+            (void)added;
+            it->second.push_back(k);
+        }
+    }
+    data list(data::type::list);
+    for (auto& [page, page_slots] : pages) {
+        data d;
+        d.set("page", std::to_string(page));
+        d.set("page0", std::to_string(page - 1));
+        d.set("page_slots", page_slots);
+        list.push_back(d);
+    }
+    ctx.set("side_key_slots", side);
+    ctx.set("key_pages", list);
+    ctx.set("has_key_pages", flag(layout.any()));
+    ctx.set("key_page_count", std::to_string(layout.pages));
 }
 
 // Every key of the device's expansion modules, in index order (module m
@@ -461,8 +543,12 @@ data buildContext(const RenderInput& in) {
     const SlotCounts counts = slotCounts(in);
     ctx.set("account_slots", accountSlots(in, counts.lines));
     const std::optional<KeySpace> space = knownKeySpace(in);
-    const data base_slots = keySlots(in, buttons, counts.keys, space);
+    // The pages are the render's model's, as its slot counts are.
+    const ModelInfo* laid_out = modelInfo(in);
+    const KeyPages layout = laid_out ? laid_out->key_pages : KeyPages{};
+    const data base_slots = keySlots(in, buttons, counts.keys, space, layout);
     ctx.set("key_slots", base_slots);
+    addKeyPages(ctx, base_slots, layout);
     // What an unused key's mode is written as, where a model's family differs
     // (Grandstream GRP26xx: -1, none); "0" otherwise.
     const ModelInfo* info = modelInfo(in);

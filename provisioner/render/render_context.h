@@ -11,4 +11,10 @@ namespace prov {
 
 kainjow::mustache::data buildContext(const RenderInput& input);
 
+// The one model every part of a render follows (its family's file, slot
+// counts, key layout and codes): the stored device's when the catalog knows
+// it, as the API checked its buttons and modules against it, else the one
+// the request names; null when neither is known.
+const ModelInfo* modelInfo(const RenderInput& in);
+
 }  // namespace prov

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "provisioner/render/escape.h"
@@ -19,53 +20,81 @@ struct TemplateSet::Compiled {
 
 TemplateSet::~TemplateSet() = default;
 
+namespace {
+
+std::string templateKey(const VendorSpec& v, const std::string& name, OutputFormat format) {
+    return v.id + "/" + name + (format == OutputFormat::kXml ? "#xml" : "#kv");
+}
+
+// The spec a render uses: the family's of the render's model (modelInfo).
+const VendorSpec& specFor(const RenderInput& in) {
+    const ModelInfo* model = modelInfo(in);
+    return model ? in.vendor->forModel(model->model) : *in.vendor;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const TemplateSet>> TemplateSet::load(const VendorCatalog& catalog) {
     std::shared_ptr<TemplateSet> set(new TemplateSet());
+    // Escaping is fixed when a template compiles, so one template used by
+    // routes of two formats is compiled once per format.
+    auto compile = [&](const VendorSpec& v, const std::string& name, OutputFormat format) -> Status {
+        const std::string key = templateKey(v, name, format);
+        if (set->templates_.count(key)) return okStatus();
+        const std::string path = Poco::Path(v.dir).append(name).toString();
+        std::ifstream in(path, std::ios::binary);
+        if (!in) return Error::invalid("template " + path + " cannot be read");
+        std::stringstream text;
+        text << in.rdbuf();
+        const std::string body = text.str();
+        // Unescaped output would let a value break the file: refuse it,
+        // and refuse delimiter changes that could hide it.
+        for (size_t i = body.find("{{"); i != std::string::npos; i = body.find("{{", i + 2)) {
+            size_t j = i + 2;
+            while (j < body.size() && std::isspace(static_cast<unsigned char>(body[j]))) ++j;
+            if (j < body.size() && (body[j] == '{' || body[j] == '&' || body[j] == '='))
+                return Error::invalid("template " + path +
+                                      " uses unescaped output or changes delimiters ({{{, {{& or {{=)");
+        }
+        auto compiled = std::make_unique<Compiled>(body);
+        compiled->tmpl.set_custom_escape([format](const std::string& s) { return escapeFor(format, s); });
+        if (!compiled->tmpl.is_valid()) return Error::invalid("template " + path + ": " + compiled->tmpl.error_message());
+        set->templates_[key] = std::move(compiled);
+        return okStatus();
+    };
     for (const auto& v : catalog.vendors()) {
         for (const FileRoute& r : v->files) {
             if (r.template_name.empty()) continue;
-            // Escaping is fixed when a template compiles, so one template used
-            // by routes of two formats is compiled once per format.
-            const std::string key = v->id + "/" + r.template_name + (r.format == OutputFormat::kXml ? "#xml" : "#kv");
-            if (set->templates_.count(key)) continue;
-            const std::string path = Poco::Path(v->dir).append(r.template_name).toString();
-            std::ifstream in(path, std::ios::binary);
-            if (!in) return Error::invalid("template " + path + " cannot be read");
-            std::stringstream text;
-            text << in.rdbuf();
-            const std::string body = text.str();
-            // Unescaped output would let a value break the file: refuse it,
-            // and refuse delimiter changes that could hide it.
-            for (size_t i = body.find("{{"); i != std::string::npos; i = body.find("{{", i + 2)) {
-                size_t j = i + 2;
-                while (j < body.size() && std::isspace(static_cast<unsigned char>(body[j]))) ++j;
-                if (j < body.size() && (body[j] == '{' || body[j] == '&' || body[j] == '='))
-                    return Error::invalid("template " + path +
-                                          " uses unescaped output or changes delimiters ({{{, {{& or {{=)");
+            TRY(compile(*v, r.template_name, r.format));
+            // A model family's file for the route, in the route's format.
+            for (const auto& [name, family] : v->families) {
+                (void)name;
+                TRY(compile(*family, family->templateFor(r.template_name), r.format));
             }
-            auto compiled = std::make_unique<Compiled>(body);
-            compiled->tmpl.set_custom_escape(
-                [format = r.format](const std::string& s) { return escapeFor(format, s); });
-            if (!compiled->tmpl.is_valid())
-                return Error::invalid("template " + path + ": " + compiled->tmpl.error_message());
-            set->templates_[key] = std::move(compiled);
         }
     }
     return std::shared_ptr<const TemplateSet>(set);
 }
 
-Result<std::string> TemplateSet::render(const RenderInput& in) const {
-    auto it = templates_.find(in.vendor->id + "/" + in.route->template_name +
-                              (in.route->format == OutputFormat::kXml ? "#xml" : "#kv"));
-    if (it == templates_.end()) return Error::internal("no template " + in.route->template_name);
+Result<std::string> TemplateSet::render(const RenderInput& input) const {
+    // A model of a family renders with its family's spec: its templates and
+    // value maps, everywhere the context reads the vendor's.
+    // (The input is copied only then: most phones render as they came.)
+    const VendorSpec& spec = specFor(input);
+    std::optional<RenderInput> copy;
+    if (&spec != input.vendor) {
+        copy.emplace(input);
+        copy->vendor = &spec;
+    }
+    const RenderInput& in = copy ? *copy : input;
+    const std::string& name = in.vendor->templateFor(in.route->template_name);
+    auto it = templates_.find(templateKey(*in.vendor, name, in.route->format));
+    if (it == templates_.end()) return Error::internal("no template " + name);
     kainjow::mustache::data ctx = buildContext(in);
     std::string out = it->second->tmpl.render(ctx);
-    if (!it->second->tmpl.is_valid())
-        return Error::internal("template " + in.route->template_name + ": " + it->second->tmpl.error_message());
+    if (!it->second->tmpl.is_valid()) return Error::internal("template " + name + ": " + it->second->tmpl.error_message());
     if (in.route->format == OutputFormat::kXml) {
-        if (auto st = checkXml(out); !st) {
-            return Error::internal(in.vendor->id + "/" + in.route->template_name + ": " + st.error().message);
-        }
+        if (auto st = checkXml(out); !st) return Error::internal(in.vendor->id + "/" + name + ": " + st.error().message);
     }
     return out;
 }

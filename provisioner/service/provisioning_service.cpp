@@ -509,10 +509,10 @@ Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::render
     // Whatever modules it had: every key of as many as its model takes,
     // blank (a module keeps its keys as the phone does).
     if (in.vendor) {
-        const auto model = in.vendor->models.find(text::toUpper(wipe->model));
-        if (model != in.vendor->models.end() && !model->second.expansion.empty()) {
-            profile.device.expansion_model = model->second.expansion.front().name;
-            profile.device.expansion_count = model->second.expansion.front().max;
+        const ModelInfo* model = in.vendor->findModel(wipe->model);
+        if (model && !model->expansion.empty()) {
+            profile.device.expansion_model = model->expansion.front().name;
+            profile.device.expansion_count = model->expansion.front().max;
         }
     }
     // Nor the fleet's secrets (the phone admin password): the phone is no

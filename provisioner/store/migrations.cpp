@@ -442,7 +442,7 @@ const std::vector<Migration>& migrations() {
         {8, "time zones: whole-hour offsets become Etc zones", kTimezoneNames},
         {9, "wipe configs for deleted devices", kPendingWipes},
         {10, "wipes kept for a grace period, with both credential pairs; zone names without posix/, right/",
-         kWipeGrace},
+         kWipeGrace, {"wipes kept for a grace period, with both credential pairs"}},
         {11, "key expansion modules on devices", kExpansionModules},
         {12, "firmware catalog, targets, rollouts; firmware and resync state; resync pushes", kFirmware},
     };

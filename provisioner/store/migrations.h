@@ -12,6 +12,10 @@ struct Migration {
     int version;
     std::string_view name;
     std::string_view sql;
+    // Names this migration was recorded under by earlier builds of main
+    // (its name was edited after stores had applied it): such a store is
+    // this build's, not another's.
+    std::vector<std::string_view> former_names{};
 };
 
 const std::vector<Migration>& migrations();

@@ -1,5 +1,6 @@
 #include "provisioner/store/sqlite_store.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "provisioner/store/migrations.h"
@@ -41,7 +42,36 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
                          std::to_string(latestVersion()) + "; upgrade the provisioner",
                      {}, {}};
     }
+    TRY(store->checkMigrationNames());
     return store;
+}
+
+// Each migration the store recorded must be this build's migration of that
+// number: a store migrated by another build (a branch that numbered its own
+// migration 12) has a schema this build does not know, whatever the number.
+Status SqliteStore::checkMigrationNames() {
+    auto lease = TRY(acquire());
+    auto& conn = *lease;
+    sqlite::Stmt q(conn, "SELECT version, name FROM schema_migrations ORDER BY version");
+    while (q.step()) {
+        const int version = static_cast<int>(q.integer(0));
+        const std::string name = q.text(1);
+        const sqlite::Migration* ours = nullptr;
+        for (const auto& m : sqlite::migrations()) {
+            if (m.version == version) ours = &m;
+        }
+        if (ours && (ours->name == name || std::find(ours->former_names.begin(), ours->former_names.end(),
+                                                     name) != ours->former_names.end()))
+            continue;
+        return Error{Code::kUnavailable, "schema_mismatch",
+                     "the store at " + path_ + " has migration " + std::to_string(version) + " \"" + name +
+                         "\" but this provisioner's migration " + std::to_string(version) + " is " +
+                         (ours ? "\"" + std::string(ours->name) + "\"" : "missing") +
+                         ": the store was migrated by another build; restore a backup made by this one",
+                     {}, {}};
+    }
+    if (q.failed()) return Error::internal("store: cannot read the migrations: " + conn.lastError());
+    return okStatus();
 }
 
 int SqliteStore::latestVersion() { return sqlite::migrations().back().version; }

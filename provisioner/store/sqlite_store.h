@@ -49,6 +49,8 @@ public:
     Result<std::vector<std::pair<std::string, std::string>>> settingValues(const std::string& key);
 
 private:
+    // Refuses a store whose recorded migrations are not this build's (by name).
+    Status checkMigrationNames();
     SqliteStore(std::string path, const Clock& clock, size_t max_connections);
     class Lease;
     Result<std::unique_ptr<sqlite::Connection>> connect();

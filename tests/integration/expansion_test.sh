@@ -4,7 +4,9 @@
 # leave stored buttons past them; a device with an expansion module gets its
 # module's keys, every one named, the unused ones blanked. For each family
 # with a module, the golden phone gets one module and a BLF and a speed dial
-# on it (byte-compared with tests/data/golden/<vendor>/expansion/).
+# on it (byte-compared with tests/data/golden/<vendor>/expansion/). A
+# Grandstream GRP2614's keys 7-40 land on their own P-values (vendor.json
+# key_ranges), and its MPKs take no line.
 #
 # UPDATE_GOLDEN=1 rewrites the expansion/ golden files; review the diff.
 source "$(dirname "$0")/lib.sh"
@@ -152,6 +154,61 @@ api PATCH /extensions/1001 '{"phone_model":"T46S"}'
 expect_status 400 "a model change that leaves a module the model does not take"
 expect_json '.error.fields.phone_model | contains("expansion modules")' true
 
+# Grandstream GRP2614: 16 VPK then 24 MPK (MPK M = key 16+M), each range at
+# its own P-values (vendor.json key_ranges; F grp26xx:7900-7924 VPK 7+,
+# :8088-8159 MPKs). A BLF on key 7 and on key 20 (MPK 4) lands there, and
+# never on the keys-1-6 formula's continuation (P1376 auto-attended
+# transfer, P1382 keypad lock, P1485 off-hook timeout).
+GRP_UA="Grandstream Model HW GRP2614 SW 1.0.5.15 DevId 000b828aa874"
+# pval P WANT: the text of <P> in $WORK/got; pnone P: no <P> at all.
+pval() {
+    local got
+    got=$(xmllint --xpath "string(/gs_provision/config/$1)" "$WORK/got" 2>/dev/null)
+    if [[ "$got" == "$2" ]]; then ok; else bad "GRP2614 $1 is '$got', expected '$2'"; fi
+}
+pnone() {
+    [[ $(xmllint --xpath "count(//$1)" "$WORK/got" 2>/dev/null) == 0 ]] && ok || bad "GRP2614 writes $1"
+}
+api POST /extensions '{"extension":"4801","callerid_name":"Grp one","mac":"00:0b:82:8a:a8:74",
+    "phone_make":"Grandstream","phone_model":"GRP2614","secret":"Secret4801"}'
+expect_status 201 "a GRP2614"
+api POST /extensions '{"extension":"4802","callerid_name":"Grp two","mac":"00:0b:82:8a:a8:74","secret":"Secret4802"}'
+expect_status 201 "its second line"
+api PUT /extensions/4801/buttons '[{"index":1,"type":"line","line":1},
+    {"index":7,"type":"blf","value":"2001","label":"Eve","line":1},
+    {"index":20,"type":"blf","value":"2002","label":"Ann","line":2}]'
+expect_status 200 "a BLF on VPK 7 and on MPK 4 (key 20)"
+fetch "$GRP_UA" cfg000b828aa874.xml
+expect_status 200 "GRP2614 config"
+xmllint --noout "$WORK/got" 2>/dev/null && ok || bad "GRP2614: not well-formed XML"
+# Key 7: P23800 mode (BLF 1), P23801 account (0-based), P23802 label, P23803 value.
+pval P23800 1; pval P23801 0; pval P23802 Eve; pval P23803 2001
+# Key 20 = MPK 4: P326 mode, P310 account (line 2: 1), P311 label, P312 value.
+pval P326 1; pval P310 1; pval P311 Ann; pval P312 2002
+pnone P1376; pnone P1382; pnone P1485
+# Every slot written: unused fixed VPK 2-4 (the model's 4 lines) are the
+# phone's default line keys (31, account K-1); VPK 5 and 8, MPK 24 (key 40) are none.
+pval P1365 31; pval P1366 1; pval P1369 31; pval P1370 3
+pval P1371 -1; pval P1372 0; pval P1473 ""
+pval P23804 -1; pval P23805 0
+pval P1460 -1; pval P1461 0; pval P1462 ""; pval P1463 ""
+# Removing the MPK's button resets it on the next fetch.
+api PUT /extensions/4801/buttons '[{"index":1,"type":"line","line":1},
+    {"index":7,"type":"blf","value":"2001","label":"Eve","line":1}]'
+expect_status 200
+fetch "$GRP_UA" cfg000b828aa874.xml
+pval P326 -1; pval P310 0; pval P311 ""; pval P312 ""
+# Key 41 is past the 40 keys; a line on key 20 is refused, naming the button and the key.
+before=$(store_fingerprint)
+api PUT /extensions/4801/buttons '[{"index":1,"type":"line","line":1},{"index":41,"type":"blf","value":"2003","line":1}]'
+expect_status 400 "GRP2614 key 41"
+expect_json '.error.fields["buttons[1].index"]' "must be 1 to 40: the phone has 40 keys (a Grandstream GRP2614)"
+api PUT /extensions/4801/buttons '[{"index":1,"type":"line","line":1},{"index":20,"type":"line","line":2}]'
+expect_status 400 "a line on GRP2614 MPK 4"
+expect_json '.error.fields["buttons[1].index"]' \
+    "is key 20, one of the MPKs of a Grandstream GRP2614 (keys 17 to 40), which take no line: keys 1 to 16 do"
+[[ "$(store_fingerprint)" == "$before" ]] && ok || bad "a refused GRP2614 PUT stored something"
+
 # A deleted device's wipe blanks every key of every module its model takes.
 api DELETE "/devices/0015654aa937?force=true"
 expect_status 204
@@ -160,5 +217,118 @@ expect_status 200 "the wipe"
 has "wipe: module 1 key 1 blank" "expansion_module.1.key.1.type = 0"
 has "wipe: module 3 key 60 blank" "expansion_module.3.key.60.type = 0"
 if grep -q "expansion_module.1.key.1.type = 16" "$WORK/got"; then bad "wipe: a module key still used"; else ok; fi
+
+
+# Fanvil: keys past the side keys are on the screen's DSS pages
+# (vendor-templates/README.md, "Fanvil: key index space"). An X5U-V2 has 4
+# side keys, then 5 pages of 6: key 20 is page 3 key 4, key 34 the last.
+xpath() {
+    local got
+    got=$(xmllint --xpath "string($2)" "$WORK/got" 2>/dev/null)
+    if [[ "$got" == "$3" ]]; then ok; else bad "$1: $2 is '$got', expected '$3'"; fi
+}
+FANVIL_UA="Fanvil X5U-V2 2.12.16.17 0c383e557eb1"
+api PUT /extensions/6001/buttons '[{"index":1,"type":"line","line":1},
+    {"index":20,"type":"blf","value":"2001","label":"Eve","line":1}]'
+expect_status 200 "fanvil: a BLF on key 20"
+fetch "$FANVIL_UA" 0c383e557eb1.cfg
+expect_status 200 "fanvil: fetched with a key on a page"
+xmllint --noout "$WORK/got" 2>/dev/null && ok || bad "fanvil: not well-formed XML"
+key20=$(xmllint --xpath "//dsskey/internal[@index='3']/Fkey[@index='4']" "$WORK/got" 2>/dev/null | tr -d ' \n')
+want20='<Fkeyindex="4"><Type>1</Type><Value>2001@1/ba</Value><Title>Eve</Title></Fkey>'
+[[ "$key20" == "$want20" ]] && ok || bad "fanvil key 20: got '$key20', expected '$want20'"
+xpath "fanvil pages" "//dsskey/FuncKeyPageNum" 5
+xpath "fanvil side page" "//dsskey/SideKeyPageNum" 1
+xpath "fanvil side keys" "count(//dsskey/dssSide[@index='1']/Fkey)" 4
+xpath "fanvil page count" "count(//dsskey/internal)" 5
+xpath "fanvil every page key" "count(//dsskey/internal/Fkey)" 30
+xpath "fanvil page 5 key 6 blank" "//dsskey/internal[@index='5']/Fkey[@index='6']/Type" 0
+xpath "fanvil key 20 once" "count(//Fkey[Value='2001@1/ba'])" 1
+# One model per render: the stored one (the API checked the buttons
+# against it), not the one a request names. Asked as an X7 (11 side keys,
+# 4 pages of 29), the stored X5U-V2 still gets its own layout.
+fetch "Fanvil X7 2.12.16.17 0c383e557eb1" 0c383e557eb1.cfg
+expect_status 200 "fanvil: fetched naming another model"
+xpath "fanvil as X7: the X5U-V2's pages" "//dsskey/FuncKeyPageNum" 5
+xpath "fanvil as X7: the X5U-V2's side keys" "count(//dsskey/dssSide[@index='1']/Fkey)" 4
+xpath "fanvil as X7: the X5U-V2's page keys" "count(//dsskey/internal/Fkey)" 30
+xpath "fanvil as X7: key 20 still page 3 key 4" "//dsskey/internal[@index='3']/Fkey[@index='4']/Value" "2001@1/ba"
+api PUT /extensions/6001/buttons '[{"index":35,"type":"blf","value":"2001","line":1}]'
+expect_status 400 "fanvil: key 35 is past the X5U-V2's 34"
+expect_json '.error.fields["buttons[0].index"] | startswith("must be 1 to 34: ")' true
+
+# Models added from the references' tables are recognised by their
+# User-Agent alone (the store knows the MAC, not the model) and render with
+# their own counts: a Polycom VVX 350 (6 keys), a Snom D865 (40 keys). A
+# model not recognised would get its vendor's largest counts (16 and 48
+# keys), so the last key written shows which model was read.
+api POST /extensions '{"extension":"7001","callerid_name":"Vvx","mac":"00:04:f2:aa:bb:35","phone_make":"Polycom","secret":"Secret7001"}'
+expect_status 201 "a Polycom with no model"
+fetch "FileTransport PolycomVVX-VVX_350-UA/5.4.3.1014 Type/Application" 0004f2aabb35-settings.cfg
+expect_status 200 "VVX 350: fetched"
+has "VVX 350 line 1" ' reg.1.address="7001"'
+has "VVX 350 key 6" ' attendant.resourceList.6.address=""'
+if grep -q 'attendant.resourceList.7.' "$WORK/got"; then bad "VVX 350: a key past its 6"; else ok; fi
+api POST /extensions '{"extension":"7002","callerid_name":"Dee","mac":"00:04:13:92:2d:65","phone_make":"Snom","secret":"Secret7002"}'
+expect_status 201 "a Snom with no model"
+fetch "Mozilla/4.0 (compatible; snomD865-SIP 10.1.33.33 2010.12-00004-g9ba52f5 000413922D65 SXM:0 UXM:0)" \
+    snomD865-000413922D65.htm
+expect_status 200 "D865: fetched"
+has "D865 line 1" '<user_name idx="1" perm="R">7002</user_name>'
+has "D865 key 40" '<fkey idx="39" '
+if grep -q '<fkey idx="40" ' "$WORK/got"; then bad "D865: a key past its 40"; else ok; fi
+xmllint --noout "$WORK/got" 2>/dev/null && ok || bad "D865: not well-formed XML"
+
+# Grandstream GXP21xx take their keys to the physical counts in the alias
+# (config version 2) file: VPK K is pks.vpk.K, a GXP2130's MPK M is key 12+M
+# (pks.mpk.M); every key slot is written in order; no <Pnnn> element in it.
+GS_UA="Grandstream Model HW GXP2135 SW 1.0.7.97 DevId 000b828aa872"
+api PUT /extensions/4001/buttons '[{"index":1,"type":"line","line":1},
+    {"index":20,"type":"blf","value":"4002","label":"Bob","line":1}]'
+expect_status 200 "GXP2135: a BLF on key 20"
+fetch "$GS_UA" cfg000b828aa872.xml
+expect_status 200 "GXP2135 fetched"
+has "GXP2135 key 20" '<item name="pks.vpk.20.keyMode">BLF</item>'
+has "GXP2135 key 20" '<item name="pks.vpk.20.account">0</item>'
+has "GXP2135 key 20" '<item name="pks.vpk.20.description">Bob</item>'
+has "GXP2135 key 20" '<item name="pks.vpk.20.value">4002</item>'
+has "GXP2135 key 1" '<item name="pks.vpk.1.keyMode">Line</item>'
+has "GXP2135 key 19 unused" '<item name="pks.vpk.19.keyMode">None</item>'
+has "GXP2135 key 32 unused" '<item name="pks.vpk.32.keyMode">None</item>'
+has "GXP2135 alias file" '<config version="2">'
+if grep -q '<P[0-9]' "$WORK/got"; then bad "GXP2135: a <Pnnn> element in its alias file"; else ok; fi
+if grep -q 'pks.vpk.33\.' "$WORK/got"; then bad "GXP2135: a VPK past its 32"; else ok; fi
+# Its slots in order 1..32, none skipped (a gap drops every VPK after it).
+got_order=$(grep -o 'pks\.vpk\.[0-9]*\.keyMode' "$WORK/got" | cut -d. -f3 | tr '\n' ' ')
+[[ "$got_order" == "$(seq -s ' ' 1 32) " ]] && ok || bad "GXP2135 VPKs out of order: $got_order"
+# A line on a dynamic VPK (past the GXP2135's 8 fixed ones) is refused, naming it.
+api PUT /extensions/4001/buttons '[{"index":1,"type":"line","line":1},{"index":9,"type":"line","line":1}]'
+expect_status 400 "GXP2135: a line on dynamic VPK 9"
+expect_json '.error.fields["buttons[1].index"] | contains("past the fixed ones") and contains("keys 1 to 8")' true
+api PUT /extensions/4001/buttons '[{"index":33,"type":"blf","value":"4002","line":1}]'
+expect_status 400 "GXP2135: key 33 is past its 32"
+expect_json '.error.fields["buttons[0].index"] | startswith("must be 1 to 32: ")' true
+
+api POST /extensions '{"extension":"4101","callerid_name":"Mpk","mac":"00:0b:82:8a:a8:74","phone_make":"Grandstream",
+    "phone_model":"GXP2130","secret":"Secret4101"}'
+expect_status 201
+api PUT /extensions/4101/buttons '[{"index":13,"type":"line","line":1}]'
+expect_status 400 "GXP2130: a line on an MPK (key 13)"
+expect_json '.error.fields["buttons[0].index"] | contains("takes no line")' true
+api PUT /extensions/4101/buttons '[{"index":13,"type":"blf","value":"4001","label":"Al","line":1},
+    {"index":20,"type":"park","value":"701","line":1}]'
+expect_status 200 "GXP2130: BLF and park on MPK 1 and 8"
+fetch "Grandstream Model HW GXP2130 SW 1.0.11.79 DevId 000b828aa874" cfg000b828aa874.xml
+expect_status 200 "GXP2130 fetched"
+has "GXP2130 MPK 1" '<item name="pks.mpk.1.keyMode">BLF</item>'
+has "GXP2130 MPK 1" '<item name="pks.mpk.1.account">Account1</item>'
+has "GXP2130 MPK 1" '<item name="pks.mpk.1.value">4001</item>'
+has "GXP2130 MPK 8" '<item name="pks.mpk.8.keyMode">CallPark</item>'
+has "GXP2130 MPK 2 unused" '<item name="pks.mpk.2.account">Account1</item>'
+has "GXP2130 VPK 12 unused" '<item name="pks.vpk.12.keyMode">None</item>'
+has "GXP2130 VPK 3 back to line 3" '<item name="pks.vpk.3.keyMode">Line</item>'
+if grep -q 'pks.vpk.13\.\|pks.mpk.9\.\|<P[0-9]' "$WORK/got"; then bad "GXP2130: a key past its 12 VPK + 8 MPK, or a P-value"; else ok; fi
+api PUT /extensions/4101/buttons '[{"index":21,"type":"blf","value":"4001","line":1}]'
+expect_status 400 "GXP2130: key 21 is past its 20"
 
 finish

@@ -61,12 +61,23 @@ lacks "yealink defaults" "lang.gui" "voice.tone.country" ".codec."
 fetch "$FANVIL_UA" 0c383e557eb1.cfg
 has "fanvil defaults" "<DTMFMode>1</DTMFMode>" "<RegisterTTL>3600</RegisterTTL>" "<Subscribe>1</Subscribe>"
 lacks "fanvil defaults" "<MediaCrypto>" "<VoiceCodecMap>" "<SelectYourTone>"
-# Grandstream takes the expiry in minutes.
+# Grandstream takes the expiry in minutes (the GXP2135 by alias: config version 2).
 fetch "$GS_UA" cfg000b828aa872.xml
-has "grandstream defaults" "<P32>60</P32>" "<P412>60</P412>" "<P2302>1</P2302>" "<P183>1</P183>"
+has "grandstream defaults" '<item name="account.1.sip.registerExpiration">60</item>' \
+    '<item name="account.2.sip.registerExpiration">60</item>' '<item name="account.1.dtmf.sendInRtp">Yes</item>' \
+    '<item name="account.1.audio.srtpMode">EnabledButNotForced</item>'
 
 # --- Refusals -------------------------------------------------------------
 
+# A Grandstream GRP2614 (P-value file) beside the golden GXP2135 (alias file):
+# the same vendor, each model with its own vocabulary.
+api POST /devices '{"mac":"00:0b:82:00:26:14","make":"Grandstream","model":"GRP2614"}'
+expect_status 201 "a GRP2614"
+api PUT /devices/00:0b:82:00:26:14/settings '{"codecs":"opus"}'
+expect_status 400 "Grandstream GRP2614 opus is refused"
+field_has codecs Grandstream
+api DELETE /devices/00:0b:82:00:26:14
+expect_status 204 "the GRP2614 goes (the global settings below are the golden fleet's)"
 store_before=$(store_fingerprint)
 api PUT /settings '{"dtmf_mode":"avt"}'
 expect_status 400 "a dtmf_mode outside the list is refused"
@@ -95,9 +106,9 @@ field_has codecs Cisco
 api PUT /devices/00:04:13:92:2d:24/settings '{"backup_sip_server":"pbx2.example.net"}'
 expect_status 400 "Snom has no backup registrar parameter"
 field_has backup_sip_server Snom
-api PUT /devices/00:0b:82:8a:a8:72/settings '{"codecs":"opus"}'
-expect_status 400 "Grandstream opus is refused"
-field_has codecs Grandstream
+api PUT /devices/00:0b:82:8a:a8:72/settings '{"codecs":"opus","dtmf_mode":"auto"}'
+expect_status 400 "the GXP2135's own vocabulary: no automatic DTMF"
+expect_json '.error.fields | keys | join(",")' 'dtmf_mode' "the GXP2135 takes opus (OPUS in its alias file)"
 api PUT /devices/0c:38:3e:55:7e:b1/settings '{"srtp":"required"}'
 expect_status 400 "Fanvil SRTP codes are unknown"
 field_has srtp Fanvil
@@ -197,16 +208,31 @@ has "cisco" '<DTMF_Tx_Method_1_>INFO</DTMF_Tx_Method_1_>' '<Secure_Call_Option_1
     '<DTMF_Tx_Method_2_>INFO</DTMF_Tx_Method_2_>' '<Register_Expires_2_>1800</Register_Expires_2_>' \
     '<Phone_Language>French</Phone_Language>' '<Call_Pickup_Code>*8</Call_Pickup_Code>'
 
-# Grandstream: per-account P-values (accounts 1 and 2), expiry in minutes.
+# Grandstream: per-account aliases (accounts 1 and 2; the GXP2135's file is config version 2), expiry in
+# minutes, the vocabulary of vendor.json families.v2.
 fetch "$GS_UA" cfg000b828aa872.xml
-has "grandstream" '<P2301>0</P2301>' '<P2302>0</P2302>' '<P2303>1</P2303>' '<P183>2</P183>' '<P32>30</P32>' \
-    '<P48>sbc.example.net:5070</P48>' '<P2312>pbx2.example.net</P2312>' '<P99>0</P99>' '<P1347>*8</P1347>' \
-    '<P57>9</P57>' '<P58>8</P58>' '<P59>0</P59>' \
-    '<P2401>0</P2401>' '<P2403>1</P2403>' '<P443>2</P443>' '<P412>30</P412>' '<P403>sbc.example.net:5070</P403>' \
-    '<P2412>pbx2.example.net</P2412>' '<P415>0</P415>' '<P481>*8</P481>' '<P451>9</P451>' '<P452>8</P452>' \
-    '<P453>0</P453>' '<P1362>fr</P1362>' \
-    '<P503></P503>' '<P2512></P2512>'
-lacks "grandstream" '<P60>' '<P454>'
+has "grandstream" '<item name="account.1.dtmf.sendInAudio">No</item>' \
+    '<item name="account.1.dtmf.sendInRtp">No</item>' '<item name="account.1.dtmf.sendInSip">Yes</item>' \
+    '<item name="account.1.audio.srtpMode">EnabledAndForced</item>' \
+    '<item name="account.1.sip.registerExpiration">30</item>' \
+    '<item name="account.1.sip.outboundProxy.1.address">sbc.example.net:5070</item>' \
+    '<item name="account.1.sip.server.2.address">pbx2.example.net</item>' \
+    '<item name="account.1.sip.subscribe.forMwi">No</item>' \
+    '<item name="account.1.sip.blf.callPickup.prefix">*8</item>' \
+    '<item name="account.1.codec.choice.1">G.722</item>' '<item name="account.1.codec.choice.2">PCMA</item>' \
+    '<item name="account.1.codec.choice.3">PCMU</item>' '<item name="account.2.dtmf.sendInAudio">No</item>' \
+    '<item name="account.2.dtmf.sendInRtp">No</item>' '<item name="account.2.dtmf.sendInSip">Yes</item>' \
+    '<item name="account.2.audio.srtpMode">EnabledAndForced</item>' \
+    '<item name="account.2.sip.registerExpiration">30</item>' \
+    '<item name="account.2.sip.outboundProxy.1.address">sbc.example.net:5070</item>' \
+    '<item name="account.2.sip.server.2.address">pbx2.example.net</item>' \
+    '<item name="account.2.sip.subscribe.forMwi">No</item>' \
+    '<item name="account.2.sip.blf.callPickup.prefix">*8</item>' \
+    '<item name="account.2.codec.choice.1">G.722</item>' '<item name="account.2.codec.choice.2">PCMA</item>' \
+    '<item name="account.2.codec.choice.3">PCMU</item>' '<item name="language.gui">fr</item>' \
+    '<item name="account.3.sip.outboundProxy.1.address"></item>' \
+    '<item name="account.3.sip.server.2.address"></item>'
+lacks "grandstream" 'account.1.codec.choice.4' 'account.2.codec.choice.4' '<P'
 
 # Snom: per identity; the pickup code after '|' on the BLF key.
 fetch "$SNOM_UA" snomD785-000413922D24.htm

@@ -58,11 +58,11 @@ account_off() {
             has "$what" "<Line_Enable_${n}_>No</Line_Enable_${n}_>"
             for k in User_ID Auth_ID Password Proxy; do has "$what" "<${k}_${n}_></${k}_${n}_>"; done ;;
         grandstream)
-            # Accounts 1 and 2: P271/P401 active, P35/P404 user, P34/P406 password, P47/P402 server.
-            local active=P271 user=P35 pass=P34 server=P47
-            [[ $n == 2 ]] && { active=P401; user=P404; pass=P406; server=P402; }
-            has "$what" "<$active>0</$active>"
-            for k in $user $pass $server; do has "$what" "<$k></$k>"; done ;;
+            # The GXP2135's alias file (config version 2): account.N.*.
+            has "$what" "<item name=\"account.$n.enable\">No</item>"
+            for k in sip.userid sip.subscriber.password sip.server.1.address; do
+                has "$what" "<item name=\"account.$n.$k\"></item>"
+            done ;;
         snom)
             has "$what" "<user_active idx=\"$n\" perm=\"R\">off</user_active>"
             for k in user_name user_pname user_pass user_host; do has "$what" "<$k idx=\"$n\" perm=\"R\"></$k>"; done ;;
@@ -84,8 +84,13 @@ key_reset() {
             has "$what" "<Extension_${n}_>Disabled</Extension_${n}_>"
             has "$what" "<Extended_Function_${n}_></Extended_Function_${n}_>" ;;
         grandstream)
-            local type=P$((1363 + 2 * (n - 1))) value=P$((1466 + 2 * (n - 1)))
-            has "$what" "<$type>0</$type>"; has "$what" "<$value></$value>" ;;
+            # GXP2135 VPK N: one no higher than its 4 lines goes back to line N's appearance
+            # (account N-1), any other to None; label and value blank.
+            local mode=None account=0
+            ((n <= 4)) && { mode=Line; account=$((n - 1)); }
+            has "$what" "<item name=\"pks.vpk.$n.keyMode\">$mode</item>"
+            has "$what" "<item name=\"pks.vpk.$n.account\">$account</item>"
+            has "$what" "<item name=\"pks.vpk.$n.value\"></item>" ;;
         snom) has "$what" "<fkey idx=\"$((n - 1))\" context=\"active\" label=\"\" perm=\"R\">none</fkey>" ;;
         fanvil)
             xpath "$what" "//dssSide/Fkey[@index='$n']/Type" 0
@@ -238,7 +243,7 @@ if curl -V | grep -qw tftp; then
     curl -s --max-time 20 -o "$WORK/got" "tftp://127.0.0.1:$TFTP_PORT/cfg000b828aa873.xml"
     lacks "tftp wipe" Secret7002
     account_off grandstream 1
-    xpath "tftp wipe" "count(/gs_provision/config/P1363)" 1
+    xpath "tftp wipe" "count(/gs_provision/config/item[@name='pks.vpk.1.keyMode'])" 1
     # The same for a file name several vendors use ({mac}.cfg: Fanvil,
     # Polycom, Yealink) asked for with no User-Agent by a MAC outside every
     # vendor's OUIs: the make stored for it says whose file it is, and once

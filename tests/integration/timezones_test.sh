@@ -100,10 +100,10 @@ phone cisco "$CISCO_UA" 00562b043615.xml Paris
 has "cisco Paris" '<Time_Zone>GMT+01:00</Time_Zone>' \
     '<Daylight_Saving_Time_Enable>Yes</Daylight_Saving_Time_Enable>' \
     '<Daylight_Saving_Time_Rule>start=3/-1/7/2:0:0;end=10/-1/7/3:0:0;save=1:0:0</Daylight_Saving_Time_Rule>'
-# Grandstream: the self-defined zone, a POSIX rule with the DST offset written out
+# Grandstream (the GXP2135's alias file): the self-defined zone, a POSIX rule with the DST offset written out
 # (FusionPBX grandstream/gxp2135 dateTime.timezone list: "CET-1CEST-2,M3.5.0/02:00:00,M10.5.0/03:00:00").
 phone grandstream "$GS_UA" cfg000b828aa872.xml Paris
-has "grandstream Paris" '<P64>customize</P64>' '<P246>CET-1CEST-2,M3.5.0/02:00:00,M10.5.0/03:00:00</P246>'
+has "grandstream Paris" '<item name="dateTime.timezone">customize</item>' '<item name="dateTime.timezone.custom">CET-1CEST-2,M3.5.0/02:00:00,M10.5.0/03:00:00</item>'
 # Snom: its own zone code (Snom timezone list: "FRA+1 France (Paris)").
 phone snom "$SNOM_UA" snomD785-000413922D24.htm Paris
 has "snom Paris" '<timezone perm="RW">FRA+1</timezone>' '<utc_offset perm="R">3600</utc_offset>'
@@ -133,7 +133,7 @@ phone cisco "$CISCO_UA" 00562b043615.xml Sydney
 has "cisco Sydney" '<Time_Zone>GMT+10:00</Time_Zone>' \
     '<Daylight_Saving_Time_Rule>start=10/1/7/2:0:0;end=4/1/7/3:0:0;save=1:0:0</Daylight_Saving_Time_Rule>'
 phone grandstream "$GS_UA" cfg000b828aa872.xml Sydney
-has "grandstream Sydney" '<P246>AEST-10AEDT-11,M10.1.0/02:00:00,M4.1.0/03:00:00</P246>'
+has "grandstream Sydney" '<item name="dateTime.timezone.custom">AEST-10AEDT-11,M10.1.0/02:00:00,M4.1.0/03:00:00</item>'
 phone snom "$SNOM_UA" snomD785-000413922D24.htm Sydney
 # Snom timezone list: "AUS+10 Australia (Sydney, Melbourne, Canberra)".
 has "snom Sydney" '<timezone perm="RW">AUS+10</timezone>' '<utc_offset perm="R">36000</utc_offset>'
@@ -154,7 +154,7 @@ phone cisco "$CISCO_UA" 00562b043615.xml Phoenix
 has "cisco Phoenix" '<Time_Zone>GMT-07:00</Time_Zone>' '<Daylight_Saving_Time_Enable>No</Daylight_Saving_Time_Enable>'
 lacks "cisco Phoenix" 'Daylight_Saving_Time_Rule'
 phone grandstream "$GS_UA" cfg000b828aa872.xml Phoenix
-has "grandstream Phoenix" '<P64>customize</P64>' '<P246>MST7</P246>'
+has "grandstream Phoenix" '<item name="dateTime.timezone">customize</item>' '<item name="dateTime.timezone.custom">MST7</item>'
 phone snom "$SNOM_UA" snomD785-000413922D24.htm Phoenix
 # Snom timezone list: "USA2-7 United States - MST no DST".
 has "snom Phoenix" '<timezone perm="RW">USA2-7</timezone>' '<utc_offset perm="R">-25200</utc_offset>' '<dst perm="R"></dst>'
@@ -171,7 +171,7 @@ has "polycom Kolkata" 'tcpIpApp.sntp.gmtOffset="19800"' 'tcpIpApp.sntp.daylightS
 phone cisco "$CISCO_UA" 00562b043615.xml Kolkata
 has "cisco Kolkata" '<Time_Zone>GMT+05:30</Time_Zone>' '<Daylight_Saving_Time_Enable>No</Daylight_Saving_Time_Enable>'
 phone grandstream "$GS_UA" cfg000b828aa872.xml Kolkata
-has "grandstream Kolkata" '<P246>IST-5:30</P246>'
+has "grandstream Kolkata" '<item name="dateTime.timezone.custom">IST-5:30</item>'
 phone snom "$SNOM_UA" snomD785-000413922D24.htm Kolkata
 # Snom timezone list: "IND+5.5 India (Calcutta)".
 has "snom Kolkata" '<timezone perm="RW">IND+5.5</timezone>' '<utc_offset perm="R">19800</utc_offset>'

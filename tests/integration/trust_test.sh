@@ -4,7 +4,7 @@
 #   Yealink  static.trusted_certificates.url  the URL of ca.pem
 #   Cisco    Custom_CA_Rule                   the URL of ca.pem
 #   Polycom  device.sec.TLS.customCaCert1 and sec.TLS.customCaCert.1, the PEM inline
-#   Grandstream P8433                         the PEM inline
+#   Grandstream P8433 (GXP21xx: trustedCACertificates.trustedCACertificate.1), the PEM inline
 #   Snom, Fanvil                              nothing (no documented parameter found)
 # ca.pem is served over HTTP, HTTPS and TFTP and is the certificate the server
 # was configured with: the root of server.crt's chain, the self-signed
@@ -67,6 +67,8 @@ for e in ET.parse(path).getroot().iter():
         print(e.attrib[name], end="")
     if kind == "elem" and e.tag == name:
         print(e.text or "", end="")
+    if kind == "item" and e.tag == "item" and e.attrib.get("name") == name:
+        print(e.text or "", end="")
 EOF
 }
 expect_fp() {  # expect_fp WHAT FILE FINGERPRINT
@@ -93,8 +95,9 @@ check_configs() {
     has "polycom $what" 'device.sec.TLS.customCaCert1.set="1"'
     fetch "$GS_UA" cfg000b828aa872.xml
     expect_status 200 "grandstream $what"
-    inline_pem elem P8433
-    expect_fp "grandstream P8433 $what" "$WORK/inline.pem" "$fp"
+    # The GXP2135's alias file: P8433 by its alias.
+    inline_pem item trustedCACertificates.trustedCACertificate.1
+    expect_fp "grandstream trustedCACertificate.1 $what" "$WORK/inline.pem" "$fp"
     # Snom and Fanvil: no parameter confirmed, so nothing is written.
     fetch "$SNOM_UA" snomD785-000413922D24.htm
     lacks "snom $what" "BEGIN CERTIFICATE"
@@ -144,7 +147,8 @@ expect_status 200 "polycom with trust off"
 lacks "polycom with trust off" "customCaCert"
 fetch "$GS_UA" cfg000b828aa872.xml
 expect_status 200 "grandstream with trust off"
-lacks "grandstream with trust off" "P8433"
+lacks "grandstream with trust off" "trustedCACertificate"
+lacks "grandstream with trust off" "BEGIN CERTIFICATE"
 STATUS=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/ca.pem")
 expect_status 404 "no ca.pem with trust off"
 

@@ -2,15 +2,18 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "provisioner/catalog/vendor_catalog.h"
 #include "provisioner/core/mac_address.h"
+#include "replaced.h"
 #include "temp_dir.h"
 
 using namespace prov;
+using prov::testing::replaced;
 using prov::testing::TempDir;
 
 namespace {
@@ -47,12 +50,6 @@ const char* kGoodVendor = R"({
   ],
   "models": {"A1": {"lines": 1, "keys": 2}}
 })";
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-    const size_t at = text.find(from);
-    if (at == std::string::npos) throw std::logic_error("test bug: no " + from);
-    return text.replace(at, from.size(), to);
-}
 
 }  // namespace
 
@@ -176,6 +173,32 @@ TEST_CASE("a malformed vendor.json is refused with a message naming the file") {
                            R"({"lines": 1, "keys": 2, "expansion": [{"name": "EM1", "count": 1}]})"),
                   R"("format": "kv",)", R"("format": "kv", "expansion_modules": {"EM1": {"keys": 4, "max": 2}},)"),
          "unknown key \"count\""},
+        {"key pages that do not add up to the keys",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
+                  R"({"lines": 1, "keys": 20, "key_pages": {"side": 4, "per_page": 6, "pages": 3}})"),
+         "model A1.key_pages: 4 side keys and 3 pages of 6 are 22 keys, but \"keys\" is 20"},
+        {"key pages without a page size",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})", R"({"lines": 1, "keys": 2, "key_pages": {"side": 2, "pages": 1}})"),
+         "model A1.key_pages needs \"per_page\""},
+        {"key pages of no keys",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
+                  R"({"lines": 1, "keys": 2, "key_pages": {"side": 2, "per_page": 0, "pages": 1}})"),
+         "model A1.key_pages.per_page must be a whole number from 1 to 1000"},
+        {"key pages with a fraction",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
+                  R"({"lines": 1, "keys": 2, "key_pages": {"side": 0.5, "per_page": 1, "pages": 1}})"),
+         "model A1.key_pages.side must be a whole number"},
+        {"key pages as text",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
+                  R"({"lines": 1, "keys": 2, "key_pages": {"side": "2", "per_page": 1, "pages": 1}})"),
+         "model A1.key_pages.side must be a whole number"},
+        {"key pages not an object",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})", R"({"lines": 1, "keys": 2, "key_pages": [2, 6, 1]})"),
+         "model A1.key_pages must be an object"},
+        {"unknown key in key pages",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
+                  R"({"lines": 1, "keys": 2, "key_pages": {"side": 2, "per_page": 1, "pages": 1, "top": 4}})"),
+         "unknown key \"top\""},
         {"not JSON", "{\"name\": \"Acme\",", "JSON"},
     };
     for (const Case& c : cases) {
@@ -375,15 +398,15 @@ TEST_CASE("setting_values say which phone setting values each shipped vendor can
     // Every vendor takes the defaults and the common values.
     for (const char* make : {"yealink", "polycom", "cisco", "grandstream", "snom", "fanvil"}) {
         INFO(make);
-        CHECK_FALSE(c.settingProblem(make, "dtmf_mode", "rfc2833"));
-        CHECK_FALSE(c.settingProblem(make, "dtmf_mode", "info"));
-        CHECK_FALSE(c.settingProblem(make, "srtp", "off"));
-        CHECK_FALSE(c.settingProblem(make, "codecs", "PCMU,PCMA,G722"));
-        CHECK_FALSE(c.settingProblem(make, "language", "en"));
-        CHECK_FALSE(c.settingProblem(make, "register_expiry", "600"));
-        CHECK_FALSE(c.settingProblem(make, "outbound_proxy", "sbc.example.net:5061"));
-        CHECK_FALSE(c.settingProblem(make, "pickup_code", "*8"));
-        CHECK_FALSE(c.settingProblem(make, "tone_country", ""));  // "": the phone keeps its own
+        CHECK_FALSE(c.settingProblem(make, "", "dtmf_mode", "rfc2833"));
+        CHECK_FALSE(c.settingProblem(make, "", "dtmf_mode", "info"));
+        CHECK_FALSE(c.settingProblem(make, "", "srtp", "off"));
+        CHECK_FALSE(c.settingProblem(make, "", "codecs", "PCMU,PCMA,G722"));
+        CHECK_FALSE(c.settingProblem(make, "", "language", "en"));
+        CHECK_FALSE(c.settingProblem(make, "", "register_expiry", "600"));
+        CHECK_FALSE(c.settingProblem(make, "", "outbound_proxy", "sbc.example.net:5061"));
+        CHECK_FALSE(c.settingProblem(make, "", "pickup_code", "*8"));
+        CHECK_FALSE(c.settingProblem(make, "", "tone_country", ""));  // "": the phone keeps its own
     }
     struct Case {
         const char* make;
@@ -409,13 +432,13 @@ TEST_CASE("setting_values say which phone setting values each shipped vendor can
     };
     for (const Case& r : refused) {
         INFO(r.make << " " << r.key << " " << r.value);
-        const auto problem = c.settingProblem(r.make, r.key, r.value);
+        const auto problem = c.settingProblem(r.make, "", r.key, r.value);
         REQUIRE(problem);
         CHECK_THAT(*problem, Catch::Contains(r.vendor_name));
     }
-    CHECK_FALSE(c.settingProblem("cisco", "codecs", "opus,G722,PCMU"));
-    CHECK_FALSE(c.settingProblem("cisco", "dtmf_mode", "auto"));
-    CHECK_FALSE(c.settingProblem("no such make", "dtmf_mode", "auto"));
+    CHECK_FALSE(c.settingProblem("cisco", "", "codecs", "opus,G722,PCMU"));
+    CHECK_FALSE(c.settingProblem("cisco", "", "dtmf_mode", "auto"));
+    CHECK_FALSE(c.settingProblem("no such make", "", "dtmf_mode", "auto"));
 
     const VendorSpec* gs = c.findVendor("grandstream");
     REQUIRE(gs);
@@ -445,7 +468,7 @@ TEST_CASE("a malformed setting_values is refused") {
                        R"("format": "kv", "setting_values": {"tone_country": {}, "srtp": {"off": {"a": "0", "b": "1"}}},)"));
     auto loaded = VendorCatalog::load(dir.path());
     REQUIRE(loaded);
-    const auto problem = loaded.value().settingProblem("acme", "tone_country", "FR");
+    const auto problem = loaded.value().settingProblem("acme", "", "tone_country", "FR");
     REQUIRE(problem);
     CHECK_THAT(*problem, Catch::Contains("Acme"));
     CHECK_THAT(*problem, Catch::Contains("tone_country"));
@@ -491,6 +514,11 @@ TEST_CASE("the shipped expansion modules: every model's module is one its vendor
     CHECK(c.findModel("Cisco", "8851")->findExpansion("CP-8800-KEM")->max == 2);
     CHECK(c.findModel("Cisco", "8861")->findExpansion("CP-8800-KEM")->max == 3);
     CHECK(keySpace(*c.findModel("Cisco", "8851"), "CP-8800-KEM", 3).modules == 2);
+    // Snom's park key: `orbit` on the models W lists for it (wazo_snom/common/common.py:229-235), else `speed`.
+    CHECK(c.findModel("Snom", "715")->button_types.at("park") == "orbit");
+    CHECK(c.findModel("Snom", "D765")->button_types.at("park") == "orbit");
+    CHECK(c.findModel("Snom", "715")->button_types.at("blf") == "blf");
+    CHECK(c.findModel("Snom", "D785")->button_types.empty());
     CHECK(c.findModel("Grandstream", "GXP2135")->expansion.empty());
     CHECK(c.findModel("Fanvil", "X5U")->expansion.empty());
 }
@@ -559,8 +587,8 @@ TEST_CASE("setting_values every setting can take are accepted") {
     CHECK(v->codecs_max == 2);
     CHECK(v->setting_values.at("codecs").at("opus").at("") == "111");
     CHECK(v->setting_values.at("srtp").at("off").at("").empty());
-    CHECK_FALSE(loaded.value().settingProblem("acme", "codecs", "opus,PCMU"));
-    CHECK(loaded.value().settingProblem("acme", "codecs", "opus,PCMU,opus"));  // a third is past codecs_max
+    CHECK_FALSE(loaded.value().settingProblem("acme", "", "codecs", "opus,PCMU"));
+    CHECK(loaded.value().settingProblem("acme", "", "codecs", "opus,PCMU,opus"));  // a third is past codecs_max
 }
 
 TEST_CASE("a model's own key codes replace the vendor's one by one, for a known type only") {
@@ -589,4 +617,221 @@ TEST_CASE("a model's own key codes replace the vendor's one by one, for a known 
     CHECK(gs->models.at("GRP2614").unused_key_code == "-1");
     CHECK(gs->models.at("GXP2135").button_types.empty());
     CHECK(gs->button_types.at("blf") == "11");
+}
+
+TEST_CASE("key pages: a model's keys are its side keys, then its screen pages in order") {
+    TempDir dir;
+    dir.write("acme/vendor.json", replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
+                                           R"({"lines": 1, "keys": 34, "key_pages": {"side": 4, "per_page": 6, "pages": 5}})"));
+    auto c = VendorCatalog::load(dir.path());
+    REQUIRE(c);
+    const KeyPages layout = c.value().findVendor("acme")->models.at("A1").key_pages;
+    CHECK(layout.side == 4);
+    CHECK(layout.per_page == 6);
+    CHECK(layout.pages == 5);
+    struct Case {
+        int index, page, key;
+    };
+    // i13-next section 2's worked example (X5U-V2): key 20 is page 3 key 4.
+    for (const Case& k : {Case{1, 0, 1}, Case{4, 0, 4}, Case{5, 1, 1}, Case{10, 1, 6}, Case{11, 2, 1}, Case{20, 3, 4},
+                          Case{34, 5, 6}, Case{35, 6, 1}}) {
+        INFO("key " << k.index);
+        const KeyPlace at = placeKey(layout, k.index);
+        CHECK(at.page == k.page);
+        CHECK(at.key == k.key);
+    }
+    // No side keys (Fanvil V67): key 1 is the first page's.
+    CHECK(placeKey(KeyPages{0, 29, 4}, 1).page == 1);
+    CHECK(placeKey(KeyPages{0, 29, 4}, 30).page == 2);
+    CHECK(placeKey(KeyPages{0, 29, 4}, 30).key == 1);
+    // A model without pages has every key on the side.
+    CHECK(placeKey(KeyPages{}, 40).page == 0);
+    CHECK(placeKey(KeyPages{}, 40).key == 40);
+    CHECK(c.value().findVendor("acme")->models.at("A1").key_pages.any());
+}
+
+TEST_CASE("the shipped Fanvil models lay out every key they count") {
+    const VendorSpec* fanvil = realCatalog().findVendor("fanvil");
+    REQUIRE(fanvil);
+    struct Case {
+        const char* model;
+        int keys, side, per_page, pages;
+    };
+    // i13-next section 2 (F x4u:2724, x5u:3370, x6u:4023, x7:4025, v67:938; W serie_x/entry.py:144-186).
+    for (const Case& m : {Case{"X4U", 33, 3, 6, 5}, Case{"X5U", 34, 4, 6, 5}, Case{"X5U-V2", 34, 4, 6, 5},
+                          Case{"X6U", 72, 12, 12, 5}, Case{"X7", 127, 11, 29, 4}, Case{"V67", 116, 0, 29, 4}}) {
+        INFO(m.model);
+        const ModelInfo* info = fanvil->findModel(m.model);
+        REQUIRE(info);
+        CHECK(info->keys == m.keys);
+        CHECK(info->key_pages.side == m.side);
+        CHECK(info->key_pages.per_page == m.per_page);
+        CHECK(info->key_pages.pages == m.pages);
+    }
+    // Other vendors' models have no pages.
+    CHECK_FALSE(realCatalog().findVendor("yealink")->findModel("T46U")->key_pages.any());
+}
+
+TEST_CASE("a vendor finds a model by its name in any case, else by its letters and digits") {
+    const VendorSpec* fanvil = realCatalog().findVendor("fanvil");
+    REQUIRE(fanvil);
+    REQUIRE(fanvil->findModel("x5u-v2"));
+    CHECK(fanvil->findModel("x5u-v2")->model == "X5U-V2");
+    // Fanvil's User-Agent spells the Pro models with a space (W wazo_fanvil/common/common.py:79).
+    REQUIRE(fanvil->findModel("X6U Pro"));
+    CHECK(fanvil->findModel("X6U Pro")->model == "X6U-Pro");
+    CHECK(fanvil->findModel("X6U") != fanvil->findModel("X6U Pro"));
+    CHECK_FALSE(fanvil->findModel("X8"));
+    CHECK_FALSE(fanvil->findModel(""));
+    CHECK_FALSE(fanvil->findModel("--"));
+}
+
+namespace {
+
+// kGoodVendor with a family "v2" that A2 belongs to, and its template file.
+const char* kFamilyVendor = R"({
+  "name": "Acme",
+  "format": "kv",
+  "transports": {"udp": "0", "tls": "2"},
+  "button_types": {"line": "0", "blf": "11"},
+  "setting_values": {"srtp": {"off": "0", "required": "2"}, "mwi_subscribe": {"true": "1", "false": "0"}},
+  "files": [
+    {"path": "{mac}.acme", "template": "mac.mustache", "kind": "device"},
+    {"path": "acme.cfg", "template": "common.mustache"}
+  ],
+  "families": {
+    "v2": {
+      "templates": {"mac.mustache": "mac-v2.mustache"},
+      "transports": {"udp": "UDP"},
+      "button_types": {"line": "Line", "blf": "BLF"},
+      "unused_key_code": "None",
+      "setting_values": {"srtp": {"off": "Disabled", "optional": "EnabledButNotForced"}}
+    }
+  },
+  "models": {"A1": {"lines": 1, "keys": 2}, "A2": {"lines": 2, "keys": 20, "virtual_keys": 12, "family": "v2"}}
+})";
+
+}  // namespace
+
+TEST_CASE("a model family: its models render its templates with its value maps") {
+    TempDir dir;
+    dir.write("acme/vendor.json", kFamilyVendor);
+    dir.write("acme/mac-v2.mustache", "x");
+    auto loaded = VendorCatalog::load(dir.path());
+    REQUIRE(loaded);
+    const VendorCatalog& c = loaded.value();
+    const VendorSpec& acme = *c.findVendor("acme");
+    CHECK(&acme.forModel("A1") == &acme);      // in no family
+    CHECK(&acme.forModel("A9") == &acme);      // unknown
+    CHECK(&acme.forModel("") == &acme);
+    const VendorSpec& v2 = acme.forModel("a2");  // any case, as models are looked up
+    REQUIRE(&v2 != &acme);
+    CHECK(&v2 == acme.families.at("v2").get());
+    CHECK(v2.families.empty());
+    CHECK(v2.id == "acme");
+    CHECK(v2.dir == acme.dir);
+    // Templates replaced by name; a route the family leaves keeps its own.
+    CHECK(v2.templateFor("mac.mustache") == "mac-v2.mustache");
+    CHECK(v2.templateFor("common.mustache") == "common.mustache");
+    CHECK(acme.templateFor("mac.mustache") == "mac.mustache");
+    // Vocabularies replaced whole; setting_values one setting at a time.
+    CHECK(v2.transports == std::map<std::string, std::string>{{"udp", "UDP"}});
+    CHECK(v2.button_types.at("line") == "Line");
+    CHECK(v2.setting_values.at("srtp").count("required") == 0);
+    CHECK(v2.setting_values.at("srtp").at("optional").at("") == "EnabledButNotForced");
+    CHECK(v2.setting_values.at("mwi_subscribe").at("true").at("") == "1");  // the vendor's, untouched
+    CHECK(acme.transports.at("udp") == "0");
+    // A model takes its family's unused-key code, and says where its physical keys start.
+    const ModelInfo& a2 = acme.models.at("A2");
+    CHECK(a2.family == "v2");
+    CHECK(a2.unused_key_code == "None");
+    CHECK(a2.virtual_keys == 12);
+    CHECK(acme.models.at("A1").unused_key_code.empty());
+    CHECK(acme.models.at("A1").virtual_keys == 0);
+    // The settings check asks the model's own vocabulary.
+    CHECK_FALSE(c.settingProblem("acme", "A2", "srtp", "optional"));
+    CHECK(c.settingProblem("acme", "A2", "srtp", "required"));
+    CHECK(c.settingProblem("acme", "A1", "srtp", "optional"));
+    CHECK_FALSE(c.settingProblem("acme", "A1", "srtp", "required"));
+    CHECK(c.settingProblem("acme", "", "srtp", "optional"));  // no model: the vendor's
+}
+
+TEST_CASE("a malformed model family is refused with a clear message") {
+    struct Case {
+        const char* name;
+        std::string json;
+        const char* message_part;
+    };
+    const std::string good = kFamilyVendor;
+    const Case cases[] = {
+        {"unknown key in a family", replaced(good, R"("unused_key_code": "None",)", R"("unused_key_code": "None", "keys": 4,)"),
+         "families.v2: unknown key \"keys\""},
+        {"a template no route uses", replaced(good, R"({"mac.mustache": "mac-v2.mustache"})", R"({"boot.mustache": "mac-v2.mustache"})"),
+         "families.v2.templates.boot.mustache: no file of the vendor uses that template"},
+        {"a template file that is not there", replaced(good, R"("mac-v2.mustache")", R"("mac-v3.mustache")"),
+         "families.v2.templates.mac.mustache: template mac-v3.mustache is not in the vendor folder"},
+        {"a template outside the vendor folder", replaced(good, R"("mac-v2.mustache")", R"("../yealink/mac.mustache")"),
+         "families.v2.templates.mac.mustache: template must be a file in the vendor folder"},
+        {"a template that is not a string", replaced(good, R"("mac-v2.mustache")", "2"),
+         "families.v2.templates.mac.mustache must be a string"},
+        {"a model in an unknown family", replaced(good, R"("family": "v2")", R"("family": "v3")"),
+         "model A2: family \"v3\" is not in \"families\""},
+        {"a family that is not an object", replaced(good, R"("v2": {)", R"("v1": 1, "v2": {)"), "families.v1 must be an object"},
+        {"a setting value the API cannot store",
+         replaced(good, R"("optional": "EnabledButNotForced")", R"("sometimes": "EnabledButNotForced")"),
+         "setting_values.srtp.sometimes"},
+        {"a model's key code for a type its family lacks",
+         replaced(good, R"("virtual_keys": 12,)", R"("virtual_keys": 12, "button_types": {"park": "CallPark"},)"),
+         "model A2.button_types.park"},
+        {"virtual_keys past keys", replaced(good, R"("virtual_keys": 12)", R"("virtual_keys": 21)"),
+         "model A2: \"virtual_keys\" must be 0 to its \"keys\""},
+        {"negative virtual_keys", replaced(good, R"("virtual_keys": 12)", R"("virtual_keys": -1)"),
+         "model A2: \"virtual_keys\" must be 0 to its \"keys\""},
+        {"empty button_types", replaced(good, R"({"line": "Line", "blf": "BLF"})", "{}"),
+         "families.v2.button_types must map at least one type"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.name);
+        TempDir dir;
+        const std::string file = dir.write("acme/vendor.json", c.json);
+        dir.write("acme/mac-v2.mustache", "x");
+        auto loaded = VendorCatalog::load(dir.path());
+        REQUIRE_FALSE(loaded);
+        CHECK_THAT(loaded.error().message, Catch::Contains(file));
+        CHECK_THAT(loaded.error().message, Catch::Contains(c.message_part));
+    }
+}
+
+TEST_CASE("the shipped Grandstream GXP21xx models are family v2, keys to their physical counts") {
+    const VendorCatalog& c = realCatalog();
+    const VendorSpec* gs = c.findVendor("grandstream");
+    REQUIRE(gs);
+    struct Want {
+        const char* model;
+        int keys;
+        int virtual_keys;
+    };
+    // W wazo_grandstream common.py:146-165 (MODEL_FKEYS); F gxp2135/{$mac}.xml:3010-3014, 3276-3277.
+    for (const Want& w : {Want{"GXP2130", 20, 12}, Want{"GXP2135", 32, 32}, Want{"GXP2140", 16, 16},
+                          Want{"GXP2160", 48, 24}, Want{"GXP2170", 48, 48}}) {
+        INFO(w.model);
+        const ModelInfo& m = gs->models.at(w.model);
+        CHECK(m.family == "v2");
+        CHECK(m.keys == w.keys);
+        CHECK(m.virtual_keys == w.virtual_keys);
+        CHECK(m.unused_key_code == "None");
+        const VendorSpec& v2 = gs->forModel(w.model);
+        CHECK(v2.templateFor("mac.xml.mustache") == "mac-v2.xml.mustache");
+        CHECK(v2.button_types.at("blf") == "BLF");
+        CHECK(v2.transports.at("tls") == "TlsOrTcp");
+        CHECK(v2.provisioning_protocols.at("https") == "HTTPS");
+        CHECK_FALSE(c.settingProblem("grandstream", w.model, "codecs", "opus,PCMU"));
+        CHECK(c.settingProblem("grandstream", w.model, "dtmf_mode", "auto"));
+    }
+    // GRP26xx and HT8xx stay on P-values and the vendor's maps.
+    for (const char* model : {"GRP2612", "GRP2614", "GRP2616", "HT801", "HT802"}) {
+        INFO(model);
+        CHECK(&gs->forModel(model) == gs);
+        CHECK(c.settingProblem("grandstream", model, "codecs", "opus,PCMU"));
+    }
 }

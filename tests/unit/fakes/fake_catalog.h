@@ -18,8 +18,9 @@ public:
     }
     std::vector<std::string> makes() const override { return {"Yealink"}; }
     // As the shipped table: Yealink has no automatic DTMF mode.
-    std::optional<std::string> settingProblem(const std::string& make, const std::string& key,
-                                              const std::string& value) const override {
+    std::optional<std::string> settingProblem(const std::string& make, const std::string& model,
+                                              const std::string& key, const std::string& value) const override {
+        (void)model;
         if (findMake(make) == "Yealink" && key == "dtmf_mode" && value == "auto")
             return "Yealink phones cannot express dtmf_mode auto";
         return std::nullopt;

@@ -142,6 +142,46 @@ TEST_CASE("a module whose keys take no line refuses a line button there, not on 
     CHECK(errors.empty());
 }
 
+TEST_CASE("a key table range without lines refuses a line button there, naming the key and the keys that take one") {
+    // Acme G8: keys 1-4 VPK, 5-8 MPK (no line), as Grandstream's GRP2614 on a smaller scale.
+    ModelInfo g8{"acme", "Acme", "G8", 2, 8, {}};
+    KeyRange vpk, mpk;
+    vpk.from = 1, vpk.to = 4, vpk.kind = "VPK", vpk.params = {{"type", {100, 1}}};
+    mpk.from = 5, mpk.to = 8, mpk.kind = "MPK", mpk.line_keys = false, mpk.params = {{"type", {200, 1}}};
+    g8.key_ranges = {vpk, mpk};
+    const DeviceKeys keys{g8, keySpace(g8, "", 0)};
+    FieldErrors errors;
+    checkButtonsFit({{4, "line", "", "", 2}, {5, "line", "", "", 1}, {6, "blf", "1003", "", 1}, {9, "blf", "1", "", 1}},
+                    keys, errors);
+    REQUIRE(errors.size() == 2);
+    CHECK(errors["buttons[1].index"] ==
+          "is key 5, one of the MPKs of a Acme G8 (keys 5 to 8), which take no line: keys 1 to 4 do");
+    CHECK(errors["buttons[3].index"] == "must be 1 to 8: the phone has 8 keys (a Acme G8)");
+    // Stored buttons a device change would strand: the line on an MPK is named with why.
+    const std::string why = buttonsPastKeys({{"1001", {7, "line", "", "", 1}}, {"1001", {3, "line", "", "", 1}}}, keys);
+    CHECK(why == "extension 1001's line button on key 7 (one of the MPKs, which take no line) would not fit the "
+                 "phone's 8 keys (a Acme G8): move or remove those buttons first");
+    // Two ranges of MPKs (parameter series of their own) are one run of keys.
+    KeyRange mpk2 = mpk;
+    mpk.to = 6;
+    mpk2.from = 7, mpk2.params = {{"type", {300, 1}}};
+    errors.clear();
+    ModelInfo g8_two = g8;
+    g8_two.key_ranges = {vpk, mpk, mpk2};
+    checkButtonsFit({{8, "line", "", "", 1}}, {g8_two, keySpace(g8, "", 0)}, errors);
+    CHECK(errors["buttons[0].index"] ==
+          "is key 8, one of the MPKs of a Acme G8 (keys 5 to 8), which take no line: keys 1 to 4 do");
+    // Line keys split by a range without lines are each named.
+    KeyRange tail = vpk;
+    tail.from = 7, tail.to = 8;
+    mpk.to = 6;
+    g8.key_ranges = {vpk, mpk, tail};
+    errors.clear();
+    checkButtonsFit({{6, "line", "", "", 1}, {8, "line", "", "", 1}}, {g8, keySpace(g8, "", 0)}, errors);
+    REQUIRE(errors.size() == 1);
+    CHECK_THAT(errors["buttons[0].index"], Catch::EndsWith("keys 1 to 4 and 7 to 8 do"));
+}
+
 TEST_CASE("keys by model: PUT buttons, and device changes that would strand them") {
     Fixture f;
     REQUIRE(f.inv->createDevice(device("A6"), f.admin));
@@ -266,5 +306,90 @@ TEST_CASE("keys by model: a CSV row that moves an extension onto a phone is chec
         REQUIRE(r.problems.size() == 1);
         CHECK(r.problems[0].column == "mac");
         CHECK(f.inv->getExtension("1001").value().mac.empty());
+    }
+}
+
+TEST_CASE("a line on a physical key past the on-screen ones is refused, naming it") {
+    // Acme P20: keys 1-12 on screen, 13-20 physical (a Grandstream GXP2130's VPKs and MPKs).
+    ModelInfo p20{"acme", "Acme", "P20", 3, 20, {}};
+    p20.virtual_keys = 12;
+    const DeviceKeys keys{p20, keySpace(p20, "", 0)};
+    auto button = [](int index, const char* type) {
+        Button b;
+        b.index = index;
+        b.type = type;
+        b.line = 1;
+        return b;
+    };
+    FieldErrors errors;
+    checkButtonsFit({button(12, "line"), button(13, "line"), button(13, "blf"), button(20, "line"), button(21, "blf")},
+                    keys, errors);
+    CHECK_FALSE(errors.count("buttons[0].index"));  // key 12: on screen
+    REQUIRE(errors.count("buttons[1].index"));
+    CHECK(errors.at("buttons[1].index") == "is a physical key of a Acme P20, which takes no line: keys 1 to 12 do");
+    CHECK_FALSE(errors.count("buttons[2].index"));  // a BLF there is fine
+    CHECK(errors.count("buttons[3].index"));
+    CHECK(errors.at("buttons[4].index").rfind("must be 1 to 20: ", 0) == 0);  // past every key, as before
+
+    const std::string past = buttonsPastKeys({{"1001", button(13, "line")}, {"1001", button(3, "line")}}, keys);
+    CHECK(past.find("extension 1001's line button on key 13 (a key that takes no line)") != std::string::npos);
+    CHECK(past.find("key 3") == std::string::npos);
+
+    // Fixed on-screen keys (line_keys 3): a line on on-screen key 4 is refused too.
+    p20.line_keys = 3;
+    FieldErrors fixed;
+    checkButtonsFit({button(3, "line"), button(4, "line"), button(13, "line")}, DeviceKeys{p20, keySpace(p20, "", 0)},
+                    fixed);
+    CHECK_FALSE(fixed.count("buttons[0].index"));
+    REQUIRE(fixed.count("buttons[1].index"));
+    CHECK(fixed.at("buttons[1].index") ==
+          "is an on-screen key past the fixed ones of a Acme P20, which takes no line: keys 1 to 3 do");
+    REQUIRE(fixed.count("buttons[2].index"));
+    CHECK(fixed.at("buttons[2].index") == "is a physical key of a Acme P20, which takes no line: keys 1 to 3 do");
+    p20.line_keys = 0;
+
+    // A model of one kind (virtual_keys 0) takes a line on every key.
+    p20.virtual_keys = 0;
+    FieldErrors none;
+    checkButtonsFit({button(20, "line")}, DeviceKeys{p20, keySpace(p20, "", 0)}, none);
+    CHECK(none.empty());
+}
+
+TEST_CASE("keys by model: a key holds one button, not one of each extension on the phone") {
+    Fixture f;
+    REQUIRE(f.inv->createDevice(device("A6"), f.admin));
+    f.bind("1001", 1);
+    f.bind("1002", 2);
+    REQUIRE(f.inv->setButtons("1001", {{3, "blf", "1009", "", 1}}, f.admin));
+    SECTION("PUT buttons on another extension's key: a 400 naming the button and the holder") {
+        auto r = f.inv->setButtons("1002", {{2, "blf", "1008", "", 2}, {3, "speed_dial", "*97", "", 2}}, f.admin);
+        REQUIRE_FALSE(r);
+        CHECK_FALSE(r.error().fields.count("buttons[0].index"));
+        REQUIRE(r.error().fields.count("buttons[1].index"));
+        CHECK(r.error().fields.at("buttons[1].index") == "key 3 holds extension 1001's blf on the same phone");
+        CHECK(f.inv->getButtons("1002").value().empty());
+        CHECK(f.inv->setButtons("1002", {{4, "blf", "1008", "", 2}}, f.admin));  // a free key is fine
+        CHECK(f.inv->setButtons("1001", {{3, "blf", "1007", "", 1}}, f.admin));  // its own key, again
+    }
+    SECTION("an extension brought onto the phone with a button on a taken key: a 400 naming mac") {
+        Extension e;
+        e.extension = "1003";
+        e.callerid_name = "User 1003";
+        REQUIRE(f.inv->createExtension(e, f.admin));
+        REQUIRE(f.inv->setButtons("1003", {{3, "blf", "1001", "", 1}}, f.admin));  // on no phone yet
+        auto bound = f.inv->editExtension(
+            "1003", [](Extension& x, FieldErrors&, std::optional<int64_t>&) { x.mac = "0015654aa937"; }, f.admin);
+        REQUIRE_FALSE(bound);
+        REQUIRE(bound.error().fields.count("mac"));
+        CHECK(bound.error().fields.at("mac").find("key 3 holds extension 1001's blf and extension 1003's blf") !=
+              std::string::npos);
+        CHECK(f.inv->getExtension("1003").value().mac.empty());
+    }
+    SECTION("a CSV row giving a taken key: the row's buttons column, nothing stored") {
+        auto r = f.inv->importCsv("extension,callerid_name,buttons\n1002,User 1002,3:blf:1007\n", {}, f.admin).value();
+        REQUIRE(r.problems.size() == 1);
+        CHECK(r.problems[0].line == 2);
+        CHECK(r.problems[0].column == "buttons");
+        CHECK(f.inv->getButtons("1002").value().empty());
     }
 }

@@ -3,6 +3,7 @@
 #include <tinyxml2.h>
 
 #include <cstring>
+#include <regex>
 #include <sstream>
 
 namespace prov::conformance {
@@ -77,6 +78,12 @@ Shape shapeOf(const std::string& vendor, bool xml) {
     if (vendor == "polycom") return Shape::kAttributes;
     if (vendor == "fanvil") return Shape::kPath;
     return Shape::kLeafName;
+}
+
+bool mixesForms(const std::string& text) {
+    static const std::regex p_value("<P[0-9]+[ />]");
+    static const std::regex alias("<item[ \t\r\n]+name=");
+    return std::regex_search(text, alias) && std::regex_search(text, p_value);
 }
 
 bool parseParams(const std::string& text, Shape shape, std::vector<Param>& out, std::string& error) {

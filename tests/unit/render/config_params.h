@@ -27,4 +27,9 @@ Shape shapeOf(const std::string& vendor, bool xml);
 // text cannot be read in that shape.
 bool parseParams(const std::string& text, Shape shape, std::vector<Param>& out, std::string& error);
 
+// Whether `text` holds both Grandstream forms: <Pnnn> elements (config
+// version 1) and <item name="..."> aliases (version 2). No reference mixes
+// them in one file.
+bool mixesForms(const std::string& text);
+
 }  // namespace prov::conformance

@@ -133,3 +133,14 @@ TEST_CASE("conformance: rendered files read back as parameters") {
         CHECK_FALSE(parseParams("<a><b></a>", Shape::kPath, p, error));
     }
 }
+
+TEST_CASE("conformance: a file mixing Grandstream P-values and aliases is told apart") {
+    CHECK(mixesForms("<gs_provision><config version=\"2\"><P35>u</P35>"
+                     "<item name=\"account.1.enable\">Yes</item></config></gs_provision>"));
+    CHECK(mixesForms("<config><item  name=\"a\">1</item><P8433/></config>"));
+    CHECK_FALSE(mixesForms("<config version=\"2\"><item name=\"pks.vpk.7.value\">P35</item></config>"));
+    CHECK_FALSE(mixesForms("<config version=\"1\"><P271>1</P271><P270>x</P270></config>"));
+    // A Polycom directory <item> has no name attribute; <Phone_Language> is no P-value.
+    CHECK_FALSE(mixesForms("<directory><item><fn>x</fn></item></directory><P35>u</P35>"));
+    CHECK_FALSE(mixesForms("<item name=\"a\">1</item><Phone_Language>fr</Phone_Language>"));
+}

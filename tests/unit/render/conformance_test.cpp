@@ -133,17 +133,24 @@ Phone fullPhone(const VendorSpec& vendor, const ModelInfo& info, const Module* m
         e.phone_reg = n;
         p.profile.lines.push_back(e);
     }
+    // The key kinds of the model's own vocabulary (its family's, where it has one).
+    const VendorSpec& spec = vendor.forModel(info.model);
     std::vector<std::string> kinds;
     for (const char* t : {"line", "blf", "speed_dial", "park"})
-        if (vendor.button_types.count(t)) kinds.push_back(t);
+        if (spec.button_types.count(t)) kinds.push_back(t);
     const int total = p.layout.keys + p.layout.modules * p.layout.module_keys;
     for (int k = 1; k <= total && !kinds.empty(); ++k) {
         Button b;
         b.index = k;
         b.type = kinds[(k - 1) % kinds.size()];
-        // A module whose keys take no line (the API refuses one there) gets the next kind.
-        if (b.type == "line" && k > info.keys && module && !module->line_keys && kinds.size() > 1)
-            b.type = kinds[k % kinds.size()];
+        // A key that takes no line (the API refuses one there: a module's with
+        // "line_keys": false, a key table's range without lines, a physical key
+        // past the on-screen ones, ModelInfo::virtual_keys) gets the next kind.
+        const KeyRange* range = findKeyRange(info.key_ranges, k);
+        const int line_split = info.line_keys > 0 ? info.line_keys : info.virtual_keys;
+        const bool physical = line_split > 0 && k > line_split && k <= info.keys;
+        const bool no_line = k > info.keys ? module && !module->line_keys : physical || (range && !range->line_keys);
+        if (b.type == "line" && no_line && kinds.size() > 1) b.type = kinds[k % kinds.size()];
         b.value = b.type == "line" ? "" : keyMarker(k, 'v');
         b.label = keyMarker(k, 'l');
         b.line = info.lines >= 2 ? 2 + (k - 1) % (info.lines - 1) : 1;
@@ -216,7 +223,7 @@ std::shared_ptr<const std::string> trustPem() {
 class Checker {
 public:
     Checker(const TemplateSet& templates, const VendorSpec& vendor)
-        : templates_(templates), vendor_(vendor), settings_(fullSettings(vendor)), trust_(trustPem()) {}
+        : templates_(templates), vendor_(vendor), trust_(trustPem()) {}
 
     std::vector<std::string> run() {
         const std::string path = std::string(CONFORMANCE_DIR) + "/" + vendor_.id + ".txt";
@@ -252,7 +259,7 @@ private:
         in.captures.num = "000000000000";
         in.file = route.template_name;
         in.firmware = "1.0.0";
-        in.settings = settings_;
+        in.settings = settingsFor(model);
         in.trust_pem = trust_;
         in.utc_now = 1768435200;  // 2026-01-15
         if (profile) {
@@ -263,9 +270,23 @@ private:
         return in;
     }
 
+    // Every setting at a value the model can express: its family's values
+    // where it has a vocabulary of its own (VendorSpec::forModel).
+    const SettingsMap& settingsFor(const std::string& model) const {
+        const VendorSpec& spec = vendor_.forModel(model);
+        auto it = settings_.find(&spec);
+        if (it == settings_.end()) it = settings_.emplace(&spec, fullSettings(spec)).first;
+        return it->second;
+    }
+
     bool renderParams(const RenderInput& in, const std::string& where, Params& out) {
         auto text = templates_.render(in);
         if (!text) return fail(where + ": does not render: " + text.error().message), false;
+        // One file, one form: Grandstream P-values (<P271>) and alias items
+        // (<item name="account.1.enable">) are never mixed in a reference file
+        // (vendor-templates/README.md, Grandstream), so a file holding both fails.
+        if (mixesForms(text.value()))
+            fail(where + ": mixes <Pnnn> elements and <item name=...> aliases in one file");
         // CONFORMANCE_DUMP=<dir> keeps each rendered file, to read what was checked.
         if (const char* dump = std::getenv("CONFORMANCE_DUMP")) {
             std::string name = where;
@@ -405,7 +426,7 @@ private:
 
     const TemplateSet& templates_;
     const VendorSpec& vendor_;
-    const SettingsMap settings_;
+    mutable std::map<const VendorSpec*, SettingsMap> settings_;
     const std::shared_ptr<const std::string> trust_;
     List list_;
     std::vector<std::string> failures_;

@@ -156,6 +156,53 @@ TEST_CASE("render context: expansion module keys follow the phone's, each with i
     CHECK(render() == "k1=L k2 k3=B k8=B ||1 2 3 8 |x0");
 }
 
+TEST_CASE("render context: key pages place every key slot on the side or on its page") {
+    TempDir dir;
+    dir.write("acme/vendor.json", R"({
+  "name": "Acme",
+  "files": [{"path": "{mac}.cfg", "template": "mac.mustache", "kind": "device"}],
+  "button_types": {"line": "L", "blf": "B"},
+  "models": {"P1": {"lines": 1, "keys": 7, "key_pages": {"side": 1, "per_page": 3, "pages": 2}},
+             "N1": {"lines": 1, "keys": 3}}
+})");
+    dir.write("acme/mac.mustache",
+              "{{#has_key_pages}}n={{key_page_count}} {{/has_key_pages}}"
+              "side:{{#side_key_slots}}{{page_key}}{{#used}}={{code}}{{/used}} {{/side_key_slots}}"
+              "{{#key_pages}}|p{{page}}:{{#page_slots}}{{page_key}}{{#used}}={{code}}{{/used}} {{/page_slots}}{{/key_pages}}");
+    auto catalog = VendorCatalog::load(dir.path());
+    REQUIRE(catalog);
+    auto set = TemplateSet::load(catalog.value());
+    REQUIRE(set);
+    auto matches = catalog.value().matchFile("0015654aa937.cfg");
+    REQUIRE(matches.size() == 1);
+    DeviceProfile p;
+    p.lines = {line(1, "1001")};
+    // Key 1 the side key, key 6 page 2 key 2, key 9 past every page (stored
+    // before counts were enforced): written where the pages would put it.
+    p.keys = {Button{1, "line", "", "", 1}, Button{6, "blf", "1002", "", 1}, Button{9, "blf", "1003", "", 1}};
+    RenderInput in;
+    in.vendor = matches[0].vendor;
+    in.route = matches[0].route;
+    in.captures = matches[0].captures;
+    in.file = "0015654aa937.cfg";
+    in.mac = "0015654aa937";
+    in.model = "p1";  // any case
+    in.profile = &p;
+    auto render = [&] {
+        auto out = set.value()->render(in);
+        REQUIRE(out);
+        return out.value();
+    };
+    CHECK(render() == "n=2 side:1=L |p1:1 2 3 |p2:1 2=B 3 |p3:2=B ");
+    // No buttons: every slot of every page still written, blank.
+    p.keys.clear();
+    CHECK(render() == "n=2 side:1 |p1:1 2 3 |p2:1 2 3 ");
+    // A model without pages has every key on the side, and no page.
+    in.model = "N1";
+    p.keys = {Button{3, "blf", "1002", "", 1}};
+    CHECK(render() == "side:1 2 3=B ");
+}
+
 TEST_CASE("render context: the phone settings of every setting_values shape the catalog accepts") {
     // Parts objects (one empty), a code that writes nothing, a setting mapped
     // to no value and one the vendor does not map: each renders, none throws.
@@ -206,4 +253,60 @@ TEST_CASE("render context: the phone settings of every setting_values shape the 
     CHECK(renderWith("info") == "dtmf=[12]|srtp=none|codecs=g,u|table=g1u2|lang=French|tone=|pickup=*8");
     CHECK(renderWith("rfc2833") == "dtmf=[]|srtp=none|codecs=g,u|table=g1u2|lang=French|tone=|pickup=*8");
     CHECK(renderWith("auto") == "dtmf=|srtp=none|codecs=g,u|table=g1u2|lang=French|tone=|pickup=*8");
+}
+
+TEST_CASE("render context: a model's key table names each key's parameters and its unused keys") {
+    TempDir dir;
+    // A4: keys 1-2 default to their line when unused, 3 is plain, 4-5 take no line;
+    // A9 has no table: the vendor's formula, none past key_params_max.
+    dir.write("acme/vendor.json", R"({
+  "name": "Acme",
+  "files": [{"path": "{mac}.cfg", "template": "mac.mustache", "kind": "device"}],
+  "button_types": {"line": "L", "blf": "B"},
+  "key_params": {"type": [1, 10], "value": [2, 10]},
+  "key_params_max": 2,
+  "line_key_per_line": true,
+  "models": {"A4": {"lines": 3, "keys": 5, "unused_key_code": "-1", "key_ranges": [
+               {"from": 1, "to": 2, "default_line": true, "type": [100, 2], "value": [101, 2]},
+               {"from": 3, "to": 3, "type": [200, 2], "value": [201, 2]},
+               {"from": 4, "to": 5, "kind": "MPK", "line_keys": false, "type": [300, 1], "value": [310, 1]}]},
+             "A9": {"lines": 1, "keys": 3}}
+})");
+    dir.write("acme/mac.mustache",
+              "{{#key_slots}}k{{index}}:{{p.type}}/{{p.value}}={{#used}}{{code}}@{{line0}}{{/used}}"
+              "{{^used}}{{unused_key_code}}@{{unused_line0}}{{/used}} {{/key_slots}}");
+    auto catalog = VendorCatalog::load(dir.path());
+    REQUIRE(catalog);
+    auto set = TemplateSet::load(catalog.value());
+    REQUIRE(set);
+    auto matches = catalog.value().matchFile("0015654aa937.cfg");
+    REQUIRE(matches.size() == 1);
+    DeviceProfile p;
+    RenderInput in;
+    in.vendor = matches[0].vendor;
+    in.route = matches[0].route;
+    in.captures = matches[0].captures;
+    in.file = "0015654aa937.cfg";
+    in.mac = "0015654aa937";
+    in.model = "A4";
+    in.profile = &p;
+    auto render = [&] {
+        auto out = set.value()->render(in);
+        REQUIRE(out);
+        return out.value();
+    };
+    // Unused keys 1 and 2 of the default-line range (the model has lines 1-3):
+    // the line key of their account; key 3 is in no such range, keys 4-5 take no line.
+    p.keys = {Button{5, "blf", "1002", "", 1}};
+    CHECK(render() == "k1:P100/P101=L@0 k2:P102/P103=L@1 k3:P200/P201=-1@0 k4:P300/P310=-1@0 k5:P301/P311=B@0 ");
+    // line_key_per_line: line 3's own key 3 holds a BLF and keys 4-5 take no
+    // line, so line 3 gets no key rather than an MPK.
+    p.lines = {line(1, "1001"), line(3, "1003")};
+    p.keys = {Button{3, "blf", "1002", "", 1}};
+    CHECK(render() == "k1:P100/P101=L@0 k2:P102/P103=L@1 k3:P200/P201=B@0 k4:P300/P310=-1@0 k5:P301/P311=-1@0 ");
+    // No table: the vendor formula up to key_params_max, then no parameters.
+    in.model = "A9";
+    p.lines = {};
+    p.keys = {};
+    CHECK(render() == "k1:P1/P2=0@0 k2:P11/P12=0@0 k3:/=0@0 ");
 }

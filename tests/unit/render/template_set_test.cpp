@@ -266,3 +266,46 @@ TEST_CASE("every account and key slot of the model reaches the template, used or
     REQUIRE(wipe);
     CHECK(wipe.value() == "a1=off\na2=off\na3=off\nk1=reset@P100\nk2=reset@P102\nk3=reset\nk4=reset\n");
 }
+
+TEST_CASE("a model of a family renders its family's template with its family's codes") {
+    TempDir dir;
+    dir.write("fam/vendor.json", R"({
+  "name": "Fam",
+  "format": "kv",
+  "files": [{"path": "{mac}.cfg", "template": "mac.mustache", "kind": "device"}],
+  "transports": {"tls": "2"},
+  "button_types": {"line": "0", "blf": "11"},
+  "families": {"v2": {"templates": {"mac.mustache": "mac-v2.mustache"}, "transports": {"tls": "TlsOrTcp"},
+                      "button_types": {"line": "Line", "blf": "BLF"}, "unused_key_code": "None"}},
+  "models": {"OLD": {"lines": 2, "keys": 2}, "NEW": {"lines": 2, "keys": 5, "virtual_keys": 3, "family": "v2"}}
+})");
+    dir.write("fam/mac.mustache", "p1 t={{transport_code}}{{#key_slots}} {{index}}={{#used}}{{code}}{{/used}}{{^used}}{{unused_key_code}}{{/used}}{{/key_slots}}\n");
+    dir.write("fam/mac-v2.mustache",
+              "v2 t={{transport_code}}{{#key_slots}} {{#virtual_key}}vpk{{/virtual_key}}{{#physical_key}}mpk{{/physical_key}}"
+              "{{bank_key}}={{#used}}{{code}}{{/used}}{{^used}}{{#line_default}}Line{{/line_default}}"
+              "{{^line_default}}{{unused_key_code}}{{/line_default}}{{/used}}{{/key_slots}}\n");
+    const VendorCatalog catalog = loadCatalog(dir);
+    auto set = TemplateSet::load(catalog);
+    REQUIRE(set);
+    DeviceProfile profile;
+    Button blf;
+    blf.index = 4;  // the first physical key of NEW
+    blf.type = "blf";
+    blf.value = "1005";
+    profile.keys = {blf};
+    RenderInput in = inputFor(catalog, "0015654aa937.cfg", {{"sip_transport", "tls"}});
+    in.mac = "0015654aa937";
+    in.profile = &profile;
+
+    in.model = "new";
+    auto v2 = set.value()->render(in);
+    REQUIRE(v2);
+    // Keys 1-2 give their line back (lines 2), key 3 is an unused VPK, key 4 is MPK 1.
+    CHECK(v2.value() == "v2 t=TlsOrTcp vpk1=Line vpk2=Line vpk3=None mpk1=BLF mpk2=None\n");
+
+    // A model in no family: the vendor's template and codes.
+    in.model = "OLD";
+    auto old = set.value()->render(in);
+    REQUIRE(old);
+    CHECK(old.value() == "p1 t=2 1=0 2=0 4=11\n");
+}

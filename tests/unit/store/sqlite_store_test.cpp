@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "provisioner/store/sqlite_store.h"
 #include "temp_dir.h"
 
@@ -41,6 +43,43 @@ TEST_CASE("migrations apply once and record their version") {
     auto again = store.migrate();
     REQUIRE(again);
     CHECK(again.value().applied.empty());
+}
+
+TEST_CASE("a store migrated by another build (another migration of the same number) is refused at open") {
+    FakeClock clock;
+    testing::TempDir dir;
+    const std::string path = dir.path() + "/store.db";
+    openMigrated(path, clock).reset();
+    REQUIRE(SqliteStore::open(path, clock));  // its own store opens
+    {
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(db, "UPDATE schema_migrations SET name = 'firmware images' WHERE version = 2", nullptr,
+                             nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    auto refused = SqliteStore::open(path, clock);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().reason == "schema_mismatch");
+    CHECK_THAT(refused.error().message, Catch::Contains("migration 2 \"firmware images\"") &&
+                                            Catch::Contains("\"config generation counter\""));
+}
+
+TEST_CASE("a store that recorded a migration under a name main gave it before opens") {
+    FakeClock clock;
+    testing::TempDir dir;
+    const std::string path = dir.path() + "/store.db";
+    openMigrated(path, clock).reset();
+    {
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(db,
+                             "UPDATE schema_migrations SET name = 'wipes kept for a grace period, with both "
+                             "credential pairs' WHERE version = 10",
+                             nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    CHECK(SqliteStore::open(path, clock));
 }
 
 TEST_CASE("a failed unit of work stores nothing") {
