@@ -111,10 +111,14 @@ ApiResult staging(Inventory& inv, const ApiRequest& r) {
     int64_t matched = 0;
     std::map<std::string, int64_t> counts;
     for (const char* s : {"unassigned", "new", "staged", "provisioned", "applied", "stale"}) counts[s] = 0;
+    // Where the devices stand on their firmware targets (issue 14).
+    std::map<std::string, int64_t> firmware;
+    for (const char* s : {"upgrading", "on_target", "failed", "unknown"}) firmware[s] = 0;
     Poco::JSON::Array::Ptr items = new Poco::JSON::Array();
     for (const StagingEntry& e : list) {
         const Device& d = e.device;
         ++counts[std::string(toString(d.state))];
+        if (!d.fw_status.empty()) ++firmware[d.fw_status];
         if (only && d.state != *only) continue;
         if (matched++ < page.offset || matched > page.offset + page.limit) continue;
         auto o = json::newObject();
@@ -124,6 +128,8 @@ ApiResult staging(Inventory& inv, const ApiRequest& r) {
         o->set("model", d.model);
         o->set("label", d.label);
         o->set("firmware", d.last_firmware);
+        o->set("firmware_target", d.fw_target);
+        o->set("firmware_status", d.fw_status);
         o->set("extensions", strings(e.extensions));
         o->set("first_seen_at", d.first_seen_at ? Poco::Dynamic::Var(formatUtc(d.first_seen_at)) : Poco::Dynamic::Var());
         o->set("last_seen_at", d.last_seen_at ? Poco::Dynamic::Var(formatUtc(d.last_seen_at)) : Poco::Dynamic::Var());
@@ -133,9 +139,12 @@ ApiResult staging(Inventory& inv, const ApiRequest& r) {
     }
     auto c = json::newObject();
     for (const auto& [k, v] : counts) c->set(k, v);
+    auto f = json::newObject();
+    for (const auto& [k, v] : firmware) f->set(k, v);
     auto o = json::newObject();
     o->set("site", site);
     o->set("counts", c);
+    o->set("firmware_counts", f);
     o->set("items", items);
     o->set("total", matched);
     o->set("limit", page.limit);

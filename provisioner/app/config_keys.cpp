@@ -43,6 +43,11 @@ const ConfigKey kKeys[] = {
      .doc = "seconds between looks (a stat, no hash) at each catalog image; one whose size, time or inode "
             "changed is refused until it has been hashed again",
      .field = &C::firmware_rescan_seconds, .min = 1, .max = 86400},
+    {.name = "firmware.failed_after", .type = T::kInteger, .default_value = "3",
+     .doc = "a phone told to upgrade is `failed` once this many more fetches of its config report another "
+            "firmware than its target (one that reports none, over TFTP, is `unknown`, never `failed`); a "
+            "rollout halts when a canary fails",
+     .field = &C::firmware_failed_after, .min = 1, .max = 100},
     {.name = "certs.dir", .type = T::kText, .default_value = "certs",
      .doc = "`server.crt` and `server.key` (generated when absent), `vendor-ca/<vendor>/*.pem`",
      .field = &C::certs_dir},

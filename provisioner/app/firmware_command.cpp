@@ -7,6 +7,9 @@
 //   firmware remove ID
 //   firmware target --vendor V --model M [--site S | --mac MAC] (--version X|none | --clear)
 //   firmware targets [--vendor V]
+//   firmware rollout start --vendor V --model M [--site S] --version X (--canaries MAC,.. | --percent P) --window 30m
+//   firmware rollouts
+//   firmware rollout show|halt|rollback ID [--reason TEXT]
 
 #include <iomanip>
 #include <iostream>
@@ -140,6 +143,92 @@ int targets(const Invocation& in) {
     return 0;
 }
 
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const std::string& i : items) out += (out.empty() ? "" : ",") + i;
+    return out;
+}
+
+int rolloutStart(const Invocation& in) {
+    firmware::RolloutSpec spec;
+    spec.vendor = in.flag("vendor");
+    spec.model = in.flag("model");
+    spec.site = in.flag("site");
+    spec.version = in.flag("version");
+    const std::string canaries = in.flag("canaries");
+    for (size_t start = 0; start < canaries.size();) {
+        size_t comma = canaries.find(',', start);
+        if (comma == std::string::npos) comma = canaries.size();
+        if (comma > start) spec.canaries.push_back(canaries.substr(start, comma - start));
+        start = comma + 1;
+    }
+    if (in.has("percent")) {
+        const std::string p = in.flag("percent");
+        if (!text::isDigits(p) || p.size() > 3) return fwFail("--percent must be 1 to 100 (got '" + p + "')", kExitUsage);
+        spec.percent = std::stoi(p);
+        if (spec.percent == 0) return fwFail("--percent must be 1 to 100 (got '" + p + "')", kExitUsage);
+    }
+    spec.window_s = firmware::parseWindow(in.flag("window"));
+    if (spec.window_s < 0)
+        return fwFail("--window must be a time such as 90, 30m, 2h or 1d (got '" + in.flag("window") + "')",
+                      kExitUsage);
+    auto s = in.open(Migrate::kNo);
+    if (!s) return fwFail(s.error().message);
+    auto r = s.value()->firmware->startRollout(spec);
+    if (!r) return fwFail(r.error());
+    std::cout << "rollout " << r.value().id << ": " << r.value().vendor << " " << r.value().model
+              << (r.value().site.empty() ? "" : " at " + r.value().site) << " to " << r.value().to_version << ", "
+              << r.value().canaries.size() << " canar" << (r.value().canaries.size() == 1 ? "y" : "ies") << " ("
+              << joined(r.value().canaries) << "), window " << r.value().window_s << " s\n";
+    return 0;
+}
+
+int rollouts(const Invocation& in) {
+    auto s = in.open(Migrate::kNo);
+    if (!s) return fwFail(s.error().message);
+    auto rows = s.value()->firmware->listRollouts();
+    if (!rows) return fwFail(rows.error());
+    std::cout << std::left << std::setw(5) << "ID" << std::setw(12) << "VENDOR" << std::setw(12) << "MODEL"
+              << std::setw(14) << "SITE" << std::setw(22) << "VERSION" << std::setw(13) << "STATE"
+              << "REASON\n";
+    for (const Rollout& r : rows.value()) {
+        std::cout << std::left << std::setw(5) << r.id << std::setw(12) << r.vendor << std::setw(12) << r.model
+                  << std::setw(14) << (r.site.empty() ? "-" : r.site) << std::setw(22) << r.to_version
+                  << std::setw(13) << r.state << r.reason << "\n";
+    }
+    return 0;
+}
+
+int rolloutCall(const Invocation& in, const std::string& verb) {
+    const std::string id = in.line.words[3];
+    if (!text::isDigits(id) || id.size() > 15)
+        return fwFail("firmware rollout " + verb + " takes a rollout ID (firmware rollouts)", kExitUsage);
+    auto s = in.open(Migrate::kNo);
+    if (!s) return fwFail(s.error().message);
+    firmware::Catalog& catalog = *s.value()->firmware;
+    const int64_t n = std::stoll(id);
+    if (verb == "show") {
+        auto v = catalog.viewRollout(n);
+        if (!v) return fwFail(v.error());
+        const Rollout& r = v.value().rollout;
+        std::cout << "rollout " << r.id << ": " << r.vendor << " " << r.model
+                  << (r.site.empty() ? "" : " at " + r.site) << " to " << r.to_version << ", " << r.state
+                  << (r.reason.empty() ? "" : " (" + r.reason + ")") << "\n";
+        std::cout << std::left << std::setw(14) << "MAC" << std::setw(8) << "RING" << std::setw(12) << "STATUS"
+                  << "REPORTS\n";
+        for (const auto& m : v.value().members) {
+            std::cout << std::left << std::setw(14) << m.mac << std::setw(8) << (m.ring == 0 ? "canary" : "rest")
+                      << std::setw(12) << (m.fw_status.empty() ? "-" : m.fw_status)
+                      << (m.last_firmware.empty() ? "-" : m.last_firmware) << "\n";
+        }
+        return 0;
+    }
+    auto r = verb == "halt" ? catalog.haltRollout(n, "cli", in.flag("reason")) : catalog.rollbackRollout(n, "cli");
+    if (!r) return fwFail(r.error());
+    std::cout << "rollout " << r.value().id << " " << r.value().state << "\n";
+    return 0;
+}
+
 }  // namespace
 
 int runFirmware(const Invocation& in) {
@@ -150,6 +239,11 @@ int runFirmware(const Invocation& in) {
     if (verb == "remove" && words.size() == 3) return remove(in);
     if (verb == "target" && words.size() == 2) return target(in);
     if (verb == "targets" && words.size() == 2) return targets(in);
+    if (verb == "rollouts" && words.size() == 2) return rollouts(in);
+    if (verb == "rollout" && words.size() == 3 && words[2] == "start") return rolloutStart(in);
+    if (verb == "rollout" && words.size() == 4 &&
+        (words[2] == "show" || words[2] == "halt" || words[2] == "rollback"))
+        return rolloutCall(in, words[2]);
     return fwFail("usage: provisioner " + usageLine(in.command), kExitUsage);
 }
 

@@ -22,6 +22,7 @@ struct ServerConfig {
     int64_t firmware_max_bytes = 512ll << 20;
     bool firmware_catalog_only = false;
     int64_t firmware_rescan_seconds = 30;
+    int64_t firmware_failed_after = 3;
     std::string certs_dir;
     std::string uploads_dir;
     int64_t uploads_max_bytes = 0;

@@ -119,6 +119,7 @@ Status openProvisioning(Services& s) {
     s.sweep = std::make_unique<policy::SweepGuard>(sweep, s.clock);
     EventRecorderOptions events;
     events.max_unassigned = static_cast<size_t>(config.devices_max_unassigned);
+    events.firmware_failed_after = static_cast<int>(config.firmware_failed_after);
     events.may_record_unknown = [guard = s.sweep.get()](const std::string& peer) {
         return guard->mayRecordUnknown(peer);
     };

@@ -34,20 +34,29 @@ std::string age(int64_t at, int64_t now) {
     return std::to_string(d / 86400) + "d ago";
 }
 
+// How far a device is from its firmware target, for people.
+std::string firmwareStatus(const std::string& status) {
+    if (status == "on_target") return "on target";
+    return status.empty() ? "-" : status;
+}
+
 std::string screen(const std::vector<StagingEntry>& list, const std::string& site, int64_t now) {
     std::map<std::string, int> counts;
     std::ostringstream out;
     out << std::left << std::setw(18) << "MAC" << std::setw(12) << "STATE" << std::setw(16) << "MODEL"
-        << std::setw(18) << "FIRMWARE" << std::setw(20) << "EXTENSIONS" << std::setw(16) << "LAST FETCH"
+        << std::setw(18) << "FIRMWARE" << std::setw(11) << "FW TARGET" << std::setw(20) << "EXTENSIONS"
+        << std::setw(16) << "LAST FETCH"
         << "FROM\n";
     for (const StagingEntry& e : list) {
         const Device& d = e.device;
         ++counts[std::string(toString(d.state))];
+        if (!d.fw_status.empty()) ++counts["fw:" + d.fw_status];
         std::string exts;
         for (const auto& x : e.extensions) exts += (exts.empty() ? "" : ",") + x;
         out << std::setw(18) << MacAddress::parse(d.mac)->colons() << std::setw(12) << toString(d.state)
             << std::setw(16) << (d.make.empty() && d.model.empty() ? "-" : d.make + " " + d.model).substr(0, 15)
-            << std::setw(18) << (d.last_firmware.empty() ? "-" : d.last_firmware.substr(0, 17)) << std::setw(20)
+            << std::setw(18) << (d.last_firmware.empty() ? "-" : d.last_firmware.substr(0, 17)) << std::setw(11)
+            << firmwareStatus(d.fw_status) << std::setw(20)
             << (exts.empty() ? "-" : exts.substr(0, 19)) << std::setw(16) << age(d.last_seen_at, now)
             << (d.last_seen_ip.empty() ? "-" : d.last_seen_ip) << "\n";
     }
@@ -55,6 +64,9 @@ std::string screen(const std::vector<StagingEntry>& list, const std::string& sit
     head << (site.empty() ? "every site" : "site " + site) << ": " << list.size() << " devices";
     for (const char* s : {"unassigned", "new", "staged", "provisioned", "applied", "stale"}) {
         if (counts[s]) head << ", " << counts[s] << " " << s;
+    }
+    for (const char* s : {"upgrading", "on_target", "failed", "unknown"}) {
+        if (counts[std::string("fw:") + s]) head << ", " << counts[std::string("fw:") + s] << " firmware " << firmwareStatus(s);
     }
     head << "\n";
     return head.str() + out.str();

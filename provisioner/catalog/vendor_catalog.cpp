@@ -351,7 +351,8 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
             const std::string where = "files[" + std::to_string(i) + "]";
             auto f = files->getObject(static_cast<unsigned>(i));
             if (!f) throw Poco::DataFormatException(where + " must be an object");
-            checkKeys(*f, {"path", "template", "kind", "secrets", "format", "content_type", "encrypt"}, where);
+            checkKeys(*f, {"path", "template", "kind", "secrets", "format", "content_type", "encrypt", "firmware"},
+                      where);
             auto pattern = PathPattern::compile(f->getValue<std::string>("path"));
             if (!pattern) throw Poco::DataFormatException(where + ": " + pattern.error().message);
             FileRoute r{pattern.value(), f->optValue<std::string>("template", ""), FileKind::kCommon, false,
@@ -375,6 +376,11 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
                 throw Poco::DataFormatException(where + ": only a device file with secrets is encrypted");
             if ((r.kind == FileKind::kDevice || r.kind == FileKind::kUpload) && !r.pattern.hasMac())
                 throw Poco::DataFormatException(where + ": a " + kind + " file needs {mac} in its path");
+            r.firmware = f->optValue<bool>("firmware", false);
+            if (r.firmware && r.kind != FileKind::kDevice)
+                throw Poco::DataFormatException(where + ": only a device file carries the firmware keys");
+            if (r.firmware && std::any_of(v->files.begin(), v->files.end(), [](const FileRoute& o) { return o.firmware; }))
+                throw Poco::DataFormatException(where + ": one file of a vendor carries the firmware keys");
             if (r.kind != FileKind::kUpload && r.template_name.empty())
                 throw Poco::DataFormatException(where + ": template is missing");
             if (r.template_name.find('/') != std::string::npos || r.template_name.find("..") != std::string::npos)

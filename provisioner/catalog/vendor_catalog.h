@@ -134,6 +134,10 @@ struct FileRoute {
     // config of a proven first contact), the file goes out encrypted with it
     // (Yealink's MAC-oriented key). "" = never encrypted.
     std::string encrypt;
+    // The one device file that carries the firmware keys (issue 14): its
+    // render gets the device's firmware target, and its fetches move the
+    // device's firmware status (one fetch per boot, however many files).
+    bool firmware = false;
 };
 
 struct UaPattern {

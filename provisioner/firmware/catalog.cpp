@@ -256,6 +256,10 @@ void Catalog::poll() {
             fwLog().error("firmware: cannot reload the catalog: %s", l.error().message);
     }
     const int64_t now = clock_.nowSeconds();
+    if (now - last_tick_ >= kRolloutTickSeconds) {
+        last_tick_ = now;
+        if (auto t = tickRollouts(); !t) fwLog().error("firmware: cannot move the rollouts on: %s", t.error().message);
+    }
     std::vector<std::pair<std::string, Entry>> checked;
     {
         std::lock_guard lock(mutex_);

@@ -29,6 +29,7 @@
 #include "provisioner/core/clock.h"
 #include "provisioner/core/result.h"
 #include "provisioner/firmware/image_file.h"
+#include "provisioner/firmware/rollouts.h"
 #include "provisioner/firmware/targets.h"
 #include "provisioner/model/records.h"
 #include "provisioner/store/store.h"
@@ -48,6 +49,8 @@ using VendorLookup = std::function<std::optional<VendorModels>(const std::string
 // How old a file in <firmware.dir>/.incoming must be before start() takes
 // it for one a crash left behind.
 inline constexpr int64_t kIncomingMaxAgeSeconds = 3600;
+// How often poll() moves rollouts on (a canary's fetch is seen within it).
+inline constexpr int64_t kRolloutTickSeconds = 5;
 
 struct CatalogOptions {
     std::string dir = "firmware";
@@ -122,6 +125,19 @@ class Catalog {
     // Of one vendor (id or name), or every one when "".
     Result<std::vector<FirmwareTarget>> listTargets(const std::string& vendor) const;
 
+    // Rollouts (rollouts.h, rollouts.cpp). Every bad field is named; one
+    // under way for the same scope is a conflict.
+    Result<Rollout> startRollout(const RolloutSpec& spec);
+    // Only one in its canary stage; `reason` says why (the API's caller).
+    Result<Rollout> haltRollout(int64_t id, const std::string& actor, const std::string& reason,
+                                const std::string& actor_source = "");
+    Result<Rollout> rollbackRollout(int64_t id, const std::string& actor, const std::string& actor_source = "");
+    Result<std::vector<Rollout>> listRollouts() const;
+    Result<RolloutView> viewRollout(int64_t id) const;
+    // Moves every rollout in its canary stage on (complete, or halted); how
+    // many moved. The server calls it from poll().
+    Result<int> tickRollouts();
+
     // The serve check for file `name` of firmware.dir, whose stat gave
     // `stamp`; `real_name` is what the path resolves to, relative to the
     // real firmware.dir (links followed). An image is found by either name
@@ -165,6 +181,10 @@ class Catalog {
     void changed() const;
     Result<FirmwareTarget> checkTarget(const TargetSpec& spec, bool with_version) const;
     Status markReached(StoreTx& tx, const VendorModels& vendor, const FirmwareTarget& t);
+    enum class Move { kComplete, kHalt };
+    Status moveRollout(StoreTx& tx, Rollout& r, Move move, const std::string& reason, const std::string& actor,
+                       const std::string& actor_source);
+    int64_t last_tick_ = 0;
 
     Store& store_;
     VendorLookup vendors_;

@@ -1,6 +1,7 @@
 #include "provisioner/model/records.h"
 
 #include <array>
+#include <cctype>
 #include <utility>
 
 namespace prov {
@@ -99,6 +100,23 @@ bool FirmwareImage::forModel(std::string_view model) const {
         if (m == "*" || m == model) return true;
     }
     return false;
+}
+
+bool sameFirmware(std::string_view a, std::string_view b) {
+    auto trim = [](std::string_view s) {
+        const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+        while (!s.empty() && blank(s.front())) s.remove_prefix(1);
+        while (!s.empty() && blank(s.back())) s.remove_suffix(1);
+        return s;
+    };
+    a = trim(a);
+    b = trim(b);
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    }
+    return true;
 }
 
 }  // namespace prov

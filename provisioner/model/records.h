@@ -149,6 +149,43 @@ struct FirmwareTarget {
 };
 inline constexpr std::string_view kFirmwareNone = "none";
 
+// Whether two firmware versions are the same as phones report them: blanks
+// around them and letter case do not count ("2.12.16.17" = " 2.12.16.17").
+bool sameFirmware(std::string_view a, std::string_view b);
+
+// How far a device is from its firmware target, as the event writer moves
+// it (service/firmware_status.h): the target its last config carried (""
+// none), "", "unknown", "upgrading", "on_target" or "failed", when its
+// config first told it to upgrade (0: not told), and how many fetches since
+// still reported another version.
+struct FirmwareProgress {
+    std::string target;
+    std::string status;
+    int64_t told_at = 0;
+    int misses = 0;
+};
+
+// A staged firmware rollout (firmware/rollouts.h): a target moved to
+// `to_version` for the canaries first, then for every device of (vendor,
+// model[, site]) once they all run it; halted by itself when a canary fails
+// or the window ends first.
+struct Rollout {
+    int64_t id = 0;
+    std::string vendor;  // vendor.json folder name
+    std::string model;   // uppercase
+    std::string site;    // a device label; "" every site
+    std::string to_version;
+    std::string previous;  // the version the scope's target had ("" none), restored by a rollback
+    std::vector<std::string> canaries;  // MACs
+    int canary_percent = 0;             // how they were chosen; 0: listed
+    int64_t window_s = 0;
+    std::string state = "canary";  // canary, complete, halted, rolled_back
+    int64_t stage_started_at = 0;
+    std::string reason;  // why it halted or was rolled back
+    int64_t created_at = 0;
+    std::string created_by;
+};
+
 // One ask for a device to fetch its config again (issue 14's resync push):
 // a SIP NOTIFY to the address its PBX reported, or the PBX hook. Written
 // when queued and again with its outcome (resync_pushes, migration 12).
@@ -268,6 +305,9 @@ struct Event {
     bool wipe = false;  // the answer was a deleted device's wipe config
     // Not stored: what the event writer needs to advance the staging state.
     bool device_config = false;  // the file is the device's own config (a {mac} route)
+    bool fw_file = false;        // the file is its vendor's one that carries the firmware keys
+    std::string fw_target;       // the firmware target that config carried ("" none)
+    bool fw_told = false;        // it told the phone to upgrade to fw_target
     bool not_modified = false;   // answered 304: the phone already had these bytes
 };
 

@@ -468,10 +468,15 @@ data expansionSlots(const RenderInput& in, const std::vector<Button>& buttons, c
 // on record) is offered it: we cannot compare, and the vendors' own checks
 // skip an image already running. The file is served from the root of
 // firmware.dir, beside the configs, over the provisioning URL's scheme.
+bool offersFirmware(const RenderInput& in) {
+    return in.firmware_target && splitProvisioningUrl(setting(in.settings, "provisioning_url")) &&
+           !sameFirmware(in.firmware, in.firmware_target->version);
+}
+
 void addFirmware(data& ctx, const RenderInput& in) {
     const std::optional<ProvisioningUrl> url = splitProvisioningUrl(setting(in.settings, "provisioning_url"));
     const FirmwareOffer* offer = in.firmware_target ? &*in.firmware_target : nullptr;
-    const bool upgrade = offer && url && in.firmware != offer->version;
+    const bool upgrade = offersFirmware(in);
     const std::string base = url ? url->scheme + "://" + url->host + url->path : "";
     ctx.set("has_firmware_upgrade", flag(upgrade));
     ctx.set("firmware_version", upgrade ? offer->version : "");

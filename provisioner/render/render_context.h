@@ -17,4 +17,9 @@ kainjow::mustache::data buildContext(const RenderInput& input);
 // the request names; null when neither is known.
 const ModelInfo* modelInfo(const RenderInput& in);
 
+// Whether the render tells the phone to upgrade (has_firmware_upgrade): it
+// has a firmware target, a provisioning URL says where to fetch the image,
+// and the firmware it reports (or last reported) is another one.
+bool offersFirmware(const RenderInput& in);
+
 }  // namespace prov

@@ -2,7 +2,9 @@
 
 #include <Poco/Logger.h>
 
+#include "provisioner/core/text.h"
 #include "provisioner/inventory/staging.h"
+#include "provisioner/service/firmware_status.h"
 
 #include <map>
 #include <unordered_map>
@@ -72,6 +74,15 @@ Status EventRecorder::store(const std::vector<Event>& batch) {
         }
         for (const auto& [key, events] : deliveries) {
             TRY(advance(tx, events));
+        }
+        // Firmware: the fetches of the file that carries its keys, in order, per device.
+        std::map<std::string, std::vector<const Event*>> firmware;
+        for (const Event& e : batch) {
+            if (e.device_config && e.fw_file && e.outcome == "served" && !e.mac.empty())
+                firmware[e.mac].push_back(&e);
+        }
+        for (const auto& [mac, events] : firmware) {
+            TRY(followFirmware(tx, events));
         }
         return okStatus();
     });
@@ -162,6 +173,23 @@ void EventRecorder::run() {
 size_t EventRecorder::queued() {
     std::lock_guard lock(mutex_);
     return queue_.size();
+}
+
+// One read and at most one write per device and batch.
+Status EventRecorder::followFirmware(StoreTx& tx, const std::vector<const Event*>& events) {
+    const std::optional<FirmwareProgress> stored = TRY(tx.getFirmwareProgress(events.front()->mac));
+    if (!stored) return okStatus();
+    FirmwareProgress p = *stored;
+    for (const Event* e : events) p = nextFirmwareProgress(p, *e, options_.firmware_failed_after);
+    if (p.target == stored->target && p.status == stored->status && p.told_at == stored->told_at &&
+        p.misses == stored->misses)
+        return okStatus();
+    if (p.status == "failed" && stored->status != "failed") {
+        Poco::Logger::get("provisioner")
+            .warning("firmware: %s still reports %s after %d fetches told to upgrade to %s", events.back()->mac,
+                     text::forLog(events.back()->firmware), p.misses, p.target);
+    }
+    return tx.putFirmwareProgress(events.front()->mac, p);
 }
 
 }  // namespace prov

@@ -37,6 +37,9 @@ struct EventRecorderOptions {
     // Whether a phone at this address may have one more unknown device
     // recorded now (a per-source cap: SweepGuard::mayRecordUnknown); unset: yes.
     std::function<bool(const std::string& peer_ip)> may_record_unknown;
+    // Fetches still off the firmware target, after the one that told the
+    // phone to upgrade, before it is `failed` (firmware_status.h).
+    int firmware_failed_after = 3;
 };
 
 // Besides storing events, the writer keeps the devices' side of them:
@@ -45,7 +48,9 @@ struct EventRecorderOptions {
 //  - each delivery of a device's own config moves its staging state by
 //    staging::next (inventory/staging.h), as kRedelivered when the phone
 //    already had those bytes (304, or the same hash as last time for that
-//    file), else as kDelivered.
+//    file), else as kDelivered;
+//  - each fetch of the file that carries its firmware keys moves its
+//    firmware status (firmware_status.h).
 class EventRecorder final : public EventSink {
 public:
     explicit EventRecorder(Store& store, EventRecorderOptions options = {});
@@ -63,6 +68,7 @@ private:
     Status store(const std::vector<Event>& batch);
     Status discover(StoreTx& tx, const Event& e, std::optional<int64_t>& room);
     Status advance(StoreTx& tx, const std::vector<const Event*>& events);
+    Status followFirmware(StoreTx& tx, const std::vector<const Event*>& events);
 
     Store& store_;
     EventRecorderOptions options_;

@@ -1,5 +1,7 @@
 #include "provisioner/service/provisioning_service.h"
 
+#include "provisioner/render/render_context.h"
+
 #include <Poco/Exception.h>
 #include <Poco/File.h>
 #include <Poco/Logger.h>
@@ -417,6 +419,8 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
         fresh->hash = keyedHash(fresh->body);
         fresh->etag = "\"" + fresh->hash.substr(0, 32) + "\"";
         fresh->generation = generation;
+        fresh->fw_target = std::move(rendered->fw_target);
+        fresh->fw_told = rendered->fw_told;
         file = fresh;
         // A wipe goes out once: never from the cache.
         if (per_mac_cache && !wipe) cache_.put(key, file);
@@ -427,6 +431,9 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
     r.content_type = id.route->content_type;
     event.config_hash = file->hash;
     event.device_config = id.route->kind == FileKind::kDevice && !wipe;
+    event.fw_file = id.route->firmware && !wipe;
+    event.fw_target = file->fw_target;
+    event.fw_told = file->fw_told;
     event.wipe = wipe;
     if (!if_none_match.empty() && if_none_match == r.etag && !wipe) {
         r.outcome = Outcome::kNotModified;
@@ -458,6 +465,8 @@ Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::render
         in.mac = id.mac;
         in.settings = withoutSecrets(TRY(resolver_.globalSettings()));
         in.profile = &*profile;
+        if (options_.firmware && id.route->firmware && !in.model.empty())
+            in.firmware_target = TRY(firmwareDirective(id.vendor->id, in.model, nullptr));
     } else if (id.route->kind == FileKind::kDevice) {
         profile = TRY(resolver_.resolve(id.mac));
         if (!profile) return renderWipe(in, id);
@@ -469,21 +478,28 @@ Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::render
         if (in.firmware.empty()) in.firmware = profile->device.last_firmware;
         in.settings = profile->settings;
         in.profile = &*profile;
-        if (options_.firmware) in.firmware_target = TRY(firmwareDirective(id.vendor->id, in.model, profile->device));
+        if (options_.firmware && id.route->firmware)
+            in.firmware_target = TRY(firmwareDirective(id.vendor->id, in.model, &profile->device));
     } else {
         in.settings = TRY(resolver_.globalSettings());
     }
-    return std::optional<Rendered>(Rendered{TRY(bundle->templates->render(in)), false});
+    Rendered out;
+    out.body = TRY(bundle->templates->render(in));
+    if (in.firmware_target) {
+        out.fw_target = in.firmware_target->version;
+        out.fw_told = offersFirmware(in);
+    }
+    return std::optional<Rendered>(std::move(out));
 }
 
 Result<std::optional<FirmwareOffer>> ProvisioningService::firmwareDirective(const std::string& vendor,
                                                                            const std::string& model,
-                                                                           const Device& device) {
+                                                                           const Device* device) {
     std::optional<firmware::FirmwareDirective> d;
     TRY(store_.read([&](StoreTx& tx) -> Status {
         // Only an image the serve gate passes now: not one still being hashed
         // after a start or a change (the catalog's on_change re-renders once it is).
-        d = TRY(firmware::directiveFor(tx, vendor, model, device.label, device.mac,
+        d = TRY(firmware::directiveFor(tx, vendor, model, device ? device->label : "", device ? device->mac : "",
                                        [c = options_.firmware](const std::string& f) { return c->servable(f); }));
         return okStatus();
     }));
@@ -525,7 +541,10 @@ Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::render
     in.settings = profile.settings;
     in.profile = &profile;
     const auto bundle = bundles_.current();
-    return std::optional<Rendered>(Rendered{TRY(bundle->templates->render(in)), true});
+    Rendered out;
+    out.body = TRY(bundle->templates->render(in));
+    out.wipe = true;
+    return std::optional<Rendered>(std::move(out));
 }
 
 Status ProvisioningService::wipeDelivered(const std::string& mac, Event& event) {

@@ -105,6 +105,8 @@ private:
     struct Rendered {
         std::string body;
         bool wipe = false;
+        std::string fw_target;  // the firmware target it carries, "" none
+        bool fw_told = false;   // it tells the phone to upgrade to it
     };
     // `trust`: the CA certificate phones are given (null: none), read once
     // per fetch by the caller.
@@ -114,8 +116,10 @@ private:
     Status wipeDelivered(const std::string& mac, Event& event);
     Result<std::optional<Rendered>> renderWipe(RenderInput& in, const DeviceIdentity& id);
     // The firmware a device's config carries (its target's image), if any.
+    // `device` null: a file every MAC-shaped name gets alike, which may carry
+    // only the model's target (a site's or a device's would tell a sweep the MAC is known).
     Result<std::optional<FirmwareOffer>> firmwareDirective(const std::string& vendor, const std::string& model,
-                                                           const Device& device);
+                                                           const Device* device);
     std::string keyedHash(const std::string& body) const;
     // An encrypted route's file for a device that has its key: sealed with it.
     std::string seal(const std::string& body, const std::string& key) const;

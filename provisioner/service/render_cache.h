@@ -24,6 +24,9 @@ struct CachedFile {
     std::string etag;
     std::string hash;
     uint64_t generation = 0;
+    // The firmware it carries (issue 14): the target ("" none), and whether it tells the phone to upgrade.
+    std::string fw_target;
+    bool fw_told = false;
 };
 
 // The version of what a rendered file depends on besides its key: the

@@ -85,6 +85,16 @@ public:
     Result<bool> deleteFirmwareTarget(const std::string& vendor, const std::string& model, const std::string& scope,
                                       const std::string& scope_key) override;
     Status markStaleModel(const std::string& make, const std::string& model, const std::string& label) override;
+    Result<std::optional<FirmwareProgress>> getFirmwareProgress(const std::string& mac) override;
+    Status putFirmwareProgress(const std::string& mac, const FirmwareProgress& progress) override;
+    Result<int64_t> deleteRolloutTargets(int64_t rollout_id) override;
+    Status insertRollout(Rollout& rollout) override;
+    Result<std::optional<Rollout>> getRollout(int64_t id) override;
+    Result<std::vector<Rollout>> listRollouts(const std::string& state) override;
+    Status putRolloutState(int64_t id, const std::string& state, const std::string& reason,
+                           int64_t stage_started_at) override;
+    Status insertRolloutMember(int64_t id, const std::string& mac, int ring) override;
+    Result<std::vector<std::pair<std::string, int>>> listRolloutMembers(int64_t id) override;
     Result<int64_t> queueStaleResyncs(int64_t at) override;
     Result<int64_t> queueResync(const std::string& mac, const std::string& label, int64_t at) override;
     Result<std::vector<Device>> nextResync(int64_t limit) override;

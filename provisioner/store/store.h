@@ -166,6 +166,23 @@ public:
     // provisioned/applied -> stale for the devices of `make` (vendor id or
     // name, any case) and `model` (any case), of site `label` when not "".
     virtual Status markStaleModel(const std::string& make, const std::string& model, const std::string& label) = 0;
+    // The firmware progress of device `mac` (nullopt: no such device), and
+    // its new value (service/firmware_status.h moves it).
+    virtual Result<std::optional<FirmwareProgress>> getFirmwareProgress(const std::string& mac) = 0;
+    virtual Status putFirmwareProgress(const std::string& mac, const FirmwareProgress& progress) = 0;
+    // Every target a rollout wrote; and deleting them (how many).
+    virtual Result<int64_t> deleteRolloutTargets(int64_t rollout_id) = 0;
+
+    // Rollouts (sqlite_tx_rollouts.cpp). Sets id and created_at.
+    virtual Status insertRollout(Rollout& rollout) = 0;
+    virtual Result<std::optional<Rollout>> getRollout(int64_t id) = 0;
+    // Newest first; only those in `state` when not "".
+    virtual Result<std::vector<Rollout>> listRollouts(const std::string& state) = 0;
+    virtual Status putRolloutState(int64_t id, const std::string& state, const std::string& reason,
+                                   int64_t stage_started_at) = 0;
+    // ring 0: a canary; 1: the rest, as the rollout found them when it started.
+    virtual Status insertRolloutMember(int64_t id, const std::string& mac, int ring) = 0;
+    virtual Result<std::vector<std::pair<std::string, int>>> listRolloutMembers(int64_t id) = 0;
 
     // Resync pushes (sqlite_tx_resync.cpp). devices.resync says where a
     // device is: "", queued, pushed, refetched, applied, failed.

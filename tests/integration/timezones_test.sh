@@ -198,8 +198,8 @@ has "yealink device zone" "local_time.time_zone = +10" "local_time.start_time = 
 stop_server
 # A store as an older release left it: offsets (and a zone named by the
 # database's posix/ copy, accepted then), and migrations 8 (zones), 9 (wipe
-# configs), 10 (wipe grace, zone prefixes) and 11 (expansion modules), undone
-# here, not yet applied.
+# configs), 10 (wipe grace, zone prefixes), 11 (expansion modules) and 12
+# (firmware and resync), undone here, not yet applied.
 sqlite3 "$DATA/store.db" "UPDATE settings SET value = '+1' WHERE scope = '' AND key = 'timezone';
     INSERT OR REPLACE INTO settings (scope, key, value) VALUES ('0015654aa937', 'timezone', '+5:30'),
         ('0004f2aabb01', 'timezone', '-05:00'), ('00562b043615', 'timezone', '-13'),
@@ -208,6 +208,12 @@ sqlite3 "$DATA/store.db" "UPDATE settings SET value = '+1' WHERE scope = '' AND 
     ALTER TABLE events DROP COLUMN wipe;
     DROP TRIGGER gen_dev_exp; ALTER TABLE devices DROP COLUMN expansion_model;
     ALTER TABLE devices DROP COLUMN expansion_count;
+    DROP TABLE firmware_images; DROP TABLE rollout_members; DROP TABLE firmware_targets; DROP TABLE rollouts;
+    DROP TABLE resync_pushes; DROP INDEX devices_resync;
+    ALTER TABLE devices DROP COLUMN fw_target; ALTER TABLE devices DROP COLUMN fw_status;
+    ALTER TABLE devices DROP COLUMN fw_told_at; ALTER TABLE devices DROP COLUMN fw_misses;
+    ALTER TABLE devices DROP COLUMN resync; ALTER TABLE devices DROP COLUMN resync_at;
+    ALTER TABLE extensions DROP COLUMN reg_transport;
     DELETE FROM schema_migrations WHERE version >= 8;"
 run migrate $(store_args "$DATA")
 expect_rc 0 "migrate"
