@@ -88,6 +88,17 @@ Result<std::optional<FirmwareDirective>> directiveFor(StoreTx& tx, const std::st
     return std::optional<FirmwareDirective>(FirmwareDirective{target.version, image->file});
 }
 
+Result<std::optional<FirmwareDirective>> modelWideDirectiveFor(StoreTx& tx, const std::string& vendor,
+                                                               const std::string& model,
+                                                               const ServableCheck& servable) {
+    if (vendor.empty() || model.empty()) return std::optional<FirmwareDirective>();
+    const std::string m = upper(model);
+    for (const FirmwareTarget& t : TRY(tx.listFirmwareTargets(vendor))) {
+        if (t.model == m && t.scope != "model") return std::optional<FirmwareDirective>();
+    }
+    return directiveFor(tx, vendor, model, "", "", servable);
+}
+
 // One transaction: the row, the devices it reaches marked stale (so they
 // are pushed and re-fetch), and the audit entry.
 Result<FirmwareTarget> Catalog::setTarget(const TargetSpec& spec) {
