@@ -88,7 +88,8 @@ Result<std::optional<FirmwareDirective>> directiveFor(StoreTx& tx, const std::st
     return std::optional<FirmwareDirective>(FirmwareDirective{target.version, image->file});
 }
 
-Result<std::optional<FirmwareDirective>> modelWideDirectiveFor(StoreTx& tx, const std::string& vendor,
+Result<std::optional<FirmwareDirective>> modelWideDirectiveFor(StoreTx& tx,
+                                                               const std::string& vendor,
                                                                const std::string& model,
                                                                const ServableCheck& servable) {
     if (vendor.empty() || model.empty()) return std::optional<FirmwareDirective>();

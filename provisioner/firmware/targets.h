@@ -65,7 +65,8 @@ Result<std::optional<FirmwareDirective>> directiveFor(StoreTx& tx, const std::st
 // phone of (vendor, model) is told. That is the model's target, and only
 // while no site or device target of the model exists; with one, nothing
 // (a phone there may be told "none" or another version).
-Result<std::optional<FirmwareDirective>> modelWideDirectiveFor(StoreTx& tx, const std::string& vendor,
+Result<std::optional<FirmwareDirective>> modelWideDirectiveFor(StoreTx& tx,
+                                                               const std::string& vendor,
                                                                const std::string& model,
                                                                const ServableCheck& servable = {});
 

@@ -494,12 +494,13 @@ Result<std::optional<FirmwareOffer>> ProvisioningService::firmwareDirective(cons
     return std::optional<FirmwareOffer>(FirmwareOffer{d->version, d->file});
 }
 
-Result<std::optional<FirmwareOffer>> ProvisioningService::modelWideFirmware(const std::string& vendor,
-                                                                           const std::string& model) {
+Result<std::optional<FirmwareOffer>> ProvisioningService::modelWideFirmware(
+    const std::string& vendor, const std::string& model) {
     std::optional<firmware::FirmwareDirective> d;
     TRY(store_.read([&](StoreTx& tx) -> Status {
         d = TRY(firmware::modelWideDirectiveFor(
-            tx, vendor, model, [c = options_.firmware](const std::string& f) { return c->servable(f); }));
+            tx, vendor, model,
+            [c = options_.firmware](const std::string& f) { return c->servable(f); }));
         return okStatus();
     }));
     if (!d) return std::optional<FirmwareOffer>();

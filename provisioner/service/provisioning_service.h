@@ -118,7 +118,8 @@ private:
                                                            const Device& device);
     // The firmware a file without secrets carries: what every phone of the
     // model is told (firmware::modelWideDirectiveFor), never a device's own.
-    Result<std::optional<FirmwareOffer>> modelWideFirmware(const std::string& vendor, const std::string& model);
+    Result<std::optional<FirmwareOffer>> modelWideFirmware(const std::string& vendor,
+                                                           const std::string& model);
     std::string keyedHash(const std::string& body) const;
     // An encrypted route's file for a device that has its key: sealed with it.
     std::string seal(const std::string& body, const std::string& key) const;

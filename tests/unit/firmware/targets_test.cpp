@@ -150,7 +150,8 @@ TEST_CASE(
     CHECK(directive(kMac, "Paris")->version == "108.86.0.90");
     CHECK_FALSE(directive("00156500aa02", "Lyon"));
 
-    SECTION("a file served to any MAC carries the model's target only while no narrower one exists") {
+    SECTION(
+        "a file served to any MAC carries the model's target only while no narrower one exists") {
         auto model_wide = [&] {
             std::optional<FirmwareDirective> d;
             REQUIRE(store.read([&](StoreTx& tx) -> Status {

@@ -250,8 +250,8 @@ private:
     // Enough to read a vendor's problems without burying the rest.
     static constexpr size_t kMaxFailures = 100000;
 
-    RenderInput input(const FileRoute& route, const std::string& model, const DeviceProfile* profile,
-                      bool upgrade = false) const {
+    RenderInput input(const FileRoute& route, const std::string& model,
+                      const DeviceProfile* profile, bool upgrade = false) const {
         RenderInput in;
         in.vendor = &vendor_;
         in.route = &route;
@@ -352,8 +352,8 @@ private:
             checkNames(empty, names, where + " (no lines, no keys)");
             // The firmware keys are written only for a phone told to upgrade.
             Params upgrade;
-            if (renderParams(input(r, phone.layout.model, &phone.profile, true), where + " (firmware upgrade)",
-                             upgrade)) {
+            if (renderParams(input(r, phone.layout.model, &phone.profile, true),
+                             where + " (firmware upgrade)", upgrade)) {
                 checkNames(upgrade, names, where + " (firmware upgrade)");
                 checkOwners(upgrade, names, where + " (firmware upgrade)", slots_written);
             }
