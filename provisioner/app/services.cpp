@@ -94,6 +94,9 @@ void openFirmware(Services& s) {
         if (!v) return std::nullopt;
         firmware::VendorModels m{v->id, v->name, {}};
         for (const auto& [model, info] : v->models) m.models.push_back(model);
+        for (const FileRoute& r : v->files) {
+            if (r.firmware && !r.secrets) m.model_wide_only = true;
+        }
         return m;
     };
     s.firmware = std::make_unique<firmware::Catalog>(*s.store, std::move(lookup), s.clock, std::move(o));

@@ -42,6 +42,9 @@ struct VendorModels {
     std::string id;
     std::string name;
     std::vector<std::string> models;
+    // Its firmware keys go in a file every MAC-shaped name gets alike
+    // (Polycom's master file): only a model's target can reach its phones.
+    bool model_wide_only = false;
 };
 // The vendor `make` names (id or display name, any case), or nullopt.
 using VendorLookup = std::function<std::optional<VendorModels>(const std::string& make)>;

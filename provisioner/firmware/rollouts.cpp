@@ -129,6 +129,9 @@ Result<Rollout> Catalog::startRollout(const RolloutSpec& spec) {
         if (errors.count("key")) errors["site"] = errors["key"], errors.erase("key");
         errors.erase("scope");
     }
+    if (const auto v = vendors_ ? vendors_(spec.vendor) : std::nullopt; v && v->model_wide_only)
+        errors["vendor"] = v->name + " phones read their firmware from a file every MAC gets alike, so no "
+                           "canary can be told alone: set the model's target instead";
     if (spec.version == kFirmwareNone) errors["version"] = "a catalog version to roll out ('none' is not one)";
     if (spec.canaries.empty() == (spec.percent == 0))
         errors["canaries"] = "give either canaries (MACs) or percent, one of the two";
@@ -228,8 +231,8 @@ Result<Rollout> Catalog::startRollout(const RolloutSpec& spec) {
 Status Catalog::moveRollout(StoreTx& tx, Rollout& r, Move move, const std::string& reason, const std::string& actor,
                             const std::string& actor_source) {
     const std::string before = rolloutJsonText(r);
-    const VendorModels vendor = vendors_ ? vendors_(r.vendor).value_or(VendorModels{r.vendor, r.vendor, {}})
-                                         : VendorModels{r.vendor, r.vendor, {}};
+    const VendorModels vendor = vendors_ ? vendors_(r.vendor).value_or(VendorModels{r.vendor, r.vendor, {}, false})
+                                         : VendorModels{r.vendor, r.vendor, {}, false};
     const int64_t now = clock_.nowSeconds();
     if (move == Move::kComplete) {
         FirmwareTarget t = scopeTarget(r, r.to_version);
@@ -352,8 +355,8 @@ Result<Rollout> Catalog::rollbackRollout(int64_t id, const std::string& actor, c
             t.updated_by = actor;
             TRY(tx.putFirmwareTarget(t));
         }
-        const VendorModels vendor = vendors_ ? vendors_(r->vendor).value_or(VendorModels{r->vendor, r->vendor, {}})
-                                             : VendorModels{r->vendor, r->vendor, {}};
+        const VendorModels vendor = vendors_ ? vendors_(r->vendor).value_or(VendorModels{r->vendor, r->vendor, {}, false})
+                                             : VendorModels{r->vendor, r->vendor, {}, false};
         TRY(tx.markStaleModel(vendor.name, r->model, r->site));
         for (const auto& [mac, ring] : TRY(tx.listRolloutMembers(r->id))) TRY(tx.markStale(mac));
         r->state = "rolled_back";

@@ -88,6 +88,18 @@ Result<std::optional<FirmwareDirective>> directiveFor(StoreTx& tx, const std::st
     return std::optional<FirmwareDirective>(FirmwareDirective{target.version, image->file});
 }
 
+Result<std::optional<FirmwareDirective>> modelWideDirectiveFor(StoreTx& tx,
+                                                               const std::string& vendor,
+                                                               const std::string& model,
+                                                               const ServableCheck& servable) {
+    if (vendor.empty() || model.empty()) return std::optional<FirmwareDirective>();
+    const std::string m = upper(model);
+    for (const FirmwareTarget& t : TRY(tx.listFirmwareTargets(vendor))) {
+        if (t.model == m && t.scope != "model") return std::optional<FirmwareDirective>();
+    }
+    return directiveFor(tx, vendor, model, "", "", servable);
+}
+
 // One transaction: the row, the devices it reaches marked stale (so they
 // are pushed and re-fetch), and the audit entry.
 Result<FirmwareTarget> Catalog::setTarget(const TargetSpec& spec) {
@@ -203,6 +215,9 @@ Result<FirmwareTarget> Catalog::checkTarget(const TargetSpec& spec, bool with_ve
     } else {
         errors["scope"] = "model, site or device";
     }
+    if (with_version && vendor && vendor->model_wide_only && t.scope != "model" && !errors.count("scope"))
+        errors["scope"] = vendor->name + " phones read their firmware from a file every MAC gets alike: only a "
+                          "model target reaches them";
     t.version = spec.version;
     if (with_version && spec.version.empty()) {
         errors["version"] = "required: a catalog version, or 'none' (leave what the phone has)";

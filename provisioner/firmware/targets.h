@@ -59,6 +59,17 @@ Result<std::optional<FirmwareDirective>> directiveFor(StoreTx& tx, const std::st
                                                       const std::string& mac,
                                                       const ServableCheck& servable = {});
 
+// The directive for a file served to any MAC-shaped name without a proof
+// (a device route with "secrets": false, such as Polycom's {mac}.cfg master):
+// its bytes must be the same for every MAC, so it can carry only what every
+// phone of (vendor, model) is told. That is the model's target, and only
+// while no site or device target of the model exists; with one, nothing
+// (a phone there may be told "none" or another version).
+Result<std::optional<FirmwareDirective>> modelWideDirectiveFor(StoreTx& tx,
+                                                               const std::string& vendor,
+                                                               const std::string& model,
+                                                               const ServableCheck& servable = {});
+
 // A target as the admin sets it (API body, CLI flags).
 struct TargetSpec {
     std::string vendor;

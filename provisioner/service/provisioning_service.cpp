@@ -465,8 +465,10 @@ Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::render
         in.mac = id.mac;
         in.settings = withoutSecrets(TRY(resolver_.globalSettings()));
         in.profile = &*profile;
-        if (options_.firmware && id.route->firmware && !in.model.empty())
-            in.firmware_target = TRY(firmwareDirective(id.vendor->id, in.model, nullptr));
+        // Polycom's master names the firmware image; only the model-wide
+        // target may go there, the same for every MAC.
+        if (options_.firmware && id.route->firmware)
+            in.firmware_target = TRY(modelWideFirmware(id.vendor->id, in.model));
     } else if (id.route->kind == FileKind::kDevice) {
         profile = TRY(resolver_.resolve(id.mac));
         if (!profile) return renderWipe(in, id);
@@ -479,7 +481,7 @@ Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::render
         in.settings = profile->settings;
         in.profile = &*profile;
         if (options_.firmware && id.route->firmware)
-            in.firmware_target = TRY(firmwareDirective(id.vendor->id, in.model, &profile->device));
+            in.firmware_target = TRY(firmwareDirective(id.vendor->id, in.model, profile->device));
     } else {
         in.settings = TRY(resolver_.globalSettings());
     }
@@ -494,13 +496,26 @@ Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::render
 
 Result<std::optional<FirmwareOffer>> ProvisioningService::firmwareDirective(const std::string& vendor,
                                                                            const std::string& model,
-                                                                           const Device* device) {
+                                                                           const Device& device) {
     std::optional<firmware::FirmwareDirective> d;
     TRY(store_.read([&](StoreTx& tx) -> Status {
         // Only an image the serve gate passes now: not one still being hashed
         // after a start or a change (the catalog's on_change re-renders once it is).
-        d = TRY(firmware::directiveFor(tx, vendor, model, device ? device->label : "", device ? device->mac : "",
+        d = TRY(firmware::directiveFor(tx, vendor, model, device.label, device.mac,
                                        [c = options_.firmware](const std::string& f) { return c->servable(f); }));
+        return okStatus();
+    }));
+    if (!d) return std::optional<FirmwareOffer>();
+    return std::optional<FirmwareOffer>(FirmwareOffer{d->version, d->file});
+}
+
+Result<std::optional<FirmwareOffer>> ProvisioningService::modelWideFirmware(
+    const std::string& vendor, const std::string& model) {
+    std::optional<firmware::FirmwareDirective> d;
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        d = TRY(firmware::modelWideDirectiveFor(
+            tx, vendor, model,
+            [c = options_.firmware](const std::string& f) { return c->servable(f); }));
         return okStatus();
     }));
     if (!d) return std::optional<FirmwareOffer>();

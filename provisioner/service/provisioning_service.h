@@ -116,10 +116,12 @@ private:
     Status wipeDelivered(const std::string& mac, Event& event);
     Result<std::optional<Rendered>> renderWipe(RenderInput& in, const DeviceIdentity& id);
     // The firmware a device's config carries (its target's image), if any.
-    // `device` null: a file every MAC-shaped name gets alike, which may carry
-    // only the model's target (a site's or a device's would tell a sweep the MAC is known).
     Result<std::optional<FirmwareOffer>> firmwareDirective(const std::string& vendor, const std::string& model,
-                                                           const Device* device);
+                                                           const Device& device);
+    // The firmware a file without secrets carries: what every phone of the
+    // model is told (firmware::modelWideDirectiveFor), never a device's own.
+    Result<std::optional<FirmwareOffer>> modelWideFirmware(const std::string& vendor,
+                                                           const std::string& model);
     std::string keyedHash(const std::string& body) const;
     // An encrypted route's file for a device that has its key: sealed with it.
     std::string seal(const std::string& body, const std::string& key) const;

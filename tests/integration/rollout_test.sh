@@ -62,6 +62,9 @@ expect_json '.error.fields.canaries' "00562b0400ff is not a Cisco 8841 in the in
 api POST /firmware/rollouts '{"vendor":"cisco","model":"8841","version":"12.0.8","canaries":"x","window":"10m","colour":1}'
 expect_status 400 "a malformed rollout is refused"
 expect_json '.error.fields | keys | sort | join(",")' "canaries,colour"
+api POST /firmware/rollouts '{"vendor":"polycom","model":"VVX_400","version":"5.9.5","canaries":["0004f2000001"],"window":"1h"}'
+expect_status 400 "no Polycom rollout: its master file cannot tell one phone alone"
+expect_true grep -q "set the model's target instead" <<<"$(jq -r .error.fields.vendor <<<"$BODY")"
 api GET /firmware/rollouts
 expect_json .total 0 "no rollout was stored"
 api POST /tokens '{"name":"ro","role":"viewer"}'

@@ -28,7 +28,7 @@ namespace {
 firmware::VendorLookup vendors() {
     return [](const std::string& make) -> std::optional<firmware::VendorModels> {
         if (make == "yealink" || make == "Yealink")
-            return firmware::VendorModels{"yealink", "Yealink", {"T46U", "T48U"}};
+            return firmware::VendorModels{"yealink", "Yealink", {"T46U", "T48U"}, false};
         return std::nullopt;
     };
 }

@@ -36,7 +36,7 @@ struct Fleet {
             *store,
             [](const std::string& make) -> std::optional<VendorModels> {
                 if (make == "yealink" || make == "Yealink")
-                    return VendorModels{"yealink", "Yealink", {"T46U", "T48U"}};
+                    return VendorModels{"yealink", "Yealink", {"T46U", "T48U"}, false};
                 return std::nullopt;
             },
             clock, o);

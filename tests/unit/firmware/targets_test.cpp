@@ -91,7 +91,7 @@ TEST_CASE(
         store,
         [](const std::string& make) -> std::optional<VendorModels> {
             if (make == "yealink" || make == "Yealink")
-                return VendorModels{"yealink", "Yealink", {"T46U", "T48U"}};
+                return VendorModels{"yealink", "Yealink", {"T46U", "T48U"}, false};
             return std::nullopt;
         },
         clock, o);
@@ -150,6 +150,34 @@ TEST_CASE(
     CHECK(directive(kMac, "Paris")->version == "108.86.0.90");
     CHECK_FALSE(directive("00156500aa02", "Lyon"));
 
+    SECTION(
+        "a file served to any MAC carries the model's target only while no narrower one exists") {
+        auto model_wide = [&] {
+            std::optional<FirmwareDirective> d;
+            REQUIRE(store.read([&](StoreTx& tx) -> Status {
+                d = TRY(modelWideDirectiveFor(tx, "yealink", "t46u"));
+                return okStatus();
+            }));
+            return d;
+        };
+        CHECK_FALSE(model_wide());  // a site target only
+        TargetSpec model = t;
+        model.scope = "model";
+        model.key.clear();
+        REQUIRE(catalog.setTarget(model));
+        CHECK_FALSE(model_wide());  // the site's row still exists
+        REQUIRE(catalog.clearTarget(t).value());
+        REQUIRE(model_wide());
+        CHECK(model_wide()->file == "t46u.rom");
+        CHECK(model_wide()->version == "108.86.0.90");
+        TargetSpec none = t;
+        none.scope = "device";
+        none.key = kMac;
+        none.version = "none";
+        REQUIRE(catalog.setTarget(none));
+        CHECK_FALSE(model_wide());  // that phone must not be told
+        CHECK(directive("00156500aa02", "Lyon"));
+    }
     SECTION("a device target of none overrides its site") {
         TargetSpec none = t;
         none.scope = "device";

@@ -250,7 +250,8 @@ private:
     // Enough to read a vendor's problems without burying the rest.
     static constexpr size_t kMaxFailures = 100000;
 
-    RenderInput input(const FileRoute& route, const std::string& model, const DeviceProfile* profile) const {
+    RenderInput input(const FileRoute& route, const std::string& model,
+                      const DeviceProfile* profile, bool upgrade = false) const {
         RenderInput in;
         in.vendor = &vendor_;
         in.route = &route;
@@ -267,6 +268,8 @@ private:
             in.captures.mac = in.mac;
             in.profile = profile;
         }
+        // A firmware target other than the reported "1.0.0": the upgrade keys render.
+        if (upgrade) in.firmware_target = FirmwareOffer{"9.8.7", "v9.8.7-image.bin"};
         return in;
     }
 
@@ -347,6 +350,13 @@ private:
                 continue;
             checkNames(full, names, where);
             checkNames(empty, names, where + " (no lines, no keys)");
+            // The firmware keys are written only for a phone told to upgrade.
+            Params upgrade;
+            if (renderParams(input(r, phone.layout.model, &phone.profile, true),
+                             where + " (firmware upgrade)", upgrade)) {
+                checkNames(upgrade, names, where + " (firmware upgrade)");
+                checkOwners(upgrade, names, where + " (firmware upgrade)", slots_written);
+            }
             checkOwners(full, names, where, slots_written);
             for (const Param& p : empty) {
                 auto it = names.find(p.name);
