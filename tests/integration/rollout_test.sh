@@ -85,6 +85,8 @@ fetch $A 12.0.7
 expect_status 200 "the canary's config"
 fetch $B 12.0.7
 expect_status 200 "another phone's config"
+expect_true grep -q "<Upgrade_Rule>http://prov.example.net/sip88xx.12-0-8MPP.loads</Upgrade_Rule>" "$WORK/$A.xml"
+expect_true grep -q "<Upgrade_Rule></Upgrade_Rule>" "$WORK/$B.xml"
 expect_true wait_json "/devices/$A" .firmware_status upgrading
 expect_json .firmware_target 12.0.8
 device $B
@@ -103,6 +105,7 @@ expect_json '.members | map(select(.ring == "canary")) | .[0].firmware_status' f
 api GET /staging
 expect_json .firmware_counts.failed 1 "the staging view counts the failed phone"
 fetch $A 12.0.7
+expect_true grep -q "<Upgrade_Rule></Upgrade_Rule>" "$WORK/$A.xml"
 expect_true wait_json "/devices/$A" .firmware_status ""
 api POST "/firmware/rollouts/$ID1/halt" ''
 expect_status 409 "a halted rollout does not halt again"
@@ -114,6 +117,7 @@ ID2=$(jq -r .id <<<"$BODY")
 fetch $B 12.0.7
 expect_true wait_json "/devices/$B" .firmware_status upgrading
 fetch $B 12.0.8
+expect_true grep -q "<Upgrade_Rule></Upgrade_Rule>" "$WORK/$B.xml"
 expect_true wait_json "/devices/$B" .firmware_status on_target
 expect_true wait_json "/firmware/rollouts/$ID2" .state complete
 api GET /firmware/targets
