@@ -21,6 +21,7 @@
 #include <set>
 
 #include "provisioner/admin/api_request.h"
+#include "provisioner/admin/json_decode.h"
 #include "provisioner/firmware/manifest.h"
 #include "provisioner/core/time_format.h"
 #include "provisioner/model/json_encode.h"
@@ -149,19 +150,20 @@ Result<firmware::RolloutSpec> readRollout(const ApiRequest& r) {
         }
     }
     if (o->has("percent")) {
-        const Poco::Dynamic::Var v = o->get("percent");
-        if (!v.isInteger() || v.convert<int64_t>() < 1 || v.convert<int64_t>() > 100)
+        std::string problem;
+        const std::optional<int64_t> v = json::integerOf(o->get("percent"), problem);
+        if (!v || *v < 1 || *v > 100)
             errors["percent"] = "a whole share of the devices, 1 to 100";
         else
-            spec.percent = static_cast<int>(v.convert<int64_t>());
+            spec.percent = static_cast<int>(*v);
     }
     if (!o->has("window")) {
         errors["window"] = "required: how long canaries have to report the version (\"30m\", or seconds)";
-    } else if (const Poco::Dynamic::Var v = o->get("window"); v.isInteger()) {
-        spec.window_s = v.convert<int64_t>();
-    } else if (v.isString()) {
+    } else if (const Poco::Dynamic::Var v = o->get("window"); v.isString()) {
         spec.window_s = firmware::parseWindow(v.convert<std::string>());
         if (spec.window_s < 0) errors["window"] = "a time such as 90, \"30m\", \"2h\" or \"1d\"";
+    } else if (std::string problem; const auto seconds = json::integerOf(v, problem)) {
+        spec.window_s = *seconds;
     } else {
         errors["window"] = "a time such as 90, \"30m\", \"2h\" or \"1d\"";
     }
@@ -226,7 +228,6 @@ ApiResult rolloutRoutes(firmware::Catalog& catalog, const ApiRequest& r) {
         if (o->has("reason") && !o->get("reason").isString())
             return Error::invalid("the halt is not valid", {{"reason", "must be a string"}});
         reason = o->optValue<std::string>("reason", "");
-        if (reason.size() > 500) return Error::invalid("the halt is not valid", {{"reason", "at most 500 characters"}});
     }
     return ok(rolloutJson(TRY(catalog.haltRollout(id, r.actor.name, reason, r.actor.source))));
 }

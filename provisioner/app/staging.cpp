@@ -44,7 +44,7 @@ std::string screen(const std::vector<StagingEntry>& list, const std::string& sit
     std::map<std::string, int> counts;
     std::ostringstream out;
     out << std::left << std::setw(18) << "MAC" << std::setw(12) << "STATE" << std::setw(16) << "MODEL"
-        << std::setw(18) << "FIRMWARE" << std::setw(11) << "FW TARGET" << std::setw(20) << "EXTENSIONS"
+        << std::setw(18) << "FIRMWARE" << std::setw(11) << "FW STATUS" << std::setw(20) << "EXTENSIONS"
         << std::setw(16) << "LAST FETCH"
         << "FROM\n";
     for (const StagingEntry& e : list) {

@@ -171,7 +171,19 @@ Status Catalog::verifyOne(int64_t id) {
         auto hashed = hashFile(path);
         const auto after = stampOf(path);
         if (after != before) {
-            queue(id);  // changed while it was read: again, from the start
+            // Changed while it was read (still being copied?): again, from
+            // the start, once it has had time to settle.
+            bool was = false;
+            {
+                std::lock_guard lock(mutex_);
+                delayed_[id] = clock_.nowSeconds() + kRehashDelaySeconds;
+                auto it = entries_.find(row->file);
+                if (it != entries_.end() && it->second.id == id) {
+                    was = it->second.servable();
+                    it->second.checked = false;  // refused, and not offered, until hashed
+                }
+            }
+            if (was) changed();
             return okStatus();
         }
         seen = *before;
@@ -206,8 +218,13 @@ Status Catalog::verifyOne(int64_t id) {
             flipped = was != it->second.servable();
         }
     }
-    // Served again (or no longer): configs offer what the gate passes.
-    if (row->state != state || flipped) changed();
+    // Served again (or no longer): configs offer what the gate passes, and
+    // the phones whose config changed so are pushed to fetch it.
+    if (row->state != state || flipped) {
+        if (auto st = markOffering(*row); !st)
+            fwLog().error("firmware: cannot mark the devices offered %s stale: %s", row->file, st.error().message);
+        changed();
+    }
     return okStatus();
 }
 
@@ -225,6 +242,7 @@ Gate Catalog::gate(const std::string& name, const FileStamp& stamp, const std::s
     if (it == entries_.end()) return options_.catalog_only ? Gate::kRefuse : Gate::kNotListed;
     Entry& e = it->second;
     if (!e.checked) return Gate::kRefuse;  // queued already
+    if (delayed_.count(e.id)) return Gate::kRefuse;  // changed while hashed: poll() queues it
     if (stamp != e.verified) {
         const bool was = e.servable();
         e.checked = false;
@@ -256,6 +274,20 @@ void Catalog::poll() {
             fwLog().error("firmware: cannot reload the catalog: %s", l.error().message);
     }
     const int64_t now = clock_.nowSeconds();
+    {
+        std::lock_guard lock(mutex_);
+        bool due = false;
+        for (auto it = delayed_.begin(); it != delayed_.end();) {
+            if (it->second > now) {
+                ++it;
+                continue;
+            }
+            pending_.insert(it->first);
+            it = delayed_.erase(it);
+            due = true;
+        }
+        if (due) wake_.notify_one();
+    }
     if (now - last_tick_ >= kRolloutTickSeconds) {
         last_tick_ = now;
         if (auto t = tickRollouts(); !t) fwLog().error("firmware: cannot move the rollouts on: %s", t.error().message);
@@ -320,6 +352,17 @@ Result<FirmwareImage> Catalog::get(int64_t id) const {
 
 void Catalog::changed() const {
     if (options_.on_change) options_.on_change();
+}
+
+Status Catalog::markOffering(const FirmwareImage& image) {
+    const std::optional<VendorModels> vendor = vendors_ ? vendors_(image.vendor) : std::nullopt;
+    if (!vendor) return okStatus();
+    return store_.write([&](StoreTx& tx) -> Status {
+        for (const FirmwareTarget& t : TRY(tx.listFirmwareTargets(image.vendor))) {
+            if (t.version == image.version && image.forModel(t.model)) TRY(markReached(tx, *vendor, t));
+        }
+        return okStatus();
+    });
 }
 
 }  // namespace prov::firmware

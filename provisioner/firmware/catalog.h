@@ -54,6 +54,8 @@ using VendorLookup = std::function<std::optional<VendorModels>(const std::string
 inline constexpr int64_t kIncomingMaxAgeSeconds = 3600;
 // How often poll() moves rollouts on (a canary's fetch is seen within it).
 inline constexpr int64_t kRolloutTickSeconds = 5;
+// How long an image that changed while it was hashed waits before the next try.
+inline constexpr int64_t kRehashDelaySeconds = 5;
 
 struct CatalogOptions {
     std::string dir = "firmware";
@@ -184,6 +186,9 @@ class Catalog {
     void changed() const;
     Result<FirmwareTarget> checkTarget(const TargetSpec& spec, bool with_version) const;
     Status markReached(StoreTx& tx, const VendorModels& vendor, const FirmwareTarget& t);
+    // The devices whose config offers `image` (their target names its
+    // version) marked stale: it became servable, or stopped being.
+    Status markOffering(const FirmwareImage& image);
     enum class Move { kComplete, kHalt };
     Status moveRollout(StoreTx& tx, Rollout& r, Move move, const std::string& reason, const std::string& actor,
                        const std::string& actor_source);
@@ -200,6 +205,9 @@ class Catalog {
     bool started_ = false;
     int64_t last_rescan_ = 0;
     std::set<int64_t> pending_;
+    // Images that changed while being hashed (a copy still being written),
+    // and when poll() queues them again: not hashed over and over meanwhile.
+    std::map<int64_t, int64_t> delayed_;
     bool stopping_ = false;
     std::condition_variable wake_;
     std::thread thread_;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "provisioner/core/mac_address.h"
+#include "provisioner/core/text.h"
 #include "provisioner/firmware/catalog.h"
 #include "provisioner/tls/crypto.h"
 
@@ -148,7 +149,9 @@ Result<Rollout> Catalog::startRollout(const RolloutSpec& spec) {
         listed.push_back(mac->canonical());
     }
     if (!errors.empty()) return Error::invalid("the rollout is not valid", std::move(errors));
-    const VendorModels vendor = vendors_(spec.vendor).value();
+    const std::optional<VendorModels> found = vendors_ ? vendors_(spec.vendor) : std::nullopt;
+    if (!found) return Error::invalid("the rollout is not valid", {{"vendor", "no vendor named '" + spec.vendor + "'"}});
+    const VendorModels vendor = *found;
     Rollout r;
     r.vendor = checked->vendor;
     r.model = checked->model;
@@ -169,18 +172,28 @@ Result<Rollout> Catalog::startRollout(const RolloutSpec& spec) {
         }
         const std::vector<Device> devices = TRY(population(tx, vendor.name, r.model, r.site));
         const std::vector<FirmwareTarget> rows = TRY(tx.listFirmwareTargets(r.vendor));
-        std::set<std::string> own;  // devices with a target of their own
+        // Devices a narrower target than the rollout's scope decides for:
+        // their own (device), or their site's when the rollout is the model's.
+        std::map<std::string, std::string> own;  // MAC -> why
+        std::set<std::string> sites;              // labels with a target of their own
         for (const FirmwareTarget& t : rows) {
-            if (t.model == r.model && t.scope == "device") own.insert(t.scope_key);
-            if (t.model == r.model && t.scope == (r.site.empty() ? "model" : "site") && t.scope_key == r.site)
-                r.previous = t.version;
+            if (t.model != r.model) continue;
+            if (t.scope == "device") own[t.scope_key] = "has a firmware target of its own: clear it first";
+            if (t.scope == "site" && r.site.empty()) sites.insert(t.scope_key);
+            if (t.scope == (r.site.empty() ? "model" : "site") && t.scope_key == r.site) r.previous = t.version;
         }
         std::set<std::string> reached;
         std::vector<std::string> eligible;
         for (const Device& d : devices) {
             reached.insert(d.mac);
+            if (!own.count(d.mac) && sites.count(d.label))
+                own[d.mac] = "is at site " + d.label + ", which has a firmware target of its own";
             if (!own.count(d.mac)) eligible.push_back(d.mac);
         }
+        if (!r.previous.empty() && sameFirmware(r.previous, r.to_version))
+            return Error::invalid("the rollout is not valid",
+                                  {{"version", "the " + std::string(r.site.empty() ? "model's" : "site's") +
+                                                   " target is already " + r.previous}});
         const std::string where = vendor.name + " " + r.model + (r.site.empty() ? "" : " at site " + r.site);
         if (devices.empty())
             return Error::invalid("the rollout is not valid", {{"model", "no " + where + " in the inventory"}});
@@ -188,14 +201,12 @@ Result<Rollout> Catalog::startRollout(const RolloutSpec& spec) {
             if (!reached.count(mac))
                 return Error::invalid("the rollout is not valid",
                                       {{"canaries", mac + " is not a " + where + " in the inventory"}});
-            if (own.count(mac))
-                return Error::invalid("the rollout is not valid",
-                                      {{"canaries", mac + " has a firmware target of its own: clear it first"}});
+            if (own.count(mac)) return Error::invalid("the rollout is not valid", {{"canaries", mac + " " + own[mac]}});
         }
         if (r.canary_percent) {
             if (eligible.empty())
                 return Error::invalid("the rollout is not valid",
-                                      {{"percent", "every " + where + " has a firmware target of its own"}});
+                                      {{"percent", "every " + where + " has a firmware target of its own, or its site has"}});
             r.canaries = pickCanaries(eligible, r.canary_percent, r.vendor + "|" + r.model + "|" + r.site + "|" +
                                                                       r.to_version + "|");
         } else {
@@ -238,9 +249,8 @@ Status Catalog::moveRollout(StoreTx& tx, Rollout& r, Move move, const std::strin
         FirmwareTarget t = scopeTarget(r, r.to_version);
         t.rollout_id = r.id;
         t.updated_by = actor;
+        TRY(tx.deleteRolloutTargets(r.id, ""));  // the canaries' rows: they follow the scope's now
         TRY(tx.putFirmwareTarget(t));
-        // The canaries follow the scope's row from now on.
-        for (const std::string& mac : r.canaries) TRY(tx.deleteFirmwareTarget(r.vendor, r.model, "device", mac));
         TRY(tx.markStaleModel(vendor.name, r.model, r.site));
         r.state = "complete";
     } else {
@@ -251,7 +261,7 @@ Status Catalog::moveRollout(StoreTx& tx, Rollout& r, Move move, const std::strin
             const auto p = TRY(tx.getFirmwareProgress(mac));
             const bool on = d && p && p->status == "on_target" && p->target == r.to_version;
             if (on) continue;
-            if (TRY(tx.deleteFirmwareTarget(r.vendor, r.model, "device", mac))) TRY(tx.markStale(mac));
+            if (TRY(tx.deleteRolloutTargets(r.id, mac))) TRY(tx.markStale(mac));
         }
         r.state = "halted";
     }
@@ -270,7 +280,7 @@ Result<int> Catalog::tickRollouts() {
     }));
     for (const Rollout& seen : under_way) {
         std::string said;
-        TRY(store_.write([&](StoreTx& tx) -> Status {
+        const Status st = store_.write([&](StoreTx& tx) -> Status {
             std::optional<Rollout> r = TRY(tx.getRollout(seen.id));
             if (!r || r->state != "canary") return okStatus();  // moved by a call meanwhile
             std::string failed, late;
@@ -285,7 +295,8 @@ Result<int> Catalog::tickRollouts() {
                 }
                 if (ours && p->status == "failed" && failed.empty())
                     failed = "canary " + mac + " failed: it still reports " +
-                             (d->last_firmware.empty() ? std::string("no firmware") : d->last_firmware) + " after " +
+                             (d->last_firmware.empty() ? std::string("no firmware") : text::forLog(d->last_firmware)) +
+                             " after " +
                              std::to_string(p->misses) + " fetches told to upgrade to " + r->to_version;
                 if (!(ours && p->status == "on_target")) {
                     all_on = false;
@@ -309,7 +320,12 @@ Result<int> Catalog::tickRollouts() {
                 return moveRollout(tx, *r, Move::kHalt, late, "server", "");
             }
             return okStatus();
-        }));
+        });
+        if (!st) {
+            // The others still move on; this one is tried again next time.
+            log().error("firmware: cannot move rollout %s on: %s", std::to_string(seen.id), st.error().message);
+            continue;
+        }
         if (!said.empty()) {
             ++moved;
             (said.rfind("halted", 0) == 0 ? log().warning("firmware: rollout %s %s", std::to_string(seen.id), said)
@@ -323,6 +339,8 @@ Result<int> Catalog::tickRollouts() {
 
 Result<Rollout> Catalog::haltRollout(int64_t id, const std::string& actor, const std::string& reason,
                                      const std::string& actor_source) {
+    if (reason.size() > 500 || !text::isPrintable(reason))
+        return Error::invalid("the halt is not valid", {{"reason", "at most 500 characters, no control characters"}});
     Rollout out;
     TRY(store_.write([&](StoreTx& tx) -> Status {
         std::optional<Rollout> r = TRY(tx.getRollout(id));
@@ -347,18 +365,25 @@ Result<Rollout> Catalog::rollbackRollout(int64_t id, const std::string& actor, c
         if (r->state == "rolled_back")
             return Error::conflict("rollout_rolled_back", "rollout " + std::to_string(id) + " is already rolled back");
         const std::string before = rolloutJsonText(*r);
-        TRY(tx.deleteRolloutTargets(r->id));
+        // The scope's row is put back only while it is still the one this
+        // rollout wrote: a later rollout's, or one an admin set since, stays.
         FirmwareTarget t = scopeTarget(*r, r->previous);
-        if (r->previous.empty()) {
-            // The rollout's own row went above; a row set by hand since stays.
-        } else {
+        bool scope_ours = false;
+        for (const FirmwareTarget& row : TRY(tx.listFirmwareTargets(r->vendor))) {
+            if (row.model == t.model && row.scope == t.scope && row.scope_key == t.scope_key)
+                scope_ours = row.rollout_id == r->id;
+        }
+        TRY(tx.deleteRolloutTargets(r->id, ""));
+        if (scope_ours && !r->previous.empty()) {
             t.updated_by = actor;
             TRY(tx.putFirmwareTarget(t));
         }
-        const VendorModels vendor = vendors_ ? vendors_(r->vendor).value_or(VendorModels{r->vendor, r->vendor, {}, false})
-                                             : VendorModels{r->vendor, r->vendor, {}, false};
-        TRY(tx.markStaleModel(vendor.name, r->model, r->site));
-        for (const auto& [mac, ring] : TRY(tx.listRolloutMembers(r->id))) TRY(tx.markStale(mac));
+        if (scope_ours) {
+            const VendorModels vendor = vendors_ ? vendors_(r->vendor).value_or(VendorModels{r->vendor, r->vendor, {}, false})
+                                                 : VendorModels{r->vendor, r->vendor, {}, false};
+            TRY(tx.markStaleModel(vendor.name, r->model, r->site));
+        }
+        for (const std::string& mac : r->canaries) TRY(tx.markStale(mac));
         r->state = "rolled_back";
         r->reason = "rolled back by " + actor;
         r->stage_started_at = clock_.nowSeconds();

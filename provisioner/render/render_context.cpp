@@ -479,6 +479,13 @@ void addFirmware(data& ctx, const RenderInput& in) {
     const bool upgrade = offersFirmware(in);
     const std::string base = url ? url->scheme + "://" + url->host + url->path : "";
     ctx.set("has_firmware_upgrade", flag(upgrade));
+    // The target's image whether or not the phone already runs it: for a
+    // vendor whose "no upgrade" value is itself an image name (Polycom's
+    // APP_FILE_PATH), so that a phone on its target is not sent back to
+    // whatever that name holds.
+    const bool target = offer && url;
+    ctx.set("has_firmware_target", flag(target));
+    ctx.set("firmware_target_file", target ? offer->file : "");
     ctx.set("firmware_version", upgrade ? offer->version : "");
     ctx.set("firmware_file", upgrade ? offer->file : "");
     ctx.set("firmware_url", upgrade ? base + "/" + offer->file : "");

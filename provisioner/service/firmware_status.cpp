@@ -6,9 +6,10 @@ FirmwareProgress nextFirmwareProgress(FirmwareProgress p, const Event& e, int fa
     if (e.fw_target.empty()) return FirmwareProgress{};
     if (p.target != e.fw_target) p = FirmwareProgress{e.fw_target, "", 0, 0};
     if (e.firmware.empty()) {
-        // Nothing to compare: neither on target nor failed.
+        // Nothing to compare: what an earlier fetch found stands (a TFTP
+        // fetch of a phone seen on target over HTTP leaves it so).
         if (e.fw_told && !p.told_at) p.told_at = e.at;
-        p.status = "unknown";
+        if (p.status.empty()) p.status = "unknown";
         return p;
     }
     if (sameFirmware(e.firmware, p.target)) {

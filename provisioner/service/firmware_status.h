@@ -4,7 +4,8 @@
 // fetch of the one file of its vendor that carries the firmware keys
 // (vendor.json `"firmware": true`, one fetch per boot):
 //   no target in that config         -> ""          (nothing to follow)
-//   the phone reports no firmware    -> "unknown"   (TFTP has no User-Agent; never "failed")
+//   the phone reports no firmware    -> "unknown"   (TFTP has no User-Agent; never "failed"),
+//                                       or what an earlier fetch found for the same target
 //   it reports the target            -> "on_target"
 //   it reports another, once told    -> "upgrading", then "failed" after
 //                                       `failed_after` more such fetches

@@ -431,7 +431,10 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
     r.content_type = id.route->content_type;
     event.config_hash = file->hash;
     event.device_config = id.route->kind == FileKind::kDevice && !wipe;
-    event.fw_file = id.route->firmware && !wipe;
+    // Firmware status moves only on a fetch that proved who it was (or came
+    // from an allowed network): a file served to anyone (Polycom's master)
+    // must not let a stranger set a phone `on_target` or `failed`.
+    event.fw_file = id.route->firmware && !wipe && (id.route->secrets || event.auth != "none");
     event.fw_target = file->fw_target;
     event.fw_told = file->fw_told;
     event.wipe = wipe;
@@ -511,6 +514,15 @@ Result<std::optional<FirmwareOffer>> ProvisioningService::firmwareDirective(cons
 
 Result<std::optional<FirmwareOffer>> ProvisioningService::modelWideFirmware(
     const std::string& vendor, const std::string& model) {
+    // Read before the store: a change after this read moves the generation
+    // again, so an answer is never kept past the change it missed.
+    const uint64_t generation = generation_.current();
+    const std::string key = vendor + "|" + model;
+    {
+        std::lock_guard lock(model_wide_mutex_);
+        auto it = model_wide_.find(key);
+        if (it != model_wide_.end() && it->second.generation == generation) return it->second.offer;
+    }
     std::optional<firmware::FirmwareDirective> d;
     TRY(store_.read([&](StoreTx& tx) -> Status {
         d = TRY(firmware::modelWideDirectiveFor(
@@ -518,8 +530,14 @@ Result<std::optional<FirmwareOffer>> ProvisioningService::modelWideFirmware(
             [c = options_.firmware](const std::string& f) { return c->servable(f); }));
         return okStatus();
     }));
-    if (!d) return std::optional<FirmwareOffer>();
-    return std::optional<FirmwareOffer>(FirmwareOffer{d->version, d->file});
+    std::optional<FirmwareOffer> offer;
+    if (d) offer = FirmwareOffer{d->version, d->file};
+    std::lock_guard lock(model_wide_mutex_);
+    // Bounded: the models of the catalog, and the names a request may claim
+    // are cut at once if a sweep invents many.
+    if (model_wide_.size() >= 4096) model_wide_.clear();
+    model_wide_[key] = ModelWide{generation, offer};
+    return offer;
 }
 
 Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::renderWipe(RenderInput& in,

@@ -5,6 +5,9 @@
 // It never throws on a phone's input; every outcome is a FetchResponse and an
 // event.
 
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "provisioner/core/clock.h"
@@ -149,6 +152,14 @@ private:
     ServiceOptions options_;
     DeviceResolver resolver_;
     RenderCache cache_;
+    // modelWideFirmware's answers by "vendor|model", for the generation they
+    // were read at: a file anyone may fetch costs no store read per fetch.
+    struct ModelWide {
+        uint64_t generation = 0;
+        std::optional<FirmwareOffer> offer;
+    };
+    std::mutex model_wide_mutex_;
+    std::map<std::string, ModelWide> model_wide_;
 };
 
 }  // namespace prov

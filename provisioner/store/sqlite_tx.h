@@ -87,7 +87,7 @@ public:
     Status markStaleModel(const std::string& make, const std::string& model, const std::string& label) override;
     Result<std::optional<FirmwareProgress>> getFirmwareProgress(const std::string& mac) override;
     Status putFirmwareProgress(const std::string& mac, const FirmwareProgress& progress) override;
-    Result<int64_t> deleteRolloutTargets(int64_t rollout_id) override;
+    Result<int64_t> deleteRolloutTargets(int64_t rollout_id, const std::string& mac) override;
     Status insertRollout(Rollout& rollout) override;
     Result<std::optional<Rollout>> getRollout(int64_t id) override;
     Result<std::vector<Rollout>> listRollouts(const std::string& state) override;

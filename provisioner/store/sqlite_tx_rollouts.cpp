@@ -75,9 +75,11 @@ Status SqliteTx::putFirmwareProgress(const std::string& mac, const FirmwareProgr
     return done(s, "firmware progress");
 }
 
-Result<int64_t> SqliteTx::deleteRolloutTargets(int64_t rollout_id) {
-    Stmt s(conn_, "DELETE FROM firmware_targets WHERE rollout_id = ?");
-    s.bind(1, rollout_id);
+Result<int64_t> SqliteTx::deleteRolloutTargets(int64_t rollout_id, const std::string& mac) {
+    Stmt s(conn_,
+           "DELETE FROM firmware_targets WHERE rollout_id = ?1"
+           " AND (?2 = '' OR (scope = 'device' AND scope_key = ?2))");
+    s.bind(1, rollout_id).bind(2, mac);
     TRY(done(s, "rollout targets"));
     return static_cast<int64_t>(sqlite3_changes(conn_.handle()));
 }

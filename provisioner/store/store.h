@@ -170,8 +170,10 @@ public:
     // its new value (service/firmware_status.h moves it).
     virtual Result<std::optional<FirmwareProgress>> getFirmwareProgress(const std::string& mac) = 0;
     virtual Status putFirmwareProgress(const std::string& mac, const FirmwareProgress& progress) = 0;
-    // Every target a rollout wrote; and deleting them (how many).
-    virtual Result<int64_t> deleteRolloutTargets(int64_t rollout_id) = 0;
+    // Deletes the targets rollout `rollout_id` wrote: the device row of
+    // `mac`, or every one of them when `mac` is ""; how many. A row set by
+    // hand (or by another rollout) for the same key is never one of them.
+    virtual Result<int64_t> deleteRolloutTargets(int64_t rollout_id, const std::string& mac) = 0;
 
     // Rollouts (sqlite_tx_rollouts.cpp). Sets id and created_at.
     virtual Status insertRollout(Rollout& rollout) = 0;

@@ -516,3 +516,53 @@ TEST_CASE("an image is removed with its file, but not while a target names its v
     CHECK(catalog->list().value().empty());
     CHECK(catalog->gate("fw.rom", firmware::FileStamp{}) == Gate::kNotListed);
 }
+
+TEST_CASE("an image found corrupt, or fit again, marks the devices whose config offers it stale") {
+    World w;
+    auto catalog = w.catalog();
+    REQUIRE(catalog->start(false));
+    const std::string bytes = image(200000);
+    REQUIRE(catalog->addFile(w.source("fw.rom", bytes), spec()));
+    REQUIRE(w.store->write([&](StoreTx& tx) -> Status {
+        for (const auto& [mac, model] : {std::pair<std::string, std::string>{"001565000001", "T46U"},
+                                         {"001565000002", "T48U"}}) {
+            Device d;
+            d.mac = mac;
+            d.make = "Yealink";
+            d.model = model;
+            d.state = DeviceState::kApplied;
+            TRY(tx.insertDevice(d));
+        }
+        return okStatus();
+    }));
+    firmware::TargetSpec t;
+    t.vendor = "yealink";
+    t.model = "T46U";
+    t.version = "108.86.0.90";
+    REQUIRE(catalog->setTarget(t));
+    auto state = [&](const std::string& mac) {
+        std::optional<Device> d;
+        REQUIRE(w.store->read([&](StoreTx& tx) -> Status {
+            d = TRY(tx.getDevice(mac));
+            return okStatus();
+        }));
+        return d->state;
+    };
+    auto settle = [&](const std::string& mac) {
+        REQUIRE(w.store->write([&](StoreTx& tx) -> Status {
+            std::optional<Device> d = TRY(tx.getDevice(mac));
+            d->state = DeviceState::kApplied;
+            return tx.updateDevice(*d);
+        }));
+    };
+    settle("001565000001");
+    const std::string placed = w.dir + "/fw.rom";
+    REQUIRE(::truncate(placed.c_str(), 100000) == 0);
+    REQUIRE(catalog->verifyAll());
+    CHECK(state("001565000001") == DeviceState::kStale);
+    CHECK(state("001565000002") == DeviceState::kApplied);  // no target names it
+    settle("001565000001");
+    { std::ofstream(placed, std::ios::binary | std::ios::trunc) << bytes; }
+    REQUIRE(catalog->verifyAll());
+    CHECK(state("001565000001") == DeviceState::kStale);
+}

@@ -237,7 +237,13 @@ TEST_CASE("a bad rollout names each field") {
     s.version = "2.0";
     r = f.catalog->startRollout(s);
     REQUIRE_FALSE(r);
-    CHECK(r.error().fields.size() == 1);  // the version (no T48U image) or the model
+    CHECK(r.error().fields.size() == 1);
+    CHECK(r.error().fields.count("version") == 1);  // no T48U image of 2.0
+    s = canary(kMacs[0]);
+    s.version = "1.0";  // what the model's target already is
+    r = f.catalog->startRollout(s);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().fields.count("version") == 1);
     CHECK(f.catalog->listRollouts().value().empty());
 }
 
@@ -251,4 +257,98 @@ TEST_CASE("a window reads as seconds, minutes, hours or days") {
     CHECK(parseWindow("m") == -1);
     CHECK(parseWindow("5w") == -1);
     CHECK(parseWindow("1h30m") == -1);
+}
+
+TEST_CASE("a device its site's target decides for is no canary of the model's rollout") {
+    Fleet f;
+    TargetSpec site;
+    site.vendor = "yealink";
+    site.model = "T46U";
+    site.scope = "site";
+    site.key = "Lyon";
+    site.version = "1.0";
+    REQUIRE(f.catalog->setTarget(site));
+    auto r = f.catalog->startRollout(canary(kMacs[3]));  // at Lyon
+    REQUIRE_FALSE(r);
+    CHECK(r.error().fields.at("canaries").find("site Lyon") != std::string::npos);
+    RolloutSpec s = canary(kMacs[0]);
+    s.canaries.clear();
+    s.percent = 100;
+    r = f.catalog->startRollout(s);
+    REQUIRE(r);
+    CHECK(r.value().canaries == std::vector<std::string>{kMacs[0], kMacs[1], kMacs[2]});
+    for (const std::string& mac : r.value().canaries) f.progress(mac, "2.0", "on_target");
+    REQUIRE(f.catalog->tickRollouts().value() == 1);
+    CHECK(f.directive(kMacs[0]) == "2.0");
+    CHECK(f.directive(kMacs[3]) == "1.0");  // its site's target stands
+}
+
+TEST_CASE("halting keeps a canary on the version and a target set by hand meanwhile") {
+    Fleet f;
+    RolloutSpec s = canary(kMacs[0]);
+    s.canaries = {kMacs[0], kMacs[1], kMacs[2]};
+    const auto r = f.catalog->startRollout(s);
+    REQUIRE(r);
+    f.progress(kMacs[0], "2.0", "on_target");
+    f.progress(kMacs[1], "2.0", "failed", 3);
+    TargetSpec pin;
+    pin.vendor = "yealink";
+    pin.model = "T46U";
+    pin.scope = "device";
+    pin.key = kMacs[2];
+    pin.version = "none";
+    REQUIRE(f.catalog->setTarget(pin));  // an admin pins it while the canaries are out
+    REQUIRE(f.catalog->tickRollouts().value() == 1);
+    CHECK(f.get(r.value().id).state == "halted");
+    CHECK(f.directive(kMacs[0]) == "2.0");  // on the version: not told to go back
+    CHECK(f.directive(kMacs[1]) == "1.0");  // failed: back to the model's target
+    CHECK(f.directive(kMacs[2]).empty());   // the admin's none stands
+}
+
+TEST_CASE("rolling back an older rollout leaves a newer one's target, and one set by hand") {
+    Fleet f;
+    AddSpec add;
+    add.vendor = "yealink";
+    add.models = "T46U";
+    add.version = "3.0";
+    REQUIRE(f.catalog->addFile(f.tmp.write("dl/t46u-3.0.rom", "3.0"), add));
+    const auto a = f.catalog->startRollout(canary(kMacs[0]));
+    REQUIRE(a);
+    f.progress(kMacs[0], "2.0", "on_target");
+    REQUIRE(f.catalog->tickRollouts().value() == 1);
+    RolloutSpec s = canary(kMacs[1]);
+    s.version = "3.0";
+    const auto b = f.catalog->startRollout(s);
+    REQUIRE(b);
+    CHECK(b.value().previous == "2.0");
+    f.progress(kMacs[1], "3.0", "on_target");
+    REQUIRE(f.catalog->tickRollouts().value() == 1);
+    REQUIRE(f.catalog->rollbackRollout(a.value().id, "admin"));
+    CHECK(f.directive(kMacs[2]) == "3.0");  // b's target stands
+    TargetSpec t;
+    t.vendor = "yealink";
+    t.model = "T46U";
+    t.version = "2.0";
+    REQUIRE(f.catalog->setTarget(t));  // by hand, after b
+    REQUIRE(f.catalog->rollbackRollout(b.value().id, "admin"));
+    CHECK(f.directive(kMacs[2]) == "2.0");  // the admin's target stands
+}
+
+TEST_CASE("a canary never seen again halts the rollout when the window ends") {
+    Fleet f;
+    const auto r = f.catalog->startRollout(canary(kMacs[0]));
+    REQUIRE(r);
+    f.clock.advance(600);
+    REQUIRE(f.catalog->tickRollouts().value() == 1);
+    CHECK(f.get(r.value().id).reason == "canary 00156500aa01 not on 2.0 after 600 s (not seen)");
+}
+
+TEST_CASE("a halt's reason is printable text") {
+    Fleet f;
+    const auto r = f.catalog->startRollout(canary(kMacs[0]));
+    REQUIRE(r);
+    const auto h = f.catalog->haltRollout(r.value().id, "admin", "bad\x1b[2Jthing");
+    REQUIRE_FALSE(h);
+    CHECK(h.error().fields.count("reason") == 1);
+    CHECK(f.get(r.value().id).state == "canary");
 }

@@ -56,6 +56,16 @@ TEST_CASE("a phone that reports no firmware is unknown, never failed") {
     CHECK(p.told_at == 100);
 }
 
+TEST_CASE("a fetch that reports no firmware leaves what an earlier one found") {
+    FirmwareProgress p;
+    p = nextFirmwareProgress(p, fetch("2.0", "2.0", false, 1), 3);
+    REQUIRE(p.status == "on_target");
+    p = nextFirmwareProgress(p, fetch("", "2.0", false, 2), 3);
+    CHECK(p.status == "on_target");
+    p = nextFirmwareProgress(p, fetch("", "3.0", true, 3), 3);
+    CHECK(p.status == "unknown");  // a new target: nothing known of it yet
+}
+
 TEST_CASE("a new target starts the count again, and no target clears the status") {
     FirmwareProgress p;
     p = nextFirmwareProgress(p, fetch("1.0", "2.0", true, 1), 2);
