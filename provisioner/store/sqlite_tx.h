@@ -85,7 +85,7 @@ public:
     Result<bool> deleteFirmwareTarget(const std::string& vendor, const std::string& model, const std::string& scope,
                                       const std::string& scope_key) override;
     Status markStaleModel(const std::string& make, const std::string& model, const std::string& label) override;
-    Result<int64_t> queueStaleResyncs(int64_t at) override;
+    Result<int64_t> queueStaleResyncs(int64_t at, int64_t retry_before) override;
     Result<int64_t> queueResync(const std::string& mac, const std::string& label, int64_t at) override;
     Result<std::vector<Device>> nextResync(int64_t limit) override;
     Status setResyncState(const std::string& mac, const std::string& state, int64_t at) override;
