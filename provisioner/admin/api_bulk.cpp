@@ -111,10 +111,14 @@ ApiResult staging(Inventory& inv, const ApiRequest& r) {
     int64_t matched = 0;
     std::map<std::string, int64_t> counts;
     for (const char* s : {"unassigned", "new", "staged", "provisioned", "applied", "stale"}) counts[s] = 0;
+    // Resync pushes (issue 14): where the devices asked to fetch now are.
+    std::map<std::string, int64_t> resync;
+    for (const char* s : {"queued", "pushed", "refetched", "applied", "failed"}) resync[s] = 0;
     Poco::JSON::Array::Ptr items = new Poco::JSON::Array();
     for (const StagingEntry& e : list) {
         const Device& d = e.device;
         ++counts[std::string(toString(d.state))];
+        if (!d.resync.empty()) ++resync[d.resync];
         if (only && d.state != *only) continue;
         if (matched++ < page.offset || matched > page.offset + page.limit) continue;
         auto o = json::newObject();
@@ -129,6 +133,7 @@ ApiResult staging(Inventory& inv, const ApiRequest& r) {
         o->set("last_seen_at", d.last_seen_at ? Poco::Dynamic::Var(formatUtc(d.last_seen_at)) : Poco::Dynamic::Var());
         o->set("last_seen_ip", d.last_seen_ip);
         o->set("last_file", d.last_file);
+        o->set("resync", d.resync);
         items->add(o);
     }
     auto c = json::newObject();
@@ -136,6 +141,9 @@ ApiResult staging(Inventory& inv, const ApiRequest& r) {
     auto o = json::newObject();
     o->set("site", site);
     o->set("counts", c);
+    auto rc = json::newObject();
+    for (const auto& [k, v] : resync) rc->set(k, v);
+    o->set("resync", rc);
     o->set("items", items);
     o->set("total", matched);
     o->set("limit", page.limit);
