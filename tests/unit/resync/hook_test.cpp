@@ -22,7 +22,7 @@ HookValues values() {
 
 }  // namespace
 
-TEST_CASE("a hook is split into words once; quotes group them") {
+TEST_CASE("a hook is split into words once, quotes group them") {
     auto h = parseHook("exec:/usr/sbin/asterisk  -rx \"pjsip send notify {vendor}-check-sync endpoint {extension}\"");
     REQUIRE(h);
     CHECK(h.value().argv ==
@@ -71,7 +71,7 @@ TEST_CASE("a bad hook is refused when the configuration is read, saying why") {
     CHECK(parseHook("exec:/x {\"a\":1} {}"));
 }
 
-TEST_CASE("a hook runs without a shell; exit 0 is ok, the exit code and output otherwise") {
+TEST_CASE("a hook runs without a shell: exit 0 is ok, else the exit code and output") {
     HookRun ok = runHook({"/bin/sh", "-c", "test \"$1\" = 'a b;c'", "sh", "a b;c"}, 5000);
     CHECK(ok.ok());
     CHECK(ok.detail == "exited 0");

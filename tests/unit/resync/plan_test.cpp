@@ -31,7 +31,7 @@ TEST_CASE("the first line registered OK with an address and port is the one push
     CHECK(p.line->extension == "1003");
 }
 
-TEST_CASE("UDP or unreported: NOTIFY; TCP and TLS only through the hook") {
+TEST_CASE("UDP or unreported gets a NOTIFY, TCP and TLS only the hook") {
     const auto udp = std::vector<Extension>{line("1", RegStatus::kOk, "192.0.2.7", 5060, "")};
     const auto tls = std::vector<Extension>{line("1", RegStatus::kOk, "192.0.2.7", 5061, "tls")};
     const auto tcp = std::vector<Extension>{line("1", RegStatus::kOk, "192.0.2.7", 5060, "tcp")};

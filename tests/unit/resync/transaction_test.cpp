@@ -97,7 +97,7 @@ TEST_CASE("after a provisional answer timer E runs at T2") {
     CHECK(t.outcome().attempts == 2);
 }
 
-TEST_CASE("a 2xx ends it; answers to another branch or CSeq do not") {
+TEST_CASE("a 2xx ends it, answers to another branch or CSeq do not") {
     prov::FakeClock clock;
     CountingRandom random;
     NotifyTransaction t(request(), {"1001", "pw"}, random, kHasher, Timers{});
@@ -156,7 +156,7 @@ TEST_CASE("a 401 is answered once with the line's credentials: new branch, next 
     CHECK(t.outcome().attempts == 2);
 }
 
-TEST_CASE("a 407 is answered with Proxy-Authorization; a second challenge is challenged") {
+TEST_CASE("a 407 is answered with Proxy-Authorization, a second challenge is challenged") {
     CountingRandom random;
     NotifyTransaction t(request(), {"1001", "s3cret"}, random, kHasher, Timers{});
     (void)t.start(0);
@@ -171,7 +171,7 @@ TEST_CASE("a 407 is answered with Proxy-Authorization; a second challenge is cha
     CHECK(t.outcome().detail.find("s3cret") == std::string::npos);
 }
 
-TEST_CASE("a challenge it cannot answer is challenged; other final answers rejected") {
+TEST_CASE("a challenge it cannot answer is challenged, other final answers rejected") {
     CountingRandom random;
     {
         NotifyTransaction t(request(), {"1001", "s3cret"}, random, kHasher, Timers{});
