@@ -58,8 +58,10 @@ Result<ResyncTarget> readTarget(const ApiRequest& r) {
             errors[key] = "is not a known field (site, all)";
         }
     }
-    if (errors.empty() && t.site.empty() && !t.all) errors["site"] = "give a site, or \"all\": true";
-    if (errors.empty() && !t.site.empty() && t.all) errors["all"] = "give a site or \"all\": true, not both";
+    if (errors.empty() && t.site.empty() && !t.all)
+        errors["site"] = "give a site, or \"all\": true";
+    if (errors.empty() && !t.site.empty() && t.all)
+        errors["all"] = "give a site or \"all\": true, not both";
     if (!errors.empty()) return Error::invalid("the resync request is not valid", errors);
     return t;
 }

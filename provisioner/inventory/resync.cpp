@@ -9,12 +9,16 @@ namespace prov {
 
 Result<int64_t> Inventory::queueResync(const ResyncTarget& target, const Actor& actor) {
     if (actor.role != Role::kAdmin)
-        return Error{Code::kPermissionDenied, "forbidden",
-                     "the " + std::string(toString(actor.role)) + " role cannot push resyncs", {}, {}};
+        return Error{Code::kPermissionDenied,
+                     "forbidden",
+                     "the " + std::string(toString(actor.role)) + " role cannot push resyncs",
+                     {},
+                     {}};
     const int kinds = !target.mac.empty() + !target.site.empty() + target.all;
     if (kinds != 1) {
         const char* field = target.site.empty() ? "all" : "site";
-        return Error::invalid("name one device, one site or all", {{field, "give exactly one of mac, site or all"}});
+        return Error::invalid("name one device, one site or all",
+                              {{field, "give exactly one of mac, site or all"}});
     }
     int64_t queued = 0;
     TRY(writeTx([&](StoreTx& tx) -> Status {
@@ -22,13 +26,16 @@ Result<int64_t> Inventory::queueResync(const ResyncTarget& target, const Actor& 
             const auto d = TRY(tx.getDevice(target.mac));
             if (!d) return Error::notFound("no device " + target.mac);
             if (d->state == DeviceState::kUnassigned)
-                return Error::conflict("unassigned", "device " + target.mac +
-                                                         " is not in the inventory (unassigned): add it first");
+                return Error::conflict(
+                    "unassigned",
+                    "device " + target.mac + " is not in the inventory (unassigned): add it first");
         }
         queued = TRY(tx.queueResync(target.mac, target.site, clock_.nowSeconds()));
         auto after = json::newObject();
         after->set("queued", queued);
-        const std::string id = !target.mac.empty() ? target.mac : !target.site.empty() ? "site:" + target.site : "*";
+        const std::string id = !target.mac.empty()    ? target.mac
+                               : !target.site.empty() ? "site:" + target.site
+                                                      : "*";
         return audit(tx, actor, "resync", "device", id, "", json::stringify(after));
     }));
     return queued;

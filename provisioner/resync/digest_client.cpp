@@ -29,20 +29,24 @@ Result<std::string> pickQop(std::string_view offered) {
     while (start <= offered.size()) {
         size_t comma = offered.find(',', start);
         if (comma == std::string_view::npos) comma = offered.size();
-        if (text::toLower(text::trim(offered.substr(start, comma - start))) == "auth") return std::string("auth");
+        if (text::toLower(text::trim(offered.substr(start, comma - start))) == "auth")
+            return std::string("auth");
         start = comma + 1;
     }
-    return Error::invalid("the challenge offers qop " + std::string(offered) + ", not auth", {{"qop", "not auth"}});
+    return Error::invalid("the challenge offers qop " + std::string(offered) + ", not auth",
+                          {{"qop", "not auth"}});
 }
 
 }  // namespace
 
-Result<std::string> answerChallenge(const Hasher& hasher, std::string_view challenge, std::string_view method,
-                                    std::string_view uri, const Credentials& credentials, std::string_view cnonce) {
+Result<std::string> answerChallenge(const Hasher& hasher, std::string_view challenge,
+                                    std::string_view method, std::string_view uri,
+                                    const Credentials& credentials, std::string_view cnonce) {
     digest::Authorization a = TRY(digest::parseChallenge(challenge));
     if (!a.algorithm.empty() && text::toLower(a.algorithm) != "md5")
-        return Error::invalid("the challenge asks for algorithm " + a.algorithm + "; only MD5 is answered",
-                              {{"algorithm", "not MD5"}});
+        return Error::invalid(
+            "the challenge asks for algorithm " + a.algorithm + "; only MD5 is answered",
+            {{"algorithm", "not MD5"}});
     a.qop = TRY(pickQop(a.qop));
     a.username = credentials.user;
     a.uri = std::string(uri);
@@ -51,9 +55,11 @@ Result<std::string> answerChallenge(const Hasher& hasher, std::string_view chall
         a.cnonce = std::string(cnonce);
     }
     a.response = digest::expectedResponse(hasher, a, method, credentials.password);
-    if (a.response.empty()) return Error::invalid("the challenge cannot be answered", {{"challenge", "unusable"}});
+    if (a.response.empty())
+        return Error::invalid("the challenge cannot be answered", {{"challenge", "unusable"}});
     std::string out = "Digest username=" + quoted(a.username) + ", realm=" + quoted(a.realm) +
-                      ", nonce=" + quoted(a.nonce) + ", uri=" + quoted(a.uri) + ", response=" + quoted(a.response);
+                      ", nonce=" + quoted(a.nonce) + ", uri=" + quoted(a.uri) +
+                      ", response=" + quoted(a.response);
     if (!a.algorithm.empty()) out += ", algorithm=" + a.algorithm;
     if (!a.opaque.empty()) out += ", opaque=" + quoted(a.opaque);
     if (!a.qop.empty()) out += ", qop=auth, nc=" + a.nc + ", cnonce=" + quoted(a.cnonce);

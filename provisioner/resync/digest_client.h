@@ -28,7 +28,8 @@ struct Credentials {
 // qop=auth also qop, nc=00000001 and `cnonce`. An error (kInvalidArgument)
 // names why it cannot be answered: a malformed challenge, an algorithm
 // other than MD5, a qop list without auth.
-Result<std::string> answerChallenge(const Hasher& hasher, std::string_view challenge, std::string_view method,
-                                    std::string_view uri, const Credentials& credentials, std::string_view cnonce);
+Result<std::string> answerChallenge(const Hasher& hasher, std::string_view challenge,
+                                    std::string_view method, std::string_view uri,
+                                    const Credentials& credentials, std::string_view cnonce);
 
 }  // namespace prov::resync

@@ -70,9 +70,9 @@ struct VendorEvent {
 using VendorEvents = std::function<std::optional<VendorEvent>(const std::string& make)>;
 
 class Dispatcher {
-public:
-    Dispatcher(Store& store, const Clock& clock, RandomSource& random, const Hasher& hasher, VendorEvents vendors,
-               DispatcherOptions options);
+  public:
+    Dispatcher(Store& store, const Clock& clock, RandomSource& random, const Hasher& hasher,
+               VendorEvents vendors, DispatcherOptions options);
     ~Dispatcher();
     Dispatcher(const Dispatcher&) = delete;
     Dispatcher& operator=(const Dispatcher&) = delete;
@@ -87,7 +87,7 @@ public:
     // The NOTIFY socket's port; 0 when there is none.
     int port() const { return port_; }
 
-private:
+  private:
     struct Push;
 
     void run();
@@ -100,7 +100,8 @@ private:
     void receive(int64_t now_us);
     void tick(int64_t now_us);
     void finishDone(int64_t now_us);
-    void finish(Push& push, PushResult result, int status, int attempts, std::string detail, int64_t now_us);
+    void finish(Push& push, PushResult result, int status, int attempts, std::string detail,
+                int64_t now_us);
     void record(Push& push);
     bool sendTo(Push& push, const std::string& datagram);
     std::string localHostToward(const net::SockAddr& to) const;
@@ -119,10 +120,10 @@ private:
     std::atomic<bool> woken_{false};
     std::thread thread_;
     // Only the thread touches these.
-    std::deque<Device> pending_;                                  // taken from the queue, waiting for a token
-    std::set<std::string> known_;                                 // MACs pending or in flight
-    std::map<std::string, std::unique_ptr<Push>> in_flight_;      // by MAC
-    std::unordered_map<std::string, std::string> by_branch_;      // NOTIFY branch -> MAC
+    std::deque<Device> pending_;   // taken from the queue, waiting for a token
+    std::set<std::string> known_;  // MACs pending or in flight
+    std::map<std::string, std::unique_ptr<Push>> in_flight_;  // by MAC
+    std::unordered_map<std::string, std::string> by_branch_;  // NOTIFY branch -> MAC
 };
 
 }  // namespace prov::resync

@@ -80,7 +80,8 @@ const std::string& valueOf(const HookValues& v, std::string_view name) {
 Result<HookCommand> parseHook(std::string_view spec) {
     if (spec.substr(0, kPrefix.size()) != kPrefix) {
         if (spec.substr(0, 7) == "http://" || spec.substr(0, 8) == "https://")
-            return bad("is an HTTP hook; only exec: hooks are supported (exec:/path/to/program args)");
+            return bad(
+                "is an HTTP hook; only exec: hooks are supported (exec:/path/to/program args)");
         return bad("must start with exec: (exec:/path/to/program args)");
     }
     HookCommand hook;
@@ -110,10 +111,12 @@ Result<HookCommand> parseHook(std::string_view spec) {
     if (in_word) hook.argv.push_back(std::move(word));
     if (hook.argv.empty()) return bad("names no program");
     if (hook.argv[0].empty() || hook.argv[0][0] != '/')
-        return bad("program must be an absolute path (no shell looks it up), got '" + hook.argv[0] + "'");
+        return bad("program must be an absolute path (no shell looks it up), got '" + hook.argv[0] +
+                   "'");
     for (const std::string& w : hook.argv) {
         if (const std::string unknown = unknownPlaceholder(w); !unknown.empty())
-            return bad("has the unknown placeholder " + unknown + "; known: " + std::string(kHookPlaceholders));
+            return bad("has the unknown placeholder " + unknown +
+                       "; known: " + std::string(kHookPlaceholders));
     }
     return hook;
 }
@@ -141,7 +144,8 @@ std::vector<std::string> hookArguments(const HookCommand& hook, const HookValues
 Result<HookProcess> HookProcess::spawn(const std::vector<std::string>& argv) {
     if (argv.empty()) return Error::invalid("no program to run");
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return Error::internal(std::string("pipe: ") + std::strerror(errno));
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        return Error::internal(std::string("pipe: ") + std::strerror(errno));
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -154,11 +158,13 @@ Result<HookProcess> HookProcess::spawn(const std::vector<std::string>& argv) {
     sigset_t none, defaults;
     sigemptyset(&none);
     sigemptyset(&defaults);
-    for (int sig : {SIGPIPE, SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2}) sigaddset(&defaults, sig);
+    for (int sig : {SIGPIPE, SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2})
+        sigaddset(&defaults, sig);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &defaults);
     posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setflags(
+        &attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -289,7 +295,8 @@ HookRun runHook(const std::vector<std::string>& argv, int64_t timeout_ms) {
     for (;;) {
         p.readOutput();
         if (p.poll()) break;
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0) {
             p.kill();
             timed_out = true;

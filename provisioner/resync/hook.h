@@ -7,9 +7,10 @@
 // into each word and starts the program with posix_spawn, no shell between:
 // a value can never become a second command or a second argument.
 //
-//   auto hook = parseHook("exec:/usr/sbin/asterisk -rx \"pjsip send notify {vendor}-check-sync endpoint {extension}\"");
+//   auto hook = parseHook("exec:/usr/sbin/asterisk -rx \"pjsip send notify "
+//                         "{vendor}-check-sync endpoint {extension}\"");
 //   auto argv = hookArguments(hook.value(), values);
-//   HookRun run = runHook(argv, 10'000);   // run.ok(): exited 0
+//   HookRun run = runHook(argv, 10'000);  // run.ok(): exited 0
 
 #include <sys/types.h>
 
@@ -56,7 +57,7 @@ std::vector<std::string> hookArguments(const HookCommand& hook, const HookValues
 // standard output and error. Driven by a caller's poll loop (the
 // dispatcher) or by runHook.
 class HookProcess {
-public:
+  public:
     // Starts argv[0] with argv, standard input /dev/null, signals unblocked
     // and at their defaults, in a process group of its own (a timeout kills
     // what it started too).
@@ -83,7 +84,7 @@ public:
 
     static constexpr size_t kKeptOutput = 512;
 
-private:
+  private:
     HookProcess(pid_t pid, int out_fd) : pid_(pid), out_fd_(out_fd) {}
     void closeOutput();
 

@@ -25,7 +25,8 @@ PushPlan planPush(Route route, bool have_hook, const std::vector<Extension>& lin
         } else if (route == Route::kHook) {
             plan.detail = "resync.route is hook and resync.hook is not set";
         } else {
-            plan.detail = "registered over " + (transport == "tls" ? std::string("TLS") : std::string("TCP")) +
+            plan.detail = "registered over " +
+                          (transport == "tls" ? std::string("TLS") : std::string("TCP")) +
                           "; configure resync.hook to reach it through the PBX";
         }
         return plan;

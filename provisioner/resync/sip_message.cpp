@@ -57,9 +57,11 @@ std::string viaBranch(std::string_view via) {
     size_t at = via.find(';');
     while (at != std::string_view::npos) {
         size_t next = via.find(';', at + 1);
-        const std::string_view param = via.substr(at + 1, next == std::string_view::npos ? next : next - at - 1);
+        const std::string_view param =
+            via.substr(at + 1, next == std::string_view::npos ? next : next - at - 1);
         const size_t eq = param.find('=');
-        if (eq != std::string_view::npos && text::toLower(text::trim(param.substr(0, eq))) == "branch")
+        if (eq != std::string_view::npos &&
+            text::toLower(text::trim(param.substr(0, eq))) == "branch")
             return text::trim(param.substr(eq + 1));
         at = next;
     }
@@ -70,7 +72,8 @@ Status readCseq(std::string_view value, SipResponse& r) {
     const std::string v = text::trim(value);
     const size_t space = v.find_first_of(" \t");
     const std::string number = v.substr(0, space);
-    if (number.empty() || number.size() > 10 || !text::isDigits(number) || std::stoll(number) > 0x7fffffff)
+    if (number.empty() || number.size() > 10 || !text::isDigits(number) ||
+        std::stoll(number) > 0x7fffffff)
         return bad("CSeq has no number");
     r.cseq = static_cast<uint32_t>(std::stoll(number));
     r.cseq_method = space == std::string::npos ? "" : text::trim(std::string_view(v).substr(space));
@@ -91,7 +94,9 @@ Status readStatusLine(std::string_view line, SipResponse& r) {
 
 }  // namespace
 
-std::string requestUri(const NotifyRequest& n) { return "sip:" + n.user + "@" + hostPort(n.host, n.port); }
+std::string requestUri(const NotifyRequest& n) {
+    return "sip:" + n.user + "@" + hostPort(n.host, n.port);
+}
 
 std::string buildNotify(const NotifyRequest& n) {
     const std::string us = hostPort(n.local_host, n.local_port);

@@ -22,16 +22,16 @@
 namespace prov::resync {
 
 struct NotifyRequest {
-    std::string user;        // the line's SIP user (the extension)
-    std::string host;        // the phone's address, as its PBX reported it (IPv4 or IPv6)
+    std::string user;  // the line's SIP user (the extension)
+    std::string host;  // the phone's address, as its PBX reported it (IPv4 or IPv6)
     int port = 5060;
     std::string local_host;  // ours, for Via, From, Contact and the Call-ID
     int local_port = 0;
-    std::string branch;      // whole, with its z9hG4bK magic cookie
+    std::string branch;  // whole, with its z9hG4bK magic cookie
     std::string from_tag;
-    std::string call_id;     // without "@host": local_host is appended
+    std::string call_id;  // without "@host": local_host is appended
     uint32_t cseq = 1;
-    std::string event;       // the vendor's, e.g. "check-sync;reboot=false"
+    std::string event;  // the vendor's, e.g. "check-sync;reboot=false"
     std::string user_agent;
     // "Authorization" (a 401) or "Proxy-Authorization" (a 407) and its
     // value; auth_header empty: none.
@@ -54,7 +54,7 @@ std::string buildNotify(const NotifyRequest& request);
 struct SipResponse {
     int status = 0;
     std::string reason;
-    std::string branch;       // of the top Via; "" when it has none
+    std::string branch;  // of the top Via; "" when it has none
     uint32_t cseq = 0;
     std::string cseq_method;  // uppercase as sent
     std::string call_id;

@@ -16,7 +16,7 @@
 namespace prov::resync {
 
 class TokenBucket {
-public:
+  public:
     // rate: tokens a second, at least 1; burst: the most held, at least 1.
     // Starts full.
     TokenBucket(int64_t rate, int64_t burst, int64_t now_us);
@@ -28,7 +28,7 @@ public:
     // Microseconds from `now_us` until a token is there; 0 when one is.
     int64_t waitUs(int64_t now_us);
 
-private:
+  private:
     void refill(int64_t now_us);
 
     // Tokens in millionths, so that a rate of up to 10^6 a second refills

@@ -18,18 +18,24 @@ std::string realmOf(std::string_view challenge) {
 
 std::string_view toString(PushResult r) {
     switch (r) {
-        case PushResult::kOk: return "ok";
-        case PushResult::kTimeout: return "timeout";
-        case PushResult::kChallenged: return "challenged";
-        case PushResult::kRejected: return "rejected";
-        case PushResult::kError: return "error";
-        case PushResult::kSkipped: return "skipped";
+        case PushResult::kOk:
+            return "ok";
+        case PushResult::kTimeout:
+            return "timeout";
+        case PushResult::kChallenged:
+            return "challenged";
+        case PushResult::kRejected:
+            return "rejected";
+        case PushResult::kError:
+            return "error";
+        case PushResult::kSkipped:
+            return "skipped";
     }
     return "error";
 }
 
-NotifyTransaction::NotifyTransaction(NotifyRequest request, Credentials credentials, RandomSource& random,
-                                     const Hasher& hasher, Timers timers)
+NotifyTransaction::NotifyTransaction(NotifyRequest request, Credentials credentials,
+                                     RandomSource& random, const Hasher& hasher, Timers timers)
     : request_(std::move(request)),
       credentials_(std::move(credentials)),
       random_(random),
@@ -84,7 +90,8 @@ std::optional<std::string> NotifyTransaction::onTimer(int64_t now_us) {
 }
 
 std::optional<std::string> NotifyTransaction::onResponse(const SipResponse& r, int64_t now_us) {
-    if (done_ || r.branch != request_.branch || r.cseq != request_.cseq || r.cseq_method != "NOTIFY")
+    if (done_ || r.branch != request_.branch || r.cseq != request_.cseq ||
+        r.cseq_method != "NOTIFY")
         return std::nullopt;
     if (r.status < 200) {
         if (!proceeding_) {
@@ -113,7 +120,8 @@ std::optional<std::string> NotifyTransaction::onResponse(const SipResponse& r, i
         return std::nullopt;
     }
     const std::string uri = requestUri(request_);
-    auto answer = answerChallenge(hasher_, challenge, "NOTIFY", uri, credentials_, random_.alnum(16));
+    auto answer =
+        answerChallenge(hasher_, challenge, "NOTIFY", uri, credentials_, random_.alnum(16));
     if (!answer) {
         finish(PushResult::kChallenged, r.status, answer.error().message);
         return std::nullopt;

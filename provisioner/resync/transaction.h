@@ -42,12 +42,12 @@ struct PushOutcome {
 };
 
 class NotifyTransaction {
-public:
+  public:
     // `request` is complete but for branch, from_tag, call_id and cseq,
     // which are drawn from `random` (the first CSeq is 1). `random` and
     // `hasher` must outlive the transaction.
-    NotifyTransaction(NotifyRequest request, Credentials credentials, RandomSource& random, const Hasher& hasher,
-                      Timers timers);
+    NotifyTransaction(NotifyRequest request, Credentials credentials, RandomSource& random,
+                      const Hasher& hasher, Timers timers);
 
     // The first datagram, sent at `now_us`; arms timers E and F.
     std::string start(int64_t now_us);
@@ -67,7 +67,7 @@ public:
     const PushOutcome& outcome() const { return outcome_; }
     const NotifyRequest& request() const { return request_; }
 
-private:
+  private:
     std::string send();
     void finish(PushResult result, int status, std::string detail);
     std::string newBranch();

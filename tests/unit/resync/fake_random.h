@@ -8,13 +8,13 @@
 #include "provisioner/core/random_source.h"
 
 class CountingRandom final : public prov::RandomSource {
-public:
+  public:
     std::string alnum(size_t length) override {
         std::string s = "r" + std::to_string(++n_);
         s.resize(length, 'x');
         return s;
     }
 
-private:
+  private:
     int n_ = 0;
 };

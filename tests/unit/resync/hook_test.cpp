@@ -23,7 +23,9 @@ HookValues values() {
 }  // namespace
 
 TEST_CASE("a hook is split into words once, quotes group them") {
-    auto h = parseHook("exec:/usr/sbin/asterisk  -rx \"pjsip send notify {vendor}-check-sync endpoint {extension}\"");
+    auto h = parseHook(
+        "exec:/usr/sbin/asterisk  -rx \"pjsip send notify {vendor}-check-sync endpoint "
+        "{extension}\"");
     REQUIRE(h);
     CHECK(h.value().argv ==
           std::vector<std::string>{"/usr/sbin/asterisk", "-rx",
@@ -34,16 +36,19 @@ TEST_CASE("a hook is split into words once, quotes group them") {
 }
 
 TEST_CASE("placeholders are replaced in each word, values never split or substituted again") {
-    auto h = parseHook("exec:/x {mac} {extension}@{ip}:{port} {transport} {event} {vendor} {site} {mac}{mac}");
+    auto h = parseHook(
+        "exec:/x {mac} {extension}@{ip}:{port} {transport} {event} {vendor} {site} {mac}{mac}");
     REQUIRE(h);
     CHECK(hookArguments(h.value(), values()) ==
-          std::vector<std::string>{"/x", "001565aabbcc", "1001@192.0.2.7:5062", "tls", "check-sync;reboot=false",
-                                   "yealink", "HQ floor 2", "001565aabbcc001565aabbcc"});
+          std::vector<std::string>{"/x", "001565aabbcc", "1001@192.0.2.7:5062", "tls",
+                                   "check-sync;reboot=false", "yealink", "HQ floor 2",
+                                   "001565aabbcc001565aabbcc"});
     HookValues v = values();
     v.site = "{mac} $(rm -rf /) ; `x`";
     auto site = parseHook("exec:/x {site}");
     REQUIRE(site);
-    CHECK(hookArguments(site.value(), v) == std::vector<std::string>{"/x", "{mac} $(rm -rf /) ; `x`"});
+    CHECK(hookArguments(site.value(), v) ==
+          std::vector<std::string>{"/x", "{mac} $(rm -rf /) ; `x`"});
 }
 
 TEST_CASE("a bad hook is refused when the configuration is read, saying why") {
@@ -75,7 +80,8 @@ TEST_CASE("a hook runs without a shell: exit 0 is ok, else the exit code and out
     HookRun ok = runHook({"/bin/sh", "-c", "test \"$1\" = 'a b;c'", "sh", "a b;c"}, 5000);
     CHECK(ok.ok());
     CHECK(ok.detail == "exited 0");
-    HookRun bad = runHook({"/bin/sh", "-c", "echo no such endpoint; echo second >&2; exit 3"}, 5000);
+    HookRun bad =
+        runHook({"/bin/sh", "-c", "echo no such endpoint; echo second >&2; exit 3"}, 5000);
     CHECK_FALSE(bad.ok());
     CHECK(bad.exit_code == 3);
     CHECK(bad.detail == "exited 3: no such endpoint | second");

@@ -39,7 +39,8 @@ TEST_CASE("UDP or unreported gets a NOTIFY, TCP and TLS only the hook") {
     CHECK(planPush(Route::kNotify, true, tls).way == PushPlan::Way::kHook);
     const PushPlan skipped = planPush(Route::kNotify, false, tls);
     CHECK(skipped.way == PushPlan::Way::kSkip);
-    CHECK(skipped.detail == "registered over TLS; configure resync.hook to reach it through the PBX");
+    CHECK(skipped.detail ==
+          "registered over TLS; configure resync.hook to reach it through the PBX");
     CHECK(planPush(Route::kNotify, false, tcp).detail.find("over TCP") != std::string::npos);
     CHECK(planPush(Route::kHook, true, udp).way == PushPlan::Way::kHook);
     CHECK(planPush(Route::kOff, true, udp).way == PushPlan::Way::kSkip);

@@ -88,7 +88,8 @@ TEST_CASE("a response gives its status, top Via branch, CSeq and Call-ID") {
 TEST_CASE("compact headers, any case, folded lines and several Vias") {
     const std::string raw =
         "SIP/2.0 401 Unauthorized\r\n"
-        "v: SIP/2.0/UDP 192.0.2.1:5070;rport;BRANCH=z9hG4bKtop, SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKlow\r\n"
+        "v: SIP/2.0/UDP 192.0.2.1:5070;rport;BRANCH=z9hG4bKtop, SIP/2.0/UDP "
+        "10.0.0.1;branch=z9hG4bKlow\r\n"
         "VIA: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKsecond\r\n"
         "i: abc@host\r\n"
         "cseq:   7   NOTIFY\r\n"
@@ -116,13 +117,15 @@ TEST_CASE("what is not a response is refused with a reason") {
     const Case cases[] = {
         {"a request", "NOTIFY sip:a@b SIP/2.0\r\nVia: x\r\nCSeq: 1 NOTIFY\r\nCall-ID: c\r\n\r\n"},
         {"no end of head", "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP a;branch=b\r\n"},
-        {"a status of two digits", "SIP/2.0 20 OK\r\nVia: x\r\nCSeq: 1 NOTIFY\r\nCall-ID: c\r\n\r\n"},
+        {"a status of two digits",
+         "SIP/2.0 20 OK\r\nVia: x\r\nCSeq: 1 NOTIFY\r\nCall-ID: c\r\n\r\n"},
         {"a status of 7xx", "SIP/2.0 700 Odd\r\nVia: x\r\nCSeq: 1 NOTIFY\r\nCall-ID: c\r\n\r\n"},
         {"no Via", "SIP/2.0 200 OK\r\nCSeq: 1 NOTIFY\r\nCall-ID: c\r\n\r\n"},
         {"no CSeq", "SIP/2.0 200 OK\r\nVia: x\r\nCall-ID: c\r\n\r\n"},
         {"no Call-ID", "SIP/2.0 200 OK\r\nVia: x\r\nCSeq: 1 NOTIFY\r\n\r\n"},
         {"a CSeq without method", "SIP/2.0 200 OK\r\nVia: x\r\nCSeq: 1\r\nCall-ID: c\r\n\r\n"},
-        {"a CSeq too large", "SIP/2.0 200 OK\r\nVia: x\r\nCSeq: 99999999999 NOTIFY\r\nCall-ID: c\r\n\r\n"},
+        {"a CSeq too large",
+         "SIP/2.0 200 OK\r\nVia: x\r\nCSeq: 99999999999 NOTIFY\r\nCall-ID: c\r\n\r\n"},
         {"a line without colon", "SIP/2.0 200 OK\r\nVia x\r\nCSeq: 1 NOTIFY\r\nCall-ID: c\r\n\r\n"},
     };
     for (const Case& c : cases) {
@@ -134,7 +137,8 @@ TEST_CASE("what is not a response is refused with a reason") {
 TEST_CASE("the parser is total: every prefix and every byte flipped of a response") {
     // Truncated at every length (a datagram cut short) and each byte
     // replaced: a value or an error, never a crash or a read past the end.
-    for (size_t n = 0; n <= kOk.size(); ++n) (void)parseResponse(std::string_view(kOk).substr(0, n));
+    for (size_t n = 0; n <= kOk.size(); ++n)
+        (void)parseResponse(std::string_view(kOk).substr(0, n));
     for (size_t i = 0; i < kOk.size(); ++i) {
         for (char c : {'\0', '\r', '\n', ':', ';', ',', ' ', '\xff'}) {
             std::string bytes = kOk;

@@ -63,7 +63,8 @@ TEST_CASE("timer E doubles from T1 up to T2, timer F gives up at 64*T1") {
     CountingRandom random;
     NotifyTransaction t(request(), {"1001", "pw"}, random, kHasher, Timers{500 * kMs, 4000 * kMs});
     const std::vector<int64_t> at = sendTimes(t, clock);
-    CHECK(at == std::vector<int64_t>{0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500});
+    CHECK(at ==
+          std::vector<int64_t>{0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500});
     REQUIRE(t.done());
     CHECK(t.outcome().result == PushResult::kTimeout);
     CHECK(t.outcome().attempts == 11);
@@ -73,9 +74,9 @@ TEST_CASE("a shorter T1 (resync.t1_ms) shrinks the schedule, T2 still caps it") 
     prov::FakeClock clock;
     CountingRandom random;
     NotifyTransaction t(request(), {"1001", "pw"}, random, kHasher, Timers{100 * kMs, 400 * kMs});
-    CHECK(sendTimes(t, clock) ==
-          std::vector<int64_t>{0, 100, 300, 700, 1100, 1500, 1900, 2300, 2700, 3100, 3500, 3900, 4300,
-                               4700, 5100, 5500, 5900, 6300});
+    CHECK(sendTimes(t, clock) == std::vector<int64_t>{0, 100, 300, 700, 1100, 1500, 1900, 2300,
+                                                      2700, 3100, 3500, 3900, 4300, 4700, 5100,
+                                                      5500, 5900, 6300});
     CHECK(t.outcome().result == PushResult::kTimeout);
 }
 
@@ -120,7 +121,9 @@ TEST_CASE("a 2xx ends it, answers to another branch or CSeq do not") {
     CHECK(t.outcome().status == 202);
 }
 
-TEST_CASE("a 401 is answered once with the line's credentials: new branch, next CSeq, same Call-ID and tag") {
+TEST_CASE(
+    "a 401 is answered once with the line's credentials: new branch, next CSeq, same Call-ID and "
+    "tag") {
     prov::FakeClock clock;
     CountingRandom random;
     NotifyTransaction t(request(), {"1001", "s3cret"}, random, kHasher, Timers{});
@@ -128,7 +131,8 @@ TEST_CASE("a 401 is answered once with the line's credentials: new branch, next 
     const std::string branch1 = t.branch();
     const std::string call_id = t.request().call_id;
     const std::string tag = t.request().from_tag;
-    auto retry = t.onResponse(answer(t, 401, "Digest realm=\"t\", nonce=\"n\", qop=\"auth\""), 10 * kMs);
+    auto retry =
+        t.onResponse(answer(t, 401, "Digest realm=\"t\", nonce=\"n\", qop=\"auth\""), 10 * kMs);
     REQUIRE(retry);
     CHECK(t.branch() != branch1);
     CHECK(t.request().cseq == 2);
@@ -142,7 +146,8 @@ TEST_CASE("a 401 is answered once with the line's credentials: new branch, next 
     REQUIRE(creds);
     CHECK(creds.value().username == "1001");
     CHECK(creds.value().uri == "sip:1001@127.0.0.1:5062");
-    CHECK(creds.value().response == prov::policy::digest::expectedResponse(kHasher, creds.value(), "NOTIFY", "s3cret"));
+    CHECK(creds.value().response ==
+          prov::policy::digest::expectedResponse(kHasher, creds.value(), "NOTIFY", "s3cret"));
     // Its own timers: timer E from the retry.
     CHECK(t.deadline() == 10 * kMs + 500 * kMs);
     // A late 401 to the first branch changes nothing.
@@ -162,7 +167,8 @@ TEST_CASE("a 407 is answered with Proxy-Authorization, a second challenge is cha
     (void)t.start(0);
     auto retry = t.onResponse(answer(t, 407, "Digest realm=\"pbx\", nonce=\"n\""), 0);
     REQUIRE(retry);
-    CHECK(retry->find("\r\nProxy-Authorization: Digest username=\"1001\", realm=\"pbx\"") != std::string::npos);
+    CHECK(retry->find("\r\nProxy-Authorization: Digest username=\"1001\", realm=\"pbx\"") !=
+          std::string::npos);
     CHECK_FALSE(t.onResponse(answer(t, 407, "Digest realm=\"pbx\", nonce=\"m\""), 0));
     REQUIRE(t.done());
     CHECK(t.outcome().result == PushResult::kChallenged);
@@ -176,7 +182,8 @@ TEST_CASE("a challenge it cannot answer is challenged, other final answers rejec
     {
         NotifyTransaction t(request(), {"1001", "s3cret"}, random, kHasher, Timers{});
         (void)t.start(0);
-        CHECK_FALSE(t.onResponse(answer(t, 401, "Digest realm=\"r\", nonce=\"n\", algorithm=SHA-256"), 0));
+        CHECK_FALSE(
+            t.onResponse(answer(t, 401, "Digest realm=\"r\", nonce=\"n\", algorithm=SHA-256"), 0));
         CHECK(t.outcome().result == PushResult::kChallenged);
     }
     {
