@@ -124,6 +124,7 @@ class Dispatcher {
     std::set<std::string> known_;  // MACs pending or in flight
     std::map<std::string, std::unique_ptr<Push>> in_flight_;  // by MAC
     std::unordered_map<std::string, std::string> by_branch_;  // NOTIFY branch -> MAC
+    std::string receive_buffer_;
 };
 
 }  // namespace prov::resync

@@ -99,7 +99,8 @@ bool Dispatcher::sendTo(Push& p, const std::string& datagram) {
 
 void Dispatcher::receive(int64_t now_us) {
     if (socket_ < 0) return;
-    std::string buf(kMaxDatagram + 1, '\0');
+    std::string& buf = receive_buffer_;
+    buf.resize(kMaxDatagram + 1);  // once: a datagram over kMaxDatagram is refused by the parser
     for (int i = 0; i < kReadsPerTurn; ++i) {
         const ssize_t n = ::recv(socket_, buf.data(), buf.size(), 0);
         if (n < 0) return;  // EAGAIN: nothing more; ICMP errors surface here too, timer F decides
