@@ -114,11 +114,15 @@ ApiResult staging(Inventory& inv, const ApiRequest& r) {
     // Where the devices stand on their firmware targets (issue 14).
     std::map<std::string, int64_t> firmware;
     for (const char* s : {"upgrading", "on_target", "failed", "unknown"}) firmware[s] = 0;
+    // Resync pushes (issue 14): where the devices asked to fetch now are.
+    std::map<std::string, int64_t> resync;
+    for (const char* s : {"queued", "pushed", "refetched", "applied", "failed"}) resync[s] = 0;
     Poco::JSON::Array::Ptr items = new Poco::JSON::Array();
     for (const StagingEntry& e : list) {
         const Device& d = e.device;
         ++counts[std::string(toString(d.state))];
         if (!d.fw_status.empty()) ++firmware[d.fw_status];
+        if (!d.resync.empty()) ++resync[d.resync];
         if (only && d.state != *only) continue;
         if (matched++ < page.offset || matched > page.offset + page.limit) continue;
         auto o = json::newObject();
@@ -135,6 +139,7 @@ ApiResult staging(Inventory& inv, const ApiRequest& r) {
         o->set("last_seen_at", d.last_seen_at ? Poco::Dynamic::Var(formatUtc(d.last_seen_at)) : Poco::Dynamic::Var());
         o->set("last_seen_ip", d.last_seen_ip);
         o->set("last_file", d.last_file);
+        o->set("resync", d.resync);
         items->add(o);
     }
     auto c = json::newObject();
@@ -145,6 +150,9 @@ ApiResult staging(Inventory& inv, const ApiRequest& r) {
     o->set("site", site);
     o->set("counts", c);
     o->set("firmware_counts", f);
+    auto rc = json::newObject();
+    for (const auto& [k, v] : resync) rc->set(k, v);
+    o->set("resync", rc);
     o->set("items", items);
     o->set("total", matched);
     o->set("limit", page.limit);

@@ -159,6 +159,7 @@ ApiResult deviceRoutes(ApiContext& ctx, const ApiRequest& r) {
     if (s.size() == 2) return oneDevice(inv, r, mac->canonical());
     if (s.size() == 3 && s[2] == "settings") return deviceSettings(inv, r, mac->canonical());
     if (s.size() == 3 && s[2] == "credentials") return credentialRoutes(ctx, r, mac->canonical());
+    if (s.size() == 3 && s[2] == "resync") return deviceResyncRoute(inv, r, mac->canonical());
     if (s.size() == 4 && s[2] == "preview") {
         if (r.method != "GET") return methodNotAllowed("GET");
         if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "preview configs (they carry secrets)");

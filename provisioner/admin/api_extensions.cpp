@@ -148,13 +148,16 @@ ApiResult registration(Inventory& inv, const ApiRequest& r, const std::string& e
     Registration reg;
     FieldErrors errors;
     for (const auto& [key, value] : o) {
-        if (key == "status" || key == "ip" || key == "agent") {
+        if (key == "status" || key == "ip" || key == "agent" || key == "transport") {
             if (value.isEmpty()) continue;
             if (!value.isString()) {
                 errors[key] = "must be a string";
                 continue;
             }
-            (key == "status" ? reg.status : key == "ip" ? reg.ip : reg.agent) = value.extract<std::string>();
+            (key == "status"      ? reg.status
+             : key == "ip"        ? reg.ip
+             : key == "transport" ? reg.transport
+                                  : reg.agent) = value.extract<std::string>();
         } else if (key == "port") {
             if (value.isEmpty()) continue;
             std::string problem;
@@ -164,7 +167,7 @@ ApiResult registration(Inventory& inv, const ApiRequest& r, const std::string& e
                 errors[key] = problem;
             }
         } else {
-            errors[key] = "is not a known field (status, ip, port, agent)";
+            errors[key] = "is not a known field (status, ip, port, agent, transport)";
         }
     }
     if (!o.has("status")) errors["status"] = "is required";

@@ -74,6 +74,10 @@ ApiResult windowRoutes(ApiContext& context, const ApiRequest& request);
 ApiResult credentialRoutes(ApiContext& context, const ApiRequest& request, const std::string& mac);
 // tokens[/id-or-name], admins only
 ApiResult tokenRoutes(ApiContext& context, const ApiRequest& request);
+// devices/{mac}/resync: GET the device's pushes, POST queues one (202)
+ApiResult deviceResyncRoute(Inventory& inventory, const ApiRequest& request, const std::string& mac);
+// resync: GET the latest pushes, POST {"site"} or {"all": true} queues (202)
+ApiResult resyncRoutes(Inventory& inventory, const ApiRequest& request);
 // firmware[/id], firmware/targets (uploads are streamed by the handler)
 ApiResult firmwareRoutes(ApiContext& context, const ApiRequest& request);
 

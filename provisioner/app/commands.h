@@ -46,6 +46,7 @@ int runExport(const Invocation& in);
 int runStaging(const Invocation& in);
 int runWindow(const Invocation& in);
 int runFirmware(const Invocation& in);
+int runResync(const Invocation& in);
 int runConfig(const Invocation& in);
 int runHelp(const Invocation& in);
 

@@ -173,6 +173,41 @@ const ConfigKey kKeys[] = {
     {.name = "devices.max_unassigned", .type = T::kInteger, .default_value = "10000",
      .doc = "phones not in the inventory that are recorded, at most", .field = &C::devices_max_unassigned,
      .min = 0, .max = 10'000'000},
+    {.name = "resync.route", .type = T::kChoice, .default_value = "notify",
+     .doc = "how a stale device (or one named by `POST /api/v1/devices/{mac}/resync`, `provisioner resync`) is "
+            "asked to fetch its config now: `notify` sends a SIP NOTIFY with its vendor's event to the address "
+            "its PBX reported over UDP (TCP and TLS registrations go through `resync.hook`); `hook` runs "
+            "`resync.hook` for every push; `off` sends nothing",
+     .field = &C::resync_route, .choices = "notify,hook,off"},
+    {.name = "resync.hook", .type = T::kText, .default_value = "",
+     .doc = "`exec:/path/to/program arg ...`, run without a shell once per push (exit 0: done); quotes group "
+            "words; placeholders `{mac}` `{extension}` `{ip}` `{port}` `{transport}` `{event}` `{vendor}` "
+            "`{site}` are replaced in each word; e.g. `exec:/usr/sbin/asterisk -rx \"pjsip send notify "
+            "{vendor}-check-sync endpoint {extension}\"` (README, \"Resync push\", for FreeSWITCH and AMI)",
+     .field = &C::resync_hook, .shown_default = "none"},
+    {.name = "resync.rate", .type = T::kInteger, .default_value = "10",
+     .doc = "pushes a second at most, every route together; more wait their turn, none is dropped",
+     .field = &C::resync_rate, .min = 1, .max = 1000},
+    {.name = "resync.bind", .type = T::kAddress, .default_value = "0.0.0.0",
+     .doc = "the address NOTIFYs are sent from (and answers received on)", .field = &C::resync_bind},
+    {.name = "resync.port", .type = T::kInteger, .default_value = "0",
+     .doc = "the UDP port NOTIFYs are sent from; 0 picks a free one", .field = &C::resync_port,
+     .min = 0, .max = 65535},
+    {.name = "resync.advertise", .type = T::kText, .default_value = "",
+     .doc = "our address in the NOTIFY's Via, From and Contact (behind a NAT); none: `resync.bind`, or the "
+            "address the system sends from toward the phone",
+     .field = &C::resync_advertise, .shown_default = "none"},
+    {.name = "resync.t1_ms", .type = T::kInteger, .default_value = "500",
+     .doc = "SIP timer T1 in milliseconds: a NOTIFY is sent again after T1, 2*T1, ... (at most 4 s apart) "
+            "until a final answer, and given up after 64*T1",
+     .field = &C::resync_t1_ms, .min = 10, .max = 10000},
+    {.name = "resync.hook_timeout", .type = T::kInteger, .default_value = "10",
+     .doc = "seconds a hook may run before it is killed (and the push counted as a timeout)",
+     .field = &C::resync_hook_timeout, .min = 1, .max = 600},
+    {.name = "resync.retry_after", .type = T::kInteger, .default_value = "300",
+     .doc = "seconds after which a device still stale is pushed again when its last push failed or it has "
+            "not fetched since",
+     .field = &C::resync_retry_after, .min = 10, .max = 604800},
     {.name = "ports.file", .type = T::kText, .default_value = "",
      .doc = "receives `{\"http\": N, \"https\": N, \"tftp\": N, \"admin\": N}` once bound",
      .field = &C::ports_file, .shown_default = "none"},

@@ -103,6 +103,7 @@ Status Server::start() {
     // Every image is hashed again in the background; until then it is refused.
     if (auto st = services_->firmware->start(); !st) return naming(st.error(), "firmware.dir");
     TRY(startPhones());
+    TRY(startResync());
     TRY(startAdmin());
     if (!config_.ports_file.empty()) TRY(writePortsFile(config_.ports_file, ports_));
     template_signature_ = folderSignature(config_.templates_dir);
@@ -215,6 +216,22 @@ Status Server::startPhones() {
     return okStatus();
 }
 
+// Before the admin API: its changes wake the dispatcher from then on.
+Status Server::startResync() {
+    auto dispatcher = makeResync(*services_);
+    if (!dispatcher) {
+        log_.information("resync pushes: off (resync.route)");
+        return okStatus();
+    }
+    if (auto st = dispatcher->start(); !st) return naming(st.error(), "resync.port");
+    if (dispatcher->port()) ports_.emplace_back("resync", dispatcher->port());
+    log_.information("resync pushes: %s, at most %Ld a second%s", config_.resync_route, config_.resync_rate,
+                     dispatcher->port() ? " (SIP from UDP port " + std::to_string(dispatcher->port()) + ")"
+                                        : std::string());
+    services_->resync = std::move(dispatcher);
+    return okStatus();
+}
+
 Status Server::startAdmin() {
     Services& s = *services_;
     admin::PreviewFn preview = [&s](const std::string& mac, const std::string& file) {
@@ -257,6 +274,7 @@ void Server::wait(const sigset_t& signals) {
 }
 
 void Server::stop() {
+    if (services_ && services_->resync) services_->resync->stop();
     if (tftp_) tftp_->stop();
     if (https_) https_->stop();
     if (http_) http_->stop();

@@ -76,6 +76,7 @@ class Server {
     Status openServices();
     Status firstToken();
     Status startPhones();
+    Status startResync();
     Status startAdmin();
     Result<std::unique_ptr<http::LoopServer>> startLoops(
         const std::string& name, const std::string& bind, int& listen_fd,

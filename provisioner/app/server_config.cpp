@@ -10,6 +10,8 @@
 #include <Poco/Util/PropertyFileConfiguration.h>
 
 #include "provisioner/app/config_keys.h"
+#include "provisioner/core/text.h"
+#include "provisioner/resync/hook.h"
 
 namespace prov::app {
 
@@ -63,6 +65,19 @@ Status checkNames(const AbstractConfiguration& c) {
     return okStatus();
 }
 
+// resync.hook is split into words once, here, so a mistake in it stops the
+// start instead of failing every push.
+Status checkResync(ServerConfig& config) {
+    if (!config.resync_hook.empty())
+        config.resync_hook_argv = TRY(resync::parseHook(config.resync_hook)).argv;
+    if (config.resync_route == "hook" && config.resync_hook.empty())
+        return Error::invalid("config: resync.route is hook but resync.hook is not set");
+    if (!config.resync_advertise.empty() && !text::isHost(config.resync_advertise))
+        return Error::invalid("config: resync.advertise must be a host name or address (got '" +
+                              config.resync_advertise + "')");
+    return okStatus();
+}
+
 }  // namespace
 
 Result<ServerConfig> loadConfig(const ConfigSources& sources) {
@@ -73,6 +88,7 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
         const std::string name(key.name);
         TRY(applyKey(key, layered->getString(name, std::string(key.default_value)), config));
     }
+    TRY(checkResync(config));
     return config;
 }
 

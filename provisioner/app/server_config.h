@@ -66,6 +66,17 @@ struct ServerConfig {
     int64_t status_unknown_after = 0;
     int64_t events_keep_days = 0;  // 0 keeps events for ever
     int64_t devices_max_unassigned = 0;
+    std::string resync_route;  // notify | hook | off
+    std::string resync_hook;   // as configured; "" none
+    // resync.hook split into words (resync/hook.h) when the configuration is read.
+    std::vector<std::string> resync_hook_argv;
+    int64_t resync_rate = 10;
+    std::string resync_bind;
+    int resync_port = 0;
+    std::string resync_advertise;
+    int64_t resync_t1_ms = 500;
+    int64_t resync_hook_timeout = 10;
+    int64_t resync_retry_after = 300;
     std::string ports_file;
     std::string log_level;
     int64_t log_refusal_lines = 20;

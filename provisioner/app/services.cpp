@@ -113,7 +113,12 @@ Status openProvisioning(Services& s) {
         policy::Config{std::move(networks).value(), config.secrets_require_client_cert});
     s.generation = std::make_unique<ConfigGeneration>(*s.store, *s.bundles);
     s.generation->refresh();
-    s.inventory->setChangeListener([gen = s.generation.get()] { gen->refresh(); });
+    // A change may make devices stale: the resync dispatcher (serve only)
+    // looks at once rather than at its next scan.
+    s.inventory->setChangeListener([sp = &s] {
+        sp->generation->refresh();
+        if (sp->resync) sp->resync->wake();
+    });
     policy::SweepOptions sweep;
     sweep.budget = static_cast<int>(config.sweep_budget);
     sweep.first_block_seconds = config.sweep_block_seconds;
@@ -165,6 +170,31 @@ Status openProvisioning(Services& s) {
 }
 
 }  // namespace
+
+std::unique_ptr<resync::Dispatcher> makeResync(Services& s) {
+    const ServerConfig& config = s.config;
+    resync::DispatcherOptions o;
+    if (config.resync_route == "off") return nullptr;
+    o.route = config.resync_route == "hook" ? resync::Route::kHook : resync::Route::kNotify;
+    if (!config.resync_hook_argv.empty()) o.hook = resync::HookCommand{config.resync_hook_argv};
+    o.rate = config.resync_rate;
+    o.bind = config.resync_bind;
+    o.port = config.resync_port;
+    o.advertise = config.resync_advertise;
+    o.t1_ms = config.resync_t1_ms;
+    o.hook_timeout_ms = config.resync_hook_timeout * 1000;
+    o.retry_after_seconds = config.resync_retry_after;
+    // The vendor's event as the templates say now (a reload may change it).
+    resync::VendorEvents vendors = [b = s.bundles.get()](const std::string& make)
+        -> std::optional<resync::VendorEvent> {
+        const auto bundle = b->current();
+        const VendorSpec* v = bundle->catalog.findVendor(make);
+        if (!v) return std::nullopt;
+        return resync::VendorEvent{v->id, v->resync_event};
+    };
+    return std::make_unique<resync::Dispatcher>(*s.store, s.clock, *s.random, s.hasher, std::move(vendors),
+                                                 std::move(o));
+}
 
 Result<std::unique_ptr<ServerLock>> lockStore(const ServerConfig& config) {
     if (config.store_path == ":memory:") return std::unique_ptr<ServerLock>();

@@ -14,6 +14,7 @@
 #include "provisioner/policy/auth_guard.h"
 #include "provisioner/render/bundle.h"
 #include "provisioner/render/trust_source.h"
+#include "provisioner/resync/dispatcher.h"
 #include "provisioner/service/event_recorder.h"
 #include "provisioner/service/provisioning_service.h"
 #include "provisioner/store/server_lock.h"
@@ -54,8 +55,12 @@ struct Services {
     // The CA certificate phones are given (reloaded with the server certificate).
     std::unique_ptr<TrustSource> trust;
     std::unique_ptr<ProvisioningService> provisioning;
+    // The resync push dispatcher: made and started by `serve` (Server::start),
+    // woken by every inventory change.
+    std::unique_ptr<resync::Dispatcher> resync;
 
     ~Services() {
+        resync.reset();  // its thread writes to the store
         provisioning.reset();
         firmware.reset();  // its thread tells `generation` of changes
         proofs.reset();
@@ -64,6 +69,10 @@ struct Services {
 };
 
 enum class Migrate { kYes, kNo };
+
+// The resync dispatcher `serve` runs (route not off), not started; null for
+// resync.route=off.
+std::unique_ptr<resync::Dispatcher> makeResync(Services& services);
 
 // Opens the store (creating its folder), migrates it or checks that it is
 // migrated, then, as `needs` says, loads the vendor templates and wires the

@@ -42,19 +42,22 @@ std::string firmwareStatus(const std::string& status) {
 
 std::string screen(const std::vector<StagingEntry>& list, const std::string& site, int64_t now) {
     std::map<std::string, int> counts;
+    std::map<std::string, int> resync;
     std::ostringstream out;
-    out << std::left << std::setw(18) << "MAC" << std::setw(12) << "STATE" << std::setw(16) << "MODEL"
-        << std::setw(18) << "FIRMWARE" << std::setw(11) << "FW STATUS" << std::setw(20) << "EXTENSIONS"
-        << std::setw(16) << "LAST FETCH"
+    out << std::left << std::setw(18) << "MAC" << std::setw(12) << "STATE" << std::setw(11) << "RESYNC"
+        << std::setw(16) << "MODEL" << std::setw(18) << "FIRMWARE" << std::setw(11) << "FW STATUS" << std::setw(20)
+        << "EXTENSIONS" << std::setw(16) << "LAST FETCH"
         << "FROM\n";
     for (const StagingEntry& e : list) {
         const Device& d = e.device;
         ++counts[std::string(toString(d.state))];
         if (!d.fw_status.empty()) ++counts["fw:" + d.fw_status];
+        ++resync[d.resync];
         std::string exts;
         for (const auto& x : e.extensions) exts += (exts.empty() ? "" : ",") + x;
         out << std::setw(18) << MacAddress::parse(d.mac)->colons() << std::setw(12) << toString(d.state)
-            << std::setw(16) << (d.make.empty() && d.model.empty() ? "-" : d.make + " " + d.model).substr(0, 15)
+            << std::setw(11) << (d.resync.empty() ? "-" : d.resync) << std::setw(16)
+            << (d.make.empty() && d.model.empty() ? "-" : d.make + " " + d.model).substr(0, 15)
             << std::setw(18) << (d.last_firmware.empty() ? "-" : d.last_firmware.substr(0, 17)) << std::setw(11)
             << firmwareStatus(d.fw_status) << std::setw(20)
             << (exts.empty() ? "-" : exts.substr(0, 19)) << std::setw(16) << age(d.last_seen_at, now)
@@ -69,6 +72,17 @@ std::string screen(const std::vector<StagingEntry>& list, const std::string& sit
         if (counts[std::string("fw:") + s]) head << ", " << counts[std::string("fw:") + s] << " firmware " << firmwareStatus(s);
     }
     head << "\n";
+    // A line of its own, only while some device was asked to fetch now.
+    if (resync["queued"] + resync["pushed"] + resync["refetched"] + resync["applied"] + resync["failed"]) {
+        head << "resync:";
+        const char* sep = " ";
+        for (const char* s : {"queued", "pushed", "refetched", "applied", "failed"}) {
+            if (!resync[s]) continue;
+            head << sep << resync[s] << " " << s;
+            sep = ", ";
+        }
+        head << "\n";
+    }
     return head.str() + out.str();
 }
 

@@ -186,7 +186,7 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
     checkKeys(root, {"name", "format", "content_type", "mac_case", "user_agents", "files", "transports",
                      "button_types", "line_params", "key_params", "key_params_max", "models", "ouis", "provisioning_protocols",
                      "line_key_per_line", "time_zone_names", "setting_values", "codecs_max", "expansion_modules",
-                     "families"},
+                     "families", "resync_event"},
               "vendor.json");
     auto v = std::make_unique<VendorSpec>();
     v->id = folder;
@@ -220,6 +220,12 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
             v->user_agents.push_back(std::move(p));
         }
     }
+    v->resync_event = root.optValue<std::string>("resync_event", "check-sync");
+    // It goes into a SIP header line as is: one printable ASCII line.
+    if (v->resync_event.empty() ||
+        std::any_of(v->resync_event.begin(), v->resync_event.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e; }))
+        throw Poco::DataFormatException("resync_event must be a non-empty line of printable ASCII (no CR or LF)");
     v->transports = stringMap(root.getObject("transports"), "transports");
     v->button_types = stringMap(root.getObject("button_types"), "button_types");
     v->provisioning_protocols = stringMap(root.getObject("provisioning_protocols"), "provisioning_protocols");

@@ -153,6 +153,9 @@ struct VendorSpec {
     std::vector<UaPattern> user_agents;
     std::vector<FileRoute> files;
     std::map<std::string, std::string> transports;
+    // The Event header of the SIP NOTIFY that asks its phones to fetch their
+    // config again (vendor.json `resync_event`, default "check-sync").
+    std::string resync_event = "check-sync";
     std::map<std::string, std::string> button_types;
     // provisioning_url's scheme ("http", "https", "tftp") -> the vendor's
     // code for it, for phones that take the protocol in a field of its own.

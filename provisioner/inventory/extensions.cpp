@@ -342,6 +342,8 @@ Result<Extension> Inventory::setRegistration(const std::string& extension, const
     if (!reg.ip.empty() && !isIp(reg.ip)) errors["ip"] = "must be an IPv4 or IPv6 address";
     if (reg.port < 0 || reg.port > 65535) errors["port"] = "must be 1 to 65535";
     checkText("agent", reg.agent, kMaxNameLength, false, errors);
+    if (!reg.transport.empty() && reg.transport != "udp" && reg.transport != "tcp" && reg.transport != "tls")
+        errors["transport"] = "must be udp, tcp, tls or empty";
     if (!errors.empty()) return invalidFields(errors);
     Extension next;
     TRY(writeTx([&](StoreTx& tx) -> Status {
@@ -352,6 +354,7 @@ Result<Extension> Inventory::setRegistration(const std::string& extension, const
         next.ip = reg.ip;
         next.port = reg.port;
         next.agent = reg.agent;
+        next.reg_transport = reg.transport;
         TRY(tx.updateRegistration(next));
         return audit(tx, actor, "update", "registration", extension, auditJson(before, nullptr),
                      auditJson(next, &before));

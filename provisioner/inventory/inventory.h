@@ -73,6 +73,7 @@ struct Registration {
     std::string ip;
     int port = 0;
     std::string agent;
+    std::string transport;  // udp, tcp, tls or ""
 };
 
 // Inventory CSV (docs/inventory-csv.md):
@@ -112,6 +113,14 @@ struct ImportReport {
 struct StagingEntry {
     Device device;
     std::vector<std::string> extensions;  // in line order
+};
+
+// What to push a resync to: one device (canonical MAC), every device of a
+// site (label), or every device (all). Exactly one.
+struct ResyncTarget {
+    std::string mac;
+    std::string site;
+    bool all = false;
 };
 
 struct LicenceUsage {
@@ -176,6 +185,14 @@ public:
                                     const std::vector<std::string>& removals = {});
 
     Result<LicenceUsage> licence();
+
+    // Resync pushes (resync.cpp). Queues `target`'s devices (never
+    // unassigned ones) for the server to ask them to fetch their config now
+    // (an admin's; audited); how many. A MAC the store does not have is
+    // NotFound; an unassigned one a Conflict.
+    Result<int64_t> queueResync(const ResyncTarget& target, const Actor& actor);
+    // The latest pushes, of `mac` when not "", newest first.
+    Result<std::vector<ResyncPush>> listPushes(const std::string& mac, int64_t limit);
 
     // All or nothing, in one transaction. An error is the file's shape (one
     // line: binary, wrong columns); problems with rows are in the report.

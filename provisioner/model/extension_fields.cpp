@@ -60,6 +60,7 @@ FieldTable<Extension> build() {
             .noJson().with(kNullable),
         field("ip", &Extension::ip).setBy(kByPbx),
         field("port", &Extension::port).setBy(kByPbx).with(kNullable),
+        field("reg_transport", &Extension::reg_transport).setBy(kByPbx),
         field("created_at", &Extension::created_at).kindIs(FieldKind::kTime).setBy(kByServer),
         field("updated_at", &Extension::updated_at).kindIs(FieldKind::kTime).setBy(kByServer),
         field("version", &Extension::version).setBy(kByServer),

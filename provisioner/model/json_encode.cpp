@@ -147,6 +147,25 @@ ObjectPtr toJson(const Event& e) {
     return o;
 }
 
+ObjectPtr toJson(const ResyncPush& p) {
+    auto time = [](int64_t t) { return t ? Poco::Dynamic::Var(formatUtc(t)) : Poco::Dynamic::Var(); };
+    ObjectPtr o = newObject();
+    o->set("id", p.id);
+    o->set("mac", p.mac);
+    o->set("extension", p.extension);
+    o->set("route", p.route);
+    o->set("event", p.event);
+    o->set("target", p.target);
+    o->set("queued_at", time(p.queued_at));
+    o->set("sent_at", time(p.sent_at));
+    o->set("done_at", time(p.done_at));
+    o->set("result", p.result);
+    o->set("status", p.status ? Poco::Dynamic::Var(p.status) : Poco::Dynamic::Var());
+    o->set("attempts", p.attempts);
+    o->set("detail", p.detail);
+    return o;
+}
+
 ObjectPtr toJson(const StagingWindow& w) {
     ObjectPtr o = newObject();
     o->set("id", w.id);

@@ -35,6 +35,8 @@ ObjectPtr toJson(const AuditEntry& a);
 ObjectPtr toJson(const ApiToken& t, int64_t now);
 ObjectPtr toJson(const Event& e);
 ObjectPtr toJson(const StagingWindow& w);
+// A resync push; times as UTC text, null while not reached.
+ObjectPtr toJson(const ResyncPush& p);
 ObjectPtr settingsToJson(const SettingsMap& settings, Masking masking);
 
 // An audit entry's view of an extension: secrets masked, and marked

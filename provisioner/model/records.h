@@ -55,6 +55,9 @@ struct Extension {
     int64_t status_changed_at = 0;
     std::string ip;
     int port = 0;
+    // The transport of that registration: "udp", "tcp", "tls", or "" (not
+    // reported). A resync NOTIFY goes only to UDP ones (resync/plan.h).
+    std::string reg_transport;
     int64_t created_at = 0;
     int64_t updated_at = 0;
     int64_t version = 0;

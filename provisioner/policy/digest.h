@@ -56,6 +56,14 @@ struct Authorization {
 // input.
 Result<Authorization> parse(std::string_view header);
 
+// The client's side: a WWW-Authenticate or Proxy-Authenticate value
+// ("Digest realm=\"x\", nonce=\"y\", qop=\"auth\", ..."), as a SIP phone
+// challenges a NOTIFY. Fills realm, nonce, algorithm, qop (as sent: one
+// value or a list such as "auth,auth-int") and opaque; unknown parameters
+// (stale, domain) are ignored. An error for another scheme, a malformed
+// list, or no realm or nonce. Total on any input.
+Result<Authorization> parseChallenge(std::string_view header);
+
 // A nonce issued at `now_seconds`: 16 lowercase hex digits of the time, then
 // the first 32 hex digits of HMAC-SHA256(secret, those 16 digits). `secret`
 // should be at least 16 random bytes, kept for the server's life.

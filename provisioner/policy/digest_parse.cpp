@@ -158,10 +158,8 @@ Status requireDigestParameters(const Authorization& a, const std::set<std::strin
                           std::move(fields));
 }
 
-Result<Authorization> parseDigest(Cursor c) {
-    Authorization a;
-    a.scheme = "Digest";
-    std::set<std::string> seen;
+// The comma-separated auth-params after "Digest": each name once, into `a`.
+Status parseParameters(Cursor c, Authorization& a, std::set<std::string>& seen) {
     // Each pass consumes at least one byte or returns: bounded by the header's length.
     while (true) {
         while (!c.done() && (c.peek() == ' ' || c.peek() == '\t' || c.peek() == ',')) ++c.i;
@@ -186,6 +184,14 @@ Result<Authorization> parseDigest(Cursor c) {
         c.skipSpace();
         if (!c.done() && c.peek() != ',') return bad(name, "is not followed by ','");
     }
+    return okStatus();
+}
+
+Result<Authorization> parseDigest(Cursor c) {
+    Authorization a;
+    a.scheme = "Digest";
+    std::set<std::string> seen;
+    TRY(parseParameters(c, a, seen));
     TRY(requireDigestParameters(a, seen));
     return a;
 }
@@ -256,6 +262,24 @@ Result<Authorization> parse(std::string_view header) {
     if (scheme == "basic") return parseBasic(header.substr(c.i));
     if (scheme == "digest") return parseDigest(c);
     return bad("scheme", "is neither Digest nor Basic");
+}
+
+Result<Authorization> parseChallenge(std::string_view header) {
+    if (header.size() > kMaxHeaderBytes)
+        return Error::invalid("challenge is over " + std::to_string(kMaxHeaderBytes) + " bytes",
+                              {{"authenticate", "too long"}});
+    Cursor c{header};
+    c.skipSpace();
+    if (text::toLower(c.token()) != "digest") return bad("scheme", "is not Digest");
+    if (!c.done() && c.peek() != ' ' && c.peek() != '\t') return bad("scheme", "is not a token");
+    Authorization a;
+    a.scheme = "Digest";
+    std::set<std::string> seen;
+    TRY(parseParameters(c, a, seen));
+    for (const char* name : {"realm", "nonce"}) {
+        if (!seen.count(name)) return bad(name, "is missing from the challenge");
+    }
+    return a;
 }
 
 }  // namespace prov::policy::digest

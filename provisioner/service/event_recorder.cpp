@@ -118,6 +118,18 @@ Status EventRecorder::discover(StoreTx& tx, const Event& e, std::optional<int64_
     return okStatus();
 }
 
+// A resync push's progress (issue 14), moved by the fetches that follow it:
+// the first delivery of the device's config after a push shows the phone
+// answered it (refetched); a redelivery then shows it kept those bytes
+// (applied, as staging's applied).
+namespace {
+std::string resyncAfter(const std::string& resync, bool redelivered) {
+    if (resync == "pushed") return "refetched";
+    if (resync == "refetched" && redelivered) return "applied";
+    return resync;
+}
+}  // namespace
+
 Status EventRecorder::advance(StoreTx& tx, const std::vector<const Event*>& events) {
     const Event& first = *events.front();
     const std::optional<Device> device = TRY(tx.getDevice(first.mac));
@@ -125,14 +137,17 @@ Status EventRecorder::advance(StoreTx& tx, const std::vector<const Event*>& even
     const std::optional<std::string> stored = TRY(tx.servedHash(first.mac, first.path));
     std::optional<std::string> last = stored;
     DeviceState state = device->state;
+    std::string resync = device->resync;
     for (const Event* e : events) {
         // The phone already had these bytes: it answered our ETag, or it came
         // back and got the same config as last time.
         const bool had = e->not_modified || (last && *last == e->config_hash);
         state = staging::next(state, had ? staging::Input::kRedelivered : staging::Input::kDelivered);
+        resync = resyncAfter(resync, had);
         last = e->config_hash;
     }
     if (state != device->state) TRY(tx.setDeviceState(first.mac, state));
+    if (resync != device->resync) TRY(tx.setResyncState(first.mac, resync, events.back()->at));
     if (stored == last) return okStatus();
     return tx.putServedHash(first.mac, first.path, *last, events.back()->at);
 }

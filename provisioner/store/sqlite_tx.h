@@ -95,7 +95,7 @@ public:
                            int64_t stage_started_at) override;
     Status insertRolloutMember(int64_t id, const std::string& mac, int ring) override;
     Result<std::vector<std::pair<std::string, int>>> listRolloutMembers(int64_t id) override;
-    Result<int64_t> queueStaleResyncs(int64_t at) override;
+    Result<int64_t> queueStaleResyncs(int64_t at, int64_t retry_before) override;
     Result<int64_t> queueResync(const std::string& mac, const std::string& label, int64_t at) override;
     Result<std::vector<Device>> nextResync(int64_t limit) override;
     Status setResyncState(const std::string& mac, const std::string& state, int64_t at) override;

@@ -20,11 +20,15 @@ void bindTime(Stmt& s, int i, int64_t t) {
 
 }  // namespace
 
-Result<int64_t> SqliteTx::queueStaleResyncs(int64_t at) {
+Result<int64_t> SqliteTx::queueStaleResyncs(int64_t at, int64_t retry_before) {
+    // A stale device that is refetched or applied was edited again since its
+    // last push's fetch: at once. One still pushed never fetched; one failed
+    // was not reached: again only after a while, not at every scan.
     Stmt s(conn_,
-           "UPDATE devices SET resync = 'queued', resync_at = ? WHERE state = 'stale'"
-           " AND resync IN ('', 'applied', 'failed')");
-    s.bind(1, at);
+           "UPDATE devices SET resync = 'queued', resync_at = ?1 WHERE state = 'stale'"
+           " AND (resync IN ('', 'applied', 'refetched')"
+           " OR (resync IN ('pushed', 'failed') AND COALESCE(resync_at, 0) <= ?2))");
+    s.bind(1, at).bind(2, retry_before);
     TRY(done(s, "queue resyncs"));
     return static_cast<int64_t>(sqlite3_changes(conn_.handle()));
 }

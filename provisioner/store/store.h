@@ -188,9 +188,11 @@ public:
 
     // Resync pushes (sqlite_tx_resync.cpp). devices.resync says where a
     // device is: "", queued, pushed, refetched, applied, failed.
-    // Queues the devices that are stale and not already on their way
-    // (resync "", applied or failed); how many.
-    virtual Result<int64_t> queueStaleResyncs(int64_t at) = 0;
+    // Queues the devices that are stale and not already on their way:
+    // resync "", applied or refetched (edited again since the last push was
+    // answered), or pushed or failed at or before `retry_before` (a phone
+    // that never fetched, or was not reached). How many.
+    virtual Result<int64_t> queueStaleResyncs(int64_t at, int64_t retry_before) = 0;
     // Queues on demand, whatever their state: the device `mac`, else every
     // device of site `label`, else (both "") every device; never unassigned
     // ones. How many.

@@ -110,6 +110,7 @@ TEST_CASE("what each command opens: the store alone for those that need no templ
         {"export", Needs::kStore},
         {"staging", Needs::kStore},
         {"window", Needs::kStore},
+        {"resync", Needs::kStore},  // only queues: the server sends
         {"config", Needs::kNothing},
         {"help", Needs::kNothing},
     };

@@ -78,6 +78,19 @@ TEST_CASE("the shipped vendor-templates load") {
     CHECK_FALSE(c.findModel("Acme", "T46U"));
 }
 
+TEST_CASE("each shipped vendor names the event its phones take to fetch their config now") {
+    const VendorCatalog& c = realCatalog();
+    const std::pair<const char*, const char*> want[] = {
+        {"yealink", "check-sync;reboot=false"}, {"snom", "check-sync;reboot=false"}, {"polycom", "check-sync"},
+        {"grandstream", "check-sync"},          {"fanvil", "check-sync"},            {"cisco", "resync"},
+    };
+    for (const auto& [vendor, event] : want) {
+        INFO(vendor);
+        REQUIRE(c.findVendor(vendor));
+        CHECK(c.findVendor(vendor)->resync_event == event);
+    }
+}
+
 TEST_CASE("a templates dir that does not exist is refused") {
     auto c = VendorCatalog::load("/nonexistent/prov-templates");
     REQUIRE_FALSE(c);
@@ -99,6 +112,7 @@ TEST_CASE("the base of the bad-file cases is itself good") {
     CHECK(v.files[1].kind == FileKind::kCommon);
     CHECK_FALSE(v.files[1].secrets);
     CHECK(v.files[1].content_type == "text/plain");
+    CHECK(v.resync_event == "check-sync");  // when vendor.json names none
     auto ua = c.value().identifyUserAgent("Acme A1 1.2.3");
     REQUIRE(ua);
     CHECK(ua->model == "A1");
@@ -199,6 +213,11 @@ TEST_CASE("a malformed vendor.json is refused with a message naming the file") {
          replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
                   R"({"lines": 1, "keys": 2, "key_pages": {"side": 2, "per_page": 1, "pages": 1, "top": 4}})"),
          "unknown key \"top\""},
+        {"an empty resync event", replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "resync_event": "",)"),
+         "resync_event must be a non-empty line"},
+        {"a resync event that would split the NOTIFY's header",
+         replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "resync_event": "check-sync\r\nX: y",)"),
+         "resync_event must be a non-empty line of printable ASCII (no CR or LF)"},
         {"not JSON", "{\"name\": \"Acme\",", "JSON"},
     };
     for (const Case& c : cases) {

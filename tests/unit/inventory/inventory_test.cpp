@@ -160,14 +160,17 @@ TEST_CASE("a stale version is a conflict, and nothing changes") {
 TEST_CASE("UNREACHABLE that lasts past unknown_after reads UNKNOWN") {
     Fixture f;
     REQUIRE(f.create("1001"));
-    auto r = f.inv->setRegistration("1001", {"UNREACHABLE", "10.0.0.5", 5060, "pbx"}, f.admin);
+    auto r = f.inv->setRegistration("1001", {"UNREACHABLE", "10.0.0.5", 5060, "pbx", "tls"}, f.admin);
     REQUIRE(r);
     CHECK(r.value().status == RegStatus::kUnreachable);
+    CHECK(r.value().reg_transport == "tls");
+    CHECK(f.inv->getExtension("1001").value().reg_transport == "tls");
     f.clock.advance(61);
     CHECK(f.inv->getExtension("1001").value().status == RegStatus::kUnknown);
-    auto bad = f.inv->setRegistration("1001", {"MAYBE", "999.1.1.1", 70000, ""}, f.admin);
+    auto bad = f.inv->setRegistration("1001", {"MAYBE", "999.1.1.1", 70000, "", "sctp"}, f.admin);
     REQUIRE_FALSE(bad);
-    CHECK(bad.error().fields.size() == 3);
+    CHECK(bad.error().fields.size() == 4);
+    CHECK(bad.error().fields.count("transport"));
 }
 
 TEST_CASE("a setting a reached phone's vendor cannot express is refused naming field and vendor") {

@@ -123,6 +123,36 @@ TEST_CASE("staging: staged -> provisioned -> applied, stale on an edit, and back
     CHECK(f.state(kMac) == DeviceState::kStale);
 }
 
+TEST_CASE("a pushed device is refetched by its next delivery and applied by the redelivery after") {
+    Fixture f;
+    f.bind("201", kMac);
+    auto resync = [&] { return f.inv->getDevice(kMac).value().resync; };
+    auto set = [&](const char* state) {
+        REQUIRE(f.store->write([&](StoreTx& tx) { return tx.setResyncState(kMac, state, f.clock.nowSeconds()); }));
+    };
+    f.fetch(kMac, "001565000001.cfg", "h1");
+    CHECK(resync().empty());  // never pushed: fetches leave it alone
+    set("pushed");
+    f.fetch(kMac, "y000000000000.cfg", "");  // a common file is not its config
+    CHECK(resync() == "pushed");
+    f.fetch(kMac, "001565000001.cfg", "h2");
+    CHECK(resync() == "refetched");
+    f.fetch(kMac, "001565000001.cfg", "h3");  // other bytes again: not yet applied
+    CHECK(resync() == "refetched");
+    f.fetch(kMac, "001565000001.cfg", "h3");
+    CHECK(resync() == "applied");
+    // The phone answered with a fetch of the bytes it had (304): refetched all the same.
+    set("pushed");
+    f.fetch(kMac, "001565000001.cfg", "h3", true);
+    CHECK(resync() == "refetched");
+    f.fetch(kMac, "001565000001.cfg", "h3", true);
+    CHECK(resync() == "applied");
+    // Queued or failed: a fetch is not an answer to a push.
+    set("failed");
+    f.fetch(kMac, "001565000001.cfg", "h4");
+    CHECK(resync() == "failed");
+}
+
 TEST_CASE("events older than events.keep_days are pruned, newer ones kept") {
     Fixture f;
     f.fetch(kMac, "a.cfg", "", false, "not_found");

@@ -234,18 +234,22 @@ TEST_CASE("the resync queue takes stale devices once, and any device on demand")
         }));
         return macs;
     };
-    CHECK(run([&](StoreTx& tx) { return tx.queueStaleResyncs(100); }) == 2);
+    CHECK(run([&](StoreTx& tx) { return tx.queueStaleResyncs(100, 0); }) == 2);
     CHECK(queued() == std::vector<std::string>{"000000000001", "000000000003"});
-    CHECK(run([&](StoreTx& tx) { return tx.queueStaleResyncs(101); }) ==
+    CHECK(run([&](StoreTx& tx) { return tx.queueStaleResyncs(101, 0); }) ==
           0);  // already on their way
     REQUIRE(store->write(
         [&](StoreTx& tx) -> Status { return tx.setResyncState("000000000001", "pushed", 102); }));
     CHECK(queued() == std::vector<std::string>{"000000000003"});
-    CHECK(run([&](StoreTx& tx) { return tx.queueStaleResyncs(103); }) ==
+    CHECK(run([&](StoreTx& tx) { return tx.queueStaleResyncs(103, 101); }) ==
           0);  // pushed: waiting for its fetch
     REQUIRE(store->write(
         [&](StoreTx& tx) -> Status { return tx.setResyncState("000000000001", "failed", 104); }));
-    CHECK(run([&](StoreTx& tx) { return tx.queueStaleResyncs(105); }) == 1);  // failed: tried again
+    CHECK(run([&](StoreTx& tx) { return tx.queueStaleResyncs(105, 103); }) == 0);  // failed: not at once
+    CHECK(run([&](StoreTx& tx) { return tx.queueStaleResyncs(105, 104); }) == 1);  // failed: tried again
+    REQUIRE(store->write(
+        [&](StoreTx& tx) -> Status { return tx.setResyncState("000000000001", "refetched", 105); }));
+    CHECK(run([&](StoreTx& tx) { return tx.queueStaleResyncs(105, 0); }) == 1);  // edited since its fetch
     CHECK(run([&](StoreTx& tx) { return tx.queueResync("000000000002", "", 106); }) == 1);
     CHECK(run([&](StoreTx& tx) { return tx.queueResync("", "Paris", 107); }) == 2);
     CHECK(run([&](StoreTx& tx) { return tx.queueResync("", "", 108); }) ==
