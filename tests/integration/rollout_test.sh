@@ -18,7 +18,7 @@ done
 
 FW="$WORK/fw"
 mkdir -p "$FW"
-A=00562b040001 B=00562b040002 C=00562b040003
+A=00562b040001 B=00562b040002 C=00562b040003 D=00562b040004
 ua() { echo "Cisco-CP-8841-3PCC/$1 ($2)"; }
 # fetch MAC VERSION: the phone's config with its User-Agent at VERSION, into $WORK/MAC.xml.
 fetch() {
@@ -41,7 +41,7 @@ start_server -D firmware.dir="$FW"
 api PUT /settings '{"sip_server":"pbx.example.net","provisioning_url":"http://prov.example.net/"}'
 expect_status 200 "settings"
 n=1
-for mac in $A $B $C; do
+for mac in $A $B $C $D; do
     api POST /extensions "{\"extension\":\"30$n\",\"callerid_name\":\"Desk $n\",\"mac\":\"$mac\",\"phone_make\":\"Cisco\",\"phone_model\":\"8841\",\"secret\":\"Secret30${n}x\"}"
     expect_status 201 "phone $mac"
     n=$((n + 1))
@@ -100,7 +100,7 @@ expect_json .state canary
 fetch $A 12.0.7
 expect_true wait_json "/devices/$A" .firmware_status failed
 expect_true wait_json "/firmware/rollouts/$ID1" .state halted
-expect_json .reason "canary $A failed: it still reports 12.0.7 after 3 fetches told to upgrade to 12.0.8"
+expect_json .reason "canary $A failed: it still reports \"12.0.7\" after 3 fetches told to upgrade to 12.0.8"
 expect_json '.members | map(select(.ring == "canary")) | .[0].firmware_status' failed
 api GET /staging
 expect_json .firmware_counts.failed 1 "the staging view counts the failed phone"
@@ -128,12 +128,17 @@ expect_json .state stale "the completion marked the model's phones stale (to be 
 fetch $C 12.0.7
 expect_true wait_json "/devices/$C" .firmware_status upgrading
 
-# A TFTP fetch carries no User-Agent: unknown, never failed.
+# A TFTP fetch carries no User-Agent: a phone only ever seen so is
+# unknown, never failed; one seen over HTTP keeps what that fetch found.
 TFTP_PORT=$(jq -r .tftp "$DATA/ports.json")
 for _ in 1 2 3 4; do
     curl -s --max-time 10 -o /dev/null "tftp://127.0.0.1:$TFTP_PORT/$C.xml"
+    curl -s --max-time 10 -o /dev/null "tftp://127.0.0.1:$TFTP_PORT/$D.xml"
 done
-expect_true wait_json "/devices/$C" .firmware_status unknown
+expect_true wait_json "/devices/$D" .firmware_status unknown
+expect_json .firmware_target 12.0.8
+device $C
+expect_json .firmware_status upgrading "TFTP fetches leave an HTTP fetch's finding as it was"
 
 # --- One call rolls it back. -----------------------------------------------
 api POST "/firmware/rollouts/$ID2/rollback" ''

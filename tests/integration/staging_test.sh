@@ -155,7 +155,7 @@ expect_status 200 "installer reads events"
 OUT=$(timeout 20 "$PROVISIONER_BIN" staging --site "HQ floor 2" --once \
     -D store.path="$DATA/store.db" -D templates.dir="$TEMPLATES_DIR")
 expect_true grep -q '^site HQ floor 2: 2 devices, 1 new, 1 stale$' <<<"$OUT"
-expect_true grep -Eq "^$MAC +stale +- +yealink T46U +108.86.0.90 +201 +[0-9]+s ago +127.0.0.1$" <<<"$OUT"
+expect_true grep -Eq "^$MAC +stale +- +yealink T46U +108.86.0.90 +- +201 +[0-9]+s ago +127.0.0.1$" <<<"$OUT"
 # On a terminal it redraws until interrupted (script(1) gives it a pty).
 timeout 20 script -qec "timeout -s INT 3.5 '$PROVISIONER_BIN' staging --site 'HQ floor 2' --interval 1 \
     -D store.path='$DATA/store.db' -D templates.dir='$TEMPLATES_DIR'" /dev/null >"$WORK/live" 2>&1
