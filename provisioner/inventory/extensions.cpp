@@ -356,6 +356,10 @@ Result<Extension> Inventory::setRegistration(const std::string& extension, const
         next.agent = reg.agent;
         next.reg_transport = reg.transport;
         TRY(tx.updateRegistration(next));
+        // A phone the resync push could not reach (no line registered, or
+        // every try failed) that is still stale: a line of it just came up.
+        if (*status == RegStatus::kOk && !next.ip.empty() && next.port > 0 && !next.mac.empty())
+            TRY(tx.queueRegistered(next.mac, clock_.nowSeconds()));
         return audit(tx, actor, "update", "registration", extension, auditJson(before, nullptr),
                      auditJson(next, &before));
     }));

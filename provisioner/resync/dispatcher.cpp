@@ -10,6 +10,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <exception>
+#include <thread>
 #include <cstring>
 #include <vector>
 
@@ -84,9 +87,25 @@ void Dispatcher::stop() {
     by_branch_.clear();
 }
 
+namespace {
+constexpr size_t kMaxDetail = 200;
+}  // namespace
+
 void Dispatcher::run() {
     int64_t next_scan = 0;
     while (!stopping_) {
+        try {
+            turn(next_scan);
+        } catch (const std::exception& e) {
+            // Never the server's end: log, breathe, go on.
+            resyncLog().error("resync: %s", std::string(e.what()));
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+    }
+}
+
+void Dispatcher::turn(int64_t& next_scan) {
+    {
         int64_t now = clock_.monotonicMicros();
         if (woken_.exchange(false) || now >= next_scan) {
             scan();
@@ -166,17 +185,34 @@ void Dispatcher::begin(const Device& queued, int64_t now_us) {
         r.target = hostPort(plan.line->ip, plan.line->port);
         p.ip = plan.line->ip;
     }
+    // Taken: queued -> pushed, before anything is sent, so that a fetch the
+    // push brings (or one of the phone's own) moves it on, and a request
+    // made meanwhile is not lost to this push's outcome.
+    p.claimed_at = clock_.nowSeconds();
+    bool claimed = false;
+    if (plan.way != PushPlan::Way::kSkip) r.sent_at = p.claimed_at;
+    if (auto w = store_.write([&](StoreTx& tx) -> Status {
+            claimed = TRY(tx.claimResync(r.mac, p.claimed_at));
+            // The row shows the push under way (GET .../resync) until its outcome.
+            if (claimed && plan.way != PushPlan::Way::kSkip) TRY(tx.recordPush(r));
+            return okStatus();
+        });
+        !w || !claimed) {
+        if (!w) resyncLog().warning("resync: cannot take the push to %s: %s", r.mac, w.error().message);
+        known_.erase(r.mac);
+        return;
+    }
     if (plan.way == PushPlan::Way::kSkip) {
         finish(p, PushResult::kSkipped, 0, 0, plan.detail, now_us);
         record(p);
         known_.erase(r.mac);
         return;
     }
+    // Charged at the moment it goes out (after the store's work), so that
+    // pushes leave at most resync.rate a second however long the store took.
+    now_us = clock_.monotonicMicros();
+    p.started_us = now_us;
     (void)bucket_.tryTake(now_us);
-    r.sent_at = clock_.nowSeconds();
-    // The row shows the push under way (GET .../resync) until its outcome.
-    if (auto w = store_.write([&](StoreTx& tx) { return tx.recordPush(r); }); !w)
-        resyncLog().warning("resync: cannot record the push to %s: %s", r.mac, w.error().message);
     if (plan.way == PushPlan::Way::kHook) {
         startHook(p, plan);
     } else if (Status sent = sendNotify(p, *plan.line, now_us); !sent) {
@@ -262,6 +298,12 @@ void Dispatcher::finish(Push& p, PushResult result, int status, int attempts, st
     p.record.result = std::string(toString(result));
     p.record.status = status;
     p.record.attempts = attempts;
+    // It may quote the phone (a reason phrase, a realm): printable ASCII
+    // only, and short, for the store and the log.
+    for (char& c : detail) {
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
+    }
+    if (detail.size() > kMaxDetail) detail = detail.substr(0, kMaxDetail - 3) + "...";
     p.record.detail = std::move(detail);
     p.record.done_at = clock_.nowSeconds();
     p.started_us = now_us - p.started_us;  // from here on: how long it took
@@ -300,7 +342,10 @@ void Dispatcher::record(Push& p) {
     const bool sent = r.result != "skipped";
     Status st = store_.write([&](StoreTx& tx) -> Status {
         TRY(tx.recordPush(r));
-        TRY(tx.setResyncState(r.mac, r.result == "ok" ? "pushed" : "failed", r.done_at));
+        // Nothing to reach it by (no line registered, or TLS without a
+        // hook): it waits for a registration or a request, not a timer.
+        const std::string state = r.result == "ok" ? "pushed" : sent ? "failed" : "gave_up";
+        TRY(tx.settleResync(r.mac, state, r.done_at, p.claimed_at));
         if (!sent) return okStatus();
         Event e;
         e.at = r.done_at;

@@ -91,6 +91,8 @@ class Dispatcher {
     struct Push;
 
     void run();
+    // One pass of run(): scan, launch, wait, receive, time out, record.
+    void turn(int64_t& next_scan);
     void scan();
     void launch(int64_t now_us);
     void begin(const Device& device, int64_t now_us);

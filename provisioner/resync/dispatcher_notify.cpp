@@ -33,6 +33,22 @@ bool parseAddress(const std::string& ip, int port, net::SockAddr& out) {
     return false;
 }
 
+bool sameAddress(const net::SockAddr& a, const net::SockAddr& b) {
+    if (a.sa.sa_family != b.sa.sa_family) return false;
+    if (a.sa.sa_family == AF_INET)
+        return a.v4.sin_port == b.v4.sin_port && a.v4.sin_addr.s_addr == b.v4.sin_addr.s_addr;
+    if (a.sa.sa_family == AF_INET6)
+        return a.v6.sin6_port == b.v6.sin6_port &&
+               std::memcmp(&a.v6.sin6_addr, &b.v6.sin6_addr, sizeof a.v6.sin6_addr) == 0;
+    return false;
+}
+
+int portOf(const net::SockAddr& a) {
+    if (a.sa.sa_family == AF_INET) return ntohs(a.v4.sin_port);
+    if (a.sa.sa_family == AF_INET6) return ntohs(a.v6.sin6_port);
+    return 0;
+}
+
 }  // namespace
 
 Status Dispatcher::sendNotify(Push& p, const Extension& line, int64_t now_us) {
@@ -102,7 +118,9 @@ void Dispatcher::receive(int64_t now_us) {
     std::string& buf = receive_buffer_;
     buf.resize(kMaxDatagram + 1);  // once: a datagram over kMaxDatagram is refused by the parser
     for (int i = 0; i < kReadsPerTurn; ++i) {
-        const ssize_t n = ::recv(socket_, buf.data(), buf.size(), 0);
+        net::SockAddr from{};
+        socklen_t from_len = sizeof from;
+        const ssize_t n = ::recvfrom(socket_, buf.data(), buf.size(), 0, &from.sa, &from_len);
         if (n < 0) return;  // EAGAIN: nothing more; ICMP errors surface here too, timer F decides
         auto response = parseResponse(std::string_view(buf.data(), static_cast<size_t>(n)));
         if (!response) {
@@ -114,6 +132,15 @@ void Dispatcher::receive(int64_t now_us) {
         auto it = in_flight_.find(owner->second);
         if (it == in_flight_.end() || !it->second->notify) continue;
         Push& p = *it->second;
+        // Only the phone's own socket answers (RFC 3261 18.2.2): a datagram
+        // from anywhere else with the right branch, say a forged 401 that
+        // would have us compute a digest of the line's secret over a nonce
+        // of its choosing, is dropped.
+        if (!sameAddress(from, p.to)) {
+            resyncLog().debug("resync: dropped an answer for %s from %s, not the phone at %s", p.record.mac,
+                                net::hostOf(from) + ":" + std::to_string(portOf(from)), p.record.target);
+            continue;
+        }
         auto retry = p.notify->onResponse(response.value(), now_us);
         if (!retry) continue;
         by_branch_[p.notify->branch()] = p.record.mac;  // the answer to a challenge: a new branch

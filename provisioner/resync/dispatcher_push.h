@@ -22,6 +22,7 @@ struct Dispatcher::Push {
     std::string ip;  // the line's registration, for the event row
     ResyncPush record;
     int64_t started_us = 0;
+    int64_t claimed_at = 0;  // when claimResync took it (seconds): its outcome is kept only if nothing moved it since
     net::SockAddr to{};
     std::unique_ptr<NotifyTransaction> notify;
     std::optional<HookProcess> hook;

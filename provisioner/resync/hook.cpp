@@ -14,7 +14,6 @@
 #include <cstring>
 #include <utility>
 
-extern char** environ;
 
 namespace prov::resync {
 
@@ -151,6 +150,9 @@ Result<HookProcess> HookProcess::spawn(const std::vector<std::string>& argv) {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
     posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+    // Nothing else of the server's: a listening socket a hook's leftover
+    // daemon kept would hold its port after the server is gone.
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     // The server blocks its signals in every thread (they are waited for):
@@ -168,8 +170,18 @@ Result<HookProcess> HookProcess::spawn(const std::vector<std::string>& argv) {
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    // A small environment: where programs are and the locale, not whatever
+    // the server was started with.
+    std::vector<std::string> env_text;
+    for (const char* name : {"PATH", "LANG", "LC_ALL", "TZ", "HOME"}) {
+        if (const char* v = ::getenv(name)) env_text.push_back(std::string(name) + "=" + v);
+    }
+    if (!::getenv("PATH")) env_text.push_back("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    std::vector<char*> env;
+    for (std::string& e : env_text) env.push_back(e.data());
+    env.push_back(nullptr);
     pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(), environ);
+    const int rc = ::posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(), env.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     ::close(fds[1]);

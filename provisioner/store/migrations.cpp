@@ -395,8 +395,9 @@ ALTER TABLE devices ADD COLUMN fw_status TEXT NOT NULL DEFAULT ''
 ALTER TABLE devices ADD COLUMN fw_told_at INTEGER;
 ALTER TABLE devices ADD COLUMN fw_misses INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE devices ADD COLUMN resync TEXT NOT NULL DEFAULT ''
-    CHECK (resync IN ('','queued','pushed','refetched','applied','failed'));
+    CHECK (resync IN ('','queued','pushed','refetched','applied','failed','gave_up'));
 ALTER TABLE devices ADD COLUMN resync_at INTEGER;
+ALTER TABLE devices ADD COLUMN resync_tries INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE extensions ADD COLUMN reg_transport TEXT NOT NULL DEFAULT ''
     CHECK (reg_transport IN ('','udp','tcp','tls'));
 CREATE TABLE resync_pushes (

@@ -99,6 +99,9 @@ public:
     Result<int64_t> queueResync(const std::string& mac, const std::string& label, int64_t at) override;
     Result<std::vector<Device>> nextResync(int64_t limit) override;
     Status setResyncState(const std::string& mac, const std::string& state, int64_t at) override;
+    Result<bool> claimResync(const std::string& mac, int64_t at) override;
+    Status settleResync(const std::string& mac, const std::string& state, int64_t at, int64_t claimed_at) override;
+    Result<int64_t> queueRegistered(const std::string& mac, int64_t at) override;
     Status recordPush(ResyncPush& push) override;
     Result<std::vector<ResyncPush>> listPushes(const std::string& mac, int64_t limit) override;
 

@@ -72,7 +72,14 @@ Result<int64_t> SqliteTx::pruneEvents(int64_t before, int64_t limit) {
     Stmt s(conn_, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < ? ORDER BY at LIMIT ?)");
     s.bind(1, before).bind(2, limit);
     TRY(done(s, "prune events"));
-    return static_cast<int64_t>(sqlite3_changes(conn_.handle()));
+    const auto pruned = static_cast<int64_t>(sqlite3_changes(conn_.handle()));
+    // Resync pushes are kept as long as events.
+    Stmt pushes(conn_,
+                "DELETE FROM resync_pushes WHERE id IN (SELECT id FROM resync_pushes WHERE queued_at < ?"
+                " ORDER BY queued_at LIMIT ?)");
+    pushes.bind(1, before).bind(2, limit);
+    TRY(done(pushes, "prune resync pushes"));
+    return pruned;
 }
 
 }  // namespace prov::sqlite

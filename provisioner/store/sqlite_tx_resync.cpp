@@ -22,13 +22,16 @@ void bindTime(Stmt& s, int i, int64_t t) {
 
 Result<int64_t> SqliteTx::queueStaleResyncs(int64_t at, int64_t retry_before) {
     // A stale device that is refetched or applied was edited again since its
-    // last push's fetch: at once. One still pushed never fetched; one failed
-    // was not reached: again only after a while, not at every scan.
+    // last push's fetch: at once, its tries counted from none. One still
+    // pushed never fetched; one failed was not reached: again only after a
+    // while, and only kMaxResyncTries times in all. One that gave up waits
+    // for a registration or an admin's request (queueResync).
     Stmt s(conn_,
-           "UPDATE devices SET resync = 'queued', resync_at = ?1 WHERE state = 'stale'"
-           " AND (resync IN ('', 'applied', 'refetched')"
-           " OR (resync IN ('pushed', 'failed') AND COALESCE(resync_at, 0) <= ?2))");
-    s.bind(1, at).bind(2, retry_before);
+           "UPDATE devices SET resync = 'queued', resync_at = ?1,"
+           " resync_tries = CASE WHEN resync IN ('', 'applied', 'refetched') THEN 0 ELSE resync_tries END"
+           " WHERE state = 'stale' AND (resync IN ('', 'applied', 'refetched')"
+           " OR (resync IN ('pushed', 'failed') AND resync_tries < ?3 AND COALESCE(resync_at, 0) <= ?2))");
+    s.bind(1, at).bind(2, retry_before).bind(3, kMaxResyncTries);
     TRY(done(s, "queue resyncs"));
     return static_cast<int64_t>(sqlite3_changes(conn_.handle()));
 }
@@ -36,7 +39,7 @@ Result<int64_t> SqliteTx::queueStaleResyncs(int64_t at, int64_t retry_before) {
 Result<int64_t> SqliteTx::queueResync(const std::string& mac, const std::string& label,
                                       int64_t at) {
     Stmt s(conn_,
-           "UPDATE devices SET resync = 'queued', resync_at = ?1 WHERE state <> 'unassigned'"
+           "UPDATE devices SET resync = 'queued', resync_at = ?1, resync_tries = 0 WHERE state <> 'unassigned'"
            " AND (?2 = '' OR mac = ?2) AND (?2 <> '' OR ?3 = '' OR label = ?3)");
     s.bind(1, at).bind(2, mac).bind(3, label);
     TRY(done(s, "queue resync"));
@@ -53,6 +56,31 @@ Result<std::vector<Device>> SqliteTx::nextResync(int64_t limit) {
     while (s.step()) out.push_back(readRecord(s, deviceFields()));
     if (s.failed()) return failure("resync queue");
     return out;
+}
+
+Result<bool> SqliteTx::claimResync(const std::string& mac, int64_t at) {
+    Stmt s(conn_, "UPDATE devices SET resync = 'pushed', resync_at = ? WHERE mac = ? AND resync = 'queued'");
+    s.bind(1, at).bind(2, mac);
+    TRY(done(s, "claim resync"));
+    return sqlite3_changes(conn_.handle()) == 1;
+}
+
+Status SqliteTx::settleResync(const std::string& mac, const std::string& state, int64_t at, int64_t claimed_at) {
+    Stmt s(conn_,
+           "UPDATE devices SET resync_tries = resync_tries + 1, resync_at = ?2,"
+           " resync = CASE WHEN ?1 = 'failed' AND resync_tries + 1 >= ?5 THEN 'gave_up' ELSE ?1 END"
+           " WHERE mac = ?3 AND resync = 'pushed' AND resync_at = ?4");
+    s.bind(1, state).bind(2, at).bind(3, mac).bind(4, claimed_at).bind(5, kMaxResyncTries);
+    return done(s, "settle resync");
+}
+
+Result<int64_t> SqliteTx::queueRegistered(const std::string& mac, int64_t at) {
+    Stmt s(conn_,
+           "UPDATE devices SET resync = 'queued', resync_at = ?1, resync_tries = 0"
+           " WHERE mac = ?2 AND state = 'stale' AND resync IN ('failed', 'gave_up')");
+    s.bind(1, at).bind(2, mac);
+    TRY(done(s, "queue resync"));
+    return static_cast<int64_t>(sqlite3_changes(conn_.handle()));
 }
 
 Status SqliteTx::setResyncState(const std::string& mac, const std::string& state, int64_t at) {

@@ -200,6 +200,18 @@ public:
     // Up to `limit` queued devices, longest waiting first.
     virtual Result<std::vector<Device>> nextResync(int64_t limit) = 0;
     virtual Status setResyncState(const std::string& mac, const std::string& state, int64_t at) = 0;
+    // The dispatcher takes a queued device (queued -> pushed, resync_at =
+    // `at`); false when it is no longer queued.
+    virtual Result<bool> claimResync(const std::string& mac, int64_t at) = 0;
+    // A push's outcome: `state` (pushed, failed, gave_up) with one more try
+    // counted, failed becoming gave_up at kMaxResyncTries; only while the
+    // device is still as claimResync left it at `claimed_at` (a request or a
+    // fetch since wins).
+    virtual Status settleResync(const std::string& mac, const std::string& state, int64_t at,
+                                int64_t claimed_at) = 0;
+    // A device whose pushes failed or gave up, and that is still stale, is
+    // queued again (a line of it has just registered); how many (0 or 1).
+    virtual Result<int64_t> queueRegistered(const std::string& mac, int64_t at) = 0;
     // Inserts `push` when its id is 0 (setting it), else updates its outcome.
     virtual Status recordPush(ResyncPush& push) = 0;
     // The latest pushes, of `mac` when not "", newest first.
@@ -213,6 +225,9 @@ public:
     // Deletes up to `limit` events older than `before`; returns how many.
     virtual Result<int64_t> pruneEvents(int64_t before, int64_t limit) = 0;
 };
+
+// Pushes per stale period before a device is left `gave_up`.
+inline constexpr int64_t kMaxResyncTries = 3;
 
 class Store {
 public:

@@ -186,7 +186,10 @@ for line in open(sys.argv[1]):
     e = json.loads(line)
     first.setdefault(e["call_id"], e["t"])
 t = sorted(first.values())
-most = max(sum(1 for u in t if v <= u < v + 1.0) for v in t)
+# Seen at the listener: a little jitter on a busy machine may bring two
+# pushes the bucket spaced 200 ms apart a few ms closer, so the window is
+# 0.9 s; the span below shows the rate over the whole run.
+most = max(sum(1 for u in t if v <= u < v + 0.9) for v in t)
 print(len(t), most, "%.2f" % (t[-1] - t[0]))
 PY
 )
@@ -195,6 +198,44 @@ expect_true test "$RATE_N" = 20
 expect_true test "$RATE_MAX" -le 5
 expect_true python3 -c "import sys; sys.exit(0 if $RATE_SPAN >= 3.0 else 1)"
 
+# (c2) A forged answer: a 401 with the NOTIFY's branch from another address
+# (127.0.0.2, not the phone's socket) is dropped, never answered with a
+# digest; the phone's own 200 then ends the push.
+MAC_S=00:56:2b:aa:00:09
+phone $MAC_S Cisco 8841 1109 "Lab"
+rm -f "$WORK/spoof.port"
+python3 - "$WORK/spoof.port" >"$WORK/spoof.out" 2>&1 <<'PY' &
+import re, socket, sys, time
+phone = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+phone.bind(("127.0.0.1", 0))
+forger = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+forger.bind(("127.0.0.2", 0))
+open(sys.argv[1], "w").write(str(phone.getsockname()[1]))
+phone.settimeout(15)
+data, server = phone.recvfrom(65535)
+text = data.decode()
+head = lambda name: re.search(r"^" + name + r":[^\r\n]*", text, re.M | re.I).group(0)
+common = "\r\n".join([head("Via"), head("From"), head("To") + ";tag=x", head("Call-ID"), head("CSeq")])
+forger.sendto(("SIP/2.0 401 Unauthorized\r\n" + common + "\r\nWWW-Authenticate: Digest realm=\"evil\", nonce=\"n0\"\r\nContent-Length: 0\r\n\r\n").encode(), server)
+phone.settimeout(1.5)
+try:
+    while True:  # what the server sends in the next 1.5 s: retransmissions only, never an Authorization
+        again, _ = phone.recvfrom(65535)
+        if b"Authorization:" in again:
+            print("answered the forged challenge"); sys.exit(1)
+except socket.timeout:
+    pass
+phone.sendto(("SIP/2.0 200 OK\r\n" + common + "\r\nContent-Length: 0\r\n\r\n").encode(), server)
+print("ok")
+PY
+SPOOF_PID=$!
+for _ in $(seq 1 50); do [[ -s "$WORK/spoof.port" ]] && break; sleep 0.1; done
+register 1109 "$(cat "$WORK/spoof.port")" udp
+api POST "/devices/$MAC_S/resync"
+expect_status 202
+wait_exit "$SPOOF_PID" 20 "the forging listener ($(cat "$WORK/spoof.out"))"
+wait_for $MAC_S '.pushes[0].result' ok
+
 # (f) A phone registered over TLS, and no hook: skipped, and says why.
 MAC_F=00:15:65:aa:00:06
 phone $MAC_F Yealink T46U 1106 "HQ 2"
@@ -202,7 +243,7 @@ register 1106 5099 tls
 api POST "/devices/$MAC_F/resync"
 wait_for $MAC_F '.pushes[0].result' skipped
 expect_json '.pushes[0].detail' "registered over TLS; configure resync.hook to reach it through the PBX"
-expect_json .resync failed
+expect_json .resync gave_up "nothing to reach it by: it waits for a registration, not a timer"
 
 # The API's refusals name the field; reading needs admin or installer.
 api PUT /extensions/1106/registration '{"status":"OK","ip":"127.0.0.1","port":5099,"transport":"sctp"}'

@@ -213,6 +213,7 @@ sqlite3 "$DATA/store.db" "UPDATE settings SET value = '+1' WHERE scope = '' AND 
     ALTER TABLE devices DROP COLUMN fw_target; ALTER TABLE devices DROP COLUMN fw_status;
     ALTER TABLE devices DROP COLUMN fw_told_at; ALTER TABLE devices DROP COLUMN fw_misses;
     ALTER TABLE devices DROP COLUMN resync; ALTER TABLE devices DROP COLUMN resync_at;
+    ALTER TABLE devices DROP COLUMN resync_tries;
     ALTER TABLE extensions DROP COLUMN reg_transport;
     DELETE FROM schema_migrations WHERE version >= 8;"
 run migrate $(store_args "$DATA")

@@ -262,6 +262,69 @@ TEST_CASE("the resync queue takes stale devices once, and any device on demand")
         [&](StoreTx& tx) -> Status { return tx.setResyncState("000000000003", "lost", 1); }));
 }
 
+TEST_CASE("a push is claimed, settled only if nothing moved it since, and given up after three tries") {
+    FakeClock clock;
+    auto store = openMigrated(clock);
+    const std::string mac = "000000000001";
+    REQUIRE(store->write([&](StoreTx& tx) -> Status {
+        Device d = device(mac, "T46U", "Paris", DeviceState::kStale);
+        return tx.insertDevice(d);
+    }));
+    auto run = [&](auto&& work) {
+        int64_t n = 0;
+        REQUIRE(store->write([&](StoreTx& tx) -> Status {
+            n = TRY(work(tx));
+            return okStatus();
+        }));
+        return n;
+    };
+    auto resync = [&] {
+        std::optional<Device> d;
+        REQUIRE(store->read([&](StoreTx& tx) -> Status {
+            d = TRY(tx.getDevice(mac));
+            return okStatus();
+        }));
+        return d->resync;
+    };
+    auto claim = [&](int64_t at) {
+        bool got = false;
+        REQUIRE(store->write([&](StoreTx& tx) -> Status {
+            got = TRY(tx.claimResync(mac, at));
+            return okStatus();
+        }));
+        return got;
+    };
+    auto settle = [&](const std::string& state, int64_t at, int64_t claimed) {
+        REQUIRE(store->write([&](StoreTx& tx) -> Status { return tx.settleResync(mac, state, at, claimed); }));
+    };
+    CHECK_FALSE(claim(99));  // not queued
+    REQUIRE(run([&](StoreTx& tx) { return tx.queueStaleResyncs(100, 0); }) == 1);
+    REQUIRE(claim(101));
+    CHECK(resync() == "pushed");
+    CHECK_FALSE(claim(101));  // taken once
+    // An admin asks again while it is out: that request wins over the outcome.
+    REQUIRE(run([&](StoreTx& tx) { return tx.queueResync(mac, "", 102); }) == 1);
+    settle("failed", 103, 101);
+    CHECK(resync() == "queued");
+    // Three failed tries in one stale period: it gives up, and no timer queues it again.
+    for (int64_t t : {110, 120, 130}) {
+        REQUIRE(claim(t));
+        settle("failed", t + 1, t);
+        if (t != 130) {
+            CHECK(resync() == "failed");
+            REQUIRE(run([&](StoreTx& tx) { return tx.queueStaleResyncs(t + 5, t + 1); }) == 1);
+        }
+    }
+    CHECK(resync() == "gave_up");
+    CHECK(run([&](StoreTx& tx) { return tx.queueStaleResyncs(1000, 999); }) == 0);
+    // A line of it registering brings it back, with its tries counted anew.
+    CHECK(run([&](StoreTx& tx) { return tx.queueRegistered(mac, 1001); }) == 1);
+    CHECK(resync() == "queued");
+    REQUIRE(claim(1002));
+    settle("failed", 1003, 1002);
+    CHECK(resync() == "failed");
+}
+
 TEST_CASE("a push is written when queued and again with its outcome") {
     FakeClock clock;
     auto store = openMigrated(clock);
