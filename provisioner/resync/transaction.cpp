@@ -94,11 +94,9 @@ std::optional<std::string> NotifyTransaction::onResponse(const SipResponse& r, i
         r.cseq_method != "NOTIFY")
         return std::nullopt;
     if (r.status < 200) {
-        if (!proceeding_) {
-            proceeding_ = true;
-            interval_us_ = timers_.t2_us;
-            next_e_us_ = now_us + interval_us_;
-        }
+        // Proceeding: the pending timer E still fires when it was due; each
+        // firing from then on resets it to T2 (RFC 3261 17.1.2.2).
+        proceeding_ = true;
         return std::nullopt;
     }
     if (r.status < 300) {
