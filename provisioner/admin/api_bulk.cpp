@@ -116,7 +116,7 @@ ApiResult staging(Inventory& inv, const ApiRequest& r) {
     for (const char* s : {"upgrading", "on_target", "failed", "unknown"}) firmware[s] = 0;
     // Resync pushes (issue 14): where the devices asked to fetch now are.
     std::map<std::string, int64_t> resync;
-    for (const char* s : {"queued", "pushed", "refetched", "applied", "failed"}) resync[s] = 0;
+    for (const char* s : {"queued", "pushed", "refetched", "applied", "failed", "gave_up"}) resync[s] = 0;
     Poco::JSON::Array::Ptr items = new Poco::JSON::Array();
     for (const StagingEntry& e : list) {
         const Device& d = e.device;

@@ -73,10 +73,11 @@ std::string screen(const std::vector<StagingEntry>& list, const std::string& sit
     }
     head << "\n";
     // A line of its own, only while some device was asked to fetch now.
-    if (resync["queued"] + resync["pushed"] + resync["refetched"] + resync["applied"] + resync["failed"]) {
+    if (resync["queued"] + resync["pushed"] + resync["refetched"] + resync["applied"] + resync["failed"] +
+        resync["gave_up"]) {
         head << "resync:";
         const char* sep = " ";
-        for (const char* s : {"queued", "pushed", "refetched", "applied", "failed"}) {
+        for (const char* s : {"queued", "pushed", "refetched", "applied", "failed", "gave_up"}) {
             if (!resync[s]) continue;
             head << sep << resync[s] << " " << s;
             sep = ", ";

@@ -104,7 +104,8 @@ struct Device {
     // "unknown" (it reports no firmware), "upgrading", "on_target", "failed".
     std::string fw_target;
     std::string fw_status;
-    // Resync push state: "", "queued", "pushed", "refetched", "applied", "failed".
+    // Resync push state: "", "queued", "pushed", "refetched", "applied", "failed",
+    // "gave_up" (nothing more is tried until a line registers or an admin asks).
     std::string resync;
     int64_t created_at = 0;
     int64_t updated_at = 0;
