@@ -42,32 +42,40 @@ Poco::JSON::Object::Ptr targetJson(const FirmwareTarget& t) {
     return o;
 }
 
+// Every field of `o` not in `known` is named, with `message`.
+void refuseUnknown(const Poco::JSON::Object& o, const std::set<std::string>& known, const std::string& message,
+                   FieldErrors& errors) {
+    std::vector<std::string> names;
+    o.getNames(names);
+    for (const std::string& n : names)
+        if (!known.count(n)) errors[n] = message;
+}
+
+// `key`, when present, must be a string; it goes to `out`.
+void readString(const Poco::JSON::Object& o, const char* key, std::string& out, FieldErrors& errors) {
+    if (!o.has(key)) return;
+    if (!o.get(key).isString())
+        errors[key] = "must be a string";
+    else
+        out = o.getValue<std::string>(key);
+}
+
 Result<firmware::TargetSpec> readTarget(const ApiRequest& r, bool with_version) {
     const auto o = TRY(bodyObject(r));
     FieldErrors errors;
     const std::set<std::string> known =
         with_version ? std::set<std::string>{"vendor", "model", "scope", "key", "version"}
                      : std::set<std::string>{"vendor", "model", "scope", "key"};
-    std::vector<std::string> names;
-    o->getNames(names);
-    for (const std::string& n : names)
-        if (!known.count(n))
-            errors[n] = with_version
-                            ? "is not a field of a target (vendor, model, scope, key, version)"
-                            : "is not a field naming a target (vendor, model, scope, key)";
+    refuseUnknown(*o, known,
+                  with_version ? "is not a field of a target (vendor, model, scope, key, version)"
+                               : "is not a field naming a target (vendor, model, scope, key)",
+                  errors);
     firmware::TargetSpec spec;
-    auto str = [&](const char* key, std::string& out) {
-        if (!o->has(key)) return;
-        if (!o->get(key).isString())
-            errors[key] = "must be a string";
-        else
-            out = o->getValue<std::string>(key);
-    };
-    str("vendor", spec.vendor);
-    str("model", spec.model);
-    str("scope", spec.scope);
-    str("key", spec.key);
-    str("version", spec.version);
+    readString(*o, "vendor", spec.vendor, errors);
+    readString(*o, "model", spec.model, errors);
+    readString(*o, "scope", spec.scope, errors);
+    readString(*o, "key", spec.key, errors);
+    readString(*o, "version", spec.version, errors);
     if (!errors.empty()) return Error::invalid("the firmware target is not valid", errors);
     spec.actor = r.actor.name;
     spec.actor_source = r.actor.source;
@@ -118,23 +126,13 @@ Result<firmware::RolloutSpec> readRollout(const ApiRequest& r) {
     const auto o = TRY(bodyObject(r));
     FieldErrors errors;
     const std::set<std::string> known{"vendor", "model", "site", "version", "canaries", "percent", "window"};
-    std::vector<std::string> names;
-    o->getNames(names);
-    for (const std::string& n : names)
-        if (!known.count(n))
-            errors[n] = "is not a field of a rollout (vendor, model, site, version, canaries, percent, window)";
+    refuseUnknown(*o, known, "is not a field of a rollout (vendor, model, site, version, canaries, percent, window)",
+                  errors);
     firmware::RolloutSpec spec;
-    auto str = [&](const char* key, std::string& out) {
-        if (!o->has(key)) return;
-        if (!o->get(key).isString())
-            errors[key] = "must be a string";
-        else
-            out = o->getValue<std::string>(key);
-    };
-    str("vendor", spec.vendor);
-    str("model", spec.model);
-    str("site", spec.site);
-    str("version", spec.version);
+    readString(*o, "vendor", spec.vendor, errors);
+    readString(*o, "model", spec.model, errors);
+    readString(*o, "site", spec.site, errors);
+    readString(*o, "version", spec.version, errors);
     if (o->has("canaries")) {
         const auto list = o->getArray("canaries");
         if (!list) {
@@ -220,14 +218,10 @@ ApiResult rolloutRoutes(firmware::Catalog& catalog, const ApiRequest& r) {
     std::string reason;
     if (!r.body.isEmpty()) {
         const auto o = TRY(bodyObject(r));
-        std::vector<std::string> names;
-        o->getNames(names);
-        for (const std::string& name : names) {
-            if (name != "reason") return Error::invalid("the halt is not valid", {{name, "is not a field of a halt (reason)"}});
-        }
-        if (o->has("reason") && !o->get("reason").isString())
-            return Error::invalid("the halt is not valid", {{"reason", "must be a string"}});
-        reason = o->optValue<std::string>("reason", "");
+        FieldErrors errors;
+        refuseUnknown(*o, {"reason"}, "is not a field of a halt (reason)", errors);
+        readString(*o, "reason", reason, errors);
+        if (!errors.empty()) return Error::invalid("the halt is not valid", errors);
     }
     return ok(rolloutJson(TRY(catalog.haltRollout(id, r.actor.name, reason, r.actor.source))));
 }
