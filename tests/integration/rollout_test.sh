@@ -109,6 +109,12 @@ expect_true grep -q "<Upgrade_Rule></Upgrade_Rule>" "$WORK/$A.xml"
 expect_true wait_json "/devices/$A" .firmware_status ""
 api POST "/firmware/rollouts/$ID1/halt" ''
 expect_status 409 "a halted rollout does not halt again"
+api POST "/firmware/rollouts/$ID1/halt" '{"why":"x","reason":7}'
+expect_status 400 "a bad halt body is refused, each field named"
+expect_json '.error.fields | keys | sort | join(",")' "reason,why"
+api POST /firmware/rollouts '{"vendor":"cisco","model":"8841","version":"12.0.8","percent":true,"window":true}'
+expect_status 400 "a boolean is no percent and no window"
+expect_json '.error.fields | keys | sort | join(",")' "percent,window"
 
 # --- A canary that upgrades: the rollout completes and reaches the rest. ---
 api POST /firmware/rollouts '{"vendor":"cisco","model":"8841","version":"12.0.8","canaries":["00562b040002"],"window":3600}'
