@@ -77,11 +77,15 @@ ParseResult parse(std::string_view b) {
     return fail("unknown opcode " + std::to_string(op));
 }
 
+void appendDataHeader(std::string& out, uint16_t block) {
+    putU16(out, static_cast<uint16_t>(Opcode::kData));
+    putU16(out, block);
+}
+
 std::string encodeData(uint16_t block, std::string_view payload) {
     std::string out;
     out.reserve(4 + payload.size());
-    putU16(out, static_cast<uint16_t>(Opcode::kData));
-    putU16(out, block);
+    appendDataHeader(out, block);
     out.append(payload);
     return out;
 }

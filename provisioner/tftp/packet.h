@@ -58,6 +58,8 @@ struct ParseResult {
 ParseResult parse(std::string_view bytes);
 
 std::string encodeData(uint16_t block, std::string_view payload);
+// The 4 bytes of a DATA header, appended to `out` (whose buffer is kept).
+void appendDataHeader(std::string& out, uint16_t block);
 std::string encodeAck(uint16_t block);
 std::string encodeError(ErrorCode code, std::string_view message);
 std::string encodeOack(const std::map<std::string, std::string>& options);

@@ -326,7 +326,7 @@ private:
     int listen_fd_;
     net::EventLoop loop_;
     std::unordered_map<int, Session> sessions_;
-    std::vector<std::string> out_;  // datagrams the transfer just produced
+    Datagrams out_;  // what the transfer just produced (buffers reused)
 };
 
 Server::Server(ProvisioningService& service, const Clock& clock, ServerOptions options)

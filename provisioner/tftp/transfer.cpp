@@ -6,6 +6,18 @@
 
 namespace prov::tftp {
 
+std::string& Datagrams::add() {
+    if (size_ == items_.size()) items_.emplace_back();
+    std::string& d = items_[size_++];
+    d.clear();
+    return d;
+}
+
+void Datagrams::clear() {
+    size_ = 0;
+    if (items_.size() > kKept) items_.resize(kKept);
+}
+
 Result<Negotiated> negotiate(const std::map<std::string, std::string>& options, std::optional<uint64_t> size,
                              const Limits& limits) {
     Negotiated n;
@@ -57,15 +69,16 @@ uint64_t Transfer::bytesAcked() const {
     return (base_ - 1) * neg_.blksize;
 }
 
-bool Transfer::sendBlock(uint64_t block, std::vector<std::string>& out) {
-    // The block is read straight into its datagram: the transfer keeps no
-    // buffer of its own between packets.
-    std::string datagram = encodeData(static_cast<uint16_t>(block & 0xFFFF), {});  // 16 bits: rolls over to 0
+bool Transfer::sendBlock(uint64_t block, Datagrams& out) {
+    // The block is read straight into its datagram, a buffer of the
+    // server's loop: the transfer keeps none of its own between packets.
+    std::string& datagram = out.add();
     datagram.reserve(4 + neg_.blksize);
+    appendDataHeader(datagram, static_cast<uint16_t>(block & 0xFFFF));  // 16 bits: rolls over to 0
     if (!blocks_.read(block, datagram)) {
         state_ = State::kFailed;
         failure_ = "read error";
-        out.push_back(encodeError(ErrorCode::kNotDefined, "read error"));
+        datagram = encodeError(ErrorCode::kNotDefined, "read error");
         return false;
     }
     const uint64_t length = datagram.size() - 4;
@@ -73,7 +86,6 @@ bool Transfer::sendBlock(uint64_t block, std::vector<std::string>& out) {
         last_block_ = block;
         last_length_ = length;
     }
-    out.push_back(std::move(datagram));
     ++datagrams_sent_;
     return true;
 }
@@ -90,7 +102,7 @@ void Transfer::sampleRtt(int64_t now_us) {
     srtt_us_ = srtt_us_ == 0 ? sample : (7 * srtt_us_ + sample) / 8;
 }
 
-void Transfer::sendWindow(int64_t now_us, std::vector<std::string>& out) {
+void Transfer::sendWindow(int64_t now_us, Datagrams& out) {
     // An unverified peer gets one packet; a verified one a window. The last
     // block is known once read, so the loop stops at it.
     const uint64_t window = verified_ ? neg_.windowsize : 1;
@@ -105,7 +117,7 @@ void Transfer::sendWindow(int64_t now_us, std::vector<std::string>& out) {
     arm(now_us);
 }
 
-void Transfer::start(int64_t now_us, std::vector<std::string>& out) {
+void Transfer::start(int64_t now_us, Datagrams& out) {
     last_progress_us_ = now_us;
     if (oack_pending_) {
         out.push_back(encodeOack(neg_.oack));
@@ -119,7 +131,7 @@ void Transfer::start(int64_t now_us, std::vector<std::string>& out) {
     deadline_ = now_us + limits_.unverified_wait_us;
 }
 
-void Transfer::onAck(uint16_t block, int64_t now_us, std::vector<std::string>& out) {
+void Transfer::onAck(uint16_t block, int64_t now_us, Datagrams& out) {
     if (state_ != State::kRunning) return;
     if (oack_pending_) {
         if (block != 0) return;
@@ -160,7 +172,7 @@ void Transfer::onAck(uint16_t block, int64_t now_us, std::vector<std::string>& o
     sendWindow(now_us, out);
 }
 
-void Transfer::onTimer(int64_t now_us, std::vector<std::string>& out) {
+void Transfer::onTimer(int64_t now_us, Datagrams& out) {
     if (state_ != State::kRunning || now_us < deadline_) return;
     if (!verified_) {
         // No retransmission to a peer that never showed it asked: a forged

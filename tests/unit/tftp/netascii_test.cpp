@@ -208,7 +208,7 @@ TEST_CASE("a netascii transfer sends the converted bytes, windows and all, witho
     REQUIRE(n);
     CHECK_FALSE(n.value().oack.count("tsize"));
     Transfer t(std::make_unique<MemorySource>(octets), Mode::kNetascii, n.value(), limits);
-    std::vector<std::string> out;
+    Datagrams out;
     t.start(0, out);
     REQUIRE(out.size() == 1);  // the OACK
     out.clear();

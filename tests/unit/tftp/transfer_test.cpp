@@ -54,10 +54,42 @@ TEST_CASE("negotiation: ranges, tsize, unknown options") {
     CHECK(negotiate({}, 10, limits).value().oack.empty());
 }
 
+TEST_CASE("the datagrams of one call after another reuse their buffers") {
+    // A 200 MiB image over 64 KiB blocks is 3,200 packets: each is written
+    // into the buffer the one before used, not into a new allocation.
+    const std::string file = content(65464 * 4 + 7);
+    Transfer t(std::make_unique<MemorySource>(file), Mode::kOctet, plain(65464), Limits{});
+    Datagrams out;
+    t.start(0, out);
+    REQUIRE(out.size() == 1);
+    const char* buffer = out[0].data();
+    std::string got = dataOf(out[0]).second;
+    for (uint16_t b = 1; b <= 4; ++b) {
+        out.clear();
+        t.onAck(b, 10 * b, out);
+        REQUIRE(out.size() == 1);
+        CHECK(out[0].data() == buffer);
+        CHECK(dataOf(out[0]).first == b + 1);
+        got += dataOf(out[0]).second;
+    }
+    CHECK(got == file);
+
+    // A wide window fills more; clear() keeps at most kKept of them.
+    Datagrams many;
+    for (size_t i = 0; i < Datagrams::kKept + 5; ++i) many.add().append(1, 'x');
+    CHECK(many.size() == Datagrams::kKept + 5);
+    many.clear();
+    CHECK(many.empty());
+    CHECK(many.begin() == many.end());
+    many.push_back("y");
+    CHECK(many[0] == "y");
+    CHECK(many.size() == 1);
+}
+
 TEST_CASE("a transfer sends each block once per ACK and ends on the short block") {
     const std::string file = content(1024);  // exactly two blocks: a third, empty one ends it
     Transfer t(std::make_unique<MemorySource>(file), Mode::kOctet, plain(), Limits{});
-    std::vector<std::string> out;
+    Datagrams out;
     t.start(0, out);
     REQUIRE(out.size() == 1);
     CHECK(dataOf(out[0]).first == 1);
@@ -80,7 +112,7 @@ TEST_CASE("a transfer sends each block once per ACK and ends on the short block"
 
 TEST_CASE("duplicate ACKs do not double the traffic (Sorcerer's Apprentice)") {
     Transfer t(std::make_unique<MemorySource>(content(5000)), Mode::kOctet, plain(), Limits{});
-    std::vector<std::string> out;
+    Datagrams out;
     t.start(0, out);
     out.clear();
     t.onAck(1, 1, out);
@@ -101,7 +133,7 @@ TEST_CASE("retransmission backs off and gives up after the cap") {
     Negotiated n = plain();
     n.explicit_timeout = true;  // a fixed 1 s base, as if the client asked for it
     Transfer t(std::make_unique<MemorySource>(content(2000)), Mode::kOctet, n, limits);
-    std::vector<std::string> out;
+    Datagrams out;
     t.start(0, out);
     out.clear();
     t.onAck(1, 0, out);  // verified: the normal retry cap applies
@@ -135,7 +167,7 @@ TEST_CASE("an unverified peer gets one packet, never again, and is given up at t
         n.explicit_timeout = true;  // timeout=255 asked for: it does not hold the transfer longer
         n.timeout_us = 255 * kSecond;
         Transfer t(std::make_unique<MemorySource>(content(100000)), Mode::kOctet, n, limits);
-        std::vector<std::string> out;
+        Datagrams out;
         t.start(0, out);
         REQUIRE(out.size() == 1);
         CHECK(t.deadline() == 3 * kSecond);
@@ -164,7 +196,7 @@ TEST_CASE("an unverified peer that ACKs in time is served with its own timeout")
     n.explicit_timeout = true;
     n.timeout_us = 10 * kSecond;
     Transfer t(std::make_unique<MemorySource>(content(100000)), Mode::kOctet, n, limits);
-    std::vector<std::string> out;
+    Datagrams out;
     t.start(0, out);
     out.clear();
     t.onAck(0, 2 * kSecond, out);
@@ -180,7 +212,7 @@ TEST_CASE("OACK first, then windows, and an ACK inside a window restarts after i
     const std::string file = content(10 * 100 + 50);  // 11 blocks of 100
     Negotiated n = plain(100, 4, true);
     Transfer t(std::make_unique<MemorySource>(file), Mode::kOctet, n, Limits{});
-    std::vector<std::string> out;
+    Datagrams out;
     t.start(0, out);
     REQUIRE(out.size() == 1);
     CHECK(parse(out[0]).problem == "OACK is sent by servers only");
@@ -211,7 +243,7 @@ TEST_CASE("block numbers roll over past 65535") {
     const size_t blocks = 65536 + 10;
     const std::string file = content(blk * blocks);
     Transfer t(std::make_unique<MemorySource>(file), Mode::kOctet, plain(blk), Limits{});
-    std::vector<std::string> out;
+    Datagrams out;
     t.start(0, out);
     std::string got;
     uint16_t expect = 1;
@@ -231,7 +263,7 @@ TEST_CASE("block numbers roll over past 65535") {
 TEST_CASE("without a timeout option the retransmit timer follows the round trip") {
     Limits limits;
     Transfer t(std::make_unique<MemorySource>(content(512 * 20)), Mode::kOctet, plain(), limits);
-    std::vector<std::string> out;
+    Datagrams out;
     int64_t now = 0;
     t.start(now, out);
     CHECK(t.deadline() == limits.unverified_wait_us);  // the peer has not ACKed yet
@@ -259,7 +291,7 @@ TEST_CASE("without a timeout option the retransmit timer follows the round trip"
 TEST_CASE("a peer that has ACKed gets at least give_up_after of silence") {
     Limits limits;  // 5 retries, 20 s
     Transfer t(std::make_unique<MemorySource>(content(512 * 50)), Mode::kOctet, plain(), limits);
-    std::vector<std::string> out;
+    Datagrams out;
     t.start(0, out);
     t.onAck(1, 2000, out);  // verified, fast round trip: the timer starts at 100 ms
     int64_t now = 2000;
