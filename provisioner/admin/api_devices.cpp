@@ -105,7 +105,7 @@ ApiResult oneDevice(Inventory& inv, const ApiRequest& r, const std::string& mac)
 // Per-device overrides of the provisioning settings: GET shows the overrides
 // and the effective values; PUT sets keys, and null removes an override.
 ApiResult deviceSettings(Inventory& inv, const ApiRequest& r, const std::string& mac) {
-    const auto mask = r.actor.role == Role::kAdmin ? json::Masking::kNone : json::Masking::kSecrets;
+    const auto mask = r.actor.role == Role::kAdmin && !r.actor.portal ? json::Masking::kNone : json::Masking::kSecrets;
     auto show = [&]() -> ApiResult {
         const SettingsMap overrides = TRY(inv.getSettings(mac));
         SettingsMap effective = TRY(inv.getSettings(""));

@@ -15,7 +15,7 @@ namespace prov::admin {
 namespace {
 
 json::Masking maskingFor(const Actor& a) {
-    return a.role == Role::kAdmin ? json::Masking::kNone : json::Masking::kSecrets;
+    return a.role == Role::kAdmin && !a.portal ? json::Masking::kNone : json::Masking::kSecrets;
 }
 
 std::string queryValue(const ApiRequest& r, const char* key) {

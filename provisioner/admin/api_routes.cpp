@@ -83,7 +83,7 @@ std::string queryValue(const ApiRequest& r, const char* key) {
 ApiResult settingsRoute(Inventory& inv, const ApiRequest& r) {
     if (r.method == "GET") {
         const SettingsMap s = TRY(inv.getSettings(""));
-        const auto mask = r.actor.role == Role::kAdmin ? json::Masking::kNone : json::Masking::kSecrets;
+        const auto mask = r.actor.role == Role::kAdmin && !r.actor.portal ? json::Masking::kNone : json::Masking::kSecrets;
         return ok(json::settingsToJson(s, mask));
     }
     if (r.method == "PUT") {

@@ -25,6 +25,10 @@ struct Actor {
     std::string name;  // "token:3 (admin)", "cli"
     Role role = Role::kAdmin;
     std::string source = "";  // the API client's address; "" on the command line
+    // Signed in through the portal (a session cookie), not an API token:
+    // secrets are masked for every role and shown only through an explicit,
+    // audited reveal. Scripts with admin tokens keep getting them in GETs.
+    bool portal = false;
 };
 
 // A token to make: `name` (optional, unique among tokens not revoked, not all
