@@ -79,7 +79,9 @@ expect_json .extensions.created 1
 # --- sort and search at 10,000
 api GET "/extensions?sort=callerid_name&order=desc&limit=3"
 expect_status 200
-expect_json '[.items[].extension] | join(",")' "19999,19998,19997"
+expect_json '[.items[].extension] | join(",")' "501,19999,19998" "Sync after Person 19999"
+api GET "/extensions?sort=user&limit=2"
+expect_json '[.items[].extension] | join(",")' "501,10000" "an empty user first"
 expect_json .total 10001
 api GET "/extensions?q=USER1234&limit=100"
 expect_json '[.items[].extension] | join(",")' "12340,12341,12342,12343,12344,12345,12346,12347,12348,12349"
@@ -115,9 +117,9 @@ done
 api GET "/devices?sort=label&order=desc"
 expect_json '[.items[].label] | join(",")' "site-c,site-b,site-a"
 api GET "/devices?q=snb"
-expect_json '[.items[].mac] | join(",")' "00156500000b"
+expect_json '[.items[].mac] | join(",")' "00:15:65:00:00:0b"
 api GET "/devices?q=00-00-0C"
-expect_json '[.items[].mac] | join(",")' "00156500000c"
+expect_json '[.items[].mac] | join(",")' "00:15:65:00:00:0c"
 
 # --- reveal: admins only, audited without the value
 api GET /extensions/10001
