@@ -70,7 +70,7 @@ using Strings = std::vector<std::string>;
 
 }  // namespace
 
-TEST_CASE("extensions: sort by a listed field either way; anything else names the field") {
+TEST_CASE("extensions: sort by a listed field either way - anything else names the field") {
     Fixture f;
     f.extension("100", "bob");
     f.extension("99", "Alice");
@@ -111,7 +111,7 @@ TEST_CASE("extensions: q finds a case-insensitive substring of any shown text co
           3);
 }
 
-TEST_CASE("devices: sort and search over mac, label (site), serial; a bad sort names the field") {
+TEST_CASE("devices: sort and search over mac, label (site), serial - a bad sort names the field") {
     Fixture f;
     f.device("001565000003", "Annex", "SN-77");
     f.device("001565000001", "hq");
@@ -133,7 +133,7 @@ TEST_CASE("devices: sort and search over mac, label (site), serial; a bad sort n
     CHECK(r.error().fields.count("sort") == 1);
 }
 
-TEST_CASE("reveal: admins only, audited without the value; the portal's one way to a secret") {
+TEST_CASE("reveal: admins only, audited without the value - the portal's one way to a secret") {
     Fixture f;
     f.extension("201", "Alice");
     const std::string secret = f.inv->getExtension("201").value().secret;
@@ -167,7 +167,7 @@ TEST_CASE("reveal: admins only, audited without the value; the portal's one way 
     CHECK(get.error().code == Code::kMethodNotAllowed);
 }
 
-TEST_CASE("a portal session sees every secret masked: create, edit, settings, credentials; no secret export or preview") {
+TEST_CASE("a portal session sees every secret masked: create, edit, settings, credentials - no secret export or preview") {
     Fixture f;
     // Created by the portal: the generated secret is not in the answer.
     ApiRequest create;
@@ -256,7 +256,7 @@ TEST_CASE("references: the list the delete refusal carries, for every role") {
     CHECK(missing.error().code == Code::kNotFound);
 }
 
-TEST_CASE("imports: ?async=true answers 202 with an id; the job ends with the synchronous report") {
+TEST_CASE("imports: ?async=true answers 202 with an id - the job ends with the synchronous report") {
     Fixture f;
     const std::string csv =
         "mac,make,model,label,extension,device_type,callerid_name\n"

@@ -69,7 +69,7 @@ TEST_CASE("a stream ends when the client is gone or the server stops") {
     CHECK_FALSE(stopping.tryOpen());  // a stopped server opens no stream
 }
 
-TEST_CASE("the gate holds at most max_streams; a place given back is free again") {
+TEST_CASE("the gate holds at most max_streams - a place given back is free again") {
     StreamGate gate({2, 1s, 1s});
     CHECK(gate.tryOpen());
     CHECK(gate.tryOpen());

@@ -121,7 +121,7 @@ TEST_CASE("the base of the bad-file cases is itself good") {
     CHECK(ua->mac.empty());
 }
 
-TEST_CASE("softphone: true in vendor.json marks an app vendor; absent is false, a non-boolean is refused") {
+TEST_CASE("softphone: true in vendor.json marks an app vendor - absent is false, a non-boolean is refused") {
     TempDir dir;
     dir.write("app/vendor.json", replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "softphone": true,)"));
     auto c = VendorCatalog::load(dir.path());
