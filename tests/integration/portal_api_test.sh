@@ -195,4 +195,19 @@ expect_status 405
 curl -s -o /dev/null -w '%{http_code}' "$STREAM_URL" >"$WORK/code"
 expect_true test "$(cat "$WORK/code")" = 401
 
+# A server stopping ends its streams at once, not after portal.stream_max.
+stop_server
+start_server -D portal.stream_max=600
+STREAM_URL="http://127.0.0.1:$ADMIN_PORT/api/v1/staging/stream?site=site-a"
+curl -s -N --max-time 30 -H "Authorization: Bearer $VIEWER" "$STREAM_URL" >"$WORK/stream.4" &
+S4=$!
+sleep 0.5
+START=$(date +%s.%N)
+stop_server
+wait "$S4"
+ELAPSED=$(awk -v a="$START" -v b="$(date +%s.%N)" 'BEGIN{print b-a}')
+echo "figure: server stop with a stream open: ${ELAPSED} s"
+expect_true awk -v t="$ELAPSED" 'BEGIN{exit !(t < 5)}'
+expect_true test "$(grep -c '^event: staging$' "$WORK/stream.4")" = 1
+
 finish
