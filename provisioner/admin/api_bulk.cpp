@@ -6,6 +6,8 @@
 #include <set>
 
 #include "provisioner/admin/api_request.h"
+#include "provisioner/admin/import_jobs.h"
+#include "provisioner/admin/status_mapping.h"
 #include "provisioner/core/mac_address.h"
 #include "provisioner/core/time_format.h"
 #include "provisioner/model/json_encode.h"
@@ -40,12 +42,9 @@ Poco::JSON::Array::Ptr strings(const std::vector<std::string>& v) {
     return a;
 }
 
-ApiResult imports(Inventory& inv, const ApiRequest& r) {
-    if (r.method != "POST") return methodNotAllowed("POST");
-    if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "import inventories");
-    ImportOptions options;
-    options.dry_run = TRY(flag(r, "dry_run"));
-    const ImportReport rep = TRY(inv.importCsv(r.raw_body, options, r.actor));
+// What the synchronous import answers: 200 and the report, or 400 and
+// every problem (nothing was stored).
+ApiResponse importAnswer(const ImportReport& rep) {
     if (!rep.problems.empty()) {
         std::set<size_t> lines;
         Poco::JSON::Array::Ptr rows = new Poco::JSON::Array();
@@ -79,11 +78,67 @@ ApiResult imports(Inventory& inv, const ApiRequest& r) {
     return ok(o);
 }
 
+json::ObjectPtr jobJson(const ImportJob& j) {
+    auto o = json::newObject();
+    o->set("id", j.id);
+    o->set("state", std::string(toString(j.state)));
+    o->set("phase", j.phase);
+    o->set("rows_done", static_cast<int64_t>(j.rows_done));
+    o->set("rows_total", static_cast<int64_t>(j.rows_total));
+    o->set("report", j.report);
+    return o;
+}
+
+// ?async=true: the import runs on the import worker; 202 {"id"} at once.
+ApiResult startImport(ApiContext& ctx, const ApiRequest& r, ImportOptions options) {
+    if (!ctx.imports) return Error::invalid("bad query", {{"async", "is not offered by this server"}});
+    Inventory& inv = ctx.inventory;
+    const int64_t id = TRY(ctx.imports->start(
+        [&inv, bytes = r.raw_body, options, actor = r.actor](const ImportJobs::Progress& progress) {
+            ImportOptions o = options;
+            o.progress = progress;
+            const Result<ImportReport> rep = inv.importCsv(bytes, o, actor);
+            if (!rep) return ImportOutcome{false, errorBody(rep.error())};
+            const ApiResponse answer = importAnswer(rep.value());
+            return ImportOutcome{answer.status == 200, answer.body};
+        }));
+    auto o = json::newObject();
+    o->set("id", id);
+    ApiResponse resp = ok(o, 202);
+    resp.headers["Location"] = "/api/v1/imports/" + std::to_string(id);
+    return resp;
+}
+
+ApiResult imports(ApiContext& ctx, const ApiRequest& r) {
+    if (r.segments.size() == 2) {
+        if (r.method != "GET") return methodNotAllowed("GET");
+        if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "follow imports");
+        const std::string& id = r.segments[1];
+        if (!ctx.imports || id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos)
+            return Error::notFound("no import " + id);
+        const std::optional<ImportJob> job = ctx.imports->get(std::stoll(id));
+        if (!job) return Error::notFound("no import " + id + " (finished imports are kept for an hour)");
+        return ok(jobJson(*job));
+    }
+    if (r.method != "POST") return methodNotAllowed("POST");
+    if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "import inventories");
+    ImportOptions options;
+    options.dry_run = TRY(flag(r, "dry_run"));
+    if (TRY(flag(r, "async"))) return startImport(ctx, r, options);
+    return importAnswer(TRY(ctx.inventory.importCsv(r.raw_body, options, r.actor)));
+}
+
 ApiResult exports(Inventory& inv, const ApiRequest& r) {
     if (r.method != "GET") return methodNotAllowed("GET");
     // Voicemail PINs (and, when asked, SIP secrets) are in the file.
     if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "export the inventory (it carries voicemail PINs)");
     const bool secrets = TRY(flag(r, "secrets"));
+    // A portal session sees a secret only through an audited reveal, one at a time.
+    if (secrets && r.actor.portal)
+        return Error{Code::kPermissionDenied, "forbidden",
+                     "a portal session cannot export SIP secrets; reveal them one at a time, or export with an "
+                     "API token",
+                     {{"secrets", "not from the portal"}}, {}};
     std::string csv = TRY(inv.exportCsv(secrets));
     // Audited before it leaves, as the CLI's export.
     auto what = json::newObject();
@@ -165,8 +220,8 @@ ApiResult staging(Inventory& inv, const ApiRequest& r) {
 ApiResult bulkRoutes(ApiContext& context, const ApiRequest& r) {
     const std::string& head = r.segments[0];
     if (head == "staging" && r.segments.size() >= 2 && r.segments[1] == "windows") return windowRoutes(context, r);
+    if (head == "imports" && r.segments.size() <= 2) return imports(context, r);
     if (r.segments.size() != 1) return Error::notFound("no such path");
-    if (head == "imports") return imports(context.inventory, r);
     if (head == "exports") return exports(context.inventory, r);
     return staging(context.inventory, r);
 }

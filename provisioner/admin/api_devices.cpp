@@ -54,6 +54,8 @@ ApiResult listDevices(Inventory& inv, const ApiRequest& r) {
     f.model = queryValue(r, "model");
     f.label = queryValue(r, "label");
     if (f.label.empty()) f.label = queryValue(r, "site");
+    f.q = queryValue(r, "q");
+    f.order = TRY(readOrder(r, deviceSortKeys()));
     if (const std::string s = queryValue(r, "state"); !s.empty()) {
         f.state = parseDeviceState(s);
         if (!f.state)
@@ -105,7 +107,7 @@ ApiResult oneDevice(Inventory& inv, const ApiRequest& r, const std::string& mac)
 // Per-device overrides of the provisioning settings: GET shows the overrides
 // and the effective values; PUT sets keys, and null removes an override.
 ApiResult deviceSettings(Inventory& inv, const ApiRequest& r, const std::string& mac) {
-    const auto mask = r.actor.role == Role::kAdmin && !r.actor.portal ? json::Masking::kNone : json::Masking::kSecrets;
+    const auto mask = seesSecrets(r.actor) ? json::Masking::kNone : json::Masking::kSecrets;
     auto show = [&]() -> ApiResult {
         const SettingsMap overrides = TRY(inv.getSettings(mac));
         SettingsMap effective = TRY(inv.getSettings(""));
@@ -159,10 +161,15 @@ ApiResult deviceRoutes(ApiContext& ctx, const ApiRequest& r) {
     if (s.size() == 2) return oneDevice(inv, r, mac->canonical());
     if (s.size() == 3 && s[2] == "settings") return deviceSettings(inv, r, mac->canonical());
     if (s.size() == 3 && s[2] == "credentials") return credentialRoutes(ctx, r, mac->canonical());
+    if (s.size() == 4 && s[2] == "credentials" && s[3] == "reveal") return revealCredentials(ctx, r, mac->canonical());
     if (s.size() == 3 && s[2] == "resync") return deviceResyncRoute(inv, r, mac->canonical());
     if (s.size() == 4 && s[2] == "preview") {
         if (r.method != "GET") return methodNotAllowed("GET");
         if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "preview configs (they carry secrets)");
+        // Reveal is the portal's one way to a secret, and a config carries several.
+        if (r.actor.portal)
+            return Error{Code::kPermissionDenied, "forbidden",
+                         "a portal session cannot preview configs (they carry secrets); use an API token", {}, {}};
         TRY(inv.getDevice(mac->canonical()));
         std::string bytes = TRY(ctx.preview(mac->canonical(), s[3]));
         // The file shows the device's secrets: audited before it leaves.

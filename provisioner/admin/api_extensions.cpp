@@ -14,9 +14,7 @@ namespace prov::admin {
 
 namespace {
 
-json::Masking maskingFor(const Actor& a) {
-    return a.role == Role::kAdmin && !a.portal ? json::Masking::kNone : json::Masking::kSecrets;
-}
+json::Masking maskingFor(const Actor& a) { return seesSecrets(a) ? json::Masking::kNone : json::Masking::kSecrets; }
 
 std::string queryValue(const ApiRequest& r, const char* key) {
     auto it = r.query.find(key);
@@ -51,7 +49,10 @@ ApiResult createExtension(Inventory& inv, const ApiRequest& r) {
         return Error::invalid("some fields are not valid", errors);
     }
     const Extension created = TRY(inv.createExtension(e, r.actor));
-    ApiResponse resp = ok(json::toJson(created, json::Masking::kNone), 201);
+    // A script that creates an extension gets its generated secret; the
+    // portal reveals it when asked.
+    const auto masking = r.actor.portal ? json::Masking::kSecrets : json::Masking::kNone;
+    ApiResponse resp = ok(json::toJson(created, masking), 201);
     resp.headers["Location"] = "/api/v1/extensions/" + created.extension;
     return resp;
 }
@@ -61,6 +62,7 @@ ApiResult listExtensions(Inventory& inv, const ApiRequest& r) {
     ExtensionFilter f;
     f.q = queryValue(r, "q");
     f.phone_group = queryValue(r, "phone_group");
+    f.order = TRY(readOrder(r, extensionSortKeys()));
     if (const std::string t = queryValue(r, "device_type"); !t.empty()) {
         f.device_type = parseDeviceType(t);
         if (!f.device_type)
@@ -172,7 +174,29 @@ ApiResult registration(Inventory& inv, const ApiRequest& r, const std::string& e
     }
     if (!o.has("status")) errors["status"] = "is required";
     if (!errors.empty()) return Error::invalid("some fields are not valid", errors);
-    return ok(json::toJson(TRY(inv.setRegistration(ext, reg, r.actor)), json::Masking::kNone));
+    return ok(json::toJson(TRY(inv.setRegistration(ext, reg, r.actor)), maskingFor(r.actor)));
+}
+
+// The one way the portal shows a secret: asked for, by an admin, audited
+// (never with the value).
+ApiResult revealSecret(Inventory& inv, const ApiRequest& r, const std::string& ext) {
+    if (r.method != "POST") return methodNotAllowed("POST");
+    if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "see SIP secrets");
+    const Extension e = TRY(inv.getExtension(ext));
+    TRY(inv.auditAccess(r.actor, "reveal", "extension", ext, ""));
+    auto o = json::newObject();
+    o->set("secret", e.secret);
+    return ok(o);
+}
+
+ApiResult references(Inventory& inv, const ApiRequest& r, const std::string& ext) {
+    if (r.method != "GET") return methodNotAllowed("GET");
+    Poco::JSON::Array::Ptr refs = new Poco::JSON::Array();
+    for (const std::string& ref : TRY(inv.extensionReferences(ext))) refs->add(ref);
+    auto o = json::newObject();
+    o->set("extension", ext);
+    o->set("references", refs);
+    return ok(o);
 }
 
 }  // namespace
@@ -188,6 +212,8 @@ ApiResult extensionRoutes(Inventory& inv, const ApiRequest& r) {
     if (s.size() == 2) return oneExtension(inv, r, ext);
     if (s.size() == 3 && s[2] == "buttons") return buttons(inv, r, ext);
     if (s.size() == 3 && s[2] == "registration") return registration(inv, r, ext);
+    if (s.size() == 3 && s[2] == "references") return references(inv, r, ext);
+    if (s.size() == 4 && s[2] == "secret" && s[3] == "reveal") return revealSecret(inv, r, ext);
     return Error::notFound("no such path");
 }
 

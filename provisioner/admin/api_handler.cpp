@@ -105,7 +105,10 @@ public:
         // queued for a client that does not read them.
         if (actor.empty()) response.setKeepAlive(false);
         int status = 0;
-        if (result) {
+        if (result && stream_) {
+            status = HTTPResponse::HTTP_OK;
+            serveStream(response);
+        } else if (result) {
             status = result.value().status;
             send(response, result.value());
         } else {
@@ -115,6 +118,7 @@ public:
             ApiResponse r{status, errorBody(e), {}};
             if (e.code == Code::kUnauthenticated) r.headers["WWW-Authenticate"] = "Bearer";
             if (e.reason == "method_not_allowed") r.headers["Allow"] = e.details.empty() ? "" : e.details[0];
+            if (e.reason == "too_many_streams") r.headers["Retry-After"] = "10";
             if (e.reason == "too_many_failures") {
                 status = r.status = HTTPResponse::HTTP_TOO_MANY_REQUESTS;
                 r.headers["Retry-After"] = e.details.empty() ? "60" : e.details[0];
@@ -208,12 +212,55 @@ private:
             req.body = TRY(json::parseBody(body, req.segments.empty() ? "" : req.segments.back()));
             req.has_body = true;
         }
+        if (req.segments.size() == 2 && req.segments[0] == "staging" && req.segments[1] == "stream")
+            return openStream(std::move(req));
         try {
             return route(context_, req);
         } catch (const Poco::Exception& e) {
             return Error::internal(e.displayText());
         } catch (const std::exception& e) {
             return Error::internal(e.what());
+        }
+    }
+
+    // GET /staging/stream takes a place among the streams, or is refused
+    // (503) before it could hold a thread the other requests need.
+    ApiResult openStream(ApiRequest req) {
+        if (req.method != "GET") return methodNotAllowed("GET");
+        if (!guards_.streams) return Error::notFound("staging streams are not served here");
+        if (!guards_.streams->tryOpen())
+            return Error{Code::kUnavailable, "too_many_streams",
+                         "every staging stream place is taken (portal.streams); try again later", {}, {}};
+        req.segments = {"staging"};
+        stream_ = std::move(req);
+        return ok(Poco::Dynamic::Var());
+    }
+
+    // Writes the stream until its lifetime ends, the client leaves or the
+    // server stops; then gives its place back.
+    void serveStream(HTTPServerResponse& response) {
+        struct Place {
+            StreamGate& gate;
+            ~Place() { gate.close(); }
+        } place{*guards_.streams};
+        response.setStatus(HTTPResponse::HTTP_OK);
+        response.setContentType("text/event-stream");
+        response.set("Cache-Control", "no-store");
+        response.setChunkedTransferEncoding(true);
+        response.setKeepAlive(false);
+        try {
+            std::ostream& out = response.send();
+            streamStaging(out, *guards_.streams, [this]() -> Result<std::string> {
+                try {
+                    const ApiResponse r = TRY(route(context_, *stream_));
+                    return json::stringify(r.body);
+                } catch (const std::exception& e) {
+                    return Error::internal(e.what());
+                }
+            });
+        } catch (const Poco::Exception&) {
+            // The client went away mid-write: the stream is over.
+        } catch (const std::exception&) {
         }
     }
 
@@ -297,6 +344,7 @@ private:
     std::string peer_;
     bool body_read_ = false;
     bool auth_failed_ = false;
+    std::optional<ApiRequest> stream_;  // set once a stream place is taken
 };
 
 }  // namespace

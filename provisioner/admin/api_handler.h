@@ -14,6 +14,7 @@
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
 #include "provisioner/admin/api_request.h"
+#include "provisioner/admin/staging_stream.h"
 #include "provisioner/core/security_log.h"
 #include "provisioner/inventory/inventory.h"
 #include "provisioner/policy/auth_guard.h"
@@ -24,6 +25,8 @@ namespace prov::admin {
 struct ApiGuards {
     SecurityLog& log;
     policy::AuthGuard& auth;
+    // Caps staging streams (staging_stream.h); none: no stream is served.
+    StreamGate* streams;
 };
 
 class ApiHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {

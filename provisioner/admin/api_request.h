@@ -36,6 +36,22 @@ struct ApiResponse {
 
 using ApiResult = Result<ApiResponse>;
 
+class ImportJobs;  // import_jobs.h
+
+// GET /catalog: the vendors and models of the templates now loaded.
+struct CatalogModel {
+    std::string model;
+    int lines = 0;
+    int keys = 0;
+};
+struct CatalogVendor {
+    std::string vendor;  // folder id, e.g. "yealink"
+    std::string name;    // display name
+    bool softphone = false;
+    std::vector<CatalogModel> models;
+};
+using CatalogFn = std::function<std::vector<CatalogVendor>()>;
+
 // Renders the exact bytes a phone would get (the provisioning pipeline).
 using PreviewFn = std::function<Result<std::string>(const std::string& mac, const std::string& file)>;
 
@@ -45,6 +61,10 @@ struct ApiContext {
     const Clock& clock;
     // The firmware catalog; none: /firmware is not found.
     firmware::Catalog* firmware;
+    // The vendor catalog; none: /catalog is not found.
+    CatalogFn catalog;
+    // Imports run in the background (?async=true); none: only the synchronous form.
+    ImportJobs* imports;
 };
 
 struct ApiLimits {
@@ -63,6 +83,11 @@ Result<Page> readPage(const ApiRequest& request);
 Result<Poco::JSON::Object::Ptr> bodyObject(const ApiRequest& request);
 bool wantsForce(const ApiRequest& request);
 Error methodNotAllowed(const std::string& allow);
+// ?sort=<one of keys>&order=asc|desc; a sort not in `keys` is refused naming the field.
+Result<ListOrder> readOrder(const ApiRequest& request, const std::vector<std::string>& keys);
+// Whether `actor` sees secrets in what it reads: admins with an API token
+// (the portal's sessions see them only through an explicit reveal).
+bool seesSecrets(const Actor& actor);
 
 ApiResult extensionRoutes(Inventory& inventory, const ApiRequest& request);
 ApiResult deviceRoutes(ApiContext& context, const ApiRequest& request);
@@ -72,12 +97,16 @@ ApiResult bulkRoutes(ApiContext& context, const ApiRequest& request);
 ApiResult windowRoutes(ApiContext& context, const ApiRequest& request);
 // devices/{mac}/credentials
 ApiResult credentialRoutes(ApiContext& context, const ApiRequest& request, const std::string& mac);
+// devices/{mac}/credentials/reveal: POST, admins only, audited
+ApiResult revealCredentials(ApiContext& context, const ApiRequest& request, const std::string& mac);
 // tokens[/id-or-name], admins only
 ApiResult tokenRoutes(ApiContext& context, const ApiRequest& request);
 // devices/{mac}/resync: GET the device's pushes, POST queues one (202)
 ApiResult deviceResyncRoute(Inventory& inventory, const ApiRequest& request, const std::string& mac);
 // resync: GET the latest pushes, POST {"site"} or {"all": true} queues (202)
 ApiResult resyncRoutes(Inventory& inventory, const ApiRequest& request);
+// catalog: every vendor and model, for every role
+ApiResult catalogRoutes(ApiContext& context, const ApiRequest& request);
 // firmware[/id], firmware/targets (uploads are streamed by the handler)
 ApiResult firmwareRoutes(ApiContext& context, const ApiRequest& request);
 

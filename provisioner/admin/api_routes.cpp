@@ -2,6 +2,8 @@
 
 #include <Poco/JSON/Array.h>
 
+#include <algorithm>
+
 #include "provisioner/admin/api_request.h"
 #include "provisioner/core/mac_address.h"
 #include "provisioner/core/text.h"
@@ -53,6 +55,31 @@ Error methodNotAllowed(const std::string& allow) {
     return Error{Code::kMethodNotAllowed, "method_not_allowed", "method not allowed; use " + allow, {}, {allow}};
 }
 
+Result<ListOrder> readOrder(const ApiRequest& request, const std::vector<std::string>& keys) {
+    ListOrder order;
+    FieldErrors errors;
+    if (auto it = request.query.find("sort"); it != request.query.end() && !it->second.empty()) {
+        if (std::find(keys.begin(), keys.end(), it->second) == keys.end()) {
+            std::string list;
+            for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
+            errors["sort"] = "must be one of " + list;
+        } else {
+            order.sort = it->second;
+        }
+    }
+    if (auto it = request.query.find("order"); it != request.query.end() && !it->second.empty()) {
+        if (it->second == "desc") {
+            order.order = SortOrder::kDesc;
+        } else if (it->second != "asc") {
+            errors["order"] = "must be asc or desc";
+        }
+    }
+    if (!errors.empty()) return Error::invalid("bad sort", errors);
+    return order;
+}
+
+bool seesSecrets(const Actor& actor) { return actor.role == Role::kAdmin && !actor.portal; }
+
 namespace {
 
 template <typename T>
@@ -83,8 +110,7 @@ std::string queryValue(const ApiRequest& r, const char* key) {
 ApiResult settingsRoute(Inventory& inv, const ApiRequest& r) {
     if (r.method == "GET") {
         const SettingsMap s = TRY(inv.getSettings(""));
-        const auto mask = r.actor.role == Role::kAdmin && !r.actor.portal ? json::Masking::kNone : json::Masking::kSecrets;
-        return ok(json::settingsToJson(s, mask));
+        return ok(json::settingsToJson(s, seesSecrets(r.actor) ? json::Masking::kNone : json::Masking::kSecrets));
     }
     if (r.method == "PUT") {
         if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "change settings");
@@ -92,7 +118,8 @@ ApiResult settingsRoute(Inventory& inv, const ApiRequest& r) {
         FieldErrors errors;
         SettingsMap values = json::readSettings(*body, errors);
         if (!errors.empty()) return Error::invalid("some settings are not valid", errors);
-        return ok(json::settingsToJson(TRY(inv.putSettings("", values, r.actor)), json::Masking::kNone));
+        return ok(json::settingsToJson(TRY(inv.putSettings("", values, r.actor)),
+                                       seesSecrets(r.actor) ? json::Masking::kNone : json::Masking::kSecrets));
     }
     return methodNotAllowed("GET, PUT");
 }
@@ -149,6 +176,7 @@ ApiResult route(ApiContext& context, const ApiRequest& r) {
     if (head == "audit" && n == 1) return auditRoute(inventory, r);
     if (head == "imports" || head == "exports" || head == "staging") return bulkRoutes(context, r);
     if (head == "tokens") return tokenRoutes(context, r);
+    if (head == "catalog" && n == 1 && context.catalog) return catalogRoutes(context, r);
     if (head == "firmware") return firmwareRoutes(context, r);
     if (head == "resync") return resyncRoutes(inventory, r);
     return Error::notFound("no such path");

@@ -98,17 +98,37 @@ ApiResult windowRoutes(ApiContext& context, const ApiRequest& r) {
     return Error::notFound("no such path");
 }
 
+namespace {
+
+json::ObjectPtr credentialsJson(const std::string& mac, const DeviceCredentials& c, bool show) {
+    auto o = json::newObject();
+    o->set("mac", MacAddress::parse(mac)->colons());
+    o->set("user", c.user);
+    o->set("password", show ? c.password : std::string(json::kMask));
+    o->set("aes_key", show ? c.aes_key : std::string(json::kMask));
+    o->set("previous_user_valid", !c.prev_user.empty());
+    o->set("used", c.used_at != 0);
+    return o;
+}
+
+Error noCredentials() {
+    return Error::notFound("the device has no credentials yet: they are made with its first config that "
+                           "carries secrets (or rotate them with POST)");
+}
+
+}  // namespace
+
+// A portal session gets them masked, as every secret; POST .../reveal shows them.
 ApiResult credentialRoutes(ApiContext& context, const ApiRequest& r, const std::string& mac) {
     if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "see or rotate device credentials (they are secrets)");
     Inventory& inv = context.inventory;
+    const bool show = seesSecrets(r.actor);
     DeviceCredentials c;
     if (r.method == "GET") {
         const std::optional<DeviceCredentials> found = TRY(inv.deviceCredentials(mac));
-        if (!found)
-            return Error::notFound("the device has no credentials yet: they are made with its first config that "
-                                   "carries secrets (or rotate them with POST)");
+        if (!found) return noCredentials();
         c = *found;
-        TRY(inv.auditAccess(r.actor, "read", "device_credentials", mac, ""));
+        if (show) TRY(inv.auditAccess(r.actor, "read", "device_credentials", mac, ""));
     } else if (r.method == "POST") {
         c = TRY(inv.rotateCredentials(mac, r.actor));
     } else if (r.method == "DELETE") {
@@ -117,14 +137,17 @@ ApiResult credentialRoutes(ApiContext& context, const ApiRequest& r, const std::
     } else {
         return methodNotAllowed("GET, POST, DELETE");
     }
-    auto o = json::newObject();
-    o->set("mac", MacAddress::parse(mac)->colons());
-    o->set("user", c.user);
-    o->set("password", c.password);
-    o->set("aes_key", c.aes_key);
-    o->set("previous_user_valid", !c.prev_user.empty());
-    o->set("used", c.used_at != 0);
-    return ok(o, r.method == "POST" ? 201 : 200);
+    return ok(credentialsJson(mac, c, show), r.method == "POST" ? 201 : 200);
+}
+
+ApiResult revealCredentials(ApiContext& context, const ApiRequest& r, const std::string& mac) {
+    if (r.method != "POST") return methodNotAllowed("POST");
+    if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "see device credentials (they are secrets)");
+    Inventory& inv = context.inventory;
+    const std::optional<DeviceCredentials> found = TRY(inv.deviceCredentials(mac));
+    if (!found) return noCredentials();
+    TRY(inv.auditAccess(r.actor, "reveal", "device_credentials", mac, ""));
+    return ok(credentialsJson(mac, *found, true));
 }
 
 }  // namespace prov::admin

@@ -162,6 +162,13 @@ const ConfigKey kKeys[] = {
      .field = &C::admin_auth_block_seconds, .min = 1, .max = 86400},
     {.name = "admin.auth_max_block_seconds", .type = T::kInteger, .default_value = "3600",
      .doc = "the longest 429 block", .field = &C::admin_auth_max_block_seconds, .min = 1, .max = 604800},
+    {.name = "portal.streams", .type = T::kInteger, .default_value = "8",
+     .doc = "staging streams (`GET /api/v1/staging/stream`) open at once; past it 503. Each holds an admin "
+            "thread, and the admin server has this many threads more than its 8",
+     .field = &C::portal_streams, .min = 1, .max = 256},
+    {.name = "portal.stream_max", .type = T::kInteger, .default_value = "600",
+     .doc = "seconds a staging stream lasts before it ends (the browser reconnects)",
+     .field = &C::portal_stream_max, .min = 1, .max = 86400},
     {.name = "license.extensions", .type = T::kInteger, .default_value = "100",
      .doc = "extensions the license allows", .field = &C::license_extensions, .min = 0, .max = 10'000'000},
     {.name = "status.unknown_after", .type = T::kInteger, .default_value = "300",

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <utility>
 
+#include "provisioner/admin/api_catalog.h"
 #include "provisioner/admin/api_handler.h"
 #include "provisioner/admin/waiting_room.h"
 #include "provisioner/app/first_token.h"
@@ -237,8 +238,20 @@ Status Server::startAdmin() {
     admin::PreviewFn preview = [&s](const std::string& mac, const std::string& file) {
         return s.provisioning->preview(mac, file);
     };
-    admin::ApiContext context{*s.inventory, std::move(preview), s.clock, s.firmware.get()};
-    const admin::ApiGuards guards{*s.security_log, *s.auth_guard};
+    admin::CatalogFn catalog;
+    if (s.bundles) {
+        catalog = [b = s.bundles.get()] { return admin::catalogOf(b->current()->catalog); };
+    }
+    imports_ = std::make_unique<admin::ImportJobs>(s.clock);
+    admin::StreamOptions stream_options;
+    stream_options.max_streams = static_cast<int>(config_.portal_streams);
+    stream_options.lifetime = std::chrono::seconds(config_.portal_stream_max);
+    streams_ = std::make_unique<admin::StreamGate>(stream_options);
+    // A stream holds its thread for its whole life: the requests keep the 8 they had.
+    admin_pool_.addCapacity(stream_options.max_streams);
+    admin::ApiContext context{*s.inventory, std::move(preview), s.clock, s.firmware.get(), std::move(catalog),
+                              imports_.get()};
+    const admin::ApiGuards guards{*s.security_log, *s.auth_guard, streams_.get()};
     const admin::ApiLimits limits{1 << 20, static_cast<size_t>(config_.admin_max_import_bytes),
                                   config_.firmware_max_bytes};
     try {
@@ -278,6 +291,7 @@ void Server::stop() {
     if (tftp_) tftp_->stop();
     if (https_) https_->stop();
     if (http_) http_->stop();
+    if (streams_) streams_->stop();
     if (admin_) admin_->stopAll(true);
     if (services_ && services_->events) services_->events->flush();
 }

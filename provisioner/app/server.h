@@ -18,6 +18,8 @@
 #include <memory>
 #include <string>
 
+#include "provisioner/admin/import_jobs.h"
+#include "provisioner/admin/staging_stream.h"
 #include "provisioner/app/ports_file.h"
 #include "provisioner/app/server_config.h"
 #include "provisioner/app/services.h"
@@ -99,7 +101,13 @@ class Server {
     std::unique_ptr<Poco::Net::ServerSocket> admin_socket_;
     std::unique_ptr<Services> services_;
     TlsContexts tls_contexts_;
+    // Shared by the admin API's handlers: declared before its threads so
+    // that they outlive them, after services_ since an import writes to its
+    // inventory.
+    std::unique_ptr<admin::StreamGate> streams_;
+    std::unique_ptr<admin::ImportJobs> imports_;
     // Declared before the front ends so that the admin API's threads outlive it.
+    // Staging streams get threads of their own on top (startAdmin).
     Poco::ThreadPool admin_pool_{1, 8};
     std::unique_ptr<http::LoopServer> http_;
     std::unique_ptr<http::LoopServer> https_;

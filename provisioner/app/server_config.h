@@ -62,6 +62,8 @@ struct ServerConfig {
     int64_t admin_auth_failures = 10;
     int64_t admin_auth_block_seconds = 60;
     int64_t admin_auth_max_block_seconds = 3600;
+    int64_t portal_streams = 8;        // staging streams open at once
+    int64_t portal_stream_max = 600;   // seconds a staging stream lasts
     int64_t license_extensions = 0;
     int64_t status_unknown_after = 0;
     int64_t events_keep_days = 0;  // 0 keeps events for ever

@@ -186,7 +186,7 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
     checkKeys(root, {"name", "format", "content_type", "mac_case", "user_agents", "files", "transports",
                      "button_types", "line_params", "key_params", "key_params_max", "models", "ouis", "provisioning_protocols",
                      "line_key_per_line", "time_zone_names", "setting_values", "codecs_max", "expansion_modules",
-                     "families", "resync_event"},
+                     "families", "resync_event", "softphone"},
               "vendor.json");
     auto v = std::make_unique<VendorSpec>();
     v->id = folder;
@@ -230,6 +230,9 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
     v->button_types = stringMap(root.getObject("button_types"), "button_types");
     v->provisioning_protocols = stringMap(root.getObject("provisioning_protocols"), "provisioning_protocols");
     v->line_key_per_line = root.optValue<bool>("line_key_per_line", false);
+    if (root.has("softphone") && !root.get("softphone").isBoolean())
+        throw Poco::DataFormatException("softphone must be true or false");
+    v->softphone = root.optValue<bool>("softphone", false);
     v->time_zone_names = stringMap(root.getObject("time_zone_names"), "time_zone_names");
     if (auto sv = root.getObject("setting_values")) {
         for (const auto& [key, val] : *sv) {

@@ -150,6 +150,9 @@ struct VendorSpec {
     std::string name;
     std::string dir;  // the vendor folder
     bool mac_upper = false;
+    // An app, not a desk phone (vendor.json `"softphone": true`): its
+    // extensions name make and model and no MAC.
+    bool softphone = false;
     std::vector<UaPattern> user_agents;
     std::vector<FileRoute> files;
     std::map<std::string, std::string> transports;

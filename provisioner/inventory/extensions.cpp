@@ -310,18 +310,33 @@ Result<Extension> Inventory::editExtension(const std::string& extension, const E
     return effective(next);
 }
 
+// What still uses `e`: what the delete refusal lists, in its words.
+Result<std::vector<std::string>> Inventory::referencesTo(StoreTx& tx, const Extension& e) {
+    std::vector<std::string> refs;
+    if (!e.call_forward.empty()) refs.push_back("call forward is set to " + e.call_forward);
+    if (e.voicemail_enabled) refs.push_back("voicemail is enabled");
+    for (const auto& f : TRY(tx.forwardersTo(e.extension))) refs.push_back("extension " + f + " forwards to it");
+    for (const auto& w : TRY(tx.blfWatchersOf(e.extension)))
+        refs.push_back("extension " + w + " watches it with a BLF button");
+    if (!e.phone_group.empty()) refs.push_back("member of phone group " + e.phone_group);
+    if (!e.mac.empty()) refs.push_back("bound to phone " + macText(e.mac) + " line " + std::to_string(e.phone_reg));
+    return refs;
+}
+
+Result<std::vector<std::string>> Inventory::extensionReferences(const std::string& extension) {
+    std::vector<std::string> refs;
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        const Extension e = TRY(existing(tx, extension));
+        refs = TRY(referencesTo(tx, e));
+        return okStatus();
+    }));
+    return refs;
+}
+
 Status Inventory::deleteExtension(const std::string& extension, bool force, const Actor& actor) {
     return writeTx([&](StoreTx& tx) -> Status {
         const Extension e = TRY(existing(tx, extension));
-        std::vector<std::string> refs;
-        if (!e.call_forward.empty()) refs.push_back("call forward is set to " + e.call_forward);
-        if (e.voicemail_enabled) refs.push_back("voicemail is enabled");
-        for (const auto& f : TRY(tx.forwardersTo(extension))) refs.push_back("extension " + f + " forwards to it");
-        for (const auto& w : TRY(tx.blfWatchersOf(extension)))
-            refs.push_back("extension " + w + " watches it with a BLF button");
-        if (!e.phone_group.empty()) refs.push_back("member of phone group " + e.phone_group);
-        if (!e.mac.empty())
-            refs.push_back("bound to phone " + macText(e.mac) + " line " + std::to_string(e.phone_reg));
+        const std::vector<std::string> refs = TRY(referencesTo(tx, e));
         if (!refs.empty() && !force) {
             return Error{Code::kConflict, "extension_in_use",
                          "extension " + extension + " is still in use; delete with ?force=true to confirm",

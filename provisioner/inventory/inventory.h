@@ -151,6 +151,10 @@ public:
     Result<Extension> editExtension(const std::string& extension, const ExtensionEdit& edit,
                                     const Actor& actor);
     Status deleteExtension(const std::string& extension, bool force, const Actor& actor);
+    // What still uses the extension (call forward, voicemail, forwarders,
+    // BLF watchers, phone group, its phone): the list a delete without
+    // force is refused with (extension_in_use), in the same words.
+    Result<std::vector<std::string>> extensionReferences(const std::string& extension);
     Result<Extension> setRegistration(const std::string& extension, const Registration& reg,
                                       const Actor& actor);
     Result<std::vector<Button>> getButtons(const std::string& extension);
@@ -246,6 +250,7 @@ private:
     // `new_bind`: the extension was not on this device before.
     Status bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor, bool new_bind,
                       bool keys_checked_after);
+    static Result<std::vector<std::string>> referencesTo(StoreTx& tx, const Extension& e);
     static Status installerMayBind(StoreTx& tx, const Extension& e, const Extension& before);
     // 400 naming field and vendor for a setting a reached phone cannot express.
     Status checkVendors(StoreTx& tx, const std::string& scope, const SettingsMap& values);

@@ -2,6 +2,7 @@
 // columns come from deviceFields() (model/fields.h).
 
 #include "provisioner/store/field_sql.h"
+#include "provisioner/store/list_order.h"
 #include "provisioner/store/sqlite_query.h"
 #include "provisioner/store/sqlite_tx.h"
 
@@ -25,14 +26,28 @@ Result<std::optional<Device>> SqliteTx::getDevice(const std::string& mac) {
 }
 
 Result<Listing<Device>> SqliteTx::listDevices(const DeviceFilter& f, Page page) {
+    const std::optional<std::string> order = deviceOrderBy(f.order);
+    if (!order) return Error::invalid("bad sort", {{"sort", "is not a field devices sort by"}});
     Where w;
     if (f.state) w.add("state = ?", std::string(toString(*f.state)));
     if (!f.make.empty()) w.add("make = ? COLLATE NOCASE", f.make);
     if (!f.model.empty()) w.add("model = ? COLLATE NOCASE", f.model);
     if (!f.label.empty()) w.add("label = ?", f.label);
+    if (!f.q.empty()) {
+        const std::string pattern = containsPattern(f.q);
+        const size_t n = w.args.size() + 1;  // ?NNN of the pattern: after the filters above
+        const std::string p = "?" + std::to_string(n);
+        std::string cond = "(make LIKE " + p + " ESCAPE '\\' OR model LIKE " + p + " ESCAPE '\\' OR label LIKE " + p +
+                           " ESCAPE '\\' OR serial LIKE " + p + " ESCAPE '\\' OR last_seen_ip LIKE " + p +
+                           " ESCAPE '\\' OR last_firmware LIKE " + p + " ESCAPE '\\'";
+        const std::string mac = macFragment(f.q);
+        if (!mac.empty()) cond += " OR mac LIKE '%" + mac + "%'";  // hex digits only
+        cond += ")";
+        w.add(cond, pattern);
+    }
     Listing<Device> out;
     out.total = TRY(countWhere(conn_, "devices", w));
-    Stmt s(conn_, selectDevices(w.sql + " ORDER BY mac" + pageClause(page)));
+    Stmt s(conn_, selectDevices(w.sql + *order + pageClause(page)));
     w.bind(s);
     while (s.step()) out.items.push_back(readRecord(s, deviceFields()));
     if (s.failed()) return failure("list devices");

@@ -24,11 +24,29 @@
 
 namespace prov {
 
+enum class SortOrder { kAsc, kDesc };
+
+// How a list is ordered: `sort` is an API field name from the list's
+// sortKeys ("" = the list's own order); the store maps it to a column of
+// its own, so no text from a client ever reaches the SQL.
+struct ListOrder {
+    std::string sort;
+    SortOrder order = SortOrder::kAsc;
+};
+
+// The fields GET /extensions and GET /devices may be sorted by.
+const std::vector<std::string>& extensionSortKeys();
+const std::vector<std::string>& deviceSortKeys();
+
 struct ExtensionFilter {
-    std::string q;  // prefix of the extension or of the caller ID name
+    // Case-insensitive substring of the text a list shows: extension,
+    // caller ID name, user, DID, external caller ID, voicemail email, class
+    // of service, phone group, the phone's MAC (any spelling), make and model.
+    std::string q;
     std::optional<DeviceType> device_type;
     std::string mac;
     std::string phone_group;
+    ListOrder order;
 };
 
 struct DeviceFilter {
@@ -36,6 +54,10 @@ struct DeviceFilter {
     std::string make;
     std::string model;
     std::string label;
+    // Case-insensitive substring of MAC (any spelling), make, model, label
+    // (site), serial, last IP and firmware.
+    std::string q;
+    ListOrder order;
 };
 
 struct EventFilter {

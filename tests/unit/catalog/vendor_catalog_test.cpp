@@ -113,11 +113,26 @@ TEST_CASE("the base of the bad-file cases is itself good") {
     CHECK_FALSE(v.files[1].secrets);
     CHECK(v.files[1].content_type == "text/plain");
     CHECK(v.resync_event == "check-sync");  // when vendor.json names none
+    CHECK_FALSE(v.softphone);
     auto ua = c.value().identifyUserAgent("Acme A1 1.2.3");
     REQUIRE(ua);
     CHECK(ua->model == "A1");
     CHECK(ua->firmware == "1.2.3");
     CHECK(ua->mac.empty());
+}
+
+TEST_CASE("softphone: true in vendor.json marks an app vendor - absent is false, a non-boolean is refused") {
+    TempDir dir;
+    dir.write("app/vendor.json", replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "softphone": true,)"));
+    auto c = VendorCatalog::load(dir.path());
+    REQUIRE(c);
+    CHECK(c.value().findVendor("app")->softphone);
+
+    TempDir bad;
+    bad.write("app/vendor.json", replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "softphone": "yes",)"));
+    auto refused = VendorCatalog::load(bad.path());
+    REQUIRE_FALSE(refused);
+    CHECK_THAT(refused.error().message, Catch::Contains("softphone"));
 }
 
 TEST_CASE("a malformed vendor.json is refused with a message naming the file") {

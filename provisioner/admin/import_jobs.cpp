@@ -1,0 +1,104 @@
+#include "provisioner/admin/import_jobs.h"
+
+#include <algorithm>
+
+namespace prov::admin {
+
+const char* toString(ImportState state) {
+    switch (state) {
+        case ImportState::kRunning: return "running";
+        case ImportState::kDone: return "done";
+        case ImportState::kFailed: return "failed";
+    }
+    return "failed";
+}
+
+ImportJobs::ImportJobs(const Clock& clock, size_t keep, int64_t keep_seconds)
+    : clock_(clock), keep_(keep < 1 ? 1 : keep), keep_seconds_(keep_seconds) {}
+
+ImportJobs::~ImportJobs() {
+    wait();
+    if (worker_.joinable()) worker_.join();
+}
+
+Result<int64_t> ImportJobs::start(Work work) {
+    std::unique_lock lock(mutex_);
+    if (running_) {
+        return Error{Code::kConflict, "import_running",
+                     "an import is running; wait for it (GET /api/v1/imports/{id}) and send this one again", {}, {}};
+    }
+    // The last worker has finished (running_ is false): joining is immediate.
+    if (worker_.joinable()) worker_.join();
+    const int64_t id = next_id_++;
+    ImportJob job;
+    job.id = id;
+    jobs_.push_back(job);
+    forgetOld();
+    running_ = true;
+    worker_ = std::thread([this, id, w = std::move(work)] { run(id, w); });
+    return id;
+}
+
+void ImportJobs::run(int64_t id, const Work& work) {
+    const Progress progress = [this, id](const char* phase, size_t done, size_t total) {
+        std::lock_guard lock(mutex_);
+        if (ImportJob* j = find(id)) {
+            j->phase = phase;
+            j->rows_done = done;
+            j->rows_total = total;
+        }
+    };
+    ImportOutcome outcome;
+    try {
+        outcome = work(progress);
+    } catch (const std::exception& e) {
+        // A thread must not end on an exception; the job says what happened.
+        outcome.ok = false;
+        outcome.report = Poco::Dynamic::Var(std::string("internal error: ") + e.what());
+    }
+    std::lock_guard lock(mutex_);
+    if (ImportJob* j = find(id)) {
+        j->state = outcome.ok ? ImportState::kDone : ImportState::kFailed;
+        if (outcome.ok) j->rows_done = j->rows_total;
+        j->report = std::move(outcome.report);
+        j->finished_at = clock_.nowSeconds();
+    }
+    running_ = false;
+    idle_.notify_all();
+}
+
+std::optional<ImportJob> ImportJobs::get(int64_t id) {
+    std::lock_guard lock(mutex_);
+    forgetOld();
+    if (ImportJob* j = find(id)) return *j;
+    return std::nullopt;
+}
+
+void ImportJobs::wait() {
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [this] { return !running_; });
+}
+
+ImportJob* ImportJobs::find(int64_t id) {
+    for (ImportJob& j : jobs_) {
+        if (j.id == id) return &j;
+    }
+    return nullptr;
+}
+
+// Drops finished jobs past their time, then the oldest finished ones over
+// `keep_` (the running one is never dropped). Called with the mutex held.
+void ImportJobs::forgetOld() {
+    const int64_t now = clock_.nowSeconds();
+    std::erase_if(jobs_, [&](const ImportJob& j) {
+        return j.state != ImportState::kRunning && now - j.finished_at > keep_seconds_;
+    });
+    while (jobs_.size() > keep_) {
+        auto it = std::find_if(jobs_.begin(), jobs_.end(),
+                               [](const ImportJob& j) { return j.state != ImportState::kRunning; });
+        if (it == jobs_.end()) break;
+        jobs_.erase(it);
+    }
+}
+
+}  // namespace prov::admin
