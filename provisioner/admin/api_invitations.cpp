@@ -12,7 +12,9 @@ namespace prov::admin {
 
 namespace {
 
-Poco::Dynamic::Var timeOrNull(int64_t t) { return t ? Poco::Dynamic::Var(formatUtc(t)) : Poco::Dynamic::Var(); }
+Poco::Dynamic::Var timeOrNull(int64_t t) {
+    return t ? Poco::Dynamic::Var(formatUtc(t)) : Poco::Dynamic::Var();
+}
 
 // The e-mail's `sending` (a try under way) reads as queued: the contract's
 // states are queued, sent and failed.
@@ -29,7 +31,8 @@ json::ObjectPtr toJson(const Invitation& i) {
     o->set("state", stateOf(i));
     o->set("smtp_reply", i.mail.smtp_reply);
     o->set("tries", i.mail.tries);
-    o->set("next_try_at", stateOf(i) == "queued" ? timeOrNull(i.mail.next_try_at) : Poco::Dynamic::Var());
+    o->set("next_try_at",
+           stateOf(i) == "queued" ? timeOrNull(i.mail.next_try_at) : Poco::Dynamic::Var());
     o->set("sent_at", timeOrNull(i.mail.sent_at));
     o->set("expires_at", formatUtc(i.expires_at));
     o->set("created_at", formatUtc(i.created_at));
@@ -65,8 +68,10 @@ ApiResult invitationRoutes(ApiContext& context, const ApiRequest& r) {
             }
             if (body->has("email") && !body->isNull("email")) {
                 const Poco::Dynamic::Var v = body->get("email");
-                if (!v.isString()) errors["email"] = "must be a string";
-                else email = v.extract<std::string>();
+                if (!v.isString())
+                    errors["email"] = "must be a string";
+                else
+                    email = v.extract<std::string>();
             }
             if (!errors.empty()) return Error::invalid("some fields are not valid", errors);
         }

@@ -19,8 +19,9 @@ struct MailContent {
 };
 
 // The e-mail: the link, the download links, how long it works. No secret.
-MailContent invitationMail(const std::string& app, const std::string& extension, const std::string& link,
-                           const std::vector<AppDownload>& downloads, const std::string& expires_utc);
+MailContent invitationMail(const std::string& app, const std::string& extension,
+                           const std::string& link, const std::vector<AppDownload>& downloads,
+                           const std::string& expires_utc);
 
 // GET: the download links and the "Show my account" button (a form POST).
 std::string landingPage(const std::string& app, const std::string& extension,
@@ -28,12 +29,12 @@ std::string landingPage(const std::string& app, const std::string& extension,
 
 struct Account {
     std::string app;
-    std::string username;  // the extension
-    std::string password;  // its SIP secret
-    std::string server;    // sip_server
-    std::string port;      // sip_port
-    std::string transport; // sip_transport
-    std::string sip_uri;   // what the QR code holds
+    std::string username;   // the extension
+    std::string password;   // its SIP secret
+    std::string server;     // sip_server
+    std::string port;       // sip_port
+    std::string transport;  // sip_transport
+    std::string sip_uri;    // what the QR code holds
 };
 
 // POST: the account, copy buttons and the QR code.

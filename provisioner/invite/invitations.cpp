@@ -47,33 +47,42 @@ std::string base64Url(const unsigned char* data, size_t size) {
     return b;
 }
 
-Invitations::Invitations(Store& store, const Clock& clock, const Hasher& hasher, const ModelCatalog& models,
-                         TokenSource tokens, InvitationOptions options)
-    : store_(store), clock_(clock), hasher_(hasher), models_(models), tokens_(std::move(tokens)),
+Invitations::Invitations(Store& store, const Clock& clock, const Hasher& hasher,
+                         const ModelCatalog& models, TokenSource tokens, InvitationOptions options)
+    : store_(store),
+      clock_(clock),
+      hasher_(hasher),
+      models_(models),
+      tokens_(std::move(tokens)),
       options_(std::move(options)) {}
 
 Result<Invitation> Invitations::create(const std::string& extension, const std::string& email,
                                        const Actor& actor) {
     if (!options_.relay || options_.base_url.empty() || options_.from.empty())
-        return Error::conflict("mail_not_configured",
-                               "invitations need smtp.host, smtp.from and invitations.base_url in the configuration");
+        return Error::conflict(
+            "mail_not_configured",
+            "invitations need smtp.host, smtp.from and invitations.base_url in the configuration");
     Invitation inv;
     TRY(store_.write([&](StoreTx& tx) -> Status {
         const std::optional<Extension> e = TRY(tx.getExtension(extension));
         if (!e) return Error::notFound("no extension " + extension);
         if (!models_.isSoftphone(e->phone_make)) {
-            Error err = Error::conflict("not_softphone", "extension " + extension + "'s phone_make (" +
-                                                             (e->phone_make.empty() ? "none" : e->phone_make) +
-                                                             ") is not a softphone: invitations are for softphones");
+            Error err = Error::conflict("not_softphone",
+                                        "extension " + extension + "'s phone_make (" +
+                                            (e->phone_make.empty() ? "none" : e->phone_make) +
+                                            ") is not a softphone: invitations are for softphones");
             err.fields["phone_make"] = "must be a softphone vendor's";
             return err;
         }
         const std::string to = email.empty() ? e->voicemail_email : email;
         if (to.empty())
-            return Error::invalid("no e-mail address", {{"email", "is required: extension " + extension +
-                                                                    " has no voicemail_email"}});
+            return Error::invalid(
+                "no e-mail address",
+                {{"email", "is required: extension " + extension + " has no voicemail_email"}});
         if (!text::isEmail(to) || !mail::isPlainAddress(to))
-            return Error::invalid("not an e-mail address", {{"email", "must be an e-mail address such as alice@example.com"}});
+            return Error::invalid(
+                "not an e-mail address",
+                {{"email", "must be an e-mail address such as alice@example.com"}});
         const int64_t now = clock_.nowSeconds();
         inv.extension = extension;
         inv.email = to;
@@ -86,8 +95,15 @@ Result<Invitation> Invitations::create(const std::string& extension, const std::
         inv.mail.recipient = to;
         inv.mail.next_try_at = now;
         TRY(tx.insertOutbox(inv.mail));
-        AuditEntry entry{0, 0, actor.name, "create", "invitation", std::to_string(inv.id), "",
-                         "{\"extension\":" + jsonString(extension) + ",\"email\":" + jsonString(to) +
+        AuditEntry entry{0,
+                         0,
+                         actor.name,
+                         "create",
+                         "invitation",
+                         std::to_string(inv.id),
+                         "",
+                         "{\"extension\":" + jsonString(extension) +
+                             ",\"email\":" + jsonString(to) +
                              ",\"expires_at\":" + jsonString(formatUtc(inv.expires_at)) + "}",
                          actor.source};
         return tx.insertAudit(entry);
@@ -110,15 +126,18 @@ Result<mail::Message> Invitations::compose(StoreTx& tx, const OutboxRow& row) {
     const std::optional<Invitation> inv = TRY(tx.getInvitation(row.ref_id));
     if (!inv) return Error::notFound("the invitation is gone");
     if (inv->revoked) return Error::conflict("revoked", "not sent: a newer invitation replaced it");
-    if (inv->expires_at <= clock_.nowSeconds()) return Error::conflict("expired", "not sent: it expired first");
+    if (inv->expires_at <= clock_.nowSeconds())
+        return Error::conflict("expired", "not sent: it expired first");
     const std::optional<Extension> e = TRY(tx.getExtension(inv->extension));
     if (!e || !models_.isSoftphone(e->phone_make))
-        return Error::conflict("not_softphone", "not sent: the extension is no longer a softphone one");
+        return Error::conflict("not_softphone",
+                               "not sent: the extension is no longer a softphone one");
     const std::string token = tokens_();
     TRY(tx.setInvitationToken(inv->id, hasher_.sha256Hex(token)));
     const std::string app = models_.findMake(e->phone_make);
-    const MailContent content = invitationMail(app, e->extension, options_.base_url + "/invite/" + token,
-                                               models_.downloads(e->phone_make), formatUtc(inv->expires_at));
+    const MailContent content =
+        invitationMail(app, e->extension, options_.base_url + "/invite/" + token,
+                       models_.downloads(e->phone_make), formatUtc(inv->expires_at));
     mail::Message m;
     m.from = options_.from;
     m.to = inv->email;
@@ -132,22 +151,26 @@ Result<mail::Message> Invitations::compose(StoreTx& tx, const OutboxRow& row) {
     return m;
 }
 
-Result<std::optional<std::pair<Invitation, Extension>>> Invitations::live(StoreTx& tx, const std::string& token) {
+Result<std::optional<std::pair<Invitation, Extension>>> Invitations::live(
+    StoreTx& tx, const std::string& token) {
     using Found = std::optional<std::pair<Invitation, Extension>>;
     if (!tokenShaped(token)) return Found();
     std::optional<Invitation> inv = TRY(tx.invitationByToken(hasher_.sha256Hex(token)));
-    if (!inv || inv->revoked || inv->revealed_at != 0 || inv->expires_at <= clock_.nowSeconds()) return Found();
+    if (!inv || inv->revoked || inv->revealed_at != 0 || inv->expires_at <= clock_.nowSeconds())
+        return Found();
     std::optional<Extension> e = TRY(tx.getExtension(inv->extension));
     if (!e || !models_.isSoftphone(e->phone_make)) return Found();
     return Found(std::make_pair(std::move(*inv), std::move(*e)));
 }
 
-PageResponse Invitations::page(const std::string& method, const std::string& token, const std::string& source) {
+PageResponse Invitations::page(const std::string& method, const std::string& token,
+                               const std::string& source) {
     const bool reveal = method == "POST";
     PageResponse out{404, refusalPage()};
     auto st = store_.write([&](StoreTx& tx) -> Status {
         auto found = TRY(live(tx, token));
-        if (!found) return audit(tx, "invitee", reveal ? "reveal_refused" : "view_refused", "", "", source);
+        if (!found)
+            return audit(tx, "invitee", reveal ? "reveal_refused" : "view_refused", "", "", source);
         const Invitation& inv = found->first;
         const Extension& e = found->second;
         const std::string app = models_.findMake(e.phone_make);
@@ -174,7 +197,8 @@ PageResponse Invitations::page(const std::string& method, const std::string& tok
         if (!a.port.empty() && a.port != "5060") a.sip_uri += ":" + a.port;
         if (!a.transport.empty() && a.transport != "udp") a.sip_uri += ";transport=" + a.transport;
         out = {200, accountPage(a)};
-        return audit(tx, "invitee", "reveal", id, "{\"extension\":" + jsonString(e.extension) + "}", source);
+        return audit(tx, "invitee", "reveal", id, "{\"extension\":" + jsonString(e.extension) + "}",
+                     source);
     });
     if (!st) out = {503, refusalPage()};
     return out;

@@ -28,8 +28,8 @@ namespace prov::invite {
 struct InvitationOptions {
     std::string base_url;  // "https://phones.example.com:8443"; "" = invitations refused
     int64_t valid_seconds = 7 * 86400;
-    std::string from;      // smtp.from; "" (or no relay) = invitations refused
-    bool relay = false;    // smtp.host is set
+    std::string from;    // smtp.from; "" (or no relay) = invitations refused
+    bool relay = false;  // smtp.host is set
 };
 
 // A page on the phones' HTTPS port.
@@ -45,7 +45,7 @@ using TokenSource = std::function<std::string()>;
 std::string base64Url(const unsigned char* data, size_t size);
 
 class Invitations {
-public:
+  public:
     Invitations(Store& store, const Clock& clock, const Hasher& hasher, const ModelCatalog& models,
                 TokenSource tokens, InvitationOptions options);
 
@@ -56,7 +56,8 @@ public:
     // voicemail_email), revoking the older ones; audited. 400 naming
     // `email` without an address, 409 (not_softphone) when its phone_make is
     // no softphone vendor, 409 (mail_not_configured) without a relay or base URL.
-    Result<Invitation> create(const std::string& extension, const std::string& email, const Actor& actor);
+    Result<Invitation> create(const std::string& extension, const std::string& email,
+                              const Actor& actor);
     // Newest first (at most 100); 404 for an unknown extension.
     Result<std::vector<Invitation>> list(const std::string& extension);
 
@@ -66,12 +67,14 @@ public:
     Result<mail::Message> compose(StoreTx& tx, const OutboxRow& row);
 
     // GET or POST /invite/<token> from `source` (the client's address).
-    PageResponse page(const std::string& method, const std::string& token, const std::string& source);
+    PageResponse page(const std::string& method, const std::string& token,
+                      const std::string& source);
 
-private:
+  private:
     // The live invitation `token` names (unexpired, unrevoked, unrevealed,
     // extension still a softphone one) with its extension, or nullopt.
-    Result<std::optional<std::pair<Invitation, Extension>>> live(StoreTx& tx, const std::string& token);
+    Result<std::optional<std::pair<Invitation, Extension>>> live(StoreTx& tx,
+                                                                 const std::string& token);
 
     Store& store_;
     const Clock& clock_;

@@ -13,7 +13,9 @@ namespace prov::mail {
 
 namespace {
 
-Error unavailable(std::string message) { return Error{Code::kUnavailable, "unavailable", std::move(message), {}, {}}; }
+Error unavailable(std::string message) {
+    return Error{Code::kUnavailable, "unavailable", std::move(message), {}, {}};
+}
 
 bool waitFor(int fd, short events, int timeout_ms) {
     pollfd p{fd, events, 0};
@@ -22,7 +24,8 @@ bool waitFor(int fd, short events, int timeout_ms) {
 
 // One address: a non-blocking connect bounded by `timeout_ms`.
 int connectOne(const addrinfo* ai, int timeout_ms, std::string& why) {
-    const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+    const int fd =
+        ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
     if (fd < 0) {
         why = std::strerror(errno);
         return -1;
@@ -93,8 +96,10 @@ Result<size_t> SocketChannel::read(char* buf, size_t size) {
     for (int rounds = 0; rounds < 100; ++rounds) {
         const ssize_t n = ::recv(fd_, buf, size, 0);
         if (n >= 0) return static_cast<size_t>(n);
-        if (errno != EAGAIN && errno != EINTR) return unavailable(std::string("read: ") + std::strerror(errno));
-        if (!waitFor(fd_, POLLIN, tls_.timeout_ms)) return unavailable("timed out waiting for the server");
+        if (errno != EAGAIN && errno != EINTR)
+            return unavailable(std::string("read: ") + std::strerror(errno));
+        if (!waitFor(fd_, POLLIN, tls_.timeout_ms))
+            return unavailable("timed out waiting for the server");
     }
     return unavailable("read: no progress");
 }

@@ -14,7 +14,7 @@
 namespace prov::mail {
 
 class Channel {
-public:
+  public:
     virtual ~Channel() = default;
     virtual Status write(std::string_view data) = 0;
     // Up to `size` bytes, waiting at most the channel's timeout; 0: closed.
@@ -26,7 +26,7 @@ public:
 
 // A connected socket (owned), plain until startTls().
 class SocketChannel final : public Channel {
-public:
+  public:
     SocketChannel(int fd, tls::ClientOptions tls);
     ~SocketChannel() override;
     SocketChannel(const SocketChannel&) = delete;
@@ -41,7 +41,7 @@ public:
     Status startTls() override;
     bool secure() const override { return session_ != nullptr; }
 
-private:
+  private:
     int fd_;
     tls::ClientOptions tls_;
     std::unique_ptr<tls::ClientSession> session_;

@@ -69,8 +69,9 @@ std::string rfc5322Date(int64_t epoch_seconds) {
     static const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", kDays[tm.tm_wday], tm.tm_mday,
-                  kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", kDays[tm.tm_wday],
+                  tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                  tm.tm_sec);
     return buf;
 }
 
@@ -79,8 +80,8 @@ bool isPlainAddress(std::string_view a) {
     size_t at = 0, ats = 0;
     for (size_t i = 0; i < a.size(); ++i) {
         const unsigned char c = static_cast<unsigned char>(a[i]);
-        if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '"' || c == '(' || c == ')' || c == ',' ||
-            c == ';' || c == '\\')
+        if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '"' || c == '(' || c == ')' ||
+            c == ',' || c == ';' || c == '\\')
             return false;
         if (c == '@') ++ats, at = i;
     }
@@ -89,7 +90,8 @@ bool isPlainAddress(std::string_view a) {
 
 std::string formatMessage(const Message& m) {
     const std::string domain = m.from.substr(m.from.find('@') + 1);
-    const std::string id = m.message_id.empty() ? "<" + m.boundary + "@" + domain + ">" : m.message_id;
+    const std::string id =
+        m.message_id.empty() ? "<" + m.boundary + "@" + domain + ">" : m.message_id;
     std::string out;
     out += "Date: " + rfc5322Date(m.date) + "\r\n";
     out += "Message-ID: " + oneLine(id) + "\r\n";
@@ -117,7 +119,8 @@ std::string dotStuff(std::string_view data) {
         const char c = data[i];
         if (line_start && c == '.') out.push_back('.');
         line_start = false;
-        if (c == '\r' && i + 1 < data.size() && data[i + 1] == '\n') continue;  // the \n writes CRLF
+        if (c == '\r' && i + 1 < data.size() && data[i + 1] == '\n')
+            continue;  // the \n writes CRLF
         if (c == '\n' || c == '\r') {
             out += "\r\n";
             line_start = true;

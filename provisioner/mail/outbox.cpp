@@ -12,8 +12,12 @@ Poco::Logger& logger() { return Poco::Logger::get("mail"); }
 
 }  // namespace
 
-Outbox::Outbox(Store& store, const Clock& clock, Composer compose, Sender send, OutboxOptions options)
-    : store_(store), clock_(clock), compose_(std::move(compose)), send_(std::move(send)),
+Outbox::Outbox(Store& store, const Clock& clock, Composer compose, Sender send,
+               OutboxOptions options)
+    : store_(store),
+      clock_(clock),
+      compose_(std::move(compose)),
+      send_(std::move(send)),
       options_(std::move(options)) {
     if (options_.retry_seconds.empty()) options_.retry_seconds = {60};
 }
@@ -27,7 +31,8 @@ Status Outbox::start() {
         requeued = TRY(tx.requeueSending(now));
         return okStatus();
     }));
-    if (requeued) logger().information("mail: %Ld e-mail(s) interrupted by a stop queued again", requeued);
+    if (requeued)
+        logger().information("mail: %Ld e-mail(s) interrupted by a stop queued again", requeued);
     thread_ = std::thread([this] { run(); });
     return okStatus();
 }
@@ -109,9 +114,11 @@ Status Outbox::tryRow(const OutboxRow& row) {
         logger().information("mail: e-mail %Ld sent (try %Ld): %s", row.id, tries, reply);
     } else {
         logger().warning("mail: e-mail %Ld %s (try %Ld): %s", row.id,
-                         std::string(state == "failed" ? "failed" : "will be tried again"), tries, reply);
+                         std::string(state == "failed" ? "failed" : "will be tried again"), tries,
+                         reply);
     }
-    return store_.write([&](StoreTx& tx) { return tx.settleOutbox(row.id, state, reply, next, now); });
+    return store_.write(
+        [&](StoreTx& tx) { return tx.settleOutbox(row.id, state, reply, next, now); });
 }
 
 void Outbox::run() {
@@ -126,7 +133,8 @@ void Outbox::run() {
             wait_s = std::clamp<int64_t>(due.value() - clock_.nowSeconds(), st ? 0 : 5, 60);
         std::unique_lock lock(mutex_);
         if (wait_s > 0 && !woken_ && !stopping_)
-            cv_.wait_for(lock, std::chrono::seconds(wait_s), [this] { return woken_ || stopping_; });
+            cv_.wait_for(lock, std::chrono::seconds(wait_s),
+                         [this] { return woken_ || stopping_; });
         if (stopping_) return;
         woken_ = false;
     }

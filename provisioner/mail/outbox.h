@@ -41,7 +41,7 @@ using Composer = std::function<Result<Message>(StoreTx& tx, const OutboxRow& row
 using Sender = std::function<SendResult(const Message& message)>;
 
 class Outbox {
-public:
+  public:
     Outbox(Store& store, const Clock& clock, Composer compose, Sender send, OutboxOptions options);
     ~Outbox();
     Outbox(const Outbox&) = delete;
@@ -61,7 +61,7 @@ public:
     // The wait after try `tries` (1-based) that failed for a while.
     int64_t backoff(int64_t tries) const;
 
-private:
+  private:
     void run();
     Status tryRow(const OutboxRow& row);
 

@@ -10,12 +10,12 @@ namespace prov::mail {
 
 namespace {
 
-constexpr size_t kMaxLine = 2048;      // RFC 5321 says 512 for replies; leave room
-constexpr int kMaxReplyLines = 100;    // a multi-line reply (EHLO) longer than this is garbage
+constexpr size_t kMaxLine = 2048;    // RFC 5321 says 512 for replies; leave room
+constexpr int kMaxReplyLines = 100;  // a multi-line reply (EHLO) longer than this is garbage
 
 // Reads CRLF-terminated lines off the channel, bounded in length and count.
 class LineReader {
-public:
+  public:
     explicit LineReader(Channel& c) : channel_(c) {}
 
     Result<std::string> line() {
@@ -40,7 +40,7 @@ public:
     void discard() { buffer_.clear(); }
     bool pending() const { return !buffer_.empty(); }
 
-private:
+  private:
     Channel& channel_;
     std::string buffer_;
 };
@@ -50,7 +50,8 @@ Result<Reply> readReply(LineReader& in) {
     for (int i = 0; i < kMaxReplyLines; ++i) {
         const std::string line = TRY(in.line());
         if (line.size() < 3 || !isdigit(static_cast<unsigned char>(line[0])) ||
-            !isdigit(static_cast<unsigned char>(line[1])) || !isdigit(static_cast<unsigned char>(line[2])) ||
+            !isdigit(static_cast<unsigned char>(line[1])) ||
+            !isdigit(static_cast<unsigned char>(line[2])) ||
             (line.size() > 3 && line[3] != ' ' && line[3] != '-'))
             return Error::invalid("not an SMTP reply: " + line.substr(0, 80));
         const int code = std::stoi(line.substr(0, 3));
@@ -96,7 +97,7 @@ Capabilities parseEhlo(const Reply& r) {
 }
 
 class Dialogue {
-public:
+  public:
     Dialogue(Channel& c, const SmtpOptions& o) : channel_(c), in_(c), o_(o) {}
 
     SendResult run(const Message& m) {
@@ -108,22 +109,27 @@ public:
         return r;
     }
 
-private:
+  private:
     // Sends `command` (shown as `shown` in results: AUTH lines carry the
     // password) and reads the reply into last_. Not a reply: kRetry.
     std::optional<SendResult> exchange(const std::string& command, const std::string& shown,
                                        std::initializer_list<int> want) {
         if (!command.empty()) {
-            if (auto st = channel_.write(command + "\r\n"); !st) return fail(SendOutcome::kRetry, shown + ": " + st.error().message);
+            if (auto st = channel_.write(command + "\r\n"); !st)
+                return fail(SendOutcome::kRetry, shown + ": " + st.error().message);
         }
         auto reply = readReply(in_);
-        if (!reply) return fail(SendOutcome::kRetry, (shown.empty() ? "greeting" : shown) + ": " + reply.error().message);
+        if (!reply)
+            return fail(SendOutcome::kRetry,
+                        (shown.empty() ? "greeting" : shown) + ": " + reply.error().message);
         last_ = reply.value();
         for (int w : want) {
             if (last_.code == w) return std::nullopt;
         }
-        // 4xx: the relay asks us to come back; 5xx (and anything else odd): it will not take this mail.
-        const SendOutcome outcome = last_.code >= 400 && last_.code < 500 ? SendOutcome::kRetry : SendOutcome::kFailed;
+        // 4xx: the relay asks us to come back; 5xx (and anything else odd): it will not take this
+        // mail.
+        const SendOutcome outcome =
+            last_.code >= 400 && last_.code < 500 ? SendOutcome::kRetry : SendOutcome::kFailed;
         return fail(outcome, "after " + (shown.empty() ? std::string("connecting") : shown));
     }
 
@@ -145,7 +151,8 @@ private:
         if (o_.starttls == StartTls::kOff) return std::nullopt;
         if (!caps.starttls) {
             if (o_.starttls == StartTls::kRequired)
-                return fail(SendOutcome::kFailed, "STARTTLS is required (smtp.starttls) but the relay does not offer it");
+                return fail(SendOutcome::kFailed,
+                            "STARTTLS is required (smtp.starttls) but the relay does not offer it");
             return std::nullopt;
         }
         if (auto f = exchange("STARTTLS", "STARTTLS", {220})) {
@@ -158,18 +165,21 @@ private:
             return std::nullopt;
         }
         in_.discard();
-        if (auto st = channel_.startTls(); !st) return fail(SendOutcome::kRetry, st.error().message);
+        if (auto st = channel_.startTls(); !st)
+            return fail(SendOutcome::kRetry, st.error().message);
         return ehlo(caps);  // the capabilities again, now under TLS
     }
 
     std::optional<SendResult> auth(const Capabilities& caps) {
         if (o_.user.empty()) return std::nullopt;
         if (!channel_.secure() && !o_.allow_plain_auth)
-            return fail(SendOutcome::kFailed,
-                        "AUTH refused without TLS: the password would cross the network in the clear "
-                        "(smtp.starttls, smtp.allow_plain_auth)");
+            return fail(
+                SendOutcome::kFailed,
+                "AUTH refused without TLS: the password would cross the network in the clear "
+                "(smtp.starttls, smtp.allow_plain_auth)");
         if (caps.auth.count("PLAIN")) {
-            const std::string token = base64(std::string(1, '\0') + o_.user + std::string(1, '\0') + o_.password);
+            const std::string token =
+                base64(std::string(1, '\0') + o_.user + std::string(1, '\0') + o_.password);
             return exchange("AUTH PLAIN " + token, "AUTH PLAIN", {235});
         }
         if (caps.auth.count("LOGIN")) {
@@ -182,7 +192,8 @@ private:
 
     SendResult steps(const Message& m) {
         if (!isPlainAddress(m.from) || !isPlainAddress(m.to))
-            return fail(SendOutcome::kFailed, "not a plain e-mail address: " + (isPlainAddress(m.from) ? m.to : m.from));
+            return fail(SendOutcome::kFailed,
+                        "not a plain e-mail address: " + (isPlainAddress(m.from) ? m.to : m.from));
         if (auto f = exchange("", "", {220})) return *f;
         Capabilities caps;
         if (auto f = ehlo(caps)) return *f;

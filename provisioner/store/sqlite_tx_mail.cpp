@@ -8,7 +8,8 @@ namespace prov::sqlite {
 namespace {
 
 constexpr const char* kOutboxColumns =
-    "o.id, o.kind, o.ref_id, o.recipient, o.state, o.tries, o.next_try_at, o.smtp_reply, o.created_at, o.sent_at";
+    "o.id, o.kind, o.ref_id, o.recipient, o.state, o.tries, o.next_try_at, o.smtp_reply, "
+    "o.created_at, o.sent_at";
 
 OutboxRow readOutbox(const Stmt& s, int at) {
     OutboxRow r;
@@ -28,8 +29,9 @@ OutboxRow readOutbox(const Stmt& s, int at) {
 // Every invitation query: its columns, then its e-mail's (NULL for none).
 const std::string& selectInvitations() {
     static const std::string sql =
-        std::string("SELECT i.id, i.extension, i.email, i.token_hash, i.created_at, i.expires_at, i.revoked,"
-                    " i.revealed_at, i.created_by, ") +
+        std::string(
+            "SELECT i.id, i.extension, i.email, i.token_hash, i.created_at, i.expires_at,"
+            " i.revoked, i.revealed_at, i.created_by, ") +
         kOutboxColumns +
         " FROM invitations i LEFT JOIN outbox o ON o.kind = 'invitation' AND o.ref_id = i.id";
     return sql;
@@ -46,8 +48,11 @@ Invitation readInvitation(const Stmt& s) {
     i.revoked = s.integer(6) != 0;
     i.revealed_at = s.isNull(7) ? 0 : s.integer(7);
     i.created_by = s.text(8);
-    if (!s.isNull(9)) i.mail = readOutbox(s, 9);
-    else i.mail.state.clear();
+    if (!s.isNull(9)) {
+        i.mail = readOutbox(s, 9);
+    } else {
+        i.mail.state.clear();  // no e-mail: none of its state
+    }
     return i;
 }
 
@@ -55,13 +60,18 @@ Invitation readInvitation(const Stmt& s) {
 
 Status SqliteTx::insertOutbox(OutboxRow& r) {
     Stmt s(conn_,
-           "INSERT INTO outbox (kind, ref_id, recipient, state, tries, next_try_at, smtp_reply, created_at)"
+           "INSERT INTO outbox (kind, ref_id, recipient, state, tries, next_try_at, smtp_reply, "
+           "created_at)"
            " VALUES (?,?,?,'queued',0,?,'',?)");
     r.created_at = clock_.nowSeconds();
     r.state = "queued";
     r.tries = 0;
     if (r.next_try_at == 0) r.next_try_at = r.created_at;
-    s.bind(1, r.kind).bind(2, r.ref_id).bind(3, r.recipient).bind(4, r.next_try_at).bind(5, r.created_at);
+    s.bind(1, r.kind)
+        .bind(2, r.ref_id)
+        .bind(3, r.recipient)
+        .bind(4, r.next_try_at)
+        .bind(5, r.created_at);
     TRY(done(s, "outbox"));
     r.id = sqlite3_last_insert_rowid(conn_.handle());
     return okStatus();
@@ -80,7 +90,9 @@ Result<std::vector<OutboxRow>> SqliteTx::dueOutbox(int64_t now, int64_t limit) {
 }
 
 Result<bool> SqliteTx::claimOutbox(int64_t id) {
-    Stmt s(conn_, "UPDATE outbox SET state = 'sending', tries = tries + 1 WHERE id = ? AND state = 'queued'");
+    Stmt s(
+        conn_,
+        "UPDATE outbox SET state = 'sending', tries = tries + 1 WHERE id = ? AND state = 'queued'");
     s.bind(1, id);
     TRY(done(s, "outbox"));
     return sqlite3_changes(conn_.handle()) == 1;
@@ -109,7 +121,8 @@ Result<int64_t> SqliteTx::requeueSending(int64_t at) {
 }
 
 Result<std::optional<OutboxRow>> SqliteTx::getOutbox(int64_t id) {
-    static const std::string sql = std::string("SELECT ") + kOutboxColumns + " FROM outbox o WHERE o.id = ?";
+    static const std::string sql =
+        std::string("SELECT ") + kOutboxColumns + " FROM outbox o WHERE o.id = ?";
     Stmt s(conn_, sql.c_str());
     s.bind(1, id);
     if (s.step()) return std::optional<OutboxRow>(readOutbox(s, 0));
@@ -124,10 +137,15 @@ Result<int64_t> SqliteTx::nextOutboxDue() {
 }
 
 Status SqliteTx::insertInvitation(Invitation& i) {
-    Stmt s(conn_,
-           "INSERT INTO invitations (extension, email, token_hash, created_at, expires_at, created_by)"
-           " VALUES (?,?,?,?,?,?)");
-    s.bind(1, i.extension).bind(2, i.email).bind(3, i.token_hash).bind(4, i.created_at).bind(5, i.expires_at);
+    Stmt s(
+        conn_,
+        "INSERT INTO invitations (extension, email, token_hash, created_at, expires_at, created_by)"
+        " VALUES (?,?,?,?,?,?)");
+    s.bind(1, i.extension)
+        .bind(2, i.email)
+        .bind(3, i.token_hash)
+        .bind(4, i.created_at)
+        .bind(5, i.expires_at);
     s.bind(6, i.created_by);
     TRY(done(s, "invitation"));
     i.id = sqlite3_last_insert_rowid(conn_.handle());
@@ -135,14 +153,17 @@ Status SqliteTx::insertInvitation(Invitation& i) {
 }
 
 Result<int64_t> SqliteTx::revokeInvitations(const std::string& extension, int64_t keep) {
-    Stmt s(conn_, "UPDATE invitations SET revoked = 1 WHERE extension = ? AND id <> ? AND revoked = 0");
+    Stmt s(conn_,
+           "UPDATE invitations SET revoked = 1 WHERE extension = ? AND id <> ? AND revoked = 0");
     s.bind(1, extension).bind(2, keep);
     TRY(done(s, "invitations"));
     return static_cast<int64_t>(sqlite3_changes(conn_.handle()));
 }
 
-Result<std::vector<Invitation>> SqliteTx::listInvitations(const std::string& extension, int64_t limit) {
-    static const std::string sql = selectInvitations() + " WHERE i.extension = ? ORDER BY i.id DESC LIMIT ?";
+Result<std::vector<Invitation>> SqliteTx::listInvitations(const std::string& extension,
+                                                          int64_t limit) {
+    static const std::string sql =
+        selectInvitations() + " WHERE i.extension = ? ORDER BY i.id DESC LIMIT ?";
     Stmt s(conn_, sql.c_str());
     s.bind(1, extension).bind(2, limit);
     std::vector<Invitation> out;
@@ -161,7 +182,8 @@ Result<std::optional<Invitation>> SqliteTx::getInvitation(int64_t id) {
 }
 
 Result<std::optional<Invitation>> SqliteTx::invitationByToken(const std::string& token_hash) {
-    static const std::string sql = selectInvitations() + " WHERE i.token_hash = ? AND i.token_hash <> ''";
+    static const std::string sql =
+        selectInvitations() + " WHERE i.token_hash = ? AND i.token_hash <> ''";
     Stmt s(conn_, sql.c_str());
     s.bind(1, token_hash);
     if (s.step()) return std::optional<Invitation>(readInvitation(s));

@@ -40,7 +40,9 @@ struct ClientSession::State {
 
 namespace {
 
-Error unavailable(std::string message) { return Error{Code::kUnavailable, "unavailable", std::move(message), {}, {}}; }
+Error unavailable(std::string message) {
+    return Error{Code::kUnavailable, "unavailable", std::move(message), {}, {}};
+}
 
 // Waits until `fd` is ready for what mbedTLS asked (WANT_READ/WANT_WRITE);
 // false on timeout.
@@ -59,22 +61,27 @@ Result<std::unique_ptr<ClientSession>> ClientSession::handshake(int fd, const Cl
     State& s = *session->state_;
     s.timeout_ms = o.timeout_ms;
     s.net.fd = fd;
-    if (int rc = mbedtls_ctr_drbg_seed(&s.drbg, mbedtls_entropy_func, &s.entropy, nullptr, 0); rc != 0)
+    if (int rc = mbedtls_ctr_drbg_seed(&s.drbg, mbedtls_entropy_func, &s.entropy, nullptr, 0);
+        rc != 0)
         return Error::internal("TLS: cannot seed the random generator: " + mbedError(rc));
     if (o.verify) {
         const std::string file = o.ca_file.empty() ? kSystemCaFile : o.ca_file;
         if (int rc = mbedtls_x509_crt_parse_file(&s.ca, file.c_str()); rc < 0)
-            return unavailable("TLS: cannot read the CA certificates in " + file + ": " + mbedError(rc));
+            return unavailable("TLS: cannot read the CA certificates in " + file + ": " +
+                               mbedError(rc));
     }
-    if (int rc = mbedtls_ssl_config_defaults(&s.conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
-                                             MBEDTLS_SSL_PRESET_DEFAULT);
+    if (int rc =
+            mbedtls_ssl_config_defaults(&s.conf, MBEDTLS_SSL_IS_CLIENT,
+                                        MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
         rc != 0)
         return Error::internal("TLS: " + mbedError(rc));
     mbedtls_ssl_conf_min_version(&s.conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_rng(&s.conf, mbedtls_ctr_drbg_random, &s.drbg);
-    mbedtls_ssl_conf_authmode(&s.conf, o.verify ? MBEDTLS_SSL_VERIFY_REQUIRED : MBEDTLS_SSL_VERIFY_NONE);
+    mbedtls_ssl_conf_authmode(&s.conf,
+                              o.verify ? MBEDTLS_SSL_VERIFY_REQUIRED : MBEDTLS_SSL_VERIFY_NONE);
     if (o.verify) mbedtls_ssl_conf_ca_chain(&s.conf, &s.ca, nullptr);
-    if (int rc = mbedtls_ssl_setup(&s.ssl, &s.conf); rc != 0) return Error::internal("TLS: " + mbedError(rc));
+    if (int rc = mbedtls_ssl_setup(&s.ssl, &s.conf); rc != 0)
+        return Error::internal("TLS: " + mbedError(rc));
     if (int rc = mbedtls_ssl_set_hostname(&s.ssl, o.server_name.c_str()); rc != 0)
         return Error::internal("TLS: " + mbedError(rc));
     // Non-blocking calls, each wait bounded by poll: a server that stalls
@@ -83,9 +90,11 @@ Result<std::unique_ptr<ClientSession>> ClientSession::handshake(int fd, const Cl
     for (int rounds = 0;; ++rounds) {
         const int rc = mbedtls_ssl_handshake(&s.ssl);
         if (rc == 0) break;
-        if ((rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE) || rounds > 1000) {
+        if ((rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE) ||
+            rounds > 1000) {
             std::string why = "TLS handshake with " + o.server_name + " failed: " + mbedError(rc);
-            if (const uint32_t flags = mbedtls_ssl_get_verify_result(&s.ssl); flags != 0 && o.verify) {
+            if (const uint32_t flags = mbedtls_ssl_get_verify_result(&s.ssl);
+                flags != 0 && o.verify) {
                 char buf[512];
                 mbedtls_x509_crt_verify_info(buf, sizeof buf, "", flags);
                 std::string info(buf);
@@ -119,8 +128,8 @@ Status ClientSession::writeAll(std::string_view data) {
     size_t done = 0;
     for (int rounds = 0; done < data.size(); ++rounds) {
         if (rounds > 100000) return unavailable("TLS write: no progress");
-        const int rc = mbedtls_ssl_write(&s.ssl, reinterpret_cast<const unsigned char*>(data.data() + done),
-                                         data.size() - done);
+        const int rc = mbedtls_ssl_write(
+            &s.ssl, reinterpret_cast<const unsigned char*>(data.data() + done), data.size() - done);
         if (rc > 0) {
             done += static_cast<size_t>(rc);
             continue;

@@ -30,7 +30,7 @@ struct ClientOptions {
 inline constexpr const char* kSystemCaFile = "/etc/ssl/certs/ca-certificates.crt";
 
 class ClientSession {
-public:
+  public:
     // Runs the handshake on `fd` (not owned: the caller closes it after the
     // session). An error says why: unreachable CA file, timeout, a
     // certificate that does not verify (with mbedTLS's reasons).
@@ -43,7 +43,7 @@ public:
     Result<size_t> read(char* buf, size_t size);
     Status writeAll(std::string_view data);
 
-private:
+  private:
     ClientSession();
     struct State;
     std::unique_ptr<State> state_;

@@ -163,5 +163,24 @@ expect_true grep -q 'rcpt=other@example.com' "$SINK/auth.log"
 expect_json '.items[0] | keys | sort | join(",")' \
     "created_at,email,expires_at,extension,id,next_try_at,revealed_at,revoked,sent_at,smtp_reply,state,tries"
 
+# A relay whose certificate the configured CAs do not vouch for gets no mail
+# (and so no password): the e-mail waits with the reason.
+stop_server
+start_server -D smtp.host=localhost -D smtp.port="$SMTP_PORT" -D smtp.starttls=required \
+    -D smtp.user=pbx -D smtp.password='s3cret pass' -D smtp.from=pbx@example.com \
+    -D smtp.ca_file="$GOLDEN_TRUST_CA" -D smtp.retry=1s -D smtp.timeout=5 \
+    -D invitations.base_url=https://phones.example.com
+SAVED=$(grep -c . "$SINK/auth.log")
+api POST /extensions/2001/invitations ''
+expect_status 202
+for _ in $(seq 1 50); do
+    api GET /extensions/2001/invitations
+    [[ $(jq -r '.items[0].tries' <<<"$BODY") -ge 1 ]] && break
+    sleep 0.1
+done
+expect_json '.items[0].state' queued "an untrusted relay: still queued"
+expect_json '.items[0].smtp_reply | test("TLS handshake with localhost failed")' true
+[[ $(grep -c . "$SINK/auth.log") -eq $SAVED ]] && ok || bad "an untrusted relay got the mail"
+
 echo "invitations: $PASS passed, $FAIL failed"
 [[ $FAIL -eq 0 ]]

@@ -869,7 +869,7 @@ TEST_CASE("the shipped Grandstream GXP21xx models are family v2, keys to their p
     }
 }
 
-TEST_CASE("a softphone vendor serves no files; downloads are https links of softphones only") {
+TEST_CASE("a softphone vendor serves no files - downloads are https links of softphones only") {
     TempDir dir;
     dir.write("soft/vendor.json", R"({"name": "Soft", "softphone": true,
         "downloads": [{"platform": "Android", "url": "https://example.com/app"}],

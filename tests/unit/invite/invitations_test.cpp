@@ -1,7 +1,8 @@
+#include "provisioner/invite/invitations.h"
+
 #include <catch2/catch.hpp>
 
 #include "provisioner/invite/html.h"
-#include "provisioner/invite/invitations.h"
 #include "provisioner/invite/qr_svg.h"
 #include "provisioner/store/sqlite_store.h"
 #include "provisioner/tls/crypto.h"
@@ -13,8 +14,9 @@ namespace {
 
 // IntellaPhone (a softphone with one download link) and Yealink T31.
 class SoftCatalog final : public ModelCatalog {
-public:
-    std::optional<ModelInfo> findModel(const std::string& make, const std::string& model) const override {
+  public:
+    std::optional<ModelInfo> findModel(const std::string& make,
+                                       const std::string& model) const override {
         if (isSoftphone(make) && model == "IntellaPhone PC")
             return ModelInfo{"intellaphone", "IntellaPhone", "IntellaPhone PC", 1, 0, {}};
         return std::nullopt;
@@ -110,7 +112,9 @@ struct World {
 
 }  // namespace
 
-TEST_CASE("an invitation goes to the voicemail e-mail, or the one given; only for softphone extensions") {
+TEST_CASE(
+    "an invitation goes to the voicemail e-mail, or the one given - only for softphone "
+    "extensions") {
     World w;
     auto inv = w.invitations->create("1001", "", w.admin);
     REQUIRE(inv);
@@ -150,7 +154,8 @@ TEST_CASE("without a relay or base URL invitations are refused") {
     CHECK(r.error().reason == "mail_not_configured");
 }
 
-TEST_CASE("the e-mail carries the link and downloads, no secret; only the token's hash is stored") {
+TEST_CASE(
+    "the e-mail carries the link and downloads, no secret - only the token's hash is stored") {
     World w;
     const Invitation inv = w.invitations->create("1001", "", w.admin).value();
     mail::Message m;
@@ -168,7 +173,8 @@ TEST_CASE("the e-mail carries the link and downloads, no secret; only the token'
     CHECK(list[0].token_hash.find(token) == std::string::npos);
 }
 
-TEST_CASE("the link: GET shows the downloads, POST reveals once, then the one refusal page for all") {
+TEST_CASE(
+    "the link: GET shows the downloads, POST reveals once, then the one refusal page for all") {
     World w;
     const Invitation inv = w.invitations->create("1001", "", w.admin).value();
     const std::string token = w.send(inv);
@@ -181,10 +187,13 @@ TEST_CASE("the link: GET shows the downloads, POST reveals once, then the one re
     CHECK(landing.body.find("https://play.example.com/intellaphone") != std::string::npos);
     CHECK(landing.body.find("<form method=\"post\">") != std::string::npos);
     CHECK(landing.body.find("Secret1001xyz") == std::string::npos);
-    CHECK(w.invitations->page("GET", token, "10.0.0.9").status == 200);  // a GET reveals nothing, twice is fine
+    CHECK(w.invitations->page("GET", token, "10.0.0.9").status ==
+          200);  // a GET reveals nothing, twice is fine
 
     REQUIRE(w.store->write([&](StoreTx& tx) {
-        return tx.putSettings("", {{"sip_server", "pbx.example.com"}, {"sip_port", "5061"}, {"sip_transport", "tls"}});
+        return tx.putSettings(
+            "",
+            {{"sip_server", "pbx.example.com"}, {"sip_port", "5061"}, {"sip_transport", "tls"}});
     }));
     const PageResponse account = w.invitations->page("POST", token, "10.0.0.9");
     CHECK(account.status == 200);
@@ -230,7 +239,7 @@ TEST_CASE("an invitation expires on the clock and is revoked by a newer one") {
     CHECK(w.invitations->page("POST", token, "10.0.0.9").status == 200);
 }
 
-TEST_CASE("the QR code is an SVG of the SIP URI; base64url has no padding") {
+TEST_CASE("the QR code is an SVG of the SIP URI - base64url has no padding") {
     const std::string svg = qrSvg("sip:1001@pbx.example.com", "QR");
     CHECK(svg.rfind("<svg", 0) == 0);
     CHECK(svg.find("<path") != std::string::npos);

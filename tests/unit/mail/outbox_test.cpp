@@ -1,11 +1,11 @@
-#include <catch2/catch.hpp>
+#include "provisioner/mail/outbox.h"
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <deque>
 #include <thread>
 
-#include "provisioner/mail/outbox.h"
 #include "provisioner/store/sqlite_store.h"
 
 using namespace prov;
@@ -18,7 +18,7 @@ struct World {
     std::unique_ptr<SqliteStore> store;
     std::deque<SendResult> replies;  // what the relay answers, try by try
     std::atomic<int> sends{0};
-    std::vector<int64_t> composed;   // rows written
+    std::vector<int64_t> composed;  // rows written
 
     World() {
         auto s = SqliteStore::open(":memory:", clock);
@@ -32,7 +32,8 @@ struct World {
             *store, clock,
             [this](StoreTx&, const OutboxRow& row) -> Result<Message> {
                 composed.push_back(row.id);
-                if (row.ref_id == 999) return Error::conflict("revoked", "not sent: a newer invitation replaced it");
+                if (row.ref_id == 999)
+                    return Error::conflict("revoked", "not sent: a newer invitation replaced it");
                 Message m;
                 m.from = "pbx@example.com";
                 m.to = row.recipient;
@@ -80,7 +81,8 @@ TEST_CASE("outbox: a 4xx reply is retried after the back-off, then sent") {
     World w;
     Outbox box = w.outbox();
     const int64_t id = w.queue();
-    w.replies = {reply(SendOutcome::kRetry, 451, "4.3.0 try later"), reply(SendOutcome::kRetry, 421, "busy"),
+    w.replies = {reply(SendOutcome::kRetry, 451, "4.3.0 try later"),
+                 reply(SendOutcome::kRetry, 421, "busy"),
                  reply(SendOutcome::kSent, 250, "2.0.0 Ok")};
     REQUIRE(box.runOnce());
     CHECK(w.sends == 1);
@@ -117,7 +119,7 @@ TEST_CASE("outbox: a 4xx reply is retried after the back-off, then sent") {
     CHECK(box.backoff(9) == 300);  // the last repeated
 }
 
-TEST_CASE("outbox: a 5xx reply fails at once; max_tries temporary failures fail too") {
+TEST_CASE("outbox: a 5xx reply fails at once - max_tries temporary failures fail too") {
     World w;
     OutboxOptions o;
     o.max_tries = 2;
@@ -132,7 +134,8 @@ TEST_CASE("outbox: a 5xx reply fails at once; max_tries temporary failures fail 
     CHECK(w.sends == 1);  // never again
 
     const int64_t busy = w.queue();
-    w.replies = {reply(SendOutcome::kRetry, 451, "later"), reply(SendOutcome::kRetry, 451, "later")};
+    w.replies = {reply(SendOutcome::kRetry, 451, "later"),
+                 reply(SendOutcome::kRetry, 451, "later")};
     REQUIRE(box.runOnce());
     CHECK(w.state(busy) == "queued");
     w.clock.advance(60);
@@ -166,7 +169,8 @@ TEST_CASE("outbox: rows a stopped server left sending are queued again at start"
         Outbox box = w.outbox();
         REQUIRE(box.start());
         // The thread sends it; wait (bounded) for that.
-        for (int i = 0; i < 200 && w.sends == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        for (int i = 0; i < 200 && w.sends == 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         box.stop();
     }
     CHECK(w.sends == 1);

@@ -1,14 +1,14 @@
-#include <catch2/catch.hpp>
+#include "provisioner/mail/smtp_client.h"
 
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "provisioner/mail/message.h"
-#include "provisioner/mail/smtp_client.h"
 
 using namespace prov;
 using namespace prov::mail;
@@ -25,7 +25,7 @@ struct Step {
 
 // The relay's side of a socketpair: runs the script, records what it got.
 class FakeRelay {
-public:
+  public:
     explicit FakeRelay(std::vector<Step> script) : script_(std::move(script)) {
         int fds[2];
         REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
@@ -48,7 +48,7 @@ public:
         return data_;
     }
 
-private:
+  private:
     bool readLine(std::string& line) {
         for (;;) {
             const size_t eol = buffer_.find("\r\n");
@@ -206,8 +206,10 @@ TEST_CASE("STARTTLS required and refused for now (454): tried again later, nothi
     CHECK_FALSE(anyLineHas(relay.lines(), "MAIL FROM"));
 }
 
-TEST_CASE("AUTH is refused on a connection without TLS unless allowed; the password never crosses") {
-    FakeRelay relay({{"", "220 relay.test ESMTP"}, {"EHLO", "250-relay.test\n250 AUTH PLAIN LOGIN"}});
+TEST_CASE(
+    "AUTH is refused on a connection without TLS unless allowed - the password never crosses") {
+    FakeRelay relay(
+        {{"", "220 relay.test ESMTP"}, {"EHLO", "250-relay.test\n250 AUTH PLAIN LOGIN"}});
     SmtpOptions o = options();
     o.user = "pbx";
     o.password = "hunter2";
@@ -236,7 +238,8 @@ TEST_CASE("AUTH PLAIN sends user and password in one base64 line") {
     CHECK(r.summary().find("hunter2") == std::string::npos);
 }
 
-TEST_CASE("AUTH LOGIN when the relay offers only LOGIN; a refused password is a permanent failure") {
+TEST_CASE(
+    "AUTH LOGIN when the relay offers only LOGIN - a refused password is a permanent failure") {
     FakeRelay relay({{"", "220 relay.test ESMTP"},
                      {"EHLO", "250-relay.test\n250 AUTH LOGIN"},
                      {"AUTH LOGIN", "334 VXNlcm5hbWU6"},
