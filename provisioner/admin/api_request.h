@@ -16,6 +16,10 @@
 #include "provisioner/firmware/catalog.h"
 #include "provisioner/inventory/inventory.h"
 
+namespace prov::invite {
+class Invitations;
+}
+
 namespace prov::admin {
 
 struct ApiRequest {
@@ -65,6 +69,8 @@ struct ApiContext {
     CatalogFn catalog;
     // Imports run in the background (?async=true); none: only the synchronous form.
     ImportJobs* imports;
+    // Softphone invitations; none: /extensions/{ext}/invitations is not found.
+    invite::Invitations* invitations = nullptr;
 };
 
 struct ApiLimits {
@@ -75,6 +81,8 @@ struct ApiLimits {
 
 // Dispatches one request to its route. Errors carry the code the caller maps.
 ApiResult route(ApiContext& context, const ApiRequest& request);
+// POST and GET /extensions/{ext}/invitations (api_invitations.cpp).
+ApiResult invitationRoutes(ApiContext& context, const ApiRequest& request);
 
 // Helpers shared by the route files.
 ApiResponse ok(Poco::Dynamic::Var body, int status = 200);

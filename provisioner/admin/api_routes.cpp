@@ -168,6 +168,7 @@ ApiResult route(ApiContext& context, const ApiRequest& r) {
     if (r.segments.empty()) return Error::notFound("no such path");
     const std::string& head = r.segments[0];
     const size_t n = r.segments.size();
+    if (head == "extensions" && n == 3 && r.segments[2] == "invitations") return invitationRoutes(context, r);
     if (head == "extensions") return extensionRoutes(inventory, r);
     if (head == "devices") return deviceRoutes(context, r);
     if (head == "settings" && n == 1) return settingsRoute(inventory, r);

@@ -16,6 +16,7 @@
 #include "provisioner/admin/waiting_room.h"
 #include "provisioner/app/first_token.h"
 #include "provisioner/app/folder_signature.h"
+#include "provisioner/invite/html.h"
 #include "provisioner/core/sockets.h"
 #include "provisioner/core/text.h"
 #include "provisioner/model/settings.h"
@@ -105,6 +106,7 @@ Status Server::start() {
     if (auto st = services_->firmware->start(); !st) return naming(st.error(), "firmware.dir");
     TRY(startPhones());
     TRY(startResync());
+    TRY(startOutbox());
     TRY(startAdmin());
     if (!config_.ports_file.empty()) TRY(writePortsFile(config_.ports_file, ports_));
     template_signature_ = folderSignature(config_.templates_dir);
@@ -189,6 +191,15 @@ Result<std::unique_ptr<http::LoopServer>> Server::startLoops(
             std::min(2 * config_.http_max_connections, config_.https_max_connections));
     o.max_upload_bytes = static_cast<size_t>(config_.uploads_max_bytes);
     o.tls = std::move(tls);
+    // HTTPS only: the softphone invitation's pages (invite/invitations.h).
+    if (o.tls && services_->invitations) {
+        o.page_prefix = "/invite/";
+        o.pages = [inv = services_->invitations.get()](const std::string& method, const std::string& token,
+                                                       const std::string& peer) {
+            const invite::PageResponse p = inv->page(method, token, peer);
+            return http::PageAnswer{p.status, p.body, invite::pageCsp()};
+        };
+    }
     auto server = std::make_unique<http::LoopServer>(*services_->provisioning, services_->clock, o);
     if (auto st = server->start(); !st) return naming(st.error(), name + ".port");
     ports_.emplace_back(name, server->port());
@@ -214,6 +225,21 @@ Status Server::startPhones() {
     if (auto st = tftp_->start(); !st) return naming(st.error(), "tftp.port");
     ports_.emplace_back("tftp", tftp_->port());
     log_.information("phones: TFTP on %s:%d", config_.tftp_bind, tftp_->port());
+    return okStatus();
+}
+
+// Before the admin API: invitations it queues wake the outbox's thread.
+Status Server::startOutbox() {
+    if (!services_->invitations) return okStatus();
+    auto outbox = makeOutbox(*services_);
+    TRY(outbox->start());
+    services_->outbox = std::move(outbox);
+    if (config_.smtp_host.empty()) {
+        log_.information("mail: no relay (smtp.host): invitations are refused");
+    } else {
+        log_.information("mail: invitations through %s:%d (STARTTLS %s)", config_.smtp_host, config_.smtp_port,
+                         config_.smtp_starttls);
+    }
     return okStatus();
 }
 
@@ -250,7 +276,7 @@ Status Server::startAdmin() {
     // A stream holds its thread for its whole life: the requests keep the 8 they had.
     admin_pool_.addCapacity(stream_options.max_streams);
     admin::ApiContext context{*s.inventory, std::move(preview), s.clock, s.firmware.get(), std::move(catalog),
-                              imports_.get()};
+                              imports_.get(), s.invitations.get()};
     const admin::ApiGuards guards{*s.security_log, *s.auth_guard, streams_.get()};
     const admin::ApiLimits limits{1 << 20, static_cast<size_t>(config_.admin_max_import_bytes),
                                   config_.firmware_max_bytes};

@@ -79,6 +79,7 @@ class Server {
     Status firstToken();
     Status startPhones();
     Status startResync();
+    Status startOutbox();
     Status startAdmin();
     Result<std::unique_ptr<http::LoopServer>> startLoops(
         const std::string& name, const std::string& bind, int& listen_fd,

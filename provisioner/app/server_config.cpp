@@ -1,5 +1,7 @@
 #include "provisioner/app/server_config.h"
 
+#include <optional>
+
 #include <Poco/AutoPtr.h>
 #include <Poco/Exception.h>
 #include <Poco/File.h>
@@ -78,6 +80,56 @@ Status checkResync(ServerConfig& config) {
     return okStatus();
 }
 
+// "90", "90s", "15m", "12h", "7d" -> seconds; nullopt for anything else.
+std::optional<int64_t> parseDuration(const std::string& text) {
+    if (text.empty() || text.size() > 12) return std::nullopt;
+    int64_t unit = 1;
+    std::string digits = text;
+    switch (text.back()) {
+        case 's': unit = 1; digits.pop_back(); break;
+        case 'm': unit = 60; digits.pop_back(); break;
+        case 'h': unit = 3600; digits.pop_back(); break;
+        case 'd': unit = 86400; digits.pop_back(); break;
+        default: break;
+    }
+    if (digits.empty() || !text::isDigits(digits)) return std::nullopt;
+    return std::stoll(digits) * unit;
+}
+
+// The mail keys are read once, here: a bad one stops the start.
+Status checkMail(ServerConfig& config) {
+    const auto valid = parseDuration(config.invitations_valid_for);
+    if (!valid || *valid < 60 || *valid > 90 * 86400)
+        return Error::invalid("config: invitations.valid_for must be a duration from 1m to 90d such as 7d, "
+                              "12h or 30m (got '" + config.invitations_valid_for + "')");
+    config.invitations_valid_seconds = *valid;
+    config.smtp_retry_seconds.clear();
+    size_t start = 0;
+    while (start <= config.smtp_retry.size() && config.smtp_retry_seconds.size() < 20) {
+        const size_t comma = config.smtp_retry.find(',', start);
+        std::string item = config.smtp_retry.substr(start, comma == std::string::npos ? comma : comma - start);
+        item = text::trim(item);
+        const auto d = parseDuration(item);
+        if (!d || *d < 1 || *d > 86400)
+            return Error::invalid("config: smtp.retry must be durations from 1s to 1d separated by commas "
+                                  "(got '" + config.smtp_retry + "')");
+        config.smtp_retry_seconds.push_back(*d);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    const std::string& url = config.invitations_base_url;
+    if (!url.empty() && (url.rfind("https://", 0) != 0 || url.find_first_of("\"'<> \t\r\n?#") != std::string::npos))
+        return Error::invalid("config: invitations.base_url must be an https:// URL such as "
+                              "https://phones.example.com:8443 (got '" + url + "')");
+    while (!config.invitations_base_url.empty() && config.invitations_base_url.back() == '/')
+        config.invitations_base_url.pop_back();
+    if (!config.smtp_host.empty() && config.smtp_from.find('@') == std::string::npos)
+        return Error::invalid("config: smtp.from must be an e-mail address when smtp.host is set");
+    if (config.smtp_from.find_first_of("\r\n") != std::string::npos)
+        return Error::invalid("config: smtp.from must be one line");
+    return okStatus();
+}
+
 }  // namespace
 
 Result<ServerConfig> loadConfig(const ConfigSources& sources) {
@@ -89,6 +141,7 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
         TRY(applyKey(key, layered->getString(name, std::string(key.default_value)), config));
     }
     TRY(checkResync(config));
+    TRY(checkMail(config));
     return config;
 }
 

@@ -84,6 +84,24 @@ struct ServerConfig {
     int64_t log_refusal_lines = 20;
     int64_t log_refusal_interval = 60;
 
+    // The e-mail relay of invitations (mail/smtp_client.h) and its outbox.
+    std::string smtp_host;  // "" = no relay: invitations are refused
+    int smtp_port = 25;
+    std::string smtp_starttls;  // off | on | required
+    std::string smtp_user;
+    std::string smtp_password;  // never logged
+    std::string smtp_from;
+    std::string smtp_ca_file;
+    bool smtp_tls_verify = true;
+    bool smtp_allow_plain_auth = false;
+    int64_t smtp_timeout = 30;
+    std::string smtp_retry;  // as configured: "60,300,900,3600"
+    std::vector<int64_t> smtp_retry_seconds;  // parsed from smtp_retry
+    int64_t smtp_max_tries = 5;
+    std::string invitations_base_url;
+    std::string invitations_valid_for;  // as configured: "7d"
+    int64_t invitations_valid_seconds = 7 * 86400;
+
 };
 
 // Command-line sources of configuration: -c FILE and -D key=value.

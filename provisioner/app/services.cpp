@@ -1,6 +1,7 @@
 #include "provisioner/app/services.h"
 
 #include <Poco/Logger.h>
+#include <Poco/Net/DNS.h>
 #include <Poco/Path.h>
 
 #include <algorithm>
@@ -166,6 +167,22 @@ Status openProvisioning(Services& s) {
     s.provisioning = std::make_unique<ProvisioningService>(*s.store, *s.bundles, *s.policy, *s.events, s.hasher,
                                                            s.clock, *s.generation, *s.proofs, *s.sweep,
                                                            s.cipher, std::move(options));
+    invite::InvitationOptions invitations;
+    invitations.base_url = config.invitations_base_url;
+    invitations.valid_seconds = config.invitations_valid_seconds;
+    invitations.from = config.smtp_from;
+    invitations.relay = !config.smtp_host.empty();
+    // 32 bytes of the CTR_DRBG per token, base64url.
+    invite::TokenSource tokens = [r = s.random.get()] {
+        unsigned char bytes[32];
+        r->bytes(bytes, sizeof bytes);
+        return invite::base64Url(bytes, sizeof bytes);
+    };
+    s.invitations = std::make_unique<invite::Invitations>(*s.store, s.clock, s.hasher, *s.bundles, std::move(tokens),
+                                                          std::move(invitations));
+    s.invitations->setQueuedListener([sp = &s] {
+        if (sp->outbox) sp->outbox->wake();
+    });
     return okStatus();
 }
 
@@ -194,6 +211,29 @@ std::unique_ptr<resync::Dispatcher> makeResync(Services& s) {
     };
     return std::make_unique<resync::Dispatcher>(*s.store, s.clock, *s.random, s.hasher, std::move(vendors),
                                                  std::move(o));
+}
+
+std::unique_ptr<mail::Outbox> makeOutbox(Services& s) {
+    const ServerConfig& config = s.config;
+    mail::SmtpOptions smtp;
+    smtp.host = config.smtp_host;
+    smtp.port = config.smtp_port;
+    smtp.starttls = mail::parseStartTls(config.smtp_starttls);
+    smtp.user = config.smtp_user;
+    smtp.password = config.smtp_password;
+    smtp.ca_file = config.smtp_ca_file;
+    smtp.tls_verify = config.smtp_tls_verify;
+    smtp.allow_plain_auth = config.smtp_allow_plain_auth;
+    smtp.timeout_ms = static_cast<int>(config.smtp_timeout * 1000);
+    smtp.helo_name = Poco::Net::DNS::hostName();
+    mail::OutboxOptions o;
+    o.retry_seconds = config.smtp_retry_seconds;
+    o.max_tries = config.smtp_max_tries;
+    mail::Composer compose = [inv = s.invitations.get()](StoreTx& tx, const OutboxRow& row) {
+        return inv->compose(tx, row);
+    };
+    mail::Sender send = [smtp](const mail::Message& m) { return mail::sendMail(smtp, m); };
+    return std::make_unique<mail::Outbox>(*s.store, s.clock, std::move(compose), std::move(send), std::move(o));
 }
 
 Result<std::unique_ptr<ServerLock>> lockStore(const ServerConfig& config) {

@@ -10,6 +10,8 @@
 #include "provisioner/core/security_log.h"
 #include "provisioner/firmware/catalog.h"
 #include "provisioner/inventory/inventory.h"
+#include "provisioner/invite/invitations.h"
+#include "provisioner/mail/outbox.h"
 #include "provisioner/policy/access_policy.h"
 #include "provisioner/policy/auth_guard.h"
 #include "provisioner/render/bundle.h"
@@ -58,8 +60,13 @@ struct Services {
     // The resync push dispatcher: made and started by `serve` (Server::start),
     // woken by every inventory change.
     std::unique_ptr<resync::Dispatcher> resync;
+    // Softphone invitations (kEverything) and the e-mail outbox that sends
+    // them: made and started by `serve` (Server::start).
+    std::unique_ptr<invite::Invitations> invitations;
+    std::unique_ptr<mail::Outbox> outbox;
 
     ~Services() {
+        outbox.reset();  // its thread writes to the store
         resync.reset();  // its thread writes to the store
         provisioning.reset();
         firmware.reset();  // its thread tells `generation` of changes
@@ -69,6 +76,9 @@ struct Services {
 };
 
 enum class Migrate { kYes, kNo };
+
+// The e-mail outbox `serve` runs (the SMTP relay of smtp.*), not started.
+std::unique_ptr<mail::Outbox> makeOutbox(Services& services);
 
 // The resync dispatcher `serve` runs (route not off), not started; null for
 // resync.route=off.

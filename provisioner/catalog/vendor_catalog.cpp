@@ -186,7 +186,7 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
     checkKeys(root, {"name", "format", "content_type", "mac_case", "user_agents", "files", "transports",
                      "button_types", "line_params", "key_params", "key_params_max", "models", "ouis", "provisioning_protocols",
                      "line_key_per_line", "time_zone_names", "setting_values", "codecs_max", "expansion_modules",
-                     "families", "resync_event", "softphone"},
+                     "families", "resync_event", "softphone", "downloads"},
               "vendor.json");
     auto v = std::make_unique<VendorSpec>();
     v->id = folder;
@@ -198,6 +198,20 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
     if (mac_case != "lower" && mac_case != "upper")
         throw Poco::DataFormatException("mac_case must be lower or upper");
     v->mac_upper = mac_case == "upper";
+    if (auto downloads = root.getArray("downloads")) {
+        for (size_t i = 0; i < downloads->size(); ++i) {
+            const std::string where = "downloads[" + std::to_string(i) + "]";
+            auto d = downloads->getObject(static_cast<unsigned>(i));
+            if (!d) throw Poco::DataFormatException(where + " must be an object");
+            checkKeys(*d, {"platform", "url"}, where);
+            AppDownload a{d->optValue<std::string>("platform", ""), d->optValue<std::string>("url", "")};
+            // Links go into e-mails and pages as they are: https only, no quotes or spaces.
+            if (a.platform.empty() || a.url.rfind("https://", 0) != 0 ||
+                a.url.find_first_of("\"'<> \t\r\n") != std::string::npos)
+                throw Poco::DataFormatException(where + " needs a \"platform\" and an https \"url\"");
+            v->downloads.push_back(std::move(a));
+        }
+    }
     if (auto ouis = root.getArray("ouis")) {
         for (size_t i = 0; i < ouis->size(); ++i) {
             const std::string oui = ouis->getElement<std::string>(static_cast<unsigned>(i));
@@ -397,6 +411,10 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
             v->files.push_back(std::move(r));
         }
     }
+    if (v->softphone && (!v->files.empty() || !v->user_agents.empty()))
+        throw Poco::DataFormatException("a softphone vendor serves no files and identifies no User-Agent");
+    if (!v->softphone && !v->downloads.empty())
+        throw Poco::DataFormatException("\"downloads\" is for softphone vendors");
     // Last: a family's spec is this vendor whole, with the family's parts in place.
     for (const auto& [name, draft] : families) v->families[name] = familySpec(*v, name, draft);
     return v;
@@ -543,6 +561,16 @@ std::optional<std::string> VendorCatalog::settingProblem(const std::string& make
                                                          const std::string& key, const std::string& value) const {
     const VendorSpec* v = findVendor(make);
     return v ? prov::settingProblem(v->forModel(model), key, value) : std::nullopt;
+}
+
+bool VendorCatalog::isSoftphone(const std::string& make) const {
+    const VendorSpec* v = findVendor(make);
+    return v && v->softphone;
+}
+
+std::vector<AppDownload> VendorCatalog::downloads(const std::string& make) const {
+    const VendorSpec* v = findVendor(make);
+    return v && v->softphone ? v->downloads : std::vector<AppDownload>{};
 }
 
 std::vector<std::string> VendorCatalog::makes() const {

@@ -100,6 +100,12 @@ struct KeySpace {
 // `model` with `count` modules named `module` (count 0 or an unknown module: none).
 KeySpace keySpace(const ModelInfo& model, std::string_view module, int count);
 
+// Where a softphone's application is downloaded (vendor.json `downloads`).
+struct AppDownload {
+    std::string platform;  // as shown, e.g. "Windows", "iOS"
+    std::string url;       // https only
+};
+
 class ModelCatalog {
 public:
     virtual ~ModelCatalog() = default;
@@ -109,6 +115,18 @@ public:
     virtual std::string findMake(const std::string& make) const = 0;
     // Every vendor's display name, for messages.
     virtual std::vector<std::string> makes() const = 0;
+    // Whether `make` (id or name, any case) is a softphone vendor (vendor.json
+    // `"softphone": true`): its extensions store make and model themselves,
+    // with no device.
+    virtual bool isSoftphone(const std::string& make) const {
+        (void)make;
+        return false;
+    }
+    // A softphone vendor's download links (vendor.json `downloads`).
+    virtual std::vector<AppDownload> downloads(const std::string& make) const {
+        (void)make;
+        return {};
+    }
     // Why phones of `make` (of `model`, whose family may have a vocabulary
     // of its own; "" = the vendor's) cannot take `value` of setting `key` (a
     // sentence naming the vendor), or nullopt: when they can, when the value
@@ -150,9 +168,11 @@ struct VendorSpec {
     std::string name;
     std::string dir;  // the vendor folder
     bool mac_upper = false;
-    // An app, not a desk phone (vendor.json `"softphone": true`): its
-    // extensions name make and model and no MAC.
+    // A softphone application (vendor.json `"softphone": true`): no files,
+    // no MAC; its extensions carry make and model themselves and can be
+    // sent an invitation with these download links.
     bool softphone = false;
+    std::vector<AppDownload> downloads;
     std::vector<UaPattern> user_agents;
     std::vector<FileRoute> files;
     std::map<std::string, std::string> transports;
@@ -234,6 +254,8 @@ public:
     std::optional<ModelInfo> findModel(const std::string& make, const std::string& model) const override;
     std::string findMake(const std::string& make) const override;
     std::vector<std::string> makes() const override;
+    bool isSoftphone(const std::string& make) const override;
+    std::vector<AppDownload> downloads(const std::string& make) const override;
     std::optional<std::string> settingProblem(const std::string& make, const std::string& model,
                                               const std::string& key, const std::string& value) const override;
     const VendorSpec* findVendor(const std::string& make) const;

@@ -99,6 +99,28 @@ bool Connection::takeHead() {
         queue(overloaded(head_), -1);
         return true;
     }
+    page_ = transport_->protocol() == Protocol::kHttps && fetcher_.isPage(head_.target);
+    if (page_) {
+        if (head_.method != "GET" && head_.method != "HEAD" && head_.method != "POST") {
+            queue(refusal(Outcome::kMethodNotAllowed, head_, true, "Allow: GET, HEAD, POST\r\n"), -1);
+            return true;
+        }
+        // A page's form posts nothing but its button: a small body at most.
+        const bool with_body = head_.chunked || head_.content_length.value_or(0) > 0;
+        if (!with_body) {
+            answerPage();
+            return true;
+        }
+        if (head_.chunked || *head_.content_length > 4096) {
+            in_.clear();
+            queue(refusal(Outcome::kTooLarge, head_, true), -1);
+            return true;
+        }
+        phase_ = Phase::kBody;
+        body_.clear();
+        chunk_used_ = 0;
+        return true;
+    }
     if (!isPhoneMethod(head_.method)) {
         queue(refusal(Outcome::kMethodNotAllowed, head_, true, "Allow: GET, HEAD, PUT\r\n"), -1);
         return true;
@@ -152,7 +174,22 @@ bool Connection::takeBody() {
     return true;
 }
 
+void Connection::answerPage() {
+    Reply reply;
+    try {
+        reply = pageReply(fetcher_.page(head_.method, head_.target, peer_ip_), head_);
+    } catch (const std::exception&) {
+        queue(refusal(Outcome::kError, head_, true), -1);
+        return;
+    }
+    queue(reply, -1);
+}
+
 void Connection::answer(std::string body) {
+    if (page_) {  // the body of a page's POST is not used
+        answerPage();
+        return;
+    }
     const FetchRequest fetch = toFetchRequest(head_, std::move(body), peer_ip_, transport_->protocol(), transport_->peer());
     Reply reply;
     try {

@@ -24,6 +24,16 @@ class Fetcher {
 public:
     virtual ~Fetcher() = default;
     virtual FetchResponse fetch(const FetchRequest& request) = 0;
+    // An HTML page served on HTTPS beside the phones' files (the softphone
+    // invitation's /invite/<token>), never over HTTP or TFTP.
+    virtual bool isPage(const std::string& target) const {
+        (void)target;
+        return false;
+    }
+    virtual PageAnswer page(const std::string& method, const std::string& target, const std::string& peer_ip) {
+        (void)method, (void)target, (void)peer_ip;
+        return {};
+    }
 };
 
 struct ConnectionLimits {
@@ -83,6 +93,7 @@ private:
     bool readMore(int& reads);
     bool flush();
     void answer(std::string body);
+    void answerPage();
     void queue(const Reply& reply, int file_fd);
     void finish();
     void drain();
@@ -119,6 +130,7 @@ private:
     RequestHead head_;
     std::string body_;
     size_t chunk_used_ = 0;
+    bool page_ = false;  // this request is for a page (Fetcher::isPage)
     std::string out_;
     size_t out_off_ = 0;
     int file_fd_ = -1;

@@ -27,6 +27,18 @@ Reply textReply(int status, const std::string& text, const RequestHead& head, bo
 
 }  // namespace
 
+Reply pageReply(const PageAnswer& page, const RequestHead& head) {
+    Reply r;
+    r.status = page.status;
+    r.content_type = "text/html; charset=utf-8";
+    r.length = page.html.size();
+    if (head.method != "HEAD") r.body = page.html;
+    r.extra = "Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nX-Content-Type-Options: nosniff\r\n"
+              "X-Frame-Options: DENY\r\n";
+    if (!page.csp.empty()) r.extra += "Content-Security-Policy: " + page.csp + "\r\n";
+    return r;
+}
+
 bool isPhoneMethod(const std::string& method) { return method == "GET" || method == "HEAD" || method == "PUT"; }
 
 FetchRequest toFetchRequest(const RequestHead& head, std::string body, const std::string& peer_ip, Protocol protocol,

@@ -28,6 +28,16 @@ struct Reply {
     bool closes = false;       // this answer ends the connection
 };
 
+// A page's answer (Fetcher::page): HTML, with its Content-Security-Policy.
+struct PageAnswer {
+    int status = 404;
+    std::string html;
+    std::string csp;
+};
+
+// The reply of a page: no-store, no referrer, its CSP, never framed.
+Reply pageReply(const PageAnswer& page, const RequestHead& head);
+
 // GET, HEAD or PUT; anything else is refused before the pipeline.
 bool isPhoneMethod(const std::string& method);
 

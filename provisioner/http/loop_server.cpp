@@ -187,7 +187,9 @@ private:
 };
 
 LoopServer::LoopServer(ProvisioningService& service, const Clock& clock, LoopOptions options)
-    : owned_fetcher_(std::make_unique<PipelineFetcher>(service)), fetcher_(*owned_fetcher_), clock_(clock),
+    : owned_fetcher_(std::make_unique<PipelineFetcher>(service, options.tls ? options.page_prefix : std::string(),
+                                                       options.tls ? options.pages : nullptr)),
+      fetcher_(*owned_fetcher_), clock_(clock),
       options_(std::move(options)), per_address_(options_.max_per_address) {
     if (!options_.security_log) options_.security_log = &service.securityLog();
     setLimits();

@@ -57,21 +57,38 @@ struct LoopOptions {
     // `serve` bind every port before it opens the store, so a taken port
     // fails first and alone.
     int listen_fd = -1;
+    // Pages served on HTTPS (`tls` set) under `page_prefix` ("/invite/"):
+    // (method, the rest of the path, peer address) -> the page. Unset: none.
+    std::string page_prefix;
+    std::function<PageAnswer(const std::string&, const std::string&, const std::string&)> pages;
 };
 
 // The provisioning pipeline as the phones' HTTP(S) connections use it: the
 // answer, and the fetch recorded.
 class PipelineFetcher final : public Fetcher {
 public:
-    explicit PipelineFetcher(ProvisioningService& service) : service_(service) {}
+    using Pages = std::function<PageAnswer(const std::string&, const std::string&, const std::string&)>;
+    explicit PipelineFetcher(ProvisioningService& service, std::string page_prefix = "", Pages pages = nullptr)
+        : service_(service), page_prefix_(std::move(page_prefix)), pages_(std::move(pages)) {}
     FetchResponse fetch(const FetchRequest& request) override {
         Fetched fetched = service_.fetch(request);
         service_.record(std::move(fetched.event));
         return std::move(fetched.response);
     }
+    bool isPage(const std::string& target) const override {
+        return pages_ && !page_prefix_.empty() && target.rfind(page_prefix_, 0) == 0;
+    }
+    // The rest of the path after the prefix, without a query.
+    PageAnswer page(const std::string& method, const std::string& target, const std::string& peer_ip) override {
+        std::string rest = target.substr(page_prefix_.size());
+        rest = rest.substr(0, rest.find('?'));
+        return pages_(method, rest, peer_ip);
+    }
 
 private:
     ProvisioningService& service_;
+    std::string page_prefix_;
+    Pages pages_;
 };
 
 class LoopServer {

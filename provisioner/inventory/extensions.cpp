@@ -47,6 +47,29 @@ std::string Inventory::auditJson(const Extension& e, const Extension* before) co
     return json::stringify(json::auditView(e, before));
 }
 
+// A softphone make (vendor.json "softphone") is stored on the extension,
+// which has no device: the "needs a mac" of validateExtension does not apply,
+// a MAC does not belong, and the model must be one of the vendor's.
+void Inventory::checkSoftphone(Extension& e, FieldErrors& errors) const {
+    if (e.phone_make.empty() || !models_.isSoftphone(e.phone_make)) return;
+    const std::string make = models_.findMake(e.phone_make);
+    for (const char* f : {"phone_make", "phone_model"}) {
+        auto it = errors.find(f);
+        if (it != errors.end() && it->second.rfind("needs a mac", 0) == 0) errors.erase(it);
+    }
+    if (!e.mac.empty())
+        errors["mac"] = make + " is a softphone: it has no device; leave mac empty";
+    if (e.phone_reg != 0 && !errors.count("phone_reg")) errors["phone_reg"] = make + " is a softphone: no line";
+    if (errors.count("phone_model")) return;
+    const auto model = models_.findModel(e.phone_make, e.phone_model);
+    if (!model) {
+        errors["phone_model"] = "must be a model of " + make;
+        return;
+    }
+    e.phone_make = model->vendor_name;  // as the catalog spells them
+    e.phone_model = model->model;
+}
+
 Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, const Actor& actor, bool new_bind,
                              bool keys_checked_after) {
     const std::optional<Device> found = TRY(tx.getDevice(e.mac));
@@ -192,6 +215,7 @@ Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::opti
                                       const Actor& actor, bool keys_checked_after) {
     FieldErrors errors;
     validateExtension(e, errors);
+    checkSoftphone(e, errors);
     if (before && e.extension != before->extension)
         errors["extension"] = "cannot be renamed; create the new extension and delete this one";
     if (!errors.empty()) return invalidFields(errors);
@@ -206,7 +230,7 @@ Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::opti
     if (!e.mac.empty()) {
         TRY(bindDevice(tx, e, errors, actor, !before || before->mac != e.mac, keys_checked_after));
         if (!errors.empty()) return invalidFields(errors);
-    } else {
+    } else if (!models_.isSoftphone(e.phone_make)) {
         e.phone_make.clear();
         e.phone_model.clear();
     }

@@ -252,6 +252,7 @@ private:
                       bool keys_checked_after);
     static Result<std::vector<std::string>> referencesTo(StoreTx& tx, const Extension& e);
     static Status installerMayBind(StoreTx& tx, const Extension& e, const Extension& before);
+    void checkSoftphone(Extension& e, FieldErrors& errors) const;
     // 400 naming field and vendor for a setting a reached phone cannot express.
     Status checkVendors(StoreTx& tx, const std::string& scope, const SettingsMap& values);
     // The config of the device with `mac` changed: staging::next(state,

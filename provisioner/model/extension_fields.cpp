@@ -48,9 +48,13 @@ FieldTable<Extension> build() {
         field("notes", &Extension::notes).text(1000),
         field("secret", &Extension::secret).secrecyIs(Secrecy::kSecret),
         // Shown and accepted on the extension, stored on its device (the
-        // CSV carries them in the device's make and model columns).
-        field("phone_make", &Extension::phone_make).joinedAs("COALESCE(d.make, '')").noCsv().text(kMaxExtensionLength),
-        field("phone_model", &Extension::phone_model).joinedAs("COALESCE(d.model, '')").noCsv().text(kMaxExtensionLength),
+        // CSV carries them in the device's make and model columns); a
+        // softphone extension, which has no device, keeps its own (written
+        // apart by the store: sqlite_tx_extensions.cpp).
+        field("phone_make", &Extension::phone_make).joinedAs("COALESCE(d.make, e.phone_make)").noCsv()
+            .text(kMaxExtensionLength),
+        field("phone_model", &Extension::phone_model).joinedAs("COALESCE(d.model, e.phone_model)").noCsv()
+            .text(kMaxExtensionLength),
         // The CSV's mac column is the row's device.
         field("mac", &Extension::mac).kindIs(FieldKind::kMac).noCsv().with(kNullable),
         field("phone_reg", &Extension::phone_reg).upTo(kMaxPhoneReg).with(kNullable | kCsvTrim),

@@ -315,6 +315,36 @@ struct Event {
     bool not_modified = false;   // answered 304: the phone already had these bytes
 };
 
+// An e-mail waiting in, or gone through, the outbox (migration 14). Its
+// text is made when it is sent (mail/outbox.h), from the row it refers to.
+struct OutboxRow {
+    int64_t id = 0;
+    std::string kind = "invitation";
+    int64_t ref_id = 0;  // the invitation's id
+    std::string recipient;
+    std::string state = "queued";  // queued, sending, sent, failed
+    int64_t tries = 0;
+    int64_t next_try_at = 0;  // 0: none (sent or failed)
+    std::string smtp_reply;   // the relay's last reply, "250 2.0.0 Ok", or why no reply
+    int64_t created_at = 0;
+    int64_t sent_at = 0;
+};
+
+// A softphone invitation (migration 14): a one-time link mailed to the
+// extension's user. Only the SHA-256 of its token is kept.
+struct Invitation {
+    int64_t id = 0;
+    std::string extension;
+    std::string email;
+    std::string token_hash;  // "" until its e-mail is written
+    int64_t created_at = 0;
+    int64_t expires_at = 0;
+    bool revoked = false;
+    int64_t revealed_at = 0;  // 0: not yet
+    std::string created_by;
+    OutboxRow mail;  // its e-mail (id 0: none)
+};
+
 struct Page {
     int64_t limit = 100;
     int64_t offset = 0;

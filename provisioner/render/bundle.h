@@ -35,6 +35,10 @@ public:
     }
     std::string findMake(const std::string& make) const override { return current()->catalog.findMake(make); }
     std::vector<std::string> makes() const override { return current()->catalog.makes(); }
+    bool isSoftphone(const std::string& make) const override { return current()->catalog.isSoftphone(make); }
+    std::vector<AppDownload> downloads(const std::string& make) const override {
+        return current()->catalog.downloads(make);
+    }
     std::optional<std::string> settingProblem(const std::string& make, const std::string& model,
                                               const std::string& key, const std::string& value) const override {
         return current()->catalog.settingProblem(make, model, key, value);

@@ -429,6 +429,41 @@ CREATE TRIGGER gen_fw_image_state AFTER UPDATE OF state ON firmware_images WHEN 
     BEGIN UPDATE config_generation SET value = value + 1; END;
 )SQL";
 
+// Softphone extensions carry their make and model (no device); the e-mail
+// outbox and the invitations it carries. An invitation's token is stored only
+// as its SHA-256; the e-mail that carries it is written when it is sent, so no
+// table ever holds the token itself.
+constexpr std::string_view kInvitations = R"SQL(
+ALTER TABLE extensions ADD COLUMN phone_make TEXT NOT NULL DEFAULT '';
+ALTER TABLE extensions ADD COLUMN phone_model TEXT NOT NULL DEFAULT '';
+CREATE TABLE outbox (
+    id           INTEGER PRIMARY KEY,
+    kind         TEXT NOT NULL CHECK (kind IN ('invitation')),
+    ref_id       INTEGER NOT NULL,
+    recipient    TEXT NOT NULL,
+    state        TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued','sending','sent','failed')),
+    tries        INTEGER NOT NULL DEFAULT 0,
+    next_try_at  INTEGER,
+    smtp_reply   TEXT NOT NULL DEFAULT '',
+    created_at   INTEGER NOT NULL,
+    sent_at      INTEGER
+);
+CREATE INDEX outbox_due ON outbox(state, next_try_at);
+CREATE TABLE invitations (
+    id           INTEGER PRIMARY KEY,
+    extension    TEXT NOT NULL,
+    email        TEXT NOT NULL,
+    token_hash   TEXT NOT NULL DEFAULT '',
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    revoked      INTEGER NOT NULL DEFAULT 0,
+    revealed_at  INTEGER,
+    created_by   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX invitations_extension ON invitations(extension, id);
+CREATE INDEX invitations_token ON invitations(token_hash) WHERE token_hash <> '';
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -446,6 +481,7 @@ const std::vector<Migration>& migrations() {
          kWipeGrace, {"wipes kept for a grace period, with both credential pairs"}},
         {11, "key expansion modules on devices", kExpansionModules},
         {12, "firmware catalog, targets, rollouts; firmware and resync state; resync pushes", kFirmware},
+        {14, "softphone make and model on extensions; e-mail outbox; invitations", kInvitations},
     };
     return kMigrations;
 }

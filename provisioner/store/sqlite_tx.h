@@ -115,10 +115,27 @@ public:
     Status putServedHash(const std::string& mac, const std::string& file, const std::string& hash,
                          int64_t at) override;
 
+    Status insertOutbox(OutboxRow& row) override;
+    Result<std::vector<OutboxRow>> dueOutbox(int64_t now, int64_t limit) override;
+    Result<bool> claimOutbox(int64_t id) override;
+    Status settleOutbox(int64_t id, const std::string& state, const std::string& smtp_reply, int64_t next_try_at,
+                        int64_t at) override;
+    Result<int64_t> requeueSending(int64_t at) override;
+    Result<int64_t> nextOutboxDue() override;
+    Result<std::optional<OutboxRow>> getOutbox(int64_t id) override;
+    Status insertInvitation(Invitation& invitation) override;
+    Result<int64_t> revokeInvitations(const std::string& extension, int64_t keep) override;
+    Result<std::vector<Invitation>> listInvitations(const std::string& extension, int64_t limit) override;
+    Result<std::optional<Invitation>> getInvitation(int64_t id) override;
+    Result<std::optional<Invitation>> invitationByToken(const std::string& token_hash) override;
+    Status setInvitationToken(int64_t id, const std::string& token_hash) override;
+    Result<bool> revealInvitation(int64_t id, int64_t at) override;
+
 private:
     Error failure(const std::string& what) const;
     // Steps a statement that returns no rows.
     Status done(Stmt& s, const char* what);
+    Status putSoftphone(const Extension& e);
     Connection& conn_;
     const Clock& clock_;
 };

@@ -23,6 +23,15 @@ const FieldList<Extension>& editable() {
 
 }  // namespace
 
+// A softphone extension (no device) keeps its make and model in its own
+// columns (migration 14); one on a device keeps none: the device's are read.
+Status SqliteTx::putSoftphone(const Extension& e) {
+    Stmt s(conn_, "UPDATE extensions SET phone_make = ?, phone_model = ? WHERE id = ?");
+    const bool own = e.mac.empty();
+    s.bind(1, own ? e.phone_make : std::string()).bind(2, own ? e.phone_model : std::string()).bind(3, e.id);
+    return done(s, "extension");
+}
+
 Result<std::optional<Extension>> SqliteTx::getExtension(const std::string& extension) {
     static const std::string sql = selectExtensions(" WHERE e.extension = ?");
     Stmt s(conn_, sql.c_str());
@@ -74,7 +83,7 @@ Status SqliteTx::insertExtension(Extension& e) {
     e.id = sqlite3_last_insert_rowid(conn_.handle());
     e.created_at = e.updated_at = now;
     e.version = 1;
-    return okStatus();
+    return putSoftphone(e);
 }
 
 Status SqliteTx::updateExtension(Extension& e) {
@@ -89,7 +98,7 @@ Status SqliteTx::updateExtension(Extension& e) {
         return Error::conflict("version_conflict", "the extension was changed by someone else");
     e.updated_at = now;
     ++e.version;
-    return okStatus();
+    return putSoftphone(e);
 }
 
 Status SqliteTx::updateRegistration(const Extension& e) {

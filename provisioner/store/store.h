@@ -239,6 +239,34 @@ public:
     // The latest pushes, of `mac` when not "", newest first.
     virtual Result<std::vector<ResyncPush>> listPushes(const std::string& mac, int64_t limit) = 0;
 
+    // The e-mail outbox (migration 14; mail/outbox.h works it).
+    virtual Status insertOutbox(OutboxRow& row) = 0;
+    // Queued rows due at `now`, oldest first.
+    virtual Result<std::vector<OutboxRow>> dueOutbox(int64_t now, int64_t limit) = 0;
+    // queued -> sending with one more try; false when no longer queued.
+    virtual Result<bool> claimOutbox(int64_t id) = 0;
+    // A try's outcome: state sent (sent_at = at), queued (again at
+    // next_try_at) or failed, with the relay's reply.
+    virtual Status settleOutbox(int64_t id, const std::string& state, const std::string& smtp_reply,
+                                int64_t next_try_at, int64_t at) = 0;
+    // Rows left `sending` by a server that stopped mid-try go back to
+    // queued, due at once; how many.
+    virtual Result<int64_t> requeueSending(int64_t at) = 0;
+    virtual Result<std::optional<OutboxRow>> getOutbox(int64_t id) = 0;
+    // The earliest next_try_at of a queued row, or 0.
+    virtual Result<int64_t> nextOutboxDue() = 0;
+
+    // Invitations (migration 14), each with its e-mail.
+    virtual Status insertInvitation(Invitation& invitation) = 0;
+    // Revokes every invitation of `extension` but `keep`; how many were live.
+    virtual Result<int64_t> revokeInvitations(const std::string& extension, int64_t keep) = 0;
+    virtual Result<std::vector<Invitation>> listInvitations(const std::string& extension, int64_t limit) = 0;
+    virtual Result<std::optional<Invitation>> getInvitation(int64_t id) = 0;
+    virtual Result<std::optional<Invitation>> invitationByToken(const std::string& token_hash) = 0;
+    virtual Status setInvitationToken(int64_t id, const std::string& token_hash) = 0;
+    // Marks it revealed at `at`; false when it already was (a second reveal).
+    virtual Result<bool> revealInvitation(int64_t id, int64_t at) = 0;
+
     // Moves whenever config data changes (see migration 2).
     virtual Result<int64_t> configGeneration() = 0;
 

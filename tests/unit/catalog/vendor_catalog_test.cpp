@@ -57,7 +57,21 @@ TEST_CASE("the shipped vendor-templates load") {
     const VendorCatalog& c = realCatalog();
     std::vector<std::string> ids;
     for (const auto& v : c.vendors()) ids.push_back(v->id);
-    CHECK(ids == std::vector<std::string>{"cisco", "fanvil", "grandstream", "polycom", "snom", "yealink"});
+    CHECK(ids == std::vector<std::string>{"cisco", "fanvil", "grandstream", "intellaphone", "polycom", "snom",
+                                          "yealink"});
+    // The softphone: three models, download links, no file, no MAC.
+    const VendorSpec* soft = c.findVendor("IntellaPhone");
+    REQUIRE(soft);
+    CHECK(soft->softphone);
+    CHECK(soft->files.empty());
+    CHECK(soft->downloads.size() == 3);
+    CHECK(c.isSoftphone("intellaphone"));
+    CHECK_FALSE(c.isSoftphone("Yealink"));
+    CHECK_FALSE(c.isSoftphone("Acme"));
+    CHECK(c.findModel("IntellaPhone", "intellaphone pc"));
+    CHECK(c.findModel("IntellaPhone", "IntellaPhone iOS"));
+    CHECK(c.findModel("IntellaPhone", "IntellaPhone Android"));
+    CHECK(c.matchFile("intellaphone.cfg").empty());
 
     REQUIRE(c.findVendor("yealink"));
     CHECK(c.findVendor("Yealink") == c.findVendor("yealink"));
@@ -868,4 +882,27 @@ TEST_CASE("the shipped Grandstream GXP21xx models are family v2, keys to their p
         CHECK(&gs->forModel(model) == gs);
         CHECK(c.settingProblem("grandstream", model, "codecs", "opus,PCMU"));
     }
+}
+
+TEST_CASE("a softphone vendor serves no files - downloads are https links of softphones only") {
+    TempDir dir;
+    dir.write("soft/vendor.json", R"({"name": "Soft", "softphone": true,
+        "downloads": [{"platform": "Android", "url": "https://example.com/app"}],
+        "models": {"Soft PC": {"lines": 1}}})");
+    auto good = VendorCatalog::load(dir.path());
+    REQUIRE(good);
+    CHECK(good.value().isSoftphone("Soft"));
+    REQUIRE(good.value().vendors()[0]->downloads.size() == 1);
+    CHECK(good.value().vendors()[0]->downloads[0].url == "https://example.com/app");
+
+    dir.write("soft/vendor.json", R"({"name": "Soft", "softphone": true, "models": {"A": {"lines": 1}},
+        "files": [{"path": "soft.cfg", "template": "x.mustache"}]})");
+    dir.write("soft/x.mustache", "x");
+    CHECK_FALSE(VendorCatalog::load(dir.path()));
+    dir.write("soft/vendor.json", R"({"name": "Soft", "softphone": true, "models": {"A": {"lines": 1}},
+        "downloads": [{"platform": "Android", "url": "http://example.com/app"}]})");
+    CHECK_FALSE(VendorCatalog::load(dir.path()));
+    dir.write("soft/vendor.json", R"({"name": "Soft", "models": {"A": {"lines": 1}},
+        "downloads": [{"platform": "Android", "url": "https://example.com/app"}]})");
+    CHECK_FALSE(VendorCatalog::load(dir.path()));
 }

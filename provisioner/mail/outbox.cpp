@@ -1,0 +1,143 @@
+#include "provisioner/mail/outbox.h"
+
+#include <Poco/Logger.h>
+
+#include <algorithm>
+
+namespace prov::mail {
+
+namespace {
+
+Poco::Logger& logger() { return Poco::Logger::get("mail"); }
+
+}  // namespace
+
+Outbox::Outbox(Store& store, const Clock& clock, Composer compose, Sender send,
+               OutboxOptions options)
+    : store_(store),
+      clock_(clock),
+      compose_(std::move(compose)),
+      send_(std::move(send)),
+      options_(std::move(options)) {
+    if (options_.retry_seconds.empty()) options_.retry_seconds = {60};
+}
+
+Outbox::~Outbox() { stop(); }
+
+Status Outbox::start() {
+    const int64_t now = clock_.nowSeconds();
+    int64_t requeued = 0;
+    TRY(store_.write([&](StoreTx& tx) -> Status {
+        requeued = TRY(tx.requeueSending(now));
+        return okStatus();
+    }));
+    if (requeued)
+        logger().information("mail: %Ld e-mail(s) interrupted by a stop queued again", requeued);
+    thread_ = std::thread([this] { run(); });
+    return okStatus();
+}
+
+void Outbox::wake() {
+    {
+        std::lock_guard lock(mutex_);
+        woken_ = true;
+    }
+    cv_.notify_one();
+}
+
+void Outbox::stop() {
+    if (!thread_.joinable()) return;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+}
+
+int64_t Outbox::backoff(int64_t tries) const {
+    const auto& r = options_.retry_seconds;
+    const size_t i = tries < 1 ? 0 : static_cast<size_t>(tries - 1);
+    return r[std::min(i, r.size() - 1)];
+}
+
+Result<int64_t> Outbox::nextDue() {
+    int64_t due = 0;
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        due = TRY(tx.nextOutboxDue());
+        return okStatus();
+    }));
+    return due;
+}
+
+Status Outbox::runOnce() {
+    std::vector<OutboxRow> rows;
+    TRY(store_.read([&](StoreTx& tx) -> Status {
+        rows = TRY(tx.dueOutbox(clock_.nowSeconds(), options_.batch));
+        return okStatus();
+    }));
+    for (const OutboxRow& row : rows) TRY(tryRow(row));
+    return okStatus();
+}
+
+Status Outbox::tryRow(const OutboxRow& row) {
+    // Claim and write the e-mail in one transaction; send outside it (a
+    // relay may take "30 seconds or more" and the store must not wait).
+    std::optional<Message> message;
+    std::string refusal;
+    TRY(store_.write([&](StoreTx& tx) -> Status {
+        if (!TRY(tx.claimOutbox(row.id))) return okStatus();
+        auto m = compose_(tx, row);
+        if (m) {
+            message = std::move(m).value();
+        } else {
+            refusal = m.error().message;
+            TRY(tx.settleOutbox(row.id, "failed", refusal, 0, clock_.nowSeconds()));
+        }
+        return okStatus();
+    }));
+    if (!message) return okStatus();
+    const SendResult r = send_(*message);
+    const int64_t tries = row.tries + 1;
+    const int64_t now = clock_.nowSeconds();
+    std::string state = "sent";
+    int64_t next = 0;
+    if (r.outcome == SendOutcome::kFailed) {
+        state = "failed";
+    } else if (r.outcome == SendOutcome::kRetry) {
+        state = tries >= options_.max_tries ? "failed" : "queued";
+        next = now + backoff(tries);
+    }
+    const std::string reply = r.summary();
+    // The row's id, never the recipient's address or the message: logs are not the outbox.
+    if (state == "sent") {
+        logger().information("mail: e-mail %Ld sent (try %Ld): %s", row.id, tries, reply);
+    } else {
+        logger().warning("mail: e-mail %Ld %s (try %Ld): %s", row.id,
+                         std::string(state == "failed" ? "failed" : "will be tried again"), tries,
+                         reply);
+    }
+    return store_.write(
+        [&](StoreTx& tx) { return tx.settleOutbox(row.id, state, reply, next, now); });
+}
+
+void Outbox::run() {
+    for (;;) {
+        const Status st = runOnce();
+        if (!st) logger().error("mail: the outbox: %s", st.error().message);
+        // Sleep until the next row is due (at most a minute: a row queued by
+        // another process of the store is found too), a wake() or stop(); a
+        // failing store is not retried in a busy loop.
+        int64_t wait_s = 60;
+        if (auto due = nextDue(); due && due.value() > 0)
+            wait_s = std::clamp<int64_t>(due.value() - clock_.nowSeconds(), st ? 0 : 5, 60);
+        std::unique_lock lock(mutex_);
+        if (wait_s > 0 && !woken_ && !stopping_)
+            cv_.wait_for(lock, std::chrono::seconds(wait_s),
+                         [this] { return woken_ || stopping_; });
+        if (stopping_) return;
+        woken_ = false;
+    }
+}
+
+}  // namespace prov::mail

@@ -1,0 +1,179 @@
+#include "provisioner/mail/outbox.h"
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <deque>
+#include <thread>
+
+#include "provisioner/store/sqlite_store.h"
+
+using namespace prov;
+using namespace prov::mail;
+
+namespace {
+
+struct World {
+    FakeClock clock;
+    std::unique_ptr<SqliteStore> store;
+    std::deque<SendResult> replies;  // what the relay answers, try by try
+    std::atomic<int> sends{0};
+    std::vector<int64_t> composed;  // rows written
+
+    World() {
+        auto s = SqliteStore::open(":memory:", clock);
+        REQUIRE(s);
+        store = std::move(s).value();
+        REQUIRE(store->migrate());
+    }
+    Outbox outbox(OutboxOptions o = {}) {
+        o.retry_seconds = {60, 300};
+        return Outbox(
+            *store, clock,
+            [this](StoreTx&, const OutboxRow& row) -> Result<Message> {
+                composed.push_back(row.id);
+                if (row.ref_id == 999)
+                    return Error::conflict("revoked", "not sent: a newer invitation replaced it");
+                Message m;
+                m.from = "pbx@example.com";
+                m.to = row.recipient;
+                return m;
+            },
+            [this](const Message&) {
+                ++sends;
+                SendResult r = replies.front();
+                replies.pop_front();
+                return r;
+            },
+            o);
+    }
+    int64_t queue(int64_t ref = 1) {
+        OutboxRow row;
+        row.ref_id = ref;
+        row.recipient = "alice@example.com";
+        REQUIRE(store->write([&](StoreTx& tx) { return tx.insertOutbox(row); }));
+        return row.id;
+    }
+    OutboxRow row(int64_t id) {
+        OutboxRow out;
+        REQUIRE(store->read([&](StoreTx& tx) -> Status {
+            auto r = TRY(tx.getOutbox(id));
+            REQUIRE(r);
+            out = *r;
+            return okStatus();
+        }));
+        return out;
+    }
+    std::string state(int64_t id) { return row(id).state; }
+};
+
+SendResult reply(SendOutcome outcome, int code, const std::string& text) {
+    SendResult r;
+    r.outcome = outcome;
+    r.reply.code = code;
+    r.reply.text = text;
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("outbox: a 4xx reply is retried after the back-off, then sent") {
+    World w;
+    Outbox box = w.outbox();
+    const int64_t id = w.queue();
+    w.replies = {reply(SendOutcome::kRetry, 451, "4.3.0 try later"),
+                 reply(SendOutcome::kRetry, 421, "busy"),
+                 reply(SendOutcome::kSent, 250, "2.0.0 Ok")};
+    REQUIRE(box.runOnce());
+    CHECK(w.sends == 1);
+    OutboxRow r = w.row(id);
+    CHECK(r.state == "queued");
+    CHECK(r.tries == 1);
+    CHECK(r.smtp_reply == "451 4.3.0 try later");
+    CHECK(r.next_try_at == w.clock.nowSeconds() + 60);
+
+    w.clock.advance(59);
+    REQUIRE(box.runOnce());
+    CHECK(w.sends == 1);  // not due yet
+    w.clock.advance(1);
+    REQUIRE(box.runOnce());
+    CHECK(w.sends == 2);
+    r = w.row(id);
+    CHECK(r.tries == 2);
+    CHECK(r.next_try_at == w.clock.nowSeconds() + 300);  // the second wait
+
+    w.clock.advance(300);
+    REQUIRE(box.runOnce());
+    CHECK(w.sends == 3);
+    r = w.row(id);
+    CHECK(r.state == "sent");
+    CHECK(r.sent_at == w.clock.nowSeconds());
+    CHECK(r.next_try_at == 0);
+    CHECK(r.smtp_reply == "250 2.0.0 Ok");
+    REQUIRE(w.store->read([&](StoreTx& tx) -> Status {
+        CHECK(TRY(tx.nextOutboxDue()) == 0);
+        return okStatus();
+    }));
+    CHECK(box.backoff(1) == 60);
+    CHECK(box.backoff(2) == 300);
+    CHECK(box.backoff(9) == 300);  // the last repeated
+}
+
+TEST_CASE("outbox: a 5xx reply fails at once - max_tries temporary failures fail too") {
+    World w;
+    OutboxOptions o;
+    o.max_tries = 2;
+    Outbox box = w.outbox(o);
+    const int64_t bad = w.queue();
+    w.replies = {reply(SendOutcome::kFailed, 550, "5.1.1 no such user")};
+    REQUIRE(box.runOnce());
+    CHECK(w.state(bad) == "failed");
+    CHECK(w.row(bad).smtp_reply == "550 5.1.1 no such user");
+    w.clock.advance(3600);
+    REQUIRE(box.runOnce());
+    CHECK(w.sends == 1);  // never again
+
+    const int64_t busy = w.queue();
+    w.replies = {reply(SendOutcome::kRetry, 451, "later"),
+                 reply(SendOutcome::kRetry, 451, "later")};
+    REQUIRE(box.runOnce());
+    CHECK(w.state(busy) == "queued");
+    w.clock.advance(60);
+    REQUIRE(box.runOnce());
+    CHECK(w.sends == 3);
+    CHECK(w.state(busy) == "failed");  // after its second try
+}
+
+TEST_CASE("outbox: a row whose e-mail cannot be written any more fails without a send") {
+    World w;
+    Outbox box = w.outbox();
+    const int64_t id = w.queue(999);
+    REQUIRE(box.runOnce());
+    CHECK(w.sends == 0);
+    CHECK(w.composed == std::vector<int64_t>{id});
+    CHECK(w.state(id) == "failed");
+    CHECK(w.row(id).smtp_reply == "not sent: a newer invitation replaced it");
+}
+
+TEST_CASE("outbox: rows a stopped server left sending are queued again at start") {
+    World w;
+    const int64_t id = w.queue();
+    REQUIRE(w.store->write([&](StoreTx& tx) -> Status {
+        CHECK(TRY(tx.claimOutbox(id)));
+        CHECK_FALSE(TRY(tx.claimOutbox(id)));  // one claim only
+        return okStatus();
+    }));
+    CHECK(w.state(id) == "sending");
+    w.replies = {reply(SendOutcome::kSent, 250, "Ok")};
+    {
+        Outbox box = w.outbox();
+        REQUIRE(box.start());
+        // The thread sends it; wait (bounded) for that.
+        for (int i = 0; i < 200 && w.sends == 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        box.stop();
+    }
+    CHECK(w.sends == 1);
+    CHECK(w.state(id) == "sent");
+    CHECK(w.row(id).tries == 2);  // the interrupted try counts
+}
