@@ -190,6 +190,7 @@ export function extensionsScreen(box) {
   }
 
   const remove = async (ext) => {
+    message(status, '');
     const confirmed = await dialog.ask(ext);
     if (!confirmed) { message(status, `Extension ${ext.extension} was not deleted.`, 'info'); return; }
     try {

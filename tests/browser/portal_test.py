@@ -189,6 +189,11 @@ def admin_path(run, srv, d):
     # More fields in the expandable row.
     css(d, "#extensions-grid tr[data-extension='1001'] button.toggle").click()
     run.check(text_in(d, "#extensions-grid tr.details", "Twinning #"), "additional fields shown")
+    reveal = css(d, "#extensions-grid tr.details button[aria-label^='Reveal']")
+    reveal.click()
+    # The server answers the secret, or (without the route yet) a clear 404 message.
+    run.check(text_in(d, "#extensions-grid tr.details dd.secret", "") and wait(d, lambda _: d.find_elements(
+        By.CSS_SELECTOR, "tr.details dd.secret code.revealed, tr.details dd.secret .error")), "reveal answered")
     run.screen(d, "extensions-details")
 
     # Delete 1001 (voicemail on: in use): cancel changes nothing, then confirm.

@@ -62,7 +62,7 @@ expect_status 200 "a link that stays inside the folder"
 get /sub/
 expect_status 200 "a folder's index"
 expect_true test "$BODY" = "inner"
-get -I /
+get / -I
 expect_status 200 "HEAD"
 
 # Nothing else: no listing, no way out.
@@ -90,6 +90,7 @@ expect_true test "$(header content-type)" = "application/json; charset=utf-8"
 # An empty portal.dir serves nothing: every path outside /api/ is the API's 404.
 stop_server
 start_server -D portal.dir=
+BASE="http://127.0.0.1:$ADMIN_PORT"
 get /
 expect_status 404 "no portal when portal.dir is empty"
 expect_true test "$(header content-type)" = "application/json; charset=utf-8"
