@@ -75,7 +75,9 @@ export function extensionsScreen(box) {
       if (mine !== seq) return;
       headers();
       draw(r.body);
+      // For bench/portal_grid.py: this load, and the time since navigation.
       grid.dataset.loadMs = String(Math.round(performance.now() - t0));
+      grid.dataset.paintAt = String(Math.round(performance.now()));
     } catch (e) {
       message(status, e.message);
     }

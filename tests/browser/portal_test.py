@@ -36,6 +36,8 @@ from server import Server  # noqa: E402
 
 UA = "Yealink SIP-T46U 108.86.0.90 00:15:65:4a:b0:01"
 MAC = "00:15:65:4a:b0:01"
+UA2 = "Yealink SIP-T46U 108.86.0.90 00:15:65:4a:b0:03"
+MAC2 = "00:15:65:4a:b0:03"
 
 
 class Run:
@@ -270,8 +272,18 @@ def admin_path(run, srv, d):
     run.check(srv.api("GET", "/extensions/2001")[0] == 200, "import stored 2001")
     run.screen(d, "import-done")
 
+    # Devices: the imported phone, and the exact file it would get (admins).
+    d.get(base + "/#/devices")
+    dev = css(d, f"#devices-grid tr[data-mac='{MAC}']")
+    run.check("HQ" in dev.text and "T46U" in dev.text, f"device row: {dev.text!r}")
+    dev.find_element(By.XPATH, ".//button[normalize-space()='Preview']").click()
+    css(d, "#preview-file")
+    d.find_element(By.XPATH, "//button[normalize-space()='Show']").click()
+    run.check(text_in(d, "pre.preview", "2001"), "preview shows the phone's file with its extension")
+    run.screen(d, "devices-preview")
+
     # The other screens draw without error.
-    for path, sel in (("devices", "#devices-grid tbody tr"), ("settings", "form.settings input"),
+    for path, sel in (("settings", "form.settings input"),
                       ("events", "#screen table"), ("audit", "#screen table"), ("users", "#screen .message")):
         d.get(f"{base}/#/{path}")
         css(d, sel)
@@ -284,6 +296,21 @@ def installer_path(run, srv, d):
     nav = d.find_element(By.ID, "nav").text
     run.check("Import" not in nav and "Users" not in nav, f"installer nav hides admin screens: {nav!r}")
     run.check(not d.find_elements(By.ID, "new-extension"), "no New Extension for an installer")
+    # An unknown phone fetches; the installer claims it for 1002 at HQ.
+    run.check(srv.phone_fetch("0015654ab003.cfg", UA2) == 404, "unknown phone's fetch")
+    d.get(srv.base + "/#/devices")
+    css(d, "#dev-unknown").click()
+    row = css(d, f"#devices-grid tr[data-mac='{MAC2}']")
+    run.screen(d, "devices-360-unknown")
+    row.find_element(By.XPATH, ".//button[normalize-space()='Claim']").click()
+    css(d, "#claim-ext").send_keys("1002")
+    site = d.find_element(By.ID, "claim-site")
+    site.clear()
+    site.send_keys("HQ")
+    site.send_keys(Keys.ENTER)
+    run.check(text_in(d, "#device-panel .message", "Changes Saved"), "claimed")
+    st, e = srv.api("GET", "/extensions/1002")
+    run.check(e.get("mac") == MAC2, f"1002 bound to the claimed phone: {e.get('mac')}")
     d.get(srv.base + "/#/staging")
     css(d, "#staging-site").send_keys("HQ")
     d.find_element(By.XPATH, "//button[normalize-space()='Watch']").click()
@@ -298,6 +325,7 @@ def installer_path(run, srv, d):
     run.check(text_in(d, item, "applied", 10), "staging shows applied")
     run.timings["fetch to applied on screen"] = time.monotonic() - t0
     run.check(text_in(d, "#staging-counts li[data-state=applied]", "1"), "applied count 1")
+    run.check(d.find_elements(By.CSS_SELECTOR, f"#staging-list li[data-mac='{MAC2}']"), "the claimed phone listed")
     width = d.execute_script("return document.documentElement.scrollWidth")
     run.check(width <= 360, f"no sideways scrolling at 360 px (page is {width})")
     run.screen(d, "staging-360-applied")

@@ -13,6 +13,8 @@ import urllib.request
 class Server:
     def __init__(self, work, binary, templates, portal, extra=()):
         self.work = work
+        # The server runs in `work`: relative paths would point elsewhere.
+        binary, templates, portal = (os.path.abspath(p) for p in (binary, templates, portal))
         self.binary = binary
         self.templates = templates
         self.store = os.path.join(work, "store.db")
