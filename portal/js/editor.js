@@ -25,6 +25,14 @@ function cellControl(label, control) {
 
 function str(v) { return v === null || v === undefined ? '' : String(v); }
 
+// Unchanged as far as the server is concerned: the catalog's select offers
+// "yealink" for a stored "Yealink".
+function same(key, now, before) {
+  const b = before === undefined && typeof now === 'boolean' ? false : before;
+  if (key === 'phone_make' || key === 'phone_model') return str(now).toLowerCase() === str(b).toLowerCase();
+  return str(now) === str(b);
+}
+
 // Draws the editor into `tbody` before `before` (null: at the top). `ext`:
 // the extension to edit, or null for a new one. onDone(saved) after a save
 // or cancel (saved false).
@@ -119,7 +127,7 @@ export async function openEditor(tbody, before, ext, columns, onDone) {
       if (isNew) {
         if (v === '' || v === null) continue;
         b[k] = v;
-      } else if (k !== 'extension' && str(v) !== str(orig[k] === undefined ? (typeof v === 'boolean' ? false : '') : orig[k])) {
+      } else if (k !== 'extension' && !same(k, v, orig[k])) {
         b[k] = v;
       }
     }
