@@ -60,13 +60,14 @@ public:
         if (request.hasContentLength() || request.getChunkedTransferEncoding()) response.setKeepAlive(false);
         if (method != "GET" && method != "HEAD") {
             response.set("Allow", "GET, HEAD");
-            sendText(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+            sendError(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                      "method not allowed; use GET, HEAD");
             return;
         }
         const std::string& uri = request.getURI();
         const std::optional<fs::path> file = portalFile(root_, uri.substr(0, uri.find('?')));
         if (!file) {
-            sendText(response, HTTPResponse::HTTP_NOT_FOUND, "not found\n");
+            sendError(response, HTTPResponse::HTTP_NOT_FOUND, "not_found", "no such path");
             return;
         }
         // Revalidated each time: a changed portal is seen at the next load.
@@ -75,7 +76,7 @@ public:
             response.sendFile(file->string(), portalContentType(*file));
         } catch (const Poco::Exception&) {
             // Gone between the look and the read, or unreadable.
-            if (!response.sent()) sendText(response, HTTPResponse::HTTP_NOT_FOUND, "not found\n");
+            if (!response.sent()) sendError(response, HTTPResponse::HTTP_NOT_FOUND, "not_found", "no such path");
         }
     }
 
@@ -88,11 +89,15 @@ private:
         response.set("Referrer-Policy", "no-referrer");
     }
 
-    static void sendText(Poco::Net::HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
-                         const std::string& text) {
+    // The API's error shape, so that a 404 anywhere on the admin port reads
+    // the same to a script. `code` and `message` are fixed text: no escaping.
+    static void sendError(Poco::Net::HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
+                          const char* code, const char* message) {
+        const std::string text =
+            std::string("{\"error\":{\"code\":\"") + code + "\",\"message\":\"" + message + "\"}}\n";
         response.setStatusAndReason(status);
         response.set("Cache-Control", "no-store");
-        response.setContentType("text/plain; charset=utf-8");
+        response.setContentType("application/json; charset=utf-8");
         response.setContentLength(static_cast<std::streamsize>(text.size()));
         response.send() << text;
     }

@@ -3,7 +3,8 @@
 // The portal's static files on the admin port: every path outside /api/ is a
 // file of `portal.dir` (`/` and a folder's `/` are its index.html). No folder
 // listing, no way out of the folder (`..`, encoded or not, NUL, backslash,
-// dot files, symbolic links leading outside): all of those are 404. Answers
+// dot files, symbolic links leading outside): all of those are 404, in the
+// API's JSON error shape like any other 404 on the admin port. Answers
 // carry a strict Content-Security-Policy (`default-src 'self'`: the portal has
 // no inline script or style), nosniff, X-Frame-Options DENY and
 // Referrer-Policy no-referrer. GET and HEAD only. The files are public (the

@@ -3,7 +3,7 @@
 # type with its Content-Type and the safety headers (CSP default-src 'self',
 # nosniff, X-Frame-Options DENY, no-referrer); no listing; no way out of the
 # folder (.., encoded, NUL, backslash, dot files, a symbolic link leading
-# out): 404; GET and HEAD only; /api/ still the API. Served to anyone (the
+# out): 404 in the API's JSON error shape; GET and HEAD only; /api/ still the API. Served to anyone (the
 # sign-in screen is one of them), unlike the API.
 
 source "$(dirname "$0")/lib.sh"
@@ -71,12 +71,14 @@ for path in /js/ /sub /nothing.html /.env /js/../.env /../outside/secret.txt /%2
     '/index.html%00.css' '/js\app.js' '/..%5coutside%5csecret.txt' /%zz; do
     get "$path"
     expect_status 404 "$path"
+    expect_json .error.code not_found "$path: the API's error shape"
     expect_true test "$(header x-content-type-options)" = "nosniff"
     if grep -q 'secret outside' <<<"$BODY"; then bad "$path leaked a file outside the folder"; fi
 done
 get / -X POST -d x=1
 expect_status 405 "POST to a portal path"
 expect_true test "$(header allow)" = "get, head"
+expect_json .error.code method_not_allowed
 
 # The API is still the API, and still wants a token.
 api GET /extensions "" ""
