@@ -10,6 +10,7 @@
 
 #include "provisioner/admin/firmware_upload.h"
 #include "provisioner/admin/json_decode.h"
+#include "provisioner/admin/portal_files.h"
 #include "provisioner/admin/status_mapping.h"
 #include "provisioner/admin/waiting_room.h"
 #include "provisioner/core/text.h"
@@ -350,6 +351,7 @@ private:
 }  // namespace
 
 Poco::Net::HTTPRequestHandler* ApiHandlerFactory::createRequestHandler(const HTTPServerRequest& request) {
+    if (!portal_dir_.empty() && isPortalPath(rawPath(request.getURI()))) return newPortalFileHandler(portal_dir_);
     // Poco sends "100 Continue" after this call unless the status is no longer
     // 200: a client announcing a body over the limit is refused before it
     // sends it (RFC 9110 10.1.1), and cannot lose the refusal to a reset.

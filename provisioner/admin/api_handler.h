@@ -31,8 +31,12 @@ struct ApiGuards {
 
 class ApiHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 public:
-    ApiHandlerFactory(ApiContext context, ApiLimits limits, ApiGuards guards, Poco::Logger& log)
-        : context_(std::move(context)), limits_(limits), guards_(guards), log_(log) {}
+    // `portal_dir`: the portal's files, served for every path outside /api/
+    // (portal_files.h); empty: those paths are 404 from the API.
+    ApiHandlerFactory(ApiContext context, ApiLimits limits, ApiGuards guards, Poco::Logger& log,
+                      std::string portal_dir = {})
+        : context_(std::move(context)), limits_(limits), guards_(guards), log_(log),
+          portal_dir_(std::move(portal_dir)) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
 
 private:
@@ -40,6 +44,7 @@ private:
     ApiLimits limits_;
     ApiGuards guards_;
     Poco::Logger& log_;
+    std::string portal_dir_;
 };
 
 }  // namespace prov::admin

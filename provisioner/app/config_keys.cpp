@@ -147,6 +147,10 @@ const ConfigKey kKeys[] = {
      .doc = "the address the admin API listens on", .field = &C::admin_bind},
     {.name = "admin.tls", .type = T::kBool, .default_value = "false",
      .doc = "serve the admin API over HTTPS with the server certificate", .field = &C::admin_tls},
+    {.name = "portal.dir", .type = T::kText, .default_value = "portal",
+     .doc = "the admin portal's files, served on the admin port for every path outside `/api/` (`/` is "
+            "`index.html`); empty: none",
+     .field = &C::portal_dir},
     {.name = "admin.header_timeout", .type = T::kInteger, .default_value = "5",
      .doc = "seconds an admin API client has to send a whole request head (over TLS, its handshake "
             "too); it holds no thread meanwhile",

@@ -282,7 +282,8 @@ Status Server::startAdmin() {
                                   config_.firmware_max_bytes};
     try {
         admin_ = listenAdmin(
-            new admin::ApiHandlerFactory(std::move(context), limits, guards, Poco::Logger::get("admin")),
+            new admin::ApiHandlerFactory(std::move(context), limits, guards, Poco::Logger::get("admin"),
+                                        config_.portal_dir),
             admin_pool_, *admin_socket_, static_cast<int>(config_.admin_header_timeout * 1000));
     } catch (const Poco::Exception& e) {
         return Error::invalid("cannot serve the admin API on " + config_.admin_bind + ":" +

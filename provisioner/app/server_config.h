@@ -57,6 +57,7 @@ struct ServerConfig {
     int admin_port = 0;
     std::string admin_bind;
     bool admin_tls = false;
+    std::string portal_dir;
     int64_t admin_header_timeout = 0;
     int64_t admin_max_import_bytes = 0;
     int64_t admin_auth_failures = 10;

@@ -1,0 +1,146 @@
+// The portal's shell: sign-in, the navigation a role may use, and a hash
+// router (#/extensions, #/devices, ...) that draws one screen at a time.
+
+import { api, auth, setToken, token, whenSignedOut, ApiError } from './api.js';
+import { el, clear } from './ui.js';
+import { extensionsScreen } from './extensions.js';
+import { devicesScreen } from './devices.js';
+import { importScreen } from './imports.js';
+import { stagingScreen } from './staging.js';
+import { settingsScreen, eventsScreen, auditScreen, usersScreen } from './admin.js';
+
+const SCREENS = [
+  { path: 'extensions', title: 'Extensions', draw: extensionsScreen, roles: ['admin', 'installer', 'viewer'] },
+  { path: 'devices', title: 'Devices', draw: devicesScreen, roles: ['admin', 'installer', 'viewer'] },
+  { path: 'import', title: 'Import', draw: importScreen, roles: ['admin'] },
+  { path: 'staging', title: 'Staging', draw: stagingScreen, roles: ['admin', 'installer', 'viewer'] },
+  { path: 'settings', title: 'Settings', draw: settingsScreen, roles: ['admin', 'installer', 'viewer'] },
+  { path: 'events', title: 'Events', draw: eventsScreen, roles: ['admin', 'installer', 'viewer'] },
+  { path: 'audit', title: 'Audit', draw: auditScreen, roles: ['admin', 'viewer'] },
+  { path: 'users', title: 'Users', draw: usersScreen, roles: ['admin'] },
+];
+
+let cleanup = null;  // the current screen's stop function (timers, streams)
+
+function allowed() { return SCREENS.filter((s) => s.roles.includes(auth.role)); }
+
+function showSignIn(text = '') {
+  if (cleanup) { cleanup(); cleanup = null; }
+  document.getElementById('nav').hidden = true;
+  document.getElementById('sign-out').hidden = true;
+  document.getElementById('whoami').textContent = '';
+  document.getElementById('screen').hidden = true;
+  document.getElementById('sign-in').hidden = false;
+  document.getElementById('sign-in-error').textContent = text;
+  document.title = 'Sign in · Provisioner';
+}
+
+function drawNav() {
+  const nav = clear(document.getElementById('nav'));
+  const current = location.hash.replace(/^#\/?/, '').split('?')[0];
+  for (const s of allowed()) {
+    nav.append(el('a', { href: `#/${s.path}`, 'aria-current': s.path === current ? 'page' : false, text: s.title }));
+  }
+  nav.hidden = false;
+  document.getElementById('sign-out').hidden = false;
+  document.getElementById('whoami').textContent = `${auth.name} (${auth.role})`;
+}
+
+function route() {
+  if (!auth.role) return;
+  const path = location.hash.replace(/^#\/?/, '').split('?')[0];
+  const screens = allowed();
+  const s = screens.find((x) => x.path === path) || screens[0];
+  if (s.path !== path) { location.replace(`#/${s.path}`); return; }
+  if (cleanup) { cleanup(); cleanup = null; }
+  document.getElementById('sign-in').hidden = true;
+  const box = clear(document.getElementById('screen'));
+  box.hidden = false;
+  box.setAttribute('aria-labelledby', 'screen-title');
+  box.append(el('h1', { id: 'screen-title', text: s.title }));
+  document.title = `${s.title} · Provisioner`;
+  drawNav();
+  cleanup = s.draw(box) || null;
+}
+
+// An API token names no user: its role is found by what it may read.
+async function roleOfToken() {
+  try { await api('GET', '/tokens?limit=1'); return 'admin'; } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 403) throw e;
+  }
+  try { await api('GET', '/audit?limit=1'); return 'viewer'; } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 403) throw e;
+  }
+  return 'installer';
+}
+
+async function signedInWithToken() {
+  auth.mode = 'token';
+  auth.role = await roleOfToken();
+  auth.name = 'API token';
+  auth.csrf = '';
+}
+
+function tookSession(body) {
+  auth.mode = 'session';
+  auth.name = body.user.name;
+  auth.role = body.user.role;
+  auth.csrf = body.csrf_token;
+}
+
+async function signIn(ev) {
+  ev.preventDefault();
+  const f = ev.target;
+  const err = document.getElementById('sign-in-error');
+  err.textContent = '';
+  const t = f.token.value.trim();
+  try {
+    if (t) {
+      setToken(t);
+      await signedInWithToken();
+    } else {
+      if (!f.name.value || !f.password.value) { err.textContent = 'Enter your name and password, or an API token.'; return; }
+      const r = await api('POST', '/session', { name: f.name.value, password: f.password.value });
+      tookSession(r.body);
+    }
+    f.reset();
+    route();
+  } catch (e) {
+    setToken('');
+    auth.role = '';
+    if (e.status === 429) err.textContent = `Too many attempts: try again in ${e.retryAfter || 'a few'} seconds.`;
+    else if (e.status === 404 && !t) err.textContent = 'This server has no portal users yet: sign in with an API token.';
+    else if (e.status === 401) err.textContent = t ? 'That API token is not valid.' : 'Wrong name or password.';
+    else err.textContent = e.message;
+  }
+}
+
+async function signOut() {
+  if (auth.mode === 'session') await api('DELETE', '/session').catch(() => {});
+  setToken('');
+  Object.assign(auth, { name: '', role: '', csrf: '', mode: '' });
+  showSignIn();
+}
+
+async function start() {
+  document.getElementById('sign-in-form').addEventListener('submit', signIn);
+  document.getElementById('sign-out').addEventListener('click', signOut);
+  window.addEventListener('hashchange', route);
+  whenSignedOut(() => {
+    if (!auth.role) return;
+    setToken('');
+    Object.assign(auth, { name: '', role: '', csrf: '', mode: '' });
+    showSignIn('Your session has ended: sign in again.');
+  });
+  try {
+    if (token()) await signedInWithToken();
+    else tookSession((await api('GET', '/session')).body);
+    route();
+  } catch (e) {
+    setToken('');
+    auth.role = '';
+    showSignIn();
+  }
+}
+
+start();
