@@ -146,7 +146,9 @@ const ConfigKey kKeys[] = {
     {.name = "admin.bind", .type = T::kAddress, .default_value = "127.0.0.1",
      .doc = "the address the admin API listens on", .field = &C::admin_bind},
     {.name = "admin.tls", .type = T::kBool, .default_value = "false",
-     .doc = "serve the admin API over HTTPS with the server certificate", .field = &C::admin_tls},
+     .doc = "serve the admin API over HTTPS with the server certificate; always on when `admin.bind` is not "
+            "a loopback address (portal passwords and session cookies never cross a network in the clear)",
+     .field = &C::admin_tls},
     {.name = "admin.header_timeout", .type = T::kInteger, .default_value = "5",
      .doc = "seconds an admin API client has to send a whole request head (over TLS, its handshake "
             "too); it holds no thread meanwhile",
@@ -162,6 +164,12 @@ const ConfigKey kKeys[] = {
      .field = &C::admin_auth_block_seconds, .min = 1, .max = 86400},
     {.name = "admin.auth_max_block_seconds", .type = T::kInteger, .default_value = "3600",
      .doc = "the longest 429 block", .field = &C::admin_auth_max_block_seconds, .min = 1, .max = 604800},
+    {.name = "portal.session_idle", .type = T::kInteger, .default_value = "1800",
+     .doc = "seconds a portal session lives without a request; then its user signs in again",
+     .field = &C::portal_session_idle, .min = 1, .max = 86400 * 30},
+    {.name = "portal.session_max", .type = T::kInteger, .default_value = "43200",
+     .doc = "seconds a portal session lives at most, however busy", .field = &C::portal_session_max,
+     .min = 1, .max = 86400 * 365},
     {.name = "license.extensions", .type = T::kInteger, .default_value = "100",
      .doc = "extensions the license allows", .field = &C::license_extensions, .min = 0, .max = 10'000'000},
     {.name = "status.unknown_after", .type = T::kInteger, .default_value = "300",

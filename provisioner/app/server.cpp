@@ -237,7 +237,7 @@ Status Server::startAdmin() {
     admin::PreviewFn preview = [&s](const std::string& mac, const std::string& file) {
         return s.provisioning->preview(mac, file);
     };
-    admin::ApiContext context{*s.inventory, std::move(preview), s.clock, s.firmware.get()};
+    admin::ApiContext context{*s.inventory, std::move(preview), s.clock, s.firmware.get(), config_.admin_tls};
     const admin::ApiGuards guards{*s.security_log, *s.auth_guard};
     const admin::ApiLimits limits{1 << 20, static_cast<size_t>(config_.admin_max_import_bytes),
                                   config_.firmware_max_bytes};
@@ -254,6 +254,9 @@ Status Server::startAdmin() {
     ports_.emplace_back("admin", port);
     log_.information("admin API on %s:%d%s", config_.admin_bind, port,
                      std::string(config_.admin_tls ? " (HTTPS)" : ""));
+    if (config_.admin_tls_automatic)
+        log_.notice("admin API: HTTPS because admin.bind %s is not a loopback address (use https:// URLs)",
+                    config_.admin_bind);
     return okStatus();
 }
 
