@@ -90,7 +90,7 @@ TEST_CASE("POST /session answers the session and sets the cookie") {
     CHECK(f.signIn("correct horse battery").value().headers.at("Set-Cookie").find("; Secure") != std::string::npos);
 }
 
-TEST_CASE("a refused sign-in is a 401 and a security line; a block is 429 with its wait") {
+TEST_CASE("a refused sign-in is a 401 and a security line, a block is 429 with its wait") {
     RouteFixture f;
     for (int i = 0; i < 5; ++i) {
         auto r = f.signIn("wrong password!");

@@ -155,7 +155,7 @@ TEST_CASE("a throttled name is refused before its password is checked, then reco
     CHECK(f.signIn("correct horse battery", "ann", "198.51.100.1").check == SignInCheck::kSignedIn);
 }
 
-TEST_CASE("one address guessing many names is throttled; unthrottle clears it") {
+TEST_CASE("one address guessing many names is throttled, and unthrottle clears it") {
     PortalFixture f;
     for (int i = 0; i < 5; ++i) (void)f.signIn("wrong password!", "user" + std::to_string(i), "203.0.113.5");
     const SignInResult r = f.signIn("correct horse battery", "ann", "203.0.113.5");
