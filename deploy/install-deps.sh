@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_packages=(cmake make g++ pkg-config libpoco-dev libmbedtls-dev libtinyxml2-dev
-                libsqlite3-dev catch2 libkainjow-mustache-dev libqrencode-dev)
+                libsqlite3-dev catch2 libkainjow-mustache-dev libqrencode-dev libargon2-dev)
 # chromium, chromium-driver, python3-selenium: the portal's browser tests (tests/browser/).
 # The last three: clang-14 with libFuzzer and its sanitizer runtimes (libclang-rt-14-dev is
 # only recommended by clang-14, and --no-install-recommends skips it): the

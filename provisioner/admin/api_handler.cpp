@@ -1,6 +1,7 @@
 #include "provisioner/admin/api_handler.h"
 
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/NameValueCollection.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
@@ -15,6 +16,7 @@
 #include "provisioner/admin/waiting_room.h"
 #include "provisioner/core/text.h"
 #include "provisioner/model/json_encode.h"
+#include "provisioner/policy/digest.h"
 
 namespace prov::admin {
 
@@ -193,7 +195,13 @@ private:
             return Error::invalid("the query string is malformed");
         }
 
-        req.actor = TRY(authenticate(request));
+        Poco::Net::NameValueCollection cookies;
+        request.getCookies(cookies);
+        req.session = cookies.get(kSessionCookie, "");
+        // Signing in needs no credentials: the session route checks its own.
+        if (req.segments.size() == 1 && req.segments[0] == "session") return session(request, req, actor_name);
+
+        req.actor = TRY(authenticate(request, req));
         actor_name = req.actor.name;
 
         if (upload) {
@@ -204,6 +212,13 @@ private:
                                       {{"body", "incomplete"}});
             }
         }
+        TRY(readRequestBody(request, req, csv, limit));
+        if (req.segments.size() == 2 && req.segments[0] == "staging" && req.segments[1] == "stream")
+            return openStream(std::move(req));
+        return guarded([&] { return route(context_, req); });
+    }
+
+    Status readRequestBody(HTTPServerRequest& request, ApiRequest& req, bool csv, int64_t limit) {
         std::string body = TRY(readBody(request, static_cast<size_t>(limit)));
         body_read_ = true;
         if (csv) {
@@ -213,10 +228,13 @@ private:
             req.body = TRY(json::parseBody(body, req.segments.empty() ? "" : req.segments.back()));
             req.has_body = true;
         }
-        if (req.segments.size() == 2 && req.segments[0] == "staging" && req.segments[1] == "stream")
-            return openStream(std::move(req));
+        return okStatus();
+    }
+
+    template <typename F>
+    static ApiResult guarded(F&& f) {
         try {
-            return route(context_, req);
+            return f();
         } catch (const Poco::Exception& e) {
             return Error::internal(e.displayText());
         } catch (const std::exception& e) {
@@ -265,9 +283,20 @@ private:
         }
     }
 
-    Result<Actor> authenticate(const HTTPServerRequest& request) {
+    // /api/v1/session. A refused sign-in logged its own security event.
+    ApiResult session(HTTPServerRequest& request, ApiRequest& req, std::string& actor_name) {
+        TRY(readRequestBody(request, req, false, static_cast<int64_t>(limits_.max_body_bytes)));
+        req.actor = Actor{"unauthenticated", Role::kViewer, peer_};
+        ApiResult result = guarded([&] { return sessionRoutes(context_, req, guards_.log); });
+        if (result) actor_name = "session";
+        else if (result.error().code == Code::kUnauthenticated && req.method == "POST") auth_failed_ = true;
+        return result;
+    }
+
+    Result<Actor> authenticate(const HTTPServerRequest& request, const ApiRequest& req) {
         const std::string header = request.get("Authorization", "");
         static const std::string kBearer = "Bearer ";
+        if (header.empty() && !req.session.empty()) return sessionActor(request, req);
         // No credentials at all is no guess: refused, not counted.
         if (header.empty()) {
             return Error{Code::kUnauthenticated, "unauthenticated",
@@ -284,6 +313,23 @@ private:
         return Actor{"token:" + std::to_string(t.id) + (t.name.empty() ? "" : " " + t.name) + " (" +
                          std::string(toString(t.role)) + ")",
                      t.role, peer_};
+    }
+
+    // A portal session. An unknown or ended one is not counted as a failure:
+    // its id is 256 random bits, so a stale cookie is not a guess.
+    Result<Actor> sessionActor(const HTTPServerRequest& request, const ApiRequest& req) {
+        const std::optional<SessionView> s = TRY(inventory_.session(req.session));
+        if (!s) return Error{Code::kUnauthenticated, "unauthenticated", "the session has ended; sign in again", {}, {}};
+        // The cookie goes with every request the browser makes, a forged one
+        // from another site too; only our page can read the token (from
+        // POST/GET /session) and send it back in a header.
+        if (req.method != "GET" && req.method != "HEAD" &&
+            !policy::digest::constantTimeEqual(request.get("X-CSRF-Token", ""), s->csrf_token)) {
+            return Error{Code::kPermissionDenied, "csrf",
+                         "a request signed in by the session cookie must send its X-CSRF-Token", {}, {}};
+        }
+        return Actor{"user:" + s->user.name + " (" + std::string(toString(s->user.role)) + ")", s->user.role, peer_,
+                     true};
     }
 
     // Credentials were presented and did not verify: a security event, an

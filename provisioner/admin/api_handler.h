@@ -2,8 +2,11 @@
 
 // Poco glue for the admin API: refuses a source blocked for failed
 // authentication (429, Retry-After), reads the request (size-capped, UTF-8 and
-// JSON checked), authenticates the bearer token, calls route() and writes the
-// response. Protocol errors are mapped in status_mapping.cpp.
+// JSON checked), authenticates the bearer token or else the portal's session
+// cookie (which, for anything but GET and HEAD, needs its X-CSRF-Token: 403
+// `csrf`), calls route() and writes the response. /api/v1/session needs no
+// credentials (api_session.cpp). Protocol errors are mapped in
+// status_mapping.cpp.
 //
 // Logs: an authenticated request is one access line on `log`; refusals of
 // requests that did not authenticate, failed authentications and blocks are

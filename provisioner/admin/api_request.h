@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "provisioner/core/result.h"
+#include "provisioner/core/security_log.h"
 #include "provisioner/firmware/catalog.h"
 #include "provisioner/inventory/inventory.h"
 
@@ -30,7 +31,11 @@ struct ApiRequest {
     bool has_body = false;
     std::string raw_body;  // the bytes, for the routes that take CSV (imports)
     Actor actor;
+    std::string session;  // the prov_session cookie; "" when none
 };
+
+// The portal's session cookie.
+inline constexpr const char* kSessionCookie = "prov_session";
 
 struct ApiResponse {
     int status = 200;
@@ -71,6 +76,8 @@ struct ApiContext {
     ImportJobs* imports;
     // Softphone invitations; none: /extensions/{ext}/invitations is not found.
     invite::Invitations* invitations = nullptr;
+    // The admin port serves HTTPS: the session cookie is marked Secure.
+    bool https;
 };
 
 struct ApiLimits {
@@ -115,6 +122,11 @@ ApiResult deviceResyncRoute(Inventory& inventory, const ApiRequest& request, con
 ApiResult resyncRoutes(Inventory& inventory, const ApiRequest& request);
 // catalog: every vendor and model, for every role
 ApiResult catalogRoutes(ApiContext& context, const ApiRequest& request);
+// session: POST signs in (no credentials needed), GET shows it, DELETE signs
+// out; failed sign-ins and blocks go to `log` (docs/security-log.md).
+ApiResult sessionRoutes(ApiContext& context, const ApiRequest& request, SecurityLog& log);
+// users[/name], admins only
+ApiResult userRoutes(Inventory& inventory, const ApiRequest& request);
 // firmware[/id], firmware/targets (uploads are streamed by the handler)
 ApiResult firmwareRoutes(ApiContext& context, const ApiRequest& request);
 

@@ -178,6 +178,7 @@ ApiResult route(ApiContext& context, const ApiRequest& r) {
     if (head == "imports" || head == "exports" || head == "staging") return bulkRoutes(context, r);
     if (head == "tokens") return tokenRoutes(context, r);
     if (head == "catalog" && n == 1 && context.catalog) return catalogRoutes(context, r);
+    if (head == "users") return userRoutes(inventory, r);
     if (head == "firmware") return firmwareRoutes(context, r);
     if (head == "resync") return resyncRoutes(inventory, r);
     return Error::notFound("no such path");

@@ -22,6 +22,13 @@ const std::vector<Command>& commands() {
           {"name", "NAME", "create: what it is for, unique (revoke takes it)"},
           {"expires", "WHEN", "create: 30d, 12h, 2026-12-31 or 2026-12-31T12:00:00Z (default: never)"}},
          Needs::kStore, true, runToken},
+        {"user", "add|list|passwd|disable|enable|delete|unthrottle [NAME|IP]",
+         "portal users: add one, list them, set a password, disable, enable or delete one; clear a "
+         "sign-in throttle",
+         {{"role", "ROLE", "add: admin, installer or viewer (required)"},
+          {"password-file", "FILE", "add, passwd: the password is the file's first line (default: stdin, "
+                                    "asked twice on a terminal)"}},
+         Needs::kStore, true, runUser},
         {"backup", "FILE", "a consistent copy of the store, safe while serving", {},
          Needs::kStore, true, runBackup},
         {"render", "MAC FILE", "print exactly the bytes a phone would get",

@@ -39,6 +39,8 @@ int runCommand(const CommandLine& cl);
 int runServe(const ServerConfig& config);
 int runMigrate(const Invocation& in);
 int runToken(const Invocation& in);
+// provisioner user add|list|passwd|disable|enable|delete|unthrottle: portal users (user_command.cpp)
+int runUser(const Invocation& in);
 int runBackup(const Invocation& in);
 int runRender(const Invocation& in);
 int runImport(const Invocation& in);

@@ -146,7 +146,9 @@ const ConfigKey kKeys[] = {
     {.name = "admin.bind", .type = T::kAddress, .default_value = "127.0.0.1",
      .doc = "the address the admin API listens on", .field = &C::admin_bind},
     {.name = "admin.tls", .type = T::kBool, .default_value = "false",
-     .doc = "serve the admin API over HTTPS with the server certificate", .field = &C::admin_tls},
+     .doc = "serve the admin API over HTTPS with the server certificate; always on when `admin.bind` is not "
+            "a loopback address (portal passwords and session cookies never cross a network in the clear)",
+     .field = &C::admin_tls},
     {.name = "portal.dir", .type = T::kText, .default_value = "portal",
      .doc = "the admin portal's files, served on the admin port for every path outside `/api/` (`/` is "
             "`index.html`); empty: none",
@@ -173,6 +175,12 @@ const ConfigKey kKeys[] = {
     {.name = "portal.stream_max", .type = T::kInteger, .default_value = "600",
      .doc = "seconds a staging stream lasts before it ends (the browser reconnects)",
      .field = &C::portal_stream_max, .min = 1, .max = 86400},
+    {.name = "portal.session_idle", .type = T::kInteger, .default_value = "1800",
+     .doc = "seconds a portal session lives without a request; then its user signs in again",
+     .field = &C::portal_session_idle, .min = 1, .max = 86400 * 30},
+    {.name = "portal.session_max", .type = T::kInteger, .default_value = "43200",
+     .doc = "seconds a portal session lives at most, however busy", .field = &C::portal_session_max,
+     .min = 1, .max = 86400 * 365},
     {.name = "license.extensions", .type = T::kInteger, .default_value = "100",
      .doc = "extensions the license allows", .field = &C::license_extensions, .min = 0, .max = 10'000'000},
     {.name = "status.unknown_after", .type = T::kInteger, .default_value = "300",

@@ -276,7 +276,7 @@ Status Server::startAdmin() {
     // A stream holds its thread for its whole life: the requests keep the 8 they had.
     admin_pool_.addCapacity(stream_options.max_streams);
     admin::ApiContext context{*s.inventory, std::move(preview), s.clock, s.firmware.get(), std::move(catalog),
-                              imports_.get(), s.invitations.get()};
+                              imports_.get(), s.invitations.get(), config_.admin_tls};
     const admin::ApiGuards guards{*s.security_log, *s.auth_guard, streams_.get()};
     const admin::ApiLimits limits{1 << 20, static_cast<size_t>(config_.admin_max_import_bytes),
                                   config_.firmware_max_bytes};
@@ -294,6 +294,9 @@ Status Server::startAdmin() {
     ports_.emplace_back("admin", port);
     log_.information("admin API on %s:%d%s", config_.admin_bind, port,
                      std::string(config_.admin_tls ? " (HTTPS)" : ""));
+    if (config_.admin_tls_automatic)
+        log_.notice("admin API: HTTPS because admin.bind %s is not a loopback address (use https:// URLs)",
+                    config_.admin_bind);
     return okStatus();
 }
 

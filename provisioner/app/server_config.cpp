@@ -5,6 +5,7 @@
 #include <Poco/AutoPtr.h>
 #include <Poco/Exception.h>
 #include <Poco/File.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/Path.h>
 #include <Poco/Util/IniFileConfiguration.h>
 #include <Poco/Util/LayeredConfiguration.h>
@@ -130,6 +131,14 @@ Status checkMail(ServerConfig& config) {
     return okStatus();
 }
 
+bool isLoopback(const std::string& address) {
+    try {
+        return Poco::Net::IPAddress(address).isLoopback();
+    } catch (const Poco::Exception&) {
+        return false;  // applyKey checked it is an address
+    }
+}
+
 }  // namespace
 
 Result<ServerConfig> loadConfig(const ConfigSources& sources) {
@@ -142,6 +151,15 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
     }
     TRY(checkResync(config));
     TRY(checkMail(config));
+    // Portal passwords and session cookies must not cross a network in the
+    // clear: off the loopback the admin port always speaks HTTPS. Turned on
+    // rather than refused: the server always has a certificate (made when
+    // absent), and a server that served the API on a LAN address before
+    // should start after an upgrade, saying what changed.
+    if (!config.admin_tls && !isLoopback(config.admin_bind)) {
+        config.admin_tls = true;
+        config.admin_tls_automatic = true;
+    }
     return config;
 }
 

@@ -58,6 +58,9 @@ struct ServerConfig {
     std::string admin_bind;
     bool admin_tls = false;
     std::string portal_dir;
+    // admin.tls was off and admin.bind is not a loopback address, so
+    // loadConfig turned HTTPS on (server.cpp says so at start).
+    bool admin_tls_automatic = false;
     int64_t admin_header_timeout = 0;
     int64_t admin_max_import_bytes = 0;
     int64_t admin_auth_failures = 10;
@@ -65,6 +68,8 @@ struct ServerConfig {
     int64_t admin_auth_max_block_seconds = 3600;
     int64_t portal_streams = 8;        // staging streams open at once
     int64_t portal_stream_max = 600;   // seconds a staging stream lasts
+    int64_t portal_session_idle = 1800;
+    int64_t portal_session_max = 43200;
     int64_t license_extensions = 0;
     int64_t status_unknown_after = 0;
     int64_t events_keep_days = 0;  // 0 keeps events for ever

@@ -71,6 +71,10 @@ Status openInventory(Services& s, const ModelCatalog& models) {
     s.inventory = std::make_unique<Inventory>(
         *s.store, *s.random, s.hasher, s.clock, models,
         InventoryOptions{s.config.license_extensions, s.config.status_unknown_after});
+    PortalOptions portal;
+    portal.session_idle_seconds = s.config.portal_session_idle;
+    portal.session_max_seconds = s.config.portal_session_max;
+    s.inventory->setPortalOptions(portal);
     return okStatus();
 }
 

@@ -17,6 +17,8 @@
 #include "provisioner/model/settings.h"
 #include "provisioner/model/validation.h"
 #include "provisioner/catalog/vendor_catalog.h"
+#include "provisioner/inventory/password.h"
+#include "provisioner/inventory/sign_in_throttle.h"
 #include "provisioner/store/store.h"
 
 namespace prov {
@@ -127,6 +129,53 @@ struct ResyncTarget {
     bool all = false;
 };
 
+// Portal sign-in (users.cpp, sessions.cpp): how long a session lives, how
+// passwords are hashed, how failed sign-ins are throttled.
+struct PortalOptions {
+    int64_t session_idle_seconds = 30 * 60;     // portal.session_idle
+    int64_t session_max_seconds = 12 * 60 * 60;  // portal.session_max
+    PasswordParams password;
+    throttle::Rules throttle;
+};
+
+// A user to make; `password` at least kMinPasswordLength characters.
+struct UserSpec {
+    std::string name;
+    Role role = Role::kViewer;
+    std::string password;
+};
+
+// What to change on a user; a new password or disabling ends its sessions.
+struct UserChange {
+    std::optional<Role> role;
+    std::optional<std::string> password;
+    std::optional<bool> disabled;
+};
+
+// A live session as the API shows it. `cookie` (the session id) is set only
+// by signIn: the store keeps its hash alone.
+struct SessionView {
+    PortalUser user;
+    std::string cookie;
+    std::string csrf_token;
+    int64_t expires_at = 0;
+    int64_t idle_expires_at = 0;
+};
+
+enum class SignInCheck { kSignedIn, kRefused, kThrottled };
+
+// What a sign-in came to. kRefused has one message for every cause; `reason`
+// (unknown_user, bad_password, disabled, no_password) is for the log only.
+struct SignInResult {
+    SignInCheck check = SignInCheck::kRefused;
+    SessionView session;      // kSignedIn
+    int64_t retry_after = 0;  // kThrottled: seconds
+    std::string reason;       // kRefused
+    // kRefused: the keys this failure blocked ("source:..", "user:.."), with
+    // the block's seconds, for the security log.
+    std::vector<std::pair<std::string, int64_t>> blocked;
+};
+
 struct LicenceUsage {
     int64_t allowed = 0;
     int64_t used = 0;
@@ -222,6 +271,30 @@ public:
     // Revoked tokens too: a store whose tokens were all revoked is not new.
     Result<int64_t> tokenCount();
 
+    // Portal users (users.cpp), audited; never a password in the audit.
+    Result<PortalUser> createUser(const UserSpec& spec, const Actor& actor);
+    Result<std::vector<PortalUser>> listUsers();
+    Result<PortalUser> getUser(const std::string& name);
+    Result<PortalUser> changeUser(const std::string& name, const UserChange& change, const Actor& actor);
+    Status deleteUser(const std::string& name, const Actor& actor);
+    // Clears the sign-in throttle of a user name and of an address with this
+    // text; whether there was anything to clear. Audited.
+    Result<bool> unthrottle(const std::string& name_or_ip, const Actor& actor);
+
+    // Sessions (sessions.cpp). Checks the throttle of `source` and `name`
+    // before the password; a success starts a session, audited; a failure
+    // counts against both keys, audited.
+    Result<SignInResult> signIn(const std::string& name, const std::string& password, const std::string& source);
+    // The live session whose cookie is `cookie`, marked as seen; none once it
+    // idled past session_idle, passed session_max, or its user is disabled.
+    Result<std::optional<SessionView>> session(const std::string& cookie);
+    // Ends the session of `cookie` (audited); nothing when there is none.
+    Status signOut(const std::string& cookie, const std::string& source);
+    // The CSRF token of a session: derived from its id, so never stored.
+    std::string csrfToken(const std::string& cookie) const;
+    void setPortalOptions(const PortalOptions& options) { portal_ = options; }
+    const PortalOptions& portalOptions() const { return portal_; }
+
     // An audit entry for something read, not changed: a preview or an export
     // that shows secrets, a failed authentication. `after` is JSON or "". Its
     // own transaction; no change listener.
@@ -270,6 +343,7 @@ private:
     const ModelCatalog& models_;
     const Hasher& hasher_;
     InventoryOptions options_;
+    PortalOptions portal_;
     std::function<void()> on_change_;
     Status writeTx(const Store::Work& work);
     Status writeBulkTx(const Store::Work& work);  // writeTx as a Store::writeBulk

@@ -275,6 +275,39 @@ struct ApiToken {
     int64_t revoked_at = 0;    // 0: not revoked; a revoked token stays listed, its id never reused
 };
 
+// Someone who signs in to the portal with a name and password.
+struct PortalUser {
+    int64_t id = 0;
+    std::string name;
+    Role role = Role::kViewer;
+    std::string password_hash;  // Argon2id, encoded ("$argon2id$v=19$m=...$salt$hash"); never the password
+    bool disabled = false;
+    int64_t created_at = 0;
+    int64_t last_sign_in_at = 0;  // 0: never
+};
+
+// A portal session. Only a hash of its id (the cookie) is kept; its CSRF
+// token is derived from the id, so the table alone yields neither.
+struct PortalSession {
+    int64_t id = 0;
+    std::string hash;  // SHA-256 hex of the cookie's value
+    int64_t user_id = 0;
+    int64_t created_at = 0;
+    int64_t last_seen_at = 0;
+    int64_t expires_at = 0;  // absolute end (portal.session_max); idle end is last_seen_at + session_idle
+    std::string source;      // the address it signed in from
+};
+
+// Failed sign-ins against one key: "source:<ip>" or "user:<name>".
+struct SignInThrottle {
+    std::string key;
+    int64_t failures = 0;         // in the current run (since window_start)
+    int64_t window_start = 0;     // the run's first failure
+    int64_t last_failure_at = 0;
+    int64_t blocked_until = 0;    // 0: not blocked
+    int64_t blocks = 0;           // blocks in this run: each lasts twice the one before
+};
+
 // "active", "expired" (at `now`) or "revoked".
 std::string_view tokenState(const ApiToken& token, int64_t now);
 

@@ -429,6 +429,34 @@ CREATE TRIGGER gen_fw_image_state AFTER UPDATE OF state ON firmware_images WHEN 
     BEGIN UPDATE config_generation SET value = value + 1; END;
 )SQL";
 
+// Portal sign-in (issue 15): a password hash on users (Argon2id, encoded),
+// sessions kept only as a hash of their id, and the failed sign-ins the
+// throttle counts, in the store so that `provisioner user unthrottle` can
+// clear them and a restart does not.
+constexpr std::string_view kPortalUsers = R"SQL(
+ALTER TABLE users ADD COLUMN password_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1));
+ALTER TABLE users ADD COLUMN last_sign_in_at INTEGER;
+CREATE TABLE sessions (
+    id            INTEGER PRIMARY KEY,
+    session_hash  TEXT NOT NULL UNIQUE,
+    user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at    INTEGER NOT NULL,
+    last_seen_at  INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    source        TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE TABLE sign_in_throttle (
+    key              TEXT PRIMARY KEY,
+    failures         INTEGER NOT NULL DEFAULT 0,
+    window_start     INTEGER NOT NULL,
+    last_failure_at  INTEGER NOT NULL,
+    blocked_until    INTEGER NOT NULL DEFAULT 0,
+    blocks           INTEGER NOT NULL DEFAULT 0
+);
+)SQL";
+
 // Softphone extensions carry their make and model (no device); the e-mail
 // outbox and the invitations it carries. An invitation's token is stored only
 // as its SHA-256; the e-mail that carries it is written when it is sent, so no
@@ -481,6 +509,7 @@ const std::vector<Migration>& migrations() {
          kWipeGrace, {"wipes kept for a grace period, with both credential pairs"}},
         {11, "key expansion modules on devices", kExpansionModules},
         {12, "firmware catalog, targets, rollouts; firmware and resync state; resync pushes", kFirmware},
+        {13, "portal users: password hash, sessions, sign-in throttle", kPortalUsers},
         {14, "softphone make and model on extensions; e-mail outbox; invitations", kInvitations},
     };
     return kMigrations;

@@ -11,6 +11,7 @@ namespace prov::sqlite {
 // sqlite_tx_devices.cpp (devices, staging), sqlite_tx_events.cpp (events,
 // config generation), sqlite_tx_firmware.cpp (firmware catalog, targets),
 // sqlite_tx_resync.cpp (resync queue and pushes),
+// sqlite_tx_users.cpp (portal users, sessions, sign-in throttling),
 // sqlite_tx.cpp (settings, tokens, audit).
 class SqliteTx final : public StoreTx {
 public:
@@ -70,6 +71,22 @@ public:
     Result<int64_t> countTokens() override;
     Status revokeToken(int64_t id, int64_t at) override;
     Status tokenUsed(int64_t id, int64_t at) override;
+
+    Status insertUser(PortalUser& user) override;
+    Result<std::optional<PortalUser>> getUser(const std::string& name) override;
+    Result<std::optional<PortalUser>> getUserById(int64_t id) override;
+    Result<std::vector<PortalUser>> listUsers() override;
+    Status updateUser(const PortalUser& user) override;
+    Status deleteUser(int64_t id) override;
+    Status insertSession(PortalSession& session) override;
+    Result<std::optional<PortalSession>> findSession(const std::string& hash) override;
+    Status sessionSeen(int64_t id, int64_t at) override;
+    Status deleteSession(int64_t id) override;
+    Result<int64_t> deleteUserSessions(int64_t user_id) override;
+    Result<int64_t> purgeSessions(int64_t now, int64_t idle_before) override;
+    Result<std::optional<SignInThrottle>> getThrottle(const std::string& key) override;
+    Status putThrottle(const SignInThrottle& throttle) override;
+    Result<bool> deleteThrottle(const std::string& key) override;
 
     Status insertAudit(AuditEntry& entry) override;
     Result<Listing<AuditEntry>> listAudit(const AuditFilter& filter, Page page) override;

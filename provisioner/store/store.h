@@ -165,6 +165,28 @@ public:
     virtual Status revokeToken(int64_t id, int64_t at) = 0;
     virtual Status tokenUsed(int64_t id, int64_t at) = 0;
 
+    // Portal users (sqlite_tx_users.cpp). Sets id and created_at.
+    virtual Status insertUser(PortalUser& user) = 0;
+    virtual Result<std::optional<PortalUser>> getUser(const std::string& name) = 0;
+    virtual Result<std::optional<PortalUser>> getUserById(int64_t id) = 0;
+    virtual Result<std::vector<PortalUser>> listUsers() = 0;
+    // Role, password hash, disabled and last sign-in of the user with user.id.
+    virtual Status updateUser(const PortalUser& user) = 0;
+    virtual Status deleteUser(int64_t id) = 0;
+    // Sessions, by the hash of their id. Sets id on `session`.
+    virtual Status insertSession(PortalSession& session) = 0;
+    virtual Result<std::optional<PortalSession>> findSession(const std::string& hash) = 0;
+    virtual Status sessionSeen(int64_t id, int64_t at) = 0;
+    virtual Status deleteSession(int64_t id) = 0;
+    // How many sessions of the user ended.
+    virtual Result<int64_t> deleteUserSessions(int64_t user_id) = 0;
+    // Sessions past their absolute end or idle since before `idle_before`.
+    virtual Result<int64_t> purgeSessions(int64_t now, int64_t idle_before) = 0;
+    // Sign-in throttling, by key ("source:<ip>", "user:<name>").
+    virtual Result<std::optional<SignInThrottle>> getThrottle(const std::string& key) = 0;
+    virtual Status putThrottle(const SignInThrottle& throttle) = 0;
+    virtual Result<bool> deleteThrottle(const std::string& key) = 0;
+
     virtual Status insertAudit(AuditEntry& entry) = 0;
     virtual Result<Listing<AuditEntry>> listAudit(const AuditFilter& filter, Page page) = 0;
 

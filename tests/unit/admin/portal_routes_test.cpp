@@ -20,7 +20,7 @@ struct Fixture : testing::InventoryFixture {
     ImportJobs jobs{clock};
     ApiContext context{*inv,
                        [](const std::string&, const std::string&) -> Result<std::string> { return std::string("cfg"); },
-                       clock, nullptr, nullptr, &jobs};
+                       clock, nullptr, nullptr, &jobs, nullptr, false};
     Actor portal_admin{"user:ann (admin)", Role::kAdmin, "127.0.0.1", true};
     Actor installer{"token:2 (installer)", Role::kInstaller, "127.0.0.1"};
     Actor viewer{"token:3 (viewer)", Role::kViewer, "127.0.0.1"};
@@ -187,7 +187,7 @@ TEST_CASE("a portal session sees every secret masked: create, edit, settings, cr
 
     auto reg = json::newObject();
     reg->set("status", std::string("OK"));
-    ApiRequest put{"PUT", {"extensions", "301", "registration"}, {}, reg, true, "", f.portal_admin};
+    ApiRequest put{"PUT", {"extensions", "301", "registration"}, {}, reg, true, "", f.portal_admin, ""};
     CHECK(f.body(route(f.context, put))->getValue<std::string>("secret") == json::kMask);
 
     // Settings of type secret.
@@ -200,7 +200,7 @@ TEST_CASE("a portal session sees every secret masked: create, edit, settings, cr
     REQUIRE_FALSE(key.empty());
     auto settings = json::newObject();
     settings->set(key, std::string("Hunter2-Secret-99"));
-    ApiRequest put_settings{"PUT", {"settings"}, {}, settings, true, "", f.portal_admin};
+    ApiRequest put_settings{"PUT", {"settings"}, {}, settings, true, "", f.portal_admin, ""};
     CHECK(f.body(route(f.context, put_settings))->getValue<std::string>(key) == json::kMask);
     CHECK(f.body(f.call(f.portal_admin, "GET", {"settings"}))->getValue<std::string>(key) == json::kMask);
     CHECK(f.body(f.call(f.admin, "GET", {"settings"}))->getValue<std::string>(key) == "Hunter2-Secret-99");

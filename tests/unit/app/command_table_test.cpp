@@ -106,6 +106,7 @@ TEST_CASE("what each command opens: the store alone for those that need no templ
         {"firmware", Needs::kStoreAndTemplates},  // checks vendors and models
         {"migrate", Needs::kStore},
         {"token", Needs::kStore},
+        {"user", Needs::kStore},
         {"backup", Needs::kStore},
         {"export", Needs::kStore},
         {"staging", Needs::kStore},

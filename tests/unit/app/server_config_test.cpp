@@ -166,3 +166,37 @@ TEST_CASE("docs/config.md is the reference the key table generates") {
     for (const ConfigKey& k : configKeys())
         CHECK(ss.str().find("| `" + std::string(k.name) + "` |") != std::string::npos);
 }
+
+TEST_CASE("the admin port is HTTPS whenever admin.bind is not a loopback address") {
+    struct Case {
+        const char* bind;
+        const char* tls;
+        bool want_tls;
+        bool automatic;
+    };
+    const Case cases[] = {
+        {"127.0.0.1", "false", false, false}, {"::1", "false", false, false},
+        {"127.0.0.1", "true", true, false},   {"0.0.0.0", "false", true, true},
+        {"192.0.2.10", "false", true, true},  {"2001:db8::1", "false", true, true},
+        {"192.0.2.10", "true", true, false},
+    };
+    for (const Case& c : cases) {
+        auto config = loadConfig({"", {{"admin.bind", c.bind}, {"admin.tls", c.tls}}});
+        REQUIRE(config);
+        INFO(c.bind << " admin.tls=" << c.tls);
+        CHECK(config.value().admin_tls == c.want_tls);
+        CHECK(config.value().admin_tls_automatic == c.automatic);
+    }
+}
+
+TEST_CASE("portal session lifetimes are read in seconds") {
+    auto d = loadConfig({});
+    REQUIRE(d);
+    CHECK(d.value().portal_session_idle == 1800);
+    CHECK(d.value().portal_session_max == 43200);
+    auto c = loadConfig({"", {{"portal.session_idle", "5"}, {"portal.session_max", "60"}}});
+    REQUIRE(c);
+    CHECK(c.value().portal_session_idle == 5);
+    CHECK(c.value().portal_session_max == 60);
+    CHECK_FALSE(loadConfig({"", {{"portal.session_idle", "0"}}}));
+}
