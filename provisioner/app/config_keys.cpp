@@ -233,8 +233,10 @@ const ConfigKey kKeys[] = {
      .field = &C::smtp_host, .shown_default = "none"},
     {.name = "smtp.port", .type = T::kInteger, .default_value = "25",
      .doc = "its port (587 for submission)", .field = &C::smtp_port, .min = 1, .max = 65535},
-    {.name = "smtp.starttls", .type = T::kChoice, .default_value = "on",
-     .doc = "`on`: STARTTLS when the relay offers it; `required`: never send without it; `off`: never",
+    {.name = "smtp.starttls", .type = T::kChoice, .default_value = "required",
+     .doc = "`required`: never send without STARTTLS; `on` (opportunistic): STARTTLS when the relay's EHLO "
+            "offers it, in the clear when it does not (an offered STARTTLS refused or failing is retried, "
+            "never skipped); `off`: never",
      .field = &C::smtp_starttls, .choices = "off,on,required"},
     {.name = "smtp.user", .type = T::kText, .default_value = "",
      .doc = "the AUTH user (PLAIN or LOGIN, whichever the relay offers); none: no AUTH",
@@ -256,7 +258,8 @@ const ConfigKey kKeys[] = {
      .doc = "allow AUTH (which sends the password) on a connection without TLS",
      .field = &C::smtp_allow_plain_auth},
     {.name = "smtp.timeout", .type = T::kInteger, .default_value = "30",
-     .doc = "seconds each step of an SMTP dialogue (connect, each reply, TLS handshake) may take",
+     .doc = "seconds each wait of an SMTP dialogue (connect, each reply, TLS handshake) may take; "
+            "the whole dialogue, 4 times as long",
      .field = &C::smtp_timeout, .min = 1, .max = 600},
     {.name = "smtp.retry", .type = T::kText, .default_value = "1m,5m,15m,60m",
      .doc = "waits between tries of an e-mail that met a temporary failure (4xx reply, no connection), "

@@ -14,6 +14,7 @@
 
 #include "provisioner/app/config_keys.h"
 #include "provisioner/core/text.h"
+#include "provisioner/mail/message.h"
 #include "provisioner/resync/hook.h"
 
 namespace prov::app {
@@ -124,10 +125,14 @@ Status checkMail(ServerConfig& config) {
                               "https://phones.example.com:8443 (got '" + url + "')");
     while (!config.invitations_base_url.empty() && config.invitations_base_url.back() == '/')
         config.invitations_base_url.pop_back();
-    if (!config.smtp_host.empty() && config.smtp_from.find('@') == std::string::npos)
+    if (!config.smtp_host.empty() && config.smtp_from.empty())
         return Error::invalid("config: smtp.from must be an e-mail address when smtp.host is set");
-    if (config.smtp_from.find_first_of("\r\n") != std::string::npos)
-        return Error::invalid("config: smtp.from must be one line");
+    // The check every e-mail's sender meets at send time (mail/message.h): a
+    // sender it refuses would fail every invitation, one by one, much later.
+    if (!config.smtp_from.empty() && !mail::isPlainAddress(config.smtp_from))
+        return Error::invalid("config: smtp.from must be a plain e-mail address such as pbx@example.com, "
+                              "one line without spaces, quotes or angle brackets (got " +
+                              text::forLog(config.smtp_from) + ")");
     return okStatus();
 }
 

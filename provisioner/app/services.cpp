@@ -176,6 +176,7 @@ Status openProvisioning(Services& s) {
     invitations.valid_seconds = config.invitations_valid_seconds;
     invitations.from = config.smtp_from;
     invitations.relay = !config.smtp_host.empty();
+    invitations.security_log = s.security_log.get();
     // 32 bytes of the CTR_DRBG per token, base64url.
     invite::TokenSource tokens = [r = s.random.get()] {
         unsigned char bytes[32];
@@ -236,7 +237,9 @@ std::unique_ptr<mail::Outbox> makeOutbox(Services& s) {
     mail::Composer compose = [inv = s.invitations.get()](StoreTx& tx, const OutboxRow& row) {
         return inv->compose(tx, row);
     };
-    mail::Sender send = [smtp](const mail::Message& m) { return mail::sendMail(smtp, m); };
+    mail::Sender send = [smtp](const mail::Message& m, mail::Interrupter& interrupter) {
+        return mail::sendMail(smtp, m, &interrupter);
+    };
     return std::make_unique<mail::Outbox>(*s.store, s.clock, std::move(compose), std::move(send), std::move(o));
 }
 

@@ -54,7 +54,8 @@ Invitations::Invitations(Store& store, const Clock& clock, const Hasher& hasher,
       hasher_(hasher),
       models_(models),
       tokens_(std::move(tokens)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      limiter_(options_.pages_per_minute, options_.pages_burst) {}
 
 Result<Invitation> Invitations::create(const std::string& extension, const std::string& email,
                                        const Actor& actor) {
@@ -85,6 +86,7 @@ Result<Invitation> Invitations::create(const std::string& extension, const std::
                 {{"email", "must be an e-mail address such as alice@example.com"}});
         const int64_t now = clock_.nowSeconds();
         inv.extension = extension;
+        inv.extension_id = e->id;
         inv.email = to;
         inv.created_at = now;
         inv.expires_at = now + options_.valid_seconds;
@@ -129,7 +131,9 @@ Result<mail::Message> Invitations::compose(StoreTx& tx, const OutboxRow& row) {
     if (inv->expires_at <= clock_.nowSeconds())
         return Error::conflict("expired", "not sent: it expired first");
     const std::optional<Extension> e = TRY(tx.getExtension(inv->extension));
-    if (!e || !models_.isSoftphone(e->phone_make))
+    if (!e || (inv->extension_id != 0 && inv->extension_id != e->id))
+        return Error::conflict("extension_deleted", "not sent: the extension was deleted");
+    if (!models_.isSoftphone(e->phone_make))
         return Error::conflict("not_softphone",
                                "not sent: the extension is no longer a softphone one");
     const std::string token = tokens_();
@@ -159,49 +163,92 @@ Result<std::optional<std::pair<Invitation, Extension>>> Invitations::live(
     if (!inv || inv->revoked || inv->revealed_at != 0 || inv->expires_at <= clock_.nowSeconds())
         return Found();
     std::optional<Extension> e = TRY(tx.getExtension(inv->extension));
-    if (!e || !models_.isSoftphone(e->phone_make)) return Found();
+    // Another row of the same number is another extension: not this link's.
+    if (!e || (inv->extension_id != 0 && inv->extension_id != e->id)) return Found();
+    if (!models_.isSoftphone(e->phone_make)) return Found();
     return Found(std::make_pair(std::move(*inv), std::move(*e)));
+}
+
+void Invitations::refused(const std::string& method, const std::string& source,
+                          const char* reason) {
+    SecurityLog& log = options_.security_log ? *options_.security_log : SecurityLog::discard();
+    SecurityEvent line("invite_refused", source);
+    line.word("method", method).word("reason", reason);
+    log.refusal(LogPriority::kInformation, line);
+}
+
+Result<std::optional<PageResponse>> Invitations::livePage(StoreTx& tx, bool reveal,
+                                                          const std::string& token,
+                                                          const std::string& source) {
+    using Answer = std::optional<PageResponse>;
+    auto found = TRY(live(tx, token));
+    if (!found) return Answer();
+    const Invitation& inv = found->first;
+    const Extension& e = found->second;
+    const std::string app = models_.findMake(e.phone_make);
+    const std::string id = std::to_string(inv.id);
+    if (!reveal) {
+        TRY(audit(tx, "invitee", "view", id, "", source));
+        return Answer(
+            PageResponse{200, landingPage(app, e.extension, models_.downloads(e.phone_make))});
+    }
+    // Another request revealed it between the read and this write.
+    if (!TRY(tx.revealInvitation(inv.id, clock_.nowSeconds()))) return Answer();
+    SettingsMap settings = defaultSettings();
+    for (auto& [k, v] : TRY(tx.getSettings(""))) settings[k] = v;
+    Account a;
+    a.app = app;
+    a.username = e.extension;
+    a.password = e.secret;
+    a.server = settings["sip_server"];
+    a.port = settings["sip_port"];
+    a.transport = settings["sip_transport"];
+    // A standard SIP URI (RFC 3261): the account's address of record.
+    // No password: RFC 3261 deprecates one in a URI, and no standard
+    // account-provisioning QR format carries it.
+    a.sip_uri = "sip:" + e.extension + "@" + a.server;
+    if (!a.port.empty() && a.port != "5060") a.sip_uri += ":" + a.port;
+    if (!a.transport.empty() && a.transport != "udp") a.sip_uri += ";transport=" + a.transport;
+    TRY(audit(tx, "invitee", "reveal", id, "{\"extension\":" + jsonString(e.extension) + "}",
+              source));
+    return Answer(PageResponse{200, accountPage(a)});
 }
 
 PageResponse Invitations::page(const std::string& method, const std::string& token,
                                const std::string& source) {
-    const bool reveal = method == "POST";
-    PageResponse out{404, refusalPage()};
-    auto st = store_.write([&](StoreTx& tx) -> Status {
-        auto found = TRY(live(tx, token));
-        if (!found)
-            return audit(tx, "invitee", reveal ? "reveal_refused" : "view_refused", "", "", source);
-        const Invitation& inv = found->first;
-        const Extension& e = found->second;
-        const std::string app = models_.findMake(e.phone_make);
-        const std::string id = std::to_string(inv.id);
-        if (!reveal) {
-            out = {200, landingPage(app, e.extension, models_.downloads(e.phone_make))};
-            return audit(tx, "invitee", "view", id, "", source);
-        }
-        if (!TRY(tx.revealInvitation(inv.id, clock_.nowSeconds())))
-            return audit(tx, "invitee", "reveal_refused", id, "", source);
-        SettingsMap settings = defaultSettings();
-        for (auto& [k, v] : TRY(tx.getSettings(""))) settings[k] = v;
-        Account a;
-        a.app = app;
-        a.username = e.extension;
-        a.password = e.secret;
-        a.server = settings["sip_server"];
-        a.port = settings["sip_port"];
-        a.transport = settings["sip_transport"];
-        // A standard SIP URI (RFC 3261): the account's address of record.
-        // No password: RFC 3261 deprecates one in a URI, and no standard
-        // account-provisioning QR format carries it.
-        a.sip_uri = "sip:" + e.extension + "@" + a.server;
-        if (!a.port.empty() && a.port != "5060") a.sip_uri += ":" + a.port;
-        if (!a.transport.empty() && a.transport != "udp") a.sip_uri += ";transport=" + a.transport;
-        out = {200, accountPage(a)};
-        return audit(tx, "invitee", "reveal", id, "{\"extension\":" + jsonString(e.extension) + "}",
-                     source);
+    // The pages run on a phones' event loop: whatever a client can repeat
+    // at will must not reach the store, least of all write to it.
+    const PageResponse refusal{404, refusalPage()};
+    if (!limiter_.allow(source, clock_.monotonicMicros())) {
+        refused(method, source, "rate_limited");
+        return refusal;
+    }
+    if (!tokenShaped(token)) {
+        refused(method, source, "malformed");
+        return refusal;
+    }
+    // A read first: an unknown or spent token costs no write and no audit row.
+    bool is_live = false;
+    auto st = store_.read([&](StoreTx& tx) -> Status {
+        is_live = TRY(live(tx, token)).has_value();
+        return okStatus();
     });
-    if (!st) out = {503, refusalPage()};
-    return out;
+    if (st && !is_live) {
+        refused(method, source, "not_live");
+        return refusal;
+    }
+    std::optional<PageResponse> out;
+    if (st)
+        st = store_.write([&](StoreTx& tx) -> Status {
+            out = TRY(livePage(tx, method == "POST", token, source));
+            return okStatus();
+        });
+    if (!st) return {503, refusalPage()};
+    if (!out) {
+        refused(method, source, "not_live");
+        return refusal;
+    }
+    return *out;
 }
 
 }  // namespace prov::invite

@@ -9,8 +9,12 @@
 // The token is 32 random bytes (base64url), made when the e-mail is
 // written and stored only as its SHA-256. A new invitation revokes the
 // extension's older ones. Revealed once; expired, revoked, revealed or
-// unknown tokens all get the same refusal page. Every view is audited, and
-// nothing of a token or secret is logged.
+// unknown tokens all get the same refusal page. The views and the reveal of
+// a live token are audited; a refusal is a line of the security log
+// (event=invite_refused, rate-limited, docs/security-log.md) and writes
+// nothing: a malformed token or a client over its per-address limit
+// (PageLimiter) is refused without touching the store. Nothing of a token or
+// secret is logged.
 
 #include <functional>
 #include <string>
@@ -19,7 +23,9 @@
 #include "provisioner/catalog/vendor_catalog.h"
 #include "provisioner/core/clock.h"
 #include "provisioner/core/random_source.h"
+#include "provisioner/core/security_log.h"
 #include "provisioner/inventory/inventory.h"
+#include "provisioner/invite/page_limiter.h"
 #include "provisioner/mail/message.h"
 #include "provisioner/store/store.h"
 
@@ -28,8 +34,12 @@ namespace prov::invite {
 struct InvitationOptions {
     std::string base_url;  // "https://phones.example.com:8443"; "" = invitations refused
     int64_t valid_seconds = 7 * 86400;
-    std::string from;    // smtp.from; "" (or no relay) = invitations refused
-    bool relay = false;  // smtp.host is set
+    std::string from;                     // smtp.from; "" (or no relay) = invitations refused
+    bool relay = false;                   // smtp.host is set
+    SecurityLog* security_log = nullptr;  // the pages' refusals; none: not logged
+    // The pages' limit per client address (PageLimiter).
+    int64_t pages_per_minute = 10;
+    int64_t pages_burst = 20;
 };
 
 // A page on the phones' HTTPS port.
@@ -75,6 +85,10 @@ class Invitations {
     // extension still a softphone one) with its extension, or nullopt.
     Result<std::optional<std::pair<Invitation, Extension>>> live(StoreTx& tx,
                                                                  const std::string& token);
+    // The page of a live token (audited), or nullopt when it is not live.
+    Result<std::optional<PageResponse>> livePage(StoreTx& tx, bool reveal, const std::string& token,
+                                                 const std::string& source);
+    void refused(const std::string& method, const std::string& source, const char* reason);
 
     Store& store_;
     const Clock& clock_;
@@ -83,6 +97,7 @@ class Invitations {
     TokenSource tokens_;
     InvitationOptions options_;
     std::function<void()> on_queued_;
+    PageLimiter limiter_;
 };
 
 }  // namespace prov::invite

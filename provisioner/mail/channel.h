@@ -5,6 +5,7 @@
 // socketpair.
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -24,7 +25,27 @@ class Channel {
     virtual bool secure() const = 0;
 };
 
-// A connected socket (owned), plain until startTls().
+// Lets another thread end a conversation in progress (Outbox::stop): the
+// socket attached is shut down, so its wait returns at once and the
+// dialogue ends as on a lost connection. Once interrupted, it stays so:
+// a socket attached later is refused. Thread safe.
+class Interrupter {
+  public:
+    // Keeps `fd` to shut down on interrupt(); false when interrupted already.
+    bool attach(int fd);
+    // Before `fd` is closed: never shut a number down that was reused.
+    void detach();
+    void interrupt();
+    bool interrupted() const;
+
+  private:
+    mutable std::mutex mutex_;
+    int fd_ = -1;
+    bool interrupted_ = false;
+};
+
+// A connected socket (owned), plain until startTls(). Every wait lasts at
+// most tls.timeout_ms and ends by tls.deadline when one is set.
 class SocketChannel final : public Channel {
   public:
     SocketChannel(int fd, tls::ClientOptions tls);
@@ -40,6 +61,7 @@ class SocketChannel final : public Channel {
     Result<size_t> read(char* buf, size_t size) override;
     Status startTls() override;
     bool secure() const override { return session_ != nullptr; }
+    int fd() const { return fd_; }
 
   private:
     int fd_;

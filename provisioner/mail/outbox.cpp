@@ -10,7 +10,35 @@ namespace {
 
 Poco::Logger& logger() { return Poco::Logger::get("mail"); }
 
+bool isControl(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+
 }  // namespace
+
+std::string storedReply(std::string_view summary) {
+    std::string out;
+    for (char c : summary) out.push_back(isControl(c) ? ' ' : c);
+    return out;
+}
+
+std::string loggedReply(std::string_view summary) {
+    // Word by word: a word with an '@' is an address, whatever wraps it.
+    std::string out;
+    std::string word;
+    auto flush = [&] {
+        out += word.find('@') == std::string::npos ? word : "<address>";
+        word.clear();
+    };
+    for (char c : storedReply(summary)) {
+        if (c == ' ') {
+            flush();
+            out.push_back(' ');
+        } else {
+            word.push_back(c);
+        }
+    }
+    flush();
+    return out;
+}
 
 Outbox::Outbox(Store& store, const Clock& clock, Composer compose, Sender send,
                OutboxOptions options)
@@ -51,8 +79,14 @@ void Outbox::stop() {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
+    interrupter_.interrupt();  // a conversation in progress ends now
     cv_.notify_one();
     thread_.join();
+}
+
+bool Outbox::stopping() {
+    std::lock_guard lock(mutex_);
+    return stopping_;
 }
 
 int64_t Outbox::backoff(int64_t tries) const {
@@ -76,7 +110,10 @@ Status Outbox::runOnce() {
         rows = TRY(tx.dueOutbox(clock_.nowSeconds(), options_.batch));
         return okStatus();
     }));
-    for (const OutboxRow& row : rows) TRY(tryRow(row));
+    for (const OutboxRow& row : rows) {
+        if (stopping()) break;  // the rest wait for the next start
+        TRY(tryRow(row));
+    }
     return okStatus();
 }
 
@@ -97,7 +134,7 @@ Status Outbox::tryRow(const OutboxRow& row) {
         return okStatus();
     }));
     if (!message) return okStatus();
-    const SendResult r = send_(*message);
+    const SendResult r = send_(*message, interrupter_);
     const int64_t tries = row.tries + 1;
     const int64_t now = clock_.nowSeconds();
     std::string state = "sent";
@@ -108,14 +145,16 @@ Status Outbox::tryRow(const OutboxRow& row) {
         state = tries >= options_.max_tries ? "failed" : "queued";
         next = now + backoff(tries);
     }
-    const std::string reply = r.summary();
-    // The row's id, never the recipient's address or the message: logs are not the outbox.
+    const std::string reply = storedReply(r.summary());
+    // The row's id and the reply without addresses, never the recipient or
+    // the message: logs are not the outbox.
+    const std::string logged = loggedReply(reply);
     if (state == "sent") {
-        logger().information("mail: e-mail %Ld sent (try %Ld): %s", row.id, tries, reply);
+        logger().information("mail: e-mail %Ld sent (try %Ld): %s", row.id, tries, logged);
     } else {
         logger().warning("mail: e-mail %Ld %s (try %Ld): %s", row.id,
                          std::string(state == "failed" ? "failed" : "will be tried again"), tries,
-                         reply);
+                         logged);
     }
     return store_.write(
         [&](StoreTx& tx) { return tx.settleOutbox(row.id, state, reply, next, now); });

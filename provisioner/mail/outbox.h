@@ -17,6 +17,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -37,8 +38,15 @@ struct OutboxOptions {
 // error: nothing to send any more (a revoked invitation); the row fails
 // with the error's message.
 using Composer = std::function<Result<Message>(StoreTx& tx, const OutboxRow& row)>;
-// Runs the SMTP dialogue (sendMail with the configured relay; a fake in tests).
-using Sender = std::function<SendResult(const Message& message)>;
+// Runs the SMTP dialogue (sendMail with the configured relay; a fake in
+// tests), which stop() ends early through `interrupter`.
+using Sender = std::function<SendResult(const Message& message, Interrupter& interrupter)>;
+
+// The relay's reply as it is stored (smtp_reply): no control characters.
+std::string storedReply(std::string_view summary);
+// As it is logged: no control characters and no e-mail address (the
+// relay's text often quotes the recipient; logs are not the outbox).
+std::string loggedReply(std::string_view summary);
 
 class Outbox {
   public:
@@ -51,6 +59,7 @@ class Outbox {
     Status start();
     // From any thread: look at the queue now.
     void wake();
+    // Ends a conversation in progress (its row is queued again) and the thread.
     void stop();
 
     // One pass: every row due now is tried once. The thread's work; public
@@ -63,6 +72,7 @@ class Outbox {
 
   private:
     void run();
+    bool stopping();
     Status tryRow(const OutboxRow& row);
 
     Store& store_;
@@ -74,6 +84,7 @@ class Outbox {
     std::condition_variable cv_;
     bool woken_ = false;
     bool stopping_ = false;
+    Interrupter interrupter_;
     std::thread thread_;
 };
 

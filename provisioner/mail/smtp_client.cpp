@@ -1,6 +1,7 @@
 #include "provisioner/mail/smtp_client.h"
 
 #include <cctype>
+#include <chrono>
 #include <initializer_list>
 #include <optional>
 #include <set>
@@ -149,20 +150,22 @@ class Dialogue {
 
     std::optional<SendResult> startTls(Capabilities& caps) {
         if (o_.starttls == StartTls::kOff) return std::nullopt;
+        // `on` is opportunistic: a relay that does not offer STARTTLS gets
+        // the mail in the clear; `required` never sends it.
         if (!caps.starttls) {
             if (o_.starttls == StartTls::kRequired)
                 return fail(SendOutcome::kFailed,
                             "STARTTLS is required (smtp.starttls) but the relay does not offer it");
             return std::nullopt;
         }
+        // Offered, then refused (any code) or unanswered: never on in the
+        // clear, in either mode. The relay said it speaks TLS, so a refusal
+        // is its trouble of the moment or someone in the path stripping TLS
+        // (RFC 3207 section 4); the mail waits for a retry.
         if (auto f = exchange("STARTTLS", "STARTTLS", {220})) {
-            // Refused: with `on`, go on in the clear only after a temporary
-            // refusal of a relay that also takes plain mail; `required` never.
-            if (o_.starttls == StartTls::kRequired) {
-                f->detail = "STARTTLS is required (smtp.starttls) but the relay refused it";
-                return f;
-            }
-            return std::nullopt;
+            f->outcome = SendOutcome::kRetry;
+            if (f->reply.code != 0) f->detail = "the relay refused STARTTLS, which it offers";
+            return f;
         }
         in_.discard();
         if (auto st = channel_.startTls(); !st)
@@ -221,8 +224,8 @@ class Dialogue {
 
 StartTls parseStartTls(const std::string& text) {
     if (text == "off") return StartTls::kOff;
-    if (text == "required") return StartTls::kRequired;
-    return StartTls::kOn;
+    if (text == "on") return StartTls::kOn;
+    return StartTls::kRequired;
 }
 
 tls::ClientOptions tlsOptions(const SmtpOptions& o) {
@@ -231,6 +234,8 @@ tls::ClientOptions tlsOptions(const SmtpOptions& o) {
     t.ca_file = o.ca_file;
     t.verify = o.tls_verify;
     t.timeout_ms = o.timeout_ms;
+    const int64_t whole = o.conversation_ms > 0 ? o.conversation_ms : 4 * int64_t{o.timeout_ms};
+    t.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(whole);
     return t;
 }
 
@@ -252,15 +257,26 @@ SendResult sendMail(Channel& channel, const SmtpOptions& options, const Message&
     return Dialogue(channel, options).run(message);
 }
 
-SendResult sendMail(const SmtpOptions& options, const Message& message) {
+SendResult sendMail(const SmtpOptions& options, const Message& message, Interrupter* interrupter) {
+    SendResult r;
+    r.outcome = SendOutcome::kRetry;
+    r.detail = "interrupted: the server is stopping";
+    if (interrupter && interrupter->interrupted()) return r;
     auto channel = SocketChannel::connect(options.host, options.port, tlsOptions(options));
     if (!channel) {
-        SendResult r;
-        r.outcome = SendOutcome::kRetry;
         r.detail = channel.error().message;
         return r;
     }
-    return sendMail(*channel.value(), options, message);
+    if (interrupter && !interrupter->attach(channel.value()->fd())) return r;
+    r = sendMail(*channel.value(), options, message);
+    if (interrupter) {
+        interrupter->detach();
+        if (interrupter->interrupted() && r.outcome != SendOutcome::kSent) {
+            r.outcome = SendOutcome::kRetry;  // cut short, not refused
+            r.detail = "interrupted: the server is stopping";
+        }
+    }
+    return r;
 }
 
 }  // namespace prov::mail

@@ -16,24 +16,31 @@
 
 namespace prov::mail {
 
+// kRequired: never without TLS. kOn (opportunistic): TLS when the relay's
+// EHLO offers STARTTLS, in the clear when it does not; an offered STARTTLS
+// that is refused or fails is a retry in both, never a fall-back.
 enum class StartTls { kOff, kOn, kRequired };
 
 struct SmtpOptions {
     std::string host;
     int port = 25;
-    StartTls starttls = StartTls::kOn;
+    StartTls starttls = StartTls::kRequired;
     std::string user;  // "" = no AUTH
     std::string password;
     std::string ca_file;  // "" = the system's CA bundle
     bool tls_verify = true;
     bool allow_plain_auth = false;  // AUTH without TLS
     std::string helo_name = "localhost";
-    int timeout_ms = 30000;
+    int timeout_ms = 30000;  // each wait
+    // The whole conversation, connect to QUIT (a relay trickling a byte per
+    // wait must not hold the outbox for hours); 0: 4 x timeout_ms.
+    int conversation_ms = 0;
 };
 
-// "off" | "on" | "required"; kOn for anything else (config checks the choice).
+// "off" | "on" | "required"; kRequired for anything else (config checks the choice).
 StartTls parseStartTls(const std::string& text);
 
+// The channel's options, with the conversation's deadline counted from now.
 tls::ClientOptions tlsOptions(const SmtpOptions& o);
 
 struct Reply {
@@ -60,7 +67,9 @@ struct SendResult {
 // Runs the dialogue from the server's greeting on `channel`.
 SendResult sendMail(Channel& channel, const SmtpOptions& options, const Message& message);
 
-// Connects and runs it (the outbox's sender).
-SendResult sendMail(const SmtpOptions& options, const Message& message);
+// Connects and runs it (the outbox's sender). `interrupter` (may be null)
+// lets another thread end it early: then a kRetry.
+SendResult sendMail(const SmtpOptions& options, const Message& message,
+                    Interrupter* interrupter = nullptr);
 
 }  // namespace prov::mail

@@ -375,6 +375,10 @@ struct Invitation {
     bool revoked = false;
     int64_t revealed_at = 0;  // 0: not yet
     std::string created_by;
+    // The extension row it was made for: a link never outlives its extension,
+    // even when one of the same number is made again (0: made before
+    // migration 15, bound by number only).
+    int64_t extension_id = 0;
     OutboxRow mail;  // its e-mail (id 0: none)
 };
 

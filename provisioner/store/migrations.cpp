@@ -492,6 +492,15 @@ CREATE INDEX invitations_extension ON invitations(extension, id);
 CREATE INDEX invitations_token ON invitations(token_hash) WHERE token_hash <> '';
 )SQL";
 
+// Invitations are bound to their extension's row, and the links of
+// extensions deleted before the delete revoked them stop working.
+constexpr const char* kInvitationExtensionId = R"SQL(
+ALTER TABLE invitations ADD COLUMN extension_id INTEGER NOT NULL DEFAULT 0;
+UPDATE invitations SET extension_id = COALESCE(
+    (SELECT e.id FROM extensions e WHERE e.extension = invitations.extension), 0);
+UPDATE invitations SET revoked = 1 WHERE revoked = 0 AND extension_id = 0;
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -511,6 +520,7 @@ const std::vector<Migration>& migrations() {
         {12, "firmware catalog, targets, rollouts; firmware and resync state; resync pushes", kFirmware},
         {13, "portal users: password hash, sessions, sign-in throttle", kPortalUsers},
         {14, "softphone make and model on extensions; e-mail outbox; invitations", kInvitations},
+        {15, "invitations bound to their extension's row", kInvitationExtensionId},
     };
     return kMigrations;
 }

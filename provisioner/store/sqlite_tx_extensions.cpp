@@ -110,6 +110,13 @@ Status SqliteTx::updateRegistration(const Extension& e) {
 }
 
 Status SqliteTx::deleteExtension(int64_t id) {
+    // Its invitations go with it, in the same transaction: a new extension
+    // of the same number must not be revealed through an old link.
+    Stmt revoke(conn_,
+                "UPDATE invitations SET revoked = 1 WHERE revoked = 0 AND (extension_id = ?"
+                " OR extension = (SELECT extension FROM extensions WHERE id = ?))");
+    revoke.bind(1, id).bind(2, id);
+    TRY(done(revoke, "revoke invitations"));
     Stmt s(conn_, "DELETE FROM extensions WHERE id = ?");
     s.bind(1, id);
     return done(s, "delete extension");

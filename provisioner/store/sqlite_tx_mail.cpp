@@ -31,7 +31,7 @@ const std::string& selectInvitations() {
     static const std::string sql =
         std::string(
             "SELECT i.id, i.extension, i.email, i.token_hash, i.created_at, i.expires_at,"
-            " i.revoked, i.revealed_at, i.created_by, ") +
+            " i.revoked, i.revealed_at, i.created_by, i.extension_id, ") +
         kOutboxColumns +
         " FROM invitations i LEFT JOIN outbox o ON o.kind = 'invitation' AND o.ref_id = i.id";
     return sql;
@@ -48,8 +48,9 @@ Invitation readInvitation(const Stmt& s) {
     i.revoked = s.integer(6) != 0;
     i.revealed_at = s.isNull(7) ? 0 : s.integer(7);
     i.created_by = s.text(8);
-    if (!s.isNull(9)) {
-        i.mail = readOutbox(s, 9);
+    i.extension_id = s.integer(9);
+    if (!s.isNull(10)) {
+        i.mail = readOutbox(s, 10);
     } else {
         i.mail.state.clear();  // no e-mail: none of its state
     }
@@ -139,14 +140,14 @@ Result<int64_t> SqliteTx::nextOutboxDue() {
 Status SqliteTx::insertInvitation(Invitation& i) {
     Stmt s(
         conn_,
-        "INSERT INTO invitations (extension, email, token_hash, created_at, expires_at, created_by)"
-        " VALUES (?,?,?,?,?,?)");
+        "INSERT INTO invitations (extension, email, token_hash, created_at, expires_at, created_by,"
+        " extension_id) VALUES (?,?,?,?,?,?,?)");
     s.bind(1, i.extension)
         .bind(2, i.email)
         .bind(3, i.token_hash)
         .bind(4, i.created_at)
         .bind(5, i.expires_at);
-    s.bind(6, i.created_by);
+    s.bind(6, i.created_by).bind(7, i.extension_id);
     TRY(done(s, "invitation"));
     i.id = sqlite3_last_insert_rowid(conn_.handle());
     return okStatus();

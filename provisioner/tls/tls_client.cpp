@@ -19,6 +19,7 @@ struct ClientSession::State {
     mbedtls_ssl_config conf;
     mbedtls_ssl_context ssl;
     int timeout_ms = 30000;
+    std::chrono::steady_clock::time_point deadline{};
 
     State() {
         mbedtls_net_init(&net);
@@ -45,10 +46,12 @@ Error unavailable(std::string message) {
 }
 
 // Waits until `fd` is ready for what mbedTLS asked (WANT_READ/WANT_WRITE);
-// false on timeout.
-bool waitFor(int fd, int want, int timeout_ms) {
+// false on timeout or past the session's deadline.
+bool waitFor(int fd, int want, int timeout_ms, std::chrono::steady_clock::time_point deadline) {
+    const int ms = waitMs(timeout_ms, deadline);
+    if (ms <= 0) return false;
     pollfd p{fd, static_cast<short>(want == MBEDTLS_ERR_SSL_WANT_WRITE ? POLLOUT : POLLIN), 0};
-    return ::poll(&p, 1, timeout_ms) > 0;
+    return ::poll(&p, 1, ms) > 0;
 }
 
 }  // namespace
@@ -60,6 +63,7 @@ Result<std::unique_ptr<ClientSession>> ClientSession::handshake(int fd, const Cl
     std::unique_ptr<ClientSession> session(new ClientSession());
     State& s = *session->state_;
     s.timeout_ms = o.timeout_ms;
+    s.deadline = o.deadline;
     s.net.fd = fd;
     if (int rc = mbedtls_ctr_drbg_seed(&s.drbg, mbedtls_entropy_func, &s.entropy, nullptr, 0);
         rc != 0)
@@ -104,7 +108,7 @@ Result<std::unique_ptr<ClientSession>> ClientSession::handshake(int fd, const Cl
             }
             return unavailable(why);
         }
-        if (!waitFor(fd, rc, s.timeout_ms))
+        if (!waitFor(fd, rc, s.timeout_ms, s.deadline))
             return unavailable("TLS handshake with " + o.server_name + " timed out");
     }
     return session;
@@ -118,7 +122,8 @@ Result<size_t> ClientSession::read(char* buf, size_t size) {
         if (rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) return size_t{0};
         if (rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE)
             return unavailable("TLS read: " + mbedError(rc));
-        if (!waitFor(s.net.fd, rc, s.timeout_ms)) return unavailable("TLS read timed out");
+        if (!waitFor(s.net.fd, rc, s.timeout_ms, s.deadline))
+            return unavailable("TLS read timed out");
     }
     return unavailable("TLS read: no progress");
 }
@@ -136,7 +141,8 @@ Status ClientSession::writeAll(std::string_view data) {
         }
         if (rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE)
             return unavailable("TLS write: " + mbedError(rc));
-        if (!waitFor(s.net.fd, rc, s.timeout_ms)) return unavailable("TLS write timed out");
+        if (!waitFor(s.net.fd, rc, s.timeout_ms, s.deadline))
+            return unavailable("TLS write timed out");
     }
     return okStatus();
 }

@@ -10,6 +10,8 @@
 //   TRY(s->writeAll("EHLO me\r\n"));
 //   size_t n = TRY(s->read(buf, sizeof buf));  // 0: the server closed
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,8 +26,21 @@ struct ClientOptions {
     std::string ca_file;
     // false: any certificate is accepted (only when configured so).
     bool verify = true;
-    int timeout_ms = 30000;  // each handshake, read and write
+    int timeout_ms = 30000;  // each wait of a handshake, read or write
+    // Every wait ends by then: a peer that trickles a byte per timeout_ms
+    // cannot hold the caller past it. {}: no deadline but timeout_ms.
+    std::chrono::steady_clock::time_point deadline{};
 };
+
+// How long one wait may last: `timeout_ms`, cut to what is left before
+// `deadline` (0 once it has passed).
+inline int waitMs(int timeout_ms, std::chrono::steady_clock::time_point deadline) {
+    if (deadline == std::chrono::steady_clock::time_point{}) return timeout_ms;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    return static_cast<int>(std::clamp<int64_t>(left, 0, timeout_ms));
+}
 
 inline constexpr const char* kSystemCaFile = "/etc/ssl/certs/ca-certificates.crt";
 

@@ -2,8 +2,9 @@
 # Softphone invitations end to end: a real SMTP sink (python3-aiosmtpd) with
 # STARTTLS (a throwaway certificate trusted through smtp.ca_file) and AUTH;
 # the e-mail arrives, its link's page is fetched over HTTPS, the account is
-# revealed once; a second reveal and a guessed token get the same refusal;
-# with the sink down the e-mail waits queued and goes out when it is back.
+# revealed once; a second reveal and a guessed token get the same refusal
+# and no audit row, a flood of bad links none either and does not slow a
+# phone; with the sink down the e-mail waits queued and goes out when it is back.
 
 source "$(dirname "$0")/lib.sh"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -113,9 +114,11 @@ expect_true grep -qi '^cache-control: no-store' "$WORK/page.h"
 expect_true grep -qi '^referrer-policy: no-referrer' "$WORK/page.h"
 expect_true grep -qi "^content-security-policy: default-src 'none'" "$WORK/page.h"
 if grep -q Sip2001SecretXyz "$WORK/page"; then bad "GET shows the secret"; else ok; fi
-# Never over plain HTTP.
-STATUS=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$HTTP_PORT/invite/$TOKEN_PART")
-[[ "$STATUS" != 200 ]] && ok || bad "the page over HTTP"
+# Never over plain HTTP: a GET (a POST would be refused by its method before
+# any route) gets no invitation page.
+STATUS=$(curl -s --max-time 10 -o "$WORK/http_page" -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/invite/$TOKEN_PART")
+[[ "$STATUS" != 200 ]] && ok || bad "the page over HTTP (status $STATUS)"
+if grep -q -e 'Show my account' -e 'IntellaPhone' "$WORK/http_page"; then bad "the invitation page over HTTP"; else ok; fi
 
 page POST "$TOKEN_PART"
 expect_status 200 "reveal"
@@ -136,7 +139,39 @@ if grep -q -e Sip2001SecretXyz -e 's3cret' "$DATA/stderr" "$DATA/stdout"; then b
 api GET '/audit?entity=invitation&limit=100'
 expect_json '[.items[].action] | map(select(. == "reveal")) | length' 1
 expect_json '[.items[].action] | map(select(. == "view")) | length' 1
-expect_json '[.items[].action] | map(select(. == "reveal_refused")) | length' 2
+# Refusals are security-log lines, not audit rows.
+expect_json '[.items[].action] | map(select(. == "reveal_refused" or . == "view_refused")) | length' 0
+expect_true grep -q 'security: event=invite_refused src=127.0.0.1 method=POST reason=not_live' "$DATA/stderr"
+expect_true grep -q 'security: event=invite_refused src=127.0.0.1 method=GET reason=malformed' "$DATA/stderr"
+
+# A client looping on bad links: 200 requests on keep-alive connections
+# write no audit row, and a phone fetching its config meanwhile is answered
+# at once (the refusals touch no store, past the limit not even a read).
+add_phone yealink 00:15:65:4a:a9:37 Yealink T46U 30
+AUDIT_ROWS=$(sqlite3 "$DATA/store.db" "SELECT COUNT(*) FROM audit")
+for i in $(seq 1 100); do
+    echo "url = \"https://phones.example.com:$HTTPS_PORT/invite/bad$i\""
+    printf 'url = "https://phones.example.com:%s/invite/%043d"\n' "$HTTPS_PORT" "$i"
+done >"$WORK/flood.curl"
+flood() {
+    curl -sk --max-time 60 --resolve "phones.example.com:$HTTPS_PORT:127.0.0.1" -K "$WORK/flood.curl" \
+        -o /dev/null -w '%{http_code}\n' >"$WORK/flood.$1" 2>/dev/null
+}
+flood 1 & FLOOD1=$!
+flood 2 & FLOOD2=$!
+FETCH=$(curl -s --max-time 10 -o /dev/null -w '%{http_code} %{time_total}' \
+    -A "Yealink SIP-T46U 108.86.0.90 00:15:65:4a:a9:37" "http://127.0.0.1:$HTTP_PORT/0015654aa937.cfg")
+wait "$FLOOD1" "$FLOOD2"
+[[ ${FETCH%% *} == 200 ]] && ok || bad "a phone's fetch during the flood (got $FETCH)"
+awk -v t="${FETCH##* }" 'BEGIN { exit !(t < 2) }' && ok || bad "a phone's fetch took ${FETCH##* }s during the flood"
+[[ $(grep -c '^404$' "$WORK/flood.1") -eq 200 && $(grep -c '^404$' "$WORK/flood.2") -eq 200 ]] && ok ||
+    bad "every flooded request gets the refusal page"
+[[ $(sqlite3 "$DATA/store.db" "SELECT COUNT(*) FROM audit") -eq $AUDIT_ROWS ]] && ok ||
+    bad "the flood wrote audit rows"
+expect_true grep -q 'event=invite_refused src=127.0.0.1 method=GET reason=rate_limited' "$DATA/stderr"
+# Rate-limited lines too: at most log.refusal_lines (20) a minute of the kind.
+REFUSAL_LINES=$(grep -c 'event=invite_refused' "$DATA/stderr")
+[[ $REFUSAL_LINES -le 20 ]] && ok || bad "$REFUSAL_LINES invite_refused lines in a minute"
 
 # The sink down: queued with the reason, then sent once it is back.
 stop_sink

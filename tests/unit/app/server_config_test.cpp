@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "provisioner/app/config_keys.h"
+#include "provisioner/mail/smtp_client.h"
 #include "temp_dir.h"
 
 using namespace prov::app;
@@ -37,6 +38,23 @@ TEST_CASE("defines override the file, and bad values are one clear line") {
     CHECK(unknown.error().message.find("admin.prot") != std::string::npos);
     CHECK_FALSE(loadConfig({"", {{"admin.bind", "localhost:1"}}}));
     CHECK_FALSE(loadConfig({dir.path() + "/nonexistent.ini", {}}));
+}
+
+TEST_CASE("smtp.from is checked at load as every e-mail's sender is at send time") {
+    CHECK(loadConfig({"", {{"smtp.host", "localhost"}, {"smtp.from", "pbx@example.com"}}}));
+    CHECK(loadConfig({"", {{"smtp.from", ""}}}));
+    CHECK_FALSE(loadConfig({"", {{"smtp.host", "localhost"}, {"smtp.from", ""}}}));
+    for (const char* bad : {"PBX <pbx@example.com>", "pbx@exa mple.com",
+                                  "\"pbx\"@example.com", "pbx@a@example.com", "pbx"}) {
+        auto c = loadConfig({"", {{"smtp.host", "localhost"}, {"smtp.from", bad}}});
+        CAPTURE(bad);
+        REQUIRE_FALSE(c);
+        CHECK(c.error().message.find("smtp.from") != std::string::npos);
+        // Without a relay too: the key is wrong whenever it is given.
+        CHECK_FALSE(loadConfig({"", {{"smtp.from", bad}}}));
+    }
+    CHECK(prov::mail::parseStartTls(loadConfig({}).value().smtp_starttls) ==
+          prov::mail::StartTls::kRequired);
 }
 
 TEST_CASE("every default in the key table is a valid value of its key") {

@@ -34,9 +34,46 @@ class SoftCatalog final : public ModelCatalog {
     }
 };
 
+// The security log's lines, for the pages' refusals.
+class Lines final : public SecurityLog::Sink {
+  public:
+    std::vector<std::string> lines;
+    bool enabled(LogPriority p) const override {
+        return static_cast<int>(p) <= static_cast<int>(LogPriority::kInformation);
+    }
+    void write(LogPriority, const std::string& line) override { lines.push_back(line); }
+    int64_t count(const std::string& text) const {
+        int64_t n = 0;
+        for (const auto& l : lines) n += l.find(text) != std::string::npos;
+        return n;
+    }
+};
+
+// The store, counting the transactions run on it.
+class CountingStore final : public Store {
+  public:
+    explicit CountingStore(Store& inner) : inner_(inner) {}
+    Status read(const Work& work) override {
+        ++reads;
+        return inner_.read(work);
+    }
+    Status write(const Work& work) override {
+        ++writes;
+        return inner_.write(work);
+    }
+    int reads = 0;
+    int writes = 0;
+
+  private:
+    Store& inner_;
+};
+
 struct World {
     FakeClock clock;
     std::unique_ptr<SqliteStore> store;
+    std::unique_ptr<CountingStore> counted;
+    Lines lines;
+    SecurityLog log{lines, clock, LogThrottleOptions{1000, 60}};
     SoftCatalog catalog;
     tls::Sha256Hasher hasher;
     int tokens_made = 0;
@@ -50,8 +87,10 @@ struct World {
         REQUIRE(s);
         store = std::move(s).value();
         REQUIRE(store->migrate());
+        counted = std::make_unique<CountingStore>(*store);
+        o.security_log = &log;
         invitations = std::make_unique<Invitations>(
-            *store, clock, hasher, catalog,
+            *counted, clock, hasher, catalog,
             [this] {
                 // 43 base64url characters, distinct per call (a real one is random).
                 std::string t = "tok" + std::to_string(++tokens_made);
@@ -97,6 +136,14 @@ struct World {
             return okStatus();
         }));
         return token;
+    }
+    int64_t auditRows() {
+        int64_t n = 0;
+        REQUIRE(store->read([&](StoreTx& tx) -> Status {
+            n = TRY(tx.listAudit(AuditFilter{"", "", 0}, Page{1000, 0})).items.size();
+            return okStatus();
+        }));
+        return n;
     }
     int64_t audits(const std::string& action) {
         int64_t n = 0;
@@ -208,8 +255,101 @@ TEST_CASE(
     CHECK(w.invitations->page("GET", token, "10.0.0.9").body == guessed.body);
     CHECK(w.audits("view") == 2);
     CHECK(w.audits("reveal") == 1);
-    CHECK(w.audits("reveal_refused") == 2);
-    CHECK(w.audits("view_refused") == 1);
+    // Refusals are security-log lines, never audit rows.
+    CHECK(w.audits("reveal_refused") == 0);
+    CHECK(w.audits("view_refused") == 0);
+    CHECK(w.lines.count("event=invite_refused src=10.0.0.9 method=POST reason=not_live") == 2);
+    CHECK(w.lines.count("event=invite_refused src=10.0.0.9 method=GET reason=not_live") == 1);
+}
+
+TEST_CASE("a malformed token is refused without the store, an unknown one without a write") {
+    World w;
+    const int64_t rows = w.auditRows();
+    const int reads = w.counted->reads;
+    const int writes = w.counted->writes;
+    for (const std::string& bad :
+         {std::string(), std::string("x"), std::string(42, 'a'), std::string(44, 'a'),
+          std::string(42, 'a') + "!", std::string(42, 'a') + "/"}) {
+        const PageResponse p = w.invitations->page("GET", bad, "10.0.0.9");
+        CHECK(p.status == 404);
+        CHECK(p.body == refusalPage());
+    }
+    CHECK(w.counted->reads == reads);
+    CHECK(w.counted->writes == writes);
+    CHECK(w.lines.count("event=invite_refused src=10.0.0.9 method=GET reason=malformed") == 6);
+
+    const PageResponse unknown = w.invitations->page("POST", std::string(43, 'x'), "10.0.0.9");
+    CHECK(unknown.body == refusalPage());
+    CHECK(w.counted->reads == reads + 1);
+    CHECK(w.counted->writes == writes);
+    CHECK(w.auditRows() == rows);
+}
+
+TEST_CASE("an address over its limit gets the refusal page without the store, others do not") {
+    World w;
+    const Invitation inv = w.invitations->create("1001", "", w.admin).value();
+    const std::string token = w.send(inv);
+    for (int i = 0; i < 20; ++i) (void)w.invitations->page("GET", std::string(43, 'x'), "10.0.0.9");
+    const int reads = w.counted->reads;
+    const int writes = w.counted->writes;
+    // The burst is spent: even the live token is refused, with no store.
+    const PageResponse over = w.invitations->page("GET", token, "10.0.0.9");
+    CHECK(over.status == 404);
+    CHECK(over.body == refusalPage());
+    CHECK(w.counted->reads == reads);
+    CHECK(w.counted->writes == writes);
+    CHECK(w.lines.count("reason=rate_limited") == 1);
+    // Another address is not held back.
+    CHECK(w.invitations->page("GET", token, "10.0.0.10").status == 200);
+    // 10 a minute: one comes back after 6 seconds.
+    w.clock.advance(6);
+    CHECK(w.invitations->page("GET", token, "10.0.0.9").status == 200);
+    CHECK(w.invitations->page("GET", token, "10.0.0.9").status == 404);
+    CHECK(w.audits("view") == 2);
+}
+
+TEST_CASE(
+    "deleting an extension revokes its invitations - one of the same number is not revealed") {
+    World w;
+    const Invitation inv = w.invitations->create("1001", "", w.admin).value();
+    const std::string token = w.send(inv);
+    const Invitation queued = w.invitations->create("1001", "", w.admin).value();
+    const std::string token2 = w.send(queued);
+    REQUIRE(w.store->write([&](StoreTx& tx) -> Status {
+        const auto e = TRY(tx.getExtension("1001"));
+        REQUIRE(e);
+        return tx.deleteExtension(e->id);
+    }));
+    w.addExtension("1001", "IntellaPhone", "IntellaPhone PC", "mallory@example.com");
+    CHECK(w.invitations->page("GET", token2, "10.0.0.9").body == refusalPage());
+    CHECK(w.invitations->page("POST", token2, "10.0.0.9").body == refusalPage());
+    const auto list = w.invitations->list("1001").value();
+    REQUIRE(list.size() == 2);
+    CHECK(list[0].revoked);
+    CHECK(list[1].revoked);
+    CHECK(w.audits("reveal") == 0);
+    (void)token;
+}
+
+TEST_CASE("an invitation is bound to its extension's row, not only its number") {
+    World w;
+    const Invitation inv = w.invitations->create("1001", "", w.admin).value();
+    CHECK(inv.extension_id != 0);
+    // One made for an earlier row of the same number (its id no longer the row's).
+    Invitation stale;
+    stale.extension = "1001";
+    stale.extension_id = inv.extension_id + 100;
+    stale.email = "alice@example.com";
+    stale.created_at = w.clock.nowSeconds();
+    stale.expires_at = w.clock.nowSeconds() + 3600;
+    const std::string token(43, 's');
+    REQUIRE(w.store->write([&](StoreTx& tx) -> Status {
+        TRY(tx.insertInvitation(stale));
+        return tx.setInvitationToken(stale.id, w.hasher.sha256Hex(token));
+    }));
+    CHECK(w.invitations->page("GET", token, "10.0.0.9").body == refusalPage());
+    CHECK(w.invitations->page("POST", token, "10.0.0.9").body == refusalPage());
+    CHECK(w.audits("reveal") == 0);
 }
 
 TEST_CASE("an invitation expires on the clock and is revoked by a newer one") {

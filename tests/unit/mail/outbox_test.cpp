@@ -1,5 +1,10 @@
 #include "provisioner/mail/outbox.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -26,7 +31,7 @@ struct World {
         store = std::move(s).value();
         REQUIRE(store->migrate());
     }
-    Outbox outbox(OutboxOptions o = {}) {
+    Outbox outbox(OutboxOptions o = {}, Sender send = nullptr) {
         o.retry_seconds = {60, 300};
         return Outbox(
             *store, clock,
@@ -39,12 +44,12 @@ struct World {
                 m.to = row.recipient;
                 return m;
             },
-            [this](const Message&) {
+            send ? send : Sender([this](const Message&, Interrupter&) {
                 ++sends;
                 SendResult r = replies.front();
                 replies.pop_front();
                 return r;
-            },
+            }),
             o);
     }
     int64_t queue(int64_t ref = 1) {
@@ -176,4 +181,57 @@ TEST_CASE("outbox: rows a stopped server left sending are queued again at start"
     CHECK(w.sends == 1);
     CHECK(w.state(id) == "sent");
     CHECK(w.row(id).tries == 2);  // the interrupted try counts
+}
+
+TEST_CASE("outbox: stop() ends a conversation in progress and tries no further row") {
+    // A relay that accepts connections (the backlog) and never says a word.
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(listener >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(listener, 8) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    SmtpOptions smtp;
+    smtp.host = "127.0.0.1";
+    smtp.port = ntohs(addr.sin_port);
+    smtp.starttls = StartTls::kOff;
+    smtp.timeout_ms = 30000;  // a wait the stop must not sit out
+
+    World w;
+    const int64_t first = w.queue();
+    const int64_t second = w.queue();
+    std::atomic<int> sends{0};
+    std::chrono::steady_clock::duration stop_took{};
+    {
+        Outbox box = w.outbox({}, [&](const Message& m, Interrupter& interrupter) {
+            ++sends;
+            return sendMail(smtp, m, &interrupter);
+        });
+        REQUIRE(box.start());
+        for (int i = 0; i < 200 && sends == 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // in the greeting's wait
+        const auto start = std::chrono::steady_clock::now();
+        box.stop();
+        stop_took = std::chrono::steady_clock::now() - start;
+    }
+    ::close(listener);
+    CHECK(stop_took < std::chrono::seconds(2));
+    CHECK(sends == 1);
+    CHECK(w.state(first) == "queued");  // tried again after the next start
+    CHECK(w.row(first).smtp_reply.find("stopping") != std::string::npos);
+    CHECK(w.state(second) == "queued");
+    CHECK(w.row(second).tries == 0);
+}
+
+TEST_CASE("outbox: the stored reply has no control characters, the logged one no address") {
+    CHECK(storedReply("550 5.1.1 <alice@example.com>:\x1b[2J no\r\nsuch user\x7f") ==
+          "550 5.1.1 <alice@example.com>: [2J no  such user ");
+    CHECK(loggedReply("550 5.1.1 <alice@example.com>: no such user") ==
+          "550 5.1.1 <address> no such user");
+    CHECK(loggedReply("after RCPT TO: 550 user\nbob@x.org\tunknown") ==
+          "after RCPT TO: 550 user <address> unknown");
 }

@@ -3,7 +3,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -206,6 +208,48 @@ TEST_CASE("STARTTLS required and refused for now (454): tried again later, nothi
     CHECK_FALSE(anyLineHas(relay.lines(), "MAIL FROM"));
 }
 
+TEST_CASE("STARTTLS is required unless configured otherwise") {
+    CHECK(SmtpOptions{}.starttls == StartTls::kRequired);
+    CHECK(parseStartTls("required") == StartTls::kRequired);
+    CHECK(parseStartTls("on") == StartTls::kOn);
+    CHECK(parseStartTls("off") == StartTls::kOff);
+    CHECK(parseStartTls("") == StartTls::kRequired);
+}
+
+TEST_CASE(
+    "STARTTLS on is opportunistic: a relay that does not offer it gets the mail in the clear") {
+    FakeRelay relay({{"", "220 relay.test ESMTP"},
+                     {"EHLO prov.test", "250-relay.test\n250 8BITMIME"},
+                     {"MAIL FROM:<pbx@example.com>", "250 2.1.0 Ok"},
+                     {"RCPT TO:<alice@example.com>", "250 2.1.5 Ok"},
+                     {"DATA", "354 go ahead"},
+                     {".", "250 2.0.0 Ok: queued as ABC"},
+                     {"QUIT", "221 bye"}});
+    SmtpOptions o = options();
+    o.starttls = StartTls::kOn;
+    const SendResult r = run(relay, o);
+    CHECK(r.outcome == SendOutcome::kSent);
+    CHECK_FALSE(anyLineHas(relay.lines(), "STARTTLS"));
+}
+
+TEST_CASE("STARTTLS on, offered and then refused or unanswered: retried, never sent in the clear") {
+    const std::string reply = GENERATE(
+        std::string("454 4.7.0 TLS not available"), std::string("502 5.5.1 not implemented"),
+        std::string("220-but the line never ends"), std::string("CLOSE"));
+    FakeRelay relay({{"", "220 relay.test ESMTP"},
+                     {"EHLO", "250-relay.test\n250 STARTTLS"},
+                     {"STARTTLS", reply}});
+    SmtpOptions o = options();
+    o.starttls = StartTls::kOn;
+    o.timeout_ms = 300;
+    SocketChannel channel(relay.clientFd(), tlsOptions(o));
+    const SendResult r = sendMail(channel, o, message());
+    ::shutdown(relay.clientFd(), SHUT_RDWR);
+    CAPTURE(reply, r.summary());
+    CHECK(r.outcome == SendOutcome::kRetry);
+    CHECK_FALSE(anyLineHas(relay.lines(), "MAIL FROM"));
+}
+
 TEST_CASE(
     "AUTH is refused on a connection without TLS unless allowed - the password never crosses") {
     FakeRelay relay(
@@ -302,4 +346,68 @@ TEST_CASE("a relay that says nothing times out") {
     CHECK(r.outcome == SendOutcome::kRetry);
     CHECK(r.detail.find("timed out") != std::string::npos);
     ::shutdown(relay.clientFd(), SHUT_RDWR);
+}
+
+TEST_CASE("a relay trickling a byte per wait is cut off at the conversation's deadline") {
+    int fds[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    std::atomic<bool> done{false};
+    // A greeting that never ends, one byte each 50 ms: no wait ever times out.
+    std::thread relay([&] {
+        (void)!::send(fds[1], "220-", 4, MSG_NOSIGNAL);
+        for (int i = 0; i < 400 && !done; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            (void)!::send(fds[1], "x", 1, MSG_NOSIGNAL);
+        }
+    });
+    SmtpOptions o = options();
+    o.timeout_ms = 300;
+    o.conversation_ms = 800;
+    const auto start = std::chrono::steady_clock::now();
+    SendResult r;
+    {
+        SocketChannel channel(fds[0], tlsOptions(o));
+        r = sendMail(channel, o, message());
+    }
+    const auto took = std::chrono::steady_clock::now() - start;
+    done = true;
+    relay.join();
+    ::close(fds[1]);
+    CHECK(r.outcome == SendOutcome::kRetry);
+    CHECK(r.detail.find("deadline") != std::string::npos);
+    CHECK(took < std::chrono::milliseconds(2000));
+    CHECK(took >= std::chrono::milliseconds(700));
+}
+
+TEST_CASE("the deadline is 4 x the timeout unless given") {
+    SmtpOptions o = options();
+    o.timeout_ms = 1000;
+    const auto before = std::chrono::steady_clock::now();
+    const auto deadline = tlsOptions(o).deadline;
+    CHECK(deadline - before >= std::chrono::milliseconds(4000));
+    CHECK(deadline - before < std::chrono::milliseconds(4500));
+}
+
+TEST_CASE("an interrupter shuts the conversation's socket down - and refuses any later one") {
+    int fds[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    Interrupter interrupter;
+    REQUIRE(interrupter.attach(fds[0]));
+    SmtpOptions o = options();
+    o.timeout_ms = 10000;
+    SendResult r;
+    const auto start = std::chrono::steady_clock::now();
+    std::thread client([&] {
+        SocketChannel channel(fds[0], tlsOptions(o));
+        r = sendMail(channel, o, message());  // waits for a greeting that never comes
+        interrupter.detach();
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    interrupter.interrupt();
+    client.join();
+    ::close(fds[1]);
+    CHECK(r.outcome == SendOutcome::kRetry);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(2000));
+    CHECK_FALSE(interrupter.attach(fds[1]));
+    CHECK(sendMail(o, message(), &interrupter).detail.find("stopping") != std::string::npos);
 }
