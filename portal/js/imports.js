@@ -32,7 +32,10 @@ export function importScreen(box) {
   const showProblems = (e) => {
     clear(problems);
     if (!e.problems.length) return;
-    problems.append(table(`${e.problems.length} problem(s)`, ['Line', 'Column', 'Problem'],
+    // The server lists the first 1000; problems_total counts them all.
+    const total = e.problems_total || e.problems.length;
+    const caption = total > e.problems.length ? `${total} problem(s), the first ${e.problems.length} shown` : `${total} problem(s)`;
+    problems.append(table(caption, ['Line', 'Column', 'Problem'],
       e.problems.map((p) => el('tr', {}, el('td', { text: p.line }), el('td', { text: p.column }), el('td', { text: p.reason })))));
   };
 

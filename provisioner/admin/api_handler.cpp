@@ -1,10 +1,14 @@
 #include "provisioner/admin/api_handler.h"
 
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/NameValueCollection.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <sstream>
@@ -84,6 +88,26 @@ void discardBody(std::istream& in, size_t max_bytes, std::chrono::milliseconds b
     }
 }
 
+// A stream writes a few bytes every interval, and a client that vanished
+// without a FIN (a laptop closed, a network gone) would leave them queued
+// for the kernel's full retransmission time (~15 min), holding a stream
+// place: unacknowledged data for 20 s, or 10 s of silence and two
+// unanswered probes, drop the connection, and the next write fails.
+void shortenDeadPeerTimeout(HTTPServerRequest& request) {
+    auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
+    if (!impl) return;
+    const int fd = static_cast<int>(impl->socket().impl()->sockfd());
+    if (fd < 0) return;
+    const unsigned user_timeout_ms = 20'000;
+    const int on = 1, idle_s = 10, interval_s = 5, probes = 2;
+    // Best effort: a socket that refuses still ends at the stream's lifetime.
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
+    (void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof idle_s);
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval_s, sizeof interval_s);
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
+}
+
 // The path of a request target as sent (still percent-encoded, no query):
 // what the access line and security events show, escaped where they write it.
 std::string rawPath(const std::string& uri) { return uri.substr(0, uri.find('?')); }
@@ -110,7 +134,7 @@ public:
         int status = 0;
         if (result && stream_) {
             status = HTTPResponse::HTTP_OK;
-            serveStream(response);
+            serveStream(request, response);
         } else if (result) {
             status = result.value().status;
             send(response, result.value());
@@ -242,26 +266,39 @@ private:
         }
     }
 
-    // GET /staging/stream takes a place among the streams, or is refused
-    // (503) before it could hold a thread the other requests need.
+    // GET /staging/stream reads the view first, so that a bad query is a
+    // plain error answer (400 naming the field) that never held a place;
+    // then takes a place among the streams, or is refused (503) before it
+    // could hold a thread the other requests need.
     ApiResult openStream(ApiRequest req) {
         if (req.method != "GET") return methodNotAllowed("GET");
         if (!guards_.streams) return Error::notFound("staging streams are not served here");
-        if (!guards_.streams->tryOpen())
+        req.segments = {"staging"};
+        std::string first = TRY(stagingView(req));
+        StreamPlace place = guards_.streams->tryOpen(req.actor.name);
+        if (!place)
             return Error{Code::kUnavailable, "too_many_streams",
                          "every staging stream place is taken (portal.streams); try again later", {}, {}};
-        req.segments = {"staging"};
         stream_ = std::move(req);
+        first_view_ = std::move(first);
+        place_ = std::move(place);
         return ok(Poco::Dynamic::Var());
     }
 
-    // Writes the stream until its lifetime ends, the client leaves or the
-    // server stops; then gives its place back.
-    void serveStream(HTTPServerResponse& response) {
-        struct Place {
-            StreamGate& gate;
-            ~Place() { gate.close(); }
-        } place{*guards_.streams};
+    Result<std::string> stagingView(const ApiRequest& req) {
+        try {
+            const ApiResponse r = TRY(route(context_, req));
+            return json::stringify(r.body);
+        } catch (const std::exception& e) {
+            return Error::internal(e.what());
+        }
+    }
+
+    // Writes the stream until its lifetime ends, the client leaves, the
+    // caller's credentials end or the server stops; the place goes back
+    // with place_ whatever happens.
+    void serveStream(HTTPServerRequest& request, HTTPServerResponse& response) {
+        shortenDeadPeerTimeout(request);
         response.setStatus(HTTPResponse::HTTP_OK);
         response.setContentType("text/event-stream");
         response.set("Cache-Control", "no-store");
@@ -269,16 +306,11 @@ private:
         response.setKeepAlive(false);
         try {
             std::ostream& out = response.send();
-            streamStaging(out, *guards_.streams, [this]() -> Result<std::string> {
-                try {
-                    const ApiResponse r = TRY(route(context_, *stream_));
-                    return json::stringify(r.body);
-                } catch (const std::exception& e) {
-                    return Error::internal(e.what());
-                }
-            });
+            StreamFeed feed{std::move(first_view_), [this] { return stagingView(*stream_); },
+                            still_valid_};
+            streamStaging(out, std::move(place_), feed);
         } catch (const Poco::Exception&) {
-            // The client went away mid-write: the stream is over.
+            // The client went away before the headers were out: the stream is over.
         } catch (const std::exception&) {
         }
     }
@@ -310,6 +342,12 @@ private:
         if (auth.check == TokenCheck::kExpired) return failed("expired", &auth.token, "the API token has expired");
         if (auth.check == TokenCheck::kRevoked) return failed("revoked", &auth.token, "the API token was revoked");
         const ApiToken& t = auth.token;
+        // A stream asks again on each tick (the token may be revoked or
+        // expire meanwhile); a portal session sets its own in sessionActor.
+        still_valid_ = [&inventory = inventory_, secret = header.substr(kBearer.size())] {
+            const Result<TokenAuth> again = inventory.authenticate(secret);
+            return again && again.value().check == TokenCheck::kValid;
+        };
         return Actor{"token:" + std::to_string(t.id) + (t.name.empty() ? "" : " " + t.name) + " (" +
                          std::string(toString(t.role)) + ")",
                      t.role, peer_};
@@ -328,6 +366,12 @@ private:
             return Error{Code::kPermissionDenied, "csrf",
                          "a request signed in by the session cookie must send its X-CSRF-Token", {}, {}};
         }
+        // A stream asks again on each tick: signing out, an expired session,
+        // or a user disabled, deleted or given a new password ends it.
+        still_valid_ = [&inventory = inventory_, cookie = req.session] {
+            const Result<std::optional<SessionView>> again = inventory.session(cookie);
+            return again && again.value().has_value();
+        };
         return Actor{"user:" + s->user.name + " (" + std::string(toString(s->user.role)) + ")", s->user.role, peer_,
                      true};
     }
@@ -392,6 +436,9 @@ private:
     bool body_read_ = false;
     bool auth_failed_ = false;
     std::optional<ApiRequest> stream_;  // set once a stream place is taken
+    std::string first_view_;            // the stream's first event
+    StreamPlace place_;                 // given back when the handler goes
+    StillValid still_valid_;            // whether the caller's credentials still hold
 };
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "provisioner/model/json_encode.h"
+
 namespace prov::admin {
 
 const char* toString(ImportState state) {
@@ -13,8 +15,12 @@ const char* toString(ImportState state) {
     return "failed";
 }
 
-ImportJobs::ImportJobs(const Clock& clock, size_t keep, int64_t keep_seconds)
-    : clock_(clock), keep_(keep < 1 ? 1 : keep), keep_seconds_(keep_seconds) {}
+ImportJobs::ImportJobs(const Clock& clock, size_t keep, int64_t keep_seconds, size_t keep_bytes)
+    : clock_(clock),
+      keep_(keep < 1 ? 1 : keep),
+      keep_seconds_(keep_seconds),
+      keep_bytes_(keep_bytes),
+      spawn_([](std::function<void()> body) { return std::thread(std::move(body)); }) {}
 
 ImportJobs::~ImportJobs() {
     wait();
@@ -35,7 +41,19 @@ Result<int64_t> ImportJobs::start(Work work) {
     jobs_.push_back(job);
     forgetOld();
     running_ = true;
-    worker_ = std::thread([this, id, w = std::move(work)] { run(id, w); });
+    try {
+        worker_ = spawn_([this, id, w = std::move(work)] { run(id, w); });
+    } catch (const std::exception&) {
+        // No thread (out of threads or memory): nothing runs, so nothing may
+        // stay marked running, or every later import would be refused.
+        running_ = false;
+        std::erase_if(jobs_, [id](const ImportJob& j) { return j.id == id; });
+        return Error{Code::kUnavailable,
+                     "no_thread",
+                     "the import could not start now; try again later",
+                     {},
+                     {}};
+    }
     return id;
 }
 
@@ -54,7 +72,12 @@ void ImportJobs::run(int64_t id, const Work& work) {
     } catch (const std::exception& e) {
         // A thread must not end on an exception; the job says what happened.
         outcome.ok = false;
-        outcome.report = Poco::Dynamic::Var(std::string("internal error: ") + e.what());
+        auto err = json::newObject();
+        err->set("code", std::string("internal"));
+        err->set("message", std::string("internal error: ") + e.what());
+        auto body = json::newObject();
+        body->set("error", err);
+        outcome.report = json::stringify(body);
     }
     std::lock_guard lock(mutex_);
     if (ImportJob* j = find(id)) {
@@ -63,6 +86,7 @@ void ImportJobs::run(int64_t id, const Work& work) {
         j->report = std::move(outcome.report);
         j->finished_at = clock_.nowSeconds();
     }
+    forgetOld();
     running_ = false;
     idle_.notify_all();
 }
@@ -87,7 +111,9 @@ ImportJob* ImportJobs::find(int64_t id) {
 }
 
 // Drops finished jobs past their time, then the oldest finished ones over
-// `keep_` (the running one is never dropped). Called with the mutex held.
+// `keep_`, then the oldest finished ones while their reports pass
+// `keep_bytes_`, the newest finished one always kept (the running one is
+// never dropped). Called with the mutex held.
 void ImportJobs::forgetOld() {
     const int64_t now = clock_.nowSeconds();
     std::erase_if(jobs_, [&](const ImportJob& j) {
@@ -97,6 +123,18 @@ void ImportJobs::forgetOld() {
         auto it = std::find_if(jobs_.begin(), jobs_.end(),
                                [](const ImportJob& j) { return j.state != ImportState::kRunning; });
         if (it == jobs_.end()) break;
+        jobs_.erase(it);
+    }
+    size_t bytes = 0;
+    for (const ImportJob& j : jobs_) bytes += j.report.size();
+    while (bytes > keep_bytes_) {
+        auto it = std::find_if(jobs_.begin(), jobs_.end(),
+                               [](const ImportJob& j) { return j.state != ImportState::kRunning; });
+        const auto finished = std::count_if(jobs_.begin(), jobs_.end(), [](const ImportJob& j) {
+            return j.state != ImportState::kRunning;
+        });
+        if (it == jobs_.end() || finished <= 1) break;
+        bytes -= it->report.size();
         jobs_.erase(it);
     }
 }

@@ -1,30 +1,88 @@
 #include "provisioner/admin/staging_stream.h"
 
+#include <Poco/Exception.h>
+
 #include <algorithm>
 
 namespace prov::admin {
 
-bool StreamGate::tryOpen() {
-    std::lock_guard lock(mutex_);
-    if (stopped_ || open_ >= options_.max_streams) return false;
-    ++open_;
-    return true;
+StreamPlace& StreamPlace::operator=(StreamPlace&& other) noexcept {
+    if (this != &other) {
+        release();
+        gate_ = other.gate_;
+        id_ = other.id_;
+        other.gate_ = nullptr;
+    }
+    return *this;
 }
 
-void StreamGate::close() {
+void StreamPlace::release() {
+    if (gate_) gate_->close(id_);
+    gate_ = nullptr;
+}
+
+StreamPlace StreamGate::tryOpen(const std::string& actor) {
+    bool ended_one = false;
+    StreamPlace place;
+    {
+        std::lock_guard lock(mutex_);
+        if (stopped_) return {};
+        int live = 0;
+        int mine = 0;
+        for (const Held& h : held_) {
+            if (h.ended) continue;
+            ++live;
+            if (h.actor == actor) ++mine;
+        }
+        if (mine >= options_.max_per_actor) {
+            // The oldest of this caller's live places makes room; its thread
+            // leaves at once (sleepFor wakes) and closes it.
+            for (Held& h : held_) {
+                if (!h.ended && h.actor == actor) {
+                    h.ended = true;
+                    ended_one = true;
+                    --live;
+                    break;
+                }
+            }
+        } else if (live >= options_.max_streams) {
+            return {};
+        }
+        const int64_t id = next_id_++;
+        held_.push_back(Held{id, actor, false});
+        place = StreamPlace(*this, id);
+    }
+    if (ended_one) wake_.notify_all();
+    return place;
+}
+
+void StreamGate::close(int64_t place) {
     std::lock_guard lock(mutex_);
-    if (open_ > 0) --open_;
+    std::erase_if(held_, [place](const Held& h) { return h.id == place; });
 }
 
 int StreamGate::open() const {
     std::lock_guard lock(mutex_);
-    return open_;
+    return static_cast<int>(held_.size());
 }
 
-bool StreamGate::sleepFor(std::chrono::milliseconds d) {
+bool StreamGate::liveLocked(int64_t place) const {
+    if (stopped_) return false;
+    for (const Held& h : held_) {
+        if (h.id == place) return !h.ended;
+    }
+    return false;
+}
+
+bool StreamGate::live(int64_t place) const {
+    std::lock_guard lock(mutex_);
+    return liveLocked(place);
+}
+
+bool StreamGate::sleepFor(int64_t place, std::chrono::milliseconds d) {
     std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, d, [this] { return stopped_; });
-    return !stopped_;
+    wake_.wait_for(lock, d, [&] { return !liveLocked(place); });
+    return liveLocked(place);
 }
 
 void StreamGate::stop() {
@@ -44,7 +102,8 @@ std::string sseEvent(std::string_view name, std::string_view data) {
     for (;;) {
         const size_t nl = data.find('\n', start);
         out += "data: ";
-        out += data.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+        out +=
+            data.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
         out += '\n';
         if (nl == std::string_view::npos) break;
         start = nl + 1;
@@ -53,29 +112,47 @@ std::string sseEvent(std::string_view name, std::string_view data) {
     return out;
 }
 
-void streamStaging(std::ostream& out, StreamGate& gate, const Snapshot& snapshot) {
+namespace {
+
+void writeStream(std::ostream& out, StreamGate& gate, int64_t place, const StreamFeed& feed) {
     const StreamOptions& o = gate.options();
     const auto end = std::chrono::steady_clock::now() + o.lifetime;
     // How long the browser waits before it reconnects.
     out << "retry: " << o.interval.count() << "\n\n";
-    std::string last;
-    bool first = true;
+    std::string last = feed.first;
+    out << sseEvent("staging", last);
+    out.flush();
     while (out) {
-        const Result<std::string> view = snapshot();
+        const auto left =
+            std::chrono::ceil<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return;
+        if (!gate.sleepFor(place, std::min(left, o.interval))) return;
+        if (std::chrono::steady_clock::now() >= end) return;
+        // A token revoked or expired since the stream opened ends it: the
+        // reconnect then meets the 401.
+        if (feed.still_valid && !feed.still_valid()) return;
+        const Result<std::string> view = feed.snapshot();
         if (!view) {
             out << ": the staging view is unavailable now\n\n";
-        } else if (first || view.value() != last) {
+        } else if (view.value() != last) {
             last = view.value();
             out << sseEvent("staging", last);
         } else {
             out << ": unchanged\n\n";
         }
-        first = false;
         out.flush();
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
-        if (left.count() <= 0 || !out) return;
-        if (!gate.sleepFor(std::min(left, o.interval))) return;
-        if (std::chrono::steady_clock::now() >= end) return;
+    }
+}
+
+}  // namespace
+
+void streamStaging(std::ostream& out, StreamPlace place, const StreamFeed& feed) {
+    if (!place) return;
+    try {
+        writeStream(out, *place.gate(), place.id(), feed);
+    } catch (const Poco::Exception&) {
+        // The client went away mid-write (Poco's socket streams throw): the stream is over.
+    } catch (const std::exception&) {
     }
 }
 

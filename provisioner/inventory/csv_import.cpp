@@ -25,11 +25,15 @@ Status CsvImport::write(StoreTx& tx) {
         if (!row.failed && !row.extension.empty()) order.push_back(&row);
     }
     std::stable_partition(order.begin(), order.end(), [](const Row* r) { return !r->extra_line; });
+    // The phase is announced at 0 of its own total (fewer rows than were
+    // checked, maybe), and reported whole at its end.
+    if (options_.progress) options_.progress("writing", 0, order.size());
     size_t done = 0;
     for (const Row* row : order) {
         if (options_.progress && ++done % 2000 == 0) options_.progress("writing", done, order.size());
         TRY(writeExtension(tx, *row));
     }
+    if (options_.progress && done % 2000 != 0) options_.progress("writing", done, order.size());
     TRY(checkLineCounts(tx));
     TRY(checkKeyCounts(tx));
     if (!report_.problems.empty() || options_.dry_run)

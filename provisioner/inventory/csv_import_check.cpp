@@ -40,10 +40,12 @@ Status CsvImport::readHeader() {
 Status CsvImport::checkRows() {
     rows_.reserve(table_.records.size());
     const size_t total = table_.records.size() - 1;
+    if (options_.progress) options_.progress("checking", 0, total);
     for (size_t r = 1; r < table_.records.size(); ++r) {
         if (options_.progress && r % 2000 == 0) options_.progress("checking", r, total);
         checkRow(table_.records[r]);
     }
+    if (options_.progress && total % 2000 != 0) options_.progress("checking", total, total);
     if (report_.rows == 0) return shape("the file has a header but no rows");
     return okStatus();
 }

@@ -93,7 +93,8 @@ struct ImportProblem {
 
 struct ImportOptions {
     bool dry_run = false;
-    // Called now and then with a phase ("checking", "writing") and rows done of total.
+    // Called with a phase ("checking", "writing") and rows done of its total:
+    // at the phase's start (0), every 2000 rows, and at its end (total).
     std::function<void(const char* phase, size_t done, size_t total)> progress;
 };
 

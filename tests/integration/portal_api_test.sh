@@ -176,9 +176,10 @@ expect_true test "$(jq -c . <<<"$LAST")" = "$(jq -c . <<<"$BODY")"
 expect_true test "$(jq -r '.items[0].model' <<<"$LAST")" = T48U
 
 # At most portal.streams (2) at once; the rest of the API still answers.
+# (Two callers: a caller's own third stream would end its oldest instead.)
 curl -s -N --max-time 10 -H "Authorization: Bearer $VIEWER" "$STREAM_URL" >"$WORK/stream.2" &
 S2=$!
-curl -s -N --max-time 10 -H "Authorization: Bearer $VIEWER" "$STREAM_URL" >"$WORK/stream.3" &
+curl -s -N --max-time 10 -H "Authorization: Bearer $INSTALLER" "$STREAM_URL" >"$WORK/stream.3" &
 S3=$!
 sleep 0.5
 : >"$WORK/body"
@@ -195,10 +196,52 @@ expect_status 405
 curl -s -o /dev/null -w '%{http_code}' "$STREAM_URL" >"$WORK/code"
 expect_true test "$(cat "$WORK/code")" = 401
 
-# A server stopping ends its streams at once, not after portal.stream_max.
+# A bad query is a plain 400 naming the field, and holds no place.
+for q in "state=bogus" "limit=x"; do
+    : >"$WORK/body"
+    STATUS=$(curl -s --max-time 5 -o "$WORK/body" -D "$WORK/h5" -w '%{http_code}' -H "Authorization: Bearer $VIEWER" \
+        "$STREAM_URL&$q")
+    BODY=$(cat "$WORK/body")
+    expect_status 400 "stream ?$q"
+    expect_json ".error.fields | has(\"${q%%=*}\")" true "the 400 names ${q%%=*}"
+    grep -qi '^content-type: application/json' "$WORK/h5" && ok || bad "a JSON error, not a stream: $(cat "$WORK/h5")"
+done
+
+# Streams that last (portal.stream_max=600): a server stopping ends them at
+# once; dead clients and revoked tokens do not keep them.
 stop_server
-start_server -D portal.stream_max=600
+start_server -D portal.stream_max=600 -D portal.streams=2
 STREAM_URL="http://127.0.0.1:$ADMIN_PORT/api/v1/staging/stream?site=site-a"
+
+# A token revoked while its stream runs ends the stream at the next tick (2 s).
+REVOKED=$(cli token create --role viewer --name stream-revoked)
+curl -s -N --max-time 30 -H "Authorization: Bearer $REVOKED" "$STREAM_URL" >"$WORK/stream.revoked" &
+SR=$!
+sleep 0.5
+cli token revoke stream-revoked >/dev/null
+START=$(date +%s.%N)
+wait "$SR"
+RC=$?
+ELAPSED=$(awk -v a="$START" -v b="$(date +%s.%N)" 'BEGIN{print b-a}')
+echo "figure: stream end after its token was revoked: ${ELAPSED} s"
+expect_true test "$RC" = 0   # ended by the server, not by --max-time
+expect_true awk -v t="$ELAPSED" 'BEGIN{exit !(t < 4)}'
+expect_true test "$(grep -c '^event: staging$' "$WORK/stream.revoked")" = 1
+
+# Dead clients: a caller's streams killed mid-way, one after another, leave
+# no place taken that its next stream needs (its third ends its oldest).
+for i in 1 2 3; do
+    curl -s -N --max-time 30 -H "Authorization: Bearer $VIEWER" "$STREAM_URL" >"$WORK/dead.$i" &
+    DEAD=$!
+    sleep 0.3
+    kill -9 "$DEAD"
+    wait "$DEAD" 2>/dev/null
+done
+: >"$WORK/body"
+STATUS=$(curl -s -N --max-time 1 -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $VIEWER" "$STREAM_URL")
+expect_true test "$STATUS" = 200
+expect_true grep -q '^event: staging$' "$WORK/body"
+
 curl -s -N --max-time 30 -H "Authorization: Bearer $VIEWER" "$STREAM_URL" >"$WORK/stream.4" &
 S4=$!
 sleep 0.5

@@ -17,6 +17,7 @@ using namespace prov::admin;
 namespace {
 
 struct Fixture : testing::InventoryFixture {
+    explicit Fixture(int64_t licence = 10) : InventoryFixture(licence) {}
     ImportJobs jobs{clock};
     ApiContext context{*inv,
                        [](const std::string&, const std::string&) -> Result<std::string> { return std::string("cfg"); },
@@ -318,7 +319,7 @@ TEST_CASE("import jobs: one at a time (409 import_running), progress seen while 
         reported = true;
         cv.notify_all();
         cv.wait(lock, [&] { return release; });
-        return ImportOutcome{true, Poco::Dynamic::Var(std::string("report"))};
+        return ImportOutcome{true, "\"report\""};
     });
     REQUIRE(id);
     {
@@ -355,6 +356,97 @@ TEST_CASE("import jobs: one at a time (409 import_running), progress seen while 
     CHECK(jobs.get(id.value() + 3));
     clock.advance(61);
     CHECK_FALSE(jobs.get(id.value() + 3));
+}
+
+namespace {
+
+// `rows` VIRTUAL extensions from 5000 on, or rows with a device type that does not exist.
+std::string extensionRows(size_t rows, bool broken = false) {
+    std::string csv = "mac,make,model,label,extension,device_type,callerid_name\n";
+    for (size_t i = 0; i < rows; ++i)
+        csv += ",,,," + std::to_string(5000 + i) + (broken ? ",NOPE,X\n" : ",VIRTUAL,Room\n");
+    return csv;
+}
+
+struct Step {
+    std::string phase;
+    size_t done, total;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "import progress: each phase from 0 to its whole total, never backwards within one (2003 "
+    "rows)") {
+    Fixture f(5000);
+    std::vector<Step> steps;
+    ImportOptions options;
+    options.progress = [&](const char* phase, size_t done, size_t total) {
+        steps.push_back({phase, done, total});
+    };
+    auto rep = f.inv->importCsv(extensionRows(2003), options, f.admin);
+    REQUIRE(rep);
+    REQUIRE(rep.value().problems.empty());
+    CHECK(rep.value().rows == 2003);
+    REQUIRE(steps.size() == 6);
+    const std::vector<std::string> phases{"checking", "checking", "checking",
+                                          "writing",  "writing",  "writing"};
+    const std::vector<size_t> done{0, 2000, 2003, 0, 2000, 2003};
+    for (size_t i = 0; i < steps.size(); ++i) {
+        CHECK(steps[i].phase == phases[i]);
+        CHECK(steps[i].done == done[i]);
+        CHECK(steps[i].total == 2003);
+        if (i > 0 && steps[i].phase == steps[i - 1].phase)
+            CHECK(steps[i].done >= steps[i - 1].done);
+    }
+}
+
+TEST_CASE(
+    "imports: an async job ends at rows_done = rows_total = the rows read (7 rows, 2003 rows)") {
+    for (const size_t rows : {size_t{7}, size_t{2003}}) {
+        Fixture f(5000);
+        auto started =
+            f.call(f.admin, "POST", {"imports"}, {{"async", "true"}}, extensionRows(rows));
+        const int64_t id = f.body(started)->getValue<int64_t>("id");
+        f.jobs.wait();
+        auto job = f.body(f.call(f.admin, "GET", {"imports", std::to_string(id)}));
+        CHECK(job->getValue<std::string>("state") == "done");
+        CHECK(job->getValue<std::string>("phase") == "finished");
+        CHECK(job->getValue<int64_t>("rows_done") == static_cast<int64_t>(rows));
+        CHECK(job->getValue<int64_t>("rows_total") == static_cast<int64_t>(rows));
+        CHECK(job->getObject("report")->getValue<int64_t>("rows") == static_cast<int64_t>(rows));
+    }
+}
+
+TEST_CASE(
+    "imports: the first 1000 problems are listed, problems_total counts them all (sync and "
+    "async)") {
+    Fixture f;
+    const std::string csv = extensionRows(1500, true);
+    auto sync = f.call(f.admin, "POST", {"imports"}, {}, csv);
+    REQUIRE(sync);
+    CHECK(sync.value().status == 400);
+    auto err = f.body(sync)->getObject("error");
+    CHECK(err->getValue<std::string>("code") == "invalid_import");
+    CHECK(err->getArray("problems")->size() == 1000);
+    const int64_t total = err->getValue<int64_t>("problems_total");
+    CHECK(total >= 1500);
+    CHECK(err->getValue<std::string>("message").rfind(
+              std::to_string(total) + " problem(s) in 1500 row(s)", 0) == 0);
+    // The first ones, in the file's order.
+    CHECK(err->getArray("problems")->getObject(0)->getValue<int64_t>("line") == 2);
+
+    auto started = f.call(f.admin, "POST", {"imports"}, {{"async", "true"}}, csv);
+    const int64_t id = f.body(started)->getValue<int64_t>("id");
+    f.jobs.wait();
+    const std::optional<ImportJob> kept = f.jobs.get(id);
+    REQUIRE(kept);
+    CHECK(kept->state == ImportState::kFailed);
+    CHECK(kept->report.size() < 200'000);  // 1000 problems of ~80 bytes, not 1500+
+    auto job = f.body(f.call(f.admin, "GET", {"imports", std::to_string(id)}));
+    auto stored = job->getObject("report")->getObject("error");
+    CHECK(stored->getArray("problems")->size() == 1000);
+    CHECK(stored->getValue<int64_t>("problems_total") == total);
 }
 
 TEST_CASE("catalog: vendors by id with their models' lines and keys, every role") {
