@@ -166,7 +166,7 @@ struct SessionView {
 enum class SignInCheck { kSignedIn, kRefused, kThrottled };
 
 // What a sign-in came to. kRefused has one message for every cause; `reason`
-// (unknown_user, bad_password, disabled, no_password) is for the log only.
+// (unknown_user, bad_password, disabled, no_password, changed) is for the log only.
 struct SignInResult {
     SignInCheck check = SignInCheck::kRefused;
     SessionView session;      // kSignedIn

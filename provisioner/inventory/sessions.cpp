@@ -77,7 +77,16 @@ Result<SignInResult> Inventory::signIn(const std::string& name, const std::strin
     view.csrf_token = csrfToken(view.cookie);
     PortalSession session{0,   hasher_.sha256Hex(view.cookie), user->id, now, now, now + portal_.session_max_seconds,
                           source};
+    // The password was checked outside any transaction (Argon2 takes a
+    // while): an admin may have disabled the user, given it a new password
+    // or deleted it meanwhile. The user is read again here, and only its
+    // last sign-in is written, so such a change is never undone.
+    bool changed = false;
     TRY(store_.write([&](StoreTx& tx) -> Status {
+        const std::optional<PortalUser> fresh = TRY(tx.getUser(name));
+        changed = !fresh || fresh->id != user->id || fresh->disabled || fresh->password_hash != user->password_hash;
+        if (changed) return okStatus();
+        user = *fresh;
         (void)TRY(tx.purgeSessions(now, now - portal_.session_idle_seconds));
         // A success ends the run of failures against the name (not the
         // address's: one good account must not clear another's guessing).
@@ -88,6 +97,11 @@ Result<SignInResult> Inventory::signIn(const std::string& name, const std::strin
         return audit(tx, Actor{sessionActor(*user), user->role, source, true}, "sign_in", "session", user->name, "",
                      "");
     }));
+    if (changed) {
+        out.check = SignInCheck::kRefused;
+        out.reason = "changed";
+        return out;
+    }
     out.check = SignInCheck::kSignedIn;
     view.user = *user;
     view.expires_at = session.expires_at;
