@@ -198,8 +198,9 @@ has "yealink device zone" "local_time.time_zone = +10" "local_time.start_time = 
 stop_server
 # A store as an older release left it: offsets (and a zone named by the
 # database's posix/ copy, accepted then), and migrations 8 (zones), 9 (wipe
-# configs), 10 (wipe grace, zone prefixes), 11 (expansion modules) and 12
-# (firmware and resync), undone here, not yet applied.
+# configs), 10 (wipe grace, zone prefixes), 11 (expansion modules), 12
+# (firmware and resync), 13 (portal users), 14 and 15 (invitations), undone
+# here, not yet applied.
 sqlite3 "$DATA/store.db" "UPDATE settings SET value = '+1' WHERE scope = '' AND key = 'timezone';
     INSERT OR REPLACE INTO settings (scope, key, value) VALUES ('0015654aa937', 'timezone', '+5:30'),
         ('0004f2aabb01', 'timezone', '-05:00'), ('00562b043615', 'timezone', '-13'),
@@ -215,6 +216,10 @@ sqlite3 "$DATA/store.db" "UPDATE settings SET value = '+1' WHERE scope = '' AND 
     ALTER TABLE devices DROP COLUMN resync; ALTER TABLE devices DROP COLUMN resync_at;
     ALTER TABLE devices DROP COLUMN resync_tries;
     ALTER TABLE extensions DROP COLUMN reg_transport;
+    DROP TABLE sessions; DROP TABLE sign_in_throttle; ALTER TABLE users DROP COLUMN password_hash;
+    ALTER TABLE users DROP COLUMN disabled; ALTER TABLE users DROP COLUMN last_sign_in_at;
+    DROP TABLE outbox; DROP TABLE invitations;
+    ALTER TABLE extensions DROP COLUMN phone_make; ALTER TABLE extensions DROP COLUMN phone_model;
     DELETE FROM schema_migrations WHERE version >= 8;"
 run migrate $(store_args "$DATA")
 expect_rc 0 "migrate"
