@@ -85,7 +85,7 @@ export function devicesScreen(box) {
   const preview = (d) => {
     clear(side);
     const file = el('input', { id: 'preview-file', value: `${d.mac.replace(/[:-]/g, '').toLowerCase()}.cfg` });
-    const out = el('pre', { class: 'preview', tabindex: '0', 'aria-label': 'The file' });
+    const out = el('pre', { class: 'preview', tabindex: '0', role: 'region', 'aria-label': 'The file' });
     const msg = el('div', { class: 'message', role: 'status' });
     const form = el('form', { class: 'card', 'aria-labelledby': 'preview-title', novalidate: true },
       el('h2', { id: 'preview-title', text: `The exact file ${d.mac} would get` }),

@@ -294,7 +294,7 @@ def admin_path(run, srv, d):
 
     # The other screens draw without error.
     for path, sel in (("settings", "form.settings input"),
-                      ("events", "#screen table"), ("audit", "#screen table"), ("users", "#screen .message")):
+                      ("events", "#screen table"), ("audit", "#screen table"), ("users", "#screen table")):
         d.get(f"{base}/#/{path}")
         css(d, sel)
         run.screen(d, path)

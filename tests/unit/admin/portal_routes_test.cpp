@@ -168,7 +168,7 @@ TEST_CASE("reveal: admins only, audited without the value - the portal's one way
     CHECK(get.error().code == Code::kMethodNotAllowed);
 }
 
-TEST_CASE("a portal session sees every secret masked: create, edit, settings, credentials - no secret export or preview") {
+TEST_CASE("a portal session sees every secret masked: create, edit, settings, credentials - no secret export, previews audited") {
     Fixture f;
     // Created by the portal: the generated secret is not in the answer.
     ApiRequest create;
@@ -230,9 +230,17 @@ TEST_CASE("a portal session sees every secret masked: create, edit, settings, cr
     CHECK(exp.error().fields.count("secrets") == 1);
     CHECK(f.call(f.portal_admin, "GET", {"exports"}));
     CHECK(f.call(f.admin, "GET", {"exports"}, {{"secrets", "true"}}));
+    // A preview is one file an admin asked for, audited like a reveal;
+    // installers and viewers never get one.
     auto preview = f.call(f.portal_admin, "GET", {"devices", "001565000001", "preview", "x.cfg"});
-    REQUIRE_FALSE(preview);
-    CHECK(preview.error().code == Code::kPermissionDenied);
+    REQUIRE(preview);
+    auto audit = f.inv->listAudit({"device", "001565000001", 0}, {}).value();
+    REQUIRE(audit.total >= 1);
+    CHECK(audit.items[0].action == "preview");
+    CHECK(audit.items[0].actor == "user:ann (admin)");
+    auto refused = f.call(f.installer, "GET", {"devices", "001565000001", "preview", "x.cfg"});
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Code::kPermissionDenied);
 }
 
 TEST_CASE("references: the list the delete refusal carries, for every role") {
