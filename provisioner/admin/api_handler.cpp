@@ -5,6 +5,7 @@
 #include <Poco/Net/NameValueCollection.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -106,6 +107,12 @@ void shortenDeadPeerTimeout(HTTPServerRequest& request) {
     (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof idle_s);
     (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval_s, sizeof interval_s);
     (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
+}
+
+// "application/json", with or without parameters (charset), any case.
+bool isJsonType(const std::string& content_type) {
+    const std::string type = text::trim(content_type.substr(0, content_type.find(';')));
+    return Poco::icompare(type, "application/json") == 0;
 }
 
 // The path of a request target as sent (still percent-encoded, no query):
@@ -317,6 +324,11 @@ private:
 
     // /api/v1/session. A refused sign-in logged its own security event.
     ApiResult session(HTTPServerRequest& request, ApiRequest& req, std::string& actor_name) {
+        // A form on another site can POST text/plain that parses as JSON
+        // and sign the victim's browser in as the attacker (login CSRF);
+        // application/json is beyond what a form can send without CORS.
+        if (req.method == "POST" && !isJsonType(request.getContentType()))
+            return Error::invalid("sign in with a JSON body", {{"Content-Type", "must be application/json"}});
         TRY(readRequestBody(request, req, false, static_cast<int64_t>(limits_.max_body_bytes)));
         req.actor = Actor{"unauthenticated", Role::kViewer, peer_};
         ApiResult result = guarded([&] { return sessionRoutes(context_, req, guards_.log); });

@@ -47,6 +47,15 @@ OUT=$(cli user list)
 expect_true grep -q "^ann  *admin  *active" <<<"$OUT"
 expect_true grep -q "^vic  *viewer  *active" <<<"$OUT"
 
+# ---- a form on another site cannot sign a browser in (login CSRF): a
+# text/plain body that parses as JSON is refused, and no cookie is set
+STATUS=$(curl -s --max-time 20 -D "$WORK/headers" -o "$WORK/body" -w '%{http_code}' \
+    -H 'Content-Type: text/plain' --data-binary "{\"name\":\"ann\",\"password\":\"$PW\"}" "$(A /session)")
+BODY=$(cat "$WORK/body")
+expect_status 400 "a text/plain sign-in"
+expect_json '.error.fields["Content-Type"]' "must be application/json"
+if grep -qi "^Set-Cookie:" "$WORK/headers"; then bad "a refused sign-in set a cookie"; else ok; fi
+
 # ---- sign in: the body, the cookie and its attributes (no Secure over HTTP)
 sign_in ann "$PW"
 expect_status 200 "sign-in"
