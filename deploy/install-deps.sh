@@ -20,6 +20,9 @@ missing=()
 for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm fetches axe-core for the browser tests' accessibility check. A machine
+# whose Node.js already brings npm (not as Debian's package) keeps its own.
+if [[ "${1:-}" == "--test" ]] && ! command -v npm >/dev/null; then missing+=(npm); fi
 if [[ ${#missing[@]} -gt 0 ]]; then
     echo "installing: ${missing[*]}" >&2
     if [[ $(id -u) -ne 0 ]]; then
