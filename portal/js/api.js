@@ -1,10 +1,9 @@
-// The one client of /api/v1: a session cookie (with its CSRF token on every
-// change) or an API token typed at sign-in (kept in sessionStorage, sent as
-// Bearer). Errors become ApiError with the API's code, message and fields.
+// The one client of /api/v1: the session cookie of a signed-in portal user,
+// with its CSRF token on every change. API tokens are for scripts, not for
+// the portal: a token kept in the page would be readable by any script on
+// this origin. Errors become ApiError with the API's code, message and fields.
 
-const TOKEN_KEY = 'provisioner.token';
-
-export const auth = { name: '', role: '', csrf: '', mode: '' };
+export const auth = { name: '', role: '', csrf: '' };
 
 export class ApiError extends Error {
   constructor(status, body, headers) {
@@ -19,16 +18,9 @@ export class ApiError extends Error {
   }
 }
 
-export function token() { return sessionStorage.getItem(TOKEN_KEY) || ''; }
-export function setToken(t) {
-  if (t) sessionStorage.setItem(TOKEN_KEY, t); else sessionStorage.removeItem(TOKEN_KEY);
-}
-
 function headersFor(method) {
   const h = {};
-  const t = token();
-  if (t) h.Authorization = `Bearer ${t}`;
-  else if (auth.csrf && method !== 'GET' && method !== 'HEAD') h['X-CSRF-Token'] = auth.csrf;
+  if (auth.csrf && method !== 'GET' && method !== 'HEAD') h['X-CSRF-Token'] = auth.csrf;
   return h;
 }
 
