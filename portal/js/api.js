@@ -3,6 +3,8 @@
 // the portal: a token kept in the page would be readable by any script on
 // this origin. Errors become ApiError with the API's code, message and fields.
 
+import { takeEarly } from './boot.js';
+
 export const auth = { name: '', role: '', csrf: '' };
 
 export class ApiError extends Error {
@@ -26,8 +28,10 @@ function headersFor(method) {
 
 // Calls METHOD /api/v1PATH. `body`: an object (sent as JSON) or a string
 // (sent as `type`, CSV by default). Resolves to {status, body, headers};
-// rejects with ApiError for any status from 400.
+// rejects with ApiError for any status from 400. A GET that boot.js sent
+// already is answered from that request.
 export async function api(method, path, body, type = 'text/csv') {
+  const early = method === 'GET' ? takeEarly(path) : null;
   const headers = headersFor(method);
   let payload;
   if (typeof body === 'string') {
@@ -39,7 +43,7 @@ export async function api(method, path, body, type = 'text/csv') {
   }
   let r;
   try {
-    r = await fetch(`/api/v1${path}`, { method, headers, body: payload, credentials: 'same-origin' });
+    r = await (early || fetch(`/api/v1${path}`, { method, headers, body: payload, credentials: 'same-origin' }));
   } catch (e) {
     throw new ApiError(0, { error: { code: 'network', message: 'the server cannot be reached' } });
   }

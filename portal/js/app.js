@@ -2,6 +2,7 @@
 // router (#/extensions, #/devices, ...) that draws one screen at a time.
 
 import { api, auth, whenSignedOut } from './api.js';
+import { dropEarly } from './boot.js';
 import { el, clear } from './ui.js';
 import { extensionsScreen } from './extensions.js';
 import { devicesScreen } from './devices.js';
@@ -61,6 +62,9 @@ function route() {
   document.title = `${s.title} · Provisioner`;
   drawNav();
   cleanup = s.draw(box) || null;
+  // The screen has sent its first request by now: an early one (boot.js)
+  // that no screen took is not kept for a later one.
+  dropEarly();
 }
 
 function tookSession(body) {
@@ -112,6 +116,7 @@ async function start() {
     tookSession((await api('GET', '/session')).body);
     route();
   } catch (e) {
+    dropEarly();
     forget();
     showSignIn();
   }
