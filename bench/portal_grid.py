@@ -143,9 +143,11 @@ def main():
         make_user(srv, NAME, "admin", PASSWORD)
         d = new_driver(1366, 900)
         try:
+            print("load average before: %.1f %.1f %.1f" % os.getloadavg())
             sign_in_runs(d, srv.base)
             reload_runs(d, srv.base)
             grid_runs(d)
+            print("load average after: %.1f %.1f %.1f (other work on the machine slows every figure)" % os.getloadavg())
         finally:
             d.quit()
     finally:
