@@ -66,12 +66,15 @@ def admin_path(run, srv, sink, d):
     d.get(base + "/")
     css(d, "#sign-in-form")
     run.screen(d, "sign-in")
+    names = [i.get_attribute("name") for i in d.find_elements(By.CSS_SELECTOR, "#sign-in-form input")]
+    run.check(names == ["name", "password"], f"sign-in asks for a name and password only, no API token: {names}")
     t0 = time.monotonic()
     make_user(srv, "ann", "admin", "correct horse battery")
     sign_in(d, base, "ann", "correct horse battery")
     css(d, "#extensions-grid tbody tr")
     run.timings["sign-in to grid"] = time.monotonic() - t0
     run.check(d.find_element(By.ID, "screen-title").text == "Extensions", "lands on Extensions")
+    run.check(d.execute_script("return sessionStorage.length") == 0, "nothing kept in the tab's storage")
     heads = [th.text.replace(" ▲", "").replace(" ▼", "") for th in d.find_elements(By.CSS_SELECTOR, "#extensions-grid thead th")]
     run.check(heads == ["Extension", "Device Type", "CallerID Name", "User", "Voicemail", "Voicemail PIN",
                         "Voicemail Email", "Agent", "Status", "IP", "Port", "Controls"], f"grid columns: {heads}")
