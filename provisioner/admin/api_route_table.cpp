@@ -42,6 +42,7 @@ std::optional<std::vector<bool>> fit(const std::vector<std::string_view>& tmpl,
 const std::vector<ApiRoute>& apiRoutes() {
     // Grouped by path, methods in the order GET, POST, PUT, PATCH, DELETE.
     static const std::vector<ApiRoute> kRoutes = {
+        {"GET", "/openapi.json", kPublic},
         {"GET", "/session", kPublic},
         {"POST", "/session", kPublic},
         {"DELETE", "/session", kPublic},

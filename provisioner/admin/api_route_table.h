@@ -1,13 +1,15 @@
 #pragma once
 
 // Every route of the admin API, as (method, path template below /api/v1):
-// the one list the router and its tests share.
+// the one list the router, the description (docs/openapi.json, served at
+// GET /api/v1/openapi.json) and their tests share.
 //
 // route() answers a path no template fits with 404, and a method its
 // template does not list with 405 and an Allow header from this table,
 // before any handler runs: a route added to the handlers but not here cannot
 // be reached, and tests/unit/admin/route_table_test.cpp walks the table
-// against the handlers (each entry reaches its handler).
+// against the handlers (each entry reaches its handler) and against the
+// description (the same paths and methods, no more, no fewer).
 //
 // A template's segments are fixed ("extensions") or a parameter in braces
 // ("{mac}"), which matches any one segment; where two templates fit a path,
@@ -24,7 +26,7 @@ namespace prov::admin {
 // Who may call a route.
 enum class RouteAccess {
     kCredentials,  // an API token, or a portal session (with X-CSRF-Token for writes)
-    kPublic,       // nobody needs credentials: signing in
+    kPublic,       // nobody needs credentials: signing in, and the description itself
 };
 
 struct ApiRoute {
