@@ -14,6 +14,7 @@
 #include <chrono>
 #include <sstream>
 
+#include "provisioner/admin/api_openapi.h"
 #include "provisioner/admin/firmware_upload.h"
 #include "provisioner/admin/json_decode.h"
 #include "provisioner/admin/portal_files.h"
@@ -231,6 +232,9 @@ private:
         req.session = cookies.get(kSessionCookie, "");
         // Signing in needs no credentials: the session route checks its own.
         if (req.segments.size() == 1 && req.segments[0] == "session") return session(request, req, actor_name);
+        // Nor does reading the API's description (api_openapi.h says why).
+        if (req.segments.size() == 1 && req.segments[0] == "openapi.json")
+            return description(request, req, actor_name);
 
         req.actor = TRY(authenticate(request, req));
         actor_name = req.actor.name;
@@ -334,6 +338,15 @@ private:
         ApiResult result = guarded([&] { return sessionRoutes(context_, req, guards_.log); });
         if (result) actor_name = "session";
         else if (result.error().code == Code::kUnauthenticated && req.method == "POST") auth_failed_ = true;
+        return result;
+    }
+
+    // /api/v1/openapi.json. A body, which it does not take, is read and
+    // dropped, so that it cannot be taken for the next request.
+    ApiResult description(HTTPServerRequest& request, ApiRequest& req, std::string& actor_name) {
+        TRY(readRequestBody(request, req, false, static_cast<int64_t>(limits_.max_body_bytes)));
+        ApiResult result = openApiRoute(req);
+        if (result) actor_name = "anonymous";
         return result;
     }
 

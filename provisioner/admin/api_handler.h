@@ -4,9 +4,9 @@
 // authentication (429, Retry-After), reads the request (size-capped, UTF-8 and
 // JSON checked), authenticates the bearer token or else the portal's session
 // cookie (which, for anything but GET and HEAD, needs its X-CSRF-Token: 403
-// `csrf`), calls route() and writes the response. /api/v1/session needs no
-// credentials (api_session.cpp). Protocol errors are mapped in
-// status_mapping.cpp.
+// `csrf`), calls route() and writes the response. /api/v1/session and
+// /api/v1/openapi.json need no credentials (api_session.cpp,
+// api_openapi.h). Protocol errors are mapped in status_mapping.cpp.
 //
 // Logs: an authenticated request is one access line on `log`; refusals of
 // requests that did not authenticate, failed authentications and blocks are

@@ -217,5 +217,6 @@ expect_json '.items[0].state' queued "an untrusted relay: still queued"
 expect_json '.items[0].smtp_reply | test("TLS handshake with localhost failed")' true
 [[ $(grep -c . "$SINK/auth.log") -eq $SAVED ]] && ok || bad "an untrusted relay got the mail"
 
+check_described_statuses
 echo "invitations: $PASS passed, $FAIL failed"
 [[ $FAIL -eq 0 ]]
