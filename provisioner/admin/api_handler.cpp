@@ -462,6 +462,7 @@ private:
 }  // namespace
 
 Poco::Net::HTTPRequestHandler* ApiHandlerFactory::createRequestHandler(const HTTPServerRequest& request) {
+    if (isOpsPath(rawPath(request.getURI()))) return newOpsHandler(ops_);
     if (!portal_dir_.empty() && isPortalPath(rawPath(request.getURI()))) return newPortalFileHandler(portal_dir_);
     // Poco sends "100 Continue" after this call unless the status is no longer
     // 200: a client announcing a body over the limit is refused before it
