@@ -15,6 +15,8 @@ test_packages=(curl jq sqlite3 procps libxml2-utils tftp-hpa atftp python3 iprou
                chromium chromium-driver python3-selenium
                libreoffice-calc-nogui clang-14 libfuzzer-14-dev libclang-rt-14-dev python3-aiosmtpd
                python3-jsonschema)
+# prometheus (with promtool): tests/integration/metrics_test.sh scrapes /metrics with the real one.
+test_packages+=(prometheus)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then wanted+=("${test_packages[@]}"); fi
@@ -35,4 +37,9 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    # The package starts its own Prometheus on port 9090, the dev server's
+    # admin port; the test runs one of its own. Stopped only when installed here.
+    if [[ " ${missing[*]} " == *" prometheus "* ]] && [[ -d /run/systemd/system ]]; then
+        systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+    fi
 fi
