@@ -17,8 +17,13 @@ using csvfmt::Column;
 
 // An extension on no device writes its softphone's make and model (the
 // extension's own, stored without a device) in the device's columns, where
-// the import reads them back.
-std::string softphoneCell(const Column& col, const Extension& e) {
+// the import reads them back. Only a softphone vendor's: a desk phone's make
+// left on an extension whose device was deleted (stores from before
+// deleteDevice cleared them) would be refused there for want of a mac. The
+// CLI's export runs without the templates, so that a backup needs only the
+// store; its catalog knows no vendor, and it writes what the store holds.
+std::string softphoneCell(const ModelCatalog& models, const Column& col, const Extension& e) {
+    if (!models.makes().empty() && !models.isSoftphone(e.phone_make)) return "";
     if (col.name == "make") return e.phone_make;
     if (col.name == "model") return e.phone_model;
     return "";
@@ -28,13 +33,13 @@ std::string softphoneCell(const Column& col, const Extension& e) {
 // goes through csv::escapeFormula: a label an installer typed as
 // =HYPERLINK(...) must not become a live formula next to the secret column
 // in whoever opens the file (docs/inventory-csv.md, "Spreadsheets").
-Result<std::vector<std::string>> rowOf(StoreTx& tx, const std::vector<Column>& header, const Device* d,
-                                       const Extension* e) {
+Result<std::vector<std::string>> rowOf(StoreTx& tx, const ModelCatalog& models, const std::vector<Column>& header,
+                                       const Device* d, const Extension* e) {
     std::vector<std::string> f(header.size());
     for (size_t c = 0; c < header.size(); ++c) {
         const Column& col = header[c];
         if (col.device && d) f[c] = csvfmt::cellOf(*col.device, *d);
-        if (col.device && !d && e) f[c] = softphoneCell(col, *e);
+        if (col.device && !d && e) f[c] = softphoneCell(models, col, *e);
         if (col.extension && e) f[c] = csvfmt::cellOf(*col.extension, *e);
         if (!col.device && !col.extension && e) f[c] = csvfmt::formatButtons(TRY(tx.getButtons(e->id)));
         f[c] = csv::escapeFormula(f[c], csvfmt::cellKind(col));
@@ -62,7 +67,7 @@ Result<std::string> Inventory::exportCsv(bool with_secrets) {
         std::vector<const Extension*> unbound;
         for (const Extension& e : extensions.items) (e.mac.empty() ? unbound : by_mac[e.mac]).push_back(&e);
         auto row = [&](const Device* d, const Extension* e) -> Status {
-            csv::appendRecord(out, TRY(rowOf(tx, header, d, e)));
+            csv::appendRecord(out, TRY(rowOf(tx, models_, header, d, e)));
             return okStatus();
         };
         for (const Device& d : devices.items) {

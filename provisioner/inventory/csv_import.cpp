@@ -47,6 +47,14 @@ Status CsvImport::writeDevice(StoreTx& tx, const DeviceRow& d) {
     next.mac = d.mac;
     for (const auto& [c, v] : d.values) (void)csvfmt::readCell(*columns()[c].device, v, next);
     const std::string what = "device " + csvfmt::macText(d.mac);
+    // A softphone has no device, as the device API says too. A device
+    // stored with one before the API refused it keeps it, so its own export
+    // comes back: the make is refused only when it would be new.
+    if (inv_.models_.isSoftphone(next.make) && (!cur || inv_.models_.findMake(cur->make) != next.make)) {
+        problem(d.line, "make", next.make + " is a softphone, which has no device: leave mac empty on its "
+                                            "extension's row");
+        return okStatus();
+    }
     // Expansion modules against the model the device ends with (the file's or the store's).
     FieldErrors errors;
     checkExpansion(inv_.models_, next, errors);
@@ -76,6 +84,19 @@ Status CsvImport::writeDevice(StoreTx& tx, const DeviceRow& d) {
 Status CsvImport::writeExtension(StoreTx& tx, const Row& row) {
     const std::string& ext = row.extension;
     const std::optional<Extension> before = TRY(tx.getExtension(ext));
+    // With no mac column, an extension on a phone stays there, and a desk
+    // phone's make and model in the row are its device's, left as they are.
+    if (!has(kMac) && before && !before->mac.empty()) {
+        if (row.softphone && !row.softphone->first.empty()) {
+            problem(row.line, "make", row.softphone->first + " is a softphone, which has no device, and extension " +
+                                          ext + " is on " + csvfmt::macText(before->mac) +
+                                          ": take it off the phone with an empty mac first");
+            return okStatus();
+        }
+    } else if (!row.unbound_problems.empty()) {
+        for (const auto& [column, reason] : row.unbound_problems) problem(row.line, column, reason);
+        return okStatus();
+    }
     Extension next = before.value_or(Extension{});
     next.extension = ext;
     for (size_t c = 0; c < columns().size(); ++c) {

@@ -34,6 +34,10 @@ public:
         // catalog spells them; two empty strings for none. Unset: the
         // extension keeps what it has.
         std::optional<std::pair<std::string, std::string>> softphone;
+        // In a file with no mac column: the (column, reason) refusals of the
+        // device cells, which hold only if the store has the extension on no
+        // phone (writeExtension); on a phone, they are let be.
+        std::vector<std::pair<std::string, std::string>> unbound_problems;
         bool failed = false;
     };
 

@@ -163,10 +163,17 @@ void CsvImport::checkDeviceCells(Row& row, const std::vector<std::string>& field
 // refused. Make and model are the exception when they name a softphone
 // (vendor.json "softphone"): the extension keeps those itself, as the API's
 // do, and the export writes them back on its row. A hardware make without a
-// mac is refused at the mac, which is what the row lacks.
+// mac is refused at the mac, which is what the row lacks. A file with no mac
+// column leaves every extension's mac as it is: its refusals wait for the
+// store (Row::unbound_problems), as they only hold for an extension on no
+// phone; the make and model of one on a phone are its device's.
 void CsvImport::checkDevicelessCells(Row& row, const std::vector<std::string>& fields) {
     // A device-only row, or a MAC that did not parse: refused already.
     if (row.extension.empty() || !text::trim(cell(fields, kMac)).empty()) return;
+    auto refuse = [&](size_t c, std::string reason) {
+        if (has(kMac)) return fail(row, c, std::move(reason));
+        row.unbound_problems.emplace_back(columns()[c].name, std::move(reason));
+    };
     const Device blank;
     for (size_t c = 0; c < columns().size(); ++c) {
         const Column& col = columns()[c];
@@ -174,7 +181,7 @@ void CsvImport::checkDevicelessCells(Row& row, const std::vector<std::string>& f
         Device probe;
         const auto why = csvfmt::readCell(*col.device, text::trim(cell(fields, c)), probe);
         if (why || !sameValue(*col.device, probe, blank))
-            fail(row, c, "needs a mac: it is stored on the phone's device, and this row has none");
+            refuse(c, "needs a mac: it is stored on the phone's device, and this row has none");
     }
     if (!has(kMake) && !has(kModel)) return;
     const ModelCatalog& models = inv_.models_;
@@ -183,24 +190,33 @@ void CsvImport::checkDevicelessCells(Row& row, const std::vector<std::string>& f
     if (make.empty()) {
         if (model.empty()) {
             row.softphone.emplace();  // no softphone, or none any more
+        } else if (has(kMake)) {
+            refuse(kMake, "is required with a model");
         } else {
-            fail(row, kMake, "is required with a model");
+            refuse(kModel, "needs a make column beside it, naming the softphone's vendor");
         }
         return;
     }
     const std::string name = models.findMake(make);
-    if (name.empty()) return fail(row, kMake, "unknown make '" + make + "' (known: " + knownMakes() + ")");
+    if (name.empty()) return refuse(kMake, "unknown make '" + make + "' (known: " + knownMakes() + ")");
     if (!models.isSoftphone(make)) {
         std::string softphones;
         for (const auto& m : models.makes()) {
             if (models.isSoftphone(m)) softphones += (softphones.empty() ? "" : ", ") + m;
         }
-        return fail(row, kMac, "is needed for a " + name + " phone: its make and model are stored on its device" +
-                                   (softphones.empty() ? "" : " (only a softphone goes without: " + softphones + ")"));
+        const std::string only = softphones.empty() ? "" : " (only a softphone goes without: " + softphones + ")";
+        if (!has(kMac))
+            return refuse(kMake, "a " + name + " phone needs a mac column: its make and model are stored on its "
+                                 "device, and this extension is on no phone" + only);
+        return refuse(kMac, "is needed for a " + name + " phone: its make and model are stored on its device" + only);
     }
-    if (model.empty()) return fail(row, kModel, "is required: a " + name + " softphone extension names its model");
+    if (model.empty()) {
+        if (!has(kModel))
+            return refuse(kMake, "needs a model column beside it: a " + name + " softphone extension names its model");
+        return refuse(kModel, "is required: a " + name + " softphone extension names its model");
+    }
     const std::optional<ModelInfo> info = models.findModel(make, model);
-    if (!info) return fail(row, kModel, "unknown model '" + model + "' for " + name);
+    if (!info) return refuse(kModel, "unknown model '" + model + "' for " + name);
     row.softphone.emplace(info->vendor_name, info->model);
 }
 
@@ -211,7 +227,8 @@ std::string CsvImport::knownMakes() const {
 }
 
 // Make and model as the catalog knows them, stored as it spells them so
-// re-imports and exports agree. A softphone has no device.
+// re-imports and exports agree. A softphone has no device: a softphone make
+// on a row with a mac is refused against the store (writeDevice).
 void CsvImport::checkCatalog(Row& row, DeviceRow& d) {
     const ModelCatalog& models = inv_.models_;
     std::string* make_cell = d.value(kMake);
@@ -220,9 +237,6 @@ void CsvImport::checkCatalog(Row& row, DeviceRow& d) {
     const std::string model = model_cell ? *model_cell : "";
     if (!make.empty() && models.findMake(make).empty()) {
         fail(row, kMake, "unknown make '" + make + "' (known: " + knownMakes() + ")");
-    } else if (!make.empty() && models.isSoftphone(make)) {
-        fail(row, kMake, models.findMake(make) + " is a softphone, which has no device: leave mac empty on its "
-                                                 "extension's row");
     } else if (!model.empty() && make.empty()) {
         fail(row, kMake, "is required with a model");
     } else if (!model.empty() && !models.findModel(make, model)) {

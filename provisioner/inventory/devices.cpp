@@ -11,11 +11,22 @@ namespace {
 
 std::string deviceJson(const Device& d) { return json::stringify(json::toJson(d)); }
 
+// A softphone vendor's make (vendor.json "softphone") names no device: its
+// extensions keep make and model themselves, with no mac, and the import
+// refuses such a make on a row with a mac, so a device made with one would
+// not come back from its own export.
+void checkNotSoftphone(const ModelCatalog& models, const Device& d, FieldErrors& errors) {
+    if (d.make.empty() || !models.isSoftphone(d.make) || errors.count("make")) return;
+    errors["make"] = models.findMake(d.make) +
+                     " is a softphone, which has no device: set it on the extension (phone_make), with no mac";
+}
+
 }  // namespace
 
 Result<Device> Inventory::createDevice(Device d, const Actor& actor) {
     FieldErrors errors;
     validateDevice(d, errors);
+    checkNotSoftphone(models_, d, errors);
     checkExpansion(models_, d, errors);
     if (!errors.empty()) return Error::invalid("some fields are not valid", errors);
     d.origin = actor.role == Role::kInstaller ? "installer" : "admin";
@@ -63,6 +74,8 @@ Result<Device> Inventory::editDevice(const std::string& mac, const DeviceEdit& e
         edit(next, errors, version);
         if (next.mac != before.mac) errors["mac"] = "cannot be changed; create a new device";
         validateDevice(next, errors);
+        // One stored before this was refused keeps its make through other edits.
+        if (next.make != before.make) checkNotSoftphone(models_, next, errors);
         checkExpansion(models_, next, errors);
         if (!errors.empty()) return Error::invalid("some fields are not valid", errors);
         if (version && *version != before.version) {
@@ -140,6 +153,10 @@ Status Inventory::deleteDevice(const std::string& mac, bool force, const Actor& 
             const Extension before = e;
             e.mac.clear();
             e.phone_reg = 0;
+            // Read through the device (COALESCE(d.make, e.phone_make)): the
+            // store would keep them on the extension, as a softphone's.
+            e.phone_make.clear();
+            e.phone_model.clear();
             TRY(tx.updateExtension(e));
             TRY(audit(tx, actor, "unbind", "extension", e.extension, auditJson(before, nullptr),
                       auditJson(e, &before)));

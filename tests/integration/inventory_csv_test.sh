@@ -570,6 +570,53 @@ test_softphone() {
     stop_server
 }
 
+# Round trips around softphones: an extension a forced device delete left on
+# no phone exports a row the import takes (not the deleted phone's make); the
+# device API refuses a softphone's make, naming make; a device stored with one
+# before that (put in with sqlite3 here) still comes back from its export.
+test_softphone_round_trips() {
+    local b="$WORK/soft-rt-b" file="$WORK/soft-rt.csv"
+    mkdir -p "$b"
+    printf '%s\n' 'mac,make,model,label,extension,callerid_name' '00:15:65:00:00:01,Yealink,T46U,HQ,3001,Bob' \
+        '00:15:65:00:00:03,Yealink,T46U,HQ,,' >"$file"
+    use_fresh_store soft-rt
+    start_server
+    api_csv /imports "$file"
+    expect_status 200 "POST /imports of a desk phone"
+    api DELETE '/devices/001565000001?force=true'
+    expect_status 204 "a forced delete of the phone under 3001"
+    api GET /extensions/3001
+    expect_json '[.mac, .phone_make, .phone_model] | @json' '[null,"",""]' \
+        "the unbound extension keeps no make of the deleted phone, got $BODY"
+    get_export "" "$WORK/soft-rt1.csv"
+    expect_status 200 "GET /exports after the forced delete"
+    grep -q '^,,,,,,,3001,SIP,Bob,' "$WORK/soft-rt1.csv" && ok ||
+        bad "the unbound extension's row has no make or model: $(cat "$WORK/soft-rt1.csv")"
+    # shellcheck disable=SC2046
+    run import "$WORK/soft-rt1.csv" $(store_args "$b")
+    expect_rc 0 "import the export of an extension unbound by a forced delete"
+
+    api POST /devices '{"mac":"001565000002","make":"IntellaPhone","model":"IntellaPhone PC"}'
+    expect_status 400 "POST /devices with a softphone's make"
+    expect_json '.error.fields.make | startswith("IntellaPhone is a softphone")' true
+    api PATCH /devices/001565000003 '{"make":"IntellaPhone","model":"IntellaPhone PC"}'
+    expect_status 400 "PATCH /devices to a softphone's make"
+    expect_json '.error.fields | keys | join(",")' make
+    stop_server
+
+    # A device stored with a softphone's make before the API refused it.
+    table "$DATA" "UPDATE devices SET make = 'IntellaPhone', model = 'IntellaPhone PC' WHERE mac = '001565000003'"
+    # shellcheck disable=SC2046
+    run export "$WORK/soft-rt2.csv" $(store_args "$DATA")
+    expect_rc 0 "export a device stored with a softphone's make"
+    grep -q '^00:15:65:00:00:03,IntellaPhone,IntellaPhone PC,' "$WORK/soft-rt2.csv" && ok ||
+        bad "the device's row as it is stored: $(cat "$WORK/soft-rt2.csv")"
+    # shellcheck disable=SC2046
+    run import "$WORK/soft-rt2.csv" $(store_args "$DATA")
+    expect_rc 0 "re-import it over its own store"
+    [[ "$OUT" == *"nothing to change"* ]] && ok || bad "the export matches its store, got '$OUT' '$ERR'"
+}
+
 test_manifest
 test_good_files_bytes
 test_bad_files_cli
@@ -581,4 +628,5 @@ test_idempotent
 test_round_trip
 test_roles_and_api_export
 test_softphone
+test_softphone_round_trips
 finish
