@@ -153,10 +153,11 @@ public:
             if (e.code == Code::kUnauthenticated) r.headers["WWW-Authenticate"] = "Bearer";
             if (e.reason == "method_not_allowed") r.headers["Allow"] = e.details.empty() ? "" : e.details[0];
             if (e.reason == "too_many_streams") r.headers["Retry-After"] = "10";
-            if (e.reason == "too_many_failures") {
+            if (e.reason == "too_many_failures" || e.reason == "sign_in_in_progress") {
                 status = r.status = HTTPResponse::HTTP_TOO_MANY_REQUESTS;
                 r.headers["Retry-After"] = e.details.empty() ? "60" : e.details[0];
             }
+            if (e.reason == "busy") r.headers["Retry-After"] = e.details.empty() ? "1" : e.details[0];
             // A body we did not read would be taken for the next request.
             const bool unread = !body_read_ && (request.hasContentLength() || request.getChunkedTransferEncoding());
             if (unread) response.setKeepAlive(false);
@@ -229,6 +230,7 @@ private:
         Poco::Net::NameValueCollection cookies;
         request.getCookies(cookies);
         req.session = cookies.get(kSessionCookie, "");
+        req.device = cookies.get(kDeviceCookie, "");
         // Signing in needs no credentials: the session route checks its own.
         if (req.segments.size() == 1 && req.segments[0] == "session") return session(request, req, actor_name);
 
@@ -418,6 +420,7 @@ private:
     void send(HTTPServerResponse& response, const ApiResponse& r) {
         response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(r.status));
         for (const auto& [k, v] : r.headers) response.set(k, v);
+        for (const std::string& c : r.cookies) response.add("Set-Cookie", c);
         response.set("Cache-Control", "no-store");
         if (r.body.type() == typeid(std::string)) {  // raw bytes (preview)
             const std::string& raw = r.body.extract<std::string>();
