@@ -13,6 +13,7 @@
 //   GET     /users/{name}   admins
 //   PATCH   /users/{name}   admins: {"role"?,"password"?,"disabled"?}
 //   DELETE  /users/{name}   admins: 204
+// Neither PATCH nor DELETE may take away the last enabled admin (409 "last_admin").
 // Passwords never leave the request: not in answers, logs or the audit; nor
 // does a name that is no user's (it may be a password typed in the wrong box).
 

@@ -3,7 +3,8 @@
 // as /api/v1/users (inventory/users.cpp), audited as done by "cli".
 // A password is read from --password-file or stdin, never from the command
 // line (where `ps` and shell history would show it); on a terminal it is
-// asked twice without echo.
+// asked twice without echo. The last enabled admin is disabled or deleted
+// only with --force: the API refuses it, but this is the host's root.
 
 #include <termios.h>
 #include <unistd.h>
@@ -33,7 +34,12 @@ std::string describe(const Error& e) {
     return why;
 }
 
-int failed(const Error& e) { return userFail(describe(e), e.code == Code::kInvalidArgument ? kExitUsage : 1); }
+int failed(const Error& e) {
+    const std::string hint = e.reason == "last_admin" ? "; --force does it anyway" : "";
+    return userFail(describe(e) + hint, e.code == Code::kInvalidArgument ? kExitUsage : 1);
+}
+
+LastAdmin lastAdmin(const Invocation& in) { return in.has("force") ? LastAdmin::kMayRemove : LastAdmin::kKeep; }
 
 std::string firstLine(std::istream& in) {
     std::string line;
@@ -110,7 +116,7 @@ int change(const Invocation& in, const std::string& verb, const std::string& nam
     }
     auto s = in.open(Migrate::kNo);
     if (!s) return userFail(s.error().message);
-    auto changed = s.value()->inventory->changeUser(name, c, kCli);
+    auto changed = s.value()->inventory->changeUser(name, c, kCli, lastAdmin(in));
     if (!changed) return failed(changed.error());
     const char* what = verb == "passwd" ? "has a new password" : verb == "disable" ? "disabled" : "enabled";
     std::cout << "user " << name << " " << what << (verb == "enable" ? "\n" : "; its sessions ended\n");
@@ -120,7 +126,7 @@ int change(const Invocation& in, const std::string& verb, const std::string& nam
 int remove(const Invocation& in, const std::string& name) {
     auto s = in.open(Migrate::kNo);
     if (!s) return userFail(s.error().message);
-    if (auto st = s.value()->inventory->deleteUser(name, kCli); !st) return failed(st.error());
+    if (auto st = s.value()->inventory->deleteUser(name, kCli, lastAdmin(in)); !st) return failed(st.error());
     std::cout << "user " << name << " deleted\n";
     return 0;
 }
@@ -143,12 +149,14 @@ int runUser(const Invocation& in) {
     const std::string name = words.size() == 3 ? words[2] : "";
     const bool role = in.has("role");
     const bool file = in.has("password-file");
-    if (verb == "add" && !name.empty()) return add(in, name);
-    if (verb == "list" && words.size() == 2 && !role && !file) return list(in);
-    if ((verb == "passwd") && !name.empty() && !role) return change(in, verb, name);
-    if ((verb == "disable" || verb == "enable") && !name.empty() && !role && !file) return change(in, verb, name);
+    const bool force = in.has("force");
+    if (verb == "add" && !name.empty() && !force) return add(in, name);
+    if (verb == "list" && words.size() == 2 && !role && !file && !force) return list(in);
+    if ((verb == "passwd") && !name.empty() && !role && !force) return change(in, verb, name);
+    if (verb == "disable" && !name.empty() && !role && !file) return change(in, verb, name);
+    if (verb == "enable" && !name.empty() && !role && !file && !force) return change(in, verb, name);
     if (verb == "delete" && !name.empty() && !role && !file) return remove(in, name);
-    if (verb == "unthrottle" && !name.empty() && !role && !file) return unthrottle(in, name);
+    if (verb == "unthrottle" && !name.empty() && !role && !file && !force) return unthrottle(in, name);
     return userFail("usage: provisioner " + usageLine(in.command), kExitUsage);
 }
 

@@ -158,6 +158,11 @@ struct UserChange {
     std::optional<bool> disabled;
 };
 
+// Whether a user change may take away the last enabled admin: refused
+// (Conflict, "last_admin") unless the caller is the host's root at the CLI
+// and said --force.
+enum class LastAdmin { kKeep, kMayRemove };
+
 // A live session as the API shows it. `cookie` (the session id) is set only
 // by signIn: the store keeps its hash alone.
 struct SessionView {
@@ -291,10 +296,13 @@ public:
     Result<PortalUser> createUser(const UserSpec& spec, const Actor& actor);
     Result<std::vector<PortalUser>> listUsers();
     Result<PortalUser> getUser(const std::string& name);
-    Result<PortalUser> changeUser(const std::string& name, const UserChange& change, const Actor& actor);
-    Status deleteUser(const std::string& name, const Actor& actor);
+    // Neither may take away the last enabled admin unless `last` says so.
+    Result<PortalUser> changeUser(const std::string& name, const UserChange& change, const Actor& actor,
+                                  LastAdmin last = LastAdmin::kKeep);
+    Status deleteUser(const std::string& name, const Actor& actor, LastAdmin last = LastAdmin::kKeep);
     // Clears the sign-in throttle of a user name and of an address with this
-    // text; whether there was anything to clear. Audited.
+    // text (an IPv6 address: its /64); whether there was anything to clear.
+    // Audited.
     Result<bool> unthrottle(const std::string& name_or_ip, const Actor& actor);
 
     // Sessions (sessions.cpp). Checks the throttle of `source` and of `name`

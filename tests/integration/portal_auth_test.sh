@@ -4,7 +4,7 @@
 # throttling (429 + Retry-After, recovery by time and by `user unthrottle`),
 # parallel guesses held to the throttle's count, a name blocked by someone
 # else's guesses still signing in from a browser that signed in before,
-# sign-out, users over the API, the audit; a password,
+# sign-out, users over the API, the last admin kept, the audit; a password,
 # or a name that is no user's, is never in the log or the audit; bearer
 # tokens work as before; a non-loopback admin.bind is HTTPS with Secure
 # cookies. Other sources are 127.0.0.2 and up (curl --interface).
@@ -274,6 +274,30 @@ expect_true grep -q 'bad_password' <<<"$BODY"
 expect_true grep -q '"action":"unthrottle"' <<<"$BODY"
 api GET "/audit?entity=user&limit=1000"
 expect_true grep -q '"action":"delete"' <<<"$BODY"
+# ---- the last enabled admin: not over the API; the CLI only with --force
+api DELETE /users/ann
+expect_status 409 "deleting the last admin"
+expect_json .error.code last_admin
+expect_json .error.message "'ann' is the last admin: it cannot be deleted (make another user admin first)"
+api PATCH /users/ann '{"role":"viewer"}'
+expect_status 409 "demoting the last admin"
+api PATCH /users/ann '{"disabled":true}'
+expect_status 409 "disabling the last admin"
+cli user disable ann >"$WORK/out" 2>&1
+RC=$?; expect_true test "$RC" = 1
+expect_true grep -q "'ann' is the last admin: it cannot be disabled.*--force does it anyway" "$WORK/out"
+cli user delete ann >/dev/null 2>&1
+expect_true test $? = 1
+api GET /users/ann
+expect_json .disabled false "a refused change changed nothing"
+cli user disable ann --force >/dev/null 2>&1
+expect_true test $? = 0
+api GET /users/ann
+expect_json .disabled true
+cli user delete ann --force >/dev/null 2>&1
+expect_true test $? = 0
+expect_true grep -q "even the last enabled admin" <("$PROVISIONER_BIN" user --help 2>&1)
+
 api GET "/audit?limit=1000"
 expect_true test "$(grep -c -F "nobody" <<<"$BODY")" = 0
 for secret in "$PW" "another good password" "wrong password" "argon2"; do

@@ -164,3 +164,76 @@ TEST_CASE("a refused sign-in for a name that is no user's logs and audits no nam
         CHECK(a.after.find("secret") == std::string::npos);
     }
 }
+
+TEST_CASE("the last admin cannot be deleted, disabled or demoted over the API: 409 last_admin") {
+    RouteFixture f;
+    ApiRequest patch = f.request("PATCH", {"users", "ann"}, R"({"role":"admin"})");
+    patch.actor = f.admin;
+    REQUIRE(userRoutes(*f.inv, patch));  // ann is the only admin now
+    for (const char* body : {R"({"role":"viewer"})", R"({"disabled":true})"}) {
+        patch = f.request("PATCH", {"users", "ann"}, body);
+        patch.actor = f.admin;
+        auto refused = userRoutes(*f.inv, patch);
+        REQUIRE_FALSE(refused);
+        CHECK(refused.error().code == Code::kConflict);
+        CHECK(refused.error().reason == "last_admin");
+    }
+    ApiRequest del = f.request("DELETE", {"users", "ann"});
+    del.actor = f.admin;
+    auto refused = userRoutes(*f.inv, del);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().reason == "last_admin");
+    CHECK(refused.error().message == "'ann' is the last admin: it cannot be deleted (make another user admin first)");
+}
+
+TEST_CASE("a refused sign-in is a 401 and a security line, a block is 429 with its wait") {
+    RouteFixture f;
+    for (int i = 0; i < 5; ++i) {
+        auto r = f.signIn("wrong password!");
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == Code::kUnauthenticated);
+        CHECK(r.error().message == "the name or password is wrong");
+    }
+    auto r = f.signIn("correct horse battery");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().reason == "too_many_failures");
+    REQUIRE(r.error().details.size() == 1);
+    CHECK(r.error().details[0] == "30");
+    const std::string all = f.lines();
+    CHECK(all.find("event=signin_failure src=192.0.2.1 reason=bad_password user=\"ann\"") != std::string::npos);
+    CHECK(all.find("event=signin_block src=192.0.2.1 seconds=30 key=\"source:192.0.2.1\"") != std::string::npos);
+    CHECK(all.find("event=signin_block src=192.0.2.1 seconds=30 key=\"user:ann\"") != std::string::npos);
+    CHECK(all.find("wrong password") == std::string::npos);
+
+    auto missing = sessionRoutes(f.context, f.request("POST", {"session"}, R"({"name":"ann"})"), f.log);
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().fields.at("password") == "is required");
+}
+
+TEST_CASE("/users is for admins and never shows a password") {
+    RouteFixture f;
+    ApiRequest list = f.request("GET", {"users"});
+    list.actor = Actor{"user:ann (installer)", Role::kInstaller, "192.0.2.1", true};
+    auto refused = userRoutes(*f.inv, list);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Code::kPermissionDenied);
+
+    list.actor = f.admin;
+    auto all = userRoutes(*f.inv, list);
+    REQUIRE(all);
+    CHECK(bodyText(all.value()) ==
+          R"({"items":[{"id":1,"name":"ann","role":"installer","disabled":false,)"
+          R"("created_at":"2023-11-14T22:13:20Z","last_sign_in_at":null}],"total":1,"limit":100,"offset":0})");
+
+    ApiRequest patch = f.request("PATCH", {"users", "ann"}, R"({"role":"admin","disabled":true,"colour":"red"})");
+    patch.actor = f.admin;
+    auto bad = userRoutes(*f.inv, patch);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().fields.count("colour"));
+    patch = f.request("PATCH", {"users", "ann"}, R"({"role":"admin","disabled":true})");
+    patch.actor = f.admin;
+    auto changed = userRoutes(*f.inv, patch);
+    REQUIRE(changed);
+    CHECK(bodyText(changed.value()).find(R"("disabled":true)") != std::string::npos);
+    CHECK(bodyText(changed.value()).find(R"("role":"admin")") != std::string::npos);
+}

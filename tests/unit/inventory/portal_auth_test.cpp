@@ -241,6 +241,8 @@ TEST_CASE("one address guessing many names is throttled, and unthrottle clears i
 
 TEST_CASE("a new password, a disabled account or a deleted user ends its sessions") {
     PortalFixture f;
+    // Another admin, so that ann may be disabled and deleted.
+    REQUIRE(f.inv->createUser(UserSpec{"zed", Role::kAdmin, "correct horse battery"}, f.admin));
     const std::string c1 = f.signIn("correct horse battery").session.cookie;
     REQUIRE(f.inv->changeUser("ann", UserChange{std::nullopt, std::string("another good one"), std::nullopt}, f.admin));
     CHECK_FALSE(f.inv->session(c1).value());

@@ -1,6 +1,7 @@
 // What keeps portal sign-in from being raced, flooded or turned against its
 // users: one attempt at a time per throttle key, a bounded wait for a hash
-// place, and device cookies that a block on the name does not hold.
+// place, device cookies that a block on the name does not hold, and the last
+// admin kept.
 
 #include <catch2/catch.hpp>
 
@@ -254,4 +255,37 @@ TEST_CASE("a name blocked by guessing still signs in from a browser that signed 
     f.clock.advance(kHalfYear + 1);
     for (int i = 0; i < 5; ++i) (void)f.signIn("wrong password!", "203.0.113." + std::to_string(i));
     CHECK(f.signIn("correct horse battery", "192.0.2.1", device).check == SignInCheck::kThrottled);
+}
+
+TEST_CASE("the last enabled admin is not deleted, disabled or demoted unless the CLI forces it") {
+    GuardFixture f;
+    const UserChange demote{Role::kInstaller, std::nullopt, std::nullopt};
+    const UserChange disable{std::nullopt, std::nullopt, true};
+    for (const UserChange* c : {&demote, &disable}) {
+        auto r = f.inv->changeUser("ann", *c, f.admin);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == Code::kConflict);
+        CHECK(r.error().reason == "last_admin");
+        CHECK(r.error().message.find("'ann' is the last admin") == 0);
+    }
+    auto del = f.inv->deleteUser("ann", f.admin);
+    REQUIRE_FALSE(del);
+    CHECK(del.error().reason == "last_admin");
+    CHECK(del.error().message.find("cannot be deleted") != std::string::npos);
+    CHECK(f.inv->getUser("ann").value().role == Role::kAdmin);
+    CHECK_FALSE(f.inv->getUser("ann").value().disabled);
+    // Changes that keep it an enabled admin are fine.
+    CHECK(f.inv->changeUser("ann", UserChange{std::nullopt, std::string("another good one"), std::nullopt}, f.admin));
+
+    // A disabled admin is no admin to fall back on; an enabled one is.
+    REQUIRE(f.inv->createUser(UserSpec{"bea", Role::kAdmin, "correct horse battery"}, f.admin));
+    REQUIRE(f.inv->changeUser("bea", disable, f.admin));
+    CHECK_FALSE(f.inv->deleteUser("ann", f.admin));
+    REQUIRE(f.inv->changeUser("bea", UserChange{std::nullopt, std::nullopt, false}, f.admin));
+    CHECK(f.inv->changeUser("ann", demote, f.admin));
+    CHECK_FALSE(f.inv->deleteUser("bea", f.admin));
+    // The host's root may.
+    CHECK(f.inv->changeUser("bea", disable, f.admin, LastAdmin::kMayRemove));
+    CHECK(f.inv->deleteUser("bea", f.admin, LastAdmin::kMayRemove));
+    CHECK(f.inv->deleteUser("ann", f.admin));  // an installer now
 }
