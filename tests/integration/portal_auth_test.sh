@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Portal sign-in with the real binary and curl: users made with the CLI, the session and device cookies
+# Portal sign-in with the real binary and curl: users made with the CLI (a
+# password file others may read refused), the session and device cookies
 # and their attributes, CSRF refusal, idle expiry, sign-in
 # throttling (429 + Retry-After, recovery by time and by `user unthrottle`),
 # parallel guesses held to the throttle's count, a name blocked by someone
@@ -71,7 +72,17 @@ expect_true grep -q "user ann (admin) added" "$WORK/out"
 printf 'short\n' | cli user add shorty --role viewer >"$WORK/out" 2>&1
 RC=$?; expect_true test "$RC" = 2
 expect_true grep -q "at least 10 characters" "$WORK/out"
+# a password file others may read is refused, naming it and its mode
 printf '%s\n' "$PW" >"$WORK/pwfile"
+chmod 644 "$WORK/pwfile"
+cli user add vic --role viewer --password-file "$WORK/pwfile" >"$WORK/out" 2>&1
+RC=$?; expect_true test "$RC" = 2
+expect_true grep -q -- "--password-file $WORK/pwfile is readable by others (mode 0644): chmod 600 it" "$WORK/out"
+chmod 640 "$WORK/pwfile"
+cli user add vic --role viewer --password-file "$WORK/pwfile" >"$WORK/out" 2>&1
+RC=$?; expect_true test "$RC" = 2
+expect_true grep -q "is readable by its group (mode 0640)" "$WORK/out"
+chmod 600 "$WORK/pwfile"
 cli user add vic --role viewer --password-file "$WORK/pwfile" >/dev/null 2>&1
 expect_true test $? = 0
 OUT=$(cli user list)
