@@ -332,6 +332,13 @@ private:
         if (req.method == "POST" && !isJsonType(request.getContentType()))
             return Error::invalid("sign in with a JSON body", {{"Content-Type", "must be application/json"}});
         TRY(readRequestBody(request, req, false, static_cast<int64_t>(limits_.max_body_bytes)));
+        // Signing out is a change like any other: without the token, a page
+        // on another site could sign the browser out (a nuisance, and a
+        // step towards signing it in as someone else).
+        if (req.method == "DELETE" && !req.session.empty()) {
+            const std::optional<SessionView> live = TRY(inventory_.session(req.session));
+            if (live) TRY(checkCsrf(request, *live));
+        }
         req.actor = Actor{"unauthenticated", Role::kViewer, peer_};
         ApiResult result = guarded([&] { return sessionRoutes(context_, req, guards_.log); });
         if (result) actor_name = "session";
@@ -372,14 +379,7 @@ private:
     Result<Actor> sessionActor(const HTTPServerRequest& request, const ApiRequest& req) {
         const std::optional<SessionView> s = TRY(inventory_.session(req.session));
         if (!s) return Error{Code::kUnauthenticated, "unauthenticated", "the session has ended; sign in again", {}, {}};
-        // The cookie goes with every request the browser makes, a forged one
-        // from another site too; only our page can read the token (from
-        // POST/GET /session) and send it back in a header.
-        if (req.method != "GET" && req.method != "HEAD" &&
-            !policy::digest::constantTimeEqual(request.get("X-CSRF-Token", ""), s->csrf_token)) {
-            return Error{Code::kPermissionDenied, "csrf",
-                         "a request signed in by the session cookie must send its X-CSRF-Token", {}, {}};
-        }
+        if (req.method != "GET" && req.method != "HEAD") TRY(checkCsrf(request, *s));
         // A stream asks again on each tick: signing out, an expired session,
         // or a user disabled, deleted or given a new password ends it.
         still_valid_ = [&inventory = inventory_, cookie = req.session] {
@@ -388,6 +388,15 @@ private:
         };
         return Actor{"user:" + s->user.name + " (" + std::string(toString(s->user.role)) + ")", s->user.role, peer_,
                      true};
+    }
+
+    // The cookie goes with every request the browser makes, a forged one
+    // from another site too; only our page can read the token (from
+    // POST/GET /session) and send it back in a header.
+    static Status checkCsrf(const HTTPServerRequest& request, const SessionView& s) {
+        if (policy::digest::constantTimeEqual(request.get("X-CSRF-Token", ""), s.csrf_token)) return okStatus();
+        return Error{Code::kPermissionDenied, "csrf",
+                     "a request signed in by the session cookie must send its X-CSRF-Token", {}, {}};
     }
 
     // Credentials were presented and did not verify: a security event, an

@@ -5,7 +5,8 @@
 // JSON checked), authenticates the bearer token or else the portal's session
 // cookie (which, for anything but GET and HEAD, needs its X-CSRF-Token: 403
 // `csrf`), calls route() and writes the response. /api/v1/session needs no
-// credentials (api_session.cpp). Protocol errors are mapped in
+// credentials (api_session.cpp), but signing out with a live session's
+// cookie needs its X-CSRF-Token as any other change does. Protocol errors are mapped in
 // status_mapping.cpp.
 //
 // Logs: an authenticated request is one access line on `log`; refusals of

@@ -7,7 +7,8 @@
 //                           ("sign_in_in_progress", 1 s); 503 + Retry-After "busy": no
 //                           password check came free in time (neither counted as a failure)
 //   GET     /session        the session of the cookie, else 401
-//   DELETE  /session        204, the session cookie cleared (Max-Age=0)
+//   DELETE  /session        204, the session cookie cleared (Max-Age=0); with a live
+//                           session's cookie it needs its X-CSRF-Token (api_handler.h)
 //   GET     /users          admins: every user
 //   POST    /users          admins: {"name","role","password"} -> 201
 //   GET     /users/{name}   admins

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Portal sign-in with the real binary and curl: users made with the CLI (a
 # password file others may read refused), the session and device cookies
-# and their attributes, CSRF refusal, idle expiry, sign-in
+# and their attributes, CSRF refusal (sign-out too), idle expiry, sign-in
 # throttling (429 + Retry-After, recovery by time and by `user unthrottle`),
 # parallel guesses held to the throttle's count, a name blocked by someone
 # else's guesses still signing in from a browser that signed in before,
@@ -249,14 +249,21 @@ expect_true grep -Eq 'event=signin_block src=127\.0\.0\.66 seconds=30 key="devic
 cli user unthrottle ann >/dev/null
 
 # ---- sign-out clears the cookie and ends the session (a second session of
-# ann's, kept in JAR_ANN, lives on)
+# ann's, kept in JAR_ANN, lives on); it needs the session's CSRF token
 sign_in ann "$PW"
 expect_status 200
 cp "$JAR" "$JAR_ANN"
 sign_in ann "$PW"
 expect_status 200
+CSRF=$(jq -r .csrf_token <<<"$BODY")
 OLD_JAR="$WORK/cookies.old"; cp "$JAR" "$OLD_JAR"
-STATUS=$(curl -s --max-time 20 -D "$WORK/headers" -o /dev/null -w '%{http_code}' -b "$JAR" -X DELETE "$(A /session)")
+capi DELETE /session
+expect_status 403 "sign-out without X-CSRF-Token"
+expect_json .error.code csrf
+capi GET /session
+expect_status 200 "a refused sign-out leaves the session"
+STATUS=$(curl -s --max-time 20 -D "$WORK/headers" -o /dev/null -w '%{http_code}' -b "$JAR" -X DELETE \
+    -H "X-CSRF-Token: $CSRF" "$(A /session)")
 expect_status 204 "sign-out"
 expect_true grep -Eq '^Set-Cookie: prov_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0' \
     <(tr -d '\r' <"$WORK/headers")
