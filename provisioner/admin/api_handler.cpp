@@ -155,10 +155,11 @@ public:
             if (e.code == Code::kUnauthenticated) r.headers["WWW-Authenticate"] = "Bearer";
             if (e.reason == "method_not_allowed") r.headers["Allow"] = e.details.empty() ? "" : e.details[0];
             if (e.reason == "too_many_streams") r.headers["Retry-After"] = "10";
-            if (e.reason == "too_many_failures") {
+            if (e.reason == "too_many_failures" || e.reason == "sign_in_in_progress") {
                 status = r.status = HTTPResponse::HTTP_TOO_MANY_REQUESTS;
                 r.headers["Retry-After"] = e.details.empty() ? "60" : e.details[0];
             }
+            if (e.reason == "busy") r.headers["Retry-After"] = e.details.empty() ? "1" : e.details[0];
             // A body we did not read would be taken for the next request.
             const bool unread = !body_read_ && (request.hasContentLength() || request.getChunkedTransferEncoding());
             if (unread) response.setKeepAlive(false);
@@ -231,6 +232,7 @@ private:
         Poco::Net::NameValueCollection cookies;
         request.getCookies(cookies);
         req.session = cookies.get(kSessionCookie, "");
+        req.device = cookies.get(kDeviceCookie, "");
         // Signing in needs no credentials: the session route checks its own.
         if (req.segments.size() == 1 && req.segments[0] == "session") return session(request, req, actor_name);
         // Nor does reading the API's description (api_openapi.h says why).
@@ -335,6 +337,13 @@ private:
         if (req.method == "POST" && !isJsonType(request.getContentType()))
             return Error::invalid("sign in with a JSON body", {{"Content-Type", "must be application/json"}});
         TRY(readRequestBody(request, req, false, static_cast<int64_t>(limits_.max_body_bytes)));
+        // Signing out is a change like any other: without the token, a page
+        // on another site could sign the browser out (a nuisance, and a
+        // step towards signing it in as someone else).
+        if (req.method == "DELETE" && !req.session.empty()) {
+            const std::optional<SessionView> live = TRY(inventory_.session(req.session));
+            if (live) TRY(checkCsrf(request, *live));
+        }
         req.actor = Actor{"unauthenticated", Role::kViewer, peer_};
         ApiResult result = guarded([&] { return sessionRoutes(context_, req, guards_.log); });
         if (result) actor_name = "session";
@@ -387,14 +396,7 @@ private:
     Result<Actor> sessionActor(const HTTPServerRequest& request, const ApiRequest& req) {
         const std::optional<SessionView> s = TRY(inventory_.session(req.session));
         if (!s) return Error{Code::kUnauthenticated, "unauthenticated", "the session has ended; sign in again", {}, {}};
-        // The cookie goes with every request the browser makes, a forged one
-        // from another site too; only our page can read the token (from
-        // POST/GET /session) and send it back in a header.
-        if (req.method != "GET" && req.method != "HEAD" &&
-            !policy::digest::constantTimeEqual(request.get("X-CSRF-Token", ""), s->csrf_token)) {
-            return Error{Code::kPermissionDenied, "csrf",
-                         "a request signed in by the session cookie must send its X-CSRF-Token", {}, {}};
-        }
+        if (req.method != "GET" && req.method != "HEAD") TRY(checkCsrf(request, *s));
         // A stream asks again on each tick: signing out, an expired session,
         // or a user disabled, deleted or given a new password ends it.
         still_valid_ = [&inventory = inventory_, cookie = req.session] {
@@ -403,6 +405,15 @@ private:
         };
         return Actor{"user:" + s->user.name + " (" + std::string(toString(s->user.role)) + ")", s->user.role, peer_,
                      true};
+    }
+
+    // The cookie goes with every request the browser makes, a forged one
+    // from another site too; only our page can read the token (from
+    // POST/GET /session) and send it back in a header.
+    static Status checkCsrf(const HTTPServerRequest& request, const SessionView& s) {
+        if (policy::digest::constantTimeEqual(request.get("X-CSRF-Token", ""), s.csrf_token)) return okStatus();
+        return Error{Code::kPermissionDenied, "csrf",
+                     "a request signed in by the session cookie must send its X-CSRF-Token", {}, {}};
     }
 
     // Credentials were presented and did not verify: a security event, an
@@ -437,6 +448,7 @@ private:
     void send(HTTPServerResponse& response, const ApiResponse& r) {
         response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(r.status));
         for (const auto& [k, v] : r.headers) response.set(k, v);
+        for (const std::string& c : r.cookies) response.add("Set-Cookie", c);
         response.set("Cache-Control", "no-store");
         if (r.body.type() == typeid(std::string)) {  // raw bytes (preview)
             const std::string& raw = r.body.extract<std::string>();

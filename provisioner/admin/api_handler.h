@@ -6,7 +6,9 @@
 // cookie (which, for anything but GET and HEAD, needs its X-CSRF-Token: 403
 // `csrf`), calls route() and writes the response. /api/v1/session and
 // /api/v1/openapi.json need no credentials (api_session.cpp,
-// api_openapi.h). Protocol errors are mapped in status_mapping.cpp.
+// api_openapi.h), but signing out with a live session's cookie needs its
+// X-CSRF-Token as any other change does. Protocol errors are mapped in
+// status_mapping.cpp.
 //
 // Logs: an authenticated request is one access line on `log`; refusals of
 // requests that did not authenticate, failed authentications and blocks are

@@ -32,15 +32,18 @@ struct ApiRequest {
     std::string raw_body;  // the bytes, for the routes that take CSV (imports)
     Actor actor;
     std::string session;  // the prov_session cookie; "" when none
+    std::string device = "";  // the prov_device cookie (sent to /session only); "" when none
 };
 
-// The portal's session cookie.
+// The portal's session cookie, and its device cookie (device_cookie.h).
 inline constexpr const char* kSessionCookie = "prov_session";
+inline constexpr const char* kDeviceCookie = "prov_device";
 
 struct ApiResponse {
     int status = 200;
     Poco::Dynamic::Var body;  // JSON object or array; empty for 204
     std::map<std::string, std::string> headers;
+    std::vector<std::string> cookies = {};  // each a Set-Cookie header of its own
 };
 
 using ApiResult = Result<ApiResponse>;

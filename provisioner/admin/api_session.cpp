@@ -1,14 +1,22 @@
 // /api/v1/session: portal sign-in, and /api/v1/users: the portal's users.
-//   POST    /session        {"name","password"} -> 200 the session, Set-Cookie prov_session
-//                           401 bad name or password (one message for both), 429 + Retry-After throttled
+//   POST    /session        {"name","password"} -> 200 the session, Set-Cookie prov_session and
+//                           prov_device (device_cookie.h: a block on the name does not hold
+//                           this browser next time); 401 bad name or password (one message
+//                           for both); 429 + Retry-After throttled ("too_many_failures") or
+//                           another sign-in on the same address or name under way
+//                           ("sign_in_in_progress", 1 s); 503 + Retry-After "busy": no
+//                           password check came free in time (neither counted as a failure)
 //   GET     /session        the session of the cookie, else 401
-//   DELETE  /session        204, the cookie cleared (Max-Age=0)
+//   DELETE  /session        204, the session cookie cleared (Max-Age=0); with a live
+//                           session's cookie it needs its X-CSRF-Token (api_handler.h)
 //   GET     /users          admins: every user
 //   POST    /users          admins: {"name","role","password"} -> 201
 //   GET     /users/{name}   admins
 //   PATCH   /users/{name}   admins: {"role"?,"password"?,"disabled"?}
 //   DELETE  /users/{name}   admins: 204
-// Passwords never leave the request: not in answers, logs or the audit.
+// Neither PATCH nor DELETE may take away the last enabled admin (409 "last_admin").
+// Passwords never leave the request: not in answers, logs or the audit; nor
+// does a name that is no user's (it may be a password typed in the wrong box).
 
 #include <Poco/JSON/Array.h>
 
@@ -29,6 +37,21 @@ std::string cookieHeader(const std::string& value, bool https, bool clear) {
     if (https) c += "; Secure";
     if (clear) c += "; Max-Age=0";
     return c;
+}
+
+// Sent only back to /api/v1/session, where it is read; it outlives sign-out
+// (it says the browser signed in before, not that it is signed in).
+std::string deviceCookieHeader(const std::string& value, bool https, int64_t max_age) {
+    std::string c = std::string(kDeviceCookie) + "=" + value + "; Path=/api/v1/session; Max-Age=" +
+                    std::to_string(max_age) + "; HttpOnly; SameSite=Strict";
+    if (https) c += "; Secure";
+    return c;
+}
+
+// 429 or 503 with Retry-After `seconds` (api_handler.cpp sets the header by the reason).
+Error retryLater(Code code, const char* reason, const std::string& message, int64_t seconds) {
+    const std::string wait = std::to_string(seconds);
+    return Error{code, reason, message + "; try again in " + wait + " s", {}, {wait}};
 }
 
 json::ObjectPtr sessionJson(const SessionView& s) {
@@ -91,15 +114,19 @@ ApiResult signIn(ApiContext& context, const ApiRequest& r, SecurityLog& log) {
     if (!errors.empty()) return Error::invalid("the sign-in is not valid", errors);
     const std::string& name = fields["name"];
     const std::string& source = r.actor.source;
-    const SignInResult result = TRY(context.inventory.signIn(name, fields["password"], source));
-    if (result.check == SignInCheck::kThrottled) {
-        const std::string wait = std::to_string(result.retry_after);
-        return Error{Code::kUnavailable, "too_many_failures",
-                     "too many failed sign-ins; try again in " + wait + " s", {}, {wait}};
-    }
+    const SignInResult result = TRY(context.inventory.signIn(name, fields["password"], source, r.device));
+    if (result.check == SignInCheck::kThrottled)
+        return retryLater(Code::kUnavailable, "too_many_failures", "too many failed sign-ins", result.retry_after);
+    if (result.check == SignInCheck::kInFlight)
+        return retryLater(Code::kUnavailable, "sign_in_in_progress",
+                          "another sign-in from this address or for this name is under way", result.retry_after);
+    if (result.check == SignInCheck::kBusy)
+        return retryLater(Code::kUnavailable, "busy", "the server is busy checking other passwords",
+                          result.retry_after);
     if (result.check == SignInCheck::kRefused) {
         SecurityEvent line("signin_failure", source);
-        line.word("reason", result.reason).text("user", name);
+        line.word("reason", result.reason);
+        if (!result.known_name.empty()) line.text("user", result.known_name);
         log.refusal(LogPriority::kWarning, line);
         for (const auto& [key, seconds] : result.blocked) {
             SecurityEvent b("signin_block", source);
@@ -109,7 +136,11 @@ ApiResult signIn(ApiContext& context, const ApiRequest& r, SecurityLog& log) {
         return Error{Code::kUnauthenticated, "unauthenticated", kBadSignIn, {}, {}};
     }
     ApiResponse response = ok(sessionJson(result.session));
-    response.headers["Set-Cookie"] = cookieHeader(result.session.cookie, context.https, false);
+    response.cookies.push_back(cookieHeader(result.session.cookie, context.https, false));
+    if (!result.device_cookie.empty()) {
+        response.cookies.push_back(deviceCookieHeader(result.device_cookie, context.https,
+                                                      context.inventory.portalOptions().device_cookie_seconds));
+    }
     return response;
 }
 
@@ -156,7 +187,7 @@ ApiResult sessionRoutes(ApiContext& context, const ApiRequest& r, SecurityLog& l
     if (r.method == "DELETE") {
         TRY(context.inventory.signOut(r.session, r.actor.source));
         ApiResponse response = ok(Poco::Dynamic::Var(), 204);
-        response.headers["Set-Cookie"] = cookieHeader("", context.https, true);
+        response.cookies.push_back(cookieHeader("", context.https, true));
         return response;
     }
     return methodNotAllowed("GET, POST, DELETE");

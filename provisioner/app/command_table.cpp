@@ -27,7 +27,9 @@ const std::vector<Command>& commands() {
          "sign-in throttle",
          {{"role", "ROLE", "add: admin, installer or viewer (required)"},
           {"password-file", "FILE", "add, passwd: the password is the file's first line (default: stdin, "
-                                    "asked twice on a terminal)"}},
+                                    "asked twice on a terminal); refused if group or others may read it"},
+          {"force", "", "disable, delete: even the last enabled admin (the API refuses that; the host's "
+                        "root may, to start over with 'user add')"}},
          Needs::kStore, true, runUser},
         {"backup", "FILE", "a consistent copy of the store, safe while serving", {},
          Needs::kStore, true, runBackup},

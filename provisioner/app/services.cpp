@@ -143,11 +143,16 @@ Status openProvisioning(Services& s) {
     // the same for every process on it.
     std::string nonce_secret;
     std::string hash_key;
+    PortalOptions portal = s.inventory->portalOptions();
     TRY(s.store->write([&](StoreTx& tx) -> Status {
         nonce_secret = TRY(tx.serverKey("digest_nonce", s.random->alnum(40)));
         hash_key = TRY(tx.serverKey("served_hash", s.random->alnum(40)));
+        // Signs the portal's device cookies (inventory/device_cookie.h): kept,
+        // so that they outlive a restart and hold on every node.
+        portal.device_key = TRY(tx.serverKey("sign_in_device", s.random->alnum(40)));
         return okStatus();
     }));
+    s.inventory->setPortalOptions(portal);
     ProofKeys keys;
     keys.nonce_secret = nonce_secret;
     keys.window_grace = config.staging_window_grace;

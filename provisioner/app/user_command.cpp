@@ -3,14 +3,18 @@
 // as /api/v1/users (inventory/users.cpp), audited as done by "cli".
 // A password is read from --password-file or stdin, never from the command
 // line (where `ps` and shell history would show it); on a terminal it is
-// asked twice without echo.
+// asked twice without echo. The last enabled admin is disabled or deleted
+// only with --force: the API refuses it, but this is the host's root.
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
-#include <fstream>
+#include <cstdio>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include "provisioner/app/command_table.h"
 #include "provisioner/app/commands.h"
@@ -33,7 +37,12 @@ std::string describe(const Error& e) {
     return why;
 }
 
-int failed(const Error& e) { return userFail(describe(e), e.code == Code::kInvalidArgument ? kExitUsage : 1); }
+int failed(const Error& e) {
+    const std::string hint = e.reason == "last_admin" ? "; --force does it anyway" : "";
+    return userFail(describe(e) + hint, e.code == Code::kInvalidArgument ? kExitUsage : 1);
+}
+
+LastAdmin lastAdmin(const Invocation& in) { return in.has("force") ? LastAdmin::kMayRemove : LastAdmin::kKeep; }
 
 std::string firstLine(std::istream& in) {
     std::string line;
@@ -58,12 +67,40 @@ std::string askHidden(const char* prompt) {
     return line;
 }
 
-Result<std::string> readPassword(const Invocation& in) {
-    if (in.has("password-file")) {
-        std::ifstream file(in.flag("password-file"));
-        if (!file) return Error::invalid("cannot read --password-file " + in.flag("password-file"));
-        return firstLine(file);
+// The first line of --password-file. A file others may read is refused
+// before it is read: the password is as good as theirs already. The mode
+// is the open file's (fstat), so it cannot be swapped after the check.
+Result<std::string> readPasswordFile(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return Error::invalid("cannot read --password-file " + path);
+    struct stat st {};
+    std::string bytes;
+    Status problem = okStatus();
+    if (fstat(fd, &st) != 0) {
+        problem = Error::invalid("cannot read --password-file " + path);
+    } else if (st.st_mode & (S_IRGRP | S_IROTH)) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        problem = Error::invalid("--password-file " + path + " is readable by " +
+                                 ((st.st_mode & S_IROTH) ? "others" : "its group") + " (mode " + mode +
+                                 "): chmod 600 it");
+    } else {
+        // The first line is all that is wanted: at most 64 KiB is read.
+        char buf[4096];
+        ssize_t n = 0;
+        while (bytes.size() < 65536 && bytes.find('\n') == std::string::npos &&
+               (n = ::read(fd, buf, sizeof buf)) > 0)
+            bytes.append(buf, static_cast<size_t>(n));
+        if (n < 0) problem = Error::invalid("cannot read --password-file " + path);
     }
+    ::close(fd);
+    TRY(problem);
+    std::istringstream lines(bytes);
+    return firstLine(lines);
+}
+
+Result<std::string> readPassword(const Invocation& in) {
+    if (in.has("password-file")) return readPasswordFile(in.flag("password-file"));
     if (!isatty(STDIN_FILENO)) return firstLine(std::cin);
     std::string first = askHidden("password: ");
     if (askHidden("again: ") != first) return Error::invalid("the two passwords differ");
@@ -110,7 +147,7 @@ int change(const Invocation& in, const std::string& verb, const std::string& nam
     }
     auto s = in.open(Migrate::kNo);
     if (!s) return userFail(s.error().message);
-    auto changed = s.value()->inventory->changeUser(name, c, kCli);
+    auto changed = s.value()->inventory->changeUser(name, c, kCli, lastAdmin(in));
     if (!changed) return failed(changed.error());
     const char* what = verb == "passwd" ? "has a new password" : verb == "disable" ? "disabled" : "enabled";
     std::cout << "user " << name << " " << what << (verb == "enable" ? "\n" : "; its sessions ended\n");
@@ -120,7 +157,7 @@ int change(const Invocation& in, const std::string& verb, const std::string& nam
 int remove(const Invocation& in, const std::string& name) {
     auto s = in.open(Migrate::kNo);
     if (!s) return userFail(s.error().message);
-    if (auto st = s.value()->inventory->deleteUser(name, kCli); !st) return failed(st.error());
+    if (auto st = s.value()->inventory->deleteUser(name, kCli, lastAdmin(in)); !st) return failed(st.error());
     std::cout << "user " << name << " deleted\n";
     return 0;
 }
@@ -143,12 +180,14 @@ int runUser(const Invocation& in) {
     const std::string name = words.size() == 3 ? words[2] : "";
     const bool role = in.has("role");
     const bool file = in.has("password-file");
-    if (verb == "add" && !name.empty()) return add(in, name);
-    if (verb == "list" && words.size() == 2 && !role && !file) return list(in);
-    if ((verb == "passwd") && !name.empty() && !role) return change(in, verb, name);
-    if ((verb == "disable" || verb == "enable") && !name.empty() && !role && !file) return change(in, verb, name);
+    const bool force = in.has("force");
+    if (verb == "add" && !name.empty() && !force) return add(in, name);
+    if (verb == "list" && words.size() == 2 && !role && !file && !force) return list(in);
+    if ((verb == "passwd") && !name.empty() && !role && !force) return change(in, verb, name);
+    if (verb == "disable" && !name.empty() && !role && !file) return change(in, verb, name);
+    if (verb == "enable" && !name.empty() && !role && !file && !force) return change(in, verb, name);
     if (verb == "delete" && !name.empty() && !role && !file) return remove(in, name);
-    if (verb == "unthrottle" && !name.empty() && !role && !file) return unthrottle(in, name);
+    if (verb == "unthrottle" && !name.empty() && !role && !file && !force) return unthrottle(in, name);
     return userFail("usage: provisioner " + usageLine(in.command), kExitUsage);
 }
 

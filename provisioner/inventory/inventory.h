@@ -18,6 +18,7 @@
 #include "provisioner/model/validation.h"
 #include "provisioner/catalog/vendor_catalog.h"
 #include "provisioner/inventory/password.h"
+#include "provisioner/inventory/sign_in_gate.h"
 #include "provisioner/inventory/sign_in_throttle.h"
 #include "provisioner/store/store.h"
 
@@ -137,6 +138,10 @@ struct PortalOptions {
     int64_t session_max_seconds = 12 * 60 * 60;  // portal.session_max
     PasswordParams password;
     throttle::Rules throttle;
+    // The key of device cookies (device_cookie.h), a server key kept in the
+    // store; "": none are issued or accepted.
+    std::string device_key;
+    int64_t device_cookie_seconds = 180 * 24 * 60 * 60;
 };
 
 // A user to make; `password` at least kMinPasswordLength characters.
@@ -153,6 +158,11 @@ struct UserChange {
     std::optional<bool> disabled;
 };
 
+// Whether a user change may take away the last enabled admin: refused
+// (Conflict, "last_admin") unless the caller is the host's root at the CLI
+// and said --force.
+enum class LastAdmin { kKeep, kMayRemove };
+
 // A live session as the API shows it. `cookie` (the session id) is set only
 // by signIn: the store keeps its hash alone.
 struct SessionView {
@@ -163,17 +173,27 @@ struct SessionView {
     int64_t idle_expires_at = 0;
 };
 
-enum class SignInCheck { kSignedIn, kRefused, kThrottled };
+// kInFlight: another sign-in on one of this one's throttle keys is under
+// way on this node (sign_in_gate.h); kBusy: no password hash place came free
+// in time (password.h). Neither looked at the password nor counts as a failure.
+enum class SignInCheck { kSignedIn, kRefused, kThrottled, kInFlight, kBusy };
 
 // What a sign-in came to. kRefused has one message for every cause; `reason`
 // (unknown_user, bad_password, disabled, no_password, changed) is for the log only.
 struct SignInResult {
     SignInCheck check = SignInCheck::kRefused;
     SessionView session;      // kSignedIn
+    // kSignedIn: a fresh device cookie for this browser ("" when no device
+    // key is configured).
+    std::string device_cookie;
     int64_t retry_after = 0;  // kThrottled: seconds
     std::string reason;       // kRefused
-    // kRefused: the keys this failure blocked ("source:..", "user:.."), with
-    // the block's seconds, for the security log.
+    // The name tried, when it is a user's; "" for an unknown name (people
+    // type passwords into the name box: it is never logged or audited).
+    std::string known_name;
+    // kRefused: the keys this failure blocked ("source:..", "user:..",
+    // "device:.."), with the block's seconds, for the security log; an
+    // unknown name's key reads "user:(unknown)".
     std::vector<std::pair<std::string, int64_t>> blocked;
 };
 
@@ -276,21 +296,30 @@ public:
     Result<PortalUser> createUser(const UserSpec& spec, const Actor& actor);
     Result<std::vector<PortalUser>> listUsers();
     Result<PortalUser> getUser(const std::string& name);
-    Result<PortalUser> changeUser(const std::string& name, const UserChange& change, const Actor& actor);
-    Status deleteUser(const std::string& name, const Actor& actor);
+    // Neither may take away the last enabled admin unless `last` says so.
+    Result<PortalUser> changeUser(const std::string& name, const UserChange& change, const Actor& actor,
+                                  LastAdmin last = LastAdmin::kKeep);
+    Status deleteUser(const std::string& name, const Actor& actor, LastAdmin last = LastAdmin::kKeep);
     // Clears the sign-in throttle of a user name and of an address with this
-    // text; whether there was anything to clear. Audited.
+    // text (an IPv6 address: its /64); whether there was anything to clear.
+    // Audited.
     Result<bool> unthrottle(const std::string& name_or_ip, const Actor& actor);
 
-    // Sessions (sessions.cpp). Checks the throttle of `source` and `name`
+    // Sessions (sessions.cpp). Checks the throttle of `source` and of `name`
     // before the password; a success starts a session, audited; a failure
-    // counts against both keys, audited.
-    Result<SignInResult> signIn(const std::string& name, const std::string& password, const std::string& source);
+    // counts against both keys, audited. `device_cookie` (the browser's, or
+    // ""), when it vouches for `name`, stands for the name: its own key is
+    // checked and counted instead, so a block on the name does not hold it.
+    // One attempt at a time per key on this node (sign_in_gate.h).
+    Result<SignInResult> signIn(const std::string& name, const std::string& password, const std::string& source,
+                                const std::string& device_cookie = "");
     // The live session whose cookie is `cookie`, marked as seen; none once it
     // idled past session_idle, passed session_max, or its user is disabled.
     Result<std::optional<SessionView>> session(const std::string& cookie);
     // Ends the session of `cookie` (audited); nothing when there is none.
     Status signOut(const std::string& cookie, const std::string& source);
+    // How many throttle keys sign-ins under way hold now (sign_in_gate.h).
+    size_t signInKeysHeld() const { return sign_in_gate_.held(); }
     // The CSRF token of a session: derived from its id, so never stored.
     std::string csrfToken(const std::string& cookie) const;
     void setPortalOptions(const PortalOptions& options) { portal_ = options; }
@@ -334,6 +363,14 @@ private:
     // tests/unit/inventory/staging_test.cpp holds it to that function). No-op
     // for "" (an extension on no device).
     static Status configChanged(StoreTx& tx, const std::string& mac);
+    // sessions.cpp: the parts of signIn.
+    std::vector<std::string> signInKeys(const std::string& name, const std::string& source,
+                                        const std::string& device_cookie, int64_t now) const;
+    Status recordSignInFailure(const std::vector<std::string>& keys, const std::string& source, int64_t now,
+                               SignInResult& out);
+    // `name_key`: the throttle key that stood for the name (its own, or the device's).
+    Status startSession(PortalUser user, const std::string& name_key, const std::string& source, int64_t now,
+                        SignInResult& out);
     Status audit(StoreTx& tx, const Actor& actor, const char* action, const char* entity,
                  const std::string& id, const std::string& before, const std::string& after);
     std::string auditJson(const Extension& e, const Extension* other) const;
@@ -345,6 +382,7 @@ private:
     const Hasher& hasher_;
     InventoryOptions options_;
     PortalOptions portal_;
+    SignInGate sign_in_gate_;
     std::function<void()> on_change_;
     Status writeTx(const Store::Work& work);
     Status writeBulkTx(const Store::Work& work);  // writeTx as a Store::writeBulk

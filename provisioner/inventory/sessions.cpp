@@ -1,11 +1,13 @@
 // Portal sessions: sign-in (throttled, audited), the session behind a
 // cookie, sign-out. The cookie is a random id the store keeps only as a
-// SHA-256 hash; its CSRF token is an HMAC of it, never stored.
+// SHA-256 hash; its CSRF token is an HMAC of it, never stored. A sign-in also
+// gives the browser a device cookie (device_cookie.h).
 
 #include <algorithm>
 #include <cctype>
 
 #include "provisioner/core/text.h"
+#include "provisioner/inventory/device_cookie.h"
 #include "provisioner/inventory/inventory.h"
 #include "provisioner/model/json_encode.h"
 
@@ -29,11 +31,32 @@ bool plausibleCookie(const std::string& cookie) {
 
 std::string Inventory::csrfToken(const std::string& cookie) const { return hasher_.hmacSha256Hex(cookie, "csrf"); }
 
+// The keys an attempt counts on: its source's always; the name's, unless the
+// browser's device cookie vouches for that name, when the device's stands in
+// for it. A guesser who blocks a name thus does not block its user on a
+// browser that signed in before; a guesser who stole that cookie is still
+// counted on the device's key (and the source's).
+std::vector<std::string> Inventory::signInKeys(const std::string& name, const std::string& source,
+                                               const std::string& device_cookie, int64_t now) const {
+    const bool vouched = device_cookie::vouches(hasher_, portal_.device_key, device_cookie, name, now,
+                                                portal_.device_cookie_seconds);
+    return {throttle::sourceKey(source),
+            vouched ? throttle::deviceKey(hasher_.sha256Hex(device_cookie)) : throttle::userKey(name)};
+}
+
 Result<SignInResult> Inventory::signIn(const std::string& name, const std::string& password,
-                                       const std::string& source) {
+                                       const std::string& source, const std::string& device_cookie) {
     const int64_t now = clock_.nowSeconds();
-    const std::string keys[] = {throttle::sourceKey(source), throttle::userKey(name)};
+    const std::vector<std::string> keys = signInKeys(name, source, device_cookie, now);
     SignInResult out;
+    // Held until the failure is written, so that no other attempt on these
+    // keys checks them meanwhile (sign_in_gate.h).
+    const SignInGate::Pass pass = sign_in_gate_.enter(keys);
+    if (!pass) {
+        out.check = SignInCheck::kInFlight;
+        out.retry_after = 1;
+        return out;
+    }
     std::optional<PortalUser> user;
     TRY(store_.read([&](StoreTx& tx) -> Status {
         for (const std::string& key : keys) {
@@ -49,33 +72,56 @@ Result<SignInResult> Inventory::signIn(const std::string& name, const std::strin
         out.check = SignInCheck::kThrottled;
         return out;
     }
+    if (user) out.known_name = name;
     // An unknown user costs the same hash as a known one (verifyPassword).
-    const bool matches = verifyPassword(password, user ? user->password_hash : "", portal_.password);
-    const Actor anonymous{"unauthenticated", Role::kViewer, source};
-    if (!user || !matches || user->disabled) {
-        out.check = SignInCheck::kRefused;
-        out.reason = !user ? "unknown_user" : user->password_hash.empty() ? "no_password"
-                     : !matches                                          ? "bad_password"
-                                                                         : "disabled";
-        TRY(store_.write([&](StoreTx& tx) -> Status {
-            out.blocked.clear();  // a retried transaction starts again
-            for (const std::string& key : keys) {
-                SignInThrottle row = TRY(tx.getThrottle(key)).value_or(SignInThrottle{key, 0, 0, 0, 0, 0});
-                row = throttle::afterFailure(row, now, portal_.throttle);
-                TRY(tx.putThrottle(row));
-                // Neither key was blocked a moment ago: a block now is new.
-                if (const int64_t wait = throttle::retryAfter(row, now)) out.blocked.emplace_back(key, wait);
-            }
-            auto what = json::newObject();
-            what->set("reason", out.reason);
-            return audit(tx, anonymous, "failure", "sign_in", name, "", json::stringify(what));
-        }));
+    const PasswordCheck check = verifyPassword(password, user ? user->password_hash : "", portal_.password);
+    if (check == PasswordCheck::kBusy) {
+        out.check = SignInCheck::kBusy;
+        out.retry_after = 1;
         return out;
     }
+    if (!user || check != PasswordCheck::kMatch || user->disabled) {
+        out.check = SignInCheck::kRefused;
+        out.reason = !user ? "unknown_user" : user->password_hash.empty()   ? "no_password"
+                                            : check != PasswordCheck::kMatch ? "bad_password"
+                                                                             : "disabled";
+        TRY(recordSignInFailure(keys, source, now, out));
+        return out;
+    }
+    TRY(startSession(*user, keys[1], source, now, out));
+    return out;
+}
+
+Status Inventory::recordSignInFailure(const std::vector<std::string>& keys, const std::string& source, int64_t now,
+                                      SignInResult& out) {
+    const Actor anonymous{"unauthenticated", Role::kViewer, source};
+    return store_.write([&](StoreTx& tx) -> Status {
+        out.blocked.clear();  // a retried transaction starts again
+        // Runs that ended are forgotten here, a few at a time: the table
+        // holds the keys failing now, not every address that ever failed.
+        (void)TRY(tx.purgeThrottles(throttle::runEndedBefore(now, portal_.throttle), 100));
+        for (const std::string& key : keys) {
+            SignInThrottle row = TRY(tx.getThrottle(key)).value_or(SignInThrottle{key, 0, 0, 0, 0, 0});
+            row = throttle::afterFailure(row, now, portal_.throttle);
+            TRY(tx.putThrottle(row));
+            // Neither key was blocked a moment ago: a block now is new. An
+            // unknown name's key names it, and the name may be a password.
+            const bool hidden = out.known_name.empty() && key.rfind("user:", 0) == 0;
+            if (const int64_t wait = throttle::retryAfter(row, now))
+                out.blocked.emplace_back(hidden ? "user:(unknown)" : key, wait);
+        }
+        auto what = json::newObject();
+        what->set("reason", out.reason);
+        return audit(tx, anonymous, "failure", "sign_in", out.known_name, "", json::stringify(what));
+    });
+}
+
+Status Inventory::startSession(PortalUser user, const std::string& name_key, const std::string& source, int64_t now,
+                               SignInResult& out) {
     SessionView& view = out.session;
     view.cookie = random_.alnum(kCookieLength);
     view.csrf_token = csrfToken(view.cookie);
-    PortalSession session{0,   hasher_.sha256Hex(view.cookie), user->id, now, now, now + portal_.session_max_seconds,
+    PortalSession session{0,   hasher_.sha256Hex(view.cookie), user.id, now, now, now + portal_.session_max_seconds,
                           source};
     // The password was checked outside any transaction (Argon2 takes a
     // while): an admin may have disabled the user, given it a new password
@@ -83,30 +129,32 @@ Result<SignInResult> Inventory::signIn(const std::string& name, const std::strin
     // last sign-in is written, so such a change is never undone.
     bool changed = false;
     TRY(store_.write([&](StoreTx& tx) -> Status {
-        const std::optional<PortalUser> fresh = TRY(tx.getUser(name));
-        changed = !fresh || fresh->id != user->id || fresh->disabled || fresh->password_hash != user->password_hash;
+        const std::optional<PortalUser> fresh = TRY(tx.getUser(user.name));
+        changed = !fresh || fresh->id != user.id || fresh->disabled || fresh->password_hash != user.password_hash;
         if (changed) return okStatus();
         user = *fresh;
         (void)TRY(tx.purgeSessions(now, now - portal_.session_idle_seconds));
-        // A success ends the run of failures against the name (not the
-        // address's: one good account must not clear another's guessing).
-        (void)TRY(tx.deleteThrottle(throttle::userKey(name)));
+        // A success ends the run of failures against the name, or against
+        // the device that stood in for it (never the address's: one good
+        // account must not clear another's guessing; nor the name's when a
+        // device stood in: the guesser's run on it goes on).
+        (void)TRY(tx.deleteThrottle(name_key));
         TRY(tx.insertSession(session));
-        user->last_sign_in_at = now;
-        TRY(tx.updateUser(*user));
-        return audit(tx, Actor{sessionActor(*user), user->role, source, true}, "sign_in", "session", user->name, "",
-                     "");
+        user.last_sign_in_at = now;
+        TRY(tx.updateUser(user));
+        return audit(tx, Actor{sessionActor(user), user.role, source, true}, "sign_in", "session", user.name, "", "");
     }));
     if (changed) {
         out.check = SignInCheck::kRefused;
         out.reason = "changed";
-        return out;
+        return okStatus();
     }
     out.check = SignInCheck::kSignedIn;
-    view.user = *user;
+    out.device_cookie = device_cookie::issue(hasher_, portal_.device_key, user.name, now);
+    view.user = user;
     view.expires_at = session.expires_at;
     view.idle_expires_at = std::min(now + portal_.session_idle_seconds, session.expires_at);
-    return out;
+    return okStatus();
 }
 
 Result<std::optional<SessionView>> Inventory::session(const std::string& cookie) {

@@ -1,11 +1,30 @@
 #include "provisioner/inventory/sign_in_throttle.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <cstring>
 
 namespace prov::throttle {
 
-std::string sourceKey(const std::string& ip) { return "source:" + ip; }
+std::string sourceKey(const std::string& ip) {
+    unsigned char a[16];
+    if (ip.find(':') == std::string::npos || inet_pton(AF_INET6, ip.c_str(), a) != 1) return "source:" + ip;
+    static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    char text[INET6_ADDRSTRLEN] = {};
+    if (std::memcmp(a, kMapped, sizeof kMapped) == 0) {
+        inet_ntop(AF_INET, a + 12, text, sizeof text);
+        return std::string("source:") + text;
+    }
+    // A guesser with a /64 has 2^64 addresses: one key for all of them.
+    std::memset(a + 8, 0, 8);
+    inet_ntop(AF_INET6, a, text, sizeof text);
+    return std::string("source:") + text + "/64";
+}
+
 std::string userKey(const std::string& name) { return "user:" + name; }
+
+std::string deviceKey(const std::string& cookie_hash) { return "device:" + cookie_hash.substr(0, 16); }
 
 int64_t retryAfter(const SignInThrottle& row, int64_t now) {
     return row.blocked_until > now ? row.blocked_until - now : 0;
@@ -30,5 +49,8 @@ SignInThrottle afterFailure(SignInThrottle row, int64_t now, const Rules& rules)
     }
     return row;
 }
+
+// The same test as afterFailure's quiet window: now - max(..) >= window.
+int64_t runEndedBefore(int64_t now, const Rules& rules) { return now - rules.window; }
 
 }  // namespace prov::throttle

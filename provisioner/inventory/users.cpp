@@ -46,6 +46,23 @@ std::string userJson(const PortalUser& u, bool password_changed = false) {
 
 Error noUser(const std::string& name) { return Error::notFound("no user named '" + name + "'"); }
 
+bool enabledAdmin(const PortalUser& u) { return u.role == Role::kAdmin && !u.disabled; }
+
+// Refuses a change (`after`; none: a delete) that takes away the last
+// enabled admin: no one could then manage users from the portal or the API
+// by a session, and only the host's root, with the CLI, could mend it.
+Status keepsAnAdmin(StoreTx& tx, const PortalUser& before, const PortalUser* after, LastAdmin last) {
+    if (last == LastAdmin::kMayRemove || !enabledAdmin(before) || (after && enabledAdmin(*after))) return okStatus();
+    const std::vector<PortalUser> users = TRY(tx.listUsers());
+    for (const PortalUser& u : users) {
+        if (u.id != before.id && enabledAdmin(u)) return okStatus();
+    }
+    const char* what = !after ? "deleted" : after->disabled ? "disabled" : "given another role";
+    return Error{Code::kConflict, "last_admin",
+                 "'" + before.name + "' is the last admin: it cannot be " + what + " (make another user admin first)",
+                 {}, {}};
+}
+
 }  // namespace
 
 Result<PortalUser> Inventory::createUser(const UserSpec& spec, const Actor& actor) {
@@ -87,7 +104,8 @@ Result<PortalUser> Inventory::getUser(const std::string& name) {
     return *found;
 }
 
-Result<PortalUser> Inventory::changeUser(const std::string& name, const UserChange& change, const Actor& actor) {
+Result<PortalUser> Inventory::changeUser(const std::string& name, const UserChange& change, const Actor& actor,
+                                         LastAdmin last) {
     std::string new_hash;
     if (change.password) {
         if (auto problem = passwordProblem(*change.password))
@@ -103,6 +121,7 @@ Result<PortalUser> Inventory::changeUser(const std::string& name, const UserChan
         if (change.role) user.role = *change.role;
         if (change.disabled) user.disabled = *change.disabled;
         if (change.password) user.password_hash = new_hash;
+        TRY(keepsAnAdmin(tx, *found, &user, last));
         TRY(tx.updateUser(user));
         // A new password, a disabled account or another role: whoever is
         // signed in as this user signs in again (with the new role, if any).
@@ -112,10 +131,11 @@ Result<PortalUser> Inventory::changeUser(const std::string& name, const UserChan
     return user;
 }
 
-Status Inventory::deleteUser(const std::string& name, const Actor& actor) {
+Status Inventory::deleteUser(const std::string& name, const Actor& actor, LastAdmin last) {
     return store_.write([&](StoreTx& tx) -> Status {
         std::optional<PortalUser> found = TRY(tx.getUser(name));
         if (!found) return noUser(name);
+        TRY(keepsAnAdmin(tx, *found, nullptr, last));
         TRY(tx.deleteUserSessions(found->id));
         TRY(tx.deleteUser(found->id));
         return audit(tx, actor, "delete", "user", found->name, userJson(*found), "");

@@ -87,6 +87,7 @@ public:
     Result<std::optional<SignInThrottle>> getThrottle(const std::string& key) override;
     Status putThrottle(const SignInThrottle& throttle) override;
     Result<bool> deleteThrottle(const std::string& key) override;
+    Result<int64_t> purgeThrottles(int64_t ended_at, int64_t limit) override;
 
     Status insertAudit(AuditEntry& entry) override;
     Result<Listing<AuditEntry>> listAudit(const AuditFilter& filter, Page page) override;

@@ -159,4 +159,14 @@ Result<bool> SqliteTx::deleteThrottle(const std::string& key) {
     return sqlite3_changes(conn_.handle()) > 0;
 }
 
+Result<int64_t> SqliteTx::purgeThrottles(int64_t ended_at, int64_t limit) {
+    // SQLite's DELETE takes no LIMIT unless built for it: the keys are picked first.
+    Stmt s(conn_,
+           "DELETE FROM sign_in_throttle WHERE key IN (SELECT key FROM sign_in_throttle"
+           " WHERE max(last_failure_at, blocked_until) <= ? LIMIT ?)");
+    s.bind(1, ended_at).bind(2, limit);
+    TRY(done(s, "sign-in throttle"));
+    return static_cast<int64_t>(sqlite3_changes(conn_.handle()));
+}
+
 }  // namespace prov::sqlite

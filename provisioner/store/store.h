@@ -186,6 +186,9 @@ public:
     virtual Result<std::optional<SignInThrottle>> getThrottle(const std::string& key) = 0;
     virtual Status putThrottle(const SignInThrottle& throttle) = 0;
     virtual Result<bool> deleteThrottle(const std::string& key) = 0;
+    // Deletes up to `limit` rows whose max(last_failure_at, blocked_until)
+    // is at or before `ended_at`; how many.
+    virtual Result<int64_t> purgeThrottles(int64_t ended_at, int64_t limit) = 0;
 
     virtual Status insertAudit(AuditEntry& entry) = 0;
     virtual Result<Listing<AuditEntry>> listAudit(const AuditFilter& filter, Page page) = 0;

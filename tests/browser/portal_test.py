@@ -260,6 +260,19 @@ def admin_path(run, srv, sink, d):
         css(d, sel)
         run.screen(d, path)
 
+    # Sign-out sends the session's X-CSRF-Token (the server refuses it
+    # without): the server ends the session and audits it.
+    d.find_element(By.ID, "sign-out").click()
+    css(d, "#sign-in-form")
+
+    def signed_out():
+        status, body = srv.api("GET", "/audit?entity=session&limit=100")
+        return status == 200 and any(a["action"] == "sign_out" and a["entity_id"] == "ann" for a in body["items"])
+    deadline = time.monotonic() + 10
+    while not signed_out() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    run.check(signed_out(), "sign-out ended the session on the server")
+
 
 def installer_path(run, srv, d):
     make_user(srv, "ivy", "installer", "wiring closet 42")

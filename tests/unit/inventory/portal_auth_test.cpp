@@ -52,12 +52,12 @@ TEST_CASE("a password hash is Argon2id, salted, and verifies only its password")
     CHECK(a.rfind("$argon2id$v=19$m=64,t=1,p=1$", 0) == 0);
     CHECK(a != b);  // a fresh salt each time
     CHECK(a.find("correct") == std::string::npos);
-    CHECK(verifyPassword("correct horse battery", a, fast()));
-    CHECK(verifyPassword("correct horse battery", b, fast()));
-    CHECK_FALSE(verifyPassword("correct horse batterY", a, fast()));
-    CHECK_FALSE(verifyPassword("", a, fast()));
-    CHECK_FALSE(verifyPassword("correct horse battery", "", fast()));
-    CHECK_FALSE(verifyPassword("correct horse battery", "$argon2id$garbage", fast()));
+    CHECK(verifyPassword("correct horse battery", a, fast()) == PasswordCheck::kMatch);
+    CHECK(verifyPassword("correct horse battery", b, fast()) == PasswordCheck::kMatch);
+    CHECK(verifyPassword("correct horse batterY", a, fast()) == PasswordCheck::kMismatch);
+    CHECK(verifyPassword("", a, fast()) == PasswordCheck::kMismatch);
+    CHECK(verifyPassword("correct horse battery", "", fast()) == PasswordCheck::kMismatch);
+    CHECK(verifyPassword("correct horse battery", "$argon2id$garbage", fast()) == PasswordCheck::kMismatch);
     CHECK(hashPassword("x", PasswordParams{}, random).value().rfind("$argon2id$v=19$m=65536,t=3,p=1$", 0) == 0);
 }
 
@@ -88,6 +88,66 @@ TEST_CASE("the throttle blocks after five failures, doubles, caps and forgives a
     CHECK(throttle::retryAfter(row, now) == 0);
     CHECK(throttle::sourceKey("192.0.2.1") == "source:192.0.2.1");
     CHECK(throttle::userKey("ann") == "user:ann");
+    CHECK(throttle::deviceKey("0123456789abcdef0123") == "device:0123456789abcdef");
+}
+
+TEST_CASE("an IPv6 source is keyed by its /64, an IPv4-mapped one as IPv4") {
+    const std::pair<const char*, const char*> table[] = {
+        {"2001:db8:1:2::1", "source:2001:db8:1:2::/64"},
+        {"2001:db8:1:2:ffff:eeee:dddd:cccc", "source:2001:db8:1:2::/64"},
+        {"2001:DB8:1:2:0:0:0:9", "source:2001:db8:1:2::/64"},
+        {"2001:db8:1:3::1", "source:2001:db8:1:3::/64"},
+        {"::1", "source:::/64"},
+        {"fe80::1:2:3:4", "source:fe80::/64"},
+        {"::ffff:192.0.2.1", "source:192.0.2.1"},
+        {"::ffff:c000:201", "source:192.0.2.1"},
+        {"192.0.2.1", "source:192.0.2.1"},
+        // Not an address (what `unthrottle` may be given): kept as it is.
+        {"2001:db8:1:2::/64", "source:2001:db8:1:2::/64"},
+        {"", "source:"},
+    };
+    for (const auto& [ip, key] : table) {
+        INFO(ip);
+        CHECK(throttle::sourceKey(ip) == key);
+    }
+}
+
+TEST_CASE("a failure deletes the rows whose run ended, not those still running or blocked") {
+    PortalFixture f;
+    const throttle::Rules rules;
+    auto row = [&](const std::string& key) {
+        std::optional<SignInThrottle> out;
+        REQUIRE(f.store->read([&](StoreTx& tx) -> Status {
+            out = TRY(tx.getThrottle(key));
+            return okStatus();
+        }));
+        return out;
+    };
+    (void)f.signIn("wrong password!", "ann", "192.0.2.1");
+    // A source blocked for a while: five failures, a 30 s block.
+    for (int i = 0; i < 5; ++i) (void)f.signIn("wrong password!", "user" + std::to_string(i), "192.0.2.2");
+    REQUIRE(row("source:192.0.2.2"));
+    const int64_t blocked_until = row("source:192.0.2.2")->blocked_until;
+    REQUIRE(blocked_until == f.clock.nowSeconds() + 30);
+
+    // A quarter hour less a second: every run still counts.
+    f.clock.advance(rules.window - 1);
+    (void)f.signIn("wrong password!", "ann", "192.0.2.3");
+    CHECK(row("source:192.0.2.1"));
+    CHECK(row("user:user0"));
+    // A quarter hour since 192.0.2.1's last failure: its run ended; the
+    // blocked source's run ends a quarter hour after its block does.
+    f.clock.advance(1);
+    (void)f.signIn("wrong password!", "ann", "192.0.2.4");
+    CHECK_FALSE(row("source:192.0.2.1"));
+    CHECK_FALSE(row("user:user0"));
+    CHECK(row("source:192.0.2.2"));
+    CHECK(row("source:192.0.2.3"));
+    CHECK(row("user:ann"));
+    f.clock.advance(blocked_until + rules.window - f.clock.nowSeconds());
+    (void)f.signIn("wrong password!", "ann", "192.0.2.5");
+    CHECK_FALSE(row("source:192.0.2.2"));
+    CHECK(row("source:192.0.2.5"));
 }
 
 TEST_CASE("signing in starts a session that idles out and ends at its maximum") {
@@ -132,13 +192,26 @@ TEST_CASE("a wrong password and an unknown user are refused alike, and counted")
     const SignInResult bad = f.signIn("wrong password!");
     CHECK(bad.check == SignInCheck::kRefused);
     CHECK(bad.reason == "bad_password");
+    CHECK(bad.known_name == "ann");
     const SignInResult unknown = f.signIn("correct horse battery", "bob");
     CHECK(unknown.check == SignInCheck::kRefused);
     CHECK(unknown.reason == "unknown_user");
-    CHECK(f.auditText().find("unauthenticated|failure|sign_in|ann|") != std::string::npos);
-    CHECK(f.auditText().find("unauthenticated|failure|sign_in|bob|") != std::string::npos);
+    CHECK(unknown.known_name.empty());
+    CHECK(f.auditText().find("unauthenticated|failure|sign_in|ann||{\"reason\":\"bad_password\"}") !=
+          std::string::npos);
+    // A name that is no user's may be a password typed in the wrong box:
+    // the audit keeps the reason alone.
+    CHECK(f.auditText().find("unauthenticated|failure|sign_in|||{\"reason\":\"unknown_user\"}") !=
+          std::string::npos);
+    CHECK(f.auditText().find("bob") == std::string::npos);
     CHECK(f.auditText().find("wrong password") == std::string::npos);
     CHECK(f.auditText().find("correct horse") == std::string::npos);
+    // Counted all the same (else the throttle would tell names apart).
+    for (int i = 0; i < 3; ++i) (void)f.signIn("correct horse battery", "bob", "198.51.100.7");
+    const SignInResult fifth = f.signIn("correct horse battery", "bob", "198.51.100.8");
+    REQUIRE(fifth.blocked.size() == 1);
+    CHECK(fifth.blocked[0].first == "user:(unknown)");
+    CHECK(f.signIn("correct horse battery", "bob", "198.51.100.9").check == SignInCheck::kThrottled);
 }
 
 TEST_CASE("a throttled name is refused before its password is checked, then recovers") {
@@ -168,6 +241,8 @@ TEST_CASE("one address guessing many names is throttled, and unthrottle clears i
 
 TEST_CASE("a new password, a disabled account or a deleted user ends its sessions") {
     PortalFixture f;
+    // Another admin, so that ann may be disabled and deleted.
+    REQUIRE(f.inv->createUser(UserSpec{"zed", Role::kAdmin, "correct horse battery"}, f.admin));
     const std::string c1 = f.signIn("correct horse battery").session.cookie;
     REQUIRE(f.inv->changeUser("ann", UserChange{std::nullopt, std::string("another good one"), std::nullopt}, f.admin));
     CHECK_FALSE(f.inv->session(c1).value());
