@@ -164,6 +164,7 @@ class Client:
         self.server = server
         self.status = 0
         self.headers = {}
+        self.cookies = []
         self.raw = b""
 
     def call(self, method, path, body=None, token="admin", headers=None, raw=None, content_type=None):
@@ -186,6 +187,7 @@ class Client:
             r = conn.getresponse()
             self.status = r.status
             self.headers = {k.lower(): v for k, v in r.getheaders()}
+            self.cookies = [v for k, v in r.getheaders() if k.lower() == "set-cookie"]
             self.raw = r.read()
         finally:
             conn.close()
@@ -455,7 +457,7 @@ def access(c, viewer):
     c.expect(400, "POST", "/session", body={"name": "ann"}, token="")
     c.expect(400, "POST", "/session", raw=b'{"name":"ann","password":"x"}', content_type="text/plain", token="")
     session = c.expect(200, "POST", "/session", body={"name": "ann", "password": "Correct-horse-9"}, token="")
-    cookie = c.headers.get("set-cookie", "").split(";")[0]
+    cookie = next((v.split(";")[0] for v in c.cookies if v.startswith("prov_session=")), "")
     check(cookie.startswith("prov_session="), "the sign-in sets the session cookie")
     c.expect(200, "GET", "/session", token="", headers={"Cookie": cookie})
     c.expect(200, "GET", "/extensions/1001", token="", headers={"Cookie": cookie})
@@ -464,7 +466,8 @@ def access(c, viewer):
              headers={"Cookie": cookie, "X-CSRF-Token": session["csrf_token"]})
     c.expect(403, "GET", "/exports?secrets=true", token="", headers={"Cookie": cookie})
     c.expect(405, "PUT", "/session", body={}, token="")
-    c.expect(204, "DELETE", "/session", token="", headers={"Cookie": cookie})
+    c.expect(403, "DELETE", "/session", token="", headers={"Cookie": cookie})
+    c.expect(204, "DELETE", "/session", token="", headers={"Cookie": cookie, "X-CSRF-Token": session["csrf_token"]})
     c.expect(401, "GET", "/extensions", token="", headers={"Cookie": cookie})
 
 
