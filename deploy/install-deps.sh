@@ -5,6 +5,7 @@ set -euo pipefail
 
 build_packages=(cmake make g++ pkg-config libpoco-dev libmbedtls-dev libtinyxml2-dev
                 libsqlite3-dev catch2 libkainjow-mustache-dev libqrencode-dev libargon2-dev)
+# man-db (and its groff-base): the generated man page is checked by man and groff.
 # chromium, chromium-driver, python3-selenium: the portal's browser tests (tests/browser/).
 # python3-jsonschema: the admin API's answers checked against docs/openapi.json
 # (tests/integration/openapi_test.py).
@@ -12,6 +13,7 @@ build_packages=(cmake make g++ pkg-config libpoco-dev libmbedtls-dev libtinyxml2
 # only recommended by clang-14, and --no-install-recommends skips it): the
 # fuzz targets of tests/fuzz/run.sh.
 test_packages=(curl jq sqlite3 procps libxml2-utils tftp-hpa atftp python3 iproute2 openssl bc fail2ban bsdutils sip-tester
+               man-db
                chromium chromium-driver python3-selenium
                libreoffice-calc-nogui clang-14 libfuzzer-14-dev libclang-rt-14-dev python3-aiosmtpd
                python3-jsonschema)

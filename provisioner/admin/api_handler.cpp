@@ -16,6 +16,7 @@
 
 #include "provisioner/admin/api_openapi.h"
 #include "provisioner/admin/firmware_upload.h"
+#include "provisioner/admin/import_upload.h"
 #include "provisioner/admin/json_decode.h"
 #include "provisioner/admin/portal_files.h"
 #include "provisioner/admin/status_mapping.h"
@@ -155,6 +156,8 @@ public:
             if (e.code == Code::kUnauthenticated) r.headers["WWW-Authenticate"] = "Bearer";
             if (e.reason == "method_not_allowed") r.headers["Allow"] = e.details.empty() ? "" : e.details[0];
             if (e.reason == "too_many_streams") r.headers["Retry-After"] = "10";
+            // A spreadsheet, or a multipart body other than a form, where an import's CSV goes.
+            if (e.reason == "unsupported_media_type") status = r.status = HTTPResponse::HTTP_UNSUPPORTED_MEDIA_TYPE;
             if (e.reason == "too_many_failures" || e.reason == "sign_in_in_progress") {
                 status = r.status = HTTPResponse::HTTP_TOO_MANY_REQUESTS;
                 r.headers["Retry-After"] = e.details.empty() ? "60" : e.details[0];
@@ -259,8 +262,8 @@ private:
     Status readRequestBody(HTTPServerRequest& request, ApiRequest& req, bool csv, int64_t limit) {
         std::string body = TRY(readBody(request, static_cast<size_t>(limit)));
         body_read_ = true;
-        if (csv) {
-            req.raw_body = std::move(body);
+        if (csv && !body.empty()) {
+            req.raw_body = TRY(importUpload(request.getContentType(), std::move(body))).bytes;
         } else if (!body.empty()) {
             // A top-level array (PUT .../buttons) is named after the resource in errors.
             req.body = TRY(json::parseBody(body, req.segments.empty() ? "" : req.segments.back()));

@@ -1,9 +1,15 @@
 // Parsing the command line and dispatching it through the command table.
 
+#include <Poco/File.h>
+#include <Poco/Path.h>
+
+#include <algorithm>
 #include <iostream>
 
 #include "provisioner/app/command_table.h"
 #include "provisioner/app/commands.h"
+#include "provisioner/app/config_keys.h"
+#include "provisioner/core/private_file.h"
 
 namespace prov::app {
 
@@ -35,9 +41,48 @@ bool checkFlags(const Command& command, const CommandLine& cl, std::string& erro
     return true;
 }
 
+// "unknown option --colour for token (provisioner token --help lists its options)"
+std::string unknownOption(const std::string& option, const std::vector<std::string>& words) {
+    const Command* command = words.empty() ? nullptr : findCommand(words[0]);
+    if (!command) return "unknown option " + option + " ('provisioner --help' lists the commands)";
+    return "unknown option " + option + " for " + std::string(command->name) + " ('provisioner " +
+           std::string(command->name) + " --help' lists its options)";
+}
+
+// True when the command named first in `words` has the flag --name.
+bool hasFlag(const std::vector<std::string>& words, std::string_view name) {
+    const Command* command = words.empty() ? nullptr : findCommand(words[0]);
+    return command && std::any_of(command->flags.begin(), command->flags.end(),
+                                  [&](const Flag& f) { return f.name == name; });
+}
+
+// What a command is about to open must be usable, or it is the
+// configuration's fault: said as such (exit 78) before anything is opened,
+// rather than as whatever the library that tripped on it would say.
+Status checkPaths(const ServerConfig& config, Needs needs) {
+    if (needs == Needs::kNothing) return okStatus();
+    if (config.store_path != ":memory:") {
+        const std::string folder = Poco::Path(config.store_path).parent().toString();
+        if (auto st = makePrivateDirectories(folder.empty() ? "." : folder); !st)
+            return configError("store.path", st.error().message);
+    }
+    if (needs == Needs::kStore) return okStatus();
+    const Poco::File templates(config.templates_dir);
+    if (!templates.exists() || !templates.isDirectory())
+        return configError("templates.dir", "'" + config.templates_dir + "' is not a folder (the vendor templates)");
+    return okStatus();
+}
+
 }  // namespace
 
+int exitCodeFor(const Error& e) {
+    if (isConfigError(e)) return kExitConfig;
+    if (e.reason == "in_use") return kExitInUse;
+    return 1;
+}
+
 bool parseCommandLine(int argc, char** argv, CommandLine& out, std::string& error) {
+    bool version = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&](std::string& value) {
@@ -61,21 +106,34 @@ bool parseCommandLine(int argc, char** argv, CommandLine& out, std::string& erro
             out.sources.defines.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
         } else if (a == "-h" || a == "--help") {
             out.flags["help"] = "true";
+        } else if (a == "--version" && !hasFlag(out.words, "version")) {
+            version = true;  // firmware's --version VERSION is its own
         } else if (a.rfind("--", 0) == 0 && a.size() > 2) {
             const size_t eq = a.find('=');
+            const std::string name = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+            // Named here, before it could take the next word as its value.
+            if (!isFlag(name)) {
+                error = unknownOption("--" + name, out.words);
+                return false;
+            }
             if (eq != std::string::npos) {
-                out.flags[a.substr(2, eq - 2)] = a.substr(eq + 1);
-            } else if (isSwitch(a.substr(2))) {
-                out.flags[a.substr(2)] = "true";
-            } else if (!next(out.flags[a.substr(2)])) {
+                out.flags[name] = a.substr(eq + 1);
+            } else if (isSwitch(name)) {
+                out.flags[name] = "true";
+            } else if (!next(out.flags[name])) {
                 return false;
             }
         } else if (a.size() > 1 && a[0] == '-') {
-            error = "unknown option " + a;
+            error = unknownOption(a, out.words);
             return false;
         } else {
             out.words.push_back(a);
         }
+    }
+    // --version is the version command, as --help alone is help.
+    if (version) {
+        out.words = {"version"};
+        out.flags.clear();
     }
     if (out.words.empty() && out.flags.count("help")) {
         out.words = {"help"};
@@ -105,6 +163,7 @@ int runCommand(const CommandLine& cl) {
         auto loaded = loadConfig(cl.sources);
         if (!loaded) return fail(loaded.error().message, kExitConfig);
         config = std::move(loaded).value();
+        if (auto st = checkPaths(config, command->needs); !st) return fail(st.error().message, kExitConfig);
     }
     return command->run(Invocation{*command, cl, config});
 }

@@ -33,6 +33,9 @@ const std::vector<Command>& commands() {
          Needs::kStore, true, runUser},
         {"backup", "FILE", "a consistent copy of the store, safe while serving", {},
          Needs::kStore, true, runBackup},
+        {"restore", "FILE", "replace the store by a backup, the server stopped; the store it replaces is kept "
+                            "beside it as STORE.before-restore-TIME",
+         {}, Needs::kStore, true, runRestore},
         {"render", "MAC FILE", "print exactly the bytes a phone would get",
          {{"user-agent", "UA", "the phone's User-Agent, as it would send it"}}, Needs::kEverything, true,
          runRender},
@@ -53,7 +56,8 @@ const std::vector<Command>& commands() {
           {"minutes", "N", "open: how long, 1 to 1440 (default 30)"},
           {"max-devices", "N", "open: at most N devices, each once (default: the MACs listed, else 1)"}},
          Needs::kStore, true, runWindow},
-        {"firmware", "add FILE|list|remove ID|target|targets|rollout start|rollouts|rollout show|halt|rollback ID",
+        {"firmware", "add FILE|list|remove ID|target|targets|rollouts|rollout start|rollout show ID|"
+                     "rollout halt ID|rollout rollback ID",
          "the firmware catalog (images checked by SHA-256) and the versions phones are told to run",
          {{"vendor", "VENDOR", "add, target: the vendor (vendor-templates folder or name); targets: only its"},
           {"models", "M1,M2", "add: the models the image is for, or * for every model of the vendor"},
@@ -76,9 +80,16 @@ const std::vector<Command>& commands() {
          {{"site", "NAME", "every device with this label"},
           {"all", "", "every device"}},
          Needs::kStore, true, runResync},
-        {"config", "", "print every configuration key (docs/config.md)",
-         {{"reference", "", "the reference of every key", true}}, Needs::kNothing, false, runConfig},
+        {"config", "", "print every configuration key (docs/configuration.md)",
+         {{"reference", "", "the reference of every key: type, default, range, effect", true}}, Needs::kNothing,
+         false, runConfig},
         {"help", "[COMMAND]", "list the commands, or one command's flags", {}, Needs::kNothing, false, runHelp},
+        {"version", "", "print the version of this build (also --version)", {}, Needs::kNothing, false, runVersion},
+        {"completion", "bash", "print the bash completion script (the package installs it; or: source <(provisioner "
+                               "completion bash))",
+         {}, Needs::kNothing, false, runCompletion},
+        {"man", "", "print the manual page, roff (the package installs it; or: provisioner man | man -l -)", {},
+         Needs::kNothing, false, runMan},
     };
     // clang-format on
     return kCommands;
@@ -89,6 +100,12 @@ const Command* findCommand(std::string_view name) {
         if (c.name == name) return &c;
     }
     return nullptr;
+}
+
+bool isFlag(std::string_view name) {
+    return std::any_of(commands().begin(), commands().end(), [&](const Command& c) {
+        return std::any_of(c.flags.begin(), c.flags.end(), [&](const Flag& f) { return f.name == name; });
+    });
 }
 
 bool isSwitch(std::string_view name) {

@@ -53,6 +53,8 @@ struct Invocation {
 const std::vector<Command>& commands();
 // The row named `name`, or null.
 const Command* findCommand(std::string_view name);
+// True when some command has the flag --name.
+bool isFlag(std::string_view name);
 // True when some command has the switch --name (so it takes no value).
 bool isSwitch(std::string_view name);
 

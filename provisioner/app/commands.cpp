@@ -65,7 +65,7 @@ int runMigrate(const Invocation& in) {
     if (in.line.words.size() != 1) return usageError(in);
     MigrationReport report;
     auto s = in.open(Migrate::kYes, &report);
-    if (!s) return fail(s.error().message);
+    if (!s) return fail(s.error().message, exitCodeFor(s.error()));
     const std::string& path = in.config.store_path;
     if (report.applied.empty()) {
         std::cout << "store " << path << " is up to date at schema version " << report.to_version
@@ -82,7 +82,7 @@ int runMigrate(const Invocation& in) {
 int runBackup(const Invocation& in) {
     if (in.line.words.size() != 2) return usageError(in);
     auto s = in.open(Migrate::kNo);
-    if (!s) return fail(s.error().message);
+    if (!s) return fail(s.error().message, exitCodeFor(s.error()));
     if (auto st = s.value()->store->backup(in.line.words[1]); !st) return fail(st.error().message);
     std::cout << "backup of " << in.config.store_path << " written to " << in.line.words[1] << "\n";
     return 0;
@@ -93,7 +93,7 @@ int runRender(const Invocation& in) {
     auto mac = MacAddress::parse(in.line.words[1]);
     if (!mac) return fail("'" + in.line.words[1] + "' is not a MAC address", kExitUsage);
     auto s = in.open(Migrate::kNo);
-    if (!s) return fail(s.error().message);
+    if (!s) return fail(s.error().message, exitCodeFor(s.error()));
     auto bytes =
         s.value()->provisioning->preview(mac->canonical(), in.line.words[2], in.flag("user-agent"));
     if (!bytes) return fail(bytes.error().message);
@@ -108,7 +108,7 @@ int runRender(const Invocation& in) {
 int runExport(const Invocation& in) {
     if (in.line.words.size() != 2) return usageError(in);
     auto s = in.open(Migrate::kNo);
-    if (!s) return fail(s.error().message);
+    if (!s) return fail(s.error().message, exitCodeFor(s.error()));
     auto bytes = s.value()->inventory->exportCsv(in.has("secrets"));
     if (!bytes) return fail(bytes.error().message);
     const std::string what = jsonPair("secrets", in.has("secrets"));

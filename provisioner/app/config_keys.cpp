@@ -18,14 +18,14 @@ using T = KeyType;
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 // clang-format off
 const ConfigKey kKeys[] = {
-    {.name = "store.path", .type = T::kText, .default_value = "var/provisioner.db",
+    {.name = "store.path", .type = T::kPath, .default_value = "var/provisioner.db",
      .doc = "the SQLite extension store; its folder is created", .field = &C::store_path, .non_empty = true},
-    {.name = "templates.dir", .type = T::kText, .default_value = "vendor-templates",
+    {.name = "templates.dir", .type = T::kPath, .default_value = "vendor-templates",
      .doc = "the vendor catalog and templates (`vendor-templates/README.md`)", .field = &C::templates_dir},
     {.name = "templates.poll_seconds", .type = T::kInteger, .default_value = "2",
      .doc = "how often `serve` looks for changed templates; 0: only on SIGHUP",
      .field = &C::templates_poll_seconds, .min = 0, .max = 3600},
-    {.name = "firmware.dir", .type = T::kText, .default_value = "firmware",
+    {.name = "firmware.dir", .type = T::kPath, .default_value = "firmware",
      .doc = "firmware images, served by name at the root over HTTP, HTTPS and TFTP; the catalog's images "
             "(`provisioner firmware add`, `POST /api/v1/firmware`) only while their SHA-256 checks out; "
             "`manifest.json` there lists them",
@@ -48,10 +48,10 @@ const ConfigKey kKeys[] = {
             "firmware than its target (one that reports none, over TFTP, is `unknown`, never `failed`); a "
             "rollout halts when a canary fails",
      .field = &C::firmware_failed_after, .min = 1, .max = 100},
-    {.name = "certs.dir", .type = T::kText, .default_value = "certs",
+    {.name = "certs.dir", .type = T::kPath, .default_value = "certs",
      .doc = "`server.crt` and `server.key` (generated when absent), `vendor-ca/<vendor>/*.pem`",
      .field = &C::certs_dir},
-    {.name = "uploads.dir", .type = T::kText, .default_value = "var/uploads",
+    {.name = "uploads.dir", .type = T::kPath, .default_value = "var/uploads",
      .doc = "where files phones upload are kept, a folder per MAC", .field = &C::uploads_dir},
     {.name = "uploads.max_bytes", .type = T::kInteger, .default_value = "1048576",
      .doc = "the largest upload or request body a phone may send", .field = &C::uploads_max_bytes,
@@ -92,7 +92,7 @@ const ConfigKey kKeys[] = {
             "serve it as `ca.pem` (`vendor-templates/README.md`, \"Trust\"); trust on first use when "
             "the config travels over HTTP or TFTP",
      .field = &C::trust_deliver},
-    {.name = "trust.ca_file", .type = T::kText, .default_value = "",
+    {.name = "trust.ca_file", .type = T::kPath, .default_value = "",
      .doc = "a PEM file holding the one CA certificate phones are given; none: the last certificate of "
             "`server.crt` (its root, or the self-signed certificate itself)",
      .field = &C::trust_ca_file, .shown_default = "none"},
@@ -149,7 +149,7 @@ const ConfigKey kKeys[] = {
      .doc = "serve the admin API over HTTPS with the server certificate; always on when `admin.bind` is not "
             "a loopback address (portal passwords and session cookies never cross a network in the clear)",
      .field = &C::admin_tls},
-    {.name = "portal.dir", .type = T::kText, .default_value = "portal",
+    {.name = "portal.dir", .type = T::kPath, .default_value = "portal",
      .doc = "the admin portal's files, served on the admin port for every path outside `/api/` (`/` is "
             "`index.html`); empty: none",
      .field = &C::portal_dir},
@@ -246,7 +246,7 @@ const ConfigKey kKeys[] = {
     {.name = "smtp.from", .type = T::kText, .default_value = "",
      .doc = "the sender address of invitations (needed with `smtp.host`)", .field = &C::smtp_from,
      .shown_default = "none"},
-    {.name = "smtp.ca_file", .type = T::kText, .default_value = "",
+    {.name = "smtp.ca_file", .type = T::kPath, .default_value = "",
      .doc = "PEM CA certificates the relay's certificate is checked against; none: the system's "
             "(`/etc/ssl/certs/ca-certificates.crt`)",
      .field = &C::smtp_ca_file, .shown_default = "system"},
@@ -275,7 +275,7 @@ const ConfigKey kKeys[] = {
      .doc = "how long an invitation link works (`30m`, `12h`, `7d`; 1m to 90d); sending a new one revokes "
             "the older ones at once",
      .field = &C::invitations_valid_for},
-    {.name = "ports.file", .type = T::kText, .default_value = "",
+    {.name = "ports.file", .type = T::kPath, .default_value = "",
      .doc = "receives `{\"http\": N, \"https\": N, \"tftp\": N, \"admin\": N}` once bound",
      .field = &C::ports_file, .shown_default = "none"},
     {.name = "log.level", .type = T::kChoice, .default_value = "information",
@@ -356,6 +356,7 @@ Status check(const ConfigKey& key, const std::string& value) {
     Poco::Net::IPAddress address;
     switch (key.type) {
         case T::kText:
+        case T::kPath:
             if (key.non_empty && value.empty())
                 return Error::invalid("config: " + std::string(key.name) + " must not be empty");
             return okStatus();

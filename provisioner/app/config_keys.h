@@ -5,10 +5,10 @@
 // allowed values, a line of documentation and the ServerConfig member. The
 // table drives parsing and validation (server_config.cpp), the refusal of
 // unknown and removed keys, and the reference (`provisioner config
-// --reference`, docs/config.md).
+// --reference`, docs/configuration.md, the man page and bash completion).
 //
 // Adding a key: a member in ServerConfig and a row in config_keys.cpp; then
-// regenerate docs/config.md (a unit test says when it is stale).
+// regenerate docs/configuration.md (a unit test says when it is stale).
 
 #include <span>
 #include <string>
@@ -23,6 +23,7 @@ namespace prov::app {
 
 enum class KeyType {
     kText,      // any string; `non_empty` refuses ""
+    kPath,      // a file or folder; relative: to the folder of the file that set it (loadConfig)
     kInteger,   // decimal digits, from `min` to `max`
     kBool,      // true or false
     kChoice,    // one of `choices` ("none,optional,required")
@@ -65,7 +66,21 @@ const ConfigKey* findKey(std::string_view name);
 // 65535 (got 'x')".
 Status applyKey(const ConfigKey& key, const std::string& value, ServerConfig& config);
 
-// The reference as Markdown; docs/config.md is exactly this.
+// A configuration error found after the keys were read (a folder that cannot
+// be made, a file that cannot be read, a port that cannot be bound): one line
+// naming the key, "config: certs.dir: cannot create /x: Permission denied",
+// with reason "config", which every command exits 78 for (commands.h).
+Error configError(std::string_view key, const std::string& problem);
+bool isConfigError(const Error& e);
+
+// A key's facts as the reference shows them, in Markdown (`code`): its type
+// ("integer"), its default ("`8080`", or words such as "none") and the
+// values it takes ("0 to 65535").
+std::string_view typeName(KeyType type);
+std::string shownDefault(const ConfigKey& key);
+std::string keyValues(const ConfigKey& key);
+
+// The reference as Markdown; docs/configuration.md is exactly this.
 std::string configReference();
 
 }  // namespace prov::app

@@ -52,7 +52,7 @@ int add(const Invocation& in) {
         spec.size = std::stoll(v);
     }
     auto s = in.open(Migrate::kYes);
-    if (!s) return fwFail(s.error().message);
+    if (!s) return fwFail(s.error().message, exitCodeFor(s.error()));
     auto image = s.value()->firmware->addFile(in.line.words[2], spec);
     if (!image) return fwFail(image.error());
     const FirmwareImage& i = image.value();
@@ -64,7 +64,7 @@ int add(const Invocation& in) {
 
 int list(const Invocation& in) {
     auto s = in.open(Migrate::kNo);
-    if (!s) return fwFail(s.error().message);
+    if (!s) return fwFail(s.error().message, exitCodeFor(s.error()));
     auto images = s.value()->firmware->list();
     if (!images) return fwFail(images.error());
     std::cout << std::left << std::setw(5) << "ID" << std::setw(12) << "VENDOR" << std::setw(22)
@@ -84,7 +84,7 @@ int remove(const Invocation& in) {
     if (!text::isDigits(id) || id.size() > 15)
         return fwFail("firmware remove takes an image ID (firmware list)", kExitUsage);
     auto s = in.open(Migrate::kNo);
-    if (!s) return fwFail(s.error().message);
+    if (!s) return fwFail(s.error().message, exitCodeFor(s.error()));
     auto removed = s.value()->firmware->remove(std::stoll(id), "cli");
     if (!removed) return fwFail(removed.error());
     std::cout << "firmware " << removed.value().id << " (" << removed.value().file << ") removed\n";
@@ -109,7 +109,7 @@ int target(const Invocation& in) {
         return fwFail("firmware target needs --version X (or none) or --clear", kExitUsage);
     spec.version = in.flag("version");
     auto s = in.open(Migrate::kNo);
-    if (!s) return fwFail(s.error().message);
+    if (!s) return fwFail(s.error().message, exitCodeFor(s.error()));
     firmware::Catalog& catalog = *s.value()->firmware;
     const std::string where =
         spec.scope == "model" ? "every " + spec.model : spec.scope + " " + spec.key;
@@ -129,7 +129,7 @@ int target(const Invocation& in) {
 
 int targets(const Invocation& in) {
     auto s = in.open(Migrate::kNo);
-    if (!s) return fwFail(s.error().message);
+    if (!s) return fwFail(s.error().message, exitCodeFor(s.error()));
     auto rows = s.value()->firmware->listTargets(in.flag("vendor"));
     if (!rows) return fwFail(rows.error());
     std::cout << std::left << std::setw(12) << "VENDOR" << std::setw(12) << "MODEL" << std::setw(8)
@@ -173,7 +173,7 @@ int rolloutStart(const Invocation& in) {
         return fwFail("--window must be a time such as 90, 30m, 2h or 1d (got '" + in.flag("window") + "')",
                       kExitUsage);
     auto s = in.open(Migrate::kNo);
-    if (!s) return fwFail(s.error().message);
+    if (!s) return fwFail(s.error().message, exitCodeFor(s.error()));
     auto r = s.value()->firmware->startRollout(spec);
     if (!r) return fwFail(r.error());
     std::cout << "rollout " << r.value().id << ": " << r.value().vendor << " " << r.value().model
@@ -185,7 +185,7 @@ int rolloutStart(const Invocation& in) {
 
 int rollouts(const Invocation& in) {
     auto s = in.open(Migrate::kNo);
-    if (!s) return fwFail(s.error().message);
+    if (!s) return fwFail(s.error().message, exitCodeFor(s.error()));
     auto rows = s.value()->firmware->listRollouts();
     if (!rows) return fwFail(rows.error());
     std::cout << std::left << std::setw(5) << "ID" << std::setw(12) << "VENDOR" << std::setw(12) << "MODEL"
@@ -204,7 +204,7 @@ int rolloutCall(const Invocation& in, const std::string& verb) {
     if (!text::isDigits(id) || id.size() > 15)
         return fwFail("firmware rollout " + verb + " takes a rollout ID (firmware rollouts)", kExitUsage);
     auto s = in.open(Migrate::kNo);
-    if (!s) return fwFail(s.error().message);
+    if (!s) return fwFail(s.error().message, exitCodeFor(s.error()));
     firmware::Catalog& catalog = *s.value()->firmware;
     const int64_t n = std::stoll(id);
     if (verb == "show") {

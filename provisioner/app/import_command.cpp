@@ -11,6 +11,7 @@
 
 #include "provisioner/app/command_table.h"
 #include "provisioner/app/commands.h"
+#include "provisioner/inventory/spreadsheet.h"
 
 namespace prov::app {
 
@@ -51,8 +52,11 @@ int runImport(const Invocation& in) {
         ss << in.rdbuf();
         bytes = ss.str();
     }
+    // Before the store is opened: nothing of a workbook is read as CSV.
+    if (const auto kind = spreadsheetKind(bytes, name == "-" ? "" : name))
+        return fail(spreadsheetRefusal(*kind, name == "-" ? "standard input" : name).message, kExitData);
     auto s = in.open(Migrate::kYes);
-    if (!s) return fail(s.error().message);
+    if (!s) return fail(s.error().message, exitCodeFor(s.error()));
     ImportOptions options;
     options.dry_run = in.has("dry-run");
     // A bar redrawn in place on a terminal; with --progress, also a line per

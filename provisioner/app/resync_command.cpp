@@ -35,7 +35,7 @@ int runResync(const Invocation& in) {
     auto s = in.open(Migrate::kNo);
     if (!s) {
         std::cerr << "provisioner: " << s.error().message << "\n";
-        return 1;
+        return exitCodeFor(s.error());
     }
     auto n = s.value()->inventory->queueResync(target, Actor{"cli", Role::kAdmin});
     if (!n) {

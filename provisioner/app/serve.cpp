@@ -1,15 +1,26 @@
 // provisioner serve: the process around the Server (server.h): umask,
 // signals, logging and the descriptor limit, then start, wait, stop.
 
+#include <Poco/AutoPtr.h>
+#include <Poco/ConsoleChannel.h>
+#include <Poco/FormattingChannel.h>
+#include <Poco/Logger.h>
+#include <Poco/PatternFormatter.h>
+#include <Poco/Path.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include "provisioner/app/commands.h"
 #include "provisioner/app/log_format.h"
+#include "provisioner/app/config_keys.h"
 #include "provisioner/app/server.h"
+#include "provisioner/core/private_file.h"
 
 namespace prov::app {
 
@@ -38,6 +49,18 @@ void raiseDescriptorLimit() {
     }
 }
 
+// Folders and files of the configuration that the server makes or writes
+// only once it has started: checked first, so that a mistake in them stops
+// it with one line (exit 78) before it logs, binds or opens anything.
+Status checkServePaths(const ServerConfig& config) {
+    if (auto st = makePrivateDirectories(config.certs_dir); !st) return configError("certs.dir", st.error().message);
+    if (config.ports_file.empty()) return okStatus();
+    const std::string parent = Poco::Path(config.ports_file).parent().toString();
+    const std::string folder = parent.empty() ? std::string(".") : parent;
+    if (::access(folder.c_str(), W_OK) == 0) return okStatus();
+    return configError("ports.file", "cannot write in " + folder + ": " + std::strerror(errno));
+}
+
 }  // namespace
 
 int runServe(const ServerConfig& config) {
@@ -45,15 +68,20 @@ int runServe(const ServerConfig& config) {
     // its owner's alone, also where a file is made without an explicit
     // mode (by SQLite, Poco or a library yet to come).
     ::umask(077);
+    if (auto st = checkServePaths(config); !st) {
+        std::cerr << "provisioner: " << st.error().message << "\n";
+        return kExitConfig;
+    }
     const sigset_t signals = blockSignals();
     setupLogging(config.log_level, config.log_format, config.log_syslog_prefix);
     raiseDescriptorLimit();
     Server server(config);
     if (auto st = server.start(); !st) {
         std::cerr << "provisioner: " << st.error().message << "\n";
-        // Another server holds the store or a port: told apart from a broken
-        // start, for scripts and for systemd's RestartPreventExitStatus=.
-        return st.error().reason == "in_use" ? kExitInUse : 1;
+        // Another server holds the store or a port (75), or the configuration
+        // names something unusable (78): told apart from a broken start, for
+        // scripts and for systemd's RestartPreventExitStatus=.
+        return exitCodeFor(st.error());
     }
     server.wait(signals);
     server.stop();

@@ -14,6 +14,7 @@
 #include "provisioner/admin/api_catalog.h"
 #include "provisioner/admin/api_handler.h"
 #include "provisioner/admin/waiting_room.h"
+#include "provisioner/app/config_keys.h"
 #include "provisioner/app/first_token.h"
 #include "provisioner/app/folder_signature.h"
 #include "provisioner/app/scrape.h"
@@ -47,8 +48,8 @@ Result<std::unique_ptr<Poco::Net::ServerSocket>> bindAdmin(const std::string& bi
                          "admin: " + where +
                              " is in use by another process; one server per port (admin.port)",
                          {}, {}};
-        return Error::invalid("cannot listen for the admin API on " + where +
-                              " (admin.port): " + e.displayText());
+        return configError(e.code() == EADDRNOTAVAIL ? "admin.bind" : "admin.port",
+                           "cannot listen for the admin API on " + where + ": " + e.displayText());
     }
 }
 
@@ -72,10 +73,15 @@ std::unique_ptr<Poco::Net::HTTPServer> listenAdmin(Poco::Net::HTTPRequestHandler
     return server;
 }
 
-// Appends " (key)" to an error's line, naming the setting at fault.
+// Names the setting at fault. What the configuration names cannot be used:
+// a configuration error (exit 78, "config: KEY: ..."); a port another
+// process holds is not the configuration's fault (exit 75), and says which.
 Error naming(Error e, const std::string& key) {
-    e.message += " (" + key + ")";
-    return e;
+    if (e.reason == "in_use") {
+        e.message += " (" + key + ")";
+        return e;
+    }
+    return configError(key, e.message);
 }
 
 }  // namespace
@@ -109,7 +115,9 @@ Status Server::start() {
     TRY(startResync());
     TRY(startOutbox());
     TRY(startAdmin());
-    if (!config_.ports_file.empty()) TRY(writePortsFile(config_.ports_file, ports_));
+    if (!config_.ports_file.empty()) {
+        if (auto st = writePortsFile(config_.ports_file, ports_); !st) return naming(st.error(), "ports.file");
+    }
     template_signature_ = folderSignature(config_.templates_dir);
     prune_pending_ = config_.events_keep_days > 0;
     log_.notice("provisioner ready (store %s)", config_.store_path);
@@ -120,7 +128,7 @@ Status Server::bindPorts() {
     auto bind = [](const std::string& name, const std::string& address, int port,
                    int type) -> Result<int> {
         auto fd = net::bindSocket(name, address, port, type, false);
-        if (!fd) return naming(fd.error(), name + ".port");
+        if (!fd) return naming(fd.error(), name + (fd.error().reason == "bind_address" ? ".bind" : ".port"));
         return fd;
     };
     sockets_.http = TRY(bind("http", config_.http_bind, config_.http_port, SOCK_STREAM));

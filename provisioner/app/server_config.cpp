@@ -1,5 +1,6 @@
 #include "provisioner/app/server_config.h"
 
+#include <filesystem>
 #include <optional>
 
 #include <Poco/AutoPtr.h>
@@ -37,14 +38,64 @@ Result<AutoPtr<AbstractConfiguration>> readFile(const std::string& file) {
     }
 }
 
-// -D over the file.
-Result<AutoPtr<LayeredConfiguration>> layers(const ConfigSources& sources) {
-    AutoPtr<LayeredConfiguration> layered = new LayeredConfiguration();
+// -D over the file; and what a relative path is taken from.
+struct Layers {
+    AutoPtr<LayeredConfiguration> all;
+    AutoPtr<AbstractConfiguration> file;  // null without -c
+    std::string folder;                   // the file's folder, absolute, symbolic links resolved
+};
+
+Result<Layers> layers(const ConfigSources& sources) {
+    Layers out{new LayeredConfiguration(), {}, {}};
     AutoPtr<Poco::Util::MapConfiguration> defines = new Poco::Util::MapConfiguration();
     for (const auto& [k, v] : sources.defines) defines->setString(k, v);
-    layered->add(defines, 0);
-    if (!sources.file.empty()) layered->add(TRY(readFile(sources.file)), 10);
-    return layered;
+    out.all->add(defines, 0);
+    if (!sources.file.empty()) {
+        out.file = TRY(readFile(sources.file));
+        out.all->add(out.file, 10);
+        std::error_code ec;
+        const auto folder =
+            std::filesystem::canonical(std::filesystem::absolute(sources.file).parent_path(), ec);
+        if (ec) return Error::invalid("config: cannot find the folder of " + sources.file + ": " + ec.message());
+        out.folder = folder.string();
+    }
+    return out;
+}
+
+// A relative path from the configuration file is the file's folder's: the
+// file and what it names move together (a checkout, /etc/provisioner), and
+// the command may run from anywhere (systemd starts it in /). Leading ".."
+// steps are taken on the folder's name, which holds no symbolic link, so
+// "../var/x.db" is what the kernel would find; the rest is kept as written.
+// A path from -D or a default stays relative to the working directory, as a
+// shell user means it.
+std::string fromFolder(const std::string& folder, const std::string& value) {
+    if (value.empty() || value == ":memory:" || value.front() == '/') return value;
+    std::filesystem::path base(folder);
+    std::string_view rest(value);
+    while (!rest.empty()) {  // each turn takes a step off `rest`, or ends
+        if (rest.rfind("./", 0) == 0) {
+            rest.remove_prefix(2);
+        } else if (rest.rfind("../", 0) == 0 || rest == "..") {
+            base = base.parent_path();
+            rest.remove_prefix(std::min<size_t>(3, rest.size()));
+        } else if (rest == ".") {
+            rest.remove_prefix(1);
+        } else {
+            break;
+        }
+        while (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
+    }
+    return rest.empty() ? base.string() : (base / std::string(rest)).string();
+}
+
+std::string pathValue(const Layers& l, const ConfigSources& sources, const std::string& name,
+                      const std::string& value) {
+    for (const auto& define : sources.defines) {
+        if (define.first == name) return value;
+    }
+    if (l.file && l.file->hasProperty(name)) return fromFolder(l.folder, value);
+    return value;
 }
 
 void collectKeys(const AbstractConfiguration& c, const std::string& prefix,
@@ -147,12 +198,14 @@ bool isLoopback(const std::string& address) {
 }  // namespace
 
 Result<ServerConfig> loadConfig(const ConfigSources& sources) {
-    const AutoPtr<LayeredConfiguration> layered = TRY(layers(sources));
-    TRY(checkNames(*layered));
+    const Layers l = TRY(layers(sources));
+    TRY(checkNames(*l.all));
     ServerConfig config;
     for (const ConfigKey& key : configKeys()) {
         const std::string name(key.name);
-        TRY(applyKey(key, layered->getString(name, std::string(key.default_value)), config));
+        std::string value = l.all->getString(name, std::string(key.default_value));
+        if (key.type == KeyType::kPath) value = pathValue(l, sources, name, value);
+        TRY(applyKey(key, value, config));
     }
     TRY(checkResync(config));
     TRY(checkMail(config));

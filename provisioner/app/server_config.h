@@ -118,8 +118,10 @@ struct ConfigSources {
     std::vector<std::pair<std::string, std::string>> defines;
 };
 
-// Layers -D over the file over the table's defaults. An unknown or removed
-// key or a bad value is an error whose message is the one line to print.
+// Layers -D over the file over the table's defaults. A relative path (a key
+// of type kPath) set in the file is taken from the file's folder; one from -D
+// or a default, from the working directory. An unknown or removed key or a
+// bad value is an error whose message is the one line to print.
 Result<ServerConfig> loadConfig(const ConfigSources& sources);
 
 }  // namespace prov::app

@@ -110,7 +110,7 @@ int runStaging(const Invocation& in) {
     auto s = in.open(Migrate::kNo);
     if (!s) {
         std::cerr << "provisioner: " << s.error().message << "\n";
-        return 1;
+        return exitCodeFor(s.error());
     }
     const bool live = !in.has("once") && isatty(STDOUT_FILENO);
     if (live) {

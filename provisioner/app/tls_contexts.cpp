@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "provisioner/app/config_keys.h"
 #include "provisioner/tls/certificate.h"
 #include "provisioner/tls/trust_anchor.h"
 
@@ -56,14 +57,14 @@ Result<std::shared_ptr<const std::string>> loadTrust(const ServerConfig& config,
     if (!config.trust_deliver) return std::shared_ptr<const std::string>();
     if (!config.trust_ca_file.empty()) {
         auto anchor = tls::singleTrustAnchor(config.trust_ca_file);
-        if (!anchor) return Error::invalid("config: trust.ca_file: " + anchor.error().message);
+        if (!anchor) return configError("trust.ca_file", anchor.error().message);
         return std::make_shared<const std::string>(anchor.value().pem);
     }
     const std::string chain = config.certs_dir + "/server.crt";
     struct stat st{};
     if (::stat(chain.c_str(), &st) != 0) return std::shared_ptr<const std::string>();
     auto anchor = tls::chainTrustAnchor(chain);
-    if (!anchor) return Error::invalid("config: certs.dir: " + anchor.error().message);
+    if (!anchor) return configError("certs.dir", anchor.error().message);
     // An intermediate as the trust anchor works only on phones that accept
     // a partial chain; most want the root.
     if (!anchor.value().self_signed)

@@ -35,7 +35,7 @@ int create(const Invocation& in) {
     auto role = parseRole(role_name);
     if (!role) return tokenFail("--role must be admin, installer or viewer (got '" + role_name + "')", kExitUsage);
     auto s = in.open(Migrate::kYes);
-    if (!s) return tokenFail(s.error().message);
+    if (!s) return tokenFail(s.error().message, exitCodeFor(s.error()));
     const TokenSpec spec{*role, in.flag("name"), in.flag("expires")};
     auto made = s.value()->inventory->createToken(spec, Actor{"cli", Role::kAdmin});
     if (!made)
@@ -46,7 +46,7 @@ int create(const Invocation& in) {
 
 int list(const Invocation& in) {
     auto s = in.open(Migrate::kNo);
-    if (!s) return tokenFail(s.error().message);
+    if (!s) return tokenFail(s.error().message, exitCodeFor(s.error()));
     auto tokens = s.value()->inventory->listTokens();
     if (!tokens) return tokenFail(tokens.error().message);
     const int64_t now = s.value()->clock.nowSeconds();
@@ -63,7 +63,7 @@ int list(const Invocation& in) {
 
 int revoke(const Invocation& in) {
     auto s = in.open(Migrate::kNo);
-    if (!s) return tokenFail(s.error().message);
+    if (!s) return tokenFail(s.error().message, exitCodeFor(s.error()));
     auto revoked = s.value()->inventory->revokeToken(in.line.words[2], Actor{"cli", Role::kAdmin});
     if (!revoked) return tokenFail(describe(revoked.error()));
     const ApiToken& t = revoked.value();

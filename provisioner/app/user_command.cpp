@@ -114,7 +114,7 @@ int add(const Invocation& in, const std::string& name) {
     auto password = readPassword(in);
     if (!password) return failed(password.error());
     auto s = in.open(Migrate::kYes);
-    if (!s) return userFail(s.error().message);
+    if (!s) return userFail(s.error().message, exitCodeFor(s.error()));
     auto made = s.value()->inventory->createUser(UserSpec{name, *role, password.value()}, kCli);
     if (!made) return failed(made.error());
     std::cout << "user " << made.value().name << " (" << toString(made.value().role) << ") added\n";
@@ -123,7 +123,7 @@ int add(const Invocation& in, const std::string& name) {
 
 int list(const Invocation& in) {
     auto s = in.open(Migrate::kNo);
-    if (!s) return userFail(s.error().message);
+    if (!s) return userFail(s.error().message, exitCodeFor(s.error()));
     auto users = s.value()->inventory->listUsers();
     if (!users) return userFail(users.error().message);
     std::cout << std::left << std::setw(24) << "NAME" << std::setw(11) << "ROLE" << std::setw(10) << "STATE"
@@ -146,7 +146,7 @@ int change(const Invocation& in, const std::string& verb, const std::string& nam
         c.disabled = verb == "disable";
     }
     auto s = in.open(Migrate::kNo);
-    if (!s) return userFail(s.error().message);
+    if (!s) return userFail(s.error().message, exitCodeFor(s.error()));
     auto changed = s.value()->inventory->changeUser(name, c, kCli, lastAdmin(in));
     if (!changed) return failed(changed.error());
     const char* what = verb == "passwd" ? "has a new password" : verb == "disable" ? "disabled" : "enabled";
@@ -156,7 +156,7 @@ int change(const Invocation& in, const std::string& verb, const std::string& nam
 
 int remove(const Invocation& in, const std::string& name) {
     auto s = in.open(Migrate::kNo);
-    if (!s) return userFail(s.error().message);
+    if (!s) return userFail(s.error().message, exitCodeFor(s.error()));
     if (auto st = s.value()->inventory->deleteUser(name, kCli, lastAdmin(in)); !st) return failed(st.error());
     std::cout << "user " << name << " deleted\n";
     return 0;
@@ -164,7 +164,7 @@ int remove(const Invocation& in, const std::string& name) {
 
 int unthrottle(const Invocation& in, const std::string& name_or_ip) {
     auto s = in.open(Migrate::kNo);
-    if (!s) return userFail(s.error().message);
+    if (!s) return userFail(s.error().message, exitCodeFor(s.error()));
     auto cleared = s.value()->inventory->unthrottle(name_or_ip, kCli);
     if (!cleared) return failed(cleared.error());
     std::cout << (cleared.value() ? "sign-in throttle cleared for " : "no sign-in throttle for ") << name_or_ip

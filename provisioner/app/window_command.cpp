@@ -69,7 +69,7 @@ int runWindow(const Invocation& in) {
         spec.minutes = *minutes;
         spec.max_devices = *max;
         auto s = in.open(Migrate::kNo);
-        if (!s) return windowFail(s.error().message);
+        if (!s) return windowFail(s.error().message, exitCodeFor(s.error()));
         auto w = s.value()->inventory->openWindow(spec, cli);
         if (!w) {
             std::string why = w.error().message;
@@ -81,7 +81,7 @@ int runWindow(const Invocation& in) {
         return 0;
     }
     auto s = in.open(Migrate::kNo);
-    if (!s) return windowFail(s.error().message);
+    if (!s) return windowFail(s.error().message, exitCodeFor(s.error()));
     Inventory& inv = *s.value()->inventory;
     const int64_t now = s.value()->clock.nowSeconds();
     if (verb == "list") {

@@ -56,7 +56,8 @@ Result<int> bindSocket(const std::string& what, const std::string& bind, int por
         if (why == EADDRINUSE)
             return Error{Code::kUnavailable, "in_use",
                          what + ": " + where + " is in use by another process; one server per port", {}, {}};
-        return Error{Code::kUnavailable, "bind",
+        // An address this host does not have is the bind key's fault, any other refusal the port's.
+        return Error{Code::kUnavailable, why == EADDRNOTAVAIL ? "bind_address" : "bind",
                      what + ": cannot bind " + where + ": " + std::strerror(why), {}, {}};
     }
     return fd;

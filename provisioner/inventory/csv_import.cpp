@@ -7,6 +7,7 @@
 
 #include "provisioner/inventory/csv_import.h"
 #include "provisioner/inventory/key_fit.h"
+#include "provisioner/inventory/spreadsheet.h"
 #include "provisioner/inventory/staging.h"
 #include "provisioner/model/json_encode.h"
 
@@ -245,6 +246,8 @@ Status CsvImport::auditSummary(StoreTx& tx) {
 }
 
 Result<ImportReport> Inventory::importCsv(std::string_view bytes, const ImportOptions& options, const Actor& actor) {
+    // Read as CSV, a workbook fails on its first binary quote; said for what it is.
+    if (const auto kind = spreadsheetKind(bytes)) return spreadsheetRefusal(*kind);
     csv::Table table = TRY(csv::parse(bytes));
     // The quote an export put before a cell that starts like a formula
     // ('=1+1) comes off; any other quote is data ('s-Hertogenbosch).

@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-all_targets=(http_head http_chunked tftp_packet identify csv inventory_import json_decode)
+all_targets=(http_head http_chunked tftp_packet identify csv inventory_import json_decode import_upload)
 targets=("${all_targets[@]}")
 [[ $# -gt 0 ]] && targets=("$@")
 seconds=${FUZZ_SECONDS:-18}

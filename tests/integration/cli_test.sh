@@ -193,8 +193,8 @@ test_usage() {
     [[ "$OUT" == *"token create"* ]] && ok || bad "help should list the commands"
 }
 
-# backup, export, token create, migrate and staging open the store alone: they
-# work from a folder without vendor-templates/, given only store.path.
+# backup, export, token create, user, migrate and staging open the store
+# alone: they work from a folder without vendor-templates/, given only store.path.
 test_store_commands_anywhere() {
     local dir="$WORK/anywhere" elsewhere="$WORK/empty-cwd" bin
     mkdir -p "$dir" "$elsewhere"
@@ -219,11 +219,15 @@ test_store_commands_anywhere() {
     expect_rc 0 "migrate without vendor-templates/"
     run staging --once -D store.path="$dir/store.db"
     expect_rc 0 "staging --once without vendor-templates/"
-    # The commands that render or check models still need the templates, and say so.
+    run user list -D store.path="$dir/store.db"
+    expect_rc 0 "user list without vendor-templates/"
+    # The commands that render or check models still need the templates, and
+    # say so as the configuration error it is (exit 78, naming the key).
     run import "$dir/inventory.csv" -D store.path="$dir/store.db"
-    expect_rc 1 "import without vendor-templates/"
+    expect_rc 78 "import without vendor-templates/"
     expect_one_line "$ERR" "import without vendor-templates/: stderr"
-    [[ "$ERR" == *vendor-templates* ]] && ok || bad "the import error should name vendor-templates, got '$ERR'"
+    [[ "$ERR" == "provisioner: config: templates.dir: 'vendor-templates' is not a folder"* ]] && ok ||
+        bad "the import error should name templates.dir and vendor-templates, got '$ERR'"
     [[ ! -e var ]] && ok || bad "no command should create var/ in the working directory"
     popd >/dev/null || return
     PROVISIONER_BIN=$saved_bin

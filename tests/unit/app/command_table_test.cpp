@@ -56,13 +56,41 @@ TEST_CASE("the command line: words, flags from the table, -c and -D") {
         {{"serve", "-D", "novalue"}, "-D takes key=value (got 'novalue')"},
         {{"serve", "-D"}, "-D needs a value"},
         {{"token", "create", "--role"}, "--role needs a value"},
-        {{"serve", "-x"}, "unknown option -x"},
+        {{"serve", "-x"}, "unknown option -x for serve ('provisioner serve --help' lists its options)"},
+        // Named, not taken for a flag that wants the next word.
+        {{"config", "--reference", "--colour"},
+         "unknown option --colour for config ('provisioner config --help' lists its options)"},
+        {{"token", "create", "--colour", "red"},
+         "unknown option --colour for token ('provisioner token --help' lists its options)"},
+        {{"--colour", "serve"}, "unknown option --colour ('provisioner --help' lists the commands)"},
     };
     for (const Bad& b : bad) {
         auto r = parse(b.args);
         CHECK_FALSE(r.ok);
         CHECK(r.error == b.error);
     }
+}
+
+TEST_CASE("the --version flag is the version command, after any command without a --version of its own") {
+    for (const auto& args : {std::vector<std::string>{"--version"}, {"serve", "--version"}, {"version"}}) {
+        auto p = parse(args);
+        REQUIRE(p.ok);
+        CHECK(p.line.words == std::vector<std::string>{"version"});
+        CHECK(p.line.flags.empty());
+    }
+    // Unless the command has a --version of its own.
+    auto firmware = parse({"firmware", "target", "--version", "108.86.0.90", "--model", "T46U"});
+    REQUIRE(firmware.ok);
+    CHECK(firmware.line.words == std::vector<std::string>{"firmware", "target"});
+    CHECK(firmware.line.flags.at("version") == "108.86.0.90");
+}
+
+TEST_CASE("a flag of another command is named as not this command's") {
+    auto p = parse({"backup", "out.db", "--role", "admin"});
+    REQUIRE(p.ok);  // --role is some command's: parsed, then refused by runCommand's check
+    CHECK(p.line.flags.at("role") == "admin");
+    CHECK(isFlag("role"));
+    CHECK_FALSE(isFlag("colour"));
 }
 
 TEST_CASE("--help alone is the help command, after a command, that command's help") {
@@ -112,8 +140,12 @@ TEST_CASE("what each command opens: the store alone for those that need no templ
         {"staging", Needs::kStore},
         {"window", Needs::kStore},
         {"resync", Needs::kStore},  // only queues: the server sends
+        {"restore", Needs::kStore},  // its own checks and copy, under the server lock
         {"config", Needs::kNothing},
         {"help", Needs::kNothing},
+        {"version", Needs::kNothing},
+        {"completion", Needs::kNothing},
+        {"man", Needs::kNothing},
     };
     for (const auto& [name, needs] : want) {
         INFO(name);

@@ -94,6 +94,7 @@ TEST_CASE("each key's type fits the member it fills, and its line fits the refer
                 CHECK(std::holds_alternative<std::vector<std::string> ServerConfig::*>(k.field));
                 break;
             case KeyType::kText:
+            case KeyType::kPath:
             case KeyType::kNetworks:
             case KeyType::kChoice:
             case KeyType::kAddress:
@@ -174,12 +175,12 @@ TEST_CASE("the threads engine's keys are refused with the reason, from -D and fr
     CHECK_FALSE(findKey("http.engine"));
 }
 
-TEST_CASE("docs/config.md is the reference the key table generates") {
+TEST_CASE("docs/configuration.md is the reference the key table generates") {
     std::ifstream in(CONFIG_REFERENCE_MD, std::ios::binary);
     REQUIRE(in);
     std::ostringstream ss;
     ss << in.rdbuf();
-    // On a failure: build/bin/provisioner config --reference > docs/config.md
+    // On a failure: build/bin/provisioner config --reference > docs/configuration.md
     CHECK(ss.str() == configReference());
     for (const ConfigKey& k : configKeys())
         CHECK(ss.str().find("| `" + std::string(k.name) + "` |") != std::string::npos);
@@ -217,4 +218,47 @@ TEST_CASE("portal session lifetimes are read in seconds") {
     CHECK(c.value().portal_session_idle == 5);
     CHECK(c.value().portal_session_max == 60);
     CHECK_FALSE(loadConfig({"", {{"portal.session_idle", "0"}}}));
+}
+
+TEST_CASE("a relative path in the file is the file's folder's, from -D or a default the working directory's") {
+    prov::testing::TempDir dir;
+    const std::string folder = std::filesystem::canonical(dir.path()).string();
+    const std::string parent = std::filesystem::path(folder).parent_path().string();
+    const std::string file = dir.write("etc/prov.ini",
+                                       "[store]\npath = ../var/store.db\n[templates]\ndir = ./vendor-templates\n"
+                                       "[firmware]\ndir = /srv/firmware\n[certs]\ndir = certs\n"
+                                       "[uploads]\ndir = ../../up\n[portal]\ndir =\n[trust]\nca_file = ca/root.pem\n"
+                                       "[http]\nport = 8081\n");
+    auto c = loadConfig({file, {{"ports.file", "run/ports.json"}}});
+    REQUIRE(c);
+    CHECK(c.value().store_path == folder + "/var/store.db");
+    CHECK(c.value().templates_dir == folder + "/etc/vendor-templates");
+    CHECK(c.value().firmware_dir == "/srv/firmware");  // absolute: as written
+    CHECK(c.value().certs_dir == folder + "/etc/certs");
+    CHECK(c.value().uploads_dir == parent + "/up");
+    CHECK(c.value().portal_dir.empty());  // empty means none, not the folder
+    CHECK(c.value().trust_ca_file == folder + "/etc/ca/root.pem");
+    CHECK(c.value().ports_file == "run/ports.json");    // -D: the working directory's
+    CHECK(c.value().smtp_ca_file.empty());              // default: none
+    CHECK(c.value().http_port == 8081);                 // not a path: untouched
+
+    // -D over a path the file sets: as given, relative to the working directory.
+    c = loadConfig({file, {{"store.path", "here.db"}}});
+    REQUIRE(c);
+    CHECK(c.value().store_path == "here.db");
+    // A key the file leaves out keeps its default, relative as ever.
+    CHECK(loadConfig({dir.write("empty.ini", "[http]\nport = 1\n"), {}}).value().store_path == "var/provisioner.db");
+    // .properties files too; ":memory:" is no path.
+    c = loadConfig({dir.write("a/b.properties", "store.path = :memory:\ntemplates.dir = ..\n"), {}});
+    REQUIRE(c);
+    CHECK(c.value().store_path == ":memory:");
+    CHECK(c.value().templates_dir == folder);
+}
+
+TEST_CASE("a configuration error found after the keys are read names its key, reason config") {
+    const prov::Error e = configError("certs.dir", "cannot create /x: Permission denied");
+    CHECK(e.message == "config: certs.dir: cannot create /x: Permission denied");
+    CHECK(isConfigError(e));
+    CHECK(e.fields.at("certs.dir") == "cannot create /x: Permission denied");
+    CHECK_FALSE(isConfigError(prov::Error::invalid("x")));
 }
