@@ -109,7 +109,7 @@ Status Server::start() {
     TRY(startOutbox());
     TRY(startAdmin());
     if (!config_.ports_file.empty()) TRY(writePortsFile(config_.ports_file, ports_));
-    template_signature_ = folderSignature(config_.templates_dir);
+    template_signature_ = templateSignature();
     prune_pending_ = config_.events_keep_days > 0;
     log_.notice("provisioner ready (store %s)", config_.store_path);
     return okStatus();

@@ -89,6 +89,7 @@ class Server {
     void everySecond();
     void pollStoreGeneration();
     void pruneEvents();
+    std::string templateSignature() const;
     void reloadTemplates();
     void reloadCertificate();
     void trimMemory();
