@@ -14,6 +14,7 @@
 
 #include "provisioner/app/commands.h"
 #include "provisioner/app/server.h"
+#include "provisioner/app/service_notifier.h"
 
 namespace prov::app {
 
@@ -58,6 +59,8 @@ int runServe(const ServerConfig& config) {
     // its owner's alone, also where a file is made without an explicit
     // mode (by SQLite, Poco or a library yet to come).
     ::umask(077);
+    // Before any thread: it takes the manager's variables out of the environment.
+    const ServiceNotifier notifier = ServiceNotifier::fromEnvironment();
     const sigset_t signals = blockSignals();
     setupLogging(config.log_level);
     raiseDescriptorLimit();
@@ -68,7 +71,12 @@ int runServe(const ServerConfig& config) {
         // start, for scripts and for systemd's RestartPreventExitStatus=.
         return st.error().reason == "in_use" ? kExitInUse : 1;
     }
-    server.wait(signals);
+    // Every port is bound and served, the ports file written: under
+    // systemd (Type=notify) the unit counts as started from here.
+    if (auto st = notifier.notify("READY=1\nSTATUS=serving phones"); !st)
+        Poco::Logger::get("provisioner").error("service manager: %s", st.error().message);
+    server.wait(signals, notifier);
+    (void)notifier.notify("STOPPING=1");
     server.stop();
     return 0;
 }
