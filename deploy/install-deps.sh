@@ -6,18 +6,23 @@ set -euo pipefail
 build_packages=(cmake make g++ pkg-config libpoco-dev libmbedtls-dev libtinyxml2-dev
                 libsqlite3-dev catch2 libkainjow-mustache-dev libqrencode-dev libargon2-dev)
 # chromium, chromium-driver, python3-selenium: the portal's browser tests (tests/browser/).
+# python3-jsonschema: the admin API's answers checked against docs/openapi.json
+# (tests/integration/openapi_test.py).
 # The last three: clang-14 with libFuzzer and its sanitizer runtimes (libclang-rt-14-dev is
 # only recommended by clang-14, and --no-install-recommends skips it): the
 # fuzz targets of tests/fuzz/run.sh.
 test_packages=(curl jq sqlite3 procps libxml2-utils tftp-hpa atftp python3 iproute2 openssl bc fail2ban bsdutils sip-tester
                chromium chromium-driver python3-selenium
                libreoffice-calc-nogui clang-14 libfuzzer-14-dev libclang-rt-14-dev python3-aiosmtpd
+               python3-jsonschema
                dpkg-dev debootstrap systemd-container isc-dhcp-server kea-dhcp4-server dnsmasq-base)
 # The last six: the Debian package (dpkg-dev: dpkg-shlibdeps finds its library
 # dependencies) and its test in a fresh Debian 12 root (tests/package/), and
 # the DHCP servers whose configuration tests check deploy/dhcp. Their daemons
-# must not run on a test machine: see no_daemons below.
+# must not run on a test machine: see below.
 dhcp_services=(isc-dhcp-server kea-dhcp4-server)
+# prometheus (with promtool): tests/integration/metrics_test.sh scrapes /metrics with the real one.
+test_packages+=(prometheus)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then wanted+=("${test_packages[@]}"); fi
@@ -49,6 +54,11 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" || installed=$?
     if [[ -n "$made_policy" ]]; then rm -f /usr/sbin/policy-rc.d; fi
     if [[ $installed -ne 0 ]]; then exit "$installed"; fi
+    # The package starts its own Prometheus on port 9090, the dev server's
+    # admin port; the test runs one of its own. Stopped only when installed here.
+    if [[ " ${missing[*]} " == *" prometheus "* ]] && [[ -d /run/systemd/system ]]; then
+        systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+    fi
 fi
 # The DHCP servers stay stopped and are not started at boot either (the tests
 # run them by hand, in network namespaces of their own).

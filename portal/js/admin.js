@@ -41,7 +41,9 @@ export function settingsScreen(box) {
 
 function listScreen(box, path, caption, cols, filters = []) {
   const status = el('div', { class: 'message', role: 'status' });
-  const holder = el('div', { class: 'scroll' });
+  // A wide table scrolls sideways; with no control inside, the region itself
+  // takes the focus so that the keyboard can scroll it.
+  const holder = el('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': caption });
   const paging = el('div');
   const state = { offset: 0, limit: 50 };
   const inputs = filters.map(([k, label]) => [k, el('input', { id: `filter-${k}`, name: k }), label]);

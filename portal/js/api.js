@@ -1,10 +1,11 @@
-// The one client of /api/v1: a session cookie (with its CSRF token on every
-// change) or an API token typed at sign-in (kept in sessionStorage, sent as
-// Bearer). Errors become ApiError with the API's code, message and fields.
+// The one client of /api/v1: the session cookie of a signed-in portal user,
+// with its CSRF token on every change. API tokens are for scripts, not for
+// the portal: a token kept in the page would be readable by any script on
+// this origin. Errors become ApiError with the API's code, message and fields.
 
-const TOKEN_KEY = 'provisioner.token';
+import { takeEarly } from './boot.js';
 
-export const auth = { name: '', role: '', csrf: '', mode: '' };
+export const auth = { name: '', role: '', csrf: '' };
 
 export class ApiError extends Error {
   constructor(status, body, headers) {
@@ -19,23 +20,18 @@ export class ApiError extends Error {
   }
 }
 
-export function token() { return sessionStorage.getItem(TOKEN_KEY) || ''; }
-export function setToken(t) {
-  if (t) sessionStorage.setItem(TOKEN_KEY, t); else sessionStorage.removeItem(TOKEN_KEY);
-}
-
 function headersFor(method) {
   const h = {};
-  const t = token();
-  if (t) h.Authorization = `Bearer ${t}`;
-  else if (auth.csrf && method !== 'GET' && method !== 'HEAD') h['X-CSRF-Token'] = auth.csrf;
+  if (auth.csrf && method !== 'GET' && method !== 'HEAD') h['X-CSRF-Token'] = auth.csrf;
   return h;
 }
 
 // Calls METHOD /api/v1PATH. `body`: an object (sent as JSON) or a string
 // (sent as `type`, CSV by default). Resolves to {status, body, headers};
-// rejects with ApiError for any status from 400.
+// rejects with ApiError for any status from 400. A GET that boot.js sent
+// already is answered from that request.
 export async function api(method, path, body, type = 'text/csv') {
+  const early = method === 'GET' ? takeEarly(path) : null;
   const headers = headersFor(method);
   let payload;
   if (typeof body === 'string') {
@@ -47,7 +43,7 @@ export async function api(method, path, body, type = 'text/csv') {
   }
   let r;
   try {
-    r = await fetch(`/api/v1${path}`, { method, headers, body: payload, credentials: 'same-origin' });
+    r = await (early || fetch(`/api/v1${path}`, { method, headers, body: payload, credentials: 'same-origin' }));
   } catch (e) {
     throw new ApiError(0, { error: { code: 'network', message: 'the server cannot be reached' } });
   }

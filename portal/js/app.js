@@ -1,7 +1,8 @@
 // The portal's shell: sign-in, the navigation a role may use, and a hash
 // router (#/extensions, #/devices, ...) that draws one screen at a time.
 
-import { api, auth, setToken, token, whenSignedOut, ApiError } from './api.js';
+import { api, auth, whenSignedOut } from './api.js';
+import { dropEarly } from './boot.js';
 import { el, clear } from './ui.js';
 import { extensionsScreen } from './extensions.js';
 import { devicesScreen } from './devices.js';
@@ -61,84 +62,64 @@ function route() {
   document.title = `${s.title} · Provisioner`;
   drawNav();
   cleanup = s.draw(box) || null;
-}
-
-// An API token names no user: its role is found by what it may read.
-async function roleOfToken() {
-  try { await api('GET', '/tokens?limit=1'); return 'admin'; } catch (e) {
-    if (!(e instanceof ApiError) || e.status !== 403) throw e;
-  }
-  try { await api('GET', '/audit?limit=1'); return 'viewer'; } catch (e) {
-    if (!(e instanceof ApiError) || e.status !== 403) throw e;
-  }
-  return 'installer';
-}
-
-async function signedInWithToken() {
-  auth.mode = 'token';
-  auth.role = await roleOfToken();
-  auth.name = 'API token';
-  auth.csrf = '';
+  // The screen has sent its first request by now: an early one (boot.js)
+  // that no screen took is not kept for a later one.
+  dropEarly();
 }
 
 function tookSession(body) {
-  auth.mode = 'session';
   auth.name = body.user.name;
   auth.role = body.user.role;
   auth.csrf = body.csrf_token;
 }
+
+function forget() { Object.assign(auth, { name: '', role: '', csrf: '' }); }
 
 async function signIn(ev) {
   ev.preventDefault();
   const f = ev.target;
   const err = document.getElementById('sign-in-error');
   err.textContent = '';
-  const t = f.token.value.trim();
+  if (!f.name.value || !f.password.value) { err.textContent = 'Enter your name and password.'; return; }
+  // For bench/portal_grid.py: from here to the painted grid.
+  performance.clearMarks('portal:sign-in');
+  performance.mark('portal:sign-in');
   try {
-    if (t) {
-      setToken(t);
-      await signedInWithToken();
-    } else {
-      if (!f.name.value || !f.password.value) { err.textContent = 'Enter your name and password, or an API token.'; return; }
-      const r = await api('POST', '/session', { name: f.name.value, password: f.password.value });
-      tookSession(r.body);
-    }
+    const r = await api('POST', '/session', { name: f.name.value, password: f.password.value });
+    tookSession(r.body);
     f.reset();
     route();
   } catch (e) {
-    setToken('');
-    auth.role = '';
+    forget();
     if (e.status === 429) err.textContent = `Too many attempts: try again in ${e.retryAfter || 'a few'} seconds.`;
-    else if (e.status === 404 && !t) err.textContent = 'This server has no portal users yet: sign in with an API token.';
-    else if (e.status === 401) err.textContent = t ? 'That API token is not valid.' : 'Wrong name or password.';
+    else if (e.status === 401) err.textContent = 'Wrong name or password.';
     else err.textContent = e.message;
   }
 }
 
 async function signOut() {
-  if (auth.mode === 'session') await api('DELETE', '/session').catch(() => {});
-  setToken('');
-  Object.assign(auth, { name: '', role: '', csrf: '', mode: '' });
+  await api('DELETE', '/session').catch(() => {});
+  forget();
   showSignIn();
 }
 
 async function start() {
+  // An API token an earlier portal kept for the tab: gone, unused.
+  sessionStorage.removeItem('provisioner.token');
   document.getElementById('sign-in-form').addEventListener('submit', signIn);
   document.getElementById('sign-out').addEventListener('click', signOut);
   window.addEventListener('hashchange', route);
   whenSignedOut(() => {
     if (!auth.role) return;
-    setToken('');
-    Object.assign(auth, { name: '', role: '', csrf: '', mode: '' });
+    forget();
     showSignIn('Your session has ended: sign in again.');
   });
   try {
-    if (token()) await signedInWithToken();
-    else tookSession((await api('GET', '/session')).body);
+    tookSession((await api('GET', '/session')).body);
     route();
   } catch (e) {
-    setToken('');
-    auth.role = '';
+    dropEarly();
+    forget();
     showSignIn();
   }
 }

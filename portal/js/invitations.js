@@ -1,6 +1,8 @@
 // "Send Invitation Email" on a softphone extension: POST queues it; the list
 // (GET) shows queued / sent / failed with the SMTP server's reply, polled
-// while one is queued (sending may take 30 seconds or more).
+// while one is queued (sending may take 30 seconds or more). The status line
+// (a live region) follows the invitation just sent until it is sent or
+// failed: the list alone would change without a screen reader saying so.
 
 import { api, enc, missing } from './api.js';
 import { el, clear, fmtTime, message, uid } from './ui.js';
@@ -11,6 +13,7 @@ export function invitationsBox(ext, admin) {
   const box = el('div', { class: 'card invitations-box' }, el('h3', { text: 'Softphone invitation' }), status);
   let timer = 0;
   let polls = 0;
+  let sending = 0; // the id of the invitation this box sent and still follows
   const load = async () => {
     clearTimeout(timer);
     try {
@@ -23,6 +26,13 @@ export function invitationsBox(ext, admin) {
           i.smtp_reply ? ` — SMTP: ${i.smtp_reply}` : '',
           i.sent_at ? ` — sent ${fmtTime(i.sent_at)}` : '',
           i.state === 'queued' && i.next_try_at ? ` — next try ${fmtTime(i.next_try_at)}` : ''));
+      }
+      const mine = items.find((i) => i.id === sending);
+      if (mine && mine.state !== 'queued') {
+        sending = 0;
+        const reply = mine.smtp_reply ? ` (SMTP: ${mine.smtp_reply})` : '';
+        if (mine.state === 'sent') message(status, `Invitation sent to ${mine.email}${reply}.`, 'ok');
+        else message(status, `Invitation to ${mine.email} ${mine.state}${reply}.`);
       }
       if (items.some((i) => i.state === 'queued') && polls < 60 && box.isConnected) {
         polls += 1;
@@ -39,7 +49,7 @@ export function invitationsBox(ext, admin) {
       send.disabled = true;
       try {
         const body = email.value.trim() ? { email: email.value.trim() } : {};
-        await api('POST', `/extensions/${enc(ext.extension)}/invitations`, body);
+        sending = (await api('POST', `/extensions/${enc(ext.extension)}/invitations`, body)).body.id;
         message(status, 'Invitation queued: sending may take 30 seconds or more.', 'ok');
         polls = 0;
         load();

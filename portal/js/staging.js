@@ -1,9 +1,8 @@
 // Staging for installers: pick a site, watch live counts per state and the
 // device list. Server-sent events (/staging/stream) with the session cookie;
-// polling GET /staging every 2 s without it (an API token cannot ride on an
-// EventSource) or when the stream is not there.
+// polling GET /staging every 2 s when the stream is not there.
 
-import { api, q, token } from './api.js';
+import { api, q } from './api.js';
 import { el, clear, fmtTime, message } from './ui.js';
 
 const STATES = ['unassigned', 'new', 'staged', 'provisioned', 'applied', 'stale'];
@@ -49,7 +48,7 @@ export function stagingScreen(box) {
   const start = (name) => {
     stop();
     const mine = seq;
-    if (token() || typeof EventSource === 'undefined') { poll(mine, name); return; }
+    if (typeof EventSource === 'undefined') { poll(mine, name); return; }
     source = new EventSource(`/api/v1/staging/stream${q({ site: name })}`);
     source.addEventListener('staging', (ev) => {
       draw(JSON.parse(ev.data));

@@ -89,3 +89,8 @@ export function table(caption, headers, rows) {
     el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col', text: h })))),
     el('tbody', {}, rows));
 }
+
+// Calls `f` once the frame drawn after the current changes was painted: the
+// next animation frame runs just before that paint, and a task queued from it
+// runs after. For the in-page timings (performance marks) of the grid.
+export function afterPaint(f) { requestAnimationFrame(() => setTimeout(f, 0)); }

@@ -14,11 +14,13 @@
 #include <chrono>
 #include <sstream>
 
+#include "provisioner/admin/api_openapi.h"
 #include "provisioner/admin/firmware_upload.h"
 #include "provisioner/admin/json_decode.h"
 #include "provisioner/admin/portal_files.h"
 #include "provisioner/admin/status_mapping.h"
 #include "provisioner/admin/waiting_room.h"
+#include "provisioner/core/server_metrics.h"
 #include "provisioner/core/text.h"
 #include "provisioner/model/json_encode.h"
 #include "provisioner/policy/digest.h"
@@ -231,6 +233,9 @@ private:
         req.session = cookies.get(kSessionCookie, "");
         // Signing in needs no credentials: the session route checks its own.
         if (req.segments.size() == 1 && req.segments[0] == "session") return session(request, req, actor_name);
+        // Nor does reading the API's description (api_openapi.h says why).
+        if (req.segments.size() == 1 && req.segments[0] == "openapi.json")
+            return description(request, req, actor_name);
 
         req.actor = TRY(authenticate(request, req));
         actor_name = req.actor.name;
@@ -333,7 +338,19 @@ private:
         req.actor = Actor{"unauthenticated", Role::kViewer, peer_};
         ApiResult result = guarded([&] { return sessionRoutes(context_, req, guards_.log); });
         if (result) actor_name = "session";
-        else if (result.error().code == Code::kUnauthenticated && req.method == "POST") auth_failed_ = true;
+        else if (result.error().code == Code::kUnauthenticated && req.method == "POST") {
+            auth_failed_ = true;
+            metrics::serverMetrics().adminAuthFailure();
+        }
+        return result;
+    }
+
+    // /api/v1/openapi.json. A body, which it does not take, is read and
+    // dropped, so that it cannot be taken for the next request.
+    ApiResult description(HTTPServerRequest& request, ApiRequest& req, std::string& actor_name) {
+        TRY(readRequestBody(request, req, false, static_cast<int64_t>(limits_.max_body_bytes)));
+        ApiResult result = openApiRoute(req);
+        if (result) actor_name = "anonymous";
         return result;
     }
 
@@ -392,6 +409,7 @@ private:
     // audit entry, one more failure against the source (maybe its block).
     Error failed(const char* reason, const ApiToken* token, const std::string& message) {
         auth_failed_ = true;
+        metrics::serverMetrics().adminAuthFailure();
         SecurityEvent line("auth_failure", peer_);
         line.word("reason", reason);
         if (token) line.number("token", token->id);
@@ -403,6 +421,7 @@ private:
         // Best effort: a busy store must not turn a refusal into a 503.
         (void)inventory_.auditAccess(anonymous, "failure", "auth", peer_, json::stringify(what));
         if (const std::optional<policy::AuthBlock> block = guards_.auth.failure(peer_)) {
+            metrics::serverMetrics().adminAuthBlock();
             SecurityEvent b("auth_block", peer_);
             b.number("seconds", block->seconds).number("failures", block->failures).number("block", block->count);
             guards_.log.write(LogPriority::kWarning, b);
@@ -456,6 +475,7 @@ private:
 }  // namespace
 
 Poco::Net::HTTPRequestHandler* ApiHandlerFactory::createRequestHandler(const HTTPServerRequest& request) {
+    if (isOpsPath(rawPath(request.getURI()))) return newOpsHandler(ops_);
     if (!portal_dir_.empty() && isPortalPath(rawPath(request.getURI()))) return newPortalFileHandler(portal_dir_);
     // Poco sends "100 Continue" after this call unless the status is no longer
     // 200: a client announcing a body over the limit is refused before it

@@ -44,7 +44,8 @@ json::ObjectPtr toJson(const Invitation& i) {
 }  // namespace
 
 ApiResult invitationRoutes(ApiContext& context, const ApiRequest& r) {
-    if (!context.invitations) return Error::notFound("no such path");
+    if (!context.invitations)
+        return Error::notFound("softphone invitations are not offered by this server");
     const std::string& ext = r.segments[1];
     if (r.actor.role != Role::kAdmin) return forbidden(r.actor, "send or read invitations");
     if (r.method == "GET") {

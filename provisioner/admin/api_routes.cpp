@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "provisioner/admin/api_request.h"
+#include "provisioner/admin/api_route_table.h"
 #include "provisioner/core/mac_address.h"
 #include "provisioner/core/text.h"
 #include "provisioner/core/time_format.h"
@@ -165,7 +166,11 @@ ApiResult auditRoute(Inventory& inv, const ApiRequest& r) {
 
 ApiResult route(ApiContext& context, const ApiRequest& r) {
     Inventory& inventory = context.inventory;
-    if (r.segments.empty()) return Error::notFound("no such path");
+    // The table decides what exists (api_route_table.h): a path or method it
+    // does not list never reaches a handler.
+    const std::optional<RouteMatch> match = matchRoute(r.segments);
+    if (!match) return Error::notFound("no such path");
+    if (!match->allows(r.method)) return methodNotAllowed(match->allowHeader());
     const std::string& head = r.segments[0];
     const size_t n = r.segments.size();
     if (head == "extensions" && n == 3 && r.segments[2] == "invitations") return invitationRoutes(context, r);

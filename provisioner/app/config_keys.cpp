@@ -286,6 +286,15 @@ const ConfigKey kKeys[] = {
     {.name = "log.level", .type = T::kChoice, .default_value = "information",
      .doc = "the least severe log line written (standard error)", .field = &C::log_level,
      .choices = "fatal,critical,error,warning,notice,information,debug,trace"},
+    {.name = "log.format", .type = T::kChoice, .default_value = "text",
+     .doc = "how log lines are written: `text` (`<UTC time> <Priority> <logger>: <message>`, what "
+            "`deploy/fail2ban/` matches) or `json` (one object a line: `time`, `level`, `logger`, `message`)",
+     .field = &C::log_format, .choices = "text,json"},
+    {.name = "log.syslog_prefix", .type = T::kChoice, .default_value = "auto",
+     .doc = "start each line with its syslog priority, `<N>` (sd-daemon), so that the journal keeps each "
+            "line's level (`journalctl -p warning`); `auto`: when standard error is the journal (systemd "
+            "sets `JOURNAL_STREAM`)",
+     .field = &C::log_syslog_prefix, .choices = "auto,true,false"},
     {.name = "log.refusal_lines", .type = T::kInteger, .default_value = "20",
      .doc = "lines of one kind of refusal written per interval; the rest are counted in one line "
             "(`docs/security-log.md`)",

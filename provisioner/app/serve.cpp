@@ -1,11 +1,6 @@
 // provisioner serve: the process around the Server (server.h): umask,
 // signals, logging and the descriptor limit, then start, wait, stop.
 
-#include <Poco/AutoPtr.h>
-#include <Poco/ConsoleChannel.h>
-#include <Poco/FormattingChannel.h>
-#include <Poco/Logger.h>
-#include <Poco/PatternFormatter.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -13,6 +8,7 @@
 #include <iostream>
 
 #include "provisioner/app/commands.h"
+#include "provisioner/app/log_format.h"
 #include "provisioner/app/server.h"
 #include "provisioner/app/service_notifier.h"
 
@@ -31,15 +27,6 @@ sigset_t blockSignals() {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
     return signals;
-}
-
-void setupLogging(const std::string& level) {
-    Poco::AutoPtr<Poco::PatternFormatter> fmt =
-        new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%SZ %p %s: %t");
-    Poco::AutoPtr<Poco::FormattingChannel> channel = new Poco::FormattingChannel(
-        fmt, Poco::AutoPtr<Poco::Channel>(new Poco::ConsoleChannel(std::clog)));
-    Poco::Logger::root().setChannel(channel);
-    Poco::Logger::root().setLevel(level);
 }
 
 // One socket per TFTP transfer and one per HTTP connection: the descriptor
@@ -62,7 +49,7 @@ int runServe(const ServerConfig& config) {
     // Before any thread: it takes the manager's variables out of the environment.
     const ServiceNotifier notifier = ServiceNotifier::fromEnvironment();
     const sigset_t signals = blockSignals();
-    setupLogging(config.log_level);
+    setupLogging(config.log_level, config.log_format, config.log_syslog_prefix);
     raiseDescriptorLimit();
     Server server(config);
     if (auto st = server.start(); !st) {

@@ -16,6 +16,7 @@
 #include "provisioner/admin/waiting_room.h"
 #include "provisioner/app/first_token.h"
 #include "provisioner/app/folder_signature.h"
+#include "provisioner/app/scrape.h"
 #include "provisioner/invite/html.h"
 #include "provisioner/core/sockets.h"
 #include "provisioner/core/text.h"
@@ -80,7 +81,7 @@ Error naming(Error e, const std::string& key) {
 }  // namespace
 
 Server::Server(const ServerConfig& config)
-    : config_(config), log_(Poco::Logger::get("provisioner")) {}
+    : config_(config), log_(Poco::Logger::get("provisioner")), started_at_(SystemClock().nowSeconds()) {}
 
 Server::BoundSockets::~BoundSockets() {
     for (int fd : {http, https, tftp}) {
@@ -280,10 +281,15 @@ Status Server::startAdmin() {
     const admin::ApiGuards guards{*s.security_log, *s.auth_guard, streams_.get()};
     const admin::ApiLimits limits{1 << 20, static_cast<size_t>(config_.admin_max_import_bytes),
                                   config_.firmware_max_bytes};
+    // The front ends started before this and are stopped after it (stop()).
+    const ScrapeSources scrape{s.events.get(), http_.get(), https_.get(), tftp_.get(),
+                               s.sweep.get(),  s.bundles.get(), started_at_};
+    admin::OpsSources ops{[scrape] { return scrapeMetrics(scrape); },
+                          [&s] { return checkReadiness(s.store.get(), s.bundles.get()); }};
     try {
         admin_ = listenAdmin(
             new admin::ApiHandlerFactory(std::move(context), limits, guards, Poco::Logger::get("admin"),
-                                        config_.portal_dir),
+                                        config_.portal_dir, std::move(ops)),
             admin_pool_, *admin_socket_, static_cast<int>(config_.admin_header_timeout * 1000));
     } catch (const Poco::Exception& e) {
         return Error::invalid("cannot serve the admin API on " + config_.admin_bind + ":" +

@@ -120,6 +120,7 @@ class Server {
     std::unique_ptr<Poco::Net::HTTPServer> admin_;
     BoundPorts ports_;
 
+    int64_t started_at_;  // seconds since the epoch, for /metrics
     std::string template_signature_;
     TrimAfterDrop trim_{kTrimAfterDrop};
     int64_t ticks_ = 0;

@@ -88,6 +88,8 @@ struct ServerConfig {
     int64_t resync_retry_after = 300;
     std::string ports_file;
     std::string log_level;
+    std::string log_format;         // text | json (app/log_format.h)
+    std::string log_syslog_prefix;  // auto | true | false
     int64_t log_refusal_lines = 20;
     int64_t log_refusal_interval = 60;
 

@@ -14,7 +14,9 @@ namespace prov::app {
 namespace {
 
 // The catalog of a command opened without templates: it knows no vendor.
-// Only import checks models, and it opens the templates.
+// Only import checks models and makes extensions (a softphone one needs the
+// catalog to be told from a desk phone), and it opens the templates; the
+// commands opened with this one read extensions or touch none.
 class NoModels final : public ModelCatalog {
   public:
     std::optional<ModelInfo> findModel(const std::string&, const std::string&) const override {

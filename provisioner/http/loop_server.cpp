@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "provisioner/core/event_loop.h"
+#include "provisioner/core/server_metrics.h"
 #include "provisioner/core/sockets.h"
 
 namespace prov::http {
@@ -202,6 +203,9 @@ LoopServer::LoopServer(Fetcher& fetcher, const Clock& clock, LoopOptions options
 
 void LoopServer::noteRefusal(Refusal why, const std::string& peer) {
     const bool tls = static_cast<bool>(options_.tls);
+    metrics::serverMetrics().connectionRefused(tls, why == Refusal::kPerAddress
+                                                        ? metrics::ServerMetrics::ConnectionRefusal::kPerAddress
+                                                        : metrics::ServerMetrics::ConnectionRefusal::kFull);
     SecurityEvent line("conn_refused", peer);
     line.word("proto", tls ? "https" : "http")
         .word("reason", why == Refusal::kPerAddress ? "per_address" : "full")

@@ -15,6 +15,15 @@ namespace {
 
 using csvfmt::Column;
 
+// An extension on no device writes its softphone's make and model (the
+// extension's own, stored without a device) in the device's columns, where
+// the import reads them back.
+std::string softphoneCell(const Column& col, const Extension& e) {
+    if (col.name == "make") return e.phone_make;
+    if (col.name == "model") return e.phone_model;
+    return "";
+}
+
 // The cells of one row: a device, an extension on it, or both. Every cell
 // goes through csv::escapeFormula: a label an installer typed as
 // =HYPERLINK(...) must not become a live formula next to the secret column
@@ -25,6 +34,7 @@ Result<std::vector<std::string>> rowOf(StoreTx& tx, const std::vector<Column>& h
     for (size_t c = 0; c < header.size(); ++c) {
         const Column& col = header[c];
         if (col.device && d) f[c] = csvfmt::cellOf(*col.device, *d);
+        if (col.device && !d && e) f[c] = softphoneCell(col, *e);
         if (col.extension && e) f[c] = csvfmt::cellOf(*col.extension, *e);
         if (!col.device && !col.extension && e) f[c] = csvfmt::formatButtons(TRY(tx.getButtons(e->id)));
         f[c] = csv::escapeFormula(f[c], csvfmt::cellKind(col));

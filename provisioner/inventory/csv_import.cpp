@@ -91,8 +91,22 @@ Status CsvImport::writeExtension(StoreTx& tx, const Row& row) {
     } else if (next.mac.empty() || !before || next.mac != before->mac) {
         next.phone_reg = 0;  // the first free line of the new phone
     }
-    next.phone_make.clear();  // the device rows set make and model
-    next.phone_model.clear();
+    // A phone's make and model are its device's, which the device rows set;
+    // a softphone's (no device) are the extension's own: the row's, or kept
+    // when the file says nothing of them.
+    if (row.softphone) {
+        next.phone_make = row.softphone->first;
+        next.phone_model = row.softphone->second;
+    } else if (!next.mac.empty() || (before && !before->mac.empty())) {
+        next.phone_make.clear();
+        next.phone_model.clear();
+    }
+    // Not among the fields sameEditable compares (they are read through the
+    // device), so a softphone's are compared here; one named for an
+    // extension the store keeps on a phone goes on to the rules' refusal.
+    const bool names_softphone = row.softphone && !row.softphone->first.empty();
+    const bool softphone_differs = before && (next.mac.empty() || names_softphone) &&
+                                   (next.phone_make != before->phone_make || next.phone_model != before->phone_model);
     bool buttons_differ = false;
     if (row.buttons && before) {
         auto b = tx.getButtons(before->id);
@@ -100,12 +114,13 @@ Status CsvImport::writeExtension(StoreTx& tx, const Row& row) {
     } else if (row.buttons) {
         buttons_differ = !row.buttons->empty();
     }
-    if (before && sameEditable(extensionFields(), next, *before) && !buttons_differ) {
+    if (before && sameEditable(extensionFields(), next, *before) && !buttons_differ && !softphone_differs) {
         ++report_.extensions.unchanged;
         return okStatus();
     }
     FieldErrors errors;
     validateExtension(next, errors);
+    inv_.checkSoftphone(next, errors);  // a softphone needs no mac
     // A row that moves an extension and gives its buttons is checked with
     // those buttons once written (checkKeyCounts), not the ones they replace.
     Status rules = errors.empty() ? inv_.checkExtensionRules(tx, next, before, actor_, row.buttons.has_value())

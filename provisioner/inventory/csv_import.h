@@ -29,6 +29,11 @@ public:
         std::optional<int> phone_reg;  // given and valid
         bool extra_line = false;       // SIP-VIRTUAL: written after the primary lines
         std::optional<std::vector<Button>> buttons;
+        // A row with an extension and no mac, in a file with a make or model
+        // column: the softphone (make, model) its extension keeps, as the
+        // catalog spells them; two empty strings for none. Unset: the
+        // extension keeps what it has.
+        std::optional<std::pair<std::string, std::string>> softphone;
         bool failed = false;
     };
 
@@ -80,6 +85,8 @@ private:
     void checkKeys(Row& row, const std::vector<std::string>& fields);
     void checkExtensionCells(Row& row, const std::vector<std::string>& fields);
     void checkDeviceCells(Row& row, const std::vector<std::string>& fields);
+    void checkDevicelessCells(Row& row, const std::vector<std::string>& fields);
+    std::string knownMakes() const;
     void checkCatalog(Row& row, DeviceRow& d);
     Status writeDevice(StoreTx& tx, const DeviceRow& d);
     Status writeExtension(StoreTx& tx, const Row& row);

@@ -127,7 +127,7 @@ void CsvImport::checkExtensionCells(Row& row, const std::vector<std::string>& fi
 
 // Device fields: checked here, and the same on every row of a MAC.
 void CsvImport::checkDeviceCells(Row& row, const std::vector<std::string>& fields) {
-    if (row.mac.empty()) return;
+    if (row.mac.empty()) return checkDevicelessCells(row, fields);
     if (!row.extension.empty()) macs_with_lines_.insert(row.mac);
     DeviceRow d{row.line, row.mac, {}};
     Device probe;
@@ -158,8 +158,60 @@ void CsvImport::checkDeviceCells(Row& row, const std::vector<std::string>& field
     }
 }
 
+// A row with an extension and no mac has no device to put the device
+// columns on: a value there would be dropped without a word, so it is
+// refused. Make and model are the exception when they name a softphone
+// (vendor.json "softphone"): the extension keeps those itself, as the API's
+// do, and the export writes them back on its row. A hardware make without a
+// mac is refused at the mac, which is what the row lacks.
+void CsvImport::checkDevicelessCells(Row& row, const std::vector<std::string>& fields) {
+    // A device-only row, or a MAC that did not parse: refused already.
+    if (row.extension.empty() || !text::trim(cell(fields, kMac)).empty()) return;
+    const Device blank;
+    for (size_t c = 0; c < columns().size(); ++c) {
+        const Column& col = columns()[c];
+        if (!has(c) || !col.device || c == kMac || c == kMake || c == kModel) continue;
+        Device probe;
+        const auto why = csvfmt::readCell(*col.device, text::trim(cell(fields, c)), probe);
+        if (why || !sameValue(*col.device, probe, blank))
+            fail(row, c, "needs a mac: it is stored on the phone's device, and this row has none");
+    }
+    if (!has(kMake) && !has(kModel)) return;
+    const ModelCatalog& models = inv_.models_;
+    const std::string make = text::trim(cell(fields, kMake));
+    const std::string model = text::trim(cell(fields, kModel));
+    if (make.empty()) {
+        if (model.empty()) {
+            row.softphone.emplace();  // no softphone, or none any more
+        } else {
+            fail(row, kMake, "is required with a model");
+        }
+        return;
+    }
+    const std::string name = models.findMake(make);
+    if (name.empty()) return fail(row, kMake, "unknown make '" + make + "' (known: " + knownMakes() + ")");
+    if (!models.isSoftphone(make)) {
+        std::string softphones;
+        for (const auto& m : models.makes()) {
+            if (models.isSoftphone(m)) softphones += (softphones.empty() ? "" : ", ") + m;
+        }
+        return fail(row, kMac, "is needed for a " + name + " phone: its make and model are stored on its device" +
+                                   (softphones.empty() ? "" : " (only a softphone goes without: " + softphones + ")"));
+    }
+    if (model.empty()) return fail(row, kModel, "is required: a " + name + " softphone extension names its model");
+    const std::optional<ModelInfo> info = models.findModel(make, model);
+    if (!info) return fail(row, kModel, "unknown model '" + model + "' for " + name);
+    row.softphone.emplace(info->vendor_name, info->model);
+}
+
+std::string CsvImport::knownMakes() const {
+    std::string known;
+    for (const auto& m : inv_.models_.makes()) known += (known.empty() ? "" : ", ") + m;
+    return known;
+}
+
 // Make and model as the catalog knows them, stored as it spells them so
-// re-imports and exports agree.
+// re-imports and exports agree. A softphone has no device.
 void CsvImport::checkCatalog(Row& row, DeviceRow& d) {
     const ModelCatalog& models = inv_.models_;
     std::string* make_cell = d.value(kMake);
@@ -167,9 +219,10 @@ void CsvImport::checkCatalog(Row& row, DeviceRow& d) {
     const std::string make = make_cell ? *make_cell : "";
     const std::string model = model_cell ? *model_cell : "";
     if (!make.empty() && models.findMake(make).empty()) {
-        std::string known;
-        for (const auto& m : models.makes()) known += (known.empty() ? "" : ", ") + m;
-        fail(row, kMake, "unknown make '" + make + "' (known: " + known + ")");
+        fail(row, kMake, "unknown make '" + make + "' (known: " + knownMakes() + ")");
+    } else if (!make.empty() && models.isSoftphone(make)) {
+        fail(row, kMake, models.findMake(make) + " is a softphone, which has no device: leave mac empty on its "
+                                                 "extension's row");
     } else if (!model.empty() && make.empty()) {
         fail(row, kMake, "is required with a model");
     } else if (!model.empty() && !models.findModel(make, model)) {

@@ -50,7 +50,8 @@ FieldTable<Extension> build() {
         // Shown and accepted on the extension, stored on its device (the
         // CSV carries them in the device's make and model columns); a
         // softphone extension, which has no device, keeps its own (written
-        // apart by the store: sqlite_tx_extensions.cpp).
+        // apart by the store: sqlite_tx_extensions.cpp; in the CSV, the make
+        // and model of its row, which has no mac: csv_import_check.cpp).
         field("phone_make", &Extension::phone_make).joinedAs("COALESCE(d.make, e.phone_make)").noCsv()
             .text(kMaxExtensionLength),
         field("phone_model", &Extension::phone_model).joinedAs("COALESCE(d.model, e.phone_model)").noCsv()

@@ -16,6 +16,7 @@
 #include <cstdlib>
 
 #include "provisioner/core/private_file.h"
+#include "provisioner/core/server_metrics.h"
 #include "provisioner/core/text.h"
 
 namespace prov {
@@ -110,6 +111,13 @@ ProvisioningService::ProvisioningService(Store& store, const BundleSource& bundl
     : store_(store), bundles_(bundles), policy_(policy), events_(events), hasher_(hasher), clock_(clock),
       generation_(generation), proofs_(proofs), sweep_(sweep), cipher_(cipher), options_(std::move(options)),
       resolver_(store) {}
+
+// Counted here, where every front end hands its finished event, once per
+// fetch: the counts and the event log cannot disagree.
+void ProvisioningService::record(Event event) {
+    metrics::serverMetrics().fetch(event.protocol, event.vendor, event.outcome, event.duration_us, event.bytes);
+    events_.record(std::move(event));
+}
 
 Fetched ProvisioningService::fetch(const FetchRequest& request) {
     const int64_t start = clock_.monotonicMicros();
@@ -233,6 +241,7 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
 }
 
 FetchResponse ProvisioningService::blockedAnswer(const FetchRequest& request) {
+    metrics::serverMetrics().sweepBlockedFetch();
     if (request.protocol == Protocol::kTftp) return notFound("source blocked for sweeping MACs");
     FetchResponse r = answer(Outcome::kUnauthorized, "source blocked for sweeping MACs");
     r.challenges = proofs_.challenges(false);
@@ -354,6 +363,7 @@ Status ProvisioningService::countForSweep(const FetchRequest& request, const std
         if (const std::optional<policy::Block> block = sweep_.miss(request.peer_ip, mac)) {
             // One line a block, in the format deploy/fail2ban's filter matches.
             securityLog().write(LogPriority::kWarning, policy::SweepGuard::blockEvent(*block));
+            metrics::serverMetrics().sweepBlock();
         }
         return okStatus();
     }

@@ -73,8 +73,9 @@ public:
     // sent, the whole duration, a transfer that failed) and passes it to
     // record(), once, whatever the outcome.
     Fetched fetch(const FetchRequest& request);
-    // Queues the event for the writer thread; never blocks.
-    void record(Event event) { events_.record(std::move(event)); }
+    // Counts the fetch (core/server_metrics.h) and queues its event for the
+    // writer thread; never blocks.
+    void record(Event event);
 
     // Exactly the bytes the phone with `mac` would get for `file`, as if it
     // asked from an allowed network with no User-Agent; nothing is recorded.

@@ -2,7 +2,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <cerrno>
 
+#include <sys/stat.h>
+
+#include "provisioner/core/server_metrics.h"
 #include "provisioner/store/migrations.h"
 #include "provisioner/store/sqlite_tx.h"
 
@@ -43,7 +48,33 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
                      {}, {}};
     }
     TRY(store->checkMigrationNames());
+    if (path != ":memory:") {
+        struct stat st {};
+        if (::stat(path.c_str(), &st) == 0) store->file_ = FileId{st.st_dev, st.st_ino};
+    }
     return store;
+}
+
+Status SqliteStore::probe() {
+    if (file_) {
+        struct stat st {};
+        if (::stat(path_.c_str(), &st) != 0)
+            return Error{Code::kUnavailable, "store_missing",
+                         "the store file " + path_ + " is gone (" + std::strerror(errno) +
+                             "): what is written now is lost when the server stops",
+                         {}, {}};
+        if (st.st_dev != file_->dev || st.st_ino != file_->ino)
+            return Error{Code::kUnavailable, "store_replaced",
+                         "the store file " + path_ +
+                             " was replaced while the server runs: it still writes to the one it opened",
+                         {}, {}};
+    }
+    auto lease = TRY(acquire());
+    sqlite::Stmt q(*lease, "SELECT COUNT(*) FROM schema_migrations");
+    if (!q.step())
+        return Error{Code::kUnavailable, "store_unreadable", "the store does not answer a read: " + (*lease).lastError(),
+                     {}, {}};
+    return okStatus();
 }
 
 // Each migration the store recorded must be this build's migration of that
@@ -122,6 +153,17 @@ void SqliteStore::release(std::unique_ptr<sqlite::Connection> conn) {
 // keeping 32 MiB would hold the server's memory at pool size x 32 MiB once
 // an admin has paged through a large store. SQLite's default is 2,000 KiB.
 Status SqliteStore::run(const Work& work, const char* begin, bool bulk) {
+    // Timed from the wait for a connection to the commit: what a phone's
+    // fetch waits for. The kind follows the BEGIN (IMMEDIATE: a writer).
+    const int64_t start = clock_.monotonicMicros();
+    struct Timed {
+        const Clock& clock;
+        int64_t start;
+        metrics::ServerMetrics::StoreWork kind;
+        ~Timed() { metrics::serverMetrics().storeWork(kind, clock.monotonicMicros() - start); }
+    } timed{clock_, start,
+            std::strcmp(begin, "BEGIN IMMEDIATE") == 0 ? metrics::ServerMetrics::StoreWork::kWrite
+                                                       : metrics::ServerMetrics::StoreWork::kRead};
     auto lease = TRY(acquire());
     auto& conn = *lease;
     if (!bulk) return runIn(conn, work, begin);
@@ -137,6 +179,7 @@ Status SqliteStore::run(const Work& work, const char* begin, bool bulk) {
 
 Status SqliteStore::runIn(sqlite::Connection& conn, const Work& work, const char* begin) {
     if (auto st = conn.execCached(begin); !st) {
+        metrics::serverMetrics().storeBusy();
         return Error{Code::kUnavailable, "store_busy", "the store is busy; try again", {}, {}};
     }
     sqlite::SqliteTx tx(conn, clock_);

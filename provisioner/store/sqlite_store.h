@@ -8,9 +8,12 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <sys/types.h>
 
 #include "provisioner/core/clock.h"
 #include "provisioner/store/sqlite_connection.h"
@@ -38,6 +41,11 @@ public:
 
     Result<MigrationReport> migrate();
     Result<int> schemaVersion();
+    // Whether the store answers now (the server's /readyz): its file is
+    // still the one opened, not deleted or replaced under the running
+    // server (which would go on writing to the old one, lost at its stop),
+    // and a read of it succeeds. The error's message says which failed.
+    Status probe();
     static int latestVersion();
     // An online backup into `destination`, consistent with one moment even
     // while writers run; written to a temporary file and renamed into place.
@@ -61,6 +69,12 @@ private:
 
     std::string path_;
     const Clock& clock_;
+    // The file opened (device and inode), for probe(); none for ":memory:".
+    struct FileId {
+        dev_t dev;
+        ino_t ino;
+    };
+    std::optional<FileId> file_;
     size_t max_connections_;
     size_t open_connections_ = 0;
     std::mutex mutex_;

@@ -13,6 +13,7 @@
 #include "provisioner/core/event_loop.h"
 #include "provisioner/core/sockets.h"
 #include "provisioner/core/security_log.h"
+#include "provisioner/core/server_metrics.h"
 #include "provisioner/tftp/file_name.h"
 
 namespace prov::tftp {
@@ -122,12 +123,17 @@ private:
         int64_t started_us = 0;
         bool verified = false;  // holds a verified slot (source_slots.h)
         uint64_t charge = 0;    // taken from the memory budget
+        uint64_t resent_counted = 0;  // of the transfer's datagramsResent(), in the metrics
     };
 
     // Sends what the transfer produced, then re-arms or finishes it.
     void flush(int fd, Session& s) {
         for (const auto& d : out_) sendTo(fd, d, s.peer);
         const Transfer& t = *s.transfer;
+        if (t.datagramsResent() != s.resent_counted) {
+            metrics::serverMetrics().tftpRetransmits(t.datagramsResent() - s.resent_counted);
+            s.resent_counted = t.datagramsResent();
+        }
         if (t.state() == Transfer::State::kRunning) {
             loop_.arm(fd, t.deadline());
             return;
@@ -142,6 +148,8 @@ private:
         Event e = std::move(s.event);
         e.bytes = static_cast<int64_t>(s.transfer->bytesAcked());
         e.duration_us = loop_.now() - s.started_us;
+        metrics::serverMetrics().tftpTransfer(failure.empty() ? metrics::ServerMetrics::TftpEnd::kCompleted
+                                                              : metrics::ServerMetrics::TftpEnd::kFailed);
         if (!failure.empty()) {
             e.outcome = "error";
             SecurityEvent line("tftp_stopped", s.peer_ip);
@@ -168,6 +176,8 @@ private:
     }
 
     void refuse(const SockAddr& to, ErrorCode code, const std::string& message, const std::string& why) {
+        metrics::serverMetrics().tftpRefused(code == ErrorCode::kNotDefined ? metrics::ServerMetrics::TftpRefusal::kBusy
+                                                                            : metrics::ServerMetrics::TftpRefusal::kInvalid);
         SecurityEvent line("tftp_refused", net::hostOf(to));
         line.text("reason", why);
         server_.service_.securityLog().refusal(LogPriority::kInformation, line);
@@ -244,11 +254,13 @@ private:
             SecurityEvent line("tftp_refused", peer_ip);
             line.word("reason", "memory_budget").number("bytes_in_use", static_cast<int64_t>(server_.memory_.used()));
             server_.service_.securityLog().refusal(LogPriority::kInformation, line);
+            metrics::serverMetrics().tftpRefused(metrics::ServerMetrics::TftpRefusal::kBusy);
             return fail(ErrorCode::kNotDefined, "Server busy, try again");
         }
         auto sock = net::bindSocket("tftp", server_.options_.bind, 0, SOCK_DGRAM, false);
         if (!sock) {
             server_.memory_.give(charge);
+            metrics::serverMetrics().tftpRefused(metrics::ServerMetrics::TftpRefusal::kBusy);
             return fail(ErrorCode::kNotDefined, "Server busy, try again");
         }
         const int fd = sock.value();

@@ -49,6 +49,8 @@ public:
     Status start();
     void stop();
     int port() const { return port_; }
+    // Transfers (and requests waiting for their first ACK) under way now, all loops.
+    int transfers() const { return slots_.total(); }
 
 private:
     class Loop;

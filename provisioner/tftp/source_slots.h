@@ -33,6 +33,8 @@ public:
     // stays unverified) when the source's verified slots are full.
     bool verify(const std::string& ip);
     void release(const std::string& ip, bool verified);
+    // Slots held now, both kinds, all sources.
+    int total() const { return total_.load(std::memory_order_relaxed); }
 
 private:
     struct Held {

@@ -87,6 +87,10 @@ bool Transfer::sendBlock(uint64_t block, Datagrams& out) {
         last_length_ = length;
     }
     ++datagrams_sent_;
+    // A block sent before goes again: after a timeout, or after an ACK
+    // inside the window said the rest was lost.
+    if (block <= highest_sent_) ++datagrams_resent_;
+    else highest_sent_ = block;
     return true;
 }
 

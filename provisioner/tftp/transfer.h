@@ -104,6 +104,8 @@ public:
     // Bytes on the wire the peer has acknowledged.
     uint64_t bytesAcked() const;
     uint64_t datagramsSent() const { return datagrams_sent_; }
+    // DATA datagrams of a block that had gone out before (part of datagramsSent()).
+    uint64_t datagramsResent() const { return datagrams_resent_; }
     const std::string& failure() const { return failure_; }
 
 private:
@@ -129,6 +131,8 @@ private:
     int64_t last_progress_us_ = 0;  // start, or the last ACK that moved the window
     int64_t srtt_us_ = 0;         // smoothed round trip, 0 until measured
     uint64_t datagrams_sent_ = 0;
+    uint64_t datagrams_resent_ = 0;
+    uint64_t highest_sent_ = 0;  // the highest block number sent so far
     int64_t baseTimeout() const;
     void sampleRtt(int64_t now_us);
     State state_ = State::kRunning;

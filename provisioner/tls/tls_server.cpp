@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "provisioner/core/mac_address.h"
+#include "provisioner/core/server_metrics.h"
 
 namespace prov::tls {
 
@@ -58,6 +59,25 @@ const int kLegacySuites[] = {
 
 // P-256 and X25519 only: the default list makes every handshake try more.
 const mbedtls_ecp_group_id kCurves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_NONE};
+
+// Whether the handshake step running on this thread resumed a session.
+// mbedTLS 2.28 says so only in its internal handshake state, freed when the
+// handshake ends; the server resumes exactly when its cache finds the
+// session ID or a ticket opens, so the two callbacks are wrapped to tell.
+// A handshake step runs on one thread from start to end (an event loop).
+thread_local bool t_resumed = false;
+
+int cacheGet(void* cache, mbedtls_ssl_session* session) {
+    const int rc = mbedtls_ssl_cache_get(cache, session);
+    if (rc == 0) t_resumed = true;
+    return rc;
+}
+
+int ticketParse(void* tickets, mbedtls_ssl_session* session, unsigned char* buf, size_t len) {
+    const int rc = mbedtls_ssl_ticket_parse(tickets, session, buf, len);
+    if (rc == 0) t_resumed = true;
+    return rc;
+}
 
 }  // namespace
 
@@ -199,10 +219,10 @@ Result<std::shared_ptr<TlsServerContext>> TlsServerContext::create(const TlsOpti
     if ((rc = mbedtls_ssl_ticket_setup(&s.tickets, mbedtls_ctr_drbg_random, &s.drbg, MBEDTLS_CIPHER_AES_256_GCM,
                                        86400)))
         return Error::internal("tls: session tickets: " + mbedError(rc));
-    mbedtls_ssl_conf_session_tickets_cb(&s.conf, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse, &s.tickets);
+    mbedtls_ssl_conf_session_tickets_cb(&s.conf, mbedtls_ssl_ticket_write, ticketParse, &s.tickets);
     mbedtls_ssl_cache_set_timeout(&s.cache, 86400);
     mbedtls_ssl_cache_set_max_entries(&s.cache, 20000);
-    mbedtls_ssl_conf_session_cache(&s.conf, &s.cache, mbedtls_ssl_cache_get, mbedtls_ssl_cache_set);
+    mbedtls_ssl_conf_session_cache(&s.conf, &s.cache, cacheGet, mbedtls_ssl_cache_set);
     return ctx;
 }
 
@@ -287,19 +307,28 @@ Status TlsConnection::checkPeer() {
 int TlsConnection::handshakeStep() {
     if (released_) return kError;
     if (handshake_done_) return 0;
-    if (!ssl_ && !setUp()) return kError;
+    using Handshake = metrics::ServerMetrics::Handshake;
+    if (!ssl_ && !setUp()) {
+        metrics::serverMetrics().tlsHandshake(Handshake::kFailed);
+        return kError;
+    }
+    t_resumed = false;
     const int rc = mbedtls_ssl_handshake(&ssl_->ssl);
+    if (t_resumed) resumed_ = true;
     if (rc == MBEDTLS_ERR_SSL_WANT_READ) return kWantRead;
     if (rc == MBEDTLS_ERR_SSL_WANT_WRITE) return kWantWrite;
     if (rc != 0) {
         last_error_ = "handshake failed: " + mbedError(rc);
+        metrics::serverMetrics().tlsHandshake(Handshake::kFailed);
         return kError;
     }
     if (auto st = checkPeer(); !st) {
         last_error_ = st.error().message;
+        metrics::serverMetrics().tlsHandshake(Handshake::kFailed);
         return kError;
     }
     handshake_done_ = true;
+    metrics::serverMetrics().tlsHandshake(resumed_ ? Handshake::kResumed : Handshake::kFull);
     return 0;
 }
 

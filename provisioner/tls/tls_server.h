@@ -83,6 +83,10 @@ public:
     // caller bounds it in time (the context's handshakeTimeoutMs()).
     int handshakeStep();
     bool handshakeDone() const { return handshake_done_; }
+    // The handshake resumed a session (a ticket, or the session cache)
+    // rather than making a new one. Each handshake is also counted in
+    // core/server_metrics.h: full, resumed or failed.
+    bool resumed() const { return resumed_; }
     // Bytes read (>0), 0 at the end of the stream, kWantRead/kWantWrite, kError.
     int readSome(void* buffer, int length);
     // Bytes written (>0), kWantRead/kWantWrite, kError.
@@ -108,6 +112,7 @@ private:
     std::unique_ptr<Ssl> ssl_;  // made at the first handshake step
     bool released_ = false;
     bool handshake_done_ = false;
+    bool resumed_ = false;
     PeerIdentity peer_;
     Status checkPeer();
     bool setUp();

@@ -4,12 +4,17 @@
 Admin path: sign in -> create an extension with voicemail -> a refused PIN
 is marked in place -> the licence limit (license.extensions=2) -> edit ->
 a concurrent edit (made over the API behind the browser's back) is reported,
-not overwritten -> delete with the references dialog, cancelled then
+not overwritten -> the extension made a softphone (IntellaPhone PC) ->
+by keyboard only: its details, its secret revealed, Send Invitation Email ->
+queued then sent on screen; the e-mail in a local SMTP sink (STARTTLS, AUTH)
+and its link opened: the landing page, the account shown once, refusals, the
+audit (invitations.py) -> delete with the references dialog, cancelled then
 confirmed -> phone buttons set and reordered by dragging -> an inventory CSV
-with errors, then a good one -> the other screens. Installer path at 360x740:
-the staging view sees a phone (simulated fetches with its real User-Agent)
-move to applied. A screenshot per screen is kept in the output folder
-(printed); axe-core finds no serious or critical violation on any screen.
+with errors, then a good one, imported as a job the page follows -> the
+other screens. Installer path at 360x740: the staging view sees a phone
+(simulated fetches with its real User-Agent) move to applied. A screenshot
+per screen is kept in the output folder (printed); axe-core finds no
+serious or critical violation on any screen.
 
 Needs PROVISIONER_BIN, TEMPLATES_DIR, SOURCE_DIR (CTest sets them);
 BROWSER_OUT chooses the output folder.
@@ -21,78 +26,20 @@ import tempfile
 import time
 import traceback
 
-from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import axe  # noqa: E402
+from invitations import Sink, host_rules, invitation  # noqa: E402
 from server import Server  # noqa: E402
+from ui import Run, css, editor_input, field_error, new_driver, text_in, wait  # noqa: E402
 
 UA = "Yealink SIP-T46U 108.86.0.90 00:15:65:4a:b0:01"
 MAC = "00:15:65:4a:b0:01"
 UA2 = "Yealink SIP-T46U 108.86.0.90 00:15:65:4a:b0:03"
 MAC2 = "00:15:65:4a:b0:03"
-
-
-class Run:
-    def __init__(self, out):
-        self.out = out
-        self.failures = []
-        self.passed = 0
-        self.shots = 0
-        self.axe = axe.axe_source()
-        self.timings = {}
-
-    def check(self, cond, what):
-        if cond:
-            self.passed += 1
-        else:
-            self.failures.append(what)
-            print(f"FAIL: {what}", file=sys.stderr)
-
-    def screen(self, driver, name):
-        """A screenshot, and the axe-core check of what is on the screen."""
-        self.shots += 1
-        driver.save_screenshot(os.path.join(self.out, f"{self.shots:02d}-{name}.png"))
-        for line in axe.check(driver, self.axe, name):
-            self.check(False, line)
-
-
-def new_driver(width, height):
-    o = webdriver.ChromeOptions()
-    o.binary_location = "/usr/bin/chromium"
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              f"--window-size={width},{height}", "--force-device-scale-factor=1", "--lang=en-US"):
-        o.add_argument(a)
-    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
-    d.set_script_timeout(60)
-    # A headless window is never narrower than 500 px: a phone's viewport
-    # is emulated instead.
-    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                      {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
-    return d
-
-
-def wait(d, cond, timeout=10):
-    return WebDriverWait(d, timeout).until(cond)
-
-
-def css(d, selector, timeout=10):
-    return wait(d, EC.visibility_of_element_located((By.CSS_SELECTOR, selector)), timeout)
-
-
-def text_in(d, selector, text, timeout=10):
-    try:
-        wait(d, EC.text_to_be_present_in_element((By.CSS_SELECTOR, selector), text), timeout)
-        return True
-    except TimeoutException:
-        return False
 
 
 def make_user(srv, name, role, password):
@@ -114,26 +61,20 @@ def sign_in(d, base, name, password):
     css(d, "#screen-title")
 
 
-def editor_input(d, name):
-    return wait(d, EC.presence_of_element_located(
-        (By.CSS_SELECTOR, f"tr.editor [name={name}], tr.editor-more [name={name}]")))
-
-
-def field_error(d, control):
-    return d.find_element(By.ID, control.get_attribute("id") + "-err").text
-
-
-def admin_path(run, srv, d):
+def admin_path(run, srv, sink, d):
     base = srv.base
     d.get(base + "/")
     css(d, "#sign-in-form")
     run.screen(d, "sign-in")
+    names = [i.get_attribute("name") for i in d.find_elements(By.CSS_SELECTOR, "#sign-in-form input")]
+    run.check(names == ["name", "password"], f"sign-in asks for a name and password only, no API token: {names}")
     t0 = time.monotonic()
     make_user(srv, "ann", "admin", "correct horse battery")
     sign_in(d, base, "ann", "correct horse battery")
     css(d, "#extensions-grid tbody tr")
     run.timings["sign-in to grid"] = time.monotonic() - t0
     run.check(d.find_element(By.ID, "screen-title").text == "Extensions", "lands on Extensions")
+    run.check(d.execute_script("return sessionStorage.length") == 0, "nothing kept in the tab's storage")
     heads = [th.text.replace(" ▲", "").replace(" ▼", "") for th in d.find_elements(By.CSS_SELECTOR, "#extensions-grid thead th")]
     run.check(heads == ["Extension", "Device Type", "CallerID Name", "User", "Voicemail", "Voicemail PIN",
                         "Voicemail Email", "Agent", "Status", "IP", "Port", "Controls"], f"grid columns: {heads}")
@@ -198,34 +139,44 @@ def admin_path(run, srv, d):
     run.check(text_in(d, "#screen .message", "Changes Saved"), "Changes Saved after the edit")
     run.check(srv.api("GET", "/extensions/1001")[1]["callerid_name"] == "Ann Edited", "the edit stored")
 
-    # More fields in the expandable row.
-    css(d, "#extensions-grid tr[data-extension='1001'] button.toggle").click()
-    run.check(text_in(d, "#extensions-grid tr.details", "Twinning #"), "additional fields shown")
-    reveal = css(d, "#extensions-grid tr.details button[aria-label^='Reveal']")
-    reveal.click()
-    # The server answers the secret, or (without the route yet) a clear 404 message.
-    run.check(text_in(d, "#extensions-grid tr.details dd.secret", "") and wait(d, lambda _: d.find_elements(
-        By.CSS_SELECTOR, "tr.details dd.secret code.revealed, tr.details dd.secret .error")), "reveal answered")
-    run.screen(d, "extensions-details")
+    # 1001 becomes a softphone (IntellaPhone PC, no MAC) to be invited.
+    st, _ = srv.api("PUT", "/settings", {"sip_server": "pbx.example.com", "sip_port": 5060, "sip_transport": "udp"})
+    run.check(st == 200, "the SIP server set over the API")
+    css(d, "#extensions-grid tr[data-extension='1001']").find_element(
+        By.XPATH, ".//button[normalize-space()='Edit']").click()
+    Select(editor_input(d, "phone_make")).select_by_visible_text("IntellaPhone")
+    wait(d, lambda _: "IntellaPhone PC" in [o.text for o in Select(editor_input(d, "phone_model")).options])
+    Select(editor_input(d, "phone_model")).select_by_visible_text("IntellaPhone PC")
+    d.find_element(By.XPATH, "//tr[contains(@class,'editor')]//button[normalize-space()='Save']").click()
+    wait(d, lambda _: not d.find_elements(By.CSS_SELECTOR, "tr.editor"))
+    st, e = srv.api("GET", "/extensions/1001")
+    run.check(st == 200 and e["phone_make"].lower() == "intellaphone" and e["phone_model"] == "IntellaPhone PC"
+              and not e["mac"], f"1001 stored as a softphone: {e.get('phone_make')} / {e.get('phone_model')}")
+    run.check(len(e["secret"]) >= 16 and "*" not in e["secret"], "the admin token reads the SIP secret itself")
+    # By keyboard from the search box: details, Reveal, Send Invitation Email;
+    # then the e-mail in the sink and its link in the browser.
+    css(d, "#extensions-grid tr[data-extension='1001']")
+    d.execute_script("document.getElementById('ext-search').focus()")
+    invitation(run, srv, d, sink, "1001", "ann@example.com", e["secret"])
 
-    # Delete 1001 (voicemail on: in use): cancel changes nothing, then confirm.
+    # Delete 1001 (voicemail on: in use): the dialog lists the references
+    # (GET .../references) when it opens; cancel changes nothing, then confirm.
     css(d, "#extensions-grid tr[data-extension='1001'] button.delete").click()
-    css(d, "#delete-dialog")
+    refs = css(d, "#delete-dialog").find_element(By.CSS_SELECTOR, "ul.references").text
+    run.check(refs == "voicemail is enabled", f"references listed on the first opening: {refs!r}")
+    run.check("Still in use by 1 item(s)" in d.find_element(By.CSS_SELECTOR, "#delete-dialog p.warning").text,
+              "the dialog warns what deleting removes")
     run.screen(d, "extensions-delete-dialog")
     d.find_element(By.ID, "delete-cancel").click()
+    run.check(text_in(d, "#screen .message", "Extension 1001 was not deleted."), "cancel says not deleted")
     run.check(srv.api("GET", "/extensions/1001")[0] == 200, "cancel keeps the extension")
     css(d, "#extensions-grid tr[data-extension='1001'] button.delete").click()
-    css(d, "#delete-dialog")
+    refs = css(d, "#delete-dialog").find_element(By.CSS_SELECTOR, "ul.references").text
+    run.check(refs == "voicemail is enabled", f"references listed again: {refs!r}")
     d.find_element(By.ID, "delete-confirm").click()
-    # Without GET .../references the server's 409 brings the list: asked again.
-    time.sleep(0.5)
-    dialogs = d.find_elements(By.CSS_SELECTOR, "#delete-dialog[open]")
-    if dialogs:
-        run.check("voicemail is enabled" in dialogs[0].text, f"references listed: {dialogs[0].text!r}")
-        run.screen(d, "extensions-delete-references")
-        d.find_element(By.ID, "delete-confirm").click()
-    wait(d, lambda _: srv.api("GET", "/extensions/1001")[0] == 404)
-    run.check(True, "deleted after confirming")
+    run.check(text_in(d, "#screen .message", "Extension 1001 deleted."), "deleted after confirming, once")
+    run.check(not d.find_elements(By.CSS_SELECTOR, "#delete-dialog[open]"), "the dialog is not asked again")
+    run.check(srv.api("GET", "/extensions/1001")[0] == 404, "1001 is gone")
 
     # Phone buttons of 1002: set two, drag the second above the first.
     css(d, "#extensions-grid tr[data-extension='1002'] button[aria-label^='Phone buttons']").click()
@@ -278,7 +229,17 @@ def admin_path(run, srv, d):
     wait(d, lambda _: d.find_element(By.ID, "import-run").is_enabled())
     run.check(srv.api("GET", "/extensions/2001")[0] == 404, "dry run stored nothing")
     d.find_element(By.ID, "import-run").click()
-    run.check(text_in(d, "#import-status", "imported"), "import done")
+    run.check(text_in(d, "#import-status", "imported: 1 row(s)"), "import done")
+    progress = d.find_element(By.ID, "import-progress")
+    run.check(progress.is_displayed() and progress.get_attribute("value") == "100", "the progress bar is full")
+    # The page followed the server's import job (POST ?async=true, then GET /imports/{id}).
+    fetched = d.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    jobs = sorted({u.rsplit("/", 1)[1] for u in fetched if "/api/v1/imports/" in u})
+    run.check(any(u.endswith("/api/v1/imports?async=true") for u in fetched) and len(jobs) == 1,
+              f"the import ran as a job the page followed: {jobs}")
+    st, job = srv.api("GET", f"/imports/{jobs[0]}") if jobs else (0, None)
+    run.check(st == 200 and job["state"] == "done" and job["rows_done"] == job["rows_total"] == 1
+              and job["report"]["message"] == "imported", f"the job's own state: {job}")
     run.check(srv.api("GET", "/extensions/2001")[0] == 200, "import stored 2001")
     run.screen(d, "import-done")
 
@@ -356,13 +317,18 @@ def main():
     started = time.monotonic()
     run = Run(out)
     work = tempfile.mkdtemp(prefix="prov-browser-srv-")
-    srv = Server(work, binary, templates, os.path.join(source, "portal"), ["license.extensions=2"])
+    sink = Sink(work)
+    srv = None
     try:
-        for name, fn, size in (("admin", admin_path, (1366, 900)), ("installer", installer_path, (360, 740))):
+        srv = Server(work, binary, templates, os.path.join(source, "portal"),
+                     ["license.extensions=2"] + sink.settings())
+        paths = (("admin", lambda d: admin_path(run, srv, sink, d), (1366, 900), host_rules(srv)),
+                 ("installer", lambda d: installer_path(run, srv, d), (360, 740), None))
+        for name, fn, size, rules in paths:
             t = time.monotonic()
-            d = new_driver(*size)
+            d = new_driver(*size, host_rules=rules)
             try:
-                fn(run, srv, d)
+                fn(d)
             except Exception:  # a step that broke: recorded, the other path still runs
                 run.check(False, f"{name} path: {traceback.format_exc()}")
                 d.save_screenshot(os.path.join(out, f"failed-{name}.png"))
@@ -370,7 +336,9 @@ def main():
                 d.quit()
             run.timings[f"{name} path"] = time.monotonic() - t
     finally:
-        srv.stop()
+        if srv:
+            srv.stop()
+        sink.stop()
     run.timings["whole suite"] = time.monotonic() - started
     for k, v in run.timings.items():
         print(f"timing: {k}: {v:.1f} s")

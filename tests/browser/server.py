@@ -1,6 +1,7 @@
 """The real provisioner binary on port 0, for the browser tests (the way
 tests/integration/lib.sh starts it): a scratch store, ports.json read back,
-the admin token from admin-token, and a small API client."""
+the admin token from admin-token, and a small API client. `extra` are more
+-D key=value settings (the licence, the SMTP relay, the invitations)."""
 
 import json
 import os
@@ -37,6 +38,7 @@ class Server:
         ports = json.load(open(ports_file))
         self.admin_port = ports["admin"]
         self.http_port = ports["http"]
+        self.https_port = ports["https"]  # the phones' HTTPS port: the invitation pages
         self.base = f"http://127.0.0.1:{self.admin_port}"
         self.token = open(os.path.join(work, "admin-token")).read().split()[0]
 

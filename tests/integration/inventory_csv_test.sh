@@ -490,6 +490,86 @@ test_roles_and_api_export() {
     stop_server
 }
 
+# Softphone extensions (vendor-templates/intellaphone, "softphone": true): a
+# row with no mac whose make is IntellaPhone imports an extension that keeps
+# make and model itself, from the CLI and the API; the export writes the row
+# back, byte for byte through an empty store; a hardware make with no mac is
+# refused at mac and stores nothing.
+test_softphone() {
+    local a="$WORK/soft-a" b="$WORK/soft-b" file="$WORK/softphones.csv"
+    mkdir -p "$a" "$b"
+    printf '%s\n' 'mac,make,model,label,extension,callerid_name,voicemail_email' \
+        ',intellaphone,intellaphone pc,,3001,Alice Soft,alice@example.com' \
+        ',IntellaPhone,IntellaPhone Android,,3002,Bob Mobile,' \
+        '00:15:65:4a:a9:50,Yealink,T46U,Desk,3003,Carol Desk,' >"$file"
+    # shellcheck disable=SC2046
+    run import "$file" $(store_args "$a")
+    expect_rc 0 "import two softphone rows and a desk phone"
+    [[ "$OUT" == *"extensions: 3 created"* && "$OUT" == *"devices:    1 created"* ]] && ok ||
+        bad "the softphones have no device: 3 extensions and 1 device, got '$OUT' '$ERR'"
+    [[ $(table "$a" "SELECT extension, mac IS NULL, phone_make, phone_model FROM extensions ORDER BY extension") == \
+        $'3001|1|IntellaPhone|IntellaPhone PC\n3002|1|IntellaPhone|IntellaPhone Android\n3003|0||' ]] && ok ||
+        bad "softphone make and model on the extension, as the catalog spells them: $(table "$a" 'SELECT * FROM extensions')"
+    # shellcheck disable=SC2046
+    run export "$WORK/soft1.csv" $(store_args "$a")
+    expect_rc 0 "export the softphones"
+    grep -q '^,IntellaPhone,IntellaPhone PC,,,,,3001,SIP,Alice Soft,' "$WORK/soft1.csv" && ok ||
+        bad "the export writes the softphone's make and model on its row: $(cat "$WORK/soft1.csv")"
+    # shellcheck disable=SC2046
+    run import "$WORK/soft1.csv" $(store_args "$b")
+    expect_rc 0 "import the export into an empty store"
+    # shellcheck disable=SC2046
+    run export "$WORK/soft2.csv" $(store_args "$b")
+    expect_same "$WORK/soft1.csv" "$WORK/soft2.csv" "softphones: export -> import -> export"
+    # shellcheck disable=SC2046
+    run import "$WORK/soft1.csv" $(store_args "$a")
+    expect_rc 0 "re-import the export over its own store"
+    [[ "$OUT" == *"nothing to change"* ]] && ok || bad "the softphone export matches its store, got '$OUT'"
+
+    # Refused from the CLI: the row and the column, nothing stored.
+    printf '%s\n' 'mac,make,model,extension,callerid_name' ',IntellaPhone,IntellaPhone PC,3010,Fine' \
+        ',Yealink,T46U,3011,No mac' ',IntellaPhone,IntellaPhone Fax,3012,Bad model' >"$WORK/soft-bad.csv"
+    dump "$a" "$WORK/soft.sql"
+    # shellcheck disable=SC2046
+    run import "$WORK/soft-bad.csv" $(store_args "$a")
+    expect_rc 65 "a hardware make with no mac, an unknown softphone model"
+    [[ $(problems "$WORK/soft-bad.csv" | paste -sd'|') == "3 mac|4 model" ]] && ok ||
+        bad "the problems should be '3 mac|4 model', got '$ERR'"
+    [[ "$ERR" == *":3: mac: is needed for a Yealink phone"* && "$ERR" == *"unknown model 'IntellaPhone Fax' for IntellaPhone"* ]] &&
+        ok || bad "the reasons name the make and the model, got '$ERR'"
+    dump "$a" "$WORK/after.sql"
+    expect_same "$WORK/soft.sql" "$WORK/after.sql" "the refused softphone import stores nothing"
+
+    # The API: the same extension, the same export, the same refusal.
+    use_fresh_store soft-api
+    start_server -D smtp.host=127.0.0.1 -D smtp.port=1 -D smtp.from=pbx@example.com \
+        -D invitations.base_url=https://prov.example.net
+    api_csv /imports "$file"
+    expect_status 200 "POST /imports with softphone rows"
+    expect_json .extensions.created 3
+    api GET /extensions/3001
+    expect_status 200
+    expect_json '[.mac, .phone_make, .phone_model] | @json' '[null,"IntellaPhone","IntellaPhone PC"]'
+    # An imported softphone extension is one an invitation can go to; a desk phone's is not.
+    api POST /extensions/3001/invitations
+    expect_status 202 "an invitation for the imported softphone extension"
+    expect_json .email alice@example.com
+    api POST /extensions/3003/invitations '{"email":"carol@example.com"}'
+    expect_status 409 "no invitation for a desk phone's extension"
+    expect_json .error.code not_softphone
+    get_export "" "$WORK/soft-api.csv"
+    expect_status 200 "GET /exports with softphones"
+    expect_same "$WORK/soft1.csv" "$WORK/soft-api.csv" "GET /exports and the CLI's export of the same softphones"
+    local fp
+    fp=$(store_fingerprint)
+    api_csv /imports "$WORK/soft-bad.csv"
+    expect_status 400 "POST /imports of a hardware make with no mac"
+    expect_json '[.error.problems[] | "\(.line) \(.column)"] | join("|")' "3 mac|4 model"
+    expect_json '.error.problems[0].reason | startswith("is needed for a Yealink phone")' true
+    [[ $(store_fingerprint) == "$fp" ]] && ok || bad "the refused softphone import through the API stored something"
+    stop_server
+}
+
 test_manifest
 test_good_files_bytes
 test_bad_files_cli
@@ -500,4 +580,5 @@ test_dry_run
 test_idempotent
 test_round_trip
 test_roles_and_api_export
+test_softphone
 finish

@@ -7,7 +7,8 @@
 #   api POST /extensions '{"extension":"1001","callerid_name":"A"}'
 #   expect_status 201
 #   expect_json '.extension' '1001'
-#   finish                       # prints the summary, exits non-zero on failure
+#   finish                       # prints the summary, exits non-zero on failure; every
+#                                # status api() got must be one docs/openapi.json gives
 #
 # Needs PROVISIONER_BIN and TEMPLATES_DIR (CTest sets both).
 
@@ -97,6 +98,7 @@ api() {
     : >"$WORK/body"  # a failed call must not leave the previous body behind
     STATUS=$(curl "${args[@]}" "http://127.0.0.1:$ADMIN_PORT/api/v1$path")
     BODY=$(cat "$WORK/body")
+    echo "$method $path $STATUS" >>"$WORK/api-statuses"
 }
 
 # api_file METHOD PATH FILE: like api, with the body read from FILE.
@@ -106,6 +108,7 @@ api_file() {
     STATUS=$(curl -s --max-time 20 -o "$WORK/body" -w '%{http_code}' -X "$method" -H "Authorization: Bearer $TOKEN" \
         -H 'Content-Type: application/json' --data-binary "@$file" "http://127.0.0.1:$ADMIN_PORT/api/v1$path")
     BODY=$(cat "$WORK/body")
+    echo "$method $path $STATUS" >>"$WORK/api-statuses"
 }
 
 ok() { PASS=$((PASS + 1)); }
@@ -225,7 +228,23 @@ expect_one_line() {
     if [[ -n "$1" && $(wc -l <<<"$1") == 1 ]]; then ok; else bad "$2: expected exactly one line, got '$1'"; fi
 }
 
+# Every status the API answered through api() and api_file() must be one the
+# API's description gives that path and method (openapi_statuses.py).
+check_described_statuses() {
+    [[ -s "$WORK/api-statuses" ]] || return 0
+    local here problems
+    here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+    if problems=$(python3 "$here/openapi_statuses.py" "$here/../../docs/openapi.json" "$WORK/api-statuses"); then
+        ok
+    else
+        FAIL=$((FAIL + 1))
+        echo "FAIL: answers docs/openapi.json does not describe:" >&2
+        echo "$problems" | sed 's/^/      /' >&2
+    fi
+}
+
 finish() {
+    check_described_statuses
     echo "$(basename "$0"): $PASS passed, $FAIL failed"
     [[ $FAIL -eq 0 ]]
     exit $?

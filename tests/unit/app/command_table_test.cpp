@@ -102,7 +102,7 @@ TEST_CASE("what each command opens: the store alone for those that need no templ
     const std::pair<const char*, Needs> want[] = {
         {"serve", Needs::kEverything},
         {"render", Needs::kEverything},
-        {"import", Needs::kStoreAndTemplates},
+        {"import", Needs::kStoreAndTemplates},  // checks models; tells softphone rows from desk phones
         {"firmware", Needs::kStoreAndTemplates},  // checks vendors and models
         {"migrate", Needs::kStore},
         {"token", Needs::kStore},

@@ -108,6 +108,7 @@ TEST_CASE("a transfer sends each block once per ACK and ends on the short block"
     CHECK(t.state() == Transfer::State::kDone);
     CHECK(got == file);
     CHECK(t.bytesAcked() == 1024);
+    CHECK(t.datagramsResent() == 0);
 }
 
 TEST_CASE("duplicate ACKs do not double the traffic (Sorcerer's Apprentice)") {
@@ -152,6 +153,8 @@ TEST_CASE("retransmission backs off and gives up after the cap") {
         now = t.deadline();
     }
     CHECK(gaps == std::vector<int64_t>{2 * kSecond, 4 * kSecond, 8 * kSecond});
+    CHECK(t.datagramsResent() == 3);  // block 2, three times more (the metrics' retransmits)
+    CHECK(t.datagramsSent() == 5);
     out.clear();
     t.onTimer(now, out);
     CHECK(out.empty());
@@ -226,10 +229,12 @@ TEST_CASE("OACK first, then windows, and an ACK inside a window restarts after i
     REQUIRE(out.size() == 4);
     CHECK(dataOf(out[0]).first == 3);
     CHECK(dataOf(out[3]).first == 6);
+    CHECK(t.datagramsResent() == 2);  // 3 and 4 went again; 5 and 6 are new
     out.clear();
     t.onTimer(t.deadline(), out);  // silence: the whole window again
     REQUIRE(out.size() == 4);
     CHECK(dataOf(out[0]).first == 3);
+    CHECK(t.datagramsResent() == 6);
     out.clear();
     t.onAck(6, 3, out);
     t.onAck(10, 4, out);
