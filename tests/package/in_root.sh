@@ -9,9 +9,10 @@
 #                        capability
 # Installs the package as an admin would (apt-get install ./provisioner_*.deb),
 # checks what it installed, takes the first configuration step, starts the
-# service, fetches a phone's files over HTTP, HTTPS and TFTP, overrides a
-# template and reloads, reinstalls (the upgrade path: backup, migration),
-# removes and purges it. One line per check; the last says how many passed.
+# service, checks /healthz and /readyz, fetches a phone's files over HTTP,
+# HTTPS and TFTP, overrides a template and reloads, reinstalls (the upgrade
+# path: backup, migration), removes and purges it. One line per check; the
+# last says how many passed.
 set -u
 mode=$1
 PASS=0
@@ -130,16 +131,10 @@ TOKEN=$(cat $STATE/admin-token 2>/dev/null)
 check "the first start wrote its admin token beside the store, 0600" \
     bash -c "[[ -n '$TOKEN' && \$(stat -c '%a %U' $STATE/admin-token) == '600 provisioner' ]]"
 
-healthz=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:9090/healthz)
-if [[ $healthz == 404 ]]; then
-    echo "   no /healthz in this build: the admin API is checked instead"
-    http GET http://127.0.0.1:9090/api/v1/license
-    if [[ $STATUS == 200 ]]; then ok "the admin API answers"; else bad "the admin API: $STATUS $BODY"; fi
-elif [[ $healthz == 200 ]]; then
-    ok "/healthz answers 200"
-else
-    bad "/healthz answers $healthz"
-fi
+for probe in healthz readyz; do
+    code=$(curl -s -o /tmp/probe -w '%{http_code}' --max-time 5 "http://127.0.0.1:9090/$probe")
+    if [[ $code == 200 ]]; then ok "/$probe answers 200"; else bad "/$probe answers $code: $(cat /tmp/probe)"; fi
+done
 
 echo "== a phone"
 API=http://127.0.0.1:9090/api/v1
