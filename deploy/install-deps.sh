@@ -16,7 +16,13 @@ test_packages=(curl jq sqlite3 procps libxml2-utils tftp-hpa atftp python3 iprou
                man-db
                chromium chromium-driver python3-selenium
                libreoffice-calc-nogui clang-14 libfuzzer-14-dev libclang-rt-14-dev python3-aiosmtpd
-               python3-jsonschema)
+               python3-jsonschema
+               dpkg-dev debootstrap systemd-container isc-dhcp-server kea-dhcp4-server dnsmasq-base)
+# The last six: the Debian package (dpkg-dev: dpkg-shlibdeps finds its library
+# dependencies) and its test in a fresh Debian 12 root (tests/package/), and
+# the DHCP servers whose configuration tests check deploy/dhcp. Their daemons
+# must not run on a test machine: see below.
+dhcp_services=(isc-dhcp-server kea-dhcp4-server)
 # prometheus (with promtool): tests/integration/metrics_test.sh scrapes /metrics with the real one.
 test_packages+=(prometheus)
 
@@ -37,11 +43,33 @@ if [[ ${#missing[@]} -gt 0 ]]; then
         exit 1
     fi
     export DEBIAN_FRONTEND=noninteractive
+    # A package's maintainer scripts start its daemon unless policy-rc.d says
+    # no (exit 101); one made here is removed afterwards.
+    made_policy=""
+    if [[ "${1:-}" == "--test" && ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\n# made by deploy/install-deps.sh while it installs\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 0755 /usr/sbin/policy-rc.d
+        made_policy=1
+    fi
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    installed=0
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" || installed=$?
+    if [[ -n "$made_policy" ]]; then rm -f /usr/sbin/policy-rc.d; fi
+    if [[ $installed -ne 0 ]]; then exit "$installed"; fi
     # The package starts its own Prometheus on port 9090, the dev server's
     # admin port; the test runs one of its own. Stopped only when installed here.
     if [[ " ${missing[*]} " == *" prometheus "* ]] && [[ -d /run/systemd/system ]]; then
         systemctl disable --now prometheus.service >/dev/null 2>&1 || true
     fi
+fi
+# The DHCP servers stay stopped and are not started at boot either (the tests
+# run them by hand, in network namespaces of their own).
+if [[ "${1:-}" == "--test" ]]; then
+    for service in "${dhcp_services[@]}"; do
+        if [[ -d /run/systemd/system ]] && systemctl --quiet is-enabled "$service" 2>/dev/null; then
+            systemctl disable --now "$service" >/dev/null 2>&1 || true
+        elif [[ -x /etc/init.d/$service ]] && command -v update-rc.d >/dev/null; then
+            update-rc.d "$service" disable >/dev/null 2>&1 || true
+        fi
+    done
 fi

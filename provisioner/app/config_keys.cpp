@@ -22,6 +22,11 @@ const ConfigKey kKeys[] = {
      .doc = "the SQLite extension store; its folder is created", .field = &C::store_path, .non_empty = true},
     {.name = "templates.dir", .type = T::kPath, .default_value = "vendor-templates",
      .doc = "the vendor catalog and templates (`vendor-templates/README.md`)", .field = &C::templates_dir},
+    {.name = "templates.override_dir", .type = T::kText, .default_value = "",
+     .doc = "an admin's own files: `<vendor>/<file>` here is used instead of the same file of "
+            "`templates.dir` (vendor.json too), a vendor folder only here adds a vendor; a missing folder "
+            "overrides nothing. The package sets `/etc/provisioner/vendor-templates`",
+     .field = &C::templates_override_dir, .shown_default = "none"},
     {.name = "templates.poll_seconds", .type = T::kInteger, .default_value = "2",
      .doc = "how often `serve` looks for changed templates; 0: only on SIGHUP",
      .field = &C::templates_poll_seconds, .min = 0, .max = 3600},

@@ -21,6 +21,7 @@
 #include "provisioner/app/config_keys.h"
 #include "provisioner/app/server.h"
 #include "provisioner/core/private_file.h"
+#include "provisioner/app/service_notifier.h"
 
 namespace prov::app {
 
@@ -72,6 +73,8 @@ int runServe(const ServerConfig& config) {
         std::cerr << "provisioner: " << st.error().message << "\n";
         return kExitConfig;
     }
+    // Before any thread: it takes the manager's variables out of the environment.
+    const ServiceNotifier notifier = ServiceNotifier::fromEnvironment();
     const sigset_t signals = blockSignals();
     setupLogging(config.log_level, config.log_format, config.log_syslog_prefix);
     raiseDescriptorLimit();
@@ -83,7 +86,12 @@ int runServe(const ServerConfig& config) {
         // scripts and for systemd's RestartPreventExitStatus=.
         return exitCodeFor(st.error());
     }
-    server.wait(signals);
+    // Every port is bound and served, the ports file written: under
+    // systemd (Type=notify) the unit counts as started from here.
+    if (auto st = notifier.notify("READY=1\nSTATUS=serving phones"); !st)
+        Poco::Logger::get("provisioner").error("service manager: %s", st.error().message);
+    server.wait(signals, notifier);
+    (void)notifier.notify("STOPPING=1");
     server.stop();
     return 0;
 }

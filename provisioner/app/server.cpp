@@ -118,7 +118,7 @@ Status Server::start() {
     if (!config_.ports_file.empty()) {
         if (auto st = writePortsFile(config_.ports_file, ports_); !st) return naming(st.error(), "ports.file");
     }
-    template_signature_ = folderSignature(config_.templates_dir);
+    template_signature_ = templateSignature();
     prune_pending_ = config_.events_keep_days > 0;
     log_.notice("provisioner ready (store %s)", config_.store_path);
     return okStatus();
@@ -314,15 +314,25 @@ Status Server::startAdmin() {
     return okStatus();
 }
 
-void Server::wait(const sigset_t& signals) {
+void Server::wait(const sigset_t& signals, const ServiceNotifier& notifier) {
+    bool watchdog_failed = false;
     for (;;) {
         timespec second{1, 0};
         const int sig = sigtimedwait(&signals, nullptr, &second);
         if (sig < 0) {
             everySecond();
+            if (notifier.watchdogMicros() > 0) {
+                // Said once, not every second, when the manager stops listening.
+                auto st = notifier.notify("WATCHDOG=1");
+                if (!st && !watchdog_failed) log_.error("service manager: %s", st.error().message);
+                watchdog_failed = !st;
+            }
         } else if (sig == SIGHUP) {
+            (void)notifier.notify(reloadingState());
             reloadTemplates();
             reloadCertificate();
+            if (auto st = notifier.notify("READY=1"); !st)
+                log_.error("service manager: %s", st.error().message);
         } else {
             log_.notice("signal %d: stopping", sig);
             return;

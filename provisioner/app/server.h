@@ -5,7 +5,7 @@
 //
 //   Server server(config);
 //   TRY(server.start());      // or print its one line and exit 1
-//   server.wait(signals);     // SIGINT, SIGTERM end it; SIGHUP reloads
+//   server.wait(signals, notifier);  // SIGINT, SIGTERM end it; SIGHUP reloads
 //   server.stop();
 
 #include <Poco/Logger.h>
@@ -22,6 +22,7 @@
 #include "provisioner/admin/staging_stream.h"
 #include "provisioner/app/ports_file.h"
 #include "provisioner/app/server_config.h"
+#include "provisioner/app/service_notifier.h"
 #include "provisioner/app/services.h"
 #include "provisioner/app/tls_contexts.h"
 #include "provisioner/core/memory_trim.h"
@@ -49,9 +50,11 @@ class Server {
 
     // Until SIGINT or SIGTERM (blocked in every thread by the caller): once a
     // second, notice configuration changed by other processes, prune old
-    // events and look for changed templates; on SIGHUP, reload the templates
-    // and the certificate.
-    void wait(const sigset_t& signals);
+    // events and look for changed templates, then tell `notifier` WATCHDOG=1
+    // when its manager asks for it (so the watchdog sees this loop and its
+    // store reads go on; WatchdogSec= of 2 s or more); on SIGHUP, reload the
+    // templates and the certificate between RELOADING=1 and READY=1.
+    void wait(const sigset_t& signals, const ServiceNotifier& notifier);
 
     // Stops the front ends and flushes the events still queued.
     void stop();
@@ -89,6 +92,7 @@ class Server {
     void everySecond();
     void pollStoreGeneration();
     void pruneEvents();
+    std::string templateSignature() const;
     void reloadTemplates();
     void reloadCertificate();
     void trimMemory();

@@ -29,7 +29,7 @@ void Server::everySecond() {
         if (auto n = services_->inventory->purgeWipes(); !n) log_.error("cannot drop old wipes: %s", n.error().message);
     }
     if (config_.templates_poll_seconds > 0 && ticks_ % config_.templates_poll_seconds == 0) {
-        if (folderSignature(config_.templates_dir) != template_signature_) reloadTemplates();
+        if (templateSignature() != template_signature_) reloadTemplates();
     }
 }
 
@@ -65,9 +65,18 @@ void Server::pruneEvents() {
     pruned_ = 0;
 }
 
+// Both folders: an override added, changed or removed is a change too (a
+// missing folder signs as "", so creating it counts).
+std::string Server::templateSignature() const {
+    std::string sig = folderSignature(config_.templates_dir);
+    if (!config_.templates_override_dir.empty())
+        sig += "|" + folderSignature(config_.templates_override_dir);
+    return sig;
+}
+
 void Server::reloadTemplates() {
-    template_signature_ = folderSignature(config_.templates_dir);
-    auto bundle = loadBundle(config_.templates_dir);
+    template_signature_ = templateSignature();
+    auto bundle = loadBundle(config_.templates_dir, config_.templates_override_dir);
     if (!bundle) {
         log_.error("templates not reloaded, the previous ones stay in use: %s",
                    bundle.error().message);
@@ -75,7 +84,12 @@ void Server::reloadTemplates() {
     }
     services_->bundles->replace(bundle.value());
     services_->generation->refresh();
-    log_.notice("templates reloaded from %s", config_.templates_dir);
+    if (config_.templates_override_dir.empty()) {
+        log_.notice("templates reloaded from %s", config_.templates_dir);
+    } else {
+        log_.notice("templates reloaded from %s and %s", config_.templates_override_dir,
+                    config_.templates_dir);
+    }
 }
 
 // New connections take the reloaded certificate; open ones keep theirs.

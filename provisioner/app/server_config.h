@@ -17,6 +17,7 @@ namespace prov::app {
 struct ServerConfig {
     std::string store_path;
     std::string templates_dir;
+    std::string templates_override_dir;
     int64_t templates_poll_seconds = 0;
     std::string firmware_dir;
     int64_t firmware_max_bytes = 512ll << 20;

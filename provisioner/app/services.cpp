@@ -267,7 +267,8 @@ Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Needs
         TRY(openInventory(*s, kNoModels));
         return s;
     }
-    s->bundles = std::make_unique<BundleSource>(TRY(loadBundle(config.templates_dir)));
+    s->bundles = std::make_unique<BundleSource>(
+        TRY(loadBundle(config.templates_dir, config.templates_override_dir)));
     TRY(openInventory(*s, *s->bundles));
     openFirmware(*s);
     if (needs == Needs::kEverything) TRY(openProvisioning(*s));

@@ -174,7 +174,7 @@ std::shared_ptr<const VendorSpec> familySpec(const VendorSpec& vendor, const std
             const std::string file = value.extract<std::string>();
             if (file.empty() || file.find('/') != std::string::npos || file.find("..") != std::string::npos)
                 throw Poco::DataFormatException(here + ": template must be a file in the vendor folder");
-            if (!Poco::File(Poco::Path(vendor.dir).append(file)).exists())
+            if (!Poco::File(vendor.file(file)).exists())
                 throw Poco::DataFormatException(here + ": template " + file + " is not in the vendor folder");
             f->templates[route_template] = file;
         }
@@ -182,7 +182,8 @@ std::shared_ptr<const VendorSpec> familySpec(const VendorSpec& vendor, const std
     return f;
 }
 
-std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::string& dir, const Object& root) {
+std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::string& dir,
+                                        const std::string& override_dir, const Object& root) {
     checkKeys(root, {"name", "format", "content_type", "mac_case", "user_agents", "files", "transports",
                      "button_types", "line_params", "key_params", "key_params_max", "models", "ouis", "provisioning_protocols",
                      "line_key_per_line", "time_zone_names", "setting_values", "codecs_max", "expansion_modules",
@@ -191,6 +192,7 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
     auto v = std::make_unique<VendorSpec>();
     v->id = folder;
     v->dir = dir;
+    v->override_dir = override_dir;
     v->name = root.optValue<std::string>("name", folder);
     const OutputFormat default_format = parseFormat(root.optValue<std::string>("format", "kv"), "vendor.json");
     const std::string default_type = root.optValue<std::string>("content_type", "text/plain");
@@ -479,6 +481,14 @@ const VendorSpec& VendorSpec::forModel(std::string_view model) const {
     return family == families.end() ? *this : *family->second;
 }
 
+std::string VendorSpec::file(const std::string& name) const {
+    if (!override_dir.empty()) {
+        const std::string local = Poco::Path(override_dir).append(name).toString();
+        if (Poco::File(local).exists()) return local;
+    }
+    return Poco::Path(dir).append(name).toString();
+}
+
 const std::string& VendorSpec::templateFor(const std::string& template_name) const {
     auto it = templates.find(template_name);
     return it == templates.end() ? template_name : it->second;
@@ -491,18 +501,36 @@ bool VendorSpec::isModel(std::string_view model) const {
     return models.count(std::string(buf, model.size())) > 0;
 }
 
-Result<VendorCatalog> VendorCatalog::load(const std::string& dir) {
+namespace {
+
+// The vendor folders under `dir`, added to `folders`; nothing for a folder
+// that is not there.
+void vendorFolders(const std::string& dir, std::set<std::string>& folders) {
+    Poco::File root(dir);
+    if (!root.exists() || !root.isDirectory()) return;
+    for (Poco::DirectoryIterator it(dir), end; it != end; ++it) {
+        if (it->isDirectory()) folders.insert(it.name());
+    }
+}
+
+}  // namespace
+
+Result<VendorCatalog> VendorCatalog::load(const std::string& dir, const std::string& override_dir) {
     VendorCatalog catalog;
     Poco::File root(dir);
     if (!root.exists() || !root.isDirectory()) return Error::invalid("templates.dir " + dir + " is not a directory");
-    std::vector<std::string> folders;
-    for (Poco::DirectoryIterator it(dir), end; it != end; ++it) {
-        if (it->isDirectory()) folders.push_back(it.name());
-    }
-    std::sort(folders.begin(), folders.end());
+    std::set<std::string> folders;  // sorted: the order does not depend on the file system's
+    vendorFolders(dir, folders);
+    if (!override_dir.empty()) vendorFolders(override_dir, folders);
     for (const std::string& folder : folders) {
         const std::string vendor_dir = Poco::Path(dir).append(folder).toString();
-        const std::string file = Poco::Path(vendor_dir).append("vendor.json").toString();
+        const std::string local_dir =
+            override_dir.empty() ? std::string() : Poco::Path(override_dir).append(folder).toString();
+        // vendor.json is looked for as the vendor's other files will be.
+        VendorSpec folders_only;
+        folders_only.dir = vendor_dir;
+        folders_only.override_dir = local_dir;
+        const std::string file = folders_only.file("vendor.json");
         if (!Poco::File(file).exists()) continue;
         std::ifstream in(file);
         std::stringstream text;
@@ -510,7 +538,7 @@ Result<VendorCatalog> VendorCatalog::load(const std::string& dir) {
         try {
             Poco::JSON::Parser parser;
             auto obj = parser.parse(text.str()).extract<Object::Ptr>();
-            catalog.vendors_.push_back(parseVendor(folder, vendor_dir, *obj));
+            catalog.vendors_.push_back(parseVendor(folder, vendor_dir, local_dir, *obj));
         } catch (const Poco::Exception& e) {
             return Error::invalid(file + ": " + e.displayText());
         } catch (const std::exception& e) {

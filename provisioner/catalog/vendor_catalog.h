@@ -166,7 +166,8 @@ struct UaPattern {
 struct VendorSpec {
     std::string id;
     std::string name;
-    std::string dir;  // the vendor folder
+    std::string dir;           // the vendor folder
+    std::string override_dir;  // its folder under templates.override_dir; may not exist
     bool mac_upper = false;
     // A softphone application (vendor.json `"softphone": true`): no files,
     // no MAC; its extensions carry make and model themselves and can be
@@ -227,6 +228,9 @@ struct VendorSpec {
     const VendorSpec& forModel(std::string_view model) const;
     // The template a route's `template_name` is rendered with under this spec.
     const std::string& templateFor(const std::string& template_name) const;
+    // The path of the file `name` of this vendor: under override_dir when
+    // it is there, else under dir.
+    std::string file(const std::string& name) const;
 };
 
 // Why `vendor`'s phones cannot take `value` of setting `key`, or nullopt
@@ -249,7 +253,12 @@ struct RouteMatch {
 class VendorCatalog final : public ModelCatalog {
 public:
     // Reads every <dir>/*/vendor.json. A malformed file is an error naming it.
-    static Result<VendorCatalog> load(const std::string& dir);
+    // A file under `override_dir` (an admin's, when `dir` is the packaged
+    // set) takes the place of the file of the same <vendor>/<name> under
+    // `dir`, vendor.json included, as /etc overrides /usr/lib for systemd
+    // units; a vendor folder found only there adds a vendor. An empty or
+    // missing `override_dir` overrides nothing.
+    static Result<VendorCatalog> load(const std::string& dir, const std::string& override_dir = "");
 
     std::optional<ModelInfo> findModel(const std::string& make, const std::string& model) const override;
     std::string findMake(const std::string& make) const override;

@@ -16,8 +16,11 @@ struct Bundle {
     std::shared_ptr<const TemplateSet> templates;
 };
 
-// Loads catalog and templates from `dir`; any error leaves nothing half-loaded.
-Result<std::shared_ptr<const Bundle>> loadBundle(const std::string& dir);
+// Loads catalog and templates from `dir`, each file taken from
+// `override_dir` where it has one (VendorCatalog::load); any error leaves
+// nothing half-loaded.
+Result<std::shared_ptr<const Bundle>> loadBundle(const std::string& dir,
+                                                 const std::string& override_dir = "");
 
 class BundleSource final : public ModelCatalog {
 public:

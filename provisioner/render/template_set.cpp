@@ -1,7 +1,5 @@
 #include "provisioner/render/template_set.h"
 
-#include <Poco/Path.h>
-
 #include <cctype>
 #include <fstream>
 #include <optional>
@@ -41,7 +39,7 @@ Result<std::shared_ptr<const TemplateSet>> TemplateSet::load(const VendorCatalog
     auto compile = [&](const VendorSpec& v, const std::string& name, OutputFormat format) -> Status {
         const std::string key = templateKey(v, name, format);
         if (set->templates_.count(key)) return okStatus();
-        const std::string path = Poco::Path(v.dir).append(name).toString();
+        const std::string path = v.file(name);
         std::ifstream in(path, std::ios::binary);
         if (!in) return Error::invalid("template " + path + " cannot be read");
         std::stringstream text;
@@ -105,8 +103,9 @@ Result<std::string> TemplateSet::render(const RenderInput& input) const {
 
 namespace prov {
 
-Result<std::shared_ptr<const Bundle>> loadBundle(const std::string& dir) {
-    VendorCatalog catalog = TRY(VendorCatalog::load(dir));
+Result<std::shared_ptr<const Bundle>> loadBundle(const std::string& dir,
+                                                 const std::string& override_dir) {
+    VendorCatalog catalog = TRY(VendorCatalog::load(dir, override_dir));
     std::shared_ptr<const TemplateSet> templates = TRY(TemplateSet::load(catalog));
     auto bundle = std::make_shared<Bundle>();
     bundle->catalog = std::move(catalog);
