@@ -137,9 +137,23 @@ expect_true() {
 # A fingerprint of everything stored, to show a refused request stored nothing.
 # A failed authentication's own audit entry (entity "auth", by design: see
 # tokens_test.sh) is left out.
-store_fingerprint() {
+store_fingerprint_once() {
     sqlite3 "$DATA/store.db" "SELECT * FROM extensions; SELECT * FROM devices; SELECT * FROM buttons;
         SELECT * FROM settings; SELECT * FROM audit WHERE entity <> 'auth';" | sha256sum | cut -d' ' -f1
+}
+# A fetch's record (the device's state, the audit line) is written after its
+# answer, by the event writer: the fingerprint is taken once two reads 0.1 s
+# apart agree (at most 5 s), so a fetch just before it cannot land after it.
+store_fingerprint() {
+    local a b
+    a=$(store_fingerprint_once)
+    for _ in $(seq 1 50); do
+        sleep 0.1
+        b=$(store_fingerprint_once)
+        [[ "$a" == "$b" ]] && break
+        a=$b
+    done
+    echo "$a"
 }
 
 # The store the golden files (tests/data/golden/) were rendered from: the
