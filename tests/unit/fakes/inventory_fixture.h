@@ -4,6 +4,8 @@
 // (Yealink T31, 2 lines), a fake clock and real crypto, for the tests of
 // inventory/ and of what sits on it.
 
+#include <catch2/catch.hpp>
+
 #include <memory>
 
 #include "fakes/fake_catalog.h"
@@ -27,6 +29,22 @@ struct InventoryFixture {
         if (!store->migrate()) throw std::runtime_error("migrate failed");
         inv = std::make_unique<Inventory>(*store, random, hasher, clock, catalog, InventoryOptions{licence, 60});
     }
+
+    // An import by `admin` that must not fail as a whole (its rows may).
+    ImportReport import(const std::string& csv, bool dry_run = false) {
+        ImportOptions o;
+        o.dry_run = dry_run;
+        auto r = inv->importCsv(csv, o, admin);
+        REQUIRE(r);
+        return r.value();
+    }
+    std::string exported() {
+        auto out = inv->exportCsv(false);
+        REQUIRE(out);
+        return out.value();
+    }
+    int64_t extensions() { return inv->listExtensions({}, {}).value().total; }
+    int64_t devices() { return inv->listDevices({}, {}).value().total; }
 };
 
 }  // namespace prov::testing

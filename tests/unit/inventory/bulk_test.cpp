@@ -13,15 +13,6 @@ namespace {
 
 struct Fixture : testing::InventoryFixture {  // Yealink T31, 2 lines
     using InventoryFixture::InventoryFixture;
-    ImportReport import(const std::string& csv, bool dry_run = false) {
-        ImportOptions o;
-        o.dry_run = dry_run;
-        auto r = inv->importCsv(csv, o, admin);
-        REQUIRE(r);
-        return r.value();
-    }
-    int64_t extensions() { return inv->listExtensions({}, {}).value().total; }
-    int64_t devices() { return inv->listDevices({}, {}).value().total; }
 };
 
 const std::string kHeader = "mac,make,model,label,extension,device_type,callerid_name,voicemail_enabled,voicemail_pin,phone_reg,buttons\n";

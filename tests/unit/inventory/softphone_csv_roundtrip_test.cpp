@@ -12,18 +12,7 @@ using namespace prov;
 
 namespace {
 
-struct Fixture : testing::InventoryFixture {  // Yealink T31; the softphone IntellaPhone
-    ImportReport import(const std::string& csv) {
-        auto r = inv->importCsv(csv, ImportOptions{}, admin);
-        REQUIRE(r);
-        return r.value();
-    }
-    std::string exported() {
-        auto out = inv->exportCsv(false);
-        REQUIRE(out);
-        return out.value();
-    }
-};
+using Fixture = testing::InventoryFixture;  // Yealink T31; the softphone IntellaPhone
 
 // "LINE COLUMN: reason" for every problem of `r`, one a line.
 std::string problems(const ImportReport& r) {

@@ -12,22 +12,7 @@ using namespace prov;
 
 namespace {
 
-struct Fixture : testing::InventoryFixture {  // Yealink T31; the softphone IntellaPhone
-    ImportReport import(const std::string& csv, bool dry_run = false) {
-        ImportOptions o;
-        o.dry_run = dry_run;
-        auto r = inv->importCsv(csv, o, admin);
-        REQUIRE(r);
-        return r.value();
-    }
-    std::string exported() {
-        auto out = inv->exportCsv(false);
-        REQUIRE(out);
-        return out.value();
-    }
-    int64_t extensions() { return inv->listExtensions({}, {}).value().total; }
-    int64_t devices() { return inv->listDevices({}, {}).value().total; }
-};
+using Fixture = testing::InventoryFixture;  // Yealink T31; the softphone IntellaPhone
 
 // The problem of `r` at `line` and `column`, or "" when there is none.
 std::string problemAt(const ImportReport& r, size_t line, const std::string& column) {
