@@ -13,6 +13,10 @@
 # the rules are written for the package, not for `cmake --install` elsewhere.
 
 set(PROVISIONER_DEBIAN_DIR ${CMAKE_CURRENT_LIST_DIR})
+# `cpack` in the build folder packages what is built without building
+# (tests/package/package_test.sh does that, beside suites that run the
+# binary); the `package` target still builds everything first.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 
 install(TARGETS provisioner RUNTIME DESTINATION bin)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/vendor-templates/ DESTINATION share/provisioner/vendor-templates)

@@ -1,7 +1,8 @@
-"""The real provisioner binary on port 0, for the browser tests (the way
-tests/integration/lib.sh starts it): a scratch store, ports.json read back,
-the admin token from admin-token, and a small API client. `extra` are more
--D key=value settings (the licence, the SMTP relay, the invitations)."""
+"""The real provisioner binary on port 0, for the browser tests and
+tests/integration/openapi_test.py (the way tests/integration/lib.sh starts
+it): a scratch store, ports.json read back, the admin token from admin-token,
+and a small API client. `extra` are more -D key=value settings (the licence,
+the SMTP relay, the invitations); `portal` None serves no portal."""
 
 import json
 import os
@@ -15,15 +16,17 @@ class Server:
     def __init__(self, work, binary, templates, portal, extra=()):
         self.work = work
         # The server runs in `work`: relative paths would point elsewhere.
-        binary, templates, portal = (os.path.abspath(p) for p in (binary, templates, portal))
+        binary, templates = os.path.abspath(binary), os.path.abspath(templates)
         self.binary = binary
         self.templates = templates
         self.store = os.path.join(work, "store.db")
         ports_file = os.path.join(work, "ports.json")
         args = [binary, "serve", "-D", f"store.path={self.store}", "-D", f"templates.dir={templates}",
-                "-D", f"portal.dir={portal}", "-D", "admin.port=0", "-D", "http.port=0", "-D", "https.port=0",
+                "-D", "admin.port=0", "-D", "http.port=0", "-D", "https.port=0",
                 "-D", "tftp.port=0", "-D", f"ports.file={ports_file}",
                 "-D", "provisioning.allow_networks=127.0.0.0/8, ::1/128", "-D", "resync.route=off"]
+        if portal is not None:
+            args += ["-D", f"portal.dir={os.path.abspath(portal)}"]
         for kv in extra:
             args += ["-D", kv]
         self.stdout = open(os.path.join(work, "stdout"), "w")

@@ -18,13 +18,14 @@ import json
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "browser"))
 from openapi_statuses import METHODS, described_methods, problem, template_of  # noqa: E402
+from server import Server  # noqa: E402
 
 try:
     import jsonschema
@@ -117,39 +118,6 @@ def body_against(name, response, headers, raw):
 
 # --- The server --------------------------------------------------------------
 
-class Server:
-    def __init__(self, work, extra):
-        self.work = work
-        ports_file = os.path.join(work, "ports.json")
-        args = [BIN, "serve", "-D", f"store.path={work}/store.db", "-D", f"templates.dir={TEMPLATES}",
-                "-D", "admin.port=0", "-D", "http.port=0", "-D", "https.port=0", "-D", "tftp.port=0",
-                "-D", f"ports.file={ports_file}", "-D", "provisioning.allow_networks=127.0.0.0/8, ::1/128"]
-        for kv in extra:
-            args += ["-D", kv]
-        self.stdout = open(os.path.join(work, "stdout"), "w")
-        self.stderr = open(os.path.join(work, "stderr"), "w")
-        self.proc = subprocess.Popen(args, stdout=self.stdout, stderr=self.stderr, cwd=work)
-        for _ in range(100):
-            if os.path.exists(ports_file) and os.path.getsize(ports_file) > 0:
-                break
-            if self.proc.poll() is not None:
-                sys.exit("server exited early: " + open(os.path.join(work, "stderr")).read())
-            time.sleep(0.1)
-        ports = json.load(open(ports_file))
-        self.admin = ports["admin"]
-        self.http = ports["http"]
-        self.token = open(os.path.join(work, "admin-token")).read().split()[0]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-
-
 def closed_port():
     """A local TCP port nothing listens on (the mail relay, which stays away)."""
     s = socket.socket()
@@ -181,7 +149,7 @@ class Client:
             hdrs["Content-Type"] = "application/json"
         if content_type:
             hdrs["Content-Type"] = content_type
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.admin, timeout=20)
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.admin_port, timeout=20)
         try:
             conn.request(method, "/api/v1" + path, body=data, headers=hdrs)
             r = conn.getresponse()
@@ -204,7 +172,7 @@ class Client:
 
     def stream_first_event(self, path):
         """GET a Server-Sent Events stream, read its first event, hang up."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.admin, timeout=20)
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.admin_port, timeout=20)
         try:
             conn.request("GET", "/api/v1" + path, headers={"Authorization": f"Bearer {self.server.token}"})
             r = conn.getresponse()
@@ -223,7 +191,7 @@ class Client:
 
 
 def phone_fetch(server, file, user_agent):
-    conn = http.client.HTTPConnection("127.0.0.1", server.http, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
     try:
         conn.request("GET", "/" + file, headers={"User-Agent": user_agent})
         r = conn.getresponse()
@@ -237,7 +205,7 @@ def phone_fetch(server, file, user_agent):
 
 def served_description(c, s):
     """The description: the file's bytes, no token needed."""
-    conn = http.client.HTTPConnection("127.0.0.1", s.admin, timeout=20)
+    conn = http.client.HTTPConnection("127.0.0.1", s.admin_port, timeout=20)
     try:
         conn.request("GET", "/api/v1/openapi.json")
         r = conn.getresponse()
@@ -541,7 +509,7 @@ def main():
     started = time.monotonic()
     work = tempfile.mkdtemp(prefix="prov-openapi.")
     os.makedirs(os.path.join(work, "fw"))
-    s = Server(work, [f"firmware.dir={work}/fw", "resync.route=off", "smtp.host=127.0.0.1",
+    s = Server(work, BIN, TEMPLATES, None, [f"firmware.dir={work}/fw", "smtp.host=127.0.0.1",
                       f"smtp.port={closed_port()}", "smtp.from=pbx@example.com", "smtp.starttls=off",
                       "invitations.base_url=https://phones.example.com"])
     try:

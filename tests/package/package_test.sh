@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Debian package on a fresh Debian 12 root (ctest integration_package):
-# builds it (cmake --build BUILD_DIR --target package), makes a root with
+# makes it from the finished build (cpack in BUILD_DIR: nothing is rebuilt
+# under the suites running beside it), makes a root with
 # debootstrap (minbase bookworm, plus systemd and curl), installs the
 # package there with apt-get, and runs tests/package/in_root.sh inside:
 # install, first configuration step, service start, a phone's fetches over
@@ -42,7 +43,7 @@ say() { echo "package_test: $*"; }
 fail() { echo "package_test: FAIL: $*" >&2; exit 1; }
 
 [[ $(id -u) -eq 0 ]] || fail "needs root (debootstrap, chroot, systemd-nspawn)"
-for tool in debootstrap systemd-nspawn dpkg-deb cmake; do
+for tool in debootstrap systemd-nspawn dpkg-deb cpack; do
     command -v "$tool" >/dev/null || fail "needs $tool (deploy/install-deps.sh --test)"
 done
 
@@ -64,10 +65,13 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p "$CACHE" "$ARCHIVES/partial"
-say "building the package"
+say "making the package from the build"
 t=$SECONDS
-cmake --build "$BUILD" --target package >"$CACHE/build.log" 2>&1 || { tail -30 "$CACHE/build.log" >&2; fail "the package did not build"; }
-deb=$(ls -t "$BUILD"/provisioner_*.deb | head -1)
+[[ -x "$BUILD/bin/provisioner" ]] || fail "no $BUILD/bin/provisioner: build first"
+rm -rf "$CACHE/deb"
+(cd "$BUILD" && cpack --config CPackConfig.cmake -B "$CACHE/deb") >"$CACHE/build.log" 2>&1 ||
+    { tail -30 "$CACHE/build.log" >&2; fail "the package was not made"; }
+deb=$(ls "$CACHE"/deb/provisioner_*.deb)
 say "$(basename "$deb") ($(du -k "$deb" | cut -f1) KiB) in $((SECONDS - t)) s"
 
 if [[ -f "$BASE" && -n $(find "$BASE" -mtime -7) ]]; then
