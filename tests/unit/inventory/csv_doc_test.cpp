@@ -52,7 +52,7 @@ DocColumns readDoc(const std::string& path) {
 }  // namespace
 
 TEST_CASE("the CSV doc lists the columns of the field tables, in export order") {
-    const DocColumns doc = readDoc(std::string(DOCS_DIR) + "/inventory-csv.md");
+    const DocColumns doc = readDoc(DOCS_DIR "/inventory-csv.md");
     std::vector<std::string> names;
     std::set<std::string> aliases;
     for (const auto& c : csvfmt::columns()) {

@@ -77,7 +77,7 @@ TEST_CASE("notes: at most 1000 printable characters") {
 
 TEST_CASE("notes: a column of the CSV doc") {
     CHECK(csvfmt::columnNamed("Notes"));
-    std::ifstream in(std::string(DOCS_DIR) + "/inventory-csv.md");
+    std::ifstream in(DOCS_DIR "/inventory-csv.md");
     std::stringstream doc;
     doc << in.rdbuf();
     CHECK(doc.str().find("| `notes` |") != std::string::npos);
