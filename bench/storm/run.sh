@@ -9,7 +9,8 @@
 # PHONES defaults to 10000, WINDOW to 60 (seconds). Environment:
 #   NEW_SHARE (0.1)  share of the HTTP(S) phones that are new, claimed through staging windows
 #   NODES (1)        provisioner processes serving the one fleet; phone k goes to node k mod NODES
-#   STORE_URL        a store.url for every node (e.g. postgresql://...); empty: one SQLite file
+#   STORE_URL        a store.url for the import and every node (postgresql://...); empty: one
+#                    SQLite file in the work folder, which one node at most may serve
 #   PEERS (1)        0: skip the nginx + atftpd storm
 #   KEEP=1           keep the work folder and print its path
 # The fleet (fleet.py): six vendors, each phone its vendor's boot files, 70%
@@ -30,6 +31,8 @@ STORE_URL=${STORE_URL:-}
 PEERS=${PEERS:-1}
 BIN=${BENCH_BIN_DIR:-build/bin}
 [[ -x $BIN/provisioner && -x $BIN/storm ]] || { echo "build first: cmake --build build" >&2; exit 1; }
+# One serve per SQLite file (provisioner/store/server_lock.h): nodes share a store.url.
+[[ $NODES == 1 || -n $STORE_URL ]] || { echo "NODES=$NODES needs STORE_URL (a store several nodes share)" >&2; exit 2; }
 
 missing=()
 if [[ $PEERS == 1 ]]; then
