@@ -55,8 +55,8 @@ def address(net, k):
 
 
 def make(n, out, new_share):
-    if not 1 <= n <= 90000:
-        sys.exit("fleet.py: N is 1 to 90000 (each protocol's phones get addresses in one /16)")
+    if not 1 <= n <= 72000:
+        sys.exit("fleet.py: N is 1 to 72000 (each protocol's phones, and the dry run's, get addresses in one /16)")
     if not 0 <= new_share <= 1:
         sys.exit("fleet.py: --new-share is 0 to 1")
     web = 0  # HTTP(S) phones so far
