@@ -139,7 +139,9 @@ public:
 };
 
 enum class FileKind { kCommon, kDevice, kUpload };
-enum class OutputFormat { kKv, kXml };
+// kPanasonic: Panasonic's NAME="value" files, with their header line and
+// limits (render/panasonic_file.h).
+enum class OutputFormat { kKv, kXml, kPanasonic };
 
 struct FileRoute {
     PathPattern pattern;

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "provisioner/render/panasonic_file.h"
+
 namespace prov {
 
 std::string escapeKv(std::string_view value) {
@@ -46,7 +48,12 @@ std::string escapeXml(std::string_view value) {
 }
 
 std::string escapeFor(OutputFormat format, std::string_view value) {
-    return format == OutputFormat::kXml ? escapeXml(value) : escapeKv(value);
+    switch (format) {
+        case OutputFormat::kXml: return escapeXml(value);
+        case OutputFormat::kPanasonic: return panasonic::escapeValue(value);
+        case OutputFormat::kKv: break;
+    }
+    return escapeKv(value);
 }
 
 }  // namespace prov

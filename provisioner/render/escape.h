@@ -16,6 +16,8 @@ std::string escapeKv(std::string_view value);
 // XML text and attributes: & < > " ' as entities; control characters and the
 // other characters XML 1.0 forbids become spaces.
 std::string escapeXml(std::string_view value);
+// Panasonic NAME="value" files: as kv, and a '"' (which such a value cannot
+// hold) marked for refusal (render/panasonic_file.h).
 std::string escapeFor(OutputFormat format, std::string_view value);
 
 }  // namespace prov

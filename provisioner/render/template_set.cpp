@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "provisioner/render/escape.h"
+#include "provisioner/render/panasonic_file.h"
 #include "provisioner/render/render_context.h"
 #include "provisioner/render/xml_check.h"
 
@@ -21,7 +22,10 @@ TemplateSet::~TemplateSet() = default;
 namespace {
 
 std::string templateKey(const VendorSpec& v, const std::string& name, OutputFormat format) {
-    return v.id + "/" + name + (format == OutputFormat::kXml ? "#xml" : "#kv");
+    const char* suffix = format == OutputFormat::kXml         ? "#xml"
+                         : format == OutputFormat::kPanasonic ? "#panasonic"
+                                                              : "#kv";
+    return v.id + "/" + name + suffix;
 }
 
 // The spec a render uses: the family's of the render's model (modelInfo).
@@ -54,6 +58,8 @@ Result<std::shared_ptr<const TemplateSet>> TemplateSet::load(const VendorCatalog
                 return Error::invalid("template " + path +
                                       " uses unescaped output or changes delimiters ({{{, {{& or {{=)");
         }
+        // A Panasonic file without its header line is rejected by the phone.
+        if (format == OutputFormat::kPanasonic) TRY(panasonic::checkTemplate(body, path));
         auto compiled = std::make_unique<Compiled>(body);
         compiled->tmpl.set_custom_escape([format](const std::string& s) { return escapeFor(format, s); });
         if (!compiled->tmpl.is_valid()) return Error::invalid("template " + path + ": " + compiled->tmpl.error_message());
@@ -94,6 +100,7 @@ Result<std::string> TemplateSet::render(const RenderInput& input) const {
     if (in.route->format == OutputFormat::kXml) {
         if (auto st = checkXml(out); !st) return Error::internal(in.vendor->id + "/" + name + ": " + st.error().message);
     }
+    if (in.route->format == OutputFormat::kPanasonic) return panasonic::finish(out, in.vendor->id + "/" + in.file);
     return out;
 }
 

@@ -130,6 +130,8 @@ void addChange(ZoneVariables& v, const std::string& prefix, const DstChange& c) 
     t[prefix + "minute2"] = two(c.minute);
     t[prefix + "second"] = std::to_string(c.second);
     t[prefix + "second2"] = two(c.second);
+    // Minutes after midnight (Panasonic DST_START_TIME "120" is 02:00).
+    t[prefix + "minute_of_day"] = std::to_string(c.hour * 60 + c.minute);
     v.flags[prefix + "by_week"] = c.by_week;
     v.flags[prefix + "last"] = last;
     v.flags[prefix + "nth"] = c.by_week && !last;  // by week, not the last: a first day applies
@@ -177,6 +179,13 @@ ZoneVariables zoneVariables(const ZoneFields& z) {
     t["tz_offset_minutes"] = std::to_string(m);
     t["tz_offset_quarter_hours"] = std::to_string(m / 15);
     t["tz_gmt"] = formatOffsetGmt(m);
+    // Hours unpadded, minutes always: "+1:00", "+5:30", "-3:30" (ALE's SettingTimeZone, as Wazo writes it).
+    {
+        const int a = m < 0 ? -m : m;
+        const std::string mm = std::to_string(a % 60);
+        t["tz_offset_hm"] = std::string(m < 0 ? "-" : "+") + std::to_string(a / 60) + ":" +
+                            (mm.size() < 2 ? "0" + mm : mm);
+    }
     t["tz_posix"] = formatOffsetPosix(m);
     std::string rule = z.std_abbr + posixOffset(m);
     v.flags["tz_has_dst"] = z.dst.has_value();

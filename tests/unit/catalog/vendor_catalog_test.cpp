@@ -57,8 +57,8 @@ TEST_CASE("the shipped vendor-templates load") {
     const VendorCatalog& c = realCatalog();
     std::vector<std::string> ids;
     for (const auto& v : c.vendors()) ids.push_back(v->id);
-    CHECK(ids == std::vector<std::string>{"cisco", "fanvil", "grandstream", "intellaphone", "polycom", "snom",
-                                          "yealink"});
+    CHECK(ids == std::vector<std::string>{"alcatel", "cisco", "fanvil", "grandstream", "intellaphone",
+                                          "panasonic", "polycom", "snom", "yealink"});
     // The softphone: three models, download links, no file, no MAC.
     const VendorSpec* soft = c.findVendor("IntellaPhone");
     REQUIRE(soft);
@@ -191,7 +191,7 @@ TEST_CASE("a malformed vendor.json is refused with a message naming the file") {
          "unknown placeholder"},
         {"unknown kind", replaced(kGoodVendor, R"("kind": "device")", R"("kind": "private")"),
          "kind must be common, device or upload"},
-        {"unknown format", replaced(kGoodVendor, R"("format": "kv")", R"("format": "yaml")"), "format must be kv or xml"},
+        {"unknown format", replaced(kGoodVendor, R"("format": "kv")", R"("format": "yaml")"), "format must be kv, xml or panasonic"},
         {"bad mac_case", replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "mac_case": "mixed",)"),
          "mac_case must be lower or upper"},
         {"a model's module not in expansion_modules",

@@ -35,15 +35,17 @@ bool parseKeyValue(const std::string& text, std::vector<Param>& out, std::string
 }
 
 bool isNamingAttribute(const char* name) {
-    return !std::strcmp(name, "name") || !std::strcmp(name, "index") || !std::strcmp(name, "idx");
+    return !std::strcmp(name, "name") || !std::strcmp(name, "id") || !std::strcmp(name, "index") ||
+           !std::strcmp(name, "idx");
 }
 
-// An element's part of a parameter name: the `name` attribute when it has one
-// (Grandstream <item name="...">), else its tag with `.index` (Fanvil
+// An element's part of a parameter name: the `name` or `id` attribute when it
+// has one (Grandstream <item name="...">, ALE <setting id="...">), else its tag with `.index` (Fanvil
 // <line index="2">) or `[idx]` (Snom <user_name idx="2">); a Polycom
 // directory <item> is numbered by its <sd> speed-dial index.
 std::string segment(const tinyxml2::XMLElement& e) {
     if (const char* n = e.Attribute("name")) return n;
+    if (const char* n = e.Attribute("id")) return n;
     std::string s = e.Name();
     if (const char* i = e.Attribute("index")) s += std::string(".") + i;
     if (const char* i = e.Attribute("idx")) s += std::string("[") + i + "]";
@@ -74,6 +76,7 @@ void walk(const tinyxml2::XMLElement& e, const std::string& path, Shape shape, b
 }  // namespace
 
 Shape shapeOf(const std::string& vendor, bool xml) {
+    if (vendor == "panasonic") return Shape::kQuotedValue;
     if (!xml) return Shape::kKeyValue;
     if (vendor == "polycom") return Shape::kAttributes;
     if (vendor == "fanvil") return Shape::kPath;
@@ -86,8 +89,23 @@ bool mixesForms(const std::string& text) {
     return std::regex_search(text, alias) && std::regex_search(text, p_value);
 }
 
+// Panasonic: NAME="value" lines, '#' comments; the value without its quotes.
+bool parsePanasonic(const std::string& text, std::vector<Param>& out, std::string& error) {
+    std::vector<Param> raw;
+    if (!parseKeyValue(text, raw, error)) return false;
+    for (Param& p : raw) {
+        if (p.value.size() < 2 || p.value.front() != '"' || p.value.back() != '"') {
+            error = p.name + " is not NAME=\"value\": " + p.value;
+            return false;
+        }
+        out.push_back({p.name, p.value.substr(1, p.value.size() - 2)});
+    }
+    return true;
+}
+
 bool parseParams(const std::string& text, Shape shape, std::vector<Param>& out, std::string& error) {
     if (shape == Shape::kKeyValue) return parseKeyValue(text, out, error);
+    if (shape == Shape::kQuotedValue) return parsePanasonic(text, out, error);
     tinyxml2::XMLDocument doc;
     if (doc.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS) {
         error = std::string("not well-formed XML: ") + doc.ErrorStr();

@@ -15,8 +15,9 @@ struct Param {
 
 enum class Shape {
     kKeyValue,    // Yealink: "name = value" lines, '#' comments
+    kQuotedValue, // Panasonic: NAME="value" lines, '#' comments; the value without its quotes
     kAttributes,  // Polycom: every XML attribute is a parameter; leaf elements by path
-    kLeafName,    // Cisco, Grandstream, Snom: each leaf element by its own name
+    kLeafName,    // Cisco, Grandstream, Snom, ALE: each leaf element by its own name (or name/id attribute)
     kPath,        // Fanvil: each leaf element by its path below the root
 };
 

@@ -42,6 +42,7 @@ TEST_CASE("zone fields: Europe/Paris, northern DST on the last Sundays of March 
     CHECK(v.text.at("tz_offset") == "+1");
     CHECK(v.text.at("tz_offset_seconds") == "3600");
     CHECK(v.text.at("tz_gmt") == "GMT+01:00");
+    CHECK(v.text.at("tz_offset_hm") == "+1:00");
     CHECK(v.text.at("tz_dst_offset") == "+2");
     CHECK(v.text.at("tz_dst_save_minutes") == "60");
     CHECK(v.text.at("tz_dst_save_hms") == "1:0:0");
@@ -54,6 +55,8 @@ TEST_CASE("zone fields: Europe/Paris, northern DST on the last Sundays of March 
     CHECK(v.text.at("tz_dst_start_weekday_sun1") == "1");
     CHECK(v.text.at("tz_dst_start_hour") == "2");
     CHECK(v.text.at("tz_dst_end_hour2") == "03");
+    CHECK(v.text.at("tz_dst_start_minute_of_day") == "120");
+    CHECK(v.text.at("tz_dst_end_minute_of_day") == "180");
     CHECK(v.text.at("tz_dst_end_day") == "25");
     CHECK(v.text.at("tz_posix_rule") == "CET-1CEST-2,M3.5.0/02:00:00,M10.5.0/03:00:00");
 }
@@ -91,6 +94,7 @@ TEST_CASE("zone fields: America/Phoenix has no DST") {
     CHECK(v.text.at("tz_offset") == "-7");
     CHECK(v.text.at("tz_offset_seconds") == "-25200");
     CHECK(v.text.at("tz_gmt") == "GMT-07:00");
+    CHECK(v.text.at("tz_offset_hm") == "-7:00");
     CHECK(v.text.at("tz_posix_rule") == "MST7");
 }
 
@@ -103,6 +107,7 @@ TEST_CASE("zone fields: Asia/Kolkata, half an hour and no DST") {
     CHECK(v.text.at("tz_offset_seconds") == "19800");
     CHECK(v.text.at("tz_offset_quarter_hours") == "22");
     CHECK(v.text.at("tz_gmt") == "GMT+05:30");
+    CHECK(v.text.at("tz_offset_hm") == "+5:30");
     CHECK(v.text.at("tz_posix_rule") == "IST-5:30");
 }
 
