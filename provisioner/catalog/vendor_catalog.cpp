@@ -36,7 +36,8 @@ std::map<std::string, std::string> stringMap(const Object::Ptr& obj, const std::
 OutputFormat parseFormat(const std::string& s, const std::string& where) {
     if (s == "kv") return OutputFormat::kKv;
     if (s == "xml") return OutputFormat::kXml;
-    throw Poco::DataFormatException(where + ": format must be kv or xml");
+    if (s == "set") return OutputFormat::kSet;
+    throw Poco::DataFormatException(where + ": format must be kv, xml or set");
 }
 
 void checkKeys(const Object& obj, const std::set<std::string>& allowed, const std::string& where) {

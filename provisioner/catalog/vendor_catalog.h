@@ -139,7 +139,9 @@ public:
 };
 
 enum class FileKind { kCommon, kDevice, kUpload };
-enum class OutputFormat { kKv, kXml };
+// kKv: `key = value` lines; kXml: XML; kSet: Avaya settings scripts
+// (`SET NAME "value"` lines), whose quoted values cannot hold a `"`.
+enum class OutputFormat { kKv, kXml, kSet };
 
 struct FileRoute {
     PathPattern pattern;

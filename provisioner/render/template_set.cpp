@@ -21,7 +21,8 @@ TemplateSet::~TemplateSet() = default;
 namespace {
 
 std::string templateKey(const VendorSpec& v, const std::string& name, OutputFormat format) {
-    return v.id + "/" + name + (format == OutputFormat::kXml ? "#xml" : "#kv");
+    const char* suffix = format == OutputFormat::kXml ? "#xml" : format == OutputFormat::kSet ? "#set" : "#kv";
+    return v.id + "/" + name + suffix;
 }
 
 // The spec a render uses: the family's of the render's model (modelInfo).
@@ -93,6 +94,11 @@ Result<std::string> TemplateSet::render(const RenderInput& input) const {
     if (!it->second->tmpl.is_valid()) return Error::internal("template " + name + ": " + it->second->tmpl.error_message());
     if (in.route->format == OutputFormat::kXml) {
         if (auto st = checkXml(out); !st) return Error::internal(in.vendor->id + "/" + name + ": " + st.error().message);
+    }
+    if (in.route->format == OutputFormat::kSet) {
+        auto finished = finishSetLines(std::move(out));
+        if (!finished) return Error::invalid(in.vendor->id + "/" + name + ": " + finished.error().message);
+        return std::move(finished.value());
     }
     return out;
 }
