@@ -10,8 +10,10 @@
 # tests/data/golden/<vendor>/removed/. cfg<mac>.xml is also Grandstream's
 # name: over TFTP the MAC's prefix (001fc1, Htek's) decides. Avaya's shared
 # 46xxsettings.txt holds no secret; a value Avaya cannot write (a `"`) is
-# refused, naming the setting. Then, with no allowed network, each phone
-# gets its secrets only inside a staging window.
+# refused, naming the setting. Then, in a fresh store with no allowed network,
+# both phones come in by an inventory CSV, the shared file shows each time
+# zone's DST in Avaya's words, and each phone gets its secrets only inside a
+# staging window.
 #
 # UPDATE_GOLDEN=1 rewrites the golden files; review the diff.
 source "$(dirname "$0")/lib.sh"
@@ -27,6 +29,7 @@ AVAYA_MAC=c8:1f:ea:83:e8:5a
 AVAYA=c81fea83e85a
 AVAYA_UA="Mozilla/4.0 (compatible; MSIE 6.0) AVAYA/J179-4.1.3.0.6 (MAC:c81fea83e85a)"
 GOLDEN_MACS="$GOLDEN_MACS $HTEK $AVAYA"
+declare -A SECRET=()
 
 start_server
 TFTP_PORT=$(jq -r .tftp "$DATA/ports.json")
@@ -156,10 +159,23 @@ done
 stop_server
 use_fresh_store staging
 start_server -D provisioning.allow_networks=
-add_phone htek "$HTEK_MAC" Htek UC926 80
-api POST /extensions "{\"extension\":\"9001\",\"callerid_name\":\"Ann\",\"mac\":\"$AVAYA_MAC\",
-    \"phone_make\":\"Avaya\",\"phone_model\":\"J179\",\"secret\":\"Secret9001\"}"
-expect_status 201
+# The phones come in by the inventory CSV, as an admin's spreadsheet brings them.
+cat >"$WORK/inventory.csv" <<CSV
+mac,make,model,serial,label,extension,device_type,callerid_name,user,voicemail_enabled,voicemail_pin,voicemail_email,did,phone_reg,buttons
+$HTEK,Htek,UC926,,Desk 1,8001,SIP,Htek one,,false,,,,1,1:line|2:blf:8002:Bob|3:speed_dial:*97:Voicemail|4:park:701::2
+$HTEK,Htek,UC926,,Desk 1,8002,SIP-VIRTUAL,Htek two,,false,,,,2,
+$AVAYA,Avaya,J179,,Desk 2,9001,SIP,Ann,,false,,,,1,1:line|2:blf:8001:Htek|3:dnd::DND
+CSV
+: >"$WORK/body"
+STATUS=$(curl -s --max-time 20 -o "$WORK/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" \
+    -H 'Content-Type: text/csv' --data-binary "@$WORK/inventory.csv" "http://127.0.0.1:$ADMIN_PORT/api/v1/imports")
+BODY=$(cat "$WORK/body")
+expect_status 200 "the inventory imports"
+expect_json .extensions.created 3
+for ext in 8001 8002 9001; do
+    api GET "/extensions/$ext"
+    SECRET[$ext]=$(jq -r .secret <<<"$BODY")
+done
 fetch "$HTEK_UA" "cfg$HTEK.xml"
 expect_status 401 "htek outside a window"
 fetch "$AVAYA_UA" "$AVAYA.txt"
@@ -190,7 +206,8 @@ api POST /staging/windows "{\"macs\":[\"$HTEK_MAC\",\"$AVAYA_MAC\"],\"minutes\":
 expect_status 201 "a window for both"
 fetch "$HTEK_UA" "cfg$HTEK.xml"
 expect_status 200 "htek inside the window"
-has "htek in window" "Secret8001"
+has "htek in window" "<P34>${SECRET[8001]}</P34>"
+has "htek in window" "<P734>${SECRET[8002]}</P734>"
 # Paris: zone code 49 (+1), DST on, last Sunday of March at 2 to the last of October at 3.
 for p in "<P64>49</P64>" "<P75>1</P75>" "<P23118>3</P23118>" "<P23119>5</P23119>" "<P23120>0</P23120>" \
          "<P23121>2</P23121>" "<P23122>10</P23122>" "<P23125>3</P23125>" "<P20076>3</P20076>" "<P20079>10</P20079>"; do
@@ -198,7 +215,8 @@ for p in "<P64>49</P64>" "<P75>1</P75>" "<P23118>3</P23118>" "<P23119>5</P23119>
 done
 fetch "$AVAYA_UA" "$AVAYA.txt"
 expect_status 200 "avaya inside the window"
-has "avaya in window" "Secret9001"
+has "avaya in window" "SET FORCE_SIP_PASSWORD \"${SECRET[9001]}\""
+has "avaya in window" 'SET PHONEKEY "Key=3;Type=feature;Name=dnd;Label=DND;Forced"'
 for pair in "$HTEK|cfg$HTEK.xml" "$AVAYA|$AVAYA.txt"; do
     IFS='|' read -r mac file <<<"$pair"
     q="any(.items[]; .path == \"$file\" and .outcome == \"served\" and .auth == \"staging_window\")"
