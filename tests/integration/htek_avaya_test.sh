@@ -152,6 +152,7 @@ for phone in "htek|$HTEK_MAC|$HTEK_UA|cfg$HTEK.xml" "avaya|$AVAYA_MAC|$AVAYA_UA|
     fetch "$ua" "$file"
     expect_status 200 "$vendor: the wipe"
     lacks "$vendor wipe" "Secret"
+    lacks "$vendor wipe" "ca.pem"
     golden "$vendor/removed/$file"
 done
 
@@ -175,6 +176,17 @@ expect_json .extensions.created 3
 for ext in 8001 8002 9001; do
     api GET "/extensions/$ext"
     SECRET[$ext]=$(jq -r .secret <<<"$BODY")
+done
+# What each make cannot express is a 400 naming the field; what it can is taken.
+for case in "$HTEK_MAC|dtmf_mode|\"auto\"|400" "$HTEK_MAC|srtp|\"required\"|400" "$HTEK_MAC|codecs|\"iLBC\"|400" \
+            "$HTEK_MAC|language|\"fr\"|400" "$HTEK_MAC|tone_country|\"FR\"|200" "$HTEK_MAC|codecs|\"opus,PCMA\"|200" \
+            "$AVAYA_MAC|outbound_proxy|\"proxy.example.net\"|400" "$AVAYA_MAC|dtmf_mode|\"info\"|400" \
+            "$AVAYA_MAC|tone_country|\"FR\"|400" "$AVAYA_MAC|codecs|\"G722,PCMU\"|200" \
+            "$AVAYA_MAC|backup_sip_server|\"pbx2.example.net\"|200"; do
+    IFS='|' read -r mac key value want <<<"$case"
+    api PUT "/devices/$mac/settings" "{\"$key\":$value}"
+    expect_status "$want" "$mac $key $value"
+    if [[ $want == 400 ]]; then expect_json ".error.fields | has(\"$key\")" true "$mac $key: the field is named"; fi
 done
 fetch "$HTEK_UA" "cfg$HTEK.xml"
 expect_status 401 "htek outside a window"
@@ -217,6 +229,9 @@ fetch "$AVAYA_UA" "$AVAYA.txt"
 expect_status 200 "avaya inside the window"
 has "avaya in window" "SET FORCE_SIP_PASSWORD \"${SECRET[9001]}\""
 has "avaya in window" 'SET PHONEKEY "Key=3;Type=feature;Name=dnd;Label=DND;Forced"'
+# The device's own settings reach its own file (the shared one cannot know them).
+has "avaya in window" 'SET CODEC_PRIORITY "G722,G711U"'
+has "avaya in window" 'SET SIP_CONTROLLER_LIST ":5060;transport=udp,pbx2.example.net:5060;transport=udp"'
 for pair in "$HTEK|cfg$HTEK.xml" "$AVAYA|$AVAYA.txt"; do
     IFS='|' read -r mac file <<<"$pair"
     q="any(.items[]; .path == \"$file\" and .outcome == \"served\" and .auth == \"staging_window\")"
