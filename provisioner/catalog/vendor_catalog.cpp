@@ -37,7 +37,8 @@ OutputFormat parseFormat(const std::string& s, const std::string& where) {
     if (s == "kv") return OutputFormat::kKv;
     if (s == "xml") return OutputFormat::kXml;
     if (s == "panasonic") return OutputFormat::kPanasonic;
-    throw Poco::DataFormatException(where + ": format must be kv, xml or panasonic");
+    if (s == "set") return OutputFormat::kSet;
+    throw Poco::DataFormatException(where + ": format must be kv, xml, panasonic or set");
 }
 
 void checkKeys(const Object& obj, const std::set<std::string>& allowed, const std::string& where) {

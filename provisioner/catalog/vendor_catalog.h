@@ -139,9 +139,11 @@ public:
 };
 
 enum class FileKind { kCommon, kDevice, kUpload };
-// kPanasonic: Panasonic's NAME="value" files, with their header line and
-// limits (render/panasonic_file.h).
-enum class OutputFormat { kKv, kXml, kPanasonic };
+// kKv: `key = value` lines; kXml: XML; kPanasonic: Panasonic's NAME="value"
+// files, with their header line and limits (render/panasonic_file.h); kSet:
+// Avaya settings scripts (`SET NAME "value"` lines), whose quoted values
+// cannot hold a `"`.
+enum class OutputFormat { kKv, kXml, kPanasonic, kSet };
 
 struct FileRoute {
     PathPattern pattern;

@@ -47,13 +47,53 @@ std::string escapeXml(std::string_view value) {
     return out;
 }
 
+std::string escapeSet(std::string_view value) {
+    std::string out = escapeKv(value);
+    for (char& c : out) {
+        if (c == '"') c = kSetQuote;
+        if (c == ';') c = kSetSemicolon;
+    }
+    return out;
+}
+
 std::string escapeFor(OutputFormat format, std::string_view value) {
     switch (format) {
         case OutputFormat::kXml: return escapeXml(value);
         case OutputFormat::kPanasonic: return panasonic::escapeValue(value);
+        case OutputFormat::kSet: return escapeSet(value);
         case OutputFormat::kKv: break;
     }
     return escapeKv(value);
+}
+
+namespace {
+
+// "SET DISPLAY_NAME": the statement of the line holding `at`, up to its value.
+std::string statementAt(const std::string& text, size_t at) {
+    const size_t nl = text.rfind('\n', at);
+    const size_t begin = nl == std::string::npos ? 0 : nl + 1;
+    const std::string line = text.substr(begin, at - begin);
+    size_t end = line.find(' ');
+    if (end != std::string::npos) end = line.find(' ', end + 1);
+    return line.substr(0, end);
+}
+
+}  // namespace
+
+Result<std::string> finishSetLines(std::string rendered) {
+    if (const size_t at = rendered.find(kSetQuote); at != std::string::npos)
+        return Error::invalid("a value of \"" + statementAt(rendered, at) +
+                              "\" holds a double quote (\"), which an Avaya settings file cannot write inside a "
+                              "quoted value: change that value (a caller ID name, a label, a password)");
+    for (size_t at = rendered.find(kSetSemicolon); at != std::string::npos;
+         at = rendered.find(kSetSemicolon, at + 1)) {
+        const std::string statement = statementAt(rendered, at);
+        if (statement == "SET PHONEKEY")
+            return Error::invalid("a key's label or value holds a semicolon (;), which separates the fields of an "
+                                  "Avaya \"SET PHONEKEY\" line: change that key");
+        rendered[at] = ';';
+    }
+    return rendered;
 }
 
 }  // namespace prov

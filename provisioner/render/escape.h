@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "provisioner/catalog/vendor_catalog.h"
+#include "provisioner/core/result.h"
 
 namespace prov {
 
@@ -16,8 +17,28 @@ std::string escapeKv(std::string_view value);
 // XML text and attributes: & < > " ' as entities; control characters and the
 // other characters XML 1.0 forbids become spaces.
 std::string escapeXml(std::string_view value);
-// Panasonic NAME="value" files: as kv, and a '"' (which such a value cannot
-// hold) marked for refusal (render/panasonic_file.h).
+// Avaya settings scripts (`SET NAME "value"`): control characters become
+// spaces, as for kv. A `"` cannot be written inside a quoted value (the
+// format has no escape for it): it becomes kSetQuote, which finishSetLines
+// refuses. A `;` becomes kSetSemicolon: it separates the fields of a
+// PHONEKEY value (`Key=3;Type=feature;Name=blf;...;Label=x`), so a label
+// holding one would add fields of its own. Templates quote every value that
+// may hold a space.
+std::string escapeSet(std::string_view value);
+// The escape of a file's format: the three above, and for Panasonic
+// NAME="value" files as kv with a '"' (which such a value cannot hold) marked
+// for refusal (render/panasonic_file.h).
 std::string escapeFor(OutputFormat format, std::string_view value);
+
+// The bytes escapeSet leaves: control characters, which no escaped value can
+// otherwise hold.
+inline constexpr char kSetQuote = '\x01';
+inline constexpr char kSetSemicolon = '\x02';
+
+// A rendered settings script made final: InvalidArgument when a value held a
+// `"`, or a `;` in a `SET PHONEKEY` line, naming the line's statement (`SET
+// DISPLAY_NAME`) and never the value, which may be a secret; elsewhere a
+// value's `;` is written back as it was.
+Result<std::string> finishSetLines(std::string rendered);
 
 }  // namespace prov

@@ -24,6 +24,7 @@ namespace {
 std::string templateKey(const VendorSpec& v, const std::string& name, OutputFormat format) {
     const char* suffix = format == OutputFormat::kXml         ? "#xml"
                          : format == OutputFormat::kPanasonic ? "#panasonic"
+                         : format == OutputFormat::kSet       ? "#set"
                                                               : "#kv";
     return v.id + "/" + name + suffix;
 }
@@ -101,6 +102,11 @@ Result<std::string> TemplateSet::render(const RenderInput& input) const {
         if (auto st = checkXml(out); !st) return Error::internal(in.vendor->id + "/" + name + ": " + st.error().message);
     }
     if (in.route->format == OutputFormat::kPanasonic) return panasonic::finish(out, in.vendor->id + "/" + in.file);
+    if (in.route->format == OutputFormat::kSet) {
+        auto finished = finishSetLines(std::move(out));
+        if (!finished) return Error::invalid(in.vendor->id + "/" + name + ": " + finished.error().message);
+        return std::move(finished.value());
+    }
     return out;
 }
 

@@ -118,6 +118,12 @@ void addChange(ZoneVariables& v, const std::string& prefix, const DstChange& c) 
     t[prefix + "weekday_mon1"] =
         std::to_string(c.weekday == 0 ? 7 : c.weekday);          // 1 Monday .. 7 Sunday
     t[prefix + "weekday_sun1"] = std::to_string(c.weekday + 1);  // 1 Sunday .. 7 Saturday
+    // English abbreviations, for rules written in words (Avaya's DSTSTART "2SunMar2L").
+    static const char* const kWeekdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    t[prefix + "weekday_abbr"] = c.weekday >= 0 && c.weekday < 7 ? kWeekdays[c.weekday] : "";
+    t[prefix + "month_abbr"] = c.month >= 1 && c.month <= 12 ? kMonths[c.month - 1] : "";
     t[prefix + "first_day"] =
         std::to_string((c.week - 1) * 7 + 1);  // first day the weekday may fall on
     t[prefix + "from_day"] =

@@ -57,8 +57,8 @@ TEST_CASE("the shipped vendor-templates load") {
     const VendorCatalog& c = realCatalog();
     std::vector<std::string> ids;
     for (const auto& v : c.vendors()) ids.push_back(v->id);
-    CHECK(ids == std::vector<std::string>{"alcatel", "cisco", "fanvil", "grandstream", "intellaphone",
-                                          "panasonic", "polycom", "snom", "yealink"});
+    CHECK(ids == std::vector<std::string>{"alcatel", "avaya", "cisco", "fanvil", "grandstream", "htek",
+                                          "intellaphone", "panasonic", "polycom", "snom", "yealink"});
     // The softphone: three models, download links, no file, no MAC.
     const VendorSpec* soft = c.findVendor("IntellaPhone");
     REQUIRE(soft);
@@ -191,7 +191,7 @@ TEST_CASE("a malformed vendor.json is refused with a message naming the file") {
          "unknown placeholder"},
         {"unknown kind", replaced(kGoodVendor, R"("kind": "device")", R"("kind": "private")"),
          "kind must be common, device or upload"},
-        {"unknown format", replaced(kGoodVendor, R"("format": "kv")", R"("format": "yaml")"), "format must be kv, xml or panasonic"},
+        {"unknown format", replaced(kGoodVendor, R"("format": "kv")", R"("format": "yaml")"), "format must be kv, xml, panasonic or set"},
         {"bad mac_case", replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "mac_case": "mixed",)"),
          "mac_case must be lower or upper"},
         {"a model's module not in expansion_modules",
@@ -369,13 +369,15 @@ TEST_CASE("matchFile: every vendor's files go to that vendor's route") {
         {"spa508g.xml", "cisco", "common.xml.mustache", FileKind::kCommon, "", "spa508g"},
         {"7841-3PCC.xml", "cisco", "common.xml.mustache", FileKind::kCommon, "", "7841"},
         {"SPA942.cfg", "cisco", "common.xml.mustache", FileKind::kCommon, "", "SPA942"},
-        {"cfg000b828aa872.xml", "grandstream", "mac.xml.mustache", FileKind::kDevice, "000b828aa872"},
         {"cfgGXP2135.xml", "grandstream", "common.xml.mustache", FileKind::kCommon, "", "GXP2135"},
         {"cfg.xml", "grandstream", "common.xml.mustache", FileKind::kCommon},
         {"snomD345-000413A11FA7.htm", "snom", "mac.htm.mustache", FileKind::kDevice, "000413A11FA7", "D345"},
         {"snomD345.htm", "snom", "model.htm.mustache", FileKind::kCommon, "", "D345"},
         {"F0V00X600000.cfg", "fanvil", "common.cfg.mustache", FileKind::kCommon},
         {"f0X4hw1.100.cfg", "fanvil", "common.cfg.mustache", FileKind::kCommon},
+        {"J100Supgrade.txt", "avaya", "J100Supgrade.txt.mustache", FileKind::kCommon},
+        {"46xxsettings.txt", "avaya", "46xxsettings.txt.mustache", FileKind::kCommon},
+        {"c81fea83e85a.txt", "avaya", "mac.txt.mustache", FileKind::kDevice, "c81fea83e85a"},
     };
     for (const Case& c : cases) {
         INFO(c.file);
@@ -410,6 +412,30 @@ TEST_CASE("matchFile: {mac}.cfg is served by several vendors") {
         if (m.vendor->id == "polycom") CHECK_FALSE(m.route->secrets);
         if (m.vendor->id == "yealink") CHECK(m.route->secrets);
     }
+}
+
+TEST_CASE("matchFile: cfg{mac}.xml is Grandstream's and Htek's, told apart by User-Agent or MAC prefix") {
+    const VendorCatalog& catalog = realCatalog();
+    const auto matches = catalog.matchFile("cfg000b828aa872.xml");
+    std::vector<std::string> vendors;
+    for (const RouteMatch& m : matches) {
+        vendors.push_back(m.vendor->id);
+        CHECK(m.route->kind == FileKind::kDevice);
+        CHECK(m.route->template_name == "mac.xml.mustache");
+        CHECK(m.captures.mac == "000b828aa872");
+    }
+    std::sort(vendors.begin(), vendors.end());
+    CHECK(vendors == std::vector<std::string>{"grandstream", "htek"});
+    // Each lists its own prefix (vendor-templates/README.md, "Htek UC9xx").
+    const VendorSpec* htek = catalog.findVendor("htek");
+    const VendorSpec* grandstream = catalog.findVendor("grandstream");
+    REQUIRE(htek);
+    REQUIRE(grandstream);
+    CHECK(htek->ouis == std::vector<std::string>{"001fc1"});
+    CHECK(std::find(grandstream->ouis.begin(), grandstream->ouis.end(), "001fc1") == grandstream->ouis.end());
+    // Htek's model files (cfg0010.xml) are no route: the phone stops at the first file it gets.
+    CHECK(catalog.matchFile("cfg0010.xml").empty());
+    CHECK(catalog.matchFile("cfg001fc11c22a9").empty());
 }
 
 TEST_CASE("matchFile: the most specific name comes first") {

@@ -120,6 +120,49 @@ TEST_CASE("identify: without a User-Agent, a listed MAC prefix picks the vendor,
     }
 }
 
+TEST_CASE("identify: cfg<mac>.xml, Grandstream's and Htek's, by User-Agent, else MAC prefix, else the store") {
+    const std::string htek_ua = "Htek UC926 2.0.4.6.41 00:1f:c1:1c:22:a9";
+    auto by_ua = identify(realCatalog(), "cfg001fc11c22a9.xml", htek_ua, Makes{"grandstream"}.lookup());
+    REQUIRE(by_ua);
+    CHECK(by_ua.value().vendor->id == "htek");
+    CHECK(by_ua.value().model == "UC926");
+    CHECK(by_ua.value().firmware == "2.0.4.6.41");
+    struct Case {
+        const char* file;
+        const char* make;
+        const char* vendor;
+    };
+    const Case cases[] = {
+        {"cfg001fc11c22a9.xml", "", "htek"},             // Htek's prefix
+        {"cfg001fc11c22a9.xml", "Grandstream", "htek"},  // the prefix wins over the store
+        {"cfg000b828aa872.xml", "", "grandstream"},
+        {"cfg000b828aa872.xml", "Htek", "grandstream"},
+        {"cfgaabbcc4aa937.xml", "Htek", "htek"},  // no listed prefix: the store's make
+        {"cfgaabbcc4aa937.xml", "grandstream", "grandstream"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.file << ", make '" << c.make << "'");
+        Makes store{c.make};
+        auto id = identify(realCatalog(), c.file, "", store.lookup());
+        REQUIRE(id);
+        CHECK(id.value().vendor->id == c.vendor);
+    }
+}
+
+TEST_CASE("identify: Avaya's files are its own, by name alone") {
+    for (const char* file : {"J100Supgrade.txt", "46xxsettings.txt", "c81fea83e85a.txt"}) {
+        INFO(file);
+        auto id = identify(realCatalog(), file, "", Makes{""}.lookup());
+        REQUIRE(id);
+        CHECK(id.value().vendor->id == "avaya");
+    }
+    auto j179 = identify(realCatalog(), "c81fea83e85a.txt",
+                         "Mozilla/4.0 (compatible; MSIE 6.0) AVAYA/J179-4.1.3.0.6 (MAC:c81fea83e85a)", Makes{""}.lookup());
+    REQUIRE(j179);
+    CHECK(j179.value().model == "J179");
+    CHECK(j179.value().mac == "c81fea83e85a");
+}
+
 TEST_CASE("identify: a make that serves no such file still gets a {mac}.cfg vendor") {
     for (const char* make : {"", "cisco", "Acme"}) {
         INFO("make '" << make << "'");

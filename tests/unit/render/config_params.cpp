@@ -34,6 +34,40 @@ bool parseKeyValue(const std::string& text, std::vector<Param>& out, std::string
     return true;
 }
 
+// An Avaya settings script: `SET NAME value` (the value quoted or not), `##`
+// comments, `# tag` lines and the GET/GOTO/IF directives, which name files
+// and tags, not parameters. PHONEKEY is set once per key: its name takes the
+// key's number, `PHONEKEY[3]` for "Key=3;...".
+bool parseSet(const std::string& text, std::vector<Param>& out, std::string& error) {
+    static const std::regex set_line("^SET ([A-Za-z0-9_]+) (.*)$");
+    static const std::regex key_number("^Key=([0-9]+);");
+    std::istringstream in(text);
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+        const std::string t = trim(line);
+        if (t.empty() || t[0] == '#') continue;
+        if (t.rfind("GET ", 0) == 0 || t.rfind("GOTO ", 0) == 0 || t.rfind("IF ", 0) == 0) continue;
+        std::smatch m;
+        if (!std::regex_match(t, m, set_line)) {
+            error = "line " + std::to_string(number) + " is not SET NAME value: " + t;
+            return false;
+        }
+        std::string value = m[2];
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+        std::string name = m[1];
+        if (name == "PHONEKEY") {
+            std::smatch k;
+            if (!std::regex_search(value, k, key_number)) {
+                error = "line " + std::to_string(number) + ": PHONEKEY without Key=n: " + t;
+                return false;
+            }
+            name += "[" + k[1].str() + "]";
+        }
+        out.push_back({name, value});
+    }
+    return true;
+}
+
 bool isNamingAttribute(const char* name) {
     return !std::strcmp(name, "name") || !std::strcmp(name, "id") || !std::strcmp(name, "index") ||
            !std::strcmp(name, "idx");
@@ -77,6 +111,7 @@ void walk(const tinyxml2::XMLElement& e, const std::string& path, Shape shape, b
 
 Shape shapeOf(const std::string& vendor, bool xml) {
     if (vendor == "panasonic") return Shape::kQuotedValue;
+    if (vendor == "avaya") return Shape::kSet;
     if (!xml) return Shape::kKeyValue;
     if (vendor == "polycom") return Shape::kAttributes;
     if (vendor == "fanvil") return Shape::kPath;
@@ -106,6 +141,7 @@ bool parsePanasonic(const std::string& text, std::vector<Param>& out, std::strin
 bool parseParams(const std::string& text, Shape shape, std::vector<Param>& out, std::string& error) {
     if (shape == Shape::kKeyValue) return parseKeyValue(text, out, error);
     if (shape == Shape::kQuotedValue) return parsePanasonic(text, out, error);
+    if (shape == Shape::kSet) return parseSet(text, out, error);
     tinyxml2::XMLDocument doc;
     if (doc.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS) {
         error = std::string("not well-formed XML: ") + doc.ErrorStr();

@@ -131,3 +131,61 @@ TEST_CASE("checkXml refuses broken documents with a reason") {
         CHECK_THAT(st.error().message, Catch::StartsWith("rendered XML"));
     }
 }
+
+TEST_CASE("escapeSet keeps a value on its line and marks a double quote and a semicolon") {
+    struct Case {
+        std::string in, out;
+    };
+    const Case cases[] = {
+        {"R&D <Sales> = 1", "R&D <Sales> = 1"},
+        {"O'Brien", "O'Brien"},
+        {"a\nSET FORCE_SIP_PASSWORD x", "a SET FORCE_SIP_PASSWORD x"},
+        {"a\r\nb", "a  b"},
+        {s("a\0b", 3), "a b"},
+        {"Zoë 日本 €", "Zoë 日本 €"},
+        {"", ""},
+        {"say \"hi\"", std::string("say ") + kSetQuote + "hi" + kSetQuote},
+        {"a;b", std::string("a") + kSetSemicolon + "b"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.in);
+        CHECK(escapeSet(c.in) == c.out);
+        CHECK(escapeFor(OutputFormat::kSet, c.in) == c.out);
+        CHECK(escapeSet(c.in).find('\n') == std::string::npos);
+    }
+    // Every control character a value may carry is a space: none can pose as a mark.
+    for (int ch = 0; ch < 0x20; ++ch) CHECK(escapeSet(std::string(1, static_cast<char>(ch))) == " ");
+}
+
+TEST_CASE("finishSetLines refuses a double quote naming its statement, never the value") {
+    const std::string clean = "SET SIPDOMAIN \"pbx.example.net\"\nSET DISPLAY_NAME \"Bob's desk\"\n";
+    auto ok = finishSetLines(clean);
+    REQUIRE(ok);
+    CHECK(ok.value() == clean);
+    REQUIRE(finishSetLines(""));
+
+    const std::string script = "SET SIPDOMAIN \"pbx.example.net\"\nSET FORCE_SIP_PASSWORD \"" +
+                               escapeSet("pa\"ss-secret") + "\"\nSET DISPLAY_NAME \"x\"\n";
+    auto st = finishSetLines(script);
+    REQUIRE_FALSE(st);
+    CHECK(st.error().code == Code::kInvalidArgument);
+    CHECK_THAT(st.error().message, Catch::Contains("\"SET FORCE_SIP_PASSWORD\""));
+    CHECK_THAT(st.error().message, Catch::Contains("double quote"));
+    CHECK(st.error().message.find("secret") == std::string::npos);
+    // On the first line too.
+    REQUIRE_FALSE(finishSetLines(escapeSet("\"")));
+}
+
+TEST_CASE("finishSetLines writes a semicolon back, except inside a PHONEKEY value") {
+    auto plan = finishSetLines("SET DIALPLAN \"" + escapeSet("1xx;2xx") + "\"\nSET FORCE_SIP_PASSWORD \"" +
+                               escapeSet("a;b") + "\"\n");
+    REQUIRE(plan);
+    CHECK(plan.value() == "SET DIALPLAN \"1xx;2xx\"\nSET FORCE_SIP_PASSWORD \"a;b\"\n");
+
+    auto key = finishSetLines("SET SIPDOMAIN \"x\"\nSET PHONEKEY \"Key=2;Type=autodial;Name=autodial;attr1=" +
+                              escapeSet("1;Type=application") + ";Label=x\"\n");
+    REQUIRE_FALSE(key);
+    CHECK(key.error().code == Code::kInvalidArgument);
+    CHECK_THAT(key.error().message, Catch::Contains("SET PHONEKEY"));
+    CHECK(key.error().message.find("application") == std::string::npos);
+}

@@ -53,6 +53,9 @@ TEST_CASE("zone fields: Europe/Paris, northern DST on the last Sundays of March 
     CHECK(v.text.at("tz_dst_start_weekday") == "0");
     CHECK(v.text.at("tz_dst_start_weekday_mon1") == "7");
     CHECK(v.text.at("tz_dst_start_weekday_sun1") == "1");
+    CHECK(v.text.at("tz_dst_start_weekday_abbr") == "Sun");
+    CHECK(v.text.at("tz_dst_start_month_abbr") == "Mar");
+    CHECK(v.text.at("tz_dst_end_month_abbr") == "Oct");
     CHECK(v.text.at("tz_dst_start_hour") == "2");
     CHECK(v.text.at("tz_dst_end_hour2") == "03");
     CHECK(v.text.at("tz_dst_start_minute_of_day") == "120");
