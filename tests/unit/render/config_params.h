@@ -17,7 +17,8 @@ enum class Shape {
     kKeyValue,    // Yealink: "name = value" lines, '#' comments
     kAttributes,  // Polycom: every XML attribute is a parameter; leaf elements by path
     kLeafName,    // Cisco, Grandstream, Snom: each leaf element by its own name
-    kPath,        // Fanvil: each leaf element by its path below the root
+    kPath,        // Fanvil, Gigaset: each leaf element by its path below the root
+    kColon,       // Aastra: "name: value" lines, '#' comments; spaces in names read as '_'
 };
 
 // The shape a vendor's files have; kKeyValue for a vendor this test does not know.
