@@ -3,8 +3,9 @@
 # boot sequence replayed over HTTP with the phone's real User-Agent and over
 # TFTP (no User-Agent), byte-compared with golden files; a phone with
 # everything removed, an Aastra with an expansion module, time zones with
-# and without DST, identification of names several vendors serve, and both
-# phone proofs (allowed network, staging window).
+# and without DST, identification of names several vendors serve, both
+# phone proofs (allowed network, staging window), and an inventory CSV with
+# one phone of each family imported and provisioned.
 #
 # UPDATE_GOLDEN=1 rewrites the golden files from what the server sends;
 # review the diff before committing it.
@@ -222,5 +223,30 @@ has_line "aastra in its window" "sip line1 password: Secret7001"
 fetch "$GIGASET_UA" "$GIGASET_FILE"
 expect_status 200 "gigaset in its staging window"
 has gigaset '<param name="SipAccount.00001.AuthPassword" value="Secret8001"/>'
+
+# An inventory with one phone of each family imports (CLI), and each phone
+# provisions with its own User-Agent.
+stop_server
+use_fresh_store csv
+cat >"$WORK/inventory.csv" <<'CSV'
+mac,make,model,serial,label,extension,device_type,callerid_name,user,voicemail_enabled,voicemail_pin,voicemail_email,did,phone_reg,buttons
+14:00:e9:1e:db:52,Mitel,6930,SN-6930-1,Desk,9001,SIP,Ana,,false,,,,1,1:line|2:blf:9002:Base|22:speed_dial:*97:VM
+7c:2f:80:e0:d6:06,Gigaset,N670,SN-N670-1,Warehouse,9002,SIP,Warehouse,,false,,,,1,
+CSV
+run import "$WORK/inventory.csv" $(store_args "$DATA")
+expect_rc 0 "import an Aastra and a Gigaset"
+start_server
+golden_settings
+fetch "Mitel6930 MAC:14-00-E9-1E-DB-52 V:6.4.0.140-SIP" 1400E91EDB52.cfg
+expect_status 200 "the imported 6930 provisions"
+has_line "imported 6930: its line" "sip line1 user name: 9001"
+has_line "imported 6930: its BLF" "topsoftkey2 value: 9002"
+has_line "imported 6930: its last key" "topsoftkey22 type: speeddial"
+fetch "Gigaset N670 IP PRO/83.V2.65.0+build.8504c90;7C2F80E0D606" 7c2f80e0d606.xml
+expect_status 200 "the imported N670 provisions"
+xml_ok "imported N670"
+has "imported N670: its account" '<param name="SipAccount.00001.UserName" value="9002"/>'
+has "imported N670: its 20 accounts" 'SipAccount.00020.AuthName'
+lacks "imported N670: no more" 'SipAccount.00021.'
 
 finish
