@@ -194,6 +194,7 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
     v->dir = dir;
     v->override_dir = override_dir;
     v->name = root.optValue<std::string>("name", folder);
+    if (root.has("makes") && !root.getArray("makes")) throw Poco::DataFormatException("makes must be an array of names");
     if (auto makes = root.getArray("makes")) {
         for (size_t i = 0; i < makes->size(); ++i) {
             const auto m = makes->get(static_cast<unsigned>(i));
@@ -334,6 +335,8 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
         info.virtual_keys = m->optValue<int>("virtual_keys", 0);
         if (info.virtual_keys < 0 || info.virtual_keys > info.keys)
             throw Poco::DataFormatException("model " + name + ": \"virtual_keys\" must be 0 to its \"keys\"");
+        if (m->has("bank_names") && !m->getArray("bank_names"))
+            throw Poco::DataFormatException("model " + name + ".bank_names must be an array of names");
         if (auto banks = m->getArray("bank_names")) {
             const size_t want = info.virtual_keys > 0 ? 2 : 1;
             for (size_t i = 0; i < banks->size(); ++i) {
