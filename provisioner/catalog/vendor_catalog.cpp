@@ -189,13 +189,22 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
     checkKeys(root, {"name", "format", "content_type", "mac_case", "user_agents", "files", "transports",
                      "button_types", "line_params", "key_params", "key_params_max", "models", "ouis", "provisioning_protocols",
                      "line_key_per_line", "time_zone_names", "setting_values", "codecs_max", "expansion_modules",
-                     "families", "resync_event", "softphone", "downloads"},
+                     "families", "resync_event", "softphone", "downloads", "makes"},
               "vendor.json");
     auto v = std::make_unique<VendorSpec>();
     v->id = folder;
     v->dir = dir;
     v->override_dir = override_dir;
     v->name = root.optValue<std::string>("name", folder);
+    if (root.has("makes") && !root.getArray("makes")) throw Poco::DataFormatException("makes must be an array of names");
+    if (auto makes = root.getArray("makes")) {
+        for (size_t i = 0; i < makes->size(); ++i) {
+            const auto m = makes->get(static_cast<unsigned>(i));
+            if (!m.isString() || m.extract<std::string>().empty())
+                throw Poco::DataFormatException("makes[" + std::to_string(i) + "] must be a non-empty string");
+            v->makes.push_back(m.extract<std::string>());
+        }
+    }
     const OutputFormat default_format = parseFormat(root.optValue<std::string>("format", "kv"), "vendor.json");
     const std::string default_type = root.optValue<std::string>("content_type", "text/plain");
     const std::string mac_case = root.optValue<std::string>("mac_case", "lower");
@@ -328,6 +337,22 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
         info.virtual_keys = m->optValue<int>("virtual_keys", 0);
         if (info.virtual_keys < 0 || info.virtual_keys > info.keys)
             throw Poco::DataFormatException("model " + name + ": \"virtual_keys\" must be 0 to its \"keys\"");
+        if (m->has("bank_names") && !m->getArray("bank_names"))
+            throw Poco::DataFormatException("model " + name + ".bank_names must be an array of names");
+        if (auto banks = m->getArray("bank_names")) {
+            const size_t want = info.virtual_keys > 0 ? 2 : 1;
+            for (size_t i = 0; i < banks->size(); ++i) {
+                const auto b = banks->get(static_cast<unsigned>(i));
+                if (!b.isString() || b.extract<std::string>().empty())
+                    throw Poco::DataFormatException("model " + name + ".bank_names[" + std::to_string(i) +
+                                                    "] must be a non-empty string");
+                info.bank_names.push_back(b.extract<std::string>());
+            }
+            if (info.bank_names.size() != want)
+                throw Poco::DataFormatException("model " + name + ".bank_names needs " + std::to_string(want) +
+                                                (want == 2 ? " names (on-screen, physical keys)"
+                                                           : " name (it has one kind of key)"));
+        }
         info.line_keys = m->optValue<int>("line_keys", 0);
         if (info.line_keys < 0 || info.line_keys > info.keys ||
             (info.virtual_keys > 0 && info.line_keys > info.virtual_keys))
@@ -551,8 +576,11 @@ Result<VendorCatalog> VendorCatalog::load(const std::string& dir, const std::str
 }
 
 const VendorSpec* VendorCatalog::findVendor(const std::string& make) const {
+    if (make.empty()) return nullptr;
     for (const auto& v : vendors_) {
         if (Poco::icompare(v->id, make) == 0 || Poco::icompare(v->name, make) == 0) return v.get();
+        for (const std::string& alias : v->makes)
+            if (Poco::icompare(alias, make) == 0) return v.get();
     }
     return nullptr;
 }

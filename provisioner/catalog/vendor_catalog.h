@@ -75,6 +75,11 @@ struct ModelInfo {
     // numbered from 1 again in the vendor's own files (Grandstream VPKs and
     // MPKs: MPK M is key virtual_keys+M). 0: every key is of one kind.
     int virtual_keys = 0;
+    // What the vendor's files call each kind of key (vendor.json
+    // `bank_names`): the on-screen keys' name, then the physical keys' when
+    // `virtual_keys` splits them (Aastra "topsoftkey" and "softkey": key
+    // 21 of a 6867i is softkey1). Empty: the templates spell the keys.
+    std::vector<std::string> bank_names{};
     // Keys 1..line_keys are the only ones of the phone's own that take a
     // line (Grandstream's fixed VPKs: a dynamic VPK's modes have no Line,
     // F grandstream/gxp2135/{$mac}.xml:3010-3031). 0: every on-screen key.
@@ -170,6 +175,9 @@ struct UaPattern {
 struct VendorSpec {
     std::string id;
     std::string name;
+    // Other names a device's make may give the vendor (vendor.json `makes`:
+    // "Mitel" for the Aastra folder); matched as the id and name are.
+    std::vector<std::string> makes;
     std::string dir;           // the vendor folder
     std::string override_dir;  // its folder under templates.override_dir; may not exist
     bool mac_upper = false;
@@ -271,6 +279,8 @@ public:
     std::vector<AppDownload> downloads(const std::string& make) const override;
     std::optional<std::string> settingProblem(const std::string& make, const std::string& model,
                                               const std::string& key, const std::string& value) const override;
+    // The vendor `make` names: its folder, display name or one of its
+    // `makes`, in any case; null for "" and for any other name.
     const VendorSpec* findVendor(const std::string& make) const;
     std::optional<UaMatch> identifyUserAgent(const std::string& user_agent) const;
     // Every route whose pattern matches `file`, most specific first.

@@ -1,15 +1,13 @@
 #include "provisioner/identify/request_identifier.h"
 
-#include <Poco/String.h>
-
 #include "provisioner/core/mac_address.h"
 
 namespace prov {
 
 namespace {
 
-const RouteMatch* choose(const std::vector<RouteMatch>& matches, const std::optional<UaMatch>& ua,
-                         const MakeLookup& make_of, bool& guessed) {
+const RouteMatch* choose(const VendorCatalog& catalog, const std::vector<RouteMatch>& matches,
+                         const std::optional<UaMatch>& ua, const MakeLookup& make_of, bool& guessed) {
     guessed = false;
     if (matches.empty()) return nullptr;
     if (ua) {
@@ -19,23 +17,22 @@ const RouteMatch* choose(const std::vector<RouteMatch>& matches, const std::opti
         return nullptr;  // the phone said who it is, and that vendor has no such file
     }
     if (matches.size() == 1) return &matches[0];
-    // Several vendors use this name (<mac>.cfg): the vendor whose MAC prefix
-    // it has, from the name alone, so a known and an unknown MAC of a listed
-    // prefix are answered by the same route; else the store's make.
+    // Several vendors use this name (<mac>.cfg) and the request has no
+    // User-Agent (TFTP): the make the store records for the MAC, which an
+    // admin set, else the vendor whose MAC prefix it has. The store is asked
+    // for every such name, known MAC or not, so both cost the same read.
     for (const RouteMatch& m : matches) {
         if (m.captures.mac.empty()) continue;
         auto mac = MacAddress::parse(m.captures.mac);
         if (!mac) break;
+        if (const VendorSpec* made = catalog.findVendor(make_of(mac->canonical()))) {
+            for (const RouteMatch& cand : matches)
+                if (cand.vendor == made) return &cand;
+        }
         const std::string oui = mac->canonical().substr(0, 6);
         for (const RouteMatch& cand : matches) {
             for (const std::string& o : cand.vendor->ouis)
                 if (o == oui) return &cand;
-        }
-        const std::string make = make_of(mac->canonical());
-        for (const RouteMatch& cand : matches) {
-            if (!make.empty() &&
-                (Poco::icompare(cand.vendor->id, make) == 0 || Poco::icompare(cand.vendor->name, make) == 0))
-                return &cand;
         }
         break;
     }
@@ -50,7 +47,7 @@ Result<DeviceIdentity> identify(const VendorCatalog& catalog, const std::string&
     const std::optional<UaMatch> ua = catalog.identifyUserAgent(user_agent);
     const std::vector<RouteMatch> matches = catalog.matchFile(file);
     bool guessed = false;
-    const RouteMatch* m = choose(matches, ua, make_of, guessed);
+    const RouteMatch* m = choose(catalog, matches, ua, make_of, guessed);
     if (!m) return Error::notFound("no vendor serves " + file);
 
     DeviceIdentity id;

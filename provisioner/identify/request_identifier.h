@@ -3,7 +3,8 @@
 // (file name, User-Agent) -> DeviceIdentity: which vendor, model, firmware and
 // MAC is asking, and which of the vendor's files it wants. The vendor comes from the
 // User-Agent; without one (TFTP, Polycom's shared names) from the device's
-// make in the store, else from the file name alone.
+// make in the store, else from the MAC's prefix (vendor.json `ouis`), else
+// from the file name alone.
 
 #include <functional>
 #include <optional>

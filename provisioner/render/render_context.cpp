@@ -63,6 +63,18 @@ std::string addProvisioningUrl(data& ctx, const RenderInput& in) {
     ctx.set("provisioning_host", url ? url->host : "");
     ctx.set("provisioning_path", url ? url->path : "");
     ctx.set("provisioning_server", url ? url->host + url->path : "");
+    // Host and port apart, for phones with a field for each (Aastra "http
+    // server", "http port"); the port is the scheme's own when the URL has none.
+    const size_t colon = url ? url->host.rfind(':') : std::string::npos;
+    const bool has_port = colon != std::string::npos && url->host.find(']', colon) == std::string::npos;
+    const std::string default_port = !url                     ? ""
+                                     : url->scheme == "https" ? "443"
+                                     : url->scheme == "tftp"  ? "69"
+                                                              : "80";
+    ctx.set("provisioning_hostname", url ? url->host.substr(0, has_port ? colon : std::string::npos) : "");
+    ctx.set("provisioning_port", has_port ? url->host.substr(colon + 1) : default_port);
+    for (const char* scheme : {"http", "https", "tftp"})
+        ctx.set(std::string("provisioning_is_") + scheme, flag(url && url->scheme == scheme));
     const std::string code = url ? mapped(in.vendor->provisioning_protocols, url->scheme) : "";
     ctx.set("provisioning_protocol_code", code);
     ctx.set("has_provisioning_protocol_code", flag(!code.empty()));
@@ -164,10 +176,17 @@ data keyParams(const VendorSpec& vendor, const ModelInfo* model, int index) {
     return p;
 }
 
+// A line's number in five digits (Gigaset's "SipAccount.00002"); more digits stay as they are.
+std::string padded5(int n) {
+    std::string s = std::to_string(n);
+    return s.size() >= 5 ? s : std::string(5 - s.size(), '0') + s;
+}
+
 data lineData(const RenderInput& in, const Extension& e, size_t i) {
     const SettingsMap& s = in.settings;
     data l;
     l.set("number", std::to_string(e.phone_reg));
+    l.set("number5", padded5(e.phone_reg));
     l.set("index0", std::to_string(e.phone_reg - 1));
     l.set("extension", e.extension);
     l.set("user", e.extension);
@@ -209,6 +228,9 @@ void addKeyBank(data& k, const RenderInput& in, int index) {
     k.set("virtual_key", flag(!physical));
     k.set("physical_key", flag(physical));
     k.set("bank_key", std::to_string(physical ? index - split : index));
+    // The kind's own name where vendor.json gives one (Aastra "softkey").
+    const size_t bank = physical ? 1 : 0;
+    k.set("bank_name", m && bank < m->bank_names.size() ? m->bank_names[bank] : std::string());
     k.set("line_default", flag(m && !physical && index <= m->lines));
 }
 
@@ -321,6 +343,7 @@ data accountSlots(const RenderInput& in, int count) {
         data l;
         l.set("used", flag(false));
         l.set("number", std::to_string(n));
+        l.set("number5", padded5(n));
         l.set("index0", std::to_string(n - 1));
         l.set("first", flag(false));
         l.set("p", lineParams(*in.vendor, n));

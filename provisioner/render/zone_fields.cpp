@@ -183,6 +183,8 @@ ZoneVariables zoneVariables(const ZoneFields& z) {
     t["tz_offset"] = formatOffsetShort(m);
     t["tz_offset_seconds"] = std::to_string(m * 60);
     t["tz_offset_minutes"] = std::to_string(m);
+    // West of Greenwich positive, as Aastra's "time zone minutes" counts.
+    t["tz_offset_minutes_west"] = std::to_string(-m);
     t["tz_offset_quarter_hours"] = std::to_string(m / 15);
     t["tz_gmt"] = formatOffsetGmt(m);
     // Hours unpadded, minutes always: "+1:00", "+5:30", "-3:30" (ALE's SettingTimeZone, as Wazo writes it).

@@ -8,7 +8,7 @@
 # tests/data/golden/<vendor>/ (a phone with two lines and buttons; Avaya has
 # one account), and the wipe config of a deleted device with
 # tests/data/golden/<vendor>/removed/. cfg<mac>.xml is also Grandstream's
-# name: over TFTP the MAC's prefix (001fc1, Htek's) decides. Avaya's shared
+# name: over TFTP the device's make decides, else the MAC's prefix (001fc1, Htek's). Avaya's shared
 # 46xxsettings.txt holds no secret; a value Avaya cannot write (a `"`) is
 # refused, naming the setting. Then, in a fresh store with no allowed network,
 # both phones come in by an inventory CSV, the shared file shows each time
@@ -107,7 +107,7 @@ lacks "avaya park" "Park 1"
 golden "avaya/$AVAYA.txt"
 
 # The same sequences over TFTP, which carries no User-Agent: the file names
-# and the MAC decide. cfg<mac>.xml is Htek's by its prefix, not Grandstream's.
+# and the MAC decide. cfg<mac>.xml is Htek's by the device's make (its prefix is Htek's too), not Grandstream's.
 tftp_fetch cfg0010.xml && bad "tftp cfg0010.xml is served" || ok
 tftp_fetch "cfg$HTEK" && bad "tftp cfg$HTEK is served" || ok
 tftp_fetch "cfg$HTEK.xml" && ok || bad "tftp cfg$HTEK.xml"

@@ -57,8 +57,9 @@ TEST_CASE("the shipped vendor-templates load") {
     const VendorCatalog& c = realCatalog();
     std::vector<std::string> ids;
     for (const auto& v : c.vendors()) ids.push_back(v->id);
-    CHECK(ids == std::vector<std::string>{"alcatel", "avaya", "cisco", "fanvil", "grandstream", "htek",
-                                          "intellaphone", "panasonic", "polycom", "snom", "yealink"});
+    CHECK(ids == std::vector<std::string>{"aastra", "alcatel", "avaya", "cisco", "fanvil", "gigaset",
+                                          "grandstream", "htek", "intellaphone", "panasonic", "polycom",
+                                          "snom", "yealink"});
     // The softphone: three models, download links, no file, no MAC.
     const VendorSpec* soft = c.findVendor("IntellaPhone");
     REQUIRE(soft);
@@ -194,6 +195,25 @@ TEST_CASE("a malformed vendor.json is refused with a message naming the file") {
         {"unknown format", replaced(kGoodVendor, R"("format": "kv")", R"("format": "yaml")"), "format must be kv, xml, panasonic or set"},
         {"bad mac_case", replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "mac_case": "mixed",)"),
          "mac_case must be lower or upper"},
+        {"a make that is not a string", replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "makes": [1],)"),
+         "makes[0] must be a non-empty string"},
+        {"an empty make", replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "makes": [""],)"),
+         "makes[0] must be a non-empty string"},
+        {"makes not a list", replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "makes": "Acme Inc",)"),
+         "makes must be an array of names"},
+        {"bank_names not a list",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})", R"({"lines": 1, "keys": 2, "bank_names": "key"})"),
+         "model A1.bank_names must be an array of names"},
+        {"two bank names for one kind of key",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})", R"({"lines": 1, "keys": 2, "bank_names": ["a", "b"]})"),
+         "model A1.bank_names needs 1 name"},
+        {"one bank name for two kinds of key",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})",
+                  R"({"lines": 1, "keys": 2, "virtual_keys": 1, "bank_names": ["a"]})"),
+         "model A1.bank_names needs 2 names"},
+        {"an empty bank name",
+         replaced(kGoodVendor, R"({"lines": 1, "keys": 2})", R"({"lines": 1, "keys": 2, "bank_names": [""]})"),
+         "model A1.bank_names[0] must be a non-empty string"},
         {"a model's module not in expansion_modules",
          replaced(kGoodVendor, R"({"lines": 1, "keys": 2})", R"({"lines": 1, "keys": 2, "expansion": ["EM1"]})"),
          "expansion module EM1 is not in \"expansion_modules\""},
@@ -263,6 +283,20 @@ TEST_CASE("a malformed vendor.json is refused with a message naming the file") {
         CHECK_THAT(loaded.error().message, Catch::Contains(file));
         CHECK_THAT(loaded.error().message, Catch::Contains(c.message_part));
     }
+}
+
+TEST_CASE("a vendor is found by its folder, its name or one of its makes, in any case") {
+    const VendorCatalog& catalog = realCatalog();
+    for (const char* make : {"aastra", "Aastra", "MITEL", "Mitel", "aastra/mitel"}) {
+        INFO(make);
+        const VendorSpec* v = catalog.findVendor(make);
+        REQUIRE(v);
+        CHECK(v->id == "aastra");
+        CHECK(catalog.findMake(make) == "Aastra");
+    }
+    CHECK_FALSE(catalog.findVendor(""));
+    CHECK_FALSE(catalog.findVendor("Mitel Networks"));
+    CHECK(catalog.findModel("Mitel", "6867I"));
 }
 
 TEST_CASE("a folder without vendor.json is not a vendor") {
@@ -364,7 +398,6 @@ TEST_CASE("matchFile: every vendor's files go to that vendor's route") {
         {"0004f2abcdef-directory.xml", "polycom", "directory.mustache", FileKind::kDevice, "0004f2abcdef"},
         {"0004f2abcdef-phone.cfg", "polycom", "", FileKind::kUpload, "0004f2abcdef"},
         {"0004F2ABCDEF-app.log", "polycom", "", FileKind::kUpload, "0004F2ABCDEF"},
-        {"0002fdff2103.xml", "cisco", "mac.xml.mustache", FileKind::kDevice, "0002fdff2103"},
         {"SPA508G.xml", "cisco", "common.xml.mustache", FileKind::kCommon, "", "SPA508G"},
         {"spa508g.xml", "cisco", "common.xml.mustache", FileKind::kCommon, "", "spa508g"},
         {"7841-3PCC.xml", "cisco", "common.xml.mustache", FileKind::kCommon, "", "7841"},
@@ -378,6 +411,9 @@ TEST_CASE("matchFile: every vendor's files go to that vendor's route") {
         {"J100Supgrade.txt", "avaya", "J100Supgrade.txt.mustache", FileKind::kCommon},
         {"46xxsettings.txt", "avaya", "46xxsettings.txt.mustache", FileKind::kCommon},
         {"c81fea83e85a.txt", "avaya", "mac.txt.mustache", FileKind::kDevice, "c81fea83e85a"},
+        {"aastra.cfg", "aastra", "aastra.cfg.mustache", FileKind::kCommon},
+        {"6867i.cfg", "aastra", "model.cfg.mustache", FileKind::kCommon, "", "6867i"},
+        {"6930.cfg", "aastra", "model.cfg.mustache", FileKind::kCommon, "", "6930"},
     };
     for (const Case& c : cases) {
         INFO(c.file);
@@ -404,7 +440,7 @@ TEST_CASE("matchFile: {mac}.cfg is served by several vendors") {
         CHECK(m.route->pattern.text() == "{mac}.cfg");
     }
     std::sort(vendors.begin(), vendors.end());
-    CHECK(vendors == std::vector<std::string>{"fanvil", "polycom", "yealink"});
+    CHECK(vendors == std::vector<std::string>{"aastra", "fanvil", "polycom", "yealink"});
 
     // Polycom's secrets flag on its master file is off; Yealink's is on.
     for (const RouteMatch& m : matches) {
@@ -438,11 +474,25 @@ TEST_CASE("matchFile: cfg{mac}.xml is Grandstream's and Htek's, told apart by Us
     CHECK(catalog.matchFile("cfg001fc11c22a9").empty());
 }
 
+TEST_CASE("matchFile: {mac}.xml is served by Cisco and Gigaset") {
+    const VendorCatalog& catalog = realCatalog();
+    const auto matches = catalog.matchFile("0002fdff2103.xml");
+    std::vector<std::string> vendors;
+    for (const RouteMatch& m : matches) {
+        vendors.push_back(m.vendor->id);
+        CHECK(m.route->kind == FileKind::kDevice);
+        CHECK(m.route->template_name == "mac.xml.mustache");
+        CHECK(m.captures.mac == "0002fdff2103");
+    }
+    std::sort(vendors.begin(), vendors.end());
+    CHECK(vendors == std::vector<std::string>{"cisco", "gigaset"});
+}
+
 TEST_CASE("matchFile: the most specific name comes first") {
     const VendorCatalog& catalog = realCatalog();
     // Polycom's literal 000000000000.cfg beats everyone's {mac}.cfg.
     const auto matches = catalog.matchFile("000000000000.cfg");
-    REQUIRE(matches.size() == 3);
+    REQUIRE(matches.size() == 4);
     CHECK(matches[0].vendor->id == "polycom");
     CHECK(matches[0].route->kind == FileKind::kCommon);
     CHECK(matches[0].route->template_name == "master.common.cfg.mustache");

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <Poco/RegularExpression.h>
+
+#include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -101,18 +105,90 @@ TEST_CASE("identify: without a User-Agent, {mac}.cfg of an unlisted prefix goes 
     }
 }
 
-TEST_CASE("identify: without a User-Agent, a listed MAC prefix picks the vendor, whatever the store says") {
-    // So a known and an unknown MAC of one prefix get the same route (no oracle).
+TEST_CASE("identify: without a User-Agent or a make, a listed MAC prefix picks the vendor") {
     struct Case {
         const char* file;
         const char* vendor;
     };
-    for (const Case& c : {Case{"0015654aa937.cfg", "yealink"}, Case{"0004f2aabb01.cfg", "polycom"},
-                          Case{"0c383e557eb1.cfg", "fanvil"}}) {
-        for (const char* make : {"", "polycom", "yealink", "Acme"}) {
+    const Case cases[] = {
+        {"0015654aa937.cfg", "yealink"}, {"0004f2aabb01.cfg", "polycom"}, {"0c383e557eb1.cfg", "fanvil"},
+        {"00085D237429.cfg", "aastra"},  {"1400E91EDB52.cfg", "aastra"},  {"08000f112233.cfg", "aastra"},
+        {"7c2f80e0d605.xml", "gigaset"}, {"589ec6000001.xml", "gigaset"},
+    };
+    for (const Case& c : cases) {
+        // No make, or one that names no vendor serving the file: the prefix decides.
+        for (const char* make : {"", "Acme", "snom"}) {
             INFO(c.file << ", make '" << make << "'");
             Makes store{make};
             auto id = identify(realCatalog(), c.file, "", store.lookup());
+            REQUIRE(id);
+            CHECK(id.value().vendor->id == c.vendor);
+            CHECK_FALSE(id.value().vendor_guessed);
+            CHECK(store.asked.size() == 1);  // the store is asked, known MAC or not
+        }
+    }
+}
+
+TEST_CASE("identify: <mac>.xml of a prefix no vendor lists stays Cisco's, as before Gigaset shared the name") {
+    // Cisco lists no prefixes (it has hundreds): with no User-Agent and no
+    // make, the route is the first vendor's of equally specific names, and
+    // the event does not claim a vendor.
+    Makes store{""};
+    auto id = identify(realCatalog(), "00562b043615.xml", "", store.lookup());
+    REQUIRE(id);
+    CHECK(id.value().vendor->id == "cisco");
+    CHECK(id.value().vendor_guessed);
+}
+
+TEST_CASE("identify: without a User-Agent, the device's make decides before the MAC prefix") {
+    // A name several vendors serve: the admin's make wins over the prefix
+    // (a Yealink prefix recorded as an Aastra), and a make may be any of a
+    // vendor's names (vendor.json `makes`: Mitel is the Aastra folder).
+    struct Case {
+        const char* file;
+        const char* make;
+        const char* vendor;
+        const char* template_name;
+    };
+    const Case cases[] = {
+        {"0015654aa937.cfg", "Aastra", "aastra", "mac.cfg.mustache"},
+        {"0015654aa937.cfg", "mitel", "aastra", "mac.cfg.mustache"},
+        {"0015654aa937.cfg", "Aastra/Mitel", "aastra", "mac.cfg.mustache"},
+        {"00085d237429.cfg", "Fanvil", "fanvil", "mac.cfg.mustache"},
+        {"00085d237429.cfg", "polycom", "polycom", "master.mac.cfg.mustache"},
+        {"0c383e557eb1.cfg", "Yealink", "yealink", "mac.cfg.mustache"},
+        {"7c2f80e0d605.xml", "Cisco", "cisco", "mac.xml.mustache"},
+        {"00562b043615.xml", "gigaset", "gigaset", "mac.xml.mustache"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.file << ", make '" << c.make << "'");
+        Makes store{c.make};
+        auto id = identify(realCatalog(), c.file, "", store.lookup());
+        REQUIRE(id);
+        CHECK(id.value().vendor->id == c.vendor);
+        CHECK(id.value().route->template_name == c.template_name);
+        CHECK_FALSE(id.value().vendor_guessed);
+    }
+}
+
+TEST_CASE("identify: <mac>.cfg with a User-Agent goes to the User-Agent's vendor, whatever the store and prefix say") {
+    struct Case {
+        const char* ua;
+        const char* file;
+        const char* vendor;
+    };
+    const Case cases[] = {
+        {"Aastra6731i MAC:00-08-5D-23-74-29 V:3.2.0.70-SIP", "00085D237429.cfg", "aastra"},
+        {"Mitel6930 MAC:14-00-E9-1E-DB-52 V:6.4.0.140-SIP", "1400E91EDB52.cfg", "aastra"},
+        {kYealinkUa, "0015654aa937.cfg", "yealink"},
+        {kFanvilUa, "0c383e557eb1.cfg", "fanvil"},
+        {"Gigaset N870 IP PRO/83.V2.11.0+build.a546b91;7C2F80E0D605", "7c2f80e0d605.xml", "gigaset"},
+    };
+    for (const Case& c : cases) {
+        for (const char* make : {"", "polycom", "Cisco"}) {
+            INFO(c.ua << " asks for " << c.file << ", make '" << make << "'");
+            Makes store{make};
+            auto id = identify(realCatalog(), c.file, c.ua, store.lookup());
             REQUIRE(id);
             CHECK(id.value().vendor->id == c.vendor);
             CHECK(store.asked.empty());
@@ -120,7 +196,7 @@ TEST_CASE("identify: without a User-Agent, a listed MAC prefix picks the vendor,
     }
 }
 
-TEST_CASE("identify: cfg<mac>.xml, Grandstream's and Htek's, by User-Agent, else MAC prefix, else the store") {
+TEST_CASE("identify: cfg<mac>.xml, Grandstream's and Htek's, by User-Agent, else the store's make, else MAC prefix") {
     const std::string htek_ua = "Htek UC926 2.0.4.6.41 00:1f:c1:1c:22:a9";
     auto by_ua = identify(realCatalog(), "cfg001fc11c22a9.xml", htek_ua, Makes{"grandstream"}.lookup());
     REQUIRE(by_ua);
@@ -133,10 +209,10 @@ TEST_CASE("identify: cfg<mac>.xml, Grandstream's and Htek's, by User-Agent, else
         const char* vendor;
     };
     const Case cases[] = {
-        {"cfg001fc11c22a9.xml", "", "htek"},             // Htek's prefix
-        {"cfg001fc11c22a9.xml", "Grandstream", "htek"},  // the prefix wins over the store
+        {"cfg001fc11c22a9.xml", "", "htek"},                    // Htek's prefix
+        {"cfg001fc11c22a9.xml", "Grandstream", "grandstream"},  // the store's make wins over the prefix
         {"cfg000b828aa872.xml", "", "grandstream"},
-        {"cfg000b828aa872.xml", "Htek", "grandstream"},
+        {"cfg000b828aa872.xml", "Htek", "htek"},
         {"cfgaabbcc4aa937.xml", "Htek", "htek"},  // no listed prefix: the store's make
         {"cfgaabbcc4aa937.xml", "grandstream", "grandstream"},
     };
@@ -161,6 +237,46 @@ TEST_CASE("identify: Avaya's files are its own, by name alone") {
     REQUIRE(j179);
     CHECK(j179.value().model == "J179");
     CHECK(j179.value().mac == "c81fea83e85a");
+}
+
+TEST_CASE("identify: every User-Agent in tests/data/user_agents.tsv is claimed by its own vendor alone") {
+    // Every pattern of every vendor is tried, not only the first that
+    // matches: two vendors claiming one User-Agent would make the answer
+    // depend on the order the folders load in.
+    const VendorCatalog& catalog = realCatalog();
+    std::ifstream in(USER_AGENTS_TSV);
+    REQUIRE(in);
+    std::string line;
+    std::set<std::string> families;
+    int rows = 0;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        const size_t tab = line.find('\t');
+        const size_t last = line.rfind('\t');
+        REQUIRE(tab != std::string::npos);
+        const std::string vendor = line.substr(0, tab), ua = line.substr(last + 1);
+        INFO(ua);
+        std::vector<std::string> claimants;
+        for (const auto& v : catalog.vendors()) {
+            for (const UaPattern& p : v->user_agents) {
+                Poco::RegularExpression::MatchVec groups;
+                if (p.regex->match(ua, 0, groups) > 0) {
+                    claimants.push_back(v->id);
+                    break;
+                }
+            }
+        }
+        CHECK(claimants == std::vector<std::string>{vendor});
+        families.insert(vendor);
+        ++rows;
+    }
+    // Every vendor that reads User-Agents has rows (a new family brings its own).
+    for (const auto& v : catalog.vendors()) {
+        if (v->user_agents.empty()) continue;
+        INFO("no User-Agent of " << v->id << " in tests/data/user_agents.tsv");
+        CHECK(families.count(v->id));
+    }
+    CHECK(rows >= 30);
 }
 
 TEST_CASE("identify: a make that serves no such file still gets a {mac}.cfg vendor") {

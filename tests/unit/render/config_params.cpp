@@ -68,6 +68,27 @@ bool parseSet(const std::string& text, std::vector<Param>& out, std::string& err
     return true;
 }
 
+// Aastra's "sip line1 user name: 2001". A name keeps its words, joined by '_'
+// so that a conformance list (whitespace-separated) can spell it.
+bool parseColon(const std::string& text, std::vector<Param>& out, std::string& error) {
+    std::istringstream in(text);
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+        const std::string t = trim(line);
+        if (t.empty() || t[0] == '#') continue;
+        const size_t colon = t.find(':');
+        if (colon == std::string::npos) {
+            error = "line " + std::to_string(number) + " is not name: value: " + t;
+            return false;
+        }
+        std::string name = trim(t.substr(0, colon));
+        for (char& c : name)
+            if (c == ' ') c = '_';
+        out.push_back({name, trim(t.substr(colon + 1))});
+    }
+    return true;
+}
+
 bool isNamingAttribute(const char* name) {
     return !std::strcmp(name, "name") || !std::strcmp(name, "id") || !std::strcmp(name, "index") ||
            !std::strcmp(name, "idx");
@@ -78,6 +99,9 @@ bool isNamingAttribute(const char* name) {
 // <line index="2">) or `[idx]` (Snom <user_name idx="2">); a Polycom
 // directory <item> is numbered by its <sd> speed-dial index.
 std::string segment(const tinyxml2::XMLElement& e) {
+    // Gigaset's <oper name="add_hs" value="00002"> groups one handset's parameters.
+    if (const char* n = e.Attribute("name"); n && e.FirstChildElement() && e.Attribute("value"))
+        return std::string(n) + "." + e.Attribute("value");
     if (const char* n = e.Attribute("name")) return n;
     if (const char* n = e.Attribute("id")) return n;
     std::string s = e.Name();
@@ -112,9 +136,9 @@ void walk(const tinyxml2::XMLElement& e, const std::string& path, Shape shape, b
 Shape shapeOf(const std::string& vendor, bool xml) {
     if (vendor == "panasonic") return Shape::kQuotedValue;
     if (vendor == "avaya") return Shape::kSet;
-    if (!xml) return Shape::kKeyValue;
+    if (!xml) return vendor == "aastra" ? Shape::kColon : Shape::kKeyValue;
     if (vendor == "polycom") return Shape::kAttributes;
-    if (vendor == "fanvil") return Shape::kPath;
+    if (vendor == "fanvil" || vendor == "gigaset") return Shape::kPath;
     return Shape::kLeafName;
 }
 
@@ -142,6 +166,7 @@ bool parseParams(const std::string& text, Shape shape, std::vector<Param>& out, 
     if (shape == Shape::kKeyValue) return parseKeyValue(text, out, error);
     if (shape == Shape::kQuotedValue) return parsePanasonic(text, out, error);
     if (shape == Shape::kSet) return parseSet(text, out, error);
+    if (shape == Shape::kColon) return parseColon(text, out, error);
     tinyxml2::XMLDocument doc;
     if (doc.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS) {
         error = std::string("not well-formed XML: ") + doc.ErrorStr();

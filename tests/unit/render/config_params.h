@@ -18,8 +18,9 @@ enum class Shape {
     kQuotedValue, // Panasonic: NAME="value" lines, '#' comments; the value without its quotes
     kAttributes,  // Polycom: every XML attribute is a parameter; leaf elements by path
     kLeafName,    // Cisco, Grandstream, Snom, ALE: each leaf element by its own name (or name/id attribute)
-    kPath,        // Fanvil: each leaf element by its path below the root
+    kPath,        // Fanvil, Gigaset: each leaf element by its path below the root
     kSet,         // Avaya: "SET NAME value" lines; each PHONEKEY by its key, PHONEKEY[3]
+    kColon,       // Aastra: "name: value" lines, '#' comments; spaces in names read as '_'
 };
 
 // The shape a vendor's files have; kKeyValue for a vendor this test does not know.

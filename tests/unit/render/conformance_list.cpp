@@ -80,9 +80,20 @@ bool substitute(const std::string& pattern, const std::map<char, long>& vars, st
         }
         const size_t close = pattern.find('}', i);
         if (close == std::string::npos) return false;
+        // "{N:5}": the value zero-padded to five digits (Gigaset's SipAccount.00002).
+        std::string expr = pattern.substr(i + 1, close - i - 1);
+        size_t width = 0;
+        if (const size_t colon = expr.find(':'); colon != std::string::npos) {
+            const std::string w = expr.substr(colon + 1);
+            if (w.empty() || w.size() > 2 || w.find_first_not_of("0123456789") != std::string::npos) return false;
+            width = std::stoul(w);
+            expr.erase(colon);
+        }
         long v = 0;
-        if (!evaluate(pattern.substr(i + 1, close - i - 1), vars, v)) return false;
-        out += std::to_string(v);
+        if (!evaluate(expr, vars, v)) return false;
+        const std::string digits = std::to_string(v);
+        if (digits.size() < width) out += std::string(width - digits.size(), '0');
+        out += digits;
         i = close;
     }
     return true;

@@ -72,6 +72,20 @@ TEST_CASE("conformance list: names by slot, models and ranges") {
     CHECK_FALSE(expand(list, layout, error).count("P23804"));
 }
 
+TEST_CASE("conformance list: a width pads a number with zeros") {
+    TempDir dir;
+    const List list = listOf(dir, "account SipAccount.{N:5}.UserName\n");
+    Layout layout;
+    layout.model = "N870";
+    layout.lines = 12;
+    std::string error;
+    const auto names = expand(list, layout, error);
+    REQUIRE(error.empty());
+    CHECK(names.at("SipAccount.00001.UserName") == Owner{Owner::kAccount, 1});
+    CHECK(names.at("SipAccount.00012.UserName") == Owner{Owner::kAccount, 12});
+    CHECK_FALSE(names.count("SipAccount.1.UserName"));
+}
+
 TEST_CASE("conformance list: one name given to two owners is an error") {
     TempDir dir;
     const List list = listOf(dir, "global P1376\nkey P{1364+2*(K-1)}\n");  // key K's account
@@ -131,6 +145,27 @@ TEST_CASE("conformance: rendered files read back as parameters") {
         REQUIRE(p.size() == 1);
         CHECK(p[0].name == "sip.line.2.PhoneNumber");
         CHECK_FALSE(parseParams("<a><b></a>", Shape::kPath, p, error));
+    }
+    SECTION("Gigaset: a param by its name, a grouping oper by name and value") {
+        REQUIRE(parseParams("<provisioning><nvm><oper name=\"DeleteNotProvisionedHS\"/>"
+                            "<oper name=\"add_hs\" value=\"00002\"><param name=\"hs.RegStatus\" value=\"ToReg\"/></oper>"
+                            "<param name=\"SipAccount.00002.UserName\" value=\"qa2x\"/></nvm></provisioning>",
+                            Shape::kPath, p, error));
+        REQUIRE(p.size() == 3);
+        CHECK(p[0].name == "nvm.DeleteNotProvisionedHS");
+        CHECK(p[1].name == "nvm.add_hs.00002.hs.RegStatus");
+        CHECK((p[2].name == "nvm.SipAccount.00002.UserName" && p[2].value == "|qa2x"));
+    }
+    SECTION("Aastra: name: value, the name's words joined by _") {
+        REQUIRE(parseParams("# comment\nsip line1 user name: qa1x\ndst [start|end] relative date: 1\nx:\n",
+                            Shape::kColon, p, error));
+        REQUIRE(p.size() == 3);
+        CHECK((p[0].name == "sip_line1_user_name" && p[0].value == "qa1x"));
+        CHECK(p[1].name == "dst_[start|end]_relative_date");
+        CHECK((p[2].name == "x" && p[2].value.empty()));
+        CHECK_FALSE(parseParams("no colon here\n", Shape::kColon, p, error));
+        CHECK(shapeOf("aastra", false) == Shape::kColon);
+        CHECK(shapeOf("gigaset", true) == Shape::kPath);
     }
 }
 

@@ -500,11 +500,14 @@ TEST_CASE("conformance: cisco") { checkVendor("cisco"); }
 TEST_CASE("conformance: grandstream") { checkVendor("grandstream"); }
 TEST_CASE("conformance: snom") { checkVendor("snom"); }
 TEST_CASE("conformance: fanvil") { checkVendor("fanvil"); }
+TEST_CASE("conformance: aastra") { checkVendor("aastra"); }
+TEST_CASE("conformance: gigaset") { checkVendor("gigaset"); }
 
 TEST_CASE("conformance: vendors added later") {
     auto catalog = VendorCatalog::load(templatesDir());
     if (!catalog) FAIL(catalog.error().message);
-    const std::set<std::string> named = {"yealink", "polycom", "cisco", "grandstream", "snom", "fanvil"};
+    const std::set<std::string> named = {"yealink", "polycom", "cisco",  "grandstream",
+                                         "snom",    "fanvil",  "aastra", "gigaset"};
     for (const auto& v : catalog.value().vendors())
         if (!named.count(v->id) && !v->softphone) checkVendor(v->id);
 }

@@ -92,6 +92,61 @@ TEST_CASE("render context: the provisioning server in every shape") {
     CHECK(firstLine(render(acme, {{"resync_interval", "0"}}, profile)).find("|hours=0") != std::string::npos);
 }
 
+TEST_CASE("render context: host and port apart, minutes west, lines in five digits, key bank names") {
+    TempDir dir;
+    dir.write("acme/vendor.json", R"({
+  "name": "Acme",
+  "files": [{"path": "{mac}.cfg", "template": "mac.mustache", "kind": "device"}],
+  "button_types": {"line": "L"},
+  "models": {"A1": {"lines": 2, "keys": 3, "virtual_keys": 2, "bank_names": ["top", "soft"]}}
+})");
+    dir.write("acme/mac.mustache",
+              "{{provisioning_hostname}}|{{provisioning_port}}|{{#provisioning_is_http}}http{{/provisioning_is_http}}"
+              "{{#provisioning_is_https}}https{{/provisioning_is_https}}{{#provisioning_is_tftp}}tftp{{/provisioning_is_tftp}}"
+              "|{{tz_offset_minutes_west}}\n{{#account_slots}}{{number5}} {{/account_slots}}\n"
+              "{{#key_slots}}{{bank_name}}{{bank_key}} {{/key_slots}}");
+    auto catalog = VendorCatalog::load(dir.path());
+    REQUIRE(catalog);
+    auto set = TemplateSet::load(catalog.value());
+    REQUIRE(set);
+    const auto matches = catalog.value().matchFile("0015654aa937.cfg");
+    REQUIRE(matches.size() == 1);
+    const DeviceProfile profile;
+    auto render = [&](const std::string& url, const std::string& zone) {
+        RenderInput in;
+        in.vendor = matches[0].vendor;
+        in.route = matches[0].route;
+        in.captures = matches[0].captures;
+        in.file = "0015654aa937.cfg";
+        in.mac = "0015654aa937";
+        in.model = "A1";
+        in.profile = &profile;
+        in.settings = {{"provisioning_url", url}, {"timezone", zone}};
+        auto out = set.value()->render(in);
+        REQUIRE(out);
+        return out.value();
+    };
+    struct Case {
+        const char* url;
+        const char* zone;
+        const char* want;
+    };
+    const Case cases[] = {
+        {"https://prov.example.net/p/", "Etc/GMT-1", "prov.example.net|443|https|-60"},
+        {"http://192.0.2.10:8080/", "Etc/GMT+5", "192.0.2.10|8080|http|300"},
+        {"http://[2001:db8::1]/", "UTC", "[2001:db8::1]|80|http|0"},
+        {"http://[2001:db8::1]:8081/", "UTC", "[2001:db8::1]|8081|http|0"},
+        {"tftp://192.0.2.10", "UTC", "192.0.2.10|69|tftp|0"},
+        {"", "UTC", "|||0"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.url);
+        CHECK(firstLine(render(c.url, c.zone)) == c.want);
+    }
+    // Every account slot in five digits; keys 1-2 the first kind's, key 3 the second's, from 1.
+    CHECK(afterFirstLine(render("", "UTC")) == "00001 00002 \ntop1 top2 soft1 ");
+}
+
 TEST_CASE("render context: line_key_per_line gives every line a key") {
     DeviceProfile p;
     p.lines = {line(1, "1001"), line(2, "1002"), line(3, "1003")};
