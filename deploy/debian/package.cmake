@@ -43,8 +43,9 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME provisioner)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "auto-provisioning server for desk phones (TFTP, HTTP, HTTPS)")
-set(CPACK_PACKAGE_DESCRIPTION "Provisioner hands desk phones (Yealink, Polycom, Cisco, Grandstream,
-Snom, Fanvil) their configuration over TFTP, HTTP and HTTPS, from an
+set(CPACK_PACKAGE_DESCRIPTION "Provisioner hands desk phones and DECT bases (Yealink, Polycom, Cisco,
+Grandstream, Snom, Fanvil, Aastra/Mitel, Gigaset, Htek, Avaya J100, Panasonic,
+Alcatel-Lucent) their configuration over TFTP, HTTP and HTTPS, from an
 extension store managed through a JSON API and a browser portal.")
 set(CPACK_PACKAGE_CONTACT "Provisioner maintainers <provisioner@localhost>")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
