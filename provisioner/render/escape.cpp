@@ -1,5 +1,6 @@
 #include "provisioner/render/escape.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "provisioner/render/panasonic_file.h"
@@ -68,17 +69,33 @@ std::string escapeFor(OutputFormat format, std::string_view value) {
 
 namespace {
 
-// "SET DISPLAY_NAME": the statement of the line holding `at`, up to its value.
+// "SET DISPLAY_NAME": the statement of the line holding `at`, when the line
+// starts `SET NAME ` with a name of capitals, digits and '_' (the templates'
+// own text); otherwise "line N", so that a template printing a value earlier
+// on its line cannot have that value repeated in the refusal.
 std::string statementAt(const std::string& text, size_t at) {
     const size_t nl = text.rfind('\n', at);
     const size_t begin = nl == std::string::npos ? 0 : nl + 1;
-    const std::string line = text.substr(begin, at - begin);
-    size_t end = line.find(' ');
-    if (end != std::string::npos) end = line.find(' ', end + 1);
-    return line.substr(0, end);
+    const std::string_view line = std::string_view(text).substr(begin, at - begin);
+    if (line.rfind("SET ", 0) == 0) {
+        size_t end = 4;
+        while (end < line.size() && ((line[end] >= 'A' && line[end] <= 'Z') || (line[end] >= '0' && line[end] <= '9') ||
+                                     line[end] == '_'))
+            ++end;
+        if (end > 4 && end < line.size() && line[end] == ' ') return std::string(line.substr(0, end));
+    }
+    const size_t number = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<long>(begin), '\n'));
+    return "line " + std::to_string(number);
 }
 
 }  // namespace
+
+Status checkSetTemplate(std::string_view body, const std::string& path) {
+    if (body.find(kSetQuote) != std::string_view::npos || body.find(kSetSemicolon) != std::string_view::npos)
+        return Error::invalid("template " + path +
+                              " holds the byte 0x01 or 0x02, which marks an unwritable value in a settings script");
+    return okStatus();
+}
 
 Result<std::string> finishSetLines(std::string rendered) {
     if (const size_t at = rendered.find(kSetQuote); at != std::string::npos)

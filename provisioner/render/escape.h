@@ -35,6 +35,11 @@ std::string escapeFor(OutputFormat format, std::string_view value);
 inline constexpr char kSetQuote = '\x01';
 inline constexpr char kSetSemicolon = '\x02';
 
+// A settings-script template as it loads: refused when it holds either mark
+// byte itself, which would make every file it renders fail (kSetQuote) or
+// gain a ';' nobody wrote (kSetSemicolon). `path` names it in the error.
+Status checkSetTemplate(std::string_view body, const std::string& path);
+
 // A rendered settings script made final: InvalidArgument when a value held a
 // `"`, or a `;` in a `SET PHONEKEY` line, naming the line's statement (`SET
 // DISPLAY_NAME`) and never the value, which may be a secret; elsewhere a

@@ -104,9 +104,11 @@ Result<std::string> finish(std::string_view text, const std::string& where) {
                 if (line.find(kQuoteMark) != std::string_view::npos)
                     return Error::invalid(where + ": line " + std::to_string(i + 1) +
                                           " cannot be written: a value holds a '\"'");
-                return Error::internal(
-                    where + ": line " + std::to_string(i + 1) +
-                    " is neither a comment nor NAME=\"value\": " + std::string(line.substr(0, 80)));
+                // The line itself is not quoted: a template fault (an override
+                // writing SIP_PASS_1={{password}} unquoted) would put a secret
+                // in the log and the preview.
+                return Error::internal(where + ": line " + std::to_string(i + 1) +
+                                       " is neither a comment nor NAME=\"value\" (the template's fault)");
             }
             TRY(checkParameter(line, name, where));
         } else if (line.find(kQuoteMark) != std::string_view::npos) {

@@ -28,7 +28,7 @@ namespace prov::panasonic {
 inline constexpr std::string_view kHeader = "# Panasonic SIP Phone Standard Format File #";
 inline constexpr size_t kMaxLine = 537;   // bytes, CR LF included
 inline constexpr size_t kMaxName = 32;    // characters
-inline constexpr size_t kMaxValue = 500;  // characters, quotes excluded
+inline constexpr size_t kMaxValue = 500;  // bytes, quotes excluded (the guides say characters; bytes is the safe reading)
 inline constexpr size_t kMaxFile = 120 * 1024;
 
 // A value as a template prints it: control characters become spaces (no value

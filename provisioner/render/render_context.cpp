@@ -131,6 +131,7 @@ void addSettings(data& ctx, const RenderInput& in) {
     const SettingsMap& s = in.settings;
     const std::string transport = setting(s, "sip_transport");
     ctx.set("sip_server", setting(s, "sip_server"));
+    ctx.set("has_sip_server", flag(!setting(s, "sip_server").empty()));
     ctx.set("sip_port", setting(s, "sip_port"));
     ctx.set("sip_transport", transport);
     ctx.set("transport_code", mapped(in.vendor->transports, transport));

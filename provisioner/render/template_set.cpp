@@ -61,6 +61,7 @@ Result<std::shared_ptr<const TemplateSet>> TemplateSet::load(const VendorCatalog
         }
         // A Panasonic file without its header line is rejected by the phone.
         if (format == OutputFormat::kPanasonic) TRY(panasonic::checkTemplate(body, path));
+        if (format == OutputFormat::kSet) TRY(checkSetTemplate(body, path));
         auto compiled = std::make_unique<Compiled>(body);
         compiled->tmpl.set_custom_escape([format](const std::string& s) { return escapeFor(format, s); });
         if (!compiled->tmpl.is_valid()) return Error::invalid("template " + path + ": " + compiled->tmpl.error_message());

@@ -231,7 +231,9 @@ has "avaya in window" "SET FORCE_SIP_PASSWORD \"${SECRET[9001]}\""
 has "avaya in window" 'SET PHONEKEY "Key=3;Type=feature;Name=dnd;Label=DND;Forced"'
 # The device's own settings reach its own file (the shared one cannot know them).
 has "avaya in window" 'SET CODEC_PRIORITY "G722,G711U"'
-has "avaya in window" 'SET SIP_CONTROLLER_LIST ":5060;transport=udp,pbx2.example.net:5060;transport=udp"'
+# No SIP server set here: the backup alone, never a controller with no host.
+has "avaya in window" 'SET SIP_CONTROLLER_LIST "pbx2.example.net:5060;transport=udp"'
+lacks "avaya in window" 'SET SIP_USER_ACCOUNT "9001@"'
 for pair in "$HTEK|cfg$HTEK.xml" "$AVAYA|$AVAYA.txt"; do
     IFS='|' read -r mac file <<<"$pair"
     q="any(.items[]; .path == \"$file\" and .outcome == \"served\" and .auth == \"staging_window\")"

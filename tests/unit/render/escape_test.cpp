@@ -176,6 +176,21 @@ TEST_CASE("finishSetLines refuses a double quote naming its statement, never the
     REQUIRE_FALSE(finishSetLines(escapeSet("\"")));
 }
 
+TEST_CASE("finishSetLines names a line by number when a value comes before the mark on it") {
+    // An override template printing a value where the statement would be:
+    // the refusal must not repeat that value.
+    const std::string script = "SET SIPDOMAIN \"x\"\nSET " + escapeSet("TopSecret99") + " \"" + escapeSet("a\"b") +
+                               "\"\n## " + escapeSet("Hidden Value") + " " + escapeSet("c\"d") + "\n";
+    auto st = finishSetLines(script);
+    REQUIRE_FALSE(st);
+    CHECK(st.error().message.find("TopSecret99") == std::string::npos);
+    CHECK_THAT(st.error().message, Catch::Contains("line 2"));
+    auto comment = finishSetLines("## " + escapeSet("Hidden Value") + " " + escapeSet("c\"d") + "\n");
+    REQUIRE_FALSE(comment);
+    CHECK(comment.error().message.find("Hidden") == std::string::npos);
+    CHECK_THAT(comment.error().message, Catch::Contains("line 1"));
+}
+
 TEST_CASE("finishSetLines writes a semicolon back, except inside a PHONEKEY value") {
     auto plan = finishSetLines("SET DIALPLAN \"" + escapeSet("1xx;2xx") + "\"\nSET FORCE_SIP_PASSWORD \"" +
                                escapeSet("a;b") + "\"\n");
@@ -188,4 +203,13 @@ TEST_CASE("finishSetLines writes a semicolon back, except inside a PHONEKEY valu
     CHECK(key.error().code == Code::kInvalidArgument);
     CHECK_THAT(key.error().message, Catch::Contains("SET PHONEKEY"));
     CHECK(key.error().message.find("application") == std::string::npos);
+}
+
+TEST_CASE("checkSetTemplate refuses a template holding a mark byte, naming it") {
+    CHECK(checkSetTemplate("SET SIPDOMAIN \"{{sip_server}}\"\n", "avaya/46xxsettings.txt.mustache"));
+    for (const char mark : {kSetQuote, kSetSemicolon}) {
+        auto st = checkSetTemplate(std::string("SET X \"a") + mark + "b\"\n", "avaya/46xxsettings.txt.mustache");
+        REQUIRE_FALSE(st);
+        CHECK_THAT(st.error().message, Catch::Contains("avaya/46xxsettings.txt.mustache"));
+    }
 }
