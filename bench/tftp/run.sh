@@ -5,7 +5,9 @@
 #   bench/tftp/run.sh [SECONDS]    (as root, from anywhere, after a build)
 # SECONDS (default 5) is the length of each fixed-time run in (a); RUNS
 # (environment, default 5) is the number of 16 MiB transfers whose median is
-# taken in (b). The whole script takes about two to three minutes.
+# taken in (b); A_RUNS (default 1) the number of (a) runs per server, the
+# servers taking turns, whose median is shown; ONLY (default "a b c d") the
+# scenarios to run. The whole script takes about two to three minutes.
 #   (a) 4 KiB file, blksize 1428 + tsize, 8 and 32 concurrent: transfers/s, p99
 #   (b) 16 MiB file, blksize 1428, windowsize 1, 8, 16: median time per transfer
 #   (c) 1000 concurrent 4 KiB transfers from 1000 source addresses (127.1.x.y,
@@ -129,7 +131,7 @@ start_servers() {
         # would refuse many of them "busy", which the peers, with no such cap,
         # never do. Real phones behind a NAT start far fewer at once.
         "${pre[@]}" "$BIN/provisioner" serve -D provisioning.allow_networks=127.0.0.0/8 -D store.path="$dir/store.db" -D templates.dir=vendor-templates \
-            -D firmware.dir="$FW" -D tftp.port=0 -D http.port=0 -D admin.port=0 -D tftp.max_unverified_per_source=64 \
+            -D firmware.dir="$FW" -D tftp.port=0 -D http.port=0 -D https.port=0 -D admin.port=0 -D tftp.max_unverified_per_source=64 \
             -D ports.file="$dir/ports.json" -D log.level=warning "${extra[@]}" >"$dir/out" 2>"$dir/err" &
         pid=$!
         PIDS+=("$pid")
@@ -198,89 +200,126 @@ INFO=()
 start_servers lo 127.0.0.1
 check_up lo
 echo "loopback: atftpd :${PORT[atftpd]}, in.tftpd :${PORT[in.tftpd]}, provisioner :${PORT[provisioner]:-none}"
-for srv in "${SERVERS[@]}"; do
-    [[ -n ${UP[$srv]} ]] || continue
-    echo "  $srv: (a)"
-    for c in 8 32; do
-        load "$srv" "a$c" --file cfg4k.bin --blksize 1428 --tsize --verify "$FW/cfg4k.bin" \
-            --concurrency "$c" --seconds "$SECS"
-    done
-done
-# (b) one transfer at a time, the servers taking turns, so that drift in the
-# machine's load (lock-step on loopback is all scheduling) hits each alike.
-echo "  (b) $RUNS rounds"
-for w in 1 8 16; do
-    wopt=()
-    if ((w > 1)); then wopt=(--windowsize "$w"); fi
-    for i in $(seq 1 "$RUNS"); do
-        for srv in "${SERVERS[@]}"; do
-            load "$srv" "b$w.$i" --file fw16m.bin --blksize 1428 --tsize "${wopt[@]}" --verify "$FW/fw16m.bin" \
-                --concurrency 1 --count 1
+ONLY=${ONLY:-a b c d}
+A_RUNS=${A_RUNS:-1}
+wants() { [[ " $ONLY " == *" $1 "* ]]; }
+# median SERVER KEY: the median run of RES/SERVER.KEY.*.json by transfers/s
+# (its p99 with it, the run's own), as RES/SERVER.KEY.json.
+median() {
+    local files=("$RES/$1.$2".*.json)
+    [[ -s ${files[0]} ]] || return 0
+    jq -s 'sort_by(.transfers_per_s) | .[(length - 1) / 2 | floor] + {runs: length,
+           p99_ms_median: (map(.p99_ms) | sort | .[(length - 1) / 2 | floor])}' "${files[@]}" >"$RES/$1.$2.json"
+}
+if wants a; then
+    # (a) the servers taking turns, the order turned round each run, so that
+    # other work on the machine hits each alike; each run's load average kept.
+    for i in $(seq 1 "$A_RUNS"); do
+        order=("${SERVERS[@]}")
+        ((i % 2)) || order=(provisioner in.tftpd atftpd)
+        for srv in "${order[@]}"; do
+            [[ -n ${UP[$srv]} ]] || continue
+            echo "  $srv: (a) run $i, load average $(cut -d' ' -f1 /proc/loadavg)"
+            for c in 8 32; do
+                load "$srv" "a$c.$i" --file cfg4k.bin --blksize 1428 --tsize --verify "$FW/cfg4k.bin" \
+                    --concurrency "$c" --seconds "$SECS"
+            done
         done
     done
-    for srv in "${SERVERS[@]}"; do
-        files=("$RES/$srv.b$w".*.json)
-        [[ -s ${files[0]} ]] || continue
-        jq -s '{ok: (map(.ok) | add), failed: (map(.failed) | add), windowsize: (map(.windowsize) | min),
-                p50_ms: (map(.p50_ms) | sort | .[(length - 1) / 2 | floor])}' "${files[@]}" >"$RES/$srv.b$w.json"
+    for srv in "${SERVERS[@]}"; do median "$srv" a8; median "$srv" a32; done
+    if ((A_RUNS > 1)); then
+        for c in 8 32; do
+            for i in $(seq 1 "$A_RUNS"); do
+                a=$(jq -r '"\(.transfers_per_s|round) \(.p99_ms)"' "$RES/atftpd.a$c.$i.json" 2>/dev/null || echo "- -")
+                p=$(jq -r '"\(.transfers_per_s|round) \(.p99_ms)"' "$RES/provisioner.a$c.$i.json" 2>/dev/null || echo "- -")
+                read -r at ap <<<"$a"; read -r pt pp <<<"$p"
+                echo "  (a) c$c run $i: atftpd $at/s p99 $ap ms, provisioner $pt/s p99 $pp ms:" \
+                    "$(awk -v a="$at" -v p="$pt" -v x="$ap" -v y="$pp" 'BEGIN { if (a > 0 && x > 0) printf "%.2fx transfers/s, p99 %.2fx", p / a, y / x; else print "-" }')"
+            done
+        done
+    fi
+fi
+# (b) one transfer at a time, the servers taking turns, so that drift in the
+# machine's load (lock-step on loopback is all scheduling) hits each alike.
+if wants b; then
+    echo "  (b) $RUNS rounds"
+    for w in 1 8 16; do
+        wopt=()
+        if ((w > 1)); then wopt=(--windowsize "$w"); fi
+        for i in $(seq 1 "$RUNS"); do
+            for srv in "${SERVERS[@]}"; do
+                load "$srv" "b$w.$i" --file fw16m.bin --blksize 1428 --tsize "${wopt[@]}" --verify "$FW/fw16m.bin" \
+                    --concurrency 1 --count 1
+            done
+        done
+        for srv in "${SERVERS[@]}"; do
+            files=("$RES/$srv.b$w".*.json)
+            [[ -s ${files[0]} ]] || continue
+            jq -s '{ok: (map(.ok) | add), failed: (map(.failed) | add), windowsize: (map(.windowsize) | min),
+                    p50_ms: (map(.p50_ms) | sort | .[(length - 1) / 2 | floor])}' "${files[@]}" >"$RES/$srv.b$w.json"
+        done
     done
-done
-for srv in "${SERVERS[@]}"; do
-    [[ -n ${UP[$srv]} ]] || continue
-    echo "  $srv: (c)"
-    load "$srv" c1 --file cfg4k.bin --blksize 1428 --tsize --verify "$FW/cfg4k.bin" \
-        --concurrency 1000 --count 1000 --timeout-ms 500 --retries 10 --sources 1000
-    load "$srv" c2 --file cfg4k.bin --blksize 1428 --tsize --verify "$FW/cfg4k.bin" \
-        --concurrency 1000 --count 1000 --timeout-ms 500 --retries 10
-done
+fi
+if wants c; then
+    for srv in "${SERVERS[@]}"; do
+        [[ -n ${UP[$srv]} ]] || continue
+        echo "  $srv: (c)"
+        load "$srv" c1 --file cfg4k.bin --blksize 1428 --tsize --verify "$FW/cfg4k.bin" \
+            --concurrency 1000 --count 1000 --timeout-ms 500 --retries 10 --sources 1000
+        load "$srv" c2 --file cfg4k.bin --blksize 1428 --tsize --verify "$FW/cfg4k.bin" \
+            --concurrency 1000 --count 1000 --timeout-ms 500 --retries 10
+    done
+fi
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 PIDS=()
 
-# --- (d) 1% loss between two namespaces ---------------------------------------
-ip netns add "$NS_S"
-ip netns add "$NS_C"
-ip link add "$VS" netns "$NS_S" type veth peer name "$VC" netns "$NS_C"
-ip -n "$NS_S" addr add "$SRV_ADDR/30" dev "$VS"
-ip -n "$NS_C" addr add "$CLI_ADDR/30" dev "$VC"
-for ns in "$NS_S" "$NS_C"; do ip -n "$ns" link set lo up; done
-ip -n "$NS_S" link set "$VS" up
-ip -n "$NS_C" link set "$VC" up
-if ip netns exec "$NS_S" tc qdisc add dev "$VS" root netem loss 1% 2>/dev/null; then
-    ip netns exec "$NS_C" tc qdisc add dev "$VC" root netem loss 1%
-    LOSS="tc netem loss 1% on both veth ends"
-else
-    # Kernels built without sch_netem: drop 1% of UDP at each end's ingress
-    # with nftables (silent to the sender, like a lossy link).
-    command -v nft >/dev/null || apt_install nftables
-    for pair in "$NS_S $VS" "$NS_C $VC"; do
-        read -r ns dev <<<"$pair"
-        ip netns exec "$ns" nft -f - <<NFT
-table netdev loss {
-  chain lossy {
-    type filter hook ingress device "$dev" priority 0;
-    ip protocol udp numgen random mod 100 < 1 counter drop
-  }
-}
+if wants d; then
+    # --- (d) 1% loss between two namespaces ---------------------------------------
+    ip netns add "$NS_S"
+    ip netns add "$NS_C"
+    ip link add "$VS" netns "$NS_S" type veth peer name "$VC" netns "$NS_C"
+    ip -n "$NS_S" addr add "$SRV_ADDR/30" dev "$VS"
+    ip -n "$NS_C" addr add "$CLI_ADDR/30" dev "$VC"
+    for ns in "$NS_S" "$NS_C"; do ip -n "$ns" link set lo up; done
+    ip -n "$NS_S" link set "$VS" up
+    ip -n "$NS_C" link set "$VC" up
+    if ip netns exec "$NS_S" tc qdisc add dev "$VS" root netem loss 1% 2>/dev/null; then
+        ip netns exec "$NS_C" tc qdisc add dev "$VC" root netem loss 1%
+        LOSS="tc netem loss 1% on both veth ends"
+    else
+        # Kernels built without sch_netem: drop 1% of UDP at each end's ingress
+        # with nftables (silent to the sender, like a lossy link).
+        command -v nft >/dev/null || apt_install nftables
+        for pair in "$NS_S $VS" "$NS_C $VC"; do
+            read -r ns dev <<<"$pair"
+            ip netns exec "$ns" nft -f - <<NFT
+    table netdev loss {
+      chain lossy {
+        type filter hook ingress device "$dev" priority 0;
+        ip protocol udp numgen random mod 100 < 1 counter drop
+      }
+    }
 NFT
+        done
+        LOSS="nftables ingress drop 1% of UDP on both veth ends (no sch_netem in this kernel)"
+    fi
+    start_servers loss "$SRV_ADDR" ip netns exec "$NS_S"
+    check_up loss
+    echo "loss: $LOSS; servers on $SRV_ADDR in $NS_S, client $CLI_ADDR in $NS_C"
+    for srv in "${SERVERS[@]}"; do
+        [[ -n ${UP[$srv]} ]] || continue
+        echo "  $srv: (d)"
+        load "$srv" d4k --file cfg4k.bin --blksize 1428 --tsize --verify "$FW/cfg4k.bin" \
+            --concurrency 20 --count 200 --timeout-ms 100 --retries 50
+        load "$srv" d16m --file fw16m.bin --blksize 1428 --windowsize 8 --tsize --verify "$FW/fw16m.bin" \
+            --concurrency 5 --count 5 --timeout-ms 100 --retries 50
     done
-    LOSS="nftables ingress drop 1% of UDP on both veth ends (no sch_netem in this kernel)"
-fi
-start_servers loss "$SRV_ADDR" ip netns exec "$NS_S"
-check_up loss
-echo "loss: $LOSS; servers on $SRV_ADDR in $NS_S, client $CLI_ADDR in $NS_C"
-for srv in "${SERVERS[@]}"; do
-    [[ -n ${UP[$srv]} ]] || continue
-    echo "  $srv: (d)"
-    load "$srv" d4k --file cfg4k.bin --blksize 1428 --tsize --verify "$FW/cfg4k.bin" \
-        --concurrency 20 --count 200 --timeout-ms 100 --retries 50
-    load "$srv" d16m --file fw16m.bin --blksize 1428 --windowsize 8 --tsize --verify "$FW/fw16m.bin" \
-        --concurrency 5 --count 5 --timeout-ms 100 --retries 50
-done
-if [[ $LOSS == nftables* ]]; then
-    drop_s=$(ip netns exec "$NS_S" nft list chain netdev loss lossy | grep -o 'packets [0-9]*' | cut -d' ' -f2)
-    drop_c=$(ip netns exec "$NS_C" nft list chain netdev loss lossy | grep -o 'packets [0-9]*' | cut -d' ' -f2)
-    echo "loss: dropped $drop_s packets towards the servers, $drop_c towards the client"
+    if [[ $LOSS == nftables* ]]; then
+        drop_s=$(ip netns exec "$NS_S" nft list chain netdev loss lossy | grep -o 'packets [0-9]*' | cut -d' ' -f2)
+        drop_c=$(ip netns exec "$NS_C" nft list chain netdev loss lossy | grep -o 'packets [0-9]*' | cut -d' ' -f2)
+        echo "loss: dropped $drop_s packets towards the servers, $drop_c towards the client"
+    fi
 fi
 
 # --- table ------------------------------------------------------------------
@@ -309,10 +348,11 @@ row() {  # row LABEL KEY JQ
 win() { echo "(if .windowsize < $1 then \"ws\" + (.windowsize|tostring) + \":\" else \"\" end)"; }
 echo
 printf "%-44s %12s %12s %12s %10s\n" "figure" "atftpd" "in.tftpd" "provisioner" "prov/atftpd"
+echo "(a): the median of $A_RUNS run(s) each: transfers/s, and p99 (the median of the runs' p99)"
 row "(a) 4 KiB c8: transfers/s" a8 '.transfers_per_s|round'
-row "(a) 4 KiB c8: p99 ms" a8 '.p99_ms*100|round/100'
+row "(a) 4 KiB c8: p99 ms" a8 '(.p99_ms_median // .p99_ms)*100|round/100'
 row "(a) 4 KiB c32: transfers/s" a32 '.transfers_per_s|round'
-row "(a) 4 KiB c32: p99 ms" a32 '.p99_ms*100|round/100'
+row "(a) 4 KiB c32: p99 ms" a32 '(.p99_ms_median // .p99_ms)*100|round/100'
 row "(b) 16 MiB ws1: median ms ($RUNS runs)" b1 '.p50_ms|round'
 row "(b) 16 MiB ws8: median ms" b8 "$(win 8) + (.p50_ms|round|tostring)"
 row "(b) 16 MiB ws16: median ms" b16 "$(win 16) + (.p50_ms|round|tostring)"

@@ -1,7 +1,7 @@
 // The ceiling of mbedTLS itself on this machine: a server context configured
 // like provisioner/tls/tls_server.cpp (TLS 1.2, the modern suites, curves
-// P-256 then X25519, session tickets with AES-256-GCM keys, a session cache,
-// no client certificate) and a client context, joined by two in-memory byte
+// X25519 then P-256, session tickets with AES-256-GCM keys, the server's own
+// session cache, no client certificate) and a client context, joined by two in-memory byte
 // queues, one thread, no sockets. It runs FULL full handshakes (a fresh
 // session each) and RESUMED resumed ones (the session ticket of one full
 // handshake offered again, as `openssl s_time -reuse` does), and prints the
@@ -14,15 +14,16 @@
 //
 //   mbedtls_ceiling CERT KEY [FULL [RESUMED]]     (defaults 400 and 4000)
 //
-// Then, for information: the full handshakes again with the server's curve
-// preference turned round (X25519 first; the policy prefers P-256, and a
-// client cannot simply offer X25519 alone: in TLS 1.2 its curve list also
-// bounds the ECDSA certificate, which is P-256); and clients without session
-// tickets, which resume by session ID from the server's cache: RESUMED/4 such
+// The client offers X25519 then P-256, as OpenSSL 3 does, and gets X25519.
+// Then: the full handshakes again with a client that offers P-256 alone
+// (FULL/2); and clients without session tickets, which resume by session ID
+// from the server's cache (provisioner/tls/session_cache.h): RESUMED/4 such
 // resumptions with one session cached, as many with the cache full (20000
-// entries, the server's limit) and the offered session last in it, and FULL/4
-// full handshakes into the full cache. The last line, CEILING ..., is for
-// bench/tls/run.sh.
+// entries, the server's limit) and the offered session the last one put in,
+// and FULL/4 full handshakes into the full cache. For comparison, the same
+// two resumptions by ID with mbedTLS 2.28's own cache (mbedtls_ssl_cache, a
+// list walked on each look-up), which the server used before. The last line,
+// CEILING ..., is for bench/tls/run.sh.
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
@@ -43,18 +44,19 @@
 #include <string>
 #include <vector>
 
+#include "provisioner/tls/session_cache.h"
 #include "provisioner/tls/tls_server.h"  // the server's suites and curves
 
 namespace {
 
-const int kCacheEntries = 20000;  // as tls_server.cpp
+const int kCacheEntries = static_cast<int>(prov::tls::kCachedSessions);
 
 const int kClientSuites[] = {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0};
 // What OpenSSL 3 offers first: X25519, then P-256.
 const mbedtls_ecp_group_id kClientCurves[] = {MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1,
                                               MBEDTLS_ECP_DP_NONE};
-const mbedtls_ecp_group_id kServerCurvesX25519First[] = {MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1,
-                                                          MBEDTLS_ECP_DP_NONE};
+// A client that offers P-256 alone (some phones).
+const mbedtls_ecp_group_id kClientP256Only[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_NONE};
 
 [[noreturn]] void die(const char* what, int rc) {
     char buf[160] = "";
@@ -136,10 +138,19 @@ int countingTicketParse(void* p_ticket, mbedtls_ssl_session* session, unsigned c
 int g_cache_hits = 0;  // sessions the server found in its cache: resumptions by session ID
 
 int countingCacheGet(void* data, mbedtls_ssl_session* session) {
+    const int rc = prov::tls::SessionCache::get(data, session);
+    if (rc == 0) ++g_cache_hits;
+    return rc;
+}
+
+int countingListCacheGet(void* data, mbedtls_ssl_session* session) {
     const int rc = mbedtls_ssl_cache_get(data, session);
     if (rc == 0) ++g_cache_hits;
     return rc;
 }
+
+// Which session cache a Server has: the provisioner's, or mbedTLS's own.
+enum class Cache { kServer, kMbedtlsList };
 
 struct Rng {
     mbedtls_entropy_context entropy;
@@ -162,13 +173,15 @@ struct Server {
     mbedtls_x509_crt chain;
     mbedtls_pk_context key;
     mbedtls_ssl_ticket_context tickets;
-    mbedtls_ssl_cache_context cache;
+    prov::SystemClock clock;
+    prov::tls::SessionCache cache{clock, {prov::tls::kCachedSessions, prov::tls::kSessionSeconds, {}}};
+    mbedtls_ssl_cache_context list_cache;
     mbedtls_ssl_config conf;
-    Server(const char* cert_path, const char* key_path, const mbedtls_ecp_group_id* curves = prov::tls::serverCurves()) {
+    Server(const char* cert_path, const char* key_path, Cache which = Cache::kServer) {
         mbedtls_x509_crt_init(&chain);
         mbedtls_pk_init(&key);
         mbedtls_ssl_ticket_init(&tickets);
-        mbedtls_ssl_cache_init(&cache);
+        mbedtls_ssl_cache_init(&list_cache);
         mbedtls_ssl_config_init(&conf);
         int rc;
         if ((rc = mbedtls_x509_crt_parse_file(&chain, cert_path))) die(cert_path, rc);
@@ -181,7 +194,7 @@ struct Server {
         mbedtls_ssl_conf_min_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
         mbedtls_ssl_conf_max_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
         mbedtls_ssl_conf_ciphersuites(&conf, prov::tls::serverCiphersuites(false));
-        mbedtls_ssl_conf_curves(&conf, curves);
+        mbedtls_ssl_conf_curves(&conf, prov::tls::serverCurves());
         // No vendor CA in a fresh certs.dir: the server asks for no certificate.
         mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_NONE);
         if ((rc = mbedtls_ssl_conf_own_cert(&conf, &chain, &key))) die("own cert", rc);
@@ -189,13 +202,17 @@ struct Server {
                                            86400)))
             die("session tickets", rc);
         mbedtls_ssl_conf_session_tickets_cb(&conf, mbedtls_ssl_ticket_write, countingTicketParse, &tickets);
-        mbedtls_ssl_cache_set_timeout(&cache, 86400);
-        mbedtls_ssl_cache_set_max_entries(&cache, kCacheEntries);
-        mbedtls_ssl_conf_session_cache(&conf, &cache, countingCacheGet, mbedtls_ssl_cache_set);
+        if (which == Cache::kServer) {
+            mbedtls_ssl_conf_session_cache(&conf, &cache, countingCacheGet, prov::tls::SessionCache::set);
+        } else {
+            mbedtls_ssl_cache_set_timeout(&list_cache, prov::tls::kSessionSeconds);
+            mbedtls_ssl_cache_set_max_entries(&list_cache, kCacheEntries);
+            mbedtls_ssl_conf_session_cache(&conf, &list_cache, countingListCacheGet, mbedtls_ssl_cache_set);
+        }
     }
     ~Server() {
         mbedtls_ssl_config_free(&conf);
-        mbedtls_ssl_cache_free(&cache);
+        mbedtls_ssl_cache_free(&list_cache);
         mbedtls_ssl_ticket_free(&tickets);
         mbedtls_pk_free(&key);
         mbedtls_x509_crt_free(&chain);
@@ -305,9 +322,9 @@ void report(const char* label, const Totals& t) {
                 t.suite.c_str(), t.curve.c_str());
 }
 
-// Fills `cache` with n sessions that no client will offer, as n phones that
-// resumed by session ID would have left there.
-void fillCache(mbedtls_ssl_cache_context* cache, int n, int ciphersuite) {
+// Fills the server's cache with n sessions that no client will offer, as n
+// phones that resumed by session ID would have left there.
+void fillCache(Server& srv, Cache which, int n, int ciphersuite) {
     mbedtls_ssl_session s;
     mbedtls_ssl_session_init(&s);
     s.start = mbedtls_time(nullptr);
@@ -316,7 +333,9 @@ void fillCache(mbedtls_ssl_cache_context* cache, int n, int ciphersuite) {
     for (int i = 0; i < n; ++i) {
         std::memset(s.id, 0x5a, sizeof s.id);
         std::memcpy(s.id, &i, sizeof i);
-        if (mbedtls_ssl_cache_set(cache, &s) != 0) die("cache set", 0);
+        const int rc = which == Cache::kServer ? prov::tls::SessionCache::set(&srv.cache, &s)
+                                               : mbedtls_ssl_cache_set(&srv.list_cache, &s);
+        if (rc != 0) die("cache set", 0);
     }
     mbedtls_ssl_session_free(&s);
 }
@@ -371,48 +390,65 @@ int main(int argc, char** argv) {
                      resumed);
         return 1;
     }
-    Server x25519_first(argv[1], argv[2], kServerCurvesX25519First);
-    const Totals fx = run(x25519_first, cli, full / 2 > 0 ? full / 2 : 1, nullptr);
+    Client p256_only(kClientP256Only);
+    const Totals fp = run(srv, p256_only, full / 2 > 0 ? full / 2 : 1, nullptr);
 
     // Clients without tickets resume by session ID, from the server's cache
-    // (max 20000 entries, as tls_server.cpp sets). mbedTLS 2.28 keeps it as a
-    // list that each look-up and each insertion walks: first with one session
-    // cached, then with the cache full and the offered session the last one.
+    // (20000 entries at most, as tls_server.cpp keeps): first with one
+    // session cached, then with the cache full and the offered session the
+    // last one put in (the far end of mbedTLS's list).
     Client no_tickets(kClientCurves, false);
     const int by_id = resumed / 4 > 0 ? resumed / 4 : 1;
-    Server small_cache(argv[1], argv[2]);
-    mbedtls_ssl_session id1, id2;
-    mbedtls_ssl_session_init(&id1);
-    mbedtls_ssl_session_init(&id2);
-    handshake(small_cache, no_tickets, nullptr, &id1, warm);
-    if (id1.id_len == 0) die("the server gave no session ID", 0);
-    const Totals ri1 = resumeById(small_cache, no_tickets, by_id, &id1);
-    Server full_cache(argv[1], argv[2]);
-    const double fill0 = now();
-    fillCache(&full_cache.cache, kCacheEntries - 1, id1.ciphersuite);
-    const double fill_s = now() - fill0;
-    handshake(full_cache, no_tickets, nullptr, &id2, warm);  // the last entry
-    const Totals riN = resumeById(full_cache, no_tickets, by_id, &id2);
-    // Full handshakes into the full cache: each replaces the oldest entry.
-    const Totals fN = run(full_cache, no_tickets, full / 4 > 0 ? full / 4 : 1, nullptr);
+    struct ById {
+        Totals one, full, full_new;
+        double fill_s = 0;
+    };
+    auto byId = [&](Cache which, bool full_handshakes) {
+        ById out;
+        mbedtls_ssl_session id1, id2;
+        mbedtls_ssl_session_init(&id1);
+        mbedtls_ssl_session_init(&id2);
+        Totals warm_up;
+        Server small_cache(argv[1], argv[2], which);
+        handshake(small_cache, no_tickets, nullptr, &id1, warm_up);
+        if (id1.id_len == 0) die("the server gave no session ID", 0);
+        out.one = resumeById(small_cache, no_tickets, by_id, &id1);
+        Server full_cache(argv[1], argv[2], which);
+        const double fill0 = now();
+        fillCache(full_cache, which, kCacheEntries - 1, id1.ciphersuite);
+        out.fill_s = now() - fill0;
+        handshake(full_cache, no_tickets, nullptr, &id2, warm_up);  // the last one put in
+        out.full = resumeById(full_cache, no_tickets, by_id, &id2);
+        // Full handshakes into the full cache: each evicts one.
+        if (full_handshakes) out.full_new = run(full_cache, no_tickets, full / 4 > 0 ? full / 4 : 1, nullptr);
+        mbedtls_ssl_session_free(&id2);
+        mbedtls_ssl_session_free(&id1);
+        return out;
+    };
+    const ById ours = byId(Cache::kServer, true);
+    const ById list = byId(Cache::kMbedtlsList, false);
 
-    std::printf("mbedTLS %s, one thread, in-memory transport, %s, server curve preference P-256\n",
+    std::printf("mbedTLS %s, one thread, in-memory transport, %s, server curve preference X25519, P-256\n",
                 MBEDTLS_VERSION_STRING, f.suite.c_str());
-    report("full (P-256)", f);
+    report("full", f);
     report("resumed (ticket)", r);
-    report("full (X25519 first, info)", fx);
-    report("resumed (ID, 1 cached)", ri1);
-    report("resumed (ID, last of 20000)", riN);
-    report("full (no ticket, 20000 c.)", fN);
-    std::printf("(filling the cache with %d sessions took %.2f s)\n", kCacheEntries - 1, fill_s);
+    report("full (client: P-256 only)", fp);
+    report("resumed (ID, 1 cached)", ours.one);
+    report("resumed (ID, last of 20000)", ours.full);
+    report("full (no ticket, 20000 c.)", ours.full_new);
+    report("mbedtls cache: ID, 1", list.one);
+    report("mbedtls cache: ID, 20000", list.full);
+    std::printf("(filling the cache with %d sessions took %.2f s; mbedtls_ssl_cache %.2f s)\n", kCacheEntries - 1,
+                ours.fill_s, list.fill_s);
     // Machine-readable summary for bench/tls/run.sh: server-side rates per core.
     std::printf("CEILING full_per_core=%.1f resumed_per_core=%.1f full_loop=%.1f resumed_loop=%.1f"
-                " full_x25519_per_core=%.1f resumed_id_per_core=%.1f resumed_id_full_cache_per_core=%.1f"
-                " full_no_ticket_full_cache_per_core=%.1f\n",
-                f.n / f.serverCpu(), r.n / r.serverCpu(), f.n / f.wall, r.n / r.wall, fx.n / fx.serverCpu(),
-                ri1.n / ri1.serverCpu(), riN.n / riN.serverCpu(), fN.n / fN.serverCpu());
-    mbedtls_ssl_session_free(&id2);
-    mbedtls_ssl_session_free(&id1);
+                " full_curve=%s full_p256_per_core=%.1f resumed_id_per_core=%.1f resumed_id_full_cache_per_core=%.1f"
+                " full_no_ticket_full_cache_per_core=%.1f list_resumed_id_per_core=%.1f"
+                " list_resumed_id_full_cache_per_core=%.1f\n",
+                f.n / f.serverCpu(), r.n / r.serverCpu(), f.n / f.wall, r.n / r.wall, f.curve.c_str(),
+                fp.n / fp.serverCpu(), ours.one.n / ours.one.serverCpu(), ours.full.n / ours.full.serverCpu(),
+                ours.full_new.n / ours.full_new.serverCpu(), list.one.n / list.one.serverCpu(),
+                list.full.n / list.full.serverCpu());
     mbedtls_ssl_session_free(&saved);
     return 0;
 }

@@ -1,8 +1,9 @@
 // tls_load: many TLS 1.2 handshakes at once against one server, as a boot
 // storm of phones makes them, where openssl s_time makes one at a time.
 // One thread, epoll, CONCURRENCY connections in flight, each a new TCP
-// connection; mbedTLS as the client (ECDHE-ECDSA-AES128-GCM-SHA256, P-256, no
-// certificate check, like s_time).
+// connection; mbedTLS as the client (ECDHE-ECDSA-AES128-GCM-SHA256, no
+// certificate check, like s_time), offering P-256 alone, or with
+// TLS_LOAD_CURVES=x25519 X25519 then P-256 (as OpenSSL 3 and browsers do).
 //
 //   tls_load HOST PORT new|resume SECONDS [CONCURRENCY] [PATH]
 //
@@ -39,7 +40,9 @@
 namespace {
 
 const int kSuites[] = {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0};
-const mbedtls_ecp_group_id kCurves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_NONE};
+const mbedtls_ecp_group_id kCurvesP256[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_NONE};
+const mbedtls_ecp_group_id kCurvesX25519[] = {MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1,
+                                              MBEDTLS_ECP_DP_NONE};
 
 [[noreturn]] void die(const char* what, int rc) {
     char buf[200] = {0};
@@ -113,7 +116,10 @@ int main(int argc, char** argv) {
     mbedtls_ssl_conf_min_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_max_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_ciphersuites(&conf, kSuites);
-    mbedtls_ssl_conf_curves(&conf, kCurves);
+    const char* curves = std::getenv("TLS_LOAD_CURVES");
+    const bool x25519 = curves && std::string(curves) == "x25519";
+    if (curves && !x25519 && std::string(curves) != "p256") die("TLS_LOAD_CURVES must be p256 or x25519", 0);
+    mbedtls_ssl_conf_curves(&conf, x25519 ? kCurvesX25519 : kCurvesP256);
     mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_NONE);
     mbedtls_ssl_conf_session_tickets(&conf, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
 

@@ -92,6 +92,10 @@ const ConfigKey kKeys[] = {
     {.name = "tls.legacy_phones", .type = T::kBool, .default_value = "false",
      .doc = "add CBC suites and RSA key exchange for old phones (no forward secrecy)",
      .field = &C::tls_legacy_phones},
+    {.name = "tls.ticket_rotation_seconds", .type = T::kInteger, .default_value = "86400",
+     .doc = "how often the session-ticket key changes; every node sharing the store uses the same key, "
+            "so a phone resumes on any of them; a ticket is accepted for one to two of these periods",
+     .field = &C::tls_ticket_rotation_seconds, .min = 300, .max = 604800},
     {.name = "trust.deliver", .type = T::kBool, .default_value = "true",
      .doc = "give phones the CA to trust for HTTPS resync and SIP over TLS, in each vendor's way, and "
             "serve it as `ca.pem` (`vendor-templates/README.md`, \"Trust\"); trust on first use when "

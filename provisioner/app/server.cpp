@@ -1,4 +1,5 @@
 #include "provisioner/app/server.h"
+#include "provisioner/app/ticket_keys.h"
 
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
@@ -104,7 +105,10 @@ Status Server::start() {
     store_lock_ = TRY(lockStore(config_));
     TRY(bindPorts());
     TRY(openServices());
-    auto context = loadTls(config_, log_);
+    tickets_ = storeTickets(*services_->store, *services_->random, services_->clock,
+                            config_.tls_ticket_rotation_seconds);
+    refreshTickets();
+    auto context = loadTls(config_, log_, tickets_);
     if (!context) return naming(context.error(), "certs.dir");
     tls_contexts_.replace(context.value());
     // Again: at a first start server.crt was only just generated.

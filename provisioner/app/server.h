@@ -96,6 +96,7 @@ class Server {
     void reloadTemplates();
     void reloadCertificate();
     void trimMemory();
+    void refreshTickets();
 
     const ServerConfig config_;
     Poco::Logger& log_;
@@ -105,6 +106,9 @@ class Server {
     BoundSockets sockets_;
     std::unique_ptr<Poco::Net::ServerSocket> admin_socket_;
     std::unique_ptr<Services> services_;
+    // The fleet's session tickets (ticket_keys.h), in every TLS context.
+    std::shared_ptr<tls::SessionTickets> tickets_;
+    bool tickets_failing_ = false;  // the last refresh failed (logged once)
     TlsContexts tls_contexts_;
     // Shared by the admin API's handlers: declared before its threads so
     // that they outlive them, after services_ since an import writes to its

@@ -19,6 +19,7 @@ void Server::everySecond() {
     ++ticks_;
     services_->security_log->flush();  // the counts of refusals not written
     trimMemory();
+    refreshTickets();
     pollStoreGeneration();
     services_->firmware->poll();
     if (config_.events_keep_days > 0 && ticks_ % kPruneEverySeconds == 0) prune_pending_ = true;
@@ -43,6 +44,17 @@ void Server::trimMemory() {
     if (!trim_.observe(open)) return;
     releaseFreeMemory();
     log_.debug("freed memory returned to the system (%Ld phone connections open)", open);
+}
+
+// The session-ticket keys reach the store only when a period begins (the
+// next one's is loaded a period ahead); while the store cannot be reached,
+// phones resume with the keys already loaded, and say so once.
+void Server::refreshTickets() {
+    if (!tickets_) return;
+    const Status st = tickets_->refresh();
+    if (!st && !tickets_failing_) log_.warning("%s", st.error().message);
+    if (st && tickets_failing_) log_.notice("session tickets: keys loaded");
+    tickets_failing_ = !st;
 }
 
 // Configuration changed by another process (the CLI) moves the store's
@@ -94,7 +106,7 @@ void Server::reloadTemplates() {
 
 // New connections take the reloaded certificate; open ones keep theirs.
 void Server::reloadCertificate() {
-    auto context = loadTls(config_, log_);
+    auto context = loadTls(config_, log_, tickets_);
     if (!context) {
         log_.error("TLS certificate not reloaded, the previous one stays in use: %s",
                    context.error().message);

@@ -38,6 +38,7 @@ struct ServerConfig {
     std::string https_client_cert;              // none | optional | required
     std::vector<std::string> tls_server_names;  // empty: host name and local addresses
     bool tls_legacy_phones = false;
+    int64_t tls_ticket_rotation_seconds = 86400;
     bool trust_deliver = true;
     std::string trust_ca_file;  // empty: the root of certs.dir/server.crt
     bool secrets_require_client_cert = false;

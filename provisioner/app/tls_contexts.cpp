@@ -38,8 +38,8 @@ std::vector<std::string> serverNames(const ServerConfig& config) {
     return names;
 }
 
-Result<std::shared_ptr<tls::TlsServerContext>> loadTls(const ServerConfig& config,
-                                                       Poco::Logger& log) {
+Result<std::shared_ptr<tls::TlsServerContext>> loadTls(const ServerConfig& config, Poco::Logger& log,
+                                                       std::shared_ptr<tls::SessionTickets> tickets) {
     const tls::CertificateFiles files =
         TRY(tls::ensureServerCertificate(config.certs_dir, serverNames(config)));
     if (files.generated)
@@ -48,8 +48,15 @@ Result<std::shared_ptr<tls::TlsServerContext>> loadTls(const ServerConfig& confi
                                      : config.https_client_cert == "required"
                                          ? tls::ClientCertMode::kRequired
                                          : tls::ClientCertMode::kOptional;
-    return tls::TlsServerContext::create({files.cert_path, files.key_path, config.tls_legacy_phones,
-                                          5000, config.certs_dir + "/vendor-ca", mode});
+    tls::TlsOptions options;
+    options.cert_path = files.cert_path;
+    options.key_path = files.key_path;
+    options.legacy_phones = config.tls_legacy_phones;
+    options.handshake_timeout_ms = 5000;
+    options.vendor_ca_dir = config.certs_dir + "/vendor-ca";
+    options.client_cert = mode;
+    options.tickets = std::move(tickets);
+    return tls::TlsServerContext::create(options);
 }
 
 Result<std::shared_ptr<const std::string>> loadTrust(const ServerConfig& config,

@@ -36,9 +36,11 @@ class TlsContexts {
 std::vector<std::string> serverNames(const ServerConfig& config);
 
 // The context for certs.dir/server.crt and server.key, generating a
-// self-signed pair for serverNames() when neither exists (logged).
-Result<std::shared_ptr<tls::TlsServerContext>> loadTls(const ServerConfig& config,
-                                                       Poco::Logger& log);
+// self-signed pair for serverNames() when neither exists (logged). Its
+// session tickets are `tickets` (the fleet's, app/ticket_keys.h); null:
+// keys of this process's own.
+Result<std::shared_ptr<tls::TlsServerContext>> loadTls(const ServerConfig& config, Poco::Logger& log,
+                                                       std::shared_ptr<tls::SessionTickets> tickets = nullptr);
 
 // The certificate phones are given to trust (trust.deliver, trust.ca_file;
 // vendor-templates/README.md, "Trust"): trust.ca_file's one certificate, or

@@ -25,7 +25,11 @@ bool isSafeFileName(const std::string& file) {
 
 bool isCheckedFile(int fd, const FileCheck& check) {
     struct stat st{};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    return ::fstat(fd, &st) == 0 && isCheckedStat(st, check);
+}
+
+bool isCheckedStat(const struct stat& st, const FileCheck& check) {
+    if (!S_ISREG(st.st_mode)) return false;
     return static_cast<int64_t>(st.st_size) == check.size &&
            static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec == check.mtime_ns &&
            static_cast<int64_t>(st.st_ino) == check.inode;

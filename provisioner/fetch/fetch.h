@@ -6,6 +6,8 @@
 // definition without a cycle; no protocol types cross this line. The layers
 // below service/ (identify/, policy/) take the plain fields they decide on.
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -60,6 +62,8 @@ struct FileCheck {
 };
 // True when the open file `fd` is a regular file with `check`'s size, mtime and inode.
 bool isCheckedFile(int fd, const FileCheck& check);
+// The same, from the open file's fstat taken already.
+bool isCheckedStat(const struct stat& st, const FileCheck& check);
 
 struct FetchResponse {
     Outcome outcome = Outcome::kNotFound;

@@ -89,13 +89,13 @@ std::string outcomeName(Outcome o) {
     }
 }
 
-// Real path of `path` when it lies inside `root` (symlinks resolved);
-// `relative` gets it relative to the real root (the name a link resolves to).
-std::optional<std::string> insideRoot(const std::string& root, const std::string& path, std::string& relative) {
-    char real_root[PATH_MAX];
+// Real path of `path` when it lies inside `real_root` (a real path itself;
+// symlinks resolved); `relative` gets it relative to the real root (the name
+// a link resolves to).
+std::optional<std::string> insideRoot(const std::string& real_root, const std::string& path, std::string& relative) {
     char real_path[PATH_MAX];
-    if (!realpath(root.c_str(), real_root) || !realpath(path.c_str(), real_path)) return std::nullopt;
-    const std::string r = std::string(real_root) + "/";
+    if (!realpath(path.c_str(), real_path)) return std::nullopt;
+    const std::string r = real_root + "/";
     const std::string p = real_path;
     if (p.compare(0, r.size(), r) != 0) return std::nullopt;
     relative = p.substr(r.size());
@@ -601,14 +601,43 @@ Status ProvisioningService::wipeDelivered(const std::string& mac, Event& event) 
     return okStatus();
 }
 
+std::string ProvisioningService::realFirmwareRoot() {
+    const int64_t now = clock_.monotonicMicros();
+    std::lock_guard lock(real_root_mutex_);
+    if (real_root_.path.empty() || now - real_root_.checked_us >= 1'000'000) {
+        char real[PATH_MAX];
+        real_root_.path = realpath(options_.firmware_dir.c_str(), real) ? real : "";
+        real_root_.checked_us = now;
+    }
+    return real_root_.path;
+}
+
+// A static file costs one lstat on the way: the name has no folder in it
+// (isSafeFileName), so under the root's real path a name that is no link is
+// its own real path. Resolving the whole path every time (realpath reads
+// every component as a link) was a quarter of a small file's TFTP transfer.
+// A link is resolved in full and must stay inside the root.
+std::optional<std::string> ProvisioningService::firmwarePath(const std::string& file, std::string& relative,
+                                                             struct stat& st) {
+    const std::string root = realFirmwareRoot();
+    if (root.empty()) return std::nullopt;
+    std::string path = root + "/" + file;
+    if (::lstat(path.c_str(), &st) != 0) return std::nullopt;
+    if (!S_ISLNK(st.st_mode)) {
+        relative = file;
+        return path;
+    }
+    auto real = insideRoot(root, path, relative);
+    if (!real || ::stat(real->c_str(), &st) != 0) return std::nullopt;
+    return real;
+}
+
 Result<FetchResponse> ProvisioningService::staticFile(const FetchRequest& request) {
-    const std::string path = Poco::Path(options_.firmware_dir).append(request.file).toString();
     std::string real_name;
-    auto real = insideRoot(options_.firmware_dir, path, real_name);
-    if (!real) return notFound("no such file");
     // One stat, no exceptions: the file may be replaced while phones fetch it.
     struct stat st{};
-    if (::stat(real->c_str(), &st) != 0) return notFound("no such file");
+    auto real = firmwarePath(request.file, real_name, st);
+    if (!real) return notFound("no such file");
     if (!S_ISREG(st.st_mode)) return notFound("not a regular file");
     if (options_.firmware) {
         // A stat, no hash: the catalog hashed the image when it was added or

@@ -5,6 +5,8 @@
 // It never throws on a phone's input; every outcome is a FetchResponse and an
 // event.
 
+#include <sys/stat.h>
+
 #include <map>
 #include <mutex>
 #include <optional>
@@ -133,6 +135,13 @@ private:
     // when it has its key, else bytes of the same size that no key opens.
     Result<FetchResponse> sealedWithoutProof(const DeviceIdentity& id, const Proofs& proofs, Event& event);
     Result<FetchResponse> staticFile(const FetchRequest& request);
+    // firmware_dir's real path ("" when it is missing), looked up again at
+    // most once a second: a root that is a link swapped to a new release is
+    // followed within a second.
+    std::string realFirmwareRoot();
+    // The real path of `file` in firmware_dir with its stat (`relative`: the
+    // name it resolves to); nullopt when it is missing or a link leads out.
+    std::optional<std::string> firmwarePath(const std::string& file, std::string& relative, struct stat& st);
     // `ca.pem`: the certificate phones are given to trust; nullopt when none is.
     std::optional<FetchResponse> trustFile(const FetchRequest& request) const;
     std::shared_ptr<const std::string> trustPem() const {
@@ -159,6 +168,12 @@ private:
         uint64_t generation = 0;
         std::optional<FirmwareOffer> offer;
     };
+    struct RealRoot {
+        std::string path;
+        int64_t checked_us = 0;
+    };
+    std::mutex real_root_mutex_;
+    RealRoot real_root_;
     std::mutex model_wide_mutex_;
     std::map<std::string, ModelWide> model_wide_;
 };

@@ -64,6 +64,7 @@ public:
     Result<int64_t> windowUse(int64_t id, const std::string& mac) override;
     Status insertWindowUse(int64_t id, const std::string& mac, int64_t at) override;
     Result<std::string> serverKey(const std::string& name, const std::string& fresh) override;
+    Status dropServerKeysBefore(const std::string& prefix, int64_t number) override;
 
     Status insertToken(ApiToken& token) override;
     Result<std::optional<ApiToken>> findToken(const std::string& hash) override;

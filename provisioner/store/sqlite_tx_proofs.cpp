@@ -213,4 +213,13 @@ Result<std::string> SqliteTx::serverKey(const std::string& name, const std::stri
     return failure("server key");
 }
 
+Status SqliteTx::dropServerKeysBefore(const std::string& prefix, int64_t number) {
+    // Names of another shape under the prefix (no number after it) are left alone.
+    Stmt s(conn_,
+           "DELETE FROM server_keys WHERE substr(name, 1, length(?1)) = ?1 AND length(name) > length(?1) "
+           "AND substr(name, length(?1) + 1) NOT GLOB '*[^0-9]*' AND CAST(substr(name, length(?1) + 1) AS INTEGER) < ?2");
+    s.bind(1, prefix).bind(2, number);
+    return done(s, "drop server keys");
+}
+
 }  // namespace prov::sqlite

@@ -153,6 +153,9 @@ public:
     virtual Status insertWindowUse(int64_t id, const std::string& mac, int64_t at) = 0;
     // A server key by name; the first caller's `fresh` value wins (several nodes).
     virtual Result<std::string> serverKey(const std::string& name, const std::string& fresh) = 0;
+    // Drops the server keys named `prefix` followed by a decimal number below
+    // `number` (keys of past periods, such as TLS ticket keys).
+    virtual Status dropServerKeysBefore(const std::string& prefix, int64_t number) = 0;
 
     // Sets id and created_at on `token`.
     virtual Status insertToken(ApiToken& token) = 0;

@@ -23,7 +23,7 @@ Result<std::unique_ptr<FileSource>> FileSource::open(const std::string& path, co
         ::close(fd);
         return Error::notFound(path + " is not a regular file");
     }
-    if (check && !isCheckedFile(fd, *check)) {
+    if (check && !isCheckedStat(st, *check)) {
         ::close(fd);
         return Error::notFound(path + " changed since it was checked");
     }

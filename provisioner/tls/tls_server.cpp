@@ -7,7 +7,6 @@
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
-#include <mbedtls/ssl_cache.h>
 #include <mbedtls/ssl_ciphersuites.h>
 #include <mbedtls/ssl_ticket.h>
 #include <mbedtls/x509_crt.h>
@@ -22,6 +21,7 @@
 
 #include "provisioner/core/mac_address.h"
 #include "provisioner/core/server_metrics.h"
+#include "provisioner/tls/session_cache.h"
 
 namespace prov::tls {
 
@@ -57,8 +57,14 @@ const int kLegacySuites[] = {
     0,
 };
 
-// P-256 and X25519 only: the default list makes every handshake try more.
-const mbedtls_ecp_group_id kCurves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_NONE};
+// X25519 and P-256 only: the default list makes every handshake try more.
+// mbedTLS picks the key exchange's curve in this order among those the
+// client offers, so X25519 goes first: it is the cheaper of the two here
+// (bench/README.md) and what modern clients offer first. P-256 stays for
+// clients that offer nothing else; in TLS 1.2 it also bounds the ECDSA
+// certificate, which is P-256, so a client offering X25519 alone gets no
+// ECDSA suite.
+const mbedtls_ecp_group_id kCurves[] = {MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_NONE};
 
 // Whether the handshake step running on this thread resumed a session.
 // mbedTLS 2.28 says so only in its internal handshake state, freed when the
@@ -68,7 +74,7 @@ const mbedtls_ecp_group_id kCurves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP
 thread_local bool t_resumed = false;
 
 int cacheGet(void* cache, mbedtls_ssl_session* session) {
-    const int rc = mbedtls_ssl_cache_get(cache, session);
+    const int rc = SessionCache::get(cache, session);
     if (rc == 0) t_resumed = true;
     return rc;
 }
@@ -77,6 +83,17 @@ int ticketParse(void* tickets, mbedtls_ssl_session* session, unsigned char* buf,
     const int rc = mbedtls_ssl_ticket_parse(tickets, session, buf, len);
     if (rc == 0) t_resumed = true;
     return rc;
+}
+
+int sharedTicketParse(void* tickets, mbedtls_ssl_session* session, unsigned char* buf, size_t len) {
+    const int rc = SessionTickets::parse(tickets, session, buf, len);
+    if (rc == 0) t_resumed = true;
+    return rc;
+}
+
+const Clock& systemClock() {
+    static const SystemClock clock;
+    return clock;
 }
 
 }  // namespace
@@ -99,7 +116,8 @@ struct TlsServerContext::State {
     mbedtls_x509_crt chain;
     mbedtls_pk_context key;
     mbedtls_ssl_ticket_context tickets;
-    mbedtls_ssl_cache_context cache;
+    std::shared_ptr<SessionTickets> shared_tickets;
+    std::unique_ptr<SessionCache> cache;
     mbedtls_ssl_config conf;
     State() {
         mbedtls_x509_crt_init(&all_cas);
@@ -108,12 +126,11 @@ struct TlsServerContext::State {
         mbedtls_x509_crt_init(&chain);
         mbedtls_pk_init(&key);
         mbedtls_ssl_ticket_init(&tickets);
-        mbedtls_ssl_cache_init(&cache);
         mbedtls_ssl_config_init(&conf);
     }
     ~State() {
         mbedtls_ssl_config_free(&conf);
-        mbedtls_ssl_cache_free(&cache);
+        cache.reset();
         mbedtls_ssl_ticket_free(&tickets);
         mbedtls_pk_free(&key);
         mbedtls_x509_crt_free(&chain);
@@ -213,16 +230,23 @@ Result<std::shared_ptr<TlsServerContext>> TlsServerContext::create(const TlsOpti
     }
     if ((rc = mbedtls_ssl_conf_own_cert(&s.conf, &s.chain, &s.key)))
         return Error::invalid("tls: the key does not match the certificate: " + mbedError(rc));
-    // Tickets: AES-256-GCM keys that rotate every lifetime (the module keeps
-    // the previous key for tickets still out there); the cache serves phones
-    // that resume by session ID.
-    if ((rc = mbedtls_ssl_ticket_setup(&s.tickets, mbedtls_ctr_drbg_random, &s.drbg, MBEDTLS_CIPHER_AES_256_GCM,
-                                       86400)))
-        return Error::internal("tls: session tickets: " + mbedError(rc));
-    mbedtls_ssl_conf_session_tickets_cb(&s.conf, mbedtls_ssl_ticket_write, ticketParse, &s.tickets);
-    mbedtls_ssl_cache_set_timeout(&s.cache, 86400);
-    mbedtls_ssl_cache_set_max_entries(&s.cache, 20000);
-    mbedtls_ssl_conf_session_cache(&s.conf, &s.cache, cacheGet, mbedtls_ssl_cache_set);
+    // Tickets: with shared keys (session_tickets.h) any node of the fleet
+    // opens them; without, mbedTLS's module makes AES-256-GCM keys of its
+    // own that rotate every lifetime (keeping the previous one), and only
+    // this process opens them. The cache serves phones that resume by
+    // session ID.
+    s.shared_tickets = options.tickets;
+    if (s.shared_tickets) {
+        mbedtls_ssl_conf_session_tickets_cb(&s.conf, SessionTickets::write, sharedTicketParse, s.shared_tickets.get());
+    } else {
+        if ((rc = mbedtls_ssl_ticket_setup(&s.tickets, mbedtls_ctr_drbg_random, &s.drbg, MBEDTLS_CIPHER_AES_256_GCM,
+                                           kSessionSeconds)))
+            return Error::internal("tls: session tickets: " + mbedError(rc));
+        mbedtls_ssl_conf_session_tickets_cb(&s.conf, mbedtls_ssl_ticket_write, ticketParse, &s.tickets);
+    }
+    s.cache = std::make_unique<SessionCache>(options.clock ? *options.clock : systemClock(),
+                                             SessionCacheOptions{kCachedSessions, kSessionSeconds, {}});
+    mbedtls_ssl_conf_session_cache(&s.conf, s.cache.get(), cacheGet, SessionCache::set);
     return ctx;
 }
 

@@ -2,8 +2,9 @@
 
 // TLS for the phones' HTTPS front end, on mbedTLS. A TlsServerContext is the
 // policy (TLS 1.2 only; ECDHE with AES-GCM or ChaCha20-Poly1305; no RSA key
-// exchange and no CBC unless legacy_phones; curves P-256 and X25519), the
-// certificate, session tickets with rotating keys and a session cache. A
+// exchange and no CBC unless legacy_phones; curves X25519 and P-256), the
+// certificate, session tickets with rotating keys (shared by the fleet when
+// given: session_tickets.h) and a session cache (session_cache.h). A
 // TlsConnection runs one connection over a connected socket.
 
 #include <cstdint>
@@ -12,7 +13,9 @@
 
 #include <mbedtls/ecp.h>
 
+#include "provisioner/core/clock.h"
 #include "provisioner/core/result.h"
+#include "provisioner/tls/session_tickets.h"
 
 namespace prov::tls {
 
@@ -23,6 +26,11 @@ enum class ClientCertMode { kNone, kOptional, kRequired };
 const int* serverCiphersuites(bool legacy_phones);
 const mbedtls_ecp_group_id* serverCurves();
 
+// Sessions the server keeps for resumption by session ID (session_cache.h),
+// and for how long.
+inline constexpr size_t kCachedSessions = 20000;
+inline constexpr int64_t kSessionSeconds = 86400;
+
 struct TlsOptions {
     std::string cert_path;  // PEM chain, leaf first
     std::string key_path;   // PEM key
@@ -32,6 +40,11 @@ struct TlsOptions {
     // CAs of each vendor.
     std::string vendor_ca_dir;
     ClientCertMode client_cert = ClientCertMode::kOptional;
+    // The session cache's clock; null: the system's.
+    const Clock* clock = nullptr;
+    // Session tickets any node sharing the keys can open (session_tickets.h);
+    // null: keys of this process's own, made at random.
+    std::shared_ptr<SessionTickets> tickets;
 };
 
 // What a client certificate proved. A certificate that does not chain to

@@ -251,6 +251,27 @@ TEST_CASE("server keys: the first value stays, later callers read it") {
     CHECK(second == "aaaa");
 }
 
+TEST_CASE("server keys: those of past periods are dropped by prefix and number, nothing else") {
+    FakeClock clock;
+    auto store = std::move(SqliteStore::open(":memory:", clock)).value();
+    REQUIRE(store->migrate());
+    const std::vector<std::string> names = {"tls_ticket.9",  "tls_ticket.10", "tls_ticket.11", "tls_ticket.x",
+                                            "tls_ticket.",   "tls_ticketx.1", "digest_nonce",  "tls_ticket.1a"};
+    REQUIRE(store->write([&](StoreTx& tx) -> Status {
+        for (const auto& n : names) TRY(tx.serverKey(n, "v-" + n));
+        return tx.dropServerKeysBefore("tls_ticket.", 11);
+    }));
+    std::vector<std::string> left;
+    REQUIRE(store->write([&](StoreTx& tx) -> Status {
+        for (const auto& n : names)
+            if (TRY(tx.serverKey(n, "new")) != "new") left.push_back(n);
+        return okStatus();
+    }));
+    // 9 and 10 were made again ("new"); every other key kept its value.
+    CHECK(left == std::vector<std::string>{"tls_ticket.11", "tls_ticket.x", "tls_ticket.", "tls_ticketx.1",
+                                           "digest_nonce", "tls_ticket.1a"});
+}
+
 namespace {
 
 PendingWipe wipeFor(const std::string& mac, int64_t deleted_at) {
