@@ -104,6 +104,12 @@ Status Server::start() {
     store_lock_ = TRY(lockStore(config_));
     TRY(bindPorts());
     TRY(openServices());
+    // Several nodes on one PostgreSQL store: a change made through another
+    // is seen here as it commits, not at the next once-a-second look.
+    if (services_->postgres) {
+        services_->config_listener = std::make_unique<PgConfigListener>(
+            *services_->postgres, [g = services_->generation.get()] { g->refresh(); });
+    }
     auto context = loadTls(config_, log_);
     if (!context) return naming(context.error(), "certs.dir");
     tls_contexts_.replace(context.value());
@@ -120,7 +126,7 @@ Status Server::start() {
     }
     template_signature_ = templateSignature();
     prune_pending_ = config_.events_keep_days > 0;
-    log_.notice("provisioner ready (store %s)", config_.store_path);
+    log_.notice("provisioner ready (store %s)", app::storeName(config_));
     return okStatus();
 }
 
@@ -148,7 +154,10 @@ Status Server::openServices() {
     // What migration 8 could not turn into a zone name (an offset no Etc
     // zone has, such as +5:30) renders as a fixed offset with no DST rule:
     // said at every start, not only by `migrate`, until the admin picks a city.
-    if (auto values = services_->store->settingValues("timezone")) {
+    auto values = services_->sqlite ? services_->sqlite->settingValues("timezone")
+                                    : Result<std::vector<std::pair<std::string, std::string>>>(
+                                          std::vector<std::pair<std::string, std::string>>{});
+    if (values) {
         for (const auto& [scope, value] : values.value()) {
             if (!legacyOffsetMinutes(value)) continue;
             log_.warning("settings: timezone of %s is the offset %s: give a zone name (such as Asia/Kolkata) "
