@@ -89,7 +89,7 @@ Result<int64_t> pgCount(pg::Connection& conn, const std::string& table) {
 Status copyTable(sqlite::Connection& from, pg::Connection& to, const std::string& table,
                  const std::vector<std::string>& columns) {
     std::string params;
-    for (size_t i = 1; i <= columns.size(); ++i) params += (i > 1 ? ",$" : "$") + std::to_string(i);
+    for (size_t i = 0; i < columns.size(); ++i) params += i ? ",?" : "?";
     const std::string list = quotedList(columns);
     if (isCounter(table)) {
         // One row, made by the target's own migration: its value is the source's.

@@ -33,8 +33,8 @@ events=$(awk '$1 == "events" {print $2}' <<<"$OUT")
 ((events >= 1)) && ok || bad "no events copied ($events)"
 
 # A server on the copy: the same token works, the phone gets the same bytes.
-use_fresh_store pg
 SAVED_TOKEN=$TOKEN
+use_fresh_store pg
 start_server -D store.url="$PG_URL"
 TOKEN=$SAVED_TOKEN
 api GET /extensions/1001
