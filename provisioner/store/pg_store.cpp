@@ -1,6 +1,7 @@
 #include "provisioner/store/pg_store.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "provisioner/core/server_metrics.h"
 #include "provisioner/store/pg_migrations.h"
@@ -92,6 +93,13 @@ void PgStore::release(std::unique_ptr<pg::Connection> conn) {
     available_.notify_one();
 }
 
+void PgStore::dropIdle() {
+    std::lock_guard lock(mutex_);
+    open_connections_ -= idle_.size();
+    idle_.clear();
+    available_.notify_all();
+}
+
 Status PgStore::run(const Work& work, const char* begin, bool writer) {
     const int64_t start = clock_.monotonicMicros();
     struct Timed {
@@ -101,9 +109,21 @@ Status PgStore::run(const Work& work, const char* begin, bool writer) {
         ~Timed() { metrics::serverMetrics().storeWork(kind, clock.monotonicMicros() - start); }
     } timed{clock_, start,
             writer ? metrics::ServerMetrics::StoreWork::kWrite : metrics::ServerMetrics::StoreWork::kRead};
-    auto lease = TRY(acquire());
-    auto& conn = *lease;
-    if (auto st = conn.exec(begin); !st) {
+    // A pooled connection the server dropped (a restart, a failover) fails
+    // at BEGIN, before anything ran: the work starts again on a fresh one
+    // (the dead one is not pooled again), so a node rides out a restart of
+    // PostgreSQL without failing a request once the server is back.
+    std::optional<Lease> lease;
+    Status began = okStatus();
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        lease.reset();  // given back (and dropped) before another is taken
+        lease.emplace(TRY(acquire()));
+        began = (**lease).exec(begin);
+        if (began || (**lease).healthy()) break;
+        dropIdle();  // pooled beside it, so dropped by the same restart
+    }
+    auto& conn = **lease;
+    if (!began) {
         if (writer) metrics::serverMetrics().storeBusy();
         return unavailable(conn.lastError());
     }

@@ -52,6 +52,8 @@ private:
     class Lease;
     Result<Lease> acquire();
     void release(std::unique_ptr<pg::Connection> conn);
+    // Closes every idle connection (after one was found dropped by the server).
+    void dropIdle();
     Status run(const Work& work, const char* begin, bool writer);
     Status checkMigrationNames();
 
