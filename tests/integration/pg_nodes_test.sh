@@ -70,6 +70,20 @@ else
     bad "node B never served the edit made through node A (2 s)"
 fi
 
+# PostgreSQL restarted under both nodes (a failover): they are not
+# restarted; the next edit through node B is served through node A.
+"$PROVISIONER_TEST_PG_CTL" restart -m fast -w >/dev/null 2>&1 && ok || bad "the cluster did not restart"
+ADMIN_PORT=$B_ADMIN
+api PATCH /extensions/1002 '{"callerid_name":"Dave after the restart"}'
+expect_status 200 "edit through node B after the restart"
+seen=""
+for _ in $(seq 1 40); do
+    fetch "$A_HTTP" >/dev/null
+    if grep -q "Dave after the restart" "$WORK/got.$A_HTTP"; then seen=yes; break; fi
+    sleep 0.05
+done
+[[ -n "$seen" ]] && ok || bad "node A did not serve node B's edit after the restart (2 s)"
+
 # The licence counts every node's creates: one count, whichever node asks.
 ADMIN_PORT=$B_ADMIN
 api GET /license

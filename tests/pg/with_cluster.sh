@@ -76,6 +76,11 @@ if [[ -z "$started" ]]; then
 fi
 
 export PROVISIONER_TEST_PG_URL="postgresql://prov@127.0.0.1:$port/postgres"
+# For tests that restart the cluster under a running server (a failover):
+# "$PROVISIONER_TEST_PG_CTL" restart -m fast -w
+export PROVISIONER_TEST_PG_CTL="$dir/pg_ctl"
+printf '#!/bin/sh\nexec %s "%s/pg_ctl" -D "%s" "$@"\n' "${as_owner[*]}" "$bin" "$data" >"$dir/pg_ctl"
+chmod 0755 "$dir/pg_ctl"
 echo "with_cluster: PostgreSQL at $PROVISIONER_TEST_PG_URL" >&2
 set +e
 "$@"
