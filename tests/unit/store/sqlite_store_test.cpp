@@ -376,3 +376,43 @@ TEST_CASE("a device added again takes the place of its wipe, a discovered one do
         return okStatus();
     }).value();
 }
+
+TEST_CASE("a batch of events is written whole, every field kept") {
+    FakeClock clock;
+    auto store = testing::openTestStore(clock);
+    std::vector<Event> batch;
+    for (int i = 0; i < 1201; ++i) {  // past one PostgreSQL statement's 500 rows, twice
+        Event e;
+        e.at = 1000 + i;
+        e.mac = "0015654aa937";
+        e.peer_ip = "127.0.0." + std::to_string(i % 250 + 1);
+        e.protocol = i % 2 ? "http" : "tftp";
+        e.path = "/y" + std::to_string(i) + ".cfg";
+        e.user_agent = "UA 'quoted' \"too\"";
+        e.outcome = i == 1200 ? "denied" : "served";
+        e.bytes = i;
+        e.duration_us = 7;
+        e.config_hash = "h" + std::to_string(i);
+        e.auth = "network";
+        e.wipe = i == 1200;
+        batch.push_back(e);
+    }
+    REQUIRE(store->write([&](StoreTx& tx) -> Status { return tx.insertEvents(batch); }));
+    REQUIRE(store->read([&](StoreTx& tx) -> Status {
+        auto all = TRY(tx.listEvents({}, Page{2, 0}));
+        CHECK(all.total == 1201);
+        REQUIRE(all.items.size() == 2);
+        const Event& last = all.items[0];  // newest first
+        CHECK(last.at == 2200);
+        CHECK(last.path == "/y1200.cfg");
+        CHECK(last.user_agent == "UA 'quoted' \"too\"");
+        CHECK(last.outcome == "denied");
+        CHECK(last.bytes == 1200);
+        CHECK(last.config_hash == "h1200");
+        CHECK(last.auth == "network");
+        CHECK(last.wipe);
+        CHECK_FALSE(all.items[1].wipe);
+        CHECK(all.items[1].protocol == "http");
+        return okStatus();
+    }));
+}
