@@ -47,7 +47,6 @@ public:
     bool healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
     // Runs one or more statements without parameters or results.
     Status exec(const std::string& sql);
-    Status execCached(const char* sql) { return exec(sql); }
     std::string lastError() const { return last_error_; }
     // The SQLSTATE of the last failed statement ("23505": unique violation).
     const std::string& lastState() const { return last_state_; }
