@@ -3,8 +3,10 @@
 # benchmarks) need and is not installed yet. Debian 12; run as root.
 set -euo pipefail
 
+# libpq-dev: the PostgreSQL store (store.url); libpq, not Poco's connector, for
+# PQnotifies (LISTEN/NOTIFY of config changes).
 build_packages=(cmake make g++ pkg-config libpoco-dev libmbedtls-dev libtinyxml2-dev
-                libsqlite3-dev catch2 libkainjow-mustache-dev libqrencode-dev libargon2-dev)
+                libsqlite3-dev catch2 libkainjow-mustache-dev libqrencode-dev libargon2-dev libpq-dev)
 # man-db (and its groff-base): the generated man page is checked by man and groff.
 # chromium, chromium-driver, python3-selenium: the portal's browser tests (tests/browser/).
 # python3-jsonschema: the admin API's answers checked against docs/openapi.json
@@ -25,6 +27,9 @@ test_packages=(curl jq sqlite3 procps libxml2-utils tftp-hpa atftp python3 iprou
 dhcp_services=(isc-dhcp-server kea-dhcp4-server)
 # prometheus (with promtool): tests/integration/metrics_test.sh scrapes /metrics with the real one.
 test_packages+=(prometheus)
+# postgresql: the PostgreSQL store's tests start a throwaway cluster of their own
+# (tests/pg/with_cluster.sh: initdb, pg_ctl); the package's own cluster is not used.
+test_packages+=(postgresql)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then wanted+=("${test_packages[@]}"); fi

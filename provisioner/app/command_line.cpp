@@ -61,7 +61,7 @@ bool hasFlag(const std::vector<std::string>& words, std::string_view name) {
 // rather than as whatever the library that tripped on it would say.
 Status checkPaths(const ServerConfig& config, Needs needs) {
     if (needs == Needs::kNothing) return okStatus();
-    if (config.store_path != ":memory:") {
+    if (config.store_path != ":memory:" && config.store_url.empty()) {
         const std::string folder = Poco::Path(config.store_path).parent().toString();
         if (auto st = makePrivateDirectories(folder.empty() ? "." : folder); !st)
             return configError("store.path", st.error().message);

@@ -47,8 +47,11 @@ void writeOut(const std::string& bytes) {
 // The `timezone` values migration 8 could not convert (an offset no Etc zone
 // has, such as +5:30): the admin chooses a city, since only a name carries a
 // DST rule. They still render as a fixed offset until then.
-static void reportOffsetTimezones(SqliteStore& store) {
-    auto values = store.settingValues("timezone");
+static void reportOffsetTimezones(SqliteStore* store) {
+    // A PostgreSQL store was made by this version (or copied from a
+    // migrated SQLite one): none are left there.
+    if (!store) return;
+    auto values = store->settingValues("timezone");
     if (!values) return;
     bool first = true;
     for (const auto& [scope, value] : values.value()) {
@@ -66,7 +69,7 @@ int runMigrate(const Invocation& in) {
     MigrationReport report;
     auto s = in.open(Migrate::kYes, &report);
     if (!s) return fail(s.error().message, exitCodeFor(s.error()));
-    const std::string& path = in.config.store_path;
+    const std::string path = storeName(in.config);
     if (report.applied.empty()) {
         std::cout << "store " << path << " is up to date at schema version " << report.to_version
                   << "\n";
@@ -75,7 +78,7 @@ int runMigrate(const Invocation& in) {
                   << report.to_version << "\n";
         for (const auto& m : report.applied) std::cout << "  applied " << m << "\n";
     }
-    reportOffsetTimezones(*s.value()->store);
+    reportOffsetTimezones(s.value()->sqlite);
     return 0;
 }
 
@@ -83,7 +86,9 @@ int runBackup(const Invocation& in) {
     if (in.line.words.size() != 2) return usageError(in);
     auto s = in.open(Migrate::kNo);
     if (!s) return fail(s.error().message, exitCodeFor(s.error()));
-    if (auto st = s.value()->store->backup(in.line.words[1]); !st) return fail(st.error().message);
+    if (!s.value()->sqlite)
+        return fail("backup: the store is PostgreSQL (store.url): back it up with pg_dump", kExitUsage);
+    if (auto st = s.value()->sqlite->backup(in.line.words[1]); !st) return fail(st.error().message);
     std::cout << "backup of " << in.config.store_path << " written to " << in.line.words[1] << "\n";
     return 0;
 }

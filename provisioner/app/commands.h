@@ -43,6 +43,8 @@ int runCommand(const CommandLine& cl);
 // The commands' run functions, one per row of the table.
 int runServe(const ServerConfig& config);
 int runMigrate(const Invocation& in);
+// provisioner migrate-store --from sqlite:PATH --to postgresql://... (migrate_store_command.cpp)
+int runMigrateStore(const Invocation& in);
 int runToken(const Invocation& in);
 // provisioner user add|list|passwd|disable|enable|delete|unthrottle: portal users (user_command.cpp)
 int runUser(const Invocation& in);

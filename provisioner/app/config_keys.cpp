@@ -20,6 +20,10 @@ using T = KeyType;
 const ConfigKey kKeys[] = {
     {.name = "store.path", .type = T::kPath, .default_value = "var/provisioner.db",
      .doc = "the SQLite extension store; its folder is created", .field = &C::store_path, .non_empty = true},
+    {.name = "store.url", .type = T::kText, .default_value = "",
+     .doc = "a PostgreSQL store (`postgresql://user@host:port/db`, libpq's URI) instead of `store.path`: "
+            "any number of nodes share it (docs/postgresql.md)",
+     .field = &C::store_url, .shown_default = "none: the SQLite store of `store.path`"},
     {.name = "templates.dir", .type = T::kPath, .default_value = "vendor-templates",
      .doc = "the vendor catalog and templates (`vendor-templates/README.md`)", .field = &C::templates_dir},
     {.name = "templates.override_dir", .type = T::kText, .default_value = "",

@@ -28,6 +28,8 @@ int runRestore(const Invocation& in) {
     const std::string& store = in.config.store_path;
     if (store == ":memory:")
         return fail("restore: store.path is :memory:, there is no file to restore", kExitConfig);
+    if (!in.config.store_url.empty())
+        return fail("restore: the store is PostgreSQL (store.url): restore it with pg_restore", kExitConfig);
     // The copy, the store moved aside and anything SQLite makes beside them
     // hold every secret of the store: its owner's alone.
     ::umask(077);

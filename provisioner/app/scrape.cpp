@@ -101,7 +101,7 @@ std::string scrapeMetrics(const ScrapeSources& sources) {
     return out.take();
 }
 
-admin::Readiness checkReadiness(SqliteStore* store, const BundleSource* bundles) {
+admin::Readiness checkReadiness(Store* store, const BundleSource* bundles) {
     admin::Readiness r;
     bool store_ok = false;
     if (!store) {

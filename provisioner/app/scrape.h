@@ -13,7 +13,7 @@
 #include "provisioner/policy/sweep_guard.h"
 #include "provisioner/render/bundle.h"
 #include "provisioner/service/event_recorder.h"
-#include "provisioner/store/sqlite_store.h"
+#include "provisioner/store/store.h"
 #include "provisioner/tftp/server.h"
 
 namespace prov::app {
@@ -32,8 +32,8 @@ struct ScrapeSources {
 // The whole exposition: every family with its HELP and TYPE lines.
 std::string scrapeMetrics(const ScrapeSources& sources);
 
-// Ready when the store answers (SqliteStore::probe) and templates with at
+// Ready when the store answers (Store::probe) and templates with at
 // least one vendor are loaded; the report has a line for each.
-admin::Readiness checkReadiness(SqliteStore* store, const BundleSource* bundles);
+admin::Readiness checkReadiness(Store* store, const BundleSource* bundles);
 
 }  // namespace prov::app

@@ -105,9 +105,19 @@ Status Server::start() {
     store_lock_ = TRY(lockStore(config_));
     TRY(bindPorts());
     TRY(openServices());
-    tickets_ = storeTickets(*services_->store, *services_->random, services_->clock,
-                            config_.tls_ticket_rotation_seconds);
-    refreshTickets();
+    // Several nodes on one PostgreSQL store: a change made through another
+    // is seen here as it commits, not at the next once-a-second look.
+    if (services_->postgres) {
+        services_->config_listener = std::make_unique<PgConfigListener>(
+            *services_->postgres, [g = services_->generation.get()] { g->refresh(); });
+        // Session-ticket keys through the store, so that a phone resumes on
+        // whichever node it reaches. With SQLite one node holds the store:
+        // its keys stay in this process's memory (mbedTLS's own ticket
+        // keys), where no backup of the store can carry them.
+        tickets_ = storeTickets(*services_->store, *services_->random, services_->clock,
+                                config_.tls_ticket_rotation_seconds);
+        refreshTickets();
+    }
     auto context = loadTls(config_, log_, tickets_);
     if (!context) return naming(context.error(), "certs.dir");
     tls_contexts_.replace(context.value());
@@ -124,7 +134,7 @@ Status Server::start() {
     }
     template_signature_ = templateSignature();
     prune_pending_ = config_.events_keep_days > 0;
-    log_.notice("provisioner ready (store %s)", config_.store_path);
+    log_.notice("provisioner ready (store %s)", app::storeName(config_));
     return okStatus();
 }
 
@@ -152,7 +162,10 @@ Status Server::openServices() {
     // What migration 8 could not turn into a zone name (an offset no Etc
     // zone has, such as +5:30) renders as a fixed offset with no DST rule:
     // said at every start, not only by `migrate`, until the admin picks a city.
-    if (auto values = services_->store->settingValues("timezone")) {
+    auto values = services_->sqlite ? services_->sqlite->settingValues("timezone")
+                                    : Result<std::vector<std::pair<std::string, std::string>>>(
+                                          std::vector<std::pair<std::string, std::string>>{});
+    if (values) {
         for (const auto& [scope, value] : values.value()) {
             if (!legacyOffsetMinutes(value)) continue;
             log_.warning("settings: timezone of %s is the offset %s: give a zone name (such as Asia/Kolkata) "

@@ -120,6 +120,18 @@ Status checkNames(const AbstractConfiguration& c) {
     return okStatus();
 }
 
+// store.url is a libpq URI; anything else (a key=value connection string,
+// a typo'd scheme) is refused here rather than by the first connection.
+Status checkStoreUrl(const ServerConfig& config) {
+    const std::string& url = config.store_url;
+    if (url.empty()) return okStatus();
+    if ((url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0) ||
+        url.find_first_of(" \t\r\n") != std::string::npos)
+        // Not echoed: the value may carry a password.
+        return Error::invalid("config: store.url must be a postgresql:// URL without spaces");
+    return okStatus();
+}
+
 // resync.hook is split into words once, here, so a mistake in it stops the
 // start instead of failing every push.
 Status checkResync(ServerConfig& config) {
@@ -207,6 +219,7 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
         if (key.type == KeyType::kPath) value = pathValue(l, sources, name, value);
         TRY(applyKey(key, value, config));
     }
+    TRY(checkStoreUrl(config));
     TRY(checkResync(config));
     TRY(checkMail(config));
     // Portal passwords and session cookies must not cross a network in the

@@ -16,6 +16,7 @@ namespace prov::app {
 
 struct ServerConfig {
     std::string store_path;
+    std::string store_url;  // postgresql://...: the shared store, instead of store_path
     std::string templates_dir;
     std::string templates_override_dir;
     int64_t templates_poll_seconds = 0;

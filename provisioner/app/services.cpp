@@ -49,18 +49,35 @@ Status createStoreFolder(const std::string& store_path) {
     return okStatus();
 }
 
+// store.url, when set, is the PostgreSQL store several nodes share;
+// otherwise store.path is the SQLite one.
 Status openStore(Services& s, Migrate migrate, MigrationReport* report) {
-    TRY(createStoreFolder(s.config.store_path));
-    s.store = TRY(SqliteStore::open(s.config.store_path, s.clock));
-    if (migrate == Migrate::kYes) {
-        MigrationReport r = TRY(s.store->migrate());
-        if (report) *report = r;
-        return okStatus();
+    int version = 0;
+    if (!s.config.store_url.empty()) {
+        auto store = TRY(PgStore::open(s.config.store_url, s.clock));
+        s.postgres = store.get();
+        s.store = std::move(store);
+        if (migrate == Migrate::kYes) {
+            MigrationReport r = TRY(s.postgres->migrate());
+            if (report) *report = r;
+            return okStatus();
+        }
+        version = TRY(s.postgres->schemaVersion());
+    } else {
+        TRY(createStoreFolder(s.config.store_path));
+        auto store = TRY(SqliteStore::open(s.config.store_path, s.clock));
+        s.sqlite = store.get();
+        s.store = std::move(store);
+        if (migrate == Migrate::kYes) {
+            MigrationReport r = TRY(s.sqlite->migrate());
+            if (report) *report = r;
+            return okStatus();
+        }
+        version = TRY(s.sqlite->schemaVersion());
     }
-    const auto version = TRY(s.store->schemaVersion());
     if (version < SqliteStore::latestVersion())
-        return Error::invalid("store at " + s.config.store_path + " is at schema version " +
-                              std::to_string(version) + "; run 'provisioner migrate' first");
+        return Error::invalid("store " + storeName(s.config) + " is at schema version " + std::to_string(version) +
+                              "; run 'provisioner migrate' first");
     return okStatus();
 }
 
@@ -250,8 +267,22 @@ std::unique_ptr<mail::Outbox> makeOutbox(Services& s) {
     return std::make_unique<mail::Outbox>(*s.store, s.clock, std::move(compose), std::move(send), std::move(o));
 }
 
+std::string storeName(const ServerConfig& config) {
+    if (config.store_url.empty()) return config.store_path;
+    // postgresql://user:password@host/db: the password is not shown.
+    std::string url = config.store_url;
+    const size_t scheme = url.find("://");
+    const size_t at = url.find('@');
+    if (scheme != std::string::npos && at != std::string::npos && at > scheme) {
+        const size_t colon = url.find(':', scheme + 3);
+        if (colon != std::string::npos && colon < at) url.replace(colon + 1, at - colon - 1, "***");
+    }
+    return url;
+}
+
+// Nodes on one PostgreSQL store share it on purpose: no lock.
 Result<std::unique_ptr<ServerLock>> lockStore(const ServerConfig& config) {
-    if (config.store_path == ":memory:") return std::unique_ptr<ServerLock>();
+    if (config.store_path == ":memory:" || !config.store_url.empty()) return std::unique_ptr<ServerLock>();
     TRY(createStoreFolder(config.store_path));
     return ServerLock::take(config.store_path);
 }

@@ -20,6 +20,8 @@
 #include "provisioner/service/event_recorder.h"
 #include "provisioner/service/provisioning_service.h"
 #include "provisioner/store/server_lock.h"
+#include "provisioner/store/pg_listener.h"
+#include "provisioner/store/pg_store.h"
 #include "provisioner/store/sqlite_store.h"
 #include "provisioner/tls/crypto.h"
 
@@ -37,7 +39,11 @@ enum class Needs {
 struct Services {
     ServerConfig config;
     SystemClock clock;
-    std::unique_ptr<SqliteStore> store;
+    // The store every subsystem uses, and the same object as its back end
+    // (one of the two is set) for what only that back end does (backup).
+    std::unique_ptr<Store> store;
+    SqliteStore* sqlite = nullptr;
+    PgStore* postgres = nullptr;
     std::unique_ptr<BundleSource> bundles;  // kStoreAndTemplates and kEverything
     // The firmware catalog (kStoreAndTemplates and kEverything); `serve` starts it.
     std::unique_ptr<firmware::Catalog> firmware;
@@ -64,8 +70,12 @@ struct Services {
     // them: made and started by `serve` (Server::start).
     std::unique_ptr<invite::Invitations> invitations;
     std::unique_ptr<mail::Outbox> outbox;
+    // On a PostgreSQL store (serve only): other nodes' config changes drop
+    // this node's renders as they commit (Server::start).
+    std::unique_ptr<PgConfigListener> config_listener;
 
     ~Services() {
+        config_listener.reset();  // its thread refreshes `generation`
         outbox.reset();  // its thread writes to the store
         resync.reset();  // its thread writes to the store
         provisioning.reset();
@@ -95,6 +105,10 @@ Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Needs
 // SQLite back end's: a PostgreSQL one (design.md) would take none, its nodes
 // share it on purpose.
 Result<std::unique_ptr<ServerLock>> lockStore(const ServerConfig& config);
+
+// The store as a line of a report names it: store.path, or store.url with
+// its password (if any) hidden.
+std::string storeName(const ServerConfig& config);
 
 // Everything (serve).
 inline Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Migrate migrate,

@@ -3,16 +3,17 @@
 // SQL from the field tables (model/fields.h): the column lists of SELECT,
 // INSERT and UPDATE, and the binds and reads in the same order. A field is
 // read when it has a column of the record's table or a joined expression,
-// and written by the statements of its Access.
+// and written by the statements of its Access. Shared by the SQLite and the
+// PostgreSQL back ends (their Stmt classes have the same shape); column
+// names are quoted, as both take them, because PostgreSQL reserves `user`.
 
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "provisioner/model/fields.h"
-#include "provisioner/store/sqlite_connection.h"
 
-namespace prov::sqlite {
+namespace prov::sql {
 
 template <typename R>
 using FieldList = std::vector<const Field<R>*>;
@@ -30,6 +31,8 @@ FieldList<R> writtenBy(const FieldTable<R>& table, std::initializer_list<Access>
     return out;
 }
 
+inline std::string quoted(std::string_view column) { return "\"" + std::string(column) + "\""; }
+
 // "p.a, p.b, <joined expression>, ..." for every field that is read.
 template <typename R>
 std::string selectList(const FieldTable<R>& table, std::string_view prefix) {
@@ -37,7 +40,7 @@ std::string selectList(const FieldTable<R>& table, std::string_view prefix) {
     for (const auto& f : table) {
         if (f.column.empty() && f.joined.empty()) continue;
         if (!out.empty()) out += ", ";
-        out += f.column.empty() ? std::string(f.joined) : std::string(prefix) + std::string(f.column);
+        out += f.column.empty() ? std::string(f.joined) : std::string(prefix) + quoted(f.column);
     }
     return out;
 }
@@ -48,7 +51,7 @@ std::string columnList(const FieldList<R>& fields, std::string_view suffix = "")
     std::string out;
     for (const auto* f : fields) {
         if (!out.empty()) out += ", ";
-        out += std::string(f->column) + std::string(suffix);
+        out += quoted(f->column) + std::string(suffix);
     }
     return out;
 }
@@ -60,7 +63,7 @@ inline std::string placeholders(size_t n) {
 }
 
 // Binds `fields` of `r` from parameter `first` on; returns the next index.
-template <typename R>
+template <typename R, typename Stmt>
 int bindFields(Stmt& s, const FieldList<R>& fields, const R& r, int first) {
     int i = first;
     for (const auto* f : fields) {
@@ -88,7 +91,7 @@ int bindFields(Stmt& s, const FieldList<R>& fields, const R& r, int first) {
 
 // Reads the columns of selectList() into a fresh record; NULL reads as
 // empty or 0, an unknown enum name as the record's default.
-template <typename R>
+template <typename R, typename Stmt>
 R readRecord(const Stmt& s, const FieldTable<R>& table) {
     R r;
     int c = 0;
@@ -107,4 +110,24 @@ R readRecord(const Stmt& s, const FieldTable<R>& table) {
     return r;
 }
 
+}  // namespace prov::sql
+
+namespace prov::sqlite {
+using sql::bindFields;
+using sql::columnList;
+using sql::FieldList;
+using sql::placeholders;
+using sql::readRecord;
+using sql::selectList;
+using sql::writtenBy;
 }  // namespace prov::sqlite
+
+namespace prov::pg {
+using sql::bindFields;
+using sql::columnList;
+using sql::FieldList;
+using sql::placeholders;
+using sql::readRecord;
+using sql::selectList;
+using sql::writtenBy;
+}  // namespace prov::pg

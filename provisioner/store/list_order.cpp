@@ -15,7 +15,7 @@ const std::vector<Column>& extensionColumns() {
     static const std::vector<Column> kColumns = {
         {"extension", ""},  // numeric-looking order, see extensionOrderBy
         {"callerid_name", "e.callerid_name COLLATE NOCASE"},
-        {"user", "e.user COLLATE NOCASE"},
+        {"user", "e.\"user\" COLLATE NOCASE"},
         {"device_type", "e.device_type"},
         {"did", "e.did"},
         {"external_callerid", "e.external_callerid"},
@@ -57,29 +57,36 @@ std::vector<std::string> namesOf(const std::vector<Column>& columns) {
     return out;
 }
 
-const std::string* findColumn(const std::vector<Column>& columns, const std::string& name) {
+// The column's expression in `dialect`, or nullopt for an unknown name.
+std::optional<std::string> findColumn(const std::vector<Column>& columns, const std::string& name, Dialect dialect) {
     for (const auto& [n, sql] : columns) {
-        if (n == name) return &sql;
+        if (n != name) continue;
+        if (dialect == Dialect::kSqlite) return sql;
+        constexpr std::string_view kNocase = " COLLATE NOCASE";
+        if (sql.size() > kNocase.size() && sql.compare(sql.size() - kNocase.size(), kNocase.size(), kNocase) == 0)
+            return "lower(" + sql.substr(0, sql.size() - kNocase.size()) + ") COLLATE \"C\"";
+        return sql;
     }
-    return nullptr;
+    return std::nullopt;
 }
 
 }  // namespace
 
-std::optional<std::string> extensionOrderBy(const ListOrder& o) {
+std::optional<std::string> extensionOrderBy(const ListOrder& o, Dialect dialect) {
     const char* dir = o.order == SortOrder::kDesc ? " DESC" : "";
+    const char* bytes = dialect == Dialect::kPostgres ? " COLLATE \"C\"" : "";
     // Extensions read as numbers: 99 before 100.
-    const std::string natural = std::string("length(e.extension)") + dir + ", e.extension" + dir;
+    const std::string natural = std::string("length(e.extension)") + dir + ", e.extension" + bytes + dir;
     if (o.sort.empty() || o.sort == "extension") return " ORDER BY " + natural;
-    const std::string* sql = findColumn(extensionColumns(), o.sort);
+    const std::optional<std::string> sql = findColumn(extensionColumns(), o.sort, dialect);
     if (!sql) return std::nullopt;
     return " ORDER BY " + *sql + dir + ", " + natural;
 }
 
-std::optional<std::string> deviceOrderBy(const ListOrder& o) {
+std::optional<std::string> deviceOrderBy(const ListOrder& o, Dialect dialect) {
     const char* dir = o.order == SortOrder::kDesc ? " DESC" : "";
     if (o.sort.empty() || o.sort == "mac") return std::string(" ORDER BY mac") + dir;
-    const std::string* sql = findColumn(deviceColumns(), o.sort);
+    const std::optional<std::string> sql = findColumn(deviceColumns(), o.sort, dialect);
     if (!sql) return std::nullopt;
     return " ORDER BY " + *sql + dir + ", mac" + dir;
 }

@@ -11,11 +11,16 @@
 
 namespace prov::sqlite {
 
+// The SQL an ORDER BY is written in: SQLite compares text without case by
+// COLLATE NOCASE, PostgreSQL by lower() in the C collation (byte order,
+// as SQLite's, whatever the database's locale).
+enum class Dialect { kSqlite, kPostgres };
+
 // " ORDER BY ..." for `order` (the extension, then id, break ties so that
 // pages do not overlap), or nullopt for a key not in extensionSortKeys().
-std::optional<std::string> extensionOrderBy(const ListOrder& order);
+std::optional<std::string> extensionOrderBy(const ListOrder& order, Dialect dialect = Dialect::kSqlite);
 // The same for devices (ties broken by MAC).
-std::optional<std::string> deviceOrderBy(const ListOrder& order);
+std::optional<std::string> deviceOrderBy(const ListOrder& order, Dialect dialect = Dialect::kSqlite);
 
 // `q` as a LIKE pattern matching it anywhere (with ESCAPE '\').
 std::string containsPattern(std::string_view q);
@@ -24,3 +29,12 @@ std::string containsPattern(std::string_view q);
 std::string macFragment(std::string_view q);
 
 }  // namespace prov::sqlite
+
+// The PostgreSQL store's statements (pg_tx_*.cpp) build the same clauses.
+namespace prov::pg {
+using sqlite::containsPattern;
+using sqlite::deviceOrderBy;
+using sqlite::Dialect;
+using sqlite::extensionOrderBy;
+using sqlite::macFragment;
+}  // namespace prov::pg

@@ -21,12 +21,6 @@
 
 namespace prov {
 
-struct MigrationReport {
-    int from_version = 0;
-    int to_version = 0;
-    std::vector<std::string> applied;  // "1 initial schema"
-};
-
 class SqliteStore final : public Store {
 public:
     // Opens the store at `path` (":memory:" for tests) and checks that its
@@ -45,7 +39,7 @@ public:
     // still the one opened, not deleted or replaced under the running
     // server (which would go on writing to the old one, lost at its stop),
     // and a read of it succeeds. The error's message says which failed.
-    Status probe();
+    Status probe() override;
     static int latestVersion();
     // An online backup into `destination`, consistent with one moment even
     // while writers run; written to a temporary file and renamed into place.

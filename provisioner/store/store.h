@@ -304,6 +304,13 @@ public:
     virtual Result<int64_t> pruneEvents(int64_t before, int64_t limit) = 0;
 };
 
+// What a migration of a store did.
+struct MigrationReport {
+    int from_version = 0;
+    int to_version = 0;
+    std::vector<std::string> applied;  // "1 initial schema"
+};
+
 // Pushes per stale period before a device is left `gave_up`.
 inline constexpr int64_t kMaxResyncTries = 3;
 
@@ -319,6 +326,15 @@ public:
     // import, an export): it may keep far more of it in memory meanwhile.
     virtual Status readBulk(const Work& work) { return read(work); }
     virtual Status writeBulk(const Work& work) { return write(work); }
+    // Whether the store answers now (the server's /readyz); the error's
+    // message says what failed. By default: a read of the config generation.
+    virtual Status probe() {
+        return read([](StoreTx& tx) -> Status {
+            auto generation = tx.configGeneration();
+            if (!generation) return generation.error();
+            return okStatus();
+        });
+    }
 };
 
 }  // namespace prov

@@ -141,6 +141,7 @@ TEST_CASE("what each command opens: the store alone for those that need no templ
         {"window", Needs::kStore},
         {"resync", Needs::kStore},  // only queues: the server sends
         {"restore", Needs::kStore},  // its own checks and copy, under the server lock
+        {"migrate-store", Needs::kNothing},  // opens the two stores its flags name, not the configured one
         {"config", Needs::kNothing},
         {"help", Needs::kNothing},
         {"version", Needs::kNothing},

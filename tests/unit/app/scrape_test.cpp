@@ -3,6 +3,7 @@
 // no vendor are not ready; the exposition holds the build and process too.
 
 #include "provisioner/app/scrape.h"
+#include "provisioner/store/sqlite_store.h"
 
 #include <catch2/catch.hpp>
 #include <cstdio>

@@ -1,6 +1,7 @@
 #pragma once
 
-// An Inventory over a fresh in-memory store with the fake model table
+// An Inventory over a fresh store (fakes/test_store.h: SQLite in memory, or
+// a schema of the PostgreSQL test cluster) with the fake model table
 // (Yealink T31, 2 lines), a fake clock and real crypto, for the tests of
 // inventory/ and of what sits on it.
 
@@ -10,14 +11,14 @@
 
 #include "fakes/fake_catalog.h"
 #include "provisioner/inventory/inventory.h"
-#include "provisioner/store/sqlite_store.h"
+#include "fakes/test_store.h"
 #include "provisioner/tls/crypto.h"
 
 namespace prov::testing {
 
 struct InventoryFixture {
     FakeClock clock;
-    std::unique_ptr<SqliteStore> store;
+    std::unique_ptr<Store> store;
     tls::CtrDrbgRandom random;
     tls::Sha256Hasher hasher;
     FakeCatalog catalog;
@@ -25,8 +26,7 @@ struct InventoryFixture {
     Actor admin{"test", Role::kAdmin};
 
     explicit InventoryFixture(int64_t licence = 10) {
-        store = std::move(SqliteStore::open(":memory:", clock)).value();
-        if (!store->migrate()) throw std::runtime_error("migrate failed");
+        store = openTestStore(clock);
         inv = std::make_unique<Inventory>(*store, random, hasher, clock, catalog, InventoryOptions{licence, 60});
     }
 

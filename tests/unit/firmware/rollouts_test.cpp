@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "provisioner/firmware/catalog.h"
-#include "provisioner/store/sqlite_store.h"
+#include "fakes/test_store.h"
 #include "temp_dir.h"
 
 using namespace prov;
@@ -21,15 +21,12 @@ const std::vector<std::string> kMacs = {"00156500aa01", "00156500aa02", "0015650
 struct Fleet {
     FakeClock clock;
     TempDir tmp;
-    std::unique_ptr<SqliteStore> store;
+    std::unique_ptr<Store> store;
     std::unique_ptr<Catalog> catalog;
 
     Fleet() {
         std::filesystem::create_directories(tmp.path() + "/fw");
-        auto opened = SqliteStore::open(":memory:", clock);
-        REQUIRE(opened);
-        REQUIRE(opened.value()->migrate());
-        store = std::move(opened.value());
+        store = testing::openTestStore(clock);
         CatalogOptions o;
         o.dir = tmp.path() + "/fw";
         catalog = std::make_unique<Catalog>(

@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "provisioner/firmware/catalog.h"
-#include "provisioner/store/sqlite_store.h"
+#include "fakes/test_store.h"
 #include "temp_dir.h"
 
 using namespace prov;
@@ -79,10 +79,8 @@ TEST_CASE(
     FakeClock clock;
     TempDir tmp;
     std::filesystem::create_directories(tmp.path() + "/fw");
-    auto opened = SqliteStore::open(":memory:", clock);
-    REQUIRE(opened);
-    REQUIRE(opened.value()->migrate());
-    SqliteStore& store = *opened.value();
+    auto opened = testing::openTestStore(clock);
+    Store& store = *opened;
     CatalogOptions o;
     o.dir = tmp.path() + "/fw";
     int changes = 0;

@@ -5,7 +5,7 @@
 #include "fakes/fake_catalog.h"
 #include "provisioner/inventory/inventory.h"
 #include "provisioner/inventory/key_fit.h"
-#include "provisioner/store/sqlite_store.h"
+#include "fakes/test_store.h"
 #include "provisioner/tls/crypto.h"
 
 using namespace prov;
@@ -40,7 +40,7 @@ Device device(const std::string& model, const std::string& module = "", int coun
 
 struct Fixture {
     FakeClock clock;
-    std::unique_ptr<SqliteStore> store;
+    std::unique_ptr<Store> store;
     tls::CtrDrbgRandom random;
     tls::Sha256Hasher hasher;
     ExpansionCatalog catalog;
@@ -48,8 +48,7 @@ struct Fixture {
     Actor admin{"test", Role::kAdmin};
 
     Fixture() {
-        store = std::move(SqliteStore::open(":memory:", clock)).value();
-        REQUIRE(store->migrate());
+        store = testing::openTestStore(clock);
         inv = std::make_unique<Inventory>(*store, random, hasher, clock, catalog, InventoryOptions{10, 60});
     }
 

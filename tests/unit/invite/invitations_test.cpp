@@ -4,7 +4,7 @@
 
 #include "provisioner/invite/html.h"
 #include "provisioner/invite/qr_svg.h"
-#include "provisioner/store/sqlite_store.h"
+#include "fakes/test_store.h"
 #include "provisioner/tls/crypto.h"
 
 using namespace prov;
@@ -70,7 +70,7 @@ class CountingStore final : public Store {
 
 struct World {
     FakeClock clock;
-    std::unique_ptr<SqliteStore> store;
+    std::unique_ptr<Store> store;
     std::unique_ptr<CountingStore> counted;
     Lines lines;
     SecurityLog log{lines, clock, LogThrottleOptions{1000, 60}};
@@ -83,10 +83,7 @@ struct World {
     std::unique_ptr<Invitations> invitations;
 
     explicit World(InvitationOptions o = defaults()) {
-        auto s = SqliteStore::open(":memory:", clock);
-        REQUIRE(s);
-        store = std::move(s).value();
-        REQUIRE(store->migrate());
+        store = testing::openTestStore(clock);
         counted = std::make_unique<CountingStore>(*store);
         o.security_log = &log;
         invitations = std::make_unique<Invitations>(

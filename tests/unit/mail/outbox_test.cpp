@@ -11,7 +11,7 @@
 #include <deque>
 #include <thread>
 
-#include "provisioner/store/sqlite_store.h"
+#include "fakes/test_store.h"
 
 using namespace prov;
 using namespace prov::mail;
@@ -20,16 +20,13 @@ namespace {
 
 struct World {
     FakeClock clock;
-    std::unique_ptr<SqliteStore> store;
+    std::unique_ptr<Store> store;
     std::deque<SendResult> replies;  // what the relay answers, try by try
     std::atomic<int> sends{0};
     std::vector<int64_t> composed;  // rows written
 
     World() {
-        auto s = SqliteStore::open(":memory:", clock);
-        REQUIRE(s);
-        store = std::move(s).value();
-        REQUIRE(store->migrate());
+        store = testing::openTestStore(clock);
     }
     Outbox outbox(OutboxOptions o = {}, Sender send = nullptr) {
         o.retry_seconds = {60, 300};

@@ -3,18 +3,13 @@
 
 #include <catch2/catch.hpp>
 
-#include "provisioner/store/sqlite_store.h"
+#include "fakes/test_store.h"
 
 using namespace prov;
 
 namespace {
 
-std::unique_ptr<SqliteStore> openMigrated(const Clock& clock) {
-    auto s = SqliteStore::open(":memory:", clock);
-    REQUIRE(s);
-    REQUIRE(s.value()->migrate());
-    return std::move(s).value();
-}
+std::unique_ptr<Store> openMigrated(const Clock& clock) { return testing::openTestStore(clock); }
 
 FirmwareImage image(const std::string& file, const std::string& version,
                     std::vector<std::string> models) {

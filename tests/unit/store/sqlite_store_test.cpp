@@ -8,6 +8,7 @@
 
 #include "provisioner/store/migrations.h"
 #include "provisioner/store/sqlite_store.h"
+#include "fakes/test_store.h"
 #include "temp_dir.h"
 
 using namespace prov;
@@ -85,7 +86,7 @@ TEST_CASE("a store that recorded a migration under a name main gave it before op
 
 TEST_CASE("a failed unit of work stores nothing") {
     FakeClock clock;
-    auto store = openMigrated(":memory:", clock);
+    auto store = testing::openTestStore(clock);
     Status st = store->write([](StoreTx& tx) -> Status {
         Extension e = ext("1001");
         if (auto r = tx.insertExtension(e); !r) return r;
@@ -100,7 +101,7 @@ TEST_CASE("a failed unit of work stores nothing") {
 
 TEST_CASE("extensions round-trip with their device and buttons") {
     FakeClock clock;
-    auto store = openMigrated(":memory:", clock);
+    auto store = testing::openTestStore(clock);
     Status st = store->write([](StoreTx& tx) -> Status {
         Device d;
         d.mac = "0015654aa937";
@@ -135,7 +136,7 @@ TEST_CASE("extensions round-trip with their device and buttons") {
 
 TEST_CASE("the schema enforces uniqueness and optimistic versions") {
     FakeClock clock;
-    auto store = openMigrated(":memory:", clock);
+    auto store = testing::openTestStore(clock);
     REQUIRE(store->write([](StoreTx& tx) {
         Extension e = ext("1001");
         return tx.insertExtension(e);
@@ -158,7 +159,7 @@ TEST_CASE("the schema enforces uniqueness and optimistic versions") {
 
 TEST_CASE("licensed extensions are counted by type") {
     FakeClock clock;
-    auto store = openMigrated(":memory:", clock);
+    auto store = testing::openTestStore(clock);
     REQUIRE(store->write([](StoreTx& tx) -> Status {
         for (auto [n, t] : {std::pair{"1", DeviceType::kSip}, {"2", DeviceType::kIax2}, {"3", DeviceType::kVirtual},
                             {"4", DeviceType::kDahdi}}) {
@@ -239,8 +240,7 @@ TEST_CASE("a new store file, and its WAL, are readable by the owner alone") {
 
 TEST_CASE("server keys: the first value stays, later callers read it") {
     FakeClock clock;
-    auto store = std::move(SqliteStore::open(":memory:", clock)).value();
-    REQUIRE(store->migrate());
+    auto store = testing::openTestStore(clock);
     std::string first, second;
     REQUIRE(store->write([&](StoreTx& tx) -> Status {
         first = TRY(tx.serverKey("digest_nonce", "aaaa"));
@@ -288,7 +288,7 @@ PendingWipe wipeFor(const std::string& mac, int64_t deleted_at) {
 
 TEST_CASE("a pending wipe keeps both credential pairs, and moves the config generation") {
     FakeClock clock;
-    auto store = openMigrated(":memory:", clock);
+    auto store = testing::openTestStore(clock);
     int64_t before = 0;
     store->write([&](StoreTx& tx) -> Status {
         before = tx.configGeneration().value();
@@ -358,7 +358,7 @@ TEST_CASE("a delivered wipe is served again for its grace period, then is gone")
 
 TEST_CASE("a wipe never fetched expires") {
     FakeClock clock;
-    auto store = openMigrated(":memory:", clock);
+    auto store = testing::openTestStore(clock);
     store->write([&](StoreTx& tx) -> Status { return tx.putWipe(wipeFor("0015654aa937", clock.nowSeconds())); })
         .value();
     clock.advance(kWipeExpirySeconds);
@@ -380,7 +380,7 @@ TEST_CASE("a wipe never fetched expires") {
 
 TEST_CASE("a device added again takes the place of its wipe, a discovered one does not") {
     FakeClock clock;
-    auto store = openMigrated(":memory:", clock);
+    auto store = testing::openTestStore(clock);
     store->write([&](StoreTx& tx) -> Status {
         TRY(tx.putWipe(wipeFor("0015654aa937", clock.nowSeconds())));
         TRY(tx.putWipe(wipeFor("0015654aa938", clock.nowSeconds())));
@@ -396,4 +396,44 @@ TEST_CASE("a device added again takes the place of its wipe, a discovered one do
         CHECK_FALSE(tx.getWipe("0015654aa938").value());
         return okStatus();
     }).value();
+}
+
+TEST_CASE("a batch of events is written whole, every field kept") {
+    FakeClock clock;
+    auto store = testing::openTestStore(clock);
+    std::vector<Event> batch;
+    for (int i = 0; i < 1201; ++i) {  // past one PostgreSQL statement's 500 rows, twice
+        Event e;
+        e.at = 1000 + i;
+        e.mac = "0015654aa937";
+        e.peer_ip = "127.0.0." + std::to_string(i % 250 + 1);
+        e.protocol = i % 2 ? "http" : "tftp";
+        e.path = "/y" + std::to_string(i) + ".cfg";
+        e.user_agent = "UA 'quoted' \"too\"";
+        e.outcome = i == 1200 ? "denied" : "served";
+        e.bytes = i;
+        e.duration_us = 7;
+        e.config_hash = "h" + std::to_string(i);
+        e.auth = "network";
+        e.wipe = i == 1200;
+        batch.push_back(e);
+    }
+    REQUIRE(store->write([&](StoreTx& tx) -> Status { return tx.insertEvents(batch); }));
+    REQUIRE(store->read([&](StoreTx& tx) -> Status {
+        auto all = TRY(tx.listEvents({}, Page{2, 0}));
+        CHECK(all.total == 1201);
+        REQUIRE(all.items.size() == 2);
+        const Event& last = all.items[0];  // newest first
+        CHECK(last.at == 2200);
+        CHECK(last.path == "/y1200.cfg");
+        CHECK(last.user_agent == "UA 'quoted' \"too\"");
+        CHECK(last.outcome == "denied");
+        CHECK(last.bytes == 1200);
+        CHECK(last.config_hash == "h1200");
+        CHECK(last.auth == "network");
+        CHECK(last.wipe);
+        CHECK_FALSE(all.items[1].wipe);
+        CHECK(all.items[1].protocol == "http");
+        return okStatus();
+    }));
 }

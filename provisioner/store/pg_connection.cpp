@@ -1,0 +1,183 @@
+#include "provisioner/store/pg_connection.h"
+
+#include <cstdlib>
+
+namespace prov::pg {
+
+namespace {
+
+constexpr Oid kInt8 = 20;  // pg_type.oid of bigint
+
+// The part of a libpq message worth a log line: its first line.
+std::string firstLine(const char* message) {
+    std::string m = message ? message : "";
+    if (const size_t nl = m.find('\n'); nl != std::string::npos) m.resize(nl);
+    return m;
+}
+
+}  // namespace
+
+// A bare `?` takes one more than the largest number given so far, as SQLite
+// numbers it, so "?1 ... ?" reads the same on both back ends.
+Translated translateParameters(std::string_view sql) {
+    Translated out;
+    out.sql.reserve(sql.size() + 16);
+    for (size_t i = 0; i < sql.size(); ++i) {
+        const char c = sql[i];
+        if (c == '\'' || c == '"') {
+            const size_t end = sql.find(c, i + 1);
+            const size_t stop = end == std::string_view::npos ? sql.size() : end + 1;
+            out.sql.append(sql.substr(i, stop - i));
+            i = stop - 1;
+            continue;
+        }
+        if (c != '?') {
+            out.sql.push_back(c);
+            continue;
+        }
+        size_t j = i + 1;
+        int n = 0;
+        while (j < sql.size() && sql[j] >= '0' && sql[j] <= '9') n = n * 10 + (sql[j++] - '0');
+        if (j == i + 1) n = out.params + 1;
+        if (n > out.params) out.params = n;
+        out.sql += "$" + std::to_string(n);
+        i = j - 1;
+    }
+    return out;
+}
+
+Result<std::unique_ptr<Connection>> Connection::open(const std::string& url) {
+    PGconn* conn = PQconnectdb(url.c_str());
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        // The message never carries the URL: it may hold a password.
+        const std::string why = conn ? firstLine(PQerrorMessage(conn)) : "out of memory";
+        PQfinish(conn);
+        return Error{Code::kUnavailable, "store_unavailable", "cannot connect to the PostgreSQL store: " + why,
+                     {}, {}};
+    }
+    // Notices (a table "already exists, skipping") are not errors: not logged.
+    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+    return std::unique_ptr<Connection>(new Connection(conn));
+}
+
+Connection::~Connection() { PQfinish(conn_); }
+
+void Connection::noteFailure(const PGresult* result) {
+    const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    last_state_ = state ? state : "";
+    last_error_ = firstLine(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
+    if (last_error_.empty()) last_error_ = firstLine(PQerrorMessage(conn_));
+}
+
+Status Connection::exec(const std::string& sql) {
+    PGresult* r = PQexec(conn_, sql.c_str());
+    const ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        noteFailure(r);
+        PQclear(r);
+        return Error{Code::kInternal, "internal", "store: " + last_error_, {}, {}};
+    }
+    PQclear(r);
+    return okStatus();
+}
+
+Stmt::Stmt(Connection& conn, const char* cached_sql) : conn_(conn), cached_(cached_sql) {}
+
+Stmt::Stmt(Connection& conn, const std::string& dynamic_sql)
+    : conn_(conn), dynamic_(translateParameters(dynamic_sql)) {}
+
+Stmt::~Stmt() { PQclear(result_); }
+
+Stmt& Stmt::bind(int i, std::string_view v) {
+    if (values_.size() < static_cast<size_t>(i)) {
+        values_.resize(i);
+        types_.resize(i, 0);
+    }
+    values_[i - 1] = std::string(v);
+    return *this;
+}
+
+Stmt& Stmt::bind(int i, int64_t v) {
+    bind(i, std::to_string(v));
+    types_[i - 1] = kInt8;
+    return *this;
+}
+
+Stmt& Stmt::bindNull(int i) {
+    if (values_.size() < static_cast<size_t>(i)) {
+        values_.resize(i);
+        types_.resize(i, 0);
+    }
+    values_[i - 1].reset();
+    return *this;
+}
+
+Stmt& Stmt::bindOptional(int i, std::string_view v) { return v.empty() ? bindNull(i) : bind(i, v); }
+
+// A cached statement is prepared at its first run on this connection, with
+// the types of that run's binds: an integer bound is a bigint (a parameter
+// alone, as in NULLIF(?, 0), would otherwise be taken for a 32-bit one),
+// text and NULL are left for the server to infer from the statement.
+void Stmt::run() {
+    ran_ = true;
+    int params = dynamic_.params;
+    if (cached_) {
+        auto it = conn_.cache_.find(cached_);
+        if (it == conn_.cache_.end()) {
+            const Translated t = translateParameters(cached_);
+            types_.resize(t.params, 0);
+            const std::string name = "s" + std::to_string(conn_.cache_.size() + 1);
+            PGresult* r = PQprepare(conn_.conn_, name.c_str(), t.sql.c_str(), t.params, types_.data());
+            if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+                conn_.noteFailure(r);
+                PQclear(r);
+                failed_ = true;
+                return;
+            }
+            PQclear(r);
+            it = conn_.cache_.emplace(cached_, Connection::Prepared{name, t.params}).first;
+        }
+        params = it->second.params;
+    }
+    values_.resize(params);
+    types_.resize(params, 0);
+    std::vector<const char*> values(params, nullptr);
+    for (int i = 0; i < params; ++i) values[i] = values_[i] ? values_[i]->c_str() : nullptr;
+    result_ = cached_ ? PQexecPrepared(conn_.conn_, conn_.cache_.at(cached_).name.c_str(), params, values.data(),
+                                       nullptr, nullptr, 0)
+                      : PQexecParams(conn_.conn_, dynamic_.sql.c_str(), params, types_.data(), values.data(),
+                                     nullptr, nullptr, 0);
+    const ExecStatusType st = PQresultStatus(result_);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        conn_.noteFailure(result_);
+        failed_ = true;
+    }
+}
+
+bool Stmt::step() {
+    if (!ran_) run();
+    if (failed_ || !result_) return false;
+    if (row_ + 1 >= PQntuples(result_)) return false;
+    ++row_;
+    return true;
+}
+
+std::string Stmt::text(int col) const {
+    if (PQgetisnull(result_, row_, col)) return "";
+    return std::string(PQgetvalue(result_, row_, col), PQgetlength(result_, row_, col));
+}
+
+int64_t Stmt::integer(int col) const {
+    const char* v = PQgetvalue(result_, row_, col);
+    if (v[0] == 't') return 1;
+    if (v[0] == 'f') return 0;
+    return std::strtoll(v, nullptr, 10);
+}
+
+int64_t Stmt::changes() const {
+    if (!result_) return 0;
+    const char* n = PQcmdTuples(result_);
+    return n && *n ? std::strtoll(n, nullptr, 10) : 0;
+}
+
+}  // namespace prov::pg

@@ -1,0 +1,69 @@
+#pragma once
+
+// The extension store on PostgreSQL (store.url = postgresql://...), for
+// several stateless provisioners sharing one fleet. The same schema as the
+// SQLite store (pg_migrations.h), the same statements (pg_tx.h), and the
+// same single-writer rule across every node: a write transaction takes one
+// transaction-scoped advisory lock first, as SQLite's BEGIN IMMEDIATE takes
+// the file's write lock, so every read-then-write rule written against the
+// SQLite store (the licence count before an insert, a staging window's
+// device limit) holds across nodes too. Reads run beside writes on a
+// REPEATABLE READ snapshot.
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "provisioner/core/clock.h"
+#include "provisioner/store/pg_connection.h"
+#include "provisioner/store/store.h"
+
+namespace prov {
+
+// The advisory lock every write transaction takes (transaction-scoped).
+inline constexpr int64_t kPgWriteLock = 7262017001;
+
+class PgStore final : public Store {
+public:
+    // Connects to `url` and checks that the schema there is not newer than
+    // this build nor another build's. Does not migrate.
+    static Result<std::unique_ptr<PgStore>> open(const std::string& url, const Clock& clock);
+    ~PgStore() override;
+
+    Status read(const Work& work) override;
+    Status write(const Work& work) override;
+
+    // Applies the migrations this database lacks, under a session advisory
+    // lock, so that nodes starting together migrate once: the others wait,
+    // then find nothing left to apply.
+    Result<MigrationReport> migrate();
+    Result<int> schemaVersion();
+    static int latestVersion();
+    // Whether the database answers a read now (the server's /readyz).
+    Status probe() override;
+    // A connection of its own, outside the pool (the config listener, the
+    // store copy); no transaction is open on it.
+    Result<std::unique_ptr<pg::Connection>> connect();
+
+private:
+    PgStore(std::string url, const Clock& clock) : url_(std::move(url)), clock_(clock) {}
+    class Lease;
+    Result<Lease> acquire();
+    void release(std::unique_ptr<pg::Connection> conn);
+    // Closes every idle connection (after one was found dropped by the server).
+    void dropIdle();
+    Status run(const Work& work, const char* begin, bool writer);
+    Status checkMigrationNames();
+
+    std::string url_;
+    const Clock& clock_;
+    size_t max_connections_ = 8;
+    size_t open_connections_ = 0;
+    std::mutex mutex_;
+    std::condition_variable available_;
+    std::vector<std::unique_ptr<pg::Connection>> idle_;
+};
+
+}  // namespace prov

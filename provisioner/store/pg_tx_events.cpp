@@ -1,0 +1,97 @@
+// PgTx: provisioning events and the config generation counter.
+
+#include <algorithm>
+
+#include "provisioner/store/pg_query.h"
+#include "provisioner/store/pg_tx.h"
+
+namespace prov::pg {
+
+namespace {
+
+Event readEvent(const Stmt& s) {
+    Event e;
+    int c = 0;
+    e.id = s.integer(c++);
+    e.at = s.integer(c++);
+    e.mac = s.text(c++);
+    e.peer_ip = s.text(c++);
+    e.protocol = s.text(c++);
+    e.path = s.text(c++);
+    e.user_agent = s.text(c++);
+    e.vendor = s.text(c++);
+    e.model = s.text(c++);
+    e.firmware = s.text(c++);
+    e.outcome = s.text(c++);
+    e.bytes = s.integer(c++);
+    e.duration_us = s.integer(c++);
+    e.config_hash = s.text(c++);
+    e.auth = s.text(c++);
+    e.wipe = s.integer(c++) != 0;
+    return e;
+}
+
+}  // namespace
+
+Result<int64_t> PgTx::configGeneration() {
+    Stmt s(conn_, "SELECT value FROM config_generation WHERE id = 1");
+    if (!s.step()) return failure("config generation");
+    return s.integer(0);
+}
+
+// A batch is a few multi-row INSERTs, not a round trip per event: the
+// writer's batches come from every node to one server. 500 rows of 15
+// parameters stay far below PostgreSQL's 65,535 parameters a statement.
+Status PgTx::insertEvents(const std::vector<Event>& events) {
+    constexpr size_t kRowsPerStatement = 500;
+    for (size_t first = 0; first < events.size(); first += kRowsPerStatement) {
+        const size_t n = std::min(kRowsPerStatement, events.size() - first);
+        std::string sql =
+            "INSERT INTO events (at, mac, peer_ip, protocol, path, user_agent, vendor, model,"
+            " firmware, outcome, bytes, duration_us, config_hash, auth, wipe) VALUES ";
+        for (size_t i = 0; i < n; ++i) sql += i ? ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        Stmt s(conn_, sql);
+        for (size_t i = 0; i < n; ++i) {
+            const Event& e = events[first + i];
+            const int p = static_cast<int>(i) * 15;
+            s.bind(p + 1, e.at).bind(p + 2, e.mac).bind(p + 3, e.peer_ip).bind(p + 4, e.protocol).bind(p + 5, e.path);
+            s.bind(p + 6, e.user_agent).bind(p + 7, e.vendor).bind(p + 8, e.model).bind(p + 9, e.firmware);
+            s.bind(p + 10, e.outcome).bind(p + 11, e.bytes).bind(p + 12, e.duration_us).bind(p + 13, e.config_hash);
+            s.bind(p + 14, e.auth).bind(p + 15, static_cast<int64_t>(e.wipe));
+        }
+        TRY(done(s, "event"));
+    }
+    return okStatus();
+}
+
+Result<Listing<Event>> PgTx::listEvents(const EventFilter& f, Page page) {
+    Where w;
+    if (!f.mac.empty()) w.add("mac = ?", f.mac);
+    if (!f.outcome.empty()) w.add("outcome = ?", f.outcome);
+    if (f.since) w.addInt("at >= ?", f.since);
+    Listing<Event> out;
+    out.total = TRY(countWhere(conn_, "events", w));
+    Stmt s(conn_, "SELECT id, at, mac, peer_ip, protocol, path, user_agent, vendor, model, firmware,"
+                  " outcome, bytes, duration_us, config_hash, auth, wipe FROM events" + w.sql +
+                  " ORDER BY id DESC" + pageClause(page));
+    w.bind(s);
+    while (s.step()) out.items.push_back(readEvent(s));
+    if (s.failed()) return failure("events");
+    return out;
+}
+
+Result<int64_t> PgTx::pruneEvents(int64_t before, int64_t limit) {
+    Stmt s(conn_, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < ? ORDER BY at LIMIT ?)");
+    s.bind(1, before).bind(2, limit);
+    TRY(done(s, "prune events"));
+    const auto pruned = s.changes();
+    // Resync pushes are kept as long as events.
+    Stmt pushes(conn_,
+                "DELETE FROM resync_pushes WHERE id IN (SELECT id FROM resync_pushes WHERE queued_at < ?"
+                " ORDER BY queued_at LIMIT ?)");
+    pushes.bind(1, before).bind(2, limit);
+    TRY(done(pushes, "prune resync pushes"));
+    return pruned;
+}
+
+}  // namespace prov::pg
