@@ -72,9 +72,15 @@ int SessionCache::find(mbedtls_ssl_session* session) {
 
 int SessionCache::keep(const mbedtls_ssl_session* session) {
     if (session->id_len == 0) return 1;
+    // A session whose client certificate did not verify is refused after the
+    // handshake (the server's peer check) and is never resumed: keeping it
+    // would let any client park its certificate (up to ~16 KiB) here. (A
+    // client that sent none has a non-zero verify_result too, and is kept.)
+    if (session->peer_cert != nullptr && session->verify_result != 0) return 1;
     size_t size = 0;
     (void)mbedtls_ssl_session_save(session, nullptr, 0, &size);
-    if (size == 0) return 1;
+    // The memory bound: max_entries sessions of at most kMaxEntryBytes each.
+    if (size == 0 || size > kMaxEntryBytes) return 1;
     std::vector<unsigned char> bytes(size);
     if (mbedtls_ssl_session_save(session, bytes.data(), bytes.size(), &size) != 0) {
         wipe(bytes);

@@ -60,6 +60,10 @@ public:
     static int set(void* cache, const mbedtls_ssl_session* session);
 
     size_t size() const;
+    // A saved session larger than this is not kept (a phone's, certificate
+    // included, is about 1-2 KiB): the cache holds at most
+    // max_entries x kMaxEntryBytes, 80 MiB at 20,000.
+    static constexpr size_t kMaxEntryBytes = 4096;
     // Drops (and wipes) every session.
     void clear();
 

@@ -79,6 +79,14 @@ Status SessionTickets::refresh() {
             problems += (problems.empty() ? "" : "; ") + secret.error().message;
             continue;
         }
+        // A short secret (a store edited by hand, a bad restore) would make a
+        // key anyone could compute from the public label: refused.
+        if (secret.value().size() < 32) {
+            mbedtls_platform_zeroize(secret.value().data(), secret.value().size());
+            problems += (problems.empty() ? "" : "; ") + ("ticket key of period " + std::to_string(period) +
+                                                          ": the stored secret is shorter than 32 characters");
+            continue;
+        }
         // The key: SHA-256 of a label and the secret, which is high-entropy
         // text; the label keeps it apart from any other use of the secret.
         std::string input = "provisioner session ticket key v1";

@@ -5,6 +5,7 @@
 #include <mbedtls/ssl_ciphersuites.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -171,4 +172,46 @@ TEST_CASE("session cache: 20,000 sessions, every one found by its ID") {
     CHECK(hits == (20000 + 96) / 97);
     REQUIRE(put(cache, 20000) == 0);  // the bound: the least recently used goes
     CHECK(cache.size() == 20000);
+}
+
+TEST_CASE("session cache: a session whose client certificate failed, or too big to keep, is not kept") {
+    FakeClock clock(1000);
+    SessionCacheOptions o;
+    o.max_entries = 10;
+    o.timeout_seconds = 60;
+    SessionCache cache(clock, o);
+    // A certificate that did not verify (a small one).
+    const auto withCert = [](Session& session, size_t size) {
+        session.s.peer_cert = static_cast<mbedtls_x509_crt*>(calloc(1, sizeof(mbedtls_x509_crt)));
+        mbedtls_x509_crt_init(session.s.peer_cert);
+        session.s.peer_cert->raw.p = static_cast<unsigned char*>(calloc(1, size));
+        std::memset(session.s.peer_cert->raw.p, 0x30, size);
+        session.s.peer_cert->raw.len = size;
+        session.s.peer_cert->own_buffer = 1;  // freed with the session
+    };
+    {
+        Session refused(1);
+        withCert(refused, 600);
+        refused.s.verify_result = MBEDTLS_X509_BADCERT_NOT_TRUSTED;
+        CHECK(SessionCache::set(&cache, &refused.s) == 1);
+    }
+    CHECK(cache.size() == 0);
+    CHECK_FALSE(found(cache, 1));
+    // A phone that sent no certificate has a verify_result too, and is kept.
+    {
+        Session none(4);
+        none.s.verify_result = MBEDTLS_X509_BADCERT_MISSING;
+        CHECK(SessionCache::set(&cache, &none.s) == 0);
+    }
+    CHECK(cache.size() == 1);
+    // A peer certificate of 8 KiB (a client parking its certificate here):
+    // the saved session passes kMaxEntryBytes and is not kept.
+    {
+        Session big(2);
+        withCert(big, 8192);
+        CHECK(SessionCache::set(&cache, &big.s) == 1);
+    }
+    CHECK(cache.size() == 1);
+    CHECK(put(cache, 3) == 0);
+    CHECK(cache.size() == 2);
 }

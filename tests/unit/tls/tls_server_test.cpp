@@ -187,3 +187,17 @@ TEST_CASE("tls server: with the store unreachable, the keys already loaded go on
         CHECK(none.s.ticket_len == 0);
     }
 }
+
+TEST_CASE("session tickets: a stored secret shorter than 32 characters is no key") {
+    class ShortKeys final : public tls::TicketKeySource {
+    public:
+        Result<std::string> secret(int64_t) override { return std::string("short"); }
+        Status forgetBefore(int64_t) override { return okStatus(); }
+    };
+    FakeClock clock(500'004 * 3600 + 100);
+    tls::SessionTickets tickets(std::make_unique<ShortKeys>(), clock, 3600);
+    const Status st = tickets.refresh();
+    REQUIRE_FALSE(st);
+    CHECK_THAT(st.error().message, Catch::Contains("shorter than 32 characters"));
+    CHECK(st.error().message.find("short\"") == std::string::npos);
+}
