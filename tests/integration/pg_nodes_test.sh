@@ -3,7 +3,8 @@
 # cluster this test starts itself (tests/pg/with_cluster.sh): both serve the
 # same answers, and an edit made through node A's admin API reaches a phone
 # fetching through node B within a second (node B's render cache is dropped
-# by the NOTIFY of the commit, not by a poll).
+# by the NOTIFY of the commit, not by a poll), and a phone's TLS session made
+# on one node resumes on the other (session tickets under the store's keys).
 if [[ -z "${PROVISIONER_TEST_PG_URL:-}" ]]; then
     exec bash "$(dirname "$0")/../pg/with_cluster.sh" bash "$0" "$@"
 fi
@@ -26,6 +27,17 @@ start_server -D store.url="$PG_URL"
 B_HTTP=$HTTP_PORT B_ADMIN=$ADMIN_PORT
 [[ ! -s "$DATA/admin-token" ]] && ok || bad "node B made a second first token"
 TOKEN=$A_TOKEN
+
+# A phone's TLS session made on node A resumes on node B: node B never saw its
+# session ID, so only the ticket, sealed under the fleet's key from the store,
+# can resume it.
+A_HTTPS=$(jq -r .https "$WORK/a/ports.json")
+B_HTTPS=$(jq -r .https "$WORK/b/ports.json")
+echo | timeout 10 openssl s_client -connect "127.0.0.1:$A_HTTPS" -tls1_2 -sess_out "$WORK/tls.sess" >"$WORK/tls.a" 2>&1
+grep -q "^New, " "$WORK/tls.a" && grep -q "TLS session ticket:" "$WORK/tls.a" && ok ||
+    bad "node A: a full handshake with a session ticket: $(grep -E '^(New|Reused)|ticket' "$WORK/tls.a" | head -3)"
+echo | timeout 10 openssl s_client -connect "127.0.0.1:$B_HTTPS" -tls1_2 -sess_in "$WORK/tls.sess" >"$WORK/tls.b" 2>&1
+grep -q "^Reused, " "$WORK/tls.b" && ok || bad "node B did not resume node A's session: $(grep -E '^(New|Reused)' "$WORK/tls.b")"
 
 ADMIN_PORT=$A_ADMIN
 golden_settings
