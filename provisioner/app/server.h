@@ -109,6 +109,8 @@ class Server {
     // The fleet's session tickets (ticket_keys.h), in every TLS context.
     std::shared_ptr<tls::SessionTickets> tickets_;
     bool tickets_failing_ = false;  // the last refresh failed (logged once)
+    int64_t tickets_failed_at_ = 0;  // ticks_ of that failure
+    static constexpr int64_t kTicketRetrySeconds = 30;
     TlsContexts tls_contexts_;
     // Shared by the admin API's handlers: declared before its threads so
     // that they outlive them, after services_ since an import writes to its

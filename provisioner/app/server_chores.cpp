@@ -51,7 +51,12 @@ void Server::trimMemory() {
 // phones resume with the keys already loaded, and say so once.
 void Server::refreshTickets() {
     if (!tickets_) return;
+    // After a failure, tried again every kTicketRetrySeconds, not every
+    // second: a store that is busy or away costs each try up to its busy
+    // timeout, on the loop that also feeds the watchdog.
+    if (tickets_failing_ && ticks_ - tickets_failed_at_ < kTicketRetrySeconds) return;
     const Status st = tickets_->refresh();
+    if (!st) tickets_failed_at_ = ticks_;
     if (!st && !tickets_failing_) log_.warning("%s", st.error().message);
     if (st && tickets_failing_) log_.notice("session tickets: keys loaded");
     tickets_failing_ = !st;
