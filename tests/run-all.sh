@@ -2,9 +2,11 @@
 # One command to run every test: installs what is missing, builds with
 # -Wall -Wextra -Werror, runs the unit and integration tests, then builds
 # again with AddressSanitizer + UndefinedBehaviorSanitizer and runs them all
-# under it (the browser suite aside), then fuzzes the parsers of tests/fuzz
-# for a bounded time (two and a half minutes). Exits non-zero on the first
-# failure.
+# under it (the browser and package suites aside), then fuzzes the parsers of
+# tests/fuzz for a bounded time (two and a half minutes). The services the
+# suites need they start themselves: PostgreSQL clusters (tests/pg), an SMTP
+# sink, Chromium, Prometheus, DHCP servers in network namespaces. Exits
+# non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh --test
