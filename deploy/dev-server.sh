@@ -7,8 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh
-# The flags of tests/run-all.sh's first build, so that the two share build/.
+# The compile flags of tests/run-all.sh's first build (warnings as errors
+# included), so that the two share build/ and the test command does not
+# compile the server again.
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
-      "-DCMAKE_C_FLAGS_RELEASE=-O2 -DNDEBUG" -DBUILD_TESTING=OFF >/dev/null
+      -DPROVISIONER_WERROR=ON -DBUILD_TESTING=OFF >/dev/null
 cmake --build build -j2 --target provisioner
 exec build/bin/provisioner serve -c deploy/provisioner.dev.ini "$@"
