@@ -61,7 +61,7 @@ int SessionCache::find(mbedtls_ssl_session* session) {
     const auto found = by_id_.find(idOf(*session));
     if (found == by_id_.end()) return 1;
     const Lru::iterator it = found->second;
-    if (clock_.nowSeconds() - it->cached_at >= options_.timeout_seconds) {
+    if (monotonicSeconds() - it->cached_at >= options_.timeout_seconds) {
         drop(it);
         return 1;
     }
@@ -92,7 +92,7 @@ int SessionCache::keep(const mbedtls_ssl_session* session) {
     if (const auto old = by_id_.find(id); old != by_id_.end()) drop(old->second);
     // The least recently used go first: those past their time, then as many
     // as the bound needs.
-    const int64_t now = clock_.nowSeconds();
+    const int64_t now = monotonicSeconds();
     while (!lru_.empty() && now - lru_.back().cached_at >= options_.timeout_seconds) drop(std::prev(lru_.end()));
     while (lru_.size() >= options_.max_entries) drop(std::prev(lru_.end()));
     lru_.push_front(Entry{id, now, std::move(bytes)});

@@ -70,7 +70,7 @@ public:
 private:
     struct Entry {
         std::string id;                    // the session ID, the map's key
-        int64_t cached_at = 0;             // clock seconds
+        int64_t cached_at = 0;             // monotonicSeconds()
         std::vector<unsigned char> bytes;  // mbedtls_ssl_session_save
     };
     using Lru = std::list<Entry>;  // most recently used first
@@ -80,6 +80,9 @@ private:
     // Wipes the entry's bytes and forgets it. Caller holds mutex_.
     void drop(Lru::iterator it);
     void wipe(std::vector<unsigned char>& bytes) const;
+    // Ages on the monotonic clock: a wall clock stepped back would keep
+    // sessions past their time.
+    int64_t monotonicSeconds() const { return clock_.monotonicMicros() / 1'000'000; }
 
     const Clock& clock_;
     SessionCacheOptions options_;
