@@ -32,7 +32,7 @@ bool isCheckedStat(const struct stat& st, const FileCheck& check) {
     if (!S_ISREG(st.st_mode)) return false;
     return static_cast<int64_t>(st.st_size) == check.size &&
            static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec == check.mtime_ns &&
-           static_cast<int64_t>(st.st_ino) == check.inode;
+           static_cast<int64_t>(st.st_ino) == check.inode && static_cast<int64_t>(st.st_dev) == check.device;
 }
 
 }  // namespace prov

@@ -59,8 +59,10 @@ struct FileCheck {
     int64_t size = 0;
     int64_t mtime_ns = 0;
     int64_t inode = 0;
+    int64_t device = 0;  // an inode number is only unique on its file system
 };
-// True when the open file `fd` is a regular file with `check`'s size, mtime and inode.
+// True when the open file `fd` is a regular file with `check`'s size, mtime,
+// inode and device.
 bool isCheckedFile(int fd, const FileCheck& check);
 // The same, from the open file's fstat taken already.
 bool isCheckedStat(const struct stat& st, const FileCheck& check);

@@ -656,7 +656,7 @@ Result<FetchResponse> ProvisioningService::staticFile(const FetchRequest& reques
     r.file_size = static_cast<int64_t>(st.st_size);
     // The front ends open the file by path: what they open must be what was gated.
     r.file_check = FileCheck{r.file_size, static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
-                             static_cast<int64_t>(st.st_ino)};
+                             static_cast<int64_t>(st.st_ino), static_cast<int64_t>(st.st_dev)};
     r.content_type = "application/octet-stream";
     r.etag = "\"" + std::to_string(r.file_size) + "-" + std::to_string(st.st_mtime) + "\"";
     if (!request.if_none_match.empty() && request.if_none_match == r.etag) r.outcome = Outcome::kNotModified;

@@ -384,7 +384,7 @@ TEST_CASE("connection: a file replaced since the pipeline checked it is a 404, n
     } files;
     files.path = path;
     files.check = FileCheck{10000, static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
-                            static_cast<int64_t>(st.st_ino)};
+                            static_cast<int64_t>(st.st_ino), static_cast<int64_t>(st.st_dev)};
     // Swapped between the check and the open: another file, another inode.
     dir.write("new.bin", std::string(10000, 'X'));
     REQUIRE(::rename((dir.path() + "/new.bin").c_str(), path.c_str()) == 0);

@@ -63,8 +63,12 @@ TEST_CASE("a file source refuses a file that is no longer the one the pipeline c
     struct stat st{};
     REQUIRE(::stat(path.c_str(), &st) == 0);
     const prov::FileCheck checked{5000, static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
-                                  static_cast<int64_t>(st.st_ino)};
+                                  static_cast<int64_t>(st.st_ino), static_cast<int64_t>(st.st_dev)};
     CHECK(FileSource::open(path, checked));
+    // The same inode number on another file system is another file.
+    prov::FileCheck elsewhere = checked;
+    elsewhere.device += 1;
+    CHECK_FALSE(FileSource::open(path, elsewhere));
     CHECK(FileSource::open(path));
     // Replaced through a rename since: another inode.
     dir.write("new.rom", std::string(5000, 'G'));
