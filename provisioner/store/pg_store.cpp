@@ -18,7 +18,9 @@ constexpr const char* kBeginWrite = "BEGIN; SELECT pg_advisory_xact_lock(7262017
 static_assert(kPgWriteLock == 7262017001);
 constexpr const char* kMigrateLock = "SELECT pg_advisory_lock(7262017002)";
 constexpr const char* kMigrateUnlock = "SELECT pg_advisory_unlock(7262017002)";
-constexpr const char* kBeginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ";
+// READ ONLY: a write inside read() would skip the writers' lock; PostgreSQL
+// refuses it instead.
+constexpr const char* kBeginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
 Error unavailable(const std::string& why) {
     return Error{Code::kUnavailable, "store_unavailable", "the PostgreSQL store does not answer: " + why, {}, {}};
@@ -125,7 +127,12 @@ Status PgStore::run(const Work& work, const char* begin, bool writer) {
     auto& conn = **lease;
     if (!began) {
         if (writer) metrics::serverMetrics().storeBusy();
-        return unavailable(conn.lastError());
+        Error why = unavailable(conn.lastError());
+        // BEGIN may have opened a transaction that the lock call then failed
+        // (a lock_timeout, a cancel): closed here, or the connection would go
+        // back to the pool stuck in it and fail every later unit of work.
+        (void)conn.exec("ROLLBACK");
+        return why;
     }
     pg::PgTx tx(conn, clock_);
     Status result = okStatus();
