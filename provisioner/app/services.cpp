@@ -277,6 +277,15 @@ std::string storeName(const ServerConfig& config) {
         const size_t colon = url.find(':', scheme + 3);
         if (colon != std::string::npos && colon < at) url.replace(colon + 1, at - colon - 1, "***");
     }
+    // ...?password=...: libpq takes it as a query parameter too.
+    const size_t query = url.find('?');
+    for (size_t p = query == std::string::npos ? std::string::npos : url.find("password=", query);
+         p != std::string::npos; p = url.find("password=", p + 1)) {
+        if (url[p - 1] != '?' && url[p - 1] != '&') continue;  // another name ending in "password"
+        const size_t value = p + 9;
+        const size_t end = url.find('&', value);
+        url.replace(value, (end == std::string::npos ? url.size() : end) - value, "***");
+    }
     return url;
 }
 

@@ -9,6 +9,7 @@
 #include "provisioner/app/first_token.h"
 #include "provisioner/app/folder_signature.h"
 #include "provisioner/app/ports_file.h"
+#include "provisioner/app/services.h"
 #include "temp_dir.h"
 
 using namespace prov::app;
@@ -81,4 +82,15 @@ TEST_CASE("a secret file is 0600 whatever the umask, replaces what was there, an
     auto refused = writeSecretFile(dir.path() + "/missing/admin-token", "x");
     REQUIRE_FALSE(refused);
     CHECK(refused.error().message.find("cannot write " + dir.path() + "/missing/admin-token") == 0);
+}
+
+TEST_CASE("a PostgreSQL store's name never shows its password, in the user part or the query") {
+    prov::app::ServerConfig config;
+    config.store_url = "postgresql://prov:S3cret@db.example.net:5432/fleet?sslmode=require&password=An0ther&oldpassword=x";
+    const std::string name = storeName(config);
+    CHECK(name.find("S3cret") == std::string::npos);
+    CHECK(name.find("An0ther") == std::string::npos);
+    CHECK(name == "postgresql://prov:***@db.example.net:5432/fleet?sslmode=require&password=***&oldpassword=x");
+    config.store_url = "postgresql://db.example.net/fleet?password=Only";
+    CHECK(storeName(config) == "postgresql://db.example.net/fleet?password=***");
 }
