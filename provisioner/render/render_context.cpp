@@ -36,6 +36,10 @@ std::string setting(const SettingsMap& s, const char* key) {
 
 data flag(bool b) { return b ? data(data::type::bool_true) : data(data::type::bool_false); }
 
+// Sets a member without copying `value` (data::set copies: a list of key
+// slots is hundreds of objects).
+void put(data& obj, const std::string& name, data&& value) { obj[name] = std::move(value); }
+
 std::string leadingNumber(const std::string& firmware) {
     size_t n = 0;
     while (n < firmware.size() && std::isdigit(static_cast<unsigned char>(firmware[n]))) ++n;
@@ -427,8 +431,16 @@ data keySlots(const RenderInput& in, const std::vector<Button>& buttons, int cou
 // `side_key_slots` the side keys, `key_pages` one entry per screen page
 // (`page`, `page_slots`, each slot with its `page_key`), so that a template
 // writes each key where the phone has it without computing. A model without
-// pages has every key on the side.
-void addKeyPages(data& ctx, const data& slots, const KeyPages& layout) {
+// pages has every key on the side. Only the counts when `lists` is false (no
+// tag of the template reads the lists).
+void addKeyPages(data& ctx, const data& slots, const KeyPages& layout, bool lists) {
+    ctx.set("has_key_pages", flag(layout.any()));
+    ctx.set("key_page_count", std::to_string(layout.pages));
+    if (!lists) {
+        put(ctx, "side_key_slots", data(data::type::list));
+        put(ctx, "key_pages", data(data::type::list));
+        return;
+    }
     data side(data::type::list);
     std::map<int, data> pages;
     for (int p = 1; p <= layout.pages; ++p) pages.emplace(p, data(data::type::list));
@@ -447,13 +459,11 @@ void addKeyPages(data& ctx, const data& slots, const KeyPages& layout) {
         data d;
         d.set("page", std::to_string(page));
         d.set("page0", std::to_string(page - 1));
-        d.set("page_slots", page_slots);
+        put(d, "page_slots", std::move(page_slots));
         list.push_back(d);
     }
-    ctx.set("side_key_slots", side);
-    ctx.set("key_pages", list);
-    ctx.set("has_key_pages", flag(layout.any()));
-    ctx.set("key_page_count", std::to_string(layout.pages));
+    put(ctx, "side_key_slots", std::move(side));
+    put(ctx, "key_pages", std::move(list));
 }
 
 // Every key of the device's expansion modules, in index order (module m
@@ -519,7 +529,7 @@ void addFirmware(data& ctx, const RenderInput& in) {
     ctx.set("firmware_protocol_code", upgrade ? mapped(in.vendor->provisioning_protocols, url->scheme) : "");
 }
 
-data buildContext(const RenderInput& in) {
+data buildContext(const RenderInput& in, const TagNames* names) {
     data ctx;
     ctx.set("vendor", in.vendor->id);
     ctx.set("vendor_name", in.vendor->name);
@@ -559,7 +569,7 @@ data buildContext(const RenderInput& in) {
 
     data lines(data::type::list);
     for (size_t i = 0; i < in.profile->lines.size(); ++i) lines.push_back(lineData(in, in.profile->lines[i], i));
-    ctx.set("lines", lines);
+    put(ctx, "lines", std::move(lines));
     ctx.set("has_lines", flag(!in.profile->lines.empty()));
     ctx.set("line_count", std::to_string(in.profile->lines.size()));
 
@@ -573,18 +583,25 @@ data buildContext(const RenderInput& in) {
         keys.push_back(keyData(in, b, ++per_type[b.type]));
         any = true;
     }
-    ctx.set("keys", keys);
+    put(ctx, "keys", std::move(keys));
     ctx.set("has_keys", flag(any));
 
     const SlotCounts counts = slotCounts(in);
-    ctx.set("account_slots", accountSlots(in, counts.lines));
+    put(ctx, "account_slots", accountSlots(in, counts.lines));
     const std::optional<KeySpace> space = knownKeySpace(in);
+    // The key slot lists are most of a render's work, and each template
+    // reads one way of listing them: a list no tag of the template names is
+    // left out (an absent name renders as it would empty: no tag reads it).
+    const auto wants = [&](const char* name) { return !names || names->count(name) > 0; };
+    const bool want_pages = wants("side_key_slots") || wants("key_pages");
+    const bool want_all = wants("all_key_slots");
     // The pages are the render's model's, as its slot counts are.
     const ModelInfo* laid_out = modelInfo(in);
     const KeyPages layout = laid_out ? laid_out->key_pages : KeyPages{};
-    const data base_slots = keySlots(in, buttons, counts.keys, space, layout);
-    ctx.set("key_slots", base_slots);
-    addKeyPages(ctx, base_slots, layout);
+    data base_slots = wants("key_slots") || want_pages || want_all
+                          ? keySlots(in, buttons, counts.keys, space, layout)
+                          : data(data::type::list);
+    addKeyPages(ctx, base_slots, layout, want_pages);
     // What an unused key's mode is written as, where a model's family differs
     // (Grandstream GRP26xx: -1, none); "0" otherwise.
     const ModelInfo* info = modelInfo(in);
@@ -592,13 +609,17 @@ data buildContext(const RenderInput& in) {
     // Expansion modules: their keys on their own, and after the phone's own
     // for vendors whose module keys continue its key numbers (Polycom, Snom).
     const bool modules = space && space->modules > 0;
-    const data exp_slots = modules ? expansionSlots(in, buttons, *space) : data(data::type::list);
+    data exp_slots = modules && (wants("expansion_slots") || want_all) ? expansionSlots(in, buttons, *space)
+                                                                      : data(data::type::list);
     data all_slots(data::type::list);
-    for (const data* list : {&base_slots, &exp_slots}) {
-        for (const data& k : list->list_value()) all_slots.push_back(k);
+    if (want_all) {
+        for (const data* list : {&base_slots, &exp_slots}) {
+            for (const data& k : list->list_value()) all_slots.push_back(k);
+        }
     }
-    ctx.set("expansion_slots", exp_slots);
-    ctx.set("all_key_slots", all_slots);
+    put(ctx, "key_slots", std::move(base_slots));
+    put(ctx, "expansion_slots", std::move(exp_slots));
+    put(ctx, "all_key_slots", std::move(all_slots));
     ctx.set("has_expansion", flag(modules));
     ctx.set("expansion_model", modules ? space->module_name : "");
     ctx.set("expansion_count", std::to_string(modules ? space->modules : 0));
@@ -619,8 +640,32 @@ data buildContext(const RenderInput& in) {
         d.set("module0", std::to_string(m - 1));
         module_list.push_back(d);
     }
-    ctx.set("expansion_modules", module_list);
+    put(ctx, "expansion_modules", std::move(module_list));
     return ctx;
+}
+
+TagNames tagNames(const std::string& text) {
+    // Delimiters are always {{ }}: TemplateSet refuses templates that change them.
+    TagNames names;
+    for (size_t i = text.find("{{"); i != std::string::npos;) {
+        const size_t end = text.find("}}", i + 2);
+        if (end == std::string::npos) break;
+        const size_t next = text.find("{{", end + 2);
+        std::string tag = text.substr(i + 2, end - i - 2);
+        i = next;
+        const auto first = tag.find_first_not_of(" \t\r\n");
+        if (first == std::string::npos) continue;
+        tag.erase(0, first);
+        if (tag[0] == '!') continue;  // a comment, up to the first }}
+        if (tag[0] == '#' || tag[0] == '^' || tag[0] == '/' || tag[0] == '>' || tag[0] == '{' || tag[0] == '&')
+            tag.erase(0, 1);
+        const auto start = tag.find_first_not_of(" \t\r\n");
+        if (start == std::string::npos) continue;
+        const auto stop = tag.find_first_of(" \t\r\n.}", start);
+        const std::string name = tag.substr(start, stop == std::string::npos ? std::string::npos : stop - start);
+        if (!name.empty()) names.insert(name);
+    }
+    return names;
 }
 
 }  // namespace prov

@@ -13,8 +13,9 @@
 namespace prov {
 
 struct TemplateSet::Compiled {
-    explicit Compiled(const std::string& text) : tmpl(text) {}
+    explicit Compiled(const std::string& text) : tmpl(text), names(tagNames(text)) {}
     kainjow::mustache::mustache tmpl;
+    TagNames names;  // what its tags read: the context leaves out lists it does not
 };
 
 TemplateSet::~TemplateSet() = default;
@@ -96,7 +97,7 @@ Result<std::string> TemplateSet::render(const RenderInput& input) const {
     const std::string& name = in.vendor->templateFor(in.route->template_name);
     auto it = templates_.find(templateKey(*in.vendor, name, in.route->format));
     if (it == templates_.end()) return Error::internal("no template " + name);
-    kainjow::mustache::data ctx = buildContext(in);
+    kainjow::mustache::data ctx = buildContext(in, &it->second->names);
     std::string out = it->second->tmpl.render(ctx);
     if (!it->second->tmpl.is_valid()) return Error::internal("template " + name + ": " + it->second->tmpl.error_message());
     if (in.route->format == OutputFormat::kXml) {

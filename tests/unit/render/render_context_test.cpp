@@ -3,6 +3,7 @@
 #include <string>
 
 #include "provisioner/model/settings.h"
+#include "provisioner/render/render_context.h"
 #include "provisioner/render/template_set.h"
 #include "temp_dir.h"
 
@@ -209,6 +210,72 @@ TEST_CASE("render context: expansion module keys follow the phone's, each with i
     // (stored before counts were enforced; a phone ignores a key it lacks).
     p.device.expansion_count = 0;
     CHECK(render() == "k1=L k2 k3=B k8=B ||1 2 3 8 |x0");
+}
+
+TEST_CASE("render context: the tag names a template reads") {
+    const TagNames names = tagNames(
+        "a={{plain}} {{ spaced }} {{#section}}{{.}}{{inner}}{{/section}}{{^inverted}}x{{/inverted}}"
+        "{{! a comment {{not_read}} }}{{dotted.member}}{{#\nwrapped\n}}{{/wrapped}} {{unclosed");
+    CHECK(names == TagNames{"plain", "spaced", "section", "inner", "inverted", "dotted", "wrapped"});
+    CHECK(tagNames("no tags at all").empty());
+}
+
+TEST_CASE("render context: lists no tag reads are left out, and only those") {
+    TempDir dir;
+    dir.write("acme/vendor.json", R"({
+  "name": "Acme",
+  "files": [{"path": "{mac}.cfg", "template": "mac.mustache", "kind": "device"}],
+  "button_types": {"line": "L", "blf": "B"},
+  "expansion_modules": {"EM3": {"keys": 3, "max": 2}},
+  "models": {"A2": {"lines": 1, "keys": 2, "expansion": ["EM3"], "key_pages": {"side": 1, "per_page": 1, "pages": 1}}}
+})");
+    dir.write("acme/mac.mustache", "-");
+    auto catalog = VendorCatalog::load(dir.path());
+    REQUIRE(catalog);
+    auto matches = catalog.value().matchFile("0015654aa937.cfg");
+    REQUIRE(matches.size() == 1);
+    DeviceProfile p;
+    p.lines = {line(1, "1001")};
+    p.keys = {Button{1, "line", "", "", 1}, Button{4, "blf", "1002", "", 1}};
+    p.device.expansion_model = "EM3";
+    p.device.expansion_count = 1;
+    RenderInput in;
+    in.vendor = matches[0].vendor;
+    in.route = matches[0].route;
+    in.file = "0015654aa937.cfg";
+    in.mac = "0015654aa937";
+    in.model = "A2";
+    in.profile = &p;
+    auto size = [](const kainjow::mustache::data& ctx, const char* name) {
+        const kainjow::mustache::data* d = ctx.get(name);
+        REQUIRE(d);
+        REQUIRE(d->is_list());
+        return d->list_value().size();
+    };
+    const kainjow::mustache::data all = buildContext(in);
+    CHECK(size(all, "key_slots") == 2);
+    CHECK(size(all, "expansion_slots") == 3);
+    CHECK(size(all, "all_key_slots") == 5);
+    CHECK(size(all, "side_key_slots") + size(all, "key_pages") > 0);
+
+    const TagNames only_base{"key_slots"};
+    const kainjow::mustache::data base = buildContext(in, &only_base);
+    CHECK(size(base, "key_slots") == 2);
+    CHECK(size(base, "expansion_slots") == 0);
+    CHECK(size(base, "all_key_slots") == 0);
+    CHECK(size(base, "side_key_slots") == 0);
+    CHECK(size(base, "key_pages") == 0);
+    CHECK(base.get("expansion_count")->string_value() == "1");  // the counts stay
+
+    const TagNames only_all{"all_key_slots"};
+    const kainjow::mustache::data merged = buildContext(in, &only_all);
+    CHECK(size(merged, "all_key_slots") == 5);
+    CHECK(size(merged, "key_slots") == 2);  // built for the merged list; costs nothing more to keep
+
+    const TagNames only_pages{"key_pages"};
+    const kainjow::mustache::data paged = buildContext(in, &only_pages);
+    CHECK(size(paged, "side_key_slots") + size(paged, "key_pages") == size(all, "side_key_slots") + size(all, "key_pages"));
+    CHECK(size(paged, "expansion_slots") == 0);
 }
 
 TEST_CASE("render context: key pages place every key slot on the side or on its page") {
