@@ -206,7 +206,7 @@ data lineData(const RenderInput& in, const Extension& e, size_t i) {
     l.set("sip_port", setting(s, "sip_port"));
     l.set("transport_code", mapped(in.vendor->transports, setting(s, "sip_transport")));
     l.set("first", flag(i == 0));
-    l.set("p", lineParams(*in.vendor, e.phone_reg));
+    put(l, "p", lineParams(*in.vendor, e.phone_reg));
     return l;
 }
 
@@ -262,7 +262,7 @@ data keyData(const RenderInput& in, const Button& b, int type_index) {
     for (const char* t : {"line", "blf", "speed_dial", "park", "voicemail", "dnd", "transfer"})
         k.set(std::string("is_") + t, flag(b.type == t));
     k.set("is_other", flag(!known));
-    k.set("p", keyParams(*in.vendor, modelInfo(in), b.index));
+    put(k, "p", keyParams(*in.vendor, modelInfo(in), b.index));
     addKeyBank(k, in, b.index);
     return k;
 }
@@ -351,7 +351,7 @@ data accountSlots(const RenderInput& in, int count) {
         l.set("number5", padded5(n));
         l.set("index0", std::to_string(n - 1));
         l.set("first", flag(false));
-        l.set("p", lineParams(*in.vendor, n));
+        put(l, "p", lineParams(*in.vendor, n));
         slots.push_back(l);
     }
     return slots;
@@ -410,12 +410,12 @@ data keySlots(const RenderInput& in, const std::vector<Button>& buttons, int cou
     for (int n = 1; n <= last; ++n) {
         auto it = used.find(n);
         if (it == used.end() && n > count) continue;  // past the model's keys: only the used ones
-        data k = it != used.end() ? data(it->second) : data(data::type::object);
+        data k = it != used.end() ? std::move(it->second) : data(data::type::object);
         if (it == used.end()) {
             k.set("used", flag(false));
             k.set("index", std::to_string(n));
             k.set("index0", std::to_string(n - 1));
-            k.set("p", keyParams(*in.vendor, model, n));
+            put(k, "p", keyParams(*in.vendor, model, n));
             addKeyBank(k, in, n);
             addUnusedKey(k, in, model, n);
         }
@@ -475,7 +475,7 @@ data expansionSlots(const RenderInput& in, const std::vector<Button>& buttons, c
     data slots(data::type::list);
     for (int n = space.base + 1; n <= space.total(); ++n) {
         auto it = used.find(n);
-        data k = it != used.end() ? data(it->second) : data(data::type::object);
+        data k = it != used.end() ? std::move(it->second) : data(data::type::object);
         if (it == used.end()) {
             k.set("used", flag(false));
             k.set("index", std::to_string(n));

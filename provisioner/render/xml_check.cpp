@@ -15,14 +15,16 @@ namespace {
 // character reference.
 bool ampersandsAreEntities(const std::string& doc) {
     static const char* kEntities[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
-    for (size_t i = 0; i < doc.size(); ++i) {
+    // Only a '<' (a CDATA section or comment may start there) or a '&' can
+    // matter: jump from one to the next.
+    for (size_t i = doc.find_first_of("<&"); i < doc.size(); i = doc.find_first_of("<&", i + 1)) {
         // CDATA sections and comments hold raw text: skip each whole.
         bool skipped = false;
         for (auto [open, close] : {std::pair{"<![CDATA[", "]]>"}, std::pair{"<!--", "-->"}}) {
             if (doc.compare(i, std::strlen(open), open) == 0) {
                 const size_t end = doc.find(close, i + std::strlen(open));
                 if (end == std::string::npos) return false;
-                i = end + std::strlen(close) - 1;  // the loop steps past the close
+                i = end + std::strlen(close) - 1;  // the loop looks on past the close
                 skipped = true;
                 break;
             }
