@@ -11,6 +11,11 @@
 #   NODES (1)        provisioner processes serving the one fleet; phone k goes to node k mod NODES
 #   STORE_URL        a store.url for the import and every node (postgresql://...); empty: one
 #                    SQLite file in the work folder, which one node at most may serve
+#   STORE=postgresql without STORE_URL: a PostgreSQL cluster of the run's own
+#                    (tests/pg/with_cluster.sh: initdb into a temporary folder, a free
+#                    loopback port; durable settings, fsync on), removed afterwards
+#   RESULTS=FILE     append the two storms' JSON summaries (ours, then the peers') to FILE
+#                    (bench/storm/median.sh reads them)
 #   PEERS (1)        0: skip the nginx + atftpd storm
 #   KEEP=1           keep the work folder and print its path
 # The fleet (fleet.py): six vendors, each phone its vendor's boot files, 70%
@@ -22,7 +27,13 @@
 # Everything listens on 127.0.0.1; each storm is bounded (WINDOW + 240 s).
 # Exit status: 0 when every phone was provisioned by every server.
 set -euo pipefail
+SELF=$(realpath "$0")
 cd "$(dirname "$0")/../.."
+if [[ ${STORE:-} == postgresql && -z ${STORE_URL:-} ]]; then
+    # Durable like a production cluster: the test clusters' fsync=off would flatter the store.
+    WITH_CLUSTER_DURABLE=1 exec tests/pg/with_cluster.sh env STORE= bash -c \
+        'STORE_URL=$PROVISIONER_TEST_PG_URL exec "$0" "$@"' "$SELF" "$@"
+fi
 PHONES=${1:-10000}
 WINDOW=${2:-60}
 NEW_SHARE=${NEW_SHARE:-0.1}
@@ -110,6 +121,7 @@ timeout "$STORM_BOUND" "$BIN/storm" --phones "$WORK/phones.tsv" "${NODE_ARGS[@]}
     "${PID_ARGS[@]}" --save "$WORK/www" --label "provisioner ($NODES node(s), $([[ -n $STORE_URL ]] && echo "store.url" || echo SQLite))" \
     >"$WORK/prov.out" || rc=1
 grep -v '^JSON ' "$WORK/prov.out"
+[[ -n ${RESULTS:-} ]] && sed -n 's/^JSON //p' "$WORK/prov.out" >>"$RESULTS"
 for p in "${NODE_PIDS[@]}"; do kill "$p"; done
 [[ $PEERS == 1 ]] || exit "$rc"
 chmod -R a+rX "$WORK/www"
@@ -167,6 +179,7 @@ timeout "$STORM_BOUND" "$BIN/storm" --phones "$WORK/phones.tsv" --window-s "$WIN
     "${PEER_PIDS[@]}" --verify "$WORK/www" --label "nginx + atftpd (the same files, static)" \
     >"$WORK/peer.out" || rc=1
 grep -v '^JSON ' "$WORK/peer.out"
+[[ -n ${RESULTS:-} ]] && sed -n 's/^JSON //p' "$WORK/peer.out" >>"$RESULTS"
 
 # provisioner / static: above 1 costs more (CPU, memory) or takes longer (latency).
 jq -rn --argjson a "$(sed -n 's/^JSON //p' "$WORK/prov.out")" --argjson b "$(sed -n 's/^JSON //p' "$WORK/peer.out")" '

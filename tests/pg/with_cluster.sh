@@ -47,7 +47,8 @@ stop() {
 trap stop EXIT
 
 # Trust on loopback and the socket only: a throwaway cluster for one test
-# run. fsync off: nothing here has to survive a power cut.
+# run. fsync off (unless WITH_CLUSTER_DURABLE=1): nothing here has to
+# survive a power cut.
 if ! "${as_owner[@]}" "$bin/initdb" -D "$data" -U prov -A trust --locale=C -E UTF8 >"$dir/initdb.log" 2>&1; then
     echo "with_cluster: initdb failed:" >&2
     cat "$dir/initdb.log" >&2
@@ -58,11 +59,14 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# WITH_CLUSTER_DURABLE=1 keeps PostgreSQL's durable defaults (a benchmark).
+speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[[ ${WITH_CLUSTER_DURABLE:-0} == 1 ]] && speed=""
 started=""
 for attempt in 1 2 3 4 5; do
     port=$(free_port)
     if "${as_owner[@]}" "$bin/pg_ctl" -D "$data" -l "$dir/postgres.log" -w -t 30 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $speed -c max_connections=200" \
         start >/dev/null 2>&1; then
         started=yes
         break
