@@ -115,12 +115,35 @@ sed -n 1,2p "$WORK/dry.out"
 python3 bench/storm/fleet.py arm "$WORK" "$ADMIN" "$TOKEN"
 
 # --- the storm against the provisioner ---------------------------------------------
+# The run's own PostgreSQL works for the nodes too: its CPU (the postmaster,
+# its live backends, and those that ended) is printed beside theirs.
+pg_cpu() {
+    [[ -n ${PROVISIONER_TEST_PG_CTL:-} ]] || return 0
+    python3 - "$(head -1 "$(dirname "$PROVISIONER_TEST_PG_CTL")/data/postmaster.pid")" <<'PY'
+import os, sys
+pm, hz, total = sys.argv[1], os.sysconf("SC_CLK_TCK"), 0
+for pid in os.listdir("/proc"):
+    if not pid.isdigit():
+        continue
+    try:
+        f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        continue
+    if pid == pm:
+        total += sum(int(x) for x in f[11:15])  # utime stime cutime cstime
+    elif f[1] == pm:
+        total += int(f[11]) + int(f[12])
+print(f"{total / hz:.2f}")
+PY
+}
+pg_before=$(pg_cpu)
 mkdir -m 755 "$WORK/www"
 rc=0
 timeout "$STORM_BOUND" "$BIN/storm" --phones "$WORK/phones.tsv" "${NODE_ARGS[@]}" --window-s "$WINDOW" \
     "${PID_ARGS[@]}" --save "$WORK/www" --label "provisioner ($NODES node(s), $([[ -n $STORE_URL ]] && echo "store.url" || echo SQLite))" \
     >"$WORK/prov.out" || rc=1
 grep -v '^JSON ' "$WORK/prov.out"
+[[ -n $pg_before ]] && printf "  PostgreSQL: %.2f CPU s during the storm (not in the server CPU above)\n" "$(echo "$(pg_cpu) - $pg_before" | bc)"
 [[ -n ${RESULTS:-} ]] && sed -n 's/^JSON //p' "$WORK/prov.out" >>"$RESULTS"
 for p in "${NODE_PIDS[@]}"; do kill "$p"; done
 [[ $PEERS == 1 ]] || exit "$rc"
