@@ -217,6 +217,21 @@ TEST_CASE("store away: a client certificate, and an allowed network, prove a pho
           Outcome::kUnavailable);
 }
 
+TEST_CASE("store away: a TFTP name several vendors share is taken as the vendor it was served as") {
+    Fixture f;
+    // A Yealink whose MAC has Polycom's prefix: without the store's make,
+    // 0004f2000009.cfg would be Polycom's master file for it.
+    f.addPhone("1003", "Cy", "0004f2000009");
+    REQUIRE(f.fetch("0004f2000009.cfg", "10.0.0.5").response.outcome == Outcome::kServed);  // its key goes out
+    const Fetched tftp = f.fetch("0004f2000009.cfg", kOutside, "", "", Protocol::kTftp);
+    REQUIRE(tftp.event.auth == "device_key");
+    REQUIRE(tftp.event.vendor == "yealink");
+    f.storeAway(true);
+    const Fetched again = f.fetch("0004f2000009.cfg", kOutside, "", "", Protocol::kTftp);
+    CHECK(again.event.vendor == "yealink");
+    CHECK(again.response.body == tftp.response.body);
+}
+
 TEST_CASE("store away: a device the store found deleted is not served from memory") {
     Fixture f;
     REQUIRE(f.fetch(kFile, "10.0.0.5").response.outcome == Outcome::kServed);
