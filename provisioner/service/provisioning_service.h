@@ -73,11 +73,11 @@ public:
     // Runs the pipeline; records nothing. When the store fails the fetch
     // with kUnavailable, the answer comes from what this node keeps in
     // memory (store_fallback.h, serve_from_memory.cpp) or is kUnavailable
-    // (try later); each fetch tries the store first. The event says what the pipeline
-    // did, with the bytes it answered and the time it took; the front end
-    // completes it with what only the transport knows (the bytes actually
-    // sent, the whole duration, a transfer that failed) and passes it to
-    // record(), once, whatever the outcome.
+    // (try later); each fetch tries the store first. The event says what
+    // the pipeline did, with the bytes it answered and the time it took;
+    // the front end completes it with what only the transport knows (the
+    // bytes actually sent, the whole duration, a transfer that failed) and
+    // passes it to record(), once, whatever the outcome.
     Fetched fetch(const FetchRequest& request);
     // Counts the fetch (core/server_metrics.h) and queues its event for the
     // writer thread; never blocks.
