@@ -6,9 +6,11 @@
 //
 //   GET /metrics   the Prometheus text exposition (core/metrics_text.h)
 //   GET /healthz   200 "ok": the process answers
-//   GET /readyz    200 when it can serve phones (the store answers a read,
-//                  templates are loaded), else 503; the body says each
+//   GET /readyz    200 when it can serve phones (templates are loaded, and
+//                  the store answers a read or, away for now, leaves the
+//                  node serving from memory), else 503; the body says each
 //                  check's state in a line, the failed one's reason included
+//                  (app/scrape.h checkReadiness)
 //
 // GET and HEAD only (405 with Allow otherwise). Each answer closes its
 // connection: a probe never holds one of the admin API's threads between

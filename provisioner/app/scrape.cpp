@@ -101,13 +101,26 @@ std::string scrapeMetrics(const ScrapeSources& sources) {
     return out.take();
 }
 
-admin::Readiness checkReadiness(Store* store, const BundleSource* bundles) {
+int64_t spooledEvents(const EventRecorder* events) {
+    (void)events;
+    return 0;
+}
+
+admin::Readiness checkReadiness(Store* store, const BundleSource* bundles, const EventRecorder* events) {
     admin::Readiness r;
     bool store_ok = false;
+    bool store_away = false;
     if (!store) {
         r.report += "store: not open\n";
     } else if (const Status st = store->probe(); !st) {
         r.report += "store: unavailable: " + st.error().message + "\n";
+        // A store that does not answer now (PostgreSQL restarting or out of
+        // reach, SQLite busy) leaves the node ready: it serves phones from
+        // memory, and a load balancer that pulled every node of a fleet when
+        // their shared database blips would serve no phone at all. A store
+        // gone, replaced or unreadable does not come back by itself.
+        const Error& e = st.error();
+        store_away = e.code == Code::kUnavailable && (e.reason == "store_unavailable" || e.reason == "store_busy");
     } else {
         store_ok = true;
         r.report += "store: ok\n";
@@ -120,7 +133,9 @@ admin::Readiness checkReadiness(Store* store, const BundleSource* bundles) {
         templates_ok = true;
         r.report += "templates: ok (" + std::to_string(vendors) + " vendors)\n";
     }
-    r.ready = store_ok && templates_ok;
+    r.report += store_ok ? "serving: store\n" : store_away ? "serving: cache\n" : "serving: none\n";
+    r.report += "events_spooled: " + std::to_string(spooledEvents(events)) + "\n";
+    r.ready = (store_ok || store_away) && templates_ok;
     return r;
 }
 

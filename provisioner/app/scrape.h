@@ -32,8 +32,20 @@ struct ScrapeSources {
 // The whole exposition: every family with its HELP and TYPE lines.
 std::string scrapeMetrics(const ScrapeSources& sources);
 
-// Ready when the store answers (Store::probe) and templates with at
-// least one vendor are loaded; the report has a line for each.
-admin::Readiness checkReadiness(Store* store, const BundleSource* bundles);
+// Fetch events waiting in the event recorder's spool on disk for the store
+// to come back. FIXME: EventRecorder::spooledEvents() once the spool is in;
+// 0 until then (nothing is spooled). Null `events`: 0.
+int64_t spooledEvents(const EventRecorder* events);
+
+// Ready when templates with at least one vendor are loaded and the store
+// answers (Store::probe), or does not answer for now (it is unreachable or
+// busy: Code::kUnavailable, reason store_unavailable or store_busy), in which
+// case phones are served from what the node keeps in memory
+// (service/store_fallback.h). The report has a line for each, then
+// `serving: store`, `serving: cache` (the store away) or `serving: none`
+// (the store broken: gone, replaced, unreadable; not ready), then
+// `events_spooled: N` (spooledEvents).
+admin::Readiness checkReadiness(Store* store, const BundleSource* bundles,
+                                const EventRecorder* events = nullptr);
 
 }  // namespace prov::app

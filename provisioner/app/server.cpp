@@ -310,7 +310,7 @@ Status Server::startAdmin() {
     const ScrapeSources scrape{s.events.get(), http_.get(), https_.get(), tftp_.get(),
                                s.sweep.get(),  s.bundles.get(), started_at_};
     admin::OpsSources ops{[scrape] { return scrapeMetrics(scrape); },
-                          [&s] { return checkReadiness(s.store.get(), s.bundles.get()); }};
+                          [&s] { return checkReadiness(s.store.get(), s.bundles.get(), s.events.get()); }};
     try {
         admin_ = listenAdmin(
             new admin::ApiHandlerFactory(std::move(context), limits, guards, Poco::Logger::get("admin"),

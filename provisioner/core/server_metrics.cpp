@@ -66,6 +66,7 @@ ServerMetrics::ServerMetrics()
       store_duration_(kStoreBounds, kStoreWork.size()),
       store_busy_(1),
       sweep_(2),
+      from_cache_(1),
       admin_auth_(2),
       refused_connections_(kPorts.size() * kConnectionRefusals.size()) {
     // The first slot, so that the family has series before the first fetch.
@@ -107,6 +108,7 @@ void ServerMetrics::storeWork(StoreWork kind, int64_t duration_us) {
 void ServerMetrics::storeBusy() { store_busy_.add(0); }
 void ServerMetrics::sweepBlock() { sweep_.add(0); }
 void ServerMetrics::sweepBlockedFetch() { sweep_.add(1); }
+void ServerMetrics::fetchFromCache() { from_cache_.add(0); }
 void ServerMetrics::adminAuthFailure() { admin_auth_.add(0); }
 void ServerMetrics::adminAuthBlock() { admin_auth_.add(1); }
 void ServerMetrics::connectionRefused(bool https, ConnectionRefusal why) {
@@ -198,6 +200,10 @@ void ServerMetrics::writeRest(Exposition& out) const {
     single(out, "provisioner_sweep_blocked_fetches_total",
            "Fetches from a blocked source, given the blocked answer without a store read.", sweep_,
            1);
+    single(out, "provisioner_fetches_from_cache_total",
+           "Fetches answered from the rendered files and credentials the node keeps in memory, "
+           "because the store did not answer.",
+           from_cache_, 0);
     single(out, "provisioner_admin_auth_failures_total",
            "Admin API tokens that did not verify, and portal sign-ins refused for a wrong name or "
            "password.",

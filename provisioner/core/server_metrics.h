@@ -52,6 +52,9 @@ class ServerMetrics {
     // the blocked answer.
     void sweepBlock();
     void sweepBlockedFetch();
+    // A fetch answered (200 or 304) from what the node keeps in memory, the
+    // store not answering (service/store_fallback.h).
+    void fetchFromCache();
     void adminAuthFailure();
     void adminAuthBlock();
     // A phones' connection reset at accept (http.max_per_address, or the open cap).
@@ -63,6 +66,8 @@ class ServerMetrics {
     // For tests: the count of one fetches_total series.
     uint64_t fetches(std::string_view protocol, std::string_view vendor,
                      std::string_view outcome) const;
+    // For tests: fetches answered from memory (fetchFromCache).
+    uint64_t fetchesFromCache() const { return from_cache_.value(0); }
 
   private:
     static constexpr size_t kProtocols = 3;
@@ -84,6 +89,7 @@ class ServerMetrics {
     Histogram store_duration_;  // by kind of work
     Counters store_busy_;
     Counters sweep_;                // blocks, blocked fetches
+    Counters from_cache_;
     Counters admin_auth_;           // failures, blocks
     Counters refused_connections_;  // (http, https) x (per_address, full)
 };

@@ -48,6 +48,10 @@ enum class Outcome {
     kBadRequest,
     kTooLarge,
     kMethodNotAllowed,
+    // The store does not answer and nothing this node keeps in memory answers
+    // for it (a phone it never served): try again later. HTTP 503 with
+    // Retry-After; a TFTP error packet saying so.
+    kUnavailable,
     kError,
 };
 

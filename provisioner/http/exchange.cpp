@@ -64,6 +64,9 @@ Reply replyTo(FetchResponse response, const RequestHead& head) {
         for (const std::string& c : response.challenges) extra += "WWW-Authenticate: " + c + "\r\n";
         return refusal(response.outcome, head, false, std::move(extra));
     }
+    // The store is away and this node has nothing kept for the phone: it
+    // asks again in a few seconds, as after any overload.
+    if (response.outcome == Outcome::kUnavailable) return refusal(response.outcome, head, false, "Retry-After: 5\r\n");
     if (response.outcome != Outcome::kServed && response.outcome != Outcome::kNotModified)
         return refusal(response.outcome, head, false);
     Reply r;

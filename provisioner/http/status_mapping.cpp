@@ -16,6 +16,7 @@ HTTPResponse::HTTPStatus httpStatus(Outcome outcome) {
         case Outcome::kBadRequest: return HTTPResponse::HTTP_BAD_REQUEST;
         case Outcome::kTooLarge: return HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE;
         case Outcome::kMethodNotAllowed: return HTTPResponse::HTTP_METHOD_NOT_ALLOWED;
+        case Outcome::kUnavailable: return HTTPResponse::HTTP_SERVICE_UNAVAILABLE;
         case Outcome::kError: return HTTPResponse::HTTP_INTERNAL_SERVER_ERROR;
     }
     return HTTPResponse::HTTP_INTERNAL_SERVER_ERROR;
@@ -28,6 +29,7 @@ const std::string& refusalBody(Outcome outcome) {
     static const std::string kUnauthorized = "Unauthorized\n";
     static const std::string kLarge = "Request Entity Too Large\n";
     static const std::string kMethod = "Method Not Allowed\n";
+    static const std::string kUnavailable = "Service Unavailable\n";
     static const std::string kError = "Internal Server Error\n";
     static const std::string kNone;
     switch (outcome) {
@@ -38,6 +40,7 @@ const std::string& refusalBody(Outcome outcome) {
         case Outcome::kBadRequest: return kBad;
         case Outcome::kTooLarge: return kLarge;
         case Outcome::kMethodNotAllowed: return kMethod;
+        case Outcome::kUnavailable: return kUnavailable;
         case Outcome::kError: return kError;
         default: return kNone;
     }

@@ -49,38 +49,13 @@ Result<Proofs> PhoneProofs::gather(const FetchRequest& request, const std::strin
     }
     p.known = device.has_value() || p.wipe;
     p.unassigned = device && device->state == DeviceState::kUnassigned;
-    bool by_prev_pair = false;
-    if (!request.authorization.empty()) {
-        // Checked against stand-in credentials when the MAC has none, so a
-        // known and an unknown MAC cost the same.
-        static const DeviceCredentials kNone{"", "-", "-", "", "", "", "", 0, 0, 0, 0};
-        const DeviceCredentials& c = creds ? *creds : kNone;
-        auto auth = policy::digest::parse(request.authorization);
-        if (auth) {
-            using policy::digest::Verdict;
-            Verdict v = check(hasher_, keys_, auth.value(), request, c.user, c.password, now);
-            if (v == Verdict::kOk && creds) {
-                p.digest = true;
-                p.first_use_of_credentials = c.used_at == 0;
-                p.proven_user = c.user;
-            } else if (!c.prev_user.empty()) {
-                const Verdict prev = check(hasher_, keys_, auth.value(), request, c.prev_user, c.prev_password, now);
-                if (prev == Verdict::kOk) p.digest = by_prev_pair = true;
-                if (prev == Verdict::kStale) v = prev;
-            }
-            p.stale = !p.digest && v == Verdict::kStale && creds;
-        }
-    }
-    // A deleted device's credentials are used up, not first used: no row
-    // is left to mark.
-    if (p.wipe) p.first_use_of_credentials = false;
-    if (creds) {
-        // The key the phone holds: after a rotation, the previous one until
-        // it proves itself with the new pair (which came with the new key).
-        const bool old_key = !creds->prev_aes_key.empty() && (by_prev_pair || (!p.digest && creds->used_at == 0));
-        p.aes_key = old_key ? creds->prev_aes_key : creds->aes_key;
-        p.key_sent = creds->key_sent_at != 0 && p.aes_key.size() == 16;
-        p.delivered = creds->delivered_at != 0;
+    checkCredentials(request, creds, p);
+    if (p.wipe) {
+        // A deleted device's credentials are used up, not first used: no
+        // row is left to mark.
+        p.first_use_of_credentials = false;
+    } else {
+        p.credentials = creds;
     }
     if (p.digest || !device || request.protocol == Protocol::kTftp) return p;
     for (size_t i = 0; i < windows.size(); ++i) {
@@ -103,6 +78,41 @@ Result<Proofs> PhoneProofs::gather(const FetchRequest& request, const std::strin
         break;
     }
     return p;
+}
+
+void PhoneProofs::checkCredentials(const FetchRequest& request, const std::optional<DeviceCredentials>& creds,
+                                   Proofs& p) const {
+    const int64_t now = clock_.nowSeconds();
+    bool by_prev_pair = false;
+    if (!request.authorization.empty()) {
+        // Checked against stand-in credentials when the MAC has none, so a
+        // known and an unknown MAC cost the same.
+        static const DeviceCredentials kNone{"", "-", "-", "", "", "", "", 0, 0, 0, 0};
+        const DeviceCredentials& c = creds ? *creds : kNone;
+        auto auth = policy::digest::parse(request.authorization);
+        if (auth) {
+            using policy::digest::Verdict;
+            Verdict v = check(hasher_, keys_, auth.value(), request, c.user, c.password, now);
+            if (v == Verdict::kOk && creds) {
+                p.digest = true;
+                p.first_use_of_credentials = c.used_at == 0;
+                p.proven_user = c.user;
+            } else if (!c.prev_user.empty()) {
+                const Verdict prev = check(hasher_, keys_, auth.value(), request, c.prev_user, c.prev_password, now);
+                if (prev == Verdict::kOk) p.digest = by_prev_pair = true;
+                if (prev == Verdict::kStale) v = prev;
+            }
+            p.stale = !p.digest && v == Verdict::kStale && creds;
+        }
+    }
+    if (creds) {
+        // The key the phone holds: after a rotation, the previous one until
+        // it proves itself with the new pair (which came with the new key).
+        const bool old_key = !creds->prev_aes_key.empty() && (by_prev_pair || (!p.digest && creds->used_at == 0));
+        p.aes_key = old_key ? creds->prev_aes_key : creds->aes_key;
+        p.key_sent = creds->key_sent_at != 0 && p.aes_key.size() == 16;
+        p.delivered = creds->delivered_at != 0;
+    }
 }
 
 Result<bool> PhoneProofs::use(const std::string& mac, const Proofs& p) {

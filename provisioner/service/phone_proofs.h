@@ -15,6 +15,7 @@
 // of a refusal does not tell a sweep which MACs exist.
 
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -52,6 +53,9 @@ struct Proofs {
     std::string aes_key;  // the key the phone holds: the previous one until it used its new pair
     bool key_sent = false;
     bool delivered = false;  // a config carrying the current pair went out
+    // The device's credentials as gather() read them (none for a deleted
+    // device's wipe): what the store fallback keeps of a served phone.
+    std::optional<DeviceCredentials> credentials;
 };
 
 class PhoneProofs {
@@ -62,6 +66,13 @@ public:
     // The proofs `request` carries for `mac` (canonical). Windows count over
     // HTTP and HTTPS only.
     Result<Proofs> gather(const FetchRequest& request, const std::string& mac);
+    // The part of gather() that reads no store: the Digest (or, over HTTPS,
+    // Basic) proof `request` carries for `creds` (none: checked against
+    // stand-ins, so a known and an unknown MAC cost the same), a stale
+    // nonce, and the AES key the phone holds. The store fallback runs it on
+    // the credentials it kept in memory.
+    void checkCredentials(const FetchRequest& request, const std::optional<DeviceCredentials>& creds,
+                          Proofs& p) const;
     // Records what an allowed fetch used: the window's use (re-checked in the
     // write: false when the window filled up meanwhile), the credentials'
     // first use (the previous pair stops working).

@@ -18,54 +18,22 @@
 #include "provisioner/core/private_file.h"
 #include "provisioner/core/server_metrics.h"
 #include "provisioner/core/text.h"
+#include "provisioner/service/fetch_answers.h"
 
 namespace prov {
 
 namespace {
 
-FetchResponse answer(Outcome outcome, std::string reason) {
-    FetchResponse r;
-    r.outcome = outcome;
-    r.reason = std::move(reason);
-    return r;
-}
+using service_detail::accessRequest;
+using service_detail::answer;
+using service_detail::denied;
+using service_detail::needsProof;
+using service_detail::notFound;
 
-FetchResponse notFound(std::string reason) { return answer(Outcome::kNotFound, std::move(reason)); }
-FetchResponse denied(std::string reason) { return answer(Outcome::kDenied, std::move(reason)); }
-
-policy::FileKind accessKind(FileKind kind) {
-    switch (kind) {
-        case FileKind::kCommon: return policy::FileKind::kCommon;
-        case FileKind::kDevice: return policy::FileKind::kDevice;
-        case FileKind::kUpload: return policy::FileKind::kUpload;
-    }
-    return policy::FileKind::kCommon;
-}
-
-// What policy decides on, taken from the identity, the request and its proofs.
-policy::Request accessRequest(const DeviceIdentity& id, const FetchRequest& request, const Proofs& proofs) {
-    policy::Request r;
-    r.peer_ip = request.peer_ip;
-    r.kind = accessKind(id.route->kind);
-    r.mac = id.mac;
-    r.secrets = id.route->secrets;
-    r.can_challenge = request.protocol != Protocol::kTftp;
-    r.client_cert = request.client_cert;
-    r.cert_mac = request.cert_mac;
-    r.digest = proofs.digest;
-    r.staging_window = proofs.staging_window;
-    return r;
-}
-
-// Whether a fetch of this route must prove its MAC (policy's rule 3).
 // The trust certificate in a render cache key: a file rendered with one
 // certificate is not served once it is reloaded.
 std::string trustTag(const std::string* pem) {
     return pem ? std::to_string(std::hash<std::string>{}(*pem)) : "-";
-}
-
-bool needsProof(const FileRoute& route) {
-    return route.kind == FileKind::kUpload || (route.kind == FileKind::kDevice && route.secrets);
 }
 
 // Settings a file without secrets may show: the kSecret ones removed.
@@ -129,8 +97,22 @@ Fetched ProvisioningService::fetch(const FetchRequest& request) {
     event.path = request.file.substr(0, 255);
     event.user_agent = request.user_agent.substr(0, 255);
     Result<FetchResponse> result = Error::internal("no answer");
+    bool from_memory = false;
     try {
         result = handle(request, event);
+        if (!result && result.error().code == Code::kUnavailable) {
+            // The store does not answer (this fetch's read or write failed):
+            // what this node keeps answers, or the phone is told to try
+            // later. The next fetch tries the store first again.
+            Event fresh;
+            fresh.at = event.at;
+            fresh.peer_ip = std::move(event.peer_ip);
+            fresh.protocol = std::move(event.protocol);
+            fresh.path = std::move(event.path);
+            fresh.user_agent = std::move(event.user_agent);
+            event = std::move(fresh);
+            result = fromMemory(request, event, from_memory);
+        }
     } catch (const std::exception& e) {
         // Below the front ends errors are values; a library that throws all
         // the same is this fetch's error, never the front end's.
@@ -144,6 +126,8 @@ Fetched ProvisioningService::fetch(const FetchRequest& request) {
         response.reason = result.error().message;
     }
     logRefusal(request, event, response);
+    if (from_memory && (response.outcome == Outcome::kServed || response.outcome == Outcome::kNotModified))
+        metrics::serverMetrics().fetchFromCache();
     event.outcome = outcomeName(response.outcome);
     if (response.outcome == Outcome::kUnauthorized || response.decoy) event.outcome = "denied";
     event.not_modified = response.outcome == Outcome::kNotModified;
@@ -203,8 +187,12 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
         // A phone that only speaks TFTP proves nothing; its file goes out
         // sealed with the key it was given, which is the proof.
         if (!ident.route->encrypt.empty() && request.protocol == Protocol::kTftp && !upload_route &&
-            !policy_.secrets_require_client_cert)
-            return sealedWithoutProof(ident, proofs, event);
+            !policy_.secrets_require_client_cert) {
+            FetchResponse sealed = TRY(sealedWithoutProof(ident, proofs, event));
+            if (sealed.outcome == Outcome::kServed && !sealed.decoy && !event.wipe)
+                keepServedPhone(ident, proofs, false, false);
+            return sealed;
+        }
         return refuse(decision, proofs);
     }
     if (!TRY(proofs_.use(ident.mac, proofs))) {
@@ -231,12 +219,15 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
     // in it). A window or an allowed network (a phone perhaps reset to
     // factory settings) and HTTPS get it plain.
     const bool sealed = encrypted_route && proofs.key_sent && proofs.digest && request.protocol == Protocol::kHttp;
+    bool delivered = false;
     if (request.method == Method::kGet && trusted) {
         TRY(proofs_.deliveredOnce(ident.mac, encrypted_route, generation_.current()));
     } else if (request.method == Method::kGet && (!proofs.delivered || (encrypted_route && !proofs.key_sent))) {
         TRY(proofs_.delivered(ident.mac, encrypted_route && !sealed));
+        delivered = true;
     }
     if (sealed) r.body = seal(r.body, proofs.aes_key);
+    keepServedPhone(ident, proofs, delivered, delivered && encrypted_route && !sealed);
     return r;
 }
 
@@ -296,6 +287,10 @@ Result<FetchResponse> ProvisioningService::sealedWithoutProof(const DeviceIdenti
         event.device_config = false;  // anyone may have asked: no staging progress
         return r;
     }
+    return standIn(id, event);
+}
+
+FetchResponse ProvisioningService::standIn(const DeviceIdentity& id, Event& event) const {
     // No key given to this MAC (or no such device): one bucket that no key
     // opens, made the way a sealed file is (the same padding and AES, with a
     // key derived from the MAC), so it costs what a sealed file costs; the
@@ -328,6 +323,7 @@ void ProvisioningService::logRefusal(const FetchRequest& request, const Event& e
         {Outcome::kUnauthorized, LogPriority::kDebug, "unauthorized"},
         {Outcome::kDenied, LogPriority::kInformation, "denied"},
         {Outcome::kForbidden, LogPriority::kInformation, "forbidden"},
+        {Outcome::kUnavailable, LogPriority::kInformation, "unavailable"},
         {Outcome::kError, LogPriority::kError, "error"},
     };
     const Kind* kind = nullptr;
@@ -411,9 +407,8 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
     // Read once: a reload between the key and the render would cache the new
     // certificate's bytes under the old one's key.
     const std::shared_ptr<const std::string> trust = trustPem();
-    const std::string key = id.vendor->id + "|" + id.route->pattern.text() + "|" + id.file + "|" + id.mac + "|" +
-                            id.model + "|" + id.firmware + "|" + std::to_string(clock_.nowSeconds() / 3600) +
-                            "|" + trustTag(trust.get());
+    const std::string file_key = fileKey(id, trust.get());
+    const std::string key = file_key + "|" + std::to_string(clock_.nowSeconds() / 3600);
     // A file without secrets is rendered afresh for every fetch: a cached
     // render of a MAC that booted lately would answer faster than one the
     // store does not know.
@@ -422,67 +417,78 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
     bool wipe = false;
     if (!file) {
         std::optional<Rendered> rendered = TRY(render(id, trust));
+        // A device gone, or waiting for its wipe: what this node kept of it
+        // must not answer for it while the store is away.
+        if ((!rendered || rendered->wipe) && !id.mac.empty()) fallback_.forgetPhone(id.mac);
         if (!rendered) return notFound("MAC " + id.mac + " is not in the store");
         wipe = rendered->wipe;
-        auto fresh = std::make_shared<CachedFile>();
-        fresh->body = std::move(rendered->body);
-        fresh->hash = keyedHash(fresh->body);
-        fresh->etag = "\"" + fresh->hash.substr(0, 32) + "\"";
-        fresh->generation = generation;
-        fresh->fw_target = std::move(rendered->fw_target);
-        fresh->fw_told = rendered->fw_told;
-        file = fresh;
+        file = std::make_shared<const CachedFile>(cachedFile(std::move(*rendered), generation));
         // A wipe goes out once: never from the cache.
-        if (per_mac_cache && !wipe) cache_.put(key, file);
+        if (per_mac_cache && !wipe) {
+            cache_.put(key, file);
+            fallback_.keepFile(file_key, file);
+        }
     }
+    return servedFile(id, *file, wipe, if_none_match, event);
+}
+
+CachedFile ProvisioningService::cachedFile(Rendered rendered, uint64_t generation) const {
+    CachedFile file;
+    file.body = std::move(rendered.body);
+    file.hash = keyedHash(file.body);
+    file.etag = "\"" + file.hash.substr(0, 32) + "\"";
+    file.generation = generation;
+    file.fw_target = std::move(rendered.fw_target);
+    file.fw_told = rendered.fw_told;
+    return file;
+}
+
+std::string ProvisioningService::fileKey(const DeviceIdentity& id, const std::string* trust) {
+    return id.vendor->id + "|" + id.route->pattern.text() + "|" + id.file + "|" + id.mac + "|" + id.model + "|" +
+           id.firmware + "|" + trustTag(trust);
+}
+
+FetchResponse ProvisioningService::servedFile(const DeviceIdentity& id, const CachedFile& file, bool wipe,
+                                              const std::string& if_none_match, Event& event) const {
     FetchResponse r;
     r.outcome = Outcome::kServed;
-    r.etag = file->etag;
+    r.etag = file.etag;
     r.content_type = id.route->content_type;
-    event.config_hash = file->hash;
+    event.config_hash = file.hash;
     event.device_config = id.route->kind == FileKind::kDevice && !wipe;
     // Firmware status moves only on a fetch that proved who it was (or came
     // from an allowed network): a file served to anyone (Polycom's master)
     // must not let a stranger set a phone `on_target` or `failed`.
     event.fw_file = id.route->firmware && !wipe && (id.route->secrets || event.auth != "none");
-    event.fw_target = file->fw_target;
-    event.fw_told = file->fw_told;
+    event.fw_target = file.fw_target;
+    event.fw_told = file.fw_told;
     event.wipe = wipe;
     if (!if_none_match.empty() && if_none_match == r.etag && !wipe) {
         r.outcome = Outcome::kNotModified;
         return r;
     }
-    r.body = file->body;
+    r.body = file.body;
     return r;
 }
 
 Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::render(
     const DeviceIdentity& id, std::shared_ptr<const std::string> trust) {
-    const auto bundle = bundles_.current();
-    RenderInput in;
-    in.utc_now = clock_.nowSeconds();
-    in.vendor = id.vendor;
-    in.route = id.route;
-    in.captures = id.captures;
-    in.file = id.file;
-    in.model = id.model;
-    in.firmware = id.firmware;
-    in.trust_pem = std::move(trust);
-    std::optional<DeviceProfile> profile;
     if (id.route->kind == FileKind::kDevice && !id.route->secrets) {
-        // The same bytes for every MAC-shaped name, known or not: the MAC and
-        // what the request said, nothing from the store but global settings
-        // without secrets, so the answer tells a sweep nothing.
-        profile.emplace();
-        profile->device.mac = id.mac;
-        in.mac = id.mac;
-        in.settings = withoutSecrets(TRY(resolver_.globalSettings()));
-        in.profile = &*profile;
+        // Read before the store, as modelWideFirmware does: settings changed
+        // after the read move it again.
+        const uint64_t generation = generation_.current();
+        SettingsMap settings = withoutSecrets(TRY(resolver_.globalSettings()));
+        fallback_.keepSettings(generation, settings);
         // Polycom's master names the firmware image; only the model-wide
         // target may go there, the same for every MAC.
-        if (options_.firmware && id.route->firmware)
-            in.firmware_target = TRY(modelWideFirmware(id.vendor->id, in.model));
-    } else if (id.route->kind == FileKind::kDevice) {
+        std::optional<FirmwareOffer> offer;
+        if (options_.firmware && id.route->firmware) offer = TRY(modelWideFirmware(id.vendor->id, id.model));
+        return std::optional<Rendered>(TRY(renderForAnyMac(id, std::move(trust), std::move(settings), offer)));
+    }
+    const auto bundle = bundles_.current();
+    RenderInput in = renderInput(id, std::move(trust));
+    std::optional<DeviceProfile> profile;
+    if (id.route->kind == FileKind::kDevice) {
         profile = TRY(resolver_.resolve(id.mac));
         if (!profile) return renderWipe(in, id);
         // Every config that carries secrets carries the device's own
@@ -498,13 +504,48 @@ Result<std::optional<ProvisioningService::Rendered>> ProvisioningService::render
     } else {
         in.settings = TRY(resolver_.globalSettings());
     }
+    return std::optional<Rendered>(TRY(renderWith(*bundle, in)));
+}
+
+RenderInput ProvisioningService::renderInput(const DeviceIdentity& id, std::shared_ptr<const std::string> trust) const {
+    RenderInput in;
+    in.utc_now = clock_.nowSeconds();
+    in.vendor = id.vendor;
+    in.route = id.route;
+    in.captures = id.captures;
+    in.file = id.file;
+    in.model = id.model;
+    in.firmware = id.firmware;
+    in.trust_pem = std::move(trust);
+    return in;
+}
+
+Result<ProvisioningService::Rendered> ProvisioningService::renderWith(const Bundle& bundle, const RenderInput& in) {
     Rendered out;
-    out.body = TRY(bundle->templates->render(in));
+    out.body = TRY(bundle.templates->render(in));
     if (in.firmware_target) {
         out.fw_target = in.firmware_target->version;
         out.fw_told = offersFirmware(in);
     }
-    return std::optional<Rendered>(std::move(out));
+    return out;
+}
+
+Result<ProvisioningService::Rendered> ProvisioningService::renderForAnyMac(const DeviceIdentity& id,
+                                                                          std::shared_ptr<const std::string> trust,
+                                                                          SettingsMap settings,
+                                                                          std::optional<FirmwareOffer> offer) {
+    // The same bytes for every MAC-shaped name, known or not: the MAC and
+    // what the request said, nothing from the store but global settings
+    // without secrets, so the answer tells a sweep nothing.
+    const auto bundle = bundles_.current();
+    RenderInput in = renderInput(id, std::move(trust));
+    DeviceProfile profile;
+    profile.device.mac = id.mac;
+    in.mac = id.mac;
+    in.settings = std::move(settings);
+    in.profile = &profile;
+    in.firmware_target = std::move(offer);
+    return renderWith(*bundle, in);
 }
 
 Result<std::optional<FirmwareOffer>> ProvisioningService::firmwareDirective(const std::string& vendor,

@@ -26,6 +26,7 @@
 #include "provisioner/service/event_recorder.h"
 #include "provisioner/service/phone_proofs.h"
 #include "provisioner/service/render_cache.h"
+#include "provisioner/service/store_fallback.h"
 
 namespace prov {
 
@@ -69,11 +70,14 @@ public:
                         PhoneProofs& proofs, policy::SweepGuard& sweep, const Cipher& cipher,
                         ServiceOptions options);
 
-    // Runs the pipeline; records nothing. The event says what the pipeline
-    // did, with the bytes it answered and the time it took; the front end
-    // completes it with what only the transport knows (the bytes actually
-    // sent, the whole duration, a transfer that failed) and passes it to
-    // record(), once, whatever the outcome.
+    // Runs the pipeline; records nothing. When the store fails the fetch
+    // with kUnavailable, the answer comes from what this node keeps in
+    // memory (store_fallback.h, serve_from_memory.cpp) or is kUnavailable
+    // (try later); each fetch tries the store first. The event says what
+    // the pipeline did, with the bytes it answered and the time it took;
+    // the front end completes it with what only the transport knows (the
+    // bytes actually sent, the whole duration, a transfer that failed) and
+    // passes it to record(), once, whatever the outcome.
     Fetched fetch(const FetchRequest& request);
     // Counts the fetch (core/server_metrics.h) and queues its event for the
     // writer thread; never blocks.
@@ -106,6 +110,13 @@ private:
     // name, known or not.
     FetchResponse refuse(const policy::Decision& decision, const Proofs& proofs);
     Result<FetchResponse> renderFile(const DeviceIdentity& id, const std::string& if_none_match, Event& event);
+    // A file's render key without the hour: what its bytes depend on that
+    // the phone says, and the trust certificate (null: none).
+    static std::string fileKey(const DeviceIdentity& id, const std::string* trust);
+    // The answer serving `file` (304 when `if_none_match` is its ETag), and
+    // the event's fields that describe it.
+    FetchResponse servedFile(const DeviceIdentity& id, const CachedFile& file, bool wipe,
+                             const std::string& if_none_match, Event& event) const;
     // The bytes of a served file; nullopt when the device is unknown. A
     // deleted device waiting for its wipe gets the wipe config (`wipe` true).
     struct Rendered {
@@ -114,9 +125,17 @@ private:
         std::string fw_target;  // the firmware target it carries, "" none
         bool fw_told = false;   // it tells the phone to upgrade to it
     };
+    // `rendered` with its keyed hash and ETag, as the render cache keeps it.
+    CachedFile cachedFile(Rendered rendered, uint64_t generation) const;
     // `trust`: the CA certificate phones are given (null: none), read once
     // per fetch by the caller.
     Result<std::optional<Rendered>> render(const DeviceIdentity& id, std::shared_ptr<const std::string> trust);
+    RenderInput renderInput(const DeviceIdentity& id, std::shared_ptr<const std::string> trust) const;
+    static Result<Rendered> renderWith(const Bundle& bundle, const RenderInput& in);
+    // A device file without secrets: the MAC, what the request said, the
+    // global settings without secrets and the model-wide firmware `offer`.
+    Result<Rendered> renderForAnyMac(const DeviceIdentity& id, std::shared_ptr<const std::string> trust,
+                                     SettingsMap settings, std::optional<FirmwareOffer> offer);
     // A deleted device's wipe config went out (recorded in its event); its
     // later fetches find an unknown MAC.
     Status wipeDelivered(const std::string& mac, Event& event);
@@ -134,6 +153,23 @@ private:
     // The same route over TFTP without a proof: the device's sealed file
     // when it has its key, else bytes of the same size that no key opens.
     Result<FetchResponse> sealedWithoutProof(const DeviceIdentity& id, const Proofs& proofs, Event& event);
+    // Bytes of a sealed file's size that no key opens, the same for every
+    // fetch of the name.
+    FetchResponse standIn(const DeviceIdentity& id, Event& event) const;
+
+    // The fetch answered from memory, the store being away (serve_from_memory.cpp).
+    // `served_from_memory`: the answer carries kept or re-rendered bytes.
+    Result<FetchResponse> fromMemory(const FetchRequest& request, Event& event, bool& served_from_memory);
+    // What is kept of a phone served from the store: its vendor and, when
+    // gathered, its credentials as this fetch's writes left them
+    // (`delivered`: PhoneProofs::delivered ran; `key_sent`: with the key).
+    void keepServedPhone(const DeviceIdentity& id, const Proofs& proofs, bool delivered, bool key_sent);
+    // A file the kept memory has bytes for, or kUnavailable.
+    Result<FetchResponse> keptFile(const DeviceIdentity& id, const std::string& if_none_match, Event& event,
+                                   bool& served_from_memory);
+    // The model-wide firmware offer last read for `vendor`|`model`, whatever its generation.
+    std::optional<std::optional<FirmwareOffer>> lastModelWideFirmware(const std::string& vendor,
+                                                                      const std::string& model);
     Result<FetchResponse> staticFile(const FetchRequest& request);
     // firmware_dir's real path ("" when it is missing), looked up again at
     // most once a second: a root that is a link swapped to a new release is
@@ -162,6 +198,7 @@ private:
     ServiceOptions options_;
     DeviceResolver resolver_;
     RenderCache cache_;
+    StoreFallback fallback_;
     // modelWideFirmware's answers by "vendor|model", for the generation they
     // were read at: a file anyone may fetch costs no store read per fetch.
     struct ModelWide {

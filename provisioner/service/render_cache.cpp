@@ -16,6 +16,13 @@ std::shared_ptr<const CachedFile> RenderCache::get(const std::string& key, uint6
     return it->second;
 }
 
+std::shared_ptr<const CachedFile> RenderCache::latest(const std::string& key) const {
+    Shard& s = shardFor(key);
+    std::lock_guard lock(s.mutex);
+    auto it = s.map.find(key);
+    return it == s.map.end() ? nullptr : it->second;
+}
+
 void RenderCache::put(const std::string& key, std::shared_ptr<const CachedFile> file) {
     Shard& s = shardFor(key);
     std::lock_guard lock(s.mutex);

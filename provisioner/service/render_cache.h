@@ -64,6 +64,8 @@ public:
 
     // The entry for `key` if it was rendered at `generation`.
     std::shared_ptr<const CachedFile> get(const std::string& key, uint64_t generation) const;
+    // The entry for `key`, whatever its generation (the store fallback's last good file).
+    std::shared_ptr<const CachedFile> latest(const std::string& key) const;
     void put(const std::string& key, std::shared_ptr<const CachedFile> file);
 
 private:

@@ -239,6 +239,7 @@ private:
         if (r.outcome != Outcome::kServed) {
             // Unknown and denied are the same answer.
             if (r.outcome == Outcome::kError) return fail(ErrorCode::kNotDefined, "Internal error");
+            if (r.outcome == Outcome::kUnavailable) return fail(ErrorCode::kNotDefined, "Server busy, try later");
             return fail(ErrorCode::kFileNotFound, "File not found");
         }
         auto source = sourceFor(r);

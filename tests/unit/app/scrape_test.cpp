@@ -32,7 +32,8 @@ TEST_CASE("readiness: the store's file and a read of it, and loaded templates") 
 
     admin::Readiness r = checkReadiness(store.get(), &bundles);
     CHECK(r.ready);
-    CHECK(r.report == "store: ok\ntemplates: ok (" + std::to_string(vendors) + " vendors)\n");
+    CHECK(r.report == "store: ok\ntemplates: ok (" + std::to_string(vendors) +
+                          " vendors)\nserving: store\nevents_spooled: 0\n");
 
     // Moved away under the running server: it would write to a file nobody opens again.
     REQUIRE(std::rename(path.c_str(), (path + ".moved").c_str()) == 0);
@@ -40,6 +41,7 @@ TEST_CASE("readiness: the store's file and a read of it, and loaded templates") 
     CHECK_FALSE(r.ready);
     CHECK(r.report.rfind("store: unavailable: the store file " + path + " is gone (", 0) == 0);
     CHECK(r.report.find("templates: ok") != std::string::npos);
+    CHECK(r.report.find("\nserving: none\n") != std::string::npos);  // gone for good: no cache mode
 
     // Something else put in its place (a file of another inode).
     std::ofstream(path) << "not the store";
@@ -54,10 +56,45 @@ TEST_CASE("readiness: the store's file and a read of it, and loaded templates") 
 
     r = checkReadiness(store.get(), nullptr);
     CHECK_FALSE(r.ready);
-    CHECK(r.report == "store: ok\ntemplates: none loaded\n");
+    CHECK(r.report == "store: ok\ntemplates: none loaded\nserving: store\nevents_spooled: 0\n");
     r = checkReadiness(nullptr, &bundles);
     CHECK_FALSE(r.ready);
     CHECK(r.report.rfind("store: not open\n", 0) == 0);
+}
+
+namespace {
+
+// A store that does not answer now, as PgStore when PostgreSQL is down.
+class AwayStore final : public Store {
+public:
+    std::string reason = "store_unavailable";
+    Status read(const Work&) override { return gone(); }
+    Status write(const Work&) override { return gone(); }
+
+private:
+    Error gone() const { return Error{Code::kUnavailable, reason, "the PostgreSQL store does not answer: refused", {}, {}}; }
+};
+
+}  // namespace
+
+TEST_CASE("readiness: a store that does not answer now leaves the node ready, serving from its cache") {
+    auto bundle = loadBundle(TEMPLATES_DIR);
+    REQUIRE(bundle);
+    const BundleSource bundles(bundle.value());
+    AwayStore store;
+    admin::Readiness r = checkReadiness(&store, &bundles);
+    CHECK(r.ready);
+    CHECK(r.report.rfind("store: unavailable: the PostgreSQL store does not answer: refused\ntemplates: ok (", 0) == 0);
+    CHECK(r.report.find("\nserving: cache\nevents_spooled: 0\n") != std::string::npos);
+    store.reason = "store_busy";  // SQLite past its busy timeout: the same
+    CHECK(checkReadiness(&store, &bundles).ready);
+    // Without templates the cache serves nothing it could render again: not ready.
+    CHECK_FALSE(checkReadiness(&store, nullptr).ready);
+    // Any other unavailability (a schema this build does not know) is not a blip.
+    store.reason = "schema_mismatch";
+    r = checkReadiness(&store, &bundles);
+    CHECK_FALSE(r.ready);
+    CHECK(r.report.find("\nserving: none\n") != std::string::npos);
 }
 
 TEST_CASE("the exposition holds the build, the process and the server's families") {
@@ -72,6 +109,7 @@ TEST_CASE("the exposition holds the build, the process and the server's families
     CHECK(text.find("\nprocess_open_fds ") != std::string::npos);
     CHECK(text.find("# TYPE provisioner_fetches_total counter\n") != std::string::npos);
     CHECK(text.find("# TYPE provisioner_fetch_duration_seconds histogram\n") != std::string::npos);
+    CHECK(text.find("# TYPE provisioner_fetches_from_cache_total counter\n") != std::string::npos);
     // Parts not there: their gauges are left out, not written as zero.
     CHECK(text.find("provisioner_event_queue_depth") == std::string::npos);
     CHECK(text.find("provisioner_http_connections") == std::string::npos);

@@ -82,6 +82,11 @@ TEST_CASE("exchange: every outcome's status line and headers, byte for byte") {
         {Outcome::kForbidden, "GET",
          "HTTP/1.1 403 Forbidden\r\n" + kDate +
              "Connection: Keep-Alive\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nForbidden\n"},
+        // The store away and nothing kept for the phone: it asks again later.
+        {Outcome::kUnavailable, "GET",
+         "HTTP/1.1 503 Service Unavailable\r\n" + kDate +
+             "Connection: Keep-Alive\r\nRetry-After: 5\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n\r\n"
+             "Service Unavailable\n"},
         {Outcome::kError, "GET",
          "HTTP/1.1 500 Internal Server Error\r\n" + kDate +
              "Connection: Keep-Alive\r\nContent-Type: text/plain\r\nContent-Length: 22\r\n\r\nInternal Server Error\n"},

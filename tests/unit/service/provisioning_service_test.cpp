@@ -9,8 +9,8 @@
 #include <set>
 #include <vector>
 
+#include "fakes/digest_header.h"
 #include "fakes/inventory_fixture.h"
-#include "provisioner/policy/digest.h"
 #include "provisioner/render/bundle.h"
 #include "provisioner/service/provisioning_service.h"
 
@@ -173,29 +173,7 @@ TEST_CASE("fetch: a rendered file states the standard offset and the DST rule, t
     CHECK_THAT(summer, Catch::Contains("local_time.summer_time = 1\n"));
 }
 
-namespace {
-
-// The Authorization header curl --digest would send for `challenge`.
-std::string digestHeader(const Hasher& hasher, const std::string& challenge, const std::string& user,
-                         const std::string& password, const std::string& uri) {
-    const size_t at = challenge.find("nonce=\"") + 7;
-    const std::string nonce = challenge.substr(at, challenge.find('"', at) - at);
-    policy::digest::Authorization a;
-    a.scheme = "Digest";
-    a.username = user;
-    a.realm = "provisioner";
-    a.nonce = nonce;
-    a.uri = uri;
-    a.algorithm = "SHA-256";
-    a.qop = "auth";
-    a.nc = "00000001";
-    a.cnonce = "0a4f113b";
-    a.response = policy::digest::expectedResponse(hasher, a, "GET", password);
-    return "Digest username=\"" + user + "\", realm=\"provisioner\", nonce=\"" + nonce + "\", uri=\"" + uri +
-           "\", algorithm=SHA-256, qop=auth, nc=00000001, cnonce=\"0a4f113b\", response=\"" + a.response + "\"";
-}
-
-}  // namespace
+using testing::digestHeader;
 
 TEST_CASE("fetch: a phone's own digest credentials open its files, and only its files") {
     Fixture f;
