@@ -17,8 +17,8 @@ const std::vector<Command>& commands() {
     static const std::vector<Command> kCommands = {
         {"serve", "", "run the provisioning server", {}, Needs::kEverything, true, serve},
         {"migrate", "", "apply pending store migrations", {}, Needs::kStore, true, runMigrate},
-        {"migrate-store", "", "copy a SQLite store into a new PostgreSQL database, then compare every table's "
-                              "rows and checksum",
+        {"migrate-store", "", "copy a SQLite store into a new PostgreSQL database, committed only when every "
+                              "table's rows and checksum match",
          {{"from", "sqlite:PATH", "the SQLite store (at this version's schema: 'migrate' it first)", true},
           {"to", "URL", "the PostgreSQL database, postgresql://...; refused unless it holds no row (a password: "
                         "PGPASSWORD, ~/.pgpass or --to-file, not here where ps shows it)"},
