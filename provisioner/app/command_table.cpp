@@ -17,10 +17,13 @@ const std::vector<Command>& commands() {
     static const std::vector<Command> kCommands = {
         {"serve", "", "run the provisioning server", {}, Needs::kEverything, true, serve},
         {"migrate", "", "apply pending store migrations", {}, Needs::kStore, true, runMigrate},
-        {"migrate-store", "", "copy a SQLite store into a new PostgreSQL database, then compare every table's "
-                              "rows and checksum",
+        {"migrate-store", "", "copy a SQLite store into a new PostgreSQL database, committed only when every "
+                              "table's rows and checksum match",
          {{"from", "sqlite:PATH", "the SQLite store (at this version's schema: 'migrate' it first)", true},
-          {"to", "URL", "the PostgreSQL database, postgresql://...; refused unless it holds no row", true}},
+          {"to", "URL", "the PostgreSQL database, postgresql://...; refused unless it holds no row (a password: "
+                        "PGPASSWORD, ~/.pgpass or --to-file, not here where ps shows it)"},
+          {"to-file", "FILE", "instead of --to: the URL is the file's first line (refused when its group or "
+                              "others may read it)"}},
          Needs::kNothing, false, runMigrateStore},
         {"token", "create|list|revoke [ID|NAME]", "API tokens: print a new one, list them, revoke one",
          {{"role", "ROLE", "create: admin, installer or viewer (required)"},

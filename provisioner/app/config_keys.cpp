@@ -24,6 +24,11 @@ const ConfigKey kKeys[] = {
      .doc = "a PostgreSQL store (`postgresql://user@host:port/db`, libpq's URI) instead of `store.path`: "
             "any number of nodes share it (docs/postgresql.md)",
      .field = &C::store_url, .shown_default = "none: the SQLite store of `store.path`"},
+    {.name = "store.lock_timeout_ms", .type = T::kInteger, .default_value = "30000",
+     .doc = "with `store.url`: the longest a unit of work waits for one of the node's PostgreSQL connections, "
+            "and a write for the writers' lock (or any lock) another node holds; past it the request fails "
+            "with 503 and nothing is written",
+     .field = &C::store_lock_timeout_ms, .min = 1, .max = 3600000},
     {.name = "templates.dir", .type = T::kPath, .default_value = "vendor-templates",
      .doc = "the vendor catalog and templates (`vendor-templates/README.md`)", .field = &C::templates_dir},
     {.name = "templates.override_dir", .type = T::kText, .default_value = "",

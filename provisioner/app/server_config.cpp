@@ -1,5 +1,9 @@
 #include "provisioner/app/server_config.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 
@@ -132,6 +136,42 @@ Status checkStoreUrl(const ServerConfig& config) {
     return okStatus();
 }
 
+// Whether a libpq URI carries a password: user:PASSWORD@ before the host,
+// or a password= parameter.
+bool urlHasPassword(const std::string& url) {
+    const size_t scheme = url.find("://");
+    if (scheme == std::string::npos) return false;
+    const size_t start = scheme + 3;
+    const size_t authority_end = std::min(url.find('/', start), url.find('?', start));
+    const std::string authority = url.substr(start, authority_end == std::string::npos ? std::string::npos
+                                                                                       : authority_end - start);
+    if (const size_t at = authority.rfind('@'); at != std::string::npos) {
+        const size_t colon = authority.find(':');
+        if (colon < at && colon + 1 < at) return true;
+    }
+    const size_t query = url.find('?', start);
+    for (size_t p = query; p != std::string::npos; p = url.find('&', p + 1)) {
+        if (url.compare(p + 1, 9, "password=") == 0 && p + 10 < url.size() && url[p + 10] != '&') return true;
+    }
+    return false;
+}
+
+// A password in store.url is as safe as the file that holds it: a file
+// every local user may read is refused (the server does not start). Readable
+// by its group is allowed: the package gives the file root:provisioner 0640
+// so that the service reads it; that group is the service's own.
+Status checkStoreUrlFile(const Layers& l, const ConfigSources& sources) {
+    if (!l.file || !l.file->hasProperty("store.url") || !urlHasPassword(l.file->getString("store.url")))
+        return okStatus();
+    struct stat st {};
+    if (::stat(sources.file.c_str(), &st) != 0 || !(st.st_mode & S_IROTH)) return okStatus();
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Error::invalid("config: store.url holds a password and " + sources.file +
+                          " is readable by every user (mode " + mode +
+                          "): chmod o-r it, or keep the password in the service user's ~/.pgpass or PGPASSFILE");
+}
+
 // resync.hook is split into words once, here, so a mistake in it stops the
 // start instead of failing every push.
 Status checkResync(ServerConfig& config) {
@@ -220,6 +260,7 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
         TRY(applyKey(key, value, config));
     }
     TRY(checkStoreUrl(config));
+    TRY(checkStoreUrlFile(l, sources));
     TRY(checkResync(config));
     TRY(checkMail(config));
     // Portal passwords and session cookies must not cross a network in the

@@ -17,6 +17,7 @@ namespace prov::app {
 struct ServerConfig {
     std::string store_path;
     std::string store_url;  // postgresql://...: the shared store, instead of store_path
+    int64_t store_lock_timeout_ms = 30000;  // PostgreSQL: a wait for a pooled connection or a lock
     std::string templates_dir;
     std::string templates_override_dir;
     int64_t templates_poll_seconds = 0;

@@ -54,7 +54,8 @@ Status createStoreFolder(const std::string& store_path) {
 Status openStore(Services& s, Migrate migrate, MigrationReport* report) {
     int version = 0;
     if (!s.config.store_url.empty()) {
-        auto store = TRY(PgStore::open(s.config.store_url, s.clock));
+        const PgStoreOptions options{.lock_timeout_ms = s.config.store_lock_timeout_ms};
+        auto store = TRY(PgStore::open(s.config.store_url, s.clock, options));
         s.postgres = store.get();
         s.store = std::move(store);
         if (migrate == Migrate::kYes) {

@@ -6,18 +6,16 @@
 // asked twice without echo. The last enabled admin is disabled or deleted
 // only with --force: the API refuses it, but this is the host's root.
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
-#include <sstream>
 
 #include "provisioner/app/command_table.h"
 #include "provisioner/app/commands.h"
+#include "provisioner/core/private_file.h"
 #include "provisioner/core/time_format.h"
 
 namespace prov::app {
@@ -67,40 +65,8 @@ std::string askHidden(const char* prompt) {
     return line;
 }
 
-// The first line of --password-file. A file others may read is refused
-// before it is read: the password is as good as theirs already. The mode
-// is the open file's (fstat), so it cannot be swapped after the check.
-Result<std::string> readPasswordFile(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) return Error::invalid("cannot read --password-file " + path);
-    struct stat st {};
-    std::string bytes;
-    Status problem = okStatus();
-    if (fstat(fd, &st) != 0) {
-        problem = Error::invalid("cannot read --password-file " + path);
-    } else if (st.st_mode & (S_IRGRP | S_IROTH)) {
-        char mode[8];
-        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-        problem = Error::invalid("--password-file " + path + " is readable by " +
-                                 ((st.st_mode & S_IROTH) ? "others" : "its group") + " (mode " + mode +
-                                 "): chmod 600 it");
-    } else {
-        // The first line is all that is wanted: at most 64 KiB is read.
-        char buf[4096];
-        ssize_t n = 0;
-        while (bytes.size() < 65536 && bytes.find('\n') == std::string::npos &&
-               (n = ::read(fd, buf, sizeof buf)) > 0)
-            bytes.append(buf, static_cast<size_t>(n));
-        if (n < 0) problem = Error::invalid("cannot read --password-file " + path);
-    }
-    ::close(fd);
-    TRY(problem);
-    std::istringstream lines(bytes);
-    return firstLine(lines);
-}
-
 Result<std::string> readPassword(const Invocation& in) {
-    if (in.has("password-file")) return readPasswordFile(in.flag("password-file"));
+    if (in.has("password-file")) return readSecretLine(in.flag("password-file"), "--password-file");
     if (!isatty(STDIN_FILENO)) return firstLine(std::cin);
     std::string first = askHidden("password: ");
     if (askHidden("again: ") != first) return Error::invalid("the two passwords differ");

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace prov {
@@ -62,6 +63,36 @@ Status writePrivateFile(const std::string& path, std::string_view bytes) {
         return failed("write", path);
     }
     return okStatus();
+}
+
+Result<std::string> readSecretLine(const std::string& path, const std::string& flag) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return Error::invalid("cannot read " + flag + " " + path);
+    struct stat st {};
+    std::string bytes;
+    Status problem = okStatus();
+    if (::fstat(fd, &st) != 0) {
+        problem = Error::invalid("cannot read " + flag + " " + path);
+    } else if (st.st_mode & (S_IRGRP | S_IROTH)) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        problem = Error::invalid(flag + " " + path + " is readable by " +
+                                 ((st.st_mode & S_IROTH) ? "others" : "its group") + " (mode " + mode +
+                                 "): chmod 600 it");
+    } else {
+        // The first line is all that is wanted.
+        char buf[4096];
+        ssize_t n = 0;
+        while (bytes.size() < 65536 && bytes.find('\n') == std::string::npos &&
+               (n = ::read(fd, buf, sizeof buf)) > 0)
+            bytes.append(buf, static_cast<size_t>(n));
+        if (n < 0) problem = Error::invalid("cannot read " + flag + " " + path);
+    }
+    ::close(fd);
+    TRY(problem);
+    if (const size_t nl = bytes.find('\n'); nl != std::string::npos) bytes.resize(nl);
+    if (!bytes.empty() && bytes.back() == '\r') bytes.pop_back();
+    return bytes;
 }
 
 }  // namespace prov

@@ -5,6 +5,7 @@
 //
 //   TRY(makePrivateDirectories("var/uploads/0015654aa937"));   // missing ones 0700
 //   TRY(writePrivateFile("export.csv", bytes));                // 0600, whole or not at all
+//   auto url = TRY(readSecretLine("store-url.txt", "--to-file"));  // refused when 0644
 
 #include <string>
 #include <string_view>
@@ -21,5 +22,13 @@ Status makePrivateDirectories(const std::string& path);
 // place: a reader never sees half a file, and a file that was there (of any
 // mode) is replaced by the new one. An error names `path`.
 Status writePrivateFile(const std::string& path, std::string_view bytes);
+
+// The first line of the secret file at `path` (a password, a URL holding
+// one), without its line end. A file its group or others may read is
+// refused before it is read (InvalidArgument: "<flag> PATH is readable by
+// others (mode 0644): chmod 600 it"): the secret is as good as theirs
+// already. The mode is the open file's, so it cannot be swapped after the
+// check. At most 64 KiB is read. Errors name `flag` and `path`.
+Result<std::string> readSecretLine(const std::string& path, const std::string& flag);
 
 }  // namespace prov

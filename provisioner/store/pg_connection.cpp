@@ -15,20 +15,93 @@ std::string firstLine(const char* message) {
     return m;
 }
 
+bool isIdentChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           static_cast<unsigned char>(c) >= 0x80;
+}
+
+// The end (one past) of the quoted text that starts at `i` with `quote`:
+// a doubled quote is one character of the text, and in an E'...' string a
+// backslash escapes the next character. Unterminated: the end of `sql`.
+size_t quotedEnd(std::string_view sql, size_t i, char quote, bool backslashes) {
+    for (size_t j = i + 1; j < sql.size(); ++j) {
+        if (backslashes && sql[j] == '\\') {
+            ++j;
+        } else if (sql[j] == quote) {
+            if (j + 1 < sql.size() && sql[j + 1] == quote) {
+                ++j;
+                continue;
+            }
+            return j + 1;
+        }
+    }
+    return sql.size();
+}
+
+// The end of the /* comment */ at `i`; PostgreSQL's comments nest.
+size_t blockCommentEnd(std::string_view sql, size_t i) {
+    int depth = 0;
+    for (size_t j = i; j + 1 < sql.size(); ++j) {
+        if (sql[j] == '/' && sql[j + 1] == '*') {
+            ++depth;
+            ++j;
+        } else if (sql[j] == '*' && sql[j + 1] == '/') {
+            ++j;
+            if (--depth == 0) return j + 1;
+        }
+    }
+    return sql.size();
+}
+
+// The end of the $tag$...$tag$ string at `i`, or npos when the `$` there
+// opens none (a tag starts with a letter or `_`; `$1` is a parameter).
+size_t dollarQuoteEnd(std::string_view sql, size_t i) {
+    size_t j = i + 1;
+    if (j < sql.size() && sql[j] >= '0' && sql[j] <= '9') return std::string_view::npos;
+    while (j < sql.size() && sql[j] != '$' && isIdentChar(sql[j])) ++j;
+    if (j >= sql.size() || sql[j] != '$') return std::string_view::npos;
+    const std::string_view tag = sql.substr(i, j - i + 1);
+    const size_t close = sql.find(tag, j + 1);
+    return close == std::string_view::npos ? sql.size() : close + tag.size();
+}
+
+// Where the text that starts at `i` and is no SQL ends (quoted text,
+// quoted identifiers, comments, dollar quotes), or npos when it is SQL.
+size_t skippedEnd(std::string_view sql, size_t i) {
+    const char c = sql[i];
+    const char next = i + 1 < sql.size() ? sql[i + 1] : '\0';
+    const bool after_word = i > 0 && isIdentChar(sql[i - 1]);
+    if (c == '\'') {
+        // E'...' (not the end of a word such as "name'..."): backslash escapes.
+        const bool escapes =
+            i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e') && !(i > 1 && isIdentChar(sql[i - 2]));
+        return quotedEnd(sql, i, '\'', escapes);
+    }
+    if (c == '"') return quotedEnd(sql, i, '"', false);
+    if (c == '-' && next == '-') {
+        const size_t nl = sql.find('\n', i);
+        return nl == std::string_view::npos ? sql.size() : nl;
+    }
+    if (c == '/' && next == '*') return blockCommentEnd(sql, i);
+    // `$` inside a word is part of an identifier (PostgreSQL allows it).
+    if (c == '$' && !after_word) return dollarQuoteEnd(sql, i);
+    return std::string_view::npos;
+}
+
 }  // namespace
 
 // A bare `?` takes one more than the largest number given so far, as SQLite
-// numbers it, so "?1 ... ?" reads the same on both back ends.
+// numbers it, so "?1 ... ?" reads the same on both back ends. A `?` in text
+// that PostgreSQL does not read as SQL (a literal, a quoted identifier, a
+// comment, a dollar-quoted body) is no parameter and is copied as it is.
 Translated translateParameters(std::string_view sql) {
     Translated out;
     out.sql.reserve(sql.size() + 16);
     for (size_t i = 0; i < sql.size(); ++i) {
         const char c = sql[i];
-        if (c == '\'' || c == '"') {
-            const size_t end = sql.find(c, i + 1);
-            const size_t stop = end == std::string_view::npos ? sql.size() : end + 1;
-            out.sql.append(sql.substr(i, stop - i));
-            i = stop - 1;
+        if (const size_t end = skippedEnd(sql, i); end != std::string_view::npos) {
+            out.sql.append(sql.substr(i, end - i));
+            i = end - 1;
             continue;
         }
         if (c != '?') {

@@ -27,7 +27,10 @@
 namespace prov::pg {
 
 // `sql` with SQLite's `?` / `?N` parameters written as `$N`, and the
-// number of parameters. Quoted text and identifiers are left alone.
+// number of parameters. What PostgreSQL does not read as SQL is copied as it
+// is, a `?` in it no parameter: 'literals' ('' inside one, and E'\'' too),
+// "identifiers" ("" inside one), -- line and /* nested */ comments, and
+// $tag$ dollar-quoted $tag$ bodies.
 struct Translated {
     std::string sql;
     int params = 0;

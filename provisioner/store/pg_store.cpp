@@ -1,6 +1,7 @@
 #include "provisioner/store/pg_store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 
 #include "provisioner/core/server_metrics.h"
@@ -14,17 +15,19 @@ namespace {
 // Advisory lock keys (one 64-bit space per database): the writers' lock
 // (kPgWriteLock) and the migrations' lock. Arbitrary, fixed, and unlikely to
 // meet another application's in the same database.
-constexpr const char* kBeginWrite = "BEGIN; SELECT pg_advisory_xact_lock(7262017001)";
-static_assert(kPgWriteLock == 7262017001);
 constexpr const char* kMigrateLock = "SELECT pg_advisory_lock(7262017002)";
 constexpr const char* kMigrateUnlock = "SELECT pg_advisory_unlock(7262017002)";
 // READ ONLY: a write inside read() would skip the writers' lock; PostgreSQL
 // refuses it instead.
-constexpr const char* kBeginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+const std::string kBeginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+// lock_not_available: lock_timeout passed while a lock was waited for.
+constexpr const char* kLockTimeoutState = "55P03";
 
 Error unavailable(const std::string& why) {
     return Error{Code::kUnavailable, "store_unavailable", "the PostgreSQL store does not answer: " + why, {}, {}};
 }
+
+Error busy(const std::string& why) { return Error{Code::kUnavailable, "store_busy", why, {}, {}}; }
 
 }  // namespace
 
@@ -45,8 +48,16 @@ private:
 
 PgStore::~PgStore() = default;
 
-Result<std::unique_ptr<PgStore>> PgStore::open(const std::string& url, const Clock& clock) {
-    std::unique_ptr<PgStore> store(new PgStore(url, clock));
+// SET LOCAL: the bound holds for the rest of the write transaction too (a
+// table lock held by a migration on another node), and ends with it. The
+// pooled connection's own setting is left as it was.
+PgStore::PgStore(std::string url, const Clock& clock, PgStoreOptions options)
+    : url_(std::move(url)), clock_(clock), options_(options),
+      begin_write_("BEGIN; SET LOCAL lock_timeout = " + std::to_string(options.lock_timeout_ms) +
+                   "; SELECT pg_advisory_xact_lock(" + std::to_string(kPgWriteLock) + ")") {}
+
+Result<std::unique_ptr<PgStore>> PgStore::open(const std::string& url, const Clock& clock, PgStoreOptions options) {
+    std::unique_ptr<PgStore> store(new PgStore(url, clock, options));
     const int version = TRY(store->schemaVersion());
     if (version > latestVersion()) {
         return Error{Code::kUnavailable, "schema_too_new",
@@ -65,7 +76,11 @@ Result<std::unique_ptr<pg::Connection>> PgStore::connect() { return pg::Connecti
 
 Result<PgStore::Lease> PgStore::acquire() {
     std::unique_lock lock(mutex_);
-    available_.wait(lock, [&] { return !idle_.empty() || open_connections_ < max_connections_; });
+    // A real-time wait, not the injected clock's: it bounds a thread's sleep.
+    if (!available_.wait_for(lock, std::chrono::milliseconds(options_.lock_timeout_ms),
+                             [&] { return !idle_.empty() || open_connections_ < options_.max_connections; }))
+        return busy("no PostgreSQL store connection came free within " + std::to_string(options_.lock_timeout_ms) +
+                    " ms (all " + std::to_string(options_.max_connections) + " in use; store.lock_timeout_ms)");
     if (!idle_.empty()) {
         auto conn = std::move(idle_.back());
         idle_.pop_back();
@@ -102,7 +117,7 @@ void PgStore::dropIdle() {
     available_.notify_all();
 }
 
-Status PgStore::run(const Work& work, const char* begin, bool writer) {
+Status PgStore::run(const Work& work, const std::string& begin, bool writer) {
     const int64_t start = clock_.monotonicMicros();
     struct Timed {
         const Clock& clock;
@@ -127,7 +142,11 @@ Status PgStore::run(const Work& work, const char* begin, bool writer) {
     auto& conn = **lease;
     if (!began) {
         if (writer) metrics::serverMetrics().storeBusy();
-        Error why = unavailable(conn.lastError());
+        Error why = conn.lastState() == kLockTimeoutState
+                        ? busy("the PostgreSQL store's write lock was not granted within " +
+                               std::to_string(options_.lock_timeout_ms) +
+                               " ms: another write holds it (store.lock_timeout_ms)")
+                        : unavailable(conn.lastError());
         // BEGIN may have opened a transaction that the lock call then failed
         // (a lock_timeout, a cancel): closed here, or the connection would go
         // back to the pool stuck in it and fail every later unit of work.
@@ -154,7 +173,7 @@ Status PgStore::run(const Work& work, const char* begin, bool writer) {
 }
 
 Status PgStore::read(const Work& work) { return run(work, kBeginRead, false); }
-Status PgStore::write(const Work& work) { return run(work, kBeginWrite, true); }
+Status PgStore::write(const Work& work) { return run(work, begin_write_, true); }
 
 Status PgStore::probe() {
     auto lease = TRY(acquire());

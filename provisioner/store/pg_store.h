@@ -25,11 +25,22 @@ namespace prov {
 // The advisory lock every write transaction takes (transaction-scoped).
 inline constexpr int64_t kPgWriteLock = 7262017001;
 
+struct PgStoreOptions {
+    // The longest a unit of work waits for a pooled connection, and a write
+    // (any lock its transaction asks for, the writers' lock first) waits for
+    // a lock another node holds; past it the work fails Unavailable
+    // ("store_busy") and nothing is written (store.lock_timeout_ms).
+    int64_t lock_timeout_ms = 30000;
+    // Connections the pool opens at most.
+    size_t max_connections = 8;
+};
+
 class PgStore final : public Store {
 public:
     // Connects to `url` and checks that the schema there is not newer than
     // this build nor another build's. Does not migrate.
-    static Result<std::unique_ptr<PgStore>> open(const std::string& url, const Clock& clock);
+    static Result<std::unique_ptr<PgStore>> open(const std::string& url, const Clock& clock,
+                                                 PgStoreOptions options = {});
     ~PgStore() override;
 
     Status read(const Work& work) override;
@@ -48,18 +59,20 @@ public:
     Result<std::unique_ptr<pg::Connection>> connect();
 
 private:
-    PgStore(std::string url, const Clock& clock) : url_(std::move(url)), clock_(clock) {}
+    PgStore(std::string url, const Clock& clock, PgStoreOptions options);
     class Lease;
+    // A pooled connection; Unavailable when none comes free in time.
     Result<Lease> acquire();
     void release(std::unique_ptr<pg::Connection> conn);
     // Closes every idle connection (after one was found dropped by the server).
     void dropIdle();
-    Status run(const Work& work, const char* begin, bool writer);
+    Status run(const Work& work, const std::string& begin, bool writer);
     Status checkMigrationNames();
 
     std::string url_;
     const Clock& clock_;
-    size_t max_connections_ = 8;
+    PgStoreOptions options_;
+    std::string begin_write_;  // BEGIN, the lock timeout, the writers' lock
     size_t open_connections_ = 0;
     std::mutex mutex_;
     std::condition_variable available_;

@@ -35,7 +35,7 @@ Result<Listing<Device>> PgTx::listDevices(const DeviceFilter& f, Page page) {
     if (!f.label.empty()) w.add("label = ?", f.label);
     if (!f.q.empty()) {
         const std::string pattern = containsPattern(f.q);
-        const size_t n = w.args.size() + 1;  // ?NNN of the pattern: after the filters above
+        const int n = w.next();  // ?NNN of the pattern: after the filters above
         const std::string p = "?" + std::to_string(n);
         std::string cond = "(make ILIKE " + p + " ESCAPE '\\' OR model ILIKE " + p + " ESCAPE '\\' OR label ILIKE " + p +
                            " ESCAPE '\\' OR serial ILIKE " + p + " ESCAPE '\\' OR last_seen_ip ILIKE " + p +

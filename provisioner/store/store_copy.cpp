@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 
 #include "provisioner/store/pg_store.h"
@@ -53,18 +54,50 @@ uint64_t rowHash(const Stmt& s, size_t columns) {
     return h;
 }
 
+// A double-quoted SQL identifier, a quote inside it doubled.
+std::string quoted(const std::string& name) {
+    std::string out = "\"";
+    for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
 std::string quotedList(const std::vector<std::string>& columns) {
     std::string out;
-    for (const auto& c : columns) out += (out.empty() ? "\"" : ", \"") + c + "\"";
+    for (const auto& c : columns) out += (out.empty() ? "" : ", ") + quoted(c);
     return out;
 }
 
-Result<std::vector<std::string>> columnsOf(sqlite::Connection& conn, const std::string& table) {
-    sqlite::Stmt s(conn, "PRAGMA table_info(\"" + table + "\")");
+// The columns of `table` in the target, made by this build's migrations:
+// our schema, not the source's say.
+Result<std::vector<std::string>> targetColumns(pg::Connection& conn, const std::string& table) {
+    pg::Stmt s(conn, "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+                     " AND table_name = ? ORDER BY ordinal_position");
+    s.bind(1, table);
     std::vector<std::string> out;
-    while (s.step()) out.push_back(s.text(1));
+    while (s.step()) out.push_back(s.text(0));
     if (s.failed() || out.empty()) return Error::internal("migrate-store: cannot read the columns of " + table);
     return out;
+}
+
+// The columns the copy reads and writes: the target's, when the source's
+// table has exactly those. A source column our schema lacks (a crafted or
+// foreign file) is refused by name, before its name is in any statement.
+Result<std::vector<std::string>> columnsOf(sqlite::Connection& from, pg::Connection& to, const std::string& table) {
+    std::vector<std::string> ours = TRY(targetColumns(to, table));
+    sqlite::Stmt s(from, "PRAGMA table_info(" + quoted(table) + ")");
+    std::vector<std::string> theirs;
+    while (s.step()) theirs.push_back(s.text(1));
+    if (s.failed() || theirs.empty()) return Error::internal("migrate-store: cannot read the columns of " + table);
+    for (const std::string& c : theirs) {
+        if (std::find(ours.begin(), ours.end(), c) == ours.end())
+            return Error::invalid("migrate-store: the source's table " + table +
+                                  " has a column this build's schema does not: " + quoted(c));
+    }
+    for (const std::string& c : ours) {
+        if (std::find(theirs.begin(), theirs.end(), c) == theirs.end())
+            return Error::invalid("migrate-store: the source's table " + table + " lacks the column " + quoted(c));
+    }
+    return ours;
 }
 
 Status checkSource(sqlite::Connection& conn) {
@@ -79,7 +112,7 @@ Status checkSource(sqlite::Connection& conn) {
 }
 
 Result<int64_t> pgCount(pg::Connection& conn, const std::string& table) {
-    pg::Stmt s(conn, "SELECT COUNT(*) FROM \"" + table + "\"");
+    pg::Stmt s(conn, "SELECT COUNT(*) FROM " + quoted(table));
     if (!s.step()) return Error::internal("migrate-store: " + conn.lastError());
     return s.integer(0);
 }
@@ -103,8 +136,8 @@ Status copyTable(sqlite::Connection& from, pg::Connection& to, const std::string
         if (u.failed()) return Error::internal("migrate-store: " + table + ": " + to.lastError());
         return okStatus();
     }
-    sqlite::Stmt s(from, "SELECT " + list + " FROM \"" + table + "\"");
-    const std::string insert = "INSERT INTO \"" + table + "\" (" + list + ") VALUES (" + params + ")";
+    sqlite::Stmt s(from, "SELECT " + list + " FROM " + quoted(table));
+    const std::string insert = "INSERT INTO " + quoted(table) + " (" + list + ") VALUES (" + params + ")";
     while (s.step()) {
         pg::Stmt ins(to, insert);
         for (size_t c = 0; c < columns.size(); ++c) {
@@ -121,9 +154,9 @@ Status copyTable(sqlite::Connection& from, pg::Connection& to, const std::string
     if (s.failed()) return Error::internal("migrate-store: cannot read " + table + ": " + from.lastError());
     // Identity columns go on after the highest id copied.
     if (std::find(columns.begin(), columns.end(), "id") != columns.end()) {
-        pg::Stmt seq(to, "SELECT setval(pg_get_serial_sequence('" + table + "', 'id'), GREATEST(MAX(id), 1),"
-                         " MAX(id) IS NOT NULL) FROM \"" + table + "\" WHERE pg_get_serial_sequence('" +
-                         table + "', 'id') IS NOT NULL");
+        pg::Stmt seq(to, "SELECT setval(pg_get_serial_sequence(?1, 'id'), GREATEST(MAX(id), 1), MAX(id) IS NOT NULL)"
+                         " FROM " + quoted(table) + " WHERE pg_get_serial_sequence(?1, 'id') IS NOT NULL");
+        seq.bind(1, table);
         seq.step();
         if (seq.failed()) return Error::internal("migrate-store: " + table + ": " + to.lastError());
     }
@@ -133,7 +166,7 @@ Status copyTable(sqlite::Connection& from, pg::Connection& to, const std::string
 template <typename Conn, typename Stmt>
 Status sumTable(Conn& conn, const std::string& table, const std::vector<std::string>& columns, int64_t& rows,
                 uint64_t& sum) {
-    Stmt s(conn, "SELECT " + quotedList(columns) + " FROM \"" + table + "\"");
+    Stmt s(conn, "SELECT " + quotedList(columns) + " FROM " + quoted(table));
     rows = 0;
     sum = 0;
     while (s.step()) {
@@ -142,6 +175,34 @@ Status sumTable(Conn& conn, const std::string& table, const std::vector<std::str
     }
     if (s.failed()) return Error::internal("migrate-store: cannot read " + table + ": " + conn.lastError());
     return okStatus();
+}
+
+// Copies every table, then sums both sides: the source in the read
+// transaction the copy read it in, the target in the transaction that wrote
+// it, before its COMMIT, so the report is of exactly what a COMMIT would
+// store. Every table's columns are checked before any row is written.
+Result<StoreCopyReport> copyAndCompare(sqlite::Connection& from, pg::Connection& to) {
+    TRY(checkSource(from));
+    for (const char* table : kTables) {
+        if (!isCounter(table) && TRY(pgCount(to, table)) != 0)
+            return Error{Code::kAlreadyExists, "not_empty",
+                         "migrate-store: the target is not empty (table " + std::string(table) +
+                             " has rows); copy into a new database",
+                         {}, {}};
+    }
+    std::vector<std::vector<std::string>> columns;
+    for (const char* table : kTables) columns.push_back(TRY(columnsOf(from, to, table)));
+    for (size_t i = 0; i < std::size(kTables); ++i) TRY(copyTable(from, to, kTables[i], columns[i]));
+    StoreCopyReport report;
+    for (size_t i = 0; i < std::size(kTables); ++i) {
+        TableCopy t;
+        t.table = kTables[i];
+        TRY((sumTable<sqlite::Connection, sqlite::Stmt>(from, t.table, columns[i], t.source_rows,
+                                                        t.source_checksum)));
+        TRY((sumTable<pg::Connection, pg::Stmt>(to, t.table, columns[i], t.target_rows, t.target_checksum)));
+        report.tables.push_back(t);
+    }
+    return report;
 }
 
 }  // namespace
@@ -162,47 +223,28 @@ Result<StoreCopyReport> copySqliteToPostgres(const std::string& sqlite_path, con
                                   " is not at this build's schema version; run 'provisioner migrate' on it first");
     }
     auto from = TRY(sqlite::Connection::open(sqlite_path));
-    TRY(checkSource(*from));
     auto target = TRY(PgStore::open(url, clock));
     TRY(target->migrate());
     auto to = TRY(target->connect());
 
-    StoreCopyReport report;
-    // One snapshot of the source, one transaction on the target under the
+    // One snapshot of the source (SQLite's read transaction, from its first
+    // read to the ROLLBACK); one transaction on the target under the
     // writers' lock: a node started on the target meanwhile sees all or none.
     TRY(from->exec("BEGIN"));
-    if (auto st = to->exec(std::string("BEGIN; SELECT pg_advisory_xact_lock(") + std::to_string(kPgWriteLock) + ")");
-        !st)
-        return st.error();
-    auto copyAll = [&]() -> Status {
-        for (const char* name : kTables) {
-            const std::string table = name;
-            if (!isCounter(table) && TRY(pgCount(*to, table)) != 0)
-                return Error{Code::kAlreadyExists, "not_empty",
-                             "migrate-store: the target is not empty (table " + table +
-                                 " has rows); copy into a new database",
-                             {}, {}};
-        }
-        for (const char* name : kTables) {
-            const std::string table = name;
-            TRY(copyTable(*from, *to, table, TRY(columnsOf(*from, table))));
-        }
-        return to->exec("COMMIT");
-    };
-    const Status copied = copyAll();
-    (void)from->exec("ROLLBACK");
-    if (!copied) {
+    if (auto began = to->exec(std::string("BEGIN; SELECT pg_advisory_xact_lock(") + std::to_string(kPgWriteLock) + ")");
+        !began) {
         (void)to->exec("ROLLBACK");
-        return copied.error();
+        (void)from->exec("ROLLBACK");
+        return began.error();
     }
-    for (const char* name : kTables) {
-        TableCopy t;
-        t.table = name;
-        const auto columns = TRY(columnsOf(*from, t.table));
-        TRY((sumTable<sqlite::Connection, sqlite::Stmt>(*from, t.table, columns, t.source_rows, t.source_checksum)));
-        TRY((sumTable<pg::Connection, pg::Stmt>(*to, t.table, columns, t.target_rows, t.target_checksum)));
-        report.tables.push_back(t);
+    auto report = copyAndCompare(*from, *to);
+    (void)from->exec("ROLLBACK");
+    if (!report || !report.value().matches()) {
+        (void)to->exec("ROLLBACK");
+        return report;
     }
+    TRY(to->exec("COMMIT"));
+    report.value().committed = true;
     return report;
 }
 

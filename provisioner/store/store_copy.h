@@ -2,13 +2,18 @@
 
 // Copying a SQLite store into a new PostgreSQL one (`provisioner
 // migrate-store`): every row of every table, in one PostgreSQL transaction,
-// then both read back and compared table by table.
+// both sides read back and compared table by table inside it (the source in
+// the one read transaction the copy read, the target before COMMIT), and
+// committed only when every table matches.
 //
 //   auto report = copySqliteToPostgres("var/provisioner.db", "postgresql://prov@db/prov", clock);
 //   for (const TableCopy& t : report.value().tables) ... t.matches() ...
+//   report.value().committed   // false: a table differed, nothing was stored
 //
 // The target is migrated to this build's schema first (when new) and must
 // hold no row: a copy never merges into, or overwrites, a store in use.
+// The tables and columns copied are this build's schema's (read from the
+// migrated target), never names taken from the source.
 
 #include <cstdint>
 #include <string>
@@ -32,12 +37,15 @@ struct TableCopy {
 
 struct StoreCopyReport {
     std::vector<TableCopy> tables;
+    // Whether the copy was committed: exactly when every table matches.
+    bool committed = false;
     bool matches() const;
 };
 
 // Refused (nothing written): a source that is missing, not at this build's
-// schema version, or has a table the copy does not know; a target that
-// cannot be reached or holds any row.
+// schema version, or has a table or column the copy does not know (or lacks
+// one); a target that cannot be reached or holds any row. A copy whose
+// comparison differs is rolled back and reported (committed false).
 Result<StoreCopyReport> copySqliteToPostgres(const std::string& sqlite_path, const std::string& url,
                                              const Clock& clock);
 

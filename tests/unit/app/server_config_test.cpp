@@ -1,5 +1,7 @@
 #include "provisioner/app/server_config.h"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
@@ -261,4 +263,42 @@ TEST_CASE("a configuration error found after the keys are read names its key, re
     CHECK(isConfigError(e));
     CHECK(e.fields.at("certs.dir") == "cannot create /x: Permission denied");
     CHECK_FALSE(isConfigError(prov::Error::invalid("x")));
+}
+
+TEST_CASE("a password in store.url is refused in a config file every user may read") {
+    prov::testing::TempDir dir;
+    auto withMode = [&](const std::string& name, const std::string& url, unsigned mode) {
+        const std::string path = dir.write(name, "[store]\nurl = " + url + "\n");
+        REQUIRE(::chmod(path.c_str(), mode) == 0);
+        return path;
+    };
+    SECTION("user:password@ in a 0644 file") {
+        const std::string path = withMode("a.ini", "postgresql://prov:s3cret@127.0.0.1/prov", 0644);
+        auto c = loadConfig({path, {}});
+        REQUIRE_FALSE(c);
+        CHECK(c.error().message.find("store.url holds a password") != std::string::npos);
+        CHECK(c.error().message.find(path) != std::string::npos);
+        CHECK(c.error().message.find("0644") != std::string::npos);
+        CHECK(c.error().message.find("s3cret") == std::string::npos);
+    }
+    SECTION("?password= in a 0604 file") {
+        const std::string url = "postgresql://prov@127.0.0.1/prov?sslmode=disable&password=x";
+        CHECK_FALSE(loadConfig({withMode("b.ini", url, 0604), {}}));
+    }
+    SECTION("readable by the owner and the service's group (the package's 0640): started") {
+        auto c = loadConfig({withMode("c.ini", "postgresql://prov:s3cret@127.0.0.1/prov", 0640), {}});
+        REQUIRE(c);
+        CHECK(c.value().store_url == "postgresql://prov:s3cret@127.0.0.1/prov");
+    }
+    SECTION("no password (libpq reads ~/.pgpass or PGPASSWORD): any mode") {
+        CHECK(loadConfig({withMode("d.ini", "postgresql://prov@127.0.0.1/prov", 0644), {}}));
+        CHECK(loadConfig({withMode("e.ini", "postgresql://prov@[::1]:5432/prov?passwordless=1", 0644), {}}));
+        CHECK(loadConfig({withMode("f.ini", "postgresql://prov:@127.0.0.1/prov?password=", 0644), {}}));
+    }
+}
+
+TEST_CASE("store.lock_timeout_ms is the PostgreSQL store's wait bound, 30 s unless set") {
+    CHECK(loadConfig({}).value().store_lock_timeout_ms == 30000);
+    CHECK(loadConfig({"", {{"store.lock_timeout_ms", "250"}}}).value().store_lock_timeout_ms == 250);
+    CHECK_FALSE(loadConfig({"", {{"store.lock_timeout_ms", "0"}}}));
 }

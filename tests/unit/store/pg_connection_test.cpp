@@ -33,3 +33,36 @@ TEST_CASE("parameters are numbered as SQLite numbers them") {
         CHECK(t.params == c.params);
     }
 }
+
+TEST_CASE("a ? in text PostgreSQL does not read as SQL is no parameter") {
+    struct Case {
+        const char* what;
+        const char* in;
+        const char* out;
+        int params;
+    };
+    const Case cases[] = {
+        {"a literal with a doubled quote", "x = 'a''?b' AND y = ?", "x = 'a''?b' AND y = $1", 1},
+        {"a literal that is only doubled quotes", "x = '''?''' AND y = ?", "x = '''?''' AND y = $1", 1},
+        {"an E'' literal with an escaped quote", R"(x = E'a\'?' AND y = ?)", R"(x = E'a\'?' AND y = $1)", 1},
+        {"a word ending in e before a quote opens no E''", R"(name'\' = ?)", R"(name'\' = $1)", 1},
+        {"an identifier with a doubled quote", R"("a""?" = ?)", R"("a""?" = $1)", 1},
+        {"a line comment", "x = ? -- why? ?\nAND y = ?", "x = $1 -- why? ?\nAND y = $2", 2},
+        {"a line comment at the end", "x = ? -- ?", "x = $1 -- ?", 1},
+        {"a block comment", "x = /* ? */ ?", "x = /* ? */ $1", 1},
+        {"a nested block comment", "x = /* a /* ? */ ? */ ?", "x = /* a /* ? */ ? */ $1", 1},
+        {"an unterminated block comment", "x = ? /* ?", "x = $1 /* ?", 1},
+        {"a dollar quote", "x = $$it's ?$$ AND y = ?", "x = $$it's ?$$ AND y = $1", 1},
+        {"a tagged dollar quote holding $$", "x = $f$ $$ ? $$ $f$ || ?", "x = $f$ $$ ? $$ $f$ || $1", 1},
+        {"an unterminated dollar quote", "x = ? || $q$ ?", "x = $1 || $q$ ?", 1},
+        {"a $ inside an identifier opens nothing", "a$b = ? AND c$ = ?", "a$b = $1 AND c$ = $2", 2},
+        {"a $N parameter opens nothing", "x = $1 AND y = ?2", "x = $1 AND y = $2", 2},
+        {"a lone minus and slash are operators", "x - ? / ?", "x - $1 / $2", 2},
+    };
+    for (const Case& c : cases) {
+        INFO(c.what << ": " << c.in);
+        const auto t = translateParameters(c.in);
+        CHECK(t.sql == c.out);
+        CHECK(t.params == c.params);
+    }
+}

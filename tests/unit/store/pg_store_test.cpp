@@ -4,6 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "fakes/test_store.h"
@@ -144,4 +147,82 @@ TEST_CASE("postgresql: a connection the server dropped is replaced, the unit of 
         return okStatus();
     }));
     CHECK(found);
+}
+
+TEST_CASE("postgresql: a write waits for the writers' lock at most store.lock_timeout_ms") {
+    FakeClock clock;
+    const std::string url = testing::freshPgUrl();
+    auto holder = PgStore::open(url, clock);
+    REQUIRE(holder);
+    REQUIRE(holder.value()->migrate());
+    auto waiter = PgStore::open(url, clock, PgStoreOptions{.lock_timeout_ms = 200});
+    REQUIRE(waiter);
+
+    // One write holds the lock until the other has given up (bounded: 20 s).
+    std::mutex m;
+    std::condition_variable cv;
+    bool held = false;
+    bool done = false;
+    std::thread writer([&] {
+        (void)holder.value()->write([&](StoreTx& tx) -> Status {
+            Extension e = ext("4001");
+            TRY(tx.insertExtension(e));
+            std::unique_lock lock(m);
+            held = true;
+            cv.notify_all();
+            cv.wait_for(lock, std::chrono::seconds(20), [&] { return done; });
+            return okStatus();
+        });
+    });
+    {
+        std::unique_lock lock(m);
+        REQUIRE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return held; }));
+    }
+    const auto start = std::chrono::steady_clock::now();
+    const Status refused = waiter.value()->write([](StoreTx& tx) -> Status {
+        Extension e = ext("4002");
+        return tx.insertExtension(e);
+    });
+    const auto waited = std::chrono::steady_clock::now() - start;
+    {
+        std::lock_guard lock(m);
+        done = true;
+        cv.notify_all();
+    }
+    writer.join();
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Code::kUnavailable);
+    CHECK(refused.error().reason == "store_busy");
+    CHECK(refused.error().message.find("write lock was not granted within 200 ms") != std::string::npos);
+    CHECK(waited >= std::chrono::milliseconds(150));
+    CHECK(waited < std::chrono::seconds(10));
+    // Nothing of the refused write was stored; once the lock is free the
+    // same store writes (its connection was not left in a transaction).
+    REQUIRE(waiter.value()->write([](StoreTx& tx) -> Status {
+        CHECK(TRY(tx.getExtension("4001")).has_value());
+        CHECK_FALSE(TRY(tx.getExtension("4002")).has_value());
+        Extension e = ext("4003");
+        return tx.insertExtension(e);
+    }));
+}
+
+TEST_CASE("postgresql: a unit of work waits for a pooled connection at most store.lock_timeout_ms") {
+    FakeClock clock;
+    const std::string url = testing::freshPgUrl();
+    REQUIRE(PgStore::open(url, clock).value()->migrate());
+    auto store = PgStore::open(url, clock, PgStoreOptions{.lock_timeout_ms = 200, .max_connections = 1});
+    REQUIRE(store);
+    // The pool's one connection is in use by the outer read: the inner one
+    // waits for it, then gives up instead of waiting for ever.
+    Status inner = okStatus();
+    REQUIRE(store.value()->read([&](StoreTx&) -> Status {
+        inner = store.value()->read([](StoreTx&) { return okStatus(); });
+        return okStatus();
+    }));
+    REQUIRE_FALSE(inner);
+    CHECK(inner.error().code == Code::kUnavailable);
+    CHECK(inner.error().reason == "store_busy");
+    CHECK(inner.error().message.find("no PostgreSQL store connection came free within 200 ms") != std::string::npos);
+    // Given back, the connection serves the next unit of work.
+    CHECK(store.value()->read([](StoreTx&) { return okStatus(); }));
 }
