@@ -220,6 +220,10 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
         TRY(applyKey(key, value, config));
     }
     TRY(checkStoreUrl(config));
+    // Beside the store, where the server already writes (on PostgreSQL,
+    // store.path's folder is where admin-token goes).
+    if (config.events_spool_dir.empty())
+        config.events_spool_dir = (std::filesystem::path(config.store_path).parent_path() / "events-spool").string();
     TRY(checkResync(config));
     TRY(checkMail(config));
     // Portal passwords and session cookies must not cross a network in the
