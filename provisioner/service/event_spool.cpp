@@ -98,6 +98,11 @@ Status EventSpool::scan() {
         if (const auto sequence = sequenceOf(name)) {
             names.push_back(name);
             next_sequence_ = std::max(next_sequence_, *sequence + 1);
+        } else if (name.size() > 4 && name.compare(name.size() - 4, 4, ".bad") == 0) {
+            // Numbers go on past the files set aside too, so that a batch
+            // set aside later never takes (and replaces) their .bad name.
+            if (const auto aside = sequenceOf(name.substr(0, name.size() - 4)))
+                next_sequence_ = std::max(next_sequence_, *aside + 1);
         }
     }
     if (ec) return Error::internal("cannot read the event spool " + dir_ + ": " + ec.message());

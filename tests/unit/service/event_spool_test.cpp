@@ -257,4 +257,10 @@ TEST_CASE(
     CHECK(next->events.front().path == "f2");
     CHECK(spool->batches() == 1);
     CHECK(std::filesystem::exists(dir.path() + "/00000000000000000002.batch.bad"));
+    REQUIRE(spool->removeOldest());
+    // With every batch gone, a new one is numbered past those set aside.
+    spool.reset();
+    spool = EventSpool::open(dir.path(), 1 << 20).value();
+    REQUIRE(spool->append(batchOf(kId, 1)));
+    CHECK(std::filesystem::exists(dir.path() + "/00000000000000000003.batch"));
 }
