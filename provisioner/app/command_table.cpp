@@ -1,6 +1,7 @@
 #include "provisioner/app/command_table.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "provisioner/app/commands.h"
 
@@ -15,7 +16,7 @@ int serve(const Invocation& in) { return runServe(in.config); }
 const std::vector<Command>& commands() {
     // clang-format off
     static const std::vector<Command> kCommands = {
-        {"serve", "", "run the provisioning server", {}, Needs::kEverything, true, serve},
+        {"serve", "", "run the provisioning server", {}, Needs::kServer, true, serve},
         {"migrate", "", "apply pending store migrations", {}, Needs::kStore, true, runMigrate},
         {"migrate-store", "", "copy a SQLite store into a new PostgreSQL database, committed only when every "
                               "table's rows and checksum match",
@@ -163,7 +164,9 @@ std::string commandHelp(const Command& command) {
     }
     static const char* const kNeeds[] = {
         "nothing", "the store", "the store and the vendor templates",
-        "the store, the vendor templates and the provisioning service"};
+        "the store, the vendor templates and the provisioning service",
+        "the store, the vendor templates, the provisioning service and the event spool"};
+    static_assert(std::size(kNeeds) == static_cast<size_t>(Needs::kServer) + 1, "a phrase for every Needs");
     if (command.needs != Needs::kNothing)
         out += "opens " + std::string(kNeeds[static_cast<int>(command.needs)]) + "\n";
     return out;

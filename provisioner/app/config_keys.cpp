@@ -207,6 +207,16 @@ const ConfigKey kKeys[] = {
     {.name = "events.keep_days", .type = T::kInteger, .default_value = "90",
      .doc = "days fetch events are kept, pruned at start and hourly; 0 keeps them",
      .field = &C::events_keep_days, .min = 0, .max = 36500},
+    {.name = "events.spool_dir", .type = T::kPath, .default_value = "",
+     .doc = "where batches of fetch events wait, 0600 files in order, while the store is unavailable "
+            "(PostgreSQL down, SQLite held by another writer); stored from there, each once, when it answers, "
+            "and at the next start. One `serve` per folder (it is locked)",
+     .field = &C::events_spool_dir,
+     .shown_default = "`events-spool` in the folder of `store.path` (with `store.url` too)"},
+    {.name = "events.spool_max_mb", .type = T::kInteger, .default_value = "64",
+     .doc = "the spool's size in MiB; past it batches are dropped, counted in "
+            "`provisioner_events_spool_dropped_total` and logged once a minute",
+     .field = &C::events_spool_max_mb, .min = 1, .max = 1 << 20},
     {.name = "devices.max_unassigned", .type = T::kInteger, .default_value = "10000",
      .doc = "phones not in the inventory that are recorded, at most", .field = &C::devices_max_unassigned,
      .min = 0, .max = 10'000'000},

@@ -67,6 +67,16 @@ void writeGauges(Exposition& out, const ScrapeSources& s) {
                    "Fetch events dropped because the queue was full (the store far behind); phones "
                    "were served.");
         out.sample("provisioner_events_dropped_total", {}, s.events->dropped());
+        gauge(out, "provisioner_events_spooled",
+              "Fetch events waiting in the event spool (events.spool_dir) for the store to answer.",
+              static_cast<int64_t>(s.events->spooledEvents()));
+        gauge(out, "provisioner_events_spooled_batches",
+              "Batches of fetch events (one file each) waiting in the event spool.",
+              static_cast<int64_t>(s.events->spooledBatches()));
+        out.family("provisioner_events_spool_dropped_total", Type::kCounter,
+                   "Fetch events dropped because the event spool was full (events.spool_max_mb) or could "
+                   "not be written while the store was unavailable.");
+        out.sample("provisioner_events_spool_dropped_total", {}, s.events->spoolDropped());
     }
     if (s.http || s.https) {
         out.family("provisioner_http_connections", Type::kGauge,
@@ -102,8 +112,7 @@ std::string scrapeMetrics(const ScrapeSources& sources) {
 }
 
 int64_t spooledEvents(const EventRecorder* events) {
-    (void)events;
-    return 0;
+    return events ? static_cast<int64_t>(events->spooledEvents()) : 0;
 }
 
 admin::Readiness checkReadiness(Store* store, const BundleSource* bundles, const EventRecorder* events) {

@@ -33,8 +33,7 @@ struct ScrapeSources {
 std::string scrapeMetrics(const ScrapeSources& sources);
 
 // Fetch events waiting in the event recorder's spool on disk for the store
-// to come back. FIXME: EventRecorder::spooledEvents() once the spool is in;
-// 0 until then (nothing is spooled). Null `events`: 0.
+// to come back (EventRecorder::spooledEvents). Null `events`: 0.
 int64_t spooledEvents(const EventRecorder* events);
 
 // Ready when templates with at least one vendor are loaded and the store

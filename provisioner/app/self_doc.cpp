@@ -5,6 +5,7 @@
 #include "provisioner/app/self_doc.h"
 
 #include <iostream>
+#include <iterator>
 #include <sstream>
 
 #include "provisioner/app/build_info.h"
@@ -57,7 +58,9 @@ std::string roffUsage(const Command& c) {
 }
 
 const char* const kNeeds[] = {"nothing", "the store", "the store and the vendor templates",
-                              "the store, the vendor templates and the provisioning service"};
+                              "the store, the vendor templates and the provisioning service",
+                              "the store, the vendor templates, the provisioning service and the event spool"};
+static_assert(std::size(kNeeds) == static_cast<size_t>(Needs::kServer) + 1, "a phrase for every Needs");
 
 void manCommands(std::ostream& out) {
     out << ".SH COMMANDS\n";

@@ -157,7 +157,7 @@ Status Server::bindPorts() {
 
 Status Server::openServices() {
     MigrationReport report;
-    services_ = TRY(app::openServices(config_, Needs::kEverything, Migrate::kYes, &report));
+    services_ = TRY(app::openServices(config_, Needs::kServer, Migrate::kYes, &report));
     for (const auto& m : report.applied) log_.information("store migration applied: %s", m);
     // What migration 8 could not turn into a zone name (an offset no Etc
     // zone has, such as +5:30) renders as a fixed offset with no DST rule:

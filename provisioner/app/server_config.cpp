@@ -261,6 +261,10 @@ Result<ServerConfig> loadConfig(const ConfigSources& sources) {
     }
     TRY(checkStoreUrl(config));
     TRY(checkStoreUrlFile(l, sources));
+    // Beside the store, where the server already writes (on PostgreSQL,
+    // store.path's folder is where admin-token goes).
+    if (config.events_spool_dir.empty())
+        config.events_spool_dir = (std::filesystem::path(config.store_path).parent_path() / "events-spool").string();
     TRY(checkResync(config));
     TRY(checkMail(config));
     // Portal passwords and session cookies must not cross a network in the

@@ -77,6 +77,10 @@ struct ServerConfig {
     int64_t license_extensions = 0;
     int64_t status_unknown_after = 0;
     int64_t events_keep_days = 0;  // 0 keeps events for ever
+    // Where event batches wait while the store is away; loadConfig sets
+    // "<store.path's folder>/events-spool" when none is configured.
+    std::string events_spool_dir;
+    int64_t events_spool_max_mb = 64;
     int64_t devices_max_unassigned = 0;
     std::string resync_route;  // notify | hook | off
     std::string resync_hook;   // as configured; "" none

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "provisioner/app/config_keys.h"
 #include "provisioner/app/tls_contexts.h"
 #include "provisioner/core/private_file.h"
 
@@ -127,7 +128,16 @@ void openFirmware(Services& s) {
     s.firmware = std::make_unique<firmware::Catalog>(*s.store, std::move(lookup), s.clock, std::move(o));
 }
 
-Status openProvisioning(Services& s) {
+// The spool is one process's (its lock says so): `serve` opens it, and a
+// command such as `render` beside a running server does not.
+Result<std::unique_ptr<EventSpool>> openSpool(const ServerConfig& config, Needs needs) {
+    if (needs != Needs::kServer) return std::unique_ptr<EventSpool>();
+    auto spool = EventSpool::open(config.events_spool_dir, static_cast<uint64_t>(config.events_spool_max_mb) << 20);
+    if (!spool) return configError("events.spool_dir", spool.error().message);
+    return std::move(spool).value();
+}
+
+Status openProvisioning(Services& s, Needs needs) {
     const ServerConfig& config = s.config;
     auto networks = policy::NetworkList::parse(config.allow_networks);
     if (!networks)
@@ -156,7 +166,7 @@ Status openProvisioning(Services& s) {
     events.may_record_unknown = [guard = s.sweep.get()](const std::string& peer) {
         return guard->mayRecordUnknown(peer);
     };
-    s.events = std::make_unique<EventRecorder>(*s.store, events);
+    s.events = std::make_unique<EventRecorder>(*s.store, *s.random, events, TRY(openSpool(config, needs)));
     // The server's own keys: made at first start, kept in the store (0600),
     // the same for every process on it.
     std::string nonce_secret;
@@ -312,7 +322,7 @@ Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Needs
         TRY(loadBundle(config.templates_dir, config.templates_override_dir)));
     TRY(openInventory(*s, *s->bundles));
     openFirmware(*s);
-    if (needs == Needs::kEverything) TRY(openProvisioning(*s));
+    if (needs == Needs::kEverything || needs == Needs::kServer) TRY(openProvisioning(*s, needs));
     return s;
 }
 

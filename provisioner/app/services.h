@@ -33,6 +33,7 @@ enum class Needs {
     kStore,              // the store and the inventory on it (no vendor catalog)
     kStoreAndTemplates,  // and the vendor catalog and templates (import checks models)
     kEverything,         // and the access policy, event recorder and provisioning service
+    kServer,             // and the event recorder's spool (events.spool_dir): serve alone
 };
 
 // Members are null beyond what was asked for.
@@ -113,7 +114,7 @@ std::string storeName(const ServerConfig& config);
 // Everything (serve).
 inline Result<std::unique_ptr<Services>> openServices(const ServerConfig& config, Migrate migrate,
                                                       MigrationReport* report = nullptr) {
-    return openServices(config, Needs::kEverything, migrate, report);
+    return openServices(config, Needs::kServer, migrate, report);
 }
 
 }  // namespace prov::app

@@ -36,7 +36,7 @@ Status makePrivateDirectories(const std::string& path) {
     return okStatus();
 }
 
-Status writePrivateFile(const std::string& path, std::string_view bytes) {
+Status writePrivateFile(const std::string& path, std::string_view bytes, FileSync sync) {
     const std::string temp = path + ".partial";
     // O_EXCL after the unlink: the file written is one made here with 0600,
     // never a leftover (or a link someone placed) with a wider mode.
@@ -56,11 +56,26 @@ Status writePrivateFile(const std::string& path, std::string_view bytes) {
         }
         done += static_cast<size_t>(n);
     }
-    if (::close(fd) != 0 || std::rename(temp.c_str(), path.c_str()) != 0) {
+    // Durable: the bytes reach the disk before the name does, so a crash
+    // leaves the old file or the whole new one, never an empty one.
+    const bool synced = sync == FileSync::kNone || ::fsync(fd) == 0;
+    if (::close(fd) != 0 || !synced || std::rename(temp.c_str(), path.c_str()) != 0) {
         const int saved = errno;
         ::unlink(temp.c_str());
         errno = saved;
         return failed("write", path);
+    }
+    if (sync == FileSync::kDurable) {
+        // The rename itself is an entry of the folder: kept by its fsync.
+        const size_t slash = path.rfind('/');
+        const std::string folder = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+        const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0) return failed("sync the folder of", path);
+        const bool ok = ::fsync(dir) == 0;
+        const int saved = errno;
+        ::close(dir);
+        errno = saved;
+        if (!ok) return failed("sync the folder of", path);
     }
     return okStatus();
 }

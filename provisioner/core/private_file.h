@@ -18,10 +18,16 @@ namespace prov {
 // are left as they are (their modes are the operator's).
 Status makePrivateDirectories(const std::string& path);
 
+// Whether a file written must be on disk when the write returns.
+enum class FileSync {
+    kNone,     // the kernel writes it back when it will
+    kDurable,  // the file fsync'd before its rename, its folder after
+};
+
 // Writes `bytes` to `path`, 0600, through "<path>.partial" renamed into
 // place: a reader never sees half a file, and a file that was there (of any
 // mode) is replaced by the new one. An error names `path`.
-Status writePrivateFile(const std::string& path, std::string_view bytes);
+Status writePrivateFile(const std::string& path, std::string_view bytes, FileSync sync = FileSync::kNone);
 
 // The first line of the secret file at `path` (a password, a URL holding
 // one), without its line end. A file its group or others may read is

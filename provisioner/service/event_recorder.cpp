@@ -11,8 +11,9 @@
 
 namespace prov {
 
-EventRecorder::EventRecorder(Store& store, EventRecorderOptions options)
-    : store_(store), options_(options), writer_([this] { run(); }) {}
+EventRecorder::EventRecorder(Store& store, RandomSource& random, EventRecorderOptions options,
+                             std::unique_ptr<EventSpool> spool)
+    : store_(store), random_(random), options_(options), spool_(std::move(spool)), writer_([this] { run(); }) {}
 
 EventRecorder::~EventRecorder() {
     {
@@ -47,8 +48,12 @@ void EventRecorder::flush() {
     drained_.wait(lock, [&] { return stored_total_ >= target || stopping_; });
 }
 
-Status EventRecorder::store(const std::vector<Event>& batch) {
+Status EventRecorder::store(const EventBatch& whole) {
+    const std::vector<Event>& batch = whole.events;
     return store_.write([&](StoreTx& tx) -> Status {
+        // Stored before (its commit's answer lost, or its spool file
+        // replayed after a crash): nothing of it is done twice.
+        if (!TRY(tx.addEventBatch(whole.id))) return okStatus();
         TRY(tx.insertEvents(batch));
         // One last-seen update per device per batch: the latest fetch wins,
         // and the last served one sets the file and hash.
@@ -150,39 +155,6 @@ Status EventRecorder::advance(StoreTx& tx, const std::vector<const Event*>& even
     if (resync != device->resync) TRY(tx.setResyncState(first.mac, resync, events.back()->at));
     if (stored == last) return okStatus();
     return tx.putServedHash(first.mac, first.path, *last, events.back()->at);
-}
-
-void EventRecorder::run() {
-    std::unique_lock lock(mutex_);
-    for (;;) {
-        wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty() && stopping_) break;
-        // Gather for a moment: one transaction for many fetches, not one each.
-        wake_.wait_for(lock, options_.gather, [&] {
-            return stopping_ || flushes_wanted_ > 0 || queue_.size() >= options_.batch;
-        });
-        std::vector<Event> batch;
-        while (!queue_.empty() && batch.size() < options_.batch) {
-            batch.push_back(std::move(queue_.front()));
-            queue_.pop_front();
-        }
-        lock.unlock();
-        Status st = store(batch);
-        // A store held by another writer (a long CLI import) is waited out:
-        // the batch goes back to the front of the queue and is tried again.
-        for (int attempt = 1; !st && st.error().code == Code::kUnavailable && attempt <= 60; ++attempt) {
-            Poco::Logger::get("events").warning("store busy, %z events wait (attempt %d)", batch.size(), attempt);
-            std::unique_lock pause(mutex_);
-            if (wake_.wait_for(pause, std::chrono::milliseconds(500), [&] { return stopping_; })) break;
-            pause.unlock();
-            st = store(batch);
-        }
-        if (!st) Poco::Logger::get("events").error("cannot store %z events: %s", batch.size(), st.error().message);
-        lock.lock();
-        stored_total_ += batch.size();
-        if (queue_.empty()) flushes_wanted_ = 0;
-        drained_.notify_all();
-    }
 }
 
 size_t EventRecorder::queued() {

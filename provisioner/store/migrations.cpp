@@ -501,6 +501,17 @@ UPDATE invitations SET extension_id = COALESCE(
 UPDATE invitations SET revoked = 1 WHERE revoked = 0 AND extension_id = 0;
 )SQL";
 
+// The ids of the event batches stored, written in the batch's own
+// transaction: a batch tried again after a commit whose answer was lost (or
+// replayed from the spool after a crash) is recognised and skipped whole.
+constexpr const char* kEventBatches = R"SQL(
+CREATE TABLE event_batches (
+    id         TEXT PRIMARY KEY,
+    stored_at  INTEGER NOT NULL
+);
+CREATE INDEX event_batches_stored_at ON event_batches(stored_at);
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -521,6 +532,7 @@ const std::vector<Migration>& migrations() {
         {13, "portal users: password hash, sessions, sign-in throttle", kPortalUsers},
         {14, "softphone make and model on extensions; e-mail outbox; invitations", kInvitations},
         {15, "invitations bound to their extension's row", kInvitationExtensionId},
+        {16, "event batches stored, by id", kEventBatches},
     };
     return kMigrations;
 }

@@ -459,6 +459,14 @@ UPDATE invitations SET extension_id = COALESCE(
 UPDATE invitations SET revoked = 1 WHERE revoked = 0 AND extension_id = 0;
 )SQL";
 
+constexpr std::string_view kEventBatches = R"SQL(
+CREATE TABLE event_batches (
+    id         TEXT PRIMARY KEY,
+    stored_at  BIGINT NOT NULL
+);
+CREATE INDEX event_batches_stored_at ON event_batches(stored_at);
+)SQL";
+
 }  // namespace
 
 const std::vector<sqlite::Migration>& migrations() {
@@ -467,6 +475,7 @@ const std::vector<sqlite::Migration>& migrations() {
             kInitial,       kConfigGeneration, kEventAuth, kStaging,          kExtensionNotes,
             kPhoneProofs,   kTokens,           kTimezoneNames, kPendingWipes, kWipeGrace,
             kExpansionModules, kFirmware,      kPortalUsers, kInvitations,    kInvitationExtensionId,
+            kEventBatches,
         };
         // One for one with the SQLite migrations: a new one there without
         // its dialect here stops every PostgreSQL test at once.

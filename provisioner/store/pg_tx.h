@@ -128,6 +128,7 @@ public:
 
     Result<int64_t> configGeneration() override;
     Status insertEvents(const std::vector<Event>& events) override;
+    Result<bool> addEventBatch(const std::string& id) override;
     Result<Listing<Event>> listEvents(const EventFilter& filter, Page page) override;
     Result<int64_t> pruneEvents(int64_t before, int64_t limit) override;
     Status setDeviceState(const std::string& mac, DeviceState state) override;

@@ -52,6 +52,13 @@ Status SqliteTx::insertEvents(const std::vector<Event>& events) {
     return okStatus();
 }
 
+Result<bool> SqliteTx::addEventBatch(const std::string& id) {
+    Stmt s(conn_, "INSERT INTO event_batches (id, stored_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING");
+    s.bind(1, id).bind(2, clock_.nowSeconds());
+    TRY(done(s, "event batch"));
+    return sqlite3_changes(conn_.handle()) == 1;
+}
+
 Result<Listing<Event>> SqliteTx::listEvents(const EventFilter& f, Page page) {
     Where w;
     if (!f.mac.empty()) w.add("mac = ?", f.mac);
@@ -79,6 +86,13 @@ Result<int64_t> SqliteTx::pruneEvents(int64_t before, int64_t limit) {
                 " ORDER BY queued_at LIMIT ?)");
     pushes.bind(1, before).bind(2, limit);
     TRY(done(pushes, "prune resync pushes"));
+    // Batch ids are kept as long as events: a batch replayed later than
+    // that (a spool left for months) holds only events pruned at once.
+    Stmt batches(conn_,
+                 "DELETE FROM event_batches WHERE id IN (SELECT id FROM event_batches WHERE stored_at < ?"
+                 " ORDER BY stored_at LIMIT ?)");
+    batches.bind(1, before).bind(2, limit);
+    TRY(done(batches, "prune event batches"));
     return pruned;
 }
 

@@ -299,8 +299,15 @@ public:
     virtual Result<int64_t> configGeneration() = 0;
 
     virtual Status insertEvents(const std::vector<Event>& events) = 0;
+    // Records the event batch `id` (migration 16) as stored now, in this
+    // transaction; false when it already was. The event writer calls it
+    // before inserting a batch's events and skips the batch on false: a
+    // batch tried again after a commit whose answer was lost, or replayed
+    // from the spool after a crash, is then stored once.
+    virtual Result<bool> addEventBatch(const std::string& id) = 0;
     virtual Result<Listing<Event>> listEvents(const EventFilter& filter, Page page) = 0;
-    // Deletes up to `limit` events older than `before`; returns how many.
+    // Deletes up to `limit` events older than `before`, and up to `limit`
+    // event batch ids recorded before it; returns how many events.
     virtual Result<int64_t> pruneEvents(int64_t before, int64_t limit) = 0;
 };
 

@@ -22,7 +22,8 @@ constexpr const char* kTables[] = {
     "users",            "api_tokens",         "audit",            "served_configs",  "device_credentials",
     "staging_windows",  "staging_window_uses", "server_keys",     "pending_wipes",   "rollouts",
     "firmware_images",  "firmware_targets",   "rollout_members",  "resync_pushes",   "sessions",
-    "sign_in_throttle", "outbox",             "invitations",      "licence_usage",   "config_generation",
+    "sign_in_throttle", "outbox",             "invitations",      "event_batches",   "licence_usage",
+    "config_generation",
 };
 
 bool isCounter(const std::string& table) { return table == "licence_usage" || table == "config_generation"; }
@@ -152,8 +153,9 @@ Status copyTable(sqlite::Connection& from, pg::Connection& to, const std::string
         if (ins.failed()) return Error::internal("migrate-store: " + table + ": " + to.lastError());
     }
     if (s.failed()) return Error::internal("migrate-store: cannot read " + table + ": " + from.lastError());
-    // Identity columns go on after the highest id copied.
-    if (std::find(columns.begin(), columns.end(), "id") != columns.end()) {
+    // Identity columns go on after the highest id copied (event_batches'
+    // ids are text, not an identity).
+    if (table != "event_batches" && std::find(columns.begin(), columns.end(), "id") != columns.end()) {
         pg::Stmt seq(to, "SELECT setval(pg_get_serial_sequence(?1, 'id'), GREATEST(MAX(id), 1), MAX(id) IS NOT NULL)"
                          " FROM " + quoted(table) + " WHERE pg_get_serial_sequence(?1, 'id') IS NOT NULL");
         seq.bind(1, table);

@@ -164,6 +164,9 @@ expect_at_least 'provisioner_sweep_blocked_fetches_total' 1 "fetches while block
 expect_at_least 'provisioner_admin_auth_failures_total' 1 "the wrong token"
 expect_at_least 'provisioner_event_queue_depth' 0 "the event queue"
 expect_at_least 'provisioner_events_dropped_total' 0 "dropped events"
+expect_at_least 'provisioner_events_spooled' 0 "spooled events"
+expect_at_least 'provisioner_events_spooled_batches' 0 "spooled batches"
+expect_at_least 'provisioner_events_spool_dropped_total' 0 "events dropped for a full spool"
 expect_at_least 'provisioner_http_connections{port="https"}' 0 "open connections"
 expect_at_least 'provisioner_templates_vendors' 1 "vendors loaded"
 grep -Eq '^provisioner_build_info\{version="[0-9]+\.[0-9]+\.[0-9]+",revision="[^"]+"\} 1$' "$WORK/metrics" && ok ||

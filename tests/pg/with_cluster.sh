@@ -65,8 +65,8 @@ speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 started=""
 for attempt in 1 2 3 4 5; do
     port=$(free_port)
-    if "${as_owner[@]}" "$bin/pg_ctl" -D "$data" -l "$dir/postgres.log" -w -t 30 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $speed -c max_connections=200" \
+    options="-c listen_addresses=127.0.0.1 -p $port -k $dir $speed -c max_connections=200"
+    if "${as_owner[@]}" "$bin/pg_ctl" -D "$data" -l "$dir/postgres.log" -w -t 30 -o "$options" \
         start >/dev/null 2>&1; then
         started=yes
         break
@@ -82,8 +82,18 @@ fi
 export PROVISIONER_TEST_PG_URL="postgresql://prov@127.0.0.1:$port/postgres"
 # For tests that restart the cluster under a running server (a failover):
 # "$PROVISIONER_TEST_PG_CTL" restart -m fast -w
+# or stop it for a while (an outage) and start it again as it was (the same
+# port and options):
+# "$PROVISIONER_TEST_PG_CTL" stop -m fast -w; ...; "$PROVISIONER_TEST_PG_CTL" start -w
 export PROVISIONER_TEST_PG_CTL="$dir/pg_ctl"
-printf '#!/bin/sh\nexec %s "%s/pg_ctl" -D "%s" "$@"\n' "${as_owner[*]}" "$bin" "$data" >"$dir/pg_ctl"
+cat >"$dir/pg_ctl" <<EOF
+#!/bin/sh
+if [ "\$1" = start ]; then
+    shift
+    exec ${as_owner[*]} "$bin/pg_ctl" -D "$data" -l "$dir/postgres.log" -o "$options" start "\$@"
+fi
+exec ${as_owner[*]} "$bin/pg_ctl" -D "$data" "\$@"
+EOF
 chmod 0755 "$dir/pg_ctl"
 echo "with_cluster: PostgreSQL at $PROVISIONER_TEST_PG_URL" >&2
 set +e

@@ -128,7 +128,7 @@ TEST_CASE("the command table: one row per name, help built from it") {
 
 TEST_CASE("what each command opens: the store alone for those that need no templates") {
     const std::pair<const char*, Needs> want[] = {
-        {"serve", Needs::kEverything},
+        {"serve", Needs::kServer},
         {"render", Needs::kEverything},
         {"import", Needs::kStoreAndTemplates},  // checks models; tells softphone rows from desk phones
         {"firmware", Needs::kStoreAndTemplates},  // checks vendors and models

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -46,6 +47,23 @@ TEST_CASE("writePrivateFile: 0600 under umask 022, whole, no temporary left") {
     CHECK(modeOf(path) == 0600);
     CHECK(slurp(path) == std::string("secret,\0bytes\n", 14));
     CHECK(modeOf(path + ".partial") == -1);
+}
+
+TEST_CASE("writePrivateFile, durable: the same file, synced; a relative path syncs the working folder") {
+    prov::testing::TempDir dir;
+    Umask mask(022);
+    const std::string path = dir.path() + "/00000000000000000001.batch";
+    REQUIRE(writePrivateFile(path, "batch\n", FileSync::kDurable));
+    CHECK(modeOf(path) == 0600);
+    CHECK(slurp(path) == "batch\n");
+    CHECK(modeOf(path + ".partial") == -1);
+    char* cwd = ::getcwd(nullptr, 0);
+    REQUIRE(::chdir(dir.path().c_str()) == 0);
+    const auto relative = writePrivateFile("here.batch", "x", FileSync::kDurable);
+    REQUIRE(::chdir(cwd) == 0);
+    ::free(cwd);
+    CHECK(relative);
+    CHECK(slurp(dir.path() + "/here.batch") == "x");
 }
 
 TEST_CASE("writePrivateFile: an existing 0644 file is replaced by a 0600 one") {

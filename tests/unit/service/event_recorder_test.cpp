@@ -25,7 +25,7 @@ struct Fixture : testing::InventoryFixture {
     explicit Fixture(size_t max_unassigned = 100) {
         EventRecorderOptions o;
         o.max_unassigned = max_unassigned;
-        events = std::make_unique<EventRecorder>(*store, o);
+        events = std::make_unique<EventRecorder>(*store, random, o);
     }
     void fetch(const std::string& mac, const std::string& file, const std::string& hash, bool not_modified = false,
                const std::string& outcome = "served") {
@@ -180,7 +180,8 @@ TEST_CASE("when the store is held up, events past max_queue are dropped and coun
     {
         EventRecorderOptions o;
         o.max_queue = 3;
-        EventRecorder events(*store, o);
+        tls::CtrDrbgRandom random;
+        EventRecorder events(*store, random, o);
         auto event = [&](int i) {
             Event e;
             e.at = clock.nowSeconds();

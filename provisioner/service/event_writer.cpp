@@ -1,0 +1,159 @@
+// EventRecorder's writer thread: batches taken from the memory queue and
+// stored, tried again while the store is busy, spooled while it is away,
+// and the spool stored in order once it answers (event_recorder.h).
+
+#include <Poco/Logger.h>
+
+#include "provisioner/service/event_recorder.h"
+
+namespace prov {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Without a spool, a batch waits out a store held by another writer (a long
+// CLI import) for 30 s, as before the spool existed.
+constexpr int kAttemptsWithoutSpool = 61;
+constexpr std::chrono::milliseconds kRetryWithoutSpool{500};
+constexpr std::chrono::seconds kDropLogInterval{60};
+
+Poco::Logger& log() { return Poco::Logger::get("events"); }
+
+bool unavailable(const Status& st) { return !st && st.error().code == Code::kUnavailable; }
+
+}  // namespace
+
+void EventRecorder::run() {
+    // A spool left by a previous run is tried at once.
+    SteadyClock::time_point next_spool_try = SteadyClock::now();
+    if (spool_ && !spool_->empty())
+        log().warning(
+            "%s events of a previous run wait in the spool %s; stored once the store answers",
+            std::to_string(spool_->events()), spool_->dir());
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        const auto ready = [&] { return stopping_ || !queue_.empty(); };
+        if (spool_ && !spool_->empty()) {
+            wake_.wait_until(lock, next_spool_try, ready);
+        } else {
+            wake_.wait(lock, ready);
+        }
+        if (queue_.empty() && stopping_) break;  // a spool left is stored at the next start
+        std::vector<Event> events;
+        if (!queue_.empty()) {
+            // Gather for a moment: one transaction for many fetches, not one each.
+            wake_.wait_for(lock, options_.gather, [&] {
+                return stopping_ || flushes_wanted_ > 0 || queue_.size() >= options_.batch;
+            });
+            while (!queue_.empty() && events.size() < options_.batch) {
+                events.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+        }
+        lock.unlock();
+        const size_t taken = events.size();
+        if (taken > 0) write(EventBatch{random_.alnum(kEventBatchIdLength), std::move(events)});
+        if (spool_ && !spool_->empty() && SteadyClock::now() >= next_spool_try && !replaySpool())
+            next_spool_try = SteadyClock::now() + options_.spool_retry;
+        lock.lock();
+        stored_total_ += taken;
+        if (queue_.empty()) flushes_wanted_ = 0;
+        drained_.notify_all();
+    }
+}
+
+// Stored, spooled, or (a refusal that is not the store being away) logged
+// and dropped.
+void EventRecorder::write(EventBatch batch) {
+    // Behind the batches spooled before it, or the order of events would
+    // not be the order of fetches.
+    if (spool_ && !spool_->empty()) return toSpool(batch);
+    const Status st = storeTrying(batch);
+    if (st) return;
+    if (spool_ && unavailable(st)) {
+        log().warning("the store is unavailable (%s): events go to the spool %s until it answers",
+                      st.error().message, spool_->dir());
+        return toSpool(batch);
+    }
+    log().error("cannot store %z events: %s", batch.events.size(), st.error().message);
+}
+
+Status EventRecorder::storeTrying(const EventBatch& batch) {
+    const int attempts = spool_ ? options_.store_attempts : kAttemptsWithoutSpool;
+    const auto pause = spool_ ? options_.store_retry : kRetryWithoutSpool;
+    Status st = store(batch);
+    for (int attempt = 1; unavailable(st) && attempt < attempts; ++attempt) {
+        log().warning("store busy, %z events wait (attempt %d)", batch.events.size(), attempt);
+        if (pauseOrStop(pause)) break;
+        st = store(batch);
+    }
+    return st;
+}
+
+void EventRecorder::toSpool(const EventBatch& batch) {
+    auto added = spool_->append(batch);
+    if (!added)
+        return dropForSpool(batch.events.size(),
+                            "cannot write to the spool: " + added.error().message);
+    if (added.value() == EventSpool::Added::kFull)
+        dropForSpool(batch.events.size(),
+                     "the spool " + spool_->dir() + " is full (events.spool_max_mb)");
+}
+
+// One line a minute at most, however many batches a long outage drops.
+void EventRecorder::dropForSpool(size_t events, const std::string& why) {
+    spool_dropped_ += events;
+    spool_drops_unlogged_ += events;
+    const auto now = SteadyClock::now();
+    if (spool_drop_logged_at_ && now - *spool_drop_logged_at_ < kDropLogInterval) return;
+    log().error("%s: %s events dropped since the last such line", why,
+                std::to_string(spool_drops_unlogged_));
+    spool_drops_unlogged_ = 0;
+    spool_drop_logged_at_ = now;
+}
+
+// The spool stored oldest first, each file deleted after its batch's commit
+// (a crash between the two replays it once more: its id makes that
+// harmless). Stops early, returning true, for a stop or for a full batch in
+// the memory queue, which run() then spools behind the rest before coming
+// back. False: the store is still unavailable.
+bool EventRecorder::replaySpool() {
+    uint64_t stored = 0;
+    while (!spool_->empty()) {
+        if (stopRequested() || batchWaiting()) return true;
+        const std::optional<EventBatch> batch = spool_->oldest();
+        if (!batch) break;  // only damaged files were left, now set aside
+        const Status st = store(*batch);
+        if (unavailable(st)) return false;
+        if (!st) {
+            spool_->setAsideOldest("the store refused it: " + st.error().message);
+            continue;
+        }
+        stored += batch->events.size();
+        if (auto removed = spool_->removeOldest(); !removed)
+            log().error("%s", removed.error().message);
+    }
+    if (stored > 0)
+        log().information("the store answers again; the spool is empty, its last %s events stored",
+                          std::to_string(stored));
+    return true;
+}
+
+// True when the recorder is stopping (the pause is cut short by it).
+bool EventRecorder::pauseOrStop(std::chrono::milliseconds pause) {
+    std::unique_lock lock(mutex_);
+    return wake_.wait_for(lock, pause, [&] { return stopping_; });
+}
+
+bool EventRecorder::stopRequested() {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+}
+
+bool EventRecorder::batchWaiting() {
+    std::lock_guard lock(mutex_);
+    return queue_.size() >= options_.batch;
+}
+
+}  // namespace prov
