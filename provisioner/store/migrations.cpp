@@ -501,6 +501,21 @@ UPDATE invitations SET extension_id = COALESCE(
 UPDATE invitations SET revoked = 1 WHERE revoked = 0 AND extension_id = 0;
 )SQL";
 
+// Each node's MAC-sweep spending per source, appended every few seconds and
+// read back by the other nodes (service/sweep_merge.h); rows live minutes.
+// AUTOINCREMENT: an id is never used twice, as readers go on from the last
+// one they saw.
+constexpr const char* kSweepSpend = R"SQL(
+CREATE TABLE sweep_spend (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    node         TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    spent_milli  INTEGER NOT NULL,
+    at           INTEGER NOT NULL
+);
+CREATE INDEX sweep_spend_at ON sweep_spend(at);
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -521,6 +536,7 @@ const std::vector<Migration>& migrations() {
         {13, "portal users: password hash, sessions, sign-in throttle", kPortalUsers},
         {14, "softphone make and model on extensions; e-mail outbox; invitations", kInvitations},
         {15, "invitations bound to their extension's row", kInvitationExtensionId},
+        {16, "MAC-sweep budgets merged across nodes", kSweepSpend},
     };
     return kMigrations;
 }

@@ -28,21 +28,6 @@ Error unavailable(const std::string& why) {
 
 }  // namespace
 
-// A pooled connection, returned to the pool when the lease ends.
-class PgStore::Lease {
-public:
-    Lease(PgStore* store, std::unique_ptr<pg::Connection> conn) : store_(store), conn_(std::move(conn)) {}
-    Lease(Lease&& other) noexcept = default;
-    ~Lease() {
-        if (conn_) store_->release(std::move(conn_));
-    }
-    pg::Connection& operator*() { return *conn_; }
-
-private:
-    PgStore* store_;
-    std::unique_ptr<pg::Connection> conn_;
-};
-
 PgStore::~PgStore() = default;
 
 Result<std::unique_ptr<PgStore>> PgStore::open(const std::string& url, const Clock& clock) {
