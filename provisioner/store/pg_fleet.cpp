@@ -4,6 +4,8 @@
 
 #include "provisioner/store/pg_store.h"
 
+#include <optional>
+
 namespace prov {
 
 namespace {
@@ -20,29 +22,33 @@ Result<bool> PgStore::tryLead() {
     if (leader_ && leads_) {
         // The lock lives as long as the session: a round trip shows that it does.
         if (leader_->exec("SELECT 1")) return true;
-        leader_.reset();
+        leader_.reset();  // and the lock with it, if the server still had it
         leads_ = false;
     }
-    if (leader_ && !leader_->healthy()) leader_.reset();
-    if (!leader_) {
-        auto conn = connect();
-        if (!conn) return unreachable("leadership", conn.error().message);
-        leader_ = std::move(conn).value();
-    }
-    bool taken = false;
-    {
-        pg::Stmt q(*leader_, "SELECT pg_try_advisory_lock(7262017003)");
-        static_assert(kPgLeaderLock == 7262017003);
-        if (q.step()) taken = q.integer(0) != 0;
-        if (q.failed()) {
-            const std::string why = leader_->lastError();
-            leader_.reset();
-            return unreachable("leadership", why);
+    // A kept connection the server dropped (a restart, a failover) fails at
+    // once: tried again on a fresh one rather than reported.
+    for (int attempt = 0;; ++attempt) {
+        if (!leader_) {
+            auto conn = connect();
+            if (!conn) return unreachable("leadership", conn.error().message);
+            leader_ = std::move(conn).value();
         }
+        std::optional<bool> taken;
+        {
+            pg::Stmt q(*leader_, "SELECT pg_try_advisory_lock(7262017003)");
+            static_assert(kPgLeaderLock == 7262017003);
+            if (q.step()) taken = q.integer(0) != 0;
+        }
+        if (taken) {
+            // A connection that did not get it is kept to try again on.
+            leads_ = *taken;
+            return *taken;
+        }
+        const bool dropped = !leader_->healthy();
+        const std::string why = leader_->lastError();
+        leader_.reset();
+        if (!dropped || attempt > 0) return unreachable("leadership", why);
     }
-    // A connection that did not get it is kept to try again on.
-    leads_ = taken;
-    return taken;
 }
 
 // Unlocked first: a closed connection's lock is freed only once its backend

@@ -2,8 +2,9 @@
 # The fleet's leader: of two `provisioner serve` nodes on one PostgreSQL
 # store, exactly one says provisioner_leader 1 on /metrics (the one that
 # started first); stopped, the other takes the lead within seconds, and so
-# does the first again when the second dies without a word (SIGKILL). A node
-# whose server certificate is not the fleet's says so at start.
+# does the first again when the second dies without a word (SIGKILL), and
+# after PostgreSQL restarts under it. A node whose server certificate is not
+# the fleet's says so at start.
 if [[ -z "${PROVISIONER_TEST_PG_URL:-}" ]]; then
     exec bash "$(dirname "$0")/../pg/with_cluster.sh" bash "$0" "$@"
 fi
@@ -76,5 +77,20 @@ wait "$B_PID" 2>/dev/null
 took=$(until_leader "$A_ADMIN")
 echo "node A took the lead $took s after node B was killed" >&2
 [[ $took != never ]] && ok || bad "node A did not take the lead within 10 s of node B's death"
+
+# PostgreSQL restarted under the leader (a failover): its session, and the
+# lock, are gone; it tries again on a fresh connection and leads again.
+"$PROVISIONER_TEST_PG_CTL" restart -m fast -w >/dev/null 2>&1 && ok || bad "the cluster did not restart"
+# The lock as the server sees it (a bigint key: classid high, objid low),
+# looked at until held again (at most 10 s; a try every 2 s).
+held=""
+for _ in $(seq 1 50); do
+    held=$(psql -X -A -t -d "$PG_URL" -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+        AND granted AND classid = 1 AND objid = 2967049707 AND objsubid = 1" 2>/dev/null)
+    [[ $held == 1 ]] && break
+    sleep 0.2
+done
+[[ $held == 1 ]] && ok || bad "nobody holds the leader's lock 10 s after PostgreSQL restarted"
+[[ $(leader "$A_ADMIN") == 1 ]] && ok || bad "node A, alone, does not lead after PostgreSQL restarted"
 
 finish
