@@ -5,8 +5,8 @@
 
 namespace prov::app {
 
-Result<CertificateCheck> checkFleetCertificate(Store& store, const Hasher& hasher, const std::string& certs_dir,
-                                               bool adopt) {
+Result<CertificateCheck> checkFleetCertificate(Store& store, const Hasher& hasher,
+                                               const std::string& certs_dir, bool adopt) {
     const std::string path = certs_dir + "/server.crt";
     std::ifstream in(path, std::ios::binary);
     if (!in) return Error::invalid("tls: cannot read " + path);

@@ -27,7 +27,7 @@ struct CertificateCheck {
 // Compares `certs_dir`/server.crt with the fleet's, registering it when the
 // store has none yet, or always when `adopt` (a SIGHUP reload: the admin put
 // a new certificate in place on purpose).
-Result<CertificateCheck> checkFleetCertificate(Store& store, const Hasher& hasher, const std::string& certs_dir,
-                                               bool adopt);
+Result<CertificateCheck> checkFleetCertificate(Store& store, const Hasher& hasher,
+                                               const std::string& certs_dir, bool adopt);
 
 }  // namespace prov::app

@@ -4,7 +4,8 @@
 
 namespace prov {
 
-SweepMerge::SweepMerge(Store& store, policy::SweepGuard& guard, const Clock& clock, std::string node)
+SweepMerge::SweepMerge(Store& store, policy::SweepGuard& guard, const Clock& clock,
+                       std::string node)
     : store_(store), guard_(guard), clock_(clock), node_(std::move(node)) {}
 
 Result<std::vector<policy::Block>> SweepMerge::run() {

@@ -2,17 +2,20 @@
 // writers' lock: which node leads the fleet's chores, and which outbox rows a
 // live node is sending.
 
-#include "provisioner/store/pg_store.h"
-
 #include <optional>
+
+#include "provisioner/store/pg_store.h"
 
 namespace prov {
 
 namespace {
 
 Error unreachable(const std::string& what, const std::string& why) {
-    return Error{Code::kUnavailable, "store_unavailable", "the PostgreSQL store does not answer (" + what + "): " + why,
-                 {}, {}};
+    return Error{Code::kUnavailable,
+                 "store_unavailable",
+                 "the PostgreSQL store does not answer (" + what + "): " + why,
+                 {},
+                 {}};
 }
 
 }  // namespace

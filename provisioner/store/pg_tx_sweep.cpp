@@ -6,7 +6,8 @@
 namespace prov::pg {
 
 Status PgTx::insertSweepSpend(SweepSpend& spend) {
-    Stmt s(conn_, "INSERT INTO sweep_spend (node, source, spent_milli, at) VALUES (?,?,?,?) RETURNING id");
+    Stmt s(conn_,
+           "INSERT INTO sweep_spend (node, source, spent_milli, at) VALUES (?,?,?,?) RETURNING id");
     s.bind(1, spend.node).bind(2, spend.source).bind(3, spend.spent_milli).bind(4, spend.at);
     TRY(done(s, "sweep spend"));
     spend.id = s.integer(0);
@@ -14,10 +15,13 @@ Status PgTx::insertSweepSpend(SweepSpend& spend) {
 }
 
 Result<std::vector<SweepSpend>> PgTx::sweepSpendAfter(int64_t after_id, int64_t limit) {
-    Stmt s(conn_, "SELECT id, node, source, spent_milli, at FROM sweep_spend WHERE id > ? ORDER BY id LIMIT ?");
+    Stmt s(conn_,
+           "SELECT id, node, source, spent_milli, at FROM sweep_spend WHERE id > ? ORDER BY id "
+           "LIMIT ?");
     s.bind(1, after_id).bind(2, limit);
     std::vector<SweepSpend> out;
-    while (s.step()) out.push_back(SweepSpend{s.integer(0), s.text(1), s.text(2), s.integer(3), s.integer(4)});
+    while (s.step())
+        out.push_back(SweepSpend{s.integer(0), s.text(1), s.text(2), s.integer(3), s.integer(4)});
     if (s.failed()) return failure("sweep spend");
     return out;
 }

@@ -14,10 +14,13 @@ Status SqliteTx::insertSweepSpend(SweepSpend& spend) {
 }
 
 Result<std::vector<SweepSpend>> SqliteTx::sweepSpendAfter(int64_t after_id, int64_t limit) {
-    Stmt s(conn_, "SELECT id, node, source, spent_milli, at FROM sweep_spend WHERE id > ? ORDER BY id LIMIT ?");
+    Stmt s(conn_,
+           "SELECT id, node, source, spent_milli, at FROM sweep_spend WHERE id > ? ORDER BY id "
+           "LIMIT ?");
     s.bind(1, after_id).bind(2, limit);
     std::vector<SweepSpend> out;
-    while (s.step()) out.push_back(SweepSpend{s.integer(0), s.text(1), s.text(2), s.integer(3), s.integer(4)});
+    while (s.step())
+        out.push_back(SweepSpend{s.integer(0), s.text(1), s.text(2), s.integer(3), s.integer(4)});
     if (s.failed()) return failure("sweep spend");
     return out;
 }

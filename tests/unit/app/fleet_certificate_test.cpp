@@ -5,7 +5,6 @@
 #include "provisioner/app/fleet_certificate.h"
 
 #include <catch2/catch.hpp>
-
 #include <fstream>
 
 #include "fakes/test_store.h"
@@ -22,7 +21,8 @@ void writeCert(const std::string& dir, const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("fleet certificate: the first registered stays the fleet's until a reload adopts another") {
+TEST_CASE(
+    "fleet certificate: the first registered stays the fleet's until a reload adopts another") {
     FakeClock clock;
     auto store = testing::openTestStore(clock);
     tls::Sha256Hasher hasher;

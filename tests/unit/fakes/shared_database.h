@@ -6,7 +6,6 @@
 // them and the others find none).
 
 #include <catch2/catch.hpp>
-
 #include <memory>
 #include <thread>
 #include <vector>
@@ -43,7 +42,8 @@ struct SharedDatabase {
         }
         std::vector<Result<MigrationReport>> migrated(n, Error::internal("not run"));
         std::vector<std::thread> threads;
-        for (int i = 0; i < n; ++i) threads.emplace_back([&, i] { migrated[i] = pg[i]->migrate(); });
+        for (int i = 0; i < n; ++i)
+            threads.emplace_back([&, i] { migrated[i] = pg[i]->migrate(); });
         for (auto& t : threads) t.join();
         for (int i = 0; i < n; ++i) {
             REQUIRE(migrated[i]);

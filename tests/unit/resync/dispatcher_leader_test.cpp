@@ -2,9 +2,8 @@
 // (DispatcherOptions::leads): queued devices stay queued for the leader;
 // once this node leads, it takes them.
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
 
@@ -29,7 +28,9 @@ std::string resyncOf(Store& store, const std::string& mac) {
 
 }  // namespace
 
-TEST_CASE("dispatcher: a node that does not lead leaves the queue to the leader, then takes it when it leads") {
+TEST_CASE(
+    "dispatcher: a node that does not lead leaves the queue to the leader, then takes it when it "
+    "leads") {
     SystemClock clock;  // the dispatcher's thread waits on real time
     auto store = testing::openTestStore(clock);
     const std::string mac = "001565aabb01";

@@ -62,7 +62,7 @@ TEST_CASE("sweep merge: a source whose misses are split between two nodes is blo
     CHECK_FALSE(n.a.blocked(sweeper));
     CHECK_FALSE(n.b.blocked(sweeper));
 
-    CHECK(n.run(n.merge_a).empty());  // writes a's 6; b's are not written yet
+    CHECK(n.run(n.merge_a).empty());     // writes a's 6; b's are not written yet
     const auto on_b = n.run(n.merge_b);  // writes b's 6, reads a's: 12 in all
     REQUIRE(on_b.size() == 1);
     CHECK(on_b[0].source == sweeper);
@@ -110,7 +110,7 @@ TEST_CASE("sweep merge: hits earned back on one node give budget back on the oth
     CHECK(missMany(n.a, nat, 0, 8) == 0);
     CHECK(missMany(n.b, nat, 100, 1) == 0);  // b tracks it
     CHECK(n.run(n.merge_a).empty());
-    CHECK(n.run(n.merge_b).empty());  // b: 10 - 1 - 8 = 1 left
+    CHECK(n.run(n.merge_b).empty());                         // b: 10 - 1 - 8 = 1 left
     for (int i = 0; i < 5; ++i) n.a.hit(nat, mac(500 + i));  // a earns 5 back
     CHECK(n.run(n.merge_a).empty());
     CHECK(n.run(n.merge_b).empty());  // b: 6 left

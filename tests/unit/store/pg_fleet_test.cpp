@@ -3,9 +3,8 @@
 // rows a live node is sending. Two or three PgStores on one schema stand
 // for the nodes. Run by tests/pg/with_cluster.sh only.
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -31,9 +30,10 @@ void killLeaderSession() {
     auto conn = pg::Connection::open(testing::testPgUrl());
     REQUIRE(conn);
     // A bigint advisory key is classid (high 32 bits) and objid (low 32 bits).
-    pg::Stmt q(*conn.value(),
-               "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-               " AND classid = ? AND objid = ? AND objsubid = 1");
+    pg::Stmt q(
+        *conn.value(),
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND classid = ? AND objid = ? AND objsubid = 1");
     q.bind(1, kPgLeaderLock >> 32).bind(2, kPgLeaderLock & 0xffffffff);
     REQUIRE(q.step());
     CHECK(q.integer(0) == 1);
@@ -88,7 +88,8 @@ TEST_CASE("postgresql fleet: one node leads; another takes the lead when it resi
     CHECK_FALSE(leads(a));
 }
 
-TEST_CASE("postgresql fleet: a leader whose session the server ends loses the lead to the next node") {
+TEST_CASE(
+    "postgresql fleet: a leader whose session the server ends loses the lead to the next node") {
     REQUIRE_FALSE(testing::testPgUrl().empty());
     FakeClock clock;
     testing::SharedDatabase db(clock, 2);
@@ -132,7 +133,9 @@ TEST_CASE("postgresql fleet: a row a live node is sending is not taken back; a d
     CHECK(other.value());
     other.value().reset();
     // The sender's own outcome is not blocked by its hold.
-    REQUIRE(a.write([&](StoreTx& tx) { return tx.settleOutbox(id, "queued", "451 later", clock.nowSeconds(), clock.nowSeconds()); }));
+    REQUIRE(a.write([&](StoreTx& tx) {
+        return tx.settleOutbox(id, "queued", "451 later", clock.nowSeconds(), clock.nowSeconds());
+    }));
     REQUIRE(a.write([&](StoreTx& tx) -> Status {
         CHECK(TRY(tx.claimOutbox(id)));
         return okStatus();
@@ -143,13 +146,15 @@ TEST_CASE("postgresql fleet: a row a live node is sending is not taken back; a d
     CHECK(state(b, id) == "queued");
 }
 
-TEST_CASE("postgresql fleet: two nodes' outboxes send each e-mail exactly once, while a third starts") {
+TEST_CASE(
+    "postgresql fleet: two nodes' outboxes send each e-mail exactly once, while a third starts") {
     REQUIRE_FALSE(testing::testPgUrl().empty());
     FakeClock clock;
     testing::SharedDatabase db(clock, 3);
     constexpr int kRows = 40;
     std::vector<int64_t> ids;
-    for (int i = 0; i < kRows; ++i) ids.push_back(queue(*db.stores[0], "r" + std::to_string(i) + "@example.com"));
+    for (int i = 0; i < kRows; ++i)
+        ids.push_back(queue(*db.stores[0], "r" + std::to_string(i) + "@example.com"));
 
     std::mutex mutex;
     std::map<std::string, int> delivered;  // recipient -> times sent
