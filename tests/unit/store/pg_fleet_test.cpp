@@ -69,7 +69,7 @@ int64_t requeue(Store& store, const Clock& clock) {
 
 }  // namespace
 
-TEST_CASE("postgresql fleet: one node leads; another takes the lead when it resigns") {
+TEST_CASE("postgresql fleet: one node leads, and another takes the lead when it resigns") {
     REQUIRE_FALSE(testing::testPgUrl().empty());
     FakeClock clock;
     testing::SharedDatabase db(clock, 2);
@@ -110,7 +110,7 @@ TEST_CASE(
     CHECK_FALSE(a.leads());
 }
 
-TEST_CASE("postgresql fleet: a row a live node is sending is not taken back; a dead sender's is") {
+TEST_CASE("postgresql fleet: a row a live node is sending is not taken back, a dead sender's is") {
     REQUIRE_FALSE(testing::testPgUrl().empty());
     FakeClock clock;
     testing::SharedDatabase db(clock, 2);
