@@ -96,6 +96,11 @@ void writeGauges(Exposition& out, const ScrapeSources& s) {
         gauge(out, "provisioner_sweep_tracked_sources",
               "Source addresses the MAC-sweep guard keeps a budget for (blocked ones among them).",
               static_cast<int64_t>(s.sweep->trackedSources()));
+    if (s.store)
+        gauge(out, "provisioner_leader",
+              "1 while this node leads the nodes sharing its store (event pruning, resync pushes, "
+              "rollouts), else 0; always 1 on SQLite.",
+              s.store->leads() ? 1 : 0);
     if (s.bundles)
         gauge(out, "provisioner_templates_vendors", "Vendors in the vendor templates loaded now.",
               static_cast<int64_t>(s.bundles->current()->catalog.vendors().size()));

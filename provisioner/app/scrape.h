@@ -27,6 +27,7 @@ struct ScrapeSources {
     const policy::SweepGuard* sweep = nullptr;
     const BundleSource* bundles = nullptr;
     int64_t start_time = 0;  // the process's start, seconds since the epoch
+    const Store* store = nullptr;  // for provisioner_leader
 };
 
 // The whole exposition: every family with its HELP and TYPE lines.

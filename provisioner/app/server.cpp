@@ -118,9 +118,13 @@ Status Server::start() {
                                 config_.tls_ticket_rotation_seconds);
         refreshTickets();
     }
+    // Before the resync dispatcher and the firmware catalog start: the first
+    // node of a fleet leads from its start.
+    lead();
     auto context = loadTls(config_, log_, tickets_);
     if (!context) return naming(context.error(), "certs.dir");
     tls_contexts_.replace(context.value());
+    if (services_->postgres) checkCertificate(false);
     // Again: at a first start server.crt was only just generated.
     services_->trust->replace(TRY(loadTrust(config_, log_)));
     // Every image is hashed again in the background; until then it is refused.
@@ -307,8 +311,8 @@ Status Server::startAdmin() {
     const admin::ApiLimits limits{1 << 20, static_cast<size_t>(config_.admin_max_import_bytes),
                                   config_.firmware_max_bytes};
     // The front ends started before this and are stopped after it (stop()).
-    const ScrapeSources scrape{s.events.get(), http_.get(), https_.get(), tftp_.get(),
-                               s.sweep.get(),  s.bundles.get(), started_at_};
+    const ScrapeSources scrape{s.events.get(), http_.get(),     https_.get(), tftp_.get(),
+                               s.sweep.get(),  s.bundles.get(), started_at_,  s.store.get()};
     admin::OpsSources ops{[scrape] { return scrapeMetrics(scrape); },
                           [&s] { return checkReadiness(s.store.get(), s.bundles.get(), s.events.get()); }};
     try {
@@ -359,6 +363,8 @@ void Server::wait(const sigset_t& signals, const ServiceNotifier& notifier) {
 
 void Server::stop() {
     if (services_ && services_->resync) services_->resync->stop();
+    // The lead goes at once, not when the process ends after the flushes below.
+    if (services_ && services_->postgres) services_->postgres->resign();
     if (tftp_) tftp_->stop();
     if (https_) https_->stop();
     if (http_) http_->stop();

@@ -97,6 +97,9 @@ class Server {
     void reloadCertificate();
     void trimMemory();
     void refreshTickets();
+    void lead();
+    void mergeSweep();
+    void checkCertificate(bool adopt);
 
     const ServerConfig config_;
     Poco::Logger& log_;
@@ -132,6 +135,12 @@ class Server {
     int64_t ticks_ = 0;
     bool prune_pending_ = false;
     int64_t pruned_ = 0;
+    // Whether this node leads the fleet (Store::tryLead), as last logged;
+    // whether the last try failed (logged once).
+    bool leading_ = false;
+    bool lead_failing_ = false;
+    bool merge_failing_ = false;  // the last sweep merge failed (logged once)
+    bool certificate_differs_ = false;  // from the fleet's (logged once)
 };
 
 }  // namespace prov::app

@@ -1,6 +1,7 @@
 // What `serve` does while it waits (Server::wait): the once-a-second chores
 // and the SIGHUP reload.
 
+#include "provisioner/app/fleet_certificate.h"
 #include "provisioner/app/folder_signature.h"
 #include "provisioner/app/server.h"
 
@@ -12,6 +13,13 @@ namespace {
 // never held up for long.
 constexpr int64_t kPruneChunk = 5000;
 constexpr int64_t kPruneEverySeconds = 3600;
+// Leadership is tried (or proved) this often: a leader that stops is
+// replaced within about this long.
+constexpr int64_t kLeadEverySeconds = 2;
+// The MAC-sweep budgets of the nodes are merged this often (SweepMerge).
+constexpr int64_t kMergeSweepEverySeconds = 5;
+// This node's server.crt is compared with the fleet's this often.
+constexpr int64_t kCertificateEverySeconds = 60;
 
 }  // namespace
 
@@ -21,12 +29,19 @@ void Server::everySecond() {
     trimMemory();
     refreshTickets();
     pollStoreGeneration();
+    if (ticks_ % kLeadEverySeconds == 0) lead();
     services_->firmware->poll();
+    if (ticks_ % kMergeSweepEverySeconds == 0) mergeSweep();
+    if (services_->postgres && ticks_ % kCertificateEverySeconds == 0) checkCertificate(false);
+    // The fleet's chores: the leader's alone (resync pushes and rollouts
+    // look at Store::leads themselves). A pruning a leader left half done is
+    // taken up by the next one, whose prune_pending_ is set from its start.
+    const bool leads = services_->store->leads();
     if (config_.events_keep_days > 0 && ticks_ % kPruneEverySeconds == 0) prune_pending_ = true;
-    if (prune_pending_) pruneEvents();
+    if (prune_pending_ && leads) pruneEvents();
     // Wipes past their grace period or expiry hold old credentials: not kept
     // on disk longer than an hour after.
-    if (ticks_ % kPruneEverySeconds == 0) {
+    if (leads && ticks_ % kPruneEverySeconds == 0) {
         if (auto n = services_->inventory->purgeWipes(); !n) log_.error("cannot drop old wipes: %s", n.error().message);
     }
     if (config_.templates_poll_seconds > 0 && ticks_ % config_.templates_poll_seconds == 0) {
@@ -60,6 +75,62 @@ void Server::refreshTickets() {
     if (!st && !tickets_failing_) log_.warning("%s", st.error().message);
     if (st && tickets_failing_) log_.notice("session tickets: keys loaded");
     tickets_failing_ = !st;
+}
+
+// Several nodes on one store: one leads (Store::tryLead), and says so when
+// that changes; a store one server holds always leads, and says nothing.
+void Server::lead() {
+    const auto leads = services_->store->tryLead();
+    if (!leads) {
+        if (!lead_failing_) log_.warning("fleet: cannot try for the lead: %s", leads.error().message);
+        lead_failing_ = true;
+    } else {
+        lead_failing_ = false;
+    }
+    const bool now = leads && leads.value();
+    if (now == leading_) return;
+    leading_ = now;
+    if (!services_->postgres) return;
+    if (now) {
+        log_.notice("fleet: this node leads (event pruning, resync pushes, rollouts)");
+        if (services_->resync) services_->resync->wake();
+    } else {
+        log_.notice("fleet: this node no longer leads");
+    }
+}
+
+// Blocks other nodes' spending starts here are logged as this node's own
+// are (docs/security-log.md): fail2ban on each node sees the same line.
+void Server::mergeSweep() {
+    auto blocks = services_->sweep_merge->run();
+    if (!blocks) {
+        if (!merge_failing_) log_.warning("sweep budgets: cannot merge with the other nodes: %s",
+                                          blocks.error().message);
+        merge_failing_ = true;
+        return;
+    }
+    merge_failing_ = false;
+    for (const policy::Block& b : blocks.value())
+        services_->security_log->write(LogPriority::kWarning, policy::SweepGuard::blockEvent(b));
+}
+
+// Said when this node's certificate starts or stops differing from the
+// fleet's, not every minute in between (fleet_certificate.h).
+void Server::checkCertificate(bool adopt) {
+    auto check = checkFleetCertificate(*services_->store, services_->hasher, config_.certs_dir, adopt);
+    if (!check) {
+        log_.warning("tls: cannot compare the server certificate with the fleet's: %s", check.error().message);
+        return;
+    }
+    const CertificateCheck& c = check.value();
+    if (adopt) log_.notice("tls: this node's server certificate (SHA-256 %s) is now the fleet's", c.ours);
+    if (c.differs() && !certificate_differs_)
+        log_.warning("tls: this node's server certificate (SHA-256 %s of %s/server.crt) is not the fleet's (%s): "
+                     "phones trust one certificate; give every node the same server.crt and server.key, then "
+                     "reload (SIGHUP) the node with the one to keep",
+                     c.ours, config_.certs_dir, c.registered);
+    if (!c.differs() && certificate_differs_) log_.notice("tls: this node's server certificate is the fleet's again");
+    certificate_differs_ = c.differs();
 }
 
 // Configuration changed by another process (the CLI) moves the store's
@@ -119,6 +190,7 @@ void Server::reloadCertificate() {
     }
     tls_contexts_.replace(context.value());
     log_.notice("TLS certificate reloaded");
+    if (services_->postgres) checkCertificate(true);
     // The CA phones are given follows it (or trust.ca_file, read again).
     auto trust = loadTrust(config_, log_);
     if (!trust) {

@@ -113,6 +113,7 @@ void openFirmware(Services& s) {
     o.on_change = [sp = &s] {
         if (sp->generation) sp->generation->bump();
     };
+    o.leads = [store = s.store.get()] { return store->leads(); };
     firmware::VendorLookup lookup = [b = s.bundles.get()](const std::string& make)
         -> std::optional<firmware::VendorModels> {
         const auto bundle = b->current();
@@ -160,6 +161,8 @@ Status openProvisioning(Services& s, Needs needs) {
     sweep.max_block_seconds = std::max(config.sweep_block_seconds, config.sweep_max_block_seconds);
     sweep.unknown_per_hour = static_cast<int>(config.sweep_unknown_per_hour);
     s.sweep = std::make_unique<policy::SweepGuard>(sweep, s.clock);
+    // The node's name in the merged budgets: random, so no two processes share one.
+    s.sweep_merge = std::make_unique<SweepMerge>(*s.store, *s.sweep, s.clock, s.random->alnum(16));
     EventRecorderOptions events;
     events.max_unassigned = static_cast<size_t>(config.devices_max_unassigned);
     events.firmware_failed_after = static_cast<int>(config.firmware_failed_after);
@@ -241,6 +244,7 @@ std::unique_ptr<resync::Dispatcher> makeResync(Services& s) {
     o.t1_ms = config.resync_t1_ms;
     o.hook_timeout_ms = config.resync_hook_timeout * 1000;
     o.retry_after_seconds = config.resync_retry_after;
+    o.leads = [store = s.store.get()] { return store->leads(); };
     // The vendor's event as the templates say now (a reload may change it).
     resync::VendorEvents vendors = [b = s.bundles.get()](const std::string& make)
         -> std::optional<resync::VendorEvent> {

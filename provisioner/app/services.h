@@ -19,6 +19,7 @@
 #include "provisioner/resync/dispatcher.h"
 #include "provisioner/service/event_recorder.h"
 #include "provisioner/service/provisioning_service.h"
+#include "provisioner/service/sweep_merge.h"
 #include "provisioner/store/server_lock.h"
 #include "provisioner/store/pg_listener.h"
 #include "provisioner/store/pg_store.h"
@@ -57,6 +58,8 @@ struct Services {
     std::unique_ptr<ConfigGeneration> generation;  // of the render cache; see render_cache.h
     std::unique_ptr<PhoneProofs> proofs;
     std::unique_ptr<policy::SweepGuard> sweep;
+    // Merges `sweep` with the other nodes' through the store (serve's chores).
+    std::unique_ptr<SweepMerge> sweep_merge;
     // The "security" logger, refusals rate-limited (docs/security-log.md).
     std::unique_ptr<SecurityLog::Sink> security_sink;
     std::unique_ptr<SecurityLog> security_log;

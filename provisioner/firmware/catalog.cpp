@@ -288,7 +288,9 @@ void Catalog::poll() {
         }
         if (due) wake_.notify_one();
     }
-    if (now - last_tick_ >= kRolloutTickSeconds) {
+    // A rollout's move is re-checked under the writers' lock (tickRollouts),
+    // so two nodes would not both make it; the leader alone looks, once.
+    if (now - last_tick_ >= kRolloutTickSeconds && (!options_.leads || options_.leads())) {
         last_tick_ = now;
         if (auto t = tickRollouts(); !t) fwLog().error("firmware: cannot move the rollouts on: %s", t.error().message);
     }

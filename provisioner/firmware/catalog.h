@@ -66,6 +66,9 @@ struct CatalogOptions {
     int64_t rescan_seconds = 30;
     // Called after a change that alters configs (the render cache's generation).
     std::function<void()> on_change;
+    // Whether this node leads the fleet (Store::leads): only the leader moves
+    // rollouts on in poll(). Unset: always.
+    std::function<bool()> leads;
 };
 
 // What an admin says of an image being added.

@@ -104,10 +104,22 @@ Result<int64_t> Outbox::nextDue() {
     return due;
 }
 
+// Each pass first takes back what a stopped sender left `sending`: another
+// node of the store that stopped mid-try, or this one when the store failed
+// under its last settle. A row a live sender holds is not one of them
+// (Store::holdOutbox), and this thread holds none between its rows.
 Status Outbox::runOnce() {
+    const int64_t now = clock_.nowSeconds();
+    int64_t requeued = 0;
+    TRY(store_.write([&](StoreTx& tx) -> Status {
+        requeued = TRY(tx.requeueSending(now));
+        return okStatus();
+    }));
+    if (requeued)
+        logger().information("mail: %Ld e-mail(s) left sending by a stopped sender queued again", requeued);
     std::vector<OutboxRow> rows;
     TRY(store_.read([&](StoreTx& tx) -> Status {
-        rows = TRY(tx.dueOutbox(clock_.nowSeconds(), options_.batch));
+        rows = TRY(tx.dueOutbox(now, options_.batch));
         return okStatus();
     }));
     for (const OutboxRow& row : rows) {
@@ -118,8 +130,14 @@ Status Outbox::runOnce() {
 }
 
 Status Outbox::tryRow(const OutboxRow& row) {
+    // Held from before the claim until after the outcome is stored, so that
+    // no node's requeueSending takes the row back while it is sent.
+    const std::unique_ptr<Store::Hold> hold = TRY(store_.holdOutbox(row.id));
+    if (!hold) return okStatus();  // being taken back by another node: a later pass
     // Claim and write the e-mail in one transaction; send outside it (a
-    // relay may take "30 seconds or more" and the store must not wait).
+    // relay may take "30 seconds or more" and the store must not wait). The
+    // claim is a conditional update under the store's single-writer lock:
+    // of two nodes that listed the row, one claims it, the other skips it.
     std::optional<Message> message;
     std::string refusal;
     TRY(store_.write([&](StoreTx& tx) -> Status {

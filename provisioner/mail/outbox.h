@@ -6,7 +6,13 @@
 // the next wait of `retry_seconds` (the last repeated), until `max_tries`;
 // a permanent one (5xx, a local refusal) fails at once. Each row keeps the
 // relay's last reply. Rows a stopped server left `sending` are queued again
-// by start(), so a restart loses nothing (an e-mail may then go twice).
+// by start() and by each pass, so a restart loses nothing (an e-mail may then
+// go twice).
+//
+// Several nodes on one store each run an outbox: a row is claimed by one of
+// them (a conditional update under the store's single-writer lock) and held
+// while it is sent (Store::holdOutbox), so no live node sends what another
+// sends, and none waits on another's relay.
 //
 //   Outbox box(store, clock, compose, send, options);
 //   TRY(box.start());

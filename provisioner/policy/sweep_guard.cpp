@@ -74,6 +74,7 @@ std::optional<Block> SweepGuard::miss(std::string_view source, std::string_view 
     refill(s, now);
     ++s.misses;
     s.tokens -= 1;
+    spend(s, 1);
     if (s.tokens >= 1) return std::nullopt;
     return startBlock(s, now);
 }
@@ -172,6 +173,45 @@ void SweepGuard::earn(Source& s, int64_t now) {
     if (credit <= 0) return;
     s.tokens += credit;
     s.earned += credit;
+    spend(s, -credit);
+}
+
+void SweepGuard::spend(Source& s, double amount) {
+    s.unmerged += amount;
+    if (s.in_unmerged || unmerged_.size() >= options_.max_sources) return;
+    s.in_unmerged = true;
+    unmerged_.push_back(*s.key);
+}
+
+std::vector<std::pair<std::string, double>> SweepGuard::takeSpent(size_t max) {
+    std::lock_guard lock(mutex_);
+    std::vector<std::pair<std::string, double>> out;
+    size_t taken = 0;
+    for (; taken < unmerged_.size() && out.size() < max; ++taken) {
+        auto it = sources_.find(unmerged_[taken]);
+        if (it == sources_.end() || !it->second.in_unmerged) continue;  // evicted since
+        Source& s = it->second;
+        s.in_unmerged = false;
+        if (s.unmerged != 0) out.emplace_back(it->first, s.unmerged);
+        s.unmerged = 0;
+    }
+    unmerged_.erase(unmerged_.begin(), unmerged_.begin() + static_cast<std::ptrdiff_t>(taken));
+    return out;
+}
+
+// Credit (spent < 0) goes only to a source tracked here: an untracked one
+// has a full budget already, and adding it would cost memory for nothing.
+std::optional<Block> SweepGuard::charge(std::string_view source, double spent) {
+    std::lock_guard lock(mutex_);
+    if (spent == 0 || (spent < 0 && sources_.find(source) == sources_.end())) return std::nullopt;
+    const int64_t now = clock_.monotonicMicros();
+    Source& s = touch(source, now);
+    if (s.in_block) return std::nullopt;
+    refill(s, now);
+    s.tokens = std::min<double>(options_.budget, s.tokens - spent);
+    if (spent > 0) s.misses += static_cast<int>(spent + 0.5);
+    if (s.tokens >= 1) return std::nullopt;
+    return startBlock(s, now);
 }
 
 Block SweepGuard::startBlock(Source& s, int64_t now) {

@@ -54,6 +54,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "provisioner/core/clock.h"
 #include "provisioner/core/security_event.h"
@@ -100,6 +101,17 @@ public:
 
     size_t trackedSources() const;
 
+    // Several nodes on one store (service/sweep_merge.h) share each source's
+    // budget. takeSpent() hands over what each source spent here since the
+    // last call (distinct misses charged, less what hits earned back; at most
+    // `max` sources, the rest at the next call); charge() takes what another
+    // node's guard spent from the source's budget here, as if missed or earned
+    // here, and returns the block that starts (rule 2), or nullopt. Spending
+    // that reaches a blocked source changes nothing (rule 4), and what
+    // charge() takes is never handed over again.
+    std::vector<std::pair<std::string, double>> takeSpent(size_t max);
+    std::optional<Block> charge(std::string_view source, double spent);
+
     // The one security log line for a block (docs/security-log.md), which
     // deploy/fail2ban/filter.d/provisioner-sweep.conf matches:
     // "event=sweep_block src=<source> seconds=<N> unknown_macs=<K> block=<C>".
@@ -132,6 +144,8 @@ private:
         double unknown_tokens = 0;
         int64_t unknown_refilled_at = 0;
         std::list<Source*>::iterator lru;  // in idle_ when !in_block
+        double unmerged = 0;  // spent since the last takeSpent()
+        bool in_unmerged = false;  // listed in unmerged_
     };
 
     struct KeyHash {
@@ -147,6 +161,7 @@ private:
     Block startBlock(Source& s, int64_t now);
     void endBlockIfOver(Source& s, int64_t now);
     void freshBudget(Source& s, int64_t now) const;
+    void spend(Source& s, double amount);
 
     const SweepOptions options_;
     const Clock& clock_;
@@ -156,6 +171,9 @@ private:
     // Blocked sources by the end of their block; a block already over stays
     // until its source is seen again or evicted.
     std::set<std::pair<int64_t, Source*>> blocked_;
+    // Keys of sources with spending not yet taken (takeSpent), each once; a
+    // source evicted meanwhile is skipped.
+    std::vector<std::string> unmerged_;
 };
 
 }  // namespace prov::policy

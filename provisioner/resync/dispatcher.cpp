@@ -108,16 +108,25 @@ void Dispatcher::turn(int64_t& next_scan) {
     {
         int64_t now = clock_.monotonicMicros();
         if (woken_.exchange(false) || now >= next_scan) {
-            scan();
+            if (leading()) scan();
             next_scan = clock_.monotonicMicros() + options_.scan_interval_ms * 1000;
         }
-        launch(now);
+        if (leading()) launch(now);
         waitForWork(now, next_scan);
         now = clock_.monotonicMicros();
         receive(now);
         tick(now);
         finishDone(now);
     }
+}
+
+// Devices taken but not started stay queued in the store: on losing the
+// lead they are forgotten here, for the new leader to take.
+bool Dispatcher::leading() {
+    if (!options_.leads || options_.leads()) return true;
+    for (const Device& d : pending_) known_.erase(d.mac);
+    pending_.clear();
+    return false;
 }
 
 void Dispatcher::scan() {

@@ -10,6 +10,8 @@
 // (NotifyTransaction, many at once on one socket) or runs the hook
 // (HookProcess), then records the outcome: a resync_pushes row, an events
 // row (protocol "sip" or "hook"), and devices.resync = pushed or failed.
+// On a store several nodes share, only the fleet's leader does this
+// (DispatcherOptions::leads); the others' API requests only queue.
 //
 //   Dispatcher d(store, clock, random, hasher, vendors, options);
 //   TRY(d.start());
@@ -59,6 +61,12 @@ struct DispatcherOptions {
     int64_t scan_interval_ms = 2'000;
     size_t max_in_flight = 256;
     std::string user_agent = "Provisioner";
+    // Several nodes on one store: whether this one leads the fleet
+    // (Store::leads). Only the leader takes queued devices, so resync.rate
+    // holds for the fleet; a node that stops leading drops the devices it
+    // had taken but not started (they are still queued in the store) and
+    // sees its pushes under way to their outcome. Unset: always.
+    std::function<bool()> leads;
 };
 
 // A device's make (as stored) -> its vendor's folder and resync event
@@ -93,6 +101,8 @@ class Dispatcher {
     void run();
     // One pass of run(): scan, launch, wait, receive, time out, record.
     void turn(int64_t& next_scan);
+    // Whether this node takes pushes now (DispatcherOptions::leads).
+    bool leading();
     void scan();
     void launch(int64_t now_us);
     void begin(const Device& device, int64_t now_us);

@@ -510,6 +510,19 @@ CREATE TABLE event_batches (
     stored_at  INTEGER NOT NULL
 );
 CREATE INDEX event_batches_stored_at ON event_batches(stored_at);
+// Each node's MAC-sweep spending per source, appended every few seconds and
+// read back by the other nodes (service/sweep_merge.h); rows live minutes.
+// AUTOINCREMENT: an id is never used twice, as readers go on from the last
+// one they saw.
+constexpr const char* kSweepSpend = R"SQL(
+CREATE TABLE sweep_spend (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    node         TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    spent_milli  INTEGER NOT NULL,
+    at           INTEGER NOT NULL
+);
+CREATE INDEX sweep_spend_at ON sweep_spend(at);
 )SQL";
 
 }  // namespace
@@ -533,6 +546,7 @@ const std::vector<Migration>& migrations() {
         {14, "softphone make and model on extensions; e-mail outbox; invitations", kInvitations},
         {15, "invitations bound to their extension's row", kInvitationExtensionId},
         {16, "event batches stored, by id", kEventBatches},
+        {17, "MAC-sweep budgets merged across nodes", kSweepSpend},
     };
     return kMigrations;
 }

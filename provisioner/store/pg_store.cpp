@@ -31,21 +31,6 @@ Error busy(const std::string& why) { return Error{Code::kUnavailable, "store_bus
 
 }  // namespace
 
-// A pooled connection, returned to the pool when the lease ends.
-class PgStore::Lease {
-public:
-    Lease(PgStore* store, std::unique_ptr<pg::Connection> conn) : store_(store), conn_(std::move(conn)) {}
-    Lease(Lease&& other) noexcept = default;
-    ~Lease() {
-        if (conn_) store_->release(std::move(conn_));
-    }
-    pg::Connection& operator*() { return *conn_; }
-
-private:
-    PgStore* store_;
-    std::unique_ptr<pg::Connection> conn_;
-};
-
 PgStore::~PgStore() = default;
 
 // SET LOCAL: the bound holds for the rest of the write transaction too (a

@@ -10,6 +10,7 @@
 // device limit) holds across nodes too. Reads run beside writes on a
 // REPEATABLE READ snapshot.
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,8 @@ namespace prov {
 
 // The advisory lock every write transaction takes (transaction-scoped).
 inline constexpr int64_t kPgWriteLock = 7262017001;
+// The fleet leader's advisory lock (session-scoped, pg_fleet.cpp).
+inline constexpr int64_t kPgLeaderLock = 7262017003;
 
 struct PgStoreOptions {
     // The longest a unit of work waits for a pooled connection, and a write
@@ -58,6 +61,23 @@ public:
     // store copy); no transaction is open on it.
     Result<std::unique_ptr<pg::Connection>> connect();
 
+    // Leadership (pg_fleet.cpp): the session-level advisory lock
+    // kPgLeaderLock, on a connection kept for it alone. Held while that
+    // session lives; each call proves it still does with a round trip, so a
+    // node that lost the server learns it at its next call, and a node that
+    // stopped (or died: its socket closes) frees it at once for the next
+    // call of another. A stalled network may leave both thinking they lead
+    // until the old leader's next call fails: the chores it runs are
+    // conditional writes under the writers' lock, so that overlap repeats
+    // nothing (docs/postgresql.md).
+    Result<bool> tryLead() override;
+    bool leads() const override { return leads_.load(std::memory_order_relaxed); }
+    // Gives leadership up at once: unlocked, and the connection closed.
+    void resign();
+    // A row lock (FOR KEY SHARE) in a transaction of its own, on a pooled
+    // connection held until the Hold ends (pg_fleet.cpp).
+    Result<std::unique_ptr<Hold>> holdOutbox(int64_t id) override;
+
 private:
     PgStore(std::string url, const Clock& clock, PgStoreOptions options);
     class Lease;
@@ -77,6 +97,9 @@ private:
     std::mutex mutex_;
     std::condition_variable available_;
     std::vector<std::unique_ptr<pg::Connection>> idle_;
+    std::mutex leader_mutex_;  // one tryLead at a time
+    std::unique_ptr<pg::Connection> leader_;
+    std::atomic<bool> leads_{false};
 };
 
 }  // namespace prov

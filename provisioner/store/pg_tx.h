@@ -66,6 +66,7 @@ public:
     Result<int64_t> windowUse(int64_t id, const std::string& mac) override;
     Status insertWindowUse(int64_t id, const std::string& mac, int64_t at) override;
     Result<std::string> serverKey(const std::string& name, const std::string& fresh) override;
+    Status putServerKey(const std::string& name, const std::string& value) override;
     Status dropServerKeysBefore(const std::string& prefix, int64_t number) override;
 
     Status insertToken(ApiToken& token) override;
@@ -145,6 +146,10 @@ public:
     Result<int64_t> requeueSending(int64_t at) override;
     Result<int64_t> nextOutboxDue() override;
     Result<std::optional<OutboxRow>> getOutbox(int64_t id) override;
+    Status insertSweepSpend(SweepSpend& spend) override;
+    Result<std::vector<SweepSpend>> sweepSpendAfter(int64_t after_id, int64_t limit) override;
+    Result<int64_t> lastSweepSpend() override;
+    Result<int64_t> pruneSweepSpend(int64_t before) override;
     Status insertInvitation(Invitation& invitation) override;
     Result<int64_t> revokeInvitations(const std::string& extension, int64_t keep) override;
     Result<std::vector<Invitation>> listInvitations(const std::string& extension, int64_t limit) override;

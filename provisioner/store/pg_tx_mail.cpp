@@ -114,8 +114,14 @@ Status PgTx::settleOutbox(int64_t id, const std::string& state, const std::strin
     return done(s, "outbox");
 }
 
+// A row a live sender holds (PgStore::holdOutbox: FOR KEY SHARE) is
+// skipped, not waited for: FOR UPDATE conflicts with that lock, and SKIP
+// LOCKED passes over it. The sender's own updates of the row (claim,
+// settle) take FOR NO KEY UPDATE, which its hold does not block.
 Result<int64_t> PgTx::requeueSending(int64_t at) {
-    Stmt s(conn_, "UPDATE outbox SET state = 'queued', next_try_at = ? WHERE state = 'sending'");
+    Stmt s(conn_,
+           "UPDATE outbox SET state = 'queued', next_try_at = ? WHERE id IN"
+           " (SELECT id FROM outbox WHERE state = 'sending' FOR UPDATE SKIP LOCKED)");
     s.bind(1, at);
     TRY(done(s, "outbox"));
     return s.changes();

@@ -213,6 +213,13 @@ Result<std::string> PgTx::serverKey(const std::string& name, const std::string& 
     return failure("server key");
 }
 
+Status PgTx::putServerKey(const std::string& name, const std::string& value) {
+    Stmt s(conn_,
+           "INSERT INTO server_keys (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+    s.bind(1, name).bind(2, value);
+    return done(s, "server key");
+}
+
 Status PgTx::dropServerKeysBefore(const std::string& prefix, int64_t number) {
     // As SQLite's: only names of the prefix and a number; the CASE keeps the
     // cast from ever seeing another shape (PostgreSQL may test the

@@ -213,6 +213,12 @@ Result<std::string> SqliteTx::serverKey(const std::string& name, const std::stri
     return failure("server key");
 }
 
+Status SqliteTx::putServerKey(const std::string& name, const std::string& value) {
+    Stmt s(conn_, "INSERT OR REPLACE INTO server_keys (name, value) VALUES (?, ?)");
+    s.bind(1, name).bind(2, value);
+    return done(s, "server key");
+}
+
 Status SqliteTx::dropServerKeysBefore(const std::string& prefix, int64_t number) {
     // Names of another shape under the prefix (no number after it) are left alone.
     Stmt s(conn_,

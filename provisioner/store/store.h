@@ -14,6 +14,7 @@
 // An error returned from the function rolls the whole unit back.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,6 +71,17 @@ struct AuditFilter {
     std::string entity;
     std::string entity_id;
     int64_t since = 0;
+};
+
+// What one node's MAC-sweep guard spent of one source's budget over a merge
+// period: distinct unknown MACs missed less what hits earned back, in
+// thousandths (a hit may earn back a fraction).
+struct SweepSpend {
+    int64_t id = 0;
+    std::string node;    // the writing process's random name
+    std::string source;  // the peer address, as the guard keys it
+    int64_t spent_milli = 0;
+    int64_t at = 0;  // when it was written, seconds since the epoch
 };
 
 class StoreTx {
@@ -153,6 +165,8 @@ public:
     virtual Status insertWindowUse(int64_t id, const std::string& mac, int64_t at) = 0;
     // A server key by name; the first caller's `fresh` value wins (several nodes).
     virtual Result<std::string> serverKey(const std::string& name, const std::string& fresh) = 0;
+    // Sets a server key, whatever it was.
+    virtual Status putServerKey(const std::string& name, const std::string& value) = 0;
     // Drops the server keys named `prefix` followed by a decimal number below
     // `number` (keys of past periods, such as TLS ticket keys).
     virtual Status dropServerKeysBefore(const std::string& prefix, int64_t number) = 0;
@@ -278,11 +292,24 @@ public:
     virtual Status settleOutbox(int64_t id, const std::string& state, const std::string& smtp_reply,
                                 int64_t next_try_at, int64_t at) = 0;
     // Rows left `sending` by a server that stopped mid-try go back to
-    // queued, due at once; how many.
+    // queued, due at once; how many. Not a row some process holds
+    // (Store::holdOutbox): its sender is alive.
     virtual Result<int64_t> requeueSending(int64_t at) = 0;
     virtual Result<std::optional<OutboxRow>> getOutbox(int64_t id) = 0;
     // The earliest next_try_at of a queued row, or 0.
     virtual Result<int64_t> nextOutboxDue() = 0;
+
+    // MAC-sweep budgets merged across nodes (migration 17; service/sweep_merge.h).
+    // Appends a node's spending; sets spend.id.
+    virtual Status insertSweepSpend(SweepSpend& spend) = 0;
+    // Up to `limit` rows with an id above `after_id`, by id. Every write takes
+    // the store's single-writer lock, so ids are committed in order: a reader
+    // that goes on from the last id it saw misses none.
+    virtual Result<std::vector<SweepSpend>> sweepSpendAfter(int64_t after_id, int64_t limit) = 0;
+    // The highest id there is, or 0.
+    virtual Result<int64_t> lastSweepSpend() = 0;
+    // Deletes the rows written before `before`; how many.
+    virtual Result<int64_t> pruneSweepSpend(int64_t before) = 0;
 
     // Invitations (migration 14), each with its e-mail.
     virtual Status insertInvitation(Invitation& invitation) = 0;
@@ -333,6 +360,26 @@ public:
     // import, an export): it may keep far more of it in memory meanwhile.
     virtual Status readBulk(const Work& work) { return read(work); }
     virtual Status writeBulk(const Work& work) { return write(work); }
+    // Fleet leadership: of the nodes sharing a store, the one that runs the
+    // fleet's chores (event pruning, resync pushes, ...). tryLead() takes it
+    // when it is free, or checks that it is still held; the server calls it
+    // every few seconds. leads() is its last answer, for any thread. A store
+    // only one server may hold (SQLite: store/server_lock.h) always leads.
+    virtual Result<bool> tryLead() { return true; }
+    virtual bool leads() const { return true; }
+
+    // While the returned Hold lives, this process is sending outbox row `id`:
+    // requeueSending, run by any process of the store, leaves the row alone.
+    // The mark ends with the Hold, or with the process or its connection, so
+    // a row whose sender died goes back to the queue. null: another process
+    // is taking the row back right now (try it at a later pass). A store only
+    // one server may hold has nobody else to tell: an empty Hold.
+    class Hold {
+      public:
+        virtual ~Hold() = default;
+    };
+    virtual Result<std::unique_ptr<Hold>> holdOutbox(int64_t /*id*/) { return std::make_unique<Hold>(); }
+
     // Whether the store answers now (the server's /readyz); the error's
     // message says what failed. By default: a read of the config generation.
     virtual Status probe() {

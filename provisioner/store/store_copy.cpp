@@ -22,7 +22,8 @@ constexpr const char* kTables[] = {
     "users",            "api_tokens",         "audit",            "served_configs",  "device_credentials",
     "staging_windows",  "staging_window_uses", "server_keys",     "pending_wipes",   "rollouts",
     "firmware_images",  "firmware_targets",   "rollout_members",  "resync_pushes",   "sessions",
-    "sign_in_throttle", "outbox",             "invitations",      "event_batches",   "licence_usage",
+    "sign_in_throttle", "outbox",             "invitations",      "event_batches",   "sweep_spend",
+    "licence_usage",
     "config_generation",
 };
 

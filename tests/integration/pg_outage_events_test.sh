@@ -58,12 +58,22 @@ for _ in $(seq 1 2000); do
         spooled=$(metric provisioner_events_spooled)
         ((files > 0)) && ok || bad "no batch in $SPOOL 10 s into the outage"
         [[ "$spooled" != absent ]] && ((spooled > 0)) && ok || bad "provisioner_events_spooled is $spooled 10 s into the outage"
+        # /readyz: still ready, serving from memory, the spool counted.
+        ready=$(curl -s --max-time 5 -w '\n%{http_code}' "http://127.0.0.1:$ADMIN_PORT/readyz")
+        [[ "$(tail -1 <<<"$ready")" == 200 ]] && ok || bad "/readyz during the outage: $ready"
+        grep -q '^serving: cache$' <<<"$ready" && ok || bad "/readyz does not say it serves from cache: $ready"
+        ready_spooled=$(sed -n 's/^events_spooled: //p' <<<"$ready")
+        [[ -n "$ready_spooled" ]] && ((ready_spooled > 0)) && ok || bad "/readyz events_spooled: '$ready_spooled'"
         echo "10 s into the outage: $files spool files, $spooled events spooled" >&2
         spooled_seen=yes
     fi
     sleep 0.02
 done
 during=$((FETCHES - before))
+# The phone's own config went on being served (from memory) all through it.
+served_during=$(awk -v from="$before" '$1 >= from && $2 == "0015654aa937.cfg" && $3 == 200' "$WORK/fetches" | wc -l)
+asked_during=$(awk -v from="$before" '$1 >= from && $2 == "0015654aa937.cfg"' "$WORK/fetches" | wc -l)
+((served_during == asked_during)) && ok || bad "the config was served $served_during times of $asked_during during the outage"
 ((during >= 100)) && ok || bad "only $during fetches during the outage"
 [[ -n "$spooled_seen" ]] && ok || bad "the outage ended before the spool was looked at"
 [[ $(sql "SELECT 1" 2>/dev/null) != 1 ]] && ok || bad "PostgreSQL answered during the outage"

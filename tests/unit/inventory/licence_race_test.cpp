@@ -11,56 +11,15 @@
 #include <vector>
 
 #include "fakes/fake_catalog.h"
+#include "fakes/shared_database.h"
 #include "fakes/test_store.h"
 #include "provisioner/inventory/inventory.h"
 #include "provisioner/store/migrations.h"
 #include "provisioner/tls/crypto.h"
-#include "temp_dir.h"
 
 using namespace prov;
 
-namespace {
-
-// `n` stores over one fresh database, each migrated (at once on PostgreSQL:
-// the migration lock lets one node apply them and the others find none).
-struct SharedDatabase {
-    testing::TempDir dir;
-    std::vector<std::unique_ptr<Store>> stores;
-    std::vector<MigrationReport> reports;
-
-    SharedDatabase(const Clock& clock, int n) {
-        if (testing::testPgUrl().empty()) {
-            const std::string path = dir.path() + "/store.db";
-            for (int i = 0; i < n; ++i) {
-                auto s = SqliteStore::open(path, clock);
-                REQUIRE(s);
-                auto m = s.value()->migrate();
-                REQUIRE(m);
-                reports.push_back(m.value());
-                stores.push_back(std::move(s).value());
-            }
-            return;
-        }
-        const std::string url = testing::freshPgUrl();
-        std::vector<std::unique_ptr<PgStore>> pg(n);
-        for (int i = 0; i < n; ++i) {
-            auto s = PgStore::open(url, clock);
-            REQUIRE(s);
-            pg[i] = std::move(s).value();
-        }
-        std::vector<Result<MigrationReport>> migrated(n, Error::internal("not run"));
-        std::vector<std::thread> threads;
-        for (int i = 0; i < n; ++i) threads.emplace_back([&, i] { migrated[i] = pg[i]->migrate(); });
-        for (auto& t : threads) t.join();
-        for (int i = 0; i < n; ++i) {
-            REQUIRE(migrated[i]);
-            reports.push_back(migrated[i].value());
-            stores.push_back(std::move(pg[i]));
-        }
-    }
-};
-
-}  // namespace
+using testing::SharedDatabase;
 
 TEST_CASE("nodes starting together on one database apply the migrations once") {
     FakeClock clock;

@@ -401,3 +401,45 @@ TEST_CASE("threads sharing a guard: one block per source, bounded memory") {
     CHECK(guard.blocked("10.2.0.1"));
     for (int t = 0; t < kThreads; ++t) CHECK(guard.blocked("10.1.0." + std::to_string(t)));
 }
+
+TEST_CASE("takeSpent hands over distinct misses less what hits earned, once") {
+    FakeClock clock;
+    SweepGuard guard(small(10), clock);
+    for (unsigned i = 0; i < 4; ++i) guard.miss("10.0.0.1", mac(1, i));
+    guard.miss("10.0.0.1", mac(1, 0));  // a repeat costs nothing
+    guard.hit("10.0.0.1", mac(2, 0));   // earns 1 back
+    guard.miss("10.0.0.2", mac(1, 9));
+    auto spent = guard.takeSpent(100);
+    std::sort(spent.begin(), spent.end());
+    REQUIRE(spent.size() == 2);
+    CHECK(spent[0] == std::make_pair(std::string("10.0.0.1"), 3.0));
+    CHECK(spent[1] == std::make_pair(std::string("10.0.0.2"), 1.0));
+    CHECK(guard.takeSpent(100).empty());
+    // At most `max` at a time; the rest at the next call.
+    guard.miss("10.0.0.3", mac(3, 0));
+    guard.miss("10.0.0.4", mac(3, 1));
+    CHECK(guard.takeSpent(1).size() == 1);
+    CHECK(guard.takeSpent(1).size() == 1);
+    CHECK(guard.takeSpent(1).empty());
+}
+
+TEST_CASE("charge takes another node's spending from the budget, and may start a block") {
+    FakeClock clock;
+    SweepGuard guard(small(10), clock);
+    for (unsigned i = 0; i < 4; ++i) CHECK_FALSE(guard.miss("10.0.0.1", mac(1, i)));
+    CHECK_FALSE(guard.charge("10.0.0.1", 5));  // 1 left
+    CHECK_FALSE(guard.blocked("10.0.0.1"));
+    const auto block = guard.charge("10.0.0.1", 1);
+    REQUIRE(block);
+    CHECK(block->source == "10.0.0.1");
+    CHECK(block->misses == 10);
+    CHECK(guard.blocked("10.0.0.1"));
+    CHECK_FALSE(guard.charge("10.0.0.1", 50));  // blocked: nothing changes
+    // What charge() took is never handed over again (no echo between nodes).
+    auto spent = guard.takeSpent(100);
+    REQUIRE(spent.size() == 1);
+    CHECK(spent[0].second == 4.0);
+    // Credit is not given to a source not tracked here (its budget is full).
+    CHECK_FALSE(guard.charge("10.0.0.9", -3));
+    CHECK(guard.trackedSources() == 1);
+}

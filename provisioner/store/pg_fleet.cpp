@@ -1,0 +1,101 @@
+// PgStore: what several nodes on one database coordinate beyond the
+// writers' lock: which node leads the fleet's chores, and which outbox rows a
+// live node is sending.
+
+#include <optional>
+
+#include "provisioner/store/pg_store.h"
+
+namespace prov {
+
+namespace {
+
+Error unreachable(const std::string& what, const std::string& why) {
+    return Error{Code::kUnavailable,
+                 "store_unavailable",
+                 "the PostgreSQL store does not answer (" + what + "): " + why,
+                 {},
+                 {}};
+}
+
+}  // namespace
+
+Result<bool> PgStore::tryLead() {
+    std::lock_guard lock(leader_mutex_);
+    if (leader_ && leads_) {
+        // The lock lives as long as the session: a round trip shows that it does.
+        if (leader_->exec("SELECT 1")) return true;
+        leader_.reset();  // and the lock with it, if the server still had it
+        leads_ = false;
+    }
+    // A kept connection the server dropped (a restart, a failover) fails at
+    // once: tried again on a fresh one rather than reported.
+    for (int attempt = 0;; ++attempt) {
+        if (!leader_) {
+            auto conn = connect();
+            if (!conn) return unreachable("leadership", conn.error().message);
+            leader_ = std::move(conn).value();
+        }
+        std::optional<bool> taken;
+        {
+            pg::Stmt q(*leader_, "SELECT pg_try_advisory_lock(7262017003)");
+            static_assert(kPgLeaderLock == 7262017003);
+            if (q.step()) taken = q.integer(0) != 0;
+        }
+        if (taken) {
+            // A connection that did not get it is kept to try again on.
+            leads_ = *taken;
+            return *taken;
+        }
+        const bool dropped = !leader_->healthy();
+        const std::string why = leader_->lastError();
+        leader_.reset();
+        if (!dropped || attempt > 0) return unreachable("leadership", why);
+    }
+}
+
+// Unlocked first: a closed connection's lock is freed only once its backend
+// has seen the close, a moment later, and the next node should not miss it.
+void PgStore::resign() {
+    std::lock_guard lock(leader_mutex_);
+    if (leader_ && leads_) (void)leader_->exec("SELECT pg_advisory_unlock(7262017003)");
+    leader_.reset();
+    leads_ = false;
+}
+
+// FOR KEY SHARE, the weakest row lock: it blocks neither this sender's own
+// updates of the row (claim, settle: FOR NO KEY UPDATE) on other
+// connections, nor another sender's hold, only requeueSending's FOR UPDATE,
+// which then skips the row (SKIP LOCKED) instead of waiting for a relay's
+// answer. A hold taken while a requeue has the row is not waited for either.
+Result<std::unique_ptr<Store::Hold>> PgStore::holdOutbox(int64_t id) {
+    class RowHold final : public Hold {
+      public:
+        explicit RowHold(Lease lease) : lease_(std::move(lease)) {}
+        ~RowHold() override { (void)(*lease_).exec("ROLLBACK"); }
+
+      private:
+        Lease lease_;
+    };
+    Lease lease = TRY(acquire());
+    pg::Connection& conn = *lease;
+    if (!conn.exec("BEGIN")) return unreachable("outbox", conn.lastError());
+    bool held = false;
+    {
+        pg::Stmt q(conn, "SELECT id FROM outbox WHERE id = ? FOR KEY SHARE SKIP LOCKED");
+        q.bind(1, id);
+        held = q.step();
+        if (q.failed()) {
+            const std::string why = conn.lastError();
+            (void)conn.exec("ROLLBACK");
+            return unreachable("outbox", why);
+        }
+    }
+    if (!held) {
+        (void)conn.exec("ROLLBACK");
+        return std::unique_ptr<Hold>();
+    }
+    return std::unique_ptr<Hold>(new RowHold(std::move(lease)));
+}
+
+}  // namespace prov
