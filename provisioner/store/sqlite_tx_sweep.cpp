@@ -1,4 +1,4 @@
-// SqliteTx: MAC-sweep budgets merged across nodes (migration 16).
+// SqliteTx: MAC-sweep budgets merged across nodes (migration 17).
 
 #include "provisioner/store/sqlite_query.h"
 #include "provisioner/store/sqlite_tx.h"
