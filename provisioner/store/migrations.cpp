@@ -510,6 +510,8 @@ CREATE TABLE event_batches (
     stored_at  INTEGER NOT NULL
 );
 CREATE INDEX event_batches_stored_at ON event_batches(stored_at);
+)SQL";
+
 // Each node's MAC-sweep spending per source, appended every few seconds and
 // read back by the other nodes (service/sweep_merge.h); rows live minutes.
 // AUTOINCREMENT: an id is never used twice, as readers go on from the last

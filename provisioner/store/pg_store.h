@@ -80,7 +80,20 @@ public:
 
 private:
     PgStore(std::string url, const Clock& clock, PgStoreOptions options);
-    class Lease;
+    // A pooled connection, returned to the pool when the lease ends.
+    class Lease {
+    public:
+        Lease(PgStore* store, std::unique_ptr<pg::Connection> conn) : store_(store), conn_(std::move(conn)) {}
+        Lease(Lease&& other) noexcept = default;
+        ~Lease() {
+            if (conn_) store_->release(std::move(conn_));
+        }
+        pg::Connection& operator*() { return *conn_; }
+
+    private:
+        PgStore* store_;
+        std::unique_ptr<pg::Connection> conn_;
+    };
     // A pooled connection; Unavailable when none comes free in time.
     Result<Lease> acquire();
     void release(std::unique_ptr<pg::Connection> conn);
