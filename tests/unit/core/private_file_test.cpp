@@ -49,7 +49,7 @@ TEST_CASE("writePrivateFile: 0600 under umask 022, whole, no temporary left") {
     CHECK(modeOf(path + ".partial") == -1);
 }
 
-TEST_CASE("writePrivateFile, durable: the same file, synced; a relative path syncs the working folder") {
+TEST_CASE("writePrivateFile, durable: the same file, synced, and a relative path syncs the working folder") {
     prov::testing::TempDir dir;
     Umask mask(022);
     const std::string path = dir.path() + "/00000000000000000001.batch";

@@ -122,7 +122,7 @@ struct Fixture : testing::InventoryFixture {
 }  // namespace
 
 TEST_CASE(
-    "with the store away, events are spooled and none stored; back, each is stored once, in "
+    "with the store away, events are spooled and none stored, and back, each is stored once, in "
     "order") {
     Fixture f;
     f.fetches(2);  // stored directly
@@ -189,7 +189,7 @@ TEST_CASE("a spool left by a stopped server is stored at its next start, before 
 }
 
 TEST_CASE(
-    "past the spool's size, batches are dropped and counted; the spooled ones are still stored") {
+    "past the spool's size, batches are dropped and counted, and the spooled ones are still stored") {
     Fixture f;
     f.stop();
     // Room for three batches of two fetches (a little less than four).
