@@ -14,6 +14,9 @@
 #   STORE=postgresql without STORE_URL: a PostgreSQL cluster of the run's own
 #                    (tests/pg/with_cluster.sh: initdb into a temporary folder, a free
 #                    loopback port; durable settings, fsync on), removed afterwards
+#   PG_OUTAGE=AT:SECONDS  with STORE=postgresql: PostgreSQL is stopped AT seconds into the
+#                    storm for SECONDS, then started again; after the storm the events
+#                    stored are compared with the fetches the nodes counted (none may be lost)
 #   RESULTS=FILE     append the two storms' JSON summaries (ours, then the peers') to FILE
 #                    (bench/storm/median.sh reads them)
 #   PEERS (1)        0: skip the nginx + atftpd storm
@@ -86,7 +89,7 @@ TOKEN=$("$BIN/provisioner" token create --role admin --name storm "${COMMON[@]}"
 # --- the nodes -----------------------------------------------------------------
 # Every node shares the store, the certificate (certs.dir) and the policy:
 # secrets go to phones that prove themselves, or to the two allowed networks.
-NODE_ARGS=() NODE_PIDS=()
+NODE_ARGS=() NODE_PIDS=() ADMINS=()
 for k in $(seq 1 "$NODES"); do
     dir=$WORK/node$k
     mkdir -p "$dir"
@@ -94,7 +97,8 @@ for k in $(seq 1 "$NODES"); do
         -D admin.port=0 -D http.port=0 -D https.port=0 -D tftp.port=0 -D admin.bind=127.0.0.1 \
         -D http.bind=127.0.0.1 -D https.bind=127.0.0.1 -D tftp.bind=127.0.0.1 \
         -D provisioning.allow_networks="127.3.0.0/16, 127.9.0.0/16" -D resync.route=off \
-        -D ports.file="$dir/ports.json" -D log.level=warning >"$dir/out" 2>"$dir/err" &
+        -D ports.file="$dir/ports.json" -D events.spool_dir="$dir/spool" -D log.level=warning \
+        >"$dir/out" 2>"$dir/err" &
     pid=$!
     PIDS+=("$pid")
     NODE_PIDS+=("$pid")
@@ -102,6 +106,7 @@ for k in $(seq 1 "$NODES"); do
     [[ -s $dir/ports.json ]] || { echo "node $k did not start: $(head -c 400 "$dir/err")" >&2; exit 1; }
     NODE_ARGS+=(--node "$(jq -r '"http://127.0.0.1:\(.http),https://127.0.0.1:\(.https),tftp://127.0.0.1:\(.tftp)"' "$dir/ports.json")")
     [[ $k == 1 ]] && ADMIN=$(jq -r .admin "$dir/ports.json")
+    ADMINS+=("$(jq -r .admin "$dir/ports.json")")
 done
 PID_ARGS=()
 for p in "${NODE_PIDS[@]}"; do PID_ARGS+=(--server-pid "$p"); done
@@ -137,13 +142,52 @@ print(f"{total / hz:.2f}")
 PY
 }
 pg_before=$(pg_cpu)
+# The fleet's sum of a metric's samples (every label set, every node).
+fleet_metric() {
+    local port total=0 v
+    for port in "${ADMINS[@]}"; do
+        v=$(curl -s --max-time 5 "http://127.0.0.1:$port/metrics" |
+            awk -v n="$1" '$1 == n || index($1, n "{") == 1 { s += $2 } END { printf "%d", s }')
+        total=$((total + v))
+    done
+    echo "$total"
+}
+stored_events() { psql "$STORE_URL" -Atq -c "SELECT COUNT(*) FROM events"; }
+OUTAGE_PID=""
+if [[ -n ${PG_OUTAGE:-} ]]; then
+    [[ -n ${PROVISIONER_TEST_PG_CTL:-} && $PG_OUTAGE =~ ^([0-9]+):([0-9]+)$ ]] ||
+        { echo "PG_OUTAGE=AT:SECONDS needs STORE=postgresql (the run's own cluster)" >&2; exit 2; }
+    events_before=$(stored_events) fetches_before=$(fleet_metric provisioner_fetches_total)
+    (
+        sleep "${BASH_REMATCH[1]}"
+        "$PROVISIONER_TEST_PG_CTL" stop -m fast -w >/dev/null && echo "  PostgreSQL stopped ($(date +%T))"
+        sleep "${BASH_REMATCH[2]}"
+        "$PROVISIONER_TEST_PG_CTL" start -w >/dev/null && echo "  PostgreSQL started again ($(date +%T))"
+    ) &
+    OUTAGE_PID=$!
+fi
 mkdir -m 755 "$WORK/www"
 rc=0
 timeout "$STORM_BOUND" "$BIN/storm" --phones "$WORK/phones.tsv" "${NODE_ARGS[@]}" --window-s "$WINDOW" \
     "${PID_ARGS[@]}" --save "$WORK/www" --label "provisioner ($NODES node(s), $([[ -n $STORE_URL ]] && echo "store.url" || echo SQLite))" \
     >"$WORK/prov.out" || rc=1
 grep -v '^JSON ' "$WORK/prov.out"
-[[ -n $pg_before ]] && printf "  PostgreSQL: %.2f CPU s during the storm (not in the server CPU above)\n" "$(echo "$(pg_cpu) - $pg_before" | bc)"
+if [[ -n $OUTAGE_PID ]]; then
+    wait "$OUTAGE_PID"
+    # The spools drain and the queues empty: every fetch the nodes counted is one stored event.
+    fetched=0 stored=0
+    for _ in $(seq 1 240); do
+        fetched=$(($(fleet_metric provisioner_fetches_total) - fetches_before))
+        stored=$(($(stored_events 2>/dev/null || echo -1) - events_before))
+        ((stored == fetched)) && (($(fleet_metric provisioner_events_spooled) == 0)) && break
+        sleep 0.5
+    done
+    dropped=$(($(fleet_metric provisioner_events_spool_dropped_total) + $(fleet_metric provisioner_events_dropped_total)))
+    echo "  outage: $fetched fetches counted by the nodes, $stored events stored, $dropped dropped," \
+        "$(fleet_metric provisioner_fetches_from_cache_total) served from memory"
+    ((stored == fetched && dropped == 0)) || { echo "  EVENTS LOST OR DOUBLED in the outage" >&2; rc=1; }
+fi
+[[ -n $pg_before && -z $OUTAGE_PID ]] && printf "  PostgreSQL: %.2f CPU s during the storm (not in the server CPU above)\n" "$(echo "$(pg_cpu) - $pg_before" | bc)"
 [[ -n ${RESULTS:-} ]] && sed -n 's/^JSON //p' "$WORK/prov.out" >>"$RESULTS"
 for p in "${NODE_PIDS[@]}"; do kill "$p"; done
 [[ $PEERS == 1 ]] || exit "$rc"
