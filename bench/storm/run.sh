@@ -17,6 +17,7 @@
 #   PG_OUTAGE=AT:SECONDS  with STORE=postgresql: PostgreSQL is stopped AT seconds into the
 #                    storm for SECONDS, then started again; after the storm the events
 #                    stored are compared with the fetches the nodes counted (none may be lost)
+#   STORM_ATTEMPTS (5)  tries per file before a phone gives up (backoff 1, 2, 4, 8, 16, 16... s)
 #   RESULTS=FILE     append the two storms' JSON summaries (ours, then the peers') to FILE
 #                    (bench/storm/median.sh reads them)
 #   PEERS (1)        0: skip the nginx + atftpd storm
@@ -169,6 +170,7 @@ fi
 mkdir -m 755 "$WORK/www"
 rc=0
 timeout "$STORM_BOUND" "$BIN/storm" --phones "$WORK/phones.tsv" "${NODE_ARGS[@]}" --window-s "$WINDOW" \
+    --attempts "${STORM_ATTEMPTS:-5}" \
     "${PID_ARGS[@]}" --save "$WORK/www" --label "provisioner ($NODES node(s), $([[ -n $STORE_URL ]] && echo "store.url" || echo SQLite))" \
     >"$WORK/prov.out" || rc=1
 grep -v '^JSON ' "$WORK/prov.out"
@@ -241,7 +243,7 @@ for _ in $(seq 1 50); do
 done
 PEER_PIDS=(--server-pid "$ATFTPD_PID")
 for p in $(pgrep -P "$NGINX_PID"); do PEER_PIDS+=(--server-pid "$p"); done
-timeout "$STORM_BOUND" "$BIN/storm" --phones "$WORK/phones.tsv" --window-s "$WINDOW" \
+timeout "$STORM_BOUND" "$BIN/storm" --phones "$WORK/phones.tsv" --window-s "$WINDOW" --attempts "${STORM_ATTEMPTS:-5}" \
     --node "http://127.0.0.1:$NGINX_HTTP,https://127.0.0.1:$NGINX_HTTPS,tftp://127.0.0.1:$ATFTPD_PORT" \
     "${PEER_PIDS[@]}" --verify "$WORK/www" --label "nginx + atftpd (the same files, static)" \
     >"$WORK/peer.out" || rc=1

@@ -618,7 +618,30 @@ std::optional<std::string> settingProblem(const VendorSpec& vendor, const std::s
 std::optional<std::string> VendorCatalog::settingProblem(const std::string& make, const std::string& model,
                                                          const std::string& key, const std::string& value) const {
     const VendorSpec* v = findVendor(make);
-    return v ? prov::settingProblem(v->forModel(model), key, value) : std::nullopt;
+    if (!v) return std::nullopt;
+    if (auto why = prov::settingProblem(v->forModel(model), key, value)) return why;
+    // A value its files cannot write at all (a '"' in a quoted format).
+    if (auto why = valueProblem(make, value, false)) return key + " " + *why;
+    return std::nullopt;
+}
+
+std::optional<std::string> VendorCatalog::valueProblem(const std::string& make, const std::string& value,
+                                                       bool key) const {
+    const VendorSpec* v = findVendor(make);
+    if (!v) return std::nullopt;
+    // The formats of every file the vendor's phones get, its families' too
+    // (a family takes its vendor's routes).
+    bool set_lines = false, panasonic = false;
+    for (const FileRoute& r : v->files) {
+        set_lines = set_lines || r.format == OutputFormat::kSet;
+        panasonic = panasonic || r.format == OutputFormat::kPanasonic;
+    }
+    if ((set_lines || panasonic) && value.find('"') != std::string::npos)
+        return "holds a double quote (\"), which " + v->name + " phones' " +
+               (set_lines ? "settings scripts" : "configuration files") + " cannot write inside a quoted value";
+    if (set_lines && key && value.find(';') != std::string::npos)
+        return "holds a semicolon (;), which separates the fields of a key in " + v->name + " phones' settings scripts";
+    return std::nullopt;
 }
 
 bool VendorCatalog::isSoftphone(const std::string& make) const {

@@ -95,6 +95,18 @@ Result<Device> Inventory::editDevice(const std::string& mac, const DeviceEdit& e
                 }
             }
         }
+        // Another make must be able to write every line and key on the phone.
+        if (next.make != before.make) {
+            for (const Extension& e : TRY(tx.extensionsOnDevice(mac))) {
+                FieldErrors found;
+                checkLineValues(models_, next.make, e, found);
+                checkKeyValues(models_, next.make, TRY(tx.getButtons(e.id)), found);
+                if (!found.empty())
+                    return Error::invalid("some fields are not valid",
+                                          {{"make", "extension " + e.extension + "'s " + found.begin()->first + " " +
+                                                        found.begin()->second + ": change it first"}});
+            }
+        }
         // Fewer keys (another model, fewer modules) must still hold every button on the phone.
         const bool model_changed = next.make != before.make || next.model != before.model;
         const bool modules_changed =

@@ -229,6 +229,16 @@ Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::opti
     if (actor.role == Role::kInstaller && before && e.mac != before->mac) TRY(installerMayBind(tx, e, *before));
     if (!e.mac.empty()) {
         TRY(bindDevice(tx, e, errors, actor, !before || before->mac != e.mac, keys_checked_after));
+        // Values its phone's files cannot write, its buttons' too when they
+        // come along onto the phone (a new one's are checked in setButtons).
+        checkLineValues(models_, e.phone_make, e, errors);
+        if (e.id != 0 && (!before || before->mac != e.mac || before->phone_make != e.phone_make)) {
+            FieldErrors key_errors;
+            checkKeyValues(models_, e.phone_make, TRY(tx.getButtons(e.id)), key_errors);
+            if (!key_errors.empty() && !errors.count("mac"))
+                errors["mac"] = "a button of extension " + e.extension + " " + key_errors.begin()->second +
+                                " (" + key_errors.begin()->first + "): change it first";
+        }
         if (!errors.empty()) return invalidFields(errors);
     } else if (!models_.isSoftphone(e.phone_make)) {
         e.phone_make.clear();
@@ -428,6 +438,7 @@ Result<std::vector<Button>> Inventory::setButtons(const std::string& extension,
             const std::optional<Device> device = TRY(tx.getDevice(cur.mac));
             const std::optional<DeviceKeys> keys = device ? deviceKeys(models_, *device) : std::nullopt;
             if (keys) checkButtonsFit(buttons, *keys, errors);
+            if (device) checkKeyValues(models_, device->make, buttons, errors);
             // Nor on a key another extension on the phone holds.
             std::map<int, PlacedButton> taken;
             for (PlacedButton& p : TRY(buttonsOnDevice(tx, cur.mac, cur.id))) taken.emplace(p.button.index, p);

@@ -57,4 +57,14 @@ std::string sharedKeys(const std::vector<PlacedButton>& buttons);
 // line on a key that takes none with why.
 std::string buttonsPastKeys(const std::vector<PlacedButton>& buttons, const DeviceKeys& keys);
 
+// errors[field] for each field of `e` a phone of `make` gets in its files
+// (extension, callerid_name, external_callerid, secret) that those files
+// cannot write (ModelCatalog::valueProblem): refused when written, not when
+// the phone asks. The reason never repeats the value (a secret).
+void checkLineValues(const ModelCatalog& models, const std::string& make, const Extension& e, FieldErrors& errors);
+
+// The same for buttons' labels and values: errors["<field>[i].label"], "...value".
+void checkKeyValues(const ModelCatalog& models, const std::string& make, const std::vector<Button>& buttons,
+                    FieldErrors& errors, const std::string& field = "buttons");
+
 }  // namespace prov
