@@ -184,6 +184,32 @@ std::shared_ptr<const VendorSpec> familySpec(const VendorSpec& vendor, const std
     return f;
 }
 
+// The numbers a vendor's module keys take must be no other setting's: not
+// a line's, not a key's of any of its models (their tables, or the vendor's
+// formula up to key_params_max), nor another module key's.
+void checkModuleKeyParams(const VendorSpec& v) {
+    std::set<std::string> taken;
+    for (const auto& line : v.line_params) {
+        for (const auto& [param, number] : line) taken.insert(number);
+    }
+    for (const auto& [id, model] : v.models) {
+        for (const KeyRange& r : model.key_ranges) {
+            for (int k = r.from; k <= r.to; ++k) {
+                for (const auto& [param, number] : keyRangeParams(model.key_ranges, k))
+                    taken.insert("P" + std::to_string(number));
+            }
+        }
+    }
+    for (int k = 1; k <= v.key_params_max; ++k) {
+        for (const auto& [param, series] : v.key_params)
+            taken.insert("P" + std::to_string(series.first + series.second * (k - 1)));
+    }
+    for (const auto& [id, module] : v.expansion_modules) {
+        if (auto problem = moduleKeyParamsProblem(module.key_params, module.keys, module.max, taken))
+            throw Poco::DataFormatException("expansion_modules." + module.name + ": " + *problem);
+    }
+}
+
 std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::string& dir,
                                         const std::string& override_dir, const Object& root) {
     checkKeys(root, {"name", "format", "content_type", "mac_case", "user_agents", "files", "transports",
@@ -293,11 +319,12 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
             (void)value;
             auto m = mods->getObject(name);
             if (!m) throw Poco::DataFormatException("expansion_modules." + name + " is not an object");
-            checkKeys(*m, {"keys", "max", "line_keys"}, "expansion_modules." + name);
+            checkKeys(*m, {"keys", "max", "line_keys", "key_params", "module_step"}, "expansion_modules." + name);
             ExpansionModule em{name, m->optValue<int>("keys", 0), m->optValue<int>("max", 0),
                                m->optValue<bool>("line_keys", true)};
             if (em.keys < 1 || em.max < 1)
                 throw Poco::DataFormatException("expansion_modules." + name + " needs \"keys\" and \"max\" >= 1");
+            em.key_params = parseModuleKeyParams(*m, "expansion_modules." + name);
             v->expansion_modules[upper(name)] = em;
         }
     }
@@ -398,6 +425,7 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
         }
         v->models[upper(name)] = info;
     }
+    checkModuleKeyParams(*v);
     if (auto files = root.getArray("files")) {
         for (size_t i = 0; i < files->size(); ++i) {
             const std::string where = "files[" + std::to_string(i) + "]";

@@ -32,6 +32,9 @@ struct ExpansionModule {
     // Whether a line appearance may sit on its keys (`"line_keys": false`:
     // they take BLF, speed dial and park only, as Cisco's KEMs in the references).
     bool line_keys = true;
+    // Its keys' own parameter numbers (`key_params`, `module_step`:
+    // catalog/key_ranges.h), for vendors that number them; empty otherwise.
+    ModuleKeyParams key_params{};
 };
 
 // Where a phone's keys sit when it has more than its side keys (vendor.json
