@@ -75,6 +75,12 @@ api PUT /extensions/9001/buttons '[{"index":1,"type":"line","line":1},
     {"index":5,"type":"park","value":"701","label":"Park 1","line":1}]'
 expect_status 200 "avaya buttons"
 
+# No reference addresses a JEM24 key (vendor-templates/README.md, "Avaya J100"): the
+# module is refused rather than its buttons taken and left out of the file.
+api PATCH "/devices/$AVAYA_MAC" '{"expansion_model":"JEM24","expansion_count":1}'
+expect_status 400 "avaya: a JEM24 is not supported"
+expect_json '.error.fields | has("expansion_model")' true
+
 # Htek boot, with the UC926's User-Agent: the model file (UC926: 0010) and the
 # binary cfg<mac> are not served, or the phone would stop there.
 fetch "$HTEK_UA" cfg0010.xml
