@@ -38,7 +38,8 @@ OutputFormat parseFormat(const std::string& s, const std::string& where) {
     if (s == "xml") return OutputFormat::kXml;
     if (s == "panasonic") return OutputFormat::kPanasonic;
     if (s == "set") return OutputFormat::kSet;
-    throw Poco::DataFormatException(where + ": format must be kv, xml, panasonic or set");
+    if (s == "xml-quoted") return OutputFormat::kXmlQuoted;
+    throw Poco::DataFormatException(where + ": format must be kv, xml, panasonic, set or xml-quoted");
 }
 
 void checkKeys(const Object& obj, const std::set<std::string>& allowed, const std::string& where) {
@@ -129,7 +130,7 @@ std::map<std::string, FamilyDraft> familyDrafts(const Object& root) {
         if (!d.obj) throw Poco::DataFormatException(where + " must be an object");
         checkKeys(*d.obj,
                   {"templates", "setting_values", "transports", "provisioning_protocols", "button_types",
-                   "unused_key_code"},
+                   "unused_key_code", "format", "time_zone_names"},
                   where);
         if (d.obj->has("button_types")) d.button_types = stringMap(d.obj->getObject("button_types"), where + ".button_types");
         if (d.button_types && d.button_types->empty())
@@ -154,6 +155,11 @@ std::shared_ptr<const VendorSpec> familySpec(const VendorSpec& vendor, const std
     if (d.obj->has("provisioning_protocols"))
         f->provisioning_protocols = stringMap(d.obj->getObject("provisioning_protocols"), where + ".provisioning_protocols");
     if (d.button_types) f->button_types = *d.button_types;
+    // A family whose files are of another format (Gigaset's N510: its own XML
+    // dialect, escaped its own way) and whose zones the phone names otherwise.
+    if (d.obj->has("format")) f->family_format = parseFormat(d.obj->optValue<std::string>("format", ""), where + ".format");
+    if (d.obj->has("time_zone_names"))
+        f->time_zone_names = stringMap(d.obj->getObject("time_zone_names"), where + ".time_zone_names");
     if (d.obj->has("setting_values")) {
         auto sv = d.obj->getObject("setting_values");
         if (!sv) throw Poco::DataFormatException(where + ".setting_values must be an object");
