@@ -253,6 +253,8 @@ grep -qF 'the boss' <<<"$BODY" && bad "the refusal shows the value" || ok
 fetch "$N510_UA" "$N510_FILE"
 expect_status 500 "the base gets no file with a value it cannot read"
 lacks "refused n510 file" "Secret8101"
+grep -q 'astAccounts\[1\]\.aucAccountName\[0\] holds a double quote' "$DATA/stderr" "$DATA/stdout" && ok || bad "the log names the refused parameter"
+grep -q 'the boss' "$DATA/stderr" "$DATA/stdout" && bad "the log shows the refused value" || ok
 api PATCH /extensions/8102 '{"callerid_name":"Price 5 €"}'
 expect_status 200
 api GET "/devices/7c2f804df9a9/preview/$N510_FILE"
