@@ -121,4 +121,54 @@ std::vector<KeyRange> parseKeyRanges(const Poco::JSON::Array& ranges, const std:
     return out;
 }
 
+std::map<std::string, int> moduleKeyParams(const ModuleKeyParams& table, int module, int key) {
+    std::map<std::string, int> out;
+    for (const auto& [name, series] : table.params)
+        out[name] = series.first + series.second * (key - 1) + table.module_step * (module - 1);
+    return out;
+}
+
+std::optional<std::string> moduleKeyParamsProblem(const ModuleKeyParams& table, int keys, int max,
+                                                  const std::set<std::string>& taken) {
+    if (!table.any()) return std::nullopt;
+    if (static_cast<long long>(keys) * max > kMaxTableKeys)
+        return "key_params numbers at most " + std::to_string(kMaxTableKeys) + " module keys";
+    // As in a model's table: a number written twice would set one key's
+    // parameter from another's, or a line's, so the table is refused whole.
+    std::map<int, std::string> owner;
+    for (int m = 1; m <= max; ++m) {
+        for (int j = 1; j <= keys; ++j) {
+            for (const auto& [name, number] : moduleKeyParams(table, m, j)) {
+                const std::string what = "module " + std::to_string(m) + " key " + std::to_string(j) + "'s " + name;
+                const std::string p = "P" + std::to_string(number);
+                if (number < 1) return what + " would be " + p + ": parameter numbers start at 1";
+                if (taken.count(p)) return what + " would be " + p + ", which is a line or key parameter of the phone";
+                auto [it, fresh] = owner.emplace(number, what);
+                if (!fresh) return what + " would be " + p + ", which is already " + it->second;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+ModuleKeyParams parseModuleKeyParams(const Poco::JSON::Object& module, const std::string& where) {
+    ModuleKeyParams out;
+    if (module.has("module_step")) out.module_step = intField(module, "module_step", where);
+    if (!module.has("key_params")) {
+        if (module.has("module_step")) throw Poco::DataFormatException(where + ".module_step needs key_params");
+        return out;
+    }
+    auto params = module.getObject("key_params");
+    if (!params) throw Poco::DataFormatException(where + ".key_params must be an object");
+    for (const auto& [name, value] : *params) {
+        (void)value;
+        auto series = params->getArray(name);
+        if (!series || series->size() != 2 || !isInt(series->get(0)) || !isInt(series->get(1)))
+            throw Poco::DataFormatException(where + ".key_params." + name + " must be [number, step] (two integers)");
+        out.params[name] = {series->getElement<int>(0), series->getElement<int>(1)};
+    }
+    if (out.params.empty()) throw Poco::DataFormatException(where + ".key_params names no parameter");
+    return out;
+}
+
 }  // namespace prov

@@ -20,6 +20,7 @@
 
 namespace Poco::JSON {
 class Array;
+class Object;
 }
 
 namespace prov {
@@ -60,5 +61,36 @@ std::optional<std::string> keyRangesProblem(const std::vector<KeyRange>& ranges,
 // Poco::DataFormatException, as the rest of VendorCatalog::load's parsing,
 // which turns it into an error naming the file.
 std::vector<KeyRange> parseKeyRanges(const Poco::JSON::Array& ranges, const std::string& where);
+
+// An expansion module's key parameter numbers (vendor.json
+// `expansion_modules.<module>.key_params` and `module_step`), for phones that
+// give every key of every module a number of its own (Htek's UC46: key J of
+// module M has its type at P60000 + 1000(M-1) + 5(J-1)):
+//
+//   "key_params": {"type": [60000, 5], "value": [60001, 5]}, "module_step": 1000
+//
+// puts parameter `name` of key J on module M at number + step*(J-1) +
+// module_step*(M-1). Empty `params`: the module's keys get no numbers (the
+// templates spell them, as Yealink's expansion_module.M.key.J).
+struct ModuleKeyParams {
+    std::map<std::string, std::pair<int, int>> params{};  // name -> (number at module 1 key 1, step)
+    int module_step = 0;
+    bool any() const { return !params.empty(); }
+};
+
+// Key `key` (1-based) of module `module` (1-based): its parameter numbers by name.
+std::map<std::string, int> moduleKeyParams(const ModuleKeyParams& table, int module, int key);
+
+// Why `table` cannot number `max` modules of `keys` keys, or nullopt: a
+// number below 1, or one produced twice (two keys, or a key of one module
+// and of another) or already `taken` by the phone ("P271" spelled as a
+// template writes it: its line parameters and its own keys').
+std::optional<std::string> moduleKeyParamsProblem(const ModuleKeyParams& table, int keys, int max,
+                                                  const std::set<std::string>& taken);
+
+// expansion_modules.<module>'s key_params and module_step as written
+// (`where` names the module in messages); shape only. Throws
+// Poco::DataFormatException as parseKeyRanges.
+ModuleKeyParams parseModuleKeyParams(const Poco::JSON::Object& module, const std::string& where);
 
 }  // namespace prov

@@ -38,7 +38,8 @@ OutputFormat parseFormat(const std::string& s, const std::string& where) {
     if (s == "xml") return OutputFormat::kXml;
     if (s == "panasonic") return OutputFormat::kPanasonic;
     if (s == "set") return OutputFormat::kSet;
-    throw Poco::DataFormatException(where + ": format must be kv, xml, panasonic or set");
+    if (s == "xml-quoted") return OutputFormat::kXmlQuoted;
+    throw Poco::DataFormatException(where + ": format must be kv, xml, panasonic, set or xml-quoted");
 }
 
 void checkKeys(const Object& obj, const std::set<std::string>& allowed, const std::string& where) {
@@ -129,7 +130,7 @@ std::map<std::string, FamilyDraft> familyDrafts(const Object& root) {
         if (!d.obj) throw Poco::DataFormatException(where + " must be an object");
         checkKeys(*d.obj,
                   {"templates", "setting_values", "transports", "provisioning_protocols", "button_types",
-                   "unused_key_code"},
+                   "unused_key_code", "format", "time_zone_names"},
                   where);
         if (d.obj->has("button_types")) d.button_types = stringMap(d.obj->getObject("button_types"), where + ".button_types");
         if (d.button_types && d.button_types->empty())
@@ -154,6 +155,11 @@ std::shared_ptr<const VendorSpec> familySpec(const VendorSpec& vendor, const std
     if (d.obj->has("provisioning_protocols"))
         f->provisioning_protocols = stringMap(d.obj->getObject("provisioning_protocols"), where + ".provisioning_protocols");
     if (d.button_types) f->button_types = *d.button_types;
+    // A family whose files are of another format (Gigaset's N510: its own XML
+    // dialect, escaped its own way) and whose zones the phone names otherwise.
+    if (d.obj->has("format")) f->family_format = parseFormat(d.obj->optValue<std::string>("format", ""), where + ".format");
+    if (d.obj->has("time_zone_names"))
+        f->time_zone_names = stringMap(d.obj->getObject("time_zone_names"), where + ".time_zone_names");
     if (d.obj->has("setting_values")) {
         auto sv = d.obj->getObject("setting_values");
         if (!sv) throw Poco::DataFormatException(where + ".setting_values must be an object");
@@ -182,6 +188,32 @@ std::shared_ptr<const VendorSpec> familySpec(const VendorSpec& vendor, const std
         }
     }
     return f;
+}
+
+// The numbers a vendor's module keys take must be no other setting's: not
+// a line's, not a key's of any of its models (their tables, or the vendor's
+// formula up to key_params_max), nor another module key's.
+void checkModuleKeyParams(const VendorSpec& v) {
+    std::set<std::string> taken;
+    for (const auto& line : v.line_params) {
+        for (const auto& [param, number] : line) taken.insert(number);
+    }
+    for (const auto& [id, model] : v.models) {
+        for (const KeyRange& r : model.key_ranges) {
+            for (int k = r.from; k <= r.to; ++k) {
+                for (const auto& [param, number] : keyRangeParams(model.key_ranges, k))
+                    taken.insert("P" + std::to_string(number));
+            }
+        }
+    }
+    for (int k = 1; k <= v.key_params_max; ++k) {
+        for (const auto& [param, series] : v.key_params)
+            taken.insert("P" + std::to_string(series.first + series.second * (k - 1)));
+    }
+    for (const auto& [id, module] : v.expansion_modules) {
+        if (auto problem = moduleKeyParamsProblem(module.key_params, module.keys, module.max, taken))
+            throw Poco::DataFormatException("expansion_modules." + module.name + ": " + *problem);
+    }
 }
 
 std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::string& dir,
@@ -293,11 +325,12 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
             (void)value;
             auto m = mods->getObject(name);
             if (!m) throw Poco::DataFormatException("expansion_modules." + name + " is not an object");
-            checkKeys(*m, {"keys", "max", "line_keys"}, "expansion_modules." + name);
+            checkKeys(*m, {"keys", "max", "line_keys", "key_params", "module_step"}, "expansion_modules." + name);
             ExpansionModule em{name, m->optValue<int>("keys", 0), m->optValue<int>("max", 0),
                                m->optValue<bool>("line_keys", true)};
             if (em.keys < 1 || em.max < 1)
                 throw Poco::DataFormatException("expansion_modules." + name + " needs \"keys\" and \"max\" >= 1");
+            em.key_params = parseModuleKeyParams(*m, "expansion_modules." + name);
             v->expansion_modules[upper(name)] = em;
         }
     }
@@ -398,6 +431,7 @@ std::unique_ptr<VendorSpec> parseVendor(const std::string& folder, const std::st
         }
         v->models[upper(name)] = info;
     }
+    checkModuleKeyParams(*v);
     if (auto files = root.getArray("files")) {
         for (size_t i = 0; i < files->size(); ++i) {
             const std::string where = "files[" + std::to_string(i) + "]";

@@ -32,6 +32,9 @@ struct ExpansionModule {
     // Whether a line appearance may sit on its keys (`"line_keys": false`:
     // they take BLF, speed dial and park only, as Cisco's KEMs in the references).
     bool line_keys = true;
+    // Its keys' own parameter numbers (`key_params`, `module_step`:
+    // catalog/key_ranges.h), for vendors that number them; empty otherwise.
+    ModuleKeyParams key_params{};
 };
 
 // Where a phone's keys sit when it has more than its side keys (vendor.json
@@ -157,8 +160,10 @@ enum class FileKind { kCommon, kDevice, kUpload };
 // kKv: `key = value` lines; kXml: XML; kPanasonic: Panasonic's NAME="value"
 // files, with their header line and limits (render/panasonic_file.h); kSet:
 // Avaya settings scripts (`SET NAME "value"` lines), whose quoted values
-// cannot hold a `"`.
-enum class OutputFormat { kKv, kXml, kPanasonic, kSet };
+// cannot hold a `"`; kXmlQuoted: XML in ISO-8859-1 whose values are quoted
+// strings inside attributes (`value='"..."'`, Gigaset's N510 provider file),
+// which cannot hold a `"` either (render/escape.h, finishXmlQuoted).
+enum class OutputFormat { kKv, kXml, kPanasonic, kSet, kXmlQuoted };
 
 struct FileRoute {
     PathPattern pattern;
@@ -240,6 +245,11 @@ struct VendorSpec {
     std::map<std::string, std::shared_ptr<const VendorSpec>> families;
     // In a family's spec: a route's template -> the family's file for it.
     std::map<std::string, std::string> templates;
+    // In a family's spec: the format of every file of the family (vendor.json
+    // `families.<family>.format`) in place of each route's; none: the route's.
+    std::optional<OutputFormat> family_format;
+    // The format `route` renders in under this spec.
+    OutputFormat formatOf(const FileRoute& route) const { return family_format.value_or(route.format); }
     bool isModel(std::string_view model) const;
     // The model `model` names: its exact name in any case, else the one
     // that reads the same with letters and digits only ("X6U Pro", as

@@ -25,7 +25,13 @@ std::string escapeXml(std::string_view value);
 // holding one would add fields of its own. Templates quote every value that
 // may hold a space.
 std::string escapeSet(std::string_view value);
-// The escape of a file's format: the three above, and for Panasonic
+// Gigaset N510 provider files, whose string values are quoted inside an
+// attribute (`<SYMB_ITEM ID="X" class="symb_item" value='"..."'/>`): as
+// escapeXml, except that a `"`, which would end the inner string and has no
+// escape there that we know of, becomes kXmlQuotedQuote, which
+// finishXmlQuoted refuses.
+std::string escapeXmlQuoted(std::string_view value);
+// The escape of a file's format: the four above, and for Panasonic
 // NAME="value" files as kv with a '"' (which such a value cannot hold) marked
 // for refusal (render/panasonic_file.h).
 std::string escapeFor(OutputFormat format, std::string_view value);
@@ -34,6 +40,7 @@ std::string escapeFor(OutputFormat format, std::string_view value);
 // otherwise hold.
 inline constexpr char kSetQuote = '\x01';
 inline constexpr char kSetSemicolon = '\x02';
+inline constexpr char kXmlQuotedQuote = '\x01';
 
 // A settings-script template as it loads: refused when it holds either mark
 // byte itself, which would make every file it renders fail (kSetQuote) or
@@ -45,5 +52,17 @@ Status checkSetTemplate(std::string_view body, const std::string& path);
 // DISPLAY_NAME`) and never the value, which may be a secret; elsewhere a
 // value's `;` is written back as it was.
 Result<std::string> finishSetLines(std::string rendered);
+
+// An xml-quoted template as it loads: refused when it holds kXmlQuotedQuote
+// itself, which would make every file it renders fail.
+Status checkXmlQuotedTemplate(std::string_view body, const std::string& path);
+
+// A rendered xml-quoted file (UTF-8, as the templates and values are) made
+// final: well-formed XML, in ISO-8859-1, the encoding its declaration and
+// every Gigaset example give. InvalidArgument, naming the parameter (the
+// SYMB_ITEM's ID, or the element) and never the value, when a value held a
+// `"` or a character ISO-8859-1 does not have (U+0100 on: "€", "Ł"); a
+// template that writes broken XML is Internal, as for kXml.
+Result<std::string> finishXmlQuoted(const std::string& rendered);
 
 }  // namespace prov

@@ -469,9 +469,13 @@ void addKeyPages(data& ctx, const data& slots, const KeyPages& layout, bool list
 // Every key of the device's expansion modules, in index order (module m
 // holds base+(m-1)*module_keys+1 .. base+m*module_keys): the button there or
 // an unused slot, each with its `module` and `module_key` (1-based) and
-// their 0-based forms.
+// their 0-based forms, and its `p` where the module numbers its keys
+// (vendor.json `expansion_modules.<module>.key_params`).
 data expansionSlots(const RenderInput& in, const std::vector<Button>& buttons, const KeySpace& space) {
     std::map<int, data> used = usedKeys(in, buttons);
+    const ModelInfo* model = modelInfo(in);
+    const ExpansionModule* module_spec = model ? model->findExpansion(space.module_name) : nullptr;
+    const bool numbered = module_spec && module_spec->key_params.any();
     data slots(data::type::list);
     for (int n = space.base + 1; n <= space.total(); ++n) {
         auto it = used.find(n);
@@ -487,6 +491,12 @@ data expansionSlots(const RenderInput& in, const std::vector<Button>& buttons, c
         k.set("module0", std::to_string(module - 1));
         k.set("module_key", std::to_string(module_key));
         k.set("module_key0", std::to_string(module_key - 1));
+        if (numbered) {
+            data p;
+            for (const auto& [name, number] : moduleKeyParams(module_spec->key_params, module, module_key))
+                p.set(name, "P" + std::to_string(number));
+            put(k, "p", std::move(p));
+        }
         slots.push_back(k);
     }
     return slots;

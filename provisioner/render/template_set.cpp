@@ -26,6 +26,7 @@ std::string templateKey(const VendorSpec& v, const std::string& name, OutputForm
     const char* suffix = format == OutputFormat::kXml         ? "#xml"
                          : format == OutputFormat::kPanasonic ? "#panasonic"
                          : format == OutputFormat::kSet       ? "#set"
+                         : format == OutputFormat::kXmlQuoted ? "#xml-quoted"
                                                               : "#kv";
     return v.id + "/" + name + suffix;
 }
@@ -63,6 +64,7 @@ Result<std::shared_ptr<const TemplateSet>> TemplateSet::load(const VendorCatalog
         // A Panasonic file without its header line is rejected by the phone.
         if (format == OutputFormat::kPanasonic) TRY(panasonic::checkTemplate(body, path));
         if (format == OutputFormat::kSet) TRY(checkSetTemplate(body, path));
+        if (format == OutputFormat::kXmlQuoted) TRY(checkXmlQuotedTemplate(body, path));
         auto compiled = std::make_unique<Compiled>(body);
         compiled->tmpl.set_custom_escape([format](const std::string& s) { return escapeFor(format, s); });
         if (!compiled->tmpl.is_valid()) return Error::invalid("template " + path + ": " + compiled->tmpl.error_message());
@@ -76,7 +78,7 @@ Result<std::shared_ptr<const TemplateSet>> TemplateSet::load(const VendorCatalog
             // A model family's file for the route, in the route's format.
             for (const auto& [name, family] : v->families) {
                 (void)name;
-                TRY(compile(*family, family->templateFor(r.template_name), r.format));
+                TRY(compile(*family, family->templateFor(r.template_name), family->formatOf(r)));
             }
         }
     }
@@ -95,16 +97,26 @@ Result<std::string> TemplateSet::render(const RenderInput& input) const {
     }
     const RenderInput& in = copy ? *copy : input;
     const std::string& name = in.vendor->templateFor(in.route->template_name);
-    auto it = templates_.find(templateKey(*in.vendor, name, in.route->format));
+    const OutputFormat format = in.vendor->formatOf(*in.route);
+    auto it = templates_.find(templateKey(*in.vendor, name, format));
     if (it == templates_.end()) return Error::internal("no template " + name);
     kainjow::mustache::data ctx = buildContext(in, &it->second->names);
     std::string out = it->second->tmpl.render(ctx);
     if (!it->second->tmpl.is_valid()) return Error::internal("template " + name + ": " + it->second->tmpl.error_message());
-    if (in.route->format == OutputFormat::kXml) {
+    if (format == OutputFormat::kXml) {
         if (auto st = checkXml(out); !st) return Error::internal(in.vendor->id + "/" + name + ": " + st.error().message);
     }
-    if (in.route->format == OutputFormat::kPanasonic) return panasonic::finish(out, in.vendor->id + "/" + in.file);
-    if (in.route->format == OutputFormat::kSet) {
+    if (format == OutputFormat::kPanasonic) return panasonic::finish(out, in.vendor->id + "/" + in.file);
+    if (format == OutputFormat::kXmlQuoted) {
+        auto finished = finishXmlQuoted(out);
+        if (!finished) {
+            const std::string message = in.vendor->id + "/" + name + ": " + finished.error().message;
+            return finished.error().code == Code::kInvalidArgument ? Error::invalid(message)
+                                                                         : Error::internal(message);
+        }
+        return std::move(finished.value());
+    }
+    if (format == OutputFormat::kSet) {
         auto finished = finishSetLines(std::move(out));
         if (!finished) return Error::invalid(in.vendor->id + "/" + name + ": " + finished.error().message);
         return std::move(finished.value());

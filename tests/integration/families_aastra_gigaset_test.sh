@@ -5,7 +5,9 @@
 # everything removed, an Aastra with an expansion module, time zones with
 # and without DST, identification of names several vendors serve, both
 # phone proofs (allowed network, staging window), and an inventory CSV with
-# one phone of each family imported and provisioned.
+# one phone of each family imported and provisioned. The Gigaset N510 (its own
+# format, ISO-8859-1 with quoted values) is replayed the same way, with its
+# refusals of what that format cannot write.
 #
 # UPDATE_GOLDEN=1 rewrites the golden files from what the server sends;
 # review the diff before committing it.
@@ -18,6 +20,11 @@ AASTRA_FILE=00085D5A1B2C.cfg
 GIGASET_UA="Gigaset N870 IP PRO/83.V2.11.0+build.a546b91;7C2F80E0D605"
 GIGASET_MAC=7c2f80e0d605
 GIGASET_FILE=7c2f80e0d605.xml
+# The N510 IP PRO: an older base with a format of its own (vendor.json families.n510);
+# W's example User-Agent (no "Gigaset " in front) and its file name, the MAC in capitals.
+N510_UA="N510 IP PRO/42.245.00.000.000;7C2F804DF9A9"
+N510_MAC=7c:2f:80:4d:f9:a9
+N510_FILE=7C2F804DF9A9.xml
 
 start_server
 TFTP_PORT=$(jq -r .tftp "$DATA/ports.json")
@@ -180,6 +187,96 @@ has "gigaset removed: account 2 blank" '<param name="SipAccount.00002.AuthPasswo
 xml_ok "gigaset removed"
 golden "gigaset/removed/$GIGASET_FILE"
 
+# The N510: two lines (a handset each), no keys. Its file is ISO-8859-1, values quoted
+# inside attributes (value='"x"'): a Latin-1 letter is one byte, a `"` or a character
+# past U+00FF is refused naming the parameter (vendor-templates/README.md, "Gigaset").
+api POST /extensions '{"extension":"8101","callerid_name":"R&D <Sales> O'"'"'Brien","mac":"'"$N510_MAC"'",
+    "phone_make":"Gigaset","phone_model":"N510","secret":"Secret8101"}'
+expect_status 201 "n510 first line"
+api POST /extensions '{"extension":"8102","callerid_name":"Hélène","device_type":"SIP-VIRTUAL",
+    "mac":"'"$N510_MAC"'","secret":"Secret8102"}'
+expect_status 201 "n510 second line"
+api PUT /extensions/8101/buttons '[{"index":1,"type":"blf","value":"8102","label":"Bob","line":1}]'
+expect_status 400 "n510: a DECT base has no keys"
+api POST /extensions '{"extension":"8107","callerid_name":"Seventh","device_type":"SIP-VIRTUAL",
+    "mac":"'"$N510_MAC"'","secret":"Secret8107","phone_reg":7}'
+expect_status 400 "n510: six accounts at most"
+# Boot: the base's data server holds Gigaset's own binaries (42/2/master.bin and the
+# siu redirections), which we do not serve; the file they name is <MAC>.xml.
+fetch "$N510_UA" 42/2/master.bin
+expect_status 404 "n510: Gigaset's master.bin is not ours to serve"
+fetch "$N510_UA" "$N510_FILE"
+expect_status 200 "n510 $N510_FILE"
+xml_ok n510
+golden "gigaset/n510/$N510_FILE"
+has n510 '<?xml version="1.0" encoding="ISO-8859-1"?>'
+has n510 '<MAC_ADDRESS value="7C2F804DF9A9"/>'
+has n510 '<SYMB_ITEM ID="BS_IP_Data1.aucS_SIP_PASSWORD" class="symb_item" value='"'"'"Secret8101"'"'"'/>'
+has n510 '<SYMB_ITEM ID="BS_IP_Data1.aucS_SIP_PASSWORD_2" class="symb_item" value='"'"'"Secret8102"'"'"'/>'
+has n510 'value='"'"'"R&amp;D &lt;Sales&gt; O&apos;Brien"'"'"'/>'
+has n510 "$(printf 'value='"'"'"H\xe9l\xe8ne"'"'"'/>')"
+has n510 '<SYMB_ITEM ID="BS_IP_Data1.ucB_SIP_ACCOUNT_IS_ACTIVE_6" class="symb_item" value="0x0"/>'
+has n510 '<SYMB_ITEM ID="BS_IP_Data1.uiI_TIME_TIMEZONE" class="symb_item" value="0x1b"/>'
+has n510 "not supported"
+lacks n510 "SYMB_ITEM ID=\"BS_IP_Data1.ucB_SIP_ACCOUNT_IS_ACTIVE_7\""
+# Without the MAC in its User-Agent (W's other form), and over TFTP: the same file.
+fetch "N510 IP PRO/42.258.00.000.000" "$N510_FILE"
+expect_status 200 "n510 without a MAC in its User-Agent"
+golden "gigaset/n510/$N510_FILE"
+tftp_fetch "$N510_FILE"
+expect_status 200 "n510 over tftp"
+golden "gigaset/n510/$N510_FILE"
+# Over plain HTTP the base is told where its file is (the data server, no scheme, as W).
+api PUT "/devices/$N510_MAC/settings" '{"provisioning_url":"http://prov.example.net/p/"}'
+expect_status 200 "n510 over http"
+fetch "$N510_UA" "$N510_FILE"
+has "n510 http" '<S_CONFIGFILE_URL class="string" value='"'"'"prov.example.net/p/7C2F804DF9A9.xml"'"'"'/>'
+has "n510 http" '<SYMB_ITEM ID="BS_IP_Data1.aucS_DATA_SERVER[0]" class="symb_item" value='"'"'"prov.example.net/p"'"'"'/>'
+# What the N510 can and cannot express.
+for case in "dtmf_mode|\"info\"|400" "srtp|\"required\"|400" "outbound_proxy|\"proxy.example.net\"|400" \
+            "codecs|\"opus\"|400" "language|\"fr\"|400" "tone_country|\"FR\"|200" "codecs|\"G722,PCMA\"|200"; do
+    IFS='|' read -r key value want <<<"$case"
+    api PUT "/devices/$N510_MAC/settings" "{\"$key\":$value}"
+    expect_status "$want" "n510 $key $value"
+    if [[ $want == 400 ]]; then expect_json ".error.fields | has(\"$key\")" true "n510 $key: the field is named"; fi
+done
+fetch "$N510_UA" "$N510_FILE"
+has "n510 tone FR" '<SYMB_ITEM ID="BS_AE_SwConfig.ucCountryCodeTone" class="symb_item" value="7"/>'
+has "n510 codecs" '<SYMB_ITEM ID="BS_IP_Data1.ucI_SIP_PREFERRED_VOCODER_2" class="symb_item" value="0x05,0x01"/>'
+# A double quote cannot be written in a quoted value: refused naming the parameter, never the value.
+api PATCH /extensions/8102 '{"callerid_name":"Bob \"the boss\""}'
+expect_status 200 "a caller ID name with a double quote is stored"
+api GET "/devices/7c2f804df9a9/preview/$N510_FILE"
+expect_status 400 "the n510 preview of a double quote"
+grep -qF 'BS_' <<<"$BODY" && ok || bad "the refusal names the parameter"
+grep -qF 'the boss' <<<"$BODY" && bad "the refusal shows the value" || ok
+fetch "$N510_UA" "$N510_FILE"
+expect_status 500 "the base gets no file with a value it cannot read"
+lacks "refused n510 file" "Secret8101"
+grep -q 'astAccounts\[1\]\.aucAccountName\[0\] holds a double quote' "$DATA/stderr" "$DATA/stdout" && ok || bad "the log names the refused parameter"
+grep -q 'the boss' "$DATA/stderr" "$DATA/stdout" && bad "the log shows the refused value" || ok
+api PATCH /extensions/8102 '{"callerid_name":"Price 5 €"}'
+expect_status 200
+api GET "/devices/7c2f804df9a9/preview/$N510_FILE"
+expect_status 400 "the n510 preview of a character ISO-8859-1 lacks"
+grep -qF 'ISO-8859-1' <<<"$BODY" && ok || bad "the refusal says why"
+# Everything removed: the second line deleted, then the base itself (its wipe config).
+api DELETE "/extensions/8102?force=true"
+expect_status 204
+api PUT "/devices/$N510_MAC/settings" '{"provisioning_url":null,"tone_country":null,"codecs":null}'
+expect_status 200
+fetch "$N510_UA" "$N510_FILE"
+expect_status 200 "n510 with one line"
+lacks "n510 one line" "Secret8102"
+has "n510 one line: account 2 off" '<SYMB_ITEM ID="BS_IP_Data1.ucB_SIP_ACCOUNT_IS_ACTIVE_2" class="symb_item" value="0x0"/>'
+api DELETE "/devices/$N510_MAC?force=true"
+expect_status 204 "n510 deleted"
+fetch "$N510_UA" "$N510_FILE"
+expect_status 200 "n510: the wipe"
+lacks "n510 wipe" "Secret"
+xml_ok "n510 wipe"
+golden "gigaset/n510/removed/$N510_FILE"
+
 # Time zones: Aastra's own rule fields; Gigaset's zone names carry the base's own rules.
 zone() {
     api PUT /settings "{\"timezone\":\"$1\"}"
@@ -207,6 +304,21 @@ has_line "aastra.cfg New York: first Sunday of November" "dst end week: 1"
 zone Asia/Kolkata
 fetch "$GIGASET_UA" "$GIGASET_FILE"
 lacks "gigaset Kolkata: not in its list, the base keeps its own" "DmGlobal.0.TimeZone"
+# The N510 names a zone of its list by offset (W common.py _TZ_GIGASET), DST on when the zone has it;
+# an offset its two W lists give different codes for (-3: 0x12 or 0x15) is not written.
+api POST /extensions '{"extension":"8111","callerid_name":"Base","mac":"'"$N510_MAC"'",
+    "phone_make":"Gigaset","phone_model":"N510","secret":"Secret8111"}'
+expect_status 201 "n510 again"
+fetch "$N510_UA" "$N510_FILE"
+has "n510 Kolkata" '<SYMB_ITEM ID="BS_IP_Data1.uiI_TIME_TIMEZONE" class="symb_item" value="0x30"/>'
+has "n510 Kolkata: no DST" '<SYMB_ITEM ID="BS_IP_Data1.ucB_TIME_USE_AUTOMATIC_DST" class="symb_item" value="0x0"/>'
+zone Europe/Paris
+fetch "$N510_UA" "$N510_FILE"
+has "n510 Paris" '<SYMB_ITEM ID="BS_IP_Data1.uiI_TIME_TIMEZONE" class="symb_item" value="0x1b"/>'
+has "n510 Paris: DST" '<SYMB_ITEM ID="BS_IP_Data1.ucB_TIME_USE_AUTOMATIC_DST" class="symb_item" value="0x1"/>'
+zone America/Sao_Paulo
+fetch "$N510_UA" "$N510_FILE"
+lacks "n510 Sao Paulo: a disputed code, not written" "uiI_TIME_TIMEZONE"
 zone Etc/GMT-1
 
 # Outside an allowed network a new phone needs a proof: a staging window

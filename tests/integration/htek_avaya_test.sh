@@ -75,6 +75,12 @@ api PUT /extensions/9001/buttons '[{"index":1,"type":"line","line":1},
     {"index":5,"type":"park","value":"701","label":"Park 1","line":1}]'
 expect_status 200 "avaya buttons"
 
+# No reference addresses a JEM24 key (vendor-templates/README.md, "Avaya J100"): the
+# module is refused rather than its buttons taken and left out of the file.
+api PATCH "/devices/$AVAYA_MAC" '{"expansion_model":"JEM24","expansion_count":1}'
+expect_status 400 "avaya: a JEM24 is not supported"
+expect_json '.error.fields | has("expansion_model")' true
+
 # Htek boot, with the UC926's User-Agent: the model file (UC926: 0010) and the
 # binary cfg<mac> are not served, or the phone would stop there.
 fetch "$HTEK_UA" cfg0010.xml
@@ -86,6 +92,59 @@ expect_status 200 "htek cfg$HTEK.xml"
 has "htek" "<P34>Secret8001</P34>"
 has "htek" "<P734>Secret8002</P734>"
 xmllint --noout "$WORK/got" 2>/dev/null && ok || bad "htek: not well-formed XML"
+golden "htek/cfg$HTEK.xml"
+
+# Htek with two UC46 modules (40 keys each, vendor.json key_params): keys 37-76
+# are module 1's, 77-116 module 2's, each at its own P-value (P60000+1000(M-1)+5(J-1)).
+api PATCH "/devices/$HTEK_MAC" '{"expansion_model":"UC46","expansion_count":7}'
+expect_status 400 "htek: seven UC46 (six at most)"
+expect_json '.error.fields | has("expansion_count")' true
+api PATCH "/devices/$HTEK_MAC" '{"expansion_model":"uc46","expansion_count":2}'
+expect_status 200 "htek: two UC46"
+expect_json .expansion_model UC46 "htek: the module as the catalog spells it"
+api PUT /extensions/8001/buttons '[{"index":1,"type":"line","line":1},
+    {"index":2,"type":"blf","value":"8002","label":"Bob & Co","line":1},
+    {"index":3,"type":"speed_dial","value":"*97","label":"Voicemail","line":1},
+    {"index":4,"type":"park","value":"701","label":"Park 1","line":2},
+    {"index":37,"type":"blf","value":"2001","label":"Eve","line":1},
+    {"index":57,"type":"speed_dial","value":"5551234","label":"Pizza","line":2},
+    {"index":116,"type":"blf","value":"2002","label":"Last <key>","line":1},
+    {"index":117,"type":"blf","value":"2003","label":"Past","line":1}]'
+expect_status 400 "htek: key 117 is past two modules"
+expect_json '.error.fields | keys | join(",")' 'buttons[7].index'
+api PUT /extensions/8001/buttons '[{"index":1,"type":"line","line":1},
+    {"index":2,"type":"blf","value":"8002","label":"Bob & Co","line":1},
+    {"index":3,"type":"speed_dial","value":"*97","label":"Voicemail","line":1},
+    {"index":4,"type":"park","value":"701","label":"Park 1","line":2},
+    {"index":37,"type":"blf","value":"2001","label":"Eve","line":1},
+    {"index":57,"type":"speed_dial","value":"5551234","label":"Pizza","line":2},
+    {"index":116,"type":"blf","value":"2002","label":"Last <key>","line":1}]'
+expect_status 200 "htek: buttons on both modules"
+fetch "$HTEK_UA" "cfg$HTEK.xml"
+expect_status 200 "htek with modules"
+# Module 1 key 1 (a BLF), key 21 (page 2 key 1, P60100: a speed dial on line 2),
+# module 2 key 40 (P61195..), and an unused key blanked with account 0.
+for p in "<P60000>3</P60000>" "<P60001>2001</P60001>" "<P60002>Eve</P60002>" "<P60003>1</P60003>" \
+         "<P60100>2</P60100>" "<P60101>5551234</P60101>" "<P60103>2</P60103>" \
+         "<P61195>3</P61195>" "<P61197>Last &lt;key&gt;</P61197>" "<P60005>0</P60005>" "<P60008>0</P60008>"; do
+    has "htek modules" "$p"
+done
+lacks "htek modules: a third module" "<P62000>"
+xmllint --noout "$WORK/got" 2>/dev/null && ok || bad "htek with modules: not well-formed XML"
+golden "htek/expansion/cfg$HTEK.xml"
+# A UC912G takes no module.
+api POST /devices '{"mac":"00:1f:c1:00:00:12","make":"Htek","model":"UC912G","expansion_model":"UC46","expansion_count":1}'
+expect_status 400 "htek: a UC912G takes no UC46"
+expect_json '.error.fields | has("expansion_model")' true
+# Back to the golden phone without modules (the removal below compares it).
+api PUT /extensions/8001/buttons '[{"index":1,"type":"line","line":1},
+    {"index":2,"type":"blf","value":"8002","label":"Bob & Co","line":1},
+    {"index":3,"type":"speed_dial","value":"*97","label":"Voicemail","line":1},
+    {"index":4,"type":"park","value":"701","label":"Park 1","line":2}]'
+expect_status 200
+api PATCH "/devices/$HTEK_MAC" '{"expansion_count":0}'
+expect_status 200 "htek: the modules taken off"
+fetch "$HTEK_UA" "cfg$HTEK.xml"
 golden "htek/cfg$HTEK.xml"
 
 # Avaya boot: each file names the next, and the shared files carry no secret.

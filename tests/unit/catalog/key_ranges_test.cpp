@@ -190,3 +190,108 @@ TEST_CASE("key ranges: vendor.json with a table loads, a bad one names the file 
         CHECK_THAT(loaded.error().message, Catch::Contains(c.message_part));
     }
 }
+
+namespace {
+
+const char* kVendorWithModule = R"({
+  "name": "Acme",
+  "files": [{"path": "{mac}.acme", "template": "mac.mustache", "kind": "device"}],
+  "line_params": [{"active": "P271"}],
+  "key_params": {"type": [1, 1], "value": [50, 1]},
+  "key_params_max": 4,
+  "expansion_modules": {"EM": {"keys": 4, "max": 3, "key_params": {"type": [600, 2], "value": [601, 2]},
+                               "module_step": 100}},
+  "models": {"A6": {"lines": 1, "keys": 6, "expansion": ["EM"], "key_ranges": [
+    {"from": 1, "to": 6, "type": [10, 2], "value": [11, 2]}]}}
+})";
+
+}  // namespace
+
+TEST_CASE("module key parameters: key J of module M, and the tables refused") {
+    ModuleKeyParams t;
+    t.params = {{"type", {60000, 5}}, {"value", {60001, 5}}};
+    t.module_step = 1000;
+    CHECK(moduleKeyParams(t, 1, 1) == std::map<std::string, int>{{"type", 60000}, {"value", 60001}});
+    CHECK(moduleKeyParams(t, 1, 40) == std::map<std::string, int>{{"type", 60195}, {"value", 60196}});
+    CHECK(moduleKeyParams(t, 6, 21) == std::map<std::string, int>{{"type", 65100}, {"value", 65101}});
+    CHECK_FALSE(moduleKeyParamsProblem(t, 40, 6, {}));
+    CHECK_FALSE(moduleKeyParamsProblem(ModuleKeyParams{}, 40, 6, {"P60000"}));  // no table: nothing to check
+    // Modules 1000 apart cannot hold 201 keys five apart: module 2 key 1 is module 1 key 201's.
+    CHECK(moduleKeyParamsProblem(t, 201, 2, {}).value_or("") ==
+          "module 2 key 1's type would be P61000, which is already module 1 key 201's type");
+    ModuleKeyParams flat = t;
+    flat.module_step = 0;
+    CHECK(moduleKeyParamsProblem(flat, 40, 2, {}).value_or("") ==
+          "module 2 key 1's type would be P60000, which is already module 1 key 1's type");
+    CHECK(moduleKeyParamsProblem(t, 40, 6, {"P60196"}).value_or("") ==
+          "module 1 key 40's value would be P60196, which is a line or key parameter of the phone");
+    ModuleKeyParams low = t;
+    low.params["type"] = {0, 5};
+    CHECK(moduleKeyParamsProblem(low, 40, 6, {}).value_or("") ==
+          "module 1 key 1's type would be P0: parameter numbers start at 1");
+    CHECK_THAT(moduleKeyParamsProblem(t, 500, 3, {}).value_or(""), Catch::StartsWith("key_params numbers at most"));
+}
+
+TEST_CASE("module key parameters: the shipped Htek UC46, and vendor.json refused naming the module") {
+    {
+        auto c = VendorCatalog::load(TEMPLATES_DIR);
+        REQUIRE(c);
+        auto uc926 = c.value().findModel("htek", "UC926");
+        REQUIRE(uc926);
+        const ExpansionModule* uc46 = uc926->findExpansion("UC46");
+        REQUIRE(uc46);
+        CHECK(uc46->keys == 40);
+        CHECK(uc46->max == 6);
+        // F htek/uc926/{$mac}.cfg: Exp1_1_1 at P60000.., Exp1_2_1 (key 21) at P60100.., Exp6_2_20 at P65195...
+        CHECK(moduleKeyParams(uc46->key_params, 1, 1) ==
+              std::map<std::string, int>{{"type", 60000}, {"value", 60001}, {"label", 60002}, {"account", 60003},
+                                         {"pickup", 60004}});
+        CHECK(moduleKeyParams(uc46->key_params, 1, 21).at("type") == 60100);
+        CHECK(moduleKeyParams(uc46->key_params, 6, 40).at("pickup") == 65199);
+        CHECK_FALSE(c.value().findModel("htek", "UC912G")->findExpansion("UC46"));
+    }
+    {
+        TempDir dir;
+        dir.write("acme/vendor.json", kVendorWithModule);
+        auto c = VendorCatalog::load(dir.path());
+        REQUIRE(c);
+        auto a6 = c.value().findModel("acme", "A6");
+        REQUIRE(a6);
+        const ExpansionModule* em = a6->findExpansion("em");
+        REQUIRE(em);
+        CHECK(moduleKeyParams(em->key_params, 3, 4) == std::map<std::string, int>{{"type", 806}, {"value", 807}});
+    }
+    struct Case {
+        const char* name;
+        std::string json;
+        const char* message_part;
+    };
+    const Case cases[] = {
+        {"a line parameter", replaced(kVendorWithModule, R"("value": [601, 2])", R"("value": [271, 2])"),
+         "expansion_modules.EM: module 1 key 1's value would be P271, which is a line or key parameter"},
+        {"a key of a model's table", replaced(kVendorWithModule, R"("type": [600, 2])", R"("type": [20, 2])"),
+         "expansion_modules.EM: module 1 key 1's type would be P20, which is a line or key parameter"},
+        {"a key of the vendor's formula", replaced(kVendorWithModule, R"("type": [600, 2])", R"("type": [52, 2])"),
+         "module 1 key 1's type would be P52, which is a line or key parameter"},
+        {"modules on one another", replaced(kVendorWithModule, R"("module_step": 100)", R"("module_step": 4)"),
+         "module 2 key 1's type would be P604, which is already module 1 key 3's type"},
+        {"a series that is no pair", replaced(kVendorWithModule, R"("type": [600, 2])", R"("type": [600])"),
+         "expansion_modules.EM.key_params.type must be [number, step] (two integers)"},
+        {"a step without a table",
+         replaced(kVendorWithModule, R"("key_params": {"type": [600, 2], "value": [601, 2]},)", ""),
+         "expansion_modules.EM.module_step needs key_params"},
+        {"an empty table", replaced(kVendorWithModule, R"({"type": [600, 2], "value": [601, 2]})", "{}"),
+         "expansion_modules.EM.key_params names no parameter"},
+        {"a step that is no integer", replaced(kVendorWithModule, R"("module_step": 100)", R"("module_step": "100")"),
+         "expansion_modules.EM.module_step must be an integer"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.name);
+        TempDir dir;
+        const std::string file = dir.write("acme/vendor.json", c.json);
+        auto loaded = VendorCatalog::load(dir.path());
+        REQUIRE_FALSE(loaded);
+        CHECK_THAT(loaded.error().message, Catch::Contains(file));
+        CHECK_THAT(loaded.error().message, Catch::Contains(c.message_part));
+    }
+}

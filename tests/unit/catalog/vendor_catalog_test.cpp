@@ -192,7 +192,7 @@ TEST_CASE("a malformed vendor.json is refused with a message naming the file") {
          "unknown placeholder"},
         {"unknown kind", replaced(kGoodVendor, R"("kind": "device")", R"("kind": "private")"),
          "kind must be common, device or upload"},
-        {"unknown format", replaced(kGoodVendor, R"("format": "kv")", R"("format": "yaml")"), "format must be kv, xml, panasonic or set"},
+        {"unknown format", replaced(kGoodVendor, R"("format": "kv")", R"("format": "yaml")"), "format must be kv, xml, panasonic, set or xml-quoted"},
         {"bad mac_case", replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "mac_case": "mixed",)"),
          "mac_case must be lower or upper"},
         {"a make that is not a string", replaced(kGoodVendor, R"("format": "kv",)", R"("format": "kv", "makes": [1],)"),
@@ -881,6 +881,37 @@ TEST_CASE("a model family: its models render its templates with its value maps")
     CHECK(c.settingProblem("acme", "A1", "srtp", "optional"));
     CHECK_FALSE(c.settingProblem("acme", "A1", "srtp", "required"));
     CHECK(c.settingProblem("acme", "", "srtp", "optional"));  // no model: the vendor's
+    // No format or zone names of its own: the routes' and the vendor's.
+    CHECK_FALSE(v2.family_format);
+    CHECK(v2.formatOf(acme.files[0]) == OutputFormat::kKv);
+}
+
+TEST_CASE("a model family with a file format and zone names of its own") {
+    TempDir dir;
+    dir.write("acme/vendor.json",
+              replaced(replaced(kFamilyVendor, R"("unused_key_code": "None",)",
+                                R"("unused_key_code": "None", "format": "xml-quoted", "time_zone_names": {"+1": "0x1b"},)"),
+                       R"("format": "kv",)", R"("format": "kv", "time_zone_names": {"Europe/Paris": "Europe/Paris"},)"));
+    dir.write("acme/mac-v2.mustache", "x");
+    auto loaded = VendorCatalog::load(dir.path());
+    REQUIRE(loaded);
+    const VendorSpec& acme = *loaded.value().findVendor("acme");
+    const VendorSpec& v2 = acme.forModel("A2");
+    REQUIRE(v2.family_format);
+    // Every file of the family in its format; the vendor's own models keep the routes'.
+    CHECK(v2.formatOf(acme.files[0]) == OutputFormat::kXmlQuoted);
+    CHECK(v2.formatOf(acme.files[1]) == OutputFormat::kXmlQuoted);
+    CHECK(acme.formatOf(acme.files[0]) == OutputFormat::kKv);
+    // Zone names replaced whole.
+    CHECK(v2.time_zone_names == std::map<std::string, std::string>{{"+1", "0x1b"}});
+    CHECK(acme.time_zone_names.count("Europe/Paris") == 1);
+
+    const std::string file = dir.write(
+        "acme/vendor.json", replaced(kFamilyVendor, R"("unused_key_code": "None",)", R"("unused_key_code": "None", "format": "yaml",)"));
+    auto bad = VendorCatalog::load(dir.path());
+    REQUIRE_FALSE(bad);
+    CHECK_THAT(bad.error().message, Catch::Contains(file));
+    CHECK_THAT(bad.error().message, Catch::Contains("families.v2.format: format must be kv, xml, panasonic, set or xml-quoted"));
 }
 
 TEST_CASE("a malformed model family is refused with a clear message") {

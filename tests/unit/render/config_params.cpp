@@ -90,8 +90,8 @@ bool parseColon(const std::string& text, std::vector<Param>& out, std::string& e
 }
 
 bool isNamingAttribute(const char* name) {
-    return !std::strcmp(name, "name") || !std::strcmp(name, "id") || !std::strcmp(name, "index") ||
-           !std::strcmp(name, "idx");
+    return !std::strcmp(name, "name") || !std::strcmp(name, "id") || !std::strcmp(name, "ID") ||
+           !std::strcmp(name, "index") || !std::strcmp(name, "idx");
 }
 
 // An element's part of a parameter name: the `name` or `id` attribute when it
@@ -104,6 +104,7 @@ std::string segment(const tinyxml2::XMLElement& e) {
         return std::string(n) + "." + e.Attribute("value");
     if (const char* n = e.Attribute("name")) return n;
     if (const char* n = e.Attribute("id")) return n;
+    if (const char* n = e.Attribute("ID")) return n;  // Gigaset N510 <SYMB_ITEM ID="BS_IP_Data1.x">
     std::string s = e.Name();
     if (const char* i = e.Attribute("index")) s += std::string(".") + i;
     if (const char* i = e.Attribute("idx")) s += std::string("[") + i + "]";

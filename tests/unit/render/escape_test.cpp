@@ -213,3 +213,60 @@ TEST_CASE("checkSetTemplate refuses a template holding a mark byte, naming it") 
         CHECK_THAT(st.error().message, Catch::Contains("avaya/46xxsettings.txt.mustache"));
     }
 }
+
+TEST_CASE("escapeXmlQuoted: XML entities, and a double quote marked for refusal") {
+    CHECK(escapeXmlQuoted("R&D <Sales> O'Brien") == "R&amp;D &lt;Sales&gt; O&apos;Brien");
+    CHECK(escapeXmlQuoted("a\nb") == "a b");
+    CHECK(escapeXmlQuoted(R"(say "hi")") == std::string("say ") + kXmlQuotedQuote + "hi" + kXmlQuotedQuote);
+    CHECK(escapeFor(OutputFormat::kXmlQuoted, "\"") == std::string(1, kXmlQuotedQuote));
+    // No value can carry the mark itself: control characters are spaces first.
+    CHECK(escapeXmlQuoted("\x01") == " ");
+}
+
+TEST_CASE("finishXmlQuoted: ISO-8859-1 out, a quote or a character it lacks refused by name") {
+    const std::string head = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<ProviderFrame>\n";
+    const std::string tail = "</ProviderFrame>\n";
+    auto item = [](const std::string& id, const std::string& value) {
+        return "    <SYMB_ITEM ID=\"" + id + "\" class=\"symb_item\" value='\"" + value + "\"'/>\n";
+    };
+    SECTION("Latin-1 letters become one byte each; ASCII is unchanged") {
+        auto out = finishXmlQuoted(head + item("BS_IP_Data1.aucS_SIP_DISPLAYNAME", escapeXmlQuoted("Hélène & Zoë")) + tail);
+        REQUIRE(out);
+        CHECK(out.value() == head + item("BS_IP_Data1.aucS_SIP_DISPLAYNAME", "H\xE9l\xE8ne &amp; Zo\xEB") + tail);
+    }
+    SECTION("a double quote: refused naming the item, never the value") {
+        auto out = finishXmlQuoted(head + item("BS_IP_Data1.aucS_SIP_PASSWORD_2", escapeXmlQuoted("se\"cret")) + tail);
+        REQUIRE_FALSE(out);
+        CHECK(out.error().code == Code::kInvalidArgument);
+        CHECK_THAT(out.error().message, Catch::StartsWith("the value of BS_IP_Data1.aucS_SIP_PASSWORD_2 holds a double quote"));
+        CHECK_THAT(out.error().message, !Catch::Contains("cret"));
+    }
+    SECTION("a character past U+00FF: refused naming the item or element") {
+        auto euro = finishXmlQuoted(head + item("BS_Accounts.astAccounts[1].aucAccountName[0]", "5 €") + tail);
+        REQUIRE_FALSE(euro);
+        CHECK(euro.error().code == Code::kInvalidArgument);
+        CHECK_THAT(euro.error().message,
+                   Catch::StartsWith("the value of BS_Accounts.astAccounts[1].aucAccountName[0] holds a character"));
+        auto element = finishXmlQuoted(head + "    <S_CONFIGFILE_URL class=\"string\" value='\"日本\"'/>\n" + tail);
+        REQUIRE_FALSE(element);
+        CHECK_THAT(element.error().message, Catch::StartsWith("the value of S_CONFIGFILE_URL holds a character"));
+    }
+    SECTION("a value before the name on its line is never repeated: the line number instead") {
+        auto out = finishXmlQuoted(head + "  secret\x01 <X/>\n" + tail);
+        REQUIRE_FALSE(out);
+        CHECK_THAT(out.error().message, Catch::StartsWith("the value of line 3 holds a double quote"));
+        CHECK_THAT(out.error().message, !Catch::Contains("secret"));
+    }
+    SECTION("malformed UTF-8 and broken XML") {
+        auto bad = finishXmlQuoted(head + item("X", "\xC3") + tail);
+        REQUIRE_FALSE(bad);
+        CHECK(bad.error().code == Code::kInvalidArgument);
+        auto overlong = finishXmlQuoted(head + item("X", "\xE0\x81\x81") + tail);
+        REQUIRE_FALSE(overlong);
+        auto broken = finishXmlQuoted(head + "<open>\n" + tail);
+        REQUIRE_FALSE(broken);
+        CHECK(broken.error().code == Code::kInternal);
+    }
+    CHECK(checkXmlQuotedTemplate("<a value='\"{{x}}\"'/>", "t"));
+    CHECK_FALSE(checkXmlQuotedTemplate("<a>\x01</a>", "t"));
+}

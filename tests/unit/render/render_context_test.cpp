@@ -212,6 +212,47 @@ TEST_CASE("render context: expansion module keys follow the phone's, each with i
     CHECK(render() == "k1=L k2 k3=B k8=B ||1 2 3 8 |x0");
 }
 
+TEST_CASE("render context: a module that numbers its keys gives each its own parameters") {
+    TempDir dir;
+    dir.write("acme/vendor.json", R"({
+  "name": "Acme",
+  "files": [{"path": "{mac}.cfg", "template": "mac.mustache", "kind": "device"}],
+  "button_types": {"line": "L", "blf": "B"},
+  "key_params": {"type": [10, 1]},
+  "expansion_modules": {"EM3": {"keys": 3, "max": 2, "key_params": {"type": [600, 5], "value": [601, 5]},
+                                "module_step": 100}},
+  "models": {"A2": {"lines": 1, "keys": 2, "expansion": ["EM3"]}}
+})");
+    dir.write("acme/mac.mustache",
+              "{{#key_slots}}{{p.type}}{{#used}}={{code}}{{/used}} {{/key_slots}}|"
+              "{{#expansion_slots}}{{p.type}},{{p.value}}{{#used}}={{code}}:{{value}}{{/used}} {{/expansion_slots}}");
+    auto catalog = VendorCatalog::load(dir.path());
+    REQUIRE(catalog);
+    auto set = TemplateSet::load(catalog.value());
+    REQUIRE(set);
+    auto matches = catalog.value().matchFile("0015654aa937.cfg");
+    REQUIRE(matches.size() == 1);
+    DeviceProfile p;
+    p.lines = {line(1, "1001")};
+    p.keys = {Button{1, "line", "", "", 1}, Button{4, "blf", "1002", "", 1}, Button{8, "blf", "1003", "", 1}};
+    p.device.expansion_model = "em3";  // stored as entered: the catalog takes any case
+    p.device.expansion_count = 2;
+    RenderInput in;
+    in.vendor = matches[0].vendor;
+    in.route = matches[0].route;
+    in.captures = matches[0].captures;
+    in.file = "0015654aa937.cfg";
+    in.mac = "0015654aa937";
+    in.model = "A2";
+    in.profile = &p;
+    auto out = set.value()->render(in);
+    REQUIRE(out);
+    // Module 1 keys 1-3 at 600/605/610, module 2 at 700/705/710 (module_step 100);
+    // a used key (index 4 = module 1 key 2, index 8 = module 2 key 3) takes the
+    // module's numbers, not the vendor's key formula.
+    CHECK(out.value() == "P10=L P11 |P600,P601 P605,P606=B:1002 P610,P611 P700,P701 P705,P706 P710,P711=B:1003 ");
+}
+
 TEST_CASE("render context: the tag names a template reads") {
     const TagNames names = tagNames(
         "a={{plain}} {{ spaced }} {{#section}}{{.}}{{inner}}{{/section}}{{^inverted}}x{{/inverted}}"
