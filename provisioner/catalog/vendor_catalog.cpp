@@ -655,26 +655,46 @@ std::optional<std::string> VendorCatalog::settingProblem(const std::string& make
     if (!v) return std::nullopt;
     if (auto why = prov::settingProblem(v->forModel(model), key, value)) return why;
     // A value its files cannot write at all (a '"' in a quoted format).
-    if (auto why = valueProblem(make, value, false)) return key + " " + *why;
+    if (auto why = valueProblem(make, model, value, false)) return key + " " + *why;
     return std::nullopt;
 }
 
-std::optional<std::string> VendorCatalog::valueProblem(const std::string& make, const std::string& value,
-                                                       bool key) const {
+std::optional<std::string> VendorCatalog::valueProblem(const std::string& make, const std::string& model,
+                                                       const std::string& value, bool key) const {
     const VendorSpec* v = findVendor(make);
     if (!v) return std::nullopt;
-    // The formats of every file the vendor's phones get, its families' too
-    // (a family takes its vendor's routes).
-    bool set_lines = false, panasonic = false;
-    for (const FileRoute& r : v->files) {
-        set_lines = set_lines || r.format == OutputFormat::kSet;
-        panasonic = panasonic || r.format == OutputFormat::kPanasonic;
+    // The formats the model's files render in (VendorSpec::formatOf); for
+    // a model the catalog does not place, every family's too.
+    std::vector<const VendorSpec*> specs;
+    if (v->findModel(model)) {
+        specs.push_back(&v->forModel(model));
+    } else {
+        specs.push_back(v);
+        for (const auto& [name, family] : v->families) specs.push_back(family.get());
     }
-    if ((set_lines || panasonic) && value.find('"') != std::string::npos)
+    bool set_lines = false, panasonic = false, xml_quoted = false;
+    for (const VendorSpec* spec : specs) {
+        for (const FileRoute& r : v->files) {
+            const OutputFormat f = spec->formatOf(r);
+            set_lines = set_lines || f == OutputFormat::kSet;
+            panasonic = panasonic || f == OutputFormat::kPanasonic;
+            xml_quoted = xml_quoted || f == OutputFormat::kXmlQuoted;
+        }
+    }
+    if ((set_lines || panasonic || xml_quoted) && value.find('"') != std::string::npos)
         return "holds a double quote (\"), which " + v->name + " phones' " +
                (set_lines ? "settings scripts" : "configuration files") + " cannot write inside a quoted value";
     if (set_lines && key && value.find(';') != std::string::npos)
         return "holds a semicolon (;), which separates the fields of a key in " + v->name + " phones' settings scripts";
+    // The N510's file is ISO-8859-1: a character past U+00FF (UTF-8 lead
+    // bytes past C3) has no byte there.
+    if (xml_quoted) {
+        for (char c : value) {
+            if (static_cast<unsigned char>(c) >= 0xC4)
+                return "holds a character ISO-8859-1 lacks, which " + v->name + " " + model +
+                       " configuration files cannot write";
+        }
+    }
     return std::nullopt;
 }
 

@@ -144,14 +144,15 @@ public:
         (void)make, (void)model, (void)key, (void)value;
         return std::nullopt;
     }
-    // Why the files of phones of `make` cannot write `value` of a field the
+    // Why the files of a `make` `model` (its family's, if it has one; "" or
+    // an unknown model: every file of the make's) cannot write `value` of a field the
     // templates print (a caller ID name, a secret, a key's label), or
     // nullopt: a quoted format whose values cannot hold a `"` (Avaya's
     // settings scripts, Panasonic's files), or a `;` in a key's label or
     // value (`key` true) where Avaya's PHONEKEY lines separate fields by it.
-    virtual std::optional<std::string> valueProblem(const std::string& make, const std::string& value,
-                                                    bool key) const {
-        (void)make, (void)value, (void)key;
+    virtual std::optional<std::string> valueProblem(const std::string& make, const std::string& model,
+                                                    const std::string& value, bool key) const {
+        (void)make, (void)model, (void)value, (void)key;
         return std::nullopt;
     }
 };
@@ -299,8 +300,8 @@ public:
     std::vector<AppDownload> downloads(const std::string& make) const override;
     std::optional<std::string> settingProblem(const std::string& make, const std::string& model,
                                               const std::string& key, const std::string& value) const override;
-    std::optional<std::string> valueProblem(const std::string& make, const std::string& value,
-                                            bool key) const override;
+    std::optional<std::string> valueProblem(const std::string& make, const std::string& model,
+                                            const std::string& value, bool key) const override;
     // The vendor `make` names: its folder, display name or one of its
     // `makes`, in any case; null for "" and for any other name.
     const VendorSpec* findVendor(const std::string& make) const;

@@ -96,14 +96,14 @@ Result<Device> Inventory::editDevice(const std::string& mac, const DeviceEdit& e
             }
         }
         // Another make must be able to write every line and key on the phone.
-        if (next.make != before.make) {
+        if (next.make != before.make || next.model != before.model) {
             for (const Extension& e : TRY(tx.extensionsOnDevice(mac))) {
                 FieldErrors found;
-                checkLineValues(models_, next.make, e, found);
-                checkKeyValues(models_, next.make, TRY(tx.getButtons(e.id)), found);
+                checkLineValues(models_, next.make, next.model, e, found);
+                checkKeyValues(models_, next.make, next.model, TRY(tx.getButtons(e.id)), found);
                 if (!found.empty())
                     return Error::invalid("some fields are not valid",
-                                          {{"make", "extension " + e.extension + "'s " + found.begin()->first + " " +
+                                          {{next.make != before.make ? "make" : "model", "extension " + e.extension + "'s " + found.begin()->first + " " +
                                                         found.begin()->second + ": change it first"}});
             }
         }

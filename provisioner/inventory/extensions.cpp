@@ -231,10 +231,10 @@ Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::opti
         TRY(bindDevice(tx, e, errors, actor, !before || before->mac != e.mac, keys_checked_after));
         // Values its phone's files cannot write, its buttons' too when they
         // come along onto the phone (a new one's are checked in setButtons).
-        checkLineValues(models_, e.phone_make, e, errors);
-        if (e.id != 0 && (!before || before->mac != e.mac || before->phone_make != e.phone_make)) {
+        checkLineValues(models_, e.phone_make, e.phone_model, e, errors);
+        if (e.id != 0 && (!before || before->mac != e.mac || before->phone_make != e.phone_make || before->phone_model != e.phone_model)) {
             FieldErrors key_errors;
-            checkKeyValues(models_, e.phone_make, TRY(tx.getButtons(e.id)), key_errors);
+            checkKeyValues(models_, e.phone_make, e.phone_model, TRY(tx.getButtons(e.id)), key_errors);
             if (!key_errors.empty() && !errors.count("mac"))
                 errors["mac"] = "a button of extension " + e.extension + " " + key_errors.begin()->second +
                                 " (" + key_errors.begin()->first + "): change it first";
@@ -438,7 +438,7 @@ Result<std::vector<Button>> Inventory::setButtons(const std::string& extension,
             const std::optional<Device> device = TRY(tx.getDevice(cur.mac));
             const std::optional<DeviceKeys> keys = device ? deviceKeys(models_, *device) : std::nullopt;
             if (keys) checkButtonsFit(buttons, *keys, errors);
-            if (device) checkKeyValues(models_, device->make, buttons, errors);
+            if (device) checkKeyValues(models_, device->make, device->model, buttons, errors);
             // Nor on a key another extension on the phone holds.
             std::map<int, PlacedButton> taken;
             for (PlacedButton& p : TRY(buttonsOnDevice(tx, cur.mac, cur.id))) taken.emplace(p.button.index, p);

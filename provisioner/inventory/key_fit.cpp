@@ -201,7 +201,8 @@ std::string buttonsPastKeys(const std::vector<PlacedButton>& buttons, const Devi
 // The fields of `e` a phone of `make` gets in its files (render_context's
 // lineData) that those files cannot write: refused when written, not when a
 // phone asks (ModelCatalog::valueProblem).
-void checkLineValues(const ModelCatalog& models, const std::string& make, const Extension& e, FieldErrors& errors) {
+void checkLineValues(const ModelCatalog& models, const std::string& make, const std::string& model, const Extension& e,
+                     FieldErrors& errors) {
     const std::pair<const char*, const std::string*> fields[] = {{"extension", &e.extension},
                                                                  {"callerid_name", &e.callerid_name},
                                                                  {"external_callerid", &e.external_callerid},
@@ -209,17 +210,17 @@ void checkLineValues(const ModelCatalog& models, const std::string& make, const 
     for (const auto& [name, value] : fields) {
         if (errors.count(name)) continue;
         // A secret is not repeated, nor is any value: the reason says what is in it.
-        if (auto why = models.valueProblem(make, *value, false)) errors[name] = *why;
+        if (auto why = models.valueProblem(make, model, *value, false)) errors[name] = *why;
     }
 }
 
 // The same for buttons (a key's label and value), named by their place.
-void checkKeyValues(const ModelCatalog& models, const std::string& make, const std::vector<Button>& buttons,
-                    FieldErrors& errors, const std::string& field) {
+void checkKeyValues(const ModelCatalog& models, const std::string& make, const std::string& model,
+                    const std::vector<Button>& buttons, FieldErrors& errors, const std::string& field) {
     for (size_t i = 0; i < buttons.size(); ++i) {
         const std::string at = field + "[" + std::to_string(i) + "].";
-        if (auto why = models.valueProblem(make, buttons[i].label, true)) errors[at + "label"] = *why;
-        if (auto why = models.valueProblem(make, buttons[i].value, true)) errors[at + "value"] = *why;
+        if (auto why = models.valueProblem(make, model, buttons[i].label, true)) errors[at + "label"] = *why;
+        if (auto why = models.valueProblem(make, model, buttons[i].value, true)) errors[at + "value"] = *why;
     }
 }
 

@@ -61,10 +61,11 @@ std::string buttonsPastKeys(const std::vector<PlacedButton>& buttons, const Devi
 // (extension, callerid_name, external_callerid, secret) that those files
 // cannot write (ModelCatalog::valueProblem): refused when written, not when
 // the phone asks. The reason never repeats the value (a secret).
-void checkLineValues(const ModelCatalog& models, const std::string& make, const Extension& e, FieldErrors& errors);
+void checkLineValues(const ModelCatalog& models, const std::string& make, const std::string& model, const Extension& e,
+                     FieldErrors& errors);
 
 // The same for buttons' labels and values: errors["<field>[i].label"], "...value".
-void checkKeyValues(const ModelCatalog& models, const std::string& make, const std::vector<Button>& buttons,
-                    FieldErrors& errors, const std::string& field = "buttons");
+void checkKeyValues(const ModelCatalog& models, const std::string& make, const std::string& model,
+                    const std::vector<Button>& buttons, FieldErrors& errors, const std::string& field = "buttons");
 
 }  // namespace prov

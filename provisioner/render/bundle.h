@@ -46,9 +46,9 @@ public:
                                               const std::string& key, const std::string& value) const override {
         return current()->catalog.settingProblem(make, model, key, value);
     }
-    std::optional<std::string> valueProblem(const std::string& make, const std::string& value,
-                                            bool key) const override {
-        return current()->catalog.valueProblem(make, value, key);
+    std::optional<std::string> valueProblem(const std::string& make, const std::string& model,
+                                            const std::string& value, bool key) const override {
+        return current()->catalog.valueProblem(make, model, value, key);
     }
 
 private:

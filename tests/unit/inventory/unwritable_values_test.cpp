@@ -116,3 +116,20 @@ TEST_CASE("unwritable values: moving a line with a quote onto an Avaya, or makin
     CHECK(moved.error().fields.count("callerid_name"));
     CHECK(f.inv->getExtension("1001").value().mac == kYealinkMac);
 }
+
+TEST_CASE("unwritable values: the model decides within a make (the Gigaset N510's quoted values, the N670's XML)") {
+    Fixture f;
+    Extension n670 = Fixture::line("1001", "7c2f80000001", "Gigaset", "N670");
+    n670.callerid_name = "Ann \"the boss\"";
+    REQUIRE(f.inv->createExtension(n670, f.admin));
+    Extension n510 = Fixture::line("1002", "7c2f80000002", "Gigaset", "N510");
+    n510.callerid_name = "Bob \"desk\"";
+    auto refused = f.inv->createExtension(n510, f.admin);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().fields.count("callerid_name"));
+    // The N670 made an N510 under its line: refused on `model`.
+    auto edited = f.inv->editDevice(
+        "7c2f80000001", [](Device& d, FieldErrors&, std::optional<int64_t>&) { d.model = "N510"; }, f.admin);
+    REQUIRE_FALSE(edited);
+    CHECK(edited.error().fields.count("model"));
+}
