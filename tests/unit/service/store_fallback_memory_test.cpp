@@ -37,7 +37,7 @@ StoreFallback::Served served(std::optional<DeviceCredentials> creds, const std::
 
 }  // namespace
 
-TEST_CASE("store fallback: credentials read as none erase those kept; not read, they stay") {
+TEST_CASE("store fallback: credentials read as none erase those kept, not read they stay") {
     StoreFallback m;
     m.keepPhone(m.ticket(), "m1", served(pair("u", "p")));
     StoreFallback::Served trusted;  // the allowed network's path reads none
@@ -47,7 +47,7 @@ TEST_CASE("store fallback: credentials read as none erase those kept; not read, 
     CHECK_FALSE(m.phone("m1")->credentials);
 }
 
-TEST_CASE("store fallback: a phone forgotten takes its files along; new credentials drop them") {
+TEST_CASE("store fallback: a phone forgotten takes its files along, and new credentials drop them") {
     StoreFallback m;
     m.keepPhone(m.ticket(), "m1", served(pair("u", "p"), "k1", "old owner's secrets"));
     REQUIRE(m.phoneFile("m1", "k1"));
