@@ -132,9 +132,11 @@ admin::Readiness checkReadiness(Store* store, const BundleSource* bundles, const
         // reach, SQLite busy) leaves the node ready: it serves phones from
         // memory, and a load balancer that pulled every node of a fleet when
         // their shared database blips would serve no phone at all. A store
-        // gone, replaced or unreadable does not come back by itself.
+        // gone, replaced or unreadable, or one that answers and refuses (a
+        // login, a missing database or table: "store_unavailable"), does
+        // not come back by itself.
         const Error& e = st.error();
-        store_away = e.code == Code::kUnavailable && (e.reason == "store_unavailable" || e.reason == "store_busy");
+        store_away = e.code == Code::kUnavailable && (e.reason == "store_unreachable" || e.reason == "store_busy");
     } else {
         store_ok = true;
         r.report += "store: ok\n";

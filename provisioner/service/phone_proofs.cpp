@@ -50,6 +50,7 @@ Result<Proofs> PhoneProofs::gather(const FetchRequest& request, const std::strin
     p.known = device.has_value() || p.wipe;
     p.unassigned = device && device->state == DeviceState::kUnassigned;
     checkCredentials(request, creds, p);
+    p.credentials_read = true;
     if (p.wipe) {
         // A deleted device's credentials are used up, not first used: no
         // row is left to mark.

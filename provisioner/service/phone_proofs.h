@@ -55,6 +55,8 @@ struct Proofs {
     bool delivered = false;  // a config carrying the current pair went out
     // The device's credentials as gather() read them (none for a deleted
     // device's wipe): what the store fallback keeps of a served phone.
+    // `credentials_read`: gather() ran (none read then means none).
+    bool credentials_read = false;
     std::optional<DeviceCredentials> credentials;
 };
 

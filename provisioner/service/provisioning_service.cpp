@@ -45,6 +45,25 @@ SettingsMap withoutSecrets(SettingsMap settings) {
     return settings;
 }
 
+// The store did not answer this fetch: its connection is gone (or never
+// came), or it stayed busy (a lock, a serialization failure, SQLite's busy
+// timeout) through a second try. A store that answers with an error (a
+// refused login, a missing table) is no reason to serve from memory.
+bool storeAway(const Error& e) {
+    return e.code == Code::kUnavailable && (e.reason == "store_unreachable" || e.reason == "store_busy");
+}
+
+// An event with what fetch() filled in before the pipeline ran.
+Event freshEvent(Event& event) {
+    Event fresh;
+    fresh.at = event.at;
+    fresh.peer_ip = std::move(event.peer_ip);
+    fresh.protocol = std::move(event.protocol);
+    fresh.path = std::move(event.path);
+    fresh.user_agent = std::move(event.user_agent);
+    return fresh;
+}
+
 std::string outcomeName(Outcome o) {
     switch (o) {
         case Outcome::kServed:
@@ -100,17 +119,18 @@ Fetched ProvisioningService::fetch(const FetchRequest& request) {
     bool from_memory = false;
     try {
         result = handle(request, event);
-        if (!result && result.error().code == Code::kUnavailable) {
+        if (!result && result.error().reason == "store_busy") {
+            // A store that answers busy (a lock, a serialization failure)
+            // mostly answers the next try; what this one wrote stays
+            // written, and is read as written.
+            event = freshEvent(event);
+            result = handle(request, event);
+        }
+        if (!result && storeAway(result.error())) {
             // The store does not answer (this fetch's read or write failed):
             // what this node keeps answers, or the phone is told to try
             // later. The next fetch tries the store first again.
-            Event fresh;
-            fresh.at = event.at;
-            fresh.peer_ip = std::move(event.peer_ip);
-            fresh.protocol = std::move(event.protocol);
-            fresh.path = std::move(event.path);
-            fresh.user_agent = std::move(event.user_agent);
-            event = std::move(fresh);
+            event = freshEvent(event);
             result = fromMemory(request, event, from_memory);
         }
     } catch (const std::exception& e) {
@@ -163,6 +183,10 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
     }
     const DeviceIdentity& ident = id.value();
     event.mac = ident.mac;
+    // Taken before this fetch's first read of the MAC: what it keeps of the
+    // phone is dropped if the store changed meanwhile (store_fallback.h).
+    fallback_.storeChanged(generation_.storeChanges());
+    const uint64_t ticket = fallback_.ticket();
     // A peer on an allowed network that shows no credentials and no
     // certificate is allowed by that standing proof alone: it needs none of
     // the store reads that find other proofs (the hot path of a trusted
@@ -171,7 +195,11 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
     const bool trusted = request.authorization.empty() && !request.client_cert &&
                          !policy_.secrets_require_client_cert && policy_.allow_networks.contains(request.peer_ip);
     Proofs proofs;
-    if (needsProof(*ident.route) && !trusted) proofs = TRY(proofs_.gather(request, ident.mac));
+    if (needsProof(*ident.route) && !trusted) {
+        proofs = TRY(proofs_.gather(request, ident.mac));
+        // What the store says of the phone now, whatever this fetch's answer.
+        fallback_.syncPhone(ticket, ident.mac, !proofs.known || proofs.wipe, proofs.credentials);
+    }
     const policy::Decision decision = policy::authorize(policy_, accessRequest(ident, request, proofs));
     if (!blocked && !trusted && !ident.mac.empty())
         TRY(countForSweep(request, ident.mac, decision, needsProof(*ident.route) ? &proofs : nullptr));
@@ -188,9 +216,10 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
         // sealed with the key it was given, which is the proof.
         if (!ident.route->encrypt.empty() && request.protocol == Protocol::kTftp && !upload_route &&
             !policy_.secrets_require_client_cert) {
-            FetchResponse sealed = TRY(sealedWithoutProof(ident, proofs, event));
+            KeptRender kept;
+            FetchResponse sealed = TRY(sealedWithoutProof(ident, proofs, event, kept));
             if (sealed.outcome == Outcome::kServed && !sealed.decoy && !event.wipe)
-                keepServedPhone(ident, proofs, false, false);
+                keepServedPhone(ticket, ident, proofs, kept, false, false);
             return sealed;
         }
         return refuse(decision, proofs);
@@ -203,8 +232,15 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
                       Proofs{});
     }
     if (upload_route) return upload(ident, request);
-    FetchResponse r = TRY(renderFile(ident, request.if_none_match, event));
-    if (!ident.route->secrets || r.outcome != Outcome::kServed) return r;
+    KeptRender kept;
+    FetchResponse r = TRY(renderFile(ident, request.if_none_match, event, &kept));
+    if (!ident.route->secrets || r.outcome == Outcome::kNotFound) return r;
+    if (r.outcome == Outcome::kNotModified) {
+        // Kept as a served fetch is: the credentials as use() left them.
+        keepServedPhone(ticket, ident, proofs, kept, false, false);
+        return r;
+    }
+    if (r.outcome != Outcome::kServed) return r;
     const bool encrypted_route = !ident.route->encrypt.empty();
     if (event.wipe) {
         // A deleted device: sealed with the key it holds where its config
@@ -227,7 +263,7 @@ Result<FetchResponse> ProvisioningService::handle(const FetchRequest& request, E
         delivered = true;
     }
     if (sealed) r.body = seal(r.body, proofs.aes_key);
-    keepServedPhone(ident, proofs, delivered, delivered && encrypted_route && !sealed);
+    keepServedPhone(ticket, ident, proofs, kept, delivered, delivered && encrypted_route && !sealed);
     return r;
 }
 
@@ -275,9 +311,9 @@ std::string ProvisioningService::seal(const std::string& body, const std::string
 size_t ProvisioningService::sealedBucket() const { return std::max<size_t>(16, options_.sealed_bucket / 16 * 16); }
 
 Result<FetchResponse> ProvisioningService::sealedWithoutProof(const DeviceIdentity& id, const Proofs& proofs,
-                                                              Event& event) {
+                                                              Event& event, KeptRender& kept) {
     if (proofs.known && proofs.key_sent) {
-        FetchResponse r = TRY(renderFile(id, "", event));
+        FetchResponse r = TRY(renderFile(id, "", event, &kept));
         if (r.outcome != Outcome::kServed) return r;
         // Over TFTP nothing tells the phone from another asker: the first
         // fetch of a deleted device's sealed wipe counts as its delivery.
@@ -398,7 +434,7 @@ std::string ProvisioningService::keyedHash(const std::string& body) const {
 }
 
 Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, const std::string& if_none_match,
-                                                      Event& event) {
+                                                      Event& event, KeptRender* kept) {
     const uint64_t generation = generation_.current();
     // The hour is part of the key: a rendered file carries the time zone's
     // rule as the zone database states it (re-read hourly) and this year's
@@ -423,12 +459,14 @@ Result<FetchResponse> ProvisioningService::renderFile(const DeviceIdentity& id, 
         if (!rendered) return notFound("MAC " + id.mac + " is not in the store");
         wipe = rendered->wipe;
         file = std::make_shared<const CachedFile>(cachedFile(std::move(*rendered), generation));
-        // A wipe goes out once: never from the cache.
+        // A wipe goes out once: never from the cache. A file with secrets
+        // is kept with its phone, once the fetch is served (keepServedPhone).
         if (per_mac_cache && !wipe) {
             cache_.put(key, file);
-            fallback_.keepFile(file_key, file);
+            if (!needsProof(*id.route)) fallback_.keepFile(fileGroup(id, trust.get()), file_key, file);
         }
     }
+    if (kept && !wipe) *kept = KeptRender{file_key, file};
     return servedFile(id, *file, wipe, if_none_match, event);
 }
 
@@ -441,6 +479,10 @@ CachedFile ProvisioningService::cachedFile(Rendered rendered, uint64_t generatio
     file.fw_target = std::move(rendered.fw_target);
     file.fw_told = rendered.fw_told;
     return file;
+}
+
+std::string ProvisioningService::fileGroup(const DeviceIdentity& id, const std::string* trust) {
+    return id.vendor->id + "|" + id.route->pattern.text() + "|" + id.file + "|" + id.mac + "|" + trustTag(trust);
 }
 
 std::string ProvisioningService::fileKey(const DeviceIdentity& id, const std::string* trust) {

@@ -109,10 +109,21 @@ private:
     // A refused device file or upload: the same answer for every MAC-shaped
     // name, known or not.
     FetchResponse refuse(const policy::Decision& decision, const Proofs& proofs);
-    Result<FetchResponse> renderFile(const DeviceIdentity& id, const std::string& if_none_match, Event& event);
+    // A rendered file and its fileKey(): what the store fallback keeps with
+    // a phone served it.
+    struct KeptRender {
+        std::string key;
+        std::shared_ptr<const CachedFile> file;
+    };
+    // `kept` (optional): the file served, unless a wipe.
+    Result<FetchResponse> renderFile(const DeviceIdentity& id, const std::string& if_none_match, Event& event,
+                                     KeptRender* kept = nullptr);
     // A file's render key without the hour: what its bytes depend on that
     // the phone says, and the trust certificate (null: none).
     static std::string fileKey(const DeviceIdentity& id, const std::string* trust);
+    // fileKey() without the model and firmware a User-Agent claims: the
+    // variants the store fallback keeps of a common file, bounded.
+    static std::string fileGroup(const DeviceIdentity& id, const std::string* trust);
     // The answer serving `file` (304 when `if_none_match` is its ETag), and
     // the event's fields that describe it.
     FetchResponse servedFile(const DeviceIdentity& id, const CachedFile& file, bool wipe,
@@ -152,7 +163,8 @@ private:
     std::string seal(const std::string& body, const std::string& key) const;
     // The same route over TFTP without a proof: the device's sealed file
     // when it has its key, else bytes of the same size that no key opens.
-    Result<FetchResponse> sealedWithoutProof(const DeviceIdentity& id, const Proofs& proofs, Event& event);
+    Result<FetchResponse> sealedWithoutProof(const DeviceIdentity& id, const Proofs& proofs, Event& event,
+                                             KeptRender& kept);
     // Bytes of a sealed file's size that no key opens, the same for every
     // fetch of the name.
     FetchResponse standIn(const DeviceIdentity& id, Event& event) const;
@@ -160,10 +172,15 @@ private:
     // The fetch answered from memory, the store being away (serve_from_memory.cpp).
     // `served_from_memory`: the answer carries kept or re-rendered bytes.
     Result<FetchResponse> fromMemory(const FetchRequest& request, Event& event, bool& served_from_memory);
-    // What is kept of a phone served from the store: its vendor and, when
-    // gathered, its credentials as this fetch's writes left them
-    // (`delivered`: PhoneProofs::delivered ran; `key_sent`: with the key).
-    void keepServedPhone(const DeviceIdentity& id, const Proofs& proofs, bool delivered, bool key_sent);
+    // What is kept of a phone served from the store (a 304 included): its
+    // vendor, the file, and, when gathered, its credentials as this fetch's
+    // writes left them (`delivered`: PhoneProofs::delivered ran; `key_sent`:
+    // with the key). `ticket`: StoreFallback::ticket() before the reads.
+    void keepServedPhone(uint64_t ticket, const DeviceIdentity& id, const Proofs& proofs, const KeptRender& kept,
+                         bool delivered, bool key_sent);
+    // A proof from memory that failed: a miss for the sweep guard, as a
+    // made-up MAC's is (the store cannot say whether it exists).
+    void missFromMemory(const FetchRequest& request, const std::string& mac);
     // A file the kept memory has bytes for, or kUnavailable.
     Result<FetchResponse> keptFile(const DeviceIdentity& id, const std::string& if_none_match, Event& event,
                                    bool& served_from_memory);

@@ -16,13 +16,6 @@ std::shared_ptr<const CachedFile> RenderCache::get(const std::string& key, uint6
     return it->second;
 }
 
-std::shared_ptr<const CachedFile> RenderCache::latest(const std::string& key) const {
-    Shard& s = shardFor(key);
-    std::lock_guard lock(s.mutex);
-    auto it = s.map.find(key);
-    return it == s.map.end() ? nullptr : it->second;
-}
-
 void RenderCache::put(const std::string& key, std::shared_ptr<const CachedFile> file) {
     Shard& s = shardFor(key);
     std::lock_guard lock(s.mutex);
@@ -39,6 +32,11 @@ void ConfigGeneration::refresh() {
         counter = TRY(tx.configGeneration());
         return okStatus();
     });
+    if (read) {
+        if (last_read_counter_ && *last_read_counter_ != *counter)
+            store_changes_.fetch_add(1, std::memory_order_acq_rel);
+        last_read_counter_ = counter;
+    }
     std::shared_ptr<const Bundle> bundle = bundles_.current();
     if (read && counter == seen_counter_ && bundle == seen_bundle_) return;
     seen_counter_ = read ? counter : std::nullopt;

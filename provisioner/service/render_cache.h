@@ -47,6 +47,11 @@ public:
     // Moves it whatever the store says: for a change this process holds in
     // memory alone (a firmware image verified, or found changed).
     void bump() { value_.fetch_add(1, std::memory_order_acq_rel); }
+    // How often the store's counter was read changed from the last value
+    // read (a store that cannot be read in between changes nothing): a
+    // config change somewhere, which the store fallback's memory must not
+    // outlive (store_fallback.h).
+    uint64_t storeChanges() const { return store_changes_.load(std::memory_order_acquire); }
 
 private:
     Store& store_;
@@ -54,6 +59,8 @@ private:
     std::atomic<uint64_t> value_{1};
     std::mutex mutex_;  // one refresh at a time, so what was seen only moves forward
     std::optional<int64_t> seen_counter_;
+    std::optional<int64_t> last_read_counter_;  // seen_counter_ but across a failed read
+    std::atomic<uint64_t> store_changes_{0};
     // Held, not just compared: while it lives a new bundle cannot reuse its address.
     std::shared_ptr<const Bundle> seen_bundle_;
 };
@@ -64,8 +71,6 @@ public:
 
     // The entry for `key` if it was rendered at `generation`.
     std::shared_ptr<const CachedFile> get(const std::string& key, uint64_t generation) const;
-    // The entry for `key`, whatever its generation (the store fallback's last good file).
-    std::shared_ptr<const CachedFile> latest(const std::string& key) const;
     void put(const std::string& key, std::shared_ptr<const CachedFile> file);
 
 private:

@@ -6,10 +6,14 @@
 //    would also let it through are in the store.
 //  - A staging window cannot be used (its use is a write): the fetch is
 //    refused as one without it is (a challenge, or not found over TFTP).
-//  - Digest credentials are checked, nonce and all, against the ones kept
-//    for the MAC when this node last served it from the store. A phone this
-//    node keeps none for is told to try later (503, a TFTP error), never
-//    refused: its credentials may well be right.
+//  - Digest credentials are checked, nonce and all, against the current
+//    pair kept for the MAC when this node last served it from the store
+//    (not the previous pair of a rotation: another node may have seen the
+//    phone use its new one, which retires it). Credentials that prove
+//    nothing are told to try later (503), kept pair or not, and count as a
+//    sweep's miss: a 401 for a kept MAC and a 503 for another would tell a
+//    sweep which MACs this node served. Only the right password with an
+//    expired nonce gets stale=true, as from the store.
 //  - The bytes are the last good rendering of that file for that request
 //    (the render key without the hour), whatever its generation; a device
 //    file without secrets is rendered again from the global settings kept.
@@ -18,9 +22,11 @@
 //    its wipe (a wipe is never kept: it goes out once).
 //  - A sealed file is sealed as handle() seals it, with the key kept with
 //    the credentials.
-//  - Nothing is written: no first use of credentials, no delivery, no sweep
-//    budget (a phone another node served is not a made-up MAC).
+//  - Over TFTP an encrypted route's file without a proof is the phone's
+//    sealed file when its key is kept, else the stand-in, kept MAC or not.
+//  - Nothing is written: no first use of credentials, no delivery.
 
+#include "provisioner/core/server_metrics.h"
 #include "provisioner/service/fetch_answers.h"
 #include "provisioner/service/provisioning_service.h"
 
@@ -56,20 +62,27 @@ Result<FetchResponse> ProvisioningService::fromMemory(const FetchRequest& reques
     }
     const DeviceIdentity& ident = id.value();
     event.mac = ident.mac;
+    fallback_.storeChanged(generation_.storeChanges());
     event.vendor = ident.vendor_guessed ? "" : ident.vendor->id;
     event.model = ident.model;
     event.firmware = ident.firmware;
     const std::optional<StoreFallback::Phone> phone =
         ident.mac.empty() ? std::nullopt : fallback_.phone(ident.mac);
-    const std::optional<DeviceCredentials> kept_credentials = phone ? phone->credentials : std::nullopt;
+    std::optional<DeviceCredentials> kept_credentials = phone ? phone->credentials : std::nullopt;
+    if (kept_credentials) {
+        kept_credentials->prev_user.clear();
+        kept_credentials->prev_password.clear();
+    }
     const bool trusted = request.authorization.empty() && !request.client_cert &&
                          !policy_.secrets_require_client_cert && policy_.allow_networks.contains(request.peer_ip);
     Proofs proofs;
     if (needsProof(*ident.route) && !trusted) {
         const bool cert_proves = request.client_cert && !request.cert_mac.empty() && request.cert_mac == ident.mac;
-        if (!request.authorization.empty() && !cert_proves && !kept_credentials)
-            return tryLater("no credentials kept for " + ident.mac);
         proofs_.checkCredentials(request, kept_credentials, proofs);
+        if (!request.authorization.empty() && !cert_proves && !proofs.digest && !proofs.stale) {
+            missFromMemory(request, ident.mac);
+            return tryLater("no credentials kept for " + ident.mac + " that these prove");
+        }
     }
     const policy::Decision decision = policy::authorize(policy_, accessRequest(ident, request, proofs));
     event.auth = std::string(policy::toString(decision.auth));
@@ -83,10 +96,10 @@ Result<FetchResponse> ProvisioningService::fromMemory(const FetchRequest& reques
         if (ident.route->encrypt.empty() || request.protocol != Protocol::kTftp ||
             policy_.secrets_require_client_cert)
             return refuse(decision, proofs);
-        // sealedWithoutProof() from memory: the stand-in only for a phone
-        // whose credentials say it has no key; the unknown are told to try later.
-        if (!kept_credentials) return tryLater("no key kept for " + ident.mac);
-        if (!proofs.key_sent) return standIn(ident, event);
+        // sealedWithoutProof() from memory: the stand-in for every MAC
+        // whose key is not kept, as the store path gives every MAC it
+        // knows no key of.
+        if (!kept_credentials || !proofs.key_sent) return standIn(ident, event);
         FetchResponse r = TRY(keptFile(ident, "", event, served_from_memory));
         if (r.outcome != Outcome::kServed) return r;
         r.body = seal(r.body, proofs.aes_key);
@@ -123,14 +136,16 @@ Result<FetchResponse> ProvisioningService::keptFile(const DeviceIdentity& id, co
         served_from_memory = true;
         return servedFile(id, file, false, if_none_match, event);
     }
-    const std::shared_ptr<const CachedFile> file = fallback_.file(fileKey(id, trust.get()));
+    const std::string key = fileKey(id, trust.get());
+    const std::shared_ptr<const CachedFile> file =
+        needsProof(*id.route) ? fallback_.phoneFile(id.mac, key) : fallback_.file(fileGroup(id, trust.get()), key);
     if (!file) return tryLater("no rendering of " + id.file + " kept for this request");
     served_from_memory = true;
     return servedFile(id, *file, false, if_none_match, event);
 }
 
-void ProvisioningService::keepServedPhone(const DeviceIdentity& id, const Proofs& proofs, bool delivered,
-                                          bool key_sent) {
+void ProvisioningService::keepServedPhone(uint64_t ticket, const DeviceIdentity& id, const Proofs& proofs,
+                                          const KeptRender& kept, bool delivered, bool key_sent) {
     // The credentials as the store holds them after this fetch's own writes
     // (PhoneProofs::use and delivered, mirrored): a pair the store has just
     // retired must not open anything from memory.
@@ -146,7 +161,22 @@ void ProvisioningService::keepServedPhone(const DeviceIdentity& id, const Proofs
         if (delivered && creds->delivered_at == 0) creds->delivered_at = now;
         if (key_sent && creds->key_sent_at == 0) creds->key_sent_at = now;
     }
-    fallback_.keepPhone(id.mac, id.vendor_guessed ? "" : id.vendor->id, std::move(creds));
+    StoreFallback::Served served;
+    served.vendor = id.vendor_guessed ? "" : id.vendor->id;
+    served.credentials_read = proofs.credentials_read;
+    served.credentials = std::move(creds);
+    served.file_key = kept.key;
+    served.file = kept.file;
+    // A change seen since the ticket was taken makes this keep a no-op.
+    fallback_.storeChanged(generation_.storeChanges());
+    fallback_.keepPhone(ticket, id.mac, std::move(served));
+}
+
+void ProvisioningService::missFromMemory(const FetchRequest& request, const std::string& mac) {
+    if (const std::optional<policy::Block> block = sweep_.miss(request.peer_ip, mac)) {
+        securityLog().write(LogPriority::kWarning, policy::SweepGuard::blockEvent(*block));
+        metrics::serverMetrics().sweepBlock();
+    }
 }
 
 std::optional<std::optional<FirmwareOffer>> ProvisioningService::lastModelWideFirmware(const std::string& vendor,

@@ -119,13 +119,37 @@ Translated translateParameters(std::string_view sql) {
     return out;
 }
 
+const char* connectFailureReason(const std::string& message) {
+    // libpq gives no SQLSTATE for a connection it could not open; a server
+    // that answered says FATAL, and only its start-up, shutdown, recovery
+    // and the client limit are passing (57P03, 53300).
+    const bool refused = message.find("FATAL:") != std::string::npos &&
+                         message.find("the database system is") == std::string::npos &&
+                         message.find("too many") == std::string::npos;
+    return refused ? "store_unavailable" : "store_unreachable";
+}
+
+Error failureOf(const Connection& conn, const std::string& what, bool broken_is_unavailable) {
+    const std::string& state = conn.lastState();
+    const auto has = [&](const char* prefix) { return state.rfind(prefix, 0) == 0; };
+    if (has("08") || has("57P") || (state.empty() && !conn.healthy()))
+        return Error{Code::kUnavailable, "store_unreachable",
+                     "the PostgreSQL store does not answer (" + what + "): " + conn.lastError(), {}, {}};
+    if (has("40") || state == "55P03" || state == "57014")
+        return Error{Code::kUnavailable, "store_busy", "the store is busy; try again", {}, {}};
+    if (broken_is_unavailable)
+        return Error{Code::kUnavailable, "store_unavailable",
+                     "the PostgreSQL store refuses " + what + ": " + conn.lastError(), {}, {}};
+    return Error::internal("store: " + what + ": " + conn.lastError());
+}
+
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& url) {
     PGconn* conn = PQconnectdb(url.c_str());
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
         // The message never carries the URL: it may hold a password.
         const std::string why = conn ? firstLine(PQerrorMessage(conn)) : "out of memory";
         PQfinish(conn);
-        return Error{Code::kUnavailable, "store_unavailable", "cannot connect to the PostgreSQL store: " + why,
+        return Error{Code::kUnavailable, connectFailureReason(why), "cannot connect to the PostgreSQL store: " + why,
                      {}, {}};
     }
     // Notices (a table "already exists, skipping") are not errors: not logged.

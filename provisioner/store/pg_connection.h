@@ -37,6 +37,26 @@ struct Translated {
 };
 Translated translateParameters(std::string_view sql);
 
+class Connection;
+
+// What a failed statement (or BEGIN, or COMMIT) on `conn` means for its
+// caller, by SQLSTATE class, `what` naming the work:
+//  - "store_unreachable" (kUnavailable): the server is gone or going (08
+//    connection exception, 57P operator intervention: a shutdown or
+//    failover, or a connection that died without a state);
+//  - "store_busy" (kUnavailable): the server answered that the work lost a
+//    race (40 serialization failure or deadlock, 55P03 lock timeout, 57014
+//    a statement cancelled); trying again may well work;
+//  - "store_unavailable" (kUnavailable) when `broken_is_unavailable`: the
+//    server answered and refused (28 authorization, 3D no such database,
+//    42 a missing table or a permission denied): it will not come back by
+//    itself; else an internal error.
+Error failureOf(const Connection& conn, const std::string& what, bool broken_is_unavailable);
+// The reason a connection that could not be opened gives: "store_unavailable"
+// when the server answered and refused it (a login, a database that is not
+// there), else "store_unreachable".
+const char* connectFailureReason(const std::string& message);
+
 class Connection {
 public:
     // Connects to `url` (postgresql://user@host:port/db?...).

@@ -12,7 +12,7 @@ namespace {
 
 Error unreachable(const std::string& what, const std::string& why) {
     return Error{Code::kUnavailable,
-                 "store_unavailable",
+                 "store_unreachable",
                  "the PostgreSQL store does not answer (" + what + "): " + why,
                  {},
                  {}};

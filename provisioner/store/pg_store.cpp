@@ -23,10 +23,6 @@ const std::string kBeginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 // lock_not_available: lock_timeout passed while a lock was waited for.
 constexpr const char* kLockTimeoutState = "55P03";
 
-Error unavailable(const std::string& why) {
-    return Error{Code::kUnavailable, "store_unavailable", "the PostgreSQL store does not answer: " + why, {}, {}};
-}
-
 Error busy(const std::string& why) { return Error{Code::kUnavailable, "store_busy", why, {}, {}}; }
 
 }  // namespace
@@ -131,7 +127,7 @@ Status PgStore::run(const Work& work, const std::string& begin, bool writer) {
                         ? busy("the PostgreSQL store's write lock was not granted within " +
                                std::to_string(options_.lock_timeout_ms) +
                                " ms: another write holds it (store.lock_timeout_ms)")
-                        : unavailable(conn.lastError());
+                        : pg::failureOf(conn, "BEGIN", true);
         // BEGIN may have opened a transaction that the lock call then failed
         // (a lock_timeout, a cancel): closed here, or the connection would go
         // back to the pool stuck in it and fail every later unit of work.
@@ -151,8 +147,12 @@ Status PgStore::run(const Work& work, const std::string& begin, bool writer) {
         return result;
     }
     if (auto st = conn.exec("COMMIT"); !st) {
+        // Read before the ROLLBACK, which would note its own failure. A
+        // COMMIT lost with its connection is unreachable: whether it was
+        // stored is not known (the event batches' ids cover it).
+        Error why = pg::failureOf(conn, "COMMIT", false);
         (void)conn.exec("ROLLBACK");
-        return unavailable(conn.lastError());
+        return why;
     }
     return result;
 }
@@ -163,7 +163,10 @@ Status PgStore::write(const Work& work) { return run(work, begin_write_, true); 
 Status PgStore::probe() {
     auto lease = TRY(acquire());
     pg::Stmt q(*lease, "SELECT COUNT(*) FROM schema_migrations");
-    if (!q.step()) return unavailable((*lease).lastError());
+    // By SQLSTATE: a server gone is "away" (/readyz: serving from memory);
+    // a login refused, a database or table missing, a permission denied is
+    // broken (serving: none), not something to wait out.
+    if (!q.step()) return pg::failureOf(*lease, "a probe", true);
     return okStatus();
 }
 
@@ -174,7 +177,7 @@ Result<int> PgStore::schemaVersion() {
     auto lease = TRY(acquire());
     auto& conn = *lease;
     pg::Stmt exists(conn, "SELECT to_regclass('schema_migrations') IS NOT NULL");
-    if (!exists.step()) return unavailable(conn.lastError());
+    if (!exists.step()) return pg::failureOf(conn, "the schema version", true);
     if (exists.integer(0) == 0) return 0;
     pg::Stmt q(conn, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     if (!q.step()) return Error::internal("store: cannot read the schema version: " + conn.lastError());

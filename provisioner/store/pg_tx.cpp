@@ -8,16 +8,11 @@
 namespace prov::pg {
 
 Error PgTx::failure(const std::string& what) const {
-    // SQLSTATE classes: 23505 unique violation; 40 a transaction rolled
-    // back (serialization, deadlock); 08 the connection went away; 57P
-    // the server is shutting down (a failover).
-    const std::string& state = conn_.lastState();
-    if (state == "23505")
+    // 23505 a unique violation; the rest as pg::failureOf says (a gone
+    // server, a lost race, or a bug).
+    if (conn_.lastState() == "23505")
         return Error{Code::kAlreadyExists, "duplicate", what + ": already exists", {}, {}};
-    if (state.rfind("40", 0) == 0 || state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 ||
-        (state.empty() && !conn_.healthy()))
-        return Error{Code::kUnavailable, "store_busy", "the store is busy; try again", {}, {}};
-    return Error::internal("store: " + what + ": " + conn_.lastError());
+    return failureOf(conn_, what, false);
 }
 
 Status PgTx::done(Stmt& s, const char* what) {

@@ -71,9 +71,16 @@ Status SqliteStore::probe() {
     }
     auto lease = TRY(acquire());
     sqlite::Stmt q(*lease, "SELECT COUNT(*) FROM schema_migrations");
-    if (!q.step())
+    if (!q.step()) {
+        // Busy past its timeout (another process holds a lock) passes, as
+        // a fetch's busy store does: docs/postgresql.md, "When the
+        // database does not answer".
+        const int rc = sqlite3_errcode((*lease).handle());
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+            return Error{Code::kUnavailable, "store_busy", "the store is busy: " + (*lease).lastError(), {}, {}};
         return Error{Code::kUnavailable, "store_unreadable", "the store does not answer a read: " + (*lease).lastError(),
                      {}, {}};
+    }
     return okStatus();
 }
 

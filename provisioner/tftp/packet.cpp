@@ -134,4 +134,10 @@ std::string encodeRequest(const Request& r) {
     return out;
 }
 
+std::string refusalFor(Outcome outcome) {
+    if (outcome == Outcome::kError) return encodeError(ErrorCode::kNotDefined, "Internal error");
+    if (outcome == Outcome::kUnavailable) return encodeError(ErrorCode::kNotDefined, "Server busy, try later");
+    return encodeError(ErrorCode::kFileNotFound, "File not found");
+}
+
 }  // namespace prov::tftp

@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "provisioner/fetch/fetch.h"
+
 namespace prov::tftp {
 
 enum class Opcode : uint16_t { kRrq = 1, kWrq = 2, kData = 3, kAck = 4, kError = 5, kOack = 6 };
@@ -62,6 +64,10 @@ std::string encodeData(uint16_t block, std::string_view payload);
 void appendDataHeader(std::string& out, uint16_t block);
 std::string encodeAck(uint16_t block);
 std::string encodeError(ErrorCode code, std::string_view message);
+// The ERROR packet a fetch that was not served is answered with: unknown
+// and denied alike "File not found"; try later (the store away) "Server
+// busy, try later"; a failure "Internal error".
+std::string refusalFor(Outcome outcome);
 std::string encodeOack(const std::map<std::string, std::string>& options);
 std::string encodeRequest(const Request& request);
 

@@ -227,21 +227,18 @@ private:
         Fetched fetched = server_.service_.fetch(fetch);
         FetchResponse& r = fetched.response;
         Event& event = fetched.event;
-        auto fail = [&](ErrorCode code, const std::string& message) {
+        auto failWith = [&](ErrorCode code, const std::string& packet) {
             event.bytes = 0;
             // A refusal after the pipeline said yes (netascii limit, a file
             // gone, no socket) is not a served file.
             if (event.outcome == "served") event.outcome = code == ErrorCode::kFileNotFound ? "not_found" : "error";
             server_.service_.record(std::move(event));
             server_.slots_.release(peer_ip, false);
-            sendTo(listen_fd_, encodeError(code, message), from);
+            sendTo(listen_fd_, packet, from);
         };
-        if (r.outcome != Outcome::kServed) {
-            // Unknown and denied are the same answer.
-            if (r.outcome == Outcome::kError) return fail(ErrorCode::kNotDefined, "Internal error");
-            if (r.outcome == Outcome::kUnavailable) return fail(ErrorCode::kNotDefined, "Server busy, try later");
-            return fail(ErrorCode::kFileNotFound, "File not found");
-        }
+        auto fail = [&](ErrorCode code, const std::string& message) { failWith(code, encodeError(code, message)); };
+        // Unknown and denied are the same answer (refusalFor).
+        if (r.outcome != Outcome::kServed) return failWith(ErrorCode::kNotDefined, refusalFor(r.outcome));
         auto source = sourceFor(r);
         if (auto* no = std::get_if<Refusal>(&source)) return fail(no->code, no->message);
         auto& src = std::get<std::unique_ptr<Source>>(source);

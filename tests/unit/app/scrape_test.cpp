@@ -67,7 +67,7 @@ namespace {
 // A store that does not answer now, as PgStore when PostgreSQL is down.
 class AwayStore final : public Store {
 public:
-    std::string reason = "store_unavailable";
+    std::string reason = "store_unreachable";
     Status read(const Work&) override { return gone(); }
     Status write(const Work&) override { return gone(); }
 
@@ -90,11 +90,14 @@ TEST_CASE("readiness: a store that does not answer now leaves the node ready, se
     CHECK(checkReadiness(&store, &bundles).ready);
     // Without templates the cache serves nothing it could render again: not ready.
     CHECK_FALSE(checkReadiness(&store, nullptr).ready);
-    // Any other unavailability (a schema this build does not know) is not a blip.
-    store.reason = "schema_mismatch";
-    r = checkReadiness(&store, &bundles);
-    CHECK_FALSE(r.ready);
-    CHECK(r.report.find("\nserving: none\n") != std::string::npos);
+    // Any other unavailability (a schema this build does not know, a server
+    // that answers and refuses: a login, a missing table) is not a blip.
+    for (const char* broken : {"schema_mismatch", "store_unavailable", "store_unreadable"}) {
+        store.reason = broken;
+        r = checkReadiness(&store, &bundles);
+        CHECK_FALSE(r.ready);
+        CHECK(r.report.find("\nserving: none\n") != std::string::npos);
+    }
 }
 
 TEST_CASE("the exposition holds the build, the process and the server's families") {

@@ -84,15 +84,3 @@ TEST_CASE("render cache: an entry is served only at the generation it was render
     CHECK_FALSE(cache.get("k", 8));
     CHECK_FALSE(cache.get("other", 7));
 }
-
-TEST_CASE("render cache: get() answers only for the generation, latest() for any") {
-    RenderCache cache(32);
-    auto file = std::make_shared<CachedFile>();
-    file->body = "config";
-    file->generation = 3;
-    cache.put("k", file);
-    CHECK(cache.get("k", 3) == file);
-    CHECK(cache.get("k", 4) == nullptr);
-    CHECK(cache.latest("k") == file);
-    CHECK(cache.latest("other") == nullptr);
-}

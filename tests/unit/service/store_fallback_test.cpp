@@ -9,118 +9,14 @@
 #include <vector>
 
 #include "fakes/digest_header.h"
-#include "fakes/inventory_fixture.h"
 #include "provisioner/core/server_metrics.h"
-#include "provisioner/render/bundle.h"
-#include "provisioner/service/provisioning_service.h"
+#include "service/store_fallback_fixture.h"
 
 using namespace prov;
+using namespace prov::testing::fallback;
 using testing::digestHeader;
 
 namespace {
-
-// The store as `inner` answers, or, while `away`, a store that fails every
-// read and write as PgStore does when PostgreSQL is gone.
-class AwayStore final : public Store {
-public:
-    explicit AwayStore(Store& inner) : inner_(inner) {}
-    bool away = false;
-    Status read(const Work& work) override { return away ? gone() : inner_.read(work); }
-    Status write(const Work& work) override { return away ? gone() : inner_.write(work); }
-
-private:
-    static Error gone() {
-        return Error{Code::kUnavailable, "store_unavailable", "the PostgreSQL store does not answer: test", {}, {}};
-    }
-    Store& inner_;
-};
-
-struct Sink final : EventSink {
-    void record(Event) override {}
-};
-
-const char* kMac = "001565000001";
-const char* kFile = "001565000001.cfg";
-const char* kBobFile = "001565000002.cfg";
-const char* kUa = "Yealink SIP-T31 124.86.0.75 00:15:65:00:00:01";
-const char* kOutside = "203.0.113.7";
-
-// The inventory writes the real store (an admin's edits work whatever the
-// service sees); the service, its proofs and the generation read through
-// the AwayStore.
-struct Fixture : testing::InventoryFixture {
-    AwayStore flaky{*store};
-    std::unique_ptr<BundleSource> bundles;
-    policy::Config policy;
-    Sink sink;
-    std::unique_ptr<ConfigGeneration> generation;
-    std::unique_ptr<PhoneProofs> proofs;
-    std::unique_ptr<policy::SweepGuard> sweep;
-    tls::AesCipher cipher;
-    TrustSource trust;
-    std::unique_ptr<ProvisioningService> service;
-
-    Fixture() {
-        auto bundle = loadBundle(TEMPLATES_DIR);
-        REQUIRE(bundle);
-        bundles = std::make_unique<BundleSource>(bundle.value());
-        auto networks = policy::NetworkList::parse("10.0.0.0/8");
-        REQUIRE(networks);
-        policy = policy::Config{networks.value(), false};
-        generation = std::make_unique<ConfigGeneration>(flaky, *bundles);
-        generation->refresh();
-        inv->setChangeListener([this] { generation->refresh(); });
-        ProofKeys keys;
-        keys.nonce_secret = "nonce-secret-for-tests";
-        proofs = std::make_unique<PhoneProofs>(flaky, hasher, random, clock, keys);
-        ServiceOptions options;
-        options.hash_key = "hash-key-for-tests";
-        options.trust = &trust;
-        sweep = std::make_unique<policy::SweepGuard>(policy::SweepOptions{}, clock);
-        service = std::make_unique<ProvisioningService>(flaky, *bundles, policy, sink, hasher, clock, *generation,
-                                                        *proofs, *sweep, cipher, options);
-        addPhone("1001", "Ann", kMac);
-        addPhone("1002", "Bob", "001565000002");
-    }
-
-    void addPhone(const char* extension, const char* name, const char* mac) {
-        Extension e;
-        e.extension = extension;
-        e.callerid_name = name;
-        e.mac = mac;
-        e.phone_make = "Yealink";
-        e.phone_model = "T31";
-        REQUIRE(inv->createExtension(e, admin));
-    }
-
-    // The store stops (or starts) answering; the server's once-a-second
-    // refresh of the generation runs.
-    void storeAway(bool away) {
-        flaky.away = away;
-        generation->refresh();
-    }
-
-    Fetched fetch(const std::string& file, const std::string& peer, const std::string& cert_mac = "",
-                  const std::string& authorization = "", Protocol protocol = Protocol::kHttp,
-                  const std::string& if_none_match = "") {
-        FetchRequest r;
-        r.protocol = protocol;
-        r.file = file;
-        r.target = "/" + file;
-        r.authorization = authorization;
-        // Ann's phone says who it is; the others send no User-Agent (one
-        // naming another MAC would be refused).
-        r.user_agent = protocol != Protocol::kTftp && file.rfind(kMac, 0) == 0 ? kUa : "";
-        r.peer_ip = peer;
-        r.client_cert = !cert_mac.empty();
-        r.cert_mac = cert_mac;
-        r.if_none_match = if_none_match;
-        return service->fetch(r);
-    }
-
-    DeviceCredentials credentials(const std::string& mac) { return *inv->deviceCredentials(mac).value(); }
-    std::string challenge() { return fetch(kFile, kOutside).response.challenges.at(0); }
-};
 
 uint64_t fromCache() { return metrics::serverMetrics().fetchesFromCache(); }
 
@@ -165,12 +61,14 @@ TEST_CASE("store away: a phone served with Digest gets the same bytes for the sa
                                            "/001565000001.cfg");
     CHECK(f.fetch(kFile, kOutside, "", fresh, Protocol::kHttps).response.body == https.response.body);
 
-    // Wrong credentials are refused; a stale nonce is answered stale.
+    // Wrong credentials are told to try later, as those for a MAC not kept
+    // (a 401 would tell a sweep this node served the MAC); the right ones
+    // with an expired nonce are answered stale, as the store answers them.
     const std::string wrong = digestHeader(f.hasher, asked.response.challenges.at(0), c.user, "guess",
                                            "/001565000001.cfg");
     const Fetched refused = f.fetch(kFile, kOutside, "", wrong, Protocol::kHttps);
-    CHECK(refused.response.outcome == Outcome::kUnauthorized);
-    CHECK_FALSE(refused.response.challenges.empty());
+    CHECK(refused.response.outcome == Outcome::kUnavailable);
+    CHECK(refused.response.challenges.empty());
     f.clock.advance(3600);
     const Fetched stale = f.fetch(kFile, kOutside, "", fresh, Protocol::kHttps);
     REQUIRE(stale.response.outcome == Outcome::kUnauthorized);
@@ -190,7 +88,11 @@ TEST_CASE("store away: a phone this node never served is told to try later") {
     CHECK(with_pair.event.outcome == "error");
     const std::string unknown_header = digestHeader(f.hasher, f.challenge(), "u", "p", "/0015650000ff.cfg");
     CHECK(f.fetch("0015650000ff.cfg", kOutside, "", unknown_header).response.outcome == Outcome::kUnavailable);
-    CHECK(f.fetch("0015650000ff.cfg", kOutside, "", "", Protocol::kTftp).response.outcome == Outcome::kUnavailable);
+    // Over TFTP the encrypted file of a MAC whose key is not kept is the
+    // stand-in, as a kept MAC without its key gets.
+    const Fetched tftp = f.fetch("0015650000ff.cfg", kOutside, "", "", Protocol::kTftp);
+    CHECK(tftp.response.outcome == Outcome::kServed);
+    CHECK(tftp.response.decoy);
     CHECK(f.fetch("0015650000ff.cfg", "10.0.0.7").response.outcome == Outcome::kUnavailable);
     // Without credentials: the challenge every MAC-shaped name gets.
     CHECK(f.fetch("0015650000ff.cfg", kOutside).response.outcome == Outcome::kUnauthorized);
@@ -261,14 +163,18 @@ TEST_CASE("store away: a staging window cannot be used") {
 TEST_CASE("store away: files without secrets, for any MAC, and common files") {
     Fixture f;
     const std::string seen = f.fetch("0015650000aa.boot", kOutside).response.body;
-    const std::string other = f.fetch("0015650000bb.boot", kOutside).response.body;
     const std::string common = f.fetch("y000000000000.boot", kOutside).response.body;
     REQUIRE_FALSE(seen.empty());
     f.storeAway(true);
-    // Rendered again from the settings kept: the same for a MAC never asked for while away.
-    CHECK(f.fetch("0015650000bb.boot", kOutside).response.body == other);
+    // Rendered again from the settings kept: a MAC never asked for before
+    // gets what the store would have given it.
+    const Fetched never = f.fetch("0015650000bb.boot", kOutside);
     CHECK(f.fetch("0015650000aa.boot", kOutside).response.body == seen);
     CHECK(f.fetch("y000000000000.boot", kOutside).response.body == common);
+    f.storeAway(false);
+    CHECK(never.response.outcome == Outcome::kServed);
+    CHECK(never.response.body == f.fetch("0015650000bb.boot", kOutside).response.body);
+    CHECK(never.response.body != seen);
 }
 
 TEST_CASE("store away and back: the store answers the next fetch, edits made meanwhile included") {

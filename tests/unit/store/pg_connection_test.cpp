@@ -1,5 +1,6 @@
 // The parameter translation every PostgreSQL statement goes through: the
-// SQLite spellings of the store's statements, as $N.
+// SQLite spellings of the store's statements, as $N; and what a connection
+// that could not be opened says.
 
 #include <catch2/catch.hpp>
 
@@ -65,4 +66,25 @@ TEST_CASE("a ? in text PostgreSQL does not read as SQL is no parameter") {
         CHECK(t.sql == c.out);
         CHECK(t.params == c.params);
     }
+}
+
+TEST_CASE("a connection not opened is unreachable unless the server answered and refused it") {
+    using prov::pg::connectFailureReason;
+    CHECK(std::string(connectFailureReason(
+              "connection to server at \"127.0.0.1\", port 5432 failed: Connection refused")) == "store_unreachable");
+    CHECK(std::string(connectFailureReason("timeout expired")) == "store_unreachable");
+    CHECK(std::string(connectFailureReason("connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  the "
+                                           "database system is shutting down")) == "store_unreachable");
+    CHECK(std::string(connectFailureReason("connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  sorry, "
+                                           "too many clients already")) == "store_unreachable");
+    CHECK(std::string(connectFailureReason("connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  "
+                                           "password authentication failed for user \"prov\"")) ==
+          "store_unavailable");
+    CHECK(std::string(connectFailureReason("connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  "
+                                           "database \"prov\" does not exist")) == "store_unavailable");
+    // A port nobody listens on, for real.
+    auto conn = prov::pg::Connection::open("postgresql://127.0.0.1:1/prov?connect_timeout=2");
+    REQUIRE_FALSE(conn);
+    CHECK(conn.error().code == prov::Code::kUnavailable);
+    CHECK(conn.error().reason == "store_unreachable");
 }

@@ -226,3 +226,22 @@ TEST_CASE("postgresql: a unit of work waits for a pooled connection at most stor
     // Given back, the connection serves the next unit of work.
     CHECK(store.value()->read([](StoreTx&) { return okStatus(); }));
 }
+
+TEST_CASE("postgresql: a server that answers and refuses is broken, not away") {
+    FakeClock clock;
+    const std::string url = testing::freshPgUrl();
+    // A login refused (a role that is not there): no store, not a blip.
+    auto refused = PgStore::open(url + "&user=no_such_role_here", clock);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Code::kUnavailable);
+    CHECK(refused.error().reason == "store_unavailable");
+    // A schema nothing was migrated into: the probe's table is missing.
+    auto empty = PgStore::open(url, clock);
+    REQUIRE(empty);
+    const Status probe = empty.value()->probe();
+    REQUIRE_FALSE(probe);
+    CHECK(probe.error().reason == "store_unavailable");
+    // Migrated, it answers.
+    REQUIRE(empty.value()->migrate());
+    CHECK(empty.value()->probe());
+}

@@ -98,3 +98,13 @@ TEST_CASE("encoders round-trip through the parser") {
     CHECK(std::get<ErrorPacket>(*err.packet).message == "Unknown transfer ID");
     CHECK(encodeOack({{"blksize", "1428"}}) == std::string("\0\6blksize\0" "1428\0", 15));
 }
+
+TEST_CASE("a fetch not served is answered with the ERROR packet its outcome names") {
+    // Opcode 5, code 0 (not defined), the text, NUL: what a phone told to
+    // try later (the store away) reads.
+    CHECK(refusalFor(prov::Outcome::kUnavailable) == std::string("\0\5\0\0Server busy, try later\0", 27));
+    CHECK(refusalFor(prov::Outcome::kError) == std::string("\0\5\0\0Internal error\0", 19));
+    // Unknown and denied alike: code 1.
+    CHECK(refusalFor(prov::Outcome::kNotFound) == std::string("\0\5\0\1File not found\0", 19));
+    CHECK(refusalFor(prov::Outcome::kDenied) == refusalFor(prov::Outcome::kNotFound));
+}
