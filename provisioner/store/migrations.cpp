@@ -527,6 +527,20 @@ CREATE TABLE sweep_spend (
 CREATE INDEX sweep_spend_at ON sweep_spend(at);
 )SQL";
 
+// A registration update from the PBX (status, address, agent) changes
+// nothing a phone's file holds: it no longer moves the config generation, so
+// a PBX reporting registrations does not empty every render cache (and a
+// node's memory of the phones it served) several times a minute. The columns
+// are every one an admin writes (model/extension_fields.cpp, kEditable and
+// kKey); a store test checks the list against that table.
+constexpr const char* kGenerationIgnoresRegistration = R"SQL(
+DROP TRIGGER gen_ext_upd;
+CREATE TRIGGER gen_ext_upd AFTER UPDATE OF extension, device_type, callerid_name, user, voicemail_enabled,
+    voicemail_pin, voicemail_email, did, twinning_number, external_callerid, call_forward, class_of_service,
+    phone_group, notes, secret, phone_make, phone_model, mac, phone_reg ON extensions
+BEGIN UPDATE config_generation SET value = value + 1; END;
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -549,6 +563,7 @@ const std::vector<Migration>& migrations() {
         {15, "invitations bound to their extension's row", kInvitationExtensionId},
         {16, "event batches stored, by id", kEventBatches},
         {17, "MAC-sweep budgets merged across nodes", kSweepSpend},
+        {18, "registration updates leave the config generation alone", kGenerationIgnoresRegistration},
     };
     return kMigrations;
 }

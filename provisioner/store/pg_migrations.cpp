@@ -478,6 +478,16 @@ CREATE TABLE sweep_spend (
 CREATE INDEX sweep_spend_at ON sweep_spend(at);
 )SQL";
 
+constexpr std::string_view kGenerationIgnoresRegistration = R"SQL(
+DROP TRIGGER gen_ext ON extensions;
+CREATE TRIGGER gen_ext AFTER INSERT OR DELETE ON extensions
+    FOR EACH ROW EXECUTE FUNCTION config_generation_bump();
+CREATE TRIGGER gen_ext_upd AFTER UPDATE OF extension, device_type, callerid_name, "user", voicemail_enabled,
+    voicemail_pin, voicemail_email, did, twinning_number, external_callerid, call_forward, class_of_service,
+    phone_group, notes, secret, phone_make, phone_model, mac, phone_reg ON extensions
+    FOR EACH ROW EXECUTE FUNCTION config_generation_bump();
+)SQL";
+
 }  // namespace
 
 const std::vector<sqlite::Migration>& migrations() {
@@ -488,6 +498,7 @@ const std::vector<sqlite::Migration>& migrations() {
             kExpansionModules, kFirmware,      kPortalUsers, kInvitations,    kInvitationExtensionId,
             kEventBatches,
             kSweepSpend,
+            kGenerationIgnoresRegistration,
         };
         // One for one with the SQLite migrations: a new one there without
         // its dialect here stops every PostgreSQL test at once.
