@@ -1,6 +1,8 @@
 #include "provisioner/catalog/key_ranges.h"
 
 #include <Poco/Exception.h>
+
+#include <cstdint>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
@@ -123,8 +125,13 @@ std::vector<KeyRange> parseKeyRanges(const Poco::JSON::Array& ranges, const std:
 
 std::map<std::string, int> moduleKeyParams(const ModuleKeyParams& table, int module, int key) {
     std::map<std::string, int> out;
-    for (const auto& [name, series] : table.params)
-        out[name] = series.first + series.second * (key - 1) + table.module_step * (module - 1);
+    for (const auto& [name, series] : table.params) {
+        // In 64 bits, then held to an int: a table past it is refused when
+        // loaded (moduleKeyParamsProblem), never wrapped.
+        const int64_t n = int64_t{series.first} + int64_t{series.second} * (key - 1) +
+                          int64_t{table.module_step} * (module - 1);
+        out[name] = n < 1 || n > INT32_MAX ? 0 : static_cast<int>(n);
+    }
     return out;
 }
 
@@ -141,7 +148,7 @@ std::optional<std::string> moduleKeyParamsProblem(const ModuleKeyParams& table, 
             for (const auto& [name, number] : moduleKeyParams(table, m, j)) {
                 const std::string what = "module " + std::to_string(m) + " key " + std::to_string(j) + "'s " + name;
                 const std::string p = "P" + std::to_string(number);
-                if (number < 1) return what + " would be " + p + ": parameter numbers start at 1";
+                if (number < 1) return what + " would be below 1 or past 2^31: parameter numbers start at 1";
                 if (taken.count(p)) return what + " would be " + p + ", which is a line or key parameter of the phone";
                 auto [it, fresh] = owner.emplace(number, what);
                 if (!fresh) return what + " would be " + p + ", which is already " + it->second;

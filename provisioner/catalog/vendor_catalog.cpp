@@ -194,6 +194,9 @@ std::shared_ptr<const VendorSpec> familySpec(const VendorSpec& vendor, const std
 // a line's, not a key's of any of its models (their tables, or the vendor's
 // formula up to key_params_max), nor another module key's.
 void checkModuleKeyParams(const VendorSpec& v) {
+    bool any = false;
+    for (const auto& [id, module] : v.expansion_modules) any = any || module.key_params.any();
+    if (!any) return;
     std::set<std::string> taken;
     for (const auto& line : v.line_params) {
         for (const auto& [param, number] : line) taken.insert(number);
@@ -206,9 +209,18 @@ void checkModuleKeyParams(const VendorSpec& v) {
             }
         }
     }
-    for (int k = 1; k <= v.key_params_max; ++k) {
+    // The formula's keys: up to key_params_max, or with no such bound
+    // (0), up to the most keys a model without a table of its own has.
+    int formula_keys = v.key_params_max;
+    if (formula_keys <= 0) {
+        for (const auto& [id, model] : v.models) {
+            if (model.key_ranges.empty()) formula_keys = std::max(formula_keys, model.keys);
+        }
+    }
+    formula_keys = std::min(formula_keys, 1000);  // key_ranges.cpp kMaxTableKeys: no table numbers more
+    for (int k = 1; k <= formula_keys; ++k) {
         for (const auto& [param, series] : v.key_params)
-            taken.insert("P" + std::to_string(series.first + series.second * (k - 1)));
+            taken.insert("P" + std::to_string(int64_t{series.first} + int64_t{series.second} * (k - 1)));
     }
     for (const auto& [id, module] : v.expansion_modules) {
         if (auto problem = moduleKeyParamsProblem(module.key_params, module.keys, module.max, taken))

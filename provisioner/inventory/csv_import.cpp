@@ -37,6 +37,7 @@ Status CsvImport::write(StoreTx& tx) {
     if (options_.progress && done % 2000 != 0) options_.progress("writing", done, order.size());
     TRY(checkLineCounts(tx));
     TRY(checkKeyCounts(tx));
+    TRY(checkValues(tx));
     if (!report_.problems.empty() || options_.dry_run)
         return Error{Code::kConflict, "rolled_back", "", {}, {}};
     return auditSummary(tx);
@@ -218,6 +219,29 @@ Status CsvImport::checkKeyCounts(StoreTx& tx) {
         if (!keys) continue;
         const std::string past = buttonsPastKeys(placed, *keys);
         if (!past.empty()) problem(where.first, where.second, past);
+    }
+    return okStatus();
+}
+
+// Every value on a phone the file touched (its lines, buttons and settings)
+// writable by the make and model it ends with, once everything is written:
+// a row's buttons are the file's, a device's new make covers the extensions
+// the file does not name (key_fit.h, unwritableOnDevice).
+Status CsvImport::checkValues(StoreTx& tx) {
+    std::map<std::string, std::pair<size_t, const char*>> macs;  // mac -> (line, column), the first kept
+    for (const Row& row : rows_) {
+        if (row.failed || row.extension.empty()) continue;
+        const std::optional<Extension> e = TRY(tx.getExtension(row.extension));
+        if (e && !e->mac.empty()) macs.emplace(e->mac, std::make_pair(row.line, row.buttons ? "buttons" : "extension"));
+    }
+    for (const DeviceRow& d : devices_) {
+        if (d.value(kModel) || d.value(kMake)) macs.emplace(d.mac, std::make_pair(d.line, d.value(kMake) ? "make" : "model"));
+    }
+    for (const auto& [mac, where] : macs) {
+        const std::optional<Device> dev = TRY(tx.getDevice(mac));
+        if (!dev) continue;
+        const std::string unwritable = TRY(unwritableOnDevice(tx, inv_.models_, mac, dev->make, dev->model));
+        if (!unwritable.empty()) problem(where.first, where.second, unwritable);
     }
     return okStatus();
 }

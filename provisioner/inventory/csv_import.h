@@ -96,6 +96,7 @@ private:
     Status writeExtension(StoreTx& tx, const Row& row);
     Status checkLineCounts(StoreTx& tx);
     Status checkKeyCounts(StoreTx& tx);
+    Status checkValues(StoreTx& tx);
     Status auditSummary(StoreTx& tx);
 
     Inventory& inv_;

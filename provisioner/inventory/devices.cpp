@@ -97,15 +97,10 @@ Result<Device> Inventory::editDevice(const std::string& mac, const DeviceEdit& e
         }
         // Another make must be able to write every line and key on the phone.
         if (next.make != before.make || next.model != before.model) {
-            for (const Extension& e : TRY(tx.extensionsOnDevice(mac))) {
-                FieldErrors found;
-                checkLineValues(models_, next.make, next.model, e, found);
-                checkKeyValues(models_, next.make, next.model, TRY(tx.getButtons(e.id)), found);
-                if (!found.empty())
-                    return Error::invalid("some fields are not valid",
-                                          {{next.make != before.make ? "make" : "model", "extension " + e.extension + "'s " + found.begin()->first + " " +
-                                                        found.begin()->second + ": change it first"}});
-            }
+            const std::string unwritable = TRY(unwritableOnDevice(tx, models_, mac, next.make, next.model));
+            if (!unwritable.empty())
+                return Error::invalid("some fields are not valid",
+                                      {{next.make != before.make ? "make" : "model", unwritable + ": change it first"}});
         }
         // Fewer keys (another model, fewer modules) must still hold every button on the phone.
         const bool model_changed = next.make != before.make || next.model != before.model;

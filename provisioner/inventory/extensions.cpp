@@ -95,6 +95,13 @@ Status Inventory::bindDevice(StoreTx& tx, Extension& e, FieldErrors& errors, con
         new_model = make_changed || model_changed;
         // A new model must still hold the lines already on the phone.
         if (make_changed || model_changed) {
+            // What is already on the phone must be writable by the new make or model.
+            const std::string unwritable =
+                TRY(unwritableOnDevice(tx, models_, device.mac, device.make, device.model, e.id));
+            if (!unwritable.empty()) {
+                errors[make_changed ? "phone_make" : "phone_model"] = unwritable + ": change it first";
+                return okStatus();
+            }
             if (auto m = models_.findModel(device.make, device.model)) {
                 for (const Extension* o : others) {
                     if (o->phone_reg > m->lines) {
@@ -232,7 +239,9 @@ Status Inventory::checkExtensionRules(StoreTx& tx, Extension& e, const std::opti
         // Values its phone's files cannot write, its buttons' too when they
         // come along onto the phone (a new one's are checked in setButtons).
         checkLineValues(models_, e.phone_make, e.phone_model, e, errors);
-        if (e.id != 0 && (!before || before->mac != e.mac || before->phone_make != e.phone_make || before->phone_model != e.phone_model)) {
+        // (An import row that gives the buttons is checked with those, once written: CsvImport::checkValues.)
+        if (e.id != 0 && !keys_checked_after &&
+            (!before || before->mac != e.mac || before->phone_make != e.phone_make || before->phone_model != e.phone_model)) {
             FieldErrors key_errors;
             checkKeyValues(models_, e.phone_make, e.phone_model, TRY(tx.getButtons(e.id)), key_errors);
             if (!key_errors.empty() && !errors.count("mac"))

@@ -225,4 +225,26 @@ void checkKeyValues(const ModelCatalog& models, const std::string& make, const s
 }
 
 
+Result<std::string> unwritableOnDevice(StoreTx& tx, const ModelCatalog& models, const std::string& mac,
+                                       const std::string& make, const std::string& model, int64_t skip) {
+    for (const Extension& e : TRY(tx.extensionsOnDevice(mac))) {
+        if (e.id == skip) continue;
+        FieldErrors found;
+        checkLineValues(models, make, model, e, found);
+        checkKeyValues(models, make, model, TRY(tx.getButtons(e.id)), found);
+        if (!found.empty()) return "extension " + e.extension + "'s " + found.begin()->first + " " + found.begin()->second;
+    }
+    // Its own settings, and the server-wide ones it inherits.
+    const SettingsMap own = TRY(tx.getSettings(mac));
+    for (const auto& [key, value] : own) {
+        if (auto why = models.valueProblem(make, model, value, false)) return "setting " + key + " " + *why;
+    }
+    for (const auto& [key, value] : TRY(tx.getSettings(""))) {
+        if (own.count(key)) continue;
+        if (auto why = models.valueProblem(make, model, value, false))
+            return "server-wide setting " + key + " " + *why;
+    }
+    return std::string();
+}
+
 }  // namespace prov

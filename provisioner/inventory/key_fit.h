@@ -64,6 +64,15 @@ std::string buttonsPastKeys(const std::vector<PlacedButton>& buttons, const Devi
 void checkLineValues(const ModelCatalog& models, const std::string& make, const std::string& model, const Extension& e,
                      FieldErrors& errors);
 
+// The first value on device `mac` (its extensions' lines and buttons, but
+// `skip`'s (an id; 0: none), its own settings and the server-wide ones it
+// inherits) that a `make` `model`
+// cannot write, as "extension 1001's callerid_name holds ..." or "setting
+// dial_plan holds ..."; "" when there is none. For a change of a device's
+// make or model, whichever path makes it.
+Result<std::string> unwritableOnDevice(StoreTx& tx, const ModelCatalog& models, const std::string& mac,
+                                       const std::string& make, const std::string& model, int64_t skip = 0);
+
 // The same for buttons' labels and values: errors["<field>[i].label"], "...value".
 void checkKeyValues(const ModelCatalog& models, const std::string& make, const std::string& model,
                     const std::vector<Button>& buttons, FieldErrors& errors, const std::string& field = "buttons");

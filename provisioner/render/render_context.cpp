@@ -656,6 +656,9 @@ data buildContext(const RenderInput& in, const TagNames* names) {
 
 TagNames tagNames(const std::string& text) {
     // Delimiters are always {{ }}: TemplateSet refuses templates that change them.
+    // Space as the template engine trims it (std::isspace).
+    static constexpr const char* kSpace = " \t\n\v\f\r";
+    static constexpr const char* kSpaceDotBrace = " \t\n\v\f\r.}";
     TagNames names;
     for (size_t i = text.find("{{"); i != std::string::npos;) {
         const size_t end = text.find("}}", i + 2);
@@ -663,15 +666,15 @@ TagNames tagNames(const std::string& text) {
         const size_t next = text.find("{{", end + 2);
         std::string tag = text.substr(i + 2, end - i - 2);
         i = next;
-        const auto first = tag.find_first_not_of(" \t\r\n");
+        const auto first = tag.find_first_not_of(kSpace);
         if (first == std::string::npos) continue;
         tag.erase(0, first);
         if (tag[0] == '!') continue;  // a comment, up to the first }}
         if (tag[0] == '#' || tag[0] == '^' || tag[0] == '/' || tag[0] == '>' || tag[0] == '{' || tag[0] == '&')
             tag.erase(0, 1);
-        const auto start = tag.find_first_not_of(" \t\r\n");
+        const auto start = tag.find_first_not_of(kSpace);
         if (start == std::string::npos) continue;
-        const auto stop = tag.find_first_of(" \t\r\n.}", start);
+        const auto stop = tag.find_first_of(kSpaceDotBrace, start);
         const std::string name = tag.substr(start, stop == std::string::npos ? std::string::npos : stop - start);
         if (!name.empty()) names.insert(name);
     }

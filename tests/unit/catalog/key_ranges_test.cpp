@@ -228,7 +228,12 @@ TEST_CASE("module key parameters: key J of module M, and the tables refused") {
     ModuleKeyParams low = t;
     low.params["type"] = {0, 5};
     CHECK(moduleKeyParamsProblem(low, 40, 6, {}).value_or("") ==
-          "module 1 key 1's type would be P0: parameter numbers start at 1");
+          "module 1 key 1's type would be below 1 or past 2^31: parameter numbers start at 1");
+    // Past an int: refused, never wrapped round to a number in range.
+    ModuleKeyParams huge = t;
+    huge.module_step = 2000000000;
+    CHECK(moduleKeyParamsProblem(huge, 40, 3, {}).value_or("") ==
+          "module 3 key 1's type would be below 1 or past 2^31: parameter numbers start at 1");
     CHECK_THAT(moduleKeyParamsProblem(t, 500, 3, {}).value_or(""), Catch::StartsWith("key_params numbers at most"));
 }
 

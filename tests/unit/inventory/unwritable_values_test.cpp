@@ -60,11 +60,11 @@ TEST_CASE("unwritable values: a double quote in a caller ID for an Avaya or Pana
     CHECK(avaya.error().fields.at("callerid_name").find("Ann") == std::string::npos);  // the value is not repeated
 
     Extension p = Fixture::line("1002", "080023000001", "Panasonic", "KX-HDV230");
-    p.secret = "pa\"ss";
+    p.secret = "Zq\"9x-secret";
     auto panasonic = f.inv->createExtension(p, f.admin);
     REQUIRE_FALSE(panasonic);
     REQUIRE(panasonic.error().fields.count("secret"));
-    CHECK(panasonic.error().fields.at("secret").find("pa") == std::string::npos);
+    CHECK(panasonic.error().fields.at("secret").find("Zq") == std::string::npos);
 
     // Nothing of either was stored; a Yealink takes the same caller ID.
     CHECK_FALSE(f.inv->getExtension("1001"));
@@ -132,4 +132,62 @@ TEST_CASE("unwritable values: the model decides within a make (the Gigaset N510'
         "7c2f80000001", [](Device& d, FieldErrors&, std::optional<int64_t>&) { d.model = "N510"; }, f.admin);
     REQUIRE_FALSE(edited);
     CHECK(edited.error().fields.count("model"));
+}
+
+TEST_CASE("unwritable values: another make or model for a phone is checked against all on it, whichever path sets it") {
+    Fixture f;
+    Extension ann = Fixture::line("1001", kYealinkMac, "Yealink", "T46U");
+    ann.callerid_name = "Ann \"the boss\"";
+    REQUIRE(f.inv->createExtension(ann, f.admin));
+
+    // Through another extension bound to the phone with a new make: refused on phone_make.
+    Extension bob = Fixture::line("1002", kYealinkMac, "Avaya", "J179");
+    auto through = f.inv->createExtension(bob, f.admin);
+    REQUIRE_FALSE(through);
+    REQUIRE(through.error().fields.count("phone_make"));
+    CHECK(through.error().fields.at("phone_make").find("1001") != std::string::npos);
+    CHECK(f.inv->getDevice(kYealinkMac).value().make == "Yealink");
+
+    // A setting of the phone's own that a Panasonic cannot write.
+    REQUIRE(f.inv->createDevice([] {
+        Device d;
+        d.mac = "080023000002";
+        d.make = "Yealink";
+        d.model = "T46U";
+        return d;
+    }(), f.admin));
+    REQUIRE(f.inv->putSettings("080023000002", {{"dial_plan", "[2-9]xx\"x."}}, f.admin));
+    auto edited = f.inv->editDevice(
+        "080023000002",
+        [](Device& d, FieldErrors&, std::optional<int64_t>&) {
+            d.make = "Panasonic";
+            d.model = "KX-HDV230";
+        },
+        f.admin);
+    REQUIRE_FALSE(edited);
+    REQUIRE(edited.error().fields.count("make"));
+    CHECK(edited.error().fields.at("make").find("dial_plan") != std::string::npos);
+}
+
+TEST_CASE("unwritable values: an import checks each row's buttons and a device row's new make, storing nothing") {
+    Fixture f;
+    auto keys = f.inv->importCsv(
+        "mac,make,model,extension,callerid_name,buttons\n" + kAvayaMac + ",Avaya,J179,1001,Ann,2:blf:1002:Bob;desk\n",
+        {}, f.admin);
+    REQUIRE(keys);
+    REQUIRE_FALSE(keys.value().problems.empty());
+    CHECK(keys.value().problems.front().line == 2);
+    CHECK(keys.value().problems.front().column == "buttons");
+    CHECK_FALSE(f.inv->getExtension("1001"));
+
+    auto first = f.inv->importCsv(
+        "mac,make,model,extension,callerid_name\n" + kYealinkMac + ",Yealink,T46U,1002,\"Say \"\"hi\"\"\"\n", {}, f.admin);
+    REQUIRE(first);
+    REQUIRE(first.value().problems.empty());
+    auto remade = f.inv->importCsv("mac,make,model\n" + kYealinkMac + ",Avaya,J179\n", {}, f.admin);
+    REQUIRE(remade);
+    REQUIRE_FALSE(remade.value().problems.empty());
+    CHECK(remade.value().problems.front().column == "make");
+    CHECK(remade.value().problems.front().reason.find("1002") != std::string::npos);
+    CHECK(f.inv->getDevice(kYealinkMac).value().make == "Yealink");
 }

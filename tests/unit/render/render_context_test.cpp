@@ -259,6 +259,8 @@ TEST_CASE("render context: the tag names a template reads") {
         "{{! a comment {{not_read}} }}{{dotted.member}}{{#\nwrapped\n}}{{/wrapped}} {{unclosed");
     CHECK(names == TagNames{"plain", "spaced", "section", "inner", "inverted", "dotted", "wrapped"});
     CHECK(tagNames("no tags at all").empty());
+    // Whitespace as the engine trims it: vertical tab and form feed too.
+    CHECK(tagNames("{{#\vkey_slots}}{{/key_slots\f}}") == TagNames{"key_slots"});
 }
 
 TEST_CASE("render context: lists no tag reads are left out, and only those") {
