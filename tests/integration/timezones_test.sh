@@ -199,9 +199,12 @@ stop_server
 # A store as an older release left it: offsets (and a zone named by the
 # database's posix/ copy, accepted then), and migrations 8 (zones), 9 (wipe
 # configs), 10 (wipe grace, zone prefixes), 11 (expansion modules), 12
-# (firmware and resync), 13 (portal users), 14 and 15 (invitations), undone
-# here, not yet applied.
+# (firmware and resync), 13 (portal users), 14 and 15 (invitations), 16
+# (event batches), 17 (sweep budgets across nodes) and 18 (registrations
+# leave the config generation alone), undone here, not yet applied.
 sqlite3 "$DATA/store.db" "UPDATE settings SET value = '+1' WHERE scope = '' AND key = 'timezone';
+    DROP TABLE event_batches; DROP TABLE sweep_spend; DROP TRIGGER gen_ext_upd;
+    CREATE TRIGGER gen_ext_upd AFTER UPDATE ON extensions BEGIN UPDATE config_generation SET value = value + 1; END;
     INSERT OR REPLACE INTO settings (scope, key, value) VALUES ('0015654aa937', 'timezone', '+5:30'),
         ('0004f2aabb01', 'timezone', '-05:00'), ('00562b043615', 'timezone', '-13'),
         ('000413922d24', 'timezone', 'posix/Europe/Paris');
