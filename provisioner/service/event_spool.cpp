@@ -46,7 +46,11 @@ std::string nameOf(uint64_t sequence) {
 // written by this code and is not read into memory.
 Result<std::string> readFile(const std::string& path, uint64_t limit) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) return Error::internal("cannot read " + path + ": " + std::strerror(errno));
+    if (!in) {
+        const int err = errno;
+        if (err == ENOENT) return Error::notFound(path + " does not exist");
+        return Error::internal("cannot read " + path + ": " + std::strerror(err));
+    }
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
     if (ec) return Error::internal("cannot read " + path + ": " + ec.message());
@@ -109,6 +113,15 @@ Status EventSpool::scan() {
     std::sort(names.begin(), names.end());
     for (const std::string& name : names) {
         auto bytes = readFile(dir_ + "/" + name, max_bytes_);
+        if (!bytes && bytes.error().code == Code::kInternal) {
+            // Unreadable now (EMFILE, EIO), not damaged: kept in its turn,
+            // uncounted until oldest() reads it.
+            log().warning("cannot read the spool file %s now, tried again in its turn: %s", name,
+                          bytes.error().message);
+            files_.push_back(File{name, 0, 0});
+            ++batches_;
+            continue;
+        }
         auto batch = bytes ? decodeEventBatch(bytes.value()) : Result<EventBatch>(bytes.error());
         if (!batch) {
             setAside(name, batch.error().message);
@@ -135,17 +148,26 @@ Result<EventSpool::Added> EventSpool::append(const EventBatch& batch) {
     return Added::kSpooled;
 }
 
-std::optional<EventBatch> EventSpool::oldest() {
+Result<std::optional<EventBatch>> EventSpool::oldest() {
     while (!files_.empty()) {
         const std::string name = files_.front().name;
         auto bytes = readFile(dir_ + "/" + name, max_bytes_);
-        auto batch = bytes ? decodeEventBatch(bytes.value()) : Result<EventBatch>(bytes.error());
-        if (batch) return std::move(batch).value();
+        if (!bytes && bytes.error().code == Code::kNotFound) {
+            // Removed by hand: nothing left to store or to set aside.
+            log().error("spool file %s/%s is gone, its events not stored", dir_, name);
+            dropFront();
+            continue;
+        }
+        // A read that failed (EMFILE, EIO) says nothing about the file: it
+        // stays, and is read again at the next try.
+        if (!bytes) return bytes.error();
+        auto batch = decodeEventBatch(bytes.value());
+        if (batch) return std::optional<EventBatch>(std::move(batch).value());
         // Changed since it was written (it parsed then): kept for a look,
         // out of the way of the batches after it.
         setAsideOldest(batch.error().message);
     }
-    return std::nullopt;
+    return std::optional<EventBatch>();
 }
 
 Status EventSpool::removeOldest() {

@@ -63,17 +63,23 @@ void EventRecorder::run() {
     }
 }
 
-// Stored, spooled, or (a refusal that is not the store being away) logged
-// and dropped.
+// Stored, or spooled (with a spool, whatever the store's error: disk full or
+// out of memory on PostgreSQL come back as internal errors and pass), or,
+// without one, logged and dropped.
 void EventRecorder::write(EventBatch batch) {
     // Behind the batches spooled before it, or the order of events would
     // not be the order of fetches.
     if (spool_ && !spool_->empty()) return toSpool(batch);
     const Status st = storeTrying(batch);
     if (st) return;
-    if (spool_ && unavailable(st)) {
-        log().warning("the store is unavailable (%s): events go to the spool %s until it answers",
-                      st.error().message, spool_->dir());
+    if (spool_) {
+        if (unavailable(st))
+            log().warning(
+                "the store is unavailable (%s): events go to the spool %s until it answers",
+                st.error().message, spool_->dir());
+        else
+            log().error("cannot store %z events (%s): they go to the spool %s, tried again",
+                        batch.events.size(), st.error().message, spool_->dir());
         return toSpool(batch);
     }
     log().error("cannot store %z events: %s", batch.events.size(), st.error().message);
@@ -117,19 +123,40 @@ void EventRecorder::dropForSpool(size_t events, const std::string& why) {
 // (a crash between the two replays it once more: its id makes that
 // harmless). Stops early, returning true, for a stop or for a full batch in
 // the memory queue, which run() then spools behind the rest before coming
-// back. False: the store is still unavailable.
+// back. False: try again after spool_retry, the files kept (the store is
+// still unavailable or failing, or the oldest file could not be read).
 bool EventRecorder::replaySpool() {
     uint64_t stored = 0;
     while (!spool_->empty()) {
         if (stopRequested() || batchWaiting()) return true;
-        const std::optional<EventBatch> batch = spool_->oldest();
+        auto next = spool_->oldest();
+        if (!next) {
+            log().error("cannot read the spool, tried again: %s", next.error().message);
+            return false;
+        }
+        const std::optional<EventBatch>& batch = next.value();
         if (!batch) break;  // only damaged files were left, now set aside
         const Status st = store(*batch);
         if (unavailable(st)) return false;
         if (!st) {
-            spool_->setAsideOldest("the store refused it: " + st.error().message);
+            // An error of the store (disk full, a bug) is most often the
+            // store's, not the batch's: the replay waits and tries the same
+            // file again. A batch refused kSpoolFailuresBeforeAside times in
+            // a row is set aside, so that one bad batch cannot hold the rest.
+            if (batch->id != failing_batch_) failing_tries_ = 0;
+            failing_batch_ = batch->id;
+            if (++failing_tries_ < kSpoolFailuresBeforeAside) {
+                log().error("cannot store a spooled batch (try %d of %d), tried again: %s",
+                            failing_tries_, kSpoolFailuresBeforeAside, st.error().message);
+                return false;
+            }
+            spool_->setAsideOldest("the store refused it " +
+                                   std::to_string(kSpoolFailuresBeforeAside) +
+                                   " times: " + st.error().message);
+            failing_tries_ = 0;
             continue;
         }
+        failing_tries_ = 0;
         stored += batch->events.size();
         if (auto removed = spool_->removeOldest(); !removed)
             log().error("%s", removed.error().message);
