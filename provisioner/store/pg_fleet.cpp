@@ -116,7 +116,11 @@ Result<std::unique_ptr<Store::Hold>> PgStore::holdOutbox(int64_t id) {
     };
     Lease lease = TRY(acquire());
     pg::Connection& conn = *lease;
-    if (!conn.exec("BEGIN")) return unreachable("outbox", conn.lastError());
+    // A relay may keep the sender longer than the server's
+    // idle_in_transaction_session_timeout, which would end the session and
+    // the hold with it while the sender lives: not for this transaction.
+    if (!conn.exec("BEGIN") || !conn.exec("SET LOCAL idle_in_transaction_session_timeout = 0"))
+        return unreachable("outbox", conn.lastError());
     bool held = false;
     {
         pg::Stmt q(conn, "SELECT id FROM outbox WHERE id = ? FOR KEY SHARE SKIP LOCKED");

@@ -288,9 +288,13 @@ public:
     // queued -> sending with one more try; false when no longer queued.
     virtual Result<bool> claimOutbox(int64_t id) = 0;
     // A try's outcome: state sent (sent_at = at), queued (again at
-    // next_try_at) or failed, with the relay's reply.
-    virtual Status settleOutbox(int64_t id, const std::string& state, const std::string& smtp_reply,
-                                int64_t next_try_at, int64_t at) = 0;
+    // next_try_at) or failed, with the relay's reply. Only while the row is
+    // still `sending` with the `tries` its sender's claim gave it: false,
+    // and nothing changed, when it was taken back and claimed again since
+    // (its hold lost while the sender lived), or settled by another.
+    virtual Result<bool> settleOutbox(int64_t id, int64_t tries, const std::string& state,
+                                      const std::string& smtp_reply, int64_t next_try_at,
+                                      int64_t at) = 0;
     // Rows left `sending` by a server that stopped mid-try go back to
     // queued, due at once; how many. Not a row some process holds
     // (Store::holdOutbox): its sender is alive.

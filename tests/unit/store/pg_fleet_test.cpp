@@ -150,8 +150,10 @@ TEST_CASE("postgresql fleet: a row a live node is sending is not taken back, a d
     CHECK(other.value());
     other.value().reset();
     // The sender's own outcome is not blocked by its hold.
-    REQUIRE(a.write([&](StoreTx& tx) {
-        return tx.settleOutbox(id, "queued", "451 later", clock.nowSeconds(), clock.nowSeconds());
+    REQUIRE(a.write([&](StoreTx& tx) -> Status {
+        CHECK(TRY(tx.settleOutbox(id, 1, "queued", "451 later", clock.nowSeconds(),
+                                  clock.nowSeconds())));
+        return okStatus();
     }));
     REQUIRE(a.write([&](StoreTx& tx) -> Status {
         CHECK(TRY(tx.claimOutbox(id)));
