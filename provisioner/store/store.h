@@ -112,7 +112,9 @@ public:
     virtual Status deleteDevice(const std::string& mac) = 0;
     // Records a fetch on a known device (no version bump: not an admin edit).
     // last_file/last_hash change only when `served`; first_seen_at is set
-    // once. False when no device has this MAC.
+    // once; the last_* fields only when `at` is not older than last_seen_at
+    // (a replayed spool does not undo newer fetches). False when no device
+    // has this MAC (true for a device whose fields stayed).
     virtual Result<bool> touchDevice(const std::string& mac, int64_t at, const std::string& ip,
                                      const std::string& ua, const std::string& firmware, const std::string& file,
                                      const std::string& hash, bool served) = 0;
