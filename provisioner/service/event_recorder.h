@@ -114,6 +114,7 @@ private:
     Status storeTrying(const EventBatch& batch);
     void toSpool(const EventBatch& batch);
     bool replaySpool();
+    void replaySpoolNow();
     void dropForSpool(size_t events, const std::string& why);
     bool pauseOrStop(std::chrono::milliseconds pause);
     bool stopRequested();
@@ -127,6 +128,8 @@ private:
     // Writer thread only: the spool's warnings, one line a minute at most.
     uint64_t spool_drops_unlogged_ = 0;
     std::optional<std::chrono::steady_clock::time_point> spool_drop_logged_at_;
+    // Writer thread only: when the spool is tried next.
+    std::chrono::steady_clock::time_point next_spool_try_;
     bool full_logged_ = false;  // warned that max_unassigned is reached
     // Writer thread only: the spooled batch the store last refused, and how
     // many times in a row.

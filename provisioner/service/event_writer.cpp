@@ -26,7 +26,7 @@ bool unavailable(const Status& st) { return !st && st.error().code == Code::kUna
 
 void EventRecorder::run() {
     // A spool left by a previous run is tried at once.
-    SteadyClock::time_point next_spool_try = SteadyClock::now();
+    next_spool_try_ = SteadyClock::now();
     if (spool_ && !spool_->empty())
         log().warning(
             "%s events of a previous run wait in the spool %s; stored once the store answers",
@@ -35,7 +35,7 @@ void EventRecorder::run() {
     for (;;) {
         const auto ready = [&] { return stopping_ || !queue_.empty(); };
         if (spool_ && !spool_->empty()) {
-            wake_.wait_until(lock, next_spool_try, ready);
+            wake_.wait_until(lock, next_spool_try_, ready);
         } else {
             wake_.wait(lock, ready);
         }
@@ -54,8 +54,7 @@ void EventRecorder::run() {
         lock.unlock();
         const size_t taken = events.size();
         if (taken > 0) write(EventBatch{random_.alnum(kEventBatchIdLength), std::move(events)});
-        if (spool_ && !spool_->empty() && SteadyClock::now() >= next_spool_try && !replaySpool())
-            next_spool_try = SteadyClock::now() + options_.spool_retry;
+        if (spool_ && !spool_->empty() && SteadyClock::now() >= next_spool_try_) replaySpoolNow();
         lock.lock();
         stored_total_ += taken;
         if (queue_.empty()) flushes_wanted_ = 0;
@@ -99,6 +98,13 @@ Status EventRecorder::storeTrying(const EventBatch& batch) {
 
 void EventRecorder::toSpool(const EventBatch& batch) {
     auto added = spool_->append(batch);
+    // Full, but the store may be back: the spool stored first makes room,
+    // rather than this batch dropped while the store answers. Not held to
+    // spool_retry: the batch is lost otherwise.
+    if (added && added.value() == EventSpool::Added::kFull) {
+        replaySpoolNow();
+        added = spool_->append(batch);
+    }
     if (!added)
         return dropForSpool(batch.events.size(),
                             "cannot write to the spool: " + added.error().message);
@@ -117,6 +123,13 @@ void EventRecorder::dropForSpool(size_t events, const std::string& why) {
                 std::to_string(spool_drops_unlogged_));
     spool_drops_unlogged_ = 0;
     spool_drop_logged_at_ = now;
+}
+
+// After a try that failed, run() tries again after spool_retry; else at once.
+void EventRecorder::replaySpoolNow() {
+    const bool again = replaySpool();
+    next_spool_try_ = SteadyClock::now();
+    if (!again) next_spool_try_ += options_.spool_retry;
 }
 
 // The spool stored oldest first, each file deleted after its batch's commit

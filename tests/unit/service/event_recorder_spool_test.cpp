@@ -62,11 +62,11 @@ struct Fixture : testing::InventoryFixture {
     int next = 0;  // the next fetch's number: its path is "f<n>"
 
     Fixture() { start(); }
-    void start(uint64_t spool_bytes = 1 << 20) {
+    void start(uint64_t spool_bytes = 1 << 20, std::chrono::milliseconds spool_retry = 20ms) {
         EventRecorderOptions o;
         o.store_attempts = 2;
         o.store_retry = 1ms;
-        o.spool_retry = 20ms;
+        o.spool_retry = spool_retry;
         o.gather = 200ms;  // cut short by flush(): one batch per fetches() call
         events = std::make_unique<EventRecorder>(outage, random, o,
                                                  EventSpool::open(spool_dir, spool_bytes).value());
@@ -216,6 +216,34 @@ TEST_CASE(
     f.outage.down = false;
     REQUIRE(f.drained());
     CHECK(f.stored() == f.expected(0, spooled));
+}
+
+TEST_CASE("with the spool full, the first batch after the store is back is stored, not dropped") {
+    Fixture f;
+    f.stop();
+    EventBatch two{std::string(kEventBatchIdLength, 'a'), std::vector<Event>(2)};
+    for (Event& e : two.events) {
+        e.at = f.clock.nowSeconds();
+        e.peer_ip = "10.0.0.7";
+        e.protocol = "http";
+        e.path = "f10";
+        e.outcome = "not_found";
+    }
+    const size_t size = encodeEventBatch(two).size();
+    // Room for three batches of two; the spool not tried on its own during
+    // the test (spool_retry 60 s).
+    f.start(size * 3 + size / 2, 60s);
+    f.outage.down = true;
+    for (int b = 0; b < 4; ++b) f.fetches(2);
+    REQUIRE(f.events->spoolDropped() == 2);  // f6 and f7
+    f.outage.down = false;
+    f.fetches(2);  // f8 and f9: the spool stored first, to make room
+    CHECK(f.events->spoolDropped() == 2);
+    REQUIRE(f.drained());
+    std::vector<std::string> want = f.expected(0, 6);
+    want.push_back("f8");
+    want.push_back("f9");
+    CHECK(f.stored() == want);
 }
 
 TEST_CASE("a damaged spool file is set aside as .bad, and the batches after it are stored") {
