@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -28,12 +29,24 @@ std::optional<uint64_t> sequenceOf(const std::string& name) {
     if (name.size() != kDigits + kSuffix.size() ||
         name.compare(kDigits, std::string::npos, kSuffix) != 0)
         return std::nullopt;
+    if (!std::all_of(name.begin(), name.begin() + kDigits, [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
     uint64_t v = 0;
-    for (size_t i = 0; i < kDigits; ++i) {
-        if (name[i] < '0' || name[i] > '9') return std::nullopt;
-        v = v * 10 + static_cast<uint64_t>(name[i] - '0');
-    }
+    const auto [end, ec] = std::from_chars(name.data(), name.data() + kDigits, v);
+    if (ec != std::errc() || end != name.data() + kDigits) return std::nullopt;
+    if (v == UINT64_MAX) return std::nullopt;  // the next number would wrap to 0
     return v;
+}
+
+// Twenty digits, but UINT64_MAX or past it: not a name this code writes, and
+// its number (or the next) would wrap.
+bool outOfRange(const std::string& name) {
+    if (name.size() != kDigits + kSuffix.size() ||
+        name.compare(kDigits, std::string::npos, kSuffix) != 0)
+        return false;
+    return std::all_of(name.begin(), name.begin() + kDigits,
+                       [](char c) { return c >= '0' && c <= '9'; }) &&
+           !sequenceOf(name);
 }
 
 std::string nameOf(uint64_t sequence) {
@@ -102,6 +115,8 @@ Status EventSpool::scan() {
         if (const auto sequence = sequenceOf(name)) {
             names.push_back(name);
             next_sequence_ = std::max(next_sequence_, *sequence + 1);
+        } else if (outOfRange(name)) {
+            setAside(name, "its number is past the largest a spool file takes");
         } else if (name.size() > 4 && name.compare(name.size() - 4, 4, ".bad") == 0) {
             // Numbers go on past the files set aside too, so that a batch
             // set aside later never takes (and replaces) their .bad name.

@@ -284,3 +284,20 @@ TEST_CASE("a spool file that cannot be read now is kept and read again, not set 
     REQUIRE(batch);
     CHECK(batch->events.front().path == "f0");
 }
+
+TEST_CASE("a spool file numbered past what 64 bits hold is set aside, not wrapped to a small number") {
+    testing::TempDir dir;
+    {
+        auto spool = EventSpool::open(dir.path(), 1 << 20).value();
+        REQUIRE(spool->append(batchOf(kId, 1, 0)));
+    }
+    // UINT64_MAX is 18446744073709551615: both names would wrap.
+    for (const std::string name : {"99999999999999999999.batch", "18446744073709551615.batch"})
+        std::filesystem::copy_file(dir.path() + "/00000000000000000001.batch", dir.path() + "/" + name);
+    auto spool = EventSpool::open(dir.path(), 1 << 20).value();
+    CHECK(spool->batches() == 1);
+    CHECK(std::filesystem::exists(dir.path() + "/99999999999999999999.batch.bad"));
+    CHECK(std::filesystem::exists(dir.path() + "/18446744073709551615.batch.bad"));
+    REQUIRE(spool->append(batchOf(kId, 1, 1)));
+    CHECK(std::filesystem::exists(dir.path() + "/00000000000000000002.batch"));
+}
