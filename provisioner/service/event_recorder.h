@@ -44,7 +44,8 @@ public:
     virtual void record(Event event) = 0;
 };
 
-// Refusals of the same spooled batch, in a row, before it is set aside.
+// Refusals of the same spooled batch, in a row and spool_retry apart at
+// least, before it is set aside.
 inline constexpr int kSpoolFailuresBeforeAside = 5;
 
 struct EventRecorderOptions {
@@ -135,6 +136,7 @@ private:
     // many times in a row.
     std::string failing_batch_;
     int failing_tries_ = 0;
+    std::chrono::steady_clock::time_point failing_counted_at_;
     std::mutex mutex_;
     std::condition_variable wake_;
     std::condition_variable drained_;

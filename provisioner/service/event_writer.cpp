@@ -155,10 +155,17 @@ bool EventRecorder::replaySpool() {
             // An error of the store (disk full, a bug) is most often the
             // store's, not the batch's: the replay waits and tries the same
             // file again. A batch refused kSpoolFailuresBeforeAside times in
-            // a row is set aside, so that one bad batch cannot hold the rest.
+            // a row is set aside, so that one bad batch cannot hold the rest;
+            // refusals count spool_retry apart at least, however often a
+            // full spool has it tried (toSpool).
+            const auto now = SteadyClock::now();
             if (batch->id != failing_batch_) failing_tries_ = 0;
             failing_batch_ = batch->id;
-            if (++failing_tries_ < kSpoolFailuresBeforeAside) {
+            if (failing_tries_ == 0 || now - failing_counted_at_ >= options_.spool_retry) {
+                ++failing_tries_;
+                failing_counted_at_ = now;
+            }
+            if (failing_tries_ < kSpoolFailuresBeforeAside) {
                 log().error("cannot store a spooled batch (try %d of %d), tried again: %s",
                             failing_tries_, kSpoolFailuresBeforeAside, st.error().message);
                 return false;
