@@ -16,6 +16,7 @@
 #include "provisioner/admin/api_handler.h"
 #include "provisioner/admin/waiting_room.h"
 #include "provisioner/app/config_keys.h"
+#include "provisioner/app/fleet_certificate.h"
 #include "provisioner/app/first_token.h"
 #include "provisioner/app/folder_signature.h"
 #include "provisioner/app/scrape.h"
@@ -124,7 +125,9 @@ Status Server::start() {
     auto context = loadTls(config_, log_, tickets_);
     if (!context) return naming(context.error(), "certs.dir");
     tls_contexts_.replace(context.value());
-    if (services_->postgres) checkCertificate(false);
+    if (auto digest = serverCertificateDigest(services_->hasher, config_.certs_dir))
+        loaded_certificate_ = digest.value();
+    if (services_->postgres) checkCertificate(std::nullopt);
     // Again: at a first start server.crt was only just generated.
     services_->trust->replace(TRY(loadTrust(config_, log_)));
     // Every image is hashed again in the background; until then it is refused.

@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "provisioner/admin/import_jobs.h"
@@ -99,7 +100,9 @@ class Server {
     void refreshTickets();
     void lead();
     void mergeSweep();
-    void checkCertificate(bool adopt);
+    // `loaded_before`: at a reload, the digest of the server.crt served
+    // until then (checkFleetCertificate).
+    void checkCertificate(const std::optional<std::string>& loaded_before);
 
     const ServerConfig config_;
     Poco::Logger& log_;
@@ -141,6 +144,9 @@ class Server {
     bool lead_failing_ = false;
     bool merge_failing_ = false;  // the last sweep merge failed (logged once)
     bool certificate_differs_ = false;  // from the fleet's (logged once)
+    // The SHA-256 of the server.crt this node serves (last loaded); "" when
+    // it could not be read.
+    std::string loaded_certificate_;
 };
 
 }  // namespace prov::app

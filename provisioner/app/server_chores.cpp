@@ -32,7 +32,7 @@ void Server::everySecond() {
     if (ticks_ % kLeadEverySeconds == 0) lead();
     services_->firmware->poll();
     if (ticks_ % kMergeSweepEverySeconds == 0) mergeSweep();
-    if (services_->postgres && ticks_ % kCertificateEverySeconds == 0) checkCertificate(false);
+    if (services_->postgres && ticks_ % kCertificateEverySeconds == 0) checkCertificate(std::nullopt);
     // The fleet's chores: the leader's alone (resync pushes and rollouts
     // look at Store::leads themselves). A pruning a leader left half done is
     // taken up by the next one, whose prune_pending_ is set from its start.
@@ -116,18 +116,18 @@ void Server::mergeSweep() {
 
 // Said when this node's certificate starts or stops differing from the
 // fleet's, not every minute in between (fleet_certificate.h).
-void Server::checkCertificate(bool adopt) {
-    auto check = checkFleetCertificate(*services_->store, services_->hasher, config_.certs_dir, adopt);
+void Server::checkCertificate(const std::optional<std::string>& loaded_before) {
+    auto check = checkFleetCertificate(*services_->store, services_->hasher, config_.certs_dir, loaded_before);
     if (!check) {
         log_.warning("tls: cannot compare the server certificate with the fleet's: %s", check.error().message);
         return;
     }
     const CertificateCheck& c = check.value();
-    if (adopt) log_.notice("tls: this node's server certificate (SHA-256 %s) is now the fleet's", c.ours);
+    if (c.adopted) log_.notice("tls: this node's server certificate (SHA-256 %s) is now the fleet's", c.ours);
     if (c.differs() && !certificate_differs_)
         log_.warning("tls: this node's server certificate (SHA-256 %s of %s/server.crt) is not the fleet's (%s): "
-                     "phones trust one certificate; give every node the same server.crt and server.key, then "
-                     "reload (SIGHUP) the node with the one to keep",
+                     "phones trust one certificate; give every node the same server.crt and server.key (a node "
+                     "reloaded (SIGHUP) after its server.crt was replaced makes the new one the fleet's)",
                      c.ours, config_.certs_dir, c.registered);
     if (!c.differs() && certificate_differs_) log_.notice("tls: this node's server certificate is the fleet's again");
     certificate_differs_ = c.differs();
@@ -190,7 +190,14 @@ void Server::reloadCertificate() {
     }
     tls_contexts_.replace(context.value());
     log_.notice("TLS certificate reloaded");
-    if (services_->postgres) checkCertificate(true);
+    // Only a server.crt replaced since the last load is the admin's choice
+    // for the fleet; an unchanged one (a SIGHUP for the templates, say) is
+    // compared, or every reload would make this node's certificate the
+    // fleet's, a stray one included.
+    const std::string before = loaded_certificate_;
+    const auto now = serverCertificateDigest(services_->hasher, config_.certs_dir);
+    loaded_certificate_ = now ? now.value() : "";
+    if (services_->postgres) checkCertificate(before);
     // The CA phones are given follows it (or trust.ca_file, read again).
     auto trust = loadTrust(config_, log_);
     if (!trust) {

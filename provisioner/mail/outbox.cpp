@@ -138,22 +138,25 @@ Status Outbox::tryRow(const OutboxRow& row) {
     // relay may take "30 seconds or more" and the store must not wait). The
     // claim is a conditional update under the store's single-writer lock:
     // of two nodes that listed the row, one claims it, the other skips it.
+    // The row's tries as this claim left them: the settle is conditional
+    // on them (StoreTx::settleOutbox).
     std::optional<Message> message;
-    std::string refusal;
+    int64_t tries = 0;
     TRY(store_.write([&](StoreTx& tx) -> Status {
         if (!TRY(tx.claimOutbox(row.id))) return okStatus();
+        const auto claimed = TRY(tx.getOutbox(row.id));
+        if (!claimed) return Error::internal("outbox: e-mail " + std::to_string(row.id) + " gone");
+        tries = claimed->tries;
         auto m = compose_(tx, row);
         if (m) {
             message = std::move(m).value();
         } else {
-            refusal = m.error().message;
-            TRY(tx.settleOutbox(row.id, "failed", refusal, 0, clock_.nowSeconds()));
+            TRY(tx.settleOutbox(row.id, tries, "failed", m.error().message, 0, clock_.nowSeconds()));
         }
         return okStatus();
     }));
     if (!message) return okStatus();
     const SendResult r = send_(*message, interrupter_);
-    const int64_t tries = row.tries + 1;
     const int64_t now = clock_.nowSeconds();
     std::string state = "sent";
     int64_t next = 0;
@@ -174,8 +177,16 @@ Status Outbox::tryRow(const OutboxRow& row) {
                          std::string(state == "failed" ? "failed" : "will be tried again"), tries,
                          logged);
     }
-    return store_.write(
-        [&](StoreTx& tx) { return tx.settleOutbox(row.id, state, reply, next, now); });
+    bool settled = false;
+    TRY(store_.write([&](StoreTx& tx) -> Status {
+        settled = TRY(tx.settleOutbox(row.id, tries, state, reply, next, now));
+        return okStatus();
+    }));
+    if (!settled)
+        logger().warning("mail: e-mail %Ld was taken back while this try ran (its hold lost): its "
+                         "outcome is not stored over the newer try's",
+                         row.id);
+    return okStatus();
 }
 
 void Outbox::run() {

@@ -12,8 +12,11 @@
 // batch has a random id stored with its events (StoreTx::addEventBatch), so
 // a batch tried again (a commit whose answer was lost, a spool file replayed
 // after a crash) is stored once. Past the spool's size, batches are dropped
-// and counted. Errors other than unavailable (a bug, a constraint) are
-// logged and the batch dropped (a spooled one is set aside as .bad).
+// and counted. Any other error of the store (disk full, a bug, a
+// constraint) spools the batch too, and stops a replay until the next
+// spool_retry, the file kept; a spooled batch the store refuses
+// kSpoolFailuresBeforeAside times in a row is set aside as .bad. Without a
+// spool, a batch the store refuses is logged and dropped.
 
 #include <atomic>
 #include <chrono>
@@ -24,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -39,6 +43,10 @@ public:
     virtual ~EventSink() = default;
     virtual void record(Event event) = 0;
 };
+
+// Refusals of the same spooled batch, in a row and spool_retry apart at
+// least, before it is set aside.
+inline constexpr int kSpoolFailuresBeforeAside = 5;
 
 struct EventRecorderOptions {
     size_t max_queue = 100000;
@@ -107,6 +115,7 @@ private:
     Status storeTrying(const EventBatch& batch);
     void toSpool(const EventBatch& batch);
     bool replaySpool();
+    void replaySpoolNow();
     void dropForSpool(size_t events, const std::string& why);
     bool pauseOrStop(std::chrono::milliseconds pause);
     bool stopRequested();
@@ -120,7 +129,14 @@ private:
     // Writer thread only: the spool's warnings, one line a minute at most.
     uint64_t spool_drops_unlogged_ = 0;
     std::optional<std::chrono::steady_clock::time_point> spool_drop_logged_at_;
+    // Writer thread only: when the spool is tried next.
+    std::chrono::steady_clock::time_point next_spool_try_;
     bool full_logged_ = false;  // warned that max_unassigned is reached
+    // Writer thread only: the spooled batch the store last refused, and how
+    // many times in a row.
+    std::string failing_batch_;
+    int failing_tries_ = 0;
+    std::chrono::steady_clock::time_point failing_counted_at_;
     std::mutex mutex_;
     std::condition_variable wake_;
     std::condition_variable drained_;

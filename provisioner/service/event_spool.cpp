@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -28,12 +29,24 @@ std::optional<uint64_t> sequenceOf(const std::string& name) {
     if (name.size() != kDigits + kSuffix.size() ||
         name.compare(kDigits, std::string::npos, kSuffix) != 0)
         return std::nullopt;
+    if (!std::all_of(name.begin(), name.begin() + kDigits, [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
     uint64_t v = 0;
-    for (size_t i = 0; i < kDigits; ++i) {
-        if (name[i] < '0' || name[i] > '9') return std::nullopt;
-        v = v * 10 + static_cast<uint64_t>(name[i] - '0');
-    }
+    const auto [end, ec] = std::from_chars(name.data(), name.data() + kDigits, v);
+    if (ec != std::errc() || end != name.data() + kDigits) return std::nullopt;
+    if (v == UINT64_MAX) return std::nullopt;  // the next number would wrap to 0
     return v;
+}
+
+// Twenty digits, but UINT64_MAX or past it: not a name this code writes, and
+// its number (or the next) would wrap.
+bool outOfRange(const std::string& name) {
+    if (name.size() != kDigits + kSuffix.size() ||
+        name.compare(kDigits, std::string::npos, kSuffix) != 0)
+        return false;
+    return std::all_of(name.begin(), name.begin() + kDigits,
+                       [](char c) { return c >= '0' && c <= '9'; }) &&
+           !sequenceOf(name);
 }
 
 std::string nameOf(uint64_t sequence) {
@@ -46,7 +59,11 @@ std::string nameOf(uint64_t sequence) {
 // written by this code and is not read into memory.
 Result<std::string> readFile(const std::string& path, uint64_t limit) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) return Error::internal("cannot read " + path + ": " + std::strerror(errno));
+    if (!in) {
+        const int err = errno;
+        if (err == ENOENT) return Error::notFound(path + " does not exist");
+        return Error::internal("cannot read " + path + ": " + std::strerror(err));
+    }
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
     if (ec) return Error::internal("cannot read " + path + ": " + ec.message());
@@ -98,6 +115,8 @@ Status EventSpool::scan() {
         if (const auto sequence = sequenceOf(name)) {
             names.push_back(name);
             next_sequence_ = std::max(next_sequence_, *sequence + 1);
+        } else if (outOfRange(name)) {
+            setAside(name, "its number is past the largest a spool file takes");
         } else if (name.size() > 4 && name.compare(name.size() - 4, 4, ".bad") == 0) {
             // Numbers go on past the files set aside too, so that a batch
             // set aside later never takes (and replaces) their .bad name.
@@ -109,6 +128,15 @@ Status EventSpool::scan() {
     std::sort(names.begin(), names.end());
     for (const std::string& name : names) {
         auto bytes = readFile(dir_ + "/" + name, max_bytes_);
+        if (!bytes && bytes.error().code == Code::kInternal) {
+            // Unreadable now (EMFILE, EIO), not damaged: kept in its turn,
+            // uncounted until oldest() reads it.
+            log().warning("cannot read the spool file %s now, tried again in its turn: %s", name,
+                          bytes.error().message);
+            files_.push_back(File{name, 0, 0});
+            ++batches_;
+            continue;
+        }
         auto batch = bytes ? decodeEventBatch(bytes.value()) : Result<EventBatch>(bytes.error());
         if (!batch) {
             setAside(name, batch.error().message);
@@ -135,17 +163,26 @@ Result<EventSpool::Added> EventSpool::append(const EventBatch& batch) {
     return Added::kSpooled;
 }
 
-std::optional<EventBatch> EventSpool::oldest() {
+Result<std::optional<EventBatch>> EventSpool::oldest() {
     while (!files_.empty()) {
         const std::string name = files_.front().name;
         auto bytes = readFile(dir_ + "/" + name, max_bytes_);
-        auto batch = bytes ? decodeEventBatch(bytes.value()) : Result<EventBatch>(bytes.error());
-        if (batch) return std::move(batch).value();
+        if (!bytes && bytes.error().code == Code::kNotFound) {
+            // Removed by hand: nothing left to store or to set aside.
+            log().error("spool file %s/%s is gone, its events not stored", dir_, name);
+            dropFront();
+            continue;
+        }
+        // A read that failed (EMFILE, EIO) says nothing about the file: it
+        // stays, and is read again at the next try.
+        if (!bytes) return bytes.error();
+        auto batch = decodeEventBatch(bytes.value());
+        if (batch) return std::optional<EventBatch>(std::move(batch).value());
         // Changed since it was written (it parsed then): kept for a look,
         // out of the way of the batches after it.
         setAsideOldest(batch.error().message);
     }
-    return std::nullopt;
+    return std::optional<EventBatch>();
 }
 
 Status EventSpool::removeOldest() {

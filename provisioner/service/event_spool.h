@@ -7,7 +7,7 @@
 //
 //   auto spool = TRY(EventSpool::open("var/events-spool", 64 << 20));
 //   if (TRY(spool->append(batch)) == EventSpool::Added::kFull) ...;  // dropped
-//   while (auto next = spool->oldest()) {                           // in order
+//   while (auto next = TRY(spool->oldest())) {                      // in order
 //       if (!store(*next)) break;
 //       TRY(spool->removeOldest());
 //   }
@@ -16,7 +16,7 @@
 // in order), written 0600 to a temporary name, fsync'd and renamed: a crash
 // leaves whole files only. A file that does not parse (edited by hand, cut
 // short by a full disk) is renamed "<name>.bad" with one log line and
-// skipped. Not thread safe: the writer thread alone uses it, except the
+// skipped; a file that cannot be read now (EMFILE, EIO) is kept. Not thread safe: the writer thread alone uses it, except the
 // counters, which any thread may read.
 
 #include <atomic>
@@ -77,11 +77,13 @@ class EventSpool {
     // the spool past max_bytes, and nothing was written.
     Result<Added> append(const EventBatch& batch);
     // The oldest batch, read from its file; nullopt when the spool is empty.
-    std::optional<EventBatch> oldest();
+    // Files that do not parse on the way are set aside; an error: the
+    // oldest file could not be read (it is kept, to be tried again).
+    Result<std::optional<EventBatch>> oldest();
     // Deletes the oldest batch's file (once the store holds its events).
     Status removeOldest();
     // Renames the oldest batch's file "<name>.bad" and logs `why`: a batch
-    // the store refuses for another reason than being unavailable.
+    // the store refused again and again (EventRecorder).
     void setAsideOldest(const std::string& why);
 
     const std::string& dir() const { return dir_; }

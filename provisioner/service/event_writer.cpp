@@ -26,7 +26,7 @@ bool unavailable(const Status& st) { return !st && st.error().code == Code::kUna
 
 void EventRecorder::run() {
     // A spool left by a previous run is tried at once.
-    SteadyClock::time_point next_spool_try = SteadyClock::now();
+    next_spool_try_ = SteadyClock::now();
     if (spool_ && !spool_->empty())
         log().warning(
             "%s events of a previous run wait in the spool %s; stored once the store answers",
@@ -35,7 +35,7 @@ void EventRecorder::run() {
     for (;;) {
         const auto ready = [&] { return stopping_ || !queue_.empty(); };
         if (spool_ && !spool_->empty()) {
-            wake_.wait_until(lock, next_spool_try, ready);
+            wake_.wait_until(lock, next_spool_try_, ready);
         } else {
             wake_.wait(lock, ready);
         }
@@ -54,8 +54,7 @@ void EventRecorder::run() {
         lock.unlock();
         const size_t taken = events.size();
         if (taken > 0) write(EventBatch{random_.alnum(kEventBatchIdLength), std::move(events)});
-        if (spool_ && !spool_->empty() && SteadyClock::now() >= next_spool_try && !replaySpool())
-            next_spool_try = SteadyClock::now() + options_.spool_retry;
+        if (spool_ && !spool_->empty() && SteadyClock::now() >= next_spool_try_) replaySpoolNow();
         lock.lock();
         stored_total_ += taken;
         if (queue_.empty()) flushes_wanted_ = 0;
@@ -63,17 +62,23 @@ void EventRecorder::run() {
     }
 }
 
-// Stored, spooled, or (a refusal that is not the store being away) logged
-// and dropped.
+// Stored, or spooled (with a spool, whatever the store's error: disk full or
+// out of memory on PostgreSQL come back as internal errors and pass), or,
+// without one, logged and dropped.
 void EventRecorder::write(EventBatch batch) {
     // Behind the batches spooled before it, or the order of events would
     // not be the order of fetches.
     if (spool_ && !spool_->empty()) return toSpool(batch);
     const Status st = storeTrying(batch);
     if (st) return;
-    if (spool_ && unavailable(st)) {
-        log().warning("the store is unavailable (%s): events go to the spool %s until it answers",
-                      st.error().message, spool_->dir());
+    if (spool_) {
+        if (unavailable(st))
+            log().warning(
+                "the store is unavailable (%s): events go to the spool %s until it answers",
+                st.error().message, spool_->dir());
+        else
+            log().error("cannot store %z events (%s): they go to the spool %s, tried again",
+                        batch.events.size(), st.error().message, spool_->dir());
         return toSpool(batch);
     }
     log().error("cannot store %z events: %s", batch.events.size(), st.error().message);
@@ -93,6 +98,13 @@ Status EventRecorder::storeTrying(const EventBatch& batch) {
 
 void EventRecorder::toSpool(const EventBatch& batch) {
     auto added = spool_->append(batch);
+    // Full, but the store may be back: the spool stored first makes room,
+    // rather than this batch dropped while the store answers. Not held to
+    // spool_retry: the batch is lost otherwise.
+    if (added && added.value() == EventSpool::Added::kFull) {
+        replaySpoolNow();
+        added = spool_->append(batch);
+    }
     if (!added)
         return dropForSpool(batch.events.size(),
                             "cannot write to the spool: " + added.error().message);
@@ -113,23 +125,58 @@ void EventRecorder::dropForSpool(size_t events, const std::string& why) {
     spool_drop_logged_at_ = now;
 }
 
+// After a try that failed, run() tries again after spool_retry; else at once.
+void EventRecorder::replaySpoolNow() {
+    const bool again = replaySpool();
+    next_spool_try_ = SteadyClock::now();
+    if (!again) next_spool_try_ += options_.spool_retry;
+}
+
 // The spool stored oldest first, each file deleted after its batch's commit
 // (a crash between the two replays it once more: its id makes that
 // harmless). Stops early, returning true, for a stop or for a full batch in
 // the memory queue, which run() then spools behind the rest before coming
-// back. False: the store is still unavailable.
+// back. False: try again after spool_retry, the files kept (the store is
+// still unavailable or failing, or the oldest file could not be read).
 bool EventRecorder::replaySpool() {
     uint64_t stored = 0;
     while (!spool_->empty()) {
         if (stopRequested() || batchWaiting()) return true;
-        const std::optional<EventBatch> batch = spool_->oldest();
+        auto next = spool_->oldest();
+        if (!next) {
+            log().error("cannot read the spool, tried again: %s", next.error().message);
+            return false;
+        }
+        const std::optional<EventBatch>& batch = next.value();
         if (!batch) break;  // only damaged files were left, now set aside
         const Status st = store(*batch);
         if (unavailable(st)) return false;
         if (!st) {
-            spool_->setAsideOldest("the store refused it: " + st.error().message);
+            // An error of the store (disk full, a bug) is most often the
+            // store's, not the batch's: the replay waits and tries the same
+            // file again. A batch refused kSpoolFailuresBeforeAside times in
+            // a row is set aside, so that one bad batch cannot hold the rest;
+            // refusals count spool_retry apart at least, however often a
+            // full spool has it tried (toSpool).
+            const auto now = SteadyClock::now();
+            if (batch->id != failing_batch_) failing_tries_ = 0;
+            failing_batch_ = batch->id;
+            if (failing_tries_ == 0 || now - failing_counted_at_ >= options_.spool_retry) {
+                ++failing_tries_;
+                failing_counted_at_ = now;
+            }
+            if (failing_tries_ < kSpoolFailuresBeforeAside) {
+                log().error("cannot store a spooled batch (try %d of %d), tried again: %s",
+                            failing_tries_, kSpoolFailuresBeforeAside, st.error().message);
+                return false;
+            }
+            spool_->setAsideOldest("the store refused it " +
+                                   std::to_string(kSpoolFailuresBeforeAside) +
+                                   " times: " + st.error().message);
+            failing_tries_ = 0;
             continue;
         }
+        failing_tries_ = 0;
         stored += batch->events.size();
         if (auto removed = spool_->removeOldest(); !removed)
             log().error("%s", removed.error().message);

@@ -143,8 +143,19 @@ Error failureOf(const Connection& conn, const std::string& what, bool broken_is_
     return Error::internal("store: " + what + ": " + conn.lastError());
 }
 
-Result<std::unique_ptr<Connection>> Connection::open(const std::string& url) {
-    PGconn* conn = PQconnectdb(url.c_str());
+Result<std::unique_ptr<Connection>> Connection::open(
+    const std::string& url, const std::vector<std::pair<std::string, std::string>>& options) {
+    // The URL expanded as the dbname (expand_dbname), then the options:
+    // libpq keeps the last value of a keyword given twice.
+    std::vector<const char*> keywords{"dbname"};
+    std::vector<const char*> values{url.c_str()};
+    for (const auto& [key, value] : options) {
+        keywords.push_back(key.c_str());
+        values.push_back(value.c_str());
+    }
+    keywords.push_back(nullptr);
+    values.push_back(nullptr);
+    PGconn* conn = PQconnectdbParams(keywords.data(), values.data(), 1);
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
         // The message never carries the URL: it may hold a password.
         const std::string why = conn ? firstLine(PQerrorMessage(conn)) : "out of memory";

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "provisioner/core/result.h"
@@ -59,8 +60,11 @@ const char* connectFailureReason(const std::string& message);
 
 class Connection {
 public:
-    // Connects to `url` (postgresql://user@host:port/db?...).
-    static Result<std::unique_ptr<Connection>> open(const std::string& url);
+    // Connects to `url` (postgresql://user@host:port/db?...). `options`:
+    // libpq keywords (keepalives_idle, ...) that take the place of the
+    // URL's own.
+    static Result<std::unique_ptr<Connection>> open(
+        const std::string& url, const std::vector<std::pair<std::string, std::string>>& options = {});
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;

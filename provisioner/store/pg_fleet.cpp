@@ -3,6 +3,9 @@
 // live node is sending.
 
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "provisioner/store/pg_store.h"
 
@@ -18,13 +21,44 @@ Error unreachable(const std::string& what, const std::string& why) {
                  {}};
 }
 
+// The leader's session is dropped soon after its host is gone or cut off,
+// on both ends: by default the server would keep it (and the lock) for the
+// system's TCP keepalive time, two hours, and a round trip on a half-open
+// connection would wait as long. Idle: probed after 5 s, dropped after 3
+// unanswered probes 2 s apart; data unacknowledged for 10 s: dropped.
+const std::vector<std::pair<std::string, std::string>>& leaderKeepalives() {
+    static const std::vector<std::pair<std::string, std::string>> options{
+        {"keepalives", "1"},
+        {"keepalives_idle", "5"},
+        {"keepalives_interval", "2"},
+        {"keepalives_count", "3"},
+        {"tcp_user_timeout", "10000"}};
+    return options;
+}
+
+constexpr const char* kServerKeepalives =
+    "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2;"
+    " SET tcp_keepalives_count = 3; SET tcp_user_timeout = 10000";
+
 }  // namespace
+
+// Past kPgLeadProofMicros without a fresh proof, this node may already have
+// lost the lock to a successor without knowing it (its last round trip
+// still waiting on a half-open connection): it no longer leads.
+bool PgStore::leads() const {
+    return leads_.load(std::memory_order_relaxed) &&
+           clock_.monotonicMicros() - lead_proven_at_.load() < kPgLeadProofMicros;
+}
 
 Result<bool> PgStore::tryLead() {
     std::lock_guard lock(leader_mutex_);
+    const int64_t asked_at = clock_.monotonicMicros();
     if (leader_ && leads_) {
         // The lock lives as long as the session: a round trip shows that it does.
-        if (leader_->exec("SELECT 1")) return true;
+        if (leader_->exec("SELECT 1")) {
+            lead_proven_at_ = asked_at;
+            return true;
+        }
         leader_.reset();  // and the lock with it, if the server still had it
         leads_ = false;
     }
@@ -32,8 +66,10 @@ Result<bool> PgStore::tryLead() {
     // once: tried again on a fresh one rather than reported.
     for (int attempt = 0;; ++attempt) {
         if (!leader_) {
-            auto conn = connect();
+            auto conn = pg::Connection::open(url_, leaderKeepalives());
             if (!conn) return unreachable("leadership", conn.error().message);
+            if (!conn.value()->exec(kServerKeepalives))
+                return unreachable("leadership", conn.value()->lastError());
             leader_ = std::move(conn).value();
         }
         std::optional<bool> taken;
@@ -44,6 +80,7 @@ Result<bool> PgStore::tryLead() {
         }
         if (taken) {
             // A connection that did not get it is kept to try again on.
+            if (*taken) lead_proven_at_ = asked_at;
             leads_ = *taken;
             return *taken;
         }
@@ -79,7 +116,11 @@ Result<std::unique_ptr<Store::Hold>> PgStore::holdOutbox(int64_t id) {
     };
     Lease lease = TRY(acquire());
     pg::Connection& conn = *lease;
-    if (!conn.exec("BEGIN")) return unreachable("outbox", conn.lastError());
+    // A relay may keep the sender longer than the server's
+    // idle_in_transaction_session_timeout, which would end the session and
+    // the hold with it while the sender lives: not for this transaction.
+    if (!conn.exec("BEGIN") || !conn.exec("SET LOCAL idle_in_transaction_session_timeout = 0"))
+        return unreachable("outbox", conn.lastError());
     bool held = false;
     {
         pg::Stmt q(conn, "SELECT id FROM outbox WHERE id = ? FOR KEY SHARE SKIP LOCKED");

@@ -27,6 +27,11 @@ namespace prov {
 inline constexpr int64_t kPgWriteLock = 7262017001;
 // The fleet leader's advisory lock (session-scoped, pg_fleet.cpp).
 inline constexpr int64_t kPgLeaderLock = 7262017003;
+// How long a leader's last proof of the lock holds (PgStore::leads): less
+// than the server takes to drop the session of a host that is gone (TCP
+// keepalives at 5 s, then 3 probes 2 s apart: 11 s), so that an old leader
+// stops before a successor can take the lock.
+inline constexpr int64_t kPgLeadProofMicros = 6'000'000;
 
 struct PgStoreOptions {
     // The longest a unit of work waits for a pooled connection, and a write
@@ -66,12 +71,14 @@ public:
     // session lives; each call proves it still does with a round trip, so a
     // node that lost the server learns it at its next call, and a node that
     // stopped (or died: its socket closes) frees it at once for the next
-    // call of another. A stalled network may leave both thinking they lead
-    // until the old leader's next call fails: the chores it runs are
-    // conditional writes under the writers' lock, so that overlap repeats
-    // nothing (docs/postgresql.md).
+    // call of another. A host that is gone or cut off is dropped by the
+    // server after about 11 s (TCP keepalives and tcp_user_timeout, set on
+    // that session), and leads() says false once the last proof is
+    // kPgLeadProofMicros old, even while a round trip hangs: the old leader
+    // stops first. The chores are conditional writes under the writers'
+    // lock besides, so an overlap repeats nothing (docs/postgresql.md).
     Result<bool> tryLead() override;
-    bool leads() const override { return leads_.load(std::memory_order_relaxed); }
+    bool leads() const override;
     // Gives leadership up at once: unlocked, and the connection closed.
     void resign();
     // A row lock (FOR KEY SHARE) in a transaction of its own, on a pooled
@@ -113,6 +120,9 @@ private:
     std::mutex leader_mutex_;  // one tryLead at a time
     std::unique_ptr<pg::Connection> leader_;
     std::atomic<bool> leads_{false};
+    // clock_.monotonicMicros() when the lock was last proven held (taken
+    // before the round trip that proved it).
+    std::atomic<int64_t> lead_proven_at_{0};
 };
 
 }  // namespace prov

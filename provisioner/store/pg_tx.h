@@ -141,8 +141,8 @@ public:
     Status insertOutbox(OutboxRow& row) override;
     Result<std::vector<OutboxRow>> dueOutbox(int64_t now, int64_t limit) override;
     Result<bool> claimOutbox(int64_t id) override;
-    Status settleOutbox(int64_t id, const std::string& state, const std::string& smtp_reply, int64_t next_try_at,
-                        int64_t at) override;
+    Result<bool> settleOutbox(int64_t id, int64_t tries, const std::string& state, const std::string& smtp_reply,
+                              int64_t next_try_at, int64_t at) override;
     Result<int64_t> requeueSending(int64_t at) override;
     Result<int64_t> nextOutboxDue() override;
     Result<std::optional<OutboxRow>> getOutbox(int64_t id) override;

@@ -99,19 +99,23 @@ Result<bool> PgTx::claimOutbox(int64_t id) {
     return s.changes() == 1;
 }
 
-Status PgTx::settleOutbox(int64_t id, const std::string& state, const std::string& smtp_reply,
-                              int64_t next_try_at, int64_t at) {
+// Conditional on the claim: a sender whose row was taken back and claimed
+// again by another node must not overwrite that node's outcome.
+Result<bool> PgTx::settleOutbox(int64_t id, int64_t tries, const std::string& state,
+                                    const std::string& smtp_reply, int64_t next_try_at, int64_t at) {
     Stmt s(conn_,
            "UPDATE outbox SET state = ?, smtp_reply = ?, next_try_at = ?,"
-           " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?");
+           " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
+           " WHERE id = ? AND state = 'sending' AND tries = ?");
     s.bind(1, state).bind(2, smtp_reply);
     if (state == "queued") {
         s.bind(3, next_try_at);
     } else {
         s.bindNull(3);
     }
-    s.bind(4, state).bind(5, at).bind(6, id);
-    return done(s, "outbox");
+    s.bind(4, state).bind(5, at).bind(6, id).bind(7, tries);
+    TRY(done(s, "outbox"));
+    return s.changes() == 1;
 }
 
 // A row a live sender holds (PgStore::holdOutbox: FOR KEY SHARE) is

@@ -178,14 +178,23 @@ Result<bool> SqliteTx::wipeDelivered(const std::string& mac) {
 Result<bool> SqliteTx::touchDevice(const std::string& mac, int64_t at, const std::string& ip,
                                    const std::string& ua, const std::string& firmware, const std::string& file,
                                    const std::string& hash, bool served) {
+    // A fetch older than the one last recorded (a spool replayed after
+    // the store came back, behind fetches stored directly) leaves the last_*
+    // fields to the newer one. Every right-hand side reads the row as it was.
     Stmt s(conn_,
-           "UPDATE devices SET last_seen_at=?1, first_seen_at=COALESCE(first_seen_at, ?1), last_seen_ip=?, last_seen_ua=?,"
-           " last_firmware=CASE WHEN ?='' THEN last_firmware ELSE ? END,"
-           " last_file=CASE WHEN ? THEN ? ELSE last_file END,"
-           " last_hash=CASE WHEN ? THEN ? ELSE last_hash END WHERE mac=?");
-    s.bind(1, at).bind(2, ip).bind(3, ua).bind(4, firmware).bind(5, firmware);
-    s.bind(6, static_cast<int64_t>(served)).bind(7, file).bind(8, static_cast<int64_t>(served)).bind(9, hash);
-    s.bind(10, mac);
+           "UPDATE devices SET"
+           " last_seen_at=CASE WHEN last_seen_at IS NULL OR last_seen_at <= ?1 THEN ?1 ELSE last_seen_at END,"
+           " first_seen_at=COALESCE(first_seen_at, ?1),"
+           " last_seen_ip=CASE WHEN last_seen_at IS NULL OR last_seen_at <= ?1 THEN ?2 ELSE last_seen_ip END,"
+           " last_seen_ua=CASE WHEN last_seen_at IS NULL OR last_seen_at <= ?1 THEN ?3 ELSE last_seen_ua END,"
+           " last_firmware=CASE WHEN ?4 <> '' AND (last_seen_at IS NULL OR last_seen_at <= ?1) THEN ?4"
+           " ELSE last_firmware END,"
+           " last_file=CASE WHEN ?5 <> 0 AND (last_seen_at IS NULL OR last_seen_at <= ?1) THEN ?6"
+           " ELSE last_file END,"
+           " last_hash=CASE WHEN ?5 <> 0 AND (last_seen_at IS NULL OR last_seen_at <= ?1) THEN ?7"
+           " ELSE last_hash END WHERE mac=?8");
+    s.bind(1, at).bind(2, ip).bind(3, ua).bind(4, firmware);
+    s.bind(5, static_cast<int64_t>(served)).bind(6, file).bind(7, hash).bind(8, mac);
     TRY(done(s, "touch device"));
     return sqlite3_changes(conn_.handle()) == 1;
 }

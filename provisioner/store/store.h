@@ -112,7 +112,9 @@ public:
     virtual Status deleteDevice(const std::string& mac) = 0;
     // Records a fetch on a known device (no version bump: not an admin edit).
     // last_file/last_hash change only when `served`; first_seen_at is set
-    // once. False when no device has this MAC.
+    // once; the last_* fields only when `at` is not older than last_seen_at
+    // (a replayed spool does not undo newer fetches). False when no device
+    // has this MAC (true for a device whose fields stayed).
     virtual Result<bool> touchDevice(const std::string& mac, int64_t at, const std::string& ip,
                                      const std::string& ua, const std::string& firmware, const std::string& file,
                                      const std::string& hash, bool served) = 0;
@@ -288,9 +290,13 @@ public:
     // queued -> sending with one more try; false when no longer queued.
     virtual Result<bool> claimOutbox(int64_t id) = 0;
     // A try's outcome: state sent (sent_at = at), queued (again at
-    // next_try_at) or failed, with the relay's reply.
-    virtual Status settleOutbox(int64_t id, const std::string& state, const std::string& smtp_reply,
-                                int64_t next_try_at, int64_t at) = 0;
+    // next_try_at) or failed, with the relay's reply. Only while the row is
+    // still `sending` with the `tries` its sender's claim gave it: false,
+    // and nothing changed, when it was taken back and claimed again since
+    // (its hold lost while the sender lived), or settled by another.
+    virtual Result<bool> settleOutbox(int64_t id, int64_t tries, const std::string& state,
+                                      const std::string& smtp_reply, int64_t next_try_at,
+                                      int64_t at) = 0;
     // Rows left `sending` by a server that stopped mid-try go back to
     // queued, due at once; how many. Not a row some process holds
     // (Store::holdOutbox): its sender is alive.

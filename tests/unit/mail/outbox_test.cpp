@@ -180,6 +180,36 @@ TEST_CASE("outbox: rows a stopped server left sending are queued again at start"
     CHECK(w.row(id).tries == 2);  // the interrupted try counts
 }
 
+TEST_CASE(
+    "outbox: the outcome of a try whose row was taken back and claimed again changes nothing") {
+    World w;
+    const int64_t id = w.queue();
+    REQUIRE(w.store->write([&](StoreTx& tx) -> Status {
+        CHECK(TRY(tx.claimOutbox(id)));  // the first sender: tries 1
+        return okStatus();
+    }));
+    // Its hold lost while it still sends: taken back, and claimed again.
+    REQUIRE(w.store->write([&](StoreTx& tx) -> Status {
+        CHECK(TRY(tx.requeueSending(w.clock.nowSeconds())) == 1);
+        CHECK(TRY(tx.claimOutbox(id)));  // the second sender: tries 2
+        return okStatus();
+    }));
+    REQUIRE(w.store->write([&](StoreTx& tx) -> Status {
+        CHECK_FALSE(TRY(tx.settleOutbox(id, 1, "failed", "550 no", 0, w.clock.nowSeconds())));
+        return okStatus();
+    }));
+    CHECK(w.state(id) == "sending");
+    CHECK(w.row(id).smtp_reply.empty());
+    REQUIRE(w.store->write([&](StoreTx& tx) -> Status {
+        CHECK(TRY(tx.settleOutbox(id, 2, "sent", "250 Ok", 0, w.clock.nowSeconds())));
+        // Settled once: a late settle of the same claim changes nothing either.
+        CHECK_FALSE(TRY(tx.settleOutbox(id, 2, "failed", "550 no", 0, w.clock.nowSeconds())));
+        return okStatus();
+    }));
+    CHECK(w.state(id) == "sent");
+    CHECK(w.row(id).smtp_reply == "250 Ok");
+}
+
 TEST_CASE("outbox: stop() ends a conversation in progress and tries no further row") {
     // A relay that accepts connections (the backlog) and never says a word.
     const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

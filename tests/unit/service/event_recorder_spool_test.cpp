@@ -1,7 +1,8 @@
 // The event writer with a store that goes away: batches go to the spool on
 // disk, are stored from it in order and exactly once when the store is back
 // (or at the next start), the spool's bound drops and counts, damaged files
-// are set aside, and an error other than "unavailable" is not tried for ever.
+// are set aside, and an error other than "unavailable" holds the replay
+// without losing a batch, unless one batch is refused again and again.
 
 #include <algorithm>
 #include <atomic>
@@ -61,11 +62,11 @@ struct Fixture : testing::InventoryFixture {
     int next = 0;  // the next fetch's number: its path is "f<n>"
 
     Fixture() { start(); }
-    void start(uint64_t spool_bytes = 1 << 20) {
+    void start(uint64_t spool_bytes = 1 << 20, std::chrono::milliseconds spool_retry = 20ms) {
         EventRecorderOptions o;
         o.store_attempts = 2;
         o.store_retry = 1ms;
-        o.spool_retry = 20ms;
+        o.spool_retry = spool_retry;
         o.gather = 200ms;  // cut short by flush(): one batch per fetches() call
         events = std::make_unique<EventRecorder>(outage, random, o,
                                                  EventSpool::open(spool_dir, spool_bytes).value());
@@ -217,6 +218,34 @@ TEST_CASE(
     CHECK(f.stored() == f.expected(0, spooled));
 }
 
+TEST_CASE("with the spool full, the first batch after the store is back is stored, not dropped") {
+    Fixture f;
+    f.stop();
+    EventBatch two{std::string(kEventBatchIdLength, 'a'), std::vector<Event>(2)};
+    for (Event& e : two.events) {
+        e.at = f.clock.nowSeconds();
+        e.peer_ip = "10.0.0.7";
+        e.protocol = "http";
+        e.path = "f10";
+        e.outcome = "not_found";
+    }
+    const size_t size = encodeEventBatch(two).size();
+    // Room for three batches of two; the spool not tried on its own during
+    // the test (spool_retry 60 s).
+    f.start(size * 3 + size / 2, 60s);
+    f.outage.down = true;
+    for (int b = 0; b < 4; ++b) f.fetches(2);
+    REQUIRE(f.events->spoolDropped() == 2);  // f6 and f7
+    f.outage.down = false;
+    f.fetches(2);  // f8 and f9: the spool stored first, to make room
+    CHECK(f.events->spoolDropped() == 2);
+    REQUIRE(f.drained());
+    std::vector<std::string> want = f.expected(0, 6);
+    want.push_back("f8");
+    want.push_back("f9");
+    CHECK(f.stored() == want);
+}
+
 TEST_CASE("a damaged spool file is set aside as .bad, and the batches after it are stored") {
     Fixture f;
     f.outage.down = true;
@@ -234,14 +263,54 @@ TEST_CASE("a damaged spool file is set aside as .bad, and the batches after it a
 }
 
 TEST_CASE(
-    "an error that is not the store being away is logged and its batch dropped, not tried for "
-    "ever") {
+    "an error of the store that is not its being away (disk full) spools the batch and holds the "
+    "replay, and once it clears every batch is stored, once, in order") {
+    Fixture f;
+    f.outage.down = true;
+    f.fetches(2);
+    f.fetches(1);
+    REQUIRE(f.events->spooledBatches() == 2);
+    f.outage.down = false;
+    f.outage.broken = true;  // an internal error, as PostgreSQL's disk full comes back
+    const int before = f.outage.writes;
+    f.fetches(1);  // behind the spooled ones
+    // Two refused replays, fewer than kSpoolFailuresBeforeAside.
+    for (int i = 0; i < 500 && f.outage.writes < before + 2; ++i)
+        std::this_thread::sleep_for(1ms);
+    REQUIRE(f.outage.writes >= before + 2);
+    CHECK(f.events->spooledBatches() == 3);
+    CHECK(f.spoolFiles().size() == 3);
+    CHECK(f.spoolFiles(".bad").empty());
+    f.outage.broken = false;
+    REQUIRE(f.drained());
+    CHECK(f.stored() == f.expected(0, 4));
+    CHECK(f.spoolFiles(".bad").empty());
+}
+
+TEST_CASE("a direct batch the store refuses goes to the spool, stored once the store takes it") {
     Fixture f;
     f.outage.broken = true;
     f.fetches(2);
-    CHECK(f.outage.writes == 1);
-    CHECK(f.events->spooledBatches() == 0);
+    CHECK(f.events->spooledBatches() == 1);
+    f.outage.broken = false;
+    REQUIRE(f.drained());
+    f.fetches(1);
+    CHECK(f.stored() == f.expected(0, 3));
+}
+
+TEST_CASE("a spooled batch the store refuses again and again is set aside, and the rest go on") {
+    Fixture f;
+    f.outage.broken = true;
+    f.fetches(2);
+    REQUIRE(f.spoolFiles().size() == 1);
+    const std::string first = f.spoolFiles()[0];
+    // kSpoolFailuresBeforeAside refusals, spool_retry (20 ms) apart.
+    for (int i = 0; i < 500 && f.spoolFiles(".bad").empty(); ++i)
+        std::this_thread::sleep_for(10ms);
+    CHECK(f.spoolFiles(".bad") == std::vector<std::string>{first + ".bad"});
+    CHECK(f.outage.writes >= kSpoolFailuresBeforeAside);
     f.outage.broken = false;
     f.fetches(1);
+    REQUIRE(f.drained());
     CHECK(f.stored() == std::vector<std::string>{"f2"});
 }

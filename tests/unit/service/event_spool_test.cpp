@@ -176,7 +176,7 @@ TEST_CASE("the spool gives batches back oldest first, from 0600 files, and forge
     const std::string folder = dir.path() + "/spool";
     auto spool = EventSpool::open(folder, 1 << 20).value();
     CHECK(spool->empty());
-    CHECK_FALSE(spool->oldest());
+    CHECK_FALSE(spool->oldest().value());
     for (int b = 0; b < 3; ++b) {
         const std::string id = kId.substr(0, 31) + std::to_string(b);
         REQUIRE(spool->append(batchOf(id, 2, b * 2)).value() == EventSpool::Added::kSpooled);
@@ -193,7 +193,7 @@ TEST_CASE("the spool gives batches back oldest first, from 0600 files, and forge
     REQUIRE(::stat(folder.c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0700);
     for (int b = 0; b < 3; ++b) {
-        auto batch = spool->oldest();
+        auto batch = spool->oldest().value();
         REQUIRE(batch);
         CHECK(batch->events.front().path == "f" + std::to_string(b * 2));
         REQUIRE(spool->removeOldest());
@@ -252,7 +252,7 @@ TEST_CASE(
     CHECK(std::filesystem::exists(dir.path() + "/00000000000000000001.batch.bad"));
     // Edited after this run counted it.
     dir.write("00000000000000000002.batch", "");
-    auto next = spool->oldest();
+    auto next = spool->oldest().value();
     REQUIRE(next);
     CHECK(next->events.front().path == "f2");
     CHECK(spool->batches() == 1);
@@ -263,4 +263,41 @@ TEST_CASE(
     spool = EventSpool::open(dir.path(), 1 << 20).value();
     REQUIRE(spool->append(batchOf(kId, 1)));
     CHECK(std::filesystem::exists(dir.path() + "/00000000000000000003.batch"));
+}
+
+TEST_CASE("a spool file that cannot be read now is kept and read again, not set aside") {
+    testing::TempDir dir;
+    auto spool = EventSpool::open(dir.path(), 1 << 20).value();
+    REQUIRE(spool->append(batchOf(kId, 1, 0)));
+    const std::string file = dir.path() + "/00000000000000000001.batch";
+    const std::string kept = dir.path() + "/kept";
+    std::filesystem::rename(file, kept);
+    // A read that fails (as EIO or EMFILE would): a folder in its place.
+    std::filesystem::create_directory(file);
+    auto unreadable = spool->oldest();
+    REQUIRE_FALSE(unreadable);
+    CHECK(spool->batches() == 1);
+    CHECK_FALSE(std::filesystem::exists(file + ".bad"));
+    std::filesystem::remove(file);
+    std::filesystem::rename(kept, file);
+    auto batch = spool->oldest().value();
+    REQUIRE(batch);
+    CHECK(batch->events.front().path == "f0");
+}
+
+TEST_CASE("a spool file numbered past what 64 bits hold is set aside, not wrapped to a small number") {
+    testing::TempDir dir;
+    {
+        auto spool = EventSpool::open(dir.path(), 1 << 20).value();
+        REQUIRE(spool->append(batchOf(kId, 1, 0)));
+    }
+    // UINT64_MAX is 18446744073709551615: both names would wrap.
+    for (const std::string name : {"99999999999999999999.batch", "18446744073709551615.batch"})
+        std::filesystem::copy_file(dir.path() + "/00000000000000000001.batch", dir.path() + "/" + name);
+    auto spool = EventSpool::open(dir.path(), 1 << 20).value();
+    CHECK(spool->batches() == 1);
+    CHECK(std::filesystem::exists(dir.path() + "/99999999999999999999.batch.bad"));
+    CHECK(std::filesystem::exists(dir.path() + "/18446744073709551615.batch.bad"));
+    REQUIRE(spool->append(batchOf(kId, 1, 1)));
+    CHECK(std::filesystem::exists(dir.path() + "/00000000000000000002.batch"));
 }

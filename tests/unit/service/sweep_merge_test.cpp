@@ -61,6 +61,10 @@ TEST_CASE("sweep merge: a source whose misses are split between two nodes is blo
     CHECK(missMany(n.b, sweeper, 100, 6) == 0);
     CHECK_FALSE(n.a.blocked(sweeper));
     CHECK_FALSE(n.b.blocked(sweeper));
+    // Another source spending on both nodes too, within the fleet's budget.
+    const std::string other = "198.51.100.1";
+    CHECK(missMany(n.a, other, 300, 2) == 0);
+    CHECK(missMany(n.b, other, 400, 2) == 0);
 
     CHECK(n.run(n.merge_a).empty());     // writes a's 6; b's are not written yet
     const auto on_b = n.run(n.merge_b);  // writes b's 6, reads a's: 12 in all
@@ -70,10 +74,15 @@ TEST_CASE("sweep merge: a source whose misses are split between two nodes is blo
     const auto on_a = n.run(n.merge_a);  // reads b's
     REQUIRE(on_a.size() == 1);
     CHECK(n.a.blocked(sweeper));
-    // Another source, and the same one again later, are untouched by it.
-    CHECK_FALSE(n.a.blocked("198.51.100.1"));
+    // The other source (4 of 10 across the fleet) is not charged the
+    // sweeper's spending on either node; merged again, nothing more.
+    CHECK_FALSE(n.a.blocked(other));
+    CHECK_FALSE(n.b.blocked(other));
     CHECK(n.run(n.merge_a).empty());
     CHECK(n.run(n.merge_b).empty());
+    // Its budget is the fleet's: 2 + 2 spent, so 6 more on a block it there.
+    CHECK(missMany(n.a, other, 500, 5) == 0);
+    CHECK(missMany(n.a, other, 505, 1) == 1);
 }
 
 TEST_CASE("sweep merge: a node's own spending is not charged to it twice") {

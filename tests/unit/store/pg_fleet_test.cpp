@@ -89,6 +89,23 @@ TEST_CASE("postgresql fleet: one node leads, and another takes the lead when it 
 }
 
 TEST_CASE(
+    "postgresql fleet: a leader not proven for kPgLeadProofMicros no longer leads, until proven "
+    "again") {
+    REQUIRE_FALSE(testing::testPgUrl().empty());
+    FakeClock clock;
+    testing::SharedDatabase db(clock, 1);
+    Store& a = *db.stores[0];
+    REQUIRE(leads(a));
+    clock.advanceMicros(kPgLeadProofMicros - 1);
+    CHECK(a.leads());
+    // Its round trip hanging on a half-open connection, as far as leads() knows.
+    clock.advanceMicros(1);
+    CHECK_FALSE(a.leads());
+    CHECK(leads(a));
+    CHECK(a.leads());
+}
+
+TEST_CASE(
     "postgresql fleet: a leader whose session the server ends loses the lead to the next node") {
     REQUIRE_FALSE(testing::testPgUrl().empty());
     FakeClock clock;
@@ -133,8 +150,10 @@ TEST_CASE("postgresql fleet: a row a live node is sending is not taken back, a d
     CHECK(other.value());
     other.value().reset();
     // The sender's own outcome is not blocked by its hold.
-    REQUIRE(a.write([&](StoreTx& tx) {
-        return tx.settleOutbox(id, "queued", "451 later", clock.nowSeconds(), clock.nowSeconds());
+    REQUIRE(a.write([&](StoreTx& tx) -> Status {
+        CHECK(TRY(tx.settleOutbox(id, 1, "queued", "451 later", clock.nowSeconds(),
+                                  clock.nowSeconds())));
+        return okStatus();
     }));
     REQUIRE(a.write([&](StoreTx& tx) -> Status {
         CHECK(TRY(tx.claimOutbox(id)));
