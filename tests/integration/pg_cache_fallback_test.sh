@@ -52,6 +52,20 @@ metric() { ops /metrics; sed -n "s/^$1 //p" <<<"$BODY"; }
 # tftp_get FILE OUT: tftp-hpa's get; its messages in TFTP_ERR.
 tftp_get() { TFTP_ERR=$(timeout 10 tftp -m binary 127.0.0.1 "$TFTP_PORT" -c get "$1" "$WORK/$2" 2>&1); }
 
+# The phone's first fetch records the firmware it reports, which moves the
+# config generation (another firmware can mean another file), and a move
+# empties the node's memory: let it happen (the event written, the move
+# seen) before the fetches whose memory this test relies on.
+phone warmup.https "https://127.0.0.1:$HTTPS_PORT/$FILE"
+expect_status 200 "the phone's first fetch"
+for _ in $(seq 1 50); do
+    [[ -n $(psql "$PG_URL" -Atq -c "SELECT last_firmware FROM devices WHERE mac = '0015654aa937'") ]] && break
+    sleep 0.1
+done
+[[ -n $(psql "$PG_URL" -Atq -c "SELECT last_firmware FROM devices WHERE mac = '0015654aa937'") ]] && ok ||
+    bad "the first fetch's firmware was not recorded within 5 s"
+sleep 1.5  # the generation is read again every second (a NOTIFY is sooner)
+
 # Served from the store: over HTTPS plain, over HTTP sealed with the phone's
 # key once a config carrying it went out (the first HTTP fetch).
 phone golden.https "https://127.0.0.1:$HTTPS_PORT/$FILE"
